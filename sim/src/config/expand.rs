@@ -1,0 +1,550 @@
+//! Expansion of a [`NetworkFile`] into a [`Network`]: resolve names, check
+//! every value, draw random connectivity, weights, delays and inputs.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rand::seq::index::sample;
+use rand::Rng;
+
+use super::{
+    derive_seed, seeded, ConfigError, Connect, InputSection, IntSpec, Model, NetworkFile, PoissonSection,
+    ProjectionSection, RunSpec,
+};
+use crate::fixed::{STATE_MAX, STATE_MIN};
+use crate::learning::{StdpError, StdpParams};
+use crate::network::{check_synapse_values, NetworkBuilder, PopulationKind, Source, SynapseError, SynapseSpec};
+use crate::record::Var;
+
+/// Where a population's members start.
+#[derive(Clone, Copy)]
+struct Placed {
+    kind: PopulationKind,
+    first: u32,
+    size: u32,
+}
+
+pub(super) fn build(file: &NetworkFile, base: Option<&Path>) -> Result<Model, ConfigError> {
+    let global = file.simulation.seed;
+    let ticks = file.simulation.ticks;
+    let mut b = NetworkBuilder::new();
+
+    if let Some(rule) = &file.learning {
+        let p = rule.to_params().map_err(|e| match e {
+            StdpError::Range(r) => ConfigError::invalid("learning", r.field, r.reason()),
+            other => ConfigError::invalid("learning", "w_min", other),
+        })?;
+        b.set_stdp(p);
+    }
+
+    let mut names: HashMap<&str, Placed> = HashMap::new();
+
+    for (i, pop) in file.populations.iter().enumerate() {
+        let item = format!("population[{i}] ({})", pop.name);
+        let size = size_of(&item, pop.size)?;
+        let params = pop
+            .neuron
+            .to_params()
+            .map_err(|e| ConfigError::invalid(&item, format!("neuron.{}", e.field), e.reason()))?;
+        let v_init = pop.v_init.unwrap_or(IntSpec::Const(0));
+        check_spec_range(&item, "v_init", &v_init, STATE_MIN as i64, STATE_MAX as i64)?;
+        let mut draw = v_init.sampler(derive_seed(global, "population", i, "v_init"));
+        let profile = b.add_profile(params);
+        let first = b.add_neurons(profile, size, |_| draw.draw() as i16);
+        b.add_population(&pop.name, PopulationKind::Neurons, first, size);
+        claim(
+            &mut names,
+            &item,
+            &pop.name,
+            Placed {
+                kind: PopulationKind::Neurons,
+                first,
+                size,
+            },
+        )?;
+    }
+
+    for (i, input) in file.inputs.iter().enumerate() {
+        let item = format!("input[{i}] ({})", input.name);
+        let size = size_of(&item, input.size)?;
+        let first = b.add_axons(size);
+        b.add_population(&input.name, PopulationKind::Axons, first, size);
+        claim(
+            &mut names,
+            &item,
+            &input.name,
+            Placed {
+                kind: PopulationKind::Axons,
+                first,
+                size,
+            },
+        )?;
+        let mut spikes = input_spikes(
+            &item,
+            input,
+            size,
+            ticks,
+            derive_seed(global, "input", i, "poisson"),
+            base,
+        )?;
+        spikes.sort_unstable();
+        if let Some(w) = spikes.windows(2).find(|w| w[0] == w[1]) {
+            return Err(ConfigError::invalid(
+                &item,
+                "spikes",
+                format!(
+                    "index {} spikes twice at tick {} (poisson, spikes and file are merged)",
+                    w[0].1, w[0].0
+                ),
+            ));
+        }
+        for (tick, idx) in spikes {
+            b.add_input(tick, first + idx);
+        }
+    }
+
+    let stdp = b.stdp().copied();
+    for (i, proj) in file.projections.iter().enumerate() {
+        let item = format!("projection[{i}] ({} -> {})", proj.from, proj.to);
+        let find = |field: &str, name: &str| {
+            names.get(name).copied().ok_or_else(|| {
+                let mut known: Vec<&str> = names.keys().copied().collect();
+                known.sort_unstable();
+                ConfigError::invalid(
+                    &item,
+                    field,
+                    format!("unknown population \"{name}\" (known: {})", known.join(", ")),
+                )
+            })
+        };
+        let from = find("from", &proj.from)?;
+        let to = find("to", &proj.to)?;
+        if to.kind == PopulationKind::Axons {
+            return Err(ConfigError::invalid(
+                &item,
+                "to",
+                format!("\"{}\" is an input; projections end on neuron populations", proj.to),
+            ));
+        }
+        project(&mut b, &item, i, proj, from, to, global, stdp.as_ref())?;
+    }
+
+    let mut probes = Vec::new();
+    for (i, probe) in file.record.probe.iter().enumerate() {
+        let item = format!("record.probe[{i}]");
+        let pop = names.get(probe.population.as_str()).copied().ok_or_else(|| {
+            ConfigError::invalid(
+                &item,
+                "population",
+                format!("unknown population \"{}\"", probe.population),
+            )
+        })?;
+        if pop.kind == PopulationKind::Axons {
+            return Err(ConfigError::invalid(
+                &item,
+                "population",
+                "inputs have no state to probe",
+            ));
+        }
+        let vars = probe
+            .vars
+            .iter()
+            .map(|name| {
+                Var::from_name(name).ok_or_else(|| {
+                    let all: Vec<&str> = Var::ALL.iter().map(|v| v.name()).collect();
+                    ConfigError::invalid(
+                        &item,
+                        "vars",
+                        format!("unknown variable \"{name}\" (one of {})", all.join(", ")),
+                    )
+                })
+            })
+            .collect::<Result<Vec<Var>, _>>()?;
+        let members: Vec<u32> = match &probe.neurons {
+            None => (0..pop.size).collect(),
+            Some(list) => list
+                .iter()
+                .enumerate()
+                .map(|(j, &k)| index_in(&item, &format!("neurons[{j}]"), k, pop.size))
+                .collect::<Result<_, _>>()?,
+        };
+        for k in members {
+            for &var in &vars {
+                probes.push((pop.first + k, var));
+            }
+        }
+    }
+
+    let network = b.build().map_err(|e| ConfigError::invalid("network", "", e))?;
+    Ok(Model {
+        network,
+        run: RunSpec {
+            ticks,
+            record_spikes: file.record.spikes,
+            probes,
+        },
+    })
+}
+
+/// Register a population name; names are unique across neurons and inputs.
+fn claim<'a>(
+    names: &mut HashMap<&'a str, Placed>,
+    item: &str,
+    name: &'a str,
+    placed: Placed,
+) -> Result<(), ConfigError> {
+    if name.is_empty() {
+        return Err(ConfigError::invalid(item, "name", "must not be empty"));
+    }
+    if names.insert(name, placed).is_some() {
+        return Err(ConfigError::invalid(
+            item,
+            "name",
+            format!("\"{name}\" is already used by another population or input"),
+        ));
+    }
+    Ok(())
+}
+
+fn size_of(item: &str, size: i64) -> Result<u32, ConfigError> {
+    if !(1..=u32::MAX as i64 / 2).contains(&size) {
+        return Err(ConfigError::invalid(
+            item,
+            "size",
+            format!("{size} is out of range 1..={}", u32::MAX / 2),
+        ));
+    }
+    Ok(size as u32)
+}
+
+fn index_in(item: &str, field: &str, value: i64, size: u32) -> Result<u32, ConfigError> {
+    if (0..size as i64).contains(&value) {
+        Ok(value as u32)
+    } else {
+        Err(ConfigError::invalid(
+            item,
+            field,
+            format!("index {value} is out of range 0..{size}"),
+        ))
+    }
+}
+
+fn check_spec_range(item: &str, field: &str, spec: &IntSpec, min: i64, max: i64) -> Result<(), ConfigError> {
+    let (lo, hi) = spec.bounds();
+    if lo > hi {
+        return Err(ConfigError::invalid(
+            item,
+            field,
+            format!("uniform range [{lo}, {hi}] is empty"),
+        ));
+    }
+    for v in [lo, hi] {
+        if !(min..=max).contains(&v) {
+            return Err(ConfigError::invalid(
+                item,
+                field,
+                format!("{v} is out of range {min}..={max}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn probability(item: &str, field: &str, p: f64) -> Result<f64, ConfigError> {
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(ConfigError::invalid(item, field, format!("{p} is out of range 0..=1")))
+    }
+}
+
+/// The spikes of one input population as (tick, index), unsorted.
+fn input_spikes(
+    item: &str,
+    input: &InputSection,
+    size: u32,
+    ticks: u32,
+    default_seed: u64,
+    base: Option<&Path>,
+) -> Result<Vec<(u32, u32)>, ConfigError> {
+    let mut out = Vec::new();
+    if let Some(PoissonSection { p, seed, start, stop }) = &input.poisson {
+        let p = probability(item, "poisson.p", *p)?;
+        let (start, stop) = (start.unwrap_or(0), stop.unwrap_or(ticks));
+        if start > stop {
+            return Err(ConfigError::invalid(
+                item,
+                "poisson",
+                format!("start {start} is after stop {stop}"),
+            ));
+        }
+        let mut rng = seeded(seed.unwrap_or(default_seed));
+        for t in start..stop {
+            for a in 0..size {
+                if rng.random_bool(p) {
+                    out.push((t, a));
+                }
+            }
+        }
+    }
+    for (j, row) in input.spikes.iter().enumerate() {
+        let field = format!("spikes[{j}]");
+        let [tick, idx] = row[..] else {
+            return Err(ConfigError::invalid(
+                item,
+                field,
+                format!("expected [tick, index], got {} numbers", row.len()),
+            ));
+        };
+        if !(0..=u32::MAX as i64).contains(&tick) {
+            return Err(ConfigError::invalid(
+                item,
+                field,
+                format!("tick {tick} is out of range 0..=4294967295"),
+            ));
+        }
+        out.push((tick as u32, index_in(item, &field, idx, size)?));
+    }
+    if let Some(rel) = &input.file {
+        let path = match base {
+            Some(dir) => dir.join(rel),
+            None => rel.clone(),
+        };
+        read_spike_file(&path, size, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// Read `tick,index` rows (an optional header line, `#` comments).
+fn read_spike_file(path: &Path, size: u32, out: &mut Vec<(u32, u32)>) -> Result<(), ConfigError> {
+    let err = |line: u64, reason: String| ConfigError::InputFile {
+        file: path.to_path_buf(),
+        line,
+        reason,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| err(0, e.to_string()))?;
+    for (row, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(|e| err(e.position().map_or(0, |p| p.line()), e.to_string()))?;
+        let line = rec.position().map_or(row as u64 + 1, |p| p.line());
+        if rec.len() != 2 {
+            return Err(err(
+                line,
+                format!("expected 2 columns (tick,index), found {}", rec.len()),
+            ));
+        }
+        let parse = |k: usize| rec[k].parse::<u32>();
+        match (parse(0), parse(1)) {
+            (Ok(tick), Ok(idx)) => {
+                if idx >= size {
+                    return Err(err(line, format!("index {idx} is out of range 0..{size}")));
+                }
+                out.push((tick, idx));
+            }
+            // A first row of words is a header.
+            _ if row == 0 && rec.iter().all(|f| f.parse::<f64>().is_err()) => {}
+            _ => {
+                return Err(err(
+                    line,
+                    format!(
+                        "expected two non-negative integers, found \"{}\",\"{}\"",
+                        &rec[0], &rec[1]
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Expand one projection into synapses.
+#[allow(clippy::too_many_arguments)]
+fn project(
+    b: &mut NetworkBuilder,
+    item: &str,
+    index: usize,
+    proj: &ProjectionSection,
+    from: Placed,
+    to: Placed,
+    global: u64,
+    stdp: Option<&StdpParams>,
+) -> Result<(), ConfigError> {
+    let same = from.kind == to.kind && from.first == to.first;
+    check_spec_range(item, "weight", &proj.weight, i8::MIN as i64, i8::MAX as i64)?;
+    check_spec_range(item, "delay", &proj.delay, 1, crate::fixed::DELAY_MAX as i64)?;
+    // Check the constant fields once, with a weight in range.
+    let (lo, hi) = proj.weight.bounds();
+    for w in [lo, hi] {
+        check_synapse_values(w, proj.wexp, 1, proj.plastic, stdp).map_err(|e| synapse_error(item, "", e))?;
+    }
+    let mut weights = proj.weight.sampler(derive_seed(global, "projection", index, "weight"));
+    let mut delays = proj.delay.sampler(derive_seed(global, "projection", index, "delay"));
+    let source = |k: u32| match from.kind {
+        PopulationKind::Neurons => Source::Neuron(from.first + k),
+        PopulationKind::Axons => Source::Axon(from.first + k),
+    };
+    let mut add = |b: &mut NetworkBuilder, pre: u32, post: u32, w: Option<i64>, d: Option<i64>, field: &str| {
+        let weight = w.unwrap_or_else(|| weights.draw());
+        let delay = d.unwrap_or_else(|| delays.draw());
+        check_synapse_values(weight, proj.wexp, delay, proj.plastic, stdp)
+            .map_err(|e| synapse_error(item, field, e))?;
+        b.add_synapse(SynapseSpec {
+            source: source(pre),
+            target: to.first + post,
+            weight: weight as i8,
+            wexp: proj.wexp as u8,
+            delay: delay as u8,
+            plastic: proj.plastic,
+        });
+        Ok::<(), ConfigError>(())
+    };
+    let (n_pre, n_post) = (from.size, to.size);
+    let seed_of = |s: Option<u64>| s.unwrap_or_else(|| derive_seed(global, "projection", index, "connect"));
+    match &proj.connect {
+        Connect::AllToAll { allow_autapses } => {
+            b.reserve_synapses(n_pre as usize * n_post as usize);
+            for pre in 0..n_pre {
+                for post in 0..n_post {
+                    if same && pre == post && !allow_autapses {
+                        continue;
+                    }
+                    add(b, pre, post, None, None, "")?;
+                }
+            }
+        }
+        Connect::OneToOne => {
+            if n_pre != n_post {
+                return Err(ConfigError::invalid(
+                    item,
+                    "connect",
+                    format!("one_to_one needs equal sizes, got {n_pre} and {n_post}"),
+                ));
+            }
+            for k in 0..n_pre {
+                add(b, k, k, None, None, "")?;
+            }
+        }
+        Connect::FixedProbability {
+            p,
+            seed,
+            allow_autapses,
+        } => {
+            let p = probability(item, "connect.p", *p)?;
+            let mut rng = seeded(seed_of(*seed));
+            for pre in 0..n_pre {
+                for post in 0..n_post {
+                    if same && pre == post && !allow_autapses {
+                        continue;
+                    }
+                    if rng.random_bool(p) {
+                        add(b, pre, post, None, None, "")?;
+                    }
+                }
+            }
+        }
+        Connect::FixedIndegree {
+            k,
+            seed,
+            allow_autapses,
+            allow_multapses,
+        }
+        | Connect::FixedOutdegree {
+            k,
+            seed,
+            allow_autapses,
+            allow_multapses,
+        } => {
+            let indegree = matches!(proj.connect, Connect::FixedIndegree { .. });
+            // For each "owner" (a target for in-degree, a source for
+            // out-degree) draw k partners from the other side.
+            let (owners, pool) = if indegree { (n_post, n_pre) } else { (n_pre, n_post) };
+            let exclude_self = same && !allow_autapses;
+            let choices = pool - u32::from(exclude_self);
+            let k = if *allow_multapses {
+                if *k > 0 && choices == 0 {
+                    return Err(ConfigError::invalid(item, "connect.k", "no partner to draw from"));
+                }
+                check_k(item, *k, u32::MAX as i64)?
+            } else {
+                check_k(item, *k, choices as i64)?
+            };
+            b.reserve_synapses(owners as usize * k as usize);
+            let mut rng = seeded(seed_of(*seed));
+            let mut partners = Vec::with_capacity(k as usize);
+            for owner in 0..owners {
+                partners.clear();
+                if *allow_multapses {
+                    partners.extend((0..k).map(|_| rng.random_range(0..choices)));
+                } else {
+                    partners.extend(
+                        sample(&mut rng, choices as usize, k as usize)
+                            .into_iter()
+                            .map(|x| x as u32),
+                    );
+                }
+                for &x in &partners {
+                    // Skip over the owner itself when autapses are excluded.
+                    let partner = if exclude_self && x >= owner { x + 1 } else { x };
+                    let (pre, post) = if indegree { (partner, owner) } else { (owner, partner) };
+                    add(b, pre, post, None, None, "")?;
+                }
+            }
+        }
+        Connect::List { synapses } => {
+            b.reserve_synapses(synapses.len());
+            for (j, row) in synapses.iter().enumerate() {
+                let field = format!("connect.synapses[{j}]");
+                if !(2..=4).contains(&row.len()) {
+                    return Err(ConfigError::invalid(
+                        item,
+                        field,
+                        format!(
+                            "expected [pre, post], [pre, post, weight] or [pre, post, weight, delay], got {} numbers",
+                            row.len()
+                        ),
+                    ));
+                }
+                let pre = index_in(item, &field, row[0], n_pre)?;
+                let post = index_in(item, &field, row[1], n_post)?;
+                add(b, pre, post, row.get(2).copied(), row.get(3).copied(), &field)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_k(item: &str, k: i64, max: i64) -> Result<u32, ConfigError> {
+    if (0..=max).contains(&k) {
+        Ok(k as u32)
+    } else {
+        Err(ConfigError::invalid(
+            item,
+            "connect.k",
+            format!("{k} is out of range 0..={max}"),
+        ))
+    }
+}
+
+/// A synapse error as a config error: `field` is the list entry, if any;
+/// range errors name their own field.
+fn synapse_error(item: &str, field: &str, e: SynapseError) -> ConfigError {
+    let join = |f: &str| {
+        if field.is_empty() {
+            f.to_string()
+        } else {
+            format!("{field}.{f}")
+        }
+    };
+    match e {
+        SynapseError::Range(r) => ConfigError::invalid(item, join(r.field), r.reason()),
+        SynapseError::PlasticWithoutRule | SynapseError::OutOfBounds { .. } => {
+            ConfigError::invalid(item, join("plastic"), e)
+        }
+        SynapseError::Endpoint { .. } => ConfigError::invalid(item, field, e),
+    }
+}

@@ -1,0 +1,323 @@
+//! Network files (`docs/network-format.md`): the serde model of a network in
+//! TOML or JSON, its validation, and its expansion into a [`Network`].
+//!
+//! Every value is range-checked before anything runs, and an error names the
+//! section, the field and the reason, e.g.
+//! `projection[2] (exc -> inh).delay: 0 is out of range 1..=255`.
+
+mod error;
+mod expand;
+mod value;
+
+use std::path::{Path, PathBuf};
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+pub use error::ConfigError;
+pub use value::{IntSampler, IntSpec};
+
+use crate::learning::StdpFields;
+use crate::network::Network;
+use crate::neuron::NeuronFields;
+use crate::record::Var;
+
+/// A network file as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkFile {
+    /// Run length and the default seed.
+    #[serde(default)]
+    pub simulation: SimulationSection,
+    /// The STDP rule; learning is off without it.
+    pub learning: Option<StdpFields>,
+    /// Neuron populations, `[[population]]`.
+    #[serde(default, rename = "population")]
+    pub populations: Vec<PopulationSection>,
+    /// Input-axon populations, `[[input]]`.
+    #[serde(default, rename = "input")]
+    pub inputs: Vec<InputSection>,
+    /// Projections, `[[projection]]`.
+    #[serde(default, rename = "projection")]
+    pub projections: Vec<ProjectionSection>,
+    /// What to record.
+    #[serde(default)]
+    pub record: RecordSection,
+}
+
+/// `[simulation]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimulationSection {
+    /// Ticks to run (also the horizon of Poisson inputs).
+    pub ticks: u32,
+    /// Seed from which every unseeded random choice derives its own seed.
+    pub seed: u64,
+}
+
+impl Default for SimulationSection {
+    fn default() -> Self {
+        SimulationSection { ticks: 1000, seed: 0 }
+    }
+}
+
+/// `[[population]]`: neurons sharing one profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationSection {
+    /// Unique name.
+    pub name: String,
+    /// Number of neurons.
+    pub size: i64,
+    /// The profile.
+    #[serde(default)]
+    pub neuron: NeuronFields,
+    /// Membrane at reset (default 0).
+    pub v_init: Option<IntSpec>,
+}
+
+/// `[[input]]`: input axons and the spikes they carry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputSection {
+    /// Unique name.
+    pub name: String,
+    /// Number of axons.
+    pub size: i64,
+    /// Bernoulli spikes, independent per axon and tick.
+    pub poisson: Option<PoissonSection>,
+    /// Explicit spikes `[[tick, index], ...]`.
+    #[serde(default)]
+    pub spikes: Vec<Vec<i64>>,
+    /// CSV file of `tick,index` rows, relative to the network file.
+    pub file: Option<PathBuf>,
+}
+
+/// `poisson = { p = 0.01, seed = 1, start = 0, stop = 1000 }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoissonSection {
+    /// Spike probability per axon per tick, 0..=1.
+    pub p: f64,
+    /// Seed; derived from `[simulation] seed` if absent.
+    pub seed: Option<u64>,
+    /// First tick (default 0).
+    pub start: Option<u32>,
+    /// One past the last tick (default `[simulation] ticks`).
+    pub stop: Option<u32>,
+}
+
+/// `[[projection]]`: synapses from one population to another.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectionSection {
+    /// Source population (neurons or inputs).
+    pub from: String,
+    /// Target population (neurons).
+    pub to: String,
+    /// Connection rule.
+    pub connect: Connect,
+    /// Weight mantissa, -128..=127.
+    pub weight: IntSpec,
+    /// Weight exponent, 0..=7.
+    #[serde(default)]
+    pub wexp: i64,
+    /// Delay in ticks, 1..=255 (default 1).
+    #[serde(default = "default_delay")]
+    pub delay: IntSpec,
+    /// Whether STDP changes these weights (needs `[learning]`).
+    #[serde(default)]
+    pub plastic: bool,
+}
+
+fn default_delay() -> IntSpec {
+    IntSpec::Const(1)
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// How a projection connects its populations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Connect {
+    /// Every source to every target.
+    AllToAll {
+        /// Within one population, also connect a neuron to itself.
+        #[serde(default)]
+        allow_autapses: bool,
+    },
+    /// Source i to target i (sizes must match).
+    OneToOne,
+    /// Each pair independently with probability `p`.
+    FixedProbability {
+        /// Connection probability, 0..=1.
+        p: f64,
+        /// Seed.
+        seed: Option<u64>,
+        /// Within one population, allow a neuron onto itself.
+        #[serde(default)]
+        allow_autapses: bool,
+    },
+    /// Each target gets exactly `k` sources drawn uniformly.
+    FixedIndegree {
+        /// Sources per target.
+        k: i64,
+        /// Seed.
+        seed: Option<u64>,
+        /// Within one population, allow a neuron onto itself.
+        #[serde(default)]
+        allow_autapses: bool,
+        /// Allow the same pair more than once (draws with replacement).
+        #[serde(default = "yes")]
+        allow_multapses: bool,
+    },
+    /// Each source gets exactly `k` targets drawn uniformly.
+    FixedOutdegree {
+        /// Targets per source.
+        k: i64,
+        /// Seed.
+        seed: Option<u64>,
+        /// Within one population, allow a neuron onto itself.
+        #[serde(default)]
+        allow_autapses: bool,
+        /// Allow the same pair more than once (draws with replacement).
+        #[serde(default = "yes")]
+        allow_multapses: bool,
+    },
+    /// Explicit synapses `[pre, post]`, `[pre, post, weight]` or
+    /// `[pre, post, weight, delay]` (indices within the populations).
+    List {
+        /// The synapses.
+        synapses: Vec<Vec<i64>>,
+    },
+}
+
+/// `[record]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecordSection {
+    /// Record output spikes (default true).
+    pub spikes: bool,
+    /// State probes, `[[record.probe]]`.
+    pub probe: Vec<ProbeSection>,
+}
+
+impl Default for RecordSection {
+    fn default() -> Self {
+        RecordSection {
+            spikes: true,
+            probe: Vec::new(),
+        }
+    }
+}
+
+/// `[[record.probe]]`: variables of some neurons, every tick.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeSection {
+    /// Population.
+    pub population: String,
+    /// Indices within it (default: all).
+    pub neurons: Option<Vec<i64>>,
+    /// Variables: u, v, theta, refractory, x_pre, x_post.
+    pub vars: Vec<String>,
+}
+
+/// What to run and record, from the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSpec {
+    /// Ticks to run.
+    pub ticks: u32,
+    /// Record output spikes.
+    pub record_spikes: bool,
+    /// (neuron, variable) pairs to probe every tick.
+    pub probes: Vec<(u32, Var)>,
+}
+
+/// A loaded network file: the network and how to run it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Model {
+    /// The compiled network.
+    pub network: Network,
+    /// Run settings.
+    pub run: RunSpec,
+}
+
+/// Load a `.toml` or `.json` network file; input files it names are read
+/// relative to its folder.
+pub fn load(path: &Path) -> Result<Model, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let file = parse_file(&text, path)?;
+    expand::build(&file, path.parent())
+}
+
+/// Parse a network file's text by the extension of `path` (no expansion).
+pub fn parse_file(text: &str, path: &Path) -> Result<NetworkFile, ConfigError> {
+    let label = path.display().to_string();
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("toml") => from_toml(text, &label),
+        Some("json") => from_json(text, &label),
+        _ => Err(ConfigError::Extension(path.to_path_buf())),
+    }
+}
+
+/// Load a network from TOML text; `base` is the folder for input files.
+pub fn parse_toml(text: &str, base: Option<&Path>) -> Result<Model, ConfigError> {
+    expand::build(&from_toml(text, "<string>")?, base)
+}
+
+/// Load a network from JSON text; `base` is the folder for input files.
+pub fn parse_json(text: &str, base: Option<&Path>) -> Result<Model, ConfigError> {
+    expand::build(&from_json(text, "<string>")?, base)
+}
+
+fn from_toml(text: &str, label: &str) -> Result<NetworkFile, ConfigError> {
+    toml::from_str(text).map_err(|e| ConfigError::Toml {
+        file: label.to_string(),
+        message: e.to_string().trim_end().to_string(),
+    })
+}
+
+fn from_json(text: &str, label: &str) -> Result<NetworkFile, ConfigError> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ConfigError::Json {
+            file: label.to_string(),
+            path,
+            line: inner.line(),
+            column: inner.column(),
+            message: inner.to_string(),
+        }
+    })
+}
+
+/// The generator every random choice in a network file uses: ChaCha8, whose
+/// stream is fixed for a seed on every platform.
+pub fn seeded(seed: u64) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed)
+}
+
+/// The seed of an unseeded random choice: a hash of the file's global seed,
+/// the section, its index and the field, so that adding a seed to one place
+/// does not shift the draws anywhere else.
+pub fn derive_seed(global: u64, section: &str, index: usize, field: &str) -> u64 {
+    // SplitMix64 finaliser over the bytes of the name.
+    let mix = |mut z: u64| {
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let mut h = mix(global ^ 0x9E37_79B9_7F4A_7C15);
+    for b in section.bytes().chain((index as u64).to_le_bytes()).chain(field.bytes()) {
+        h = mix(h ^ b as u64);
+    }
+    h
+}

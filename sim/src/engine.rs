@@ -1,0 +1,579 @@
+//! The event-driven engine (`docs/spec.md` §6 for the tick, §7 for cycles).
+//!
+//! Time advances in ticks; inside a tick only what changes is touched:
+//!
+//! * **Synaptic events** go into a delay ring of 16-bit accumulators, one slot
+//!   per tick of delay (delays are bounded, so a ring beats a heap: O(1) per
+//!   event, no allocation), with a per-slot bitmap of neurons that received
+//!   anything.
+//! * **External input spikes** can be scheduled at any future tick, so they
+//!   wait in a priority queue (`priority-queue`), keyed by (tick, axon); a
+//!   second copy of the same spike is refused there.
+//! * **Quiescent neurons are skipped.** A neuron whose update with zero input
+//!   changes nothing and does not fire is at a fixed point: every later update
+//!   without input would change nothing either. Such a neuron leaves the
+//!   active set until input reaches it. This is bit-identical to updating every
+//!   neuron every tick by construction; [`SimOptions::skip_quiescent`] turns it
+//!   off for comparison.
+//! * **Traces are lazy**: each holds its value and the tick it was last
+//!   bumped; a 256×256 table gives the exact decayed value at any later tick.
+//!
+//! Busy cycles are counted alongside from the cost model, so every output
+//! spike carries the cycle at which the chip will emit it.
+
+use std::cmp::Reverse;
+
+use priority_queue::PriorityQueue;
+
+use crate::cycles::{CoreShape, CycleCosts};
+use crate::fixed::{add_sat16, contribution, trace_bump};
+use crate::learning::{StdpParams, TraceDecayTable};
+use crate::lfsr::Lfsr16;
+use crate::network::{InputSpike, Network, FLAG_PLASTIC, FLAG_WEXP};
+use crate::neuron::{NeuronParams, NeuronState};
+use crate::record::{ProbeTrace, RunStats, SpikeEvent, StateDump, Var};
+
+/// How the engine runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SimOptions {
+    /// Skip neurons at a fixed point (bit-identical; faster when activity is sparse).
+    pub skip_quiescent: bool,
+    /// The core the cycle predictions are for; `None` for the smallest core
+    /// that holds the network ([`Network::core_shape`]).
+    pub core: Option<CoreShape>,
+    /// The cycle cost table.
+    pub costs: CycleCosts,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            skip_quiescent: true,
+            core: None,
+            costs: CycleCosts::CORE_V1,
+        }
+    }
+}
+
+/// Why a simulation request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// The core is smaller than the network.
+    #[error("core too small for the network: {what} {needed} > {available}")]
+    CoreTooSmall {
+        /// Which dimension.
+        what: &'static str,
+        /// What the network needs.
+        needed: u64,
+        /// What the core has.
+        available: u64,
+    },
+    /// An input spike on an axon that does not exist.
+    #[error("input spike at tick {tick}: axon {axon} does not exist ({axons} axons)")]
+    NoSuchAxon {
+        /// Tick.
+        tick: u32,
+        /// Axon.
+        axon: u32,
+        /// Axons in the network.
+        axons: u32,
+    },
+    /// An input spike for a tick that has already run.
+    #[error("input spike at tick {tick} on axon {axon}: tick {tick} has already run (now at tick {now})")]
+    InPast {
+        /// Tick.
+        tick: u32,
+        /// Axon.
+        axon: u32,
+        /// Next tick to run.
+        now: u32,
+    },
+    /// The same input spike scheduled twice.
+    #[error("input spike at tick {tick}: axon {axon} is already scheduled for that tick")]
+    Duplicate {
+        /// Tick.
+        tick: u32,
+        /// Axon.
+        axon: u32,
+    },
+    /// A probe on a neuron that does not exist.
+    #[error("probe on neuron {neuron}: it does not exist ({neurons} neurons)")]
+    NoSuchNeuron {
+        /// Neuron.
+        neuron: u32,
+        /// Neurons in the network.
+        neurons: u32,
+    },
+}
+
+/// Learning state, present when the network has a rule.
+struct Learning {
+    rule: StdpParams,
+    pre_decay: TraceDecayTable,
+    post_decay: TraceDecayTable,
+    /// x_pre of each source as of the end of tick `pre_tick[s]`.
+    x_pre: Vec<u8>,
+    pre_tick: Vec<u32>,
+    /// x_post of each neuron as of the end of tick `post_tick[n]`.
+    x_post: Vec<u8>,
+    post_tick: Vec<u32>,
+    lfsr: Lfsr16,
+}
+
+impl Learning {
+    /// x_pre of source `s` at the end of tick `t` (no spike of `s` after its
+    /// last bump). Reads for "the end of the previous tick" pass
+    /// `t.wrapping_sub(1)`: at tick 0 that is `u32::MAX`, and since every
+    /// trace is still 0 then, the result is the reset value 0 as it must be.
+    #[inline(always)]
+    fn pre_at(&self, s: usize, t: u32) -> u8 {
+        let x = self.x_pre[s];
+        self.pre_decay.after(x, t.saturating_sub(self.pre_tick[s]) as u64)
+    }
+
+    #[inline(always)]
+    fn post_at(&self, n: usize, t: u32) -> u8 {
+        let x = self.x_post[n];
+        self.post_decay.after(x, t.saturating_sub(self.post_tick[n]) as u64)
+    }
+
+    fn bump_pre(&mut self, s: usize, t: u32) {
+        self.x_pre[s] = trace_bump(self.pre_at(s, t), self.rule.pre_bump);
+        self.pre_tick[s] = t;
+    }
+
+    fn bump_post(&mut self, n: usize, t: u32) {
+        self.x_post[n] = trace_bump(self.post_at(n, t), self.rule.post_bump);
+        self.post_tick[n] = t;
+    }
+}
+
+/// A simulation of one network. Create it with [`Simulator::new`], then
+/// [`Simulator::run`] or [`Simulator::step_tick`].
+pub struct Simulator<'n> {
+    net: &'n Network,
+    opts: SimOptions,
+    core: CoreShape,
+    n: usize,
+    words: usize,
+    slots: usize,
+    params: Vec<NeuronParams>,
+    u: Vec<i16>,
+    v: Vec<i16>,
+    theta: Vec<i16>,
+    refractory: Vec<u8>,
+    /// Bit per neuron: not at a fixed point.
+    active: Vec<u64>,
+    /// `ring[slot * n + neuron]`: input due in the tick of that slot.
+    ring: Vec<i16>,
+    /// `pending[slot * words + w]`: bitmap of neurons with input in that slot.
+    pending: Vec<u64>,
+    weights: Vec<i8>,
+    learning: Option<Learning>,
+    inputs: PriorityQueue<InputSpike, Reverse<InputSpike>>,
+    tick: u32,
+    cycle: u64,
+    stats: RunStats,
+    spiked: Vec<u32>,
+    inputs_now: Vec<u32>,
+    record_spikes: bool,
+    spikes: Vec<SpikeEvent>,
+    probes: Vec<ProbeTrace>,
+}
+
+impl<'n> Simulator<'n> {
+    /// A simulator at tick 0 with the network's reset state and its scheduled
+    /// inputs queued.
+    pub fn new(net: &'n Network, opts: SimOptions) -> Result<Self, SimError> {
+        let core = opts.core.unwrap_or_else(|| net.core_shape());
+        let need = net.core_shape();
+        for (what, needed, available) in [
+            ("neurons", need.neurons as u64, core.neurons as u64),
+            ("axons", need.axons as u64, core.axons as u64),
+            ("delay slots", need.delay_slots as u64, core.delay_slots as u64),
+            ("synapses", need.synapses, core.synapses),
+        ] {
+            if needed > available {
+                return Err(SimError::CoreTooSmall {
+                    what,
+                    needed,
+                    available,
+                });
+            }
+        }
+        let n = net.num_neurons() as usize;
+        let words = n.div_ceil(64);
+        let slots = net.max_delay() as usize;
+        let profiles = net.profiles();
+        let params: Vec<NeuronParams> = net.neuron_profiles().iter().map(|&p| profiles[p as usize]).collect();
+        let theta = params.iter().map(|p| p.theta_base).collect();
+        let mut active = vec![!0u64; words];
+        if n % 64 != 0 {
+            active[words - 1] = (1u64 << (n % 64)) - 1;
+        }
+        let learning = net.stdp().map(|rule| Learning {
+            rule: *rule,
+            pre_decay: TraceDecayTable::new(rule.pre_shift),
+            post_decay: TraceDecayTable::new(rule.post_shift),
+            x_pre: vec![0; net.num_sources() as usize],
+            pre_tick: vec![0; net.num_sources() as usize],
+            x_post: vec![0; n],
+            post_tick: vec![0; n],
+            lfsr: Lfsr16::new(rule.lfsr_seed).expect("validated non-zero seed"),
+        });
+        let mut inputs = PriorityQueue::with_capacity(net.inputs().len());
+        for &s in net.inputs() {
+            inputs.push(s, Reverse(s));
+        }
+        Ok(Simulator {
+            net,
+            opts,
+            core,
+            n,
+            words,
+            slots,
+            params,
+            u: vec![0; n],
+            v: net.v_init().to_vec(),
+            theta,
+            refractory: vec![0; n],
+            active,
+            ring: vec![0; slots * n],
+            pending: vec![0; slots * words],
+            weights: net.synapses().weight.clone(),
+            learning,
+            inputs,
+            tick: 0,
+            cycle: 0,
+            stats: RunStats::default(),
+            spiked: Vec::new(),
+            inputs_now: Vec::new(),
+            record_spikes: true,
+            spikes: Vec::new(),
+            probes: Vec::new(),
+        })
+    }
+
+    /// Keep output spikes in memory (on by default); [`Simulator::take_spikes`] drains them.
+    pub fn set_record_spikes(&mut self, on: bool) {
+        self.record_spikes = on;
+    }
+
+    /// Record `var` of `neuron` at the end of every following tick.
+    pub fn add_probe(&mut self, neuron: u32, var: Var) -> Result<(), SimError> {
+        if neuron as usize >= self.n {
+            return Err(SimError::NoSuchNeuron {
+                neuron,
+                neurons: self.n as u32,
+            });
+        }
+        self.probes.push(ProbeTrace {
+            neuron,
+            var,
+            values: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Schedule an input spike on `axon` at `tick` (now or later).
+    pub fn schedule_input(&mut self, tick: u32, axon: u32) -> Result<(), SimError> {
+        if axon >= self.net.num_axons() {
+            return Err(SimError::NoSuchAxon {
+                tick,
+                axon,
+                axons: self.net.num_axons(),
+            });
+        }
+        if tick < self.tick {
+            return Err(SimError::InPast {
+                tick,
+                axon,
+                now: self.tick,
+            });
+        }
+        let s = InputSpike { tick, axon };
+        if self.inputs.get(&s).is_some() {
+            return Err(SimError::Duplicate { tick, axon });
+        }
+        self.inputs.push(s, Reverse(s));
+        Ok(())
+    }
+
+    /// The next tick to run (= ticks executed so far).
+    pub fn tick(&self) -> u32 {
+        self.tick
+    }
+
+    /// Busy cycles so far.
+    pub fn cycle(&self) -> u64 {
+        self.cycle
+    }
+
+    /// The core shape the cycles are predicted for.
+    pub fn core(&self) -> CoreShape {
+        self.core
+    }
+
+    /// Work counters so far.
+    pub fn stats(&self) -> RunStats {
+        self.stats
+    }
+
+    /// Output spikes recorded so far.
+    pub fn spikes(&self) -> &[SpikeEvent] {
+        &self.spikes
+    }
+
+    /// Take the recorded output spikes, leaving none.
+    pub fn take_spikes(&mut self) -> Vec<SpikeEvent> {
+        std::mem::take(&mut self.spikes)
+    }
+
+    /// Probe traces recorded so far.
+    pub fn probes(&self) -> &[ProbeTrace] {
+        &self.probes
+    }
+
+    /// Current weights, canonical order.
+    pub fn weights(&self) -> &[i8] {
+        &self.weights
+    }
+
+    /// State of neuron `n` now.
+    pub fn neuron_state(&self, n: u32) -> NeuronState {
+        let i = n as usize;
+        NeuronState {
+            u: self.u[i],
+            v: self.v[i],
+            theta: self.theta[i],
+            refractory: self.refractory[i],
+        }
+    }
+
+    /// The value of `var` for `neuron` now (end of the last tick run).
+    pub fn value(&self, neuron: u32, var: Var) -> i32 {
+        let i = neuron as usize;
+        let last = self.tick.wrapping_sub(1);
+        match var {
+            Var::U => self.u[i] as i32,
+            Var::V => self.v[i] as i32,
+            Var::Theta => self.theta[i] as i32,
+            Var::Refractory => self.refractory[i] as i32,
+            Var::XPre => self
+                .learning
+                .as_ref()
+                .map_or(0, |l| l.pre_at((self.net.num_axons() + neuron) as usize, last) as i32),
+            Var::XPost => self.learning.as_ref().map_or(0, |l| l.post_at(i, last) as i32),
+        }
+    }
+
+    /// The full state now (traces materialised to the end of the last tick).
+    pub fn state_dump(&self) -> StateDump {
+        let (x_pre, x_post, lfsr) = match &self.learning {
+            Some(l) => {
+                let last = self.tick.wrapping_sub(1);
+                (
+                    (0..l.x_pre.len()).map(|s| l.pre_at(s, last)).collect(),
+                    (0..l.x_post.len()).map(|n| l.post_at(n, last)).collect(),
+                    l.lfsr.state(),
+                )
+            }
+            None => (Vec::new(), Vec::new(), 0),
+        };
+        StateDump {
+            ticks: self.tick,
+            cycle: self.cycle,
+            u: self.u.clone(),
+            v: self.v.clone(),
+            theta: self.theta.clone(),
+            refractory: self.refractory.clone(),
+            x_pre,
+            x_post,
+            weights: self.weights.clone(),
+            lfsr,
+        }
+    }
+
+    /// Run `ticks` ticks.
+    pub fn run(&mut self, ticks: u32) {
+        for _ in 0..ticks {
+            self.step_tick();
+        }
+    }
+
+    /// Run one tick: neuron phase, routing, potentiation, traces (spec §6).
+    pub fn step_tick(&mut self) {
+        let t = self.tick;
+        let slot = t as usize % self.slots;
+        let costs = self.opts.costs;
+        let mut cycle = self.cycle + costs.before_routing(&self.core);
+
+        self.neuron_phase(slot);
+
+        // Routing: this tick's input spikes in ascending axon order, then the
+        // neurons that fired, ascending.
+        self.inputs_now.clear();
+        while let Some((s, _)) = self.inputs.peek() {
+            if s.tick != t {
+                debug_assert!(s.tick > t);
+                break;
+            }
+            self.inputs_now.push(s.axon);
+            self.inputs.pop();
+        }
+        let learning_on = self.learning.is_some();
+        let inputs_now = std::mem::take(&mut self.inputs_now);
+        for &a in &inputs_now {
+            let (syn, plastic) = self.route(a as usize, t, slot);
+            cycle += costs.route_cost(syn, plastic, learning_on);
+        }
+        let spiked = std::mem::take(&mut self.spiked);
+        let m = self.net.num_axons() as usize;
+        for &nrn in &spiked {
+            if self.record_spikes {
+                self.spikes.push(SpikeEvent {
+                    tick: t,
+                    cycle,
+                    neuron: nrn,
+                });
+            }
+            let (syn, plastic) = self.route(m + nrn as usize, t, slot);
+            cycle += costs.route_cost(syn, plastic, learning_on);
+        }
+        self.stats.input_spikes += inputs_now.len() as u64;
+        self.stats.spikes += spiked.len() as u64;
+
+        if learning_on {
+            cycle += self.potentiation_phase(&spiked, t);
+            let l = self.learning.as_mut().expect("learning on");
+            for &a in &inputs_now {
+                l.bump_pre(a as usize, t);
+            }
+            for &nrn in &spiked {
+                l.bump_pre(m + nrn as usize, t);
+                l.bump_post(nrn as usize, t);
+            }
+        }
+        cycle += costs.after_learning(&self.core, learning_on);
+
+        self.inputs_now = inputs_now;
+        self.spiked = spiked;
+        self.cycle = cycle;
+        self.tick += 1;
+        self.stats.ticks += 1;
+        if !self.probes.is_empty() {
+            let mut probes = std::mem::take(&mut self.probes);
+            for p in &mut probes {
+                p.values.push(self.value(p.neuron, p.var));
+            }
+            self.probes = probes;
+        }
+    }
+
+    /// Update the neurons due this tick; fills `self.spiked` in ascending order.
+    fn neuron_phase(&mut self, slot: usize) {
+        self.spiked.clear();
+        let base = slot * self.n;
+        let pbase = slot * self.words;
+        let mut updates = 0u64;
+        for w in 0..self.words {
+            let mut bits = if self.opts.skip_quiescent {
+                self.active[w] | self.pending[pbase + w]
+            } else {
+                let rem = self.n - w * 64;
+                if rem >= 64 {
+                    !0
+                } else {
+                    (1u64 << rem) - 1
+                }
+            };
+            self.pending[pbase + w] = 0;
+            let mut still_active = 0u64;
+            updates += bits.count_ones() as u64;
+            while bits != 0 {
+                let b = bits.trailing_zeros();
+                bits &= bits - 1;
+                let i = w * 64 + b as usize;
+                let input = std::mem::take(&mut self.ring[base + i]);
+                let before = NeuronState {
+                    u: self.u[i],
+                    v: self.v[i],
+                    theta: self.theta[i],
+                    refractory: self.refractory[i],
+                };
+                let mut s = before;
+                let fired = self.params[i].step(&mut s, input);
+                self.u[i] = s.u;
+                self.v[i] = s.v;
+                self.theta[i] = s.theta;
+                self.refractory[i] = s.refractory;
+                if fired {
+                    self.spiked.push(i as u32);
+                }
+                if fired || input != 0 || s != before {
+                    still_active |= 1 << b;
+                }
+            }
+            self.active[w] = still_active;
+        }
+        self.stats.neuron_updates += updates;
+    }
+
+    /// Route one spike of source index `src` in tick `t`: deliver every
+    /// synapse into the ring, depress the plastic ones when learning is on.
+    /// Returns (synapses visited, plastic ones among them).
+    #[inline]
+    fn route(&mut self, src: usize, t: u32, slot: usize) -> (u64, u64) {
+        let syn = self.net.synapses();
+        let lo = syn.offsets[src] as usize;
+        let hi = syn.offsets[src + 1] as usize;
+        let n = self.n;
+        let slots = self.slots;
+        let mut plastic = 0u64;
+        for i in lo..hi {
+            let target = syn.target[i] as usize;
+            let mut s = slot + syn.delay[i] as usize;
+            if s >= slots {
+                s -= slots;
+            }
+            let flags = syn.flags[i];
+            let w = self.weights[i];
+            let cell = &mut self.ring[s * n + target];
+            *cell = add_sat16(*cell, contribution(w, flags & FLAG_WEXP));
+            self.pending[s * self.words + (target >> 6)] |= 1 << (target & 63);
+            if flags & FLAG_PLASTIC != 0 {
+                if let Some(l) = self.learning.as_mut() {
+                    // x_post as of the end of the previous tick (spec §5.3).
+                    let x = l.post_at(target, t.wrapping_sub(1));
+                    self.weights[i] = l.rule.depress(w, x, &mut l.lfsr);
+                    plastic += 1;
+                }
+            }
+        }
+        let visited = (hi - lo) as u64;
+        self.stats.synaptic_events += visited;
+        self.stats.weight_updates += plastic;
+        (visited, plastic)
+    }
+
+    /// Potentiate the plastic fan-in of each neuron that fired; returns cycles.
+    fn potentiation_phase(&mut self, spiked: &[u32], t: u32) -> u64 {
+        let syn = self.net.synapses();
+        let costs = self.opts.costs;
+        let l = self.learning.as_mut().expect("learning on");
+        let mut cycles = 0;
+        for &nrn in spiked {
+            let lo = syn.fanin_offsets[nrn as usize] as usize;
+            let hi = syn.fanin_offsets[nrn as usize + 1] as usize;
+            for &(i, src) in &syn.fanin[lo..hi] {
+                let x = l.pre_at(src as usize, t.wrapping_sub(1));
+                let w = &mut self.weights[i as usize];
+                *w = l.rule.potentiate(*w, x, &mut l.lfsr);
+            }
+            self.stats.weight_updates += (hi - lo) as u64;
+            cycles += costs.potentiation_cost((hi - lo) as u64);
+        }
+        cycles
+    }
+}

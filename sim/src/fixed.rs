@@ -1,0 +1,166 @@
+//! Number formats and the integer primitives of the chip (`docs/spec.md` §2).
+//!
+//! Every width, range and rounding rule of the model is defined here once; the
+//! neuron, learning and engine modules import these and nothing else restates
+//! them.
+//!
+//! Why a *symmetric* 16-bit range (±32767) rather than the full `i16`: the
+//! decay multiplies the magnitude, and with -32768 excluded the magnitude always
+//! fits in 15 bits, so the RTL needs no special case (and never meets the
+//! rust-hdl `signed_bit_cast` trap on the most negative value).
+
+/// Largest value of a 16-bit state variable (u, v, θ, ring accumulator).
+pub const STATE_MAX: i16 = 32767;
+/// Smallest value of a 16-bit state variable; the range is symmetric.
+pub const STATE_MIN: i16 = -32767;
+
+/// Fractional bits of a decay factor: decays are in units of 1/4096.
+pub const DECAY_BITS: u32 = 12;
+/// A decay of `DECAY_ONE` clears the variable in one tick.
+pub const DECAY_ONE: u16 = 1 << DECAY_BITS;
+
+/// Largest value of an 8-bit STDP trace.
+pub const TRACE_MAX: u8 = 255;
+/// Largest trace decay shift.
+pub const TRACE_SHIFT_MAX: u8 = 7;
+
+/// Largest weight exponent: a synapse contributes `weight << wexp`.
+pub const WEIGHT_EXP_MAX: u8 = 7;
+
+/// Largest learning-rate shift of the STDP rule.
+pub const LR_SHIFT_MAX: u8 = 15;
+
+/// Largest synaptic delay in ticks the model supports (`u8` storage).
+pub const DELAY_MAX: u8 = 255;
+
+/// Clamp a wide intermediate to the symmetric 16-bit state range.
+#[inline(always)]
+pub fn sat16(x: i32) -> i16 {
+    x.clamp(STATE_MIN as i32, STATE_MAX as i32) as i16
+}
+
+/// Saturating add of two 16-bit state values (the result is clamped to ±32767).
+#[inline(always)]
+pub fn add_sat16(a: i16, b: i32) -> i16 {
+    sat16(a as i32 + b)
+}
+
+/// Multiplicative decay by `d`/4096, rounded toward zero:
+/// `sign(x) * ((|x| * (4096 - d)) >> 12)`.
+///
+/// Rounding the magnitude down means every non-zero value strictly shrinks
+/// when `d > 0`, so a variable with no input reaches exactly 0 in finitely many
+/// ticks (from either sign). `d = 0` keeps `x`; `d = 4096` clears it.
+#[inline(always)]
+pub fn decay(x: i16, d: u16) -> i16 {
+    debug_assert!(d <= DECAY_ONE);
+    debug_assert!(x >= STATE_MIN);
+    let keep = (DECAY_ONE - d) as u32;
+    let m = ((x.unsigned_abs() as u32 * keep) >> DECAY_BITS) as i16;
+    if x < 0 {
+        -m
+    } else {
+        m
+    }
+}
+
+/// One tick of trace decay with shift `k`: `x - ceil(x / 2^k)`.
+///
+/// Rounding the decrement *up* makes every non-zero trace lose at least 1 per
+/// tick, so any trace is 0 after at most 255 ticks (a plain `x - (x >> k)`
+/// would stall forever below `2^k`).
+#[inline(always)]
+pub fn trace_decay(x: u8, k: u8) -> u8 {
+    debug_assert!(k <= TRACE_SHIFT_MAX);
+    let dec = (x as u16 + (1u16 << k) - 1) >> k;
+    x - dec as u8
+}
+
+/// Trace after a spike's bump: `min(255, x + bump)`.
+#[inline(always)]
+pub fn trace_bump(x: u8, bump: u8) -> u8 {
+    x.saturating_add(bump)
+}
+
+/// The value a synapse adds to its target's ring accumulator: `weight * 2^wexp`,
+/// in `-16384..=16256`.
+#[inline(always)]
+pub fn contribution(weight: i8, wexp: u8) -> i32 {
+    debug_assert!(wexp <= WEIGHT_EXP_MAX);
+    (weight as i32) << wexp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decay_rounds_toward_zero_on_both_signs() {
+        // 1000 * (4096-1024) / 4096 = 750 exactly.
+        assert_eq!(decay(1000, 1024), 750);
+        assert_eq!(decay(-1000, 1024), -750);
+        // 7 * 3072 / 4096 = 5.25 -> 5 ; -5.25 -> -5 (toward zero, not floor).
+        assert_eq!(decay(7, 1024), 5);
+        assert_eq!(decay(-7, 1024), -5);
+        // 1 * 4095 / 4096 = 0.99 -> 0: the smallest decay still reaches zero.
+        assert_eq!(decay(1, 1), 0);
+        assert_eq!(decay(-1, 1), 0);
+        assert_eq!(decay(STATE_MAX, 0), STATE_MAX);
+        assert_eq!(decay(STATE_MIN, 0), STATE_MIN);
+        assert_eq!(decay(STATE_MIN, DECAY_ONE), 0);
+        // 32767 * 4095 >> 12 = 32759 (32767 - 7.99..).
+        assert_eq!(decay(STATE_MAX, 1), 32759);
+    }
+
+    #[test]
+    fn decay_reaches_zero_in_finite_ticks() {
+        for d in [1u16, 7, 100, 4095] {
+            let mut x = STATE_MAX;
+            let mut n = 0;
+            while x != 0 {
+                let y = decay(x, d);
+                assert!(y < x, "decay must strictly shrink a positive value");
+                x = y;
+                n += 1;
+            }
+            assert!(n < 40_000_000);
+        }
+    }
+
+    #[test]
+    fn saturation_is_symmetric() {
+        assert_eq!(sat16(40_000), 32767);
+        assert_eq!(sat16(-40_000), -32767);
+        assert_eq!(sat16(-32768), -32767);
+        assert_eq!(add_sat16(32000, 16256), 32767);
+        assert_eq!(add_sat16(-32000, -16384), -32767);
+        assert_eq!(add_sat16(100, -50), 50);
+    }
+
+    #[test]
+    fn trace_decay_hand_values() {
+        // k = 2: 100 - ceil(100/4) = 75; 3 - ceil(3/4) = 2; 1 - 1 = 0.
+        assert_eq!(trace_decay(100, 2), 75);
+        assert_eq!(trace_decay(3, 2), 2);
+        assert_eq!(trace_decay(1, 2), 0);
+        assert_eq!(trace_decay(0, 2), 0);
+        // k = 0 clears; k = 7: 255 - ceil(255/128) = 253.
+        assert_eq!(trace_decay(200, 0), 0);
+        assert_eq!(trace_decay(255, 7), 253);
+        for k in 0..=TRACE_SHIFT_MAX {
+            let mut x = TRACE_MAX;
+            for _ in 0..255 {
+                x = trace_decay(x, k);
+            }
+            assert_eq!(x, 0, "k={k}: every trace is 0 after 255 ticks");
+        }
+    }
+
+    #[test]
+    fn contribution_range() {
+        assert_eq!(contribution(127, 7), 16256);
+        assert_eq!(contribution(-128, 7), -16384);
+        assert_eq!(contribution(-3, 2), -12);
+        assert_eq!(trace_bump(250, 10), 255);
+    }
+}

@@ -1,0 +1,287 @@
+//! Pair-based STDP with 8-bit traces and stochastic rounding (`docs/spec.md` §5).
+//!
+//! Mirrors the RTL's learning unit: the trace update and the two weight
+//! updates (depression on a pre spike, potentiation on a post spike).
+
+use serde::{Deserialize, Serialize};
+
+use crate::fixed::{trace_decay, LR_SHIFT_MAX, TRACE_SHIFT_MAX};
+use crate::lfsr::{Lfsr16, LFSR_DEFAULT_SEED};
+use crate::neuron::{check_range, ParamError};
+
+/// The core's one STDP rule (spec §5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StdpParams {
+    /// Decay shift of the presynaptic trace x_pre (0..=7; time constant ≈ 2^k ticks).
+    pub pre_shift: u8,
+    /// Decay shift of the postsynaptic trace x_post (0..=7).
+    pub post_shift: u8,
+    /// Added (saturating at 255) to x_pre of a source on each of its spikes.
+    pub pre_bump: u8,
+    /// Added (saturating at 255) to x_post of a neuron on each of its spikes.
+    pub post_bump: u8,
+    /// Potentiation gain A+.
+    pub a_plus: u8,
+    /// Depression gain A-.
+    pub a_minus: u8,
+    /// Learning-rate shift: Δw = (x · A + r) >> lr_shift, 0..=15.
+    pub lr_shift: u8,
+    /// Lower bound of plastic weights.
+    pub w_min: i8,
+    /// Upper bound of plastic weights.
+    pub w_max: i8,
+    /// Seed of the rounding-noise LFSR (non-zero).
+    pub lfsr_seed: u16,
+}
+
+impl Default for StdpParams {
+    fn default() -> Self {
+        StdpParams {
+            pre_shift: 4,
+            post_shift: 4,
+            pre_bump: 64,
+            post_bump: 64,
+            a_plus: 16,
+            a_minus: 17,
+            lr_shift: 8,
+            w_min: 0,
+            w_max: 127,
+            lfsr_seed: LFSR_DEFAULT_SEED,
+        }
+    }
+}
+
+/// Why an STDP rule is invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StdpError {
+    /// A field outside its range.
+    #[error(transparent)]
+    Range(#[from] ParamError),
+    /// Bounds in the wrong order.
+    #[error("w_min = {w_min} is above w_max = {w_max}")]
+    Bounds {
+        /// Lower bound.
+        w_min: i8,
+        /// Upper bound.
+        w_max: i8,
+    },
+}
+
+/// The rule as written in a network file (`[learning]`), before its ranges
+/// are checked; missing fields default to [`StdpParams::default`]. This is
+/// where the ranges of spec §5.1 live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StdpFields {
+    /// See [`StdpParams::pre_shift`].
+    pub pre_shift: i64,
+    /// See [`StdpParams::post_shift`].
+    pub post_shift: i64,
+    /// See [`StdpParams::pre_bump`].
+    pub pre_bump: i64,
+    /// See [`StdpParams::post_bump`].
+    pub post_bump: i64,
+    /// See [`StdpParams::a_plus`].
+    pub a_plus: i64,
+    /// See [`StdpParams::a_minus`].
+    pub a_minus: i64,
+    /// See [`StdpParams::lr_shift`].
+    pub lr_shift: i64,
+    /// See [`StdpParams::w_min`].
+    pub w_min: i64,
+    /// See [`StdpParams::w_max`].
+    pub w_max: i64,
+    /// See [`StdpParams::lfsr_seed`].
+    pub lfsr_seed: i64,
+}
+
+impl Default for StdpFields {
+    fn default() -> Self {
+        StdpParams::default().into()
+    }
+}
+
+impl From<StdpParams> for StdpFields {
+    fn from(p: StdpParams) -> Self {
+        StdpFields {
+            pre_shift: p.pre_shift as i64,
+            post_shift: p.post_shift as i64,
+            pre_bump: p.pre_bump as i64,
+            post_bump: p.post_bump as i64,
+            a_plus: p.a_plus as i64,
+            a_minus: p.a_minus as i64,
+            lr_shift: p.lr_shift as i64,
+            w_min: p.w_min as i64,
+            w_max: p.w_max as i64,
+            lfsr_seed: p.lfsr_seed as i64,
+        }
+    }
+}
+
+impl StdpFields {
+    /// Check every field against its range and convert.
+    pub fn to_params(&self) -> Result<StdpParams, StdpError> {
+        let shift = |f, v| check_range(f, v, 0, TRACE_SHIFT_MAX as i64).map(|v| v as u8);
+        let byte = |f, v| check_range(f, v, 0, u8::MAX as i64).map(|v| v as u8);
+        let weight = |f, v| check_range(f, v, i8::MIN as i64, i8::MAX as i64).map(|v| v as i8);
+        let p = StdpParams {
+            pre_shift: shift("pre_shift", self.pre_shift)?,
+            post_shift: shift("post_shift", self.post_shift)?,
+            pre_bump: byte("pre_bump", self.pre_bump)?,
+            post_bump: byte("post_bump", self.post_bump)?,
+            a_plus: byte("a_plus", self.a_plus)?,
+            a_minus: byte("a_minus", self.a_minus)?,
+            lr_shift: check_range("lr_shift", self.lr_shift, 0, LR_SHIFT_MAX as i64)? as u8,
+            w_min: weight("w_min", self.w_min)?,
+            w_max: weight("w_max", self.w_max)?,
+            // The all-zero state would lock the LFSR.
+            lfsr_seed: check_range("lfsr_seed", self.lfsr_seed, 1, u16::MAX as i64)? as u16,
+        };
+        if p.w_min > p.w_max {
+            return Err(StdpError::Bounds {
+                w_min: p.w_min,
+                w_max: p.w_max,
+            });
+        }
+        Ok(p)
+    }
+}
+
+impl StdpParams {
+    /// Check every field against its range.
+    pub fn validate(&self) -> Result<(), StdpError> {
+        StdpFields::from(*self).to_params().map(|_| ())
+    }
+
+    /// Draw the rounding noise for one weight update: advance the LFSR, keep
+    /// the low `lr_shift` bits of its new state.
+    #[inline(always)]
+    fn noise(&self, lfsr: &mut Lfsr16) -> u32 {
+        let mask = (1u32 << self.lr_shift) - 1;
+        lfsr.next_state() as u32 & mask
+    }
+
+    /// Weight change magnitude `(x · gain + r) >> lr_shift`.
+    #[inline(always)]
+    fn magnitude(&self, x: u8, gain: u8, lfsr: &mut Lfsr16) -> i32 {
+        ((x as u32 * gain as u32 + self.noise(lfsr)) >> self.lr_shift) as i32
+    }
+
+    /// Depression of one plastic synapse when its source spikes (spec §5.3):
+    /// `clamp(w - ((x_post · A- + r) >> lr_shift), w_min, w_max)`.
+    #[inline(always)]
+    pub fn depress(&self, w: i8, x_post: u8, lfsr: &mut Lfsr16) -> i8 {
+        let m = self.magnitude(x_post, self.a_minus, lfsr);
+        (w as i32 - m).clamp(self.w_min as i32, self.w_max as i32) as i8
+    }
+
+    /// Potentiation of one plastic synapse when its target spikes (spec §5.3):
+    /// `clamp(w + ((x_pre · A+ + r) >> lr_shift), w_min, w_max)`.
+    #[inline(always)]
+    pub fn potentiate(&self, w: i8, x_pre: u8, lfsr: &mut Lfsr16) -> i8 {
+        let m = self.magnitude(x_pre, self.a_plus, lfsr);
+        (w as i32 + m).clamp(self.w_min as i32, self.w_max as i32) as i8
+    }
+}
+
+/// `rows[n][x]`: a trace `x` after `n` ticks of decay with no spike, for one
+/// shift `k`. After 255 ticks every trace is 0, so `n` saturates at 255.
+///
+/// This lets the engine keep traces lazily (value and tick of last change)
+/// and still read exactly what ticking every trace every tick would give.
+#[derive(Clone)]
+pub struct TraceDecayTable {
+    rows: Box<[[u8; 256]; 256]>,
+}
+
+impl TraceDecayTable {
+    /// Tabulate the decay with shift `k` (0..=7).
+    pub fn new(k: u8) -> Self {
+        let mut rows = Box::new([[0u8; 256]; 256]);
+        for x in 0..256 {
+            rows[0][x] = x as u8;
+        }
+        for n in 1..256 {
+            for x in 0..256 {
+                rows[n][x] = trace_decay(rows[n - 1][x], k);
+            }
+        }
+        TraceDecayTable { rows }
+    }
+
+    /// The trace `x` after `ticks` ticks without a spike.
+    #[inline(always)]
+    pub fn after(&self, x: u8, ticks: u64) -> u8 {
+        self.rows[ticks.min(255) as usize][x as usize]
+    }
+}
+
+impl std::fmt::Debug for TraceDecayTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TraceDecayTable").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_matches_repeated_decay() {
+        for k in 0..=TRACE_SHIFT_MAX {
+            let t = TraceDecayTable::new(k);
+            for x0 in [0u8, 1, 2, 17, 128, 255] {
+                let mut x = x0;
+                for n in 0..400u64 {
+                    assert_eq!(t.after(x0, n), x, "k={k} x0={x0} n={n}");
+                    x = trace_decay(x, k);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn updates_by_hand() {
+        let p = StdpParams {
+            a_plus: 10,
+            a_minus: 12,
+            lr_shift: 4,
+            w_min: -20,
+            w_max: 50,
+            ..StdpParams::default()
+        };
+        // Seed 0xACE1: next states 0xE270 (low 4 bits 0), 0x7138 (8), 0x389C (12).
+        let mut l = Lfsr16::new(0xACE1).unwrap();
+        // (64*10 + 0) >> 4 = 40: 5 + 40 = 45.
+        assert_eq!(p.potentiate(5, 64, &mut l), 45);
+        // (64*12 + 8) >> 4 = 776 >> 4 = 48: 5 - 48 -> clamp -20.
+        assert_eq!(p.depress(5, 64, &mut l), -20);
+        // (3*10 + 12) >> 4 = 42 >> 4 = 2: 49 + 2 -> clamp 50.
+        assert_eq!(p.potentiate(49, 3, &mut l), 50);
+        // lr_shift 0: no noise, exact product.
+        let q = StdpParams { lr_shift: 0, ..p };
+        assert_eq!(q.depress(0, 1, &mut l), -12);
+    }
+
+    #[test]
+    fn validation() {
+        let ok = StdpParams::default();
+        assert!(ok.validate().is_ok());
+        assert_eq!(
+            StdpParams { pre_shift: 8, ..ok }.validate().unwrap_err().to_string(),
+            "pre_shift = 8 is out of range 0..=7"
+        );
+        assert!(StdpParams { lr_shift: 16, ..ok }.validate().is_err());
+        assert!(StdpParams {
+            w_min: 3,
+            w_max: 2,
+            ..ok
+        }
+        .validate()
+        .is_err());
+        assert_eq!(
+            StdpParams { lfsr_seed: 0, ..ok }.validate().unwrap_err().to_string(),
+            "lfsr_seed = 0 is out of range 1..=65535"
+        );
+    }
+}

@@ -1,0 +1,145 @@
+//! Compact binary snapshots of networks and run results (`bincode` 2).
+//!
+//! A snapshot is an 8-byte magic `SPIKEFAB`, a kind byte, a format version
+//! byte, then the bincode (standard configuration) encoding of the value.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Model;
+use crate::cycles::CoreShape;
+use crate::record::{ProbeTrace, RunStats, SpikeEvent, StateDump};
+
+const MAGIC: &[u8; 8] = b"SPIKEFAB";
+const VERSION: u8 = 1;
+
+/// What a snapshot holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A [`Model`]: network and run settings.
+    Network = 1,
+    /// A [`RunResult`].
+    Results = 2,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunResult {
+    /// The core the cycles were predicted for.
+    pub core: CoreShape,
+    /// Output spikes, with predicted cycles.
+    pub spikes: Vec<SpikeEvent>,
+    /// Probed variables.
+    pub probes: Vec<ProbeTrace>,
+    /// Work counters.
+    pub stats: RunStats,
+    /// State at the end of the run.
+    pub final_state: StateDump,
+}
+
+/// Why a snapshot could not be written or read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SnapshotError {
+    /// File I/O failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// File.
+        path: PathBuf,
+        /// OS error.
+        source: std::io::Error,
+    },
+    /// Not a Spikefab snapshot of the expected kind and version.
+    #[error("{path}: {reason}")]
+    Format {
+        /// File.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The payload did not decode (truncated or corrupt).
+    #[error("{path}: corrupt or truncated snapshot: {reason}")]
+    Decode {
+        /// File.
+        path: PathBuf,
+        /// bincode's message.
+        reason: String,
+    },
+}
+
+/// Encode `value` as a snapshot of `kind`.
+pub fn encode<T: Serialize>(kind: Kind, value: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 << 16);
+    out.extend_from_slice(MAGIC);
+    out.push(kind as u8);
+    out.push(VERSION);
+    let body = bincode::serde::encode_to_vec(value, bincode::config::standard())
+        .expect("in-memory bincode encoding of plain data cannot fail");
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Decode a snapshot of `kind`; `path` only labels errors.
+pub fn decode<T: DeserializeOwned>(kind: Kind, bytes: &[u8], path: &Path) -> Result<T, SnapshotError> {
+    let format = |reason: String| SnapshotError::Format {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if bytes.len() < 10 || &bytes[..8] != MAGIC {
+        return Err(format("not a Spikefab snapshot (bad magic)".into()));
+    }
+    if bytes[8] != kind as u8 {
+        return Err(format(format!(
+            "snapshot kind {} where {:?} ({}) was expected",
+            bytes[8], kind, kind as u8
+        )));
+    }
+    if bytes[9] != VERSION {
+        return Err(format(format!(
+            "snapshot format version {} (this build reads {VERSION})",
+            bytes[9]
+        )));
+    }
+    let (value, used) = bincode::serde::decode_from_slice(&bytes[10..], bincode::config::standard()).map_err(|e| {
+        SnapshotError::Decode {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }
+    })?;
+    if used != bytes.len() - 10 {
+        return Err(SnapshotError::Decode {
+            path: path.to_path_buf(),
+            reason: format!("{} trailing bytes", bytes.len() - 10 - used),
+        });
+    }
+    Ok(value)
+}
+
+/// Write a snapshot file.
+pub fn save<T: Serialize>(path: &Path, kind: Kind, value: &T) -> Result<(), SnapshotError> {
+    std::fs::write(path, encode(kind, value)).map_err(|source| SnapshotError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Read a snapshot file.
+pub fn load<T: DeserializeOwned>(path: &Path, kind: Kind) -> Result<T, SnapshotError> {
+    let bytes = std::fs::read(path).map_err(|source| SnapshotError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    decode(kind, &bytes, path)
+}
+
+/// Save a loaded network file.
+pub fn save_model(path: &Path, model: &Model) -> Result<(), SnapshotError> {
+    save(path, Kind::Network, model)
+}
+
+/// Load a saved network.
+pub fn load_model(path: &Path) -> Result<Model, SnapshotError> {
+    load(path, Kind::Network)
+}
