@@ -1,0 +1,203 @@
+//! An obviously-correct reference stepper, written straight from
+//! `docs/spec.md` and sharing no arithmetic with the engine: wide `i64`
+//! maths with explicit clamps, Rust's truncating division for "round toward
+//! zero", every neuron and every trace updated eagerly every tick, synaptic
+//! input kept in a map keyed by (arrival tick, neuron), the canonical synapse
+//! order recomputed by a plain sort. Slow, and meant to be.
+
+use std::collections::BTreeMap;
+
+use spikefab_sim::learning::StdpParams;
+use spikefab_sim::network::{Source, SynapseSpec};
+use spikefab_sim::{CoreShape, CycleCosts, NeuronParams};
+
+/// A network as the reference sees it: the builder's inputs, unprocessed.
+#[derive(Debug, Clone)]
+pub struct RefNet {
+    pub profiles: Vec<NeuronParams>,
+    pub neuron_profile: Vec<usize>,
+    pub v_init: Vec<i16>,
+    pub axons: usize,
+    pub stdp: Option<StdpParams>,
+    /// In insertion order.
+    pub synapses: Vec<SynapseSpec>,
+    /// (tick, axon), any order, no duplicates.
+    pub inputs: Vec<(u32, u32)>,
+}
+
+/// What the reference computes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefOutcome {
+    /// (tick, neuron, cycle) of every output spike, in emission order.
+    pub spikes: Vec<(u32, u32, u64)>,
+    pub cycle: u64,
+    pub u: Vec<i16>,
+    pub v: Vec<i16>,
+    pub theta: Vec<i16>,
+    pub refractory: Vec<u8>,
+    pub x_pre: Vec<u8>,
+    pub x_post: Vec<u8>,
+    /// Canonical order.
+    pub weights: Vec<i8>,
+    pub lfsr: u16,
+}
+
+const LIM: i64 = 32767;
+
+fn clamp16(x: i64) -> i64 {
+    x.clamp(-LIM, LIM)
+}
+
+/// x * (4096 - d) / 4096 with truncation toward zero (Rust's `/` on i64).
+fn decay(x: i64, d: u16) -> i64 {
+    x * (4096 - d as i64) / 4096
+}
+
+fn lfsr_step(s: u16) -> u16 {
+    let feedback = if s & 1 == 1 { 0xB400 } else { 0 };
+    (s >> 1) ^ feedback
+}
+
+fn trace_tick(x: i64, k: u8) -> i64 {
+    // ceil(x / 2^k) for x >= 0, written as a plain division.
+    x - (x + (1 << k) - 1) / (1 << k)
+}
+
+pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> RefOutcome {
+    let n = net.neuron_profile.len();
+    let m = net.axons;
+    let src_index = |s: Source| match s {
+        Source::Axon(a) => a as usize,
+        Source::Neuron(k) => m + k as usize,
+    };
+    // Canonical order: (source index, delay, target), ties by insertion.
+    let mut order: Vec<usize> = (0..net.synapses.len()).collect();
+    order.sort_by_key(|&i| {
+        let s = &net.synapses[i];
+        (src_index(s.source), s.delay, s.target, i)
+    });
+    let syn: Vec<SynapseSpec> = order.iter().map(|&i| net.synapses[i]).collect();
+    let mut w: Vec<i64> = syn.iter().map(|s| s.weight as i64).collect();
+
+    let p = |k: usize| &net.profiles[net.neuron_profile[k]];
+    let mut u = vec![0i64; n];
+    let mut v: Vec<i64> = net.v_init.iter().map(|&x| x as i64).collect();
+    let mut theta: Vec<i64> = (0..n).map(|k| p(k).theta_base as i64).collect();
+    let mut refr = vec![0i64; n];
+    let mut x_pre = vec![0i64; m + n];
+    let mut x_post = vec![0i64; n];
+    let mut lfsr = net.stdp.map_or(0, |r| r.lfsr_seed);
+    let mut due: BTreeMap<(u32, usize), i64> = BTreeMap::new();
+    let mut spikes = Vec::new();
+    let mut cycle: u64 = 0;
+    let learning = net.stdp.is_some();
+
+    for t in 0..ticks {
+        cycle += costs.tick_start as u64 + costs.neuron_fill as u64 + costs.neuron as u64 * core.neurons as u64;
+
+        // Phase 1: every neuron, ascending.
+        let mut fired = Vec::new();
+        for k in 0..n {
+            let pr = p(k);
+            let input = due.remove(&(t, k)).unwrap_or(0);
+            u[k] = clamp16(decay(u[k], pr.du) + input);
+            let base = pr.theta_base as i64;
+            theta[k] = base + decay(theta[k] - base, pr.theta_decay);
+            if refr[k] > 0 {
+                refr[k] -= 1;
+                continue;
+            }
+            let nv = clamp16(decay(v[k], pr.dv) + u[k] + pr.bias as i64);
+            if nv >= theta[k] {
+                v[k] = pr.v_reset as i64;
+                refr[k] = pr.refractory as i64;
+                theta[k] = (theta[k] + pr.theta_inc as i64).min(LIM);
+                fired.push(k);
+            } else {
+                v[k] = nv;
+            }
+        }
+
+        // Phase 2: route inputs (ascending axon), then spikes (ascending neuron).
+        let mut axons: Vec<usize> = net.inputs.iter().filter(|s| s.0 == t).map(|s| s.1 as usize).collect();
+        axons.sort();
+        let mut sources: Vec<(usize, Option<usize>)> = axons.iter().map(|&a| (a, None)).collect();
+        sources.extend(fired.iter().map(|&k| (m + k, Some(k))));
+        for &(src, neuron) in &sources {
+            if let Some(k) = neuron {
+                spikes.push((t, k as u32, cycle));
+            }
+            let mut visited = 0u64;
+            let mut plastic = 0u64;
+            for (i, s) in syn.iter().enumerate() {
+                if src_index(s.source) != src {
+                    continue;
+                }
+                visited += 1;
+                let cell = due.entry((t + s.delay as u32, s.target as usize)).or_insert(0);
+                *cell = clamp16(*cell + w[i] * (1 << s.wexp));
+                if s.plastic {
+                    if let Some(r) = &net.stdp {
+                        plastic += 1;
+                        lfsr = lfsr_step(lfsr);
+                        let noise = lfsr as i64 & ((1 << r.lr_shift) - 1);
+                        let dw = (x_post[s.target as usize] * r.a_minus as i64 + noise) >> r.lr_shift;
+                        w[i] = (w[i] - dw).clamp(r.w_min as i64, r.w_max as i64);
+                    }
+                }
+            }
+            cycle += costs.route as u64 + costs.synapse as u64 * visited;
+            if learning {
+                cycle += costs.depress as u64 * plastic;
+            }
+        }
+
+        if let Some(r) = &net.stdp {
+            // Phase 3: potentiation, ascending neuron, fan-in in canonical order.
+            for &k in &fired {
+                let mut count = 0u64;
+                for (i, s) in syn.iter().enumerate() {
+                    if s.plastic && s.target as usize == k {
+                        count += 1;
+                        lfsr = lfsr_step(lfsr);
+                        let noise = lfsr as i64 & ((1 << r.lr_shift) - 1);
+                        let dw = (x_pre[src_index(s.source)] * r.a_plus as i64 + noise) >> r.lr_shift;
+                        w[i] = (w[i] + dw).clamp(r.w_min as i64, r.w_max as i64);
+                    }
+                }
+                cycle += costs.fanin as u64 + costs.potentiate as u64 * count;
+            }
+            // Phase 4: every trace decays, then spikers bump.
+            for x in x_pre.iter_mut() {
+                *x = trace_tick(*x, r.pre_shift);
+            }
+            for x in x_post.iter_mut() {
+                *x = trace_tick(*x, r.post_shift);
+            }
+            for &a in &axons {
+                x_pre[a] = (x_pre[a] + r.pre_bump as i64).min(255);
+            }
+            for &k in &fired {
+                x_pre[m + k] = (x_pre[m + k] + r.pre_bump as i64).min(255);
+                x_post[k] = (x_post[k] + r.post_bump as i64).min(255);
+            }
+            cycle += costs.trace as u64 * (core.neurons as u64 + core.axons as u64);
+        }
+        cycle += costs.tick_end as u64;
+    }
+
+    let narrow16 = |x: &Vec<i64>| x.iter().map(|&y| y as i16).collect::<Vec<_>>();
+    let narrow8 = |x: &Vec<i64>| x.iter().map(|&y| y as u8).collect::<Vec<_>>();
+    RefOutcome {
+        spikes,
+        cycle,
+        u: narrow16(&u),
+        v: narrow16(&v),
+        theta: narrow16(&theta),
+        refractory: narrow8(&refr),
+        x_pre: if learning { narrow8(&x_pre) } else { Vec::new() },
+        x_post: if learning { narrow8(&x_post) } else { Vec::new() },
+        weights: w.iter().map(|&y| y as i8).collect(),
+        lfsr,
+    }
+}
