@@ -209,7 +209,7 @@ impl<'n> Simulator<'n> {
         let params: Vec<NeuronParams> = net.neuron_profiles().iter().map(|&p| profiles[p as usize]).collect();
         let theta = params.iter().map(|p| p.theta_base).collect();
         let mut active = vec![!0u64; words];
-        if n % 64 != 0 {
+        if !n.is_multiple_of(64) {
             active[words - 1] = (1u64 << (n % 64)) - 1;
         }
         let learning = net.stdp().map(|rule| Learning {

@@ -178,7 +178,9 @@ impl StateDump {
             left,
             right,
         };
-        fn vec_diff<T: PartialEq + ToString>(a: &[T], b: &[T]) -> Option<(u64, String, String)> {
+        /// (index, left, right) of the first difference.
+        type Diff = Option<(u64, String, String)>;
+        fn vec_diff<T: PartialEq + ToString>(a: &[T], b: &[T]) -> Diff {
             if a.len() != b.len() {
                 return Some((0, format!("{} entries", a.len()), format!("{} entries", b.len())));
             }
@@ -193,7 +195,7 @@ impl StateDump {
         if self.cycle != other.cycle {
             return Some(at("cycle", 0, self.cycle.to_string(), other.cycle.to_string()));
         }
-        let fields: [(&'static str, Option<(u64, String, String)>); 8] = [
+        let fields: [(&'static str, Diff); 8] = [
             ("u", vec_diff(&self.u, &other.u)),
             ("v", vec_diff(&self.v, &other.v)),
             ("theta", vec_diff(&self.theta, &other.theta)),

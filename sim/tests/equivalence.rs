@@ -39,16 +39,18 @@ fn neuron_params(homeostasis: bool, refractory: bool) -> impl Strategy<Value = N
         decay(),
         0u8..=6,
     )
-        .prop_map(move |(du, dv, bias, v_reset, theta_base, inc, theta_decay, r)| NeuronParams {
-            du,
-            dv,
-            bias,
-            v_reset,
-            theta_base,
-            theta_inc: if homeostasis { inc } else { 0 },
-            theta_decay,
-            refractory: if refractory { r } else { 0 },
-        })
+        .prop_map(
+            move |(du, dv, bias, v_reset, theta_base, inc, theta_decay, r)| NeuronParams {
+                du,
+                dv,
+                bias,
+                v_reset,
+                theta_base,
+                theta_inc: if homeostasis { inc } else { 0 },
+                theta_decay,
+                refractory: if refractory { r } else { 0 },
+            },
+        )
 }
 
 fn stdp() -> impl Strategy<Value = StdpParams> {

@@ -68,7 +68,11 @@ fn cell(sim: &Simulator, name: &str, fired: &HashMap<(u32, u32), u64>, tick: u32
 #[test]
 fn spec_examples_hold() {
     let all = examples();
-    assert!(all.len() >= 3, "docs/spec.md should hold at least 3 worked examples, found {}", all.len());
+    assert!(
+        all.len() >= 3,
+        "docs/spec.md should hold at least 3 worked examples, found {}",
+        all.len()
+    );
     for ex in all {
         let model = config::parse_toml(&ex.toml, None).unwrap_or_else(|e| panic!("example {}: {e}", ex.name));
         let mut sim = Simulator::new(&model.network, SimOptions::default()).unwrap();

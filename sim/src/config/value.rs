@@ -39,7 +39,7 @@ impl IntSpec {
             IntSpec::Uniform { uniform, seed } => IntSampler::Uniform {
                 lo: uniform[0],
                 hi: uniform[1],
-                rng: super::seeded(seed.unwrap_or(default_seed)),
+                rng: Box::new(super::seeded(seed.unwrap_or(default_seed))),
             },
         }
     }
@@ -55,8 +55,8 @@ pub enum IntSampler {
         lo: i64,
         /// Highest value.
         hi: i64,
-        /// Generator.
-        rng: ChaCha8Rng,
+        /// Generator (boxed: it is large and samplers are moved around).
+        rng: Box<ChaCha8Rng>,
     },
 }
 

@@ -1,0 +1,49 @@
+# Spikefab: the two set-up commands are `make demo` and `make test`.
+# Everything they need is installed by `make setup` (they call it).
+
+CARGO      ?= cargo
+PROFILE    ?= ci
+SIM        := target/release/spikefab-sim
+EQUIV_SLOW ?= 20000
+
+.PHONY: all setup demo test test-slow lint bench clean
+
+all: test
+
+# Rust is the only requirement so far: check that a toolchain with rustfmt and
+# clippy is there, and explain how to get one if not.
+setup:
+	@command -v $(CARGO) >/dev/null 2>&1 || { \
+	  echo "cargo not found: install Rust from https://rustup.rs (then re-run make)"; exit 1; }
+	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
+
+# The main job on a built-in example: run the STDP + homeostasis network in
+# the golden model and print a summary (spikes, learning, predicted chip cycles).
+demo: setup
+	$(CARGO) build --release --bin spikefab-sim
+	$(SIM) run examples/stdp_homeostasis.toml --spikes out/demo_spikes.csv --results out/demo_results.bin
+
+# Tests run optimised (profile `ci`: release with overflow checks and debug
+# assertions), then format, lints and docs are checked.
+test: setup lint
+	$(CARGO) test --workspace --profile $(PROFILE)
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
+
+# The slow, exhaustive tier: many more random networks against the reference.
+test-slow: setup
+	SPIKEFAB_EQUIV_CASES=$(EQUIV_SLOW) $(CARGO) test --workspace --profile $(PROFILE)
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --profile $(PROFILE) -- -D warnings
+
+# Engine benchmarks (results go to docs/benchmarks.md by hand for now).
+bench: setup
+	$(CARGO) build --release --bin spikefab-sim
+	$(SIM) run examples/va_cuba.toml
+	$(SIM) run examples/va_cuba.toml --dense
+
+clean:
+	$(CARGO) clean
+	rm -rf out

@@ -1,0 +1,243 @@
+//! Each rule of `docs/spec.md` alone, through the whole engine, against values
+//! computed by hand; and known behaviour from the literature.
+
+use spikefab_sim::learning::StdpParams;
+use spikefab_sim::network::{NetworkBuilder, Source, SynapseSpec};
+use spikefab_sim::{NeuronParams, SimOptions, Simulator};
+
+/// A neuron whose membrane equals its input each tick (no memory), threshold `theta`.
+fn relay(theta: i16) -> NeuronParams {
+    NeuronParams {
+        du: 4096,
+        dv: 4096,
+        bias: 0,
+        v_reset: 0,
+        theta_base: theta,
+        theta_inc: 0,
+        theta_decay: 0,
+        refractory: 0,
+    }
+}
+
+fn syn(source: Source, target: u32, weight: i8, wexp: u8, delay: u8) -> SynapseSpec {
+    SynapseSpec {
+        source,
+        target,
+        weight,
+        wexp,
+        delay,
+        plastic: false,
+    }
+}
+
+#[test]
+fn delay_lands_in_the_stated_tick() {
+    for delay in [1u8, 2, 7, 16, 255] {
+        let mut b = NetworkBuilder::new();
+        let p = b.add_profile(relay(50));
+        b.add_neurons(p, 1, |_| 0);
+        b.add_axons(1);
+        b.add_synapse(syn(Source::Axon(0), 0, 60, 0, delay));
+        b.add_input(3, 0);
+        let net = b.build().unwrap();
+        let mut sim = Simulator::new(&net, SimOptions::default()).unwrap();
+        sim.run(3 + delay as u32 + 5);
+        let ticks: Vec<u32> = sim.spikes().iter().map(|s| s.tick).collect();
+        assert_eq!(ticks, [3 + delay as u32], "delay {delay}");
+    }
+}
+
+#[test]
+fn ring_accumulator_saturates_in_routing_order() {
+    // Three axons of +16256 then one of -16384, all into the same tick: the
+    // ring saturates at 32767 after the second, so the sum is 32767 - 16384 =
+    // 16383 (not 32384 as unsaturated arithmetic would give).
+    let mut b = NetworkBuilder::new();
+    let p = b.add_profile(relay(32767));
+    b.add_neurons(p, 1, |_| 0);
+    b.add_axons(4);
+    for a in 0..3 {
+        b.add_synapse(syn(Source::Axon(a), 0, 127, 7, 1));
+    }
+    b.add_synapse(syn(Source::Axon(3), 0, -128, 7, 1));
+    for a in 0..4 {
+        b.add_input(0, a);
+    }
+    let net = b.build().unwrap();
+    let mut sim = Simulator::new(&net, SimOptions::default()).unwrap();
+    sim.run(2);
+    assert_eq!(sim.neuron_state(0).u, 16383);
+    assert_eq!(sim.neuron_state(0).v, 16383);
+}
+
+/// Pre spike on axon 0 at `t_pre`, a teacher (axon 1) makes neuron 0 fire at
+/// `t_post`; returns the plastic weight after both.
+fn pair(t_pre: u32, t_post: u32) -> i8 {
+    let rule = StdpParams {
+        pre_shift: 2,
+        post_shift: 2,
+        pre_bump: 100,
+        post_bump: 100,
+        a_plus: 1,
+        a_minus: 1,
+        lr_shift: 0,
+        w_min: -128,
+        w_max: 127,
+        lfsr_seed: 1,
+    };
+    let mut b = NetworkBuilder::new();
+    b.set_stdp(rule);
+    let p = b.add_profile(relay(100));
+    b.add_neurons(p, 1, |_| 0);
+    b.add_axons(2);
+    b.add_synapse(SynapseSpec {
+        plastic: true,
+        ..syn(Source::Axon(0), 0, 0, 0, 1)
+    });
+    b.add_synapse(syn(Source::Axon(1), 0, 127, 0, 1));
+    b.add_input(t_pre, 0);
+    b.add_input(t_post - 1, 1);
+    let net = b.build().unwrap();
+    let mut sim = Simulator::new(&net, SimOptions::default()).unwrap();
+    sim.run(t_pre.max(t_post) + 2);
+    let fired: Vec<u32> = sim.spikes().iter().map(|s| s.tick).collect();
+    assert_eq!(fired, [t_post]);
+    sim.weights()[0]
+}
+
+#[test]
+fn stdp_pair_at_several_delta_t() {
+    // Trace after a bump of 100 and n more ticks, k = 2 (x - ceil(x/4)):
+    // 100, 75, 56, 42, 31, 23. With a = 1 and lr_shift = 0, Δw = trace.
+    let traces = [100i8, 75, 56, 42, 31, 23];
+    for (i, &x) in traces.iter().enumerate() {
+        let dt = i as u32 + 1;
+        // Post dt ticks after pre: potentiation by the pre trace.
+        assert_eq!(pair(10, 10 + dt), x, "Δt = +{dt}");
+        // Pre dt ticks after post: depression by the post trace.
+        assert_eq!(pair(10 + dt, 10), -x, "Δt = -{dt}");
+    }
+    // Same tick: neither trace has been bumped yet; no change.
+    assert_eq!(pair(10, 10), 0, "Δt = 0");
+    // Far apart: the trace has decayed to 0 (at most 255 ticks).
+    assert_eq!(pair(10, 300), 0);
+}
+
+#[test]
+fn refractory_period_holds_the_membrane() {
+    // Constant drive that fires every non-refractory tick: period t_ref + 1.
+    for t_ref in [0u8, 1, 3, 10] {
+        let mut b = NetworkBuilder::new();
+        let p = b.add_profile(NeuronParams {
+            bias: 500,
+            refractory: t_ref,
+            ..relay(100)
+        });
+        b.add_neurons(p, 1, |_| 0);
+        let net = b.build().unwrap();
+        let mut sim = Simulator::new(&net, SimOptions::default()).unwrap();
+        sim.run(50);
+        let ticks: Vec<u32> = sim.spikes().iter().map(|s| s.tick).collect();
+        let want: Vec<u32> = (0..50).step_by(t_ref as usize + 1).collect();
+        assert_eq!(ticks, want, "t_ref {t_ref}");
+    }
+}
+
+/// Firing rate of a neuron with only a bias against the closed-form rate of
+/// the continuous LIF: for membrane time constant τ (in ticks), steady state
+/// V∞ = bias / α with α = dv/4096, threshold θ, reset 0 and refractory r,
+/// the interval is r + τ ln(V∞ / (V∞ - θ)). Tolerance: 5% of the interval
+/// plus one tick (spikes fall on whole ticks; integer decay rounds toward 0).
+#[test]
+fn single_neuron_rate_matches_closed_form_lif() {
+    for (dv, bias, theta, t_ref) in [
+        (200u16, 60i16, 1000i16, 0u8),
+        (200, 80, 1000, 2),
+        (200, 150, 1000, 0),
+        (100, 30, 1000, 5),
+        (400, 200, 2000, 1),
+        (50, 20, 1000, 3),
+    ] {
+        let alpha = dv as f64 / 4096.0;
+        let tau = -1.0 / (1.0 - alpha).ln();
+        let v_inf = bias as f64 / alpha;
+        let interval = t_ref as f64 + tau * (v_inf / (v_inf - theta as f64)).ln();
+        let mut b = NetworkBuilder::new();
+        let p = b.add_profile(NeuronParams {
+            du: 4096,
+            dv,
+            bias,
+            v_reset: 0,
+            theta_base: theta,
+            theta_inc: 0,
+            theta_decay: 0,
+            refractory: t_ref,
+        });
+        b.add_neurons(p, 1, |_| 0);
+        let net = b.build().unwrap();
+        let mut sim = Simulator::new(&net, SimOptions::default()).unwrap();
+        sim.run(20_000);
+        let s = sim.spikes();
+        assert!(s.len() > 10, "dv {dv} bias {bias}: too few spikes");
+        let measured = (s[s.len() - 1].tick - s[0].tick) as f64 / (s.len() - 1) as f64;
+        let tol = 0.05 * interval + 1.0;
+        assert!(
+            (measured - interval).abs() <= tol,
+            "dv {dv} bias {bias} θ {theta} ref {t_ref}: interval {measured:.2} ticks, closed form {interval:.2} ± {tol:.2}"
+        );
+    }
+}
+
+#[test]
+fn quiescent_neurons_are_skipped_and_results_unchanged() {
+    let model = spikefab_sim::config::load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/stdp_homeostasis.toml"
+    )))
+    .unwrap();
+    let net = &model.network;
+    let run = |skip| {
+        let mut sim = Simulator::new(
+            net,
+            SimOptions {
+                skip_quiescent: skip,
+                ..SimOptions::default()
+            },
+        )
+        .unwrap();
+        sim.run(model.run.ticks);
+        (sim.spikes().to_vec(), sim.state_dump(), sim.stats())
+    };
+    let (s1, d1, st1) = run(true);
+    let (s2, d2, st2) = run(false);
+    assert!(!s1.is_empty());
+    assert_eq!(s1, s2);
+    assert_eq!(d1, d2);
+    assert_eq!(st1.synaptic_events, st2.synaptic_events);
+    assert!(st1.neuron_updates <= st2.neuron_updates);
+}
+
+#[test]
+fn runs_are_deterministic_to_the_byte() {
+    let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/va_cuba.toml"));
+    let bytes = || {
+        let model = spikefab_sim::config::load(path).unwrap();
+        let mut sim = Simulator::new(&model.network, SimOptions::default()).unwrap();
+        sim.run(200);
+        let result = spikefab_sim::snapshot::RunResult {
+            core: sim.core(),
+            spikes: sim.spikes().to_vec(),
+            probes: sim.probes().to_vec(),
+            stats: sim.stats(),
+            final_state: sim.state_dump(),
+        };
+        (
+            spikefab_sim::snapshot::encode(spikefab_sim::snapshot::Kind::Network, &model),
+            spikefab_sim::snapshot::encode(spikefab_sim::snapshot::Kind::Results, &result),
+        )
+    };
+    let a = bytes();
+    let b = bytes();
+    assert!(a.1.len() > 1000);
+    assert_eq!(a, b);
+}

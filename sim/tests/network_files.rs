@@ -1,0 +1,392 @@
+//! Network files: valid files load as written; every malformed file gets an
+//! error naming the section, the field and the reason.
+
+use std::path::Path;
+
+use spikefab_sim::config::{self, ConfigError};
+use spikefab_sim::snapshot::{self, Kind, SnapshotError};
+
+const BASE: &str = r#"
+[simulation]
+ticks = 10
+
+[[population]]
+name = "n"
+size = 4
+
+[[input]]
+name = "in"
+size = 2
+spikes = [[0, 1]]
+"#;
+
+fn with(extra: &str) -> String {
+    format!("{BASE}\n{extra}")
+}
+
+fn err(text: &str) -> String {
+    config::parse_toml(text, None).unwrap_err().to_string()
+}
+
+#[test]
+fn examples_load() {
+    for name in ["va_cuba.toml", "stdp_homeostasis.toml"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples").join(name);
+        let model = config::load(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(model.network.num_synapses() > 0);
+    }
+}
+
+#[test]
+fn connection_rules_build_what_they_say() {
+    let m = config::parse_toml(
+        &with(
+            r#"
+[[population]]
+name = "m"
+size = 10
+
+[[projection]]
+from = "n"
+to = "n"
+connect = { rule = "all_to_all" }
+weight = 1
+
+[[projection]]
+from = "in"
+to = "m"
+connect = { rule = "fixed_indegree", k = 2, allow_multapses = false }
+weight = { uniform = [-5, 5], seed = 1 }
+delay = { uniform = [1, 3], seed = 2 }
+
+[[projection]]
+from = "m"
+to = "m"
+connect = { rule = "fixed_outdegree", k = 9, allow_multapses = false }
+weight = 2
+
+[[projection]]
+from = "n"
+to = "m"
+connect = { rule = "list", synapses = [[0, 1], [3, 9, -7], [2, 2, 5, 4]] }
+weight = 3
+"#,
+        ),
+        None,
+    )
+    .unwrap();
+    let net = &m.network;
+    // all_to_all without autapses: 4 * 3; in-degree 2 of 2 inputs onto 10;
+    // out-degree 9 of 10 without autapses or multapses: every other neuron; 3 listed.
+    assert_eq!(net.num_synapses(), 12 + 20 + 90 + 3);
+    let m0 = net.population("m").unwrap().first;
+    let n3 = spikefab_sim::Source::Neuron(3);
+    let listed: Vec<_> = net
+        .synapses_of(n3)
+        .map(|(_, s)| (s.target, s.weight, s.delay))
+        .collect();
+    // Neuron 3's synapses: to n0, n1, n2 (weight 1), and m9 with weight -7.
+    assert_eq!(listed, [(0, 1, 1), (1, 1, 1), (2, 1, 1), (m0 + 9, -7, 1)]);
+    for k in 0..10 {
+        let targets: Vec<u32> = net
+            .synapses_of(spikefab_sim::Source::Neuron(m0 + k))
+            .map(|(_, s)| s.target - m0)
+            .collect();
+        let mut want: Vec<u32> = (0..10).filter(|&x| x != k).collect();
+        want.sort();
+        let mut got = targets.clone();
+        got.sort();
+        assert_eq!(
+            got, want,
+            "fixed_outdegree 9 of 10 without autapses is every other neuron"
+        );
+    }
+}
+
+#[test]
+fn fixed_probability_is_near_p_and_seeded() {
+    let text = |seed: u64| {
+        format!(
+            r#"
+[[population]]
+name = "a"
+size = 300
+[[projection]]
+from = "a"
+to = "a"
+connect = {{ rule = "fixed_probability", p = 0.1, seed = {seed} }}
+weight = 1
+"#
+        )
+    };
+    let a = config::parse_toml(&text(1), None).unwrap().network;
+    let b = config::parse_toml(&text(1), None).unwrap().network;
+    let c = config::parse_toml(&text(2), None).unwrap().network;
+    assert_eq!(a, b);
+    assert_ne!(a.synapses().target, c.synapses().target);
+    let expected = 0.1 * 300.0 * 299.0;
+    let got = a.num_synapses() as f64;
+    // Binomial sd is ~50; allow 5 sd.
+    assert!((got - expected).abs() < 250.0, "{got} synapses, expected ~{expected}");
+}
+
+#[test]
+fn json_loads_like_toml() {
+    let json = r#"{
+        "population": [{"name": "n", "size": 2, "neuron": {"threshold": 5}}],
+        "input": [{"name": "in", "size": 1, "spikes": [[0, 0]]}],
+        "projection": [{"from": "in", "to": "n", "connect": {"rule": "all_to_all"}, "weight": 9}]
+    }"#;
+    let m = config::parse_json(json, None).unwrap();
+    assert_eq!(m.network.num_synapses(), 2);
+    assert_eq!(m.network.profiles()[0].theta_base, 5);
+}
+
+#[test]
+fn errors_name_the_field() {
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"
+[[projection]]
+from = "in"
+to = "n"
+connect = { rule = "all_to_all" }
+weight = 1
+delay = 0
+"#,
+            "projection[0] (in -> n).delay: 0 is out of range 1..=255",
+        ),
+        (
+            r#"
+[[projection]]
+from = "in"
+to = "n"
+connect = { rule = "all_to_all" }
+weight = 300
+"#,
+            "projection[0] (in -> n).weight: 300 is out of range -128..=127",
+        ),
+        (
+            r#"
+[[projection]]
+from = "in"
+to = "nope"
+connect = { rule = "all_to_all" }
+weight = 1
+"#,
+            "projection[0] (in -> nope).to: unknown population \"nope\" (known: in, n)",
+        ),
+        (
+            r#"
+[[projection]]
+from = "n"
+to = "in"
+connect = { rule = "all_to_all" }
+weight = 1
+"#,
+            "projection[0] (n -> in).to: \"in\" is an input; projections end on neuron populations",
+        ),
+        (
+            r#"
+[[projection]]
+from = "in"
+to = "n"
+connect = { rule = "all_to_all" }
+weight = 1
+plastic = true
+"#,
+            "projection[0] (in -> n).plastic: plastic = true needs a [learning] rule",
+        ),
+        (
+            r#"
+[[projection]]
+from = "in"
+to = "n"
+connect = { rule = "all_to_all" }
+weight = { uniform = [5, 2] }
+"#,
+            "projection[0] (in -> n).weight: uniform range [5, 2] is empty",
+        ),
+        (
+            r#"
+[[projection]]
+from = "in"
+to = "n"
+connect = { rule = "fixed_probability", p = 1.5 }
+weight = 1
+"#,
+            "projection[0] (in -> n).connect.p: 1.5 is out of range 0..=1",
+        ),
+        (
+            r#"
+[[projection]]
+from = "in"
+to = "n"
+connect = { rule = "list", synapses = [[0, 1], [1, 4]] }
+weight = 1
+"#,
+            "projection[0] (in -> n).connect.synapses[1]: index 4 is out of range 0..4",
+        ),
+        (
+            r#"
+[[projection]]
+from = "in"
+to = "n"
+connect = { rule = "list", synapses = [[0, 1, 2, 0]] }
+weight = 1
+"#,
+            "projection[0] (in -> n).connect.synapses[0].delay: 0 is out of range 1..=255",
+        ),
+        (
+            r#"
+[[projection]]
+from = "n"
+to = "n"
+connect = { rule = "fixed_indegree", k = 4, allow_multapses = false }
+weight = 1
+"#,
+            "projection[0] (n -> n).connect.k: 4 is out of range 0..=3",
+        ),
+        (
+            r#"
+[learning]
+w_min = 10
+w_max = 5
+"#,
+            "learning.w_min: w_min = 10 is above w_max = 5",
+        ),
+        (
+            r#"
+[learning]
+lr_shift = 16
+"#,
+            "learning.lr_shift: 16 is out of range 0..=15",
+        ),
+        (
+            r#"
+[[record.probe]]
+population = "n"
+vars = ["voltage"]
+"#,
+            "record.probe[0].vars: unknown variable \"voltage\" (one of u, v, theta, refractory, x_pre, x_post)",
+        ),
+    ];
+    for (extra, want) in cases {
+        assert_eq!(&err(&with(extra)), want);
+    }
+    // Errors inside populations and inputs.
+    let pop = |neuron: &str| format!("[[population]]\nname = \"p\"\nsize = 3\nneuron = {{ {neuron} }}\n");
+    assert_eq!(
+        err(&pop("dv = 5000")),
+        "population[0] (p).neuron.dv: 5000 is out of range 0..=4096"
+    );
+    assert_eq!(
+        err(&pop("bias = -40000")),
+        "population[0] (p).neuron.bias: -40000 is out of range -32767..=32767"
+    );
+    assert_eq!(
+        err("[[population]]\nname = \"p\"\nsize = 0\n"),
+        "population[0] (p).size: 0 is out of range 1..=2147483647"
+    );
+    assert_eq!(
+        err("[[input]]\nname = \"i\"\nsize = 2\nspikes = [[0, 2]]\n"),
+        "input[0] (i).spikes[0]: index 2 is out of range 0..2"
+    );
+    assert_eq!(
+        err("[[input]]\nname = \"i\"\nsize = 2\nspikes = [[3, 1], [3, 1]]\n"),
+        "input[0] (i).spikes: index 1 spikes twice at tick 3 (poisson, spikes and file are merged)"
+    );
+    assert_eq!(
+        err(&with("[[population]]\nname = \"n\"\nsize = 1\n")),
+        "population[1] (n).name: \"n\" is already used by another population or input"
+    );
+}
+
+#[test]
+fn syntax_and_schema_errors_point_at_the_line() {
+    // A misspelt field is refused, with its line.
+    let e = err(&with(
+        "[[projection]]\nfrom = \"in\"\nto = \"n\"\nconnect = { rule = \"all_to_all\" }\nwieght = 1\n",
+    ));
+    assert!(e.contains("unknown field `wieght`"), "{e}");
+    assert!(e.contains("line 18"), "{e}");
+    // An unknown connection rule.
+    let e = err(&with(
+        "[[projection]]\nfrom = \"in\"\nto = \"n\"\nconnect = { rule = \"some\" }\nweight = 1\n",
+    ));
+    assert!(e.contains("unknown variant `some`"), "{e}");
+    // A weight of the wrong type.
+    let e = err(&with(
+        "[[projection]]\nfrom = \"in\"\nto = \"n\"\nconnect = { rule = \"all_to_all\" }\nweight = \"heavy\"\n",
+    ));
+    assert!(e.contains("an integer or { uniform = [lo, hi], seed = N }"), "{e}");
+    // JSON errors carry the path of the field.
+    let e = config::parse_json(r#"{"population": [{"name": "n", "size": "big"}]}"#, None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("<string>:1:"), "{e}");
+    assert!(e.contains("population[0].size"), "{e}");
+}
+
+#[test]
+fn input_files_are_read_and_bad_rows_named() {
+    let dir = std::env::temp_dir().join(format!("spikefab-inputs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let net = dir.join("net.toml");
+    std::fs::write(
+        &net,
+        "[[population]]\nname = \"n\"\nsize = 1\n[[input]]\nname = \"i\"\nsize = 3\nfile = \"spikes.csv\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("spikes.csv"), "tick,index\n# comment\n0,2\n5, 1\n").unwrap();
+    let m = config::load(&net).unwrap();
+    let got: Vec<(u32, u32)> = m.network.inputs().iter().map(|s| (s.tick, s.axon)).collect();
+    assert_eq!(got, [(0, 2), (5, 1)]);
+
+    std::fs::write(dir.join("spikes.csv"), "0,2\n1,x\n").unwrap();
+    let e = config::load(&net).unwrap_err();
+    assert!(matches!(e, ConfigError::InputFile { line: 2, .. }), "{e}");
+    assert!(e
+        .to_string()
+        .ends_with("spikes.csv:2: expected two non-negative integers, found \"1\",\"x\""));
+    std::fs::write(dir.join("spikes.csv"), "0,7\n").unwrap();
+    assert!(config::load(&net)
+        .unwrap_err()
+        .to_string()
+        .ends_with("spikes.csv:1: index 7 is out of range 0..3"));
+    std::fs::remove_file(dir.join("spikes.csv")).unwrap();
+    assert!(config::load(&net).unwrap_err().to_string().contains("spikes.csv"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(matches!(
+        config::load(&dir.join("none.toml")),
+        Err(ConfigError::Read { .. })
+    ));
+    assert!(matches!(
+        config::load(Path::new("x.yaml")),
+        Err(ConfigError::Read { .. } | ConfigError::Extension(_))
+    ));
+}
+
+#[test]
+fn snapshots_round_trip_and_refuse_damage() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/stdp_homeostasis.toml");
+    let model = config::load(&path).unwrap();
+    let bytes = snapshot::encode(Kind::Network, &model);
+    let back: config::Model = snapshot::decode(Kind::Network, &bytes, Path::new("m.bin")).unwrap();
+    assert_eq!(back, model);
+    // Bytes per synapse of the snapshot stay compact (varint encoding).
+    assert!((bytes.len() as f64) < 16.0 * model.network.num_synapses() as f64 + 40_000.0);
+
+    let p = Path::new("m.bin");
+    let e = snapshot::decode::<config::Model>(Kind::Network, &bytes[..bytes.len() / 2], p).unwrap_err();
+    assert!(matches!(e, SnapshotError::Decode { .. }), "{e}");
+    assert!(e.to_string().starts_with("m.bin: corrupt or truncated snapshot"));
+    let e = snapshot::decode::<config::Model>(Kind::Results, &bytes, p).unwrap_err();
+    assert_eq!(e.to_string(), "m.bin: snapshot kind 1 where Results (2) was expected");
+    let e = snapshot::decode::<config::Model>(Kind::Network, b"not a snapshot", p).unwrap_err();
+    assert_eq!(e.to_string(), "m.bin: not a Spikefab snapshot (bad magic)");
+    let mut extra = bytes.clone();
+    extra.push(0);
+    let e = snapshot::decode::<config::Model>(Kind::Network, &extra, p).unwrap_err();
+    assert_eq!(e.to_string(), "m.bin: corrupt or truncated snapshot: 1 trailing bytes");
+}
