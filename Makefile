@@ -38,11 +38,16 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --profile $(PROFILE) -- -D warnings
 
-# Engine benchmarks (results go to docs/benchmarks.md by hand for now).
+# Engine benchmarks; regenerates docs/benchmarks.md (takes a few minutes:
+# the last workload builds a 10^8-synapse network).
 bench: setup
-	$(CARGO) build --release --bin spikefab-sim
-	$(SIM) run examples/va_cuba.toml
-	$(SIM) run examples/va_cuba.toml --dense
+	$(CARGO) bench -p spikefab-sim --bench engine > out/bench.md
+	{ echo "# Benchmarks"; echo; \
+	  echo "Made by \`make bench\` (\`cargo bench -p spikefab-sim --bench engine\`) on $$(date -u +%Y-%m-%d),"; \
+	  echo "$$(nproc) cores, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"; \
+	  echo "$$(rustc --version). One thread. Comparisons with Brian2 and NEST come with issue 6."; \
+	  echo; cat out/bench.md; } > docs/benchmarks.md
+	@echo "wrote docs/benchmarks.md"
 
 clean:
 	$(CARGO) clean

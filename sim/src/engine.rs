@@ -511,9 +511,9 @@ impl<'n> Simulator<'n> {
                 if fired {
                     self.spiked.push(i as u32);
                 }
-                if fired || input != 0 || s != before {
-                    still_active |= 1 << b;
-                }
+                // Branch-free: whether input arrived is data-dependent.
+                let busy = fired | (input != 0) | (s != before);
+                still_active |= (busy as u64) << b;
             }
             self.active[w] = still_active;
         }

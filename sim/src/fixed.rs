@@ -56,12 +56,12 @@ pub fn decay(x: i16, d: u16) -> i16 {
     debug_assert!(d <= DECAY_ONE);
     debug_assert!(x >= STATE_MIN);
     let keep = (DECAY_ONE - d) as u32;
-    let m = ((x.unsigned_abs() as u32 * keep) >> DECAY_BITS) as i16;
-    if x < 0 {
-        -m
-    } else {
-        m
-    }
+    // Branch-free sign-magnitude: the sign of u is data-dependent (excitation
+    // against inhibition), so a branch here mispredicts often.
+    let sign = (x as i32) >> 31; // 0 or -1
+    let mag = ((x as i32 ^ sign) - sign) as u32;
+    let m = ((mag * keep) >> DECAY_BITS) as i32;
+    ((m ^ sign) - sign) as i16
 }
 
 /// One tick of trace decay with shift `k`: `x - ceil(x / 2^k)`.

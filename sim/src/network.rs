@@ -397,8 +397,12 @@ impl NetworkBuilder {
             max_delay = max_delay.max(s.delay);
         }
 
-        // Counting sort by source (stable), then (delay, target) within each
-        // source, stable: ties keep insertion order.
+        // Counting sort by source (stable), then a stable sort by (delay,
+        // target) within each source, so ties keep insertion order. The
+        // synapses are scattered once as packed 8-byte records (delay 8 |
+        // target 32 | weight 8 | flags 8 bits) rather than gathered through an
+        // index permutation: at 10^8 synapses that is the difference between
+        // one pass of writes and 10^8 cache-missing reads.
         let sources = (n + m) as usize;
         let mut offsets = vec![0u64; sources + 1];
         for s in &self.synapses {
@@ -408,20 +412,19 @@ impl NetworkBuilder {
             offsets[i + 1] += offsets[i];
         }
         let total = self.synapses.len();
-        let mut order = vec![0u32; total];
+        let mut packed = vec![0u64; total];
         let mut fill = offsets.clone();
-        for (i, s) in self.synapses.iter().enumerate() {
+        for s in &self.synapses {
             let src = source_index(s.source) as usize;
-            order[fill[src] as usize] = i as u32;
+            let flags = s.wexp | if s.plastic { FLAG_PLASTIC } else { 0 };
+            packed[fill[src] as usize] =
+                (s.delay as u64) << 56 | (s.target as u64) << 24 | (s.weight as u8 as u64) << 16 | (flags as u64) << 8;
             fill[src] += 1;
         }
         drop(fill);
+        drop(self.synapses);
         for src in 0..sources {
-            let run = &mut order[offsets[src] as usize..offsets[src + 1] as usize];
-            run.sort_by_key(|&i| {
-                let s = &self.synapses[i as usize];
-                (s.delay, s.target)
-            });
+            packed[offsets[src] as usize..offsets[src + 1] as usize].sort_by_key(|&p| p >> 24);
         }
         let mut syn = Synapses {
             offsets,
@@ -431,15 +434,13 @@ impl NetworkBuilder {
             flags: Vec::with_capacity(total),
             ..Synapses::default()
         };
-        for &i in &order {
-            let s = &self.synapses[i as usize];
-            syn.target.push(s.target);
-            syn.weight.push(s.weight);
-            syn.delay.push(s.delay);
-            syn.flags.push(s.wexp | if s.plastic { FLAG_PLASTIC } else { 0 });
+        for &p in &packed {
+            syn.delay.push((p >> 56) as u8);
+            syn.target.push((p >> 24) as u32);
+            syn.weight.push((p >> 16) as u8 as i8);
+            syn.flags.push((p >> 8) as u8);
         }
-        drop(order);
-        drop(self.synapses);
+        drop(packed);
 
         // Fan-in of plastic synapses, ascending canonical index per target.
         let mut fanin_offsets = vec![0u64; n as usize + 1];

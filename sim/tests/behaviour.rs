@@ -241,3 +241,86 @@ fn runs_are_deterministic_to_the_byte() {
     assert!(a.1.len() > 1000);
     assert_eq!(a, b);
 }
+
+#[test]
+fn inputs_scheduled_while_running_and_refused_when_wrong() {
+    use spikefab_sim::SimError;
+    let mut b = NetworkBuilder::new();
+    let p = b.add_profile(relay(50));
+    b.add_neurons(p, 2, |_| 0);
+    b.add_axons(2);
+    b.add_synapse(syn(Source::Axon(0), 0, 60, 0, 1));
+    b.add_synapse(syn(Source::Axon(1), 1, 60, 0, 2));
+    b.add_input(1, 0);
+    let net = b.build().unwrap();
+    let mut sim = Simulator::new(&net, SimOptions::default()).unwrap();
+    sim.run(3);
+    // Far in the future, and now.
+    sim.schedule_input(1000, 1).unwrap();
+    sim.schedule_input(3, 0).unwrap();
+    assert_eq!(sim.schedule_input(3, 0), Err(SimError::Duplicate { tick: 3, axon: 0 }));
+    assert_eq!(
+        sim.schedule_input(2, 0),
+        Err(SimError::InPast {
+            tick: 2,
+            axon: 0,
+            now: 3
+        })
+    );
+    assert_eq!(
+        sim.schedule_input(5, 2).unwrap_err().to_string(),
+        "input spike at tick 5: axon 2 does not exist (2 axons)"
+    );
+    sim.run(1000);
+    let fired: Vec<(u32, u32)> = sim.spikes().iter().map(|s| (s.tick, s.neuron)).collect();
+    assert_eq!(fired, [(2, 0), (4, 0), (1002, 1)]);
+}
+
+#[test]
+fn cycles_follow_the_core_not_the_network() {
+    use spikefab_sim::{CoreShape, CycleCosts, SimError};
+    let mut b = NetworkBuilder::new();
+    let p = b.add_profile(NeuronParams {
+        bias: 500,
+        ..relay(100)
+    });
+    b.add_neurons(p, 3, |_| 0);
+    let net = b.build().unwrap();
+    let chip = CoreShape {
+        neurons: 256,
+        axons: 256,
+        delay_slots: 16,
+        synapses: 65536,
+    };
+    let mut sim = Simulator::new(
+        &net,
+        SimOptions {
+            core: Some(chip),
+            ..SimOptions::default()
+        },
+    )
+    .unwrap();
+    sim.run(2);
+    // Per tick: 2 + 4 + 256 before routing; three spikes of 2 cycles each; 2 at the end.
+    let c = CycleCosts::CORE_V1;
+    assert_eq!(c.before_routing(&chip), 262);
+    let stamps: Vec<u64> = sim.spikes().iter().map(|s| s.cycle).collect();
+    assert_eq!(stamps, [262, 264, 266, 270 + 262, 270 + 264, 270 + 266]);
+    assert_eq!(sim.cycle(), 2 * 270);
+    let small = CoreShape { neurons: 2, ..chip };
+    assert_eq!(
+        Simulator::new(
+            &net,
+            SimOptions {
+                core: Some(small),
+                ..SimOptions::default()
+            }
+        )
+        .err(),
+        Some(SimError::CoreTooSmall {
+            what: "neurons",
+            needed: 3,
+            available: 2
+        })
+    );
+}
