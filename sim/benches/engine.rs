@@ -69,7 +69,7 @@ fn engine_table(name: &str, model: &Model, ticks: u32) {
     for skip in [true, false] {
         let t = time_run(model, skip, ticks);
         println!(
-            "| {name} | {} | {} | {:.1} | {:.3} | {:.2} | {:.1}% |",
+            "| {name} | {} | {} | {:.2} | {:.3} | {:.2} | {:.1}% |",
             if skip { "skip quiescent" } else { "dense" },
             t.spikes,
             t.spikes as f64 / n / (ticks as f64 / 1000.0),

@@ -217,6 +217,23 @@ fn run(
         stats.synaptic_events as f64 / wall / 1e6,
         seconds / wall
     );
+    if net.num_plastic() > 0 {
+        let plastic: Vec<usize> = net.synapses().fanin.iter().map(|&(i, _)| i as usize).collect();
+        let summary = |w: &[i8]| {
+            let vals: Vec<i64> = plastic.iter().map(|&i| w[i] as i64).collect();
+            let mean = vals.iter().sum::<i64>() as f64 / vals.len() as f64;
+            format!(
+                "mean {mean:.2} (min {}, max {})",
+                vals.iter().min().unwrap(),
+                vals.iter().max().unwrap()
+            )
+        };
+        println!(
+            "  plastic weights: before {}  after {}",
+            summary(&net.synapses().weight),
+            summary(sim.weights())
+        );
+    }
     let core: CoreShape = sim.core();
     let per_tick = sim.cycle() as f64 / ticks.max(1) as f64;
     let budget = tick_us * clock_mhz;

@@ -8,7 +8,7 @@ use rand::seq::index::sample;
 use rand::Rng;
 
 use super::{
-    derive_seed, seeded, ConfigError, Connect, InputSection, IntSpec, Model, NetworkFile, PoissonSection,
+    derive_seed, seeded, ConfigError, Connect, DegreeRule, InputSection, IntSpec, Model, NetworkFile, PoissonSection,
     ProjectionSection, RunSpec,
 };
 use crate::fixed::{STATE_MAX, STATE_MIN};
@@ -447,19 +447,14 @@ fn project(
                 }
             }
         }
-        Connect::FixedIndegree {
-            k,
-            seed,
-            allow_autapses,
-            allow_multapses,
-        }
-        | Connect::FixedOutdegree {
-            k,
-            seed,
-            allow_autapses,
-            allow_multapses,
-        } => {
-            let indegree = matches!(proj.connect, Connect::FixedIndegree { .. });
+        Connect::FixedIndegree(rule) | Connect::FixedOutdegree(rule) => {
+            let DegreeRule {
+                k,
+                seed,
+                allow_autapses,
+                allow_multapses,
+            } = rule;
+            let indegree = matches!(proj.connect, Connect::FixedIndegree(_));
             // For each "owner" (a target for in-degree, a source for
             // out-degree) draw k partners from the other side.
             let (owners, pool) = if indegree { (n_post, n_pre) } else { (n_pre, n_post) };

@@ -162,37 +162,31 @@ pub enum Connect {
         allow_autapses: bool,
     },
     /// Each target gets exactly `k` sources drawn uniformly.
-    FixedIndegree {
-        /// Sources per target.
-        k: i64,
-        /// Seed.
-        seed: Option<u64>,
-        /// Within one population, allow a neuron onto itself.
-        #[serde(default)]
-        allow_autapses: bool,
-        /// Allow the same pair more than once (draws with replacement).
-        #[serde(default = "yes")]
-        allow_multapses: bool,
-    },
+    FixedIndegree(DegreeRule),
     /// Each source gets exactly `k` targets drawn uniformly.
-    FixedOutdegree {
-        /// Targets per source.
-        k: i64,
-        /// Seed.
-        seed: Option<u64>,
-        /// Within one population, allow a neuron onto itself.
-        #[serde(default)]
-        allow_autapses: bool,
-        /// Allow the same pair more than once (draws with replacement).
-        #[serde(default = "yes")]
-        allow_multapses: bool,
-    },
+    FixedOutdegree(DegreeRule),
     /// Explicit synapses `[pre, post]`, `[pre, post, weight]` or
     /// `[pre, post, weight, delay]` (indices within the populations).
     List {
         /// The synapses.
         synapses: Vec<Vec<i64>>,
     },
+}
+
+/// The fields of `fixed_indegree` and `fixed_outdegree`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DegreeRule {
+    /// Partners per target (in-degree) or per source (out-degree).
+    pub k: i64,
+    /// Seed.
+    pub seed: Option<u64>,
+    /// Within one population, allow a neuron onto itself.
+    #[serde(default)]
+    pub allow_autapses: bool,
+    /// Allow the same pair more than once (draws with replacement).
+    #[serde(default = "yes")]
+    pub allow_multapses: bool,
 }
 
 /// `[record]`.

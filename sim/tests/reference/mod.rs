@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use spikefab_sim::learning::StdpParams;
 use spikefab_sim::network::{Source, SynapseSpec};
-use spikefab_sim::{CoreShape, CycleCosts, NeuronParams};
+use spikefab_sim::{CoreShape, CycleCosts, NeuronParams, StateDump};
 
 /// A network as the reference sees it: the builder's inputs, unprocessed.
 #[derive(Debug, Clone)]
@@ -25,22 +25,9 @@ pub struct RefNet {
     pub inputs: Vec<(u32, u32)>,
 }
 
-/// What the reference computes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefOutcome {
-    /// (tick, neuron, cycle) of every output spike, in emission order.
-    pub spikes: Vec<(u32, u32, u64)>,
-    pub cycle: u64,
-    pub u: Vec<i16>,
-    pub v: Vec<i16>,
-    pub theta: Vec<i16>,
-    pub refractory: Vec<u8>,
-    pub x_pre: Vec<u8>,
-    pub x_post: Vec<u8>,
-    /// Canonical order.
-    pub weights: Vec<i8>,
-    pub lfsr: u16,
-}
+/// What the reference computes: (tick, neuron, cycle) of every output spike
+/// in emission order, and the final state.
+pub type RefOutcome = (Vec<(u32, u32, u64)>, StateDump);
 
 const LIM: i64 = 32767;
 
@@ -188,8 +175,8 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
 
     let narrow16 = |x: &Vec<i64>| x.iter().map(|&y| y as i16).collect::<Vec<_>>();
     let narrow8 = |x: &Vec<i64>| x.iter().map(|&y| y as u8).collect::<Vec<_>>();
-    RefOutcome {
-        spikes,
+    let state = StateDump {
+        ticks,
         cycle,
         u: narrow16(&u),
         v: narrow16(&v),
@@ -199,5 +186,6 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
         x_post: if learning { narrow8(&x_post) } else { Vec::new() },
         weights: w.iter().map(|&y| y as i8).collect(),
         lfsr,
-    }
+    };
+    (spikes, state)
 }
