@@ -4,7 +4,7 @@
 CARGO      ?= cargo
 PROFILE    ?= ci
 SIM        := target/release/spikefab-sim
-EQUIV_SLOW ?= 20000
+EQUIV_SLOW ?= 100000
 
 .PHONY: all setup demo test test-slow lint bench clean
 

@@ -341,6 +341,9 @@ impl<'n> Simulator<'n> {
     }
 
     /// State of neuron `n` now.
+    ///
+    /// # Panics
+    /// If `n` is not a neuron of the network.
     pub fn neuron_state(&self, n: u32) -> NeuronState {
         let i = n as usize;
         NeuronState {
@@ -352,6 +355,9 @@ impl<'n> Simulator<'n> {
     }
 
     /// The value of `var` for `neuron` now (end of the last tick run).
+    ///
+    /// # Panics
+    /// If `neuron` is not a neuron of the network.
     pub fn value(&self, neuron: u32, var: Var) -> i32 {
         let i = neuron as usize;
         let last = self.tick.wrapping_sub(1);
@@ -403,6 +409,7 @@ impl<'n> Simulator<'n> {
     }
 
     /// Run one tick: neuron phase, routing, potentiation, traces (spec §6).
+    /// Ticks are counted in a `u32` (about 50 days of model time at 1 ms ticks).
     pub fn step_tick(&mut self) {
         let t = self.tick;
         let slot = t as usize % self.slots;

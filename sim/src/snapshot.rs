@@ -44,12 +44,12 @@ pub struct RunResult {
 #[non_exhaustive]
 pub enum SnapshotError {
     /// File I/O failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// File.
         path: PathBuf,
-        /// OS error.
-        source: std::io::Error,
+        /// OS error (shown in the message, so not also a `source()`).
+        cause: std::io::Error,
     },
     /// Not a Spikefab snapshot of the expected kind and version.
     #[error("{path}: {reason}")]
@@ -119,17 +119,17 @@ pub fn decode<T: DeserializeOwned>(kind: Kind, bytes: &[u8], path: &Path) -> Res
 
 /// Write a snapshot file.
 pub fn save<T: Serialize>(path: &Path, kind: Kind, value: &T) -> Result<(), SnapshotError> {
-    std::fs::write(path, encode(kind, value)).map_err(|source| SnapshotError::Io {
+    std::fs::write(path, encode(kind, value)).map_err(|cause| SnapshotError::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     })
 }
 
 /// Read a snapshot file.
 pub fn load<T: DeserializeOwned>(path: &Path, kind: Kind) -> Result<T, SnapshotError> {
-    let bytes = std::fs::read(path).map_err(|source| SnapshotError::Io {
+    let bytes = std::fs::read(path).map_err(|cause| SnapshotError::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     })?;
     decode(kind, &bytes, path)
 }

@@ -3,7 +3,7 @@
 //! quiescence skipping on and off. Every feature is switched on and off by the
 //! generator: delays, STDP, homeostasis, refractory periods, saturation.
 //!
-//! `SPIKEFAB_EQUIV_CASES` sets the number of networks (default 600; the slow
+//! `SPIKEFAB_EQUIV_CASES` sets the number of networks (default 2000; the slow
 //! tier runs more).
 
 mod reference;
@@ -87,9 +87,9 @@ fn weight() -> impl Strategy<Value = i8> {
 prop_compose! {
     fn network()(
         features in (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
-        n in 1usize..=24,
-        m in 0usize..=6,
-        ticks in 1u32..=48,
+        n in 1usize..=32,
+        m in 0usize..=8,
+        ticks in 1u32..=64,
     )(
         profiles in prop::collection::vec(neuron_params(features.1, features.2), 1..=3),
         rule in if features.0 { stdp().prop_map(Some).boxed() } else { Just(None).boxed() },
@@ -102,8 +102,8 @@ prop_compose! {
         v_init in prop::collection::vec(state(), n),
         raw_syn in prop::collection::vec(
             (any::<prop::sample::Index>(), any::<prop::sample::Index>(), weight(), 0u8..=7, any::<prop::sample::Index>(), any::<bool>()),
-            0..=120),
-        raw_in in prop::collection::vec((0..ticks, any::<prop::sample::Index>()), 0..=40),
+            0..=160),
+        raw_in in prop::collection::vec((0..ticks, any::<prop::sample::Index>()), 0..=60),
     ) -> (RefNet, u32) {
         let synapses = raw_syn
             .into_iter()
@@ -173,7 +173,7 @@ fn cases() -> u32 {
     std::env::var("SPIKEFAB_EQUIV_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(600)
+        .unwrap_or(2000)
 }
 
 proptest! {

@@ -243,9 +243,9 @@ pub struct Model {
 /// Load a `.toml` or `.json` network file; input files it names are read
 /// relative to its folder.
 pub fn load(path: &Path) -> Result<Model, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
         path: path.to_path_buf(),
-        source,
+        cause,
     })?;
     let file = parse_file(&text, path)?;
     expand::build(&file, path.parent())
