@@ -207,6 +207,15 @@ pub enum SynapseError {
     },
 }
 
+/// The source index (spec §1) of `s` in a core with `num_axons` axons:
+/// axons first, then neurons.
+fn source_index(num_axons: u32, s: Source) -> u32 {
+    match s {
+        Source::Axon(a) => a,
+        Source::Neuron(n) => num_axons + n,
+    }
+}
+
 /// Check the value fields of a synapse (spec §4.1), shared by the builder and
 /// the network-file loader so the ranges are stated once.
 pub fn check_synapse_values(
@@ -361,10 +370,7 @@ impl NetworkBuilder {
         }
         let num_neurons = n as u32;
         let num_axons = self.num_axons;
-        let source_index = |s: Source| match s {
-            Source::Axon(a) => a,
-            Source::Neuron(k) => num_axons + k,
-        };
+        let source_index = |s: Source| source_index(num_axons, s);
         let mut max_delay = 1u8;
         for (index, s) in self.synapses.iter().enumerate() {
             let err = |source| BuildError::Synapse { index, source };
@@ -516,10 +522,7 @@ impl Network {
 
     /// Source index of a source.
     pub fn source_index(&self, s: Source) -> u32 {
-        match s {
-            Source::Axon(a) => a,
-            Source::Neuron(n) => self.num_axons + n,
-        }
+        source_index(self.num_axons, s)
     }
 
     /// The source behind a source index.
