@@ -10,13 +10,25 @@ EQUIV_SLOW ?= 100000
 
 all: test
 
-# Rust is the only requirement so far: check that a toolchain with rustfmt and
-# clippy is there, and explain how to get one if not.
+# A Rust toolchain with rustfmt and clippy, and the hardware tools the RTL
+# tests drive (yosys for synthesis, Icarus Verilog for the Verilog rungs).
+# As root on Debian/Ubuntu the tools are installed; otherwise this says how.
+HW_TOOLS := yosys iverilog vvp
+
 setup:
 	@command -v $(CARGO) >/dev/null 2>&1 || { \
 	  echo "cargo not found: install Rust from https://rustup.rs (then re-run make)"; exit 1; }
 	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
+	@missing=""; for t in $(HW_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing yosys and iverilog (missing:$$missing)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq yosys iverilog; \
+	  else \
+	    echo "missing:$$missing. Install them: sudo apt-get install yosys iverilog (Debian/Ubuntu)"; exit 1; \
+	  fi; \
+	fi
 
 # The main job on a built-in example: run the STDP + homeostasis network in
 # the golden model and print a summary (spikes, learning, predicted chip cycles).
@@ -32,7 +44,8 @@ test: setup lint
 
 # The slow, exhaustive tier: many more random networks against the reference.
 test-slow: setup
-	SPIKEFAB_EQUIV_CASES=$(EQUIV_SLOW) $(CARGO) test --workspace --profile $(PROFILE)
+	SPIKEFAB_EQUIV_CASES=$(EQUIV_SLOW) SPIKEFAB_NETLIST_VECTORS=100000 \
+	  $(CARGO) test --workspace --profile $(PROFILE)
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -1,0 +1,27 @@
+//! # spikefab-hdl: the Spikefab core in rust-hdl
+//!
+//! The chip's blocks as separate rust-hdl modules, each implementing a part of
+//! `docs/spec.md` exactly and tested bit for bit against its twin in
+//! `spikefab-sim` (one file per block, named after it):
+//!
+//! | block | spec | model twin |
+//! |---|---|---|
+//! | [`decay::Decay`] | §3.1 | `spikefab_sim::fixed::decay` |
+//! | [`neuron_update::NeuronUpdate`] | §3.3 | `spikefab_sim::NeuronParams::step` |
+//!
+//! ```
+//! use rust_hdl::prelude::*;
+//! use spikefab_hdl::decay::Decay;
+//!
+//! let mut uut = Decay::default();
+//! uut.connect_all();
+//! uut.x.next = (-1000i16 as u16).to_bits();
+//! uut.d.next = 1024u16.to_bits(); // keep 3/4
+//! assert!(simulate(&mut uut, 50));
+//! assert_eq!(uut.y.val().to_u16() as i16, -750);
+//! ```
+#![deny(missing_docs)]
+
+pub mod decay;
+pub mod neuron_update;
+pub mod rungs;
