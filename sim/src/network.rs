@@ -320,6 +320,11 @@ impl NetworkBuilder {
         self.synapses.push(s);
     }
 
+    /// Synapses added so far.
+    pub fn num_synapses(&self) -> u64 {
+        self.synapses.len() as u64
+    }
+
     /// Reserve room for `n` more synapses.
     pub fn reserve_synapses(&mut self, n: usize) {
         self.synapses.reserve(n);

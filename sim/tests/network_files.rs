@@ -390,3 +390,110 @@ fn snapshots_round_trip_and_refuse_damage() {
     let e = snapshot::decode::<config::Model>(Kind::Network, &extra, p).unwrap_err();
     assert_eq!(e.to_string(), "m.bin: corrupt or truncated snapshot: 1 trailing bytes");
 }
+
+#[test]
+fn oversized_networks_are_refused_before_building() {
+    let pop = |name: &str, size: u64| format!("[[population]]\nname = \"{name}\"\nsize = {size}\n");
+    let proj = |connect: &str| format!("[[projection]]\nfrom = \"a\"\nto = \"b\"\nconnect = {connect}\nweight = 1\n");
+    let e = err(&(pop("a", 100_000) + &pop("b", 100_000) + &proj("{ rule = \"all_to_all\" }")));
+    assert_eq!(
+        e,
+        "projection[0] (a -> b).connect: makes 10000000000 synapses, 10000000000 in all: more than the 4294967294 a network may have"
+    );
+    let e = err(&(pop("a", 300_000) + &pop("b", 300_000) + &proj("{ rule = \"fixed_probability\", p = 0.0001 }")));
+    assert!(
+        e.ends_with(
+            "fixed_probability draws once per pair (90000000000 pairs, at most 68719476736); use fixed_indegree"
+        ),
+        "{e}"
+    );
+    let e = err("[simulation]\nticks = 4000000000\n[[input]]\nname = \"i\"\nsize = 100\npoisson = { p = 0.1 }\n");
+    assert!(e.contains("400000000000 axon-ticks is more than 68719476736"), "{e}");
+}
+
+#[test]
+fn a_network_larger_than_memory_gets_an_error_not_an_abort() {
+    let info = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let available: u64 = info
+        .lines()
+        .find(|l| l.starts_with("MemAvailable:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .map_or(0, |kib: u64| kib * 1024);
+    // 4e9 synapses need about 124 GB to build; only meaningful where less is available.
+    if available == 0 || available > 100 << 30 {
+        return;
+    }
+    let text = "[[population]]\nname = \"a\"\nsize = 1000000\n[[projection]]\nfrom = \"a\"\nto = \"a\"\n\
+                connect = { rule = \"fixed_indegree\", k = 4000 }\nweight = 1\n";
+    let e = err(text);
+    assert!(e.contains("which needs about 115.5 GiB to build"), "{e}");
+}
+
+mod no_panic {
+    use proptest::prelude::*;
+
+    const TEMPLATE: &str = include_str!("../../examples/stdp_homeostasis.toml");
+
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                -1i128,
+                0,
+                1,
+                7,
+                8,
+                15,
+                16,
+                127,
+                128,
+                255,
+                256,
+                4096,
+                4097,
+                32767,
+                32768,
+                -32767,
+                -32768,
+                65535,
+                65536,
+                1 << 31,
+                1 << 32,
+                i64::MAX as i128,
+                i64::MIN as i128,
+                i64::MAX as i128 + 1,
+            ])
+            .prop_map(|v| v.to_string()),
+            (-300i64..300).prop_map(|v| v.to_string()),
+            prop::sample::select(vec!["0.5", "-0.1", "1.5", "nan", "\"x\"", "[]", "{}", "true"]).prop_map(String::from),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+        /// Replace one number of a real network file with an arbitrary value:
+        /// loading gives a network or an error, never a panic.
+        #[test]
+        fn mutated_numbers_never_panic(which in any::<prop::sample::Index>(), v in value()) {
+            let spans: Vec<(usize, usize)> = {
+                let bytes = TEMPLATE.as_bytes();
+                let mut out = Vec::new();
+                let mut i = 0;
+                while i < bytes.len() {
+                    if bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric() && bytes[i - 1] != b'_') {
+                        let start = i;
+                        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.') {
+                            i += 1;
+                        }
+                        out.push((start, i));
+                    } else {
+                        i += 1;
+                    }
+                }
+                out
+            };
+            let (a, b) = spans[which.index(spans.len())];
+            let text = format!("{}{}{}", &TEMPLATE[..a], v, &TEMPLATE[b..]);
+            let _ = spikefab_sim::config::parse_toml(&text, None);
+        }
+    }
+}

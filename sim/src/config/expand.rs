@@ -16,6 +16,14 @@ use crate::learning::{StdpError, StdpParams};
 use crate::network::{check_synapse_values, NetworkBuilder, PopulationKind, Source, SynapseError, SynapseSpec};
 use crate::record::Var;
 
+/// Most synapses one network may have (the simulator indexes them in `u32`).
+const MAX_SYNAPSES: u64 = u32::MAX as u64 - 1;
+
+/// Most random draws one rule may make (pairs tested by `fixed_probability`,
+/// axon-ticks of a Poisson input): beyond this a file would run for hours, so
+/// it is refused with a pointer to the cheaper way.
+const MAX_DRAWS: u64 = 1 << 36;
+
 /// Where a population's members start.
 #[derive(Clone, Copy)]
 struct Placed {
@@ -206,6 +214,46 @@ fn claim<'a>(
     Ok(())
 }
 
+/// Bytes the build needs per synapse at its peak: the builder's 16-byte
+/// records, the 8-byte packed sort keys and the 7-byte final arrays.
+const BUILD_BYTES_PER_SYNAPSE: u64 = 31;
+
+/// Refuse `count` more synapses (after `before`) when the network would pass
+/// the simulator's index limit or the memory this machine has available.
+fn check_synapse_budget(item: &str, before: u64, count: u64) -> Result<(), ConfigError> {
+    let total = before.saturating_add(count);
+    if total > MAX_SYNAPSES {
+        return Err(ConfigError::invalid(
+            item,
+            "connect",
+            format!("makes {count} synapses, {total} in all: more than the {MAX_SYNAPSES} a network may have"),
+        ));
+    }
+    let need = total.saturating_mul(BUILD_BYTES_PER_SYNAPSE);
+    if let Some(available) = available_memory() {
+        if need > available {
+            return Err(ConfigError::invalid(
+                item,
+                "connect",
+                format!(
+                    "makes {count} synapses, {total} in all, which needs about {:.1} GiB to build; {:.1} GiB is available",
+                    need as f64 / (1u64 << 30) as f64,
+                    available as f64 / (1u64 << 30) as f64
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Memory available to this process (Linux `MemAvailable`), if known.
+fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
 fn size_of(item: &str, size: i64) -> Result<u32, ConfigError> {
     if !(1..=u32::MAX as i64 / 2).contains(&size) {
         return Err(ConfigError::invalid(
@@ -276,6 +324,14 @@ fn input_spikes(
                 item,
                 "poisson",
                 format!("start {start} is after stop {stop}"),
+            ));
+        }
+        let draws = (stop - start) as u64 * size as u64;
+        if draws > MAX_DRAWS {
+            return Err(ConfigError::invalid(
+                item,
+                "poisson",
+                format!("{draws} axon-ticks is more than {MAX_DRAWS}; give the spikes as a file instead"),
             ));
         }
         let mut rng = seeded(seed.unwrap_or(default_seed));
@@ -404,9 +460,15 @@ fn project(
         Ok::<(), ConfigError>(())
     };
     let (n_pre, n_post) = (from.size, to.size);
+    let pairs = n_pre as u64 * n_post as u64;
+    // Refuse a rule that cannot fit before drawing anything: `count` is the
+    // number of synapses it makes (expected, for fixed_probability).
+    let before = b.num_synapses();
+    let fits = |count: u64| check_synapse_budget(item, before, count);
     let seed_of = |s: Option<u64>| s.unwrap_or_else(|| derive_seed(global, "projection", index, "connect"));
     match &proj.connect {
         Connect::AllToAll { allow_autapses } => {
+            fits(pairs)?;
             b.reserve_synapses(n_pre as usize * n_post as usize);
             for pre in 0..n_pre {
                 for post in 0..n_post {
@@ -435,6 +497,14 @@ fn project(
             allow_autapses,
         } => {
             let p = probability(item, "connect.p", *p)?;
+            if pairs > MAX_DRAWS {
+                return Err(ConfigError::invalid(
+                    item,
+                    "connect",
+                    format!("fixed_probability draws once per pair ({pairs} pairs, at most {MAX_DRAWS}); use fixed_indegree"),
+                ));
+            }
+            fits((p * pairs as f64).ceil() as u64)?;
             let mut rng = seeded(seed_of(*seed));
             for pre in 0..n_pre {
                 for post in 0..n_post {
@@ -468,6 +538,7 @@ fn project(
             } else {
                 check_k(item, *k, choices as i64)?
             };
+            fits(owners as u64 * k as u64)?;
             b.reserve_synapses(owners as usize * k as usize);
             let mut rng = seeded(seed_of(*seed));
             let mut partners = Vec::with_capacity(k as usize);
