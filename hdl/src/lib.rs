@@ -8,6 +8,9 @@
 //! |---|---|---|
 //! | [`decay::Decay`] | §3.1 | `spikefab_sim::fixed::decay` |
 //! | [`neuron_update::NeuronUpdate`] | §3.3 | `spikefab_sim::NeuronParams::step` |
+//! | [`trace_update::TraceUpdate`] | §5.1 | `spikefab_sim::fixed::{trace_decay, trace_bump}` |
+//! | [`lfsr::Lfsr`] | §5.2 | `spikefab_sim::lfsr::Lfsr16` |
+//! | [`weight_update::WeightUpdate`] | §5.3 | `spikefab_sim::learning::StdpParams::{depress, potentiate}` |
 //!
 //! ```
 //! use rust_hdl::prelude::*;
@@ -23,5 +26,8 @@
 #![deny(missing_docs)]
 
 pub mod decay;
+pub mod lfsr;
 pub mod neuron_update;
 pub mod rungs;
+pub mod trace_update;
+pub mod weight_update;

@@ -1,0 +1,218 @@
+//! `WeightUpdate`: one STDP weight update (`docs/spec.md` §5.3), mirroring
+//! [`spikefab_sim::learning::StdpParams::depress`] and `potentiate`:
+//!
+//! `w ← clamp(w ± ((x · gain + r) >> lr_shift), w_min, w_max)` with `r` the
+//! low `lr_shift` bits of the LFSR's new state.
+//!
+//! Signed values are compared without signed types (see `decay.rs`): the
+//! 20-bit two's-complement result has its sign bit flipped, which maps signed
+//! order onto unsigned order, and the bounds are mapped the same way.
+
+use rust_hdl::prelude::*;
+
+/// Combinational weight update.
+#[derive(LogicBlock)]
+pub struct WeightUpdate {
+    /// Weight before (8-bit two's complement).
+    pub w: Signal<In, Bits<8>>,
+    /// The trace: x_pre for potentiation, x_post for depression.
+    pub x: Signal<In, Bits<8>>,
+    /// The gain: a_plus or a_minus.
+    pub gain: Signal<In, Bits<8>>,
+    /// Learning-rate shift, 0..=15.
+    pub lr_shift: Signal<In, Bits<4>>,
+    /// The LFSR's state after this update's step.
+    pub noise: Signal<In, Bits<16>>,
+    /// Lower weight bound (two's complement).
+    pub w_min: Signal<In, Bits<8>>,
+    /// Upper weight bound (two's complement).
+    pub w_max: Signal<In, Bits<8>>,
+    /// Potentiate (add) rather than depress (subtract).
+    pub potentiate: Signal<In, Bit>,
+    /// Weight after.
+    pub w_next: Signal<Out, Bits<8>>,
+    product: Signal<Local, Bits<32>>,
+    mask: Signal<Local, Bits<32>>,
+    rounded: Signal<Local, Bits<32>>,
+    magnitude: Signal<Local, Bits<20>>,
+    w_wide: Signal<Local, Bits<20>>,
+    sum: Signal<Local, Bits<20>>,
+    sum_ordered: Signal<Local, Bits<20>>,
+    min_ordered: Signal<Local, Bits<20>>,
+    max_ordered: Signal<Local, Bits<20>>,
+    clamped: Signal<Local, Bits<20>>,
+    sign_ext: Constant<Bits<20>>,
+    sign_bit: Constant<Bits<20>>,
+}
+
+impl Default for WeightUpdate {
+    fn default() -> Self {
+        WeightUpdate {
+            w: Default::default(),
+            x: Default::default(),
+            gain: Default::default(),
+            lr_shift: Default::default(),
+            noise: Default::default(),
+            w_min: Default::default(),
+            w_max: Default::default(),
+            potentiate: Default::default(),
+            w_next: Default::default(),
+            product: Default::default(),
+            mask: Default::default(),
+            rounded: Default::default(),
+            magnitude: Default::default(),
+            w_wide: Default::default(),
+            sum: Default::default(),
+            sum_ordered: Default::default(),
+            min_ordered: Default::default(),
+            max_ordered: Default::default(),
+            clamped: Default::default(),
+            // Bits 8..20 set: sign extension of an 8-bit value to 20 bits.
+            sign_ext: Constant::new(0xFFF00u32.to_bits()),
+            sign_bit: Constant::new(0x80000u32.to_bits()),
+        }
+    }
+}
+
+impl Logic for WeightUpdate {
+    #[hdl_gen]
+    fn update(&mut self) {
+        // (x · gain + r) >> lr_shift, with r = noise & (2^lr_shift - 1).
+        self.product.next = bit_cast::<16, 8>(self.x.val()) * bit_cast::<16, 8>(self.gain.val());
+        self.mask.next = (bit_cast::<32, 1>(1.into()) << self.lr_shift.val()) - 1;
+        self.rounded.next =
+            (self.product.val() + (bit_cast::<32, 16>(self.noise.val()) & self.mask.val())) >> self.lr_shift.val();
+        self.magnitude.next = self.rounded.val().get_bits::<20>(0);
+
+        // w ± magnitude in 20-bit two's complement.
+        self.w_wide.next = bit_cast::<20, 8>(self.w.val());
+        if self.w.val().get_bit(7) {
+            self.w_wide.next = bit_cast::<20, 8>(self.w.val()) | self.sign_ext.val();
+        }
+        self.sum.next = self.w_wide.val() - self.magnitude.val();
+        if self.potentiate.val() {
+            self.sum.next = self.w_wide.val() + self.magnitude.val();
+        }
+
+        // Clamp in "ordered" space (sign bit flipped: signed order = unsigned order).
+        self.sum_ordered.next = self.sum.val() ^ self.sign_bit.val();
+        self.min_ordered.next = bit_cast::<20, 8>(self.w_min.val()) ^ self.sign_bit.val();
+        if self.w_min.val().get_bit(7) {
+            self.min_ordered.next = (bit_cast::<20, 8>(self.w_min.val()) | self.sign_ext.val()) ^ self.sign_bit.val();
+        }
+        self.max_ordered.next = bit_cast::<20, 8>(self.w_max.val()) ^ self.sign_bit.val();
+        if self.w_max.val().get_bit(7) {
+            self.max_ordered.next = (bit_cast::<20, 8>(self.w_max.val()) | self.sign_ext.val()) ^ self.sign_bit.val();
+        }
+        self.clamped.next = self.sum.val();
+        if self.sum_ordered.val() < self.min_ordered.val() {
+            self.clamped.next = self.min_ordered.val() ^ self.sign_bit.val();
+        }
+        if self.sum_ordered.val() > self.max_ordered.val() {
+            self.clamped.next = self.max_ordered.val() ^ self.sign_bit.val();
+        }
+        self.w_next.next = self.clamped.val().get_bits::<8>(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use spikefab_sim::learning::StdpParams;
+    use spikefab_sim::lfsr::Lfsr16;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
+        #[test]
+        fn matches_the_model(
+            w in any::<i8>(), x in any::<u8>(), gain in any::<u8>(), lr_shift in 0u8..=15,
+            a in any::<i8>(), b in any::<i8>(), seed in 1u16..=u16::MAX, potentiate in any::<bool>(),
+        ) {
+            let rule = StdpParams {
+                a_plus: gain,
+                a_minus: gain,
+                lr_shift,
+                w_min: a.min(b),
+                w_max: a.max(b),
+                ..StdpParams::default()
+            };
+            let mut lfsr = Lfsr16::new(seed).unwrap();
+            let want = if potentiate { rule.potentiate(w, x, &mut lfsr) } else { rule.depress(w, x, &mut lfsr) };
+            let mut uut = WeightUpdate::default();
+            uut.connect_all();
+            uut.w.next = (w as u8).to_bits();
+            uut.x.next = x.to_bits();
+            uut.gain.next = gain.to_bits();
+            uut.lr_shift.next = lr_shift.to_bits();
+            uut.noise.next = lfsr.state().to_bits();
+            uut.w_min.next = (rule.w_min as u8).to_bits();
+            uut.w_max.next = (rule.w_max as u8).to_bits();
+            uut.potentiate.next = potentiate;
+            prop_assert!(simulate(&mut uut, 50));
+            prop_assert_eq!(uut.w_next.val().to_u8() as i8, want);
+        }
+    }
+
+    /// The LFSR state whose next state is `n`: the step shifts right and XORs
+    /// the taps (whose bit 15 is set) exactly when it shifted out a 1, so
+    /// bit 15 of `n` is the bit shifted out.
+    fn predecessor(n: u16) -> Lfsr16 {
+        let out = n >> 15;
+        let taps = if out == 1 { spikefab_sim::lfsr::LFSR_TAPS } else { 0 };
+        let p = Lfsr16::new(((n ^ taps) << 1) | out).unwrap();
+        let mut check = p;
+        assert_eq!(check.next_state(), n);
+        p
+    }
+
+    #[test]
+    fn extremes() {
+        let mut uut = WeightUpdate::default();
+        uut.connect_all();
+        for (w, x, gain, shift, noise, lo, hi, pot) in [
+            (127i8, 255u8, 255u8, 0u8, 1u16, -128i8, 127i8, true),
+            (-128, 255, 255, 0, 1, -128, 127, false),
+            (0, 255, 255, 15, 0xFFFF, -128, 127, true),
+            (5, 1, 1, 0, 0x8000, 5, 5, false),
+            (-3, 0, 0, 15, 0x7FFF, -10, -1, true),
+            (-100, 200, 200, 8, 0x00FF, -120, 120, false),
+        ] {
+            let rule = StdpParams {
+                a_plus: gain,
+                a_minus: gain,
+                lr_shift: shift,
+                w_min: lo,
+                w_max: hi,
+                ..StdpParams::default()
+            };
+            let mut lfsr = predecessor(noise);
+            let want = if pot {
+                rule.potentiate(w, x, &mut lfsr)
+            } else {
+                rule.depress(w, x, &mut lfsr)
+            };
+            uut.w.next = (w as u8).to_bits();
+            uut.x.next = x.to_bits();
+            uut.gain.next = gain.to_bits();
+            uut.lr_shift.next = shift.to_bits();
+            uut.noise.next = noise.to_bits();
+            uut.w_min.next = (lo as u8).to_bits();
+            uut.w_max.next = (hi as u8).to_bits();
+            uut.potentiate.next = pot;
+            assert!(simulate(&mut uut, 50));
+            assert_eq!(
+                uut.w_next.val().to_u8() as i8,
+                want,
+                "w {w} x {x} gain {gain} shift {shift}"
+            );
+        }
+    }
+
+    #[test]
+    fn synthesizes() {
+        let mut uut = WeightUpdate::default();
+        uut.connect_all();
+        yosys_validate("spikefab_weight_update", &generate_verilog(&uut)).unwrap();
+    }
+}
