@@ -183,3 +183,151 @@ pub fn icarus(
     run("iverilog", &args, scratch.path())?;
     run("vvp", &["-n", "sim.vvp"], scratch.path())
 }
+
+/// A port of a block under test: its Verilog name and width in bits.
+pub type Port = (&'static str, usize);
+
+/// A testbench for a combinational block (module `top`): it reads one line of
+/// hex per vector (all inputs concatenated in port order), applies it, and
+/// prints the outputs in hex, one line per vector.
+#[derive(Debug, Clone)]
+pub struct VectorBench {
+    /// Input ports, in the order their values are given.
+    pub inputs: Vec<Port>,
+    /// Output ports, in the order they are printed.
+    pub outputs: Vec<Port>,
+}
+
+impl VectorBench {
+    /// The testbench module `tb` for `count` vectors read from `vectors.hex`.
+    pub fn testbench(&self, count: usize) -> String {
+        let decl = |dir: &str, ports: &[Port]| -> String {
+            ports
+                .iter()
+                .map(|(n, w)| format!("  {dir} [{}:0] {n};\n", w - 1))
+                .collect()
+        };
+        let width: usize = self.inputs.iter().map(|p| p.1).sum();
+        let connect: Vec<String> = self
+            .inputs
+            .iter()
+            .chain(&self.outputs)
+            .map(|(n, _)| format!(".{n}({n})"))
+            .collect();
+        let unpack: Vec<&str> = self.inputs.iter().map(|p| p.0).collect();
+        let formats: Vec<&str> = self.outputs.iter().map(|_| "%h").collect();
+        let shown: Vec<&str> = self.outputs.iter().map(|p| p.0).collect();
+        format!(
+            "module tb;\n{}{}  top dut({});\n  reg [{}:0] vec [0:{last}];\n  integer i;\n  initial begin\n    \
+             $readmemh(\"vectors.hex\", vec);\n    for (i = 0; i <= {last}; i = i + 1) begin\n      \
+             {{{}}} = vec[i];\n      #1;\n      $display(\"{}\", {});\n    end\n    $finish;\n  end\nendmodule\n",
+            decl("reg", &self.inputs),
+            decl("wire", &self.outputs),
+            connect.join(", "),
+            width - 1,
+            unpack.join(", "),
+            formats.join(" "),
+            shown.join(", "),
+            last = count.saturating_sub(1),
+        )
+    }
+
+    /// One `$readmemh` line: the input values, each masked to its width.
+    pub fn hex_line(&self, values: &[u64]) -> String {
+        assert_eq!(values.len(), self.inputs.len(), "one value per input port");
+        let mut bits: Vec<bool> = Vec::new();
+        for ((_, w), v) in self.inputs.iter().zip(values) {
+            bits.extend((0..*w).rev().map(|b| (v >> b) & 1 == 1));
+        }
+        // Left-pad to whole hex digits; the top digit's extra bits are zero.
+        let pad = (4 - bits.len() % 4) % 4;
+        let bits: Vec<bool> = std::iter::repeat_n(false, pad).chain(bits).collect();
+        bits.chunks(4)
+            .map(|c| {
+                let d = c.iter().fold(0u8, |a, &b| (a << 1) | b as u8);
+                char::from_digit(d as u32, 16).unwrap()
+            })
+            .collect()
+    }
+
+    /// What the testbench prints for the output values `values`.
+    pub fn output_line(&self, values: &[u64]) -> String {
+        assert_eq!(values.len(), self.outputs.len(), "one value per output port");
+        let cells: Vec<String> = self
+            .outputs
+            .iter()
+            .zip(values)
+            .map(|((_, w), v)| format!("{:0width$x}", v & mask(*w), width = w.div_ceil(4)))
+            .collect();
+        cells.join(" ")
+    }
+
+    /// Run `vectors` through `verilog` on both rungs, the emitted Verilog in
+    /// Icarus (all vectors) and its `synth_ice40` netlist (the first
+    /// `netlist_vectors`), and return the first line that differs from the
+    /// model's `expected` outputs, naming the rung and the vector.
+    pub fn check(
+        &self,
+        verilog: &str,
+        vectors: &[Vec<u64>],
+        expected: &[Vec<u64>],
+        dsp: bool,
+        netlist_vectors: usize,
+    ) -> Result<Option<String>, RungError> {
+        let want: Vec<String> = expected.iter().map(|e| self.output_line(e)).collect();
+        let netlist = synth_ice40(verilog, dsp)?;
+        let cells = ice40_cells_sim()?;
+        for (rung, source, count, libs) in [
+            ("emitted Verilog (Icarus)", verilog, vectors.len(), vec![]),
+            (
+                "iCE40 netlist (synth_ice40 + cells_sim.v)",
+                netlist.as_str(),
+                netlist_vectors.min(vectors.len()),
+                vec![cells],
+            ),
+        ] {
+            let hex: String = vectors[..count].iter().map(|v| self.hex_line(v) + "\n").collect();
+            let tb = self.testbench(count);
+            let printed = icarus(
+                &[("top.v", source), ("tb.v", &tb)],
+                &[("vectors.hex", &hex)],
+                &libs,
+                "tb",
+            )?;
+            let lines: Vec<&str> = printed.lines().filter(|l| !l.trim().is_empty()).collect();
+            if lines.len() != count {
+                return Ok(Some(format!(
+                    "{rung}: {} result lines for {count} vectors",
+                    lines.len()
+                )));
+            }
+            for (i, (got, want)) in lines.iter().zip(&want).enumerate() {
+                if got.trim() != want {
+                    return Ok(Some(format!(
+                        "{rung}: vector {i} (inputs {:?}): got [{}], model [{want}]",
+                        vectors[i],
+                        got.trim()
+                    )));
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+fn mask(width: usize) -> u64 {
+    if width >= 64 {
+        !0
+    } else {
+        (1u64 << width) - 1
+    }
+}
+
+/// How many vectors the netlist rung simulates (gate-level simulation costs
+/// milliseconds a vector): `SPIKEFAB_NETLIST_VECTORS`, else `default`.
+pub fn netlist_vector_budget(default: usize) -> usize {
+    std::env::var("SPIKEFAB_NETLIST_VECTORS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}

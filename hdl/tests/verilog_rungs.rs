@@ -1,19 +1,88 @@
-//! The emitted Verilog (Icarus) and the iCE40 netlist (yosys `synth_ice40`
-//! with `cells_sim.v`) of each block give exactly what `spikefab-sim` gives,
-//! on the same vectors: boundary cases plus random ones from a fixed seed.
+//! The emitted Verilog (Icarus) and the iCE40 netlist (yosys `synth_ice40 -dsp`
+//! with `cells_sim.v`) of each combinational block give exactly what
+//! `spikefab-sim` gives, on the same vectors: boundary cases first, then
+//! random ones from a fixed seed. The netlist rung simulates the first
+//! `SPIKEFAB_NETLIST_VECTORS` of them (all in `make test-slow`).
 
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 use rust_hdl::prelude::*;
-use spikefab_hdl::neuron_update::NeuronUpdate;
-use spikefab_hdl::rungs;
-use spikefab_sim::fixed::{STATE_MAX, STATE_MIN};
+use spikefab_hdl::rungs::VectorBench;
+use spikefab_hdl::{decay::Decay, neuron_update::NeuronUpdate, trace_update::TraceUpdate, weight_update::WeightUpdate};
+use spikefab_sim::fixed::{decay, trace_bump, trace_decay, STATE_MAX, STATE_MIN};
+use spikefab_sim::learning::StdpParams;
+use spikefab_sim::lfsr::{Lfsr16, LFSR_TAPS};
 use spikefab_sim::{NeuronParams, NeuronState};
 
-/// Inputs in port order; widths 16 except `t_ref` and `refractory` (8).
-type Vector = (NeuronParams, NeuronState, i16);
+const NETLIST_DEFAULT: usize = 400;
 
-fn vectors() -> Vec<Vector> {
-    let mut out = Vec::new();
+fn verilog_of<B: Block>(mut uut: B) -> String {
+    uut.connect_all();
+    generate_verilog(&uut)
+}
+
+fn check(bench: &VectorBench, verilog: &str, vectors: &[Vec<u64>], expected: &[Vec<u64>]) {
+    let budget = spikefab_hdl::rungs::netlist_vector_budget(NETLIST_DEFAULT);
+    if let Some(mismatch) = bench.check(verilog, vectors, expected, true, budget).unwrap() {
+        panic!("{mismatch}");
+    }
+}
+
+fn value(rng: &mut ChaCha8Rng) -> i16 {
+    match rng.random_range(0..4) {
+        0 => [STATE_MIN, STATE_MAX, 0, -1, 1][rng.random_range(0..5)],
+        1 => rng.random_range(-2000..=2000),
+        _ => rng.random_range(STATE_MIN..=STATE_MAX),
+    }
+}
+
+fn w16(x: i16) -> u64 {
+    x as u16 as u64
+}
+
+#[test]
+fn decay_rungs() {
+    let bench = VectorBench {
+        inputs: vec![("x", 16), ("d", 16)],
+        outputs: vec![("y", 16)],
+    };
+    let mut rng = spikefab_sim::config::seeded(7);
+    let mut vectors: Vec<(i16, u16)> = Vec::new();
+    for d in [0u16, 1, 2048, 4095, 4096] {
+        vectors.extend([STATE_MIN, -1, 0, 1, STATE_MAX].map(|x| (x, d)));
+    }
+    vectors.extend((0..2000).map(|_| (value(&mut rng), rng.random_range(0..=4096))));
+    let inputs: Vec<Vec<u64>> = vectors.iter().map(|&(x, d)| vec![w16(x), d as u64]).collect();
+    let expected: Vec<Vec<u64>> = vectors.iter().map(|&(x, d)| vec![w16(decay(x, d))]).collect();
+    check(&bench, &verilog_of(Decay::default()), &inputs, &expected);
+}
+
+#[test]
+fn neuron_update_rungs() {
+    let bench = VectorBench {
+        inputs: vec![
+            ("du", 16),
+            ("dv", 16),
+            ("bias", 16),
+            ("v_reset", 16),
+            ("theta_base", 16),
+            ("theta_inc", 16),
+            ("theta_decay", 16),
+            ("t_ref", 8),
+            ("u", 16),
+            ("v", 16),
+            ("theta", 16),
+            ("refractory", 8),
+            ("ring_in", 16),
+        ],
+        outputs: vec![
+            ("u_next", 16),
+            ("v_next", 16),
+            ("theta_next", 16),
+            ("refractory_next", 8),
+            ("spike", 1),
+        ],
+    };
     let clear = NeuronParams {
         du: 4096,
         dv: 4096,
@@ -30,7 +99,8 @@ fn vectors() -> Vec<Vector> {
         theta,
         refractory: 0,
     };
-    // Saturation of u and v at both signs, threshold compare at equality, θ saturation.
+    let mut cases: Vec<(NeuronParams, NeuronState, i16)> = Vec::new();
+    // Saturation of u and v at both signs, the threshold compare at equality, θ saturation.
     for (input, bias) in [
         (32000, 767),
         (32000, 768),
@@ -38,7 +108,7 @@ fn vectors() -> Vec<Vector> {
         (-32000, -768),
         (STATE_MAX, STATE_MAX),
     ] {
-        out.push((NeuronParams { bias, ..clear }, rest(STATE_MAX), input));
+        cases.push((NeuronParams { bias, ..clear }, rest(STATE_MAX), input));
     }
     for (base, inc, bias) in [
         (100, 32767, 100),
@@ -53,14 +123,9 @@ fn vectors() -> Vec<Vector> {
             bias,
             ..clear
         };
-        out.push((p, rest(base), 0));
+        cases.push((p, rest(base), 0));
     }
     let mut rng = spikefab_sim::config::seeded(2024);
-    let value = |rng: &mut rand_chacha::ChaCha8Rng| match rng.random_range(0..4) {
-        0 => [STATE_MIN, STATE_MAX, 0, -1, 1][rng.random_range(0..5)],
-        1 => rng.random_range(-2000..=2000),
-        _ => rng.random_range(STATE_MIN..=STATE_MAX),
-    };
     for _ in 0..3000 {
         let theta_base = rng.random_range(0..=STATE_MAX);
         let p = NeuronParams {
@@ -79,126 +144,137 @@ fn vectors() -> Vec<Vector> {
             theta: rng.random_range(theta_base..=STATE_MAX),
             refractory: if rng.random_bool(0.7) { 0 } else { rng.random() },
         };
-        out.push((p, s, value(&mut rng)));
+        cases.push((p, s, value(&mut rng)));
     }
-    out
+    let inputs: Vec<Vec<u64>> = cases
+        .iter()
+        .map(|(p, s, i)| {
+            vec![
+                p.du as u64,
+                p.dv as u64,
+                w16(p.bias),
+                w16(p.v_reset),
+                w16(p.theta_base),
+                w16(p.theta_inc),
+                p.theta_decay as u64,
+                p.refractory as u64,
+                w16(s.u),
+                w16(s.v),
+                w16(s.theta),
+                s.refractory as u64,
+                w16(*i),
+            ]
+        })
+        .collect();
+    let expected: Vec<Vec<u64>> = cases
+        .iter()
+        .map(|(p, s, i)| {
+            let mut n = *s;
+            let spike = p.step(&mut n, *i);
+            vec![w16(n.u), w16(n.v), w16(n.theta), n.refractory as u64, spike as u64]
+        })
+        .collect();
+    check(&bench, &verilog_of(NeuronUpdate::default()), &inputs, &expected);
 }
 
-/// One line of `$readmemh` input: all input ports concatenated in port order.
-fn hex(v: &Vector) -> String {
-    let (p, s, input) = v;
-    let h = |x: i16| format!("{:04x}", x as u16);
-    format!(
-        "{:04x}{:04x}{}{}{}{}{:04x}{:02x}{}{}{}{:02x}{}",
-        p.du,
-        p.dv,
-        h(p.bias),
-        h(p.v_reset),
-        h(p.theta_base),
-        h(p.theta_inc),
-        p.theta_decay,
-        p.refractory,
-        h(s.u),
-        h(s.v),
-        h(s.theta),
-        s.refractory,
-        h(*input)
-    )
-}
-
-/// What the testbench prints for a vector, computed by the model.
-fn expected(v: &Vector) -> String {
-    let (p, s, input) = v;
-    let mut n = *s;
-    let spike = p.step(&mut n, *input);
-    format!(
-        "{:04x} {:04x} {:04x} {:02x} {}",
-        n.u as u16, n.v as u16, n.theta as u16, n.refractory, spike as u8
-    )
-}
-
-fn testbench(count: usize) -> String {
-    format!(
-        r#"
-module tb;
-  reg [15:0] du, dv, bias, v_reset, theta_base, theta_inc, theta_decay, u, v, theta, ring_in;
-  reg [7:0] t_ref, refractory;
-  wire [15:0] u_next, v_next, theta_next;
-  wire [7:0] refractory_next;
-  wire spike;
-  top dut(.du(du), .dv(dv), .bias(bias), .v_reset(v_reset), .theta_base(theta_base),
-          .theta_inc(theta_inc), .theta_decay(theta_decay), .t_ref(t_ref), .u(u), .v(v),
-          .theta(theta), .refractory(refractory), .ring_in(ring_in), .u_next(u_next),
-          .v_next(v_next), .theta_next(theta_next), .refractory_next(refractory_next), .spike(spike));
-  reg [191:0] vec [0:{last}];
-  integer i;
-  initial begin
-    $readmemh("vectors.hex", vec);
-    for (i = 0; i <= {last}; i = i + 1) begin
-      {{du, dv, bias, v_reset, theta_base, theta_inc, theta_decay, t_ref, u, v, theta, refractory, ring_in}} = vec[i];
-      #1;
-      $display("%h %h %h %h %b", u_next, v_next, theta_next, refractory_next, spike);
-    end
-    $finish;
-  end
-endmodule
-"#,
-        last = count - 1
-    )
-}
-
-fn compare(rung: &str, vecs: &[Vector], printed: &str) {
-    let lines: Vec<&str> = printed.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(
-        lines.len(),
-        vecs.len(),
-        "{rung}: {} result lines for {} vectors",
-        lines.len(),
-        vecs.len()
-    );
-    for (i, (v, got)) in vecs.iter().zip(&lines).enumerate() {
-        let want = expected(v);
-        assert_eq!(
-            got.trim(),
-            want,
-            "{rung}: vector {i} (params {:?}, state {:?}, input {}): u v theta ref spike",
-            v.0,
-            v.1,
-            v.2
-        );
-    }
+/// The LFSR state whose next state is `n` (bit 15 of `n` is the bit the step shifted out).
+fn predecessor(n: u16) -> Lfsr16 {
+    let out = n >> 15;
+    let taps = if out == 1 { LFSR_TAPS } else { 0 };
+    Lfsr16::new(((n ^ taps) << 1) | out).unwrap()
 }
 
 #[test]
-fn neuron_update_verilog_and_netlist_match_the_model() {
-    let mut uut = NeuronUpdate::default();
-    uut.connect_all();
-    let verilog = generate_verilog(&uut);
-    let vecs = vectors();
-    let hexes: String = vecs.iter().map(|v| hex(v) + "\n").collect();
-    let tb = testbench(vecs.len());
+fn weight_update_rungs() {
+    let bench = VectorBench {
+        inputs: vec![
+            ("w", 8),
+            ("x", 8),
+            ("gain", 8),
+            ("lr_shift", 4),
+            ("noise", 16),
+            ("w_min", 8),
+            ("w_max", 8),
+            ("potentiate", 1),
+        ],
+        outputs: vec![("w_next", 8)],
+    };
+    let mut rng = spikefab_sim::config::seeded(99);
+    let mut inputs = Vec::new();
+    let mut expected = Vec::new();
+    for i in 0..2000 {
+        let (a, b): (i8, i8) = (rng.random(), rng.random());
+        let rule = StdpParams {
+            a_plus: rng.random(),
+            a_minus: rng.random(),
+            lr_shift: rng.random_range(0..=15),
+            w_min: a.min(b),
+            w_max: a.max(b),
+            ..StdpParams::default()
+        };
+        let (w, x): (i8, u8) = if i < 8 {
+            ([127, -128][i % 2], 255)
+        } else {
+            (rng.random(), rng.random())
+        };
+        let noise: u16 = rng.random_range(1..=u16::MAX);
+        let potentiate = rng.random_bool(0.5);
+        let mut lfsr = predecessor(noise);
+        let (gain, got) = if potentiate {
+            (rule.a_plus, rule.potentiate(w, x, &mut lfsr))
+        } else {
+            (rule.a_minus, rule.depress(w, x, &mut lfsr))
+        };
+        assert_eq!(lfsr.state(), noise);
+        inputs.push(vec![
+            w as u8 as u64,
+            x as u64,
+            gain as u64,
+            rule.lr_shift as u64,
+            noise as u64,
+            rule.w_min as u8 as u64,
+            rule.w_max as u8 as u64,
+            potentiate as u64,
+        ]);
+        expected.push(vec![got as u8 as u64]);
+    }
+    check(&bench, &verilog_of(WeightUpdate::default()), &inputs, &expected);
+}
 
-    let data = [("vectors.hex", hexes.as_str())];
-    let printed = rungs::icarus(&[("top.v", &verilog), ("tb.v", &tb)], &data, &[], "tb").unwrap();
-    compare("emitted Verilog (Icarus)", &vecs, &printed);
+#[test]
+fn trace_update_rungs() {
+    let bench = VectorBench {
+        inputs: vec![("x", 8), ("shift", 3), ("bump", 8), ("spiked", 1)],
+        outputs: vec![("x_next", 8)],
+    };
+    let mut inputs = Vec::new();
+    let mut expected = Vec::new();
+    for k in 0u8..=7 {
+        for x in (0u8..=255).step_by(3).chain([1, 2, 254, 255]) {
+            for (bump, spiked) in [(0u8, false), (255, false), (64, true), (255, true)] {
+                let decayed = trace_decay(x, k);
+                let want = if spiked { trace_bump(decayed, bump) } else { decayed };
+                inputs.push(vec![x as u64, k as u64, bump as u64, spiked as u64]);
+                expected.push(vec![want as u64]);
+            }
+        }
+    }
+    check(&bench, &verilog_of(TraceUpdate::default()), &inputs, &expected);
+}
 
-    // The UP5K mapping: multipliers in SB_MAC16 blocks, simulated by their
-    // cells_sim.v model.
-    let netlist = rungs::synth_ice40(&verilog, true).unwrap();
-    assert!(netlist.contains("SB_LUT4"), "synth_ice40 produced no iCE40 cells");
-    assert!(netlist.contains("SB_MAC16"), "synth_ice40 -dsp used no DSP block");
-    // Gate-level simulation costs ~10 ms a vector: the boundary cases and
-    // the first random ones by default, all of them in the slow tier.
-    let count = std::env::var("SPIKEFAB_NETLIST_VECTORS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(510)
-        .min(vecs.len());
-    let vecs = &vecs[..count];
-    let hexes: String = vecs.iter().map(|v| hex(v) + "\n").collect();
-    let data = [("vectors.hex", hexes.as_str())];
-    let tb = testbench(vecs.len());
-    let cells = rungs::ice40_cells_sim().unwrap();
-    let printed = rungs::icarus(&[("synth.v", &netlist), ("tb.v", &tb)], &data, &[cells], "tb").unwrap();
-    compare("iCE40 netlist (yosys synth_ice40 + cells_sim.v)", vecs, &printed);
+#[test]
+fn a_wrong_model_is_reported() {
+    // The harness itself must be able to fail: one corrupted expectation.
+    let bench = VectorBench {
+        inputs: vec![("x", 8), ("shift", 3), ("bump", 8), ("spiked", 1)],
+        outputs: vec![("x_next", 8)],
+    };
+    let inputs = vec![vec![100, 2, 0, 0], vec![100, 2, 0, 0]];
+    let expected = vec![vec![75], vec![76]];
+    let verilog = verilog_of(TraceUpdate::default());
+    let found = bench.check(&verilog, &inputs, &expected, true, 2).unwrap();
+    assert_eq!(
+        found.as_deref(),
+        Some("emitted Verilog (Icarus): vector 1 (inputs [100, 2, 0, 0]): got [4b], model [4c]")
+    );
 }
