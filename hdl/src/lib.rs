@@ -6,8 +6,10 @@
 //!
 //! | block | spec | model twin |
 //! |---|---|---|
+//! | [`saturate::Saturate`] | §1 | `spikefab_sim::fixed::sat16` |
 //! | [`decay::Decay`] | §3.1 | `spikefab_sim::fixed::decay` |
 //! | [`neuron_update::NeuronUpdate`] | §3.3 | `spikefab_sim::NeuronParams::step` |
+//! | [`delay_ring::DelayRing`] | §4.3 | the engine's ring with `spikefab_sim::fixed::add_sat16` |
 //! | [`trace_update::TraceUpdate`] | §5.1 | `spikefab_sim::fixed::{trace_decay, trace_bump}` |
 //! | [`lfsr::Lfsr`] | §5.2 | `spikefab_sim::lfsr::Lfsr16` |
 //! | [`weight_update::WeightUpdate`] | §5.3 | `spikefab_sim::learning::StdpParams::{depress, potentiate}` |
@@ -26,8 +28,10 @@
 #![deny(missing_docs)]
 
 pub mod decay;
+pub mod delay_ring;
 pub mod lfsr;
 pub mod neuron_update;
 pub mod rungs;
+pub mod saturate;
 pub mod trace_update;
 pub mod weight_update;

@@ -5,12 +5,13 @@
 //! (after the three multipliers is the natural cut). Values are 16-bit two's
 //! complement held in unsigned `Bits` (see `decay.rs` for why); sums are
 //! formed in 18 bits, wide enough for the largest (three terms of ±32767), then
-//! saturated to ±32767. The threshold is never negative, so `v ≥ θ` is
+//! saturated to ±32767 by [`Saturate`]. The threshold is never negative, so `v ≥ θ` is
 //! "v non-negative and v ≥ θ unsigned": no signed compare anywhere.
 
 use rust_hdl::prelude::*;
 
 use crate::decay::Decay;
+use crate::saturate::Saturate;
 
 /// Combinational CUBA LIF update with adaptive threshold.
 #[derive(LogicBlock)]
@@ -54,6 +55,8 @@ pub struct NeuronUpdate {
     decay_u: Decay,
     decay_v: Decay,
     decay_theta: Decay,
+    sat_u: Saturate,
+    sat_v: Saturate,
     u_sum: Signal<Local, Bits<18>>,
     u_new: Signal<Local, Bits<16>>,
     theta_decayed: Signal<Local, Bits<16>>,
@@ -63,20 +66,13 @@ pub struct NeuronUpdate {
     fires: Signal<Local, Bit>,
     // Sign extension of 16-bit values to 18 bits: OR in bits 16 and 17.
     sign_ext: Constant<Bits<18>>,
-    // The symmetric saturation limits, as 18-bit two's complement patterns.
-    max18: Constant<Bits<18>>,
-    min18: Constant<Bits<18>>,
-    max16: Constant<Bits<16>>,
-    min16: Constant<Bits<16>>,
+    // Largest threshold, as a 17-bit value.
     max17: Constant<Bits<17>>,
 }
 
 impl Default for NeuronUpdate {
     fn default() -> Self {
         let max = spikefab_sim::fixed::STATE_MAX as u64;
-        // -32767 in 16 and 18 bits.
-        let min16 = (1u64 << 16) - max;
-        let min18 = (1u64 << 18) - max;
         NeuronUpdate {
             du: Default::default(),
             dv: Default::default(),
@@ -99,6 +95,8 @@ impl Default for NeuronUpdate {
             decay_u: Default::default(),
             decay_v: Default::default(),
             decay_theta: Default::default(),
+            sat_u: Default::default(),
+            sat_v: Default::default(),
             u_sum: Default::default(),
             u_new: Default::default(),
             theta_decayed: Default::default(),
@@ -107,10 +105,6 @@ impl Default for NeuronUpdate {
             theta_raised: Default::default(),
             fires: Default::default(),
             sign_ext: Constant::new(0x30000u64.to_bits()),
-            max18: Constant::new(max.to_bits()),
-            min18: Constant::new(min18.to_bits()),
-            max16: Constant::new(max.to_bits()),
-            min16: Constant::new(min16.to_bits()),
             max17: Constant::new(max.to_bits()),
         }
     }
@@ -129,13 +123,8 @@ impl Logic for NeuronUpdate {
         if self.ring_in.val().get_bit(15) {
             self.u_sum.next = self.u_sum.val() + self.sign_ext.val();
         }
-        self.u_new.next = self.u_sum.val().get_bits::<16>(0);
-        if !self.u_sum.val().get_bit(17) & (self.u_sum.val() > self.max18.val()) {
-            self.u_new.next = self.max16.val();
-        }
-        if self.u_sum.val().get_bit(17) & (self.u_sum.val() < self.min18.val()) {
-            self.u_new.next = self.min16.val();
-        }
+        self.sat_u.sum.next = self.u_sum.val();
+        self.u_new.next = self.sat_u.value.val();
 
         // θ <- θ_base + decay(θ - θ_base, dθ); the excess is never negative.
         self.decay_theta.x.next = self.theta.val() - self.theta_base.val();
@@ -157,13 +146,8 @@ impl Logic for NeuronUpdate {
         if self.bias.val().get_bit(15) {
             self.v_sum.next = self.v_sum.val() + self.sign_ext.val();
         }
-        self.v_new.next = self.v_sum.val().get_bits::<16>(0);
-        if !self.v_sum.val().get_bit(17) & (self.v_sum.val() > self.max18.val()) {
-            self.v_new.next = self.max16.val();
-        }
-        if self.v_sum.val().get_bit(17) & (self.v_sum.val() < self.min18.val()) {
-            self.v_new.next = self.min16.val();
-        }
+        self.sat_v.sum.next = self.v_sum.val();
+        self.v_new.next = self.sat_v.value.val();
 
         // Fire when not refractory and v' >= θ (θ >= 0: unsigned compare of a non-negative v').
         self.fires.next = !self.refractory.val().any()
