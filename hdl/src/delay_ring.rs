@@ -62,7 +62,9 @@ impl<const A: usize> Default for DelayRing<A> {
             op_value: Default::default(),
             cleared_valid: Default::default(),
             cleared_value: Default::default(),
-            ram: Default::default(),
+            // Every accumulator starts at 0 (spec §3.2); explicit, so that the
+            // emitted Verilog and the block RAM's INIT say so too.
+            ram: RAM::new((0..1u64 << A).map(|a| (a.to_bits(), 0u16.to_bits())).collect()),
             sat: Default::default(),
             stage_valid: Default::default(),
             stage_clear: Default::default(),

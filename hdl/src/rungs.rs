@@ -187,15 +187,21 @@ pub fn icarus(
 /// A port of a block under test: its Verilog name and width in bits.
 pub type Port = (&'static str, usize);
 
-/// A testbench for a combinational block (module `top`): it reads one line of
-/// hex per vector (all inputs concatenated in port order), applies it, and
-/// prints the outputs in hex, one line per vector.
-#[derive(Debug, Clone)]
+/// A testbench for a block (module `top`): it reads one line of hex per
+/// vector (all inputs concatenated in port order) and applies it. A
+/// combinational block prints its outputs in hex after every vector; a
+/// clocked one (with `clock`) is clocked once per vector, after printing its
+/// outputs when the `strobe` output is 1.
+#[derive(Debug, Clone, Default)]
 pub struct VectorBench {
     /// Input ports, in the order their values are given.
     pub inputs: Vec<Port>,
     /// Output ports, in the order they are printed.
     pub outputs: Vec<Port>,
+    /// The clock input of a clocked block.
+    pub clock: Option<&'static str>,
+    /// A 1-bit output: print only in the cycles where it is 1.
+    pub strobe: Option<&'static str>,
 }
 
 impl VectorBench {
@@ -208,19 +214,31 @@ impl VectorBench {
                 .collect()
         };
         let width: usize = self.inputs.iter().map(|p| p.1).sum();
-        let connect: Vec<String> = self
+        let mut connect: Vec<String> = self
             .inputs
             .iter()
             .chain(&self.outputs)
             .map(|(n, _)| format!(".{n}({n})"))
             .collect();
+        let mut extra = String::new();
+        let mut tick = String::new();
+        if let Some(clock) = self.clock {
+            connect.push(format!(".{clock}({clock})"));
+            extra.push_str(&format!("  reg {clock} = 0;\n"));
+            tick = format!("      {clock} = 1; #1; {clock} = 0; #1;\n");
+        }
+        if let Some(strobe) = self.strobe {
+            connect.push(format!(".{strobe}({strobe})"));
+            extra.push_str(&format!("  wire {strobe};\n"));
+        }
         let unpack: Vec<&str> = self.inputs.iter().map(|p| p.0).collect();
         let formats: Vec<&str> = self.outputs.iter().map(|_| "%h").collect();
         let shown: Vec<&str> = self.outputs.iter().map(|p| p.0).collect();
+        let guard = self.strobe.map_or(String::new(), |s| format!("if ({s}) "));
         format!(
-            "module tb;\n{}{}  top dut({});\n  reg [{}:0] vec [0:{last}];\n  integer i;\n  initial begin\n    \
+            "module tb;\n{}{}{extra}  top dut({});\n  reg [{}:0] vec [0:{last}];\n  integer i;\n  initial begin\n    \
              $readmemh(\"vectors.hex\", vec);\n    for (i = 0; i <= {last}; i = i + 1) begin\n      \
-             {{{}}} = vec[i];\n      #1;\n      $display(\"{}\", {});\n    end\n    $finish;\n  end\nendmodule\n",
+             {{{}}} = vec[i];\n      #1;\n      {guard}$display(\"{}\", {});\n{tick}    end\n    $finish;\n  end\nendmodule\n",
             decl("reg", &self.inputs),
             decl("wire", &self.outputs),
             connect.join(", "),
@@ -264,17 +282,18 @@ impl VectorBench {
 
     /// Run `vectors` through `verilog` on both rungs, the emitted Verilog in
     /// Icarus (all vectors) and its `synth_ice40` netlist (the first
-    /// `netlist_vectors`), and return the first line that differs from the
-    /// model's `expected` outputs, naming the rung and the vector.
+    /// `netlist_vectors`), and return the first printed line that differs
+    /// from the model's, naming the rung. `expected(n)` gives the model's
+    /// output lines for the first `n` vectors (one per vector, or one per
+    /// strobe for a strobed bench).
     pub fn check(
         &self,
         verilog: &str,
         vectors: &[Vec<u64>],
-        expected: &[Vec<u64>],
+        expected: impl Fn(usize) -> Vec<Vec<u64>>,
         dsp: bool,
         netlist_vectors: usize,
     ) -> Result<Option<String>, RungError> {
-        let want: Vec<String> = expected.iter().map(|e| self.output_line(e)).collect();
         let netlist = synth_ice40(verilog, dsp)?;
         let cells = ice40_cells_sim()?;
         for (rung, source, count, libs) in [
@@ -286,6 +305,7 @@ impl VectorBench {
                 vec![cells],
             ),
         ] {
+            let want: Vec<String> = expected(count).iter().map(|e| self.output_line(e)).collect();
             let hex: String = vectors[..count].iter().map(|v| self.hex_line(v) + "\n").collect();
             let tb = self.testbench(count);
             let printed = icarus(
@@ -295,20 +315,22 @@ impl VectorBench {
                 "tb",
             )?;
             let lines: Vec<&str> = printed.lines().filter(|l| !l.trim().is_empty()).collect();
-            if lines.len() != count {
-                return Ok(Some(format!(
-                    "{rung}: {} result lines for {count} vectors",
-                    lines.len()
-                )));
-            }
             for (i, (got, want)) in lines.iter().zip(&want).enumerate() {
                 if got.trim() != want {
-                    return Ok(Some(format!(
-                        "{rung}: vector {i} (inputs {:?}): got [{}], model [{want}]",
-                        vectors[i],
-                        got.trim()
-                    )));
+                    let at = if self.strobe.is_some() {
+                        format!("output {i}")
+                    } else {
+                        format!("vector {i} (inputs {:?})", vectors[i])
+                    };
+                    return Ok(Some(format!("{rung}: {at}: got [{}], model [{want}]", got.trim())));
                 }
+            }
+            if lines.len() != want.len() {
+                return Ok(Some(format!(
+                    "{rung}: {} output lines where the model gives {}",
+                    lines.len(),
+                    want.len()
+                )));
             }
         }
         Ok(None)
