@@ -11,7 +11,7 @@ use spikefab_hdl::rungs::VectorBench;
 use spikefab_hdl::{decay::Decay, neuron_update::NeuronUpdate, trace_update::TraceUpdate, weight_update::WeightUpdate};
 use spikefab_sim::fixed::{decay, trace_bump, trace_decay, STATE_MAX, STATE_MIN};
 use spikefab_sim::learning::StdpParams;
-use spikefab_sim::lfsr::{Lfsr16, LFSR_TAPS};
+use spikefab_sim::lfsr::Lfsr16;
 use spikefab_sim::{NeuronParams, NeuronState};
 
 const NETLIST_DEFAULT: usize = 400;
@@ -181,13 +181,6 @@ fn neuron_update_rungs() {
     check(&bench, &verilog_of(NeuronUpdate::default()), &inputs, &expected);
 }
 
-/// The LFSR state whose next state is `n` (bit 15 of `n` is the bit the step shifted out).
-fn predecessor(n: u16) -> Lfsr16 {
-    let out = n >> 15;
-    let taps = if out == 1 { LFSR_TAPS } else { 0 };
-    Lfsr16::new(((n ^ taps) << 1) | out).unwrap()
-}
-
 #[test]
 fn weight_update_rungs() {
     let bench = VectorBench {
@@ -224,7 +217,7 @@ fn weight_update_rungs() {
         };
         let noise: u16 = rng.random_range(1..=u16::MAX);
         let potentiate = rng.random_bool(0.5);
-        let mut lfsr = predecessor(noise);
+        let mut lfsr = Lfsr16::new(noise).unwrap().previous();
         let (gain, got) = if potentiate {
             (rule.a_plus, rule.potentiate(w, x, &mut lfsr))
         } else {

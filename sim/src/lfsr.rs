@@ -27,6 +27,15 @@ impl Lfsr16 {
         self.0
     }
 
+    /// The register one step earlier: the state whose next state is this one.
+    /// The taps' bit 15 is set and a right shift clears bit 15, so bit 15 of a
+    /// state is the bit its step shifted out.
+    pub fn previous(self) -> Lfsr16 {
+        let out = self.0 >> 15;
+        let taps = if out == 1 { LFSR_TAPS } else { 0 };
+        Lfsr16(((self.0 ^ taps) << 1) | out)
+    }
+
     /// Advance one step (shift right; if the bit shifted out was 1, XOR the
     /// taps) and return the new state.
     #[inline(always)]
@@ -63,6 +72,16 @@ mod tests {
         assert_eq!(l.next_state(), 0x0E27);
         // 0x0E27 lsb 1 -> 0x0713 ^ 0xB400 = 0xB313
         assert_eq!(l.next_state(), 0xB313);
+    }
+
+    #[test]
+    fn previous_undoes_a_step() {
+        let mut l = Lfsr16::new(1).unwrap();
+        for _ in 0..65535 {
+            let before = l;
+            l.next_state();
+            assert_eq!(l.previous(), before);
+        }
     }
 
     #[test]
