@@ -47,9 +47,7 @@ pub struct DelayRing<const A: usize> {
     last_address: DFF<Bits<A>>,
     last_result: DFF<Bits<16>>,
     old: Signal<Local, Bits<16>>,
-    sum: Signal<Local, Bits<18>>,
     result: Signal<Local, Bits<16>>,
-    sign_ext: Constant<Bits<18>>,
 }
 
 impl<const A: usize> Default for DelayRing<A> {
@@ -74,9 +72,7 @@ impl<const A: usize> Default for DelayRing<A> {
             last_address: Default::default(),
             last_result: Default::default(),
             old: Default::default(),
-            sum: Default::default(),
             result: Default::default(),
-            sign_ext: Constant::new(0x30000u64.to_bits()),
         }
     }
 }
@@ -111,16 +107,9 @@ impl<const A: usize> Logic for DelayRing<A> {
         if self.last_valid.q.val() & (self.last_address.q.val() == self.stage_address.q.val()) {
             self.old.next = self.last_result.q.val();
         }
-        // Sign-extended sum, formed in a local: a sub-block's input port reads
-        // back its settled value, not what was just assigned.
-        self.sum.next = bit_cast::<18, 16>(self.old.val()) + bit_cast::<18, 16>(self.stage_value.q.val());
-        if self.old.val().get_bit(15) {
-            self.sum.next = self.sum.val() + self.sign_ext.val();
-        }
-        if self.stage_value.q.val().get_bit(15) {
-            self.sum.next = self.sum.val() + self.sign_ext.val();
-        }
-        self.sat.sum.next = self.sum.val();
+        self.sat.a.next = self.old.val();
+        self.sat.b.next = self.stage_value.q.val();
+        self.sat.c.next = 0.into();
         self.result.next = self.sat.value.val();
         if self.stage_clear.q.val() {
             self.result.next = 0.into();

@@ -3,10 +3,10 @@
 //!
 //! Combinational: the core's controller decides where pipeline registers go
 //! (after the three multipliers is the natural cut). Values are 16-bit two's
-//! complement held in unsigned `Bits` (see `decay.rs` for why); sums are
-//! formed in 18 bits, wide enough for the largest (three terms of ±32767), then
-//! saturated to ±32767 by [`Saturate`]. The threshold is never negative, so `v ≥ θ` is
-//! "v non-negative and v ≥ θ unsigned": no signed compare anywhere.
+//! complement held in unsigned `Bits` (see `decay.rs` for why); the u and v
+//! sums are [`Saturate`]'s (exact in 18 bits, then clamped to ±32767). The
+//! threshold is never negative, so `v ≥ θ` is "v non-negative and v ≥ θ
+//! unsigned": no signed compare anywhere.
 
 use rust_hdl::prelude::*;
 
@@ -57,15 +57,11 @@ pub struct NeuronUpdate {
     decay_theta: Decay,
     sat_u: Saturate,
     sat_v: Saturate,
-    u_sum: Signal<Local, Bits<18>>,
     u_new: Signal<Local, Bits<16>>,
     theta_decayed: Signal<Local, Bits<16>>,
-    v_sum: Signal<Local, Bits<18>>,
     v_new: Signal<Local, Bits<16>>,
     theta_raised: Signal<Local, Bits<17>>,
     fires: Signal<Local, Bit>,
-    // Sign extension of 16-bit values to 18 bits: OR in bits 16 and 17.
-    sign_ext: Constant<Bits<18>>,
     // Largest threshold, as a 17-bit value.
     max17: Constant<Bits<17>>,
 }
@@ -97,14 +93,11 @@ impl Default for NeuronUpdate {
             decay_theta: Default::default(),
             sat_u: Default::default(),
             sat_v: Default::default(),
-            u_sum: Default::default(),
             u_new: Default::default(),
             theta_decayed: Default::default(),
-            v_sum: Default::default(),
             v_new: Default::default(),
             theta_raised: Default::default(),
             fires: Default::default(),
-            sign_ext: Constant::new(0x30000u64.to_bits()),
             max17: Constant::new(max.to_bits()),
         }
     }
@@ -116,14 +109,9 @@ impl Logic for NeuronUpdate {
         // u <- sat16(decay(u, du) + I)
         self.decay_u.x.next = self.u.val();
         self.decay_u.d.next = self.du.val();
-        self.u_sum.next = bit_cast::<18, 16>(self.decay_u.y.val()) + bit_cast::<18, 16>(self.ring_in.val());
-        if self.decay_u.y.val().get_bit(15) {
-            self.u_sum.next = self.u_sum.val() + self.sign_ext.val();
-        }
-        if self.ring_in.val().get_bit(15) {
-            self.u_sum.next = self.u_sum.val() + self.sign_ext.val();
-        }
-        self.sat_u.sum.next = self.u_sum.val();
+        self.sat_u.a.next = self.decay_u.y.val();
+        self.sat_u.b.next = self.ring_in.val();
+        self.sat_u.c.next = 0.into();
         self.u_new.next = self.sat_u.value.val();
 
         // θ <- θ_base + decay(θ - θ_base, dθ); the excess is never negative.
@@ -134,19 +122,9 @@ impl Logic for NeuronUpdate {
         // v' <- sat16(decay(v, dv) + u + bias), with the new u.
         self.decay_v.x.next = self.v.val();
         self.decay_v.d.next = self.dv.val();
-        self.v_sum.next = bit_cast::<18, 16>(self.decay_v.y.val())
-            + bit_cast::<18, 16>(self.u_new.val())
-            + bit_cast::<18, 16>(self.bias.val());
-        if self.decay_v.y.val().get_bit(15) {
-            self.v_sum.next = self.v_sum.val() + self.sign_ext.val();
-        }
-        if self.u_new.val().get_bit(15) {
-            self.v_sum.next = self.v_sum.val() + self.sign_ext.val();
-        }
-        if self.bias.val().get_bit(15) {
-            self.v_sum.next = self.v_sum.val() + self.sign_ext.val();
-        }
-        self.sat_v.sum.next = self.v_sum.val();
+        self.sat_v.a.next = self.decay_v.y.val();
+        self.sat_v.b.next = self.u_new.val();
+        self.sat_v.c.next = self.bias.val();
         self.v_new.next = self.sat_v.value.val();
 
         // Fire when not refractory and v' >= θ (θ >= 0: unsigned compare of a non-negative v').

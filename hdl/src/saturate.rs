@@ -1,17 +1,25 @@
-//! `Saturate`: an 18-bit two's-complement sum clamped to the symmetric 16-bit
-//! state range ±32767 (`docs/spec.md` §1, sat16), mirroring
-//! [`spikefab_sim::fixed::sat16`]. 18 bits hold any sum of three 16-bit state
-//! values, the widest sum the core forms.
+//! `Saturate`: the saturating sum of up to three 16-bit two's-complement
+//! values, clamped to the symmetric state range ±32767 (`docs/spec.md` §1,
+//! sat16), mirroring [`spikefab_sim::fixed::sat16`] of the exact sum. Three
+//! terms is the widest sum the core forms (decayed v + u + bias); unused
+//! terms are tied to 0. The sum is formed in 18 bits, wide enough for any
+//! three terms, so it never wraps before the clamp.
 
 use rust_hdl::prelude::*;
 
-/// Combinational saturation of an 18-bit sum to ±32767.
+/// Combinational `sat16(a + b + c)`.
 #[derive(LogicBlock)]
 pub struct Saturate {
-    /// The sum, 18-bit two's complement.
-    pub sum: Signal<In, Bits<18>>,
-    /// `sat16(sum)`, 16-bit two's complement.
+    /// First term (two's complement).
+    pub a: Signal<In, Bits<16>>,
+    /// Second term (two's complement).
+    pub b: Signal<In, Bits<16>>,
+    /// Third term (two's complement; 0 when unused).
+    pub c: Signal<In, Bits<16>>,
+    /// `sat16(a + b + c)`.
     pub value: Signal<Out, Bits<16>>,
+    sum: Signal<Local, Bits<18>>,
+    sign_ext: Constant<Bits<18>>,
     max18: Constant<Bits<18>>,
     min18: Constant<Bits<18>>,
     max16: Constant<Bits<16>>,
@@ -22,8 +30,13 @@ impl Default for Saturate {
     fn default() -> Self {
         let max = spikefab_sim::fixed::STATE_MAX as u64;
         Saturate {
-            sum: Default::default(),
+            a: Default::default(),
+            b: Default::default(),
+            c: Default::default(),
             value: Default::default(),
+            sum: Default::default(),
+            // Bits 16 and 17: sign extension of a 16-bit term.
+            sign_ext: Constant::new(0x30000u64.to_bits()),
             max18: Constant::new(max.to_bits()),
             // -32767 as 18- and 16-bit patterns.
             min18: Constant::new(((1u64 << 18) - max).to_bits()),
@@ -36,6 +49,17 @@ impl Default for Saturate {
 impl Logic for Saturate {
     #[hdl_gen]
     fn update(&mut self) {
+        self.sum.next =
+            bit_cast::<18, 16>(self.a.val()) + bit_cast::<18, 16>(self.b.val()) + bit_cast::<18, 16>(self.c.val());
+        if self.a.val().get_bit(15) {
+            self.sum.next = self.sum.val() + self.sign_ext.val();
+        }
+        if self.b.val().get_bit(15) {
+            self.sum.next = self.sum.val() + self.sign_ext.val();
+        }
+        if self.c.val().get_bit(15) {
+            self.sum.next = self.sum.val() + self.sign_ext.val();
+        }
         // Non-negative sums compare below max18 unsigned; negative sums
         // (bit 17 set) are at least 0x20000, and below -32767 exactly when
         // they are below its pattern.
@@ -52,21 +76,51 @@ impl Logic for Saturate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spikefab_sim::fixed::sat16;
+    use proptest::prelude::*;
+    use spikefab_sim::fixed::{sat16, STATE_MAX, STATE_MIN};
+
+    fn run(uut: &mut Saturate, a: i16, b: i16, c: i16) -> i16 {
+        uut.a.next = (a as u16).to_bits();
+        uut.b.next = (b as u16).to_bits();
+        uut.c.next = (c as u16).to_bits();
+        assert!(simulate(uut, 20));
+        uut.value.val().to_u16() as i16
+    }
+
+    fn term() -> impl Strategy<Value = i16> {
+        prop_oneof![
+            Just(STATE_MIN),
+            Just(STATE_MAX),
+            Just(0i16),
+            -20i16..=20,
+            STATE_MIN..=STATE_MAX
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
+        #[test]
+        fn matches_the_model(a in term(), b in term(), c in term()) {
+            let mut uut = Saturate::default();
+            uut.connect_all();
+            prop_assert_eq!(run(&mut uut, a, b, c), sat16(a as i32 + b as i32 + c as i32));
+        }
+    }
 
     #[test]
-    fn matches_the_model_on_every_18_bit_sum() {
+    fn every_sum_around_the_limits() {
         let mut uut = Saturate::default();
         uut.connect_all();
-        for raw in (0u32..1 << 18)
-            .step_by(3)
-            .chain([0x7FFF, 0x8000, 0x38000, 0x38001, 0x3FFFF, 0x20000])
-        {
-            uut.sum.next = (raw as u64).to_bits();
-            assert!(simulate(&mut uut, 20));
-            // Interpret the 18-bit pattern as signed.
-            let signed = ((raw << 14) as i32) >> 14;
-            assert_eq!(uut.value.val().to_u16() as i16, sat16(signed), "sum {signed}");
+        // Every exact sum within 3 of each limit, and the extremes of three terms.
+        for target in [32767i32, -32767] {
+            for d in -3..=3 {
+                let s = target + d;
+                let (a, rest) = (s.clamp(-32767, 32767), s - s.clamp(-32767, 32767));
+                assert_eq!(run(&mut uut, a as i16, rest as i16, 0), sat16(s), "sum {s}");
+            }
+        }
+        for t in [STATE_MIN, STATE_MAX] {
+            assert_eq!(run(&mut uut, t, t, t), t);
         }
     }
 
