@@ -13,6 +13,10 @@ use crate::fixed::{DELAY_MAX, WEIGHT_EXP_MAX};
 use crate::learning::{StdpError, StdpParams};
 use crate::neuron::{check_range, NeuronParams, ParamError};
 
+/// Most neurons, axons, sources or synapses one network may have: the
+/// simulator indexes them in `u32`.
+pub const MAX_COUNT: u64 = u32::MAX as u64 - 1;
+
 /// Bit of [`Synapses::flags`] marking a plastic synapse; bits 0..=2 hold `wexp`.
 pub const FLAG_PLASTIC: u8 = 0x80;
 /// Mask of the weight exponent in [`Synapses::flags`].
@@ -340,18 +344,17 @@ impl NetworkBuilder {
     pub fn build(self) -> Result<Network, BuildError> {
         let n = self.neuron_profile.len() as u64;
         let m = self.num_axons as u64;
-        let limit = (u32::MAX - 1) as u64;
         for (what, count) in [
             ("neurons", n),
             ("axons", m),
             ("sources (neurons + axons)", n + m),
             ("synapses", self.synapses.len() as u64),
         ] {
-            if count > limit {
+            if count > MAX_COUNT {
                 return Err(BuildError::TooLarge {
                     what,
                     count,
-                    max: limit,
+                    max: MAX_COUNT,
                 });
             }
         }

@@ -13,11 +13,11 @@ use super::{
 };
 use crate::fixed::{STATE_MAX, STATE_MIN};
 use crate::learning::{StdpError, StdpParams};
-use crate::network::{check_synapse_values, NetworkBuilder, PopulationKind, Source, SynapseError, SynapseSpec};
+use crate::network::{
+    check_synapse_values, NetworkBuilder, PopulationKind, Source, SynapseError, SynapseSpec, MAX_COUNT,
+};
+use crate::neuron::check_range;
 use crate::record::Var;
-
-/// Most synapses one network may have (the simulator indexes them in `u32`).
-const MAX_SYNAPSES: u64 = u32::MAX as u64 - 1;
 
 /// Most random draws one rule may make (pairs tested by `fixed_probability`,
 /// axon-ticks of a Poisson input): beyond this a file would run for hours, so
@@ -222,11 +222,11 @@ const BUILD_BYTES_PER_SYNAPSE: u64 = 31;
 /// the simulator's index limit or the memory this machine has available.
 fn check_synapse_budget(item: &str, before: u64, count: u64) -> Result<(), ConfigError> {
     let total = before.saturating_add(count);
-    if total > MAX_SYNAPSES {
+    if total > MAX_COUNT {
         return Err(ConfigError::invalid(
             item,
             "connect",
-            format!("makes {count} synapses, {total} in all: more than the {MAX_SYNAPSES} a network may have"),
+            format!("makes {count} synapses, {total} in all: more than the {MAX_COUNT} a network may have"),
         ));
     }
     let need = total.saturating_mul(BUILD_BYTES_PER_SYNAPSE);
@@ -254,15 +254,14 @@ fn available_memory() -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// `value` checked against `min..=max` with the model's own range check, as
+/// an error on `item.field`.
+fn in_range(item: &str, field: &'static str, value: i64, min: i64, max: i64) -> Result<i64, ConfigError> {
+    check_range(field, value, min, max).map_err(|e| ConfigError::invalid(item, field, e.reason()))
+}
+
 fn size_of(item: &str, size: i64) -> Result<u32, ConfigError> {
-    if !(1..=u32::MAX as i64 / 2).contains(&size) {
-        return Err(ConfigError::invalid(
-            item,
-            "size",
-            format!("{size} is out of range 1..={}", u32::MAX / 2),
-        ));
-    }
-    Ok(size as u32)
+    in_range(item, "size", size, 1, u32::MAX as i64 / 2).map(|s| s as u32)
 }
 
 fn index_in(item: &str, field: &str, value: i64, size: u32) -> Result<u32, ConfigError> {
@@ -277,7 +276,7 @@ fn index_in(item: &str, field: &str, value: i64, size: u32) -> Result<u32, Confi
     }
 }
 
-fn check_spec_range(item: &str, field: &str, spec: &IntSpec, min: i64, max: i64) -> Result<(), ConfigError> {
+fn check_spec_range(item: &str, field: &'static str, spec: &IntSpec, min: i64, max: i64) -> Result<(), ConfigError> {
     let (lo, hi) = spec.bounds();
     if lo > hi {
         return Err(ConfigError::invalid(
@@ -287,13 +286,7 @@ fn check_spec_range(item: &str, field: &str, spec: &IntSpec, min: i64, max: i64)
         ));
     }
     for v in [lo, hi] {
-        if !(min..=max).contains(&v) {
-            return Err(ConfigError::invalid(
-                item,
-                field,
-                format!("{v} is out of range {min}..={max}"),
-            ));
-        }
+        in_range(item, field, v, min, max)?;
     }
     Ok(())
 }
@@ -585,15 +578,7 @@ fn project(
 }
 
 fn check_k(item: &str, k: i64, max: i64) -> Result<u32, ConfigError> {
-    if (0..=max).contains(&k) {
-        Ok(k as u32)
-    } else {
-        Err(ConfigError::invalid(
-            item,
-            "connect.k",
-            format!("{k} is out of range 0..={max}"),
-        ))
-    }
+    in_range(item, "connect.k", k, 0, max).map(|k| k as u32)
 }
 
 /// A synapse error as a config error: `field` is the list entry, if any;
