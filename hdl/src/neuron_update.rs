@@ -1,36 +1,51 @@
 //! `NeuronUpdate`: one neuron's work in the neuron phase (`docs/spec.md`
 //! §3.3), mirroring [`spikefab_sim::NeuronParams::step`].
 //!
-//! Combinational: the core's controller decides where pipeline registers go
-//! (after the three multipliers is the natural cut). Values are 16-bit two's
-//! complement held in unsigned `Bits` (see `decay.rs` for why); the u and v
-//! sums are [`Saturate`]'s (exact in 18 bits, then clamped to ±32767). The
-//! threshold is never negative, so `v ≥ θ` is "v non-negative and v ≥ θ
-//! unsigned": no signed compare anywhere.
+//! A three-stage pipeline taking one neuron per clock: the inputs of cycle k
+//! (the neuron's parameters, state and ring input, straight from the block
+//! RAMs) give the outputs in cycle k + 3, with `out_valid` following
+//! `in_valid`. Stage 1 runs the three multipliers (decay of u, v and the
+//! threshold excess), stage 2 the u sum and the decayed threshold, stage 3 the
+//! v sum and the raised threshold; the spike decision and the new state are
+//! combinational on stage 3's registers. This is the cut that the 75 ns
+//! single-cycle path (multiply, u sum, saturate, v sum, saturate, compare)
+//! needed to close timing at 24 MHz on the UP5K.
+//!
+//! Values are 16-bit two's complement held in unsigned `Bits` (see `decay.rs`
+//! for why); the u and v sums are [`Saturate`]'s. The threshold is never
+//! negative, so `v ≥ θ` is "v non-negative and v ≥ θ unsigned": no signed
+//! compare anywhere.
 
 use rust_hdl::prelude::*;
 
 use crate::decay::Decay;
 use crate::saturate::Saturate;
 
-/// Combinational CUBA LIF update with adaptive threshold.
+/// Pipeline latency of [`NeuronUpdate`] in clocks.
+pub const NEURON_LATENCY: usize = 3;
+
+/// Pipelined CUBA LIF update with adaptive threshold.
 #[derive(LogicBlock)]
 pub struct NeuronUpdate {
-    /// Profile: current decay `du`, 0..=4096.
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// The inputs of this cycle are a neuron to update.
+    pub in_valid: Signal<In, Bit>,
+    /// Parameter: current decay `du`, 0..=4096.
     pub du: Signal<In, Bits<16>>,
-    /// Profile: membrane decay `dv`, 0..=4096.
+    /// Parameter: membrane decay `dv`, 0..=4096.
     pub dv: Signal<In, Bits<16>>,
-    /// Profile: bias (two's complement).
+    /// Parameter: bias (two's complement).
     pub bias: Signal<In, Bits<16>>,
-    /// Profile: membrane after a spike (two's complement).
+    /// Parameter: membrane after a spike (two's complement).
     pub v_reset: Signal<In, Bits<16>>,
-    /// Profile: resting threshold θ_base, 0..=32767.
+    /// Parameter: resting threshold θ_base, 0..=32767.
     pub theta_base: Signal<In, Bits<16>>,
-    /// Profile: threshold increase per spike, 0..=32767.
+    /// Parameter: threshold increase per spike, 0..=32767.
     pub theta_inc: Signal<In, Bits<16>>,
-    /// Profile: decay of the threshold excess, 0..=4096.
+    /// Parameter: decay of the threshold excess, 0..=4096.
     pub theta_decay: Signal<In, Bits<16>>,
-    /// Profile: refractory period.
+    /// Parameter: refractory period.
     pub t_ref: Signal<In, Bits<8>>,
     /// State before: u.
     pub u: Signal<In, Bits<16>>,
@@ -42,6 +57,8 @@ pub struct NeuronUpdate {
     pub refractory: Signal<In, Bits<8>>,
     /// This tick's delay-ring accumulator (two's complement).
     pub ring_in: Signal<In, Bits<16>>,
+    /// The outputs are the update of the neuron that entered three clocks ago.
+    pub out_valid: Signal<Out, Bit>,
     /// State after: u.
     pub u_next: Signal<Out, Bits<16>>,
     /// State after: v.
@@ -57,9 +74,41 @@ pub struct NeuronUpdate {
     decay_theta: Decay,
     sat_u: Saturate,
     sat_v: Saturate,
-    u_new: Signal<Local, Bits<16>>,
-    theta_decayed: Signal<Local, Bits<16>>,
-    v_new: Signal<Local, Bits<16>>,
+    // Stage 1: after the multipliers.
+    s1_valid: DFF<Bit>,
+    s1_u: DFF<Bits<16>>,
+    s1_v_decayed: DFF<Bits<16>>,
+    s1_excess: DFF<Bits<16>>,
+    s1_ring: DFF<Bits<16>>,
+    s1_bias: DFF<Bits<16>>,
+    s1_theta_base: DFF<Bits<16>>,
+    // Stage 2: u and the decayed threshold.
+    s2_valid: DFF<Bit>,
+    s2_u: DFF<Bits<16>>,
+    s2_v_decayed: DFF<Bits<16>>,
+    s2_theta: DFF<Bits<16>>,
+    s2_bias: DFF<Bits<16>>,
+    // Stage 3: v' and the raised threshold.
+    s3_valid: DFF<Bit>,
+    s3_u: DFF<Bits<16>>,
+    s3_v_new: DFF<Bits<16>>,
+    s3_theta: DFF<Bits<16>>,
+    s3_theta_raised: DFF<Bits<16>>,
+    // Carried from the inputs through all three stages.
+    s1_v: DFF<Bits<16>>,
+    s2_v: DFF<Bits<16>>,
+    s3_v: DFF<Bits<16>>,
+    s1_v_reset: DFF<Bits<16>>,
+    s2_v_reset: DFF<Bits<16>>,
+    s3_v_reset: DFF<Bits<16>>,
+    s1_theta_inc: DFF<Bits<16>>,
+    s2_theta_inc: DFF<Bits<16>>,
+    s1_t_ref: DFF<Bits<8>>,
+    s2_t_ref: DFF<Bits<8>>,
+    s3_t_ref: DFF<Bits<8>>,
+    s1_ref: DFF<Bits<8>>,
+    s2_ref: DFF<Bits<8>>,
+    s3_ref: DFF<Bits<8>>,
     theta_raised: Signal<Local, Bits<17>>,
     fires: Signal<Local, Bit>,
     // Largest threshold, as a 17-bit value.
@@ -70,6 +119,8 @@ impl Default for NeuronUpdate {
     fn default() -> Self {
         let max = spikefab_sim::fixed::STATE_MAX as u64;
         NeuronUpdate {
+            clock: Default::default(),
+            in_valid: Default::default(),
             du: Default::default(),
             dv: Default::default(),
             bias: Default::default(),
@@ -83,6 +134,7 @@ impl Default for NeuronUpdate {
             theta: Default::default(),
             refractory: Default::default(),
             ring_in: Default::default(),
+            out_valid: Default::default(),
             u_next: Default::default(),
             v_next: Default::default(),
             theta_next: Default::default(),
@@ -93,9 +145,37 @@ impl Default for NeuronUpdate {
             decay_theta: Default::default(),
             sat_u: Default::default(),
             sat_v: Default::default(),
-            u_new: Default::default(),
-            theta_decayed: Default::default(),
-            v_new: Default::default(),
+            s1_valid: Default::default(),
+            s1_u: Default::default(),
+            s1_v_decayed: Default::default(),
+            s1_excess: Default::default(),
+            s1_ring: Default::default(),
+            s1_bias: Default::default(),
+            s1_theta_base: Default::default(),
+            s2_valid: Default::default(),
+            s2_u: Default::default(),
+            s2_v_decayed: Default::default(),
+            s2_theta: Default::default(),
+            s2_bias: Default::default(),
+            s3_valid: Default::default(),
+            s3_u: Default::default(),
+            s3_v_new: Default::default(),
+            s3_theta: Default::default(),
+            s3_theta_raised: Default::default(),
+            s1_v: Default::default(),
+            s2_v: Default::default(),
+            s3_v: Default::default(),
+            s1_v_reset: Default::default(),
+            s2_v_reset: Default::default(),
+            s3_v_reset: Default::default(),
+            s1_theta_inc: Default::default(),
+            s2_theta_inc: Default::default(),
+            s1_t_ref: Default::default(),
+            s2_t_ref: Default::default(),
+            s3_t_ref: Default::default(),
+            s1_ref: Default::default(),
+            s2_ref: Default::default(),
+            s3_ref: Default::default(),
             theta_raised: Default::default(),
             fires: Default::default(),
             max17: Constant::new(max.to_bits()),
@@ -106,51 +186,117 @@ impl Default for NeuronUpdate {
 impl Logic for NeuronUpdate {
     #[hdl_gen]
     fn update(&mut self) {
-        // u <- sat16(decay(u, du) + I)
+        dff_setup!(
+            self,
+            clock,
+            s1_valid,
+            s1_u,
+            s1_v_decayed,
+            s1_excess,
+            s1_ring,
+            s1_bias,
+            s1_theta_base,
+            s2_valid,
+            s2_u,
+            s2_v_decayed,
+            s2_theta,
+            s2_bias,
+            s3_valid,
+            s3_u,
+            s3_v_new,
+            s3_theta,
+            s3_theta_raised,
+            s1_v,
+            s2_v,
+            s3_v,
+            s1_v_reset,
+            s2_v_reset,
+            s3_v_reset,
+            s1_theta_inc,
+            s2_theta_inc,
+            s1_t_ref,
+            s2_t_ref,
+            s3_t_ref,
+            s1_ref,
+            s2_ref,
+            s3_ref
+        );
+        // Stage 1: decay(u, du), decay(v, dv), decay(θ - θ_base, dθ); the
+        // excess is never negative.
         self.decay_u.x.next = self.u.val();
         self.decay_u.d.next = self.du.val();
-        self.sat_u.a.next = self.decay_u.y.val();
-        self.sat_u.b.next = self.ring_in.val();
-        self.sat_u.c.next = 0.into();
-        self.u_new.next = self.sat_u.value.val();
-
-        // θ <- θ_base + decay(θ - θ_base, dθ); the excess is never negative.
-        self.decay_theta.x.next = self.theta.val() - self.theta_base.val();
-        self.decay_theta.d.next = self.theta_decay.val();
-        self.theta_decayed.next = self.theta_base.val() + self.decay_theta.y.val();
-
-        // v' <- sat16(decay(v, dv) + u + bias), with the new u.
         self.decay_v.x.next = self.v.val();
         self.decay_v.d.next = self.dv.val();
-        self.sat_v.a.next = self.decay_v.y.val();
-        self.sat_v.b.next = self.u_new.val();
-        self.sat_v.c.next = self.bias.val();
-        self.v_new.next = self.sat_v.value.val();
+        self.decay_theta.x.next = self.theta.val() - self.theta_base.val();
+        self.decay_theta.d.next = self.theta_decay.val();
+        self.s1_valid.d.next = self.in_valid.val();
+        self.s1_u.d.next = self.decay_u.y.val();
+        self.s1_v_decayed.d.next = self.decay_v.y.val();
+        self.s1_excess.d.next = self.decay_theta.y.val();
+        self.s1_ring.d.next = self.ring_in.val();
+        self.s1_bias.d.next = self.bias.val();
+        self.s1_theta_base.d.next = self.theta_base.val();
+        self.s1_v.d.next = self.v.val();
+        self.s1_v_reset.d.next = self.v_reset.val();
+        self.s1_theta_inc.d.next = self.theta_inc.val();
+        self.s1_t_ref.d.next = self.t_ref.val();
+        self.s1_ref.d.next = self.refractory.val();
 
-        // Fire when not refractory and v' >= θ (θ >= 0: unsigned compare of a non-negative v').
-        self.fires.next = !self.refractory.val().any()
-            & !self.v_new.val().get_bit(15)
-            & (self.v_new.val() >= self.theta_decayed.val());
+        // Stage 2: u <- sat16(decay(u) + I); θ <- θ_base + decay(excess).
+        self.sat_u.a.next = self.s1_u.q.val();
+        self.sat_u.b.next = self.s1_ring.q.val();
+        self.sat_u.c.next = 0.into();
+        self.s2_valid.d.next = self.s1_valid.q.val();
+        self.s2_u.d.next = self.sat_u.value.val();
+        self.s2_theta.d.next = self.s1_theta_base.q.val() + self.s1_excess.q.val();
+        self.s2_v_decayed.d.next = self.s1_v_decayed.q.val();
+        self.s2_bias.d.next = self.s1_bias.q.val();
+        self.s2_v.d.next = self.s1_v.q.val();
+        self.s2_v_reset.d.next = self.s1_v_reset.q.val();
+        self.s2_theta_inc.d.next = self.s1_theta_inc.q.val();
+        self.s2_t_ref.d.next = self.s1_t_ref.q.val();
+        self.s2_ref.d.next = self.s1_ref.q.val();
+
+        // Stage 3: v' <- sat16(decay(v) + u + bias) with the new u; the
+        // threshold a spike would raise, saturated at 32767.
+        self.sat_v.a.next = self.s2_v_decayed.q.val();
+        self.sat_v.b.next = self.s2_u.q.val();
+        self.sat_v.c.next = self.s2_bias.q.val();
         self.theta_raised.next =
-            bit_cast::<17, 16>(self.theta_decayed.val()) + bit_cast::<17, 16>(self.theta_inc.val());
+            bit_cast::<17, 16>(self.s2_theta.q.val()) + bit_cast::<17, 16>(self.s2_theta_inc.q.val());
         if self.theta_raised.val() > self.max17.val() {
             self.theta_raised.next = self.max17.val();
         }
+        self.s3_valid.d.next = self.s2_valid.q.val();
+        self.s3_u.d.next = self.s2_u.q.val();
+        self.s3_v_new.d.next = self.sat_v.value.val();
+        self.s3_theta.d.next = self.s2_theta.q.val();
+        self.s3_theta_raised.d.next = self.theta_raised.val().get_bits::<16>(0);
+        self.s3_v.d.next = self.s2_v.q.val();
+        self.s3_v_reset.d.next = self.s2_v_reset.q.val();
+        self.s3_t_ref.d.next = self.s2_t_ref.q.val();
+        self.s3_ref.d.next = self.s2_ref.q.val();
 
-        self.u_next.next = self.u_new.val();
-        self.theta_next.next = self.theta_decayed.val();
-        self.v_next.next = self.v.val();
-        self.refractory_next.next = self.refractory.val();
+        // Outputs: fire when not refractory and v' >= θ (θ >= 0: unsigned
+        // compare of a non-negative v').
+        self.fires.next = !self.s3_ref.q.val().any()
+            & !self.s3_v_new.q.val().get_bit(15)
+            & (self.s3_v_new.q.val() >= self.s3_theta.q.val());
+        self.out_valid.next = self.s3_valid.q.val();
+        self.u_next.next = self.s3_u.q.val();
+        self.theta_next.next = self.s3_theta.q.val();
+        self.v_next.next = self.s3_v.q.val();
+        self.refractory_next.next = self.s3_ref.q.val();
         self.spike.next = false;
-        if self.refractory.val().any() {
-            self.refractory_next.next = self.refractory.val() - 1;
+        if self.s3_ref.q.val().any() {
+            self.refractory_next.next = self.s3_ref.q.val() - 1;
         } else if self.fires.val() {
-            self.v_next.next = self.v_reset.val();
-            self.refractory_next.next = self.t_ref.val();
-            self.theta_next.next = self.theta_raised.val().get_bits::<16>(0);
+            self.v_next.next = self.s3_v_reset.q.val();
+            self.refractory_next.next = self.s3_t_ref.q.val();
+            self.theta_next.next = self.s3_theta_raised.q.val();
             self.spike.next = true;
         } else {
-            self.v_next.next = self.v_new.val();
+            self.v_next.next = self.s3_v_new.q.val();
         }
     }
 }
@@ -178,7 +324,15 @@ mod tests {
         uut.theta.next = w(s.theta);
         uut.refractory.next = s.refractory.to_bits();
         uut.ring_in.next = w(input);
-        assert!(simulate(uut, 100), "combinational logic did not settle");
+        uut.in_valid.next = true;
+        assert!(simulate(uut, 200), "logic did not settle");
+        for _ in 0..NEURON_LATENCY {
+            uut.clock.next = true.into();
+            assert!(simulate(uut, 200), "logic did not settle");
+            uut.clock.next = false.into();
+            assert!(simulate(uut, 200), "logic did not settle");
+        }
+        assert!(uut.out_valid.val(), "out_valid after {NEURON_LATENCY} clocks");
         let r = |b: Bits<16>| b.to_u16() as i16;
         (
             NeuronState {

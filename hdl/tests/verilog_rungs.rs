@@ -64,6 +64,7 @@ fn decay_rungs() {
 fn neuron_update_rungs() {
     let bench = VectorBench {
         inputs: vec![
+            ("in_valid", 1),
             ("du", 16),
             ("dv", 16),
             ("bias", 16),
@@ -85,7 +86,8 @@ fn neuron_update_rungs() {
             ("refractory_next", 8),
             ("spike", 1),
         ],
-        ..VectorBench::default()
+        clock: Some("clock"),
+        strobe: Some("out_valid"),
     };
     let clear = NeuronParams {
         du: 4096,
@@ -150,10 +152,18 @@ fn neuron_update_rungs() {
         };
         cases.push((p, s, value(&mut rng)));
     }
-    let inputs: Vec<Vec<u64>> = cases
+    // One neuron per clock, then the pipeline drains with in_valid low.
+    let idle = (p_idle(), NeuronState::default(), 0i16, false);
+    let fed: Vec<(NeuronParams, NeuronState, i16, bool)> = cases
         .iter()
-        .map(|(p, s, i)| {
+        .map(|&(p, s, i)| (p, s, i, true))
+        .chain(std::iter::repeat_n(idle, spikefab_hdl::neuron_update::NEURON_LATENCY))
+        .collect();
+    let inputs: Vec<Vec<u64>> = fed
+        .iter()
+        .map(|(p, s, i, valid)| {
             vec![
+                *valid as u64,
                 p.du as u64,
                 p.dv as u64,
                 w16(p.bias),
@@ -178,7 +188,28 @@ fn neuron_update_rungs() {
             vec![w16(n.u), w16(n.v), w16(n.theta), n.refractory as u64, spike as u64]
         })
         .collect();
-    check(&bench, &verilog_of(NeuronUpdate::default()), &inputs, &expected);
+    let budget = spikefab_hdl::rungs::netlist_vector_budget(NETLIST_DEFAULT);
+    // The netlist rung sees the first `n` vectors: the outputs strobed by then.
+    let strobed = |n: usize| expected[..n.saturating_sub(spikefab_hdl::neuron_update::NEURON_LATENCY)].to_vec();
+    if let Some(mismatch) = bench
+        .check(&verilog_of(NeuronUpdate::default()), &inputs, strobed, true, budget)
+        .unwrap()
+    {
+        panic!("{mismatch}");
+    }
+}
+
+fn p_idle() -> NeuronParams {
+    NeuronParams {
+        du: 0,
+        dv: 0,
+        bias: 0,
+        v_reset: 0,
+        theta_base: 0,
+        theta_inc: 0,
+        theta_decay: 0,
+        refractory: 0,
+    }
 }
 
 #[test]

@@ -10,26 +10,53 @@ use serde::{Deserialize, Serialize};
 /// Cycles per unit of work. One table describes one core implementation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CycleCosts {
-    /// Fixed cost at the start of a tick (command decode, slot select).
+    /// Fixed cost at the start of a tick (slot select, counters).
     pub tick_start: u32,
     /// Fixed cost of the neuron pipeline (fill and drain), once per tick.
     pub neuron_fill: u32,
     /// Per neuron of the core, every tick (the neuron phase visits all N).
     pub neuron: u32,
-    /// Per routed spike (input axon or neuron): source-table lookup.
+    /// Per routed spike (input axon or neuron): list read and source-table lookup.
     pub route: u32,
+    /// Per run header read while routing (spec §8.3: a source's synapses are
+    /// stored as runs of equal delay, exponent and plasticity).
+    pub run: u32,
     /// Per synapse visited while routing.
     pub synapse: u32,
     /// Extra per plastic synapse visited while routing, learning on (depression write-back).
     pub depress: u32,
-    /// Per neuron spike, learning on: fan-in (reverse index) lookup.
+    /// Per neuron spike, learning on: fan-in list lookup.
     pub fanin: u32,
     /// Per plastic fan-in synapse of a spiking neuron, learning on.
     pub potentiate: u32,
-    /// Per source (M + N) in the trace phase, learning on.
+    /// Per source (M + N) in the trace phase, learning on: the decay pass.
     pub trace: u32,
-    /// Fixed cost at the end of a tick (tick-done event).
+    /// Per spiking source (input axon or neuron) in the trace phase, learning on: the bump.
+    pub bump: u32,
+    /// Fixed cost at the end of a tick.
     pub tick_end: u32,
+}
+
+/// The longest run of synapses one run header describes (spec §8.3).
+pub const RUN_MAX: u32 = 127;
+
+/// Number of run headers that store a source's synapses, given the key
+/// `(delay, wexp, plastic)` of each synapse in canonical order (spec §8.3):
+/// one header per maximal run of equal keys, runs longer than [`RUN_MAX`]
+/// split, and one (empty) header for a source without synapses.
+pub fn run_headers<K: PartialEq>(keys: impl IntoIterator<Item = K>) -> u64 {
+    let mut headers = 0u64;
+    let mut prev: Option<K> = None;
+    let mut len = 0u32;
+    for k in keys {
+        if prev.as_ref() != Some(&k) || len == RUN_MAX {
+            headers += 1;
+            len = 0;
+        }
+        len += 1;
+        prev = Some(k);
+    }
+    headers.max(1)
 }
 
 impl CycleCosts {
@@ -38,12 +65,14 @@ impl CycleCosts {
         tick_start: 2,
         neuron_fill: 4,
         neuron: 1,
-        route: 2,
+        route: 3,
+        run: 1,
         synapse: 1,
-        depress: 2,
-        fanin: 2,
-        potentiate: 3,
+        depress: 3,
+        fanin: 4,
+        potentiate: 5,
         trace: 1,
+        bump: 3,
         tick_end: 2,
     };
 
@@ -53,11 +82,12 @@ impl CycleCosts {
         self.tick_start as u64 + self.neuron_fill as u64 + self.neuron as u64 * core.neurons as u64
     }
 
-    /// Cycles to route one spike over `synapses` synapses, `plastic` of them plastic.
+    /// Cycles to route one spike whose synapses are stored under `headers`
+    /// run headers: `synapses` synapses, `plastic` of them plastic.
     #[inline]
-    pub fn route_cost(&self, synapses: u64, plastic: u64, learning: bool) -> u64 {
+    pub fn route_cost(&self, headers: u64, synapses: u64, plastic: u64, learning: bool) -> u64 {
         let depress = if learning { self.depress as u64 * plastic } else { 0 };
-        self.route as u64 + self.synapse as u64 * synapses + depress
+        self.route as u64 + self.run as u64 * headers + self.synapse as u64 * synapses + depress
     }
 
     /// Cycles of potentiation for one spiking neuron with `fanin` plastic inputs.
@@ -66,11 +96,12 @@ impl CycleCosts {
         self.fanin as u64 + self.potentiate as u64 * fanin
     }
 
-    /// Cycles of the trace phase and the end of the tick.
+    /// Cycles of the trace phase (with `spikers` spiking sources: input axons
+    /// and neurons) and the end of the tick.
     #[inline]
-    pub fn after_learning(&self, core: &CoreShape, learning: bool) -> u64 {
+    pub fn after_learning(&self, core: &CoreShape, learning: bool, spikers: u64) -> u64 {
         let traces = if learning {
-            self.trace as u64 * (core.neurons as u64 + core.axons as u64)
+            self.trace as u64 * (core.neurons as u64 + core.axons as u64) + self.bump as u64 * spikers
         } else {
             0
         };
@@ -113,10 +144,19 @@ mod tests {
             synapses: 65536,
         };
         assert_eq!(c.before_routing(&core), 2 + 4 + 256);
-        assert_eq!(c.route_cost(10, 4, true), 2 + 10 + 8);
-        assert_eq!(c.route_cost(10, 4, false), 2 + 10);
-        assert_eq!(c.potentiation_cost(5), 2 + 15);
-        assert_eq!(c.after_learning(&core, true), 512 + 2);
-        assert_eq!(c.after_learning(&core, false), 2);
+        assert_eq!(c.route_cost(2, 10, 4, true), 3 + 2 + 10 + 12);
+        assert_eq!(c.route_cost(2, 10, 4, false), 3 + 2 + 10);
+        assert_eq!(c.potentiation_cost(5), 4 + 25);
+        assert_eq!(c.after_learning(&core, true, 3), 512 + 9 + 2);
+        assert_eq!(c.after_learning(&core, false, 3), 2);
+    }
+
+    #[test]
+    fn run_headers_by_hand() {
+        assert_eq!(run_headers(std::iter::empty::<u8>()), 1);
+        assert_eq!(run_headers([1, 1, 2, 2, 1]), 3);
+        assert_eq!(run_headers(std::iter::repeat_n(0, 127)), 1);
+        assert_eq!(run_headers(std::iter::repeat_n(0, 128)), 2);
+        assert_eq!(run_headers(std::iter::repeat_n(0, 255)), 3);
     }
 }

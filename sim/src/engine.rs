@@ -170,6 +170,8 @@ pub struct Simulator<'n> {
     /// `pending[slot * words + w]`: bitmap of neurons with input in that slot.
     pending: Vec<u64>,
     weights: Vec<i8>,
+    /// Run headers of each source (spec §8.3), for the routing cost.
+    headers: Vec<u32>,
     learning: Option<Learning>,
     inputs: PriorityQueue<InputSpike, Reverse<InputSpike>>,
     tick: u32,
@@ -242,6 +244,9 @@ impl<'n> Simulator<'n> {
             ring: vec![0; slots * n],
             pending: vec![0; slots * words],
             weights: net.synapses().weight.clone(),
+            headers: (0..net.num_sources() as usize)
+                .map(|s| net.synapses().run_headers(s) as u32)
+                .collect(),
             learning,
             inputs,
             tick: 0,
@@ -433,7 +438,7 @@ impl<'n> Simulator<'n> {
         let inputs_now = std::mem::take(&mut self.inputs_now);
         for &a in &inputs_now {
             let (syn, plastic) = self.route(a as usize, t, slot);
-            cycle += costs.route_cost(syn, plastic, learning_on);
+            cycle += costs.route_cost(self.headers[a as usize] as u64, syn, plastic, learning_on);
         }
         let spiked = std::mem::take(&mut self.spiked);
         let m = self.net.num_axons() as usize;
@@ -446,7 +451,7 @@ impl<'n> Simulator<'n> {
                 });
             }
             let (syn, plastic) = self.route(m + nrn as usize, t, slot);
-            cycle += costs.route_cost(syn, plastic, learning_on);
+            cycle += costs.route_cost(self.headers[m + nrn as usize] as u64, syn, plastic, learning_on);
         }
         self.stats.input_spikes += inputs_now.len() as u64;
         self.stats.spikes += spiked.len() as u64;
@@ -462,7 +467,8 @@ impl<'n> Simulator<'n> {
                 l.bump_post(nrn as usize, t);
             }
         }
-        cycle += costs.after_learning(&self.core, learning_on);
+        let spikers = (inputs_now.len() + spiked.len()) as u64;
+        cycle += costs.after_learning(&self.core, learning_on, spikers);
 
         self.inputs_now = inputs_now;
         self.spiked = spiked;

@@ -99,6 +99,15 @@ pub struct Synapses {
     pub fanin: Vec<(u32, u32)>,
 }
 
+impl Synapses {
+    /// Run headers that store the synapses of source index `s` on the chip
+    /// (spec §8.3): runs of equal delay, exponent and plasticity in canonical order.
+    pub fn run_headers(&self, s: usize) -> u64 {
+        let (lo, hi) = (self.offsets[s] as usize, self.offsets[s + 1] as usize);
+        crate::cycles::run_headers((lo..hi).map(|i| (self.delay[i], self.flags[i])))
+    }
+}
+
 /// A network ready to simulate. Build it with [`NetworkBuilder`] or load a
 /// network file with [`crate::config`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -301,12 +301,13 @@ fn cycles_follow_the_core_not_the_network() {
     )
     .unwrap();
     sim.run(2);
-    // Per tick: 2 + 4 + 256 before routing; three spikes of 2 cycles each; 2 at the end.
+    // Per tick: 2 + 4 + 256 before routing; three spikes without synapses of
+    // 3 + 1 (the empty run header) cycles each; 2 at the end.
     let c = CycleCosts::CORE_V1;
     assert_eq!(c.before_routing(&chip), 262);
     let stamps: Vec<u64> = sim.spikes().iter().map(|s| s.cycle).collect();
-    assert_eq!(stamps, [262, 264, 266, 270 + 262, 270 + 264, 270 + 266]);
-    assert_eq!(sim.cycle(), 2 * 270);
+    assert_eq!(stamps, [262, 266, 270, 276 + 262, 276 + 266, 276 + 270]);
+    assert_eq!(sim.cycle(), 2 * 276);
     let small = CoreShape { neurons: 2, ..chip };
     assert_eq!(
         Simulator::new(

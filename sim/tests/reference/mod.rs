@@ -116,10 +116,22 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
             }
             let mut visited = 0u64;
             let mut plastic = 0u64;
+            // Run headers: a new one whenever (delay, wexp, plastic) changes or
+            // 127 synapses share one; an empty source still has one.
+            let mut headers = 0u64;
+            let mut run: Option<((u8, u8, bool), u64)> = None;
             for (i, s) in syn.iter().enumerate() {
                 if src_index(s.source) != src {
                     continue;
                 }
+                let key = (s.delay, s.wexp, s.plastic);
+                run = match run {
+                    Some((k, len)) if k == key && len < 127 => Some((k, len + 1)),
+                    _ => {
+                        headers += 1;
+                        Some((key, 1))
+                    }
+                };
                 visited += 1;
                 let cell = due.entry((t + s.delay as u32, s.target as usize)).or_insert(0);
                 *cell = clamp16(*cell + w[i] * (1 << s.wexp));
@@ -133,7 +145,7 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
                     }
                 }
             }
-            cycle += costs.route as u64 + costs.synapse as u64 * visited;
+            cycle += costs.route as u64 + costs.run as u64 * headers.max(1) + costs.synapse as u64 * visited;
             if learning {
                 cycle += costs.depress as u64 * plastic;
             }
@@ -169,6 +181,7 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
                 x_post[k] = (x_post[k] + r.post_bump as i64).min(255);
             }
             cycle += costs.trace as u64 * (core.neurons as u64 + core.axons as u64);
+            cycle += costs.bump as u64 * (axons.len() + fired.len()) as u64;
         }
         cycle += costs.tick_end as u64;
     }
