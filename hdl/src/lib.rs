@@ -27,8 +27,10 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod config;
 pub mod decay;
 pub mod delay_ring;
+pub mod image;
 pub mod lfsr;
 pub mod neuron_update;
 pub mod rungs;

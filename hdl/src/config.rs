@@ -1,0 +1,77 @@
+//! Core configurations (`docs/spec.md` §8.1): the sizes one RTL core is built
+//! with. The RTL block [`crate::core::Core`] takes them as address widths; this
+//! is where the widths and the counts are tied together.
+
+use spikefab_sim::CoreShape;
+
+/// The sizes of one core: N neurons, M axons, D delay slots (all powers of
+/// two) and S synapse-memory words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CoreConfig {
+    /// Name (`up5k`, `tiny`).
+    pub name: &'static str,
+    /// log2 N.
+    pub neuron_bits: u32,
+    /// log2 M.
+    pub axon_bits: u32,
+    /// log2 D.
+    pub slot_bits: u32,
+    /// log2 S.
+    pub syn_bits: u32,
+}
+
+impl CoreConfig {
+    /// The iCE40 UP5K core: 256 neurons, 256 axons, D = 8, 65,536 words in SPRAM.
+    pub const UP5K: CoreConfig = CoreConfig {
+        name: "up5k",
+        neuron_bits: 8,
+        axon_bits: 8,
+        slot_bits: 3,
+        syn_bits: 16,
+    };
+
+    /// A small core for fast tests: 16 neurons, 16 axons, D = 8, 4,096 words.
+    pub const TINY: CoreConfig = CoreConfig {
+        name: "tiny",
+        neuron_bits: 4,
+        axon_bits: 4,
+        slot_bits: 3,
+        syn_bits: 12,
+    };
+
+    /// Neurons N.
+    pub fn neurons(&self) -> u32 {
+        1 << self.neuron_bits
+    }
+
+    /// Input axons M.
+    pub fn axons(&self) -> u32 {
+        1 << self.axon_bits
+    }
+
+    /// Delay slots D (delays 1..=D).
+    pub fn delay_slots(&self) -> u32 {
+        1 << self.slot_bits
+    }
+
+    /// Synapse-memory words S.
+    pub fn syn_words(&self) -> u32 {
+        1 << self.syn_bits
+    }
+
+    /// Sources M + N.
+    pub fn sources(&self) -> u32 {
+        self.axons() + self.neurons()
+    }
+
+    /// The shape `spikefab-sim` predicts cycles for (its synapse count is the
+    /// memory's word count; [`crate::image`] checks the real fit).
+    pub fn shape(&self) -> CoreShape {
+        CoreShape {
+            neurons: self.neurons(),
+            axons: self.axons(),
+            delay_slots: self.delay_slots(),
+            synapses: self.syn_words() as u64,
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! The chip image of a network (`docs/spec.md` §8.2-8.3): every word the host
+//! writes into a core's memory spaces so that the core runs the network
+//! exactly as `spikefab-sim` does, and the check that the network fits.
+//!
+//! Core neurons and axons beyond the network's are made inert: no synapses,
+//! and neurons that can never fire (θ_base = 32767 with no input and no bias).
+
+use spikefab_proto::message::{ctrl, field, Space};
+use spikefab_sim::cycles::RUN_MAX;
+use spikefab_sim::network::{FLAG_PLASTIC, FLAG_WEXP};
+use spikefab_sim::Network;
+
+use crate::config::CoreConfig;
+
+/// Syn word 0: the run header of a source without synapses (count 0, last).
+pub const EMPTY_RUN: u16 = 1 << 8;
+/// Syn word 1: the fan-in header of a neuron without plastic inputs.
+pub const EMPTY_FANIN: u16 = 0;
+/// Words reserved at the start of `syn` for the two empty headers.
+pub const RESERVED_WORDS: u32 = 2;
+
+/// Run header word (§8.3).
+pub fn run_header(delay: u8, wexp: u8, plastic: bool, last: bool, count: u32) -> u16 {
+    debug_assert!((1..=16).contains(&delay) && wexp < 8 && count <= RUN_MAX);
+    (delay as u16 - 1) | (wexp as u16) << 4 | (plastic as u16) << 7 | (last as u16) << 8 | (count as u16) << 9
+}
+
+/// Synapse word (§8.3).
+pub fn synapse_word(target: u32, weight: i8) -> u16 {
+    (target as u16) << 8 | weight as u8 as u16
+}
+
+/// Why a network does not fit a core.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FitError {
+    /// More neurons, axons or delay than the core has.
+    #[error("the network needs {needed} {what}, the {core} core has {available}")]
+    TooBig {
+        /// Core name.
+        core: &'static str,
+        /// "neurons", "input axons" or "delay slots".
+        what: &'static str,
+        /// Network's need.
+        needed: u64,
+        /// Core's size.
+        available: u64,
+    },
+    /// The synapse memory is too small.
+    #[error(
+        "the network needs {needed} synapse-memory words ({synapses} synapses, {headers} run headers, \
+         {fanin} fan-in words, {RESERVED_WORDS} reserved), the {core} core has {available}"
+    )]
+    SynapseMemory {
+        /// Core name.
+        core: &'static str,
+        /// Words needed.
+        needed: u64,
+        /// Synapses.
+        synapses: u64,
+        /// Run headers.
+        headers: u64,
+        /// Fan-in headers and entries.
+        fanin: u64,
+        /// Words in the core.
+        available: u64,
+    },
+}
+
+/// The words of every space for one network on one core.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    /// The core.
+    pub config: CoreConfig,
+    /// Space `ctrl`.
+    pub ctrl: Vec<u16>,
+    /// Space `neuron`.
+    pub neuron: Vec<u16>,
+    /// Space `ring` (all 0: nothing in flight at tick 0).
+    pub ring: Vec<u16>,
+    /// Space `source`.
+    pub source: Vec<u16>,
+    /// Space `fanin`.
+    pub fanin: Vec<u16>,
+    /// Space `x_pre`.
+    pub x_pre: Vec<u16>,
+    /// The used words of space `syn`, from address 0.
+    pub syn: Vec<u16>,
+    /// `syn` address of each synapse, by canonical index.
+    pub weight_address: Vec<u16>,
+    /// Run headers of each network source, by source index of the network.
+    pub headers: Vec<u32>,
+    net_axons: u32,
+}
+
+impl Image {
+    /// Lay out `net` on a core `config`.
+    pub fn new(net: &Network, config: CoreConfig) -> Result<Image, FitError> {
+        let too_big = |what, needed: u64, available: u64| {
+            if needed > available {
+                Err(FitError::TooBig {
+                    core: config.name,
+                    what,
+                    needed,
+                    available,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        too_big("neurons", net.num_neurons() as u64, config.neurons() as u64)?;
+        too_big("input axons", net.num_axons() as u64, config.axons() as u64)?;
+        too_big("delay slots", net.max_delay() as u64, config.delay_slots() as u64)?;
+
+        let n = config.neurons() as usize;
+        let syn = net.synapses();
+        let core_source = |s: u32| -> u32 {
+            if s < net.num_axons() {
+                s
+            } else {
+                config.axons() + (s - net.num_axons())
+            }
+        };
+
+        // Synapse memory: reserved words, runs per source, fan-in lists.
+        let mut words: Vec<u16> = vec![EMPTY_RUN, EMPTY_FANIN];
+        let mut source = vec![0u16; config.sources() as usize];
+        let mut weight_address = vec![0u16; syn.target.len()];
+        let mut headers = Vec::with_capacity(net.num_sources() as usize);
+        let mut total_headers = 0u64;
+        let overflow = |words: &Vec<u16>| words.len() as u64 > config.syn_words() as u64;
+        for s in 0..net.num_sources() {
+            let (lo, hi) = (syn.offsets[s as usize] as usize, syn.offsets[s as usize + 1] as usize);
+            if lo == hi {
+                headers.push(1);
+                continue;
+            }
+            source[core_source(s) as usize] = words.len() as u16;
+            let key = |i: usize| (syn.delay[i], syn.flags[i]);
+            let mut i = lo;
+            let mut count = 0u32;
+            while i < hi {
+                let mut j = i + 1;
+                while j < hi && key(j) == key(i) && (j - i) < RUN_MAX as usize {
+                    j += 1;
+                }
+                let flags = syn.flags[i];
+                words.push(run_header(
+                    syn.delay[i],
+                    flags & FLAG_WEXP,
+                    flags & FLAG_PLASTIC != 0,
+                    j == hi,
+                    (j - i) as u32,
+                ));
+                count += 1;
+                for k in i..j {
+                    weight_address[k] = words.len() as u16;
+                    words.push(synapse_word(syn.target[k], syn.weight[k]));
+                }
+                i = j;
+                if overflow(&words) {
+                    break;
+                }
+            }
+            headers.push(count);
+            total_headers += count as u64;
+        }
+        let mut fanin = vec![1u16; n];
+        let mut fanin_words = 0u64;
+        for k in 0..net.num_neurons() as usize {
+            let (lo, hi) = (syn.fanin_offsets[k] as usize, syn.fanin_offsets[k + 1] as usize);
+            if lo == hi {
+                continue;
+            }
+            fanin[k] = words.len() as u16;
+            words.push((hi - lo) as u16);
+            for &(i, src) in &syn.fanin[lo..hi] {
+                words.push(weight_address[i as usize]);
+                words.push(core_source(src) as u16);
+            }
+            fanin_words += 1 + 2 * (hi - lo) as u64;
+        }
+        if overflow(&words) {
+            let synapses = syn.target.len() as u64;
+            return Err(FitError::SynapseMemory {
+                core: config.name,
+                needed: RESERVED_WORDS as u64 + synapses + total_headers + fanin_words,
+                synapses,
+                headers: total_headers,
+                fanin: fanin_words,
+                available: config.syn_words() as u64,
+            });
+        }
+
+        // Neurons: state and parameters, field-major; inert beyond the network.
+        let mut neuron = vec![0u16; field::COUNT as usize * n];
+        let profiles = net.profiles();
+        for k in 0..n {
+            let mut set = |f: u16, x: u16| neuron[f as usize * n + k] = x;
+            if k >= net.num_neurons() as usize {
+                set(field::THETA, i16::MAX as u16);
+                set(field::THRESHOLD, i16::MAX as u16);
+                continue;
+            }
+            let p = profiles[net.neuron_profiles()[k] as usize];
+            set(field::V, net.v_init()[k] as u16);
+            set(field::THETA, p.theta_base as u16);
+            set(field::DU, p.du);
+            set(field::DV, p.dv);
+            set(field::BIAS, p.bias as u16);
+            set(field::V_RESET, p.v_reset as u16);
+            set(field::THRESHOLD, p.theta_base as u16);
+            set(field::THETA_INC, p.theta_inc as u16);
+            set(field::THETA_DECAY, p.theta_decay);
+            set(field::REFRACTORY, p.refractory as u16);
+        }
+
+        let mut ctrl = vec![0u16; ctrl::COUNT as usize];
+        if let Some(r) = net.stdp() {
+            ctrl[ctrl::LEARN as usize] = 1;
+            ctrl[ctrl::PRE_SHIFT as usize] = r.pre_shift as u16;
+            ctrl[ctrl::POST_SHIFT as usize] = r.post_shift as u16;
+            ctrl[ctrl::PRE_BUMP as usize] = r.pre_bump as u16;
+            ctrl[ctrl::POST_BUMP as usize] = r.post_bump as u16;
+            ctrl[ctrl::A_PLUS as usize] = r.a_plus as u16;
+            ctrl[ctrl::A_MINUS as usize] = r.a_minus as u16;
+            ctrl[ctrl::LR_SHIFT as usize] = r.lr_shift as u16;
+            ctrl[ctrl::W_MIN as usize] = r.w_min as u8 as u16;
+            ctrl[ctrl::W_MAX as usize] = r.w_max as u8 as u16;
+            ctrl[ctrl::LFSR as usize] = r.lfsr_seed;
+        } else {
+            // Any non-zero state; the LFSR only steps with learning on.
+            ctrl[ctrl::LFSR as usize] = 1;
+        }
+
+        Ok(Image {
+            config,
+            ctrl,
+            neuron,
+            ring: vec![0; (config.delay_slots() * config.neurons()) as usize],
+            source,
+            fanin,
+            x_pre: vec![0; config.sources() as usize],
+            syn: words,
+            weight_address,
+            headers,
+            net_axons: net.num_axons(),
+        })
+    }
+
+    /// Every space with the words to write from address 0, in the order a
+    /// host loads them.
+    pub fn spaces(&self) -> [(Space, &[u16]); 7] {
+        [
+            (Space::Ctrl, &self.ctrl),
+            (Space::Neuron, &self.neuron),
+            (Space::Ring, &self.ring),
+            (Space::Source, &self.source),
+            (Space::Fanin, &self.fanin),
+            (Space::XPre, &self.x_pre),
+            (Space::Syn, &self.syn),
+        ]
+    }
+
+    /// The core's source index of network source index `s`.
+    pub fn core_source(&self, s: u32) -> u32 {
+        if s < self.net_axons {
+            s
+        } else {
+            self.config.axons() + (s - self.net_axons)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spikefab_sim::config::parse_toml;
+
+    #[test]
+    fn headers_match_the_cost_model() {
+        let net = parse_toml(
+            r#"
+            [simulation]
+            ticks = 1
+            [[population]]
+            name = "n"
+            size = 8
+            neuron = { threshold = 100 }
+            [[input]]
+            name = "in"
+            size = 4
+            [[projection]]
+            from = "in"
+            to = "n"
+            connect = { rule = "all_to_all" }
+            weight = { uniform = [-5, 5], seed = 3 }
+            delay = { uniform = [1, 3], seed = 5 }
+            wexp = 1
+            "#,
+            None,
+        )
+        .unwrap()
+        .network;
+        let img = Image::new(&net, CoreConfig::TINY).unwrap();
+        for s in 0..net.num_sources() {
+            assert_eq!(
+                img.headers[s as usize] as u64,
+                net.synapses().run_headers(s as usize),
+                "source {s}"
+            );
+        }
+        let nonempty: u64 = (0..net.num_sources() as usize)
+            .filter(|&s| net.synapses().offsets[s] < net.synapses().offsets[s + 1])
+            .map(|s| img.headers[s] as u64)
+            .sum();
+        assert_eq!(
+            img.syn.len() as u64,
+            RESERVED_WORDS as u64 + net.num_synapses() + nonempty
+        );
+    }
+}

@@ -1,0 +1,542 @@
+//! Commands, answers and events (`docs/spec.md` §10.2) and the memory map
+//! they address (§8.2).
+
+use crate::frame::{Frame, MAX_WORDS};
+
+/// Protocol version reported by INFO.
+pub const VERSION: u16 = 1;
+
+/// Frame types.
+pub mod kind {
+    /// Command: core configuration.
+    pub const INFO: u8 = 0x01;
+    /// Command: write words into a space.
+    pub const WRITE: u8 = 0x02;
+    /// Command: read words from a space.
+    pub const READ: u8 = 0x03;
+    /// Command: add input spikes for the next tick.
+    pub const INPUT: u8 = 0x04;
+    /// Command: run ticks.
+    pub const TICK: u8 = 0x05;
+    /// Command: reset the counters and pending inputs.
+    pub const RESET: u8 = 0x06;
+    /// A success answer is its command's type with this bit set.
+    pub const ANSWER: u8 = 0x80;
+    /// Event: an output spike.
+    pub const SPIKE: u8 = 0x90;
+    /// Error answer.
+    pub const NAK: u8 = 0xFF;
+}
+
+/// Memory spaces (§8.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u16)]
+pub enum Space {
+    /// Control registers ([`ctrl`]).
+    Ctrl = 0,
+    /// Neuron state and parameters, `field × N + n` ([`field`]).
+    Neuron = 1,
+    /// Delay-ring accumulators, `slot × N + n`.
+    Ring = 2,
+    /// Per source: address of its first run header in `syn`.
+    Source = 3,
+    /// Per neuron: address of its fan-in header in `syn`.
+    Fanin = 4,
+    /// Per source: pre-synaptic trace.
+    XPre = 5,
+    /// Synapse memory.
+    Syn = 6,
+}
+
+impl Space {
+    /// All spaces, by number.
+    pub const ALL: [Space; 7] = [
+        Space::Ctrl,
+        Space::Neuron,
+        Space::Ring,
+        Space::Source,
+        Space::Fanin,
+        Space::XPre,
+        Space::Syn,
+    ];
+
+    /// The space numbered `n`.
+    pub fn from_u16(n: u16) -> Option<Space> {
+        Space::ALL.get(n as usize).copied()
+    }
+
+    /// Words in this space on a core with `n` neurons, `m` axons, `d` delay
+    /// slots and `s` synapse-memory words.
+    pub fn words(self, n: u32, m: u32, d: u32, s: u32) -> u32 {
+        match self {
+            Space::Ctrl => ctrl::COUNT,
+            Space::Neuron => field::COUNT * n,
+            Space::Ring => d * n,
+            Space::Source | Space::XPre => m + n,
+            Space::Fanin => n,
+            Space::Syn => s,
+        }
+    }
+}
+
+/// Control registers (space 0).
+pub mod ctrl {
+    /// Bit 0: learning on.
+    pub const LEARN: u16 = 0;
+    /// STDP pre-trace decay shift.
+    pub const PRE_SHIFT: u16 = 1;
+    /// STDP post-trace decay shift.
+    pub const POST_SHIFT: u16 = 2;
+    /// Pre-trace bump.
+    pub const PRE_BUMP: u16 = 3;
+    /// Post-trace bump.
+    pub const POST_BUMP: u16 = 4;
+    /// Potentiation gain.
+    pub const A_PLUS: u16 = 5;
+    /// Depression gain.
+    pub const A_MINUS: u16 = 6;
+    /// Learning-rate shift.
+    pub const LR_SHIFT: u16 = 7;
+    /// Lower weight bound (8-bit two's complement).
+    pub const W_MIN: u16 = 8;
+    /// Upper weight bound (8-bit two's complement).
+    pub const W_MAX: u16 = 9;
+    /// LFSR state (writing loads it).
+    pub const LFSR: u16 = 10;
+    /// Tick counter, low word (high word at +1).
+    pub const TICK: u16 = 11;
+    /// Busy-cycle counter, lowest word (four words).
+    pub const CYCLES: u16 = 13;
+    /// Number of registers.
+    pub const COUNT: u32 = 17;
+}
+
+/// Fields of the `neuron` space (address `field × N + n`).
+pub mod field {
+    /// Synaptic current.
+    pub const U: u16 = 0;
+    /// Membrane.
+    pub const V: u16 = 1;
+    /// Threshold.
+    pub const THETA: u16 = 2;
+    /// Refractory counter.
+    pub const REF: u16 = 3;
+    /// Post-synaptic trace.
+    pub const X_POST: u16 = 4;
+    /// Current decay.
+    pub const DU: u16 = 5;
+    /// Membrane decay.
+    pub const DV: u16 = 6;
+    /// Bias.
+    pub const BIAS: u16 = 7;
+    /// Membrane after a spike.
+    pub const V_RESET: u16 = 8;
+    /// Resting threshold.
+    pub const THRESHOLD: u16 = 9;
+    /// Threshold increase per spike.
+    pub const THETA_INC: u16 = 10;
+    /// Threshold excess decay.
+    pub const THETA_DECAY: u16 = 11;
+    /// Refractory period.
+    pub const REFRACTORY: u16 = 12;
+    /// Number of fields.
+    pub const COUNT: u32 = 13;
+}
+
+/// NAK codes (§10.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[repr(u16)]
+pub enum NakCode {
+    /// The frame's CRC did not match.
+    #[error("bad CRC")]
+    BadCrc = 1,
+    /// Unknown command type.
+    #[error("unknown command type")]
+    UnknownType = 2,
+    /// Payload length wrong for the command.
+    #[error("bad payload length")]
+    BadLength = 3,
+    /// No such memory space.
+    #[error("no such memory space")]
+    BadSpace = 4,
+    /// Address range past the end of the space.
+    #[error("address out of range")]
+    BadAddress = 5,
+    /// Input axon out of range or not ascending.
+    #[error("bad input axon")]
+    BadInput = 6,
+    /// A count of 0 (or above 255 for READ).
+    #[error("bad count")]
+    BadCount = 7,
+}
+
+impl NakCode {
+    /// The code numbered `n`.
+    pub fn from_u16(n: u16) -> Option<NakCode> {
+        use NakCode::*;
+        [BadCrc, UnknownType, BadLength, BadSpace, BadAddress, BadInput, BadCount]
+            .into_iter()
+            .find(|c| *c as u16 == n)
+    }
+}
+
+/// A command from the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Ask for the core configuration.
+    Info,
+    /// Write `data` (1..=253 words) at `address` of `space`.
+    Write {
+        /// Space.
+        space: Space,
+        /// First word.
+        address: u16,
+        /// Words.
+        data: Vec<u16>,
+    },
+    /// Read `count` (1..=255) words.
+    Read {
+        /// Space.
+        space: Space,
+        /// First word.
+        address: u16,
+        /// Words.
+        count: u16,
+    },
+    /// Input spikes for the next tick (1..=255 axons, ascending).
+    Input {
+        /// Axons.
+        axons: Vec<u16>,
+    },
+    /// Run `count` ticks.
+    Tick {
+        /// Ticks.
+        count: u16,
+    },
+    /// Reset counters and pending inputs.
+    Reset,
+}
+
+/// Most data words in one WRITE.
+pub const MAX_WRITE_WORDS: usize = MAX_WORDS - 2;
+
+impl Command {
+    /// The command's type byte.
+    pub fn kind(&self) -> u8 {
+        match self {
+            Command::Info => kind::INFO,
+            Command::Write { .. } => kind::WRITE,
+            Command::Read { .. } => kind::READ,
+            Command::Input { .. } => kind::INPUT,
+            Command::Tick { .. } => kind::TICK,
+            Command::Reset => kind::RESET,
+        }
+    }
+
+    /// The command as a frame with sequence number `seq`.
+    ///
+    /// # Panics
+    /// If a WRITE carries more than [`MAX_WRITE_WORDS`] words or an INPUT more
+    /// than 255 axons (split them; [`Command::writes`] does).
+    pub fn frame(&self, seq: u8) -> Frame {
+        let payload = match self {
+            Command::Info | Command::Reset => vec![],
+            Command::Write { space, address, data } => {
+                assert!(data.len() <= MAX_WRITE_WORDS, "WRITE of {} words", data.len());
+                let mut p = vec![*space as u16, *address];
+                p.extend(data);
+                p
+            }
+            Command::Read { space, address, count } => vec![*space as u16, *address, *count],
+            Command::Input { axons } => {
+                assert!(axons.len() <= MAX_WORDS, "INPUT of {} axons", axons.len());
+                axons.clone()
+            }
+            Command::Tick { count } => vec![*count],
+        };
+        Frame {
+            kind: self.kind(),
+            seq,
+            payload,
+        }
+    }
+
+    /// WRITE commands that store `data` from `address` on, each as long as a
+    /// frame allows.
+    pub fn writes(space: Space, address: u16, data: &[u16]) -> Vec<Command> {
+        data.chunks(MAX_WRITE_WORDS)
+            .enumerate()
+            .map(|(i, chunk)| Command::Write {
+                space,
+                address: address.wrapping_add((i * MAX_WRITE_WORDS) as u16),
+                data: chunk.to_vec(),
+            })
+            .collect()
+    }
+}
+
+/// What the chip sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Core configuration.
+    Info {
+        /// Protocol version.
+        version: u16,
+        /// Neurons N.
+        neurons: u16,
+        /// Axons M.
+        axons: u16,
+        /// Delay slots D.
+        delay_slots: u16,
+        /// Synapse-memory words / 256.
+        syn_pages: u16,
+    },
+    /// A WRITE succeeded.
+    Written,
+    /// The words of a READ.
+    Data(Vec<u16>),
+    /// An INPUT succeeded.
+    InputTaken,
+    /// A TICK finished.
+    TickDone {
+        /// Tick counter after the last tick.
+        tick: u32,
+        /// Busy-cycle counter after the last tick.
+        cycles: u64,
+        /// SPIKE events the command sent.
+        spikes: u32,
+    },
+    /// A RESET succeeded.
+    ResetDone,
+    /// An output spike.
+    Spike {
+        /// Tick.
+        tick: u32,
+        /// Neuron.
+        neuron: u16,
+        /// Busy cycle at which its routing started.
+        cycle: u64,
+    },
+    /// A command was refused.
+    Nak {
+        /// Type of the refused command.
+        command: u8,
+        /// Why.
+        code: NakCode,
+        /// The offending value (§10.2).
+        detail: u16,
+    },
+}
+
+/// Why a frame from the chip is not a valid answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnswerError {
+    /// Unknown type byte.
+    #[error("unknown answer type 0x{0:02x}")]
+    UnknownType(u8),
+    /// Payload length wrong for the type.
+    #[error("answer type 0x{kind:02x} with {got} payload words (expected {expected})")]
+    Length {
+        /// Type.
+        kind: u8,
+        /// Words received.
+        got: usize,
+        /// Words expected.
+        expected: usize,
+    },
+    /// NAK with an unknown code.
+    #[error("NAK with unknown code {0}")]
+    UnknownCode(u16),
+}
+
+fn u32_of(w: &[u16]) -> u32 {
+    w[0] as u32 | (w[1] as u32) << 16
+}
+
+fn u64_of(w: &[u16]) -> u64 {
+    w.iter().rev().fold(0u64, |a, &x| a << 16 | x as u64)
+}
+
+/// Split a u32 into two words, low first.
+pub fn words_u32(x: u32) -> [u16; 2] {
+    [x as u16, (x >> 16) as u16]
+}
+
+/// Split a u64 into four words, low first.
+pub fn words_u64(x: u64) -> [u16; 4] {
+    [x as u16, (x >> 16) as u16, (x >> 32) as u16, (x >> 48) as u16]
+}
+
+impl Answer {
+    /// Decode a frame from the chip.
+    pub fn from_frame(f: &Frame) -> Result<Answer, AnswerError> {
+        let p = &f.payload;
+        let need = |n: usize| -> Result<(), AnswerError> {
+            if p.len() == n {
+                Ok(())
+            } else {
+                Err(AnswerError::Length {
+                    kind: f.kind,
+                    got: p.len(),
+                    expected: n,
+                })
+            }
+        };
+        Ok(match f.kind {
+            k if k == kind::INFO | kind::ANSWER => {
+                need(5)?;
+                Answer::Info {
+                    version: p[0],
+                    neurons: p[1],
+                    axons: p[2],
+                    delay_slots: p[3],
+                    syn_pages: p[4],
+                }
+            }
+            k if k == kind::WRITE | kind::ANSWER => {
+                need(0)?;
+                Answer::Written
+            }
+            k if k == kind::READ | kind::ANSWER => Answer::Data(p.clone()),
+            k if k == kind::INPUT | kind::ANSWER => {
+                need(0)?;
+                Answer::InputTaken
+            }
+            k if k == kind::TICK | kind::ANSWER => {
+                need(8)?;
+                Answer::TickDone {
+                    tick: u32_of(&p[0..2]),
+                    cycles: u64_of(&p[2..6]),
+                    spikes: u32_of(&p[6..8]),
+                }
+            }
+            k if k == kind::RESET | kind::ANSWER => {
+                need(0)?;
+                Answer::ResetDone
+            }
+            kind::SPIKE => {
+                need(7)?;
+                Answer::Spike {
+                    tick: u32_of(&p[0..2]),
+                    neuron: p[2],
+                    cycle: u64_of(&p[3..7]),
+                }
+            }
+            kind::NAK => {
+                need(3)?;
+                Answer::Nak {
+                    command: p[0] as u8,
+                    code: NakCode::from_u16(p[1]).ok_or(AnswerError::UnknownCode(p[1]))?,
+                    detail: p[2],
+                }
+            }
+            k => return Err(AnswerError::UnknownType(k)),
+        })
+    }
+
+    /// The answer as a frame with sequence number `seq` (what the chip sends).
+    pub fn frame(&self, seq: u8) -> Frame {
+        let (kind, payload): (u8, Vec<u16>) = match self {
+            Answer::Info {
+                version,
+                neurons,
+                axons,
+                delay_slots,
+                syn_pages,
+            } => (
+                kind::INFO | kind::ANSWER,
+                vec![*version, *neurons, *axons, *delay_slots, *syn_pages],
+            ),
+            Answer::Written => (kind::WRITE | kind::ANSWER, vec![]),
+            Answer::Data(d) => (kind::READ | kind::ANSWER, d.clone()),
+            Answer::InputTaken => (kind::INPUT | kind::ANSWER, vec![]),
+            Answer::TickDone { tick, cycles, spikes } => {
+                let mut p = words_u32(*tick).to_vec();
+                p.extend(words_u64(*cycles));
+                p.extend(words_u32(*spikes));
+                (kind::TICK | kind::ANSWER, p)
+            }
+            Answer::ResetDone => (kind::RESET | kind::ANSWER, vec![]),
+            Answer::Spike { tick, neuron, cycle } => {
+                let mut p = words_u32(*tick).to_vec();
+                p.push(*neuron);
+                p.extend(words_u64(*cycle));
+                (kind::SPIKE, p)
+            }
+            Answer::Nak { command, code, detail } => (kind::NAK, vec![*command as u16, *code as u16, *detail]),
+        };
+        Frame { kind, seq, payload }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_round_trip() {
+        for a in [
+            Answer::Info {
+                version: VERSION,
+                neurons: 256,
+                axons: 256,
+                delay_slots: 8,
+                syn_pages: 256,
+            },
+            Answer::Written,
+            Answer::Data(vec![1, 2, 3]),
+            Answer::InputTaken,
+            Answer::TickDone {
+                tick: 70_000,
+                cycles: 0x1234_5678_9abc,
+                spikes: 65_537,
+            },
+            Answer::ResetDone,
+            Answer::Spike {
+                tick: 3,
+                neuron: 255,
+                cycle: u64::MAX,
+            },
+            Answer::Nak {
+                command: kind::READ,
+                code: NakCode::BadAddress,
+                detail: 999,
+            },
+        ] {
+            assert_eq!(Answer::from_frame(&a.frame(4)), Ok(a));
+        }
+    }
+
+    #[test]
+    fn bad_answers_are_named() {
+        let f = Frame {
+            kind: kind::SPIKE,
+            seq: 0,
+            payload: vec![1],
+        };
+        assert_eq!(
+            Answer::from_frame(&f).unwrap_err().to_string(),
+            "answer type 0x90 with 1 payload words (expected 7)"
+        );
+        let f = Frame {
+            kind: 0x42,
+            seq: 0,
+            payload: vec![],
+        };
+        assert_eq!(
+            Answer::from_frame(&f).unwrap_err().to_string(),
+            "unknown answer type 0x42"
+        );
+    }
+
+    #[test]
+    fn writes_split_at_frame_size() {
+        let data: Vec<u16> = (0..600).collect();
+        let w = Command::writes(Space::Syn, 10, &data);
+        assert_eq!(w.len(), 3);
+        match &w[2] {
+            Command::Write { address, data, .. } => assert_eq!((*address, data.len()), (10 + 506, 94)),
+            other => panic!("{other:?}"),
+        }
+    }
+}
