@@ -152,8 +152,8 @@ impl Image {
                     (j - i) as u32,
                 ));
                 count += 1;
-                for k in i..j {
-                    weight_address[k] = words.len() as u16;
+                for (k, address) in weight_address.iter_mut().enumerate().take(j).skip(i) {
+                    *address = words.len() as u16;
                     words.push(synapse_word(syn.target[k], syn.weight[k]));
                 }
                 i = j;
@@ -166,12 +166,12 @@ impl Image {
         }
         let mut fanin = vec![1u16; n];
         let mut fanin_words = 0u64;
-        for k in 0..net.num_neurons() as usize {
+        for (k, head) in fanin.iter_mut().enumerate().take(net.num_neurons() as usize) {
             let (lo, hi) = (syn.fanin_offsets[k] as usize, syn.fanin_offsets[k + 1] as usize);
             if lo == hi {
                 continue;
             }
-            fanin[k] = words.len() as u16;
+            *head = words.len() as u16;
             words.push((hi - lo) as u16);
             for &(i, src) in &syn.fanin[lo..hi] {
                 words.push(weight_address[i as usize]);
