@@ -1,7 +1,8 @@
 //! `DelayRing`: the delay-ring accumulators (`docs/spec.md` §4.3) in one block
 //! RAM, taking one operation per clock: *accumulate* a contribution into a
-//! cell with 16-bit saturation (routing), or *read and clear* a cell (the
-//! neuron phase). Mirrors the ring of [`spikefab_sim::engine`] with
+//! cell with 16-bit saturation (routing), *read and clear* a cell (the
+//! neuron phase), or *set* a cell (the host's WRITE; its READ accumulates 0).
+//! Every operation reports the cell's old value one clock later. Mirrors the ring of [`spikefab_sim::engine`] with
 //! [`spikefab_sim::fixed::add_sat16`].
 //!
 //! The address is the caller's `{slot, neuron}`; with N and D powers of two
@@ -29,18 +30,22 @@ pub struct DelayRing<const A: usize> {
     pub op_valid: Signal<In, Bit>,
     /// The operation reads and clears the cell (else it accumulates).
     pub op_clear: Signal<In, Bit>,
+    /// The operation sets the cell to `op_value` (wins over `op_clear`).
+    pub op_set: Signal<In, Bit>,
     /// The cell.
     pub op_address: Signal<In, Bits<A>>,
     /// The contribution to add (two's complement), for an accumulate.
     pub op_value: Signal<In, Bits<16>>,
     /// A clear issued in the previous cycle completes in this one.
     pub cleared_valid: Signal<Out, Bit>,
-    /// The cell's value before that clear.
-    pub cleared_value: Signal<Out, Bits<16>>,
+    /// The cell's value before the operation of the previous cycle, whatever
+    /// its kind.
+    pub old_value: Signal<Out, Bits<16>>,
     ram: RAM<Bits<16>, A>,
     sat: Saturate,
     stage_valid: DFF<Bit>,
     stage_clear: DFF<Bit>,
+    stage_set: DFF<Bit>,
     stage_address: DFF<Bits<A>>,
     stage_value: DFF<Bits<16>>,
     last_valid: DFF<Bit>,
@@ -56,16 +61,18 @@ impl<const A: usize> Default for DelayRing<A> {
             clock: Default::default(),
             op_valid: Default::default(),
             op_clear: Default::default(),
+            op_set: Default::default(),
             op_address: Default::default(),
             op_value: Default::default(),
             cleared_valid: Default::default(),
-            cleared_value: Default::default(),
+            old_value: Default::default(),
             // Every accumulator starts at 0 (spec §3.2); explicit, so that the
             // emitted Verilog and the block RAM's INIT say so too.
             ram: RAM::new((0..1u64 << A).map(|a| (a.to_bits(), 0u16.to_bits())).collect()),
             sat: Default::default(),
             stage_valid: Default::default(),
             stage_clear: Default::default(),
+            stage_set: Default::default(),
             stage_address: Default::default(),
             stage_value: Default::default(),
             last_valid: Default::default(),
@@ -85,6 +92,7 @@ impl<const A: usize> Logic for DelayRing<A> {
             clock,
             stage_valid,
             stage_clear,
+            stage_set,
             stage_address,
             stage_value,
             last_valid,
@@ -98,6 +106,7 @@ impl<const A: usize> Logic for DelayRing<A> {
         self.ram.read_address.next = self.op_address.val();
         self.stage_valid.d.next = self.op_valid.val();
         self.stage_clear.d.next = self.op_clear.val();
+        self.stage_set.d.next = self.op_set.val();
         self.stage_address.d.next = self.op_address.val();
         self.stage_value.d.next = self.op_value.val();
 
@@ -114,6 +123,9 @@ impl<const A: usize> Logic for DelayRing<A> {
         if self.stage_clear.q.val() {
             self.result.next = 0.into();
         }
+        if self.stage_set.q.val() {
+            self.result.next = self.stage_value.q.val();
+        }
         self.ram.write_address.next = self.stage_address.q.val();
         self.ram.write_data.next = self.result.val();
         self.ram.write_enable.next = self.stage_valid.q.val();
@@ -122,7 +134,7 @@ impl<const A: usize> Logic for DelayRing<A> {
         self.last_result.d.next = self.result.val();
 
         self.cleared_valid.next = self.stage_valid.q.val() & self.stage_clear.q.val();
-        self.cleared_value.next = self.old.val();
+        self.old_value.next = self.old.val();
     }
 }
 
@@ -134,16 +146,18 @@ mod tests {
 
     const A: usize = 5;
 
-    /// One operation: None is an idle cycle; Some((clear, cell, contribution)).
-    type Op = Option<(bool, u32, i16)>;
+    /// One operation: None is an idle cycle; Some((kind, cell, value)) with
+    /// kind 0 accumulate, 1 clear, 2 set.
+    type Op = Option<(u8, u32, i16)>;
 
     fn ops() -> impl Strategy<Value = Vec<Op>> {
         let op = prop_oneof![
             1 => Just(None),
-            6 => (any::<bool>(), 0u32..4, any::<i8>(), 0u8..=7)
-                .prop_map(|(c, a, w, e)| Some((c, a, contribution(w, e) as i16))),
-            3 => (any::<bool>(), 0u32..(1 << A), any::<i8>(), 0u8..=7)
-                .prop_map(|(c, a, w, e)| Some((c, a, contribution(w, e) as i16))),
+            6 => (0u8..3, 0u32..4, any::<i8>(), 0u8..=7)
+                .prop_map(|(k, a, w, e)| Some((k, a, contribution(w, e) as i16))),
+            3 => (0u8..3, 0u32..(1 << A), any::<i8>(), 0u8..=7)
+                .prop_map(|(k, a, w, e)| Some((k, a, contribution(w, e) as i16))),
+            1 => (0u32..4, -32767i16..=32767).prop_map(|(a, v)| Some((2, a, v))),
         ];
         prop::collection::vec(op, 1..200)
     }
@@ -156,26 +170,29 @@ mod tests {
     }
 
     /// Run the operations back to back, then clear every cell; return every
-    /// cleared value in order.
+    /// old value in order (each operation reports one).
     fn run(ops: &[Op]) -> Vec<i16> {
         let mut uut = DelayRing::<A>::default();
         uut.connect_all();
-        let all_clears = (0..1u32 << A).map(|a| Some((true, a, 0i16)));
+        let all_clears = (0..1u32 << A).map(|a| Some((1u8, a, 0i16)));
         let mut out = Vec::new();
+        let mut previous_valid = false;
         for op in ops.iter().copied().chain(all_clears).chain([None]) {
             match op {
-                Some((clear, address, value)) => {
+                Some((kind, address, value)) => {
                     uut.op_valid.next = true;
-                    uut.op_clear.next = clear;
+                    uut.op_clear.next = kind == 1;
+                    uut.op_set.next = kind == 2;
                     uut.op_address.next = (address as u64).to_bits();
                     uut.op_value.next = (value as u16).to_bits();
                 }
                 None => uut.op_valid.next = false,
             }
             assert!(simulate(&mut uut, 200));
-            if uut.cleared_valid.val() {
-                out.push(uut.cleared_value.val().to_u16() as i16);
+            if previous_valid {
+                out.push(uut.old_value.val().to_u16() as i16);
             }
+            previous_valid = op.is_some();
             clock(&mut uut);
         }
         out
@@ -184,14 +201,15 @@ mod tests {
     fn model(ops: &[Op]) -> Vec<i16> {
         let mut cells = [0i16; 1 << A];
         let mut out = Vec::new();
-        let all_clears = (0..1u32 << A).map(|a| Some((true, a, 0i16)));
-        for (clear, address, value) in ops.iter().copied().chain(all_clears).flatten() {
+        let all_clears = (0..1u32 << A).map(|a| Some((1u8, a, 0i16)));
+        for (kind, address, value) in ops.iter().copied().chain(all_clears).flatten() {
             let cell = &mut cells[address as usize];
-            if clear {
-                out.push(std::mem::take(cell));
-            } else {
-                *cell = add_sat16(*cell, value as i32);
-            }
+            out.push(*cell);
+            *cell = match kind {
+                0 => add_sat16(*cell, value as i32),
+                1 => 0,
+                _ => value,
+            };
         }
         out
     }
@@ -208,11 +226,11 @@ mod tests {
     fn back_to_back_hits_on_one_cell_saturate_in_order() {
         // +16256 three times then -16384, every cycle on cell 3: 16383, as in
         // the engine's saturation test; then a clear reads it.
-        let mut ops: Vec<Op> = vec![Some((false, 3, 16256)); 3];
-        ops.push(Some((false, 3, -16384)));
-        ops.push(Some((true, 3, 0)));
+        let mut ops: Vec<Op> = vec![Some((0, 3, 16256)); 3];
+        ops.push(Some((0, 3, -16384)));
+        ops.push(Some((1, 3, 0)));
         let got = run(&ops);
-        assert_eq!(got[0], 16383);
+        assert_eq!(got[4], 16383);
         assert_eq!(got, model(&ops));
     }
 

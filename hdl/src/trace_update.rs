@@ -11,6 +11,9 @@ pub struct TraceUpdate {
     pub x: Signal<In, Bits<8>>,
     /// Decay shift k, 0..=7.
     pub shift: Signal<In, Bits<3>>,
+    /// Decay the trace (the core's decay pass); low in the bump pass, which
+    /// only adds the bump to the already decayed trace.
+    pub decay: Signal<In, Bit>,
     /// Added when the source or neuron spiked this tick.
     pub bump: Signal<In, Bits<8>>,
     /// It spiked this tick.
@@ -29,7 +32,10 @@ impl Logic for TraceUpdate {
         // ceil(x / 2^k) = (x + 2^k - 1) >> k, in 9 bits.
         self.rounding.next = (bit_cast::<9, 1>(1.into()) << self.shift.val()) - 1;
         self.decrement.next = (bit_cast::<9, 8>(self.x.val()) + self.rounding.val()) >> self.shift.val();
-        self.decayed.next = bit_cast::<9, 8>(self.x.val()) - self.decrement.val();
+        self.decayed.next = bit_cast::<9, 8>(self.x.val());
+        if self.decay.val() {
+            self.decayed.next = bit_cast::<9, 8>(self.x.val()) - self.decrement.val();
+        }
         self.bumped.next = self.decayed.val();
         if self.spiked.val() {
             self.bumped.next = self.decayed.val() + bit_cast::<9, 8>(self.bump.val());
@@ -53,18 +59,21 @@ mod tests {
         for k in 0u8..=7 {
             for x in 0u8..=255 {
                 for (bump, spiked) in [(0u8, false), (200, false), (1, true), (64, true), (255, true)] {
-                    uut.x.next = x.to_bits();
-                    uut.shift.next = k.to_bits();
-                    uut.bump.next = bump.to_bits();
-                    uut.spiked.next = spiked;
-                    assert!(simulate(&mut uut, 20));
-                    let decayed = trace_decay(x, k);
-                    let want = if spiked { trace_bump(decayed, bump) } else { decayed };
-                    assert_eq!(
-                        uut.x_next.val().to_u8(),
-                        want,
-                        "x {x} k {k} bump {bump} spiked {spiked}"
-                    );
+                    for decay in [true, false] {
+                        uut.x.next = x.to_bits();
+                        uut.shift.next = k.to_bits();
+                        uut.decay.next = decay;
+                        uut.bump.next = bump.to_bits();
+                        uut.spiked.next = spiked;
+                        assert!(simulate(&mut uut, 20));
+                        let decayed = if decay { trace_decay(x, k) } else { x };
+                        let want = if spiked { trace_bump(decayed, bump) } else { decayed };
+                        assert_eq!(
+                            uut.x_next.val().to_u8(),
+                            want,
+                            "x {x} k {k} decay {decay} bump {bump} spiked {spiked}"
+                        );
+                    }
                 }
             }
         }

@@ -273,7 +273,7 @@ fn weight_update_rungs() {
 #[test]
 fn trace_update_rungs() {
     let bench = VectorBench {
-        inputs: vec![("x", 8), ("shift", 3), ("bump", 8), ("spiked", 1)],
+        inputs: vec![("x", 8), ("shift", 3), ("decay", 1), ("bump", 8), ("spiked", 1)],
         outputs: vec![("x_next", 8)],
         ..VectorBench::default()
     };
@@ -282,10 +282,12 @@ fn trace_update_rungs() {
     for k in 0u8..=7 {
         for x in (0u8..=255).step_by(3).chain([1, 2, 254, 255]) {
             for (bump, spiked) in [(0u8, false), (255, false), (64, true), (255, true)] {
-                let decayed = trace_decay(x, k);
-                let want = if spiked { trace_bump(decayed, bump) } else { decayed };
-                inputs.push(vec![x as u64, k as u64, bump as u64, spiked as u64]);
-                expected.push(vec![want as u64]);
+                for decay in [true, false] {
+                    let decayed = if decay { trace_decay(x, k) } else { x };
+                    let want = if spiked { trace_bump(decayed, bump) } else { decayed };
+                    inputs.push(vec![x as u64, k as u64, decay as u64, bump as u64, spiked as u64]);
+                    expected.push(vec![want as u64]);
+                }
             }
         }
     }
@@ -296,11 +298,11 @@ fn trace_update_rungs() {
 fn a_wrong_model_is_reported() {
     // The harness itself must be able to fail: one corrupted expectation.
     let bench = VectorBench {
-        inputs: vec![("x", 8), ("shift", 3), ("bump", 8), ("spiked", 1)],
+        inputs: vec![("x", 8), ("shift", 3), ("decay", 1), ("bump", 8), ("spiked", 1)],
         outputs: vec![("x_next", 8)],
         ..VectorBench::default()
     };
-    let inputs = vec![vec![100, 2, 0, 0], vec![100, 2, 0, 0]];
+    let inputs = vec![vec![100, 2, 1, 0, 0], vec![100, 2, 1, 0, 0]];
     let expected = [vec![75], vec![76]];
     let verilog = verilog_of(TraceUpdate::default());
     let found = bench
@@ -308,7 +310,7 @@ fn a_wrong_model_is_reported() {
         .unwrap();
     assert_eq!(
         found.as_deref(),
-        Some("emitted Verilog (Icarus): vector 1 (inputs [100, 2, 0, 0]): got [4b], model [4c]")
+        Some("emitted Verilog (Icarus): vector 1 (inputs [100, 2, 1, 0, 0]): got [4b], model [4c]")
     );
 }
 
@@ -318,42 +320,55 @@ fn delay_ring_rungs() {
     use spikefab_sim::fixed::{add_sat16, contribution};
     const A: usize = 8;
     let bench = VectorBench {
-        inputs: vec![("op_valid", 1), ("op_clear", 1), ("op_address", A), ("op_value", 16)],
-        outputs: vec![("cleared_value", 16)],
+        inputs: vec![
+            ("op_valid", 1),
+            ("op_clear", 1),
+            ("op_set", 1),
+            ("op_address", A),
+            ("op_value", 16),
+        ],
+        outputs: vec![("old_value", 16)],
         clock: Some("clock"),
         strobe: Some("cleared_valid"),
     };
     // Runs of operations on a few hot cells (back-to-back hits, saturation),
-    // idle cycles, clears; then every cell is cleared.
+    // idle cycles, clears, sets; then every cell is cleared.
     let mut rng = spikefab_sim::config::seeded(31);
-    let mut ops: Vec<(bool, bool, u64, i16)> = Vec::new();
+    let mut ops: Vec<(bool, bool, bool, u64, i16)> = Vec::new();
     for _ in 0..3000 {
         let valid = rng.random_bool(0.9);
         let clear = rng.random_bool(0.2);
+        let set = !clear && rng.random_bool(0.1);
         let address = if rng.random_bool(0.6) {
             rng.random_range(0..4)
         } else {
             rng.random_range(0..1 << A)
         };
-        let value = contribution(rng.random(), rng.random_range(0..=7)) as i16;
-        ops.push((valid, clear, address, value));
+        let value = if set {
+            rng.random_range(STATE_MIN..=STATE_MAX)
+        } else {
+            contribution(rng.random(), rng.random_range(0..=7)) as i16
+        };
+        ops.push((valid, clear, set, address, value));
     }
-    ops.extend((0..1u64 << A).map(|a| (true, true, a, 0)));
-    ops.push((false, false, 0, 0));
+    ops.extend((0..1u64 << A).map(|a| (true, true, false, a, 0)));
+    ops.push((false, false, false, 0, 0));
     let vectors: Vec<Vec<u64>> = ops
         .iter()
-        .map(|&(v, c, a, x)| vec![v as u64, c as u64, a, x as u16 as u64])
+        .map(|&(v, c, st, a, x)| vec![v as u64, c as u64, st as u64, a, x as u16 as u64])
         .collect();
     let model = |n: usize| {
         let mut cells = vec![0i16; 1 << A];
         let mut out = Vec::new();
-        for &(valid, clear, address, value) in &ops[..n] {
+        for &(valid, clear, set, address, value) in &ops[..n] {
             let cell = &mut cells[address as usize];
             if !valid {
                 continue;
             }
             if clear {
                 out.push(vec![std::mem::take(cell) as u16 as u64]);
+            } else if set {
+                *cell = value;
             } else {
                 *cell = add_sat16(*cell, value as i32);
             }
