@@ -28,10 +28,14 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod crc16;
 pub mod decay;
 pub mod delay_ring;
+pub mod frame_rx;
+pub mod frame_tx;
 pub mod image;
 pub mod lfsr;
+pub mod memory;
 pub mod neuron_update;
 pub mod rungs;
 pub mod saturate;

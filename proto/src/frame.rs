@@ -14,6 +14,10 @@ pub const CRC_BYTES: usize = 2;
 /// CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection, no final XOR);
 /// the catalogue's name for it is CRC-16/IBM-3740.
 pub const CRC16: Crc<u16> = Crc::<u16>::new(&CRC_16_IBM_3740);
+/// The CRC's polynomial (for the RTL's bitwise CRC).
+pub const CRC_POLY: u16 = CRC_16_IBM_3740.poly;
+/// The CRC's initial value.
+pub const CRC_INIT: u16 = CRC_16_IBM_3740.init;
 
 /// The CRC of a frame: over type, seq, len and the payload bytes.
 pub fn frame_crc(kind: u8, seq: u8, payload: &[u16]) -> u16 {

@@ -1,0 +1,207 @@
+//! Local memory wrappers: what the core's tables and the synapse memory are
+//! built from (`docs/spec.md` §8).
+//!
+//! - [`Bram`]: 16-bit words, one registered read port and one write port, for
+//!   the iCE40's SB_RAM40_4K. Emitted with `(* no_rw_check *)` (the core never
+//!   reads a word in the cycle it writes it, so yosys needs no collision
+//!   logic), and zero-initialised.
+//! - [`SinglePortRam`]: 16-bit words, one address for reading and writing, no
+//!   read during a write (the output holds its value): the shape yosys
+//!   `synth_ice40 -spram` maps onto the UP5K's SB_SPRAM256KA blocks, and on
+//!   other parts onto block RAM. No initial contents (SPRAM has none): the
+//!   host writes every word the core reads.
+//!
+//! Both simulate in Rust with a flat `Vec` (rust-hdl's own `RAM` keeps a
+//! `BTreeMap`, which is slow at 64k words).
+
+use rust_hdl::prelude::*;
+
+/// 16-bit block RAM with `2^A` words: a registered read port and a write port
+/// on one clock.
+#[derive(LogicBlock)]
+pub struct Bram<const A: usize> {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Read address; the word appears on `read_data` after the next edge.
+    pub read_address: Signal<In, Bits<A>>,
+    /// The word read.
+    pub read_data: Signal<Out, Bits<16>>,
+    /// Write address.
+    pub write_address: Signal<In, Bits<A>>,
+    /// Word to write.
+    pub write_data: Signal<In, Bits<16>>,
+    /// Write on this edge.
+    pub write_enable: Signal<In, Bit>,
+    _words: Vec<u16>,
+}
+
+impl<const A: usize> Default for Bram<A> {
+    fn default() -> Self {
+        Bram {
+            clock: Default::default(),
+            read_address: Default::default(),
+            read_data: Default::default(),
+            write_address: Default::default(),
+            write_data: Default::default(),
+            write_enable: Default::default(),
+            _words: vec![0; 1 << A],
+        }
+    }
+}
+
+impl<const A: usize> Logic for Bram<A> {
+    fn update(&mut self) {
+        if self.clock.pos_edge() {
+            self.read_data.next = (self._words[self.read_address.val().index()] as u64).to_bits();
+            if self.write_enable.val() {
+                self._words[self.write_address.val().index()] = self.write_data.val().to_u16();
+            }
+        }
+    }
+
+    fn connect(&mut self) {
+        self.read_data.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(format!(
+            "\
+(* no_rw_check *)
+reg [15:0] mem [0:{last}];
+integer i;
+initial begin
+    for (i = 0; i <= {last}; i = i + 1) mem[i] = 16'h0;
+end
+
+always @(posedge clock) begin
+    read_data <= mem[read_address];
+    if (write_enable) mem[write_address] <= write_data;
+end
+",
+            last = (1usize << A) - 1
+        ))
+    }
+}
+
+/// Single-port 16-bit RAM with `2^A` words: per clock either a write
+/// (`write_enable`) or a read whose word appears on `read_data` after the edge;
+/// during a write `read_data` holds.
+#[derive(LogicBlock)]
+pub struct SinglePortRam<const A: usize> {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Address of the read or write.
+    pub address: Signal<In, Bits<A>>,
+    /// The word last read.
+    pub read_data: Signal<Out, Bits<16>>,
+    /// Word to write.
+    pub write_data: Signal<In, Bits<16>>,
+    /// Write on this edge (else read).
+    pub write_enable: Signal<In, Bit>,
+    _words: Vec<u16>,
+}
+
+impl<const A: usize> Default for SinglePortRam<A> {
+    fn default() -> Self {
+        SinglePortRam {
+            clock: Default::default(),
+            address: Default::default(),
+            read_data: Default::default(),
+            write_data: Default::default(),
+            write_enable: Default::default(),
+            _words: vec![0; 1 << A],
+        }
+    }
+}
+
+impl<const A: usize> Logic for SinglePortRam<A> {
+    fn update(&mut self) {
+        if self.clock.pos_edge() {
+            let a = self.address.val().index();
+            if self.write_enable.val() {
+                self._words[a] = self.write_data.val().to_u16();
+            } else {
+                self.read_data.next = (self._words[a] as u64).to_bits();
+            }
+        }
+    }
+
+    fn connect(&mut self) {
+        self.read_data.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(format!(
+            "\
+reg [15:0] mem [0:{last}];
+
+always @(posedge clock) begin
+    if (write_enable) mem[address] <= write_data;
+    else read_data <= mem[address];
+end
+",
+            last = (1usize << A) - 1
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clock<B: Block>(uut: &mut B, clk: impl Fn(&mut B, bool)) {
+        clk(uut, true);
+        assert!(simulate(uut, 50));
+        clk(uut, false);
+        assert!(simulate(uut, 50));
+    }
+
+    #[test]
+    fn bram_reads_registered_and_writes() {
+        let mut m = Bram::<4>::default();
+        m.connect_all();
+        let tick = |m: &mut Bram<4>| clock(m, |m, c| m.clock.next = c.into());
+        m.write_address.next = 3.into();
+        m.write_data.next = 0xBEEF.into();
+        m.write_enable.next = true;
+        m.read_address.next = 3.into();
+        tick(&mut m);
+        // Read in the cycle of the write: the old word (never relied on by the core).
+        assert_eq!(m.read_data.val().to_u16(), 0);
+        m.write_enable.next = false;
+        tick(&mut m);
+        assert_eq!(m.read_data.val().to_u16(), 0xBEEF);
+    }
+
+    #[test]
+    fn single_port_holds_during_writes() {
+        let mut m = SinglePortRam::<4>::default();
+        m.connect_all();
+        let tick = |m: &mut SinglePortRam<4>| clock(m, |m, c| m.clock.next = c.into());
+        m.address.next = 5.into();
+        m.write_data.next = 0x1234.into();
+        m.write_enable.next = true;
+        tick(&mut m);
+        m.address.next = 6.into();
+        m.write_data.next = 0x5678.into();
+        tick(&mut m);
+        m.write_enable.next = false;
+        m.address.next = 5.into();
+        tick(&mut m);
+        assert_eq!(m.read_data.val().to_u16(), 0x1234);
+        m.write_enable.next = true;
+        m.address.next = 7.into();
+        tick(&mut m);
+        assert_eq!(m.read_data.val().to_u16(), 0x1234, "held during a write");
+    }
+
+    #[test]
+    fn both_synthesize() {
+        let mut m = Bram::<8>::default();
+        m.connect_all();
+        yosys_validate("spikefab_bram", &generate_verilog(&m)).unwrap();
+        let mut m = SinglePortRam::<8>::default();
+        m.connect_all();
+        yosys_validate("spikefab_spram", &generate_verilog(&m)).unwrap();
+    }
+}
