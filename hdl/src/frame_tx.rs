@@ -240,7 +240,7 @@ mod tests {
             uut.word_valid.next = idx == last_index;
             last_index = idx;
             uut.word.next = f.payload.get(idx).copied().unwrap_or(0).to_bits();
-            uut.out_ready.next = cycle % stall == 0;
+            uut.out_ready.next = cycle.is_multiple_of(stall);
             assert!(simulate(&mut uut, 200));
             if uut.out_valid.val() && uut.out_ready.val() {
                 if let Some(e) = rx.push(uut.out_data.val().to_u8()) {

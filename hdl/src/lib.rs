@@ -28,6 +28,8 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod core;
+pub mod cosim;
 pub mod crc16;
 pub mod decay;
 pub mod delay_ring;

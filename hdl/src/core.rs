@@ -1,0 +1,1607 @@
+//! `Core`: the Spikefab core (`docs/spec.md` §6-§8, §10), a byte stream of
+//! commands in and a byte stream of answers and events out.
+//!
+//! Parameterised by address widths: `NB` = log2 N, `MB` = log2 M, `DB` =
+//! log2 D, `SB` = log2 of the synapse-memory words, and two derived widths
+//! Rust cannot compute in a type: `SRCB` = log2 (M + N) (source indices) and
+//! `RB` = `NB + DB` (ring cells). [`Up5kCore`] and [`TinyCore`] are the
+//! configurations of §8.1; [`crate::config::CoreConfig`] gives their sizes.
+//!
+//! One state machine runs both the commands and the tick. Every state of the
+//! tick is one busy cycle (§7) except those that send a SPIKE frame, so the
+//! cost table of §7.2 is the count of states each piece of work passes
+//! through; the memories are the tables of §8.2, each read one clock after
+//! its address.
+
+use rust_hdl::prelude::*;
+use spikefab_proto::message::{kind, NakCode, Space, VERSION};
+
+use crate::delay_ring::DelayRing;
+use crate::frame_rx::FrameRx;
+use crate::frame_tx::FrameTx;
+use crate::lfsr::Lfsr;
+use crate::memory::{Bram, SinglePortRam};
+use crate::neuron_update::{NeuronUpdate, NEURON_LATENCY};
+use crate::trace_update::TraceUpdate;
+use crate::weight_update::WeightUpdate;
+
+/// The iCE40 UP5K core: N = 256, M = 256, D = 8, 65,536 synapse words.
+pub type Up5kCore = Core<8, 8, 3, 16, 9, 11>;
+/// The small test core: N = 16, M = 16, D = 8, 4,096 synapse words.
+pub type TinyCore = Core<4, 4, 3, 12, 5, 7>;
+
+#[derive(Copy, Clone, Debug, PartialEq, LogicState)]
+enum CoreState {
+    Idle,
+    Head1,
+    Head2,
+    Head3,
+    Check,
+    WriteRun,
+    WriteLast,
+    ReadIssue,
+    ReadWait,
+    ReadDrain,
+    InputIssue,
+    InputTest,
+    InputApplyIssue,
+    InputApply,
+    SendStart,
+    SendWait,
+    TakeFrame,
+    TickStart0,
+    TickStart1,
+    NeuronIssue,
+    NeuronDrain,
+    RouteNext,
+    RouteSource,
+    RouteHead,
+    RouteRunHeader,
+    RouteSynapse,
+    DepressData,
+    DepressCompute,
+    DepressWrite,
+    DepressFetch,
+    PotNeuron,
+    PotSpike,
+    PotFanin,
+    PotHeader,
+    PotEntry,
+    PotAddress,
+    PotSource,
+    PotCompute,
+    PotWrite,
+    TraceDecay,
+    BumpList,
+    BumpSource,
+    BumpWrite,
+    TickEnd0,
+    TickEnd1,
+    TickDone,
+}
+
+/// The Spikefab core. See the module documentation.
+#[derive(LogicBlock)]
+pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize>
+{
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Command byte in.
+    pub in_data: Signal<In, Bits<8>>,
+    /// `in_data` holds a byte.
+    pub in_valid: Signal<In, Bit>,
+    /// The core takes the byte on this edge.
+    pub in_ready: Signal<Out, Bit>,
+    /// Answer or event byte out.
+    pub out_data: Signal<Out, Bits<8>>,
+    /// `out_data` holds a byte.
+    pub out_valid: Signal<Out, Bit>,
+    /// The byte is taken on this edge.
+    pub out_ready: Signal<In, Bit>,
+    /// The core is executing a tick (the busy counter advances).
+    pub busy: Signal<Out, Bit>,
+    rx: FrameRx,
+    tx: FrameTx,
+    // Memories (§8.2).
+    m_u: Bram<NB>,
+    m_v: Bram<NB>,
+    m_theta: Bram<NB>,
+    m_ref: Bram<NB>,
+    m_xpost: Bram<NB>,
+    m_du: Bram<NB>,
+    m_dv: Bram<NB>,
+    m_bias: Bram<NB>,
+    m_vreset: Bram<NB>,
+    m_thbase: Bram<NB>,
+    m_thinc: Bram<NB>,
+    m_thdecay: Bram<NB>,
+    m_tref: Bram<NB>,
+    ring: DelayRing<RB>,
+    m_source: Bram<SRCB>,
+    m_fanin: Bram<NB>,
+    m_xpre: Bram<SRCB>,
+    m_inputs: Bram<MB>,
+    m_spikes: Bram<NB>,
+    m_syn: SinglePortRam<SB>,
+    // Datapath.
+    neuron: NeuronUpdate,
+    weight: WeightUpdate,
+    trace_pre: TraceUpdate,
+    trace_post: TraceUpdate,
+    lfsr: Lfsr,
+    // Control registers (§8.2).
+    learn: DFF<Bit>,
+    pre_shift: DFF<Bits<3>>,
+    post_shift: DFF<Bits<3>>,
+    pre_bump: DFF<Bits<8>>,
+    post_bump: DFF<Bits<8>>,
+    a_plus: DFF<Bits<8>>,
+    a_minus: DFF<Bits<8>>,
+    lr_shift: DFF<Bits<4>>,
+    w_min: DFF<Bits<8>>,
+    w_max: DFF<Bits<8>>,
+    tick: DFF<Bits<32>>,
+    cycles: DFF<Bits<64>>,
+    // Command state.
+    state: DFF<CoreState>,
+    after_send: DFF<CoreState>,
+    w0: DFF<Bits<16>>,
+    w1: DFF<Bits<16>>,
+    w2: DFF<Bits<16>>,
+    index: DFF<Bits<16>>,
+    host_address: DFF<Bits<16>>,
+    write_valid: DFF<Bit>,
+    write_address: DFF<Bits<16>>,
+    last_valid: DFF<Bit>,
+    last_seq: DFF<Bits<8>>,
+    last_kind: DFF<Bits<8>>,
+    last_spikes: DFF<Bits<32>>,
+    repeat: DFF<Bit>,
+    ans_kind: DFF<Bits<8>>,
+    ans_len: DFF<Bits<8>>,
+    ans0: DFF<Bits<16>>,
+    ans1: DFF<Bits<16>>,
+    ans2: DFF<Bits<16>>,
+    ans3: DFF<Bits<16>>,
+    ans4: DFF<Bits<16>>,
+    ans5: DFF<Bits<16>>,
+    ans6: DFF<Bits<16>>,
+    ans7: DFF<Bits<16>>,
+    ctrl_read: DFF<Bits<16>>,
+    pending: DFF<Bits<16>>,
+    last_axon: DFF<Bits<16>>,
+    input_prev: DFF<Bits<16>>,
+    input_any: DFF<Bit>,
+    // Tick state.
+    ticks_left: DFF<Bits<16>>,
+    spikes_sent: DFF<Bits<32>>,
+    slot: DFF<Bits<DB>>,
+    counter: DFF<Bits<16>>,
+    issue_valid: DFF<Bit>,
+    idx1: DFF<Bits<NB>>,
+    idx2: DFF<Bits<NB>>,
+    idx3: DFF<Bits<NB>>,
+    idx4: DFF<Bits<NB>>,
+    spike_count: DFF<Bits<16>>,
+    input_index: DFF<Bits<16>>,
+    spike_index: DFF<Bits<16>>,
+    is_neuron: DFF<Bit>,
+    source: DFF<Bits<SRCB>>,
+    spiker: DFF<Bits<NB>>,
+    pointer: DFF<Bits<16>>,
+    run_delay: DFF<Bits<4>>,
+    run_wexp: DFF<Bits<3>>,
+    run_plastic: DFF<Bit>,
+    run_last: DFF<Bit>,
+    remaining: DFF<Bits<16>>,
+    syn_target: DFF<Bits<8>>,
+    syn_weight: DFF<Bits<8>>,
+    syn_address: DFF<Bits<16>>,
+    trace_valid: DFF<Bit>,
+    trace_source: DFF<Bits<SRCB>>,
+    // Combinational helpers.
+    frame_kind: Signal<Local, Bits<8>>,
+    space_words: Signal<Local, Bits<17>>,
+    range_end: Signal<Local, Bits<17>>,
+    duplicate: Signal<Local, Bit>,
+    counted: Signal<Local, Bit>,
+    spikes_now: Signal<Local, Bits<16>>,
+    more_sources: Signal<Local, Bit>,
+    more_spikers: Signal<Local, Bit>,
+    list_word: Signal<Local, Bits<16>>,
+    contribution: Signal<Local, Bits<16>>,
+    weight_wide: Signal<Local, Bits<16>>,
+    target_slot: Signal<Local, Bits<DB>>,
+    host_write: Signal<Local, Bit>,
+    host_space: Signal<Local, Bits<16>>,
+    host_field: Signal<Local, Bits<16>>,
+    host_cell: Signal<Local, Bits<16>>,
+    read_cell: Signal<Local, Bits<16>>,
+    read_field: Signal<Local, Bits<16>>,
+    read_word: Signal<Local, Bits<16>>,
+    neuron_address: Signal<Local, Bits<NB>>,
+    trace_neuron: Signal<Local, Bit>,
+    word_a: Signal<Local, Bits<16>>,
+    word_b: Signal<Local, Bits<16>>,
+    word_c: Signal<Local, Bits<16>>,
+    word_d: Signal<Local, Bits<16>>,
+    // Constants.
+    k_info: Constant<Bits<8>>,
+    k_write: Constant<Bits<8>>,
+    k_read: Constant<Bits<8>>,
+    k_input: Constant<Bits<8>>,
+    k_tick: Constant<Bits<8>>,
+    k_reset: Constant<Bits<8>>,
+    k_answer: Constant<Bits<8>>,
+    k_spike: Constant<Bits<8>>,
+    k_nak: Constant<Bits<8>>,
+    nak_crc: Constant<Bits<16>>,
+    nak_type: Constant<Bits<16>>,
+    nak_length: Constant<Bits<16>>,
+    nak_space: Constant<Bits<16>>,
+    nak_address: Constant<Bits<16>>,
+    nak_input: Constant<Bits<16>>,
+    nak_count: Constant<Bits<16>>,
+    info0: Constant<Bits<16>>,
+    info1: Constant<Bits<16>>,
+    info2: Constant<Bits<16>>,
+    info3: Constant<Bits<16>>,
+    info4: Constant<Bits<16>>,
+    words_ctrl: Constant<Bits<17>>,
+    words_neuron: Constant<Bits<17>>,
+    words_ring: Constant<Bits<17>>,
+    words_source: Constant<Bits<17>>,
+    words_fanin: Constant<Bits<17>>,
+    words_syn: Constant<Bits<17>>,
+    axons: Constant<Bits<16>>,
+    axon_base: Constant<Bits<SRCB>>,
+    last_neuron: Constant<Bits<NB>>,
+    last_source: Constant<Bits<SRCB>>,
+    drain_last: Constant<Bits<16>>,
+    sign_ext: Constant<Bits<16>>,
+    neuron_shift: Constant<Bits<8>>,
+}
+
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize> Default
+    for Core<NB, MB, DB, SB, SRCB, RB>
+{
+    fn default() -> Self {
+        assert!(RB == NB + DB, "RB must be NB + DB");
+        assert!(NB <= 8 && MB <= 8 && DB <= 4 && SB <= 16, "core v1 limits (spec §8.1)");
+        assert!((1usize << SRCB) >= (1 << NB) + (1 << MB) && (1usize << (SRCB - 1)) < (1 << NB) + (1 << MB));
+        let (n, m, d, s) = (1u32 << NB, 1u32 << MB, 1u32 << DB, 1u32 << SB);
+        Core {
+            clock: Default::default(),
+            in_data: Default::default(),
+            in_valid: Default::default(),
+            in_ready: Default::default(),
+            out_data: Default::default(),
+            out_valid: Default::default(),
+            out_ready: Default::default(),
+            busy: Default::default(),
+            rx: Default::default(),
+            tx: Default::default(),
+            m_u: Default::default(),
+            m_v: Default::default(),
+            m_theta: Default::default(),
+            m_ref: Default::default(),
+            m_xpost: Default::default(),
+            m_du: Default::default(),
+            m_dv: Default::default(),
+            m_bias: Default::default(),
+            m_vreset: Default::default(),
+            m_thbase: Default::default(),
+            m_thinc: Default::default(),
+            m_thdecay: Default::default(),
+            m_tref: Default::default(),
+            ring: Default::default(),
+            m_source: Default::default(),
+            m_fanin: Default::default(),
+            m_xpre: Default::default(),
+            m_inputs: Default::default(),
+            m_spikes: Default::default(),
+            m_syn: Default::default(),
+            neuron: Default::default(),
+            weight: Default::default(),
+            trace_pre: Default::default(),
+            trace_post: Default::default(),
+            lfsr: Default::default(),
+            learn: Default::default(),
+            pre_shift: Default::default(),
+            post_shift: Default::default(),
+            pre_bump: Default::default(),
+            post_bump: Default::default(),
+            a_plus: Default::default(),
+            a_minus: Default::default(),
+            lr_shift: Default::default(),
+            w_min: Default::default(),
+            w_max: Default::default(),
+            tick: Default::default(),
+            cycles: Default::default(),
+            state: Default::default(),
+            after_send: Default::default(),
+            w0: Default::default(),
+            w1: Default::default(),
+            w2: Default::default(),
+            index: Default::default(),
+            host_address: Default::default(),
+            write_valid: Default::default(),
+            write_address: Default::default(),
+            last_valid: Default::default(),
+            last_seq: Default::default(),
+            last_kind: Default::default(),
+            last_spikes: Default::default(),
+            repeat: Default::default(),
+            ans_kind: Default::default(),
+            ans_len: Default::default(),
+            ans0: Default::default(),
+            ans1: Default::default(),
+            ans2: Default::default(),
+            ans3: Default::default(),
+            ans4: Default::default(),
+            ans5: Default::default(),
+            ans6: Default::default(),
+            ans7: Default::default(),
+            ctrl_read: Default::default(),
+            pending: Default::default(),
+            last_axon: Default::default(),
+            input_prev: Default::default(),
+            input_any: Default::default(),
+            ticks_left: Default::default(),
+            spikes_sent: Default::default(),
+            slot: Default::default(),
+            counter: Default::default(),
+            issue_valid: Default::default(),
+            idx1: Default::default(),
+            idx2: Default::default(),
+            idx3: Default::default(),
+            idx4: Default::default(),
+            spike_count: Default::default(),
+            input_index: Default::default(),
+            spike_index: Default::default(),
+            is_neuron: Default::default(),
+            source: Default::default(),
+            spiker: Default::default(),
+            pointer: Default::default(),
+            run_delay: Default::default(),
+            run_wexp: Default::default(),
+            run_plastic: Default::default(),
+            run_last: Default::default(),
+            remaining: Default::default(),
+            syn_target: Default::default(),
+            syn_weight: Default::default(),
+            syn_address: Default::default(),
+            trace_valid: Default::default(),
+            trace_source: Default::default(),
+            frame_kind: Default::default(),
+            space_words: Default::default(),
+            range_end: Default::default(),
+            duplicate: Default::default(),
+            counted: Default::default(),
+            spikes_now: Default::default(),
+            more_sources: Default::default(),
+            more_spikers: Default::default(),
+            list_word: Default::default(),
+            contribution: Default::default(),
+            weight_wide: Default::default(),
+            target_slot: Default::default(),
+            host_write: Default::default(),
+            host_space: Default::default(),
+            host_field: Default::default(),
+            host_cell: Default::default(),
+            read_cell: Default::default(),
+            read_field: Default::default(),
+            read_word: Default::default(),
+            neuron_address: Default::default(),
+            trace_neuron: Default::default(),
+            word_a: Default::default(),
+            word_b: Default::default(),
+            word_c: Default::default(),
+            word_d: Default::default(),
+            k_info: Constant::new((kind::INFO).to_bits()),
+            k_write: Constant::new((kind::WRITE).to_bits()),
+            k_read: Constant::new((kind::READ).to_bits()),
+            k_input: Constant::new((kind::INPUT).to_bits()),
+            k_tick: Constant::new((kind::TICK).to_bits()),
+            k_reset: Constant::new((kind::RESET).to_bits()),
+            k_answer: Constant::new((kind::ANSWER).to_bits()),
+            k_spike: Constant::new((kind::SPIKE).to_bits()),
+            k_nak: Constant::new((kind::NAK).to_bits()),
+            nak_crc: Constant::new((NakCode::BadCrc as u16).to_bits()),
+            nak_type: Constant::new((NakCode::UnknownType as u16).to_bits()),
+            nak_length: Constant::new((NakCode::BadLength as u16).to_bits()),
+            nak_space: Constant::new((NakCode::BadSpace as u16).to_bits()),
+            nak_address: Constant::new((NakCode::BadAddress as u16).to_bits()),
+            nak_input: Constant::new((NakCode::BadInput as u16).to_bits()),
+            nak_count: Constant::new((NakCode::BadCount as u16).to_bits()),
+            info0: Constant::new((VERSION).to_bits()),
+            info1: Constant::new(((1u32 << NB) as u16).to_bits()),
+            info2: Constant::new(((1u32 << MB) as u16).to_bits()),
+            info3: Constant::new(((1u32 << DB) as u16).to_bits()),
+            info4: Constant::new((((1u32 << SB) >> 8) as u16).to_bits()),
+            words_ctrl: Constant::new((Space::Ctrl.words(n, m, d, s)).to_bits()),
+            words_neuron: Constant::new((Space::Neuron.words(n, m, d, s)).to_bits()),
+            words_ring: Constant::new((Space::Ring.words(n, m, d, s)).to_bits()),
+            words_source: Constant::new((Space::Source.words(n, m, d, s)).to_bits()),
+            words_fanin: Constant::new((Space::Fanin.words(n, m, d, s)).to_bits()),
+            words_syn: Constant::new((Space::Syn.words(n, m, d, s)).to_bits()),
+            axons: Constant::new((m as u16).to_bits()),
+            axon_base: Constant::new((m).to_bits()),
+            last_neuron: Constant::new((n - 1).to_bits()),
+            last_source: Constant::new((m + n - 1).to_bits()),
+            drain_last: Constant::new((NEURON_LATENCY as u16).to_bits()),
+            sign_ext: Constant::new((0xFF00u16).to_bits()),
+            neuron_shift: Constant::new((NB as u8).to_bits()),
+        }
+    }
+}
+
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize> Logic
+    for Core<NB, MB, DB, SB, SRCB, RB>
+{
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            learn,
+            pre_shift,
+            post_shift,
+            pre_bump,
+            post_bump,
+            a_plus,
+            a_minus,
+            lr_shift,
+            w_min,
+            w_max,
+            tick,
+            cycles,
+            state,
+            after_send,
+            w0,
+            w1,
+            w2,
+            index,
+            host_address,
+            write_valid,
+            write_address,
+            last_valid,
+            last_seq,
+            last_kind,
+            last_spikes,
+            repeat,
+            ans_kind,
+            ans_len,
+            ans0,
+            ans1,
+            ans2,
+            ans3,
+            ans4,
+            ans5,
+            ans6,
+            ans7,
+            ctrl_read,
+            pending,
+            last_axon,
+            input_prev,
+            input_any,
+            ticks_left,
+            spikes_sent,
+            slot,
+            counter,
+            issue_valid,
+            idx1,
+            idx2,
+            idx3,
+            idx4,
+            spike_count,
+            input_index,
+            spike_index,
+            is_neuron,
+            source,
+            spiker,
+            pointer,
+            run_delay,
+            run_wexp,
+            run_plastic,
+            run_last,
+            remaining,
+            syn_target,
+            syn_weight,
+            syn_address,
+            trace_valid,
+            trace_source
+        );
+        // Clocks.
+        self.rx.clock.next = self.clock.val();
+        self.tx.clock.next = self.clock.val();
+        self.m_u.clock.next = self.clock.val();
+        self.m_v.clock.next = self.clock.val();
+        self.m_theta.clock.next = self.clock.val();
+        self.m_ref.clock.next = self.clock.val();
+        self.m_xpost.clock.next = self.clock.val();
+        self.m_du.clock.next = self.clock.val();
+        self.m_dv.clock.next = self.clock.val();
+        self.m_bias.clock.next = self.clock.val();
+        self.m_vreset.clock.next = self.clock.val();
+        self.m_thbase.clock.next = self.clock.val();
+        self.m_thinc.clock.next = self.clock.val();
+        self.m_thdecay.clock.next = self.clock.val();
+        self.m_tref.clock.next = self.clock.val();
+        self.ring.clock.next = self.clock.val();
+        self.m_source.clock.next = self.clock.val();
+        self.m_fanin.clock.next = self.clock.val();
+        self.m_xpre.clock.next = self.clock.val();
+        self.m_inputs.clock.next = self.clock.val();
+        self.m_spikes.clock.next = self.clock.val();
+        self.m_syn.clock.next = self.clock.val();
+        self.neuron.clock.next = self.clock.val();
+        self.lfsr.clock.next = self.clock.val();
+
+        // Byte streams.
+        self.rx.in_data.next = self.in_data.val();
+        self.rx.in_valid.next = self.in_valid.val();
+        self.in_ready.next = self.rx.in_ready.val();
+        self.out_data.next = self.tx.out_data.val();
+        self.out_valid.next = self.tx.out_valid.val();
+        self.tx.out_ready.next = self.out_ready.val();
+        self.rx.take.next = false;
+        self.rx.buffer_address.next = 0.into();
+        self.tx.start.next = false;
+        self.tx.kind.next = self.ans_kind.q.val();
+        self.tx.seq.next = self.rx.seq.val();
+        self.tx.len.next = self.ans_len.q.val();
+        self.tx.word_valid.next = true;
+        self.tx.word.next = self.ans0.q.val();
+        if self.tx.word_index.val() == 1 {
+            self.tx.word.next = self.ans1.q.val();
+        }
+        if self.tx.word_index.val() == 2 {
+            self.tx.word.next = self.ans2.q.val();
+        }
+        if self.tx.word_index.val() == 3 {
+            self.tx.word.next = self.ans3.q.val();
+        }
+        if self.tx.word_index.val() == 4 {
+            self.tx.word.next = self.ans4.q.val();
+        }
+        if self.tx.word_index.val() == 5 {
+            self.tx.word.next = self.ans5.q.val();
+        }
+        if self.tx.word_index.val() == 6 {
+            self.tx.word.next = self.ans6.q.val();
+        }
+        if self.tx.word_index.val() == 7 {
+            self.tx.word.next = self.ans7.q.val();
+        }
+
+        // Frame checks.
+        self.frame_kind.next = self.rx.kind.val();
+        self.duplicate.next = self.last_valid.q.val()
+            & (self.last_seq.q.val() == self.rx.seq.val())
+            & (self.last_kind.q.val() == self.rx.kind.val());
+        self.space_words.next = 0.into();
+        if self.w0.q.val() == 0 {
+            self.space_words.next = self.words_ctrl.val();
+        }
+        if self.w0.q.val() == 1 {
+            self.space_words.next = self.words_neuron.val();
+        }
+        if self.w0.q.val() == 2 {
+            self.space_words.next = self.words_ring.val();
+        }
+        if (self.w0.q.val() == 3) | (self.w0.q.val() == 5) {
+            self.space_words.next = self.words_source.val();
+        }
+        if self.w0.q.val() == 4 {
+            self.space_words.next = self.words_fanin.val();
+        }
+        if self.w0.q.val() == 6 {
+            self.space_words.next = self.words_syn.val();
+        }
+        // End of the addressed range: address + words (WRITE: len - 2; READ: count).
+        self.range_end.next = bit_cast::<17, 16>(self.w1.q.val()) + bit_cast::<17, 16>(self.w2.q.val());
+        if self.frame_kind.val() == self.k_write.val() {
+            self.range_end.next = bit_cast::<17, 16>(self.w1.q.val()) + bit_cast::<17, 8>(self.rx.len.val()) - 2;
+        }
+
+        // Host access (WRITE and READ): one word per clock.
+        self.host_write.next = self.write_valid.q.val();
+        self.host_space.next = self.w0.q.val();
+        self.host_cell.next = self.write_address.q.val();
+        self.host_field.next = self.write_address.q.val() >> self.neuron_shift.val();
+        self.read_cell.next = self.host_address.q.val() + self.index.q.val();
+        self.read_field.next = self.read_cell.val() >> self.neuron_shift.val();
+
+        // Default memory ports: host reads at `read_cell`, no writes.
+        self.neuron_address.next = self.read_cell.val().get_bits::<NB>(0);
+        self.m_u.write_address.next = self.host_cell.val().get_bits::<NB>(0);
+        self.m_v.write_address.next = self.host_cell.val().get_bits::<NB>(0);
+        self.m_theta.write_address.next = self.host_cell.val().get_bits::<NB>(0);
+        self.m_ref.write_address.next = self.host_cell.val().get_bits::<NB>(0);
+        self.m_xpost.write_address.next = self.host_cell.val().get_bits::<NB>(0);
+        self.m_du.write_address.next = self.host_cell.val().get_bits::<NB>(0);
+        self.m_dv.write_address.next = self.host_cell.val().get_bits::<NB>(0);
+        self.m_bias.write_address.next = self.host_cell.val().get_bits::<NB>(0);
+        self.m_vreset.write_address.next = self.host_cell.val().get_bits::<NB>(0);
+        self.m_thbase.write_address.next = self.host_cell.val().get_bits::<NB>(0);
+        self.m_thinc.write_address.next = self.host_cell.val().get_bits::<NB>(0);
+        self.m_thdecay.write_address.next = self.host_cell.val().get_bits::<NB>(0);
+        self.m_tref.write_address.next = self.host_cell.val().get_bits::<NB>(0);
+        self.m_u.write_data.next = self.rx.buffer_data.val();
+        self.m_v.write_data.next = self.rx.buffer_data.val();
+        self.m_theta.write_data.next = self.rx.buffer_data.val();
+        self.m_ref.write_data.next = self.rx.buffer_data.val();
+        self.m_xpost.write_data.next = self.rx.buffer_data.val();
+        self.m_du.write_data.next = self.rx.buffer_data.val();
+        self.m_dv.write_data.next = self.rx.buffer_data.val();
+        self.m_bias.write_data.next = self.rx.buffer_data.val();
+        self.m_vreset.write_data.next = self.rx.buffer_data.val();
+        self.m_thbase.write_data.next = self.rx.buffer_data.val();
+        self.m_thinc.write_data.next = self.rx.buffer_data.val();
+        self.m_thdecay.write_data.next = self.rx.buffer_data.val();
+        self.m_tref.write_data.next = self.rx.buffer_data.val();
+        self.m_u.write_enable.next =
+            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 0);
+        self.m_v.write_enable.next =
+            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 1);
+        self.m_theta.write_enable.next =
+            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 2);
+        self.m_ref.write_enable.next =
+            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 3);
+        self.m_xpost.write_enable.next =
+            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 4);
+        self.m_du.write_enable.next =
+            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 5);
+        self.m_dv.write_enable.next =
+            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 6);
+        self.m_bias.write_enable.next =
+            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 7);
+        self.m_vreset.write_enable.next =
+            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 8);
+        self.m_thbase.write_enable.next =
+            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 9);
+        self.m_thinc.write_enable.next =
+            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 10);
+        self.m_thdecay.write_enable.next =
+            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 11);
+        self.m_tref.write_enable.next =
+            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 12);
+
+        self.ring.op_valid.next = false;
+        self.ring.op_clear.next = false;
+        self.ring.op_set.next = false;
+        self.ring.op_address.next = self.read_cell.val().get_bits::<RB>(0);
+        self.ring.op_value.next = 0.into();
+        if self.host_write.val() & (self.host_space.val() == 2) {
+            self.ring.op_valid.next = true;
+            self.ring.op_set.next = true;
+            self.ring.op_address.next = self.host_cell.val().get_bits::<RB>(0);
+            self.ring.op_value.next = self.rx.buffer_data.val();
+        }
+
+        self.m_source.read_address.next = self.read_cell.val().get_bits::<SRCB>(0);
+        self.m_source.write_address.next = self.host_cell.val().get_bits::<SRCB>(0);
+        self.m_source.write_data.next = self.rx.buffer_data.val();
+        self.m_source.write_enable.next = self.host_write.val() & (self.host_space.val() == 3);
+        self.m_fanin.read_address.next = self.read_cell.val().get_bits::<NB>(0);
+        self.m_fanin.write_address.next = self.host_cell.val().get_bits::<NB>(0);
+        self.m_fanin.write_data.next = self.rx.buffer_data.val();
+        self.m_fanin.write_enable.next = self.host_write.val() & (self.host_space.val() == 4);
+        self.m_xpre.read_address.next = self.read_cell.val().get_bits::<SRCB>(0);
+        self.m_xpre.write_address.next = self.host_cell.val().get_bits::<SRCB>(0);
+        self.m_xpre.write_data.next = self.rx.buffer_data.val();
+        self.m_xpre.write_enable.next = self.host_write.val() & (self.host_space.val() == 5);
+        self.m_syn.address.next = self.read_cell.val().get_bits::<SB>(0);
+        self.m_syn.write_data.next = self.rx.buffer_data.val();
+        self.m_syn.write_enable.next = false;
+        if self.host_write.val() & (self.host_space.val() == 6) {
+            self.m_syn.address.next = self.host_cell.val().get_bits::<SB>(0);
+            self.m_syn.write_enable.next = true;
+        }
+        self.m_inputs.read_address.next = self.input_index.q.val().get_bits::<MB>(0);
+        self.m_inputs.write_address.next = (self.pending.q.val() + self.index.q.val()).get_bits::<MB>(0);
+        self.m_inputs.write_data.next = self.rx.buffer_data.val();
+        self.m_inputs.write_enable.next = false;
+        self.m_spikes.read_address.next = self.spike_index.q.val().get_bits::<NB>(0);
+        self.m_spikes.write_address.next = self.spike_count.q.val().get_bits::<NB>(0);
+        self.m_spikes.write_data.next = bit_cast::<16, NB>(self.idx4.q.val());
+        self.m_spikes.write_enable.next = false;
+
+        // Control registers: host writes.
+        self.lfsr.load.next = false;
+        self.lfsr.seed.next = self.rx.buffer_data.val();
+        self.lfsr.step.next = false;
+        if self.host_write.val() & (self.host_space.val() == 0) {
+            if self.host_cell.val() == 0 {
+                self.learn.d.next = self.rx.buffer_data.val().get_bit(0);
+            }
+            if self.host_cell.val() == 1 {
+                self.pre_shift.d.next = self.rx.buffer_data.val().get_bits::<3>(0);
+            }
+            if self.host_cell.val() == 2 {
+                self.post_shift.d.next = self.rx.buffer_data.val().get_bits::<3>(0);
+            }
+            if self.host_cell.val() == 3 {
+                self.pre_bump.d.next = self.rx.buffer_data.val().get_bits::<8>(0);
+            }
+            if self.host_cell.val() == 4 {
+                self.post_bump.d.next = self.rx.buffer_data.val().get_bits::<8>(0);
+            }
+            if self.host_cell.val() == 5 {
+                self.a_plus.d.next = self.rx.buffer_data.val().get_bits::<8>(0);
+            }
+            if self.host_cell.val() == 6 {
+                self.a_minus.d.next = self.rx.buffer_data.val().get_bits::<8>(0);
+            }
+            if self.host_cell.val() == 7 {
+                self.lr_shift.d.next = self.rx.buffer_data.val().get_bits::<4>(0);
+            }
+            if self.host_cell.val() == 8 {
+                self.w_min.d.next = self.rx.buffer_data.val().get_bits::<8>(0);
+            }
+            if self.host_cell.val() == 9 {
+                self.w_max.d.next = self.rx.buffer_data.val().get_bits::<8>(0);
+            }
+            if self.host_cell.val() == 10 {
+                self.lfsr.load.next = true;
+            }
+            // The counters, one word at a time (low word first).
+            self.word_a.next = self.tick.q.val().get_bits::<16>(0);
+            self.word_b.next = self.tick.q.val().get_bits::<16>(16);
+            if self.host_cell.val() == 11 {
+                self.word_a.next = self.rx.buffer_data.val();
+            }
+            if self.host_cell.val() == 12 {
+                self.word_b.next = self.rx.buffer_data.val();
+            }
+            if (self.host_cell.val() == 11) | (self.host_cell.val() == 12) {
+                self.tick.d.next = bit_cast::<32, 16>(self.word_b.val()) << 16 | bit_cast::<32, 16>(self.word_a.val());
+            }
+            self.word_a.next = self.cycles.q.val().get_bits::<16>(0);
+            self.word_b.next = self.cycles.q.val().get_bits::<16>(16);
+            self.word_c.next = self.cycles.q.val().get_bits::<16>(32);
+            self.word_d.next = self.cycles.q.val().get_bits::<16>(48);
+            if self.host_cell.val() == 13 {
+                self.word_a.next = self.rx.buffer_data.val();
+            }
+            if self.host_cell.val() == 14 {
+                self.word_b.next = self.rx.buffer_data.val();
+            }
+            if self.host_cell.val() == 15 {
+                self.word_c.next = self.rx.buffer_data.val();
+            }
+            if self.host_cell.val() == 16 {
+                self.word_d.next = self.rx.buffer_data.val();
+            }
+            if (self.host_cell.val() >= 13) & (self.host_cell.val() <= 16) {
+                self.cycles.d.next = bit_cast::<64, 16>(self.word_d.val()) << 48
+                    | bit_cast::<64, 16>(self.word_c.val()) << 32
+                    | bit_cast::<64, 16>(self.word_b.val()) << 16
+                    | bit_cast::<64, 16>(self.word_a.val());
+            }
+        }
+        // Control registers: host reads (registered like the memories).
+        self.ctrl_read.d.next = 0.into();
+        if self.read_cell.val() == 0 {
+            if self.learn.q.val() {
+                self.ctrl_read.d.next = 1.into();
+            }
+        }
+        if self.read_cell.val() == 1 {
+            self.ctrl_read.d.next = bit_cast::<16, 3>(self.pre_shift.q.val());
+        }
+        if self.read_cell.val() == 2 {
+            self.ctrl_read.d.next = bit_cast::<16, 3>(self.post_shift.q.val());
+        }
+        if self.read_cell.val() == 3 {
+            self.ctrl_read.d.next = bit_cast::<16, 8>(self.pre_bump.q.val());
+        }
+        if self.read_cell.val() == 4 {
+            self.ctrl_read.d.next = bit_cast::<16, 8>(self.post_bump.q.val());
+        }
+        if self.read_cell.val() == 5 {
+            self.ctrl_read.d.next = bit_cast::<16, 8>(self.a_plus.q.val());
+        }
+        if self.read_cell.val() == 6 {
+            self.ctrl_read.d.next = bit_cast::<16, 8>(self.a_minus.q.val());
+        }
+        if self.read_cell.val() == 7 {
+            self.ctrl_read.d.next = bit_cast::<16, 4>(self.lr_shift.q.val());
+        }
+        if self.read_cell.val() == 8 {
+            self.ctrl_read.d.next = bit_cast::<16, 8>(self.w_min.q.val());
+        }
+        if self.read_cell.val() == 9 {
+            self.ctrl_read.d.next = bit_cast::<16, 8>(self.w_max.q.val());
+        }
+        if self.read_cell.val() == 10 {
+            self.ctrl_read.d.next = self.lfsr.state.val();
+        }
+        if self.read_cell.val() == 11 {
+            self.ctrl_read.d.next = self.tick.q.val().get_bits::<16>(0);
+        }
+        if self.read_cell.val() == 12 {
+            self.ctrl_read.d.next = self.tick.q.val().get_bits::<16>(16);
+        }
+        if self.read_cell.val() == 13 {
+            self.ctrl_read.d.next = self.cycles.q.val().get_bits::<16>(0);
+        }
+        if self.read_cell.val() == 14 {
+            self.ctrl_read.d.next = self.cycles.q.val().get_bits::<16>(16);
+        }
+        if self.read_cell.val() == 15 {
+            self.ctrl_read.d.next = self.cycles.q.val().get_bits::<16>(32);
+        }
+        if self.read_cell.val() == 16 {
+            self.ctrl_read.d.next = self.cycles.q.val().get_bits::<16>(48);
+        }
+        // The word a READ returns: the space's memory, one clock after `read_cell`.
+        self.read_word.next = self.ctrl_read.q.val();
+        if self.w0.q.val() == 1 {
+            self.read_word.next = self.m_u.read_data.val();
+            if self.read_field.val() == 1 {
+                self.read_word.next = self.m_v.read_data.val();
+            }
+            if self.read_field.val() == 2 {
+                self.read_word.next = self.m_theta.read_data.val();
+            }
+            if self.read_field.val() == 3 {
+                self.read_word.next = self.m_ref.read_data.val();
+            }
+            if self.read_field.val() == 4 {
+                self.read_word.next = self.m_xpost.read_data.val();
+            }
+            if self.read_field.val() == 5 {
+                self.read_word.next = self.m_du.read_data.val();
+            }
+            if self.read_field.val() == 6 {
+                self.read_word.next = self.m_dv.read_data.val();
+            }
+            if self.read_field.val() == 7 {
+                self.read_word.next = self.m_bias.read_data.val();
+            }
+            if self.read_field.val() == 8 {
+                self.read_word.next = self.m_vreset.read_data.val();
+            }
+            if self.read_field.val() == 9 {
+                self.read_word.next = self.m_thbase.read_data.val();
+            }
+            if self.read_field.val() == 10 {
+                self.read_word.next = self.m_thinc.read_data.val();
+            }
+            if self.read_field.val() == 11 {
+                self.read_word.next = self.m_thdecay.read_data.val();
+            }
+            if self.read_field.val() == 12 {
+                self.read_word.next = self.m_tref.read_data.val();
+            }
+        }
+        if self.w0.q.val() == 2 {
+            self.read_word.next = self.ring.old_value.val();
+        }
+        if self.w0.q.val() == 3 {
+            self.read_word.next = self.m_source.read_data.val();
+        }
+        if self.w0.q.val() == 4 {
+            self.read_word.next = self.m_fanin.read_data.val();
+        }
+        if self.w0.q.val() == 5 {
+            self.read_word.next = self.m_xpre.read_data.val();
+        }
+        if self.w0.q.val() == 6 {
+            self.read_word.next = self.m_syn.read_data.val();
+        }
+
+        // Neuron pipeline: inputs straight from the memories, one clock after
+        // the issue; results written back four clocks after it.
+        self.neuron.in_valid.next = self.issue_valid.q.val();
+        self.neuron.du.next = self.m_du.read_data.val();
+        self.neuron.dv.next = self.m_dv.read_data.val();
+        self.neuron.bias.next = self.m_bias.read_data.val();
+        self.neuron.v_reset.next = self.m_vreset.read_data.val();
+        self.neuron.theta_base.next = self.m_thbase.read_data.val();
+        self.neuron.theta_inc.next = self.m_thinc.read_data.val();
+        self.neuron.theta_decay.next = self.m_thdecay.read_data.val();
+        self.neuron.t_ref.next = self.m_tref.read_data.val().get_bits::<8>(0);
+        self.neuron.u.next = self.m_u.read_data.val();
+        self.neuron.v.next = self.m_v.read_data.val();
+        self.neuron.theta.next = self.m_theta.read_data.val();
+        self.neuron.refractory.next = self.m_ref.read_data.val().get_bits::<8>(0);
+        self.neuron.ring_in.next = self.ring.old_value.val();
+        self.issue_valid.d.next = false;
+        self.idx2.d.next = self.idx1.q.val();
+        self.idx3.d.next = self.idx2.q.val();
+        self.idx4.d.next = self.idx3.q.val();
+        self.spikes_now.next = self.spike_count.q.val();
+        if self.neuron.out_valid.val() {
+            self.m_u.write_address.next = self.idx4.q.val();
+            self.m_v.write_address.next = self.idx4.q.val();
+            self.m_theta.write_address.next = self.idx4.q.val();
+            self.m_ref.write_address.next = self.idx4.q.val();
+            self.m_u.write_data.next = self.neuron.u_next.val();
+            self.m_v.write_data.next = self.neuron.v_next.val();
+            self.m_theta.write_data.next = self.neuron.theta_next.val();
+            self.m_ref.write_data.next = bit_cast::<16, 8>(self.neuron.refractory_next.val());
+            self.m_u.write_enable.next = true;
+            self.m_v.write_enable.next = true;
+            self.m_theta.write_enable.next = true;
+            self.m_ref.write_enable.next = true;
+            if self.neuron.spike.val() {
+                self.m_spikes.write_enable.next = true;
+                self.spike_count.d.next = self.spike_count.q.val() + 1;
+                self.spikes_now.next = self.spike_count.q.val() + 1;
+            }
+        }
+
+        // Learning datapath.
+        self.weight.w.next = self.syn_weight.q.val();
+        self.weight.x.next = self.m_xpost.read_data.val().get_bits::<8>(0);
+        self.weight.gain.next = self.a_minus.q.val();
+        self.weight.lr_shift.next = self.lr_shift.q.val();
+        self.weight.noise.next = self.lfsr.next_state.val();
+        self.weight.w_min.next = self.w_min.q.val();
+        self.weight.w_max.next = self.w_max.q.val();
+        self.weight.potentiate.next = false;
+        self.trace_pre.x.next = self.m_xpre.read_data.val().get_bits::<8>(0);
+        self.trace_pre.shift.next = self.pre_shift.q.val();
+        self.trace_pre.decay.next = true;
+        self.trace_pre.bump.next = self.pre_bump.q.val();
+        self.trace_pre.spiked.next = false;
+        self.trace_post.x.next = self.m_xpost.read_data.val().get_bits::<8>(0);
+        self.trace_post.shift.next = self.post_shift.q.val();
+        self.trace_post.decay.next = true;
+        self.trace_post.bump.next = self.post_bump.q.val();
+        self.trace_post.spiked.next = false;
+        // Trace decay pass: write-back one clock after the read.
+        self.trace_valid.d.next = false;
+        self.trace_neuron.next = self.trace_source.q.val() >= self.axon_base.val();
+        if self.trace_valid.q.val() {
+            self.m_xpre.write_address.next = self.trace_source.q.val();
+            self.m_xpre.write_data.next = bit_cast::<16, 8>(self.trace_pre.x_next.val());
+            self.m_xpre.write_enable.next = true;
+            if self.trace_neuron.val() {
+                self.m_xpost.write_address.next = (self.trace_source.q.val() - self.axon_base.val()).get_bits::<NB>(0);
+                self.m_xpost.write_data.next = bit_cast::<16, 8>(self.trace_post.x_next.val());
+                self.m_xpost.write_enable.next = true;
+            }
+        }
+
+        // Routing helpers: the current synapse's contribution and ring slot.
+        self.weight_wide.next = bit_cast::<16, 8>(self.m_syn.read_data.val().get_bits::<8>(0));
+        if self.m_syn.read_data.val().get_bit(7) {
+            self.weight_wide.next = self.weight_wide.val() | self.sign_ext.val();
+        }
+        self.contribution.next = self.weight_wide.val() << self.run_wexp.q.val();
+        self.target_slot.next = (self.tick.q.val().get_bits::<DB>(0) + bit_cast::<DB, 4>(self.run_delay.q.val()))
+            + bit_cast::<DB, 1>(1.into());
+        self.more_sources.next =
+            (self.input_index.q.val() < self.pending.q.val()) | (self.spike_index.q.val() < self.spike_count.q.val());
+        self.list_word.next = self.m_inputs.read_data.val();
+        if self.is_neuron.q.val() {
+            self.list_word.next = self.m_spikes.read_data.val();
+        }
+        self.more_spikers.next =
+            (self.input_index.q.val() < self.pending.q.val()) | (self.spike_index.q.val() < self.spike_count.q.val());
+
+        self.write_valid.d.next = false;
+        self.counted.next = false;
+
+        match self.state.q.val() {
+            // ---- Commands -------------------------------------------------
+            CoreState::Idle => {
+                if self.rx.frame_valid.val() {
+                    self.state.d.next = CoreState::Head1;
+                }
+            }
+            CoreState::Head1 => {
+                self.rx.buffer_address.next = 1.into();
+                self.w0.d.next = self.rx.buffer_data.val();
+                self.state.d.next = CoreState::Head2;
+            }
+            CoreState::Head2 => {
+                self.rx.buffer_address.next = 2.into();
+                self.w1.d.next = self.rx.buffer_data.val();
+                self.state.d.next = CoreState::Head3;
+            }
+            CoreState::Head3 => {
+                self.w2.d.next = self.rx.buffer_data.val();
+                self.state.d.next = CoreState::Check;
+            }
+            CoreState::Check => {
+                // Defaults: a NAK for this command, then release the frame.
+                self.ans_kind.d.next = self.k_nak.val();
+                self.ans_len.d.next = 3.into();
+                self.ans0.d.next = bit_cast::<16, 8>(self.frame_kind.val());
+                self.ans1.d.next = self.nak_length.val();
+                self.ans2.d.next = bit_cast::<16, 8>(self.rx.len.val());
+                self.after_send.d.next = CoreState::TakeFrame;
+                self.state.d.next = CoreState::SendStart;
+                self.index.d.next = 0.into();
+                self.host_address.d.next = self.w1.q.val();
+                self.repeat.d.next = false;
+                if !self.rx.crc_ok.val() {
+                    self.ans1.d.next = self.nak_crc.val();
+                    self.ans2.d.next = self.rx.crc_received.val();
+                } else if self.frame_kind.val() == self.k_info.val() {
+                    if self.rx.len.val() == 0 {
+                        self.ans_kind.d.next = self.k_info.val() | self.k_answer.val();
+                        self.ans_len.d.next = 5.into();
+                        self.ans0.d.next = self.info0.val();
+                        self.ans1.d.next = self.info1.val();
+                        self.ans2.d.next = self.info2.val();
+                        self.ans3.d.next = self.info3.val();
+                        self.ans4.d.next = self.info4.val();
+                    }
+                } else if self.frame_kind.val() == self.k_write.val() {
+                    if self.rx.len.val() < 3 {
+                        // bad length (the default)
+                    } else if self.w0.q.val() > 6 {
+                        self.ans1.d.next = self.nak_space.val();
+                        self.ans2.d.next = self.w0.q.val();
+                    } else if self.range_end.val() > self.space_words.val() {
+                        self.ans1.d.next = self.nak_address.val();
+                        self.ans2.d.next = self.w1.q.val();
+                    } else {
+                        self.ans_kind.d.next = self.k_write.val() | self.k_answer.val();
+                        self.ans_len.d.next = 0.into();
+                        self.last_valid.d.next = true;
+                        self.last_seq.d.next = self.rx.seq.val();
+                        self.last_kind.d.next = self.frame_kind.val();
+                        if !self.duplicate.val() {
+                            self.index.d.next = 2.into();
+                            self.write_address.d.next = self.w1.q.val();
+                            self.state.d.next = CoreState::WriteRun;
+                        }
+                    }
+                } else if self.frame_kind.val() == self.k_read.val() {
+                    if self.rx.len.val() != 3 {
+                        // bad length
+                    } else if self.w0.q.val() > 6 {
+                        self.ans1.d.next = self.nak_space.val();
+                        self.ans2.d.next = self.w0.q.val();
+                    } else if (self.w2.q.val() == 0) | (self.w2.q.val() > 255) {
+                        self.ans1.d.next = self.nak_count.val();
+                        self.ans2.d.next = self.w2.q.val();
+                    } else if self.range_end.val() > self.space_words.val() {
+                        self.ans1.d.next = self.nak_address.val();
+                        self.ans2.d.next = self.w1.q.val();
+                    } else {
+                        self.ans_kind.d.next = self.k_read.val() | self.k_answer.val();
+                        self.ans_len.d.next = self.w2.q.val().get_bits::<8>(0);
+                        self.state.d.next = CoreState::ReadIssue;
+                        self.tx.kind.next = self.k_read.val() | self.k_answer.val();
+                        self.tx.len.next = self.w2.q.val().get_bits::<8>(0);
+                        self.tx.start.next = true;
+                    }
+                } else if self.frame_kind.val() == self.k_input.val() {
+                    if self.rx.len.val() == 0 {
+                        // bad length
+                    } else {
+                        self.ans_kind.d.next = self.k_input.val() | self.k_answer.val();
+                        self.ans_len.d.next = 0.into();
+                        if self.duplicate.val() {
+                            // answered again, not executed again
+                        } else {
+                            self.input_prev.d.next = self.last_axon.q.val();
+                            self.input_any.d.next = self.pending.q.val().any();
+                            self.state.d.next = CoreState::InputIssue;
+                        }
+                    }
+                } else if self.frame_kind.val() == self.k_tick.val() {
+                    if self.rx.len.val() != 1 {
+                        // bad length
+                    } else if self.duplicate.val() {
+                        self.repeat.d.next = true;
+                        self.state.d.next = CoreState::TickDone;
+                    } else if self.w0.q.val() == 0 {
+                        self.ans1.d.next = self.nak_count.val();
+                        self.ans2.d.next = 0.into();
+                    } else {
+                        self.ticks_left.d.next = self.w0.q.val();
+                        self.spikes_sent.d.next = 0.into();
+                        self.last_valid.d.next = true;
+                        self.last_seq.d.next = self.rx.seq.val();
+                        self.last_kind.d.next = self.frame_kind.val();
+                        self.state.d.next = CoreState::TickStart0;
+                    }
+                } else if self.frame_kind.val() == self.k_reset.val() {
+                    if self.rx.len.val() == 0 {
+                        self.ans_kind.d.next = self.k_reset.val() | self.k_answer.val();
+                        self.ans_len.d.next = 0.into();
+                        self.tick.d.next = 0.into();
+                        self.cycles.d.next = 0.into();
+                        self.pending.d.next = 0.into();
+                        self.last_valid.d.next = false;
+                    }
+                } else {
+                    self.ans1.d.next = self.nak_type.val();
+                    self.ans2.d.next = 0.into();
+                }
+            }
+            CoreState::WriteRun => {
+                // Read payload word `index`; it is written on the next clock.
+                self.rx.buffer_address.next = self.index.q.val().get_bits::<8>(0);
+                self.write_valid.d.next = true;
+                self.write_address.d.next = self.host_address.q.val() + self.index.q.val() - 2;
+                self.index.d.next = self.index.q.val() + 1;
+                if bit_cast::<16, 8>(self.rx.len.val()) == self.index.q.val() + 1 {
+                    self.state.d.next = CoreState::WriteLast;
+                }
+            }
+            CoreState::WriteLast => {
+                self.state.d.next = CoreState::SendStart;
+            }
+            CoreState::ReadIssue => {
+                self.tx.word_valid.next = false;
+                self.state.d.next = CoreState::ReadWait;
+            }
+            CoreState::ReadWait => {
+                self.tx.word.next = self.read_word.val();
+                self.tx.word_valid.next = true;
+                if self.tx.word_taken.val() {
+                    self.index.d.next = self.index.q.val() + 1;
+                    if self.index.q.val() + 1 == self.w2.q.val() {
+                        self.state.d.next = CoreState::ReadDrain;
+                    } else {
+                        self.state.d.next = CoreState::ReadIssue;
+                    }
+                }
+            }
+            CoreState::ReadDrain => {
+                self.state.d.next = CoreState::SendWait;
+            }
+            CoreState::InputIssue => {
+                self.rx.buffer_address.next = self.index.q.val().get_bits::<8>(0);
+                self.state.d.next = CoreState::InputTest;
+            }
+            CoreState::InputTest => {
+                self.rx.buffer_address.next = self.index.q.val().get_bits::<8>(0);
+                if (self.rx.buffer_data.val() >= self.axons.val())
+                    | (self.input_any.q.val() & (self.rx.buffer_data.val() <= self.input_prev.q.val()))
+                {
+                    self.ans_kind.d.next = self.k_nak.val();
+                    self.ans_len.d.next = 3.into();
+                    self.ans1.d.next = self.nak_input.val();
+                    self.ans2.d.next = self.rx.buffer_data.val();
+                    self.state.d.next = CoreState::SendStart;
+                } else {
+                    self.input_prev.d.next = self.rx.buffer_data.val();
+                    self.input_any.d.next = true;
+                    self.index.d.next = self.index.q.val() + 1;
+                    if self.index.q.val() + 1 == bit_cast::<16, 8>(self.rx.len.val()) {
+                        self.index.d.next = 0.into();
+                        self.state.d.next = CoreState::InputApplyIssue;
+                    } else {
+                        self.state.d.next = CoreState::InputIssue;
+                    }
+                }
+            }
+            CoreState::InputApplyIssue => {
+                self.rx.buffer_address.next = self.index.q.val().get_bits::<8>(0);
+                self.state.d.next = CoreState::InputApply;
+            }
+            CoreState::InputApply => {
+                self.rx.buffer_address.next = self.index.q.val().get_bits::<8>(0);
+                self.m_inputs.write_enable.next = true;
+                self.index.d.next = self.index.q.val() + 1;
+                if self.index.q.val() + 1 == bit_cast::<16, 8>(self.rx.len.val()) {
+                    self.pending.d.next = self.pending.q.val() + self.index.q.val() + 1;
+                    self.last_axon.d.next = self.rx.buffer_data.val();
+                    self.last_valid.d.next = true;
+                    self.last_seq.d.next = self.rx.seq.val();
+                    self.last_kind.d.next = self.frame_kind.val();
+                    self.state.d.next = CoreState::SendStart;
+                } else {
+                    self.state.d.next = CoreState::InputApplyIssue;
+                }
+            }
+            CoreState::SendStart => {
+                self.m_source.read_address.next = self.source.q.val();
+                self.tx.start.next = true;
+                self.state.d.next = CoreState::SendWait;
+            }
+            CoreState::SendWait => {
+                self.m_source.read_address.next = self.source.q.val();
+                if !self.tx.busy.val() {
+                    self.state.d.next = self.after_send.q.val();
+                }
+            }
+            CoreState::TakeFrame => {
+                self.rx.take.next = true;
+                self.state.d.next = CoreState::Idle;
+            }
+
+            // ---- The tick (§6); every state here is a busy cycle ----------
+            CoreState::TickStart0 => {
+                self.counted.next = true;
+                self.slot.d.next = self.tick.q.val().get_bits::<DB>(0);
+                self.counter.d.next = 0.into();
+                self.spike_count.d.next = 0.into();
+                self.input_index.d.next = 0.into();
+                self.spike_index.d.next = 0.into();
+                self.state.d.next = CoreState::TickStart1;
+            }
+            CoreState::TickStart1 => {
+                self.counted.next = true;
+                self.state.d.next = CoreState::NeuronIssue;
+            }
+            CoreState::NeuronIssue => {
+                // Read neuron `counter`'s state, parameters and ring cell.
+                self.counted.next = true;
+                self.neuron_address.next = self.counter.q.val().get_bits::<NB>(0);
+                self.ring.op_valid.next = true;
+                self.ring.op_clear.next = true;
+                self.ring.op_address.next = bit_cast::<RB, DB>(self.slot.q.val()) << self.neuron_shift.val()
+                    | bit_cast::<RB, NB>(self.counter.q.val().get_bits::<NB>(0));
+                self.issue_valid.d.next = true;
+                self.idx1.d.next = self.counter.q.val().get_bits::<NB>(0);
+                self.counter.d.next = self.counter.q.val() + 1;
+                if self.counter.q.val().get_bits::<NB>(0) == self.last_neuron.val() {
+                    self.counter.d.next = 0.into();
+                    self.state.d.next = CoreState::NeuronDrain;
+                }
+            }
+            CoreState::NeuronDrain => {
+                self.counted.next = true;
+                self.counter.d.next = self.counter.q.val() + 1;
+                if self.counter.q.val() == self.drain_last.val() {
+                    if (self.pending.q.val().any()) | self.spikes_now.val().any() {
+                        self.state.d.next = CoreState::RouteNext;
+                    } else if self.learn.q.val() {
+                        self.counter.d.next = 0.into();
+                        self.state.d.next = CoreState::TraceDecay;
+                    } else {
+                        self.state.d.next = CoreState::TickEnd0;
+                    }
+                }
+            }
+            CoreState::RouteNext => {
+                // Read the next source from the input list, then the spike list.
+                self.counted.next = true;
+                self.is_neuron.d.next = self.input_index.q.val() >= self.pending.q.val();
+                self.state.d.next = CoreState::RouteSource;
+            }
+            CoreState::RouteSource => {
+                self.counted.next = true;
+                if self.is_neuron.q.val() {
+                    self.source.d.next =
+                        self.axon_base.val() + bit_cast::<SRCB, NB>(self.m_spikes.read_data.val().get_bits::<NB>(0));
+                    self.m_source.read_address.next =
+                        self.axon_base.val() + bit_cast::<SRCB, NB>(self.m_spikes.read_data.val().get_bits::<NB>(0));
+                    self.spike_index.d.next = self.spike_index.q.val() + 1;
+                    // The SPIKE event: (tick, neuron, the cycle its routing started).
+                    self.ans_kind.d.next = self.k_spike.val();
+                    self.ans_len.d.next = 7.into();
+                    self.ans0.d.next = self.tick.q.val().get_bits::<16>(0);
+                    self.ans1.d.next = self.tick.q.val().get_bits::<16>(16);
+                    self.ans2.d.next = self.m_spikes.read_data.val();
+                    self.ans3.d.next = (self.cycles.q.val() - 1).get_bits::<16>(0);
+                    self.ans4.d.next = (self.cycles.q.val() - 1).get_bits::<16>(16);
+                    self.ans5.d.next = (self.cycles.q.val() - 1).get_bits::<16>(32);
+                    self.ans6.d.next = (self.cycles.q.val() - 1).get_bits::<16>(48);
+                    self.spikes_sent.d.next = self.spikes_sent.q.val() + 1;
+                    self.after_send.d.next = CoreState::RouteHead;
+                    self.state.d.next = CoreState::SendStart;
+                } else {
+                    self.source.d.next = bit_cast::<SRCB, MB>(self.m_inputs.read_data.val().get_bits::<MB>(0));
+                    self.m_source.read_address.next =
+                        bit_cast::<SRCB, MB>(self.m_inputs.read_data.val().get_bits::<MB>(0));
+                    self.input_index.d.next = self.input_index.q.val() + 1;
+                    self.state.d.next = CoreState::RouteHead;
+                }
+            }
+            CoreState::RouteHead => {
+                // The source's first run header.
+                self.counted.next = true;
+                self.m_source.read_address.next = self.source.q.val();
+                self.m_syn.address.next = self.m_source.read_data.val().get_bits::<SB>(0);
+                self.pointer.d.next = self.m_source.read_data.val() + 1;
+                self.state.d.next = CoreState::RouteRunHeader;
+            }
+            CoreState::RouteRunHeader => {
+                self.counted.next = true;
+                self.run_delay.d.next = self.m_syn.read_data.val().get_bits::<4>(0);
+                self.run_wexp.d.next = self.m_syn.read_data.val().get_bits::<3>(4);
+                self.run_plastic.d.next = self.m_syn.read_data.val().get_bit(7);
+                self.run_last.d.next = self.m_syn.read_data.val().get_bit(8);
+                self.remaining.d.next = self.m_syn.read_data.val() >> 9;
+                self.m_syn.address.next = self.pointer.q.val().get_bits::<SB>(0);
+                self.pointer.d.next = self.pointer.q.val() + 1;
+                if (self.m_syn.read_data.val() >> 9) == 0 {
+                    if self.m_syn.read_data.val().get_bit(8) {
+                        // An empty last run: the source is done.
+                        if self.more_sources.val() {
+                            self.state.d.next = CoreState::RouteNext;
+                        } else if self.learn.q.val() & self.spike_count.q.val().any() {
+                            self.spike_index.d.next = 0.into();
+                            self.state.d.next = CoreState::PotNeuron;
+                        } else if self.learn.q.val() {
+                            self.counter.d.next = 0.into();
+                            self.state.d.next = CoreState::TraceDecay;
+                        } else {
+                            self.state.d.next = CoreState::TickEnd0;
+                        }
+                    }
+                } else if self.m_syn.read_data.val().get_bit(7) & self.learn.q.val() {
+                    self.state.d.next = CoreState::DepressData;
+                } else {
+                    self.state.d.next = CoreState::RouteSynapse;
+                }
+            }
+            CoreState::RouteSynapse => {
+                // One synapse per clock: deliver, fetch the next word.
+                self.counted.next = true;
+                self.ring.op_valid.next = true;
+                self.ring.op_address.next = bit_cast::<RB, DB>(self.target_slot.val()) << self.neuron_shift.val()
+                    | bit_cast::<RB, NB>(self.m_syn.read_data.val().get_bits::<NB>(8));
+                self.ring.op_value.next = self.contribution.val();
+                self.m_syn.address.next = self.pointer.q.val().get_bits::<SB>(0);
+                self.pointer.d.next = self.pointer.q.val() + 1;
+                self.remaining.d.next = self.remaining.q.val() - 1;
+                if self.remaining.q.val() == 1 {
+                    if !self.run_last.q.val() {
+                        self.state.d.next = CoreState::RouteRunHeader;
+                    } else if self.more_sources.val() {
+                        self.state.d.next = CoreState::RouteNext;
+                    } else if self.learn.q.val() & self.spike_count.q.val().any() {
+                        self.spike_index.d.next = 0.into();
+                        self.state.d.next = CoreState::PotNeuron;
+                    } else if self.learn.q.val() {
+                        self.counter.d.next = 0.into();
+                        self.state.d.next = CoreState::TraceDecay;
+                    } else {
+                        self.state.d.next = CoreState::TickEnd0;
+                    }
+                }
+            }
+            CoreState::DepressData => {
+                // Deliver with the weight as read, then depress it.
+                self.counted.next = true;
+                self.ring.op_valid.next = true;
+                self.ring.op_address.next = bit_cast::<RB, DB>(self.target_slot.val()) << self.neuron_shift.val()
+                    | bit_cast::<RB, NB>(self.m_syn.read_data.val().get_bits::<NB>(8));
+                self.ring.op_value.next = self.contribution.val();
+                self.neuron_address.next = self.m_syn.read_data.val().get_bits::<NB>(8);
+                self.syn_target.d.next = self.m_syn.read_data.val().get_bits::<8>(8);
+                self.syn_weight.d.next = self.m_syn.read_data.val().get_bits::<8>(0);
+                self.syn_address.d.next = self.pointer.q.val() - 1;
+                self.state.d.next = CoreState::DepressCompute;
+            }
+            CoreState::DepressCompute => {
+                self.counted.next = true;
+                self.lfsr.step.next = true;
+                self.syn_weight.d.next = self.weight.w_next.val();
+                self.state.d.next = CoreState::DepressWrite;
+            }
+            CoreState::DepressWrite => {
+                self.counted.next = true;
+                self.m_syn.address.next = self.syn_address.q.val().get_bits::<SB>(0);
+                self.m_syn.write_data.next =
+                    bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.syn_weight.q.val());
+                self.m_syn.write_enable.next = true;
+                self.state.d.next = CoreState::DepressFetch;
+            }
+            CoreState::DepressFetch => {
+                self.counted.next = true;
+                self.m_syn.address.next = self.pointer.q.val().get_bits::<SB>(0);
+                self.pointer.d.next = self.pointer.q.val() + 1;
+                self.remaining.d.next = self.remaining.q.val() - 1;
+                if self.remaining.q.val() == 1 {
+                    if !self.run_last.q.val() {
+                        self.state.d.next = CoreState::RouteRunHeader;
+                    } else if self.more_sources.val() {
+                        self.state.d.next = CoreState::RouteNext;
+                    } else if self.spike_count.q.val().any() {
+                        self.spike_index.d.next = 0.into();
+                        self.state.d.next = CoreState::PotNeuron;
+                    } else {
+                        self.counter.d.next = 0.into();
+                        self.state.d.next = CoreState::TraceDecay;
+                    }
+                } else {
+                    self.state.d.next = CoreState::DepressData;
+                }
+            }
+            CoreState::PotNeuron => {
+                self.counted.next = true;
+                self.state.d.next = CoreState::PotSpike;
+            }
+            CoreState::PotSpike => {
+                self.counted.next = true;
+                self.m_fanin.read_address.next = self.m_spikes.read_data.val().get_bits::<NB>(0);
+                self.spike_index.d.next = self.spike_index.q.val() + 1;
+                self.state.d.next = CoreState::PotFanin;
+            }
+            CoreState::PotFanin => {
+                self.counted.next = true;
+                self.m_syn.address.next = self.m_fanin.read_data.val().get_bits::<SB>(0);
+                self.pointer.d.next = self.m_fanin.read_data.val() + 1;
+                self.state.d.next = CoreState::PotHeader;
+            }
+            CoreState::PotHeader => {
+                self.counted.next = true;
+                self.remaining.d.next = self.m_syn.read_data.val();
+                if self.m_syn.read_data.val() == 0 {
+                    if self.spike_index.q.val() < self.spike_count.q.val() {
+                        self.state.d.next = CoreState::PotNeuron;
+                    } else {
+                        self.counter.d.next = 0.into();
+                        self.state.d.next = CoreState::TraceDecay;
+                    }
+                } else {
+                    self.state.d.next = CoreState::PotEntry;
+                }
+            }
+            CoreState::PotEntry => {
+                self.counted.next = true;
+                self.m_syn.address.next = self.pointer.q.val().get_bits::<SB>(0);
+                self.pointer.d.next = self.pointer.q.val() + 1;
+                self.state.d.next = CoreState::PotAddress;
+            }
+            CoreState::PotAddress => {
+                self.counted.next = true;
+                self.syn_address.d.next = self.m_syn.read_data.val();
+                self.m_syn.address.next = self.pointer.q.val().get_bits::<SB>(0);
+                self.pointer.d.next = self.pointer.q.val() + 1;
+                self.state.d.next = CoreState::PotSource;
+            }
+            CoreState::PotSource => {
+                self.counted.next = true;
+                self.m_xpre.read_address.next = self.m_syn.read_data.val().get_bits::<SRCB>(0);
+                self.m_syn.address.next = self.syn_address.q.val().get_bits::<SB>(0);
+                self.state.d.next = CoreState::PotCompute;
+            }
+            CoreState::PotCompute => {
+                self.counted.next = true;
+                self.lfsr.step.next = true;
+                self.weight.w.next = self.m_syn.read_data.val().get_bits::<8>(0);
+                self.weight.x.next = self.m_xpre.read_data.val().get_bits::<8>(0);
+                self.weight.gain.next = self.a_plus.q.val();
+                self.weight.potentiate.next = true;
+                self.syn_weight.d.next = self.weight.w_next.val();
+                self.syn_target.d.next = self.m_syn.read_data.val().get_bits::<8>(8);
+                self.state.d.next = CoreState::PotWrite;
+            }
+            CoreState::PotWrite => {
+                self.counted.next = true;
+                self.m_syn.address.next = self.syn_address.q.val().get_bits::<SB>(0);
+                self.m_syn.write_data.next =
+                    bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.syn_weight.q.val());
+                self.m_syn.write_enable.next = true;
+                self.remaining.d.next = self.remaining.q.val() - 1;
+                if self.remaining.q.val() == 1 {
+                    if self.spike_index.q.val() < self.spike_count.q.val() {
+                        self.state.d.next = CoreState::PotNeuron;
+                    } else {
+                        self.counter.d.next = 0.into();
+                        self.state.d.next = CoreState::TraceDecay;
+                    }
+                } else {
+                    self.state.d.next = CoreState::PotEntry;
+                }
+            }
+            CoreState::TraceDecay => {
+                // Every source's x_pre (and a neuron's x_post) through its decay.
+                self.counted.next = true;
+                self.m_xpre.read_address.next = self.counter.q.val().get_bits::<SRCB>(0);
+                self.neuron_address.next =
+                    (self.counter.q.val().get_bits::<SRCB>(0) - self.axon_base.val()).get_bits::<NB>(0);
+                self.trace_valid.d.next = true;
+                self.trace_source.d.next = self.counter.q.val().get_bits::<SRCB>(0);
+                self.counter.d.next = self.counter.q.val() + 1;
+                if self.counter.q.val().get_bits::<SRCB>(0) == self.last_source.val() {
+                    self.input_index.d.next = 0.into();
+                    self.spike_index.d.next = 0.into();
+                    if self.pending.q.val().any() | self.spike_count.q.val().any() {
+                        self.state.d.next = CoreState::BumpList;
+                    } else {
+                        self.state.d.next = CoreState::TickEnd0;
+                    }
+                }
+            }
+            CoreState::BumpList => {
+                self.counted.next = true;
+                self.is_neuron.d.next = self.input_index.q.val() >= self.pending.q.val();
+                self.state.d.next = CoreState::BumpSource;
+            }
+            CoreState::BumpSource => {
+                self.counted.next = true;
+                if self.is_neuron.q.val() {
+                    self.source.d.next =
+                        self.axon_base.val() + bit_cast::<SRCB, NB>(self.m_spikes.read_data.val().get_bits::<NB>(0));
+                    self.m_xpre.read_address.next =
+                        self.axon_base.val() + bit_cast::<SRCB, NB>(self.m_spikes.read_data.val().get_bits::<NB>(0));
+                    self.neuron_address.next = self.m_spikes.read_data.val().get_bits::<NB>(0);
+                    self.spiker.d.next = self.m_spikes.read_data.val().get_bits::<NB>(0);
+                    self.spike_index.d.next = self.spike_index.q.val() + 1;
+                } else {
+                    self.source.d.next = bit_cast::<SRCB, MB>(self.m_inputs.read_data.val().get_bits::<MB>(0));
+                    self.m_xpre.read_address.next =
+                        bit_cast::<SRCB, MB>(self.m_inputs.read_data.val().get_bits::<MB>(0));
+                    self.input_index.d.next = self.input_index.q.val() + 1;
+                }
+                self.state.d.next = CoreState::BumpWrite;
+            }
+            CoreState::BumpWrite => {
+                self.counted.next = true;
+                self.trace_pre.decay.next = false;
+                self.trace_pre.spiked.next = true;
+                self.trace_post.decay.next = false;
+                self.trace_post.spiked.next = true;
+                self.m_xpre.write_address.next = self.source.q.val();
+                self.m_xpre.write_data.next = bit_cast::<16, 8>(self.trace_pre.x_next.val());
+                self.m_xpre.write_enable.next = true;
+                if self.is_neuron.q.val() {
+                    self.m_xpost.write_address.next = self.spiker.q.val();
+                    self.m_xpost.write_data.next = bit_cast::<16, 8>(self.trace_post.x_next.val());
+                    self.m_xpost.write_enable.next = true;
+                }
+                if self.more_spikers.val() {
+                    self.state.d.next = CoreState::BumpList;
+                } else {
+                    self.state.d.next = CoreState::TickEnd0;
+                }
+            }
+            CoreState::TickEnd0 => {
+                self.counted.next = true;
+                self.state.d.next = CoreState::TickEnd1;
+            }
+            CoreState::TickEnd1 => {
+                self.counted.next = true;
+                self.tick.d.next = self.tick.q.val() + 1;
+                self.pending.d.next = 0.into();
+                self.ticks_left.d.next = self.ticks_left.q.val() - 1;
+                if self.ticks_left.q.val() == 1 {
+                    self.state.d.next = CoreState::TickDone;
+                } else {
+                    self.state.d.next = CoreState::TickStart0;
+                }
+            }
+            CoreState::TickDone => {
+                self.ans_kind.d.next = self.k_tick.val() | self.k_answer.val();
+                self.ans_len.d.next = 8.into();
+                self.ans0.d.next = self.tick.q.val().get_bits::<16>(0);
+                self.ans1.d.next = self.tick.q.val().get_bits::<16>(16);
+                self.ans2.d.next = self.cycles.q.val().get_bits::<16>(0);
+                self.ans3.d.next = self.cycles.q.val().get_bits::<16>(16);
+                self.ans4.d.next = self.cycles.q.val().get_bits::<16>(32);
+                self.ans5.d.next = self.cycles.q.val().get_bits::<16>(48);
+                self.ans6.d.next = self.spikes_sent.q.val().get_bits::<16>(0);
+                self.ans7.d.next = self.spikes_sent.q.val().get_bits::<16>(16);
+                self.last_spikes.d.next = self.spikes_sent.q.val();
+                if self.repeat.q.val() {
+                    // A repeated TICK (never run now): the original's spike count.
+                    self.ans6.d.next = self.last_spikes.q.val().get_bits::<16>(0);
+                    self.ans7.d.next = self.last_spikes.q.val().get_bits::<16>(16);
+                    self.last_spikes.d.next = self.last_spikes.q.val();
+                }
+                self.after_send.d.next = CoreState::TakeFrame;
+                self.state.d.next = CoreState::SendStart;
+            }
+            _ => {
+                self.state.d.next = CoreState::Idle;
+            }
+        }
+
+        // Shared read addresses.
+        self.m_u.read_address.next = self.neuron_address.val();
+        self.m_v.read_address.next = self.neuron_address.val();
+        self.m_theta.read_address.next = self.neuron_address.val();
+        self.m_ref.read_address.next = self.neuron_address.val();
+        self.m_xpost.read_address.next = self.neuron_address.val();
+        self.m_du.read_address.next = self.neuron_address.val();
+        self.m_dv.read_address.next = self.neuron_address.val();
+        self.m_bias.read_address.next = self.neuron_address.val();
+        self.m_vreset.read_address.next = self.neuron_address.val();
+        self.m_thbase.read_address.next = self.neuron_address.val();
+        self.m_thinc.read_address.next = self.neuron_address.val();
+        self.m_thdecay.read_address.next = self.neuron_address.val();
+        self.m_tref.read_address.next = self.neuron_address.val();
+
+        if self.counted.val() {
+            self.cycles.d.next = self.cycles.q.val() + 1;
+        }
+        self.busy.next = self.counted.val();
+    }
+}
