@@ -48,3 +48,14 @@ fn info_and_lif() {
     assert_eq!(dump, want);
     let _ = Answer::Written;
 }
+
+#[test]
+#[ignore]
+fn clock_rate() {
+    let mut chip = Cosim::<TinyCore>::new();
+    let t0 = std::time::Instant::now();
+    for _ in 0..20000 {
+        chip.step().unwrap();
+    }
+    println!("{:.0} idle clocks/s", 20000.0 / t0.elapsed().as_secs_f64());
+}

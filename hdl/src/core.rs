@@ -609,25 +609,31 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.host_write.next = self.write_valid.q.val();
         self.host_space.next = self.w0.q.val();
         self.host_cell.next = self.write_address.q.val();
-        self.host_field.next = self.write_address.q.val() >> self.neuron_shift.val();
+        self.host_field.next = 0.into();
+        if self.host_write.val() & (self.host_space.val() == 1) {
+            self.host_field.next = self.write_address.q.val() >> self.neuron_shift.val();
+        }
         self.read_cell.next = self.host_address.q.val() + self.index.q.val();
-        self.read_field.next = self.read_cell.val() >> self.neuron_shift.val();
+        self.read_field.next = 0.into();
+        if self.w0.q.val() == 1 {
+            self.read_field.next = self.read_cell.val() >> self.neuron_shift.val();
+        }
 
         // Default memory ports: host reads at `read_cell`, no writes.
-        self.neuron_address.next = self.read_cell.val().get_bits::<NB>(0);
-        self.m_u.write_address.next = self.host_cell.val().get_bits::<NB>(0);
-        self.m_v.write_address.next = self.host_cell.val().get_bits::<NB>(0);
-        self.m_theta.write_address.next = self.host_cell.val().get_bits::<NB>(0);
-        self.m_ref.write_address.next = self.host_cell.val().get_bits::<NB>(0);
-        self.m_xpost.write_address.next = self.host_cell.val().get_bits::<NB>(0);
-        self.m_du.write_address.next = self.host_cell.val().get_bits::<NB>(0);
-        self.m_dv.write_address.next = self.host_cell.val().get_bits::<NB>(0);
-        self.m_bias.write_address.next = self.host_cell.val().get_bits::<NB>(0);
-        self.m_vreset.write_address.next = self.host_cell.val().get_bits::<NB>(0);
-        self.m_thbase.write_address.next = self.host_cell.val().get_bits::<NB>(0);
-        self.m_thinc.write_address.next = self.host_cell.val().get_bits::<NB>(0);
-        self.m_thdecay.write_address.next = self.host_cell.val().get_bits::<NB>(0);
-        self.m_tref.write_address.next = self.host_cell.val().get_bits::<NB>(0);
+        self.neuron_address.next = bit_cast::<NB, 16>(self.read_cell.val());
+        self.m_u.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
+        self.m_v.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
+        self.m_theta.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
+        self.m_ref.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
+        self.m_xpost.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
+        self.m_du.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
+        self.m_dv.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
+        self.m_bias.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
+        self.m_vreset.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
+        self.m_thbase.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
+        self.m_thinc.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
+        self.m_thdecay.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
+        self.m_tref.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
         self.m_u.write_data.next = self.rx.buffer_data.val();
         self.m_v.write_data.next = self.rx.buffer_data.val();
         self.m_theta.write_data.next = self.rx.buffer_data.val();
@@ -671,40 +677,40 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.ring.op_valid.next = false;
         self.ring.op_clear.next = false;
         self.ring.op_set.next = false;
-        self.ring.op_address.next = self.read_cell.val().get_bits::<RB>(0);
+        self.ring.op_address.next = bit_cast::<RB, 16>(self.read_cell.val());
         self.ring.op_value.next = 0.into();
         if self.host_write.val() & (self.host_space.val() == 2) {
             self.ring.op_valid.next = true;
             self.ring.op_set.next = true;
-            self.ring.op_address.next = self.host_cell.val().get_bits::<RB>(0);
+            self.ring.op_address.next = bit_cast::<RB, 16>(self.host_cell.val());
             self.ring.op_value.next = self.rx.buffer_data.val();
         }
 
-        self.m_source.read_address.next = self.read_cell.val().get_bits::<SRCB>(0);
-        self.m_source.write_address.next = self.host_cell.val().get_bits::<SRCB>(0);
+        self.m_source.read_address.next = bit_cast::<SRCB, 16>(self.read_cell.val());
+        self.m_source.write_address.next = bit_cast::<SRCB, 16>(self.host_cell.val());
         self.m_source.write_data.next = self.rx.buffer_data.val();
         self.m_source.write_enable.next = self.host_write.val() & (self.host_space.val() == 3);
-        self.m_fanin.read_address.next = self.read_cell.val().get_bits::<NB>(0);
-        self.m_fanin.write_address.next = self.host_cell.val().get_bits::<NB>(0);
+        self.m_fanin.read_address.next = bit_cast::<NB, 16>(self.read_cell.val());
+        self.m_fanin.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
         self.m_fanin.write_data.next = self.rx.buffer_data.val();
         self.m_fanin.write_enable.next = self.host_write.val() & (self.host_space.val() == 4);
-        self.m_xpre.read_address.next = self.read_cell.val().get_bits::<SRCB>(0);
-        self.m_xpre.write_address.next = self.host_cell.val().get_bits::<SRCB>(0);
+        self.m_xpre.read_address.next = bit_cast::<SRCB, 16>(self.read_cell.val());
+        self.m_xpre.write_address.next = bit_cast::<SRCB, 16>(self.host_cell.val());
         self.m_xpre.write_data.next = self.rx.buffer_data.val();
         self.m_xpre.write_enable.next = self.host_write.val() & (self.host_space.val() == 5);
-        self.m_syn.address.next = self.read_cell.val().get_bits::<SB>(0);
+        self.m_syn.address.next = bit_cast::<SB, 16>(self.read_cell.val());
         self.m_syn.write_data.next = self.rx.buffer_data.val();
         self.m_syn.write_enable.next = false;
         if self.host_write.val() & (self.host_space.val() == 6) {
-            self.m_syn.address.next = self.host_cell.val().get_bits::<SB>(0);
+            self.m_syn.address.next = bit_cast::<SB, 16>(self.host_cell.val());
             self.m_syn.write_enable.next = true;
         }
-        self.m_inputs.read_address.next = self.input_index.q.val().get_bits::<MB>(0);
-        self.m_inputs.write_address.next = (self.pending.q.val() + self.index.q.val()).get_bits::<MB>(0);
+        self.m_inputs.read_address.next = bit_cast::<MB, 16>(self.input_index.q.val());
+        self.m_inputs.write_address.next = bit_cast::<MB, 16>(self.pending.q.val() + self.index.q.val());
         self.m_inputs.write_data.next = self.rx.buffer_data.val();
         self.m_inputs.write_enable.next = false;
-        self.m_spikes.read_address.next = self.spike_index.q.val().get_bits::<NB>(0);
-        self.m_spikes.write_address.next = self.spike_count.q.val().get_bits::<NB>(0);
+        self.m_spikes.read_address.next = bit_cast::<NB, 16>(self.spike_index.q.val());
+        self.m_spikes.write_address.next = bit_cast::<NB, 16>(self.spike_count.q.val());
         self.m_spikes.write_data.next = bit_cast::<16, NB>(self.idx4.q.val());
         self.m_spikes.write_enable.next = false;
 
@@ -717,37 +723,37 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.learn.d.next = self.rx.buffer_data.val().get_bit(0);
             }
             if self.host_cell.val() == 1 {
-                self.pre_shift.d.next = self.rx.buffer_data.val().get_bits::<3>(0);
+                self.pre_shift.d.next = bit_cast::<3, 16>(self.rx.buffer_data.val());
             }
             if self.host_cell.val() == 2 {
-                self.post_shift.d.next = self.rx.buffer_data.val().get_bits::<3>(0);
+                self.post_shift.d.next = bit_cast::<3, 16>(self.rx.buffer_data.val());
             }
             if self.host_cell.val() == 3 {
-                self.pre_bump.d.next = self.rx.buffer_data.val().get_bits::<8>(0);
+                self.pre_bump.d.next = bit_cast::<8, 16>(self.rx.buffer_data.val());
             }
             if self.host_cell.val() == 4 {
-                self.post_bump.d.next = self.rx.buffer_data.val().get_bits::<8>(0);
+                self.post_bump.d.next = bit_cast::<8, 16>(self.rx.buffer_data.val());
             }
             if self.host_cell.val() == 5 {
-                self.a_plus.d.next = self.rx.buffer_data.val().get_bits::<8>(0);
+                self.a_plus.d.next = bit_cast::<8, 16>(self.rx.buffer_data.val());
             }
             if self.host_cell.val() == 6 {
-                self.a_minus.d.next = self.rx.buffer_data.val().get_bits::<8>(0);
+                self.a_minus.d.next = bit_cast::<8, 16>(self.rx.buffer_data.val());
             }
             if self.host_cell.val() == 7 {
-                self.lr_shift.d.next = self.rx.buffer_data.val().get_bits::<4>(0);
+                self.lr_shift.d.next = bit_cast::<4, 16>(self.rx.buffer_data.val());
             }
             if self.host_cell.val() == 8 {
-                self.w_min.d.next = self.rx.buffer_data.val().get_bits::<8>(0);
+                self.w_min.d.next = bit_cast::<8, 16>(self.rx.buffer_data.val());
             }
             if self.host_cell.val() == 9 {
-                self.w_max.d.next = self.rx.buffer_data.val().get_bits::<8>(0);
+                self.w_max.d.next = bit_cast::<8, 16>(self.rx.buffer_data.val());
             }
             if self.host_cell.val() == 10 {
                 self.lfsr.load.next = true;
             }
             // The counters, one word at a time (low word first).
-            self.word_a.next = self.tick.q.val().get_bits::<16>(0);
+            self.word_a.next = bit_cast::<16, 32>(self.tick.q.val());
             self.word_b.next = self.tick.q.val().get_bits::<16>(16);
             if self.host_cell.val() == 11 {
                 self.word_a.next = self.rx.buffer_data.val();
@@ -758,7 +764,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             if (self.host_cell.val() == 11) | (self.host_cell.val() == 12) {
                 self.tick.d.next = bit_cast::<32, 16>(self.word_b.val()) << 16 | bit_cast::<32, 16>(self.word_a.val());
             }
-            self.word_a.next = self.cycles.q.val().get_bits::<16>(0);
+            self.word_a.next = bit_cast::<16, 64>(self.cycles.q.val());
             self.word_b.next = self.cycles.q.val().get_bits::<16>(16);
             self.word_c.next = self.cycles.q.val().get_bits::<16>(32);
             self.word_d.next = self.cycles.q.val().get_bits::<16>(48);
@@ -819,13 +825,13 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             self.ctrl_read.d.next = self.lfsr.state.val();
         }
         if self.read_cell.val() == 11 {
-            self.ctrl_read.d.next = self.tick.q.val().get_bits::<16>(0);
+            self.ctrl_read.d.next = bit_cast::<16, 32>(self.tick.q.val());
         }
         if self.read_cell.val() == 12 {
             self.ctrl_read.d.next = self.tick.q.val().get_bits::<16>(16);
         }
         if self.read_cell.val() == 13 {
-            self.ctrl_read.d.next = self.cycles.q.val().get_bits::<16>(0);
+            self.ctrl_read.d.next = bit_cast::<16, 64>(self.cycles.q.val());
         }
         if self.read_cell.val() == 14 {
             self.ctrl_read.d.next = self.cycles.q.val().get_bits::<16>(16);
@@ -903,11 +909,11 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.neuron.theta_base.next = self.m_thbase.read_data.val();
         self.neuron.theta_inc.next = self.m_thinc.read_data.val();
         self.neuron.theta_decay.next = self.m_thdecay.read_data.val();
-        self.neuron.t_ref.next = self.m_tref.read_data.val().get_bits::<8>(0);
+        self.neuron.t_ref.next = bit_cast::<8, 16>(self.m_tref.read_data.val());
         self.neuron.u.next = self.m_u.read_data.val();
         self.neuron.v.next = self.m_v.read_data.val();
         self.neuron.theta.next = self.m_theta.read_data.val();
-        self.neuron.refractory.next = self.m_ref.read_data.val().get_bits::<8>(0);
+        self.neuron.refractory.next = bit_cast::<8, 16>(self.m_ref.read_data.val());
         self.neuron.ring_in.next = self.ring.old_value.val();
         self.issue_valid.d.next = false;
         self.idx2.d.next = self.idx1.q.val();
@@ -936,19 +942,19 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
 
         // Learning datapath.
         self.weight.w.next = self.syn_weight.q.val();
-        self.weight.x.next = self.m_xpost.read_data.val().get_bits::<8>(0);
+        self.weight.x.next = bit_cast::<8, 16>(self.m_xpost.read_data.val());
         self.weight.gain.next = self.a_minus.q.val();
         self.weight.lr_shift.next = self.lr_shift.q.val();
         self.weight.noise.next = self.lfsr.next_state.val();
         self.weight.w_min.next = self.w_min.q.val();
         self.weight.w_max.next = self.w_max.q.val();
         self.weight.potentiate.next = false;
-        self.trace_pre.x.next = self.m_xpre.read_data.val().get_bits::<8>(0);
+        self.trace_pre.x.next = bit_cast::<8, 16>(self.m_xpre.read_data.val());
         self.trace_pre.shift.next = self.pre_shift.q.val();
         self.trace_pre.decay.next = true;
         self.trace_pre.bump.next = self.pre_bump.q.val();
         self.trace_pre.spiked.next = false;
-        self.trace_post.x.next = self.m_xpost.read_data.val().get_bits::<8>(0);
+        self.trace_post.x.next = bit_cast::<8, 16>(self.m_xpost.read_data.val());
         self.trace_post.shift.next = self.post_shift.q.val();
         self.trace_post.decay.next = true;
         self.trace_post.bump.next = self.post_bump.q.val();
@@ -961,19 +967,20 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             self.m_xpre.write_data.next = bit_cast::<16, 8>(self.trace_pre.x_next.val());
             self.m_xpre.write_enable.next = true;
             if self.trace_neuron.val() {
-                self.m_xpost.write_address.next = (self.trace_source.q.val() - self.axon_base.val()).get_bits::<NB>(0);
+                self.m_xpost.write_address.next =
+                    bit_cast::<NB, SRCB>(self.trace_source.q.val() - self.axon_base.val());
                 self.m_xpost.write_data.next = bit_cast::<16, 8>(self.trace_post.x_next.val());
                 self.m_xpost.write_enable.next = true;
             }
         }
 
         // Routing helpers: the current synapse's contribution and ring slot.
-        self.weight_wide.next = bit_cast::<16, 8>(self.m_syn.read_data.val().get_bits::<8>(0));
+        self.weight_wide.next = bit_cast::<16, 8>(bit_cast::<8, 16>(self.m_syn.read_data.val()));
         if self.m_syn.read_data.val().get_bit(7) {
             self.weight_wide.next = self.weight_wide.val() | self.sign_ext.val();
         }
         self.contribution.next = self.weight_wide.val() << self.run_wexp.q.val();
-        self.target_slot.next = (self.tick.q.val().get_bits::<DB>(0) + bit_cast::<DB, 4>(self.run_delay.q.val()))
+        self.target_slot.next = (bit_cast::<DB, 32>(self.tick.q.val()) + bit_cast::<DB, 4>(self.run_delay.q.val()))
             + bit_cast::<DB, 1>(1.into());
         self.more_sources.next =
             (self.input_index.q.val() < self.pending.q.val()) | (self.spike_index.q.val() < self.spike_count.q.val());
@@ -1068,10 +1075,10 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                         self.ans2.d.next = self.w1.q.val();
                     } else {
                         self.ans_kind.d.next = self.k_read.val() | self.k_answer.val();
-                        self.ans_len.d.next = self.w2.q.val().get_bits::<8>(0);
+                        self.ans_len.d.next = bit_cast::<8, 16>(self.w2.q.val());
                         self.state.d.next = CoreState::ReadIssue;
                         self.tx.kind.next = self.k_read.val() | self.k_answer.val();
-                        self.tx.len.next = self.w2.q.val().get_bits::<8>(0);
+                        self.tx.len.next = bit_cast::<8, 16>(self.w2.q.val());
                         self.tx.start.next = true;
                     }
                 } else if self.frame_kind.val() == self.k_input.val() {
@@ -1121,7 +1128,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             }
             CoreState::WriteRun => {
                 // Read payload word `index`; it is written on the next clock.
-                self.rx.buffer_address.next = self.index.q.val().get_bits::<8>(0);
+                self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
                 self.write_valid.d.next = true;
                 self.write_address.d.next = self.host_address.q.val() + self.index.q.val() - 2;
                 self.index.d.next = self.index.q.val() + 1;
@@ -1152,11 +1159,11 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.state.d.next = CoreState::SendWait;
             }
             CoreState::InputIssue => {
-                self.rx.buffer_address.next = self.index.q.val().get_bits::<8>(0);
+                self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
                 self.state.d.next = CoreState::InputTest;
             }
             CoreState::InputTest => {
-                self.rx.buffer_address.next = self.index.q.val().get_bits::<8>(0);
+                self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
                 if (self.rx.buffer_data.val() >= self.axons.val())
                     | (self.input_any.q.val() & (self.rx.buffer_data.val() <= self.input_prev.q.val()))
                 {
@@ -1178,11 +1185,11 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 }
             }
             CoreState::InputApplyIssue => {
-                self.rx.buffer_address.next = self.index.q.val().get_bits::<8>(0);
+                self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
                 self.state.d.next = CoreState::InputApply;
             }
             CoreState::InputApply => {
-                self.rx.buffer_address.next = self.index.q.val().get_bits::<8>(0);
+                self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
                 self.m_inputs.write_enable.next = true;
                 self.index.d.next = self.index.q.val() + 1;
                 if self.index.q.val() + 1 == bit_cast::<16, 8>(self.rx.len.val()) {
@@ -1215,7 +1222,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             // ---- The tick (§6); every state here is a busy cycle ----------
             CoreState::TickStart0 => {
                 self.counted.next = true;
-                self.slot.d.next = self.tick.q.val().get_bits::<DB>(0);
+                self.slot.d.next = bit_cast::<DB, 32>(self.tick.q.val());
                 self.counter.d.next = 0.into();
                 self.spike_count.d.next = 0.into();
                 self.input_index.d.next = 0.into();
@@ -1229,15 +1236,15 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             CoreState::NeuronIssue => {
                 // Read neuron `counter`'s state, parameters and ring cell.
                 self.counted.next = true;
-                self.neuron_address.next = self.counter.q.val().get_bits::<NB>(0);
+                self.neuron_address.next = bit_cast::<NB, 16>(self.counter.q.val());
                 self.ring.op_valid.next = true;
                 self.ring.op_clear.next = true;
                 self.ring.op_address.next = bit_cast::<RB, DB>(self.slot.q.val()) << self.neuron_shift.val()
-                    | bit_cast::<RB, NB>(self.counter.q.val().get_bits::<NB>(0));
+                    | bit_cast::<RB, NB>(bit_cast::<NB, 16>(self.counter.q.val()));
                 self.issue_valid.d.next = true;
-                self.idx1.d.next = self.counter.q.val().get_bits::<NB>(0);
+                self.idx1.d.next = bit_cast::<NB, 16>(self.counter.q.val());
                 self.counter.d.next = self.counter.q.val() + 1;
-                if self.counter.q.val().get_bits::<NB>(0) == self.last_neuron.val() {
+                if bit_cast::<NB, 16>(self.counter.q.val()) == self.last_neuron.val() {
                     self.counter.d.next = 0.into();
                     self.state.d.next = CoreState::NeuronDrain;
                 }
@@ -1266,17 +1273,17 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.counted.next = true;
                 if self.is_neuron.q.val() {
                     self.source.d.next =
-                        self.axon_base.val() + bit_cast::<SRCB, NB>(self.m_spikes.read_data.val().get_bits::<NB>(0));
+                        self.axon_base.val() + bit_cast::<SRCB, NB>(bit_cast::<NB, 16>(self.m_spikes.read_data.val()));
                     self.m_source.read_address.next =
-                        self.axon_base.val() + bit_cast::<SRCB, NB>(self.m_spikes.read_data.val().get_bits::<NB>(0));
+                        self.axon_base.val() + bit_cast::<SRCB, NB>(bit_cast::<NB, 16>(self.m_spikes.read_data.val()));
                     self.spike_index.d.next = self.spike_index.q.val() + 1;
                     // The SPIKE event: (tick, neuron, the cycle its routing started).
                     self.ans_kind.d.next = self.k_spike.val();
                     self.ans_len.d.next = 7.into();
-                    self.ans0.d.next = self.tick.q.val().get_bits::<16>(0);
+                    self.ans0.d.next = bit_cast::<16, 32>(self.tick.q.val());
                     self.ans1.d.next = self.tick.q.val().get_bits::<16>(16);
                     self.ans2.d.next = self.m_spikes.read_data.val();
-                    self.ans3.d.next = (self.cycles.q.val() - 1).get_bits::<16>(0);
+                    self.ans3.d.next = bit_cast::<16, 64>(self.cycles.q.val() - 1);
                     self.ans4.d.next = (self.cycles.q.val() - 1).get_bits::<16>(16);
                     self.ans5.d.next = (self.cycles.q.val() - 1).get_bits::<16>(32);
                     self.ans6.d.next = (self.cycles.q.val() - 1).get_bits::<16>(48);
@@ -1284,9 +1291,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                     self.after_send.d.next = CoreState::RouteHead;
                     self.state.d.next = CoreState::SendStart;
                 } else {
-                    self.source.d.next = bit_cast::<SRCB, MB>(self.m_inputs.read_data.val().get_bits::<MB>(0));
+                    self.source.d.next = bit_cast::<SRCB, MB>(bit_cast::<MB, 16>(self.m_inputs.read_data.val()));
                     self.m_source.read_address.next =
-                        bit_cast::<SRCB, MB>(self.m_inputs.read_data.val().get_bits::<MB>(0));
+                        bit_cast::<SRCB, MB>(bit_cast::<MB, 16>(self.m_inputs.read_data.val()));
                     self.input_index.d.next = self.input_index.q.val() + 1;
                     self.state.d.next = CoreState::RouteHead;
                 }
@@ -1295,18 +1302,18 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 // The source's first run header.
                 self.counted.next = true;
                 self.m_source.read_address.next = self.source.q.val();
-                self.m_syn.address.next = self.m_source.read_data.val().get_bits::<SB>(0);
+                self.m_syn.address.next = bit_cast::<SB, 16>(self.m_source.read_data.val());
                 self.pointer.d.next = self.m_source.read_data.val() + 1;
                 self.state.d.next = CoreState::RouteRunHeader;
             }
             CoreState::RouteRunHeader => {
                 self.counted.next = true;
-                self.run_delay.d.next = self.m_syn.read_data.val().get_bits::<4>(0);
+                self.run_delay.d.next = bit_cast::<4, 16>(self.m_syn.read_data.val());
                 self.run_wexp.d.next = self.m_syn.read_data.val().get_bits::<3>(4);
                 self.run_plastic.d.next = self.m_syn.read_data.val().get_bit(7);
                 self.run_last.d.next = self.m_syn.read_data.val().get_bit(8);
                 self.remaining.d.next = self.m_syn.read_data.val() >> 9;
-                self.m_syn.address.next = self.pointer.q.val().get_bits::<SB>(0);
+                self.m_syn.address.next = bit_cast::<SB, 16>(self.pointer.q.val());
                 self.pointer.d.next = self.pointer.q.val() + 1;
                 if (self.m_syn.read_data.val() >> 9) == 0 {
                     if self.m_syn.read_data.val().get_bit(8) {
@@ -1336,7 +1343,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.ring.op_address.next = bit_cast::<RB, DB>(self.target_slot.val()) << self.neuron_shift.val()
                     | bit_cast::<RB, NB>(self.m_syn.read_data.val().get_bits::<NB>(8));
                 self.ring.op_value.next = self.contribution.val();
-                self.m_syn.address.next = self.pointer.q.val().get_bits::<SB>(0);
+                self.m_syn.address.next = bit_cast::<SB, 16>(self.pointer.q.val());
                 self.pointer.d.next = self.pointer.q.val() + 1;
                 self.remaining.d.next = self.remaining.q.val() - 1;
                 if self.remaining.q.val() == 1 {
@@ -1364,7 +1371,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.ring.op_value.next = self.contribution.val();
                 self.neuron_address.next = self.m_syn.read_data.val().get_bits::<NB>(8);
                 self.syn_target.d.next = self.m_syn.read_data.val().get_bits::<8>(8);
-                self.syn_weight.d.next = self.m_syn.read_data.val().get_bits::<8>(0);
+                self.syn_weight.d.next = bit_cast::<8, 16>(self.m_syn.read_data.val());
                 self.syn_address.d.next = self.pointer.q.val() - 1;
                 self.state.d.next = CoreState::DepressCompute;
             }
@@ -1376,7 +1383,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             }
             CoreState::DepressWrite => {
                 self.counted.next = true;
-                self.m_syn.address.next = self.syn_address.q.val().get_bits::<SB>(0);
+                self.m_syn.address.next = bit_cast::<SB, 16>(self.syn_address.q.val());
                 self.m_syn.write_data.next =
                     bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.syn_weight.q.val());
                 self.m_syn.write_enable.next = true;
@@ -1384,7 +1391,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             }
             CoreState::DepressFetch => {
                 self.counted.next = true;
-                self.m_syn.address.next = self.pointer.q.val().get_bits::<SB>(0);
+                self.m_syn.address.next = bit_cast::<SB, 16>(self.pointer.q.val());
                 self.pointer.d.next = self.pointer.q.val() + 1;
                 self.remaining.d.next = self.remaining.q.val() - 1;
                 if self.remaining.q.val() == 1 {
@@ -1409,13 +1416,13 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             }
             CoreState::PotSpike => {
                 self.counted.next = true;
-                self.m_fanin.read_address.next = self.m_spikes.read_data.val().get_bits::<NB>(0);
+                self.m_fanin.read_address.next = bit_cast::<NB, 16>(self.m_spikes.read_data.val());
                 self.spike_index.d.next = self.spike_index.q.val() + 1;
                 self.state.d.next = CoreState::PotFanin;
             }
             CoreState::PotFanin => {
                 self.counted.next = true;
-                self.m_syn.address.next = self.m_fanin.read_data.val().get_bits::<SB>(0);
+                self.m_syn.address.next = bit_cast::<SB, 16>(self.m_fanin.read_data.val());
                 self.pointer.d.next = self.m_fanin.read_data.val() + 1;
                 self.state.d.next = CoreState::PotHeader;
             }
@@ -1435,28 +1442,28 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             }
             CoreState::PotEntry => {
                 self.counted.next = true;
-                self.m_syn.address.next = self.pointer.q.val().get_bits::<SB>(0);
+                self.m_syn.address.next = bit_cast::<SB, 16>(self.pointer.q.val());
                 self.pointer.d.next = self.pointer.q.val() + 1;
                 self.state.d.next = CoreState::PotAddress;
             }
             CoreState::PotAddress => {
                 self.counted.next = true;
                 self.syn_address.d.next = self.m_syn.read_data.val();
-                self.m_syn.address.next = self.pointer.q.val().get_bits::<SB>(0);
+                self.m_syn.address.next = bit_cast::<SB, 16>(self.pointer.q.val());
                 self.pointer.d.next = self.pointer.q.val() + 1;
                 self.state.d.next = CoreState::PotSource;
             }
             CoreState::PotSource => {
                 self.counted.next = true;
-                self.m_xpre.read_address.next = self.m_syn.read_data.val().get_bits::<SRCB>(0);
-                self.m_syn.address.next = self.syn_address.q.val().get_bits::<SB>(0);
+                self.m_xpre.read_address.next = bit_cast::<SRCB, 16>(self.m_syn.read_data.val());
+                self.m_syn.address.next = bit_cast::<SB, 16>(self.syn_address.q.val());
                 self.state.d.next = CoreState::PotCompute;
             }
             CoreState::PotCompute => {
                 self.counted.next = true;
                 self.lfsr.step.next = true;
-                self.weight.w.next = self.m_syn.read_data.val().get_bits::<8>(0);
-                self.weight.x.next = self.m_xpre.read_data.val().get_bits::<8>(0);
+                self.weight.w.next = bit_cast::<8, 16>(self.m_syn.read_data.val());
+                self.weight.x.next = bit_cast::<8, 16>(self.m_xpre.read_data.val());
                 self.weight.gain.next = self.a_plus.q.val();
                 self.weight.potentiate.next = true;
                 self.syn_weight.d.next = self.weight.w_next.val();
@@ -1465,7 +1472,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             }
             CoreState::PotWrite => {
                 self.counted.next = true;
-                self.m_syn.address.next = self.syn_address.q.val().get_bits::<SB>(0);
+                self.m_syn.address.next = bit_cast::<SB, 16>(self.syn_address.q.val());
                 self.m_syn.write_data.next =
                     bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.syn_weight.q.val());
                 self.m_syn.write_enable.next = true;
@@ -1484,13 +1491,13 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             CoreState::TraceDecay => {
                 // Every source's x_pre (and a neuron's x_post) through its decay.
                 self.counted.next = true;
-                self.m_xpre.read_address.next = self.counter.q.val().get_bits::<SRCB>(0);
+                self.m_xpre.read_address.next = bit_cast::<SRCB, 16>(self.counter.q.val());
                 self.neuron_address.next =
-                    (self.counter.q.val().get_bits::<SRCB>(0) - self.axon_base.val()).get_bits::<NB>(0);
+                    bit_cast::<NB, SRCB>(bit_cast::<SRCB, 16>(self.counter.q.val()) - self.axon_base.val());
                 self.trace_valid.d.next = true;
-                self.trace_source.d.next = self.counter.q.val().get_bits::<SRCB>(0);
+                self.trace_source.d.next = bit_cast::<SRCB, 16>(self.counter.q.val());
                 self.counter.d.next = self.counter.q.val() + 1;
-                if self.counter.q.val().get_bits::<SRCB>(0) == self.last_source.val() {
+                if bit_cast::<SRCB, 16>(self.counter.q.val()) == self.last_source.val() {
                     self.input_index.d.next = 0.into();
                     self.spike_index.d.next = 0.into();
                     if self.pending.q.val().any() | self.spike_count.q.val().any() {
@@ -1509,16 +1516,16 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.counted.next = true;
                 if self.is_neuron.q.val() {
                     self.source.d.next =
-                        self.axon_base.val() + bit_cast::<SRCB, NB>(self.m_spikes.read_data.val().get_bits::<NB>(0));
+                        self.axon_base.val() + bit_cast::<SRCB, NB>(bit_cast::<NB, 16>(self.m_spikes.read_data.val()));
                     self.m_xpre.read_address.next =
-                        self.axon_base.val() + bit_cast::<SRCB, NB>(self.m_spikes.read_data.val().get_bits::<NB>(0));
-                    self.neuron_address.next = self.m_spikes.read_data.val().get_bits::<NB>(0);
-                    self.spiker.d.next = self.m_spikes.read_data.val().get_bits::<NB>(0);
+                        self.axon_base.val() + bit_cast::<SRCB, NB>(bit_cast::<NB, 16>(self.m_spikes.read_data.val()));
+                    self.neuron_address.next = bit_cast::<NB, 16>(self.m_spikes.read_data.val());
+                    self.spiker.d.next = bit_cast::<NB, 16>(self.m_spikes.read_data.val());
                     self.spike_index.d.next = self.spike_index.q.val() + 1;
                 } else {
-                    self.source.d.next = bit_cast::<SRCB, MB>(self.m_inputs.read_data.val().get_bits::<MB>(0));
+                    self.source.d.next = bit_cast::<SRCB, MB>(bit_cast::<MB, 16>(self.m_inputs.read_data.val()));
                     self.m_xpre.read_address.next =
-                        bit_cast::<SRCB, MB>(self.m_inputs.read_data.val().get_bits::<MB>(0));
+                        bit_cast::<SRCB, MB>(bit_cast::<MB, 16>(self.m_inputs.read_data.val()));
                     self.input_index.d.next = self.input_index.q.val() + 1;
                 }
                 self.state.d.next = CoreState::BumpWrite;
@@ -1561,18 +1568,18 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             CoreState::TickDone => {
                 self.ans_kind.d.next = self.k_tick.val() | self.k_answer.val();
                 self.ans_len.d.next = 8.into();
-                self.ans0.d.next = self.tick.q.val().get_bits::<16>(0);
+                self.ans0.d.next = bit_cast::<16, 32>(self.tick.q.val());
                 self.ans1.d.next = self.tick.q.val().get_bits::<16>(16);
-                self.ans2.d.next = self.cycles.q.val().get_bits::<16>(0);
+                self.ans2.d.next = bit_cast::<16, 64>(self.cycles.q.val());
                 self.ans3.d.next = self.cycles.q.val().get_bits::<16>(16);
                 self.ans4.d.next = self.cycles.q.val().get_bits::<16>(32);
                 self.ans5.d.next = self.cycles.q.val().get_bits::<16>(48);
-                self.ans6.d.next = self.spikes_sent.q.val().get_bits::<16>(0);
+                self.ans6.d.next = bit_cast::<16, 32>(self.spikes_sent.q.val());
                 self.ans7.d.next = self.spikes_sent.q.val().get_bits::<16>(16);
                 self.last_spikes.d.next = self.spikes_sent.q.val();
                 if self.repeat.q.val() {
                     // A repeated TICK (never run now): the original's spike count.
-                    self.ans6.d.next = self.last_spikes.q.val().get_bits::<16>(0);
+                    self.ans6.d.next = bit_cast::<16, 32>(self.last_spikes.q.val());
                     self.ans7.d.next = self.last_spikes.q.val().get_bits::<16>(16);
                     self.last_spikes.d.next = self.last_spikes.q.val();
                 }

@@ -32,13 +32,49 @@ impl Default for Crc16 {
 impl Logic for Crc16 {
     #[hdl_gen]
     fn update(&mut self) {
-        self.work.next = self.crc.val() ^ (bit_cast::<16, 8>(self.byte.val()) << 8);
-        for _i in 0..8 {
-            if self.work.val().get_bit(15) {
-                self.work.next = (self.work.val() << 1) ^ self.poly.val();
-            } else {
-                self.work.next = self.work.val() << 1;
-            }
+        // MSB first: feedback = top CRC bit XOR the next data bit; a shift
+        // left by one is written as a doubling (rust-hdl 0.46 shifts through
+        // a big-integer library, which dominated co-simulation time).
+        self.work.next = self.crc.val();
+        if self.work.val().get_bit(15) ^ self.byte.val().get_bit(7) {
+            self.work.next = (self.work.val() + self.work.val()) ^ self.poly.val();
+        } else {
+            self.work.next = self.work.val() + self.work.val();
+        }
+        if self.work.val().get_bit(15) ^ self.byte.val().get_bit(6) {
+            self.work.next = (self.work.val() + self.work.val()) ^ self.poly.val();
+        } else {
+            self.work.next = self.work.val() + self.work.val();
+        }
+        if self.work.val().get_bit(15) ^ self.byte.val().get_bit(5) {
+            self.work.next = (self.work.val() + self.work.val()) ^ self.poly.val();
+        } else {
+            self.work.next = self.work.val() + self.work.val();
+        }
+        if self.work.val().get_bit(15) ^ self.byte.val().get_bit(4) {
+            self.work.next = (self.work.val() + self.work.val()) ^ self.poly.val();
+        } else {
+            self.work.next = self.work.val() + self.work.val();
+        }
+        if self.work.val().get_bit(15) ^ self.byte.val().get_bit(3) {
+            self.work.next = (self.work.val() + self.work.val()) ^ self.poly.val();
+        } else {
+            self.work.next = self.work.val() + self.work.val();
+        }
+        if self.work.val().get_bit(15) ^ self.byte.val().get_bit(2) {
+            self.work.next = (self.work.val() + self.work.val()) ^ self.poly.val();
+        } else {
+            self.work.next = self.work.val() + self.work.val();
+        }
+        if self.work.val().get_bit(15) ^ self.byte.val().get_bit(1) {
+            self.work.next = (self.work.val() + self.work.val()) ^ self.poly.val();
+        } else {
+            self.work.next = self.work.val() + self.work.val();
+        }
+        if self.work.val().get_bit(15) ^ self.byte.val().get_bit(0) {
+            self.work.next = (self.work.val() + self.work.val()) ^ self.poly.val();
+        } else {
+            self.work.next = self.work.val() + self.work.val();
         }
         self.crc_next.next = self.work.val();
     }

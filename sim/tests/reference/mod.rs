@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 
+pub mod generate;
+
 use spikefab_sim::learning::StdpParams;
 use spikefab_sim::network::{Source, SynapseSpec};
 use spikefab_sim::{CoreShape, CycleCosts, NeuronParams, StateDump};
