@@ -789,10 +789,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         }
         // Control registers: host reads (registered like the memories).
         self.ctrl_read.d.next = 0.into();
-        if self.read_cell.val() == 0 {
-            if self.learn.q.val() {
-                self.ctrl_read.d.next = 1.into();
-            }
+        if (self.read_cell.val() == 0) & self.learn.q.val() {
+            self.ctrl_read.d.next = 1.into();
         }
         if self.read_cell.val() == 1 {
             self.ctrl_read.d.next = bit_cast::<16, 3>(self.pre_shift.q.val());
