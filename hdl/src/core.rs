@@ -156,17 +156,12 @@ pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usi
     last_seq: DFF<Bits<8>>,
     last_kind: DFF<Bits<8>>,
     last_spikes: DFF<Bits<32>>,
-    repeat: DFF<Bit>,
+    repeated: DFF<Bit>,
     ans_kind: DFF<Bits<8>>,
     ans_len: DFF<Bits<8>>,
-    ans0: DFF<Bits<16>>,
-    ans1: DFF<Bits<16>>,
-    ans2: DFF<Bits<16>>,
-    ans3: DFF<Bits<16>>,
-    ans4: DFF<Bits<16>>,
-    ans5: DFF<Bits<16>>,
-    ans6: DFF<Bits<16>>,
-    ans7: DFF<Bits<16>>,
+    nak_code: DFF<Bits<16>>,
+    nak_detail: DFF<Bits<16>>,
+    stamp: DFF<Bits<64>>,
     ctrl_read: DFF<Bits<16>>,
     pending: DFF<Bits<16>>,
     last_axon: DFF<Bits<16>>,
@@ -221,10 +216,9 @@ pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usi
     read_word: Signal<Local, Bits<16>>,
     neuron_address: Signal<Local, Bits<NB>>,
     trace_neuron: Signal<Local, Bit>,
-    word_a: Signal<Local, Bits<16>>,
-    word_b: Signal<Local, Bits<16>>,
-    word_c: Signal<Local, Bits<16>>,
-    word_d: Signal<Local, Bits<16>>,
+    is_spike: Signal<Local, Bit>,
+    is_nak: Signal<Local, Bit>,
+    is_info: Signal<Local, Bit>,
     // Constants.
     k_info: Constant<Bits<8>>,
     k_write: Constant<Bits<8>>,
@@ -331,17 +325,12 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             last_seq: Default::default(),
             last_kind: Default::default(),
             last_spikes: Default::default(),
-            repeat: Default::default(),
+            repeated: Default::default(),
             ans_kind: Default::default(),
             ans_len: Default::default(),
-            ans0: Default::default(),
-            ans1: Default::default(),
-            ans2: Default::default(),
-            ans3: Default::default(),
-            ans4: Default::default(),
-            ans5: Default::default(),
-            ans6: Default::default(),
-            ans7: Default::default(),
+            nak_code: Default::default(),
+            nak_detail: Default::default(),
+            stamp: Default::default(),
             ctrl_read: Default::default(),
             pending: Default::default(),
             last_axon: Default::default(),
@@ -394,10 +383,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             read_word: Default::default(),
             neuron_address: Default::default(),
             trace_neuron: Default::default(),
-            word_a: Default::default(),
-            word_b: Default::default(),
-            word_c: Default::default(),
-            word_d: Default::default(),
+            is_spike: Default::default(),
+            is_nak: Default::default(),
+            is_info: Default::default(),
             k_info: Constant::new((kind::INFO).to_bits()),
             k_write: Constant::new((kind::WRITE).to_bits()),
             k_read: Constant::new((kind::READ).to_bits()),
@@ -469,17 +457,12 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             last_seq,
             last_kind,
             last_spikes,
-            repeat,
+            repeated,
             ans_kind,
             ans_len,
-            ans0,
-            ans1,
-            ans2,
-            ans3,
-            ans4,
-            ans5,
-            ans6,
-            ans7,
+            nak_code,
+            nak_detail,
+            stamp,
             ctrl_read,
             pending,
             last_axon,
@@ -552,27 +535,77 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.tx.seq.next = self.rx.seq.val();
         self.tx.len.next = self.ans_len.q.val();
         self.tx.word_valid.next = true;
-        self.tx.word.next = self.ans0.q.val();
-        if self.tx.word_index.val() == 1 {
-            self.tx.word.next = self.ans1.q.val();
-        }
-        if self.tx.word_index.val() == 2 {
-            self.tx.word.next = self.ans2.q.val();
-        }
-        if self.tx.word_index.val() == 3 {
-            self.tx.word.next = self.ans3.q.val();
-        }
-        if self.tx.word_index.val() == 4 {
-            self.tx.word.next = self.ans4.q.val();
-        }
-        if self.tx.word_index.val() == 5 {
-            self.tx.word.next = self.ans5.q.val();
-        }
-        if self.tx.word_index.val() == 6 {
-            self.tx.word.next = self.ans6.q.val();
-        }
-        if self.tx.word_index.val() == 7 {
-            self.tx.word.next = self.ans7.q.val();
+        // Answer payloads come from live registers (stable while a frame is
+        // sent) and the few captured for it: no answer buffer. SPIKE: tick,
+        // neuron, stamp; TICK: tick, cycles, spikes; INFO: constants; NAK:
+        // command, code, detail.
+        self.is_spike.next = self.ans_kind.q.val() == self.k_spike.val();
+        self.is_nak.next = self.ans_kind.q.val() == self.k_nak.val();
+        self.is_info.next = self.ans_kind.q.val() == (self.k_info.val() | self.k_answer.val());
+        match self.tx.word_index.val().index() {
+            0 => {
+                self.tx.word.next = bit_cast::<16, 32>(self.tick.q.val());
+                if self.is_nak.val() {
+                    self.tx.word.next = bit_cast::<16, 8>(self.rx.kind.val());
+                }
+                if self.is_info.val() {
+                    self.tx.word.next = self.info0.val();
+                }
+            }
+            1 => {
+                self.tx.word.next = self.tick.q.val().get_bits::<16>(16);
+                if self.is_nak.val() {
+                    self.tx.word.next = self.nak_code.q.val();
+                }
+                if self.is_info.val() {
+                    self.tx.word.next = self.info1.val();
+                }
+            }
+            2 => {
+                self.tx.word.next = bit_cast::<16, 64>(self.cycles.q.val());
+                if self.is_spike.val() {
+                    self.tx.word.next = bit_cast::<16, NB>(self.spiker.q.val());
+                }
+                if self.is_nak.val() {
+                    self.tx.word.next = self.nak_detail.q.val();
+                }
+                if self.is_info.val() {
+                    self.tx.word.next = self.info2.val();
+                }
+            }
+            3 => {
+                self.tx.word.next = self.cycles.q.val().get_bits::<16>(16);
+                if self.is_spike.val() {
+                    self.tx.word.next = bit_cast::<16, 64>(self.stamp.q.val());
+                }
+                if self.is_info.val() {
+                    self.tx.word.next = self.info3.val();
+                }
+            }
+            4 => {
+                self.tx.word.next = self.cycles.q.val().get_bits::<16>(32);
+                if self.is_spike.val() {
+                    self.tx.word.next = self.stamp.q.val().get_bits::<16>(16);
+                }
+                if self.is_info.val() {
+                    self.tx.word.next = self.info4.val();
+                }
+            }
+            5 => {
+                self.tx.word.next = self.cycles.q.val().get_bits::<16>(48);
+                if self.is_spike.val() {
+                    self.tx.word.next = self.stamp.q.val().get_bits::<16>(32);
+                }
+            }
+            6 => {
+                self.tx.word.next = bit_cast::<16, 32>(self.last_spikes.q.val());
+                if self.is_spike.val() {
+                    self.tx.word.next = self.stamp.q.val().get_bits::<16>(48);
+                }
+            }
+            _ => {
+                self.tx.word.next = self.last_spikes.q.val().get_bits::<16>(16);
+            }
         }
 
         // Frame checks.
@@ -752,149 +785,126 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             if self.host_cell.val() == 10 {
                 self.lfsr.load.next = true;
             }
-            // The counters, one word at a time (low word first).
-            self.word_a.next = bit_cast::<16, 32>(self.tick.q.val());
-            self.word_b.next = self.tick.q.val().get_bits::<16>(16);
-            if self.host_cell.val() == 11 {
-                self.word_a.next = self.rx.buffer_data.val();
-            }
-            if self.host_cell.val() == 12 {
-                self.word_b.next = self.rx.buffer_data.val();
-            }
-            if (self.host_cell.val() == 11) | (self.host_cell.val() == 12) {
-                self.tick.d.next = bit_cast::<32, 16>(self.word_b.val()) << 16 | bit_cast::<32, 16>(self.word_a.val());
-            }
-            self.word_a.next = bit_cast::<16, 64>(self.cycles.q.val());
-            self.word_b.next = self.cycles.q.val().get_bits::<16>(16);
-            self.word_c.next = self.cycles.q.val().get_bits::<16>(32);
-            self.word_d.next = self.cycles.q.val().get_bits::<16>(48);
-            if self.host_cell.val() == 13 {
-                self.word_a.next = self.rx.buffer_data.val();
-            }
-            if self.host_cell.val() == 14 {
-                self.word_b.next = self.rx.buffer_data.val();
-            }
-            if self.host_cell.val() == 15 {
-                self.word_c.next = self.rx.buffer_data.val();
-            }
-            if self.host_cell.val() == 16 {
-                self.word_d.next = self.rx.buffer_data.val();
-            }
-            if (self.host_cell.val() >= 13) & (self.host_cell.val() <= 16) {
-                self.cycles.d.next = bit_cast::<64, 16>(self.word_d.val()) << 48
-                    | bit_cast::<64, 16>(self.word_c.val()) << 32
-                    | bit_cast::<64, 16>(self.word_b.val()) << 16
-                    | bit_cast::<64, 16>(self.word_a.val());
-            }
         }
         // Control registers: host reads (registered like the memories).
         self.ctrl_read.d.next = 0.into();
-        if (self.read_cell.val() == 0) & self.learn.q.val() {
-            self.ctrl_read.d.next = 1.into();
-        }
-        if self.read_cell.val() == 1 {
-            self.ctrl_read.d.next = bit_cast::<16, 3>(self.pre_shift.q.val());
-        }
-        if self.read_cell.val() == 2 {
-            self.ctrl_read.d.next = bit_cast::<16, 3>(self.post_shift.q.val());
-        }
-        if self.read_cell.val() == 3 {
-            self.ctrl_read.d.next = bit_cast::<16, 8>(self.pre_bump.q.val());
-        }
-        if self.read_cell.val() == 4 {
-            self.ctrl_read.d.next = bit_cast::<16, 8>(self.post_bump.q.val());
-        }
-        if self.read_cell.val() == 5 {
-            self.ctrl_read.d.next = bit_cast::<16, 8>(self.a_plus.q.val());
-        }
-        if self.read_cell.val() == 6 {
-            self.ctrl_read.d.next = bit_cast::<16, 8>(self.a_minus.q.val());
-        }
-        if self.read_cell.val() == 7 {
-            self.ctrl_read.d.next = bit_cast::<16, 4>(self.lr_shift.q.val());
-        }
-        if self.read_cell.val() == 8 {
-            self.ctrl_read.d.next = bit_cast::<16, 8>(self.w_min.q.val());
-        }
-        if self.read_cell.val() == 9 {
-            self.ctrl_read.d.next = bit_cast::<16, 8>(self.w_max.q.val());
-        }
-        if self.read_cell.val() == 10 {
-            self.ctrl_read.d.next = self.lfsr.state.val();
-        }
-        if self.read_cell.val() == 11 {
-            self.ctrl_read.d.next = bit_cast::<16, 32>(self.tick.q.val());
-        }
-        if self.read_cell.val() == 12 {
-            self.ctrl_read.d.next = self.tick.q.val().get_bits::<16>(16);
-        }
-        if self.read_cell.val() == 13 {
-            self.ctrl_read.d.next = bit_cast::<16, 64>(self.cycles.q.val());
-        }
-        if self.read_cell.val() == 14 {
-            self.ctrl_read.d.next = self.cycles.q.val().get_bits::<16>(16);
-        }
-        if self.read_cell.val() == 15 {
-            self.ctrl_read.d.next = self.cycles.q.val().get_bits::<16>(32);
-        }
-        if self.read_cell.val() == 16 {
-            self.ctrl_read.d.next = self.cycles.q.val().get_bits::<16>(48);
+        match self.read_cell.val().index() {
+            0 => {
+                if self.learn.q.val() {
+                    self.ctrl_read.d.next = 1.into();
+                }
+            }
+            1 => {
+                self.ctrl_read.d.next = bit_cast::<16, 3>(self.pre_shift.q.val());
+            }
+            2 => {
+                self.ctrl_read.d.next = bit_cast::<16, 3>(self.post_shift.q.val());
+            }
+            3 => {
+                self.ctrl_read.d.next = bit_cast::<16, 8>(self.pre_bump.q.val());
+            }
+            4 => {
+                self.ctrl_read.d.next = bit_cast::<16, 8>(self.post_bump.q.val());
+            }
+            5 => {
+                self.ctrl_read.d.next = bit_cast::<16, 8>(self.a_plus.q.val());
+            }
+            6 => {
+                self.ctrl_read.d.next = bit_cast::<16, 8>(self.a_minus.q.val());
+            }
+            7 => {
+                self.ctrl_read.d.next = bit_cast::<16, 4>(self.lr_shift.q.val());
+            }
+            8 => {
+                self.ctrl_read.d.next = bit_cast::<16, 8>(self.w_min.q.val());
+            }
+            9 => {
+                self.ctrl_read.d.next = bit_cast::<16, 8>(self.w_max.q.val());
+            }
+            10 => {
+                self.ctrl_read.d.next = self.lfsr.state.val();
+            }
+            11 => {
+                self.ctrl_read.d.next = bit_cast::<16, 32>(self.tick.q.val());
+            }
+            12 => {
+                self.ctrl_read.d.next = self.tick.q.val().get_bits::<16>(16);
+            }
+            13 => {
+                self.ctrl_read.d.next = bit_cast::<16, 64>(self.cycles.q.val());
+            }
+            14 => {
+                self.ctrl_read.d.next = self.cycles.q.val().get_bits::<16>(16);
+            }
+            15 => {
+                self.ctrl_read.d.next = self.cycles.q.val().get_bits::<16>(32);
+            }
+            16 => {
+                self.ctrl_read.d.next = self.cycles.q.val().get_bits::<16>(48);
+            }
+            _ => {}
         }
         // The word a READ returns: the space's memory, one clock after `read_cell`.
-        self.read_word.next = self.ctrl_read.q.val();
-        if self.w0.q.val() == 1 {
-            self.read_word.next = self.m_u.read_data.val();
-            if self.read_field.val() == 1 {
-                self.read_word.next = self.m_v.read_data.val();
+        match self.w0.q.val().index() {
+            1 => match self.read_field.val().index() {
+                0 => {
+                    self.read_word.next = self.m_u.read_data.val();
+                }
+                1 => {
+                    self.read_word.next = self.m_v.read_data.val();
+                }
+                2 => {
+                    self.read_word.next = self.m_theta.read_data.val();
+                }
+                3 => {
+                    self.read_word.next = self.m_ref.read_data.val();
+                }
+                4 => {
+                    self.read_word.next = self.m_xpost.read_data.val();
+                }
+                5 => {
+                    self.read_word.next = self.m_du.read_data.val();
+                }
+                6 => {
+                    self.read_word.next = self.m_dv.read_data.val();
+                }
+                7 => {
+                    self.read_word.next = self.m_bias.read_data.val();
+                }
+                8 => {
+                    self.read_word.next = self.m_vreset.read_data.val();
+                }
+                9 => {
+                    self.read_word.next = self.m_thbase.read_data.val();
+                }
+                10 => {
+                    self.read_word.next = self.m_thinc.read_data.val();
+                }
+                11 => {
+                    self.read_word.next = self.m_thdecay.read_data.val();
+                }
+                _ => {
+                    self.read_word.next = self.m_tref.read_data.val();
+                }
+            },
+            2 => {
+                self.read_word.next = self.ring.old_value.val();
             }
-            if self.read_field.val() == 2 {
-                self.read_word.next = self.m_theta.read_data.val();
+            3 => {
+                self.read_word.next = self.m_source.read_data.val();
             }
-            if self.read_field.val() == 3 {
-                self.read_word.next = self.m_ref.read_data.val();
+            4 => {
+                self.read_word.next = self.m_fanin.read_data.val();
             }
-            if self.read_field.val() == 4 {
-                self.read_word.next = self.m_xpost.read_data.val();
+            5 => {
+                self.read_word.next = self.m_xpre.read_data.val();
             }
-            if self.read_field.val() == 5 {
-                self.read_word.next = self.m_du.read_data.val();
+            6 => {
+                self.read_word.next = self.m_syn.read_data.val();
             }
-            if self.read_field.val() == 6 {
-                self.read_word.next = self.m_dv.read_data.val();
+            _ => {
+                self.read_word.next = self.ctrl_read.q.val();
             }
-            if self.read_field.val() == 7 {
-                self.read_word.next = self.m_bias.read_data.val();
-            }
-            if self.read_field.val() == 8 {
-                self.read_word.next = self.m_vreset.read_data.val();
-            }
-            if self.read_field.val() == 9 {
-                self.read_word.next = self.m_thbase.read_data.val();
-            }
-            if self.read_field.val() == 10 {
-                self.read_word.next = self.m_thinc.read_data.val();
-            }
-            if self.read_field.val() == 11 {
-                self.read_word.next = self.m_thdecay.read_data.val();
-            }
-            if self.read_field.val() == 12 {
-                self.read_word.next = self.m_tref.read_data.val();
-            }
-        }
-        if self.w0.q.val() == 2 {
-            self.read_word.next = self.ring.old_value.val();
-        }
-        if self.w0.q.val() == 3 {
-            self.read_word.next = self.m_source.read_data.val();
-        }
-        if self.w0.q.val() == 4 {
-            self.read_word.next = self.m_fanin.read_data.val();
-        }
-        if self.w0.q.val() == 5 {
-            self.read_word.next = self.m_xpre.read_data.val();
-        }
-        if self.w0.q.val() == 6 {
-            self.read_word.next = self.m_syn.read_data.val();
         }
 
         // Neuron pipeline: inputs straight from the memories, one clock after
@@ -1017,36 +1027,30 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 // Defaults: a NAK for this command, then release the frame.
                 self.ans_kind.d.next = self.k_nak.val();
                 self.ans_len.d.next = 3.into();
-                self.ans0.d.next = bit_cast::<16, 8>(self.frame_kind.val());
-                self.ans1.d.next = self.nak_length.val();
-                self.ans2.d.next = bit_cast::<16, 8>(self.rx.len.val());
+                self.nak_code.d.next = self.nak_length.val();
+                self.nak_detail.d.next = bit_cast::<16, 8>(self.rx.len.val());
                 self.after_send.d.next = CoreState::TakeFrame;
                 self.state.d.next = CoreState::SendStart;
                 self.index.d.next = 0.into();
                 self.host_address.d.next = self.w1.q.val();
-                self.repeat.d.next = false;
+                self.repeated.d.next = false;
                 if !self.rx.crc_ok.val() {
-                    self.ans1.d.next = self.nak_crc.val();
-                    self.ans2.d.next = self.rx.crc_received.val();
+                    self.nak_code.d.next = self.nak_crc.val();
+                    self.nak_detail.d.next = self.rx.crc_received.val();
                 } else if self.frame_kind.val() == self.k_info.val() {
                     if self.rx.len.val() == 0 {
                         self.ans_kind.d.next = self.k_info.val() | self.k_answer.val();
                         self.ans_len.d.next = 5.into();
-                        self.ans0.d.next = self.info0.val();
-                        self.ans1.d.next = self.info1.val();
-                        self.ans2.d.next = self.info2.val();
-                        self.ans3.d.next = self.info3.val();
-                        self.ans4.d.next = self.info4.val();
                     }
                 } else if self.frame_kind.val() == self.k_write.val() {
                     if self.rx.len.val() < 3 {
                         // bad length (the default)
                     } else if self.w0.q.val() > 6 {
-                        self.ans1.d.next = self.nak_space.val();
-                        self.ans2.d.next = self.w0.q.val();
+                        self.nak_code.d.next = self.nak_space.val();
+                        self.nak_detail.d.next = self.w0.q.val();
                     } else if self.range_end.val() > self.space_words.val() {
-                        self.ans1.d.next = self.nak_address.val();
-                        self.ans2.d.next = self.w1.q.val();
+                        self.nak_code.d.next = self.nak_address.val();
+                        self.nak_detail.d.next = self.w1.q.val();
                     } else {
                         self.ans_kind.d.next = self.k_write.val() | self.k_answer.val();
                         self.ans_len.d.next = 0.into();
@@ -1063,14 +1067,14 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                     if self.rx.len.val() != 3 {
                         // bad length
                     } else if self.w0.q.val() > 6 {
-                        self.ans1.d.next = self.nak_space.val();
-                        self.ans2.d.next = self.w0.q.val();
+                        self.nak_code.d.next = self.nak_space.val();
+                        self.nak_detail.d.next = self.w0.q.val();
                     } else if (self.w2.q.val() == 0) | (self.w2.q.val() > 255) {
-                        self.ans1.d.next = self.nak_count.val();
-                        self.ans2.d.next = self.w2.q.val();
+                        self.nak_code.d.next = self.nak_count.val();
+                        self.nak_detail.d.next = self.w2.q.val();
                     } else if self.range_end.val() > self.space_words.val() {
-                        self.ans1.d.next = self.nak_address.val();
-                        self.ans2.d.next = self.w1.q.val();
+                        self.nak_code.d.next = self.nak_address.val();
+                        self.nak_detail.d.next = self.w1.q.val();
                     } else {
                         self.ans_kind.d.next = self.k_read.val() | self.k_answer.val();
                         self.ans_len.d.next = bit_cast::<8, 16>(self.w2.q.val());
@@ -1097,11 +1101,11 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                     if self.rx.len.val() != 1 {
                         // bad length
                     } else if self.duplicate.val() {
-                        self.repeat.d.next = true;
+                        self.repeated.d.next = true;
                         self.state.d.next = CoreState::TickDone;
                     } else if self.w0.q.val() == 0 {
-                        self.ans1.d.next = self.nak_count.val();
-                        self.ans2.d.next = 0.into();
+                        self.nak_code.d.next = self.nak_count.val();
+                        self.nak_detail.d.next = 0.into();
                     } else {
                         self.ticks_left.d.next = self.w0.q.val();
                         self.spikes_sent.d.next = 0.into();
@@ -1120,8 +1124,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                         self.last_valid.d.next = false;
                     }
                 } else {
-                    self.ans1.d.next = self.nak_type.val();
-                    self.ans2.d.next = 0.into();
+                    self.nak_code.d.next = self.nak_type.val();
+                    self.nak_detail.d.next = 0.into();
                 }
             }
             CoreState::WriteRun => {
@@ -1167,8 +1171,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 {
                     self.ans_kind.d.next = self.k_nak.val();
                     self.ans_len.d.next = 3.into();
-                    self.ans1.d.next = self.nak_input.val();
-                    self.ans2.d.next = self.rx.buffer_data.val();
+                    self.nak_code.d.next = self.nak_input.val();
+                    self.nak_detail.d.next = self.rx.buffer_data.val();
                     self.state.d.next = CoreState::SendStart;
                 } else {
                     self.input_prev.d.next = self.rx.buffer_data.val();
@@ -1262,8 +1266,10 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 }
             }
             CoreState::RouteNext => {
-                // Read the next source from the input list, then the spike list.
+                // Read the next source from the input list, then the spike list;
+                // a neuron's SPIKE event carries this cycle (§7.3).
                 self.counted.next = true;
+                self.stamp.d.next = self.cycles.q.val();
                 self.is_neuron.d.next = self.input_index.q.val() >= self.pending.q.val();
                 self.state.d.next = CoreState::RouteSource;
             }
@@ -1278,13 +1284,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                     // The SPIKE event: (tick, neuron, the cycle its routing started).
                     self.ans_kind.d.next = self.k_spike.val();
                     self.ans_len.d.next = 7.into();
-                    self.ans0.d.next = bit_cast::<16, 32>(self.tick.q.val());
-                    self.ans1.d.next = self.tick.q.val().get_bits::<16>(16);
-                    self.ans2.d.next = self.m_spikes.read_data.val();
-                    self.ans3.d.next = bit_cast::<16, 64>(self.cycles.q.val() - 1);
-                    self.ans4.d.next = (self.cycles.q.val() - 1).get_bits::<16>(16);
-                    self.ans5.d.next = (self.cycles.q.val() - 1).get_bits::<16>(32);
-                    self.ans6.d.next = (self.cycles.q.val() - 1).get_bits::<16>(48);
+                    self.spiker.d.next = bit_cast::<NB, 16>(self.m_spikes.read_data.val());
                     self.spikes_sent.d.next = self.spikes_sent.q.val() + 1;
                     self.after_send.d.next = CoreState::RouteHead;
                     self.state.d.next = CoreState::SendStart;
@@ -1566,20 +1566,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             CoreState::TickDone => {
                 self.ans_kind.d.next = self.k_tick.val() | self.k_answer.val();
                 self.ans_len.d.next = 8.into();
-                self.ans0.d.next = bit_cast::<16, 32>(self.tick.q.val());
-                self.ans1.d.next = self.tick.q.val().get_bits::<16>(16);
-                self.ans2.d.next = bit_cast::<16, 64>(self.cycles.q.val());
-                self.ans3.d.next = self.cycles.q.val().get_bits::<16>(16);
-                self.ans4.d.next = self.cycles.q.val().get_bits::<16>(32);
-                self.ans5.d.next = self.cycles.q.val().get_bits::<16>(48);
-                self.ans6.d.next = bit_cast::<16, 32>(self.spikes_sent.q.val());
-                self.ans7.d.next = self.spikes_sent.q.val().get_bits::<16>(16);
-                self.last_spikes.d.next = self.spikes_sent.q.val();
-                if self.repeat.q.val() {
-                    // A repeated TICK (never run now): the original's spike count.
-                    self.ans6.d.next = bit_cast::<16, 32>(self.last_spikes.q.val());
-                    self.ans7.d.next = self.last_spikes.q.val().get_bits::<16>(16);
-                    self.last_spikes.d.next = self.last_spikes.q.val();
+                if !self.repeated.q.val() {
+                    self.last_spikes.d.next = self.spikes_sent.q.val();
                 }
                 self.after_send.d.next = CoreState::TakeFrame;
                 self.state.d.next = CoreState::SendStart;
@@ -1603,6 +1591,14 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.m_thinc.read_address.next = self.neuron_address.val();
         self.m_thdecay.read_address.next = self.neuron_address.val();
         self.m_tref.read_address.next = self.neuron_address.val();
+        // The neuron pipeline's late inputs (see `NeuronUpdate`): theta_inc
+        // two clocks after the issue, v_reset, t_ref and ref three.
+        if (self.state.q.val() == CoreState::NeuronIssue) | (self.state.q.val() == CoreState::NeuronDrain) {
+            self.m_thinc.read_address.next = self.idx2.q.val();
+            self.m_vreset.read_address.next = self.idx3.q.val();
+            self.m_tref.read_address.next = self.idx3.q.val();
+            self.m_ref.read_address.next = self.idx3.q.val();
+        }
 
         if self.counted.val() {
             self.cycles.d.next = self.cycles.q.val() + 1;

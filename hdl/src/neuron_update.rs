@@ -4,7 +4,10 @@
 //! A three-stage pipeline taking one neuron per clock: the inputs of cycle k
 //! (the neuron's parameters, state and ring input, straight from the block
 //! RAMs) give the outputs in cycle k + 3, with `out_valid` following
-//! `in_valid`. Stage 1 runs the three multipliers (decay of u, v and the
+//! `in_valid`. The inputs used last arrive late instead of riding the
+//! pipeline registers (which would cost a logic cell per bit on the UP5K):
+//! `theta_inc` in cycle k + 2 and `v_reset`, `t_ref` and `refractory` in cycle
+//! k + 3; the core reads them from their block RAMs with a later address. Stage 1 runs the three multipliers (decay of u, v and the
 //! threshold excess), stage 2 the u sum and the decayed threshold, stage 3 the
 //! v sum and the raised threshold; the spike decision and the new state are
 //! combinational on stage 3's registers. This is the cut that the 75 ns
@@ -37,15 +40,15 @@ pub struct NeuronUpdate {
     pub dv: Signal<In, Bits<16>>,
     /// Parameter: bias (two's complement).
     pub bias: Signal<In, Bits<16>>,
-    /// Parameter: membrane after a spike (two's complement).
+    /// Parameter: membrane after a spike (two's complement); late, cycle k + 3.
     pub v_reset: Signal<In, Bits<16>>,
     /// Parameter: resting threshold θ_base, 0..=32767.
     pub theta_base: Signal<In, Bits<16>>,
-    /// Parameter: threshold increase per spike, 0..=32767.
+    /// Parameter: threshold increase per spike, 0..=32767; late, cycle k + 2.
     pub theta_inc: Signal<In, Bits<16>>,
     /// Parameter: decay of the threshold excess, 0..=4096.
     pub theta_decay: Signal<In, Bits<16>>,
-    /// Parameter: refractory period.
+    /// Parameter: refractory period; late, cycle k + 3.
     pub t_ref: Signal<In, Bits<8>>,
     /// State before: u.
     pub u: Signal<In, Bits<16>>,
@@ -53,7 +56,7 @@ pub struct NeuronUpdate {
     pub v: Signal<In, Bits<16>>,
     /// State before: θ.
     pub theta: Signal<In, Bits<16>>,
-    /// State before: refractory counter.
+    /// State before: refractory counter; late, cycle k + 3.
     pub refractory: Signal<In, Bits<8>>,
     /// This tick's delay-ring accumulator (two's complement).
     pub ring_in: Signal<In, Bits<16>>,
@@ -98,17 +101,6 @@ pub struct NeuronUpdate {
     s1_v: DFF<Bits<16>>,
     s2_v: DFF<Bits<16>>,
     s3_v: DFF<Bits<16>>,
-    s1_v_reset: DFF<Bits<16>>,
-    s2_v_reset: DFF<Bits<16>>,
-    s3_v_reset: DFF<Bits<16>>,
-    s1_theta_inc: DFF<Bits<16>>,
-    s2_theta_inc: DFF<Bits<16>>,
-    s1_t_ref: DFF<Bits<8>>,
-    s2_t_ref: DFF<Bits<8>>,
-    s3_t_ref: DFF<Bits<8>>,
-    s1_ref: DFF<Bits<8>>,
-    s2_ref: DFF<Bits<8>>,
-    s3_ref: DFF<Bits<8>>,
     theta_raised: Signal<Local, Bits<17>>,
     fires: Signal<Local, Bit>,
     // Largest threshold, as a 17-bit value.
@@ -165,17 +157,6 @@ impl Default for NeuronUpdate {
             s1_v: Default::default(),
             s2_v: Default::default(),
             s3_v: Default::default(),
-            s1_v_reset: Default::default(),
-            s2_v_reset: Default::default(),
-            s3_v_reset: Default::default(),
-            s1_theta_inc: Default::default(),
-            s2_theta_inc: Default::default(),
-            s1_t_ref: Default::default(),
-            s2_t_ref: Default::default(),
-            s3_t_ref: Default::default(),
-            s1_ref: Default::default(),
-            s2_ref: Default::default(),
-            s3_ref: Default::default(),
             theta_raised: Default::default(),
             fires: Default::default(),
             max17: Constant::new(max.to_bits()),
@@ -208,18 +189,7 @@ impl Logic for NeuronUpdate {
             s3_theta_raised,
             s1_v,
             s2_v,
-            s3_v,
-            s1_v_reset,
-            s2_v_reset,
-            s3_v_reset,
-            s1_theta_inc,
-            s2_theta_inc,
-            s1_t_ref,
-            s2_t_ref,
-            s3_t_ref,
-            s1_ref,
-            s2_ref,
-            s3_ref
+            s3_v
         );
         // Stage 1: decay(u, du), decay(v, dv), decay(θ - θ_base, dθ); the
         // excess is never negative.
@@ -237,10 +207,6 @@ impl Logic for NeuronUpdate {
         self.s1_bias.d.next = self.bias.val();
         self.s1_theta_base.d.next = self.theta_base.val();
         self.s1_v.d.next = self.v.val();
-        self.s1_v_reset.d.next = self.v_reset.val();
-        self.s1_theta_inc.d.next = self.theta_inc.val();
-        self.s1_t_ref.d.next = self.t_ref.val();
-        self.s1_ref.d.next = self.refractory.val();
 
         // Stage 2: u <- sat16(decay(u) + I); θ <- θ_base + decay(excess).
         self.sat_u.a.next = self.s1_u.q.val();
@@ -252,18 +218,13 @@ impl Logic for NeuronUpdate {
         self.s2_v_decayed.d.next = self.s1_v_decayed.q.val();
         self.s2_bias.d.next = self.s1_bias.q.val();
         self.s2_v.d.next = self.s1_v.q.val();
-        self.s2_v_reset.d.next = self.s1_v_reset.q.val();
-        self.s2_theta_inc.d.next = self.s1_theta_inc.q.val();
-        self.s2_t_ref.d.next = self.s1_t_ref.q.val();
-        self.s2_ref.d.next = self.s1_ref.q.val();
 
         // Stage 3: v' <- sat16(decay(v) + u + bias) with the new u; the
         // threshold a spike would raise, saturated at 32767.
         self.sat_v.a.next = self.s2_v_decayed.q.val();
         self.sat_v.b.next = self.s2_u.q.val();
         self.sat_v.c.next = self.s2_bias.q.val();
-        self.theta_raised.next =
-            bit_cast::<17, 16>(self.s2_theta.q.val()) + bit_cast::<17, 16>(self.s2_theta_inc.q.val());
+        self.theta_raised.next = bit_cast::<17, 16>(self.s2_theta.q.val()) + bit_cast::<17, 16>(self.theta_inc.val());
         if self.theta_raised.val() > self.max17.val() {
             self.theta_raised.next = self.max17.val();
         }
@@ -273,26 +234,23 @@ impl Logic for NeuronUpdate {
         self.s3_theta.d.next = self.s2_theta.q.val();
         self.s3_theta_raised.d.next = self.theta_raised.val().get_bits::<16>(0);
         self.s3_v.d.next = self.s2_v.q.val();
-        self.s3_v_reset.d.next = self.s2_v_reset.q.val();
-        self.s3_t_ref.d.next = self.s2_t_ref.q.val();
-        self.s3_ref.d.next = self.s2_ref.q.val();
 
         // Outputs: fire when not refractory and v' >= θ (θ >= 0: unsigned
         // compare of a non-negative v').
-        self.fires.next = !self.s3_ref.q.val().any()
+        self.fires.next = !self.refractory.val().any()
             & !self.s3_v_new.q.val().get_bit(15)
             & (self.s3_v_new.q.val() >= self.s3_theta.q.val());
         self.out_valid.next = self.s3_valid.q.val();
         self.u_next.next = self.s3_u.q.val();
         self.theta_next.next = self.s3_theta.q.val();
         self.v_next.next = self.s3_v.q.val();
-        self.refractory_next.next = self.s3_ref.q.val();
+        self.refractory_next.next = self.refractory.val();
         self.spike.next = false;
-        if self.s3_ref.q.val().any() {
-            self.refractory_next.next = self.s3_ref.q.val() - 1;
+        if self.refractory.val().any() {
+            self.refractory_next.next = self.refractory.val() - 1;
         } else if self.fires.val() {
-            self.v_next.next = self.s3_v_reset.q.val();
-            self.refractory_next.next = self.s3_t_ref.q.val();
+            self.v_next.next = self.v_reset.val();
+            self.refractory_next.next = self.t_ref.val();
             self.theta_next.next = self.s3_theta_raised.q.val();
             self.spike.next = true;
         } else {

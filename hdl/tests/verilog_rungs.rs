@@ -159,24 +159,29 @@ fn neuron_update_rungs() {
         .map(|&(p, s, i)| (p, s, i, true))
         .chain(std::iter::repeat_n(idle, spikefab_hdl::neuron_update::NEURON_LATENCY))
         .collect();
-    let inputs: Vec<Vec<u64>> = fed
-        .iter()
-        .map(|(p, s, i, valid)| {
+    // The late inputs (theta_inc two clocks, v_reset, t_ref and refractory
+    // three clocks after the rest) come from the neuron that entered then.
+    let late = |i: usize, back: usize| if i >= back { fed[i - back] } else { idle };
+    let inputs: Vec<Vec<u64>> = (0..fed.len())
+        .map(|i| {
+            let (p, s, input, valid) = fed[i];
+            let (p2, _, _, _) = late(i, 2);
+            let (p3, s3, _, _) = late(i, 3);
             vec![
-                *valid as u64,
+                valid as u64,
                 p.du as u64,
                 p.dv as u64,
                 w16(p.bias),
-                w16(p.v_reset),
+                w16(p3.v_reset),
                 w16(p.theta_base),
-                w16(p.theta_inc),
+                w16(p2.theta_inc),
                 p.theta_decay as u64,
-                p.refractory as u64,
+                p3.refractory as u64,
                 w16(s.u),
                 w16(s.v),
                 w16(s.theta),
-                s.refractory as u64,
-                w16(*i),
+                s3.refractory as u64,
+                w16(input),
             ]
         })
         .collect();

@@ -103,9 +103,9 @@ pub mod ctrl {
     pub const W_MAX: u16 = 9;
     /// LFSR state (writing loads it).
     pub const LFSR: u16 = 10;
-    /// Tick counter, low word (high word at +1).
+    /// Tick counter, low word (high word at +1); read-only, RESET clears it.
     pub const TICK: u16 = 11;
-    /// Busy-cycle counter, lowest word (four words).
+    /// Busy-cycle counter, lowest word (four words); read-only, RESET clears it.
     pub const CYCLES: u16 = 13;
     /// Number of registers.
     pub const COUNT: u32 = 17;

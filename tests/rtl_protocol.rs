@@ -1,0 +1,204 @@
+//! The RTL core's byte interface under bad input (`docs/spec.md` §10): every
+//! malformed or out-of-range command gets a NAK naming the problem and
+//! changes no state; garbage and cut-off frames are skipped or refused; a
+//! retransmitted command is answered again without running twice.
+
+use spikefab_hdl::config::CoreConfig;
+use spikefab_hdl::core::TinyCore;
+use spikefab_hdl::cosim::Cosim;
+use spikefab_hdl::image::Image;
+use spikefab_proto::frame::Frame;
+use spikefab_proto::message::{kind, Answer, Command, NakCode, Space};
+use spikefab_sim::config;
+
+const NET: &str = r#"
+[simulation]
+ticks = 6
+
+[learning]
+pre_shift = 2
+post_shift = 2
+pre_bump = 64
+post_bump = 64
+a_plus = 8
+a_minus = 8
+lr_shift = 4
+w_min = 0
+w_max = 100
+
+[[population]]
+name = "n"
+size = 4
+neuron = { du = 1024, dv = 2048, threshold = 100 }
+
+[[input]]
+name = "in"
+size = 4
+spikes = [[0, 0], [0, 2], [1, 1], [3, 3]]
+
+[[projection]]
+from = "in"
+to = "n"
+connect = { rule = "one_to_one" }
+weight = 90
+wexp = 1
+plastic = true
+delay = 2
+"#;
+
+/// A chip loaded with the test network.
+fn loaded() -> (Cosim<TinyCore>, spikefab_sim::Network, Image) {
+    let net = config::parse_toml(NET, None).unwrap().network;
+    let image = Image::new(&net, CoreConfig::TINY).unwrap();
+    let mut chip = Cosim::<TinyCore>::new();
+    chip.load(&image).unwrap();
+    (chip, net, image)
+}
+
+/// Every word of every space.
+fn snapshot(chip: &mut Cosim<TinyCore>) -> Vec<Vec<u16>> {
+    let c = CoreConfig::TINY;
+    Space::ALL
+        .iter()
+        .map(|&s| {
+            chip.read_space(s, 0, s.words(c.neurons(), c.axons(), c.delay_slots(), c.syn_words()))
+                .unwrap()
+        })
+        .collect()
+}
+
+fn nak(chip: &mut Cosim<TinyCore>, frame: Frame) -> (u8, NakCode, u16) {
+    chip.send_bytes(&frame.encode());
+    let r = chip.reply(frame.seq).unwrap();
+    assert!(r.events.is_empty());
+    match r.answer {
+        Answer::Nak { command, code, detail } => (command, code, detail),
+        a => panic!("expected a NAK for {frame:?}, got {a:?}"),
+    }
+}
+
+fn raw(kind: u8, seq: u8, payload: &[u16]) -> Frame {
+    Frame {
+        kind,
+        seq,
+        payload: payload.to_vec(),
+    }
+}
+
+#[test]
+fn bad_commands_are_refused_and_change_nothing() {
+    let (mut chip, _, _) = loaded();
+    // Pending inputs, so that INPUT ordering against them is checked too.
+    chip.expect_ok(&Command::Input { axons: vec![5] }).unwrap();
+    let before = snapshot(&mut chip);
+    let c = CoreConfig::TINY;
+    let syn_end = c.syn_words() as u16;
+    let cases: Vec<(Frame, (u8, NakCode, u16))> = vec![
+        (raw(0x42, 1, &[]), (0x42, NakCode::UnknownType, 0)),
+        (raw(kind::INFO, 2, &[7]), (kind::INFO, NakCode::BadLength, 1)),
+        (raw(kind::WRITE, 3, &[6, 0]), (kind::WRITE, NakCode::BadLength, 2)),
+        (raw(kind::WRITE, 4, &[7, 0, 1]), (kind::WRITE, NakCode::BadSpace, 7)),
+        (
+            raw(kind::WRITE, 5, &[6, syn_end - 1, 1, 2]),
+            (kind::WRITE, NakCode::BadAddress, syn_end - 1),
+        ),
+        (raw(kind::WRITE, 6, &[0, 17, 1]), (kind::WRITE, NakCode::BadAddress, 17)),
+        (raw(kind::READ, 7, &[1, 0]), (kind::READ, NakCode::BadLength, 2)),
+        (raw(kind::READ, 8, &[1, 0, 0]), (kind::READ, NakCode::BadCount, 0)),
+        (raw(kind::READ, 9, &[1, 0, 256]), (kind::READ, NakCode::BadCount, 256)),
+        (raw(kind::READ, 10, &[9, 0, 1]), (kind::READ, NakCode::BadSpace, 9)),
+        (raw(kind::READ, 11, &[3, 30, 3]), (kind::READ, NakCode::BadAddress, 30)),
+        (raw(kind::INPUT, 12, &[]), (kind::INPUT, NakCode::BadLength, 0)),
+        (raw(kind::INPUT, 13, &[16]), (kind::INPUT, NakCode::BadInput, 16)),
+        (raw(kind::INPUT, 14, &[7, 9, 8]), (kind::INPUT, NakCode::BadInput, 8)),
+        (raw(kind::INPUT, 15, &[5]), (kind::INPUT, NakCode::BadInput, 5)),
+        (raw(kind::INPUT, 16, &[3]), (kind::INPUT, NakCode::BadInput, 3)),
+        (raw(kind::TICK, 17, &[0]), (kind::TICK, NakCode::BadCount, 0)),
+        (raw(kind::TICK, 18, &[1, 1]), (kind::TICK, NakCode::BadLength, 2)),
+        (raw(kind::RESET, 19, &[0]), (kind::RESET, NakCode::BadLength, 1)),
+    ];
+    for (frame, want) in cases {
+        assert_eq!(nak(&mut chip, frame.clone()), want, "{frame:?}");
+    }
+    // A bad CRC: the frame is refused whole, with the CRC it carried.
+    let mut bytes = Command::Write {
+        space: Space::Neuron,
+        address: 0,
+        data: vec![1234],
+    }
+    .frame(20)
+    .encode();
+    let n = bytes.len();
+    bytes[n - 1] ^= 0x5A;
+    let carried = u16::from_le_bytes([bytes[n - 2], bytes[n - 1]]);
+    chip.send_bytes(&bytes);
+    match chip.reply(20).unwrap().answer {
+        Answer::Nak { command, code, detail } => {
+            assert_eq!((command, code, detail), (kind::WRITE, NakCode::BadCrc, carried))
+        }
+        a => panic!("{a:?}"),
+    }
+    assert_eq!(snapshot(&mut chip), before, "a refused command changed the state");
+}
+
+#[test]
+fn garbage_and_cut_frames() {
+    let (mut chip, _, _) = loaded();
+    // Bytes outside a frame are skipped.
+    chip.send_bytes(&[0x00, 0x13, 0x37, 0xFF]);
+    assert!(matches!(chip.expect_ok(&Command::Info).unwrap(), Answer::Info { .. }));
+    // A frame cut short swallows the start of the next one and fails its CRC;
+    // the retransmission goes through.
+    let cut = Command::Write {
+        space: Space::XPre,
+        address: 0,
+        data: vec![9, 9, 9],
+    }
+    .frame(40)
+    .encode();
+    chip.send_bytes(&cut[..7]);
+    let read = Command::Read {
+        space: Space::XPre,
+        address: 0,
+        count: 3,
+    };
+    chip.send_bytes(&read.frame(41).encode());
+    match chip.reply(40).unwrap().answer {
+        Answer::Nak { code, .. } => assert_eq!(code, NakCode::BadCrc),
+        a => panic!("{a:?}"),
+    }
+    // The tail of the swallowed frame is skipped as garbage; resend the read.
+    match chip.command_with_seq(&read, 42).unwrap().answer {
+        Answer::Data(d) => assert_eq!(d, vec![0, 0, 0], "the cut WRITE must not have landed"),
+        a => panic!("{a:?}"),
+    }
+}
+
+#[test]
+fn retransmitted_commands_run_once() {
+    let (mut chip, net, image) = loaded();
+    let input = Command::Input { axons: vec![0, 2] };
+    assert_eq!(chip.command_with_seq(&input, 7).unwrap().answer, Answer::InputTaken);
+    assert_eq!(chip.command_with_seq(&input, 7).unwrap().answer, Answer::InputTaken);
+    let tick = Command::Tick { count: 3 };
+    let first = chip.command_with_seq(&tick, 8).unwrap();
+    let state = chip.dump(&net, &image).unwrap();
+    let again = chip.command_with_seq(&tick, 8).unwrap();
+    assert!(again.events.is_empty(), "a repeated TICK sends no SPIKE events");
+    assert_eq!(again.answer, first.answer);
+    assert_eq!(chip.dump(&net, &image).unwrap(), state, "a repeated TICK must not run");
+    // The inputs went in once: the same as one INPUT then TICK on a fresh chip.
+    let (mut fresh, _, _) = loaded();
+    fresh.expect_ok(&input).unwrap();
+    let r = fresh.command(&tick).unwrap();
+    assert_eq!(r.events, first.events);
+    assert_eq!(fresh.dump(&net, &image).unwrap(), state);
+    match first.answer {
+        Answer::TickDone { tick, spikes, .. } => {
+            assert_eq!(tick, 3);
+            assert_eq!(spikes as usize, first.events.len());
+            assert!(spikes > 0, "the test network must spike");
+        }
+        a => panic!("{a:?}"),
+    }
+}
