@@ -522,6 +522,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.m_syn.clock.next = self.clock.val();
         self.neuron.clock.next = self.clock.val();
         self.lfsr.clock.next = self.clock.val();
+        self.weight.clock.next = self.clock.val();
 
         // Byte streams.
         self.rx.in_data.next = self.in_data.val();
@@ -1376,16 +1377,17 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.state.d.next = CoreState::DepressCompute;
             }
             CoreState::DepressCompute => {
+                // x_post is here: the weight update's first stage.
                 self.counted.next = true;
                 self.lfsr.step.next = true;
-                self.syn_weight.d.next = self.weight.w_next.val();
                 self.state.d.next = CoreState::DepressWrite;
             }
             CoreState::DepressWrite => {
+                // Its second stage, straight into the write.
                 self.counted.next = true;
                 self.m_syn.address.next = bit_cast::<SB, 16>(self.syn_address.q.val());
                 self.m_syn.write_data.next =
-                    bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.syn_weight.q.val());
+                    bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.weight.w_next.val());
                 self.m_syn.write_enable.next = true;
                 self.state.d.next = CoreState::DepressFetch;
             }
@@ -1460,21 +1462,21 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.state.d.next = CoreState::PotCompute;
             }
             CoreState::PotCompute => {
+                // x_pre and the synapse word are here: the first stage.
                 self.counted.next = true;
                 self.lfsr.step.next = true;
-                self.weight.w.next = bit_cast::<8, 16>(self.m_syn.read_data.val());
                 self.weight.x.next = bit_cast::<8, 16>(self.m_xpre.read_data.val());
                 self.weight.gain.next = self.a_plus.q.val();
-                self.weight.potentiate.next = true;
-                self.syn_weight.d.next = self.weight.w_next.val();
+                self.syn_weight.d.next = bit_cast::<8, 16>(self.m_syn.read_data.val());
                 self.syn_target.d.next = self.m_syn.read_data.val().get_bits::<8>(8);
                 self.state.d.next = CoreState::PotWrite;
             }
             CoreState::PotWrite => {
                 self.counted.next = true;
+                self.weight.potentiate.next = true;
                 self.m_syn.address.next = bit_cast::<SB, 16>(self.syn_address.q.val());
                 self.m_syn.write_data.next =
-                    bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.syn_weight.q.val());
+                    bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.weight.w_next.val());
                 self.m_syn.write_enable.next = true;
                 self.remaining.d.next = self.remaining.q.val() - 1;
                 if self.remaining.q.val() == 1 {

@@ -202,6 +202,10 @@ pub struct VectorBench {
     pub clock: Option<&'static str>,
     /// A 1-bit output: print only in the cycles where it is 1.
     pub strobe: Option<&'static str>,
+    /// For a clocked block whose outputs follow its inputs by a fixed number
+    /// of clocks: clock this many times after applying each vector, then
+    /// print (instead of printing, then clocking once).
+    pub latency: usize,
 }
 
 impl VectorBench {
@@ -222,10 +226,16 @@ impl VectorBench {
             .collect();
         let mut extra = String::new();
         let mut tick = String::new();
+        let mut settle = String::new();
         if let Some(clock) = self.clock {
             connect.push(format!(".{clock}({clock})"));
             extra.push_str(&format!("  reg {clock} = 0;\n"));
-            tick = format!("      {clock} = 1; #1; {clock} = 0; #1;\n");
+            let edge = format!("      {clock} = 1; #1; {clock} = 0; #1;\n");
+            if self.latency > 0 {
+                settle = edge.repeat(self.latency);
+            } else {
+                tick = edge;
+            }
         }
         if let Some(strobe) = self.strobe {
             connect.push(format!(".{strobe}({strobe})"));
@@ -238,7 +248,7 @@ impl VectorBench {
         format!(
             "module tb;\n{}{}{extra}  top dut({});\n  reg [{}:0] vec [0:{last}];\n  integer i;\n  initial begin\n    \
              $readmemh(\"vectors.hex\", vec);\n    for (i = 0; i <= {last}; i = i + 1) begin\n      \
-             {{{}}} = vec[i];\n      #1;\n      {guard}$display(\"{}\", {});\n{tick}    end\n    $finish;\n  end\nendmodule\n",
+             {{{}}} = vec[i];\n      #1;\n{settle}      {guard}$display(\"{}\", {});\n{tick}    end\n    $finish;\n  end\nendmodule\n",
             decl("reg", &self.inputs),
             decl("wire", &self.outputs),
             connect.join(", "),

@@ -4,6 +4,12 @@
 //! `w ← clamp(w ± ((x · gain + r) >> lr_shift), w_min, w_max)` with `r` the
 //! low `lr_shift` bits of the LFSR's new state.
 //!
+//! Two stages, one clock apart: the magnitude `(x · gain + r) >> lr_shift`
+//! from `x`, `gain`, `lr_shift` and `noise` is registered on the clock edge
+//! (the multiplier and the shifter, the long path); in the next cycle `w`,
+//! the bounds and `potentiate` give `w_next` combinationally (the add and the
+//! clamp, in front of the synapse memory's write).
+//!
 //! Signed values are compared without signed types (see `decay.rs`): the
 //! 20-bit two's-complement result has its sign bit flipped, which maps signed
 //! order onto unsigned order, and the bounds are mapped the same way.
@@ -13,7 +19,9 @@ use rust_hdl::prelude::*;
 /// Combinational weight update.
 #[derive(LogicBlock)]
 pub struct WeightUpdate {
-    /// Weight before (8-bit two's complement).
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Weight before (8-bit two's complement); second stage.
     pub w: Signal<In, Bits<8>>,
     /// The trace: x_pre for potentiation, x_post for depression.
     pub x: Signal<In, Bits<8>>,
@@ -23,18 +31,18 @@ pub struct WeightUpdate {
     pub lr_shift: Signal<In, Bits<4>>,
     /// The LFSR's state after this update's step.
     pub noise: Signal<In, Bits<16>>,
-    /// Lower weight bound (two's complement).
+    /// Lower weight bound (two's complement); second stage.
     pub w_min: Signal<In, Bits<8>>,
-    /// Upper weight bound (two's complement).
+    /// Upper weight bound (two's complement); second stage.
     pub w_max: Signal<In, Bits<8>>,
-    /// Potentiate (add) rather than depress (subtract).
+    /// Potentiate (add) rather than depress (subtract); second stage.
     pub potentiate: Signal<In, Bit>,
     /// Weight after.
     pub w_next: Signal<Out, Bits<8>>,
     product: Signal<Local, Bits<32>>,
-    mask: Signal<Local, Bits<32>>,
-    rounded: Signal<Local, Bits<32>>,
-    magnitude: Signal<Local, Bits<20>>,
+    mask: Signal<Local, Bits<20>>,
+    rounded: Signal<Local, Bits<20>>,
+    magnitude: DFF<Bits<20>>,
     w_wide: Signal<Local, Bits<20>>,
     sum: Signal<Local, Bits<20>>,
     sum_ordered: Signal<Local, Bits<20>>,
@@ -61,6 +69,7 @@ impl Default for WeightUpdate {
             mask: Default::default(),
             rounded: Default::default(),
             magnitude: Default::default(),
+            clock: Default::default(),
             w_wide: Default::default(),
             sum: Default::default(),
             sum_ordered: Default::default(),
@@ -77,21 +86,25 @@ impl Default for WeightUpdate {
 impl Logic for WeightUpdate {
     #[hdl_gen]
     fn update(&mut self) {
-        // (x · gain + r) >> lr_shift, with r = noise & (2^lr_shift - 1).
+        dff_setup!(self, clock, magnitude);
+        // Stage 1: (x · gain + r) >> lr_shift, with r = noise & (2^lr_shift - 1);
+        // the sum needs 17 bits.
         self.product.next = bit_cast::<16, 8>(self.x.val()) * bit_cast::<16, 8>(self.gain.val());
-        self.mask.next = (bit_cast::<32, 1>(1.into()) << self.lr_shift.val()) - 1;
-        self.rounded.next =
-            (self.product.val() + (bit_cast::<32, 16>(self.noise.val()) & self.mask.val())) >> self.lr_shift.val();
-        self.magnitude.next = self.rounded.val().get_bits::<20>(0);
+        self.mask.next = (bit_cast::<20, 1>(1.into()) << self.lr_shift.val()) - 1;
+        self.rounded.next = (bit_cast::<20, 32>(self.product.val())
+            + (bit_cast::<20, 16>(self.noise.val()) & self.mask.val()))
+            >> self.lr_shift.val();
+        self.magnitude.d.next = self.rounded.val();
 
+        // Stage 2.
         // w ± magnitude in 20-bit two's complement.
         self.w_wide.next = bit_cast::<20, 8>(self.w.val());
         if self.w.val().get_bit(7) {
             self.w_wide.next = bit_cast::<20, 8>(self.w.val()) | self.sign_ext.val();
         }
-        self.sum.next = self.w_wide.val() - self.magnitude.val();
+        self.sum.next = self.w_wide.val() - self.magnitude.q.val();
         if self.potentiate.val() {
-            self.sum.next = self.w_wide.val() + self.magnitude.val();
+            self.sum.next = self.w_wide.val() + self.magnitude.q.val();
         }
 
         // Clamp in "ordered" space (sign bit flipped: signed order = unsigned order).
@@ -122,6 +135,16 @@ mod tests {
     use spikefab_sim::learning::StdpParams;
     use spikefab_sim::lfsr::Lfsr16;
 
+    /// Settle, clock the magnitude register, settle: the inputs held across
+    /// both stages.
+    fn clock(uut: &mut WeightUpdate) -> bool {
+        let mut ok = simulate(uut, 50);
+        uut.clock.next = true.into();
+        ok &= simulate(uut, 50);
+        uut.clock.next = false.into();
+        ok & simulate(uut, 50)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
         #[test]
@@ -149,7 +172,7 @@ mod tests {
             uut.w_min.next = (rule.w_min as u8).to_bits();
             uut.w_max.next = (rule.w_max as u8).to_bits();
             uut.potentiate.next = potentiate;
-            prop_assert!(simulate(&mut uut, 50));
+            prop_assert!(clock(&mut uut));
             prop_assert_eq!(uut.w_next.val().to_u8() as i8, want);
         }
     }
@@ -188,7 +211,7 @@ mod tests {
             uut.w_min.next = (lo as u8).to_bits();
             uut.w_max.next = (hi as u8).to_bits();
             uut.potentiate.next = pot;
-            assert!(simulate(&mut uut, 50));
+            assert!(clock(&mut uut));
             assert_eq!(
                 uut.w_next.val().to_u8() as i8,
                 want,

@@ -88,6 +88,7 @@ fn neuron_update_rungs() {
         ],
         clock: Some("clock"),
         strobe: Some("out_valid"),
+        latency: 0,
     };
     let clear = NeuronParams {
         du: 4096,
@@ -231,6 +232,8 @@ fn weight_update_rungs() {
             ("potentiate", 1),
         ],
         outputs: vec![("w_next", 8)],
+        clock: Some("clock"),
+        latency: 1,
         ..VectorBench::default()
     };
     let mut rng = spikefab_sim::config::seeded(99);
@@ -335,6 +338,7 @@ fn delay_ring_rungs() {
         outputs: vec![("old_value", 16)],
         clock: Some("clock"),
         strobe: Some("cleared_valid"),
+        latency: 0,
     };
     // Runs of operations on a few hot cells (back-to-back hits, saturation),
     // idle cycles, clears, sets; then every cell is cleared.
