@@ -36,10 +36,12 @@ enum CoreState {
     Head1,
     Head2,
     Head3,
+    Validate,
     Check,
     WriteRun,
     WriteLast,
     ReadIssue,
+    ReadLatch,
     ReadWait,
     ReadDrain,
     InputIssue,
@@ -72,6 +74,7 @@ enum CoreState {
     PotCompute,
     PotWrite,
     TraceDecay,
+    TraceDrain,
     BumpList,
     BumpSource,
     BumpWrite,
@@ -163,6 +166,9 @@ pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usi
     nak_detail: DFF<Bits<16>>,
     stamp: DFF<Bits<64>>,
     ctrl_read: DFF<Bits<16>>,
+    read_reg: DFF<Bits<16>>,
+    space_bad: DFF<Bit>,
+    range_bad: DFF<Bit>,
     pending: DFF<Bits<16>>,
     last_axon: DFF<Bits<16>>,
     input_prev: DFF<Bits<16>>,
@@ -194,6 +200,10 @@ pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usi
     syn_address: DFF<Bits<16>>,
     trace_valid: DFF<Bit>,
     trace_source: DFF<Bits<SRCB>>,
+    wb_valid: DFF<Bit>,
+    wb_source: DFF<Bits<SRCB>>,
+    wb_pre: DFF<Bits<8>>,
+    wb_post: DFF<Bits<8>>,
     // Combinational helpers.
     frame_kind: Signal<Local, Bits<8>>,
     space_words: Signal<Local, Bits<17>>,
@@ -217,6 +227,18 @@ pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usi
     neuron_address: Signal<Local, Bits<NB>>,
     trace_neuron: Signal<Local, Bit>,
     is_spike: Signal<Local, Bit>,
+    tx_word: Signal<Local, Bits<16>>,
+    tx_word_valid: Signal<Local, Bit>,
+    tx_start: Signal<Local, Bit>,
+    tx_kind: Signal<Local, Bits<8>>,
+    tx_len: Signal<Local, Bits<8>>,
+    w_x: Signal<Local, Bits<8>>,
+    w_gain: Signal<Local, Bits<8>>,
+    w_potentiate: Signal<Local, Bit>,
+    pre_decay: Signal<Local, Bit>,
+    pre_spiked: Signal<Local, Bit>,
+    post_decay: Signal<Local, Bit>,
+    post_spiked: Signal<Local, Bit>,
     is_nak: Signal<Local, Bit>,
     is_info: Signal<Local, Bit>,
     // Constants.
@@ -332,6 +354,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             nak_detail: Default::default(),
             stamp: Default::default(),
             ctrl_read: Default::default(),
+            read_reg: Default::default(),
+            space_bad: Default::default(),
+            range_bad: Default::default(),
             pending: Default::default(),
             last_axon: Default::default(),
             input_prev: Default::default(),
@@ -362,6 +387,10 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             syn_address: Default::default(),
             trace_valid: Default::default(),
             trace_source: Default::default(),
+            wb_valid: Default::default(),
+            wb_source: Default::default(),
+            wb_pre: Default::default(),
+            wb_post: Default::default(),
             frame_kind: Default::default(),
             space_words: Default::default(),
             range_end: Default::default(),
@@ -384,6 +413,18 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             neuron_address: Default::default(),
             trace_neuron: Default::default(),
             is_spike: Default::default(),
+            tx_word: Default::default(),
+            tx_word_valid: Default::default(),
+            tx_start: Default::default(),
+            tx_kind: Default::default(),
+            tx_len: Default::default(),
+            w_x: Default::default(),
+            w_gain: Default::default(),
+            w_potentiate: Default::default(),
+            pre_decay: Default::default(),
+            pre_spiked: Default::default(),
+            post_decay: Default::default(),
+            post_spiked: Default::default(),
             is_nak: Default::default(),
             is_info: Default::default(),
             k_info: Constant::new((kind::INFO).to_bits()),
@@ -466,6 +507,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             nak_detail,
             stamp,
             ctrl_read,
+            read_reg,
+            space_bad,
+            range_bad,
             pending,
             last_axon,
             input_prev,
@@ -495,7 +539,11 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             syn_weight,
             syn_address,
             trace_valid,
-            trace_source
+            trace_source,
+            wb_valid,
+            wb_source,
+            wb_pre,
+            wb_post
         );
         // Clocks.
         self.rx.clock.next = self.clock.val();
@@ -533,11 +581,11 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.tx.out_ready.next = self.out_ready.val();
         self.rx.take.next = false;
         self.rx.buffer_address.next = 0.into();
-        self.tx.start.next = false;
-        self.tx.kind.next = self.ans_kind.q.val();
+        self.tx_start.next = false;
+        self.tx_kind.next = self.ans_kind.q.val();
         self.tx.seq.next = self.rx.seq.val();
-        self.tx.len.next = self.ans_len.q.val();
-        self.tx.word_valid.next = true;
+        self.tx_len.next = self.ans_len.q.val();
+        self.tx_word_valid.next = true;
         // Answer payloads come from live registers (stable while a frame is
         // sent) and the few captured for it: no answer buffer. SPIKE: tick,
         // neuron, stamp; TICK: tick, cycles, spikes; INFO: constants; NAK:
@@ -547,67 +595,67 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.is_info.next = self.ans_kind.q.val() == (self.k_info.val() | self.k_answer.val());
         match self.tx.word_index.val().index() {
             0 => {
-                self.tx.word.next = bit_cast::<16, 32>(self.tick.q.val());
+                self.tx_word.next = bit_cast::<16, 32>(self.tick.q.val());
                 if self.is_nak.val() {
-                    self.tx.word.next = bit_cast::<16, 8>(self.rx.kind.val());
+                    self.tx_word.next = bit_cast::<16, 8>(self.rx.kind.val());
                 }
                 if self.is_info.val() {
-                    self.tx.word.next = self.info0.val();
+                    self.tx_word.next = self.info0.val();
                 }
             }
             1 => {
-                self.tx.word.next = self.tick.q.val().get_bits::<16>(16);
+                self.tx_word.next = self.tick.q.val().get_bits::<16>(16);
                 if self.is_nak.val() {
-                    self.tx.word.next = self.nak_code.q.val();
+                    self.tx_word.next = self.nak_code.q.val();
                 }
                 if self.is_info.val() {
-                    self.tx.word.next = self.info1.val();
+                    self.tx_word.next = self.info1.val();
                 }
             }
             2 => {
-                self.tx.word.next = bit_cast::<16, 64>(self.cycles.q.val());
+                self.tx_word.next = bit_cast::<16, 64>(self.cycles.q.val());
                 if self.is_spike.val() {
-                    self.tx.word.next = bit_cast::<16, NB>(self.spiker.q.val());
+                    self.tx_word.next = bit_cast::<16, NB>(self.spiker.q.val());
                 }
                 if self.is_nak.val() {
-                    self.tx.word.next = self.nak_detail.q.val();
+                    self.tx_word.next = self.nak_detail.q.val();
                 }
                 if self.is_info.val() {
-                    self.tx.word.next = self.info2.val();
+                    self.tx_word.next = self.info2.val();
                 }
             }
             3 => {
-                self.tx.word.next = self.cycles.q.val().get_bits::<16>(16);
+                self.tx_word.next = self.cycles.q.val().get_bits::<16>(16);
                 if self.is_spike.val() {
-                    self.tx.word.next = bit_cast::<16, 64>(self.stamp.q.val());
+                    self.tx_word.next = bit_cast::<16, 64>(self.stamp.q.val());
                 }
                 if self.is_info.val() {
-                    self.tx.word.next = self.info3.val();
+                    self.tx_word.next = self.info3.val();
                 }
             }
             4 => {
-                self.tx.word.next = self.cycles.q.val().get_bits::<16>(32);
+                self.tx_word.next = self.cycles.q.val().get_bits::<16>(32);
                 if self.is_spike.val() {
-                    self.tx.word.next = self.stamp.q.val().get_bits::<16>(16);
+                    self.tx_word.next = self.stamp.q.val().get_bits::<16>(16);
                 }
                 if self.is_info.val() {
-                    self.tx.word.next = self.info4.val();
+                    self.tx_word.next = self.info4.val();
                 }
             }
             5 => {
-                self.tx.word.next = self.cycles.q.val().get_bits::<16>(48);
+                self.tx_word.next = self.cycles.q.val().get_bits::<16>(48);
                 if self.is_spike.val() {
-                    self.tx.word.next = self.stamp.q.val().get_bits::<16>(32);
+                    self.tx_word.next = self.stamp.q.val().get_bits::<16>(32);
                 }
             }
             6 => {
-                self.tx.word.next = bit_cast::<16, 32>(self.last_spikes.q.val());
+                self.tx_word.next = bit_cast::<16, 32>(self.last_spikes.q.val());
                 if self.is_spike.val() {
-                    self.tx.word.next = self.stamp.q.val().get_bits::<16>(48);
+                    self.tx_word.next = self.stamp.q.val().get_bits::<16>(48);
                 }
             }
             _ => {
-                self.tx.word.next = self.last_spikes.q.val().get_bits::<16>(16);
+                self.tx_word.next = self.last_spikes.q.val().get_bits::<16>(16);
             }
         }
 
@@ -953,34 +1001,42 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
 
         // Learning datapath.
         self.weight.w.next = self.syn_weight.q.val();
-        self.weight.x.next = bit_cast::<8, 16>(self.m_xpost.read_data.val());
-        self.weight.gain.next = self.a_minus.q.val();
+        self.w_x.next = bit_cast::<8, 16>(self.m_xpost.read_data.val());
+        self.w_gain.next = self.a_minus.q.val();
         self.weight.lr_shift.next = self.lr_shift.q.val();
         self.weight.noise.next = self.lfsr.next_state.val();
         self.weight.w_min.next = self.w_min.q.val();
         self.weight.w_max.next = self.w_max.q.val();
-        self.weight.potentiate.next = false;
+        self.w_potentiate.next = false;
         self.trace_pre.x.next = bit_cast::<8, 16>(self.m_xpre.read_data.val());
         self.trace_pre.shift.next = self.pre_shift.q.val();
-        self.trace_pre.decay.next = true;
+        self.pre_decay.next = true;
         self.trace_pre.bump.next = self.pre_bump.q.val();
-        self.trace_pre.spiked.next = false;
+        self.pre_spiked.next = false;
         self.trace_post.x.next = bit_cast::<8, 16>(self.m_xpost.read_data.val());
         self.trace_post.shift.next = self.post_shift.q.val();
-        self.trace_post.decay.next = true;
+        self.post_decay.next = true;
         self.trace_post.bump.next = self.post_bump.q.val();
-        self.trace_post.spiked.next = false;
-        // Trace decay pass: write-back one clock after the read.
+        self.post_spiked.next = false;
+        // Traces: the decay pass computes one clock after the read (and the
+        // bump pass in BumpWrite) into the write-back registers; the write
+        // lands one clock later, whatever the state.
         self.trace_valid.d.next = false;
-        self.trace_neuron.next = self.trace_source.q.val() >= self.axon_base.val();
+        self.wb_valid.d.next = false;
         if self.trace_valid.q.val() {
-            self.m_xpre.write_address.next = self.trace_source.q.val();
-            self.m_xpre.write_data.next = bit_cast::<16, 8>(self.trace_pre.x_next.val());
+            self.wb_valid.d.next = true;
+            self.wb_source.d.next = self.trace_source.q.val();
+            self.wb_pre.d.next = self.trace_pre.x_next.val();
+            self.wb_post.d.next = self.trace_post.x_next.val();
+        }
+        self.trace_neuron.next = self.wb_source.q.val() >= self.axon_base.val();
+        if self.wb_valid.q.val() {
+            self.m_xpre.write_address.next = self.wb_source.q.val();
+            self.m_xpre.write_data.next = bit_cast::<16, 8>(self.wb_pre.q.val());
             self.m_xpre.write_enable.next = true;
             if self.trace_neuron.val() {
-                self.m_xpost.write_address.next =
-                    bit_cast::<NB, SRCB>(self.trace_source.q.val() - self.axon_base.val());
-                self.m_xpost.write_data.next = bit_cast::<16, 8>(self.trace_post.x_next.val());
+                self.m_xpost.write_address.next = bit_cast::<NB, SRCB>(self.wb_source.q.val() - self.axon_base.val());
+                self.m_xpost.write_data.next = bit_cast::<16, 8>(self.wb_post.q.val());
                 self.m_xpost.write_enable.next = true;
             }
         }
@@ -1024,6 +1080,12 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             }
             CoreState::Head3 => {
                 self.w2.d.next = self.rx.buffer_data.val();
+                self.state.d.next = CoreState::Validate;
+            }
+            CoreState::Validate => {
+                // Range checks registered ahead of the dispatch (timing).
+                self.space_bad.d.next = self.w0.q.val() > 6;
+                self.range_bad.d.next = self.range_end.val() > self.space_words.val();
                 self.state.d.next = CoreState::Check;
             }
             CoreState::Check => {
@@ -1048,10 +1110,10 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 } else if self.frame_kind.val() == self.k_write.val() {
                     if self.rx.len.val() < 3 {
                         // bad length (the default)
-                    } else if self.w0.q.val() > 6 {
+                    } else if self.space_bad.q.val() {
                         self.nak_code.d.next = self.nak_space.val();
                         self.nak_detail.d.next = self.w0.q.val();
-                    } else if self.range_end.val() > self.space_words.val() {
+                    } else if self.range_bad.q.val() {
                         self.nak_code.d.next = self.nak_address.val();
                         self.nak_detail.d.next = self.w1.q.val();
                     } else {
@@ -1069,22 +1131,22 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 } else if self.frame_kind.val() == self.k_read.val() {
                     if self.rx.len.val() != 3 {
                         // bad length
-                    } else if self.w0.q.val() > 6 {
+                    } else if self.space_bad.q.val() {
                         self.nak_code.d.next = self.nak_space.val();
                         self.nak_detail.d.next = self.w0.q.val();
                     } else if (self.w2.q.val() == 0) | (self.w2.q.val() > 255) {
                         self.nak_code.d.next = self.nak_count.val();
                         self.nak_detail.d.next = self.w2.q.val();
-                    } else if self.range_end.val() > self.space_words.val() {
+                    } else if self.range_bad.q.val() {
                         self.nak_code.d.next = self.nak_address.val();
                         self.nak_detail.d.next = self.w1.q.val();
                     } else {
                         self.ans_kind.d.next = self.k_read.val() | self.k_answer.val();
                         self.ans_len.d.next = bit_cast::<8, 16>(self.w2.q.val());
                         self.state.d.next = CoreState::ReadIssue;
-                        self.tx.kind.next = self.k_read.val() | self.k_answer.val();
-                        self.tx.len.next = bit_cast::<8, 16>(self.w2.q.val());
-                        self.tx.start.next = true;
+                        self.tx_kind.next = self.k_read.val() | self.k_answer.val();
+                        self.tx_len.next = bit_cast::<8, 16>(self.w2.q.val());
+                        self.tx_start.next = true;
                     }
                 } else if self.frame_kind.val() == self.k_input.val() {
                     if self.rx.len.val() == 0 {
@@ -1145,12 +1207,18 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.state.d.next = CoreState::SendStart;
             }
             CoreState::ReadIssue => {
-                self.tx.word_valid.next = false;
+                self.tx_word_valid.next = false;
+                self.state.d.next = CoreState::ReadLatch;
+            }
+            CoreState::ReadLatch => {
+                // The word is registered before the transmitter's CRC sees it.
+                self.tx_word_valid.next = false;
+                self.read_reg.d.next = self.read_word.val();
                 self.state.d.next = CoreState::ReadWait;
             }
             CoreState::ReadWait => {
-                self.tx.word.next = self.read_word.val();
-                self.tx.word_valid.next = true;
+                self.tx_word.next = self.read_reg.q.val();
+                self.tx_word_valid.next = true;
                 if self.tx.word_taken.val() {
                     self.index.d.next = self.index.q.val() + 1;
                     if self.index.q.val() + 1 == self.w2.q.val() {
@@ -1210,7 +1278,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             }
             CoreState::SendStart => {
                 self.m_source.read_address.next = self.source.q.val();
-                self.tx.start.next = true;
+                self.tx_start.next = true;
                 self.state.d.next = CoreState::SendWait;
             }
             CoreState::SendWait => {
@@ -1465,15 +1533,15 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 // x_pre and the synapse word are here: the first stage.
                 self.counted.next = true;
                 self.lfsr.step.next = true;
-                self.weight.x.next = bit_cast::<8, 16>(self.m_xpre.read_data.val());
-                self.weight.gain.next = self.a_plus.q.val();
+                self.w_x.next = bit_cast::<8, 16>(self.m_xpre.read_data.val());
+                self.w_gain.next = self.a_plus.q.val();
                 self.syn_weight.d.next = bit_cast::<8, 16>(self.m_syn.read_data.val());
                 self.syn_target.d.next = self.m_syn.read_data.val().get_bits::<8>(8);
                 self.state.d.next = CoreState::PotWrite;
             }
             CoreState::PotWrite => {
                 self.counted.next = true;
-                self.weight.potentiate.next = true;
+                self.w_potentiate.next = true;
                 self.m_syn.address.next = bit_cast::<SB, 16>(self.syn_address.q.val());
                 self.m_syn.write_data.next =
                     bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.weight.w_next.val());
@@ -1502,11 +1570,16 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 if bit_cast::<SRCB, 16>(self.counter.q.val()) == self.last_source.val() {
                     self.input_index.d.next = 0.into();
                     self.spike_index.d.next = 0.into();
-                    if self.pending.q.val().any() | self.spike_count.q.val().any() {
-                        self.state.d.next = CoreState::BumpList;
-                    } else {
-                        self.state.d.next = CoreState::TickEnd0;
-                    }
+                    self.state.d.next = CoreState::TraceDrain;
+                }
+            }
+            CoreState::TraceDrain => {
+                // The last decayed traces are written before any bump reads one.
+                self.counted.next = true;
+                if self.pending.q.val().any() | self.spike_count.q.val().any() {
+                    self.state.d.next = CoreState::BumpList;
+                } else {
+                    self.state.d.next = CoreState::TickEnd0;
                 }
             }
             CoreState::BumpList => {
@@ -1534,18 +1607,14 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             }
             CoreState::BumpWrite => {
                 self.counted.next = true;
-                self.trace_pre.decay.next = false;
-                self.trace_pre.spiked.next = true;
-                self.trace_post.decay.next = false;
-                self.trace_post.spiked.next = true;
-                self.m_xpre.write_address.next = self.source.q.val();
-                self.m_xpre.write_data.next = bit_cast::<16, 8>(self.trace_pre.x_next.val());
-                self.m_xpre.write_enable.next = true;
-                if self.is_neuron.q.val() {
-                    self.m_xpost.write_address.next = self.spiker.q.val();
-                    self.m_xpost.write_data.next = bit_cast::<16, 8>(self.trace_post.x_next.val());
-                    self.m_xpost.write_enable.next = true;
-                }
+                self.pre_decay.next = false;
+                self.pre_spiked.next = true;
+                self.post_decay.next = false;
+                self.post_spiked.next = true;
+                self.wb_valid.d.next = true;
+                self.wb_source.d.next = self.source.q.val();
+                self.wb_pre.d.next = self.trace_pre.x_next.val();
+                self.wb_post.d.next = self.trace_post.x_next.val();
                 if self.more_spikers.val() {
                     self.state.d.next = CoreState::BumpList;
                 } else {
@@ -1603,6 +1672,23 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             self.m_tref.read_address.next = self.idx3.q.val();
             self.m_ref.read_address.next = self.idx3.q.val();
         }
+
+        // Inputs of sub-blocks whose outputs this block reads combinationally
+        // are assigned once, from their final values: a default-then-override
+        // here would make the emitted Verilog's always blocks wake each other
+        // on the transient forever (Icarus never returns).
+        self.tx.word.next = self.tx_word.val();
+        self.tx.word_valid.next = self.tx_word_valid.val();
+        self.tx.start.next = self.tx_start.val();
+        self.tx.kind.next = self.tx_kind.val();
+        self.tx.len.next = self.tx_len.val();
+        self.weight.x.next = self.w_x.val();
+        self.weight.gain.next = self.w_gain.val();
+        self.weight.potentiate.next = self.w_potentiate.val();
+        self.trace_pre.decay.next = self.pre_decay.val();
+        self.trace_pre.spiked.next = self.pre_spiked.val();
+        self.trace_post.decay.next = self.post_decay.val();
+        self.trace_post.spiked.next = self.post_spiked.val();
 
         if self.counted.val() {
             self.cycles.d.next = self.cycles.q.val() + 1;

@@ -127,6 +127,17 @@ pub struct Cosim<C: ByteCore> {
     seq: u8,
     /// Clocks to wait for one frame before giving up.
     pub budget: u64,
+    transcript: Option<Transcript>,
+}
+
+/// Every byte that crossed the core's interface, for replaying a run on the
+/// Verilog rungs ([`crate::rungs::ByteBench`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Transcript {
+    /// Bytes the core took, in order.
+    pub sent: Vec<u8>,
+    /// Bytes the core sent, in order.
+    pub received: Vec<u8>,
 }
 
 impl<C: ByteCore> Default for Cosim<C> {
@@ -151,7 +162,18 @@ impl<C: ByteCore> Cosim<C> {
             clocks: 0,
             seq: 0,
             budget: 50_000_000,
+            transcript: None,
         }
+    }
+
+    /// Start recording every byte in and out (from now on).
+    pub fn record(&mut self) {
+        self.transcript = Some(Transcript::default());
+    }
+
+    /// The recording started by [`Cosim::record`].
+    pub fn transcript(&self) -> Option<&Transcript> {
+        self.transcript.as_ref()
     }
 
     /// Clocks stepped so far.
@@ -174,9 +196,15 @@ impl<C: ByteCore> Cosim<C> {
         self.core.drive(self.to_core.front().copied(), true);
         assert!(simulate(&mut self.core, 1000), "the core did not settle");
         if self.core.takes_input() {
-            self.to_core.pop_front();
+            let b = self.to_core.pop_front();
+            if let (Some(t), Some(b)) = (self.transcript.as_mut(), b) {
+                t.sent.push(b);
+            }
         }
         if let Some(b) = self.core.output() {
+            if let Some(t) = self.transcript.as_mut() {
+                t.received.push(b);
+            }
             match self.decoder.push(b) {
                 Some(Event::Frame(f)) => {
                     let a = Answer::from_frame(&f)?;

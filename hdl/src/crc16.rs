@@ -15,7 +15,7 @@ pub struct Crc16 {
     /// CRC so far.
     pub crc: Signal<In, Bits<16>>,
     /// The next byte.
-    pub byte: Signal<In, Bits<8>>,
+    pub data: Signal<In, Bits<8>>,
     /// CRC after the byte.
     pub crc_next: Signal<Out, Bits<16>>,
     work: Signal<Local, Bits<16>>,
@@ -56,7 +56,7 @@ impl Default for Crc16 {
     fn default() -> Self {
         Crc16 {
             crc: Default::default(),
-            byte: Default::default(),
+            data: Default::default(),
             crc_next: Default::default(),
             work: Default::default(),
             c0: Constant::new(column(1 << 0, 0).to_bits()),
@@ -139,28 +139,28 @@ impl Logic for Crc16 {
         if self.crc.val().get_bit(15) {
             self.work.next = self.work.val() ^ self.c15.val();
         }
-        if self.byte.val().get_bit(0) {
+        if self.data.val().get_bit(0) {
             self.work.next = self.work.val() ^ self.d0.val();
         }
-        if self.byte.val().get_bit(1) {
+        if self.data.val().get_bit(1) {
             self.work.next = self.work.val() ^ self.d1.val();
         }
-        if self.byte.val().get_bit(2) {
+        if self.data.val().get_bit(2) {
             self.work.next = self.work.val() ^ self.d2.val();
         }
-        if self.byte.val().get_bit(3) {
+        if self.data.val().get_bit(3) {
             self.work.next = self.work.val() ^ self.d3.val();
         }
-        if self.byte.val().get_bit(4) {
+        if self.data.val().get_bit(4) {
             self.work.next = self.work.val() ^ self.d4.val();
         }
-        if self.byte.val().get_bit(5) {
+        if self.data.val().get_bit(5) {
             self.work.next = self.work.val() ^ self.d5.val();
         }
-        if self.byte.val().get_bit(6) {
+        if self.data.val().get_bit(6) {
             self.work.next = self.work.val() ^ self.d6.val();
         }
-        if self.byte.val().get_bit(7) {
+        if self.data.val().get_bit(7) {
             self.work.next = self.work.val() ^ self.d7.val();
         }
         self.crc_next.next = self.work.val();
@@ -180,14 +180,14 @@ mod tests {
         let mut crc = CRC_INIT;
         for &b in data.iter() {
             uut.crc.next = crc.to_bits();
-            uut.byte.next = b.to_bits();
+            uut.data.next = b.to_bits();
             assert!(simulate(&mut uut, 50));
             crc = uut.crc_next.val().to_u16();
         }
         assert_eq!(crc, CRC16.checksum(data));
         for b in 0u8..=255 {
             uut.crc.next = 0x1D0Fu16.to_bits();
-            uut.byte.next = b.to_bits();
+            uut.data.next = b.to_bits();
             assert!(simulate(&mut uut, 50));
             let mut d = CRC16.digest_with_initial(0x1D0F);
             d.update(&[b]);

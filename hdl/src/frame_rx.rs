@@ -114,7 +114,7 @@ impl Logic for FrameRx {
         self.buffer.write_data.next = bit_cast::<16, 8>(self.in_data.val()) << 8 | bit_cast::<16, 8>(self.low.q.val());
         self.buffer.write_enable.next = false;
         self.crc_unit.crc.next = self.crc.q.val();
-        self.crc_unit.byte.next = self.in_data.val();
+        self.crc_unit.data.next = self.in_data.val();
 
         self.in_ready.next = self.state.q.val() != RxState::Full;
         self.byte_in.next = self.in_valid.val() & (self.state.q.val() != RxState::Full);

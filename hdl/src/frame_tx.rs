@@ -140,7 +140,7 @@ impl Logic for FrameTx {
         }
         self.sent.next = self.out_valid.val() & self.out_ready.val();
         self.crc_unit.crc.next = self.crc.q.val();
-        self.crc_unit.byte.next = self.out_data.val();
+        self.crc_unit.data.next = self.out_data.val();
 
         match self.state.q.val() {
             TxState::Idle => {

@@ -39,6 +39,7 @@ pub mod image;
 pub mod lfsr;
 pub mod memory;
 pub mod neuron_update;
+pub mod report;
 pub mod rungs;
 pub mod saturate;
 pub mod trace_update;

@@ -31,6 +31,8 @@ pub struct CycleCosts {
     pub potentiate: u32,
     /// Per source (M + N) in the trace phase, learning on: the decay pass.
     pub trace: u32,
+    /// Once per tick, learning on: the decay pass's pipeline drain.
+    pub trace_fill: u32,
     /// Per spiking source (input axon or neuron) in the trace phase, learning on: the bump.
     pub bump: u32,
     /// Fixed cost at the end of a tick.
@@ -72,6 +74,7 @@ impl CycleCosts {
         fanin: 4,
         potentiate: 5,
         trace: 1,
+        trace_fill: 1,
         bump: 3,
         tick_end: 2,
     };
@@ -101,7 +104,9 @@ impl CycleCosts {
     #[inline]
     pub fn after_learning(&self, core: &CoreShape, learning: bool, spikers: u64) -> u64 {
         let traces = if learning {
-            self.trace as u64 * (core.neurons as u64 + core.axons as u64) + self.bump as u64 * spikers
+            self.trace as u64 * (core.neurons as u64 + core.axons as u64)
+                + self.trace_fill as u64
+                + self.bump as u64 * spikers
         } else {
             0
         };
@@ -147,7 +152,7 @@ mod tests {
         assert_eq!(c.route_cost(2, 10, 4, true), 3 + 2 + 10 + 12);
         assert_eq!(c.route_cost(2, 10, 4, false), 3 + 2 + 10);
         assert_eq!(c.potentiation_cost(5), 4 + 25);
-        assert_eq!(c.after_learning(&core, true, 3), 512 + 9 + 2);
+        assert_eq!(c.after_learning(&core, true, 3), 512 + 1 + 9 + 2);
         assert_eq!(c.after_learning(&core, false, 3), 2);
     }
 

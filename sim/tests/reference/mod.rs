@@ -182,7 +182,7 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
                 x_pre[m + k] = (x_pre[m + k] + r.pre_bump as i64).min(255);
                 x_post[k] = (x_post[k] + r.post_bump as i64).min(255);
             }
-            cycle += costs.trace as u64 * (core.neurons as u64 + core.axons as u64);
+            cycle += costs.trace as u64 * (core.neurons as u64 + core.axons as u64) + costs.trace_fill as u64;
             cycle += costs.bump as u64 * (axons.len() + fired.len()) as u64;
         }
         cycle += costs.tick_end as u64;

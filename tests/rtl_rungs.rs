@@ -1,0 +1,158 @@
+//! The core's Verilog rungs (`docs/spec.md` §8.4): a network loaded, run and
+//! read back through the byte interface of the rust-hdl core (checked against
+//! `sim/` here too) is replayed byte for byte on the Verilog that rust-hdl
+//! emits (Icarus) and on the yosys `synth_ice40` netlist of it (Icarus with
+//! yosys's `cells_sim.v`). Both must send exactly the bytes the rust-hdl core
+//! sent, so they give the same spikes, cycles and state as `sim/`.
+
+use rust_hdl::prelude::*;
+use spikefab_hdl::config::CoreConfig;
+use spikefab_hdl::core::TinyCore;
+use spikefab_hdl::cosim::{Cosim, Transcript};
+use spikefab_hdl::image::Image;
+use spikefab_hdl::rungs::{byte_bench, icarus, ice40_cells_sim, synth_ice40};
+use spikefab_proto::frame::{Decoder, Event};
+use spikefab_sim::record::first_spike_divergence;
+use spikefab_sim::{config, SimOptions, Simulator};
+
+/// A small network with every feature on: delays, STDP, homeostasis,
+/// refractory periods, saturating weights.
+const NET: &str = r#"
+[simulation]
+ticks = 12
+
+[learning]
+pre_shift = 2
+post_shift = 3
+pre_bump = 90
+post_bump = 70
+a_plus = 40
+a_minus = 30
+lr_shift = 3
+w_min = -20
+w_max = 120
+lfsr_seed = 0xBEEF
+
+[[population]]
+name = "exc"
+size = 6
+neuron = { du = 1024, dv = 1500, bias = 10, threshold = 300, theta_inc = 60, theta_decay = 500, refractory = 2, v_reset = -40 }
+
+[[population]]
+name = "inh"
+size = 3
+neuron = { du = 2048, dv = 2048, threshold = 150, refractory = 1 }
+
+[[input]]
+name = "in"
+size = 5
+spikes = [[0, 0], [0, 3], [1, 1], [2, 4], [3, 0], [3, 2], [5, 1], [6, 3], [8, 0], [9, 4]]
+
+[[projection]]
+from = "in"
+to = "exc"
+connect = { rule = "all_to_all" }
+weight = { uniform = [40, 110], seed = 3 }
+wexp = 2
+delay = { uniform = [1, 4], seed = 4 }
+plastic = true
+
+[[projection]]
+from = "exc"
+to = "inh"
+connect = { rule = "fixed_probability", p = 0.6, seed = 5 }
+weight = 90
+wexp = 2
+delay = 2
+
+[[projection]]
+from = "inh"
+to = "exc"
+connect = { rule = "all_to_all" }
+weight = -100
+wexp = 3
+delay = { uniform = [1, 8], seed = 6 }
+"#;
+
+/// Run the network on the rust-hdl core, recording the byte streams, and
+/// check the run against `sim/`.
+fn recorded_run() -> Transcript {
+    let model = config::parse_toml(NET, None).unwrap();
+    let (net, ticks) = (model.network, 12);
+    let image = Image::new(&net, CoreConfig::TINY).unwrap();
+    let mut chip = Cosim::<TinyCore>::new();
+    chip.record();
+    chip.load(&image).unwrap();
+    let spikes = chip.run(&net, ticks).unwrap();
+    let state = chip.dump(&net, &image).unwrap();
+    let mut sim = Simulator::new(
+        &net,
+        SimOptions {
+            core: Some(CoreConfig::TINY.shape()),
+            ..SimOptions::default()
+        },
+    )
+    .unwrap();
+    sim.run(ticks);
+    assert!(
+        sim.spikes().len() >= 5,
+        "the rung network must spike ({} spikes)",
+        sim.spikes().len()
+    );
+    assert!(state.weights != net.synapses().weight, "the rung network must learn");
+    if let Some(d) = first_spike_divergence(&spikes, sim.spikes()) {
+        panic!("rust-hdl core vs sim: {d}");
+    }
+    if let Some(d) = state.first_divergence(&sim.state_dump()) {
+        panic!("rust-hdl core vs sim: {d}");
+    }
+    chip.transcript().unwrap().clone()
+}
+
+/// Replay `t` on `verilog` (plus `libs`); the first difference from the
+/// rust-hdl core's output, if any.
+fn replay(rung: &str, verilog: &str, libs: &[std::path::PathBuf], t: &Transcript) -> Option<String> {
+    let hex: String = t.sent.iter().map(|b| format!("{b:02x}\n")).collect();
+    // Ample: the rust-hdl run took fewer clocks than 20 per byte sent or received.
+    let budget = 20 * (t.sent.len() + t.received.len()) as u64 + 100_000;
+    let tb = byte_bench(t.sent.len(), t.received.len(), budget);
+    let printed = icarus(&[("top.v", verilog), ("tb.v", &tb)], &[("bytes.hex", &hex)], libs, "tb").unwrap();
+    let got: Vec<u8> = printed
+        .lines()
+        .filter(|l| l.len() == 2)
+        .map(|l| u8::from_str_radix(l, 16).unwrap_or_else(|_| panic!("{rung}: output byte {l:?}")))
+        .collect();
+    if got == t.received {
+        return None;
+    }
+    // Name the first frame that differs.
+    let frames = |bytes: &[u8]| -> Vec<Event> {
+        let mut d = Decoder::new();
+        bytes.iter().filter_map(|&b| d.push(b)).collect()
+    };
+    let (a, b) = (frames(&got), frames(&t.received));
+    let i = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    Some(format!(
+        "{rung}: {} bytes where rust-hdl sent {}; frame {i}: {:?} vs {:?}",
+        got.len(),
+        t.received.len(),
+        a.get(i),
+        b.get(i)
+    ))
+}
+
+#[test]
+fn emitted_verilog_and_netlist_replay_the_run() {
+    let t = recorded_run();
+    let mut core = TinyCore::default();
+    core.connect_all();
+    let verilog = generate_verilog(&core);
+    if let Some(e) = replay("emitted Verilog (Icarus)", &verilog, &[], &t) {
+        panic!("{e}");
+    }
+    let netlist = synth_ice40(&verilog, true).unwrap();
+    let cells = ice40_cells_sim().unwrap();
+    if let Some(e) = replay("iCE40 netlist (synth_ice40 + cells_sim.v)", &netlist, &[cells], &t) {
+        panic!("{e}");
+    }
+}
