@@ -6,7 +6,7 @@ PROFILE    ?= ci
 SIM        := target/release/spikefab-sim
 EQUIV_SLOW ?= 100000
 
-.PHONY: all setup demo test test-slow lint bench clean
+.PHONY: all setup setup-pnr demo test test-slow lint bench hdl-report clean
 
 all: test
 
@@ -42,10 +42,26 @@ test: setup lint
 	$(CARGO) test --workspace --profile $(PROFILE)
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
 
-# The slow, exhaustive tier: many more random networks against the reference.
+# The slow, exhaustive tier: many more random networks against the reference
+# and against the RTL core, and the long netlist rungs.
+RTL_SLOW ?= 2000
 test-slow: setup
-	SPIKEFAB_EQUIV_CASES=$(EQUIV_SLOW) SPIKEFAB_NETLIST_VECTORS=100000 \
+	SPIKEFAB_EQUIV_CASES=$(EQUIV_SLOW) SPIKEFAB_NETLIST_VECTORS=100000 SPIKEFAB_RTL_CASES=$(RTL_SLOW) \
 	  $(CARGO) test --workspace --profile $(PROFILE)
+
+# nextpnr-ice40 places and routes (only `make hdl-report` and the bitstreams need it).
+setup-pnr: setup
+	@command -v nextpnr-ice40 >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nextpnr-ice40; \
+	  else \
+	    echo "nextpnr-ice40 missing. Install it: sudo apt-get install nextpnr-ice40 (Debian/Ubuntu)"; exit 1; \
+	  fi; }
+
+# Synthesize, place and route the UP5K core; records LUTs, FFs, BRAM, SPRAM,
+# DSP, Fmax and synaptic ops/s in docs/hardware.md (a few minutes).
+hdl-report: setup-pnr
+	$(CARGO) run --release -p spikefab-hdl --bin spikefab-hdl-report -- --out docs/hardware.md
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -113,6 +113,15 @@ fn recorded_run() -> Transcript {
 /// rust-hdl core's output, if any.
 fn replay(rung: &str, verilog: &str, libs: &[std::path::PathBuf], t: &Transcript) -> Option<String> {
     let hex: String = t.sent.iter().map(|b| format!("{b:02x}\n")).collect();
+    // SPIKEFAB_RUNG_DIR keeps the replay's inputs for debugging by hand.
+    if let Ok(dir) = std::env::var("SPIKEFAB_RUNG_DIR") {
+        let dir = std::path::Path::new(&dir);
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("bytes.hex"), &hex).unwrap();
+        let want: String = t.received.iter().map(|b| format!("{b:02x}\n")).collect();
+        std::fs::write(dir.join("expected.hex"), want).unwrap();
+        std::fs::write(dir.join(format!("{}.v", &rung[..7].replace(' ', "_"))), verilog).unwrap();
+    }
     // Ample: the rust-hdl run took fewer clocks than 20 per byte sent or received.
     let budget = 20 * (t.sent.len() + t.received.len()) as u64 + 100_000;
     let tb = byte_bench(t.sent.len(), t.received.len(), budget);

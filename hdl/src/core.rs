@@ -227,6 +227,8 @@ pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usi
     neuron_address: Signal<Local, Bits<NB>>,
     trace_neuron: Signal<Local, Bit>,
     is_spike: Signal<Local, Bit>,
+    lfsr_step: Signal<Local, Bit>,
+    lfsr_load: Signal<Local, Bit>,
     tx_word: Signal<Local, Bits<16>>,
     tx_word_valid: Signal<Local, Bit>,
     tx_start: Signal<Local, Bit>,
@@ -413,6 +415,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             neuron_address: Default::default(),
             trace_neuron: Default::default(),
             is_spike: Default::default(),
+            lfsr_step: Default::default(),
+            lfsr_load: Default::default(),
             tx_word: Default::default(),
             tx_word_valid: Default::default(),
             tx_start: Default::default(),
@@ -799,9 +803,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.m_spikes.write_enable.next = false;
 
         // Control registers: host writes.
-        self.lfsr.load.next = false;
+        self.lfsr_load.next = false;
         self.lfsr.seed.next = self.rx.buffer_data.val();
-        self.lfsr.step.next = false;
+        self.lfsr_step.next = false;
         if self.host_write.val() & (self.host_space.val() == 0) {
             if self.host_cell.val() == 0 {
                 self.learn.d.next = self.rx.buffer_data.val().get_bit(0);
@@ -834,7 +838,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.w_max.d.next = bit_cast::<8, 16>(self.rx.buffer_data.val());
             }
             if self.host_cell.val() == 10 {
-                self.lfsr.load.next = true;
+                self.lfsr_load.next = true;
             }
         }
         // Control registers: host reads (registered like the memories).
@@ -1447,7 +1451,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             CoreState::DepressCompute => {
                 // x_post is here: the weight update's first stage.
                 self.counted.next = true;
-                self.lfsr.step.next = true;
+                self.lfsr_step.next = true;
                 self.state.d.next = CoreState::DepressWrite;
             }
             CoreState::DepressWrite => {
@@ -1532,7 +1536,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             CoreState::PotCompute => {
                 // x_pre and the synapse word are here: the first stage.
                 self.counted.next = true;
-                self.lfsr.step.next = true;
+                self.lfsr_step.next = true;
                 self.w_x.next = bit_cast::<8, 16>(self.m_xpre.read_data.val());
                 self.w_gain.next = self.a_plus.q.val();
                 self.syn_weight.d.next = bit_cast::<8, 16>(self.m_syn.read_data.val());
@@ -1677,6 +1681,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         // are assigned once, from their final values: a default-then-override
         // here would make the emitted Verilog's always blocks wake each other
         // on the transient forever (Icarus never returns).
+        self.lfsr.step.next = self.lfsr_step.val();
+        self.lfsr.load.next = self.lfsr_load.val();
         self.tx.word.next = self.tx_word.val();
         self.tx.word_valid.next = self.tx_word_valid.val();
         self.tx.start.next = self.tx_start.val();

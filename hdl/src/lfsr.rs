@@ -20,6 +20,7 @@ pub struct Lfsr {
     /// The state after one more step (what the next update will use).
     pub next_state: Signal<Out, Bits<16>>,
     register: DFF<Bits<16>>,
+    shifted: Signal<Local, Bits<16>>,
     taps: Constant<Bits<16>>,
 }
 
@@ -33,6 +34,7 @@ impl Default for Lfsr {
             state: Default::default(),
             next_state: Default::default(),
             register: Default::default(),
+            shifted: Default::default(),
             taps: Constant::new(spikefab_sim::lfsr::LFSR_TAPS.to_bits()),
         }
     }
@@ -42,15 +44,19 @@ impl Logic for Lfsr {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, register);
-        self.next_state.next = self.register.q.val() >> 1;
+        // Outputs are assigned once, from a local: an output assigned a
+        // default and then overridden toggles transiently whenever this
+        // block re-evaluates, which wakes the readers of the emitted Verilog.
+        self.shifted.next = self.register.q.val() >> 1;
         if self.register.q.val().get_bit(0) {
-            self.next_state.next = (self.register.q.val() >> 1) ^ self.taps.val();
+            self.shifted.next = (self.register.q.val() >> 1) ^ self.taps.val();
         }
+        self.next_state.next = self.shifted.val();
         self.state.next = self.register.q.val();
         if self.load.val() {
             self.register.d.next = self.seed.val();
         } else if self.step.val() {
-            self.register.d.next = self.next_state.val();
+            self.register.d.next = self.shifted.val();
         }
     }
 }
