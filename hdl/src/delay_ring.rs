@@ -13,9 +13,10 @@
 //! new one computed and written back. The RAM's read of operation k+1 happens
 //! on the same clock edge as the write of operation k, so when both address
 //! the same cell the old value is taken from operation k's result instead of
-//! the RAM (forwarding). An operation two back has been written before the
-//! read, so one forwarding register suffices, whatever the RAM's collision
-//! behaviour.
+//! the RAM (forwarding; the address compare is made a clock early, when
+//! operation k+1 arrives, to keep it off the saturating add's path). An
+//! operation two back has been written before the read, so one forwarding
+//! register suffices, whatever the RAM's collision behaviour.
 
 use rust_hdl::prelude::*;
 
@@ -48,9 +49,8 @@ pub struct DelayRing<const A: usize> {
     stage_set: DFF<Bit>,
     stage_address: DFF<Bits<A>>,
     stage_value: DFF<Bits<16>>,
-    last_valid: DFF<Bit>,
-    last_address: DFF<Bits<A>>,
     last_result: DFF<Bits<16>>,
+    forward: DFF<Bit>,
     old: Signal<Local, Bits<16>>,
     result: Signal<Local, Bits<16>>,
 }
@@ -75,9 +75,8 @@ impl<const A: usize> Default for DelayRing<A> {
             stage_set: Default::default(),
             stage_address: Default::default(),
             stage_value: Default::default(),
-            last_valid: Default::default(),
-            last_address: Default::default(),
             last_result: Default::default(),
+            forward: Default::default(),
             old: Default::default(),
             result: Default::default(),
         }
@@ -95,9 +94,8 @@ impl<const A: usize> Logic for DelayRing<A> {
             stage_set,
             stage_address,
             stage_value,
-            last_valid,
-            last_address,
-            last_result
+            last_result,
+            forward
         );
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
@@ -109,11 +107,14 @@ impl<const A: usize> Logic for DelayRing<A> {
         self.stage_set.d.next = self.op_set.val();
         self.stage_address.d.next = self.op_address.val();
         self.stage_value.d.next = self.op_value.val();
+        // Whether the arriving operation will need the result of the one in
+        // stage 2 now (compared a clock early, off the saturating path).
+        self.forward.d.next = self.stage_valid.q.val() & (self.stage_address.q.val() == self.op_address.val());
 
         // Stage 2: the old value, forwarded from the operation written on the
         // edge of this read when it addressed the same cell.
         self.old.next = self.ram.read_data.val();
-        if self.last_valid.q.val() & (self.last_address.q.val() == self.stage_address.q.val()) {
+        if self.forward.q.val() {
             self.old.next = self.last_result.q.val();
         }
         self.sat.a.next = self.old.val();
@@ -129,8 +130,6 @@ impl<const A: usize> Logic for DelayRing<A> {
         self.ram.write_address.next = self.stage_address.q.val();
         self.ram.write_data.next = self.result.val();
         self.ram.write_enable.next = self.stage_valid.q.val();
-        self.last_valid.d.next = self.stage_valid.q.val();
-        self.last_address.d.next = self.stage_address.q.val();
         self.last_result.d.next = self.result.val();
 
         self.cleared_valid.next = self.stage_valid.q.val() & self.stage_clear.q.val();
