@@ -131,7 +131,7 @@ pub struct Cosim<C: ByteCore> {
 }
 
 /// Every byte that crossed the core's interface, for replaying a run on the
-/// Verilog rungs ([`crate::rungs::ByteBench`]).
+/// Verilog rungs ([`crate::rungs::byte_bench`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Transcript {
     /// Bytes the core took, in order.

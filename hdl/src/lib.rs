@@ -1,7 +1,8 @@
 //! # spikefab-hdl: the Spikefab core in rust-hdl
 //!
-//! The chip's blocks as separate rust-hdl modules, each implementing a part of
-//! `docs/spec.md` exactly and tested bit for bit against its twin in
+//! The chip's core ([`core::Core`]: a byte stream of commands in, answers and
+//! events out, `docs/spec.md` §6-§10) built from blocks that each implement a
+//! part of the spec exactly and are tested bit for bit against their twins in
 //! `spikefab-sim` (one file per block, named after it):
 //!
 //! | block | spec | model twin |
@@ -13,6 +14,14 @@
 //! | [`trace_update::TraceUpdate`] | §5.1 | `spikefab_sim::fixed::{trace_decay, trace_bump}` |
 //! | [`lfsr::Lfsr`] | §5.2 | `spikefab_sim::lfsr::Lfsr16` |
 //! | [`weight_update::WeightUpdate`] | §5.3 | `spikefab_sim::learning::StdpParams::{depress, potentiate}` |
+//! | [`crc16::Crc16`], [`frame_rx::FrameRx`], [`frame_tx::FrameTx`] | §10.1 | `spikefab_proto::frame` |
+//! | [`core::Core`] | §6-§10 | `spikefab_sim::Simulator` in cycle mode |
+//!
+//! Around them: [`config`] (the core configurations of §8.1), [`image`] (a
+//! network laid out in the memory spaces of §8.2-8.3), [`memory`] (block RAM
+//! and SPRAM wrappers), [`cosim`] (the core stepped directly behind its byte
+//! interface), [`rungs`] (Icarus and yosys-netlist simulation) and [`report`]
+//! (yosys + nextpnr for the UP5K).
 //!
 //! ```
 //! use rust_hdl::prelude::*;
