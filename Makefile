@@ -61,7 +61,7 @@ setup-pnr: setup
 # Synthesize, place and route the UP5K core; records LUTs, FFs, BRAM, SPRAM,
 # DSP, Fmax and synaptic ops/s in docs/hardware.md (a few minutes).
 hdl-report: setup-pnr
-	$(CARGO) run --release -p spikefab-hdl --bin spikefab-hdl-report -- --out docs/hardware.md
+	$(CARGO) run --release -p spikefab-hdl --bin spikefab-hdl-report -- --out docs/hardware.md --seed 3
 
 lint:
 	$(CARGO) fmt --all -- --check
