@@ -213,8 +213,6 @@ pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usi
     spikes_now: Signal<Local, Bits<16>>,
     more_sources: Signal<Local, Bit>,
     more_spikers: Signal<Local, Bit>,
-    after_routing: Signal<Local, CoreState>,
-    after_fanin: Signal<Local, CoreState>,
     list_word: Signal<Local, Bits<16>>,
     contribution: Signal<Local, Bits<16>>,
     weight_wide: Signal<Local, Bits<16>>,
@@ -403,8 +401,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             spikes_now: Default::default(),
             more_sources: Default::default(),
             more_spikers: Default::default(),
-            after_routing: Default::default(),
-            after_fanin: Default::default(),
             list_word: Default::default(),
             contribution: Default::default(),
             weight_wide: Default::default(),
@@ -1063,20 +1059,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         if self.is_neuron.q.val() {
             self.list_word.next = self.m_spikes.read_data.val();
         }
-        // Where a tick goes when its last source is routed, and when a spiking
-        // neuron's fan-in is done (the states that end a source or a fan-in
-        // list share these; both also reset the index of the phase they enter).
-        self.after_routing.next = CoreState::TickEnd0;
-        if self.learn.q.val() {
-            self.after_routing.next = CoreState::TraceDecay;
-            if self.spike_count.q.val().any() {
-                self.after_routing.next = CoreState::PotNeuron;
-            }
-        }
-        self.after_fanin.next = CoreState::TraceDecay;
-        if self.spike_index.q.val() < self.spike_count.q.val() {
-            self.after_fanin.next = CoreState::PotNeuron;
-        }
         self.more_spikers.next =
             (self.input_index.q.val() < self.pending.q.val()) | (self.spike_index.q.val() < self.spike_count.q.val());
 
@@ -1411,10 +1393,14 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                         // An empty last run: the source is done.
                         if self.more_sources.val() {
                             self.state.d.next = CoreState::RouteNext;
-                        } else {
+                        } else if self.learn.q.val() & self.spike_count.q.val().any() {
                             self.spike_index.d.next = 0.into();
+                            self.state.d.next = CoreState::PotNeuron;
+                        } else if self.learn.q.val() {
                             self.counter.d.next = 0.into();
-                            self.state.d.next = self.after_routing.val();
+                            self.state.d.next = CoreState::TraceDecay;
+                        } else {
+                            self.state.d.next = CoreState::TickEnd0;
                         }
                     }
                 } else if self.m_syn.read_data.val().get_bit(7) & self.learn.q.val() {
@@ -1438,10 +1424,14 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                         self.state.d.next = CoreState::RouteRunHeader;
                     } else if self.more_sources.val() {
                         self.state.d.next = CoreState::RouteNext;
-                    } else {
+                    } else if self.learn.q.val() & self.spike_count.q.val().any() {
                         self.spike_index.d.next = 0.into();
+                        self.state.d.next = CoreState::PotNeuron;
+                    } else if self.learn.q.val() {
                         self.counter.d.next = 0.into();
-                        self.state.d.next = self.after_routing.val();
+                        self.state.d.next = CoreState::TraceDecay;
+                    } else {
+                        self.state.d.next = CoreState::TickEnd0;
                     }
                 }
             }
@@ -1483,10 +1473,12 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                         self.state.d.next = CoreState::RouteRunHeader;
                     } else if self.more_sources.val() {
                         self.state.d.next = CoreState::RouteNext;
-                    } else {
+                    } else if self.spike_count.q.val().any() {
                         self.spike_index.d.next = 0.into();
+                        self.state.d.next = CoreState::PotNeuron;
+                    } else {
                         self.counter.d.next = 0.into();
-                        self.state.d.next = self.after_routing.val();
+                        self.state.d.next = CoreState::TraceDecay;
                     }
                 } else {
                     self.state.d.next = CoreState::DepressData;
@@ -1512,8 +1504,12 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.counted.next = true;
                 self.remaining.d.next = self.m_syn.read_data.val();
                 if self.m_syn.read_data.val() == 0 {
-                    self.counter.d.next = 0.into();
-                    self.state.d.next = self.after_fanin.val();
+                    if self.spike_index.q.val() < self.spike_count.q.val() {
+                        self.state.d.next = CoreState::PotNeuron;
+                    } else {
+                        self.counter.d.next = 0.into();
+                        self.state.d.next = CoreState::TraceDecay;
+                    }
                 } else {
                     self.state.d.next = CoreState::PotEntry;
                 }
@@ -1556,8 +1552,12 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.m_syn.write_enable.next = true;
                 self.remaining.d.next = self.remaining.q.val() - 1;
                 if self.remaining.q.val() == 1 {
-                    self.counter.d.next = 0.into();
-                    self.state.d.next = self.after_fanin.val();
+                    if self.spike_index.q.val() < self.spike_count.q.val() {
+                        self.state.d.next = CoreState::PotNeuron;
+                    } else {
+                        self.counter.d.next = 0.into();
+                        self.state.d.next = CoreState::TraceDecay;
+                    }
                 } else {
                     self.state.d.next = CoreState::PotEntry;
                 }
