@@ -21,6 +21,7 @@ use spikefab_hdl::config::CoreConfig;
 use spikefab_hdl::core::TinyCore;
 use spikefab_hdl::cosim::Cosim;
 use spikefab_hdl::image::Image;
+use spikefab_host::driver::{block_on, Chip, ChipError};
 use spikefab_sim::record::first_spike_divergence;
 use spikefab_sim::{Network, SimOptions, Simulator};
 
@@ -44,10 +45,13 @@ fn cases() -> u32 {
 fn compare(net: &Network, ticks: u32) -> Result<(), String> {
     let config = CoreConfig::TINY;
     let image = Image::new(net, config).map_err(|e| format!("does not fit: {e}"))?;
-    let mut chip = Cosim::<TinyCore>::new();
-    chip.load(&image).map_err(|e| format!("load: {e}"))?;
-    let spikes = chip.run(net, ticks).map_err(|e| format!("run: {e}"))?;
-    let state = chip.dump(net, &image).map_err(|e| format!("dump: {e}"))?;
+    let (spikes, state) = block_on(async {
+        let mut chip = Chip::connect(Cosim::<TinyCore>::new()).await?;
+        chip.load(&image).await?;
+        let spikes = chip.run_until(net.inputs(), ticks, |_, _| {}).await?;
+        Ok::<_, ChipError>((spikes, chip.dump(net, &image).await?))
+    })
+    .map_err(|e| format!("chip: {e}"))?;
     let mut sim = Simulator::new(
         net,
         SimOptions {

@@ -7,6 +7,7 @@ use spikefab_hdl::config::CoreConfig;
 use spikefab_hdl::core::TinyCore;
 use spikefab_hdl::cosim::Cosim;
 use spikefab_hdl::image::Image;
+use spikefab_host::driver::{block_on, Chip};
 use spikefab_proto::frame::Frame;
 use spikefab_proto::message::{kind, Answer, Command, NakCode, Space};
 use spikefab_sim::config;
@@ -47,22 +48,21 @@ delay = 2
 "#;
 
 /// A chip loaded with the test network.
-fn loaded() -> (Cosim<TinyCore>, spikefab_sim::Network, Image) {
+fn loaded() -> (Chip<Cosim<TinyCore>>, spikefab_sim::Network, Image) {
     let net = config::parse_toml(NET, None).unwrap().network;
     let image = Image::new(&net, CoreConfig::TINY).unwrap();
-    let mut chip = Cosim::<TinyCore>::new();
-    chip.load(&image).unwrap();
+    let mut chip = block_on(Chip::connect(Cosim::<TinyCore>::new())).unwrap();
+    block_on(chip.load(&image)).unwrap();
     (chip, net, image)
 }
 
 /// Every word of every space.
-fn snapshot(chip: &mut Cosim<TinyCore>) -> Vec<Vec<u16>> {
+fn snapshot(chip: &mut Chip<Cosim<TinyCore>>) -> Vec<Vec<u16>> {
     let c = CoreConfig::TINY;
     Space::ALL
         .iter()
         .map(|&s| {
-            chip.read_space(s, 0, s.words(c.neurons(), c.axons(), c.delay_slots(), c.syn_words()))
-                .unwrap()
+            block_on(chip.read_space(s, 0, s.words(c.neurons(), c.axons(), c.delay_slots(), c.syn_words()))).unwrap()
         })
         .collect()
 }
@@ -89,7 +89,9 @@ fn raw(kind: u8, seq: u8, payload: &[u16]) -> Frame {
 fn bad_commands_are_refused_and_change_nothing() {
     let (mut chip, _, _) = loaded();
     // Pending inputs, so that INPUT ordering against them is checked too.
-    chip.expect_ok(&Command::Input { axons: vec![5] }).unwrap();
+    chip.transport_mut()
+        .expect_ok(&Command::Input { axons: vec![5] })
+        .unwrap();
     let before = snapshot(&mut chip);
     let c = CoreConfig::TINY;
     let syn_end = c.syn_words() as u16;
@@ -118,7 +120,7 @@ fn bad_commands_are_refused_and_change_nothing() {
         (raw(kind::RESET, 19, &[0]), (kind::RESET, NakCode::BadLength, 1)),
     ];
     for (frame, want) in cases {
-        assert_eq!(nak(&mut chip, frame.clone()), want, "{frame:?}");
+        assert_eq!(nak(chip.transport_mut(), frame.clone()), want, "{frame:?}");
     }
     // A bad CRC: the frame is refused whole, with the CRC it carried.
     let mut bytes = Command::Write {
@@ -131,8 +133,8 @@ fn bad_commands_are_refused_and_change_nothing() {
     let n = bytes.len();
     bytes[n - 1] ^= 0x5A;
     let carried = u16::from_le_bytes([bytes[n - 2], bytes[n - 1]]);
-    chip.send_bytes(&bytes);
-    match chip.reply(20).unwrap().answer {
+    chip.transport_mut().send_bytes(&bytes);
+    match chip.transport_mut().reply(20).unwrap().answer {
         Answer::Nak { command, code, detail } => {
             assert_eq!((command, code, detail), (kind::WRITE, NakCode::BadCrc, carried))
         }
@@ -145,8 +147,11 @@ fn bad_commands_are_refused_and_change_nothing() {
 fn garbage_and_cut_frames() {
     let (mut chip, _, _) = loaded();
     // Bytes outside a frame are skipped.
-    chip.send_bytes(&[0x00, 0x13, 0x37, 0xFF]);
-    assert!(matches!(chip.expect_ok(&Command::Info).unwrap(), Answer::Info { .. }));
+    chip.transport_mut().send_bytes(&[0x00, 0x13, 0x37, 0xFF]);
+    assert!(matches!(
+        chip.transport_mut().expect_ok(&Command::Info).unwrap(),
+        Answer::Info { .. }
+    ));
     // A frame cut short swallows the start of the next one and fails its CRC;
     // the retransmission goes through.
     let cut = Command::Write {
@@ -156,19 +161,19 @@ fn garbage_and_cut_frames() {
     }
     .frame(40)
     .encode();
-    chip.send_bytes(&cut[..7]);
+    chip.transport_mut().send_bytes(&cut[..7]);
     let read = Command::Read {
         space: Space::XPre,
         address: 0,
         count: 3,
     };
-    chip.send_bytes(&read.frame(41).encode());
-    match chip.reply(40).unwrap().answer {
+    chip.transport_mut().send_bytes(&read.frame(41).encode());
+    match chip.transport_mut().reply(40).unwrap().answer {
         Answer::Nak { code, .. } => assert_eq!(code, NakCode::BadCrc),
         a => panic!("{a:?}"),
     }
     // The tail of the swallowed frame is skipped as garbage; resend the read.
-    match chip.command_with_seq(&read, 42).unwrap().answer {
+    match chip.transport_mut().command_with_seq(&read, 42).unwrap().answer {
         Answer::Data(d) => assert_eq!(d, vec![0, 0, 0], "the cut WRITE must not have landed"),
         a => panic!("{a:?}"),
     }
@@ -178,21 +183,31 @@ fn garbage_and_cut_frames() {
 fn retransmitted_commands_run_once() {
     let (mut chip, net, image) = loaded();
     let input = Command::Input { axons: vec![0, 2] };
-    assert_eq!(chip.command_with_seq(&input, 7).unwrap().answer, Answer::InputTaken);
-    assert_eq!(chip.command_with_seq(&input, 7).unwrap().answer, Answer::InputTaken);
+    assert_eq!(
+        chip.transport_mut().command_with_seq(&input, 7).unwrap().answer,
+        Answer::InputTaken
+    );
+    assert_eq!(
+        chip.transport_mut().command_with_seq(&input, 7).unwrap().answer,
+        Answer::InputTaken
+    );
     let tick = Command::Tick { count: 3 };
-    let first = chip.command_with_seq(&tick, 8).unwrap();
-    let state = chip.dump(&net, &image).unwrap();
-    let again = chip.command_with_seq(&tick, 8).unwrap();
+    let first = chip.transport_mut().command_with_seq(&tick, 8).unwrap();
+    let state = block_on(chip.dump(&net, &image)).unwrap();
+    let again = chip.transport_mut().command_with_seq(&tick, 8).unwrap();
     assert!(again.events.is_empty(), "a repeated TICK sends no SPIKE events");
     assert_eq!(again.answer, first.answer);
-    assert_eq!(chip.dump(&net, &image).unwrap(), state, "a repeated TICK must not run");
+    assert_eq!(
+        block_on(chip.dump(&net, &image)).unwrap(),
+        state,
+        "a repeated TICK must not run"
+    );
     // The inputs went in once: the same as one INPUT then TICK on a fresh chip.
     let (mut fresh, _, _) = loaded();
-    fresh.expect_ok(&input).unwrap();
-    let r = fresh.command(&tick).unwrap();
+    fresh.transport_mut().expect_ok(&input).unwrap();
+    let r = fresh.transport_mut().command(&tick).unwrap();
     assert_eq!(r.events, first.events);
-    assert_eq!(fresh.dump(&net, &image).unwrap(), state);
+    assert_eq!(block_on(fresh.dump(&net, &image)).unwrap(), state);
     match first.answer {
         Answer::TickDone { tick, spikes, .. } => {
             assert_eq!(tick, 3);

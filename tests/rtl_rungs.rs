@@ -11,6 +11,7 @@ use spikefab_hdl::core::TinyCore;
 use spikefab_hdl::cosim::{Cosim, Transcript};
 use spikefab_hdl::image::Image;
 use spikefab_hdl::rungs::{byte_bench, icarus, ice40_cells_sim, synth_ice40};
+use spikefab_host::driver::{block_on, Chip, ChipError};
 use spikefab_proto::frame::{Decoder, Event};
 use spikefab_sim::record::first_spike_divergence;
 use spikefab_sim::{config, SimOptions, Simulator};
@@ -80,11 +81,16 @@ fn recorded_run() -> Transcript {
     let model = config::parse_toml(NET, None).unwrap();
     let (net, ticks) = (model.network, 12);
     let image = Image::new(&net, CoreConfig::TINY).unwrap();
-    let mut chip = Cosim::<TinyCore>::new();
-    chip.record();
-    chip.load(&image).unwrap();
-    let spikes = chip.run(&net, ticks).unwrap();
-    let state = chip.dump(&net, &image).unwrap();
+    let mut cosim = Cosim::<TinyCore>::new();
+    cosim.record();
+    let (spikes, state, cosim) = block_on(async {
+        let mut chip = Chip::connect(cosim).await?;
+        chip.load(&image).await?;
+        let spikes = chip.run_until(net.inputs(), ticks, |_, _| {}).await?;
+        let state = chip.dump(&net, &image).await?;
+        Ok::<_, ChipError>((spikes, state, chip.into_transport()))
+    })
+    .unwrap();
     let mut sim = Simulator::new(
         &net,
         SimOptions {
@@ -106,7 +112,7 @@ fn recorded_run() -> Transcript {
     if let Some(d) = state.first_divergence(&sim.state_dump()) {
         panic!("rust-hdl core vs sim: {d}");
     }
-    chip.transcript().unwrap().clone()
+    cosim.transcript().unwrap().clone()
 }
 
 /// Replay `t` on `verilog` (plus `libs`); the first difference from the

@@ -39,6 +39,33 @@ impl CoreConfig {
         syn_bits: 12,
     };
 
+    /// The configurations this crate builds.
+    pub const KNOWN: [CoreConfig; 2] = [CoreConfig::UP5K, CoreConfig::TINY];
+
+    /// The configuration with these sizes (a chip's INFO answer): a known one
+    /// by name, else `custom`; `None` unless every size is a power of two.
+    pub fn from_sizes(neurons: u32, axons: u32, delay_slots: u32, syn_words: u32) -> Option<CoreConfig> {
+        let bits = |x: u32| x.is_power_of_two().then(|| x.trailing_zeros());
+        let c = CoreConfig {
+            name: "custom",
+            neuron_bits: bits(neurons)?,
+            axon_bits: bits(axons)?,
+            slot_bits: bits(delay_slots)?,
+            syn_bits: bits(syn_words)?,
+        };
+        Some(
+            Self::KNOWN
+                .into_iter()
+                .find(|k| CoreConfig { name: "custom", ..*k } == c)
+                .unwrap_or(c),
+        )
+    }
+
+    /// The known configuration called `name`.
+    pub fn by_name(name: &str) -> Option<CoreConfig> {
+        Self::KNOWN.into_iter().find(|k| k.name == name)
+    }
+
     /// Neurons N.
     pub fn neurons(&self) -> u32 {
         1 << self.neuron_bits

@@ -469,6 +469,20 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
     }
 }
 
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize>
+    Core<NB, MB, DB, SB, SRCB, RB>
+{
+    /// Nothing to do until a byte arrives: the command FSM waits for a frame,
+    /// none is complete in the receiver and the transmitter has sent everything
+    /// (for co-simulation, which stops stepping an idle core).
+    pub fn is_idle(&self) -> bool {
+        self.state.q.val() == CoreState::Idle
+            && !self.rx.frame_valid.val()
+            && !self.tx.busy.val()
+            && !self.out_valid.val()
+    }
+}
+
 impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize> Logic
     for Core<NB, MB, DB, SB, SRCB, RB>
 {

@@ -1,22 +1,21 @@
 //! Co-simulation: the RTL core stepped directly (one call per clock, not
-//! rust-hdl's thread-based testbench), driven through its byte interface with
-//! the wire protocol of `docs/spec.md` §10 from `spikefab-proto`.
+//! rust-hdl's thread-based testbench), driven through its byte interface.
 //!
-//! [`Cosim`] loads a network's [`Image`] with WRITE commands, streams input
-//! spikes with INPUT and runs ticks with TICK, collecting SPIKE events, then
-//! reads the whole state back with READ into a `spikefab-sim`
-//! [`StateDump`], so that a run compares with the golden model field by field.
+//! [`ByteChip`] is the core behind its two byte streams, stepped clock by
+//! clock (the virtual chip of `spikefab-host` serves it on a pseudo-terminal);
+//! [`Cosim`] speaks the wire protocol of `docs/spec.md` §10 to it with
+//! `spikefab-proto`: one command, its SPIKE events and its final answer.
+//! Loading a network, running it and reading its state back are the host's
+//! (`spikefab_host::driver`), the same code for the virtual chip and a board.
 
 use std::collections::VecDeque;
 
 use rust_hdl::prelude::*;
 use spikefab_proto::frame::{Decoder, Event};
-use spikefab_proto::message::{ctrl, field, Answer, AnswerError, Command, NakCode, Space};
-use spikefab_sim::{Network, SpikeEvent, StateDump};
+use spikefab_proto::message::{Answer, AnswerError, Command, NakCode, Reply};
 
 use crate::config::CoreConfig;
 use crate::core::Core;
-use crate::image::Image;
 
 /// A core with a byte interface that [`Cosim`] can drive.
 pub trait ByteCore: Block + Default {
@@ -30,25 +29,15 @@ pub trait ByteCore: Block + Default {
     fn takes_input(&self) -> bool;
     /// The byte the core presents, if any.
     fn output(&self) -> Option<u8>;
+    /// Nothing to do until a byte arrives.
+    fn is_idle(&self) -> bool;
 }
 
 impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize> ByteCore
     for Core<NB, MB, DB, SB, SRCB, RB>
 {
     fn config() -> CoreConfig {
-        let mut c = CoreConfig {
-            name: "custom",
-            neuron_bits: NB as u32,
-            axon_bits: MB as u32,
-            slot_bits: DB as u32,
-            syn_bits: SB as u32,
-        };
-        for known in [CoreConfig::UP5K, CoreConfig::TINY] {
-            if (CoreConfig { name: known.name, ..c }) == known {
-                c.name = known.name;
-            }
-        }
-        c
+        CoreConfig::from_sizes(1 << NB, 1 << MB, 1 << DB, 1 << SB).expect("widths give powers of two")
     }
 
     fn drive(&mut self, byte: Option<u8>, out_ready: bool) {
@@ -67,6 +56,10 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
 
     fn output(&self) -> Option<u8> {
         self.out_valid.val().then(|| self.out_data.val().to_u8())
+    }
+
+    fn is_idle(&self) -> bool {
+        Core::is_idle(self)
     }
 }
 
@@ -108,25 +101,11 @@ pub enum CosimError {
     },
 }
 
-/// The final answer of a command and the events that came before it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
-    /// SPIKE events, in order.
-    pub events: Vec<Answer>,
-    /// The final answer (success or NAK).
-    pub answer: Answer,
-}
-
-/// A simulated core behind its byte streams.
-pub struct Cosim<C: ByteCore> {
+/// A core behind its two byte streams, stepped one clock at a time.
+pub struct ByteChip<C: ByteCore> {
     core: C,
     to_core: VecDeque<u8>,
-    decoder: Decoder,
-    frames: VecDeque<(u8, Answer)>,
     clocks: u64,
-    seq: u8,
-    /// Clocks to wait for one frame before giving up.
-    pub budget: u64,
     transcript: Option<Transcript>,
 }
 
@@ -140,13 +119,13 @@ pub struct Transcript {
     pub received: Vec<u8>,
 }
 
-impl<C: ByteCore> Default for Cosim<C> {
+impl<C: ByteCore> Default for ByteChip<C> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<C: ByteCore> Cosim<C> {
+impl<C: ByteCore> ByteChip<C> {
     /// A core fresh from configuration (all memories zero).
     pub fn new() -> Self {
         let mut core = C::default();
@@ -154,16 +133,17 @@ impl<C: ByteCore> Cosim<C> {
         core.drive(None, true);
         core.set_clock(false);
         assert!(simulate(&mut core, 1000), "the core did not settle");
-        Cosim {
+        ByteChip {
             core,
             to_core: VecDeque::new(),
-            decoder: Decoder::new(),
-            frames: VecDeque::new(),
             clocks: 0,
-            seq: 0,
-            budget: 50_000_000,
             transcript: None,
         }
+    }
+
+    /// The core's configuration.
+    pub fn config(&self) -> CoreConfig {
+        C::config()
     }
 
     /// Start recording every byte in and out (from now on).
@@ -171,7 +151,7 @@ impl<C: ByteCore> Cosim<C> {
         self.transcript = Some(Transcript::default());
     }
 
-    /// The recording started by [`Cosim::record`].
+    /// The recording started by [`ByteChip::record`].
     pub fn transcript(&self) -> Option<&Transcript> {
         self.transcript.as_ref()
     }
@@ -181,18 +161,25 @@ impl<C: ByteCore> Cosim<C> {
         self.clocks
     }
 
-    /// The core's configuration.
-    pub fn config(&self) -> CoreConfig {
-        C::config()
-    }
-
-    /// Queue raw bytes for the core (tests inject garbage with it).
-    pub fn send_bytes(&mut self, bytes: &[u8]) {
+    /// Queue bytes for the core; it takes them one per clock when ready.
+    pub fn push(&mut self, bytes: &[u8]) {
         self.to_core.extend(bytes);
     }
 
-    /// One clock: present the next byte, sample both streams, clock.
-    pub fn step(&mut self) -> Result<(), CosimError> {
+    /// Bytes queued that the core has not taken yet.
+    pub fn pending(&self) -> usize {
+        self.to_core.len()
+    }
+
+    /// No byte queued and the core has nothing to do: stepping it would
+    /// change nothing until the next byte.
+    pub fn is_idle(&self) -> bool {
+        self.to_core.is_empty() && self.core.is_idle()
+    }
+
+    /// One clock: present the next queued byte, take the core's output byte
+    /// (the host side is always ready), clock. Returns the byte the core sent.
+    pub fn step(&mut self) -> Option<u8> {
         self.core.drive(self.to_core.front().copied(), true);
         assert!(simulate(&mut self.core, 1000), "the core did not settle");
         if self.core.takes_input() {
@@ -201,10 +188,75 @@ impl<C: ByteCore> Cosim<C> {
                 t.sent.push(b);
             }
         }
-        if let Some(b) = self.core.output() {
-            if let Some(t) = self.transcript.as_mut() {
-                t.received.push(b);
-            }
+        let out = self.core.output();
+        if let (Some(t), Some(b)) = (self.transcript.as_mut(), out) {
+            t.received.push(b);
+        }
+        self.core.set_clock(true);
+        assert!(simulate(&mut self.core, 1000), "the core did not settle");
+        self.core.set_clock(false);
+        self.clocks += 1;
+        out
+    }
+}
+
+/// A simulated core spoken to in frames: each command with its seq, the
+/// SPIKE events and final answer that come back.
+pub struct Cosim<C: ByteCore> {
+    chip: ByteChip<C>,
+    decoder: Decoder,
+    frames: VecDeque<(u8, Answer)>,
+    seq: u8,
+    /// Clocks to wait for one frame before giving up.
+    pub budget: u64,
+}
+
+impl<C: ByteCore> Default for Cosim<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<C: ByteCore> Cosim<C> {
+    /// A core fresh from configuration (all memories zero).
+    pub fn new() -> Self {
+        Cosim {
+            chip: ByteChip::new(),
+            decoder: Decoder::new(),
+            frames: VecDeque::new(),
+            seq: 0,
+            budget: 50_000_000,
+        }
+    }
+
+    /// Start recording every byte in and out (from now on).
+    pub fn record(&mut self) {
+        self.chip.record();
+    }
+
+    /// The recording started by [`Cosim::record`].
+    pub fn transcript(&self) -> Option<&Transcript> {
+        self.chip.transcript()
+    }
+
+    /// Clocks stepped so far.
+    pub fn clocks(&self) -> u64 {
+        self.chip.clocks()
+    }
+
+    /// The core's configuration.
+    pub fn config(&self) -> CoreConfig {
+        C::config()
+    }
+
+    /// Queue raw bytes for the core (tests inject garbage with it).
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        self.chip.push(bytes);
+    }
+
+    /// One clock; a decoded frame goes to the queue [`Cosim::next_frame`] reads.
+    pub fn step(&mut self) -> Result<(), CosimError> {
+        if let Some(b) = self.chip.step() {
             match self.decoder.push(b) {
                 Some(Event::Frame(f)) => {
                     let a = Answer::from_frame(&f)?;
@@ -215,21 +267,17 @@ impl<C: ByteCore> Cosim<C> {
                 None => {}
             }
         }
-        self.core.set_clock(true);
-        assert!(simulate(&mut self.core, 1000), "the core did not settle");
-        self.core.set_clock(false);
-        self.clocks += 1;
         Ok(())
     }
 
     /// The next frame from the core, with its seq.
     pub fn next_frame(&mut self) -> Result<(u8, Answer), CosimError> {
-        let start = self.clocks;
+        let start = self.clocks();
         loop {
             if let Some(f) = self.frames.pop_front() {
                 return Ok(f);
             }
-            if self.clocks - start > self.budget {
+            if self.clocks() - start > self.budget {
                 return Err(CosimError::Timeout(self.budget));
             }
             self.step()?;
@@ -271,132 +319,5 @@ impl<C: ByteCore> Cosim<C> {
             a if r.events.is_empty() => Ok(a),
             a => Err(CosimError::Unexpected(a)),
         }
-    }
-
-    /// Write a whole space's words from address 0.
-    pub fn write_space(&mut self, space: Space, words: &[u16]) -> Result<(), CosimError> {
-        for cmd in Command::writes(space, 0, words) {
-            match self.expect_ok(&cmd)? {
-                Answer::Written => {}
-                a => return Err(CosimError::Unexpected(a)),
-            }
-        }
-        Ok(())
-    }
-
-    /// Read `count` words of a space from `address`.
-    pub fn read_space(&mut self, space: Space, address: u32, count: u32) -> Result<Vec<u16>, CosimError> {
-        let mut out = Vec::with_capacity(count as usize);
-        let mut a = address;
-        while a < address + count {
-            let n = (address + count - a).min(255);
-            match self.expect_ok(&Command::Read {
-                space,
-                address: a as u16,
-                count: n as u16,
-            })? {
-                Answer::Data(d) => out.extend(d),
-                a => return Err(CosimError::Unexpected(a)),
-            }
-            a += n;
-        }
-        Ok(out)
-    }
-
-    /// Reset the counters and load every space of `image`.
-    pub fn load(&mut self, image: &Image) -> Result<(), CosimError> {
-        match self.expect_ok(&Command::Reset)? {
-            Answer::ResetDone => {}
-            a => return Err(CosimError::Unexpected(a)),
-        }
-        for (space, words) in image.spaces() {
-            self.write_space(space, words)?;
-        }
-        Ok(())
-    }
-
-    /// Run `ticks` ticks of `net` (loaded as `image`) with the network's own
-    /// input spikes; the output spikes in order.
-    pub fn run(&mut self, net: &Network, ticks: u32) -> Result<Vec<SpikeEvent>, CosimError> {
-        let mut inputs: Vec<(u32, u32)> = net.inputs().iter().map(|s| (s.tick, s.axon)).collect();
-        inputs.sort_unstable();
-        let mut next = 0;
-        let mut spikes = Vec::new();
-        let mut t = 0;
-        while t < ticks {
-            let mut axons = Vec::new();
-            while next < inputs.len() && inputs[next].0 == t {
-                axons.push(inputs[next].1 as u16);
-                next += 1;
-            }
-            for chunk in axons.chunks(255) {
-                match self.expect_ok(&Command::Input { axons: chunk.to_vec() })? {
-                    Answer::InputTaken => {}
-                    a => return Err(CosimError::Unexpected(a)),
-                }
-            }
-            // Ticks without inputs run in one command.
-            let quiet_until = inputs.get(next).map_or(ticks, |s| s.0.min(ticks));
-            let count = (quiet_until - t).clamp(1, u16::MAX as u32);
-            let r = self.command(&Command::Tick { count: count as u16 })?;
-            for e in r.events {
-                if let Answer::Spike { tick, neuron, cycle } = e {
-                    spikes.push(SpikeEvent {
-                        tick,
-                        cycle,
-                        neuron: neuron as u32,
-                    });
-                }
-            }
-            match r.answer {
-                Answer::TickDone { .. } => {}
-                Answer::Nak { command, code, detail } => return Err(CosimError::Nak { command, code, detail }),
-                a => return Err(CosimError::Unexpected(a)),
-            }
-            t += count;
-        }
-        Ok(spikes)
-    }
-
-    /// Read the whole state back, in the network's terms.
-    pub fn dump(&mut self, net: &Network, image: &Image) -> Result<StateDump, CosimError> {
-        let config = self.config();
-        let n = config.neurons();
-        let nn = net.num_neurons() as usize;
-        let fieldv = |this: &mut Self, f: u16| this.read_space(Space::Neuron, f as u32 * n, nn as u32);
-        let u = fieldv(self, field::U)?;
-        let v = fieldv(self, field::V)?;
-        let theta = fieldv(self, field::THETA)?;
-        let refractory = fieldv(self, field::REF)?;
-        let c = self.read_space(Space::Ctrl, 0, ctrl::COUNT)?;
-        let learning = net.stdp().is_some();
-        let (x_pre, x_post, lfsr) = if learning {
-            let all = self.read_space(Space::XPre, 0, config.sources())?;
-            let x_pre = (0..net.num_sources())
-                .map(|s| all[image.core_source(s) as usize] as u8)
-                .collect();
-            let x_post = fieldv(self, field::X_POST)?.iter().map(|&x| x as u8).collect();
-            (x_pre, x_post, c[ctrl::LFSR as usize])
-        } else {
-            (Vec::new(), Vec::new(), 0)
-        };
-        let mut weights = Vec::with_capacity(image.weight_address.len());
-        if !image.weight_address.is_empty() {
-            let syn = self.read_space(Space::Syn, 0, image.syn.len() as u32)?;
-            weights.extend(image.weight_address.iter().map(|&a| syn[a as usize] as u8 as i8));
-        }
-        let word = |i: u16| c[i as usize] as u64;
-        Ok(StateDump {
-            ticks: (word(ctrl::TICK) | word(ctrl::TICK + 1) << 16) as u32,
-            cycle: (0..4).map(|k| word(ctrl::CYCLES + k) << (16 * k)).sum(),
-            u: u.iter().map(|&x| x as i16).collect(),
-            v: v.iter().map(|&x| x as i16).collect(),
-            theta: theta.iter().map(|&x| x as i16).collect(),
-            refractory: refractory.iter().map(|&x| x as u8).collect(),
-            x_pre,
-            x_post,
-            weights,
-            lfsr,
-        })
     }
 }

@@ -130,6 +130,26 @@ impl Decoder {
         self.state != State::Hunt
     }
 
+    /// Give up the frame being received (its end is not coming: a false sync
+    /// or a damaged length) and hunt again from the byte after its sync, so
+    /// that frames it swallowed are found. Returns the events of the rescan;
+    /// the false sync counts as a skipped byte.
+    pub fn abandon(&mut self) -> Vec<Event> {
+        let raw: Vec<u8> = match self.state {
+            State::Hunt => return Vec::new(),
+            State::Kind => vec![],
+            State::Seq => vec![self.kind],
+            State::Len => vec![self.kind, self.seq],
+            State::Payload | State::Crc => [self.kind, self.seq, self.len as u8]
+                .into_iter()
+                .chain(self.bytes.iter().copied())
+                .collect(),
+        };
+        self.state = State::Hunt;
+        self.skipped += 1;
+        raw.into_iter().filter_map(|b| self.push(b)).collect()
+    }
+
     /// Bytes skipped since the last frame and not yet reported.
     pub fn skipped(&self) -> usize {
         self.skipped
@@ -249,5 +269,37 @@ mod tests {
             let events = decode(&bytes);
             prop_assert!(matches!(events[..], [Event::BadCrc { .. }]), "{:?}", events);
         }
+    }
+
+    /// A false sync before real frames (a damaged length byte) swallows them
+    /// until abandoned; abandoning finds them again.
+    #[test]
+    fn abandon_finds_swallowed_frames() {
+        let a = Frame {
+            kind: 0x90,
+            seq: 4,
+            payload: vec![1, 2, 3, 4, 5, 6, 7],
+        };
+        let b = Frame {
+            kind: 0x85,
+            seq: 4,
+            payload: vec![9; 8],
+        };
+        let mut bytes = vec![SYNC, 0x90, 4, 200];
+        bytes.extend(a.encode());
+        bytes.extend(b.encode());
+        let mut d = Decoder::new();
+        assert!(
+            bytes.iter().all(|&x| d.push(x).is_none()),
+            "swallowed while waiting for 400 bytes"
+        );
+        assert!(d.in_frame());
+        let events = d.abandon();
+        assert_eq!(
+            events,
+            vec![Event::Garbage { bytes: 4 }, Event::Frame(a), Event::Frame(b)]
+        );
+        assert!(!d.in_frame());
+        assert!(d.abandon().is_empty());
     }
 }

@@ -233,6 +233,18 @@ impl Command {
         }
     }
 
+    /// The command's name as the spec writes it (`TICK`), for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Info => "INFO",
+            Command::Write { .. } => "WRITE",
+            Command::Read { .. } => "READ",
+            Command::Input { .. } => "INPUT",
+            Command::Tick { .. } => "TICK",
+            Command::Reset => "RESET",
+        }
+    }
+
     /// The command as a frame with sequence number `seq`.
     ///
     /// # Panics
@@ -326,6 +338,16 @@ pub enum Answer {
         /// The offending value (§10.2).
         detail: u16,
     },
+}
+
+/// What the chip sent for one command: its SPIKE events, then its final
+/// answer (the success answer or a NAK).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// SPIKE events, in order.
+    pub events: Vec<Answer>,
+    /// The final answer.
+    pub answer: Answer,
 }
 
 /// Why a frame from the chip is not a valid answer.

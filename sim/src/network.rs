@@ -489,23 +489,7 @@ impl NetworkBuilder {
         syn.fanin_offsets = fanin_offsets;
         syn.fanin = fanin;
 
-        let mut inputs = self.inputs;
-        inputs.sort_unstable();
-        for w in inputs.windows(2) {
-            if w[0] == w[1] {
-                return Err(BuildError::DuplicateInput {
-                    tick: w[0].tick,
-                    axon: w[0].axon,
-                });
-            }
-        }
-        if let Some(bad) = inputs.iter().find(|s| s.axon >= num_axons) {
-            return Err(BuildError::InputAxon {
-                tick: bad.tick,
-                axon: bad.axon,
-                axons: num_axons,
-            });
-        }
+        let inputs = checked_inputs(self.inputs, num_axons)?;
 
         Ok(Network {
             profiles: self.profiles,
@@ -521,7 +505,35 @@ impl NetworkBuilder {
     }
 }
 
+/// Sort input spikes and check that each names an existing axon once per tick.
+fn checked_inputs(mut inputs: Vec<InputSpike>, num_axons: u32) -> Result<Vec<InputSpike>, BuildError> {
+    inputs.sort_unstable();
+    for w in inputs.windows(2) {
+        if w[0] == w[1] {
+            return Err(BuildError::DuplicateInput {
+                tick: w[0].tick,
+                axon: w[0].axon,
+            });
+        }
+    }
+    if let Some(bad) = inputs.iter().find(|s| s.axon >= num_axons) {
+        return Err(BuildError::InputAxon {
+            tick: bad.tick,
+            axon: bad.axon,
+            axons: num_axons,
+        });
+    }
+    Ok(inputs)
+}
+
 impl Network {
+    /// The same network with `inputs` instead of its own input spikes (an
+    /// input file given on the command line); checked as [`NetworkBuilder::build`] checks them.
+    pub fn with_inputs(mut self, inputs: Vec<InputSpike>) -> Result<Network, BuildError> {
+        self.inputs = checked_inputs(inputs, self.num_axons)?;
+        Ok(self)
+    }
+
     /// Number of neurons N.
     pub fn num_neurons(&self) -> u32 {
         self.neuron_profile.len() as u32

@@ -22,6 +22,10 @@ pub enum Kind {
     Network = 1,
     /// A [`RunResult`].
     Results = 2,
+    /// Input spikes: a `Vec<`[`crate::network::InputSpike`]`>`.
+    Inputs = 3,
+    /// Output spikes: a `Vec<`[`SpikeEvent`]`>`.
+    Spikes = 4,
 }
 
 /// Everything a run produced.

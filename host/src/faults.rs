@@ -1,0 +1,160 @@
+//! Faults the virtual chip can inject into its link, for tests and for
+//! trying the host's recovery by hand (`spikefab chip --flip-rate ...`).
+//!
+//! Each direction has its own byte count (from 0, the first byte that
+//! crosses the pseudo-terminal that way) and its own plan.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// One fault, at a byte position of one direction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// The byte is lost.
+    Drop,
+    /// The byte arrives with these bits inverted.
+    Flip(u8),
+    /// These bytes arrive before it.
+    Insert(Vec<u8>),
+    /// The chip goes silent from this byte on: it takes no more bytes and
+    /// sends none (a board that hung).
+    Mute,
+    /// The chip closes its end of the pseudo-terminal (a board unplugged).
+    Close,
+}
+
+/// Faults of one direction: fixed ones at byte positions and random ones.
+#[derive(Debug, Clone, Default)]
+pub struct FaultPlan {
+    fixed: Vec<(u64, Fault)>,
+    /// Probability that a byte has one random bit inverted.
+    pub flip_rate: f64,
+    /// Probability that a byte is lost.
+    pub drop_rate: f64,
+    rng: Option<ChaCha8Rng>,
+    position: u64,
+    muted: bool,
+}
+
+/// What to do with the bytes of one read or write.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filtered {
+    /// The bytes that cross.
+    pub bytes: Vec<u8>,
+    /// Close the link after them.
+    pub close: bool,
+}
+
+impl FaultPlan {
+    /// No faults.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Add a fault at byte `position` (0-based, of this direction).
+    pub fn at(mut self, position: u64, fault: Fault) -> Self {
+        self.fixed.push((position, fault));
+        self.fixed.sort_by_key(|f| f.0);
+        self
+    }
+
+    /// Random bit flips and drops with these rates, from `seed`.
+    pub fn random(mut self, flip_rate: f64, drop_rate: f64, seed: u64) -> Self {
+        self.flip_rate = flip_rate;
+        self.drop_rate = drop_rate;
+        self.rng = Some(ChaCha8Rng::seed_from_u64(seed));
+        self
+    }
+
+    /// True when the plan changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.fixed.is_empty() && self.flip_rate == 0.0 && self.drop_rate == 0.0
+    }
+
+    /// True once a [`Fault::Mute`] has been reached.
+    pub fn muted(&self) -> bool {
+        self.muted
+    }
+
+    /// Apply the plan to the next bytes of this direction.
+    pub fn filter(&mut self, input: &[u8]) -> Filtered {
+        let mut out = Filtered::default();
+        for &b in input {
+            let position = self.position;
+            self.position += 1;
+            if self.muted {
+                continue;
+            }
+            let mut byte = Some(b);
+            while let Some((at, _)) = self.fixed.first() {
+                if *at != position {
+                    break;
+                }
+                let (_, fault) = self.fixed.remove(0);
+                match fault {
+                    Fault::Drop => byte = None,
+                    Fault::Flip(mask) => byte = byte.map(|x| x ^ mask),
+                    Fault::Insert(bytes) => out.bytes.extend(bytes),
+                    Fault::Mute => {
+                        self.muted = true;
+                        byte = None;
+                    }
+                    Fault::Close => {
+                        out.close = true;
+                        return out;
+                    }
+                }
+            }
+            if self.muted {
+                continue;
+            }
+            if let (Some(rng), Some(x)) = (self.rng.as_mut(), byte) {
+                if rng.random_bool(self.drop_rate.clamp(0.0, 1.0)) {
+                    byte = None;
+                } else if rng.random_bool(self.flip_rate.clamp(0.0, 1.0)) {
+                    byte = Some(x ^ (1 << rng.random_range(0..8)));
+                }
+            }
+            out.bytes.extend(byte);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_faults_apply_at_their_positions() {
+        let mut p = FaultPlan::none()
+            .at(1, Fault::Drop)
+            .at(3, Fault::Flip(0x80))
+            .at(4, Fault::Insert(vec![9, 9]));
+        assert_eq!(p.filter(&[0, 1, 2]).bytes, vec![0, 2]);
+        assert_eq!(p.filter(&[3, 4]).bytes, vec![0x83, 9, 9, 4]);
+        let mut q = FaultPlan::none().at(2, Fault::Close);
+        assert_eq!(
+            q.filter(&[5, 6, 7, 8]),
+            Filtered {
+                bytes: vec![5, 6],
+                close: true
+            }
+        );
+        let mut m = FaultPlan::none().at(1, Fault::Mute);
+        assert_eq!(m.filter(&[1, 2, 3]).bytes, vec![1]);
+        assert!(m.muted());
+    }
+
+    #[test]
+    fn random_faults_follow_their_rates() {
+        let mut p = FaultPlan::none().random(0.1, 0.05, 7);
+        let input = vec![0u8; 100_000];
+        let out = p.filter(&input).bytes;
+        let dropped = input.len() - out.len();
+        let flipped = out.iter().filter(|&&b| b != 0).count();
+        assert!((4_000..6_000).contains(&dropped), "dropped {dropped}");
+        assert!((8_000..11_000).contains(&flipped), "flipped {flipped}");
+        assert!(out.iter().all(|b| b.count_ones() <= 1));
+    }
+}

@@ -1,0 +1,439 @@
+//! The host end of the wire protocol (`docs/spec.md` §10) over any byte
+//! stream: a serial port, the virtual chip's pseudo-terminal, a test pipe.
+//!
+//! A reader task decodes every byte the chip sends as it arrives (so the
+//! chip's output never backs up while the host writes), and the command side
+//! runs stop and wait: one frame out, then its SPIKE events and final answer
+//! back. A command whose answer does not come in time, or that the chip NAKs
+//! with `bad_crc`, is sent again with the same `seq` (§10.3); after a timeout
+//! the host first sends [`FLUSH_BYTES`] zero bytes so that a frame the chip
+//! holds cut short is completed (and discarded) before the copy arrives.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use spikefab_proto::frame::{Decoder, Event, Frame, CRC_BYTES, HEADER_BYTES, MAX_WORDS};
+use spikefab_proto::message::{Answer, AnswerError, Command, NakCode, Reply};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Zero bytes sent before a retransmission that follows a timeout: the
+/// longest frame, so that any frame the chip holds cut short is completed.
+pub const FLUSH_BYTES: usize = HEADER_BYTES + 2 * MAX_WORDS + CRC_BYTES;
+
+/// What went wrong on the link.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    /// The port closed: device unplugged, or the virtual chip stopped.
+    #[error("{port}: the port closed (device unplugged or chip stopped){}", detail(.source))]
+    Closed {
+        /// Port name.
+        port: String,
+        /// The read or write error that showed it, if any.
+        source: Option<std::io::Error>,
+    },
+    /// Writing to the port failed.
+    #[error("{port}: write failed: {source}")]
+    Write {
+        /// Port name.
+        port: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// No final answer after every attempt.
+    #[error(
+        "{port}: no answer from the chip to {command} (seq {seq}) after {attempts} attempts, {timeout_ms} ms each; \
+         is a Spikefab bitstream running on it, at this baud rate?"
+    )]
+    NoAnswer {
+        /// Port name.
+        port: String,
+        /// Command name.
+        command: &'static str,
+        /// Its seq.
+        seq: u8,
+        /// Attempts made.
+        attempts: u32,
+        /// Time allowed for each.
+        timeout_ms: u64,
+    },
+    /// A frame with a good CRC that is not a valid answer: a chip of another
+    /// protocol version, or a bug.
+    #[error("{port}: malformed frame from the chip (seq {seq}): {source}")]
+    Malformed {
+        /// Port name.
+        port: String,
+        /// The frame's seq.
+        seq: u8,
+        /// What is wrong with it.
+        source: AnswerError,
+    },
+    /// The final answer of a TICK counts more SPIKE events than arrived.
+    #[error(
+        "{port}: {lost} of the {expected} SPIKE events of TICK (seq {seq}, ending at tick {tick}) were lost on the link"
+    )]
+    EventsLost {
+        /// Port name.
+        port: String,
+        /// The TICK's seq.
+        seq: u8,
+        /// Tick counter in the answer.
+        tick: u32,
+        /// Events the answer counts.
+        expected: u32,
+        /// Events missing.
+        lost: u32,
+    },
+}
+
+fn detail(source: &Option<std::io::Error>) -> String {
+    source.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
+}
+
+/// Retransmission settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkSettings {
+    /// Time to wait for the next frame of an answer before sending again.
+    pub timeout: Duration,
+    /// Transmissions of one command before giving up.
+    pub attempts: u32,
+}
+
+impl Default for LinkSettings {
+    /// 2 s and 8 attempts: a board answers within microseconds, except a TICK
+    /// of a large network, which sends events as it goes.
+    fn default() -> Self {
+        LinkSettings {
+            timeout: Duration::from_secs(2),
+            attempts: 8,
+        }
+    }
+}
+
+/// Byte and frame counts of a link, both directions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    /// Commands completed.
+    pub commands: u64,
+    /// Bytes written (frames, flushes and retransmissions included).
+    pub bytes_sent: u64,
+    /// Payload bytes of the commands (each command counted once).
+    pub payload_sent: u64,
+    /// Bytes read.
+    pub bytes_received: u64,
+    /// Payload bytes of the good frames received.
+    pub payload_received: u64,
+    /// SPIKE events received.
+    pub events: u64,
+    /// Frames sent again.
+    pub retransmissions: u64,
+    /// Frames from the chip that failed their CRC.
+    pub bad_frames: u64,
+    /// Bytes from the chip outside any frame.
+    pub garbage_bytes: u64,
+    /// Good frames for an earlier command (an answer that came after its
+    /// retransmission), ignored.
+    pub stale_frames: u64,
+}
+
+impl LinkStats {
+    /// Share of all bytes on the link (both directions) that is payload.
+    pub fn payload_share(&self) -> f64 {
+        let total = self.bytes_sent + self.bytes_received;
+        if total == 0 {
+            return 0.0;
+        }
+        (self.payload_sent + self.payload_received) as f64 / total as f64
+    }
+}
+
+/// How waiting for an answer ended.
+enum Outcome {
+    /// The final answer.
+    Answer(Answer),
+    /// No frame within the timeout.
+    Timeout,
+    /// The chip received the command damaged (NAK bad_crc).
+    BadCrc,
+}
+
+/// What the reader task reports.
+enum Incoming {
+    Event(Event),
+    Closed(Option<std::io::Error>),
+}
+
+/// A protocol link to one chip.
+pub struct Link {
+    port: String,
+    writer: Box<dyn AsyncWrite + Send + Unpin>,
+    incoming: mpsc::UnboundedReceiver<Incoming>,
+    abandon: mpsc::UnboundedSender<()>,
+    reader: JoinHandle<()>,
+    bytes_received: Arc<AtomicU64>,
+    seq: u8,
+    settings: LinkSettings,
+    stats: LinkStats,
+    closed: bool,
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}
+
+impl Link {
+    /// A link over a byte stream named `port` (for messages). Must be called
+    /// inside a tokio runtime: the reader is a task.
+    pub fn new<S>(port: impl Into<String>, stream: S, settings: LinkSettings) -> Link
+    where
+        S: AsyncRead + AsyncWrite + Send + 'static,
+    {
+        let (read, write) = tokio::io::split(stream);
+        let (tx, incoming) = mpsc::unbounded_channel();
+        let (abandon, abandon_rx) = mpsc::unbounded_channel();
+        let bytes_received = Arc::new(AtomicU64::new(0));
+        let reader = tokio::spawn(read_loop(read, tx, abandon_rx, bytes_received.clone()));
+        Link {
+            port: port.into(),
+            writer: Box::new(write),
+            incoming,
+            abandon,
+            reader,
+            bytes_received,
+            seq: 0,
+            settings,
+            stats: LinkStats::default(),
+            closed: false,
+        }
+    }
+
+    /// The port's name.
+    pub fn port(&self) -> &str {
+        &self.port
+    }
+
+    /// Counts so far.
+    pub fn stats(&self) -> LinkStats {
+        LinkStats {
+            bytes_received: self.bytes_received.load(Ordering::Relaxed),
+            ..self.stats
+        }
+    }
+
+    /// Retransmission settings in force.
+    pub fn settings(&self) -> LinkSettings {
+        self.settings
+    }
+
+    /// Change the retransmission settings.
+    pub fn set_settings(&mut self, settings: LinkSettings) {
+        self.settings = settings;
+    }
+
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), LinkError> {
+        let result = async {
+            self.writer.write_all(bytes).await?;
+            self.writer.flush().await
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                self.stats.bytes_sent += bytes.len() as u64;
+                Ok(())
+            }
+            Err(e) if is_hangup(&e) => Err(self.closed_error(Some(e))),
+            Err(source) => Err(LinkError::Write {
+                port: self.port.clone(),
+                source,
+            }),
+        }
+    }
+
+    fn closed_error(&mut self, source: Option<std::io::Error>) -> LinkError {
+        self.closed = true;
+        LinkError::Closed {
+            port: self.port.clone(),
+            source,
+        }
+    }
+
+    /// Send `cmd` with a new `seq` and return its events and final answer,
+    /// retransmitting as §10.3 says. A NAK other than `bad_crc` is returned
+    /// as the answer (the command was refused; the caller decides).
+    pub async fn command(&mut self, cmd: &Command) -> Result<Reply, LinkError> {
+        if self.closed {
+            return Err(self.closed_error(None));
+        }
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        let frame = cmd.frame(seq);
+        let bytes = frame.encode();
+        let mut events = Vec::new();
+        let mut flush = false;
+        for attempt in 1..=self.settings.attempts {
+            if attempt > 1 {
+                self.stats.retransmissions += 1;
+            }
+            if flush {
+                self.write(&[0u8; FLUSH_BYTES]).await?;
+            }
+            self.write(&bytes).await?;
+            match self.await_answer(seq, &mut events).await? {
+                Outcome::Answer(answer) => {
+                    self.stats.commands += 1;
+                    self.stats.payload_sent += 2 * frame.payload.len() as u64;
+                    return self.finish(seq, events, answer);
+                }
+                // The chip's receiver may hold a frame cut short: flush it.
+                // So may the host's (a damaged length byte): rescan it.
+                Outcome::Timeout => {
+                    flush = true;
+                    let _ = self.abandon.send(());
+                }
+                // The chip's receiver is at a frame boundary.
+                Outcome::BadCrc => flush = false,
+            }
+        }
+        Err(LinkError::NoAnswer {
+            port: self.port.clone(),
+            command: cmd.name(),
+            seq,
+            attempts: self.settings.attempts,
+            timeout_ms: self.settings.timeout.as_millis() as u64,
+        })
+    }
+
+    /// Frames until the final answer for `seq`, or a reason to send again;
+    /// SPIKE events go to `events`.
+    async fn await_answer(&mut self, seq: u8, events: &mut Vec<Answer>) -> Result<Outcome, LinkError> {
+        loop {
+            let next = tokio::time::timeout(self.settings.timeout, self.incoming.recv()).await;
+            let incoming = match next {
+                Err(_elapsed) => return Ok(Outcome::Timeout),
+                Ok(None) => return Err(self.closed_error(None)),
+                Ok(Some(i)) => i,
+            };
+            let frame = match incoming {
+                Incoming::Closed(e) => return Err(self.closed_error(e)),
+                Incoming::Event(Event::BadCrc { .. }) => {
+                    self.stats.bad_frames += 1;
+                    continue;
+                }
+                Incoming::Event(Event::Garbage { bytes }) => {
+                    self.stats.garbage_bytes += bytes as u64;
+                    continue;
+                }
+                Incoming::Event(Event::Frame(f)) => f,
+            };
+            let answer = self.decode(&frame)?;
+            // Only one command is in flight, so a NAK bad_crc is about it,
+            // whatever seq the chip read from the damaged frame.
+            if let Answer::Nak {
+                code: NakCode::BadCrc, ..
+            } = answer
+            {
+                self.stats.payload_received += 2 * frame.payload.len() as u64;
+                return Ok(Outcome::BadCrc);
+            }
+            if frame.seq != seq {
+                self.stats.stale_frames += 1;
+                continue;
+            }
+            self.stats.payload_received += 2 * frame.payload.len() as u64;
+            match answer {
+                Answer::Spike { .. } => {
+                    self.stats.events += 1;
+                    events.push(answer);
+                }
+                a => return Ok(Outcome::Answer(a)),
+            }
+        }
+    }
+
+    fn decode(&self, frame: &Frame) -> Result<Answer, LinkError> {
+        Answer::from_frame(frame).map_err(|source| LinkError::Malformed {
+            port: self.port.clone(),
+            seq: frame.seq,
+            source,
+        })
+    }
+
+    fn finish(&self, seq: u8, events: Vec<Answer>, answer: Answer) -> Result<Reply, LinkError> {
+        if let Answer::TickDone { tick, spikes, .. } = answer {
+            let got = events.len() as u32;
+            if got < spikes {
+                return Err(LinkError::EventsLost {
+                    port: self.port.clone(),
+                    seq,
+                    tick,
+                    expected: spikes,
+                    lost: spikes - got,
+                });
+            }
+        }
+        Ok(Reply { events, answer })
+    }
+}
+
+/// An error that means the other end is gone.
+fn is_hangup(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(e.kind(), BrokenPipe | ConnectionReset | UnexpectedEof | NotConnected)
+        || e.raw_os_error() == Some(5) // EIO: a pseudo-terminal whose master closed
+        || e.raw_os_error() == Some(19) // ENODEV: a USB serial adapter unplugged
+        || e.raw_os_error() == Some(6) // ENXIO
+}
+
+async fn read_loop<R: AsyncRead + Unpin>(
+    mut read: R,
+    tx: mpsc::UnboundedSender<Incoming>,
+    mut abandon: mpsc::UnboundedReceiver<()>,
+    bytes_received: Arc<AtomicU64>,
+) {
+    let mut decoder = Decoder::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let read = tokio::select! {
+            // Before any byte that came after the request.
+            biased;
+            Some(()) = abandon.recv() => {
+                for e in decoder.abandon() {
+                    if tx.send(Incoming::Event(e)).is_err() {
+                        return;
+                    }
+                }
+                continue;
+            }
+            r = read.read(&mut buf) => r,
+        };
+        match read {
+            Ok(0) => {
+                let _ = tx.send(Incoming::Closed(None));
+                return;
+            }
+            Ok(n) => {
+                bytes_received.fetch_add(n as u64, Ordering::Relaxed);
+                for &b in &buf[..n] {
+                    if let Some(e) = decoder.push(b) {
+                        if tx.send(Incoming::Event(e)).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::Interrupted | std::io::ErrorKind::WouldBlock
+                ) => {}
+            Err(e) => {
+                let _ = tx.send(Incoming::Closed(Some(e)));
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! The virtual chip: the RTL core of `hdl/`, stepped clock by clock, behind a
+//! pseudo-terminal. Whatever opens the pseudo-terminal's device path (the
+//! `spikefab` CLI, a serial terminal, a test) talks to it exactly as to a board
+//! over its USB-UART bridge, byte for byte the same protocol.
+//!
+//! The core takes one byte per clock when it is ready and sends one per clock;
+//! a UART's bit time is not modelled (the core's byte interface is the same on
+//! a board, where `firmware/` puts a UART in front of it). When the host stops
+//! reading, the chip stops stepping the core once [`OUTPUT_BACKLOG`] bytes wait:
+//! nothing is dropped. A [`FaultPlan`] per direction injects link faults.
+
+use std::io::{ErrorKind, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serialport::{SerialPort, TTYPort};
+use spikefab_hdl::config::CoreConfig;
+use spikefab_hdl::core::{TinyCore, Up5kCore};
+use spikefab_hdl::cosim::{ByteChip, ByteCore};
+
+use crate::faults::FaultPlan;
+
+/// Output bytes the chip holds for a host that does not read before it stops
+/// stepping the core.
+pub const OUTPUT_BACKLOG: usize = 4096;
+
+/// Clocks stepped between looks at the pseudo-terminal.
+const CLOCKS_PER_POLL: usize = 1024;
+
+/// How long an idle chip waits in one read (it wakes at once when bytes come).
+const IDLE_POLL: Duration = Duration::from_millis(50);
+
+/// Why the virtual chip could not start or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum VirtualChipError {
+    /// No RTL core is built for this configuration.
+    #[error("no RTL core for the core configuration {0:?} (known: up5k, tiny)")]
+    UnknownCore(String),
+    /// The pseudo-terminal could not be made.
+    #[error("cannot open a pseudo-terminal: {0}")]
+    Pty(#[from] serialport::Error),
+    /// Reading or writing the pseudo-terminal failed.
+    #[error("virtual chip I/O: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What the virtual chip is and which faults it injects.
+#[derive(Debug, Clone)]
+pub struct ChipOptions {
+    /// The core to run (`up5k` or `tiny`).
+    pub config: CoreConfig,
+    /// Faults on the bytes the host sends.
+    pub to_chip: FaultPlan,
+    /// Faults on the bytes the chip sends.
+    pub from_chip: FaultPlan,
+}
+
+impl ChipOptions {
+    /// The core `config`, no faults.
+    pub fn new(config: CoreConfig) -> Self {
+        ChipOptions {
+            config,
+            to_chip: FaultPlan::none(),
+            from_chip: FaultPlan::none(),
+        }
+    }
+}
+
+/// Counts of a virtual chip's run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChipStats {
+    /// Core clocks stepped.
+    pub clocks: u64,
+    /// Bytes read from the pseudo-terminal (before faults).
+    pub bytes_in: u64,
+    /// Bytes the core sent (before faults).
+    pub bytes_out: u64,
+    /// The chip closed the link (a [`crate::faults::Fault::Close`]).
+    pub closed: bool,
+}
+
+/// A running virtual chip. Dropping it stops it.
+pub struct VirtualChip {
+    path: PathBuf,
+    config: CoreConfig,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<Result<ChipStats, VirtualChipError>>>,
+}
+
+impl VirtualChip {
+    /// Make a pseudo-terminal and serve the core on it from a new thread.
+    pub fn start(options: ChipOptions) -> Result<VirtualChip, VirtualChipError> {
+        let config = options.config;
+        if CoreConfig::by_name(config.name) != Some(config) {
+            return Err(VirtualChipError::UnknownCore(config.name.to_string()));
+        }
+        let (master, slave) = TTYPort::pair()?;
+        let path = PathBuf::from(
+            slave
+                .name()
+                .ok_or_else(|| std::io::Error::other("the pseudo-terminal has no device path"))?,
+        );
+        // Closed, so that a host can open the device exclusively (as it opens
+        // a board's); the pseudo-terminal lives as long as the master end.
+        drop(slave);
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name(format!("virtual-chip-{}", config.name))
+            .spawn(move || {
+                let mut server = Server {
+                    master,
+                    options,
+                    stop: flag,
+                };
+                match server.options.config.name {
+                    "up5k" => server.serve(ByteChip::<Up5kCore>::new(), ready_tx),
+                    _ => server.serve(ByteChip::<TinyCore>::new(), ready_tx),
+                }
+            })?;
+        // The core is built (and settled) before the path is handed out.
+        let _ = ready_rx.recv();
+        Ok(VirtualChip {
+            path,
+            config,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// The device path to open (`/dev/pts/N`).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The core it runs.
+    pub fn config(&self) -> CoreConfig {
+        self.config
+    }
+
+    /// True while the chip serves (false after a close fault or an error).
+    pub fn is_running(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Stop the chip and return its counts.
+    pub fn stop(mut self) -> Result<ChipStats, VirtualChipError> {
+        self.finish()
+    }
+
+    /// Serve until the chip ends (a close fault or an error); for `spikefab chip`.
+    pub fn wait(mut self) -> Result<ChipStats, VirtualChipError> {
+        match self.thread.take() {
+            Some(t) => t.join().expect("the virtual chip thread panicked"),
+            None => Ok(ChipStats::default()),
+        }
+    }
+
+    fn finish(&mut self) -> Result<ChipStats, VirtualChipError> {
+        self.stop.store(true, Ordering::Relaxed);
+        match self.thread.take() {
+            Some(t) => t.join().expect("the virtual chip thread panicked"),
+            None => Ok(ChipStats::default()),
+        }
+    }
+}
+
+impl Drop for VirtualChip {
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}
+
+struct Server {
+    master: TTYPort,
+    options: ChipOptions,
+    stop: Arc<AtomicBool>,
+}
+
+impl Server {
+    fn serve<C: ByteCore>(
+        &mut self,
+        mut chip: ByteChip<C>,
+        ready: mpsc::Sender<()>,
+    ) -> Result<ChipStats, VirtualChipError> {
+        let _ = ready.send(());
+        let mut stats = ChipStats::default();
+        let mut out: Vec<u8> = Vec::new();
+        let mut buf = vec![0u8; 4096];
+        while !self.stop.load(Ordering::Relaxed) {
+            if !out.is_empty() {
+                self.master.set_timeout(Duration::ZERO)?;
+                match self.master.write(&out) {
+                    Ok(n) => {
+                        out.drain(..n);
+                    }
+                    Err(e) if would_block(&e) => {}
+                    // The host closed the device: what it did not read is gone with it.
+                    Err(e) if no_client(&e) => out.clear(),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            let idle = chip.is_idle();
+            self.master.set_timeout(if idle && out.is_empty() {
+                IDLE_POLL
+            } else {
+                Duration::ZERO
+            })?;
+            match self.master.read(&mut buf) {
+                Ok(n) => {
+                    stats.bytes_in += n as u64;
+                    let f = self.options.to_chip.filter(&buf[..n]);
+                    chip.push(&f.bytes);
+                    if f.close {
+                        stats.closed = true;
+                        break;
+                    }
+                }
+                Err(e) if would_block(&e) => {}
+                // Nobody has the device open: wait for a host.
+                Err(e) if no_client(&e) => std::thread::sleep(IDLE_POLL),
+                Err(e) => return Err(e.into()),
+            }
+            if out.len() >= OUTPUT_BACKLOG {
+                std::thread::sleep(Duration::from_millis(1));
+                continue;
+            }
+            for _ in 0..CLOCKS_PER_POLL {
+                if chip.is_idle() {
+                    break;
+                }
+                if let Some(b) = chip.step() {
+                    stats.bytes_out += 1;
+                    let f = self.options.from_chip.filter(&[b]);
+                    out.extend(f.bytes);
+                    if f.close {
+                        stats.closed = true;
+                        stats.clocks = chip.clocks();
+                        return Ok(stats);
+                    }
+                }
+            }
+            stats.clocks = chip.clocks();
+        }
+        stats.clocks = chip.clocks();
+        Ok(stats)
+    }
+}
+
+fn would_block(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::TimedOut | ErrorKind::WouldBlock | ErrorKind::Interrupted
+    )
+}
+
+/// The error a pseudo-terminal's master end gets while no one has the device open.
+fn no_client(e: &std::io::Error) -> bool {
+    e.kind() == ErrorKind::BrokenPipe || e.raw_os_error() == Some(5) || e.to_string() == "I/O error"
+}

@@ -1,0 +1,224 @@
+//! The host over a real pseudo-terminal to the virtual chip (tiny core), with
+//! faults injected into the bytes in both directions: garbage, dropped bytes,
+//! bit flips, a chip that goes silent, a port that closes. Every run either
+//! ends with exactly the golden model's spikes and state (the link recovered:
+//! nothing lost, nothing duplicated) or with a clear error, in bounded time.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use spikefab_hdl::config::CoreConfig;
+use spikefab_host::driver::{Chip, ChipError, TransportError};
+use spikefab_host::faults::{Fault, FaultPlan};
+use spikefab_host::link::{LinkError, LinkSettings, LinkStats};
+use spikefab_host::serial;
+use spikefab_host::virtual_chip::{ChipOptions, VirtualChip};
+use spikefab_sim::record::first_spike_divergence;
+use spikefab_sim::{config, Network, SimOptions, Simulator, SpikeEvent, StateDump};
+
+const TICKS: u32 = 120;
+
+fn network() -> Network {
+    config::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tiny_net.toml")))
+        .expect("the test network loads")
+        .network
+}
+
+fn settings() -> LinkSettings {
+    LinkSettings {
+        timeout: Duration::from_millis(300),
+        attempts: 8,
+    }
+}
+
+struct Outcome {
+    spikes: Vec<SpikeEvent>,
+    state: StateDump,
+    stats: LinkStats,
+    recoveries: u64,
+}
+
+/// Run the test network for `TICKS` on a virtual tiny chip with these faults.
+fn run(to_chip: FaultPlan, from_chip: FaultPlan) -> Result<Outcome, ChipError> {
+    let chip = VirtualChip::start(ChipOptions {
+        config: CoreConfig::TINY,
+        to_chip,
+        from_chip,
+    })
+    .expect("the virtual chip starts");
+    let net = network();
+    let port = chip.path().to_str().unwrap().to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let link = serial::open(&port, serial::DEFAULT_BAUD, settings()).expect("the pty opens");
+        let mut chip = Chip::connect(link).await?;
+        let image = chip.image(&net)?;
+        chip.load(&image).await?;
+        let spikes = chip.run_until(net.inputs(), TICKS, |_, _| {}).await?;
+        let state = chip.dump(&net, &image).await?;
+        Ok(Outcome {
+            spikes,
+            state,
+            stats: chip.transport().stats(),
+            recoveries: chip.recoveries(),
+        })
+    })
+}
+
+fn golden() -> (Vec<SpikeEvent>, StateDump) {
+    let net = network();
+    let mut sim = Simulator::new(
+        &net,
+        SimOptions {
+            core: Some(CoreConfig::TINY.shape()),
+            ..SimOptions::default()
+        },
+    )
+    .unwrap();
+    sim.run(TICKS);
+    (sim.spikes().to_vec(), sim.state_dump())
+}
+
+fn assert_exact(o: &Outcome) {
+    let (spikes, state) = golden();
+    assert!(!spikes.is_empty(), "the test network must spike");
+    if let Some(d) = first_spike_divergence(&o.spikes, &spikes) {
+        panic!("chip vs sim: {d}");
+    }
+    if let Some(d) = o.state.first_divergence(&state) {
+        panic!("chip vs sim: {d}");
+    }
+}
+
+#[test]
+fn clean_link_is_exact_and_counts_its_bytes() {
+    let o = run(FaultPlan::none(), FaultPlan::none()).unwrap();
+    eprintln!("clean: {:?}", o.stats);
+    assert_exact(&o);
+    let s = o.stats;
+    assert_eq!(s.retransmissions, 0);
+    assert_eq!(s.bad_frames + s.garbage_bytes + s.stale_frames, 0);
+    assert_eq!(s.events, o.spikes.len() as u64);
+    assert!(s.payload_share() > 0.5 && s.payload_share() < 1.0, "{s:?}");
+}
+
+#[test]
+fn faults_on_commands_are_retransmitted() {
+    // Positions inside the load (WRITE frames), inside INPUT/TICK frames and
+    // between frames: a dropped byte cuts a frame, a flip fails its CRC,
+    // garbage sits between or inside frames.
+    let plan = FaultPlan::none()
+        .at(3, Fault::Flip(0x01))
+        .at(700, Fault::Drop)
+        .at(1500, Fault::Insert(vec![0xA5, 0x02, 0x07]))
+        .at(2000, Fault::Flip(0x40))
+        .at(2600, Fault::Drop)
+        .at(3000, Fault::Insert(vec![0x00, 0xFF, 0xA5]))
+        .at(3400, Fault::Drop);
+    let o = run(plan, FaultPlan::none()).unwrap();
+    assert_exact(&o);
+    assert!(o.stats.retransmissions >= 4, "{:?}", o.stats);
+}
+
+#[test]
+fn faults_on_answers_and_events_are_recovered() {
+    // The chip's bytes: damaged answers are retransmitted, damaged SPIKE
+    // events are recovered by reloading and replaying.
+    let plan = FaultPlan::none()
+        .at(2, Fault::Flip(0x10))
+        .at(400, Fault::Drop)
+        .at(1200, Fault::Insert(vec![0x55, 0xA5]))
+        .at(2500, Fault::Flip(0x80))
+        .at(4000, Fault::Drop);
+    let o = run(FaultPlan::none(), plan).unwrap();
+    assert_exact(&o);
+    assert!(o.stats.bad_frames + o.stats.garbage_bytes > 0, "{:?}", o.stats);
+}
+
+#[test]
+fn random_noise_both_ways_is_survived() {
+    // About 8 damaged bytes each way in a run of ~4,000 + 6,000 bytes.
+    let o = run(
+        FaultPlan::none().random(1.5e-3, 0.5e-3, 11),
+        FaultPlan::none().random(1e-3, 0.5e-3, 12),
+    )
+    .unwrap();
+    eprintln!("noise: {:?}, {} recoveries", o.stats, o.recoveries);
+    assert_exact(&o);
+    assert!(
+        o.stats.retransmissions > 0 && o.recoveries > 0,
+        "the noise must have hit something"
+    );
+}
+
+#[test]
+fn a_silent_chip_gives_a_clear_error_in_bounded_time() {
+    let start = Instant::now();
+    let err = match run(FaultPlan::none().at(2500, Fault::Mute), FaultPlan::none()) {
+        Ok(_) => panic!("a silent chip cannot finish the run"),
+        Err(e) => e,
+    };
+    let limit = settings().timeout * (settings().attempts + 4);
+    assert!(start.elapsed() < limit, "took {:?}", start.elapsed());
+    match &err {
+        ChipError::Transport(TransportError::Link(LinkError::NoAnswer { attempts, .. })) => assert_eq!(*attempts, 8),
+        e => panic!("wrong error: {e}"),
+    }
+    assert!(err.to_string().contains("no answer from the chip"), "{err}");
+}
+
+#[test]
+fn a_port_that_closes_mid_run_is_reported() {
+    for plan in [
+        (FaultPlan::none().at(2500, Fault::Close), FaultPlan::none()),
+        (FaultPlan::none(), FaultPlan::none().at(3000, Fault::Close)),
+    ] {
+        let start = Instant::now();
+        let err = match run(plan.0, plan.1) {
+            Ok(_) => panic!("a closed port cannot finish the run"),
+            Err(e) => e,
+        };
+        assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
+        assert!(
+            matches!(
+                err,
+                ChipError::Transport(TransportError::Link(LinkError::Closed { .. }))
+            ),
+            "wrong error: {err}"
+        );
+        assert!(err.to_string().contains("the port closed"), "{err}");
+    }
+}
+
+#[test]
+fn a_missing_port_is_named() {
+    let err = serial::open("/dev/spikefab-no-such-port", serial::DEFAULT_BAUD, settings())
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.to_string(),
+        "no serial port /dev/spikefab-no-such-port; `spikefab ports` lists the ports of this machine"
+    );
+}
+
+#[test]
+fn a_network_too_big_for_the_chip_is_refused_before_anything_is_sent() {
+    let net = config::load(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/stdp_homeostasis.toml"
+    )))
+    .unwrap()
+    .network;
+    let chip = VirtualChip::start(ChipOptions::new(CoreConfig::TINY)).unwrap();
+    let port = chip.path().to_str().unwrap().to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let err = rt
+        .block_on(async {
+            let link = serial::open(&port, serial::DEFAULT_BAUD, settings()).unwrap();
+            let chip = Chip::connect(link).await?;
+            chip.image(&net)
+        })
+        .err()
+        .unwrap();
+    assert_eq!(err.to_string(), "the network needs 40 neurons, the tiny core has 16");
+}
