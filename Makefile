@@ -3,7 +3,7 @@
 
 CARGO      ?= cargo
 PROFILE    ?= ci
-SIM        := target/release/spikefab-sim
+SPIKEFAB   := target/release/spikefab
 EQUIV_SLOW ?= 100000
 
 .PHONY: all setup setup-pnr demo test test-slow lint bench hdl-report clean
@@ -30,11 +30,23 @@ setup:
 	  fi; \
 	fi
 
-# The main job on a built-in example: run the STDP + homeostasis network in
-# the golden model and print a summary (spikes, learning, predicted chip cycles).
+# The main job on a built-in example, with no board: start the virtual chip
+# (the RTL core of hdl/, co-simulated behind a pseudo-terminal) as its own
+# process, run the STDP + homeostasis network on it through the serial link,
+# verify every spike and the full state against the golden model, and write
+# the spikes, the final state and a raster plot to out/.
+DEMO_NET   ?= examples/stdp_homeostasis.toml
+DEMO_TICKS ?= 1000
 demo: setup
-	$(CARGO) build --release --bin spikefab-sim
-	$(SIM) run examples/stdp_homeostasis.toml --spikes out/demo_spikes.csv --results out/demo_results.bin
+	$(CARGO) build --release -p spikefab-host --bin spikefab
+	@mkdir -p out && rm -f out/chip.path
+	@$(SPIKEFAB) chip --core up5k --path-file out/chip.path > out/chip.log 2>&1 & chip=$$!; \
+	for i in $$(seq 200); do [ -s out/chip.path ] && break; sleep 0.1; done; \
+	if [ ! -s out/chip.path ]; then echo "the virtual chip did not start:"; cat out/chip.log; kill $$chip; exit 1; fi; \
+	cat out/chip.log; \
+	$(SPIKEFAB) verify $(DEMO_NET) --port "$$(cat out/chip.path)" --timeout-ms 30000 --ticks $(DEMO_TICKS) \
+	  --check-every 250 --spikes out/demo_spikes.csv --state out/demo_state.json --raster out/demo_raster.svg; \
+	rc=$$?; kill $$chip 2>/dev/null; exit $$rc
 
 # Tests run optimised (profile `ci`: release with overflow checks and debug
 # assertions), then format, lints and docs are checked.

@@ -2,13 +2,21 @@
 //! `spikefab` command-line tool.
 //!
 //! - [`link`]: the wire protocol's host end over any byte stream, with
-//!   retransmission (`docs/spec.md` §10).
+//!   retransmission (`docs/spec.md` §10); [`serial`] opens ports as links.
 //! - [`driver`]: load a network, run it, read its state back, recover lost
 //!   events; the same code for a board, the virtual chip and the in-process
 //!   co-simulation.
+//! - [`virtual_chip`]: the RTL core behind a pseudo-terminal, with injectable
+//!   [`faults`].
+//! - [`verify`]: chip against golden model, spike by spike and field by field.
+//! - [`spike_files`], [`raster`], [`summary`]: what the CLI reads, draws and prints.
 
 pub mod driver;
 pub mod faults;
 pub mod link;
+pub mod raster;
 pub mod serial;
+pub mod spike_files;
+pub mod summary;
+pub mod verify;
 pub mod virtual_chip;

@@ -1,1 +1,597 @@
-fn main() {}
+//! `spikefab`: simulate a network, run it on a board or on the virtual chip,
+//! verify the chip against the golden model, inspect what fits where.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use spikefab_hdl::config::CoreConfig;
+use spikefab_hdl::image::Image;
+use spikefab_host::driver::Chip;
+use spikefab_host::faults::FaultPlan;
+use spikefab_host::link::{Link, LinkSettings};
+use spikefab_host::virtual_chip::{ChipOptions, VirtualChip};
+use spikefab_host::{raster, serial, spike_files, summary, verify};
+use spikefab_sim::config::{self, Model};
+use spikefab_sim::snapshot::{self, Kind, RunResult};
+use spikefab_sim::{CoreShape, SimOptions, Simulator};
+
+#[derive(Parser)]
+#[command(
+    name = "spikefab",
+    version,
+    about = "Spikefab: simulate spiking networks, run them on the chip (board or virtual), verify the two agree"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a network in the golden model (software only) and summarise it.
+    Sim(SimArgs),
+    /// Run a network on a chip: load it, stream its input spikes, collect output spikes and state.
+    Run(ChipRunArgs),
+    /// Run a network on a chip and in the golden model; report identical, or the first divergence.
+    Verify {
+        #[command(flatten)]
+        run: ChipRunArgs,
+        /// Compare the full state every this many ticks (default: at the end only).
+        #[arg(long, value_name = "TICKS")]
+        check_every: Option<u32>,
+    },
+    /// Sizes of a network, which core configuration it fits, predicted cycles per tick.
+    Inspect {
+        /// Network file (.toml, .json or a .bin snapshot).
+        net: PathBuf,
+        /// Ticks to simulate for the cycle prediction (default: the file's).
+        #[arg(long)]
+        ticks: Option<u32>,
+        #[command(flatten)]
+        timing: Timing,
+    },
+    /// Serve the RTL core on a pseudo-terminal (the virtual chip) until stopped.
+    Chip {
+        /// Core configuration.
+        #[arg(long, value_enum, default_value_t = CoreName::Up5k)]
+        core: CoreName,
+        /// Also write the device path to this file (for scripts).
+        #[arg(long, value_name = "FILE")]
+        path_file: Option<PathBuf>,
+        /// Probability that a byte crossing the link (either way) has a bit flipped.
+        #[arg(long, default_value_t = 0.0)]
+        flip_rate: f64,
+        /// Probability that a byte crossing the link (either way) is lost.
+        #[arg(long, default_value_t = 0.0)]
+        drop_rate: f64,
+        /// Seed of the injected faults.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// List the serial ports of this machine.
+    Ports,
+    /// Save a network file as a compact snapshot (bincode).
+    Save {
+        /// Network file.
+        net: PathBuf,
+        /// Snapshot to write (.bin).
+        out: PathBuf,
+    },
+}
+
+/// Core configurations with an RTL core.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum CoreName {
+    /// iCE40 UP5K: 256 neurons, 256 axons, D = 8, 65,536 synapse words.
+    Up5k,
+    /// 16 neurons, 16 axons, D = 8, 4,096 synapse words (fast tests).
+    Tiny,
+}
+
+impl CoreName {
+    fn config(self) -> CoreConfig {
+        match self {
+            CoreName::Up5k => CoreConfig::UP5K,
+            CoreName::Tiny => CoreConfig::TINY,
+        }
+    }
+}
+
+#[derive(Args, Clone, Copy)]
+struct Timing {
+    /// Tick duration in microseconds, for rates in Hz and the real-time factor.
+    #[arg(long, default_value_t = 1000.0)]
+    tick_us: f64,
+    /// Core clock in MHz, for the real-time factor.
+    #[arg(long, default_value_t = 24.0)]
+    clock_mhz: f64,
+}
+
+#[derive(Args)]
+struct Network {
+    /// Network file (.toml, .json or a .bin snapshot).
+    net: PathBuf,
+    /// Ticks to run (default: the file's [simulation] ticks).
+    #[arg(long)]
+    ticks: Option<u32>,
+    /// Input spikes instead of the file's: CSV `tick,axon` or a .bin snapshot.
+    #[arg(long, value_name = "FILE")]
+    inputs: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct Outputs {
+    /// Write output spikes: CSV `tick,neuron,cycle`, or a .bin snapshot.
+    #[arg(long, value_name = "FILE")]
+    spikes: Option<PathBuf>,
+    /// Draw a raster plot (.svg or .png).
+    #[arg(long, value_name = "FILE")]
+    raster: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct SimArgs {
+    #[command(flatten)]
+    network: Network,
+    #[command(flatten)]
+    outputs: Outputs,
+    /// Predict cycles for this core (default: a core shaped like the network).
+    #[arg(long, value_enum)]
+    core: Option<CoreName>,
+    /// Update every neuron every tick instead of skipping quiescent ones (same results).
+    #[arg(long)]
+    dense: bool,
+    /// Write probed variables as CSV (tick,neuron,var,value).
+    #[arg(long, value_name = "FILE")]
+    probes: Option<PathBuf>,
+    /// Write a results snapshot (bincode): spikes, probes, stats, final state.
+    #[arg(long, value_name = "FILE")]
+    results: Option<PathBuf>,
+    #[command(flatten)]
+    timing: Timing,
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false, id = "chip")]
+struct Target {
+    /// Serial port of a board (`spikefab ports` lists them).
+    #[arg(long, value_name = "PORT")]
+    port: Option<String>,
+    /// Start a virtual chip (the RTL core behind a pseudo-terminal) and use it.
+    #[arg(long = "virtual")]
+    virtual_chip: bool,
+}
+
+#[derive(Args)]
+struct ChipRunArgs {
+    #[command(flatten)]
+    network: Network,
+    #[command(flatten)]
+    target: Target,
+    /// Core of the virtual chip.
+    #[arg(long, value_enum, default_value_t = CoreName::Up5k, requires = "virtual_chip")]
+    core: CoreName,
+    /// Baud rate of the serial port.
+    #[arg(long, default_value_t = serial::DEFAULT_BAUD)]
+    baud: u32,
+    /// Wait this long for each frame of an answer before sending again
+    /// (default: 2000 for a board, 30000 for the virtual chip, which is slower).
+    #[arg(long, value_name = "MS")]
+    timeout_ms: Option<u64>,
+    /// Transmissions of one command before giving up.
+    #[arg(long, default_value_t = 8)]
+    attempts: u32,
+    #[command(flatten)]
+    outputs: Outputs,
+    /// Write the final state (u, v, θ, refractory, traces, weights, LFSR, counters) as JSON.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    #[command(flatten)]
+    timing: Timing,
+}
+
+fn main() -> ExitCode {
+    match real_main() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn real_main() -> Result<ExitCode> {
+    match Cli::parse().command {
+        Command::Sim(args) => sim(args).map(|_| ExitCode::SUCCESS),
+        Command::Run(args) => tokio_main(run(args, None)),
+        Command::Verify { run: args, check_every } => tokio_main(run(args, Some(check_every))),
+        Command::Inspect { net, ticks, timing } => inspect(&net, ticks, timing).map(|_| ExitCode::SUCCESS),
+        Command::Chip {
+            core,
+            path_file,
+            flip_rate,
+            drop_rate,
+            seed,
+        } => chip(core, path_file, flip_rate, drop_rate, seed).map(|_| ExitCode::SUCCESS),
+        Command::Ports => ports().map(|_| ExitCode::SUCCESS),
+        Command::Save { net, out } => {
+            let model = load_model(&net)?;
+            snapshot::save_model(&out, &model)?;
+            println!("wrote {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn tokio_main(f: impl std::future::Future<Output = Result<ExitCode>>) -> Result<ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(f)
+}
+
+fn load_model(path: &Path) -> Result<Model> {
+    if path.extension().and_then(|e| e.to_str()) == Some("bin") {
+        Ok(snapshot::load_model(path)?)
+    } else {
+        Ok(config::load(path)?)
+    }
+}
+
+/// The model with `--inputs` applied, its ticks, and its description.
+fn prepare(args: &Network) -> Result<(Model, u32)> {
+    let mut model = load_model(&args.net)?;
+    if let Some(path) = &args.inputs {
+        let inputs = spike_files::read_inputs(path)?;
+        model.network = model
+            .network
+            .with_inputs(inputs)
+            .with_context(|| format!("input spikes of {}", path.display()))?;
+    }
+    let ticks = args.ticks.unwrap_or(model.run.ticks);
+    println!("{}", summary::network(&args.net.display().to_string(), &model.network));
+    Ok((model, ticks))
+}
+
+fn write_outputs(
+    outputs: &Outputs,
+    net: &spikefab_sim::Network,
+    spikes: &[spikefab_sim::SpikeEvent],
+    ticks: u32,
+    title: &str,
+) -> Result<()> {
+    if let Some(path) = &outputs.spikes {
+        spike_files::write_spikes(path, spikes)?;
+        println!("wrote {}", path.display());
+    }
+    if let Some(path) = &outputs.raster {
+        raster::draw(path, net, spikes, ticks, title)?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn progress_bar(ticks: u32) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(ticks as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} ticks  {msg}  [{elapsed_precise}, eta {eta}]")
+            .expect("a valid template"),
+    );
+    bar
+}
+
+fn sim(args: SimArgs) -> Result<()> {
+    let (model, ticks) = prepare(&args.network)?;
+    let net = &model.network;
+    let opts = SimOptions {
+        skip_quiescent: !args.dense,
+        core: args.core.map(|c| c.config().shape()),
+        ..SimOptions::default()
+    };
+    let mut sim = Simulator::new(net, opts)?;
+    sim.set_record_spikes(true);
+    for &(n, var) in &model.run.probes {
+        sim.add_probe(n, var)?;
+    }
+    let start = Instant::now();
+    let mut worst = 0;
+    for _ in 0..ticks {
+        let before = sim.cycle();
+        sim.step_tick();
+        worst = worst.max(sim.cycle() - before);
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let stats = sim.stats();
+    let unreached = net.inputs().iter().filter(|s| s.tick >= ticks).count();
+    let (tick_us, clock_mhz) = (args.timing.tick_us, args.timing.clock_mhz);
+    println!(
+        "run {ticks} ticks in the golden model ({})",
+        if args.dense {
+            "dense updates"
+        } else {
+            "quiescent neurons skipped"
+        }
+    );
+    println!("{}", summary::rates(net, sim.spikes(), ticks, tick_us));
+    println!(
+        "  input spikes {}{}",
+        stats.input_spikes,
+        if unreached > 0 {
+            format!(" ({unreached} scheduled at or after tick {ticks} not reached)")
+        } else {
+            String::new()
+        }
+    );
+    println!(
+        "  synaptic events {}  neuron updates {} ({:.1}% of ticks x neurons)  weight updates {}",
+        stats.synaptic_events,
+        stats.neuron_updates,
+        100.0 * stats.neuron_updates as f64 / (ticks as f64 * net.num_neurons() as f64).max(1.0),
+        stats.weight_updates
+    );
+    let seconds = ticks as f64 * tick_us * 1e-6;
+    println!(
+        "  wall {:.3} s  {:.2} M synaptic events/s  {:.1}x real time",
+        wall,
+        stats.synaptic_events as f64 / wall / 1e6,
+        seconds / wall
+    );
+    if net.num_plastic() > 0 {
+        let plastic: Vec<usize> = net.synapses().fanin.iter().map(|&(i, _)| i as usize).collect();
+        let show = |w: &[i8]| {
+            let vals: Vec<i64> = plastic.iter().map(|&i| w[i] as i64).collect();
+            let mean = vals.iter().sum::<i64>() as f64 / vals.len() as f64;
+            let (min, max) = (vals.iter().min().unwrap_or(&0), vals.iter().max().unwrap_or(&0));
+            format!("mean {mean:.2} (min {min}, max {max})")
+        };
+        println!(
+            "  plastic weights: before {}  after {}",
+            show(&net.synapses().weight),
+            show(sim.weights())
+        );
+    }
+    let core: CoreShape = sim.core();
+    println!(
+        "chip prediction (core N={} M={} D={}, cost table v1)",
+        core.neurons, core.axons, core.delay_slots
+    );
+    println!(
+        "{}",
+        summary::cycles(sim.cycle(), Some(worst), ticks, clock_mhz, tick_us)
+    );
+
+    write_outputs(&args.outputs, net, sim.spikes(), ticks, "spikefab sim")?;
+    if let Some(path) = &args.probes {
+        let mut text = String::from("tick,neuron,var,value\n");
+        for p in sim.probes() {
+            for (t, v) in p.values.iter().enumerate() {
+                text.push_str(&format!("{t},{},{},{v}\n", p.neuron, p.var.name()));
+            }
+        }
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    if let Some(path) = &args.results {
+        let result = RunResult {
+            core,
+            spikes: sim.spikes().to_vec(),
+            probes: sim.probes().to_vec(),
+            stats,
+            final_state: sim.state_dump(),
+        };
+        snapshot::save(path, Kind::Results, &result)?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn inspect(path: &Path, ticks: Option<u32>, timing: Timing) -> Result<()> {
+    let model = load_model(path)?;
+    let net = &model.network;
+    let ticks = ticks.unwrap_or(model.run.ticks);
+    println!("{}", summary::network(&path.display().to_string(), net));
+    let mut fitting = None;
+    for config in CoreConfig::KNOWN {
+        match Image::new(net, config) {
+            Ok(image) => {
+                println!(
+                    "  fits the {}: {} of {} synapse-memory words ({:.1}%)",
+                    summary::core(&config),
+                    image.syn.len(),
+                    config.syn_words(),
+                    100.0 * image.syn.len() as f64 / config.syn_words() as f64
+                );
+                fitting.get_or_insert(config);
+            }
+            Err(e) => println!("  does not fit the {} core: {e}", config.name),
+        }
+    }
+    let mut sim = Simulator::new(
+        net,
+        SimOptions {
+            core: fitting.map(|c| c.shape()),
+            ..SimOptions::default()
+        },
+    )?;
+    let mut worst = 0;
+    for _ in 0..ticks {
+        let before = sim.cycle();
+        sim.step_tick();
+        worst = worst.max(sim.cycle() - before);
+    }
+    let shape = sim.core();
+    println!(
+        "predicted over {ticks} ticks for {} (N={} M={} D={}):",
+        fitting.map_or("a core shaped like the network", |c| c.name),
+        shape.neurons,
+        shape.axons,
+        shape.delay_slots
+    );
+    println!(
+        "{}",
+        summary::cycles(sim.cycle(), Some(worst), ticks, timing.clock_mhz, timing.tick_us)
+    );
+    Ok(())
+}
+
+/// Open the chip: a board's port, or a virtual chip started here.
+async fn connect(args: &ChipRunArgs) -> Result<(Chip<Link>, Option<VirtualChip>)> {
+    let (port, virtual_chip) = match (&args.target.port, args.target.virtual_chip) {
+        (Some(p), _) => (p.clone(), None),
+        (None, _) => {
+            let chip = VirtualChip::start(ChipOptions::new(args.core.config()))?;
+            let port = chip.path().display().to_string();
+            println!("virtual chip: the RTL {} on {port}", summary::core(&chip.config()));
+            (port, Some(chip))
+        }
+    };
+    let default_ms = if virtual_chip.is_some() { 30_000 } else { 2_000 };
+    let settings = LinkSettings {
+        timeout: Duration::from_millis(args.timeout_ms.unwrap_or(default_ms)),
+        attempts: args.attempts.max(1),
+    };
+    let link = serial::open(&port, args.baud, settings)?;
+    let chip = Chip::connect(link)
+        .await
+        .with_context(|| format!("no Spikefab chip answers on {port}"))?;
+    if virtual_chip.is_none() {
+        println!("chip on {port}: {}", summary::core(&chip.config()));
+    }
+    Ok((chip, virtual_chip))
+}
+
+/// `run` (check_every None) or `verify` (Some).
+async fn run(args: ChipRunArgs, verify_every: Option<Option<u32>>) -> Result<ExitCode> {
+    let (model, ticks) = prepare(&args.network)?;
+    let net = &model.network;
+    let (mut chip, _virtual_chip) = connect(&args).await?;
+    let image = chip.image(net)?;
+    let start = Instant::now();
+    chip.load(&image).await?;
+    println!(
+        "loaded {} synapse-memory words and the neuron, ring, source, fan-in and trace tables in {:.2} s",
+        image.syn.len(),
+        start.elapsed().as_secs_f64()
+    );
+    let bar = progress_bar(ticks);
+    let on_progress = |t: u32, n: usize| {
+        bar.set_position(t as u64);
+        bar.set_message(format!("{n} spikes"));
+    };
+    let start = Instant::now();
+    let (spikes, state, verdict) = match verify_every {
+        None => {
+            let spikes = chip.run_until(net.inputs(), ticks, on_progress).await?;
+            let state = chip.dump(net, &image).await?;
+            (spikes, state, None)
+        }
+        Some(every) => {
+            let v = verify::verify(&mut chip, net, &image, ticks, every.unwrap_or(ticks), on_progress).await?;
+            (v.chip_spikes.clone(), v.chip_state.clone(), Some(v))
+        }
+    };
+    let elapsed = start.elapsed();
+    bar.finish_and_clear();
+    let counters = chip.counters();
+    println!(
+        "ran {} ticks on the chip in {:.2} s: {} output spikes",
+        counters.tick,
+        elapsed.as_secs_f64(),
+        spikes.len()
+    );
+    println!("{}", summary::rates(net, &spikes, counters.tick, args.timing.tick_us));
+    println!(
+        "{}",
+        summary::cycles(
+            counters.cycles,
+            None,
+            counters.tick,
+            args.timing.clock_mhz,
+            args.timing.tick_us
+        )
+    );
+    println!(
+        "{}",
+        summary::link(&chip.transport().stats(), elapsed, chip.recoveries())
+    );
+    write_outputs(&args.outputs, net, &spikes, counters.tick, "spikefab run (chip)")?;
+    if let Some(path) = &args.state {
+        let json = serde_json::to_string_pretty(&state)?;
+        std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    let Some(v) = verdict else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    println!(
+        "golden model: {} ticks in {:.3} s; chip (link included): {:.2} s",
+        v.ticks,
+        v.sim_time.as_secs_f64(),
+        v.chip_time.as_secs_f64()
+    );
+    match &v.divergence {
+        None => {
+            println!(
+                "VERIFIED: the chip and spikefab-sim agree: {} output spikes (tick, neuron, busy cycle) and the full state \
+                 (u, v, theta, refractory, traces, {} weights, LFSR, tick and cycle counters) at tick{} {}",
+                v.chip_spikes.len(),
+                v.chip_state.weights.len(),
+                if v.checkpoints.len() > 1 { "s" } else { "" },
+                checkpoints(&v.checkpoints)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(d) => {
+            println!("DIVERGED (chip vs spikefab-sim): {d}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+fn checkpoints(ticks: &[u32]) -> String {
+    if ticks.len() <= 6 {
+        return ticks.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ");
+    }
+    format!("{}, {}, ..., {}", ticks[0], ticks[1], ticks[ticks.len() - 1])
+}
+
+fn chip(core: CoreName, path_file: Option<PathBuf>, flip_rate: f64, drop_rate: f64, seed: u64) -> Result<()> {
+    for (name, r) in [("--flip-rate", flip_rate), ("--drop-rate", drop_rate)] {
+        if !(0.0..=1.0).contains(&r) {
+            bail!("{name} {r} is not a probability (0 to 1)");
+        }
+    }
+    let noisy = |s| FaultPlan::none().random(flip_rate, drop_rate, s);
+    let chip = VirtualChip::start(ChipOptions {
+        config: core.config(),
+        to_chip: noisy(seed),
+        from_chip: noisy(seed.wrapping_add(1)),
+    })?;
+    let path = chip.path().display().to_string();
+    if let Some(f) = &path_file {
+        std::fs::write(f, format!("{path}\n")).with_context(|| format!("cannot write {}", f.display()))?;
+    }
+    println!("virtual chip: the RTL {} on {path}", summary::core(&chip.config()));
+    println!("  open it with `spikefab run NET --port {path}` or any serial terminal; Ctrl-C stops it");
+    let stats = chip.wait()?;
+    println!("virtual chip stopped after {} clocks", stats.clocks);
+    Ok(())
+}
+
+fn ports() -> Result<()> {
+    let ports = serial::ports().context("cannot list the serial ports")?;
+    if ports.is_empty() {
+        println!("no serial ports found (a board's USB-UART bridge shows up as /dev/ttyUSB* or /dev/ttyACM*)");
+    }
+    for p in ports {
+        println!("{}  {}", p.name, p.description);
+    }
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! Spike files: input spikes to read (one per row: tick, axon) and output
+//! spikes to write (tick, neuron, cycle), as CSV with a header row or as a
+//! bincode snapshot (`.bin`, `spikefab_sim::snapshot`). The format follows
+//! the file's extension.
+
+use std::path::{Path, PathBuf};
+
+use spikefab_sim::network::InputSpike;
+use spikefab_sim::snapshot::{self, Kind, SnapshotError};
+use spikefab_sim::SpikeEvent;
+
+/// Why a spike file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SpikeFileError {
+    /// File I/O.
+    #[error("{path}: {source}")]
+    Io {
+        /// File.
+        path: PathBuf,
+        /// OS error.
+        source: std::io::Error,
+    },
+    /// A CSV row that is not `tick,axon` with two unsigned integers.
+    #[error("{path}:{line}: {reason}")]
+    Row {
+        /// File.
+        path: PathBuf,
+        /// Line number (1-based, the header is line 1).
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A snapshot that did not decode.
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+}
+
+fn is_bincode(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()) == Some("bin")
+}
+
+/// Read input spikes from a CSV file (header `tick,axon`) or a `.bin` snapshot.
+pub fn read_inputs(path: &Path) -> Result<Vec<InputSpike>, SpikeFileError> {
+    if is_bincode(path) {
+        return Ok(snapshot::load(path, Kind::Inputs)?);
+    }
+    let io = |source| SpikeFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let text = std::fs::read_to_string(path).map_err(io)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    let row_error = |line: u64, reason: String| SpikeFileError::Row {
+        path: path.to_path_buf(),
+        line,
+        reason,
+    };
+    let headers = reader.headers().map_err(|e| row_error(1, e.to_string()))?.clone();
+    if headers.len() != 2 || &headers[0] != "tick" || &headers[1] != "axon" {
+        return Err(row_error(
+            1,
+            format!(
+                "the header must be `tick,axon`, found `{}`",
+                headers.iter().collect::<Vec<_>>().join(",")
+            ),
+        ));
+    }
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            row_error(line, e.to_string())
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let field = |i: usize, name: &str| -> Result<u32, SpikeFileError> {
+            let text = record.get(i).unwrap_or("");
+            text.parse()
+                .map_err(|_| row_error(line, format!("{name} `{text}` is not an unsigned 32-bit integer")))
+        };
+        out.push(InputSpike {
+            tick: field(0, "tick")?,
+            axon: field(1, "axon")?,
+        });
+    }
+    Ok(out)
+}
+
+/// Write input spikes (CSV or `.bin`).
+pub fn write_inputs(path: &Path, inputs: &[InputSpike]) -> Result<(), SpikeFileError> {
+    if is_bincode(path) {
+        return Ok(snapshot::save(path, Kind::Inputs, &inputs.to_vec())?);
+    }
+    let mut text = String::from("tick,axon\n");
+    for s in inputs {
+        text.push_str(&format!("{},{}\n", s.tick, s.axon));
+    }
+    write(path, text)
+}
+
+/// Write output spikes (CSV `tick,neuron,cycle` or `.bin`).
+pub fn write_spikes(path: &Path, spikes: &[SpikeEvent]) -> Result<(), SpikeFileError> {
+    if is_bincode(path) {
+        return Ok(snapshot::save(path, Kind::Spikes, &spikes.to_vec())?);
+    }
+    let mut text = String::from("tick,neuron,cycle\n");
+    for s in spikes {
+        text.push_str(&format!("{},{},{}\n", s.tick, s.neuron, s.cycle));
+    }
+    write(path, text)
+}
+
+fn write(path: &Path, text: String) -> Result<(), SpikeFileError> {
+    std::fs::write(path, text).map_err(|source| SpikeFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("spikefab-spike-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn inputs_round_trip_in_both_formats() {
+        let inputs = vec![InputSpike { tick: 0, axon: 3 }, InputSpike { tick: 7, axon: 1 }];
+        for name in ["in.csv", "in.bin"] {
+            let p = temp(name, "");
+            write_inputs(&p, &inputs).unwrap();
+            assert_eq!(read_inputs(&p).unwrap(), inputs);
+        }
+    }
+
+    #[test]
+    fn bad_rows_are_named_by_line() {
+        let p = temp("bad.csv", "tick,axon\n1,2\n3,x\n");
+        assert_eq!(
+            read_inputs(&p).unwrap_err().to_string(),
+            format!("{}:3: axon `x` is not an unsigned 32-bit integer", p.display())
+        );
+        let p = temp("short.csv", "tick,axon\n1,2\n3\n");
+        let e = read_inputs(&p).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("{}:3: ", p.display())), "{e}");
+        let p = temp("header.csv", "axon,tick\n1,2\n");
+        assert_eq!(
+            read_inputs(&p).unwrap_err().to_string(),
+            format!("{}:1: the header must be `tick,axon`, found `axon,tick`", p.display())
+        );
+        let p = temp("spikes.bin", "");
+        write_spikes(&p, &[]).unwrap();
+        let e = read_inputs(&p).unwrap_err().to_string();
+        assert!(e.contains("snapshot kind 4 where Inputs (3) was expected"), "{e}");
+    }
+}

@@ -1,0 +1,110 @@
+//! What the CLI prints about networks, runs and links: one place for the
+//! wording, so that `sim`, `inspect`, `run` and `verify` say the same things
+//! the same way.
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use spikefab_hdl::config::CoreConfig;
+use spikefab_sim::network::PopulationKind;
+use spikefab_sim::{Network, SpikeEvent};
+
+use crate::link::LinkStats;
+
+/// Populations, synapses and inputs of a network.
+pub fn network(name: &str, net: &Network) -> String {
+    let mut s = format!("network {name}\n");
+    for p in net.populations() {
+        let kind = match p.kind {
+            PopulationKind::Neurons => "neurons",
+            PopulationKind::Axons => "input axons",
+        };
+        let _ = writeln!(s, "  {:<12} {:>9} {kind}", p.name, p.size);
+    }
+    let bytes = net.synapse_bytes();
+    let _ = writeln!(
+        s,
+        "  synapses {} ({} plastic), max delay {} ticks, learning {}",
+        net.num_synapses(),
+        net.num_plastic(),
+        net.max_delay(),
+        if net.stdp().is_some() { "on" } else { "off" }
+    );
+    let _ = write!(
+        s,
+        "  synapse storage {:.1} MiB ({:.2} bytes/synapse), input spikes scheduled {}",
+        bytes as f64 / (1 << 20) as f64,
+        bytes as f64 / net.num_synapses().max(1) as f64,
+        net.inputs().len()
+    );
+    s
+}
+
+/// A core configuration in one line.
+pub fn core(c: &CoreConfig) -> String {
+    format!(
+        "{} core (N={} neurons, M={} axons, D={} delay slots, S={} synapse words)",
+        c.name,
+        c.neurons(),
+        c.axons(),
+        c.delay_slots(),
+        c.syn_words()
+    )
+}
+
+/// Spike counts and rates per neuron population.
+pub fn rates(net: &Network, spikes: &[SpikeEvent], ticks: u32, tick_us: f64) -> String {
+    let seconds = (ticks as f64 * tick_us * 1e-6).max(f64::MIN_POSITIVE);
+    let mut per_neuron = vec![0u64; net.num_neurons() as usize];
+    for s in spikes {
+        if let Some(c) = per_neuron.get_mut(s.neuron as usize) {
+            *c += 1;
+        }
+    }
+    let mut out = String::new();
+    for p in net.populations().iter().filter(|p| p.kind == PopulationKind::Neurons) {
+        let count: u64 = per_neuron[p.first as usize..(p.first + p.size) as usize].iter().sum();
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>9} spikes  {:>8.2} Hz per neuron (at {tick_us} us/tick)",
+            p.name,
+            count,
+            count as f64 / p.size as f64 / seconds
+        );
+    }
+    out.trim_end().to_string()
+}
+
+/// Busy cycles against the tick budget at a clock.
+pub fn cycles(total: u64, worst: Option<u64>, ticks: u32, clock_mhz: f64, tick_us: f64) -> String {
+    let per_tick = total as f64 / ticks.max(1) as f64;
+    let budget = tick_us * clock_mhz;
+    let mut s = format!(
+        "  busy cycles {total}  mean {per_tick:.0}/tick  at {clock_mhz} MHz and {tick_us} us/tick: {:.2}x real time",
+        budget / per_tick.max(1.0)
+    );
+    if let Some(w) = worst {
+        let _ = write!(s, " (worst tick {w} cycles: {:.2}x)", budget / w.max(1) as f64);
+    }
+    s
+}
+
+/// Bytes, payload share, event rate and recoveries of a link.
+pub fn link(stats: &LinkStats, events_time: Duration, recoveries: u64) -> String {
+    let secs = events_time.as_secs_f64().max(f64::MIN_POSITIVE);
+    format!(
+        "  link: {} bytes sent, {} received; payload {:.1}% of all bytes; {} SPIKE events in {:.2} s ({:.0} spikes/s)\n  \
+         {} commands, {} retransmissions, {} damaged frames and {} stray bytes from the chip, {} recoveries by replay",
+        stats.bytes_sent,
+        stats.bytes_received,
+        100.0 * stats.payload_share(),
+        stats.events,
+        secs,
+        stats.events as f64 / secs,
+        stats.commands,
+        stats.retransmissions,
+        stats.bad_frames,
+        stats.garbage_bytes,
+        recoveries
+    )
+}
