@@ -1,0 +1,154 @@
+//! The `spikefab` binary end to end: a verified run on the virtual chip, and
+//! clear errors (exit code 1, the problem and where it is named) for bad
+//! arguments, bad files, a missing port and a network too big for the chip.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn spikefab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_spikefab"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn net() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tiny_net.toml").to_string()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("spikefab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn verify_on_the_virtual_chip_writes_its_outputs() {
+    let (spikes, raster, state) = (temp("s.csv"), temp("r.svg"), temp("state.json"));
+    let o = spikefab(&[
+        "verify",
+        &net(),
+        "--virtual",
+        "--core",
+        "tiny",
+        "--ticks",
+        "80",
+        "--check-every",
+        "40",
+        "--spikes",
+        spikes.to_str().unwrap(),
+        "--raster",
+        raster.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("VERIFIED: the chip and spikefab-sim agree"), "{out}");
+    assert!(out.contains("at ticks 40, 80"), "{out}");
+    let csv = std::fs::read_to_string(&spikes).unwrap();
+    assert!(
+        csv.starts_with("tick,neuron,cycle\n") && csv.lines().count() > 5,
+        "{csv}"
+    );
+    assert!(std::fs::read_to_string(&raster).unwrap().contains("<svg"));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(json["ticks"], 80);
+}
+
+#[test]
+fn a_chip_target_is_required_and_exclusive() {
+    let o = spikefab(&["run", &net()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("--port <PORT>"), "{}", text(&o).1);
+    let o = spikefab(&["run", &net(), "--virtual", "--port", "/dev/ttyUSB0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("cannot be used with"), "{}", text(&o).1);
+}
+
+#[test]
+fn errors_name_the_problem_and_where() {
+    let cases: Vec<(Vec<String>, String)> = {
+        let bad_csv = temp("bad.csv");
+        std::fs::write(&bad_csv, "tick,axon\n0,1\n2,-3\n").unwrap();
+        let far_axon = temp("far.csv");
+        std::fs::write(&far_axon, "tick,axon\n0,1\n5,99\n").unwrap();
+        let not_a_tty = temp("plain-file");
+        std::fs::write(&not_a_tty, "").unwrap();
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/stdp_homeostasis.toml");
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        vec![
+            (
+                s(&["sim", &net(), "--inputs", bad_csv.to_str().unwrap()]),
+                format!(
+                    "error: {}:3: axon `-3` is not an unsigned 32-bit integer",
+                    bad_csv.display()
+                ),
+            ),
+            (
+                s(&["sim", &net(), "--inputs", far_axon.to_str().unwrap()]),
+                format!(
+                    "error: input spikes of {}: input spike at tick 5: axon 99 does not exist (16 axons)",
+                    far_axon.display()
+                ),
+            ),
+            (
+                s(&["run", &net(), "--port", "/dev/spikefab-missing"]),
+                "error: no serial port /dev/spikefab-missing; `spikefab ports` lists the ports of this machine".into(),
+            ),
+            (
+                s(&["run", &net(), "--port", not_a_tty.to_str().unwrap()]),
+                format!("error: cannot open serial port {}", not_a_tty.display()),
+            ),
+            (
+                s(&["verify", example, "--virtual", "--core", "tiny"]),
+                "error: the network needs 40 neurons, the tiny core has 16".into(),
+            ),
+            (
+                s(&["sim", "/no/such/net.toml"]),
+                "error: cannot read /no/such/net.toml: No such file or directory".into(),
+            ),
+            (
+                s(&["sim", &net(), "--raster", "plot.jpg"]),
+                "error: plot.jpg: a raster plot is written as .svg or .png".into(),
+            ),
+            (
+                s(&["chip", "--flip-rate", "2"]),
+                "error: --flip-rate 2 is not a probability (0 to 1)".into(),
+            ),
+        ]
+    };
+    for (args, want) in cases {
+        let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+        let o = spikefab(&args);
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {out}\n{err}");
+        assert!(err.starts_with(&want), "{args:?}: want `{want}`, got `{err}`");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn inspect_reports_fit_and_cycles() {
+    let o = spikefab(&[
+        "inspect",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/stdp_homeostasis.toml"),
+        "--ticks",
+        "200",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.contains("fits the up5k core"), "{out}");
+    assert!(
+        out.contains("does not fit the tiny core: the network needs 40 neurons"),
+        "{out}"
+    );
+    assert!(out.contains("predicted over 200 ticks for up5k"), "{out}");
+}
