@@ -437,3 +437,68 @@ async fn read_loop<R: AsyncRead + Unpin>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spikefab_proto::message::kind;
+    use tokio::io::duplex;
+
+    /// A peer that answers the first frame it reads with `answer`'s bytes.
+    async fn scripted(answer: Vec<u8>) -> Result<Reply, LinkError> {
+        let (host, mut peer) = duplex(4096);
+        let mut link = Link::new(
+            "test-pipe",
+            host,
+            LinkSettings {
+                timeout: Duration::from_millis(200),
+                attempts: 2,
+            },
+        );
+        tokio::spawn(async move {
+            let mut buf = [0u8; 64];
+            let _ = peer.read(&mut buf).await;
+            peer.write_all(&answer).await.unwrap();
+            // Hold the pipe open until the link gives up.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        });
+        link.command(&Command::Info).await
+    }
+
+    #[tokio::test]
+    async fn a_frame_that_is_no_answer_is_reported_not_taken() {
+        // A serial loopback echoes the command: a good CRC, but not an answer.
+        let echo = Command::Info.frame(1).encode();
+        let e = scripted(echo).await.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "test-pipe: malformed frame from the chip (seq 1): unknown answer type 0x01"
+        );
+        let short_info = Frame {
+            kind: kind::INFO | kind::ANSWER,
+            seq: 1,
+            payload: vec![1, 2],
+        };
+        let e = scripted(short_info.encode()).await.unwrap_err();
+        assert!(e.to_string().contains("with 2 payload words (expected 5)"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn stale_answers_are_skipped_and_silence_gives_up() {
+        // An answer for another seq, then nothing: skipped, then NoAnswer.
+        let stale = Answer::ResetDone.frame(77).encode();
+        let e = scripted(stale).await.unwrap_err();
+        assert!(
+            matches!(
+                e,
+                LinkError::NoAnswer {
+                    attempts: 2,
+                    seq: 1,
+                    command: "INFO",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+}

@@ -30,11 +30,14 @@ pub fn network(name: &str, net: &Network) -> String {
         net.max_delay(),
         if net.stdp().is_some() { "on" } else { "off" }
     );
+    let per_synapse = match net.num_synapses() {
+        0 => String::new(),
+        n => format!(" ({:.2} bytes/synapse)", bytes as f64 / n as f64),
+    };
     let _ = write!(
         s,
-        "  synapse storage {:.1} MiB ({:.2} bytes/synapse), input spikes scheduled {}",
+        "  synapse storage {:.1} MiB{per_synapse}, input spikes scheduled {}",
         bytes as f64 / (1 << 20) as f64,
-        bytes as f64 / net.num_synapses().max(1) as f64,
         net.inputs().len()
     );
     s

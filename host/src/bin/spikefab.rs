@@ -116,7 +116,7 @@ struct Timing {
 struct Network {
     /// Network file (.toml, .json or a .bin snapshot).
     net: PathBuf,
-    /// Ticks to run (default: the file's [simulation] ticks).
+    /// Ticks to run (default: `ticks` of the file's `[simulation]`).
     #[arg(long)]
     ticks: Option<u32>,
     /// Input spikes instead of the file's: CSV `tick,axon` or a .bin snapshot.
