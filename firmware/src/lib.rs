@@ -1,0 +1,10 @@
+//! Spikefab firmware: board tops around the core of `spikefab-hdl` and the
+//! bitstream build for open iCE40 boards.
+//!
+//! - [`uart_rx`], [`uart_tx`]: the UART PHY (8N1) that carries the wire
+//!   protocol of `docs/spec.md` §10 to the board's USB-UART bridge.
+//! - [`top`]: the board top: UART, receive FIFO, core, start-up hold, LEDs.
+
+pub mod top;
+pub mod uart_rx;
+pub mod uart_tx;

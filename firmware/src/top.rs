@@ -1,0 +1,137 @@
+//! `BoardTop`: a Spikefab core behind the board's UART.
+//!
+//! RX pin -> [`UartRx`] -> 256-byte FIFO (one block RAM) -> the core's byte
+//! input; the core's byte output -> [`UartTx`] -> TX pin, with the core held
+//! (its busy counter frozen, spec §10) while the transmitter is busy. For the
+//! first `startup_clocks` after configuration the RX line is read as idle and
+//! the TX pin held high, so that nothing the bridge sends while the FPGA starts is
+//! taken for a byte. Two active-low LEDs: green lights while the core runs a
+//! tick or a byte arrives (stretched to be seen), red after a framing error
+//! or a FIFO overflow (stretched too): a broken or lost byte is shown, and the
+//! host retransmits the frame it was part of (its CRC fails or it is cut).
+
+use rust_hdl::prelude::*;
+use spikefab_hdl::core::Core;
+
+use crate::uart_rx::UartRx;
+use crate::uart_tx::UartTx;
+
+/// The receive FIFO: 256 bytes.
+pub type RxFifo = SynchronousFIFO<Bits<8>, 8, 9, 1>;
+
+/// Bits of the LED stretch counters: 2^21 clocks is 0.17 s at 12 MHz.
+pub const STRETCH_BITS: usize = 21;
+
+/// Bits of the start-up hold counter.
+pub const STARTUP_BITS: usize = 20;
+
+/// A core (widths as [`Core`]'s) behind a UART of `clocks_per_bit`.
+#[derive(LogicBlock)]
+pub struct BoardTop<
+    const NB: usize,
+    const MB: usize,
+    const DB: usize,
+    const SB: usize,
+    const SRCB: usize,
+    const RB: usize,
+> {
+    /// The board's clock pin (the core's clock).
+    pub clk: Signal<In, Clock>,
+    /// UART from the USB bridge.
+    pub rx: Signal<In, Bit>,
+    /// UART to the USB bridge.
+    pub tx: Signal<Out, Bit>,
+    /// Green LED, active low: activity.
+    pub led_green_n: Signal<Out, Bit>,
+    /// Red LED, active low: a broken or lost byte.
+    pub led_red_n: Signal<Out, Bit>,
+    uart_rx: UartRx,
+    uart_tx: UartTx,
+    fifo: RxFifo,
+    core: Core<NB, MB, DB, SB, SRCB, RB>,
+    startup: DFF<Bits<STARTUP_BITS>>,
+    started: DFF<Bit>,
+    activity: DFF<Bits<STRETCH_BITS>>,
+    trouble: DFF<Bits<STRETCH_BITS>>,
+    rx_line: Signal<Local, Bit>,
+    startup_last: Constant<Bits<STARTUP_BITS>>,
+    stretch_full: Constant<Bits<STRETCH_BITS>>,
+}
+
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize>
+    BoardTop<NB, MB, DB, SB, SRCB, RB>
+{
+    /// A board top whose UART runs at clock / `clocks_per_bit` baud, holding
+    /// its UART idle for `startup_clocks` (1..2^20) after configuration.
+    pub fn new(clocks_per_bit: u32, startup_clocks: u32) -> Self {
+        assert!(
+            (1..1 << STARTUP_BITS).contains(&startup_clocks),
+            "start-up hold {startup_clocks}"
+        );
+        BoardTop {
+            clk: Default::default(),
+            rx: Default::default(),
+            tx: Default::default(),
+            led_green_n: Default::default(),
+            led_red_n: Default::default(),
+            uart_rx: UartRx::new(clocks_per_bit),
+            uart_tx: UartTx::new(clocks_per_bit),
+            fifo: Default::default(),
+            core: Default::default(),
+            startup: Default::default(),
+            started: Default::default(),
+            activity: Default::default(),
+            trouble: Default::default(),
+            rx_line: Default::default(),
+            startup_last: Constant::new((startup_clocks as u64 - 1).to_bits()),
+            stretch_full: Constant::new(((1u64 << STRETCH_BITS) - 1).to_bits()),
+        }
+    }
+}
+
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize> Logic
+    for BoardTop<NB, MB, DB, SB, SRCB, RB>
+{
+    #[hdl_gen]
+    fn update(&mut self) {
+        clock!(self, clk, uart_rx, uart_tx, fifo, core);
+        dff_setup!(self, clk, startup, started, activity, trouble);
+
+        // Start-up hold.
+        if !self.started.q.val() {
+            self.startup.d.next = self.startup.q.val() + 1;
+            if self.startup.q.val() == self.startup_last.val() {
+                self.started.d.next = true;
+            }
+        }
+        self.rx_line.next = self.rx.val() | !self.started.q.val();
+        self.uart_rx.rx.next = self.rx_line.val();
+        self.tx.next = self.uart_tx.tx.val() | !self.started.q.val();
+
+        // RX -> FIFO -> core.
+        self.fifo.write.next = self.uart_rx.valid.val();
+        self.fifo.data_in.next = self.uart_rx.data.val();
+        self.core.in_data.next = self.fifo.data_out.val();
+        self.core.in_valid.next = !self.fifo.empty.val();
+        self.fifo.read.next = self.core.in_ready.val() & !self.fifo.empty.val();
+
+        // Core -> TX.
+        self.uart_tx.data.next = self.core.out_data.val();
+        self.uart_tx.start.next = self.core.out_valid.val();
+        self.core.out_ready.next = self.uart_tx.ready.val();
+
+        // LEDs.
+        if self.core.busy.val() | self.uart_rx.valid.val() {
+            self.activity.d.next = self.stretch_full.val();
+        } else if self.activity.q.val().any() {
+            self.activity.d.next = self.activity.q.val() - 1;
+        }
+        if self.uart_rx.framing_error.val() | self.fifo.overflow.val() {
+            self.trouble.d.next = self.stretch_full.val();
+        } else if self.trouble.q.val().any() {
+            self.trouble.d.next = self.trouble.q.val() - 1;
+        }
+        self.led_green_n.next = !self.activity.q.val().any();
+        self.led_red_n.next = !self.trouble.q.val().any();
+    }
+}
