@@ -51,7 +51,7 @@ impl UartRx {
     /// A receiver for `clocks_per_bit` clocks per bit.
     pub fn new(clocks_per_bit: u32) -> Self {
         assert!(
-            clocks_per_bit >= 4 && clocks_per_bit < 1 << 16,
+            (4..1 << 16).contains(&clocks_per_bit),
             "clocks per bit {clocks_per_bit}"
         );
         UartRx {

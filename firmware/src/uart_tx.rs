@@ -30,7 +30,7 @@ impl UartTx {
     /// A transmitter for `clocks_per_bit` clocks per bit.
     pub fn new(clocks_per_bit: u32) -> Self {
         assert!(
-            clocks_per_bit >= 2 && clocks_per_bit < 1 << 16,
+            (2..1 << 16).contains(&clocks_per_bit),
             "clocks per bit {clocks_per_bit}"
         );
         UartTx {
