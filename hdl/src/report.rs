@@ -1,9 +1,53 @@
-//! Implementation report: the core synthesized for the iCE40 UP5K with yosys
-//! (`synth_ice40 -dsp -spram`) and placed and routed with nextpnr-ice40, with
-//! the resources and the maximum clock frequency the tools report.
-//! `make hdl-report` writes it into `docs/hardware.md`.
+//! Implementation: a design synthesized for an iCE40 with yosys
+//! (`synth_ice40`), placed and routed with nextpnr-ice40 and, for a board,
+//! packed into a bitstream with icepack; with the resources and the maximum
+//! clock frequency the tools report. `make hdl-report` writes the bare core's
+//! into `docs/hardware.md`; `firmware/` builds the boards' bitstreams with it.
+
+use std::path::Path;
 
 use crate::rungs::{run, RungError, Scratch};
+
+/// An iCE40 part and package, as yosys and nextpnr are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Device {
+    /// Name for reports (`iCE40UP5K-SG48`).
+    pub name: &'static str,
+    /// nextpnr-ice40's part and package arguments.
+    pub nextpnr: [&'static str; 3],
+    /// `synth_ice40` options for the part's hard blocks.
+    pub synth: &'static str,
+}
+
+impl Device {
+    /// The UP5K in the 48-pin QFN (iCEBreaker): DSPs and SPRAM.
+    pub const UP5K_SG48: Device = Device {
+        name: "iCE40UP5K-SG48",
+        nextpnr: ["--up5k", "--package", "sg48"],
+        synth: "-dsp -spram",
+    };
+    /// The HX8K in the 256-ball BGA (iCE40-HX8K breakout board): no DSP, no SPRAM.
+    pub const HX8K_CT256: Device = Device {
+        name: "iCE40HX8K-CT256",
+        nextpnr: ["--hx8k", "--package", "ct256"],
+        synth: "",
+    };
+}
+
+/// What to implement and what to keep.
+#[derive(Debug, Clone, Copy)]
+pub struct Flow<'a> {
+    /// The part.
+    pub device: Device,
+    /// Clock constraint, MHz.
+    pub target_mhz: f64,
+    /// nextpnr's placer seed.
+    pub seed: u32,
+    /// Pin constraints (PCF text); without them pins are left to the placer.
+    pub pcf: Option<&'a str>,
+    /// Where to write the bitstream (icepack); none: no bitstream.
+    pub bitstream: Option<&'a Path>,
+}
 
 /// What the tools report for one design.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +70,10 @@ pub struct Implementation {
     pub fmax_mhz: f64,
     /// The constraint it was routed for, MHz.
     pub target_mhz: f64,
+    /// The part.
+    pub device: Device,
+    /// nextpnr's placer seed.
+    pub seed: u32,
     /// yosys's version line.
     pub yosys: String,
     /// nextpnr's version line.
@@ -62,47 +110,68 @@ fn fmax(log: &str) -> Option<f64> {
 }
 
 /// Synthesize, place and route `verilog` (module `top`) for the UP5K in the
-/// sg48 package at `target_mhz`, with placer seed `seed`. A design that does
-/// not meet the target still reports its Fmax (nextpnr runs with
-/// `--timing-allow-fail`); one that does not fit or route is an error.
+/// sg48 package at `target_mhz`, with placer seed `seed`, pins unconstrained.
 pub fn implement_up5k(verilog: &str, target_mhz: f64, seed: u32) -> Result<Implementation, RungError> {
+    implement(
+        verilog,
+        &Flow {
+            device: Device::UP5K_SG48,
+            target_mhz,
+            seed,
+            pcf: None,
+            bitstream: None,
+        },
+    )
+}
+
+/// Synthesize, place and route `verilog` (module `top`) as `flow` says, and
+/// pack the bitstream if asked. A design that does not meet the target still
+/// reports its Fmax (nextpnr runs with `--timing-allow-fail`; the caller
+/// decides); one that does not fit or route is an error, as is any tool's
+/// non-zero exit.
+pub fn implement(verilog: &str, flow: &Flow) -> Result<Implementation, RungError> {
     let scratch = Scratch::new("pnr")?;
     scratch.write("top.v", verilog)?;
-    run(
-        "yosys",
-        &[
-            "-q",
-            "-p",
-            "read_verilog top.v; synth_ice40 -dsp -spram -top top -json top.json; tee -q -o stat.txt stat",
-        ],
-        scratch.path(),
-    )?;
+    let script = format!(
+        "read_verilog top.v; synth_ice40 {} -top top -json top.json; tee -q -o stat.txt stat",
+        flow.device.synth
+    );
+    run("yosys", &["-q", "-p", &script], scratch.path())?;
     let stat = std::fs::read_to_string(scratch.path().join("stat.txt")).map_err(|cause| RungError::Io {
         path: scratch.path().join("stat.txt"),
         cause,
     })?;
-    let freq = format!("{target_mhz}");
-    let seed = seed.to_string();
-    run(
-        "nextpnr-ice40",
-        &[
-            "--up5k",
-            "--package",
-            "sg48",
-            "--json",
-            "top.json",
-            "--pcf-allow-unconstrained",
-            "--freq",
-            &freq,
-            "--seed",
-            &seed,
-            "--timing-allow-fail",
-            "--log",
-            "pnr.log",
-            "-q",
-        ],
-        scratch.path(),
-    )?;
+    let freq = format!("{}", flow.target_mhz);
+    let seed = flow.seed.to_string();
+    let mut args: Vec<&str> = flow.device.nextpnr.to_vec();
+    args.extend([
+        "--json",
+        "top.json",
+        "--freq",
+        &freq,
+        "--seed",
+        &seed,
+        "--timing-allow-fail",
+    ]);
+    args.extend(["--log", "pnr.log", "-q"]);
+    match flow.pcf {
+        Some(pcf) => {
+            scratch.write("top.pcf", pcf)?;
+            args.extend(["--pcf", "top.pcf"]);
+        }
+        None => args.push("--pcf-allow-unconstrained"),
+    }
+    if flow.bitstream.is_some() {
+        args.extend(["--asc", "top.asc"]);
+    }
+    run("nextpnr-ice40", &args, scratch.path())?;
+    if let Some(out) = flow.bitstream {
+        run("icepack", &["top.asc", "top.bin"], scratch.path())?;
+        std::fs::copy(scratch.path().join("top.bin"), out).map_err(|cause| RungError::Io {
+            path: out.to_path_buf(),
+            cause,
+        })?;
+    }
     let log = std::fs::read_to_string(scratch.path().join("pnr.log")).map_err(|cause| RungError::Io {
         path: scratch.path().join("pnr.log"),
         cause,
@@ -148,7 +217,9 @@ pub fn implement_up5k(verilog: &str, target_mhz: f64, seed: u32) -> Result<Imple
             status: std::process::ExitStatus::default(),
             output: "no Max frequency line in its log".into(),
         })?,
-        target_mhz,
+        target_mhz: flow.target_mhz,
+        device: flow.device,
+        seed: flow.seed,
         yosys: version("yosys"),
         nextpnr: version("nextpnr-ice40"),
     })

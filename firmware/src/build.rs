@@ -1,0 +1,209 @@
+//! Building a board's bitstream: the board top's Verilog (rust-hdl), yosys,
+//! nextpnr-ice40 with the board's pins and clock, icepack; every tool's exit
+//! code checked, timing required to close at the board's clock, and a report
+//! (resources, Fmax, tool versions, git revision) written beside the bitstream.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use rust_hdl::prelude::*;
+use spikefab_hdl::report::{implement, Flow, Implementation};
+use spikefab_hdl::rungs::RungError;
+
+use crate::board::Board;
+use crate::top::BoardTop;
+
+/// Clocks the UART is held idle after configuration (10 ms at 12 MHz).
+pub const STARTUP_CLOCKS: u32 = 120_000;
+
+/// Why a build failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// No board top exists for the board's core configuration.
+    #[error("{board}: no board top for the core configuration `{core}`")]
+    NoTop {
+        /// Board.
+        board: &'static str,
+        /// Core.
+        core: &'static str,
+    },
+    /// A tool is missing or failed.
+    #[error("{board}: {source}")]
+    Tool {
+        /// Board.
+        board: &'static str,
+        /// What happened.
+        source: RungError,
+    },
+    /// The design routes slower than the board's clock.
+    #[error("{board}: timing not met: Fmax {fmax:.2} MHz < {target} MHz (placer seed {seed}); try another --seed")]
+    Timing {
+        /// Board.
+        board: &'static str,
+        /// Achieved.
+        fmax: f64,
+        /// Needed.
+        target: u32,
+        /// Seed used.
+        seed: u32,
+    },
+    /// Writing the outputs failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// File.
+        path: PathBuf,
+        /// OS error.
+        source: std::io::Error,
+    },
+}
+
+/// The Verilog of a board's top (module `top`).
+pub fn top_verilog(board: &Board) -> Result<String, BuildError> {
+    let cpb = board.clocks_per_bit();
+    Ok(match board.core.name {
+        "up5k" => verilog(BoardTop::<8, 8, 3, 16, 9, 11>::new(cpb, STARTUP_CLOCKS)),
+        "tiny" => verilog(BoardTop::<4, 4, 3, 12, 5, 7>::new(cpb, STARTUP_CLOCKS)),
+        core => {
+            return Err(BuildError::NoTop {
+                board: board.name,
+                core,
+            })
+        }
+    })
+}
+
+fn verilog<B: Block>(mut top: B) -> String {
+    top.connect_all();
+    generate_verilog(&top)
+}
+
+/// What a build produced.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The bitstream.
+    pub bitstream: PathBuf,
+    /// The report beside it.
+    pub report: PathBuf,
+    /// What the tools said.
+    pub implementation: Implementation,
+}
+
+/// Build `board`'s bitstream into `out/<board>.bin` with its report
+/// `out/<board>.md`; fails unless timing closes at the board's clock.
+pub fn build(board: &'static Board, out: &Path, seed: u32) -> Result<Built, BuildError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BuildError::Io { path, source }
+    };
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let verilog = top_verilog(board)?;
+    let pcf = board.pcf();
+    let bitstream = out.join(format!("{}.bin", board.name));
+    let staged = out.join(format!(".{}.bin.new", board.name));
+    let imp = implement(
+        &verilog,
+        &Flow {
+            device: board.device,
+            target_mhz: board.clock_mhz as f64,
+            seed,
+            pcf: Some(&pcf),
+            bitstream: Some(&staged),
+        },
+    )
+    .map_err(|source| BuildError::Tool {
+        board: board.name,
+        source,
+    })?;
+    if imp.fmax_mhz < board.clock_mhz as f64 {
+        let _ = std::fs::remove_file(&staged);
+        return Err(BuildError::Timing {
+            board: board.name,
+            fmax: imp.fmax_mhz,
+            target: board.clock_mhz,
+            seed,
+        });
+    }
+    std::fs::rename(&staged, &bitstream).map_err(io(&bitstream))?;
+    let report = out.join(format!("{}.md", board.name));
+    std::fs::write(&report, report_text(board, &imp, &bitstream)).map_err(io(&report))?;
+    Ok(Built {
+        bitstream,
+        report,
+        implementation: imp,
+    })
+}
+
+/// The git revision of the working tree (`-dirty` with uncommitted changes).
+pub fn git_revision() -> String {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    match git(&["rev-parse", "--short=12", "HEAD"]) {
+        Some(rev) => {
+            let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+            format!("{rev}{}", if dirty { "-dirty" } else { "" })
+        }
+        None => "unknown (not a git checkout)".into(),
+    }
+}
+
+fn report_text(board: &Board, imp: &Implementation, bitstream: &Path) -> String {
+    let bytes = std::fs::metadata(bitstream).map(|m| m.len()).unwrap_or(0);
+    let pct = |(a, b): (u32, u32)| format!("{a} / {b} ({:.0}%)", 100.0 * a as f64 / b.max(1) as f64);
+    let mut s = String::new();
+    let _ = writeln!(s, "# {} bitstream\n", board.title);
+    let _ = writeln!(
+        s,
+        "Made by `make bitstreams` (`spikefab-firmware build --board {}`); do not edit.\n",
+        board.name
+    );
+    let _ = writeln!(s, "| | |\n|---|---|");
+    let _ = writeln!(s, "| bitstream | `{}` ({bytes} bytes) |", bitstream.display());
+    let _ = writeln!(
+        s,
+        "| core | {} (N={} neurons, M={} axons, D={} delay slots, S={} synapse words) |",
+        board.core.name,
+        board.core.neurons(),
+        board.core.axons(),
+        board.core.delay_slots(),
+        board.core.syn_words()
+    );
+    let _ = writeln!(s, "| device | {} |", imp.device.name);
+    let _ = writeln!(
+        s,
+        "| clock | {} MHz (oscillator, no PLL) |\n| UART | {} baud, 8N1, {} clocks per bit, via {} |",
+        board.clock_mhz,
+        board.baud,
+        board.clocks_per_bit(),
+        board.bridge
+    );
+    let _ = writeln!(s, "| logic cells | {} |", pct(imp.logic_cells));
+    let _ = writeln!(
+        s,
+        "| LUT4 / carry / flip-flops | {} / {} / {} |",
+        imp.luts, imp.carries, imp.flip_flops
+    );
+    let _ = writeln!(s, "| block RAM (SB_RAM40_4K) | {} |", pct(imp.bram));
+    let _ = writeln!(s, "| SPRAM (SB_SPRAM256KA) | {} |", pct(imp.spram));
+    let _ = writeln!(s, "| DSP (SB_MAC16) | {} |", pct(imp.dsp));
+    let _ = writeln!(
+        s,
+        "| Fmax | **{:.2} MHz** against the {} MHz constraint ({}; placer seed {}) |",
+        imp.fmax_mhz,
+        board.clock_mhz,
+        if imp.fmax_mhz >= board.clock_mhz as f64 {
+            "met"
+        } else {
+            "NOT met"
+        },
+        imp.seed
+    );
+    let _ = writeln!(s, "| tools | {}; {}; icepack |", imp.yosys, imp.nextpnr);
+    let _ = writeln!(s, "| source | git {} |", git_revision());
+    s
+}

@@ -1,0 +1,126 @@
+//! Full-board co-simulation: the post-synthesis netlist of a whole board top
+//! (UART receiver, FIFO, core, transmitter, start-up hold, LEDs; `synth_ice40`
+//! and yosys's `cells_sim.v`) in Icarus Verilog, driven on its RX pin by the
+//! host's protocol encoder through a simulated UART line, stop and wait. The
+//! bytes on its TX pin must be the RTL core's, byte for byte, and the SPIKE
+//! events in them must be the golden model's (tick, neuron, busy cycle).
+//!
+//! The board top is the one the boards use (`BoardTop`), with the 16-neuron
+//! test core and 8 clocks per UART bit so that the gate-level simulation stays
+//! within the default test tier; the UART itself is checked at the boards'
+//! 12 clocks per bit, with clock error, in `firmware/tests/uart.rs`.
+
+use rust_hdl::prelude::*;
+use spikefab_firmware::bench::{board_bench, script_hex, script_words, Step};
+use spikefab_firmware::top::BoardTop;
+use spikefab_hdl::config::CoreConfig;
+use spikefab_hdl::core::TinyCore;
+use spikefab_hdl::cosim::{ByteCore, Cosim};
+use spikefab_hdl::image::Image;
+use spikefab_hdl::rungs::{icarus, ice40_cells_sim, synth_ice40};
+use spikefab_host::driver::{block_on, spike_event, Chip, ChipError, Transport, TransportError};
+use spikefab_proto::frame::{Decoder, Event};
+use spikefab_proto::message::{Answer, Command, Reply};
+use spikefab_sim::record::first_spike_divergence;
+use spikefab_sim::{config, SimOptions, Simulator};
+
+const CPB: u32 = 8;
+const STARTUP: u32 = 16;
+const TICKS: u32 = 24;
+
+/// The co-simulated core, cutting its byte transcript into one step per command.
+struct Segmenter<C: ByteCore> {
+    cosim: Cosim<C>,
+    steps: Vec<Step>,
+}
+
+impl<C: ByteCore> Transport for Segmenter<C> {
+    async fn exchange(&mut self, cmd: &Command) -> Result<Reply, TransportError> {
+        let sent = self.cosim.transcript().map_or(0, |t| t.sent.len());
+        let reply = self.cosim.command(cmd)?;
+        let t = self.cosim.transcript().expect("recording");
+        self.steps.push(Step {
+            send: t.sent[sent..].to_vec(),
+            received_total: t.received.len(),
+        });
+        Ok(reply)
+    }
+}
+
+#[test]
+fn board_netlist_runs_a_network_over_its_uart() {
+    let model = config::load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/host/tests/tiny_net.toml"
+    )))
+    .unwrap();
+    let net = model.network;
+    let image = Image::new(&net, CoreConfig::TINY).unwrap();
+
+    // The run on the rust-hdl core, recorded command by command.
+    let mut cosim = Cosim::<TinyCore>::new();
+    cosim.record();
+    let (steps, expected) = block_on(async {
+        let mut chip = Chip::connect(Segmenter {
+            cosim,
+            steps: Vec::new(),
+        })
+        .await?;
+        chip.load(&image).await?;
+        chip.run_until(net.inputs(), TICKS, |_, _| {}).await?;
+        let seg = chip.into_transport();
+        Ok::<_, ChipError>((seg.steps, seg.cosim.transcript().unwrap().received.clone()))
+    })
+    .unwrap();
+
+    // The golden model.
+    let mut sim = Simulator::new(
+        &net,
+        SimOptions {
+            core: Some(CoreConfig::TINY.shape()),
+            ..SimOptions::default()
+        },
+    )
+    .unwrap();
+    sim.run(TICKS);
+    assert!(sim.spikes().len() >= 5, "the network must spike");
+
+    // The board top's netlist over its UART pins.
+    let mut top = BoardTop::<4, 4, 3, 12, 5, 7>::new(CPB, STARTUP);
+    top.connect_all();
+    let netlist = synth_ice40(&generate_verilog(&top), true).unwrap();
+    let words = script_words(&steps);
+    let bytes_on_wire: usize = steps.iter().map(|s| s.send.len()).sum::<usize>() + expected.len();
+    let budget = (bytes_on_wire as u64) * 12 * CPB as u64 + 100 * 1000 + 200_000;
+    let tb = board_bench(CPB, STARTUP, words, budget);
+    let printed = icarus(
+        &[("top.v", &netlist), ("tb.v", &tb)],
+        &[("script.hex", &script_hex(&steps))],
+        &[ice40_cells_sim().unwrap()],
+        "tb",
+    )
+    .unwrap();
+    assert!(!printed.contains("framing error"), "{printed}");
+    assert!(!printed.contains("exhausted"), "{printed}");
+    let got: Vec<u8> = printed
+        .lines()
+        .filter(|l| l.len() == 2)
+        .map(|l| u8::from_str_radix(l, 16).unwrap())
+        .collect();
+    assert_eq!(got.len(), expected.len(), "bytes from the board's TX pin");
+    assert!(got == expected, "the board sent other bytes than the core");
+
+    // The SPIKE events on the wire are the golden model's.
+    let mut decoder = Decoder::new();
+    let spikes: Vec<_> = got
+        .iter()
+        .filter_map(|&b| match decoder.push(b) {
+            Some(Event::Frame(f)) => spike_event(&Answer::from_frame(&f).unwrap()),
+            Some(e) => panic!("{e:?} from the board"),
+            None => None,
+        })
+        .collect();
+    if let Some(d) = first_spike_divergence(&spikes, sim.spikes()) {
+        panic!("board netlist vs sim: {d}");
+    }
+}
