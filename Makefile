@@ -6,14 +6,16 @@ PROFILE    ?= ci
 SPIKEFAB   := target/release/spikefab
 EQUIV_SLOW ?= 100000
 
-.PHONY: all setup setup-pnr demo test test-slow lint bench hdl-report clean
+.PHONY: all setup demo test test-slow lint bench hdl-report bitstreams clean
 
 all: test
 
 # A Rust toolchain with rustfmt and clippy, and the hardware tools the RTL
-# tests drive (yosys for synthesis, Icarus Verilog for the Verilog rungs).
-# As root on Debian/Ubuntu the tools are installed; otherwise this says how.
-HW_TOOLS := yosys iverilog vvp
+# tests and the bitstreams need (yosys for synthesis, Icarus Verilog for the
+# Verilog rungs, nextpnr-ice40 to place and route, icepack from icestorm to
+# pack). As root on Debian/Ubuntu the tools are installed; otherwise this says how.
+HW_TOOLS := yosys iverilog vvp nextpnr-ice40 icepack
+HW_PACKAGES := yosys iverilog nextpnr-ice40 fpga-icestorm
 
 setup:
 	@command -v $(CARGO) >/dev/null 2>&1 || { \
@@ -23,10 +25,10 @@ setup:
 	@missing=""; for t in $(HW_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing yosys and iverilog (missing:$$missing)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq yosys iverilog; \
+	    echo "installing $(HW_PACKAGES) (missing:$$missing)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(HW_PACKAGES); \
 	  else \
-	    echo "missing:$$missing. Install them: sudo apt-get install yosys iverilog (Debian/Ubuntu)"; exit 1; \
+	    echo "missing:$$missing. Install them: sudo apt-get install $(HW_PACKAGES) (Debian/Ubuntu)"; exit 1; \
 	  fi; \
 	fi
 
@@ -61,19 +63,16 @@ test-slow: setup
 	SPIKEFAB_EQUIV_CASES=$(EQUIV_SLOW) SPIKEFAB_NETLIST_VECTORS=100000 SPIKEFAB_RTL_CASES=$(RTL_SLOW) \
 	  $(CARGO) test --workspace --profile $(PROFILE)
 
-# nextpnr-ice40 places and routes (only `make hdl-report` and the bitstreams need it).
-setup-pnr: setup
-	@command -v nextpnr-ice40 >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nextpnr-ice40; \
-	  else \
-	    echo "nextpnr-ice40 missing. Install it: sudo apt-get install nextpnr-ice40 (Debian/Ubuntu)"; exit 1; \
-	  fi; }
-
 # Synthesize, place and route the UP5K core; records LUTs, FFs, BRAM, SPRAM,
 # DSP, Fmax and synaptic ops/s in docs/hardware.md (a few minutes).
-hdl-report: setup-pnr
+hdl-report: setup
 	$(CARGO) run --release -p spikefab-hdl --bin spikefab-hdl-report -- --out docs/hardware.md --seed 3
+
+# Every board's bitstream and its report (resources, Fmax against the board's
+# clock, tool versions, git revision) into bitstreams/; fails unless timing
+# closes (a few minutes per board). `spikefab flash --board NAME` flashes one.
+bitstreams: setup
+	$(CARGO) run --release -p spikefab-firmware --bin spikefab-firmware -- build --board all --out bitstreams --seed 1
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -86,7 +86,7 @@ fn board_netlist_runs_a_network_over_its_uart() {
     assert!(sim.spikes().len() >= 5, "the network must spike");
 
     // The board top's netlist over its UART pins.
-    let mut top = BoardTop::<4, 4, 3, 12, 5, 7>::new(CPB, STARTUP);
+    let mut top = BoardTop::<4, 4, 3, 12, 5, 7>::new(CPB, STARTUP, true);
     top.connect_all();
     let netlist = synth_ice40(&generate_verilog(&top), true).unwrap();
     let words = script_words(&steps);

@@ -48,8 +48,8 @@ pub fn board_bench(clocks_per_bit: u32, startup: u32, words: usize, budget: u64)
         "module tb;
   reg clk = 0;
   reg rx = 1;
-  wire tx, led_green_n, led_red_n;
-  top dut(.clk(clk), .rx(rx), .tx(tx), .led_green_n(led_green_n), .led_red_n(led_red_n));
+  wire tx, led_activity, led_error;
+  top dut(.clk(clk), .rx(rx), .tx(tx), .led_activity(led_activity), .led_error(led_error));
   reg [31:0] script [0:{last}];
   integer p = 0, n, i, j, k, want;
   integer received = 0;

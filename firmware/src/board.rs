@@ -31,7 +31,9 @@ pub struct Board {
     pub bridge: &'static str,
     /// The core configuration in its bitstream.
     pub core: CoreConfig,
-    /// Top-level port and package pin, for the PCF.
+    /// The LEDs light when driven low.
+    pub leds_active_low: bool,
+    /// Top-level port, package pin and what it is, for the PCF.
     pub pins: &'static [(&'static str, &'static str, &'static str)],
     /// Flashing tools, in order of preference.
     pub flashers: &'static [Flasher],
@@ -72,24 +74,51 @@ pub const ICEBREAKER: Board = Board {
     baud: 1_000_000,
     bridge: "FTDI FT2232H, channel B (/dev/ttyUSB1 on Linux)",
     core: CoreConfig::UP5K,
+    leds_active_low: true,
     pins: &[
         ("clk", "35", "12 MHz oscillator"),
-        ("rx", "6", "UART from the FTDI"),
-        ("tx", "9", "UART to the FTDI"),
-        ("led_red_n", "11", "red LED, active low"),
-        ("led_green_n", "37", "green LED, active low"),
+        ("rx", "6", "UART from the FTDI (its TXD)"),
+        ("tx", "9", "UART to the FTDI (its RXD)"),
+        ("led_activity", "37", "green LED, active low"),
+        ("led_error", "11", "red LED, active low"),
     ],
-    flashers: &[
-        Flasher {
-            tool: "openFPGALoader",
-            args: &["-b", "icebreaker"],
-        },
-        Flasher {
-            tool: "iceprog",
-            args: &[],
-        },
-    ],
+    flashers: FT2232_ICE40,
 };
 
+/// The iCE40-HX8K Breakout Board (Lattice ICE40HX8K-B-EVN): HX8K in the
+/// CT256 BGA, 12 MHz oscillator, FTDI FT2232H (channel B is the UART, as on
+/// the iCEBreaker), eight active-high LEDs of which two are used.
+pub const HX8K_BREAKOUT: Board = Board {
+    name: "hx8k",
+    title: "iCE40-HX8K Breakout Board (iCE40HX8K-CT256, 12 MHz, FTDI FT2232H)",
+    device: Device::HX8K_CT256,
+    clock_mhz: 12,
+    baud: 1_000_000,
+    bridge: "FTDI FT2232H, channel B (/dev/ttyUSB1 on Linux)",
+    core: CoreConfig::HX8K,
+    leds_active_low: false,
+    pins: &[
+        ("clk", "J3", "12 MHz oscillator"),
+        ("rx", "B10", "UART from the FTDI (its TXD)"),
+        ("tx", "B12", "UART to the FTDI (its RXD)"),
+        ("led_activity", "B5", "LED D9 (LED0), active high"),
+        ("led_error", "B4", "LED D8 (LED1), active high"),
+    ],
+    flashers: FT2232_ICE40,
+};
+
+/// Both boards program their SPI flash through channel A of the FT2232H, with
+/// the pinout openFPGALoader calls `ice40_generic` (and iceprog assumes).
+const FT2232_ICE40: &[Flasher] = &[
+    Flasher {
+        tool: "openFPGALoader",
+        args: &["-b", "ice40_generic"],
+    },
+    Flasher {
+        tool: "iceprog",
+        args: &[],
+    },
+];
+
 /// Every supported board.
-pub const BOARDS: &[Board] = &[ICEBREAKER];
+pub const BOARDS: &[Board] = &[ICEBREAKER, HX8K_BREAKOUT];

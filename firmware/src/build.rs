@@ -59,10 +59,11 @@ pub enum BuildError {
 
 /// The Verilog of a board's top (module `top`).
 pub fn top_verilog(board: &Board) -> Result<String, BuildError> {
-    let cpb = board.clocks_per_bit();
+    let (cpb, low) = (board.clocks_per_bit(), board.leds_active_low);
     Ok(match board.core.name {
-        "up5k" => verilog(BoardTop::<8, 8, 3, 16, 9, 11>::new(cpb, STARTUP_CLOCKS)),
-        "tiny" => verilog(BoardTop::<4, 4, 3, 12, 5, 7>::new(cpb, STARTUP_CLOCKS)),
+        "up5k" => verilog(BoardTop::<8, 8, 3, 16, 9, 11>::new(cpb, STARTUP_CLOCKS, low)),
+        "hx8k" => verilog(BoardTop::<7, 7, 3, 11, 8, 10>::new(cpb, STARTUP_CLOCKS, low)),
+        "tiny" => verilog(BoardTop::<4, 4, 3, 12, 5, 7>::new(cpb, STARTUP_CLOCKS, low)),
         core => {
             return Err(BuildError::NoTop {
                 board: board.name,
@@ -96,6 +97,7 @@ pub fn build(board: &'static Board, out: &Path, seed: u32) -> Result<Built, Buil
         move |source| BuildError::Io { path, source }
     };
     std::fs::create_dir_all(out).map_err(io(out))?;
+    let revision = git_revision();
     let verilog = top_verilog(board)?;
     let pcf = board.pcf();
     let bitstream = out.join(format!("{}.bin", board.name));
@@ -125,12 +127,20 @@ pub fn build(board: &'static Board, out: &Path, seed: u32) -> Result<Built, Buil
     }
     std::fs::rename(&staged, &bitstream).map_err(io(&bitstream))?;
     let report = out.join(format!("{}.md", board.name));
-    std::fs::write(&report, report_text(board, &imp, &bitstream)).map_err(io(&report))?;
+    std::fs::write(&report, report_text(board, &imp, &bitstream, &revision)).map_err(io(&report))?;
     Ok(Built {
         bitstream,
         report,
         implementation: imp,
     })
+}
+
+/// The start of the report's row naming the tools (yosys; nextpnr; icepack).
+pub const TOOLS_ROW: &str = "| tools | ";
+
+/// The tools row of a report written by [`build`].
+pub fn tools_of(report: &str) -> Option<&str> {
+    report.lines().find(|l| l.starts_with(TOOLS_ROW))
 }
 
 /// The git revision of the working tree (`-dirty` with uncommitted changes).
@@ -152,7 +162,7 @@ pub fn git_revision() -> String {
     }
 }
 
-fn report_text(board: &Board, imp: &Implementation, bitstream: &Path) -> String {
+fn report_text(board: &Board, imp: &Implementation, bitstream: &Path, revision: &str) -> String {
     let bytes = std::fs::metadata(bitstream).map(|m| m.len()).unwrap_or(0);
     let pct = |(a, b): (u32, u32)| format!("{a} / {b} ({:.0}%)", 100.0 * a as f64 / b.max(1) as f64);
     let mut s = String::new();
@@ -163,7 +173,8 @@ fn report_text(board: &Board, imp: &Implementation, bitstream: &Path) -> String 
         board.name
     );
     let _ = writeln!(s, "| | |\n|---|---|");
-    let _ = writeln!(s, "| bitstream | `{}` ({bytes} bytes) |", bitstream.display());
+    let file = bitstream.file_name().unwrap_or_default().to_string_lossy();
+    let _ = writeln!(s, "| bitstream | `{file}` ({bytes} bytes) |");
     let _ = writeln!(
         s,
         "| core | {} (N={} neurons, M={} axons, D={} delay slots, S={} synapse words) |",
@@ -203,7 +214,7 @@ fn report_text(board: &Board, imp: &Implementation, bitstream: &Path) -> String 
         },
         imp.seed
     );
-    let _ = writeln!(s, "| tools | {}; {}; icepack |", imp.yosys, imp.nextpnr);
-    let _ = writeln!(s, "| source | git {} |", git_revision());
+    let _ = writeln!(s, "{TOOLS_ROW}{}; {}; icepack |", imp.yosys, imp.nextpnr);
+    let _ = writeln!(s, "| source | git {revision} |");
     s
 }

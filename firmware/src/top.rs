@@ -5,10 +5,11 @@
 //! (its busy counter frozen, spec §10) while the transmitter is busy. For the
 //! first `startup_clocks` after configuration the RX line is read as idle and
 //! the TX pin held high, so that nothing the bridge sends while the FPGA starts is
-//! taken for a byte. Two active-low LEDs: green lights while the core runs a
-//! tick or a byte arrives (stretched to be seen), red after a framing error
-//! or a FIFO overflow (stretched too): a broken or lost byte is shown, and the
-//! host retransmits the frame it was part of (its CRC fails or it is cut).
+//! taken for a byte. Two LEDs (active low or high, as the board wires them):
+//! `led_activity` lights while the core runs a tick or a byte arrives
+//! (stretched to be seen), `led_error` after a framing error or a FIFO
+//! overflow (stretched too): a broken or lost byte is shown, and the host
+//! retransmits the frame it was part of (its CRC fails or it is cut).
 
 use rust_hdl::prelude::*;
 use spikefab_hdl::core::Core;
@@ -41,10 +42,10 @@ pub struct BoardTop<
     pub rx: Signal<In, Bit>,
     /// UART to the USB bridge.
     pub tx: Signal<Out, Bit>,
-    /// Green LED, active low: activity.
-    pub led_green_n: Signal<Out, Bit>,
-    /// Red LED, active low: a broken or lost byte.
-    pub led_red_n: Signal<Out, Bit>,
+    /// Activity LED (lit while a tick runs or a byte arrives).
+    pub led_activity: Signal<Out, Bit>,
+    /// Error LED (lit after a broken or lost byte).
+    pub led_error: Signal<Out, Bit>,
     uart_rx: UartRx,
     uart_tx: UartTx,
     fifo: RxFifo,
@@ -56,14 +57,16 @@ pub struct BoardTop<
     rx_line: Signal<Local, Bit>,
     startup_last: Constant<Bits<STARTUP_BITS>>,
     stretch_full: Constant<Bits<STRETCH_BITS>>,
+    leds_active_low: Constant<Bit>,
 }
 
 impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize>
     BoardTop<NB, MB, DB, SB, SRCB, RB>
 {
     /// A board top whose UART runs at clock / `clocks_per_bit` baud, holding
-    /// its UART idle for `startup_clocks` (1..2^20) after configuration.
-    pub fn new(clocks_per_bit: u32, startup_clocks: u32) -> Self {
+    /// its UART idle for `startup_clocks` (1..2^20) after configuration, with
+    /// LEDs lit by a low output when `leds_active_low`.
+    pub fn new(clocks_per_bit: u32, startup_clocks: u32, leds_active_low: bool) -> Self {
         assert!(
             (1..1 << STARTUP_BITS).contains(&startup_clocks),
             "start-up hold {startup_clocks}"
@@ -72,8 +75,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             clk: Default::default(),
             rx: Default::default(),
             tx: Default::default(),
-            led_green_n: Default::default(),
-            led_red_n: Default::default(),
+            led_activity: Default::default(),
+            led_error: Default::default(),
             uart_rx: UartRx::new(clocks_per_bit),
             uart_tx: UartTx::new(clocks_per_bit),
             fifo: Default::default(),
@@ -85,6 +88,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             rx_line: Default::default(),
             startup_last: Constant::new((startup_clocks as u64 - 1).to_bits()),
             stretch_full: Constant::new(((1u64 << STRETCH_BITS) - 1).to_bits()),
+            leds_active_low: Constant::new(leds_active_low),
         }
     }
 }
@@ -131,7 +135,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         } else if self.trouble.q.val().any() {
             self.trouble.d.next = self.trouble.q.val() - 1;
         }
-        self.led_green_n.next = !self.activity.q.val().any();
-        self.led_red_n.next = !self.trouble.q.val().any();
+        self.led_activity.next = self.activity.q.val().any() ^ self.leds_active_low.val();
+        self.led_error.next = self.trouble.q.val().any() ^ self.leds_active_low.val();
     }
 }

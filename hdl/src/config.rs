@@ -8,7 +8,7 @@ use spikefab_sim::CoreShape;
 /// two) and S synapse-memory words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CoreConfig {
-    /// Name (`up5k`, `tiny`).
+    /// Name (`up5k`, `hx8k`, `tiny`).
     pub name: &'static str,
     /// log2 N.
     pub neuron_bits: u32,
@@ -30,6 +30,16 @@ impl CoreConfig {
         syn_bits: 16,
     };
 
+    /// The iCE40 HX8K core: 128 neurons, 128 axons, D = 8, 2,048 words in
+    /// block RAM (the HX8K has no SPRAM and no DSP; its multipliers are LUTs).
+    pub const HX8K: CoreConfig = CoreConfig {
+        name: "hx8k",
+        neuron_bits: 7,
+        axon_bits: 7,
+        slot_bits: 3,
+        syn_bits: 11,
+    };
+
     /// A small core for fast tests: 16 neurons, 16 axons, D = 8, 4,096 words.
     pub const TINY: CoreConfig = CoreConfig {
         name: "tiny",
@@ -40,7 +50,7 @@ impl CoreConfig {
     };
 
     /// The configurations this crate builds.
-    pub const KNOWN: [CoreConfig; 2] = [CoreConfig::UP5K, CoreConfig::TINY];
+    pub const KNOWN: [CoreConfig; 3] = [CoreConfig::UP5K, CoreConfig::HX8K, CoreConfig::TINY];
 
     /// The configuration with these sizes (a chip's INFO answer): a known one
     /// by name, else `custom`; `None` unless every size is a power of two.

@@ -9,10 +9,12 @@
 //! - [`virtual_chip`]: the RTL core behind a pseudo-terminal, with injectable
 //!   [`faults`].
 //! - [`verify`]: chip against golden model, spike by spike and field by field.
+//! - [`flash`]: put a board's bitstream on it with openFPGALoader or iceprog.
 //! - [`spike_files`], [`raster`], [`summary`]: what the CLI reads, draws and prints.
 
 pub mod driver;
 pub mod faults;
+pub mod flash;
 pub mod link;
 pub mod raster;
 pub mod serial;

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use serialport::{SerialPort, TTYPort};
 use spikefab_hdl::config::CoreConfig;
-use spikefab_hdl::core::{TinyCore, Up5kCore};
+use spikefab_hdl::core::{Hx8kCore, TinyCore, Up5kCore};
 use spikefab_hdl::cosim::{ByteChip, ByteCore};
 
 use crate::faults::FaultPlan;
@@ -37,7 +37,7 @@ const IDLE_POLL: Duration = Duration::from_millis(50);
 #[derive(Debug, thiserror::Error)]
 pub enum VirtualChipError {
     /// No RTL core is built for this configuration.
-    #[error("no RTL core for the core configuration {0:?} (known: up5k, tiny)")]
+    #[error("no RTL core for the core configuration {0:?} (known: up5k, hx8k, tiny)")]
     UnknownCore(String),
     /// The pseudo-terminal could not be made.
     #[error("cannot open a pseudo-terminal: {0}")]
@@ -50,7 +50,7 @@ pub enum VirtualChipError {
 /// What the virtual chip is and which faults it injects.
 #[derive(Debug, Clone)]
 pub struct ChipOptions {
-    /// The core to run (`up5k` or `tiny`).
+    /// The core to run (`up5k`, `hx8k` or `tiny`).
     pub config: CoreConfig,
     /// Faults on the bytes the host sends.
     pub to_chip: FaultPlan,
@@ -119,6 +119,7 @@ impl VirtualChip {
                 };
                 match server.options.config.name {
                     "up5k" => server.serve(ByteChip::<Up5kCore>::new(), ready_tx),
+                    "hx8k" => server.serve(ByteChip::<Hx8kCore>::new(), ready_tx),
                     _ => server.serve(ByteChip::<TinyCore>::new(), ready_tx),
                 }
             })?;

@@ -9,13 +9,14 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use spikefab_firmware::board::{Board, BOARDS};
 use spikefab_hdl::config::CoreConfig;
 use spikefab_hdl::image::Image;
 use spikefab_host::driver::Chip;
 use spikefab_host::faults::FaultPlan;
 use spikefab_host::link::{Link, LinkSettings};
 use spikefab_host::virtual_chip::{ChipOptions, VirtualChip};
-use spikefab_host::{raster, serial, spike_files, summary, verify};
+use spikefab_host::{flash, raster, serial, spike_files, summary, verify};
 use spikefab_sim::config::{self, Model};
 use spikefab_sim::snapshot::{self, Kind, RunResult};
 use spikefab_sim::{CoreShape, SimOptions, Simulator};
@@ -75,6 +76,21 @@ enum Command {
     },
     /// List the serial ports of this machine.
     Ports,
+    /// Flash a board with its Spikefab bitstream (openFPGALoader or iceprog).
+    Flash {
+        /// The board (`spikefab-firmware boards` lists them).
+        #[arg(long, value_parser = board_name)]
+        board: &'static Board,
+        /// Bitstream to flash (default: the prebuilt `bitstreams/<board>.bin`).
+        #[arg(long, value_name = "FILE")]
+        bitstream: Option<PathBuf>,
+        /// Flashing tool (default: the first of openFPGALoader, iceprog that is installed).
+        #[arg(long)]
+        tool: Option<String>,
+        /// Print the command instead of running it.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Save a network file as a compact snapshot (bincode).
     Save {
         /// Network file.
@@ -89,6 +105,8 @@ enum Command {
 enum CoreName {
     /// iCE40 UP5K: 256 neurons, 256 axons, D = 8, 65,536 synapse words.
     Up5k,
+    /// iCE40 HX8K: 128 neurons, 128 axons, D = 8, 2,048 synapse words.
+    Hx8k,
     /// 16 neurons, 16 axons, D = 8, 4,096 synapse words (fast tests).
     Tiny,
 }
@@ -97,6 +115,7 @@ impl CoreName {
     fn config(self) -> CoreConfig {
         match self {
             CoreName::Up5k => CoreConfig::UP5K,
+            CoreName::Hx8k => CoreConfig::HX8K,
             CoreName::Tiny => CoreConfig::TINY,
         }
     }
@@ -107,8 +126,8 @@ struct Timing {
     /// Tick duration in microseconds, for rates in Hz and the real-time factor.
     #[arg(long, default_value_t = 1000.0)]
     tick_us: f64,
-    /// Core clock in MHz, for the real-time factor.
-    #[arg(long, default_value_t = 24.0)]
+    /// Core clock in MHz, for the real-time factor (the boards run at 12).
+    #[arg(long, default_value_t = 12.0)]
     clock_mhz: f64,
 }
 
@@ -219,6 +238,12 @@ fn real_main() -> Result<ExitCode> {
             seed,
         } => chip(core, path_file, flip_rate, drop_rate, seed).map(|_| ExitCode::SUCCESS),
         Command::Ports => ports().map(|_| ExitCode::SUCCESS),
+        Command::Flash {
+            board,
+            bitstream,
+            tool,
+            dry_run,
+        } => flash(board, bitstream.as_deref(), tool.as_deref(), dry_run).map(|_| ExitCode::SUCCESS),
         Command::Save { net, out } => {
             let model = load_model(&net)?;
             snapshot::save_model(&out, &model)?;
@@ -582,6 +607,29 @@ fn chip(core: CoreName, path_file: Option<PathBuf>, flip_rate: f64, drop_rate: f
     println!("  open it with `spikefab run NET --port {path}` or any serial terminal; Ctrl-C stops it");
     let stats = chip.wait()?;
     println!("virtual chip stopped after {} clocks", stats.clocks);
+    Ok(())
+}
+
+fn board_name(name: &str) -> Result<&'static Board, String> {
+    Board::by_name(name).ok_or_else(|| {
+        let known: Vec<&str> = BOARDS.iter().map(|b| b.name).collect();
+        format!("no board `{name}`; the boards are: {}", known.join(", "))
+    })
+}
+
+fn flash(board: &'static Board, bitstream: Option<&Path>, tool: Option<&str>, dry_run: bool) -> Result<()> {
+    let plan = flash::plan(board, bitstream, tool, !dry_run)?;
+    if dry_run {
+        println!("{}", plan.command_line());
+        return Ok(());
+    }
+    println!("flashing the {}: {}", board.title, plan.command_line());
+    let said = plan.run()?;
+    print!("{said}");
+    println!(
+        "flashed; the board's UART is its {} at {} baud (`spikefab ports` lists it)",
+        board.bridge, board.baud
+    );
     Ok(())
 }
 
