@@ -5,9 +5,12 @@
 //! must match in tick, neuron and busy cycle, and the final state (u, v, θ,
 //! refractory counters, traces, weights, LFSR, counters) bit for bit.
 //!
-//! `SPIKEFAB_RTL_CASES` sets the number of networks per test function (two
-//! functions, so that the default 2 × 100 run on both cores); the slow tier
-//! runs thousands.
+//! The HX8K core (128 neurons, 128 axons, 2,048 synapse words), a
+//! different set of address widths, runs a tenth as many larger networks.
+//!
+//! `SPIKEFAB_RTL_CASES` sets the number of networks per tiny-core test
+//! function (two functions, so that the default 2 × 100 run on both CPU
+//! cores); the slow tier runs thousands.
 
 #[path = "../sim/tests/reference/mod.rs"]
 #[allow(dead_code)]
@@ -18,8 +21,8 @@ use proptest::test_runner::{Config, FileFailurePersistence};
 
 use reference::generate::{build, network, Limits};
 use spikefab_hdl::config::CoreConfig;
-use spikefab_hdl::core::TinyCore;
-use spikefab_hdl::cosim::Cosim;
+use spikefab_hdl::core::{Hx8kCore, TinyCore};
+use spikefab_hdl::cosim::{ByteCore, Cosim};
 use spikefab_hdl::image::Image;
 use spikefab_host::driver::{block_on, Chip, ChipError};
 use spikefab_sim::record::first_spike_divergence;
@@ -34,6 +37,15 @@ const TINY_LIMITS: Limits = Limits {
     ticks: 40,
 };
 
+/// Networks that use the HX8K core's wider addresses.
+const HX8K_LIMITS: Limits = Limits {
+    neurons: 128,
+    axons: 128,
+    max_delay: 8,
+    synapses: 400,
+    ticks: 16,
+};
+
 fn cases() -> u32 {
     std::env::var("SPIKEFAB_RTL_CASES")
         .ok()
@@ -41,12 +53,12 @@ fn cases() -> u32 {
         .unwrap_or(100)
 }
 
-/// Run `net` for `ticks` on the RTL and in `sim/`; the first divergence, if any.
-fn compare(net: &Network, ticks: u32) -> Result<(), String> {
-    let config = CoreConfig::TINY;
+/// Run `net` for `ticks` on the RTL core `C` and in `sim/`; the first divergence, if any.
+fn compare<C: ByteCore>(net: &Network, ticks: u32) -> Result<(), String> {
+    let config: CoreConfig = C::config();
     let image = Image::new(net, config).map_err(|e| format!("does not fit: {e}"))?;
     let (spikes, state) = block_on(async {
-        let mut chip = Chip::connect(Cosim::<TinyCore>::new()).await?;
+        let mut chip = Chip::connect(Cosim::<C>::new()).await?;
         chip.load(&image).await?;
         let spikes = chip.run_until(net.inputs(), ticks, |_, _| {}).await?;
         Ok::<_, ChipError>((spikes, chip.dump(net, &image).await?))
@@ -70,21 +82,21 @@ fn compare(net: &Network, ticks: u32) -> Result<(), String> {
     Ok(())
 }
 
-fn config() -> Config {
+fn config(cases: u32) -> Config {
     Config {
-        cases: cases(),
+        cases,
         failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
         ..Config::default()
     }
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(config(cases()))]
 
     #[test]
     fn rtl_matches_sim_a((r, ticks) in network(TINY_LIMITS)) {
         let net = build(&r);
-        if let Err(e) = compare(&net, ticks) {
+        if let Err(e) = compare::<TinyCore>(&net, ticks) {
             prop_assert!(false, "{e}");
         }
     }
@@ -92,7 +104,19 @@ proptest! {
     #[test]
     fn rtl_matches_sim_b((r, ticks) in network(TINY_LIMITS)) {
         let net = build(&r);
-        if let Err(e) = compare(&net, ticks) {
+        if let Err(e) = compare::<TinyCore>(&net, ticks) {
+            prop_assert!(false, "{e}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(cases().div_ceil(10)))]
+
+    #[test]
+    fn hx8k_rtl_matches_sim((r, ticks) in network(HX8K_LIMITS)) {
+        let net = build(&r);
+        if let Err(e) = compare::<Hx8kCore>(&net, ticks) {
             prop_assert!(false, "{e}");
         }
     }

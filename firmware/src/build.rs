@@ -143,7 +143,11 @@ pub fn tools_of(report: &str) -> Option<&str> {
     report.lines().find(|l| l.starts_with(TOOLS_ROW))
 }
 
-/// The git revision of the working tree (`-dirty` with uncommitted changes).
+/// What a bitstream is built from, as git pathspecs from the top of the tree.
+const BITSTREAM_SOURCES: &[&str] = &[":/hdl", ":/firmware", ":/proto", ":/Cargo.toml", ":/Cargo.lock"];
+
+/// The git revision of the working tree (`-dirty` when what a bitstream is
+/// built from has uncommitted changes).
 pub fn git_revision() -> String {
     let git = |args: &[&str]| {
         std::process::Command::new("git")
@@ -155,7 +159,12 @@ pub fn git_revision() -> String {
     };
     match git(&["rev-parse", "--short=12", "HEAD"]) {
         Some(rev) => {
-            let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+            let args = [
+                &["status", "--porcelain", "--untracked-files=no", "--"][..],
+                BITSTREAM_SOURCES,
+            ]
+            .concat();
+            let dirty = git(&args).is_some_and(|s| !s.is_empty());
             format!("{rev}{}", if dirty { "-dirty" } else { "" })
         }
         None => "unknown (not a git checkout)".into(),

@@ -318,4 +318,44 @@ mod tests {
             RESERVED_WORDS as u64 + net.num_synapses() + nonempty
         );
     }
+
+    /// A network of `config`'s size whose synapses come from as few sources
+    /// as possible, in runs of 127 (one header each), axons first.
+    fn packed(config: CoreConfig, synapses: u32) -> Network {
+        use spikefab_sim::network::{NetworkBuilder, Source, SynapseSpec};
+        let mut b = NetworkBuilder::new();
+        let p = b.add_profile(Default::default());
+        b.add_neurons(p, config.neurons(), |_| 0);
+        b.add_axons(config.axons());
+        for i in 0..synapses {
+            let s = i / 127;
+            b.add_synapse(SynapseSpec {
+                source: if s < config.axons() {
+                    Source::Axon(s)
+                } else {
+                    Source::Neuron(s - config.axons())
+                },
+                target: i % config.neurons(),
+                weight: 1,
+                wexp: 0,
+                delay: 1,
+                plastic: false,
+            });
+        }
+        b.build().unwrap()
+    }
+
+    #[test]
+    fn the_most_synapses_of_the_spec_fit_and_one_more_does_not() {
+        // docs/spec.md §8.1, "most synapses" (the UP5K's 65,022 spread over
+        // all 512 sources is checked by the formula: 511 × 128 + 126 + 2).
+        assert_eq!(511 * 128 + 126 + RESERVED_WORDS as u32, CoreConfig::UP5K.syn_words());
+        for (config, most) in [(CoreConfig::HX8K, 2_030), (CoreConfig::TINY, 4_062)] {
+            let img = Image::new(&packed(config, most), config).unwrap();
+            assert!(img.syn.len() <= config.syn_words() as usize, "{}", config.name);
+            let e = Image::new(&packed(config, most + 1), config).unwrap_err().to_string();
+            let needed = format!("needs {} synapse-memory words", config.syn_words() + 1);
+            assert!(e.contains(&needed), "{}: {e}", config.name);
+        }
+    }
 }
