@@ -152,3 +152,42 @@ fn inspect_reports_fit_and_cycles() {
     );
     assert!(out.contains("predicted over 200 ticks for up5k"), "{out}");
 }
+
+#[test]
+fn flash_prints_its_command_and_names_what_is_missing() {
+    let o = spikefab(&["flash", "--board", "hx8k", "--dry-run"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(
+        out.starts_with("openFPGALoader -b ice40_generic ") && out.trim_end().ends_with("hx8k.bin"),
+        "{out}"
+    );
+
+    let o = spikefab(&["flash", "--board", "de10"]);
+    let (_, err) = text(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("no board `de10`; the boards are: icebreaker, hx8k"),
+        "{err}"
+    );
+
+    let o = spikefab(&["flash", "--board", "icebreaker", "--bitstream", &net()]);
+    let (_, err) = text(&o);
+    assert!(!o.status.success());
+    assert!(err.contains("tiny_net.toml: not an iCE40 bitstream"), "{err}");
+
+    // With no flashing tool on PATH, it says which it looked for and how to get them.
+    let empty = temp("no-tools");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_spikefab"))
+        .args(["flash", "--board", "icebreaker"])
+        .env("PATH", &empty)
+        .output()
+        .unwrap();
+    let (_, err) = text(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("no flashing tool found on PATH (tried openFPGALoader, iceprog)"),
+        "{err}"
+    );
+}
