@@ -349,7 +349,7 @@ mod tests {
     fn the_most_synapses_of_the_spec_fit_and_one_more_does_not() {
         // docs/spec.md §8.1, "most synapses" (the UP5K's 65,022 spread over
         // all 512 sources is checked by the formula: 511 × 128 + 126 + 2).
-        assert_eq!(511 * 128 + 126 + RESERVED_WORDS as u32, CoreConfig::UP5K.syn_words());
+        assert_eq!(511 * 128 + 126 + RESERVED_WORDS, CoreConfig::UP5K.syn_words());
         for (config, most) in [(CoreConfig::HX8K, 2_030), (CoreConfig::TINY, 4_062)] {
             let img = Image::new(&packed(config, most), config).unwrap();
             assert!(img.syn.len() <= config.syn_words() as usize, "{}", config.name);
