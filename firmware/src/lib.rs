@@ -6,7 +6,7 @@
 //! - [`top`]: the board top: UART, receive FIFO, core, start-up hold, LEDs.
 //! - [`board`]: the supported boards (part, clock, baud, pins, flashing).
 //! - [`build`]: yosys, nextpnr-ice40 and icepack into `bitstreams/`.
-//! - [`bench`]: a Verilog testbench that plays the host on a board top's UART pins.
+//! - [`bench`](mod@bench): a Verilog testbench that plays the host on a board top's UART pins.
 
 pub mod bench;
 pub mod board;
