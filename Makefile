@@ -78,15 +78,29 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --profile $(PROFILE) -- -D warnings
 
-# Engine benchmarks; regenerates docs/benchmarks.md (takes a few minutes:
-# the last workload builds a 10^8-synapse network).
+# Benchmarks; regenerates docs/benchmarks.md and docs/benchmarks.svg (a few
+# minutes). First Spikefab, Brian2 (C++ standalone) and NEST side by side on
+# bench/workloads/, one thread each, in a local venv; then the engine's own
+# benchmarks (the last builds a 10^8-synapse network).
+BENCH_VENV ?= target/bench-venv
+BENCH_REPEATS ?= 3
+BENCH_PY := brian2==2.9.0 "numpy<2.4" nest-simulator==3.10.0 matplotlib
 bench: setup
+	@test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q $(BENCH_PY)
+	$(CARGO) build --release -p spikefab-host --bin spikefab
+	@mkdir -p out
+	$(BENCH_VENV)/bin/python bench/run.py --spikefab $(SPIKEFAB) --repeats $(BENCH_REPEATS) \
+	  --plot docs/benchmarks.svg > out/compare.md
 	$(CARGO) bench -p spikefab-sim --bench engine > out/bench.md
 	{ echo "# Benchmarks"; echo; \
-	  echo "Made by \`make bench\` (\`cargo bench -p spikefab-sim --bench engine\`) on $$(date -u +%Y-%m-%d),"; \
-	  echo "$$(nproc) cores, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"; \
-	  echo "$$(rustc --version). One thread. Comparisons with Brian2 and NEST come with issue 6."; \
-	  echo; cat out/bench.md; } > docs/benchmarks.md
+	  echo "Made by \`make bench\` on $$(date -u +%Y-%m-%d), $$(nproc) cores, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"; \
+	  echo "$$(rustc --version), $$($(BENCH_VENV)/bin/pip list 2>/dev/null | grep -i -E '^(brian2|nest-simulator) ' | tr -s ' ' | paste -sd, -)."; \
+	  echo "One thread everywhere."; echo; \
+	  cat bench/README.md; echo; cat out/compare.md; echo; echo '![wall time, events/s, bytes per synapse](benchmarks.svg)'; \
+	  echo; echo "## Spikefab's engine"; echo; \
+	  echo "\`cargo bench -p spikefab-sim --bench engine\`."; echo; \
+	  sed 's/^## /### /' out/bench.md; } > docs/benchmarks.md
 	@echo "wrote docs/benchmarks.md"
 
 clean:

@@ -171,6 +171,9 @@ struct SimArgs {
     /// Write a results snapshot (bincode): spikes, probes, stats, final state.
     #[arg(long, value_name = "FILE")]
     results: Option<PathBuf>,
+    /// Write the run's figures as JSON (build and run seconds, spikes, synaptic events; for benchmarks).
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
     #[command(flatten)]
     timing: Timing,
 }
@@ -313,6 +316,7 @@ fn progress_bar(ticks: u32) -> ProgressBar {
 }
 
 fn sim(args: SimArgs) -> Result<()> {
+    let build = Instant::now();
     let (model, ticks) = prepare(&args.network)?;
     let net = &model.network;
     let opts = SimOptions {
@@ -325,6 +329,7 @@ fn sim(args: SimArgs) -> Result<()> {
     for &(n, var) in &model.run.probes {
         sim.add_probe(n, var)?;
     }
+    let build_s = build.elapsed().as_secs_f64();
     let start = Instant::now();
     let mut worst = 0;
     for _ in 0..ticks {
@@ -403,6 +408,19 @@ fn sim(args: SimArgs) -> Result<()> {
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
         println!("wrote {}", path.display());
     }
+    if let Some(path) = &args.report {
+        let report = serde_json::json!({
+            "build_s": build_s,
+            "run_s": wall,
+            "ticks": ticks,
+            "neurons": net.num_neurons(),
+            "synapses": net.num_synapses(),
+            "spikes": stats.spikes,
+            "synaptic_events": stats.synaptic_events,
+            "peak_rss": peak_rss(),
+        });
+        std::fs::write(path, format!("{report}\n")).with_context(|| format!("cannot write {}", path.display()))?;
+    }
     if let Some(path) = &args.results {
         let result = RunResult {
             core,
@@ -415,6 +433,20 @@ fn sim(args: SimArgs) -> Result<()> {
         println!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// This process's peak resident set in bytes (Linux's VmHWM), if known.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .strip_suffix("kB")?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
 }
 
 fn inspect(path: &Path, ticks: Option<u32>, timing: Timing) -> Result<()> {
