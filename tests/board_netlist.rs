@@ -21,8 +21,8 @@ use spikefab_hdl::rungs::{icarus, ice40_cells_sim, synth_ice40};
 use spikefab_host::driver::{block_on, spike_event, Chip, ChipError, Transport, TransportError};
 use spikefab_proto::frame::{Decoder, Event};
 use spikefab_proto::message::{Answer, Command, Reply};
+use spikefab_sim::config;
 use spikefab_sim::record::first_spike_divergence;
-use spikefab_sim::{config, SimOptions, Simulator};
 
 const CPB: u32 = 8;
 const STARTUP: u32 = 16;
@@ -74,14 +74,7 @@ fn board_netlist_runs_a_network_over_its_uart() {
     .unwrap();
 
     // The golden model.
-    let mut sim = Simulator::new(
-        &net,
-        SimOptions {
-            core: Some(CoreConfig::TINY.shape()),
-            ..SimOptions::default()
-        },
-    )
-    .unwrap();
+    let mut sim = CoreConfig::TINY.simulator(&net).unwrap();
     sim.run(TICKS);
     assert!(sim.spikes().len() >= 5, "the network must spike");
 

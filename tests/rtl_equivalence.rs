@@ -26,7 +26,7 @@ use spikefab_hdl::cosim::{ByteCore, Cosim};
 use spikefab_hdl::image::Image;
 use spikefab_host::driver::{block_on, Chip, ChipError};
 use spikefab_sim::record::first_spike_divergence;
-use spikefab_sim::{Network, SimOptions, Simulator};
+use spikefab_sim::Network;
 
 /// Networks that fit the tiny core (16 neurons, 16 axons, D = 8).
 const TINY_LIMITS: Limits = Limits {
@@ -64,14 +64,7 @@ fn compare<C: ByteCore>(net: &Network, ticks: u32) -> Result<(), String> {
         Ok::<_, ChipError>((spikes, chip.dump(net, &image).await?))
     })
     .map_err(|e| format!("chip: {e}"))?;
-    let mut sim = Simulator::new(
-        net,
-        SimOptions {
-            core: Some(config.shape()),
-            ..SimOptions::default()
-        },
-    )
-    .map_err(|e| e.to_string())?;
+    let mut sim = config.simulator(net).map_err(|e| e.to_string())?;
     sim.run(ticks);
     if let Some(d) = first_spike_divergence(&spikes, sim.spikes()) {
         return Err(format!("RTL vs sim: {d}"));

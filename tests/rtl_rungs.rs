@@ -13,8 +13,8 @@ use spikefab_hdl::image::Image;
 use spikefab_hdl::rungs::{byte_bench, icarus, ice40_cells_sim, synth_ice40};
 use spikefab_host::driver::{block_on, Chip, ChipError};
 use spikefab_proto::frame::{Decoder, Event};
+use spikefab_sim::config;
 use spikefab_sim::record::first_spike_divergence;
-use spikefab_sim::{config, SimOptions, Simulator};
 
 /// A small network with every feature on: delays, STDP, homeostasis,
 /// refractory periods, saturating weights.
@@ -91,14 +91,7 @@ fn recorded_run() -> Transcript {
         Ok::<_, ChipError>((spikes, state, chip.into_transport()))
     })
     .unwrap();
-    let mut sim = Simulator::new(
-        &net,
-        SimOptions {
-            core: Some(CoreConfig::TINY.shape()),
-            ..SimOptions::default()
-        },
-    )
-    .unwrap();
+    let mut sim = CoreConfig::TINY.simulator(&net).unwrap();
     sim.run(ticks);
     assert!(
         sim.spikes().len() >= 5,

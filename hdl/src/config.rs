@@ -2,7 +2,7 @@
 //! with. The RTL block [`crate::core::Core`] takes them as address widths; this
 //! is where the widths and the counts are tied together.
 
-use spikefab_sim::CoreShape;
+use spikefab_sim::{CoreShape, Network, SimError, SimOptions, Simulator};
 
 /// The sizes of one core: N neurons, M axons, D delay slots (all powers of
 /// two) and S synapse-memory words.
@@ -110,5 +110,17 @@ impl CoreConfig {
             delay_slots: self.delay_slots(),
             synapses: self.syn_words() as u64,
         }
+    }
+
+    /// The golden model of `net` predicting this core's busy cycles (the
+    /// simulator every comparison of a chip with `sim/` runs beside it).
+    pub fn simulator<'n>(&self, net: &'n Network) -> Result<Simulator<'n>, SimError> {
+        Simulator::new(
+            net,
+            SimOptions {
+                core: Some(self.shape()),
+                ..SimOptions::default()
+            },
+        )
     }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use spikefab_hdl::image::Image;
 use spikefab_sim::record::{first_spike_divergence, Divergence};
-use spikefab_sim::{Network, SimError, SimOptions, Simulator, SpikeEvent, StateDump};
+use spikefab_sim::{Network, SimError, SpikeEvent, StateDump};
 
 use crate::driver::{Chip, ChipError, Transport};
 
@@ -65,13 +65,7 @@ pub async fn verify<T: Transport>(
     every: u32,
     mut progress: impl FnMut(u32, usize),
 ) -> Result<Verification, VerifyError> {
-    let mut sim = Simulator::new(
-        net,
-        SimOptions {
-            core: Some(chip.config().shape()),
-            ..SimOptions::default()
-        },
-    )?;
+    let mut sim = chip.config().simulator(net)?;
     sim.set_record_spikes(true);
     let mut v = Verification {
         ticks: 0,

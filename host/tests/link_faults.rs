@@ -14,7 +14,7 @@ use spikefab_host::link::{LinkError, LinkSettings, LinkStats};
 use spikefab_host::serial;
 use spikefab_host::virtual_chip::{ChipOptions, VirtualChip};
 use spikefab_sim::record::first_spike_divergence;
-use spikefab_sim::{config, Network, SimOptions, Simulator, SpikeEvent, StateDump};
+use spikefab_sim::{config, Network, SpikeEvent, StateDump};
 
 const TICKS: u32 = 120;
 
@@ -67,14 +67,7 @@ fn run(to_chip: FaultPlan, from_chip: FaultPlan) -> Result<Outcome, ChipError> {
 
 fn golden() -> (Vec<SpikeEvent>, StateDump) {
     let net = network();
-    let mut sim = Simulator::new(
-        &net,
-        SimOptions {
-            core: Some(CoreConfig::TINY.shape()),
-            ..SimOptions::default()
-        },
-    )
-    .unwrap();
+    let mut sim = CoreConfig::TINY.simulator(&net).unwrap();
     sim.run(TICKS);
     (sim.spikes().to_vec(), sim.state_dump())
 }
