@@ -4,17 +4,23 @@
 //!
 //! * **Synaptic events** go into a delay ring of 16-bit accumulators, one slot
 //!   per tick of delay (delays are bounded, so a ring beats a heap: O(1) per
-//!   event, no allocation), with a per-slot bitmap of neurons that received
-//!   anything.
+//!   event, no allocation), with a per-slot flag for each 64-neuron word
+//!   that received anything (a plain store per event; the neuron phase finds
+//!   the neurons with non-zero input in a flagged word by scanning it).
 //! * **External input spikes** can be scheduled at any future tick, so they
 //!   wait in a priority queue (`priority-queue`), keyed by (tick, axon); a
 //!   second copy of the same spike is refused there.
 //! * **Quiescent neurons are skipped.** A neuron whose update with zero input
 //!   changes nothing and does not fire is at a fixed point: every later update
 //!   without input would change nothing either. Such a neuron leaves the
-//!   active set until input reaches it. This is bit-identical to updating every
+//!   active set until non-zero input reaches it (inputs that cancel to 0 in
+//!   its accumulator are no input to the update). This is bit-identical to updating every
 //!   neuron every tick by construction; [`SimOptions::skip_quiescent`] turns it
 //!   off for comparison.
+//! * **Words of one profile are updated side by side**: where most of a
+//!   64-neuron word is due and its neurons share a profile, the whole word
+//!   goes through the branch-free block update ([`crate::neuron_block`]),
+//!   which vectorises.
 //! * **Traces are lazy**: each holds its value and the tick it was last
 //!   bumped; a 256×256 table gives the exact decayed value at any later tick.
 //!
@@ -31,6 +37,7 @@ use crate::learning::{StdpParams, TraceDecayTable};
 use crate::lfsr::Lfsr16;
 use crate::network::{InputSpike, Network, FLAG_PLASTIC, FLAG_WEXP};
 use crate::neuron::{NeuronParams, NeuronState};
+use crate::neuron_block::{step_block, Block, BLOCK};
 use crate::record::{ProbeTrace, RunStats, SpikeEvent, StateDump, Var};
 
 /// How the engine runs.
@@ -107,6 +114,10 @@ pub enum SimError {
     },
 }
 
+/// Fewest due neurons in a word for which the block update beats the
+/// one-by-one loop (either gives the same result).
+const BLOCK_MIN: u32 = 12;
+
 /// Learning state, present when the network has a rule.
 struct Learning {
     rule: StdpParams,
@@ -159,6 +170,9 @@ pub struct Simulator<'n> {
     words: usize,
     slots: usize,
     params: Vec<NeuronParams>,
+    /// The profile of each 64-neuron word when all its neurons share one
+    /// (those words are updated as a block, [`crate::neuron_block`]).
+    word_profile: Vec<Option<NeuronParams>>,
     u: Vec<i16>,
     v: Vec<i16>,
     theta: Vec<i16>,
@@ -167,8 +181,10 @@ pub struct Simulator<'n> {
     active: Vec<u64>,
     /// `ring[slot * n + neuron]`: input due in the tick of that slot.
     ring: Vec<i16>,
-    /// `pending[slot * words + w]`: bitmap of neurons with input in that slot.
-    pending: Vec<u64>,
+    /// `touched[slot * words + w]`: non-zero when a synapse delivered into a
+    /// neuron of word `w` in that slot; its neurons with non-zero input are due.
+    touched: Vec<u8>,
+    /// Weights as learning leaves them, canonical order; empty without learning.
     weights: Vec<i8>,
     /// Run headers of each source (spec §8.3), for the routing cost.
     headers: Vec<u32>,
@@ -210,6 +226,10 @@ impl<'n> Simulator<'n> {
         let profiles = net.profiles();
         let params: Vec<NeuronParams> = net.neuron_profiles().iter().map(|&p| profiles[p as usize]).collect();
         let theta = params.iter().map(|p| p.theta_base).collect();
+        let word_profile = params
+            .chunks(BLOCK)
+            .map(|c| c.iter().all(|p| *p == c[0]).then_some(c[0]))
+            .collect();
         let mut active = vec![!0u64; words];
         if !n.is_multiple_of(64) {
             active[words - 1] = (1u64 << (n % 64)) - 1;
@@ -236,14 +256,20 @@ impl<'n> Simulator<'n> {
             words,
             slots,
             params,
+            word_profile,
             u: vec![0; n],
             v: net.v_init().to_vec(),
             theta,
             refractory: vec![0; n],
             active,
             ring: vec![0; slots * n],
-            pending: vec![0; slots * words],
-            weights: net.synapses().weight.clone(),
+            touched: vec![0; slots * words],
+            // Only learning changes weights; without it the network's are read.
+            weights: if net.stdp().is_some() {
+                net.synapses().weight.clone()
+            } else {
+                Vec::new()
+            },
             headers: (0..net.num_sources() as usize)
                 .map(|s| net.synapses().run_headers(s) as u32)
                 .collect(),
@@ -342,7 +368,11 @@ impl<'n> Simulator<'n> {
 
     /// Current weights, canonical order.
     pub fn weights(&self) -> &[i8] {
-        &self.weights
+        if self.learning.is_some() {
+            &self.weights
+        } else {
+            &self.net.synapses().weight
+        }
     }
 
     /// State of neuron `n` now.
@@ -401,7 +431,7 @@ impl<'n> Simulator<'n> {
             refractory: self.refractory.clone(),
             x_pre,
             x_post,
-            weights: self.weights.clone(),
+            weights: self.weights().to_vec(),
             lfsr,
         }
     }
@@ -491,8 +521,15 @@ impl<'n> Simulator<'n> {
         let pbase = slot * self.words;
         let mut updates = 0u64;
         for w in 0..self.words {
+            let touched = std::mem::take(&mut self.touched[pbase + w]) != 0;
             let mut bits = if self.opts.skip_quiescent {
-                self.active[w] | self.pending[pbase + w]
+                let active = self.active[w];
+                if touched && active != !0 {
+                    let (lo, hi) = (w * BLOCK, ((w + 1) * BLOCK).min(self.n));
+                    active | nonzero_mask(&self.ring[base + lo..base + hi])
+                } else {
+                    active
+                }
             } else {
                 let rem = self.n - w * 64;
                 if rem >= 64 {
@@ -501,9 +538,36 @@ impl<'n> Simulator<'n> {
                     (1u64 << rem) - 1
                 }
             };
-            self.pending[pbase + w] = 0;
+            let due = bits.count_ones();
+            updates += due as u64;
+            if due == 0 {
+                self.active[w] = 0;
+                continue;
+            }
+            if let (true, Some(p)) = (due >= BLOCK_MIN, &self.word_profile[w]) {
+                // Update the whole word side by side: the neurons in it that
+                // are not due are at a fixed point and stay as they are.
+                let (lo, hi) = (w * BLOCK, ((w + 1) * BLOCK).min(self.n));
+                let masks = step_block(
+                    p,
+                    Block {
+                        u: &mut self.u[lo..hi],
+                        v: &mut self.v[lo..hi],
+                        theta: &mut self.theta[lo..hi],
+                        refractory: &mut self.refractory[lo..hi],
+                        input: &mut self.ring[base + lo..base + hi],
+                    },
+                );
+                debug_assert_eq!(masks.busy & !bits, 0, "a neuron not due changed");
+                let mut fired = masks.fired;
+                while fired != 0 {
+                    self.spiked.push((lo + fired.trailing_zeros() as usize) as u32);
+                    fired &= fired - 1;
+                }
+                self.active[w] = masks.busy;
+                continue;
+            }
             let mut still_active = 0u64;
-            updates += bits.count_ones() as u64;
             while bits != 0 {
                 let b = bits.trailing_zeros();
                 bits &= bits - 1;
@@ -539,28 +603,31 @@ impl<'n> Simulator<'n> {
     #[inline]
     fn route(&mut self, src: usize, t: u32, slot: usize) -> (u64, u64) {
         let syn = self.net.synapses();
-        let lo = syn.offsets[src] as usize;
-        let hi = syn.offsets[src + 1] as usize;
-        let n = self.n;
-        let slots = self.slots;
+        let (lo, hi) = (syn.offsets[src] as usize, syn.offsets[src + 1] as usize);
+        let targets = &syn.target[lo..hi];
+        let delays = &syn.delay[lo..hi];
+        let flags = &syn.flags[lo..hi];
+        let mut to = Delivery::new(&mut self.ring, &mut self.touched, self.n, self.slots, slot);
         let mut plastic = 0u64;
-        for i in lo..hi {
-            let target = syn.target[i] as usize;
-            let mut s = slot + syn.delay[i] as usize;
-            if s >= slots {
-                s -= slots;
+        match self.learning.as_mut() {
+            // Without learning the weights are the network's own.
+            None => {
+                let weights = &syn.weight[lo..hi];
+                for i in 0..targets.len() {
+                    to.deliver(targets[i], delays[i], weights[i], flags[i]);
+                }
             }
-            let flags = syn.flags[i];
-            let w = self.weights[i];
-            let cell = &mut self.ring[s * n + target];
-            *cell = add_sat16(*cell, contribution(w, flags & FLAG_WEXP));
-            self.pending[s * self.words + (target >> 6)] |= 1 << (target & 63);
-            if flags & FLAG_PLASTIC != 0 {
-                if let Some(l) = self.learning.as_mut() {
-                    // x_post as of the end of the previous tick (spec §5.3).
-                    let x = l.post_at(target, t.wrapping_sub(1));
-                    self.weights[i] = l.rule.depress(w, x, &mut l.lfsr);
-                    plastic += 1;
+            Some(l) => {
+                let weights = &mut self.weights[lo..hi];
+                for i in 0..targets.len() {
+                    let w = weights[i];
+                    to.deliver(targets[i], delays[i], w, flags[i]);
+                    if flags[i] & FLAG_PLASTIC != 0 {
+                        // x_post as of the end of the previous tick (spec §5.3).
+                        let x = l.post_at(targets[i] as usize, t.wrapping_sub(1));
+                        weights[i] = l.rule.depress(w, x, &mut l.lfsr);
+                        plastic += 1;
+                    }
                 }
             }
         }
@@ -588,5 +655,68 @@ impl<'n> Simulator<'n> {
             cycles += costs.potentiation_cost((hi - lo) as u64);
         }
         cycles
+    }
+}
+
+/// Bit `i` set where `cells[i]` is non-zero (at most 64 cells).
+#[inline]
+fn nonzero_mask(cells: &[i16]) -> u64 {
+    let mut mask = 0u64;
+    for (i, &c) in cells.iter().enumerate() {
+        mask |= ((c != 0) as u64) << i;
+    }
+    mask
+}
+
+/// Synaptic events of one spike on their way into the delay ring.
+///
+/// The ring slot of the last delay seen is kept in registers: a source's
+/// synapses come in runs of one delay (spec §8.3), so most events reuse it.
+/// The touched flag of a word is a plain store, with no read-modify-write
+/// chain from one event to the next.
+struct Delivery<'a> {
+    ring: &'a mut [i16],
+    touched: &'a mut [u8],
+    n: usize,
+    words: usize,
+    slots: usize,
+    slot: usize,
+    /// Delay whose slot `ring_base` and `touch_base` are for.
+    delay: u8,
+    ring_base: usize,
+    touch_base: usize,
+}
+
+impl<'a> Delivery<'a> {
+    fn new(ring: &'a mut [i16], touched: &'a mut [u8], n: usize, slots: usize, slot: usize) -> Self {
+        Delivery {
+            ring,
+            touched,
+            n,
+            words: n.div_ceil(64),
+            slots,
+            slot,
+            delay: 0,
+            ring_base: 0,
+            touch_base: 0,
+        }
+    }
+
+    /// Add one synapse's contribution to its target's accumulator `delay` ticks ahead.
+    #[inline(always)]
+    fn deliver(&mut self, target: u32, delay: u8, weight: i8, flags: u8) {
+        if delay != self.delay {
+            let mut s = self.slot + delay as usize;
+            if s >= self.slots {
+                s -= self.slots;
+            }
+            self.delay = delay;
+            self.ring_base = s * self.n;
+            self.touch_base = s * self.words;
+        }
+        let target = target as usize;
+        let cell = &mut self.ring[self.ring_base + target];
+        *cell = add_sat16(*cell, contribution(weight, flags & FLAG_WEXP));
+        self.touched[self.touch_base + (target >> 6)] = 1;
     }
 }

@@ -41,6 +41,7 @@ pub mod learning;
 pub mod lfsr;
 pub mod network;
 pub mod neuron;
+pub mod neuron_block;
 pub mod record;
 pub mod snapshot;
 

@@ -1,0 +1,368 @@
+//! Up to 64 neurons of one profile updated side by side.
+//!
+//! [`NeuronParams::step`] is the spec's update (§3.3) written for one neuron,
+//! with the branches the text has. [`step_block`] computes the same thing for
+//! a block of neurons that share a profile, branch-free, so that the compiler
+//! turns it into vector code (and, on x86-64 CPUs with AVX2, into 8-lane
+//! code chosen at run time). The engine uses it wherever a 64-neuron word of
+//! the active set is mostly set; the unit tests below and the engine's
+//! equivalence tests against the reference stepper pin it to
+//! [`NeuronParams::step`] bit for bit.
+//!
+//! A block may include neurons that are not due this tick (not active and
+//! without input): such a neuron is at a fixed point of the update with zero
+//! input, its ring cell holds 0, so stepping it leaves it exactly as it was
+//! and it is neither reported as fired nor as busy.
+
+use crate::fixed::{DECAY_BITS, DECAY_ONE, STATE_MAX, STATE_MIN};
+use crate::neuron::{NeuronParams, NeuronState};
+
+/// Most neurons in one block (one word of the engine's bitmaps).
+pub const BLOCK: usize = 64;
+
+/// The state arrays of one block of neurons, all of the same length (at most
+/// [`BLOCK`]), and the ring accumulators due to them this tick.
+pub struct Block<'a> {
+    /// Synaptic currents.
+    pub u: &'a mut [i16],
+    /// Membrane potentials.
+    pub v: &'a mut [i16],
+    /// Thresholds.
+    pub theta: &'a mut [i16],
+    /// Refractory counters.
+    pub refractory: &'a mut [u8],
+    /// This tick's input of each neuron; read and cleared.
+    pub input: &'a mut [i16],
+}
+
+/// What a block update found, bit `i` for the block's neuron `i`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BlockMasks {
+    /// Neurons that fired.
+    pub fired: u64,
+    /// Neurons that fired, had input or changed: not at a fixed point.
+    pub busy: u64,
+}
+
+/// One tick (spec §3.3) for every neuron of `block`, all of profile `p`.
+///
+/// # Panics
+/// If the arrays of `block` differ in length or are longer than [`BLOCK`].
+pub fn step_block(p: &NeuronParams, block: Block<'_>) -> BlockMasks {
+    let len = block.u.len();
+    assert!(
+        len <= BLOCK
+            && block.v.len() == len
+            && block.theta.len() == len
+            && block.refractory.len() == len
+            && block.input.len() == len,
+        "a block is at most {BLOCK} neurons with one entry per array"
+    );
+    if len < BLOCK {
+        return step_each(p, block);
+    }
+    let arrays = Arrays {
+        u: block.u.try_into().expect("length checked"),
+        v: block.v.try_into().expect("length checked"),
+        theta: block.theta.try_into().expect("length checked"),
+        refractory: block.refractory.try_into().expect("length checked"),
+        input: block.input.try_into().expect("length checked"),
+    };
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            return unsafe { step_full_avx2(p, arrays) };
+        }
+    }
+    step_full_portable(p, arrays)
+}
+
+/// A full block as fixed-length arrays: the vectorised loop has no remainder.
+struct Arrays<'a> {
+    u: &'a mut [i16; BLOCK],
+    v: &'a mut [i16; BLOCK],
+    theta: &'a mut [i16; BLOCK],
+    refractory: &'a mut [u8; BLOCK],
+    input: &'a mut [i16; BLOCK],
+}
+
+/// A part block: one neuron at a time with the spec's update.
+fn step_each(p: &NeuronParams, b: Block<'_>) -> BlockMasks {
+    let mut masks = BlockMasks::default();
+    for i in 0..b.u.len() {
+        let before = NeuronState {
+            u: b.u[i],
+            v: b.v[i],
+            theta: b.theta[i],
+            refractory: b.refractory[i],
+        };
+        let x = std::mem::take(&mut b.input[i]);
+        let mut s = before;
+        let fire = p.step(&mut s, x);
+        (b.u[i], b.v[i], b.theta[i], b.refractory[i]) = (s.u, s.v, s.theta, s.refractory);
+        masks.fired |= (fire as u64) << i;
+        masks.busy |= ((fire | (x != 0) | (s != before)) as u64) << i;
+    }
+    masks
+}
+
+/// A full block with 8-lane integer vectors.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn step_full_avx2(p: &NeuronParams, a: Arrays<'_>) -> BlockMasks {
+    use std::arch::x86_64::{__m256i, _mm256_loadu_si256, _mm256_movemask_epi8};
+    let (fired, busy) = step_full(p, a);
+    // The top bit of each byte, 32 bytes at a time.
+    let pack = |flags: &[u8; BLOCK]| -> u64 {
+        let half = |at: usize| {
+            // SAFETY: 32 bytes at `at` or `at + 32` lie inside the 64-byte array.
+            let v = unsafe { _mm256_loadu_si256(flags.as_ptr().add(at).cast::<__m256i>()) };
+            _mm256_movemask_epi8(v) as u32 as u64
+        };
+        half(0) | half(32) << 32
+    };
+    BlockMasks {
+        fired: pack(&fired),
+        busy: pack(&busy),
+    }
+}
+
+/// A full block with the compiler's baseline instruction set.
+fn step_full_portable(p: &NeuronParams, a: Arrays<'_>) -> BlockMasks {
+    let (fired, busy) = step_full(p, a);
+    let pack = |flags: &[u8; BLOCK]| -> u64 {
+        let mut mask = 0;
+        for (i, &f) in flags.iter().enumerate() {
+            mask |= ((f >> 7) as u64) << i;
+        }
+        mask
+    };
+    BlockMasks {
+        fired: pack(&fired),
+        busy: pack(&busy),
+    }
+}
+
+/// `fixed::decay` on a widened value: sign-magnitude, magnitude rounded down.
+#[inline(always)]
+fn decay32(x: i32, keep: i32) -> i32 {
+    let sign = x >> 31;
+    let mag = (x ^ sign) - sign;
+    let m = (mag * keep) >> DECAY_BITS;
+    (m ^ sign) - sign
+}
+
+#[inline(always)]
+/// The update itself; returns per neuron 0xFF where it fired and where it
+/// is busy, 0 elsewhere (the caller packs them into masks).
+fn step_full(p: &NeuronParams, a: Arrays<'_>) -> ([u8; BLOCK], [u8; BLOCK]) {
+    let keep_u = (DECAY_ONE - p.du) as i32;
+    let keep_v = (DECAY_ONE - p.dv) as i32;
+    let keep_t = (DECAY_ONE - p.theta_decay) as i32;
+    let (lo, hi) = (STATE_MIN as i32, STATE_MAX as i32);
+    let base = p.theta_base as i32;
+    let bias = p.bias as i32;
+    let v_reset = p.v_reset as i32;
+    let refr = p.refractory as i32;
+    let inc = p.theta_inc as i32;
+    let mut fired = [0u8; BLOCK];
+    let mut busy = [0u8; BLOCK];
+    let Arrays {
+        u,
+        v,
+        theta,
+        refractory: rc,
+        input,
+    } = a;
+    for i in 0..BLOCK {
+        let x = input[i] as i32;
+        input[i] = 0;
+        let (u0, v0, t0, r0) = (u[i] as i32, v[i] as i32, theta[i] as i32, rc[i] as i32);
+        let u1 = (decay32(u0, keep_u) + x).clamp(lo, hi);
+        let t1 = base + decay32(t0 - base, keep_t);
+        let vc = (decay32(v0, keep_v) + u1 + bias).clamp(lo, hi);
+        let held = r0 != 0;
+        let fire = !held & (vc >= t1);
+        let v1 = if held {
+            v0
+        } else if fire {
+            v_reset
+        } else {
+            vc
+        };
+        let r1 = if held {
+            r0 - 1
+        } else if fire {
+            refr
+        } else {
+            0
+        };
+        let t2 = if fire { (t1 + inc).min(hi) } else { t1 };
+        u[i] = u1 as i16;
+        v[i] = v1 as i16;
+        theta[i] = t2 as i16;
+        rc[i] = r1 as u8;
+        let changed = (x != 0) | (u1 != u0) | (v1 != v0) | (t2 != t0) | (r1 != r0);
+        fired[i] = (fire as u8).wrapping_neg();
+        busy[i] = ((fire | changed) as u8).wrapping_neg();
+    }
+    (fired, busy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn edge_i16() -> impl Strategy<Value = i16> {
+        prop_oneof![
+            Just(STATE_MIN),
+            Just(STATE_MAX),
+            Just(0),
+            Just(1),
+            Just(-1),
+            STATE_MIN..=STATE_MAX
+        ]
+    }
+
+    fn params() -> impl Strategy<Value = NeuronParams> {
+        (
+            prop_oneof![Just(0u16), Just(DECAY_ONE), 0..=DECAY_ONE],
+            prop_oneof![Just(0u16), Just(DECAY_ONE), 0..=DECAY_ONE],
+            edge_i16(),
+            edge_i16(),
+            prop_oneof![Just(0i16), Just(STATE_MAX), 0..=STATE_MAX],
+            prop_oneof![Just(0i16), Just(STATE_MAX), 0..=400i16],
+            0..=DECAY_ONE,
+            prop_oneof![Just(0u8), Just(255), 0..=5u8],
+        )
+            .prop_map(
+                |(du, dv, bias, v_reset, theta_base, theta_inc, theta_decay, refractory)| NeuronParams {
+                    du,
+                    dv,
+                    bias,
+                    v_reset,
+                    theta_base,
+                    theta_inc,
+                    theta_decay,
+                    refractory,
+                },
+            )
+    }
+
+    fn state(p: NeuronParams) -> impl Strategy<Value = (NeuronState, i16)> {
+        (
+            edge_i16(),
+            edge_i16(),
+            p.theta_base..=STATE_MAX,
+            prop_oneof![Just(0u8), 0..=255u8],
+            prop_oneof![Just(0i16), edge_i16()],
+        )
+            .prop_map(|(u, v, theta, refractory, input)| {
+                (
+                    NeuronState {
+                        u,
+                        v,
+                        theta,
+                        refractory,
+                    },
+                    input,
+                )
+            })
+    }
+
+    /// Mostly full blocks (the vectorised paths), sometimes part blocks.
+    fn case() -> impl Strategy<Value = (NeuronParams, Vec<(NeuronState, i16)>)> {
+        let len = prop_oneof![4 => Just(BLOCK), 1 => 0..BLOCK];
+        (params(), len).prop_flat_map(|(p, len)| (Just(p), prop::collection::vec(state(p), len)))
+    }
+
+    /// The portable path forced on a block of any length.
+    fn portable(p: &NeuronParams, b: Block<'_>) -> BlockMasks {
+        match b.u.len() {
+            BLOCK => step_full_portable(
+                p,
+                Arrays {
+                    u: b.u.try_into().unwrap(),
+                    v: b.v.try_into().unwrap(),
+                    theta: b.theta.try_into().unwrap(),
+                    refractory: b.refractory.try_into().unwrap(),
+                    input: b.input.try_into().unwrap(),
+                },
+            ),
+            _ => step_each(p, b),
+        }
+    }
+
+    /// The block against the one-neuron update, on both code paths.
+    fn check(p: &NeuronParams, cells: &[(NeuronState, i16)], path: fn(&NeuronParams, Block<'_>) -> BlockMasks) {
+        let mut u: Vec<i16> = cells.iter().map(|c| c.0.u).collect();
+        let mut v: Vec<i16> = cells.iter().map(|c| c.0.v).collect();
+        let mut theta: Vec<i16> = cells.iter().map(|c| c.0.theta).collect();
+        let mut refractory: Vec<u8> = cells.iter().map(|c| c.0.refractory).collect();
+        let mut input: Vec<i16> = cells.iter().map(|c| c.1).collect();
+        let masks = path(
+            p,
+            Block {
+                u: &mut u,
+                v: &mut v,
+                theta: &mut theta,
+                refractory: &mut refractory,
+                input: &mut input,
+            },
+        );
+        let mut want = BlockMasks::default();
+        for (i, &(before, x)) in cells.iter().enumerate() {
+            let mut s = before;
+            let fire = p.step(&mut s, x);
+            want.fired |= (fire as u64) << i;
+            want.busy |= ((fire | (x != 0) | (s != before)) as u64) << i;
+            let got = NeuronState {
+                u: u[i],
+                v: v[i],
+                theta: theta[i],
+                refractory: refractory[i],
+            };
+            assert_eq!(got, s, "neuron {i} of {p:?} from {before:?} with input {x}");
+        }
+        assert_eq!(masks, want);
+        assert!(input.iter().all(|&x| x == 0), "inputs are cleared");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn block_equals_one_neuron_update((p, cells) in case()) {
+            check(&p, &cells, step_block);
+            check(&p, &cells, portable);
+        }
+    }
+
+    #[test]
+    fn a_neuron_at_its_fixed_point_is_left_alone() {
+        let p = NeuronParams {
+            bias: 0,
+            ..NeuronParams::default()
+        };
+        let s = p.reset_state(0);
+        let cells = vec![(s, 0); BLOCK];
+        check(&p, &cells, step_block);
+        let mut u = vec![0; BLOCK];
+        let mut v = vec![0; BLOCK];
+        let mut theta = vec![p.theta_base; BLOCK];
+        let mut refractory = vec![0; BLOCK];
+        let mut input = vec![0; BLOCK];
+        let masks = step_block(
+            &p,
+            Block {
+                u: &mut u,
+                v: &mut v,
+                theta: &mut theta,
+                refractory: &mut refractory,
+                input: &mut input,
+            },
+        );
+        assert_eq!(masks, BlockMasks::default());
+    }
+}
