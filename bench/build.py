@@ -3,20 +3,26 @@
 A workload is defined once, in physical units. This module turns it into
 - a Spikefab network file (integers in the chip's units, docs/spec.md §3.4),
 - a Brian2 network (C++ standalone, one thread),
-- a NEST network (iaf_psc_exp, one thread),
+- a NEST network (one thread),
 runs it and prints one JSON object: the time of the simulation loop alone, the
-spike count, the synaptic events it caused and the peak memory of the process
-that simulated (VmHWM, read before any analysis).
+spike count, the synaptic events it caused, the peak memory of the process
+that simulated (VmHWM, read before any analysis) and, with plasticity, the
+final plastic weights as fractions of their upper bound.
 
-    python bench/build.py spikefab-net WORKLOAD > net.toml   # the Spikefab network file
-    python bench/build.py brian2 WORKLOAD [--scratch DIR]      # run in Brian2, print JSON
-    python bench/build.py nest WORKLOAD                        # run in NEST, print JSON
+    python bench/build.py spikefab-net WORKLOAD [--neurons N] > net.toml   # the Spikefab network file
+    python bench/build.py brian2 WORKLOAD [--neurons N] [--scratch DIR]  # run in Brian2, print JSON
+    python bench/build.py nest WORKLOAD [--neurons N]                    # run in NEST, print JSON
 
-`--no-synapses` builds the same neurons without synapses and runs no time (the memory baseline).
+`--no-synapses` builds the same neurons without synapses and runs no time (the
+memory baseline); `--neurons N` scales the populations to N neurons in all (for
+the workloads with a `scale` list; in-degrees stay as they are).
 
-The model of every workload is current-based LIF with one exponential synaptic
-variable per neuron:  tau_m dv/dt = -(v - v_rest) + g,  tau_syn dg/dt = -g,
-a spike adding `weight_mV` to g of its targets after `delay_ms`.
+The model (bench/README.md): LIF neurons  tau_m dv/dt = -(v - v_rest) + g  with
+either exponential synapses (`synapse = "exp"`: tau_syn dg/dt = -g, a spike
+adds `weight_mV` to g) or voltage jumps (`synapse = "delta"`: a spike adds
+`weight_mV` to v, nothing while refractory); input populations of independent
+Poisson trains; additive pair-based STDP (Song, Miller & Abbott 2000) with
+hard bounds 0..w_max.
 """
 
 import json
@@ -26,30 +32,55 @@ import time
 import tomllib
 
 
-def load(path, synapses=True):
-    """The workload at `path`; without `synapses`, every projection empty and no
-    time simulated (the memory baseline: the neurons and the simulator alone)."""
+def load(path, synapses=True, neurons=None):
+    """The workload at `path`, scaled to `neurons` if given; without
+    `synapses`, every projection empty and no time simulated (the memory
+    baseline: the neurons and the simulator alone)."""
     with open(path, "rb") as f:
         w = tomllib.load(f)
-    for key in ("name", "dt_ms", "duration_ms", "seed", "neuron", "population", "projection"):
+    for key in ("name", "title", "dt_ms", "duration_ms", "seed", "neuron", "population", "projection"):
         if key not in w:
             raise SystemExit(f"{path}: missing `{key}`")
+    w.setdefault("input", [])
+    w["neuron"].setdefault("synapse", "exp")
+    if w["neuron"]["synapse"] not in ("exp", "delta"):
+        raise SystemExit(f"{path}: neuron.synapse must be \"exp\" or \"delta\"")
+    total = sum(p["size"] for p in w["population"])
+    if neurons is not None:
+        for p in w["population"]:
+            p["size"] = round(p["size"] * neurons / total)
+        w["title"] = f"{w['title']}, N = {neurons:,}"
     w["size"] = sum(p["size"] for p in w["population"])
+    for pr in w["projection"]:
+        rules = [k for k in ("p", "indegree", "all") if k in pr]
+        if len(rules) != 1:
+            raise SystemExit(f"{path}: projection {pr['from']} -> {pr['to']} needs one of p, indegree, all")
+        if pr.get("plastic") and "stdp" not in w:
+            raise SystemExit(f"{path}: projection {pr['from']} -> {pr['to']} is plastic but there is no [stdp]")
     if not synapses:
-        for pr in w["projection"]:
-            pr["p"] = 0.0
+        w["projection"] = []
         w["duration_ms"] = 0.0
     return w
 
 
 def first_index(w, name):
-    """Index of the first neuron of population `name` (in file order)."""
+    """Index of the first neuron of population `name` (in file order) and its size."""
     start = 0
     for p in w["population"]:
         if p["name"] == name:
             return start, p["size"]
         start += p["size"]
     raise SystemExit(f"no population `{name}`")
+
+
+def is_input(w, name):
+    return any(i["name"] == name for i in w["input"])
+
+
+def weight_range(pr):
+    """(lo, hi) of the projection's weights in mV (equal for a fixed weight)."""
+    wt = pr["weight_mV"]
+    return (wt[0], wt[1]) if isinstance(wt, list) else (wt, wt)
 
 
 def peak_rss(status="/proc/self/status"):
@@ -61,6 +92,11 @@ def peak_rss(status="/proc/self/status"):
     raise SystemExit(f"no VmHWM in {status}")
 
 
+def events(counts_by_source, projections_out_degrees):
+    """Synaptic events: spikes of each source times its out-degree, summed."""
+    return int(sum((c * d).sum() for c, d in zip(counts_by_source, projections_out_degrees)))
+
+
 # ---------------------------------------------------------------- Spikefab
 
 
@@ -69,31 +105,71 @@ def decay(dt, tau):
     return round(4096 * (1 - math.exp(-dt / tau)))
 
 
-def spikefab_weight(weight_mv, unit, du, dv, tau_syn, dt):
-    """Mantissa and exponent whose PSP has the area of the continuous one.
+def spikefab_scale(w, mv, du, dv):
+    """Chip units (of u) per mV of weight.
 
-    Continuous: the area under v of one PSP is weight × tau_syn (mV·ms).
-    Spikefab: a jump w in u adds Σu = w·4096/du to v in all, and v's leak
-    turns each unit into 4096/dv unit·ticks: area w·(4096/du)(4096/dv)·unit·dt.
+    Exponential synapses: the area under v of one PSP is weight × tau_syn
+    (mV·ms); a jump w in u adds Σu = w·4096/du to v in all, and v's leak turns
+    each unit into 4096/dv unit·ticks: area w·(4096/du)(4096/dv)·unit·dt.
+    Voltage jumps (du = 4096): u holds the input for one tick and v adds it,
+    so a jump of w units is w·unit mV.
     """
-    exact = weight_mv * tau_syn / (unit * dt) * (du / 4096) * (dv / 4096)
+    n, dt = w["neuron"], w["dt_ms"]
+    unit = w.get("spikefab", {}).get("v_unit_mV", 0.01)
+    if n["synapse"] == "delta":
+        return mv / unit
+    return mv * n["tau_syn_ms"] / (unit * dt) * (du / 4096) * (dv / 4096)
+
+
+def mantissa(exact, wexp):
+    return round(exact / 2**wexp)
+
+
+def exponent_for(*exacts):
+    """Smallest wexp that fits every value in an i8 mantissa."""
     wexp = 0
-    while abs(round(exact / 2**wexp)) > 127:
+    while any(abs(mantissa(x, wexp)) > 127 for x in exacts):
         wexp += 1
-    return round(exact / 2**wexp), wexp
+    return wexp
+
+
+def spikefab_stdp(w, wmax_mantissa):
+    """The chip's STDP rule (spec §5) closest to the workload's: traces bumped by
+    128 (= one pair) decaying with 2^k ticks ≈ tau, Δw = (x·A + r) >> lr."""
+    s, dt = w["stdp"], w["dt_ms"]
+    shift = lambda tau: max(0, min(7, round(math.log2(tau / dt))))
+    # A / 2^lr = a · w_max / 128, with the finest lr that keeps A within 8 bits.
+    lr = 15
+    while lr > 0 and round(max(s["a_plus"], s["a_minus"]) * wmax_mantissa / 128 * 2**lr) > 255:
+        lr -= 1
+    gain = lambda a: round(a * wmax_mantissa / 128 * 2**lr)
+    return [
+        "[learning]",
+        f"pre_shift = {shift(s['tau_plus_ms'])}",
+        f"post_shift = {shift(s['tau_minus_ms'])}",
+        "pre_bump = 128",
+        "post_bump = 128",
+        f"a_plus = {gain(s['a_plus'])}",
+        f"a_minus = {gain(s['a_minus'])}",
+        f"lr_shift = {lr}",
+        "w_min = 0",
+        f"w_max = {wmax_mantissa}",
+    ]
 
 
 def spikefab_network(w):
     n, dt = w["neuron"], w["dt_ms"]
     unit = w.get("spikefab", {}).get("v_unit_mV", 0.01)
-    du, dv = decay(dt, n["tau_syn_ms"]), decay(dt, n["tau_m_ms"])
+    du = 4096 if n["synapse"] == "delta" else decay(dt, n["tau_syn_ms"])
+    dv = decay(dt, n["tau_m_ms"])
 
     def volt(mv):  # relative to the reset potential
         return round((mv - n["v_reset_mV"]) / unit)
 
     # The fixed point of v under bias alone is bias·4096/dv: put it at v_rest.
     bias = round(volt(n["v_rest_mV"]) * dv / 4096)
-    lo, hi = n["v_init_mV"]
+    v_init = n["v_init_mV"]
+    v_init = f"{{ uniform = [{volt(v_init[0])}, {volt(v_init[1])}] }}" if isinstance(v_init, list) else volt(v_init)
     out = [
         f"# {w['title']}: generated by bench/build.py from bench/workloads/{w['name']}.toml; do not edit.",
         f"# 1 tick = {dt} ms; voltages in units of {unit} mV above the reset potential.",
@@ -101,6 +177,11 @@ def spikefab_network(w):
         f"ticks = {round(w['duration_ms'] / dt)}",
         f"seed = {w['seed']}",
     ]
+    plastic_wexp = None
+    if "stdp" in w:
+        wmax = spikefab_scale(w, w["stdp"]["w_max_mV"], du, dv)
+        plastic_wexp = exponent_for(wmax)
+        out += spikefab_stdp(w, mantissa(wmax, plastic_wexp))
     for p in w["population"]:
         out += [
             "[[population]]",
@@ -108,19 +189,36 @@ def spikefab_network(w):
             f"size = {p['size']}",
             f"neuron = {{ du = {du}, dv = {dv}, bias = {bias}, threshold = {volt(n['v_th_mV'])}, "
             f"v_reset = 0, refractory = {round(n['t_ref_ms'] / dt)} }}",
-            f"v_init = {{ uniform = [{volt(lo)}, {volt(hi)}] }}",
+            f"v_init = {v_init}",
         ]
-    for pr in w["projection"]:
-        weight, wexp = spikefab_weight(pr["weight_mV"], unit, du, dv, n["tau_syn_ms"], dt)
+    for i in w["input"]:
+        p = i["rate_hz"] * dt / 1000
+        out += ["[[input]]", f'name = "{i["name"]}"', f"size = {i['size']}", f"poisson = {{ p = {p} }}"]
+    for k, pr in enumerate(w["projection"]):
+        lo, hi = (spikefab_scale(w, x, du, dv) for x in weight_range(pr))
+        wexp = plastic_wexp if pr.get("plastic") else exponent_for(lo, hi)
+        weight = (
+            mantissa(lo, wexp)
+            if lo == hi
+            else f"{{ uniform = [{mantissa(lo, wexp)}, {mantissa(hi, wexp)}], seed = {w['seed'] + k} }}"
+        )
+        if "p" in pr:
+            connect = f'{{ rule = "fixed_probability", p = {pr["p"]} }}'
+        elif "indegree" in pr:
+            connect = f'{{ rule = "fixed_indegree", k = {pr["indegree"]} }}'
+        else:
+            connect = '{ rule = "all_to_all" }'
         out += [
             "[[projection]]",
             f'from = "{pr["from"]}"',
             f'to = "{pr["to"]}"',
-            f'connect = {{ rule = "fixed_probability", p = {pr["p"]} }}',
+            f"connect = {connect}",
             f"weight = {weight}",
             f"wexp = {wexp}",
             f"delay = {round(pr['delay_ms'] / dt)}",
         ]
+        if pr.get("plastic"):
+            out.append("plastic = true")
     return "\n".join(out) + "\n"
 
 
@@ -134,67 +232,120 @@ def run_brian2(w, scratch):
     b2.set_device("cpp_standalone", directory=scratch, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = 0
     b2.seed(w["seed"])
-    ms, mV = b2.ms, b2.mV
+    ms, mV, Hz = b2.ms, b2.mV, b2.Hz
     n = w["neuron"]
     b2.defaultclock.dt = w["dt_ms"] * ms
     ns = {
         "tau_m": n["tau_m_ms"] * ms,
-        "tau_syn": n["tau_syn_ms"] * ms,
         "v_rest": n["v_rest_mV"] * mV,
         "v_reset": n["v_reset_mV"] * mV,
         "v_th": n["v_th_mV"] * mV,
     }
-    eqs = """
-    dv/dt = (g - (v - v_rest)) / tau_m : volt (unless refractory)
-    dg/dt = -g / tau_syn : volt
-    """
+    delta = n["synapse"] == "delta"
+    if delta:
+        eqs = "dv/dt = -(v - v_rest) / tau_m : volt (unless refractory)"
+    else:
+        ns["tau_syn"] = n["tau_syn_ms"] * ms
+        eqs = """
+        dv/dt = (g - (v - v_rest)) / tau_m : volt (unless refractory)
+        dg/dt = -g / tau_syn : volt
+        """
     group = b2.NeuronGroup(
         w["size"], eqs, threshold="v >= v_th", reset="v = v_reset",
         refractory=n["t_ref_ms"] * ms, method="exact", namespace=ns,
     )
-    lo, hi = n["v_init_mV"]
-    group.v = f"{lo}*mV + rand() * {hi - lo}*mV"
-    group.g = 0 * mV
+    v_init = n["v_init_mV"]
+    group.v = f"{v_init[0]}*mV + rand() * {v_init[1] - v_init[0]}*mV" if isinstance(v_init, list) else v_init * mV
+    if not delta:
+        group.g = 0 * mV
+    inputs = {i["name"]: b2.PoissonGroup(i["size"], i["rate_hz"] * Hz, name=f"input_{i['name']}") for i in w["input"]}
+    # Voltage jumps are lost while the target is refractory (as in NEST and Spikefab).
+    target = "v_post += w_syn * int(not_refractory_post)" if delta else "g_post += w_syn"
     synapses = []
     for k, pr in enumerate(w["projection"]):
-        a, na = first_index(w, pr["from"])
-        b, nb = first_index(w, pr["to"])
-        s = b2.Synapses(group[a:a + na], group[b:b + nb], on_pre=f"g_post += {pr['weight_mV']}*mV", name=f"proj{k}")
-        if pr["from"] == pr["to"]:
-            s.connect(condition="i != j", p=pr["p"])
+        if is_input(w, pr["from"]):
+            source, a = inputs[pr["from"]], None
         else:
-            s.connect(p=pr["p"])
-        s.delay = pr["delay_ms"] * ms
-        synapses.append((s, a, na))
-    spikes = b2.SpikeMonitor(group, record=False)
+            a, na = first_index(w, pr["from"])
+            source = group[a:a + na]
+        b, nb = first_index(w, pr["to"])
+        lo, hi = weight_range(pr)
+        # A fixed weight is a constant in the code, as a Brian2 user writes it: no per-synapse variable.
+        fixed = lo == hi and not pr.get("plastic")
+        model = "" if fixed else "w_syn : volt"
+        on_pre, on_post = target.replace("w_syn", f"({lo}*mV)") if fixed else target, None
+        if pr.get("plastic"):
+            s = w["stdp"]
+            wmax = s["w_max_mV"] * mV
+            ns.update({
+                "taupre": s["tau_plus_ms"] * ms, "taupost": s["tau_minus_ms"] * ms, "wmax": wmax,
+                "dApre": s["a_plus"] * wmax, "dApost": -s["a_minus"] * wmax,
+            })
+            model = """
+            w_syn : volt
+            dApre/dt = -Apre / taupre : volt (event-driven)
+            dApost/dt = -Apost / taupost : volt (event-driven)
+            """
+            # Pairs are timed where the pre spike starts, as in NEST (whose delays are
+            # dendritic) and on the chip: the plasticity gets its own pathway without delay.
+            on_pre = {"pre": target, "stdp": "Apre += dApre\nw_syn = clip(w_syn + Apost, 0*mV, wmax)"}
+            on_post = "Apost += dApost\nw_syn = clip(w_syn + Apre, 0*mV, wmax)"
+        s = b2.Synapses(source, group[b:b + nb], model=model, on_pre=on_pre, on_post=on_post,
+                        namespace=ns, name=f"proj{k}")
+        if "p" in pr:
+            s.connect(condition="i != j" if pr["from"] == pr["to"] else None, p=pr["p"])
+        elif "indegree" in pr:
+            rng = np.random.default_rng(w["seed"] + k)
+            n_src = len(source)
+            pre = rng.integers(0, n_src, size=(nb, pr["indegree"]))
+            if pr["from"] == pr["to"]:  # no autapses: redraw self-connections
+                post = np.arange(nb)[:, None]
+                while (bad := pre == post).any():
+                    pre[bad] = rng.integers(0, n_src, size=int(bad.sum()))
+            s.connect(i=pre.ravel(), j=np.repeat(np.arange(nb), pr["indegree"]))
+        else:
+            s.connect()
+        if not fixed:
+            s.w_syn = f"{lo}*mV + rand() * {hi - lo}*mV"
+        s.pre.delay = pr["delay_ms"] * ms
+        if pr.get("plastic"):
+            s.stdp.delay = 0 * ms
+        synapses.append((s, pr["from"], a, len(source)))
+    monitors = {"": b2.SpikeMonitor(group, record=False)}
+    for name, g in inputs.items():
+        monitors[name] = b2.SpikeMonitor(g, record=False)
     # The compiled program notes its own peak memory when it ends.
     b2.device.insert_code(
         "after_end",
         'std::ifstream status("/proc/self/status"); std::string line;'
         'while (std::getline(status, line)) if (line.rfind("VmHWM:", 0) == 0) std::ofstream("peak_rss.txt") << line;',
     )
-    net = b2.Network(group, spikes, *[s for s, _, _ in synapses])
+    net = b2.Network(group, *inputs.values(), *monitors.values(), *[s for s, _, _, _ in synapses])
     net.run(w["duration_ms"] * ms)
     t = time.perf_counter()
     b2.device.build(directory=scratch, compile=True, run=True, debug=False, clean=False)
     build_and_run = time.perf_counter() - t
-    count = np.asarray(spikes.count[:], dtype=np.int64)
-    fanout = np.zeros(w["size"], dtype=np.int64)
-    n_syn = 0
-    for s, a, na in synapses:
-        pre = np.asarray(s.i[:]) + a
+    counts = {name: np.asarray(m.count[:], dtype=np.int64) for name, m in monitors.items()}
+    counts_by_source, out_degrees, n_syn, plastic = [], [], 0, []
+    for (s, src, a, n_src), pr in zip(synapses, w["projection"]):
+        pre = np.asarray(s.i[:])
         n_syn += len(pre)
-        fanout += np.bincount(pre, minlength=w["size"])
+        c = counts[src] if a is None else counts[""][a:a + n_src]
+        counts_by_source.append(c)
+        out_degrees.append(np.bincount(pre, minlength=n_src))
+        if pr.get("plastic"):
+            plastic += list(np.asarray(s.w_syn[:]) / float(w["stdp"]["w_max_mV"] * mV))
     with open(f"{scratch}/peak_rss.txt") as f:
         rss = int(f.read().split()[1]) * 1024
     return {
         "peak_rss": rss,
         "run_s": float(b2.device._last_run_time),
         "build_s": build_and_run - float(b2.device._last_run_time),
-        "spikes": int(count.sum()),
-        "synaptic_events": int((count * fanout).sum()),
+        "spikes": int(counts[""].sum()),
+        "synaptic_events": events(counts_by_source, out_degrees),
         "synapses": int(n_syn),
         "neurons": w["size"],
+        "plastic_weights": plastic or None,
     }
 
 
@@ -212,45 +363,92 @@ def run_nest(w):
     nest.ResetKernel()
     nest.SetKernelStatus({"resolution": w["dt_ms"], "local_num_threads": 1, "rng_seed": w["seed"]})
     n = w["neuron"]
-    c_m = 250.0  # pF; the weights are scaled with it, so its value does not matter
+    delta = n["synapse"] == "delta"
+    model = w.get("nest", {}).get("model", "iaf_psc_delta" if delta else "iaf_psc_exp")
+    precise = model.endswith("_ps")
+    c_m = 250.0  # pF; currents are scaled with it, so its value does not matter
+    # tau_m dv/dt = ... + g  is  C_m dv/dt = ... + I  with  I = g C_m / tau_m.
+    scale = 1.0 if delta else c_m / n["tau_m_ms"]
     t0 = time.perf_counter()
-    neurons = nest.Create("iaf_psc_exp", w["size"], params={
+    params = {
         "C_m": c_m, "tau_m": n["tau_m_ms"], "t_ref": n["t_ref_ms"], "E_L": n["v_rest_mV"],
-        "V_reset": n["v_reset_mV"], "V_th": n["v_th_mV"], "tau_syn_ex": n["tau_syn_ms"],
-        "tau_syn_in": n["tau_syn_ms"], "I_e": 0.0,
-    })
-    lo, hi = n["v_init_mV"]
-    neurons.V_m = nest.random.uniform(lo, hi)
+        "V_reset": n["v_reset_mV"], "V_th": n["v_th_mV"], "I_e": 0.0,
+    }
+    if not delta:
+        params.update({"tau_syn_ex": n["tau_syn_ms"], "tau_syn_in": n["tau_syn_ms"]})
+    if "stdp" in w:
+        params["tau_minus"] = w["stdp"]["tau_minus_ms"]
+    neurons = nest.Create(model, w["size"], params=params)
+    v_init = n["v_init_mV"]
+    neurons.V_m = nest.random.uniform(v_init[0], v_init[1]) if isinstance(v_init, list) else v_init
+    parrots = {}
+    for i in w["input"]:
+        gen = nest.Create("poisson_generator_ps" if precise else "poisson_generator", params={"rate": i["rate_hz"]})
+        parrots[i["name"]] = nest.Create("parrot_neuron_ps" if precise else "parrot_neuron", i["size"])
+        nest.Connect(gen, parrots[i["name"]])  # an independent train to each parrot
+    projections = []
     for pr in w["projection"]:
-        a, na = first_index(w, pr["from"])
+        if is_input(w, pr["from"]):
+            source = parrots[pr["from"]]
+        else:
+            a, na = first_index(w, pr["from"])
+            source = neurons[a:a + na]
         b, nb = first_index(w, pr["to"])
-        # tau_m dv/dt = ... + g  is  C_m dv/dt = ... + I  with  I = g C_m / tau_m.
-        weight = pr["weight_mV"] * c_m / n["tau_m_ms"]
-        nest.Connect(
-            neurons[a:a + na], neurons[b:b + nb],
-            {"rule": "pairwise_bernoulli", "p": pr["p"], "allow_autapses": False},
-            {"synapse_model": "static_synapse", "weight": weight, "delay": pr["delay_ms"]},
-        )
+        if "p" in pr:
+            rule = {"rule": "pairwise_bernoulli", "p": pr["p"], "allow_autapses": False}
+        elif "indegree" in pr:
+            rule = {"rule": "fixed_indegree", "indegree": pr["indegree"], "allow_autapses": False}
+        else:
+            rule = {"rule": "all_to_all"}
+        lo, hi = (x * scale for x in weight_range(pr))
+        syn = {"synapse_model": "static_synapse", "delay": pr["delay_ms"],
+               "weight": nest.random.uniform(lo, hi) if lo != hi else lo}
+        if pr.get("plastic"):
+            s = w["stdp"]
+            syn.update({"synapse_model": "stdp_synapse", "Wmax": s["w_max_mV"] * scale,
+                        "tau_plus": s["tau_plus_ms"], "lambda": s["a_plus"], "alpha": s["a_minus"] / s["a_plus"],
+                        "mu_plus": 0.0, "mu_minus": 0.0})
+        nest.Connect(source, neurons[b:b + nb], rule, syn)
+        projections.append((source, pr))
     recorder = nest.Create("spike_recorder")
     nest.Connect(neurons, recorder)
+    for p in parrots.values():
+        nest.Connect(p, recorder)
     build_s = time.perf_counter() - t0
     t = time.perf_counter()
     nest.Simulate(w["duration_ms"])
     run_s = time.perf_counter() - t
     rss = peak_rss()
-    senders = np.asarray(recorder.get("events", "senders"), dtype=np.int64) - neurons[0].global_id
-    count = np.bincount(senders, minlength=w["size"])
-    conns = nest.GetConnections(source=neurons, target=neurons)
-    src = np.asarray(conns.get("source"), dtype=np.int64) - neurons[0].global_id
-    fanout = np.bincount(src, minlength=w["size"])
+    senders = np.asarray(recorder.get("events", "senders"), dtype=np.int64)
+    top = max([neurons[-1].global_id] + [p[-1].global_id for p in parrots.values()])
+    by_id = np.bincount(senders, minlength=top + 1)
+    counts_by_source, out_degrees, n_syn, plastic = [], [], 0, []
+    for source, pr in projections:
+        first = source[0].global_id
+        b, nb = first_index(w, pr["to"])
+        degree = np.zeros(len(source), dtype=np.int64)
+        # In slices of sources: NEST's connection lists cost far more memory than its synapses.
+        for lo in range(0, len(source), 500):
+            part = source[lo:lo + 500]
+            conns = nest.GetConnections(source=part, target=neurons[b:b + nb])
+            src = np.asarray(conns.get("source"), dtype=np.int64).reshape(-1) - first
+            degree += np.bincount(src, minlength=len(source))
+            if pr.get("plastic"):
+                weights = np.asarray(conns.get("weight"), dtype=float).reshape(-1)
+                plastic += list(weights / (w["stdp"]["w_max_mV"] * scale))
+        n_syn += int(degree.sum())
+        counts_by_source.append(by_id[first:first + len(source)])
+        out_degrees.append(degree)
+    first = neurons[0].global_id
     return {
         "peak_rss": rss,
         "run_s": run_s,
         "build_s": build_s,
-        "spikes": int(count.sum()),
-        "synaptic_events": int((count * fanout).sum()),
-        "synapses": int(len(src)),
+        "spikes": int(by_id[first:first + w["size"]].sum()),
+        "synaptic_events": events(counts_by_source, out_degrees),
+        "synapses": int(n_syn),
         "neurons": w["size"],
+        "plastic_weights": plastic or None,
     }
 
 
@@ -258,7 +456,8 @@ def main(argv):
     if len(argv) < 3:
         raise SystemExit(__doc__)
     what, path = argv[1], argv[2]
-    w = load(path, synapses="--no-synapses" not in argv)
+    neurons = int(argv[argv.index("--neurons") + 1]) if "--neurons" in argv else None
+    w = load(path, synapses="--no-synapses" not in argv, neurons=neurons)
     if what == "spikefab-net":
         sys.stdout.write(spikefab_network(w))
     elif what == "brian2":

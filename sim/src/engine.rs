@@ -7,9 +7,10 @@
 //!   event, no allocation), with a per-slot flag for each 64-neuron word
 //!   that received anything (a plain store per event; the neuron phase finds
 //!   the neurons with non-zero input in a flagged word by scanning it).
-//! * **External input spikes** can be scheduled at any future tick, so they
-//!   wait in a priority queue (`priority-queue`), keyed by (tick, axon); a
-//!   second copy of the same spike is refused there.
+//! * **External input spikes**: the network's own are sorted already and read
+//!   in place; spikes scheduled while running can be for any future tick, so
+//!   they wait in a priority queue (`priority-queue`), keyed by (tick, axon).
+//!   A second copy of a spike already due is refused.
 //! * **Quiescent neurons are skipped.** A neuron whose update with zero input
 //!   changes nothing and does not fire is at a fixed point: every later update
 //!   without input would change nothing either. Such a neuron leaves the
@@ -189,7 +190,11 @@ pub struct Simulator<'n> {
     /// Run headers of each source (spec §8.3), for the routing cost.
     headers: Vec<u32>,
     learning: Option<Learning>,
+    /// Input spikes scheduled while running ([`Simulator::schedule_input`]).
     inputs: PriorityQueue<InputSpike, Reverse<InputSpike>>,
+    /// The network's own input spikes (sorted, unique) are read in place:
+    /// `net.inputs()[next_input..]` are still to come.
+    next_input: usize,
     tick: u32,
     cycle: u64,
     stats: RunStats,
@@ -244,10 +249,6 @@ impl<'n> Simulator<'n> {
             post_tick: vec![0; n],
             lfsr: Lfsr16::new(rule.lfsr_seed).expect("validated non-zero seed"),
         });
-        let mut inputs = PriorityQueue::with_capacity(net.inputs().len());
-        for &s in net.inputs() {
-            inputs.push(s, Reverse(s));
-        }
         Ok(Simulator {
             net,
             opts,
@@ -274,7 +275,8 @@ impl<'n> Simulator<'n> {
                 .map(|s| net.synapses().run_headers(s) as u32)
                 .collect(),
             learning,
-            inputs,
+            inputs: PriorityQueue::new(),
+            next_input: 0,
             tick: 0,
             cycle: 0,
             stats: RunStats::default(),
@@ -324,7 +326,8 @@ impl<'n> Simulator<'n> {
             });
         }
         let s = InputSpike { tick, axon };
-        if self.inputs.get(&s).is_some() {
+        let own = &self.net.inputs()[self.next_input..];
+        if self.inputs.get(&s).is_some() || own.binary_search(&s).is_ok() {
             return Err(SimError::Duplicate { tick, axon });
         }
         self.inputs.push(s, Reverse(s));
@@ -456,6 +459,12 @@ impl<'n> Simulator<'n> {
         // Routing: this tick's input spikes in ascending axon order, then the
         // neurons that fired, ascending.
         self.inputs_now.clear();
+        let own = self.net.inputs();
+        while let Some(s) = own.get(self.next_input).filter(|s| s.tick == t) {
+            self.inputs_now.push(s.axon);
+            self.next_input += 1;
+        }
+        let mut queued = false;
         while let Some((s, _)) = self.inputs.peek() {
             if s.tick != t {
                 debug_assert!(s.tick > t);
@@ -463,6 +472,11 @@ impl<'n> Simulator<'n> {
             }
             self.inputs_now.push(s.axon);
             self.inputs.pop();
+            queued = true;
+        }
+        if queued {
+            // Both lists are ascending and disjoint; routing takes axons ascending.
+            self.inputs_now.sort_unstable();
         }
         let learning_on = self.learning.is_some();
         let inputs_now = std::mem::take(&mut self.inputs_now);

@@ -418,6 +418,15 @@ fn sim(args: SimArgs) -> Result<()> {
             "spikes": stats.spikes,
             "synaptic_events": stats.synaptic_events,
             "peak_rss": peak_rss(),
+            // Final plastic weights as fractions of the rule's range (for the STDP benchmark).
+            "plastic_weights": net.stdp().map(|rule| {
+                let span = (rule.w_max as f64 - rule.w_min as f64).max(1.0);
+                net.synapses()
+                    .fanin
+                    .iter()
+                    .map(|&(i, _)| (sim.weights()[i as usize] as f64 - rule.w_min as f64) / span)
+                    .collect::<Vec<f64>>()
+            }),
         });
         std::fs::write(path, format!("{report}\n")).with_context(|| format!("cannot write {}", path.display()))?;
     }
