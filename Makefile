@@ -91,13 +91,15 @@ bench: setup
 	$(CARGO) build --release -p spikefab-host --bin spikefab
 	@mkdir -p out
 	$(BENCH_VENV)/bin/python bench/run.py --spikefab $(SPIKEFAB) --repeats $(BENCH_REPEATS) \
-	  --plot docs/benchmarks.svg > out/compare.md
+	  --plot docs/benchmarks.svg --weights-plot docs/benchmarks-stdp.svg --json out/bench.json > out/compare.md
 	$(CARGO) bench -p spikefab-sim --bench engine > out/bench.md
 	{ echo "# Benchmarks"; echo; \
 	  echo "Made by \`make bench\` on $$(date -u +%Y-%m-%d), $$(nproc) cores, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"; \
 	  echo "$$(rustc --version), $$($(BENCH_VENV)/bin/pip list 2>/dev/null | grep -i -E '^(brian2|nest-simulator) ' | tr -s ' ' | paste -sd, -)."; \
 	  echo "One thread everywhere."; echo; \
-	  cat bench/README.md; echo; cat out/compare.md; echo; echo '![wall time, events/s, bytes per synapse](benchmarks.svg)'; \
+	  cat bench/README.md; echo; echo "## Results"; echo; cat out/compare.md; echo; \
+	  echo '![wall time, events/s, peak memory, speed-up](benchmarks.svg)'; echo; \
+	  echo '![final plastic weights of the STDP workloads](benchmarks-stdp.svg)'; \
 	  echo; echo "## Spikefab's engine"; echo; \
 	  echo "\`cargo bench -p spikefab-sim --bench engine\`."; echo; \
 	  sed 's/^## /### /' out/bench.md; } > docs/benchmarks.md

@@ -1,13 +1,15 @@
 """Spikefab, Brian2 and NEST side by side on the workloads of bench/workloads/.
 
-    python bench/run.py --spikefab target/release/spikefab --repeats 3 [--plot out/compare.svg] > out/compare.md
+    python bench/run.py --spikefab target/release/spikefab --repeats 3 [--plot docs/benchmarks.svg] \
+        [--weights-plot docs/benchmarks-stdp.svg] [--json out/bench.json] > out/compare.md
 
-Each workload runs in each simulator, one thread, one after another, in fresh
-processes: `--repeats` timed runs (medians are reported), then one run
-without synapses: the difference of the peak memories over the synapse count
-is the bytes per synapse. Peak memory is the VmHWM of the process that
-simulated: Brian2's compiled standalone program, NEST's Python process, the
-spikefab CLI. Prints Markdown.
+Each workload (each size of a workload with a `scale` list) runs in each
+simulator, one thread, one after another, in fresh processes: `--repeats`
+timed runs (medians are reported; networks of a million neurons or more run
+once, see `--large`), then one run without synapses: the difference of the
+peak memories over the synapse count is the bytes per synapse. Peak memory is
+the VmHWM of the process that simulated: Brian2's compiled standalone program,
+NEST's Python process, the spikefab CLI. Prints Markdown.
 """
 
 import argparse
@@ -18,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import tomllib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIMULATORS = ("spikefab", "brian2", "nest")
@@ -31,34 +34,41 @@ def run(cmd):
     return p.stdout
 
 
-def spikefab(binary, workload, scratch, synapses=True):
+def build_args(what, case, synapses):
+    args = [sys.executable, os.path.join(HERE, "build.py"), what, case["path"]]
+    if case["neurons"] is not None:
+        args += ["--neurons", str(case["neurons"])]
+    return args + ([] if synapses else ["--no-synapses"])
+
+
+def last_json(text):
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def spikefab(binary, case, scratch, synapses=True):
     net = os.path.join(scratch, "net.toml")
-    args = [sys.executable, os.path.join(HERE, "build.py"), "spikefab-net", workload]
     with open(net, "w") as f:
-        f.write(run(args + ([] if synapses else ["--no-synapses"])))
+        f.write(run(build_args("spikefab-net", case, synapses)))
     report = os.path.join(scratch, "report.json")
     run([binary, "sim", net, "--report", report])
     with open(report) as f:
         return json.load(f)
 
 
-def brian2(workload, scratch, synapses=True):
-    build = os.path.join(scratch, "brian2")
-    args = [sys.executable, os.path.join(HERE, "build.py"), "brian2", workload, "--scratch", build]
-    return json.loads(run(args + ([] if synapses else ["--no-synapses"])).strip().splitlines()[-1])
+def brian2(case, scratch, synapses=True):
+    return last_json(run(build_args("brian2", case, synapses) + ["--scratch", os.path.join(scratch, "brian2")]))
 
 
-def nest(workload, scratch, synapses=True):
-    args = [sys.executable, os.path.join(HERE, "build.py"), "nest", workload]
-    return json.loads(run(args + ([] if synapses else ["--no-synapses"])).strip().splitlines()[-1])
+def nest(case, synapses=True):
+    return last_json(run(build_args("nest", case, synapses)))
 
 
-def measure(sim, workload, binary, repeats):
+def measure(sim, case, binary, repeats):
     with tempfile.TemporaryDirectory() as scratch:
         go = {
-            "spikefab": lambda syn: spikefab(binary, workload, scratch, syn),
-            "brian2": lambda syn: brian2(workload, scratch, syn),
-            "nest": lambda syn: nest(workload, scratch, syn),
+            "spikefab": lambda syn: spikefab(binary, case, scratch, syn),
+            "brian2": lambda syn: brian2(case, scratch, syn),
+            "nest": lambda syn: nest(case, syn),
         }[sim]
         results = [go(True) for _ in range(repeats)]
         base_rss = go(False)["peak_rss"]
@@ -68,39 +78,66 @@ def measure(sim, workload, binary, repeats):
         "run_s": statistics.median(r["run_s"] for r in results),
         "runs_s": [r["run_s"] for r in results],
         "spikes": last["spikes"],
+        "spikes_per_run": [r["spikes"] for r in results],
         "synaptic_events": last["synaptic_events"],
         "synapses": last["synapses"],
         "neurons": last["neurons"],
         "peak_rss": rss,
+        "baseline_rss": base_rss,
         "bytes_per_synapse": (rss - base_rss) / max(last["synapses"], 1),
+        "plastic_weights": last.get("plastic_weights"),
     }
 
 
-def load_title(path):
-    import tomllib
+def cases(paths):
+    """Every workload, and every size of a workload with a `scale` list."""
+    out = []
+    for path in paths:
+        with open(path, "rb") as f:
+            w = tomllib.load(f)
+        for neurons in w.get("scale", [None]):
+            title = w["title"] if neurons is None else f"{w['title']}, N = {neurons:,}"
+            out.append({"path": path, "neurons": neurons, "title": title, "duration_ms": w["duration_ms"]})
+    return out
 
-    with open(path, "rb") as f:
-        w = tomllib.load(f)
-    return w["title"], w["duration_ms"]
+
+def rate(r, case):
+    return r["spikes"] / r["neurons"] / (case["duration_ms"] / 1000)
 
 
 def table(rows):
     out = [
-        "| workload | simulator | rate (Hz) | spikes | synapses | wall, median (s) | M synaptic events/s "
-        "| Spikefab speed-up | peak RSS (MiB) | bytes/synapse |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| workload | simulator | runs | rate (Hz) | synapses | synaptic events | wall, median (s) "
+        "| M synaptic events/s | Spikefab speed-up | peak RSS (MiB) | bytes/synapse |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for title, duration, res in rows:
+    for case, res in rows:
         sf = res["spikefab"]["run_s"]
         for sim in SIMULATORS:
             r = res[sim]
-            rate = r["spikes"] / r["neurons"] / (duration / 1000)
             speed = "" if sim == "spikefab" else f"{r['run_s'] / sf:.2f}x"
             out.append(
-                f"| {title} | {sim} | {rate:.2f} | {r['spikes']} | {r['synapses']} | {r['run_s']:.3f} "
-                f"| {r['synaptic_events'] / r['run_s'] / 1e6:.1f} | {speed} | {r['peak_rss'] / 2**20:.0f} "
-                f"| {r['bytes_per_synapse']:.1f} |"
+                f"| {case['title']} | {sim} | {len(r['runs_s'])} | {rate(r, case):.2f} | {r['synapses']:,} "
+                f"| {r['synaptic_events']:,} | {r['run_s']:.3f} | {r['synaptic_events'] / r['run_s'] / 1e6:.1f} "
+                f"| {speed} | {r['peak_rss'] / 2**20:.0f} | {r['bytes_per_synapse']:.1f} |"
             )
+    return "\n".join(out)
+
+
+def summary(rows):
+    """One line per workload: the ratios the goals are stated in."""
+    out = [
+        "| workload | rates Spikefab / Brian2 / NEST (Hz) | Spikefab speed-up vs Brian2 | vs NEST "
+        "| bytes/synapse Spikefab / Brian2 / NEST |",
+        "|---|---|---|---|---|",
+    ]
+    for case, res in rows:
+        sf, b2, ne = (res[s] for s in SIMULATORS)
+        out.append(
+            f"| {case['title']} | {rate(sf, case):.2f} / {rate(b2, case):.2f} / {rate(ne, case):.2f} "
+            f"| {b2['run_s'] / sf['run_s']:.2f}x | {ne['run_s'] / sf['run_s']:.2f}x "
+            f"| {sf['bytes_per_synapse']:.1f} / {b2['bytes_per_synapse']:.1f} / {ne['bytes_per_synapse']:.1f} |"
+        )
     return "\n".join(out)
 
 
@@ -110,19 +147,50 @@ def plot(rows, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-    names = [title for title, _, _ in rows]
+    fig, axes = plt.subplots(2, 2, figsize=(13, 8))
+    axes = axes.ravel()
+    names = [case["title"].replace(", ", "\n", 1) for case, _ in rows]
     width = 0.27
     for k, sim in enumerate(SIMULATORS):
         xs = [i + (k - 1) * width for i in range(len(rows))]
-        axes[0].bar(xs, [res[sim]["run_s"] for _, _, res in rows], width, label=sim)
-        axes[1].bar(xs, [res[sim]["synaptic_events"] / res[sim]["run_s"] / 1e6 for _, _, res in rows], width)
-        axes[2].bar(xs, [res[sim]["bytes_per_synapse"] for _, _, res in rows], width)
-    for ax, label in zip(axes, ("wall time of the run (s)", "M synaptic events/s", "bytes per synapse")):
-        ax.set_title(label)
+        axes[0].bar(xs, [res[sim]["run_s"] for _, res in rows], width, label=sim)
+        axes[1].bar(xs, [res[sim]["synaptic_events"] / res[sim]["run_s"] / 1e6 for _, res in rows], width)
+        axes[2].bar(xs, [res[sim]["peak_rss"] / 2**20 for _, res in rows], width)
+    for k, sim in enumerate(SIMULATORS[1:]):
+        xs = [i + (k - 0.5) * width for i in range(len(rows))]
+        axes[3].bar(xs, [res[sim]["run_s"] / res["spikefab"]["run_s"] for _, res in rows], width,
+                    label=f"{sim} time / Spikefab time", color=f"C{k + 1}")
+    axes[3].axhline(1, color="k", lw=0.8)
+    titles = ("wall time of the run (s, log)", "M synaptic events/s", "peak RSS (MiB, log)",
+              "Spikefab speed-up (log; above 1: Spikefab faster)")
+    for ax, title in zip(axes, titles):
+        ax.set_title(title)
         ax.set_xticks(range(len(rows)))
-        ax.set_xticklabels(names, fontsize=7)
+        ax.set_xticklabels(names, fontsize=6)
+    for ax in (axes[0], axes[2], axes[3]):
+        ax.set_yscale("log")
     axes[0].legend()
+    axes[3].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+def plot_weights(rows, path):
+    """Final plastic weights of each plastic workload, one histogram per simulator."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plastic = [(case, res) for case, res in rows if res["spikefab"]["plastic_weights"]]
+    if not plastic:
+        return
+    fig, axes = plt.subplots(len(plastic), 3, figsize=(12, 3 * len(plastic)), squeeze=False)
+    for row, (case, res) in zip(axes, plastic):
+        for ax, sim in zip(row, SIMULATORS):
+            ax.hist(res[sim]["plastic_weights"], bins=20, range=(0, 1), color=f"C{SIMULATORS.index(sim)}")
+            ax.set_title(f"{sim}: {case['title']}", fontsize=8)
+            ax.set_xlabel("final weight / w_max")
     fig.tight_layout()
     fig.savefig(path)
 
@@ -131,21 +199,33 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--spikefab", required=True, help="the spikefab binary")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--large", type=int, default=1_000_000,
+                    help="networks with at least this many neurons run once (default 10^6)")
     ap.add_argument("--workloads", nargs="*", default=sorted(glob.glob(os.path.join(HERE, "workloads", "*.toml"))))
-    ap.add_argument("--plot", help="write a figure (.svg or .png)")
+    ap.add_argument("--plot", help="write the figure (.svg or .png)")
+    ap.add_argument("--weights-plot", help="write the plastic-weight histograms (.svg or .png)")
+    ap.add_argument("--json", help="write every measurement as JSON")
     args = ap.parse_args()
     rows = []
-    for workload in args.workloads:
-        title, duration = load_title(workload)
+    for case in cases(args.workloads):
+        repeats = 1 if (case["neurons"] or 0) >= args.large else args.repeats
         res = {}
         for sim in SIMULATORS:
-            print(f"{title}: {sim} ...", file=sys.stderr, flush=True)
-            res[sim] = measure(sim, workload, args.spikefab, args.repeats)
-            print(f"  {json.dumps(res[sim])}", file=sys.stderr, flush=True)
-        rows.append((title, duration, res))
+            print(f"{case['title']}: {sim} ...", file=sys.stderr, flush=True)
+            res[sim] = measure(sim, case, args.spikefab, repeats)
+            brief = {k: v for k, v in res[sim].items() if k != "plastic_weights"}
+            print(f"  {json.dumps(brief)}", file=sys.stderr, flush=True)
+        rows.append((case, res))
+    print(summary(rows))
+    print()
     print(table(rows))
     if args.plot:
         plot(rows, args.plot)
+    if args.weights_plot:
+        plot_weights(rows, args.weights_plot)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump([{"case": case, "results": res} for case, res in rows], f)
 
 
 if __name__ == "__main__":

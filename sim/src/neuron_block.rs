@@ -72,10 +72,20 @@ pub fn step_block(p: &NeuronParams, block: Block<'_>) -> BlockMasks {
     {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2 (checked just above).
-            return unsafe { step_full_avx2(p, arrays) };
+            return unsafe {
+                if homeostasis(p) {
+                    step_full_avx2::<true>(p, arrays)
+                } else {
+                    step_full_avx2::<false>(p, arrays)
+                }
+            };
         }
     }
-    step_full_portable(p, arrays)
+    if homeostasis(p) {
+        step_full_portable::<true>(p, arrays)
+    } else {
+        step_full_portable::<false>(p, arrays)
+    }
 }
 
 /// A full block as fixed-length arrays: the vectorised loop has no remainder.
@@ -110,9 +120,9 @@ fn step_each(p: &NeuronParams, b: Block<'_>) -> BlockMasks {
 /// A full block with 8-lane integer vectors.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn step_full_avx2(p: &NeuronParams, a: Arrays<'_>) -> BlockMasks {
+fn step_full_avx2<const THETA: bool>(p: &NeuronParams, a: Arrays<'_>) -> BlockMasks {
     use std::arch::x86_64::{__m256i, _mm256_loadu_si256, _mm256_movemask_epi8};
-    let (fired, busy) = step_full(p, a);
+    let (fired, busy) = step_full::<THETA>(p, a);
     // The top bit of each byte, 32 bytes at a time.
     let pack = |flags: &[u8; BLOCK]| -> u64 {
         let half = |at: usize| {
@@ -129,8 +139,8 @@ fn step_full_avx2(p: &NeuronParams, a: Arrays<'_>) -> BlockMasks {
 }
 
 /// A full block with the compiler's baseline instruction set.
-fn step_full_portable(p: &NeuronParams, a: Arrays<'_>) -> BlockMasks {
-    let (fired, busy) = step_full(p, a);
+fn step_full_portable<const THETA: bool>(p: &NeuronParams, a: Arrays<'_>) -> BlockMasks {
+    let (fired, busy) = step_full::<THETA>(p, a);
     let pack = |flags: &[u8; BLOCK]| -> u64 {
         let mut mask = 0;
         for (i, &f) in flags.iter().enumerate() {
@@ -153,10 +163,17 @@ fn decay32(x: i32, keep: i32) -> i32 {
     (m ^ sign) - sign
 }
 
-#[inline(always)]
-/// The update itself; returns per neuron 0xFF where it fired and where it
+/// Whether the profile changes θ: without a threshold increase and without a
+/// threshold decay θ stays where it is, and the update leaves it out.
+fn homeostasis(p: &NeuronParams) -> bool {
+    p.theta_inc != 0 || p.theta_decay != 0
+}
+
+/// The update itself (with `THETA` false the profile must have
+/// `theta_inc == 0` and `theta_decay == 0`: then θ' = θ exactly); returns per neuron 0xFF where it fired and where it
 /// is busy, 0 elsewhere (the caller packs them into masks).
-fn step_full(p: &NeuronParams, a: Arrays<'_>) -> ([u8; BLOCK], [u8; BLOCK]) {
+#[inline(always)]
+fn step_full<const THETA: bool>(p: &NeuronParams, a: Arrays<'_>) -> ([u8; BLOCK], [u8; BLOCK]) {
     let keep_u = (DECAY_ONE - p.du) as i32;
     let keep_v = (DECAY_ONE - p.dv) as i32;
     let keep_t = (DECAY_ONE - p.theta_decay) as i32;
@@ -180,7 +197,7 @@ fn step_full(p: &NeuronParams, a: Arrays<'_>) -> ([u8; BLOCK], [u8; BLOCK]) {
         input[i] = 0;
         let (u0, v0, t0, r0) = (u[i] as i32, v[i] as i32, theta[i] as i32, rc[i] as i32);
         let u1 = (decay32(u0, keep_u) + x).clamp(lo, hi);
-        let t1 = base + decay32(t0 - base, keep_t);
+        let t1 = if THETA { base + decay32(t0 - base, keep_t) } else { t0 };
         let vc = (decay32(v0, keep_v) + u1 + bias).clamp(lo, hi);
         let held = r0 != 0;
         let fire = !held & (vc >= t1);
@@ -198,10 +215,12 @@ fn step_full(p: &NeuronParams, a: Arrays<'_>) -> ([u8; BLOCK], [u8; BLOCK]) {
         } else {
             0
         };
-        let t2 = if fire { (t1 + inc).min(hi) } else { t1 };
+        let t2 = if THETA && fire { (t1 + inc).min(hi) } else { t1 };
         u[i] = u1 as i16;
         v[i] = v1 as i16;
-        theta[i] = t2 as i16;
+        if THETA {
+            theta[i] = t2 as i16;
+        }
         rc[i] = r1 as u8;
         let changed = (x != 0) | (u1 != u0) | (v1 != v0) | (t2 != t0) | (r1 != r0);
         fired[i] = (fire as u8).wrapping_neg();
@@ -234,7 +253,7 @@ mod tests {
             edge_i16(),
             prop_oneof![Just(0i16), Just(STATE_MAX), 0..=STATE_MAX],
             prop_oneof![Just(0i16), Just(STATE_MAX), 0..=400i16],
-            0..=DECAY_ONE,
+            prop_oneof![Just(0u16), 0..=DECAY_ONE],
             prop_oneof![Just(0u8), Just(255), 0..=5u8],
         )
             .prop_map(
@@ -281,7 +300,17 @@ mod tests {
     /// The portable path forced on a block of any length.
     fn portable(p: &NeuronParams, b: Block<'_>) -> BlockMasks {
         match b.u.len() {
-            BLOCK => step_full_portable(
+            BLOCK if homeostasis(p) => step_full_portable::<true>(
+                p,
+                Arrays {
+                    u: b.u.try_into().unwrap(),
+                    v: b.v.try_into().unwrap(),
+                    theta: b.theta.try_into().unwrap(),
+                    refractory: b.refractory.try_into().unwrap(),
+                    input: b.input.try_into().unwrap(),
+                },
+            ),
+            BLOCK => step_full_portable::<false>(
                 p,
                 Arrays {
                     u: b.u.try_into().unwrap(),
