@@ -189,6 +189,9 @@ pub struct Simulator<'n> {
     weights: Vec<i8>,
     /// Run headers of each source (spec §8.3), for the routing cost.
     headers: Vec<u32>,
+    /// Sources whose synapses share one delay and one exponent and are not
+    /// plastic: routed in one tight loop.
+    one_run: Vec<bool>,
     learning: Option<Learning>,
     /// Input spikes scheduled while running ([`Simulator::schedule_input`]).
     inputs: PriorityQueue<InputSpike, Reverse<InputSpike>>,
@@ -271,6 +274,14 @@ impl<'n> Simulator<'n> {
             } else {
                 Vec::new()
             },
+            one_run: (0..net.num_sources() as usize)
+                .map(|s| {
+                    let syn = net.synapses();
+                    let (lo, hi) = (syn.offsets[s] as usize, syn.offsets[s + 1] as usize);
+                    let key = |i: usize| (syn.delay[i], syn.flags[i]);
+                    lo < hi && syn.flags[lo] & FLAG_PLASTIC == 0 && (lo..hi).all(|i| key(i) == key(lo))
+                })
+                .collect(),
             headers: (0..net.num_sources() as usize)
                 .map(|s| net.synapses().run_headers(s) as u32)
                 .collect(),
@@ -623,6 +634,12 @@ impl<'n> Simulator<'n> {
         let flags = &syn.flags[lo..hi];
         let mut to = Delivery::new(&mut self.ring, &mut self.touched, self.n, self.slots, slot);
         let mut plastic = 0u64;
+        if self.one_run[src] {
+            // Not plastic, so the network's weights are the current ones.
+            to.deliver_run(targets, &syn.weight[lo..hi], delays[0], flags[0]);
+            self.stats.synaptic_events += targets.len() as u64;
+            return (targets.len() as u64, 0);
+        }
         match self.learning.as_mut() {
             // Without learning the weights are the network's own.
             None => {
@@ -713,6 +730,23 @@ impl<'a> Delivery<'a> {
             delay: 0,
             ring_base: 0,
             touch_base: 0,
+        }
+    }
+
+    /// Synapses of one delay and one flags byte, in one loop.
+    #[inline(always)]
+    fn deliver_run(&mut self, targets: &[u32], weights: &[i8], delay: u8, flags: u8) {
+        let mut s = self.slot + delay as usize;
+        if s >= self.slots {
+            s -= self.slots;
+        }
+        let ring = &mut self.ring[s * self.n..(s + 1) * self.n];
+        let touched = &mut self.touched[s * self.words..(s + 1) * self.words];
+        let wexp = flags & FLAG_WEXP;
+        for (&target, &w) in targets.iter().zip(weights) {
+            let target = target as usize;
+            ring[target] = add_sat16(ring[target], contribution(w, wexp));
+            touched[target >> 6] = 1;
         }
     }
 

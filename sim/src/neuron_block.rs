@@ -3,8 +3,9 @@
 //! [`NeuronParams::step`] is the spec's update (§3.3) written for one neuron,
 //! with the branches the text has. [`step_block`] computes the same thing for
 //! a block of neurons that share a profile, branch-free, so that the compiler
-//! turns it into vector code (and, on x86-64 CPUs with AVX2, into 8-lane
-//! code chosen at run time). The engine uses it wherever a 64-neuron word of
+//! turns it into vector code (on x86-64 CPUs with AVX2, 256-bit code chosen at
+//! run time): in 16-bit lanes for profiles without homeostasis, in 32-bit
+//! lanes otherwise. The engine uses it wherever a 64-neuron word of
 //! the active set is mostly set; the unit tests below and the engine's
 //! equivalence tests against the reference stepper pin it to
 //! [`NeuronParams::step`] bit for bit.
@@ -72,20 +73,10 @@ pub fn step_block(p: &NeuronParams, block: Block<'_>) -> BlockMasks {
     {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2 (checked just above).
-            return unsafe {
-                if homeostasis(p) {
-                    step_full_avx2::<true>(p, arrays)
-                } else {
-                    step_full_avx2::<false>(p, arrays)
-                }
-            };
+            return unsafe { step_full_avx2(p, arrays) };
         }
     }
-    if homeostasis(p) {
-        step_full_portable::<true>(p, arrays)
-    } else {
-        step_full_portable::<false>(p, arrays)
-    }
+    step_full_portable(p, arrays)
 }
 
 /// A full block as fixed-length arrays: the vectorised loop has no remainder.
@@ -117,14 +108,14 @@ fn step_each(p: &NeuronParams, b: Block<'_>) -> BlockMasks {
     masks
 }
 
-/// A full block with 8-lane integer vectors.
+/// A full block with 256-bit integer vectors.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn step_full_avx2<const THETA: bool>(p: &NeuronParams, a: Arrays<'_>) -> BlockMasks {
+fn step_full_avx2(p: &NeuronParams, a: Arrays<'_>) -> BlockMasks {
     use std::arch::x86_64::{__m256i, _mm256_loadu_si256, _mm256_movemask_epi8};
-    let (fired, busy) = step_full::<THETA>(p, a);
+    let (fired, busy) = step_full(p, a);
     // The top bit of each byte, 32 bytes at a time.
-    let pack = |flags: &[u8; BLOCK]| -> u64 {
+    let pack = |flags: &[i8; BLOCK]| -> u64 {
         let half = |at: usize| {
             // SAFETY: 32 bytes at `at` or `at + 32` lie inside the 64-byte array.
             let v = unsafe { _mm256_loadu_si256(flags.as_ptr().add(at).cast::<__m256i>()) };
@@ -139,12 +130,12 @@ fn step_full_avx2<const THETA: bool>(p: &NeuronParams, a: Arrays<'_>) -> BlockMa
 }
 
 /// A full block with the compiler's baseline instruction set.
-fn step_full_portable<const THETA: bool>(p: &NeuronParams, a: Arrays<'_>) -> BlockMasks {
-    let (fired, busy) = step_full::<THETA>(p, a);
-    let pack = |flags: &[u8; BLOCK]| -> u64 {
+fn step_full_portable(p: &NeuronParams, a: Arrays<'_>) -> BlockMasks {
+    let (fired, busy) = step_full(p, a);
+    let pack = |flags: &[i8; BLOCK]| -> u64 {
         let mut mask = 0;
         for (i, &f) in flags.iter().enumerate() {
-            mask |= ((f >> 7) as u64) << i;
+            mask |= ((f as u8 >> 7) as u64) << i;
         }
         mask
     };
@@ -154,26 +145,28 @@ fn step_full_portable<const THETA: bool>(p: &NeuronParams, a: Arrays<'_>) -> Blo
     }
 }
 
-/// `fixed::decay` on a widened value: sign-magnitude, magnitude rounded down.
+/// The update of a full block; per neuron -1 where it fired and where it is
+/// busy, 0 elsewhere (the caller packs them into masks).
+#[inline(always)]
+fn step_full(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK]) {
+    if p.theta_inc == 0 && p.theta_decay == 0 {
+        step_full_narrow(p, a)
+    } else {
+        step_full_wide(p, a)
+    }
+}
+
+/// `fixed::decay` on a widened value: `x·keep / 4096` rounded toward zero,
+/// as a shift that rounds down after adding 4095 to negative products.
 #[inline(always)]
 fn decay32(x: i32, keep: i32) -> i32 {
-    let sign = x >> 31;
-    let mag = (x ^ sign) - sign;
-    let m = (mag * keep) >> DECAY_BITS;
-    (m ^ sign) - sign
+    let prod = x * keep;
+    (prod + ((prod >> 31) & ((1 << DECAY_BITS) - 1))) >> DECAY_BITS
 }
 
-/// Whether the profile changes θ: without a threshold increase and without a
-/// threshold decay θ stays where it is, and the update leaves it out.
-fn homeostasis(p: &NeuronParams) -> bool {
-    p.theta_inc != 0 || p.theta_decay != 0
-}
-
-/// The update itself (with `THETA` false the profile must have
-/// `theta_inc == 0` and `theta_decay == 0`: then θ' = θ exactly); returns per neuron 0xFF where it fired and where it
-/// is busy, 0 elsewhere (the caller packs them into masks).
+/// Any profile, in 32-bit lanes.
 #[inline(always)]
-fn step_full<const THETA: bool>(p: &NeuronParams, a: Arrays<'_>) -> ([u8; BLOCK], [u8; BLOCK]) {
+fn step_full_wide(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK]) {
     let keep_u = (DECAY_ONE - p.du) as i32;
     let keep_v = (DECAY_ONE - p.dv) as i32;
     let keep_t = (DECAY_ONE - p.theta_decay) as i32;
@@ -183,8 +176,8 @@ fn step_full<const THETA: bool>(p: &NeuronParams, a: Arrays<'_>) -> ([u8; BLOCK]
     let v_reset = p.v_reset as i32;
     let refr = p.refractory as i32;
     let inc = p.theta_inc as i32;
-    let mut fired = [0u8; BLOCK];
-    let mut busy = [0u8; BLOCK];
+    let mut fired = [0i8; BLOCK];
+    let mut busy = [0i8; BLOCK];
     let Arrays {
         u,
         v,
@@ -197,7 +190,7 @@ fn step_full<const THETA: bool>(p: &NeuronParams, a: Arrays<'_>) -> ([u8; BLOCK]
         input[i] = 0;
         let (u0, v0, t0, r0) = (u[i] as i32, v[i] as i32, theta[i] as i32, rc[i] as i32);
         let u1 = (decay32(u0, keep_u) + x).clamp(lo, hi);
-        let t1 = if THETA { base + decay32(t0 - base, keep_t) } else { t0 };
+        let t1 = base + decay32(t0 - base, keep_t);
         let vc = (decay32(v0, keep_v) + u1 + bias).clamp(lo, hi);
         let held = r0 != 0;
         let fire = !held & (vc >= t1);
@@ -215,18 +208,101 @@ fn step_full<const THETA: bool>(p: &NeuronParams, a: Arrays<'_>) -> ([u8; BLOCK]
         } else {
             0
         };
-        let t2 = if THETA && fire { (t1 + inc).min(hi) } else { t1 };
+        let t2 = if fire { (t1 + inc).min(hi) } else { t1 };
         u[i] = u1 as i16;
         v[i] = v1 as i16;
-        if THETA {
-            theta[i] = t2 as i16;
-        }
+        theta[i] = t2 as i16;
         rc[i] = r1 as u8;
         let changed = (x != 0) | (u1 != u0) | (v1 != v0) | (t2 != t0) | (r1 != r0);
-        fired[i] = (fire as u8).wrapping_neg();
-        busy[i] = ((fire | changed) as u8).wrapping_neg();
+        fired[i] = -(fire as i8);
+        busy[i] = -((fire | changed) as i8);
     }
     (fired, busy)
+}
+
+/// A profile without homeostasis (`theta_inc == 0`, `theta_decay == 0`: θ stays
+/// as it is), in 16-bit lanes: twice the neurons per vector. Only the membrane
+/// sum, of three terms, is formed in 32 bits before it saturates.
+#[inline(always)]
+fn step_full_narrow(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK]) {
+    let (du, dv) = (Decay16::new(p.du), Decay16::new(p.dv));
+    let bias = p.bias as i32;
+    let (v_reset, refr) = (p.v_reset, p.refractory as i16);
+    let mut fired = [0i8; BLOCK];
+    let mut busy = [0i8; BLOCK];
+    let Arrays {
+        u,
+        v,
+        theta,
+        refractory: rc,
+        input,
+    } = a;
+    for i in 0..BLOCK {
+        let x = input[i];
+        input[i] = 0;
+        let (u0, v0, t0, r0) = (u[i], v[i], theta[i], rc[i] as i16);
+        // Both terms lie in ±32767, so a saturating add then the symmetric bound is exact.
+        let u1 = du.apply(u0).saturating_add(x).max(STATE_MIN);
+        let vc = (dv.apply(v0) as i32 + u1 as i32 + bias).clamp(STATE_MIN as i32, STATE_MAX as i32) as i16;
+        let held = r0 != 0;
+        let fire = !held & (vc >= t0);
+        let v1 = if held {
+            v0
+        } else if fire {
+            v_reset
+        } else {
+            vc
+        };
+        let r1 = if held {
+            r0 - 1
+        } else if fire {
+            refr
+        } else {
+            0
+        };
+        u[i] = u1;
+        v[i] = v1;
+        rc[i] = r1 as u8;
+        let changed = (x != 0) | (u1 != u0) | (v1 != v0) | (r1 != r0);
+        fired[i] = -(fire as i8);
+        busy[i] = -((fire | changed) as i8);
+    }
+    (fired, busy)
+}
+
+/// `fixed::decay` by a fixed factor in 16-bit arithmetic:
+/// `(|x|·keep) >> 12 = (|x|·16·keep) >> 16`, the high half of a 16×16 product
+/// (`keep·16` fits in 16 bits unless keep = 4096, where the decay is the identity).
+#[derive(Clone, Copy)]
+struct Decay16 {
+    keep16: u16,
+    /// All ones for the identity (d = 0), else 0.
+    identity: u16,
+}
+
+impl Decay16 {
+    fn new(d: u16) -> Self {
+        let keep = DECAY_ONE - d;
+        if keep == DECAY_ONE {
+            Decay16 {
+                keep16: 0,
+                identity: u16::MAX,
+            }
+        } else {
+            Decay16 {
+                keep16: keep << (16 - DECAY_BITS),
+                identity: 0,
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn apply(self, x: i16) -> i16 {
+        let sign = x >> 15; // 0 or -1
+        let mag = ((x ^ sign) - sign) as u16; // |x| <= 32767: no overflow
+        let m = ((mag as u32 * self.keep16 as u32) >> 16) as u16 | (mag & self.identity);
+        ((m as i16) ^ sign) - sign
+    }
 }
 
 #[cfg(test)]
@@ -300,17 +376,7 @@ mod tests {
     /// The portable path forced on a block of any length.
     fn portable(p: &NeuronParams, b: Block<'_>) -> BlockMasks {
         match b.u.len() {
-            BLOCK if homeostasis(p) => step_full_portable::<true>(
-                p,
-                Arrays {
-                    u: b.u.try_into().unwrap(),
-                    v: b.v.try_into().unwrap(),
-                    theta: b.theta.try_into().unwrap(),
-                    refractory: b.refractory.try_into().unwrap(),
-                    input: b.input.try_into().unwrap(),
-                },
-            ),
-            BLOCK => step_full_portable::<false>(
+            BLOCK => step_full_portable(
                 p,
                 Arrays {
                     u: b.u.try_into().unwrap(),
