@@ -101,6 +101,15 @@ def cases(paths):
     return out
 
 
+# Below this many synapses the peak memory is the simulator's own, not the synapses'.
+BYTES_MIN_SYNAPSES = 100_000
+
+
+def per_synapse(r):
+    """Bytes per synapse as text; a dash where there are too few synapses to tell."""
+    return f"{r['bytes_per_synapse']:.1f}" if r["synapses"] >= BYTES_MIN_SYNAPSES else "-"
+
+
 def rate(r, case):
     return r["spikes"] / r["neurons"] / (case["duration_ms"] / 1000)
 
@@ -119,7 +128,7 @@ def table(rows):
             out.append(
                 f"| {case['title']} | {sim} | {len(r['runs_s'])} | {rate(r, case):.2f} | {r['synapses']:,} "
                 f"| {r['synaptic_events']:,} | {r['run_s']:.3f} | {r['synaptic_events'] / r['run_s'] / 1e6:.1f} "
-                f"| {speed} | {r['peak_rss'] / 2**20:.0f} | {r['bytes_per_synapse']:.1f} |"
+                f"| {speed} | {r['peak_rss'] / 2**20:.0f} | {per_synapse(r)} |"
             )
     return "\n".join(out)
 
@@ -136,7 +145,7 @@ def summary(rows):
         out.append(
             f"| {case['title']} | {rate(sf, case):.2f} / {rate(b2, case):.2f} / {rate(ne, case):.2f} "
             f"| {b2['run_s'] / sf['run_s']:.2f}x | {ne['run_s'] / sf['run_s']:.2f}x "
-            f"| {sf['bytes_per_synapse']:.1f} / {b2['bytes_per_synapse']:.1f} / {ne['bytes_per_synapse']:.1f} |"
+            f"| {per_synapse(sf)} / {per_synapse(b2)} / {per_synapse(ne)} |"
         )
     return "\n".join(out)
 
