@@ -147,7 +147,22 @@ def summary(rows):
             f"| {b2['run_s'] / sf['run_s']:.2f}x | {ne['run_s'] / sf['run_s']:.2f}x "
             f"| {per_synapse(sf)} / {per_synapse(b2)} / {per_synapse(ne)} |"
         )
+    out.append("")
+    out.append(agreement(rows))
     return "\n".join(out)
+
+
+def agreement(rows, tolerance=0.10):
+    """Whether the three simulators' firing rates agree within `tolerance` on each workload."""
+    off = []
+    for case, res in rows:
+        rates = [rate(res[s], case) for s in SIMULATORS]
+        spread = max(rates) / min(rates) - 1 if min(rates) > 0 else float("inf")
+        if spread > tolerance:
+            off.append(f"{case['title']} ({spread:.0%})")
+    if not off:
+        return f"The firing rates of the three agree within {tolerance:.0%} on every workload."
+    return f"The firing rates differ by more than {tolerance:.0%} on: " + "; ".join(off) + "."
 
 
 def plot(rows, path):
@@ -214,9 +229,13 @@ def main():
     ap.add_argument("--plot", help="write the figure (.svg or .png)")
     ap.add_argument("--weights-plot", help="write the plastic-weight histograms (.svg or .png)")
     ap.add_argument("--json", help="write every measurement as JSON")
+    ap.add_argument("--from-json", help="render the tables and figures of an earlier --json file; run nothing")
     args = ap.parse_args()
     rows = []
-    for case in cases(args.workloads):
+    if args.from_json:
+        with open(args.from_json) as f:
+            rows = [(r["case"], r["results"]) for r in json.load(f)]
+    for case in [] if args.from_json else cases(args.workloads):
         repeats = 1 if (case["neurons"] or 0) >= args.large else args.repeats
         res = {}
         for sim in SIMULATORS:
