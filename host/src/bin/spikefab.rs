@@ -416,6 +416,7 @@ fn sim(args: SimArgs) -> Result<()> {
             "neurons": net.num_neurons(),
             "synapses": net.num_synapses(),
             "spikes": stats.spikes,
+            "spike_digest": format!("{:016x}", spikefab_sim::record::spike_digest(sim.spikes())),
             "synaptic_events": stats.synaptic_events,
             "peak_rss": peak_rss(),
             // Final plastic weights as fractions of the rule's range (for the STDP benchmark).
