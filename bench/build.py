@@ -452,20 +452,27 @@ def run_nest(w):
     senders = np.asarray(recorder.get("events", "senders"), dtype=np.int64)
     top = max([neurons[-1].global_id] + [p[-1].global_id for p in parrots.values()])
     by_id = np.bincount(senders, minlength=top + 1)
-    counts_by_source, out_degrees, n_syn, plastic = [], [], 0, []
+    # Out-degrees per source population, over all its connections at once (asking
+    # NEST for each projection's own is far slower): every source also has one
+    # connection to the spike recorder, taken off.
+    def column(conns, key):
+        """One attribute of every connection, in slices (NEST's lists are costly)."""
+        step = 1_000_000
+        parts = [np.asarray(conns[lo:min(lo + step, len(conns))].get(key)).reshape(-1)
+                 for lo in range(0, len(conns), step)]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    counts_by_source, out_degrees, n_syn, plastic, seen = [], [], 0, [], set()
     for source, pr in projections:
         first = source[0].global_id
-        b, nb = first_index(w, pr["to"])
-        degree = np.zeros(len(source), dtype=np.int64)
-        # In slices of sources: NEST's connection lists cost far more memory than its synapses.
-        for lo in range(0, len(source), 500):
-            part = source[lo:min(lo + 500, len(source))]
-            conns = nest.GetConnections(source=part, target=neurons[b:b + nb])
-            src = np.asarray(conns.get("source"), dtype=np.int64).reshape(-1) - first
-            degree += np.bincount(src, minlength=len(source))
-            if pr.get("plastic"):
-                weights = np.asarray(conns.get("weight"), dtype=float).reshape(-1)
-                plastic += list(weights / (w["stdp"]["w_max_mV"] * scale))
+        if pr.get("plastic"):
+            conns = nest.GetConnections(source=source, synapse_model="stdp_synapse")
+            plastic += list(column(conns, "weight") / (w["stdp"]["w_max_mV"] * scale))
+        if first in seen:
+            continue
+        seen.add(first)
+        src = column(nest.GetConnections(source=source), "source").astype(np.int64) - first
+        degree = np.bincount(src, minlength=len(source)) - 1
         n_syn += int(degree.sum())
         counts_by_source.append(by_id[first:first + len(source)])
         out_degrees.append(degree)

@@ -98,7 +98,9 @@ def cases(paths):
             w = tomllib.load(f)
         for neurons in w.get("scale", [None]):
             title = w["title"] if neurons is None else f"{w['title']}, N = {neurons:,}"
-            out.append({"path": path, "neurons": neurons, "title": title, "duration_ms": w["duration_ms"]})
+            label = w["name"] if neurons is None else f"{w['name']}\nN={neurons:,}"
+            out.append({"path": path, "neurons": neurons, "title": title, "label": label,
+                        "duration_ms": w["duration_ms"]})
     return out
 
 
@@ -124,7 +126,10 @@ def table(rows):
     for case, res in rows:
         sf = res["spikefab"]["run_s"]
         for sim in SIMULATORS:
-            r = res[sim]
+            r = res.get(sim)
+            if r is None:
+                out.append(f"| {case['title']} | {sim} | not run (`--skip`) |" + " |" * 8)
+                continue
             speed = "" if sim == "spikefab" else f"{r['run_s'] / sf:.2f}x"
             out.append(
                 f"| {case['title']} | {sim} | {len(r['runs_s'])} | {rate(r, case):.2f} | {r['synapses']:,} "
@@ -142,11 +147,17 @@ def summary(rows):
         "|---|---|---|---|---|",
     ]
     for case, res in rows:
-        sf, b2, ne = (res[s] for s in SIMULATORS)
+        sf, b2, ne = (res.get(s) for s in SIMULATORS)
+
+        def each(f):
+            return " / ".join("not run" if r is None else f(r) for r in (sf, b2, ne))
+
+        def speedup(r):
+            return "not run" if r is None else f"{r['run_s'] / sf['run_s']:.2f}x"
+
         out.append(
-            f"| {case['title']} | {rate(sf, case):.2f} / {rate(b2, case):.2f} / {rate(ne, case):.2f} "
-            f"| {b2['run_s'] / sf['run_s']:.2f}x | {ne['run_s'] / sf['run_s']:.2f}x "
-            f"| {per_synapse(sf)} / {per_synapse(b2)} / {per_synapse(ne)} |"
+            f"| {case['title']} | {each(lambda r: f'{rate(r, case):.2f}')} | {speedup(b2)} | {speedup(ne)} "
+            f"| {each(per_synapse)} |"
         )
     out.append("")
     out.append(agreement(rows))
@@ -157,7 +168,7 @@ def agreement(rows, tolerance=0.10):
     """Whether the three simulators' firing rates agree within `tolerance` on each workload."""
     off = []
     for case, res in rows:
-        rates = [rate(res[s], case) for s in SIMULATORS]
+        rates = [rate(res[s], case) for s in SIMULATORS if s in res]
         spread = max(rates) / min(rates) - 1 if min(rates) > 0 else float("inf")
         if spread > tolerance:
             off.append(f"{case['title']} ({spread:.0%})")
@@ -181,16 +192,19 @@ def plot(rows, path):
 
     fig, axes = plt.subplots(2, 2, figsize=(13, 8))
     axes = axes.ravel()
-    names = [case["title"].replace(", ", "\n", 1) for case, _ in rows]
+    names = [case["label"] for case, _ in rows]
     width = 0.27
     for k, sim in enumerate(SIMULATORS):
         xs = [i + (k - 1) * width for i in range(len(rows))]
-        axes[0].bar(xs, [res[sim]["run_s"] for _, res in rows], width, label=sim)
-        axes[1].bar(xs, [res[sim]["synaptic_events"] / res[sim]["run_s"] / 1e6 for _, res in rows], width)
-        axes[2].bar(xs, [res[sim]["peak_rss"] / 2**20 for _, res in rows], width)
+        # A simulator not run on a workload has no bar there.
+        get = lambda res, f: f(res[sim]) if sim in res else float("nan")
+        axes[0].bar(xs, [get(res, lambda r: r["run_s"]) for _, res in rows], width, label=sim)
+        axes[1].bar(xs, [get(res, lambda r: r["synaptic_events"] / r["run_s"] / 1e6) for _, res in rows], width)
+        axes[2].bar(xs, [get(res, lambda r: r["peak_rss"] / 2**20) for _, res in rows], width)
     for k, sim in enumerate(SIMULATORS[1:]):
         xs = [i + (k - 0.5) * width for i in range(len(rows))]
-        axes[3].bar(xs, [res[sim]["run_s"] / res["spikefab"]["run_s"] for _, res in rows], width,
+        ratio = [res[sim]["run_s"] / res["spikefab"]["run_s"] if sim in res else float("nan") for _, res in rows]
+        axes[3].bar(xs, ratio, width,
                     label=f"{sim} time / Spikefab time", color=f"C{k + 1}")
     axes[3].axhline(1, color="k", lw=0.8)
     titles = ("wall time of the run (s, log)", "M synaptic events/s", "peak RSS (MiB, log)",
@@ -198,7 +212,7 @@ def plot(rows, path):
     for ax, title in zip(axes, titles):
         ax.set_title(title)
         ax.set_xticks(range(len(rows)))
-        ax.set_xticklabels(names, fontsize=6)
+        ax.set_xticklabels(names, fontsize=8)
     for ax in (axes[0], axes[2], axes[3]):
         ax.set_yscale("log")
     axes[0].legend()
@@ -236,6 +250,8 @@ def main():
     ap.add_argument("--workloads", nargs="*", default=sorted(glob.glob(os.path.join(HERE, "workloads", "*.toml"))))
     ap.add_argument("--plot", help="write the figure (.svg or .png)")
     ap.add_argument("--weights-plot", help="write the plastic-weight histograms (.svg or .png)")
+    ap.add_argument("--skip", nargs="*", default=[], metavar="SIM:NEURONS",
+                    help="do not run simulator SIM at that size of a scaled workload (e.g. nest:1000000)")
     ap.add_argument("--json", help="write every measurement as JSON")
     ap.add_argument("--from-json", help="render the tables and figures of an earlier --json file; run nothing")
     args = ap.parse_args()
@@ -247,6 +263,9 @@ def main():
         repeats = 1 if (case["neurons"] or 0) >= args.large else args.repeats
         res = {}
         for sim in SIMULATORS:
+            if f"{sim}:{case['neurons']}" in args.skip:
+                print(f"{case['title']}: {sim} skipped (--skip)", file=sys.stderr, flush=True)
+                continue
             print(f"{case['title']}: {sim} ...", file=sys.stderr, flush=True)
             res[sim] = measure(sim, case, args.spikefab, repeats)
             brief = {k: v for k, v in res[sim].items() if k != "plastic_weights"}
