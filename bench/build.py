@@ -13,9 +13,11 @@ final plastic weights as fractions of their upper bound.
     python bench/build.py brian2 WORKLOAD [--neurons N] [--scratch DIR]  # run in Brian2, print JSON
     python bench/build.py nest WORKLOAD [--neurons N]                    # run in NEST, print JSON
 
-`--no-synapses` builds the same neurons without synapses and runs no time (the
-memory baseline); `--neurons N` scales the populations to N neurons in all (for
-the workloads with a `scale` list; in-degrees stay as they are).
+`--no-synapses` builds the same neurons and inputs without synapses and runs no
+time (the memory baseline; Spikefab's file keeps its ticks, so that its input
+spikes are generated, and run.py runs it with `--ticks 0`). `--neurons N`
+scales the populations to N neurons in all (for the workloads with a `scale`
+list; in-degrees stay as they are).
 
 The model (bench/README.md): LIF neurons  tau_m dv/dt = -(v - v_rest) + g  with
 either exponential synapses (`synapse = "exp"`: tau_syn dg/dt = -g, a spike
@@ -34,8 +36,8 @@ import tomllib
 
 def load(path, synapses=True, neurons=None):
     """The workload at `path`, scaled to `neurons` if given; without
-    `synapses`, every projection empty and no time simulated (the memory
-    baseline: the neurons and the simulator alone)."""
+    `synapses`, every projection empty and no time simulated (`run_ms` 0: the
+    memory baseline, the neurons, inputs and simulator alone)."""
     with open(path, "rb") as f:
         w = tomllib.load(f)
     for key in ("name", "title", "dt_ms", "duration_ms", "seed", "neuron", "population", "projection"):
@@ -57,9 +59,12 @@ def load(path, synapses=True, neurons=None):
             raise SystemExit(f"{path}: projection {pr['from']} -> {pr['to']} needs one of p, indegree, all")
         if pr.get("plastic") and "stdp" not in w:
             raise SystemExit(f"{path}: projection {pr['from']} -> {pr['to']} is plastic but there is no [stdp]")
+    # Model time to simulate; the baseline runs none (its inputs are still built
+    # for the whole duration, so they count in the baseline, not the synapses).
+    w["run_ms"] = w["duration_ms"]
     if not synapses:
         w["projection"] = []
-        w["duration_ms"] = 0.0
+        w["run_ms"] = 0.0
     return w
 
 
@@ -351,7 +356,7 @@ def run_brian2(w, scratch):
         'while (std::getline(status, line)) if (line.rfind("VmHWM:", 0) == 0) std::ofstream("peak_rss.txt") << line;',
     )
     net = b2.Network(group, *inputs.values(), *monitors.values(), *[s for s, _, _, _ in synapses])
-    net.run(w["duration_ms"] * ms)
+    net.run(w["run_ms"] * ms)
     t = time.perf_counter()
     b2.device.build(directory=scratch, compile=True, run=True, debug=False, clean=False)
     build_and_run = time.perf_counter() - t
@@ -446,7 +451,7 @@ def run_nest(w):
         nest.Connect(p, recorder)
     build_s = time.perf_counter() - t0
     t = time.perf_counter()
-    nest.Simulate(w["duration_ms"])
+    nest.Simulate(w["run_ms"])
     run_s = time.perf_counter() - t
     rss = peak_rss()
     senders = np.asarray(recorder.get("events", "senders"), dtype=np.int64)

@@ -6,7 +6,8 @@
 Each workload (each size of a workload with a `scale` list) runs in each
 simulator, one thread, one after another, in fresh processes: `--repeats`
 timed runs (medians are reported; networks of a million neurons or more run
-once, see `--large`), then one run without synapses: the difference of the
+once, see `--large`), then one run without synapses that simulates no time
+(its neurons and inputs are built as in the others): the difference of the
 peak memories over the synapse count is the bytes per synapse. Peak memory is
 the VmHWM of the process that simulated: Brian2's compiled standalone program,
 NEST's Python process, the spikefab CLI. Prints Markdown.
@@ -50,7 +51,7 @@ def spikefab(binary, case, scratch, synapses=True):
     with open(net, "w") as f:
         f.write(run(build_args("spikefab-net", case, synapses)))
     report = os.path.join(scratch, "report.json")
-    run([binary, "sim", net, "--report", report])
+    run([binary, "sim", net, "--report", report] + ([] if synapses else ["--ticks", "0"]))
     with open(report) as f:
         return json.load(f)
 
@@ -109,8 +110,13 @@ BYTES_MIN_SYNAPSES = 100_000
 
 
 def per_synapse(r):
-    """Bytes per synapse as text; a dash where there are too few synapses to tell."""
-    return f"{r['bytes_per_synapse']:.1f}" if r["synapses"] >= BYTES_MIN_SYNAPSES else "-"
+    """Bytes per synapse as text; a dash where there are too few synapses to tell,
+    or where what they add is under a tenth of the peak (then other memory, such
+    as inputs built ahead, sets the peak and the difference is noise)."""
+    added = r["peak_rss"] - r["baseline_rss"]
+    if r["synapses"] < BYTES_MIN_SYNAPSES or added < 0.1 * r["peak_rss"]:
+        return "-"
+    return f"{r['bytes_per_synapse']:.1f}"
 
 
 def rate(r, case):
