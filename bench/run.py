@@ -111,10 +111,10 @@ BYTES_MIN_SYNAPSES = 100_000
 
 def per_synapse(r):
     """Bytes per synapse as text; a dash where there are too few synapses to tell,
-    or where what they add is under a tenth of the peak (then other memory, such
-    as inputs built ahead, sets the peak and the difference is noise)."""
+    or where they add under 2 MiB to the peak (then other memory, such as inputs
+    built ahead, sets the peak and the difference is noise)."""
     added = r["peak_rss"] - r["baseline_rss"]
-    if r["synapses"] < BYTES_MIN_SYNAPSES or added < 0.1 * r["peak_rss"]:
+    if r["synapses"] < BYTES_MIN_SYNAPSES or added < 2 * 2**20:
         return "-"
     return f"{r['bytes_per_synapse']:.1f}"
 
