@@ -38,7 +38,7 @@ use crate::learning::{StdpParams, TraceDecayTable};
 use crate::lfsr::Lfsr16;
 use crate::network::{InputSpike, Network, FLAG_PLASTIC, FLAG_WEXP};
 use crate::neuron::{NeuronParams, NeuronState};
-use crate::neuron_block::{step_block, Block, BLOCK};
+use crate::neuron_block::{step_block, step_one, Block, BLOCK};
 use crate::record::{ProbeTrace, RunStats, SpikeEvent, StateDump, Var};
 
 /// How the engine runs.
@@ -593,28 +593,21 @@ impl<'n> Simulator<'n> {
                 continue;
             }
             let mut still_active = 0u64;
+            let mut all = Block {
+                u: &mut self.u,
+                v: &mut self.v,
+                theta: &mut self.theta,
+                refractory: &mut self.refractory,
+                input: &mut self.ring[base..base + self.n],
+            };
             while bits != 0 {
                 let b = bits.trailing_zeros();
                 bits &= bits - 1;
                 let i = w * 64 + b as usize;
-                let input = std::mem::take(&mut self.ring[base + i]);
-                let before = NeuronState {
-                    u: self.u[i],
-                    v: self.v[i],
-                    theta: self.theta[i],
-                    refractory: self.refractory[i],
-                };
-                let mut s = before;
-                let fired = self.params[i].step(&mut s, input);
-                self.u[i] = s.u;
-                self.v[i] = s.v;
-                self.theta[i] = s.theta;
-                self.refractory[i] = s.refractory;
+                let (fired, busy) = step_one(&self.params[i], &mut all, i);
                 if fired {
                     self.spiked.push(i as u32);
                 }
-                // Branch-free: whether input arrived is data-dependent.
-                let busy = fired | (input != 0) | (s != before);
                 still_active |= (busy as u64) << b;
             }
             self.active[w] = still_active;

@@ -15,14 +15,17 @@
 //! input, its ring cell holds 0, so stepping it leaves it exactly as it was
 //! and it is neither reported as fired nor as busy.
 
+use std::ops::Sub;
+
 use crate::fixed::{DECAY_BITS, DECAY_ONE, STATE_MAX, STATE_MIN};
 use crate::neuron::{NeuronParams, NeuronState};
 
 /// Most neurons in one block (one word of the engine's bitmaps).
 pub const BLOCK: usize = 64;
 
-/// The state arrays of one block of neurons, all of the same length (at most
-/// [`BLOCK`]), and the ring accumulators due to them this tick.
+/// The state arrays of a block of neurons, all of the same length (at most
+/// [`BLOCK`] for [`step_block`]; any for [`step_one`]), and the ring
+/// accumulators due to them this tick.
 pub struct Block<'a> {
     /// Synaptic currents.
     pub u: &'a mut [i16],
@@ -89,23 +92,33 @@ struct Arrays<'a> {
 }
 
 /// A part block: one neuron at a time with the spec's update.
-fn step_each(p: &NeuronParams, b: Block<'_>) -> BlockMasks {
+fn step_each(p: &NeuronParams, mut b: Block<'_>) -> BlockMasks {
     let mut masks = BlockMasks::default();
     for i in 0..b.u.len() {
-        let before = NeuronState {
-            u: b.u[i],
-            v: b.v[i],
-            theta: b.theta[i],
-            refractory: b.refractory[i],
-        };
-        let x = std::mem::take(&mut b.input[i]);
-        let mut s = before;
-        let fire = p.step(&mut s, x);
-        (b.u[i], b.v[i], b.theta[i], b.refractory[i]) = (s.u, s.v, s.theta, s.refractory);
+        let (fire, busy) = step_one(p, &mut b, i);
         masks.fired |= (fire as u64) << i;
-        masks.busy |= ((fire | (x != 0) | (s != before)) as u64) << i;
+        masks.busy |= (busy as u64) << i;
     }
     masks
+}
+
+/// Neuron `i` of `b` (arrays of any equal length) through
+/// [`NeuronParams::step`], its input read and cleared; returns whether it
+/// fired and whether it is busy (fired, had input or changed).
+#[inline(always)]
+pub fn step_one(p: &NeuronParams, b: &mut Block<'_>, i: usize) -> (bool, bool) {
+    let before = NeuronState {
+        u: b.u[i],
+        v: b.v[i],
+        theta: b.theta[i],
+        refractory: b.refractory[i],
+    };
+    let x = std::mem::take(&mut b.input[i]);
+    let mut s = before;
+    let fire = p.step(&mut s, x);
+    (b.u[i], b.v[i], b.theta[i], b.refractory[i]) = (s.u, s.v, s.theta, s.refractory);
+    // Branch-free: whether input arrived is data-dependent.
+    (fire, fire | (x != 0) | (s != before))
 }
 
 /// A full block with 256-bit integer vectors.
@@ -194,20 +207,7 @@ fn step_full_wide(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK])
         let vc = (decay32(v0, keep_v) + u1 + bias).clamp(lo, hi);
         let held = r0 != 0;
         let fire = !held & (vc >= t1);
-        let v1 = if held {
-            v0
-        } else if fire {
-            v_reset
-        } else {
-            vc
-        };
-        let r1 = if held {
-            r0 - 1
-        } else if fire {
-            refr
-        } else {
-            0
-        };
+        let (v1, r1) = after_threshold(held, fire, v0, vc, v_reset, r0, refr);
         let t2 = if fire { (t1 + inc).min(hi) } else { t1 };
         u[i] = u1 as i16;
         v[i] = v1 as i16;
@@ -246,20 +246,7 @@ fn step_full_narrow(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK
         let vc = (dv.apply(v0) as i32 + u1 as i32 + bias).clamp(STATE_MIN as i32, STATE_MAX as i32) as i16;
         let held = r0 != 0;
         let fire = !held & (vc >= t0);
-        let v1 = if held {
-            v0
-        } else if fire {
-            v_reset
-        } else {
-            vc
-        };
-        let r1 = if held {
-            r0 - 1
-        } else if fire {
-            refr
-        } else {
-            0
-        };
+        let (v1, r1) = after_threshold(held, fire, v0, vc, v_reset, r0, refr);
         u[i] = u1;
         v[i] = v1;
         rc[i] = r1 as u8;
@@ -268,6 +255,29 @@ fn step_full_narrow(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK
         busy[i] = -((fire | changed) as i8);
     }
     (fired, busy)
+}
+
+/// Membrane and refractory counter after the threshold test (spec §3.3), in
+/// either lane width: held while refractory (counting down), reset on a spike,
+/// else the integrated membrane with the counter at 0.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn after_threshold<T: Copy + Sub<Output = T> + From<i8>>(
+    held: bool,
+    fire: bool,
+    v0: T,
+    vc: T,
+    v_reset: T,
+    r0: T,
+    refr: T,
+) -> (T, T) {
+    if held {
+        (v0, r0 - T::from(1))
+    } else if fire {
+        (v_reset, refr)
+    } else {
+        (vc, T::from(0))
+    }
 }
 
 /// `fixed::decay` by a fixed factor in 16-bit arithmetic:
