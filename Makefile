@@ -12,10 +12,16 @@ all: test
 
 # A Rust toolchain with rustfmt and clippy, and the hardware tools the RTL
 # tests and the bitstreams need (yosys for synthesis, Icarus Verilog for the
-# Verilog rungs, nextpnr-ice40 to place and route, icepack from icestorm to
-# pack). As root on Debian/Ubuntu the tools are installed; otherwise this says how.
-HW_TOOLS := yosys iverilog vvp nextpnr-ice40 icepack
-HW_PACKAGES := yosys iverilog nextpnr-ice40 fpga-icestorm
+# Verilog rungs, Verilator (with the C++ compiler it pulls) for the fast RTL
+# engine and the virtual chip, nextpnr-ice40 to place and route, icepack from
+# icestorm to pack). As root on Debian/Ubuntu the tools are installed;
+# otherwise this says how.
+HW_TOOLS := yosys iverilog vvp verilator g++ nextpnr-ice40 icepack
+HW_PACKAGES := yosys iverilog verilator g++ nextpnr-ice40 fpga-icestorm
+
+# Verilator models of the cores are built on first use and kept here
+# (`make clean` removes them with the rest of target/).
+export SPIKEFAB_CACHE ?= $(CURDIR)/target/spikefab-cache
 
 setup:
 	@command -v $(CARGO) >/dev/null 2>&1 || { \
@@ -57,10 +63,11 @@ test: setup lint
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
 
 # The slow, exhaustive tier: many more random networks against the reference
-# and against the RTL core, and the long netlist rungs.
-RTL_SLOW ?= 2000
+# and against the RTL core (ten times the default tier on every core
+# configuration and both engines), and the long netlist rungs.
+RTL_SCALE ?= 10
 test-slow: setup
-	SPIKEFAB_EQUIV_CASES=$(EQUIV_SLOW) SPIKEFAB_NETLIST_VECTORS=100000 SPIKEFAB_RTL_CASES=$(RTL_SLOW) \
+	SPIKEFAB_EQUIV_CASES=$(EQUIV_SLOW) SPIKEFAB_NETLIST_VECTORS=100000 SPIKEFAB_RTL_SCALE=$(RTL_SCALE) \
 	  $(CARGO) test --workspace --profile $(PROFILE)
 
 # Synthesize, place and route the UP5K core; records LUTs, FFs, BRAM, SPRAM,

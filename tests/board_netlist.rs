@@ -15,7 +15,7 @@ use spikefab_firmware::bench::{board_bench, script_hex, script_words, Step};
 use spikefab_firmware::top::BoardTop;
 use spikefab_hdl::config::CoreConfig;
 use spikefab_hdl::core::TinyCore;
-use spikefab_hdl::cosim::{ByteCore, Cosim};
+use spikefab_hdl::cosim::Cosim;
 use spikefab_hdl::image::Image;
 use spikefab_hdl::rungs::{icarus, ice40_cells_sim, synth_ice40};
 use spikefab_host::driver::{block_on, spike_event, Chip, ChipError, Transport, TransportError};
@@ -29,12 +29,12 @@ const STARTUP: u32 = 16;
 const TICKS: u32 = 24;
 
 /// The co-simulated core, cutting its byte transcript into one step per command.
-struct Segmenter<C: ByteCore> {
-    cosim: Cosim<C>,
+struct Segmenter {
+    cosim: Cosim,
     steps: Vec<Step>,
 }
 
-impl<C: ByteCore> Transport for Segmenter<C> {
+impl Transport for Segmenter {
     async fn exchange(&mut self, cmd: &Command) -> Result<Reply, TransportError> {
         let sent = self.cosim.transcript().map_or(0, |t| t.sent.len());
         let reply = self.cosim.command(cmd)?;
@@ -58,7 +58,7 @@ fn board_netlist_runs_a_network_over_its_uart() {
     let image = Image::new(&net, CoreConfig::TINY).unwrap();
 
     // The run on the rust-hdl core, recorded command by command.
-    let mut cosim = Cosim::<TinyCore>::new();
+    let mut cosim = Cosim::rust_hdl::<TinyCore>();
     cosim.record();
     let (steps, expected) = block_on(async {
         let mut chip = Chip::connect(Segmenter {
@@ -81,7 +81,7 @@ fn board_netlist_runs_a_network_over_its_uart() {
     // The board top's netlist over its UART pins.
     let mut top = BoardTop::<4, 4, 3, 12, 5, 7>::new(CPB, STARTUP, true);
     top.connect_all();
-    let netlist = synth_ice40(&generate_verilog(&top), true).unwrap();
+    let netlist = synth_ice40(&generate_verilog(&top), "-dsp").unwrap();
     let words = script_words(&steps);
     let bytes_on_wire: usize = steps.iter().map(|s| s.send.len()).sum::<usize>() + expected.len();
     let budget = (bytes_on_wire as u64) * 12 * CPB as u64 + 100 * 1000 + 200_000;

@@ -1,32 +1,35 @@
-//! The RTL core against the golden model (`docs/spec.md` §6-§7): random
+//! The RTL core against the golden model (`docs/spec.md` §6-§8): random
 //! networks, every feature switched on and off by the generator (delays,
-//! STDP, homeostasis, refractory periods, saturation), loaded into the tiny
-//! core through its byte interface and run tick by tick. The output spikes
-//! must match in tick, neuron and busy cycle, and the final state (u, v, θ,
-//! refractory counters, traces, weights, LFSR, counters) bit for bit.
+//! STDP, homeostasis, refractory periods, saturation), loaded into a core
+//! through its byte interface with the wire protocol and run in chunks of
+//! ticks. Every output spike must match in tick, neuron and busy cycle, and
+//! the full state (u, v, θ, refractory counters, traces, weights, LFSR,
+//! counters and the delay ring) bit for bit at checkpoints during the run.
 //!
-//! The HX8K core (128 neurons, 128 axons, 2,048 synapse words), a
-//! different set of address widths, runs a tenth as many larger networks.
+//! On the Verilator engine (the emitted Verilog), all three core
+//! configurations: `tiny`, `hx8k`, and the `up5k` core the iCEBreaker
+//! bitstream is built from, including networks that fill it (all 256 neurons
+//! and axons, more than 60,000 synapses, 2,000-tick runs). On rust-hdl's own
+//! simulator, the reference rung, fewer and smaller networks.
 //!
-//! `SPIKEFAB_RTL_CASES` sets the number of networks per tiny-core test
-//! function (two functions, so that the default 2 × 100 run on both CPU
-//! cores); the slow tier runs thousands.
+//! `SPIKEFAB_RTL_SCALE` multiplies every count (`make test-slow`: 10).
 
 #[path = "../sim/tests/reference/mod.rs"]
 #[allow(dead_code)]
 mod reference;
 
+mod common;
+
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 
+use common::filled::{filled_network, filled_spec};
+use common::{cases, check_on};
 use reference::generate::{build, network, Limits};
 use spikefab_hdl::config::CoreConfig;
 use spikefab_hdl::core::{Hx8kCore, TinyCore};
-use spikefab_hdl::cosim::{ByteCore, Cosim};
-use spikefab_hdl::image::Image;
-use spikefab_host::driver::{block_on, Chip, ChipError};
-use spikefab_sim::record::first_spike_divergence;
-use spikefab_sim::Network;
+use spikefab_hdl::cosim::Cosim;
+use spikefab_hdl::engine::EngineKind;
 
 /// Networks that fit the tiny core (16 neurons, 16 axons, D = 8).
 const TINY_LIMITS: Limits = Limits {
@@ -43,37 +46,17 @@ const HX8K_LIMITS: Limits = Limits {
     axons: 128,
     max_delay: 8,
     synapses: 400,
-    ticks: 16,
+    ticks: 24,
 };
 
-fn cases() -> u32 {
-    std::env::var("SPIKEFAB_RTL_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(100)
-}
-
-/// Run `net` for `ticks` on the RTL core `C` and in `sim/`; the first divergence, if any.
-fn compare<C: ByteCore>(net: &Network, ticks: u32) -> Result<(), String> {
-    let config: CoreConfig = C::config();
-    let image = Image::new(net, config).map_err(|e| format!("does not fit: {e}"))?;
-    let (spikes, state) = block_on(async {
-        let mut chip = Chip::connect(Cosim::<C>::new()).await?;
-        chip.load(&image).await?;
-        let spikes = chip.run_until(net.inputs(), ticks, |_, _| {}).await?;
-        Ok::<_, ChipError>((spikes, chip.dump(net, &image).await?))
-    })
-    .map_err(|e| format!("chip: {e}"))?;
-    let mut sim = config.simulator(net).map_err(|e| e.to_string())?;
-    sim.run(ticks);
-    if let Some(d) = first_spike_divergence(&spikes, sim.spikes()) {
-        return Err(format!("RTL vs sim: {d}"));
-    }
-    if let Some(d) = state.first_divergence(&sim.state_dump()) {
-        return Err(format!("RTL vs sim: {d}"));
-    }
-    Ok(())
-}
+/// Networks that use the UP5K core's addresses (sources past 255).
+const UP5K_LIMITS: Limits = Limits {
+    neurons: 256,
+    axons: 256,
+    max_delay: 8,
+    synapses: 1500,
+    ticks: 24,
+};
 
 fn config(cases: u32) -> Config {
     Config {
@@ -83,34 +66,152 @@ fn config(cases: u32) -> Config {
     }
 }
 
+fn verilator(c: CoreConfig) -> Cosim {
+    Cosim::open(EngineKind::Verilator, c).expect("the Verilator model builds (make setup installs Verilator)")
+}
+
 proptest! {
-    #![proptest_config(config(cases()))]
+    #![proptest_config(config(cases(300)))]
 
     #[test]
-    fn rtl_matches_sim_a((r, ticks) in network(TINY_LIMITS)) {
-        let net = build(&r);
-        if let Err(e) = compare::<TinyCore>(&net, ticks) {
+    fn tiny_matches_sim_a((r, ticks) in network(TINY_LIMITS)) {
+        if let Err(e) = check_on(verilator(CoreConfig::TINY), &build(&r), ticks, 3) {
             prop_assert!(false, "{e}");
         }
     }
 
     #[test]
-    fn rtl_matches_sim_b((r, ticks) in network(TINY_LIMITS)) {
-        let net = build(&r);
-        if let Err(e) = compare::<TinyCore>(&net, ticks) {
+    fn tiny_matches_sim_b((r, ticks) in network(TINY_LIMITS)) {
+        if let Err(e) = check_on(verilator(CoreConfig::TINY), &build(&r), ticks, 3) {
             prop_assert!(false, "{e}");
         }
     }
 }
 
 proptest! {
-    #![proptest_config(config(cases().div_ceil(10)))]
+    #![proptest_config(config(cases(150)))]
 
     #[test]
-    fn hx8k_rtl_matches_sim((r, ticks) in network(HX8K_LIMITS)) {
-        let net = build(&r);
-        if let Err(e) = compare::<Hx8kCore>(&net, ticks) {
+    fn hx8k_matches_sim((r, ticks) in network(HX8K_LIMITS)) {
+        if let Err(e) = check_on(verilator(CoreConfig::HX8K), &build(&r), ticks, 2) {
             prop_assert!(false, "{e}");
         }
+    }
+
+    #[test]
+    fn up5k_matches_sim((r, ticks) in network(UP5K_LIMITS)) {
+        if let Err(e) = check_on(verilator(CoreConfig::UP5K), &build(&r), ticks, 2) {
+            prop_assert!(false, "{e}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(cases(20)))]
+
+    /// Filled tiny and HX8K cores, 500 ticks.
+    #[test]
+    fn filled_small_cores_match_sim(spec in filled_spec(), hx8k in any::<bool>()) {
+        let c = if hx8k { CoreConfig::HX8K } else { CoreConfig::TINY };
+        let net = filled_network(c, &spec, 500);
+        if let Err(e) = check_on(verilator(c), &net, 500, 5) {
+            prop_assert!(false, "{spec:?}: {e}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(cases(8)))]
+
+    /// Filled UP5K cores, 2,000 ticks (the busy-cycle counter's second word
+    /// moves), the full state compared every 500.
+    #[test]
+    fn filled_up5k_matches_sim(spec in filled_spec()) {
+        let net = filled_network(CoreConfig::UP5K, &spec, 2000);
+        if let Err(e) = check_on(verilator(CoreConfig::UP5K), &net, 2000, 4) {
+            prop_assert!(false, "{spec:?}: {e}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(cases(40)))]
+
+    /// The reference rung: rust-hdl's simulator of the same cores.
+    #[test]
+    fn rust_hdl_tiny_matches_sim((r, ticks) in network(TINY_LIMITS)) {
+        if let Err(e) = check_on(Cosim::rust_hdl::<TinyCore>(), &build(&r), ticks, 2) {
+            prop_assert!(false, "{e}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(cases(5)))]
+
+    #[test]
+    fn rust_hdl_hx8k_matches_sim((r, ticks) in network(HX8K_LIMITS)) {
+        if let Err(e) = check_on(Cosim::rust_hdl::<Hx8kCore>(), &build(&r), ticks, 2) {
+            prop_assert!(false, "{e}");
+        }
+    }
+}
+
+/// The filled networks must fill: on the UP5K, every neuron and axon, more
+/// than 60,000 synapses with runs longer than 127, delays up to D, ticks with
+/// more than 255 input spikes, refractory periods past 200; and they must be
+/// alive (spikes, learning, saturation) in most draws.
+#[test]
+fn filled_networks_fill_the_core_and_fire() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    use spikefab_sim::fixed::STATE_MAX;
+    use spikefab_sim::network::Source;
+
+    let c = CoreConfig::UP5K;
+    let mut runner = TestRunner::deterministic();
+    let (mut spiking, mut learned, mut saturated, mut long_refractory, mut biggest) = (0, 0, 0, 0, 0u64);
+    let draws = 12;
+    for _ in 0..draws {
+        let spec = filled_spec().new_tree(&mut runner).unwrap().current();
+        let net = filled_network(c, &spec, 300);
+        assert_eq!((net.num_neurons(), net.num_axons()), (c.neurons(), c.axons()));
+        assert_eq!(net.max_delay() as u32, c.delay_slots(), "{spec:?}");
+        biggest = biggest.max(net.num_synapses());
+        let longest_run = (0..c.axons())
+            .map(|a| net.synapses_of(Source::Axon(a)).count())
+            .max()
+            .unwrap();
+        assert!(longest_run > 127, "{spec:?}: longest run {longest_run}");
+        let busiest_tick = net
+            .inputs()
+            .chunk_by(|a, b| a.tick == b.tick)
+            .map(|s| s.len())
+            .max()
+            .unwrap();
+        assert_eq!(
+            busiest_tick,
+            c.axons() as usize,
+            "{spec:?}: a tick where every axon spikes"
+        );
+        long_refractory += net.profiles().iter().any(|p| p.refractory > 200) as u32;
+        let mut sim = c.simulator(&net).unwrap();
+        sim.run(300);
+        let state = sim.state_dump();
+        spiking += (sim.spikes().len() > 100) as u32;
+        learned += (state.weights != net.synapses().weight) as u32;
+        saturated += state.u.iter().chain(&state.v).any(|&x| x.abs() == STATE_MAX) as u32;
+    }
+    assert!(
+        biggest >= 60_000,
+        "the largest filled UP5K network has {biggest} synapses"
+    );
+    for (what, count, least) in [
+        ("spiking (over 100 spikes)", spiking, draws * 2 / 3),
+        ("learning", learned, 2),
+        ("saturating", saturated, 2),
+        ("with refractory periods past 200", long_refractory, 2),
+    ] {
+        assert!(count >= least, "only {count} of {draws} filled networks were {what}");
     }
 }

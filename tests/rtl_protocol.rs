@@ -4,8 +4,8 @@
 //! retransmitted command is answered again without running twice.
 
 use spikefab_hdl::config::CoreConfig;
-use spikefab_hdl::core::TinyCore;
 use spikefab_hdl::cosim::Cosim;
+use spikefab_hdl::engine::EngineKind;
 use spikefab_hdl::image::Image;
 use spikefab_host::driver::{block_on, Chip};
 use spikefab_proto::frame::Frame;
@@ -47,17 +47,17 @@ plastic = true
 delay = 2
 "#;
 
-/// A chip loaded with the test network.
-fn loaded() -> (Chip<Cosim<TinyCore>>, spikefab_sim::Network, Image) {
+/// A chip on the engine `kind` loaded with the test network.
+fn loaded(kind: EngineKind) -> (Chip<Cosim>, spikefab_sim::Network, Image) {
     let net = config::parse_toml(NET, None).unwrap().network;
     let image = Image::new(&net, CoreConfig::TINY).unwrap();
-    let mut chip = block_on(Chip::connect(Cosim::<TinyCore>::new())).unwrap();
+    let mut chip = block_on(Chip::connect(Cosim::open(kind, CoreConfig::TINY).unwrap())).unwrap();
     block_on(chip.load(&image)).unwrap();
     (chip, net, image)
 }
 
 /// Every word of every space.
-fn snapshot(chip: &mut Chip<Cosim<TinyCore>>) -> Vec<Vec<u16>> {
+fn snapshot(chip: &mut Chip<Cosim>) -> Vec<Vec<u16>> {
     let c = CoreConfig::TINY;
     Space::ALL
         .iter()
@@ -67,7 +67,7 @@ fn snapshot(chip: &mut Chip<Cosim<TinyCore>>) -> Vec<Vec<u16>> {
         .collect()
 }
 
-fn nak(chip: &mut Cosim<TinyCore>, frame: Frame) -> (u8, NakCode, u16) {
+fn nak(chip: &mut Cosim, frame: Frame) -> (u8, NakCode, u16) {
     chip.send_bytes(&frame.encode());
     let r = chip.reply(frame.seq).unwrap();
     assert!(r.events.is_empty());
@@ -87,7 +87,13 @@ fn raw(kind: u8, seq: u8, payload: &[u16]) -> Frame {
 
 #[test]
 fn bad_commands_are_refused_and_change_nothing() {
-    let (mut chip, _, _) = loaded();
+    for kind in EngineKind::ALL {
+        bad_commands_are_refused_and_change_nothing_on(kind);
+    }
+}
+
+fn bad_commands_are_refused_and_change_nothing_on(kind: EngineKind) {
+    let (mut chip, _, _) = loaded(kind);
     // Pending inputs, so that INPUT ordering against them is checked too.
     chip.transport_mut()
         .expect_ok(&Command::Input { axons: vec![5] })
@@ -145,7 +151,13 @@ fn bad_commands_are_refused_and_change_nothing() {
 
 #[test]
 fn garbage_and_cut_frames() {
-    let (mut chip, _, _) = loaded();
+    for kind in EngineKind::ALL {
+        garbage_and_cut_frames_on(kind);
+    }
+}
+
+fn garbage_and_cut_frames_on(kind: EngineKind) {
+    let (mut chip, _, _) = loaded(kind);
     // Bytes outside a frame are skipped.
     chip.transport_mut().send_bytes(&[0x00, 0x13, 0x37, 0xFF]);
     assert!(matches!(
@@ -181,7 +193,13 @@ fn garbage_and_cut_frames() {
 
 #[test]
 fn retransmitted_commands_run_once() {
-    let (mut chip, net, image) = loaded();
+    for kind in EngineKind::ALL {
+        retransmitted_commands_run_once_on(kind);
+    }
+}
+
+fn retransmitted_commands_run_once_on(kind: EngineKind) {
+    let (mut chip, net, image) = loaded(kind);
     let input = Command::Input { axons: vec![0, 2] };
     assert_eq!(
         chip.transport_mut().command_with_seq(&input, 7).unwrap().answer,
@@ -203,7 +221,7 @@ fn retransmitted_commands_run_once() {
         "a repeated TICK must not run"
     );
     // The inputs went in once: the same as one INPUT then TICK on a fresh chip.
-    let (mut fresh, _, _) = loaded();
+    let (mut fresh, _, _) = loaded(kind);
     fresh.transport_mut().expect_ok(&input).unwrap();
     let r = fresh.transport_mut().command(&tick).unwrap();
     assert_eq!(r.events, first.events);

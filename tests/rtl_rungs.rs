@@ -5,6 +5,12 @@
 //! yosys's `cells_sim.v`). Both must send exactly the bytes the rust-hdl core
 //! sent, so they give the same spikes, cycles and state as `sim/`.
 
+#[path = "../sim/tests/reference/mod.rs"]
+#[allow(dead_code)]
+mod reference;
+
+mod common;
+
 use rust_hdl::prelude::*;
 use spikefab_hdl::config::CoreConfig;
 use spikefab_hdl::core::TinyCore;
@@ -81,7 +87,7 @@ fn recorded_run() -> Transcript {
     let model = config::parse_toml(NET, None).unwrap();
     let (net, ticks) = (model.network, 12);
     let image = Image::new(&net, CoreConfig::TINY).unwrap();
-    let mut cosim = Cosim::<TinyCore>::new();
+    let mut cosim = Cosim::rust_hdl::<TinyCore>();
     cosim.record();
     let (spikes, state, cosim) = block_on(async {
         let mut chip = Chip::connect(cosim).await?;
@@ -158,9 +164,45 @@ fn emitted_verilog_and_netlist_replay_the_run() {
     if let Some(e) = replay("emitted Verilog (Icarus)", &verilog, &[], &t) {
         panic!("{e}");
     }
-    let netlist = synth_ice40(&verilog, true).unwrap();
+    let netlist = synth_ice40(&verilog, "-dsp").unwrap();
     let cells = ice40_cells_sim().unwrap();
     if let Some(e) = replay("iCE40 netlist (synth_ice40 + cells_sim.v)", &netlist, &[cells], &t) {
         panic!("{e}");
+    }
+}
+
+/// The netlist rung at scale: yosys's iCE40 netlist of the tiny core, in
+/// Verilator with yosys's cell library, against `sim/` on random networks
+/// (checkpointed full state, as the RTL engines are checked).
+#[test]
+fn netlist_matches_sim_on_random_networks() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::TestRunner;
+    use reference::generate::{build, network, Limits};
+    use spikefab_hdl::verilator::VerilatedCore;
+
+    const LIMITS: Limits = Limits {
+        neurons: 16,
+        axons: 16,
+        max_delay: 8,
+        synapses: 120,
+        ticks: 40,
+    };
+    let t = std::time::Instant::now();
+    let first = VerilatedCore::netlist(CoreConfig::TINY).expect("the netlist model builds");
+    eprintln!(
+        "netlist model in {:.1} s ({})",
+        t.elapsed().as_secs_f64(),
+        first.library().path().display()
+    );
+    let lib = first.library_arc();
+    let mut runner = TestRunner::deterministic();
+    let count = common::cases(24);
+    for i in 0..count {
+        let (r, ticks) = network(LIMITS).new_tree(&mut runner).unwrap().current();
+        let chip = Cosim::new(Box::new(VerilatedCore::with_library(lib.clone(), CoreConfig::TINY)));
+        if let Err(e) = common::check_on(chip, &build(&r), ticks, 2) {
+            panic!("network {i} of {count}: iCE40 netlist: {e}\n{r:?}");
+        }
     }
 }

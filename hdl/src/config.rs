@@ -4,6 +4,8 @@
 
 use spikefab_sim::{CoreShape, Network, SimError, SimOptions, Simulator};
 
+use crate::report::Device;
+
 /// The sizes of one core: N neurons, M axons, D delay slots (all powers of
 /// two) and S synapse-memory words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,6 +101,16 @@ impl CoreConfig {
     /// Sources M + N.
     pub fn sources(&self) -> u32 {
         self.axons() + self.neurons()
+    }
+
+    /// The iCE40 part the core is synthesized for: the UP5K for `up5k` and
+    /// for the test core `tiny`, the HX8K for `hx8k`.
+    pub fn device(&self) -> Device {
+        if *self == CoreConfig::HX8K {
+            Device::HX8K_CT256
+        } else {
+            Device::UP5K_SG48
+        }
     }
 
     /// The shape `spikefab-sim` predicts cycles for (its synapse count is the

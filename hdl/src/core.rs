@@ -105,6 +105,10 @@ pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usi
     pub out_ready: Signal<In, Bit>,
     /// The core is executing a tick (the busy counter advances).
     pub busy: Signal<Out, Bit>,
+    /// Nothing to do until a byte arrives: no command or tick in progress,
+    /// no frame received and waiting, nothing being sent. Stepping an idle
+    /// core with no input changes nothing; simulators skip those clocks.
+    pub idle: Signal<Out, Bit>,
     rx: FrameRx,
     tx: FrameTx,
     // Memories (§8.2).
@@ -299,6 +303,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             out_valid: Default::default(),
             out_ready: Default::default(),
             busy: Default::default(),
+            idle: Default::default(),
             rx: Default::default(),
             tx: Default::default(),
             m_u: Default::default(),
@@ -478,10 +483,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
     /// none is complete in the receiver and the transmitter has sent everything
     /// (for co-simulation, which stops stepping an idle core).
     pub fn is_idle(&self) -> bool {
-        self.state.q.val() == CoreState::Idle
-            && !self.rx.frame_valid.val()
-            && !self.tx.busy.val()
-            && !self.out_valid.val()
+        self.idle.val()
     }
 }
 
@@ -1716,5 +1718,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             self.cycles.d.next = self.cycles.q.val() + 1;
         }
         self.busy.next = self.counted.val();
+        self.idle.next = (self.state.q.val() == CoreState::Idle)
+            & !self.rx.frame_valid.val()
+            & !self.tx.busy.val()
+            & !self.tx.out_valid.val();
     }
 }

@@ -1,14 +1,17 @@
-//! Co-simulation: the RTL core stepped directly (one call per clock, not
-//! rust-hdl's thread-based testbench), driven through its byte interface.
+//! Co-simulation: the RTL core behind its byte interface, spoken to in the
+//! wire protocol.
 //!
-//! [`ByteChip`] is the core behind its two byte streams, stepped clock by
-//! clock (the virtual chip of `spikefab-host` serves it on a pseudo-terminal);
-//! [`Cosim`] speaks the wire protocol of `docs/spec.md` §10 to it with
-//! `spikefab-proto`: one command, its SPIKE events and its final answer.
-//! Loading a network, running it and reading its state back are the host's
-//! (`spikefab_host::driver`), the same code for the virtual chip and a board.
+//! [`ByteChip`] is the rust-hdl core behind its two byte streams, stepped
+//! clock by clock (one call per clock, not rust-hdl's thread-based
+//! testbench): the reference engine. [`Cosim`] speaks the wire protocol of
+//! `docs/spec.md` §10 to any [`ByteEngine`] (that one, or the Verilator model
+//! of [`crate::verilator`]) with `spikefab-proto`: one command, its SPIKE
+//! events and its final answer. Loading a network, running it and reading its
+//! state back are the host's (`spikefab_host::driver`), the same code for the
+//! virtual chip and a board.
 
 use std::collections::VecDeque;
+use std::path::Path;
 
 use rust_hdl::prelude::*;
 use spikefab_proto::frame::{Decoder, Event};
@@ -16,8 +19,8 @@ use spikefab_proto::message::{Answer, AnswerError, Command, NakCode, Reply};
 
 use crate::config::CoreConfig;
 use crate::core::Core;
-
-/// A core with a byte interface that [`Cosim`] can drive.
+use crate::engine::{self, ByteEngine, EngineError, EngineKind};
+/// A rust-hdl core with a byte interface that [`ByteChip`] can step.
 pub trait ByteCore: Block + Default {
     /// The core's configuration.
     fn config() -> CoreConfig;
@@ -69,6 +72,9 @@ pub enum CosimError {
     /// No complete frame within the clock budget.
     #[error("no answer within {0} clocks")]
     Timeout(u64),
+    /// The core went idle (waiting for a byte) without sending a frame.
+    #[error("the core is waiting for input and sent no answer (a frame cut short?)")]
+    Idle,
     /// The core refused a command.
     #[error("the core refused command 0x{command:02x}: {code} (detail {detail})")]
     Nak {
@@ -101,22 +107,11 @@ pub enum CosimError {
     },
 }
 
-/// A core behind its two byte streams, stepped one clock at a time.
+/// A rust-hdl core behind its two byte streams, stepped one clock at a time.
 pub struct ByteChip<C: ByteCore> {
     core: C,
     to_core: VecDeque<u8>,
     clocks: u64,
-    transcript: Option<Transcript>,
-}
-
-/// Every byte that crossed the core's interface, for replaying a run on the
-/// Verilog rungs ([`crate::rungs::byte_bench`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Transcript {
-    /// Bytes the core took, in order.
-    pub sent: Vec<u8>,
-    /// Bytes the core sent, in order.
-    pub received: Vec<u8>,
 }
 
 impl<C: ByteCore> Default for ByteChip<C> {
@@ -137,44 +132,7 @@ impl<C: ByteCore> ByteChip<C> {
             core,
             to_core: VecDeque::new(),
             clocks: 0,
-            transcript: None,
         }
-    }
-
-    /// The core's configuration.
-    pub fn config(&self) -> CoreConfig {
-        C::config()
-    }
-
-    /// Start recording every byte in and out (from now on).
-    pub fn record(&mut self) {
-        self.transcript = Some(Transcript::default());
-    }
-
-    /// The recording started by [`ByteChip::record`].
-    pub fn transcript(&self) -> Option<&Transcript> {
-        self.transcript.as_ref()
-    }
-
-    /// Clocks stepped so far.
-    pub fn clocks(&self) -> u64 {
-        self.clocks
-    }
-
-    /// Queue bytes for the core; it takes them one per clock when ready.
-    pub fn push(&mut self, bytes: &[u8]) {
-        self.to_core.extend(bytes);
-    }
-
-    /// Bytes queued that the core has not taken yet.
-    pub fn pending(&self) -> usize {
-        self.to_core.len()
-    }
-
-    /// No byte queued and the core has nothing to do: stepping it would
-    /// change nothing until the next byte.
-    pub fn is_idle(&self) -> bool {
-        self.to_core.is_empty() && self.core.is_idle()
     }
 
     /// One clock: present the next queued byte, take the core's output byte
@@ -183,15 +141,9 @@ impl<C: ByteCore> ByteChip<C> {
         self.core.drive(self.to_core.front().copied(), true);
         assert!(simulate(&mut self.core, 1000), "the core did not settle");
         if self.core.takes_input() {
-            let b = self.to_core.pop_front();
-            if let (Some(t), Some(b)) = (self.transcript.as_mut(), b) {
-                t.sent.push(b);
-            }
+            self.to_core.pop_front();
         }
         let out = self.core.output();
-        if let (Some(t), Some(b)) = (self.transcript.as_mut(), out) {
-            t.received.push(b);
-        }
         self.core.set_clock(true);
         assert!(simulate(&mut self.core, 1000), "the core did not settle");
         self.core.set_clock(false);
@@ -200,67 +152,145 @@ impl<C: ByteCore> ByteChip<C> {
     }
 }
 
+impl<C: ByteCore + Send> ByteEngine for ByteChip<C> {
+    fn config(&self) -> CoreConfig {
+        C::config()
+    }
+
+    fn kind(&self) -> EngineKind {
+        EngineKind::RustHdl
+    }
+
+    fn describe(&self) -> String {
+        "rust-hdl's simulator, stepping the core's Rust description".to_string()
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.to_core.extend(bytes);
+    }
+
+    fn pending(&self) -> usize {
+        self.to_core.len()
+    }
+
+    fn is_idle(&self) -> bool {
+        self.to_core.is_empty() && self.core.is_idle()
+    }
+
+    fn run(&mut self, max_clocks: u64, out: &mut Vec<u8>) -> u64 {
+        let mut n = 0;
+        while n < max_clocks && !self.is_idle() {
+            out.extend(self.step());
+            n += 1;
+        }
+        n
+    }
+
+    fn clocks(&self) -> u64 {
+        self.clocks
+    }
+}
+
+/// Every byte that crossed the core's interface, for replaying a run on the
+/// Verilog rungs ([`crate::rungs::byte_bench`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Transcript {
+    /// Bytes the core took, in order.
+    pub sent: Vec<u8>,
+    /// Bytes the core sent, in order.
+    pub received: Vec<u8>,
+}
+
+/// Clocks run between looks for a complete frame.
+const CHUNK: u64 = 1 << 16;
+
 /// A simulated core spoken to in frames: each command with its seq, the
 /// SPIKE events and final answer that come back.
-pub struct Cosim<C: ByteCore> {
-    chip: ByteChip<C>,
+pub struct Cosim {
+    engine: Box<dyn ByteEngine>,
     decoder: Decoder,
+    /// Bytes from the core not decoded yet.
+    received: VecDeque<u8>,
     frames: VecDeque<(u8, Answer)>,
     seq: u8,
+    transcript: Option<Transcript>,
     /// Clocks to wait for one frame before giving up.
     pub budget: u64,
 }
 
-impl<C: ByteCore> Default for Cosim<C> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<C: ByteCore> Cosim<C> {
-    /// A core fresh from configuration (all memories zero).
-    pub fn new() -> Self {
+impl Cosim {
+    /// Speak to the core behind `engine`.
+    pub fn new(engine: Box<dyn ByteEngine>) -> Self {
         Cosim {
-            chip: ByteChip::new(),
+            engine,
             decoder: Decoder::new(),
+            received: VecDeque::new(),
             frames: VecDeque::new(),
             seq: 0,
+            transcript: None,
             budget: 50_000_000,
         }
     }
 
+    /// A fresh core of `config` (all memories zero) on the engine `kind`.
+    pub fn open(kind: EngineKind, config: CoreConfig) -> Result<Self, EngineError> {
+        Ok(Self::new(engine::open(kind, config)?))
+    }
+
+    /// A fresh rust-hdl core `C` on rust-hdl's simulator.
+    pub fn rust_hdl<C: ByteCore + Send + 'static>() -> Self {
+        Self::new(Box::new(ByteChip::<C>::new()))
+    }
+
+    /// The engine (for its clocks, or for waveforms).
+    pub fn engine_mut(&mut self) -> &mut dyn ByteEngine {
+        self.engine.as_mut()
+    }
+
+    /// Which simulator runs the core.
+    pub fn kind(&self) -> EngineKind {
+        self.engine.kind()
+    }
+
     /// Start recording every byte in and out (from now on).
     pub fn record(&mut self) {
-        self.chip.record();
+        self.transcript = Some(Transcript::default());
     }
 
     /// The recording started by [`Cosim::record`].
     pub fn transcript(&self) -> Option<&Transcript> {
-        self.chip.transcript()
+        self.transcript.as_ref()
     }
 
-    /// Clocks stepped so far.
+    /// Clocks run so far.
     pub fn clocks(&self) -> u64 {
-        self.chip.clocks()
+        self.engine.clocks()
     }
 
     /// The core's configuration.
     pub fn config(&self) -> CoreConfig {
-        C::config()
+        self.engine.config()
     }
 
-    /// Queue raw bytes for the core (tests inject garbage with it).
+    /// Queue raw bytes for the core (tests inject garbage with it). The
+    /// core takes them all before it goes idle, so a transcript records them
+    /// as taken.
     pub fn send_bytes(&mut self, bytes: &[u8]) {
-        self.chip.push(bytes);
+        if let Some(t) = self.transcript.as_mut() {
+            t.sent.extend_from_slice(bytes);
+        }
+        self.engine.push(bytes);
     }
 
-    /// One clock; a decoded frame goes to the queue [`Cosim::next_frame`] reads.
-    pub fn step(&mut self) -> Result<(), CosimError> {
-        if let Some(b) = self.chip.step() {
+    /// Decode what the core sent; a decoded frame goes to the queue
+    /// [`Cosim::next_frame`] reads.
+    fn decode(&mut self) -> Result<(), CosimError> {
+        while let Some(b) = self.received.pop_front() {
             match self.decoder.push(b) {
                 Some(Event::Frame(f)) => {
                     let a = Answer::from_frame(&f)?;
                     self.frames.push_back((f.seq, a));
+                    return Ok(());
                 }
                 Some(Event::BadCrc { kind, .. }) => return Err(CosimError::BadCrc(kind)),
                 Some(Event::Garbage { bytes }) => return Err(CosimError::Garbage(bytes)),
@@ -273,14 +303,25 @@ impl<C: ByteCore> Cosim<C> {
     /// The next frame from the core, with its seq.
     pub fn next_frame(&mut self) -> Result<(u8, Answer), CosimError> {
         let start = self.clocks();
+        let mut out = Vec::new();
         loop {
+            self.decode()?;
             if let Some(f) = self.frames.pop_front() {
                 return Ok(f);
             }
-            if self.clocks() - start > self.budget {
+            let spent = self.clocks() - start;
+            if spent > self.budget {
                 return Err(CosimError::Timeout(self.budget));
             }
-            self.step()?;
+            if self.engine.is_idle() {
+                return Err(CosimError::Idle);
+            }
+            out.clear();
+            self.engine.run(CHUNK.min(self.budget + 1 - spent), &mut out);
+            if let Some(t) = self.transcript.as_mut() {
+                t.received.extend_from_slice(&out);
+            }
+            self.received.extend(&out);
         }
     }
 
@@ -319,5 +360,16 @@ impl<C: ByteCore> Cosim<C> {
             a if r.events.is_empty() => Ok(a),
             a => Err(CosimError::Unexpected(a)),
         }
+    }
+
+    /// Write the core's signals to the VCD file `path` from now on (engines
+    /// that write waveforms only; see [`ByteEngine::trace_to`]).
+    pub fn trace_to(&mut self, path: &Path) -> Result<(), EngineError> {
+        self.engine.trace_to(path)
+    }
+
+    /// Stop writing the waveform.
+    pub fn trace_off(&mut self) {
+        self.engine.trace_off()
     }
 }

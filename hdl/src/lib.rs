@@ -19,8 +19,10 @@
 //!
 //! Around them: [`config`] (the core configurations of §8.1), [`image`] (a
 //! network laid out in the memory spaces of §8.2-8.3), [`memory`] (block RAM
-//! and SPRAM wrappers), [`cosim`] (the core stepped directly behind its byte
-//! interface), [`rungs`] (Icarus and yosys-netlist simulation) and [`report`]
+//! and SPRAM wrappers), [`engine`] (the core behind its byte interface on either
+//! simulator: [`cosim`], rust-hdl's, stepped directly, the reference; and
+//! [`verilator`], the emitted Verilog compiled by Verilator, hardware speed),
+//! [`rungs`] (Icarus and yosys-netlist simulation) and [`report`]
 //! (yosys + nextpnr for the UP5K).
 //!
 //! ```
@@ -36,12 +38,14 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod cache;
 pub mod config;
 pub mod core;
 pub mod cosim;
 pub mod crc16;
 pub mod decay;
 pub mod delay_ring;
+pub mod engine;
 pub mod frame_rx;
 pub mod frame_tx;
 pub mod image;
@@ -52,4 +56,5 @@ pub mod report;
 pub mod rungs;
 pub mod saturate;
 pub mod trace_update;
+pub mod verilator;
 pub mod weight_update;

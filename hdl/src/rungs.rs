@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::cache;
+
 /// Why a rung could not run.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -105,18 +107,27 @@ pub(crate) fn run(tool: &'static str, args: &[&str], dir: &Path) -> Result<Strin
 }
 
 /// Synthesize the Verilog of module `top` for the iCE40 with yosys and
-/// return the gate-level netlist (still module `top`). `dsp` maps multipliers
-/// to SB_MAC16 blocks (the UP5K has eight; the HX parts have none).
-pub fn synth_ice40(verilog: &str, dsp: bool) -> Result<String, RungError> {
+/// return the gate-level netlist (still module `top`). `options` are
+/// `synth_ice40`'s for the part's hard blocks ([`crate::report::Device`]:
+/// `-dsp` maps multipliers to the UP5K's SB_MAC16 blocks, `-spram` large
+/// memories to its SB_SPRAM256KA). Netlists are kept in [`crate::cache`]
+/// under a digest of the Verilog, the script and yosys's version.
+pub fn synth_ice40(verilog: &str, options: &str) -> Result<String, RungError> {
+    let script = format!("read_verilog top.v; synth_ice40 {options} -top top; write_verilog -noattr synth.v");
     let scratch = Scratch::new("synth")?;
+    let version = run("yosys", &["-V"], scratch.path())?;
+    let key = cache::key([version.as_bytes(), script.as_bytes(), verilog.as_bytes()]);
+    let cached = cache::root().join("netlists").join(format!("{key}.v"));
+    if let Ok(netlist) = std::fs::read_to_string(&cached) {
+        return Ok(netlist);
+    }
     scratch.write("top.v", verilog)?;
-    let script = format!(
-        "read_verilog top.v; synth_ice40 {}-top top; write_verilog -noattr synth.v",
-        if dsp { "-dsp " } else { "" }
-    );
     run("yosys", &["-q", "-p", &script], scratch.path())?;
     let path = scratch.path().join("synth.v");
-    std::fs::read_to_string(&path).map_err(|cause| RungError::Io { path, cause })
+    let netlist = std::fs::read_to_string(&path).map_err(|cause| RungError::Io { path, cause })?;
+    // A cache that cannot be written costs time, not correctness.
+    let _ = cache::store(&cached, netlist.as_bytes());
+    Ok(netlist)
 }
 
 /// yosys's simulation models of the iCE40 cells (`<prefix>/share/yosys/ice40/cells_sim.v`,
@@ -304,7 +315,7 @@ impl VectorBench {
         dsp: bool,
         netlist_vectors: usize,
     ) -> Result<Option<String>, RungError> {
-        let netlist = synth_ice40(verilog, dsp)?;
+        let netlist = synth_ice40(verilog, if dsp { "-dsp" } else { "" })?;
         let cells = ice40_cells_sim()?;
         for (rung, source, count, libs) in [
             ("emitted Verilog (Icarus)", verilog, vectors.len(), vec![]),

@@ -14,7 +14,7 @@
 use std::future::Future;
 
 use spikefab_hdl::config::CoreConfig;
-use spikefab_hdl::cosim::{ByteCore, Cosim, CosimError};
+use spikefab_hdl::cosim::{Cosim, CosimError};
 use spikefab_hdl::image::Image;
 use spikefab_proto::frame::MAX_WORDS;
 use spikefab_proto::message::{ctrl, field, Answer, Command, NakCode, Reply, Space, VERSION};
@@ -46,7 +46,7 @@ impl Transport for Link {
     }
 }
 
-impl<C: ByteCore> Transport for Cosim<C> {
+impl Transport for Cosim {
     fn exchange(&mut self, cmd: &Command) -> impl Future<Output = Result<Reply, TransportError>> {
         std::future::ready(self.command(cmd).map_err(TransportError::from))
     }
@@ -367,7 +367,8 @@ impl<T: Transport> Chip<T> {
         }
     }
 
-    /// Read the whole state back, in the network's terms.
+    /// Read the whole state back, in the network's terms (the ring in time
+    /// order, as [`StateDump::ring`] has it).
     pub async fn dump(&mut self, net: &Network, image: &Image) -> Result<StateDump, ChipError> {
         let n = self.config.neurons();
         let nn = net.num_neurons();
@@ -392,9 +393,20 @@ impl<T: Transport> Chip<T> {
             weights.extend(image.weight_address.iter().map(|&a| syn[a as usize] as u8 as i8));
         }
         let word = |i: u16| c[i as usize] as u64;
+        let ticks = (word(ctrl::TICK) | word(ctrl::TICK + 1) << 16) as u32;
+        // The ring in time order: the input due in tick `ticks + j` is in slot
+        // `(ticks + j) mod D` (spec §4.3).
+        let d = self.config.delay_slots();
+        let slots = self.read_space(Space::Ring, 0, d * n).await?;
+        let ring = (0..d)
+            .flat_map(|j| {
+                let slot = ((ticks + j) % d * n) as usize;
+                slots[slot..slot + nn as usize].iter().map(|&x| x as i16)
+            })
+            .collect();
         let [u, v, theta, refractory] = <[Vec<u16>; 4]>::try_from(fields).expect("four fields read");
         Ok(StateDump {
-            ticks: (word(ctrl::TICK) | word(ctrl::TICK + 1) << 16) as u32,
+            ticks,
             cycle: (0..4).map(|k| word(ctrl::CYCLES + k) << (16 * k)).sum(),
             u: u.iter().map(|&x| x as i16).collect(),
             v: v.iter().map(|&x| x as i16).collect(),
@@ -404,6 +416,7 @@ impl<T: Transport> Chip<T> {
             x_post,
             weights,
             lfsr,
+            ring,
         })
     }
 }

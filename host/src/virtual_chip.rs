@@ -1,7 +1,9 @@
-//! The virtual chip: the RTL core of `hdl/`, stepped clock by clock, behind a
-//! pseudo-terminal. Whatever opens the pseudo-terminal's device path (the
-//! `spikefab` CLI, a serial terminal, a test) talks to it exactly as to a board
-//! over its USB-UART bridge, byte for byte the same protocol.
+//! The virtual chip: the RTL core of `hdl/`, simulated clock by clock by one
+//! of its engines (Verilator on the emitted Verilog, or rust-hdl's own
+//! simulator), behind a pseudo-terminal. Whatever opens the pseudo-terminal's
+//! device path (the `spikefab` CLI, a serial terminal, a test) talks to it
+//! exactly as to a board over its USB-UART bridge, byte for byte the same
+//! protocol.
 //!
 //! The core takes one byte per clock when it is ready and sends one per clock;
 //! a UART's bit time is not modelled (the core's byte interface is the same on
@@ -18,8 +20,7 @@ use std::time::Duration;
 
 use serialport::{SerialPort, TTYPort};
 use spikefab_hdl::config::CoreConfig;
-use spikefab_hdl::core::{Hx8kCore, TinyCore, Up5kCore};
-use spikefab_hdl::cosim::{ByteChip, ByteCore};
+use spikefab_hdl::engine::{self, ByteEngine, EngineError, EngineKind};
 
 use crate::faults::FaultPlan;
 
@@ -27,18 +28,16 @@ use crate::faults::FaultPlan;
 /// stepping the core.
 pub const OUTPUT_BACKLOG: usize = 4096;
 
-/// Clocks stepped between looks at the pseudo-terminal.
-const CLOCKS_PER_POLL: usize = 1024;
-
 /// How long an idle chip waits in one read (it wakes at once when bytes come).
 const IDLE_POLL: Duration = Duration::from_millis(50);
 
 /// Why the virtual chip could not start or failed.
 #[derive(Debug, thiserror::Error)]
 pub enum VirtualChipError {
-    /// No RTL core is built for this configuration.
-    #[error("no RTL core for the core configuration {0:?} (known: up5k, hx8k, tiny)")]
-    UnknownCore(String),
+    /// The engine could not be made (no RTL core for the configuration,
+    /// Verilator missing or failing).
+    #[error(transparent)]
+    Engine(#[from] EngineError),
     /// The pseudo-terminal could not be made.
     #[error("cannot open a pseudo-terminal: {0}")]
     Pty(#[from] serialport::Error),
@@ -52,6 +51,8 @@ pub enum VirtualChipError {
 pub struct ChipOptions {
     /// The core to run (`up5k`, `hx8k` or `tiny`).
     pub config: CoreConfig,
+    /// The simulator that runs it.
+    pub engine: EngineKind,
     /// Faults on the bytes the host sends.
     pub to_chip: FaultPlan,
     /// Faults on the bytes the chip sends.
@@ -59,10 +60,11 @@ pub struct ChipOptions {
 }
 
 impl ChipOptions {
-    /// The core `config`, no faults.
+    /// The core `config` on the preferred engine ([`EngineKind::preferred`]), no faults.
     pub fn new(config: CoreConfig) -> Self {
         ChipOptions {
             config,
+            engine: EngineKind::preferred(),
             to_chip: FaultPlan::none(),
             from_chip: FaultPlan::none(),
         }
@@ -86,17 +88,17 @@ pub struct ChipStats {
 pub struct VirtualChip {
     path: PathBuf,
     config: CoreConfig,
+    engine: EngineKind,
+    description: String,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<Result<ChipStats, VirtualChipError>>>,
 }
 
 impl VirtualChip {
     /// Make a pseudo-terminal and serve the core on it from a new thread.
+    /// A Verilator model is built first if it is not cached (seconds).
     pub fn start(options: ChipOptions) -> Result<VirtualChip, VirtualChipError> {
-        let config = options.config;
-        if CoreConfig::by_name(config.name) != Some(config) {
-            return Err(VirtualChipError::UnknownCore(config.name.to_string()));
-        }
+        let (config, kind) = (options.config, options.engine);
         let (master, slave) = TTYPort::pair()?;
         let path = PathBuf::from(
             slave
@@ -112,22 +114,33 @@ impl VirtualChip {
         let thread = std::thread::Builder::new()
             .name(format!("virtual-chip-{}", config.name))
             .spawn(move || {
+                // The engine is made on the thread that runs it.
+                let chip = match engine::open(kind, config) {
+                    Ok(chip) => chip,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return Ok(ChipStats::default());
+                    }
+                };
+                let _ = ready_tx.send(Ok(chip.describe()));
                 let mut server = Server {
                     master,
                     options,
                     stop: flag,
                 };
-                match server.options.config.name {
-                    "up5k" => server.serve(ByteChip::<Up5kCore>::new(), ready_tx),
-                    "hx8k" => server.serve(ByteChip::<Hx8kCore>::new(), ready_tx),
-                    _ => server.serve(ByteChip::<TinyCore>::new(), ready_tx),
-                }
+                server.serve(chip)
             })?;
         // The core is built (and settled) before the path is handed out.
-        let _ = ready_rx.recv();
+        let description = match ready_rx.recv() {
+            Ok(Ok(d)) => d,
+            Ok(Err(e)) => return Err(e.into()),
+            Err(_) => return Err(std::io::Error::other("the virtual chip's thread ended before it started").into()),
+        };
         Ok(VirtualChip {
             path,
             config,
+            engine: kind,
+            description,
             stop,
             thread: Some(thread),
         })
@@ -141,6 +154,16 @@ impl VirtualChip {
     /// The core it runs.
     pub fn config(&self) -> CoreConfig {
         self.config
+    }
+
+    /// The simulator that runs it.
+    pub fn engine(&self) -> EngineKind {
+        self.engine
+    }
+
+    /// One line on the simulator and its model (version, build).
+    pub fn engine_description(&self) -> &str {
+        &self.description
     }
 
     /// True while the chip serves (false after a close fault or an error).
@@ -183,15 +206,12 @@ struct Server {
 }
 
 impl Server {
-    fn serve<C: ByteCore>(
-        &mut self,
-        mut chip: ByteChip<C>,
-        ready: mpsc::Sender<()>,
-    ) -> Result<ChipStats, VirtualChipError> {
-        let _ = ready.send(());
+    fn serve(&mut self, mut chip: Box<dyn ByteEngine>) -> Result<ChipStats, VirtualChipError> {
         let mut stats = ChipStats::default();
         let mut out: Vec<u8> = Vec::new();
+        let mut sent: Vec<u8> = Vec::new();
         let mut buf = vec![0u8; 4096];
+        let per_poll = chip.kind().batch_clocks();
         while !self.stop.load(Ordering::Relaxed) {
             if !out.is_empty() {
                 self.master.set_timeout(Duration::ZERO)?;
@@ -230,22 +250,16 @@ impl Server {
                 std::thread::sleep(Duration::from_millis(1));
                 continue;
             }
-            for _ in 0..CLOCKS_PER_POLL {
-                if chip.is_idle() {
-                    break;
-                }
-                if let Some(b) = chip.step() {
-                    stats.bytes_out += 1;
-                    let f = self.options.from_chip.filter(&[b]);
-                    out.extend(f.bytes);
-                    if f.close {
-                        stats.closed = true;
-                        stats.clocks = chip.clocks();
-                        return Ok(stats);
-                    }
-                }
-            }
+            sent.clear();
+            chip.run(per_poll, &mut sent);
+            stats.bytes_out += sent.len() as u64;
+            let f = self.options.from_chip.filter(&sent);
+            out.extend(f.bytes);
             stats.clocks = chip.clocks();
+            if f.close {
+                stats.closed = true;
+                return Ok(stats);
+            }
         }
         stats.clocks = chip.clocks();
         Ok(stats)

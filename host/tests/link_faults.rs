@@ -41,9 +41,9 @@ struct Outcome {
 /// Run the test network for `TICKS` on a virtual tiny chip with these faults.
 fn run(to_chip: FaultPlan, from_chip: FaultPlan) -> Result<Outcome, ChipError> {
     let chip = VirtualChip::start(ChipOptions {
-        config: CoreConfig::TINY,
         to_chip,
         from_chip,
+        ..ChipOptions::new(CoreConfig::TINY)
     })
     .expect("the virtual chip starts");
     let net = network();

@@ -22,7 +22,7 @@ fn network(edit: impl Fn(&str) -> String) -> Network {
 /// Verify `golden` against a chip loaded with `loaded`.
 fn check(golden: &Network, loaded: &Network, every: u32) -> Verification {
     block_on(async {
-        let mut chip = Chip::connect(Cosim::<TinyCore>::new()).await.unwrap();
+        let mut chip = Chip::connect(Cosim::rust_hdl::<TinyCore>()).await.unwrap();
         let image = Image::new(loaded, CoreConfig::TINY).unwrap();
         chip.load(&image).await.unwrap();
         verify(&mut chip, golden, &image, 100, every, |_, _| {}).await.unwrap()

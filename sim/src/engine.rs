@@ -423,7 +423,20 @@ impl<'n> Simulator<'n> {
         }
     }
 
-    /// The full state now (traces materialised to the end of the last tick).
+    /// The input due to each neuron in each of the next `slots` ticks, in
+    /// time order: `[j × N + n]` is what neuron `n` receives in tick
+    /// `tick() + j` (zero beyond the network's largest delay).
+    pub fn ring_ahead(&self, slots: u32) -> Vec<i16> {
+        let mut out = vec![0; slots as usize * self.n];
+        for j in 0..(slots as usize).min(self.slots) {
+            let slot = (self.tick as usize + j) % self.slots;
+            out[j * self.n..(j + 1) * self.n].copy_from_slice(&self.ring[slot * self.n..(slot + 1) * self.n]);
+        }
+        out
+    }
+
+    /// The full state now (traces materialised to the end of the last tick;
+    /// the ring over the core's delay slots).
     pub fn state_dump(&self) -> StateDump {
         let (x_pre, x_post, lfsr) = match &self.learning {
             Some(l) => {
@@ -447,6 +460,7 @@ impl<'n> Simulator<'n> {
             x_post,
             weights: self.weights().to_vec(),
             lfsr,
+            ring: self.ring_ahead(self.core.delay_slots),
         }
     }
 

@@ -130,6 +130,10 @@ pub struct StateDump {
     pub weights: Vec<i8>,
     /// Learning LFSR state (0 when learning is off).
     pub lfsr: u16,
+    /// The delay ring (spec §4.3) in time order: `ring[j × N + n]` is the
+    /// input neuron `n` receives in tick `ticks + j`, for j in 0..D (D the
+    /// delay slots of the core the run is for; N the network's neurons).
+    pub ring: Vec<i16>,
 }
 
 /// Where two runs first disagree.
@@ -190,7 +194,8 @@ pub fn first_spike_divergence(left: &[SpikeEvent], right: &[SpikeEvent]) -> Opti
 
 impl StateDump {
     /// The first field that differs from `other`, in the order ticks, cycle,
-    /// u, v, theta, refractory, x_pre, x_post, weights, lfsr.
+    /// u, v, theta, refractory, x_pre, x_post, weights, lfsr, ring. A ring
+    /// cell's index is `j × N + n` (input due to neuron `n` in `j` ticks).
     pub fn first_divergence(&self, other: &StateDump) -> Option<Divergence> {
         let at = |field, index: u64, left: String, right: String| Divergence {
             tick: self.ticks,
@@ -217,7 +222,7 @@ impl StateDump {
         if self.cycle != other.cycle {
             return Some(at("cycle", 0, self.cycle.to_string(), other.cycle.to_string()));
         }
-        let fields: [(&'static str, Diff); 8] = [
+        let fields: [(&'static str, Diff); 9] = [
             ("u", vec_diff(&self.u, &other.u)),
             ("v", vec_diff(&self.v, &other.v)),
             ("theta", vec_diff(&self.theta, &other.theta)),
@@ -229,6 +234,7 @@ impl StateDump {
                 "lfsr",
                 (self.lfsr != other.lfsr).then(|| (0, format!("{:#06x}", self.lfsr), format!("{:#06x}", other.lfsr))),
             ),
+            ("ring", vec_diff(&self.ring, &other.ring)),
         ];
         fields
             .into_iter()

@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use spikefab_firmware::board::{Board, BOARDS};
 use spikefab_hdl::config::CoreConfig;
+use spikefab_hdl::engine::{self, EngineKind};
 use spikefab_hdl::image::Image;
 use spikefab_host::driver::Chip;
 use spikefab_host::faults::FaultPlan;
@@ -61,6 +62,8 @@ enum Command {
         /// Core configuration.
         #[arg(long, value_enum, default_value_t = CoreName::Up5k)]
         core: CoreName,
+        #[command(flatten)]
+        engine: EngineArg,
         /// Also write the device path to this file (for scripts).
         #[arg(long, value_name = "FILE")]
         path_file: Option<PathBuf>,
@@ -119,6 +122,27 @@ impl CoreName {
             CoreName::Tiny => CoreConfig::TINY,
         }
     }
+}
+
+/// The simulator of a virtual chip.
+#[derive(Args, Clone, Copy)]
+struct EngineArg {
+    /// RTL engine of the virtual chip: verilator (the emitted Verilog, compiled; hardware speed) or
+    /// rust-hdl (the reference simulator). Default: verilator where it is installed.
+    #[arg(long, value_parser = engine_parser())]
+    engine: Option<EngineKind>,
+}
+
+impl EngineArg {
+    fn kind(self) -> EngineKind {
+        self.engine.unwrap_or_else(EngineKind::preferred)
+    }
+}
+
+fn engine_parser() -> impl clap::builder::TypedValueParser<Value = EngineKind> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(EngineKind::ALL.map(EngineKind::name))
+        .map(|s| s.parse::<EngineKind>().expect("one of the possible values"))
 }
 
 #[derive(Args, Clone, Copy)]
@@ -198,6 +222,8 @@ struct ChipRunArgs {
     /// Core of the virtual chip.
     #[arg(long, value_enum, default_value_t = CoreName::Up5k, requires = "virtual_chip")]
     core: CoreName,
+    #[command(flatten)]
+    engine: EngineArg,
     /// Baud rate of the serial port.
     #[arg(long, default_value_t = serial::DEFAULT_BAUD)]
     baud: u32,
@@ -235,11 +261,12 @@ fn real_main() -> Result<ExitCode> {
         Command::Inspect { net, ticks, timing } => inspect(&net, ticks, timing).map(|_| ExitCode::SUCCESS),
         Command::Chip {
             core,
+            engine,
             path_file,
             flip_rate,
             drop_rate,
             seed,
-        } => chip(core, path_file, flip_rate, drop_rate, seed).map(|_| ExitCode::SUCCESS),
+        } => chip(core, engine.kind(), path_file, flip_rate, drop_rate, seed).map(|_| ExitCode::SUCCESS),
         Command::Ports => ports().map(|_| ExitCode::SUCCESS),
         Command::Flash {
             board,
@@ -513,9 +540,11 @@ async fn connect(args: &ChipRunArgs) -> Result<(Chip<Link>, Option<VirtualChip>)
     let (port, virtual_chip) = match (&args.target.port, args.target.virtual_chip) {
         (Some(p), _) => (p.clone(), None),
         (None, _) => {
-            let chip = VirtualChip::start(ChipOptions::new(args.core.config()))?;
+            let chip = start_virtual_chip(ChipOptions {
+                engine: args.engine.kind(),
+                ..ChipOptions::new(args.core.config())
+            })?;
             let port = chip.path().display().to_string();
-            println!("virtual chip: the RTL {} on {port}", summary::core(&chip.config()));
             (port, Some(chip))
         }
     };
@@ -629,15 +658,44 @@ fn checkpoints(ticks: &[u32]) -> String {
     format!("{}, {}, ..., {}", ticks[0], ticks[1], ticks[ticks.len() - 1])
 }
 
-fn chip(core: CoreName, path_file: Option<PathBuf>, flip_rate: f64, drop_rate: f64, seed: u64) -> Result<()> {
+/// Start a virtual chip and say what it runs on, and how fast.
+fn start_virtual_chip(options: ChipOptions) -> Result<VirtualChip> {
+    let (kind, config) = (options.engine, options.config);
+    if kind == EngineKind::Verilator {
+        println!(
+            "virtual chip: the {} core on Verilator (built on first use, then cached)",
+            config.name
+        );
+    }
+    let chip = VirtualChip::start(options)?;
+    let rate = engine::clock_rate(kind, config, Duration::from_millis(200))?;
+    println!(
+        "virtual chip: the RTL {} on {}\n  engine {kind}: {}; {:.2} M core clocks/s on empty ticks",
+        summary::core(&chip.config()),
+        chip.path().display(),
+        chip.engine_description(),
+        rate / 1e6
+    );
+    Ok(chip)
+}
+
+fn chip(
+    core: CoreName,
+    engine: EngineKind,
+    path_file: Option<PathBuf>,
+    flip_rate: f64,
+    drop_rate: f64,
+    seed: u64,
+) -> Result<()> {
     for (name, r) in [("--flip-rate", flip_rate), ("--drop-rate", drop_rate)] {
         if !(0.0..=1.0).contains(&r) {
             bail!("{name} {r} is not a probability (0 to 1)");
         }
     }
     let noisy = |s| FaultPlan::none().random(flip_rate, drop_rate, s);
-    let chip = VirtualChip::start(ChipOptions {
+    let chip = start_virtual_chip(ChipOptions {
         config: core.config(),
+        engine,
         to_chip: noisy(seed),
         from_chip: noisy(seed.wrapping_add(1)),
     })?;
@@ -645,7 +703,6 @@ fn chip(core: CoreName, path_file: Option<PathBuf>, flip_rate: f64, drop_rate: f
     if let Some(f) = &path_file {
         std::fs::write(f, format!("{path}\n")).with_context(|| format!("cannot write {}", f.display()))?;
     }
-    println!("virtual chip: the RTL {} on {path}", summary::core(&chip.config()));
     println!("  open it with `spikefab run NET --port {path}` or any serial terminal; Ctrl-C stops it");
     let stats = chip.wait()?;
     println!("virtual chip stopped after {} clocks", stats.clocks);

@@ -201,6 +201,10 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
         x_post: if learning { narrow8(&x_post) } else { Vec::new() },
         weights: w.iter().map(|&y| y as i8).collect(),
         lfsr,
+        ring: (0..core.delay_slots)
+            .flat_map(|j| (0..n).map(move |k| (ticks + j, k)))
+            .map(|key| due.get(&key).map_or(0, |&x| x as i16))
+            .collect(),
     };
     (spikes, state)
 }

@@ -1,0 +1,222 @@
+//! RTL simulation engines: the core behind its two byte streams, simulated
+//! by rust-hdl's own simulator ([`crate::cosim::ByteChip`], the reference
+//! rung) or by Verilator from the Verilog rust-hdl emits for it
+//! ([`crate::verilator::VerilatedCore`], hardware speed). Both sit behind one
+//! seam, [`ByteEngine`], so that the co-simulation ([`crate::cosim::Cosim`]),
+//! the host's virtual chip and every test drive either unchanged.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::config::CoreConfig;
+use crate::core::{Hx8kCore, TinyCore, Up5kCore};
+use crate::cosim::ByteChip;
+use crate::verilator::{VerilatedCore, VerilatorError};
+
+/// A core behind its byte streams, clocked by some simulator.
+///
+/// Each clock the engine offers the next queued byte to the core, takes the
+/// byte the core sends, if any (the host side is always ready), and clocks
+/// the core: exactly what [`crate::rungs::byte_bench`] does in Verilog and
+/// what the board's FIFO and UART do around the core.
+pub trait ByteEngine: Send {
+    /// The core's configuration.
+    fn config(&self) -> CoreConfig;
+    /// Which simulator runs it.
+    fn kind(&self) -> EngineKind;
+    /// One line on the simulator and the model (version, build).
+    fn describe(&self) -> String;
+    /// Queue bytes for the core; it takes them one per clock when ready.
+    fn push(&mut self, bytes: &[u8]);
+    /// Bytes queued that the core has not taken yet.
+    fn pending(&self) -> usize;
+    /// No byte queued and the core has nothing to do: clocking it would
+    /// change nothing until the next byte.
+    fn is_idle(&self) -> bool;
+    /// Run at most `max_clocks` clocks, appending the bytes the core sends to
+    /// `out`; stop early once idle. Returns the clocks run.
+    fn run(&mut self, max_clocks: u64, out: &mut Vec<u8>) -> u64;
+    /// Clocks run since the engine was made.
+    fn clocks(&self) -> u64;
+    /// Write the core's signals, every half clock from now on, to the VCD
+    /// file `path` (engines that can; the others refuse).
+    fn trace_to(&mut self, path: &std::path::Path) -> Result<(), EngineError> {
+        let _ = path;
+        Err(EngineError::NoWaveforms(self.kind()))
+    }
+    /// Stop writing the waveform and close its file.
+    fn trace_off(&mut self) {}
+}
+
+/// The simulators an RTL core runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EngineKind {
+    /// Verilator, on the Verilog rust-hdl emits for the core (the text the
+    /// bitstreams are built from), compiled to a native model.
+    Verilator,
+    /// rust-hdl's own simulator, stepping the Rust description of the core:
+    /// the reference rung, a thousand times slower.
+    RustHdl,
+}
+
+impl EngineKind {
+    /// Both engines, fastest first.
+    pub const ALL: [EngineKind; 2] = [EngineKind::Verilator, EngineKind::RustHdl];
+
+    /// The name used on the command line (`verilator`, `rust-hdl`).
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Verilator => "verilator",
+            EngineKind::RustHdl => "rust-hdl",
+        }
+    }
+
+    /// Clocks to run per call to [`ByteEngine::run`] so that one call takes
+    /// a few milliseconds: enough to amortise the call, short enough to
+    /// look at the outside world often.
+    pub fn batch_clocks(self) -> u64 {
+        match self {
+            EngineKind::Verilator => 1 << 15,
+            EngineKind::RustHdl => 1 << 9,
+        }
+    }
+
+    /// The engine to use when none is chosen: Verilator where it is
+    /// installed, else rust-hdl's simulator.
+    pub fn preferred() -> EngineKind {
+        if crate::verilator::verilator_version().is_ok() {
+            EngineKind::Verilator
+        } else {
+            EngineKind::RustHdl
+        }
+    }
+}
+
+impl fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is not an engine's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no RTL engine `{0}` (the engines are verilator and rust-hdl)")]
+pub struct UnknownEngine(pub String);
+
+impl FromStr for EngineKind {
+    type Err = UnknownEngine;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        EngineKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| UnknownEngine(s.to_string()))
+    }
+}
+
+/// Why an engine could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// No RTL core is built for this configuration.
+    #[error("no RTL core for the core configuration `{0}` (the cores are up5k, hx8k and tiny)")]
+    UnknownCore(String),
+    /// Waveforms asked of an engine that does not write them.
+    #[error("the {0} engine writes no waveforms; use the verilator engine")]
+    NoWaveforms(EngineKind),
+    /// Verilator could not build or load the model.
+    #[error(transparent)]
+    Verilator(#[from] VerilatorError),
+    /// Synthesis (for a netlist model) failed.
+    #[error(transparent)]
+    Synthesis(#[from] crate::rungs::RungError),
+}
+
+/// The Verilog rust-hdl emits for the core of `config` (module `top`).
+pub fn core_verilog(config: CoreConfig) -> Result<String, EngineError> {
+    use rust_hdl::prelude::*;
+    fn emit<C: Block + Default>() -> String {
+        let mut core = C::default();
+        core.connect_all();
+        generate_verilog(&core)
+    }
+    match known(config)? {
+        Known::Up5k => Ok(emit::<Up5kCore>()),
+        Known::Hx8k => Ok(emit::<Hx8kCore>()),
+        Known::Tiny => Ok(emit::<TinyCore>()),
+    }
+}
+
+/// A fresh core of `config` (all memories zero) on the engine `kind`. A
+/// Verilator model is compiled on first use and cached ([`crate::verilator`]).
+pub fn open(kind: EngineKind, config: CoreConfig) -> Result<Box<dyn ByteEngine>, EngineError> {
+    let which = known(config)?;
+    Ok(match kind {
+        EngineKind::Verilator => Box::new(VerilatedCore::new(config)?),
+        EngineKind::RustHdl => match which {
+            Known::Up5k => Box::new(ByteChip::<Up5kCore>::new()),
+            Known::Hx8k => Box::new(ByteChip::<Hx8kCore>::new()),
+            Known::Tiny => Box::new(ByteChip::<TinyCore>::new()),
+        },
+    })
+}
+
+/// Core clocks per second of the engine `kind` on the core of `config`: a
+/// scratch core (all memories zero) runs ticks for about `time` and the
+/// clocks are counted. Every tick updates every neuron (N + 6 clocks and
+/// more), so the core is busy throughout; the network is empty.
+pub fn clock_rate(kind: EngineKind, config: CoreConfig, time: std::time::Duration) -> Result<f64, EngineError> {
+    use spikefab_proto::message::Command;
+    let mut chip = open(kind, config)?;
+    chip.push(&Command::Tick { count: u16::MAX }.frame(1).encode());
+    let mut out = Vec::new();
+    let start = std::time::Instant::now();
+    let mut clocks = 0;
+    while start.elapsed() < time && !chip.is_idle() {
+        clocks += chip.run(kind.batch_clocks(), &mut out);
+        out.clear();
+    }
+    Ok(clocks as f64 / start.elapsed().as_secs_f64())
+}
+
+/// The RTL types of the known configurations.
+enum Known {
+    Up5k,
+    Hx8k,
+    Tiny,
+}
+
+fn known(config: CoreConfig) -> Result<Known, EngineError> {
+    match config {
+        CoreConfig::UP5K => Ok(Known::Up5k),
+        CoreConfig::HX8K => Ok(Known::Hx8k),
+        CoreConfig::TINY => Ok(Known::Tiny),
+        c => Err(EngineError::UnknownCore(c.name.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_names_round_trip() {
+        for k in EngineKind::ALL {
+            assert_eq!(k.name().parse::<EngineKind>().unwrap(), k);
+        }
+        assert_eq!(
+            "icarus".parse::<EngineKind>().unwrap_err().to_string(),
+            "no RTL engine `icarus` (the engines are verilator and rust-hdl)"
+        );
+    }
+
+    #[test]
+    fn unknown_core_is_named() {
+        let odd = CoreConfig::from_sizes(32, 32, 8, 4096).unwrap();
+        let e = open(EngineKind::RustHdl, odd).err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "no RTL core for the core configuration `custom` (the cores are up5k, hx8k and tiny)"
+        );
+    }
+}

@@ -1,0 +1,238 @@
+//! The Verilator engine: the core's emitted Verilog (the text the bitstreams
+//! are built from) compiled by Verilator into a native model and driven
+//! through the same byte interface as rust-hdl's simulator
+//! ([`crate::engine::ByteEngine`]), about a thousand times faster.
+//!
+//! [`library`] builds and caches the models (any Verilog with the core's
+//! ports: the core itself, or its yosys netlist with the iCE40 cell
+//! library); [`VerilatedCore`] is one instance of a model. A model built
+//! with `trace` writes the core's signals to a VCD file on request
+//! ([`VerilatedCore::trace_to`]), for GTKWave or Surfer.
+//!
+//! Verilator is two-state: where rust-hdl's simulator or Icarus would show X
+//! (a register never reset), the model reads 0. The equivalence tests
+//! against `sim/` are what make the engine trustworthy, not the build.
+
+pub mod library;
+
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::path::Path;
+use std::sync::{Arc, LazyLock, Mutex};
+
+pub use library::{load, models_dir, verilator_version, ModelLibrary, ModelSpec, VerilatorError};
+
+use crate::config::CoreConfig;
+use crate::engine::{core_verilog, ByteEngine, EngineKind};
+use crate::rungs::{ice40_cells_sim, synth_ice40};
+
+/// Room for the bytes one call into the model may send.
+const OUT_CHUNK: usize = 1 << 16;
+
+/// One instance of a Verilator model of a core, behind its byte streams.
+pub struct VerilatedCore {
+    lib: Arc<ModelLibrary>,
+    model: *mut c_void,
+    config: CoreConfig,
+    /// Bytes for the core: `queue[head..]` are still to be taken.
+    queue: Vec<u8>,
+    head: usize,
+    clocks: u64,
+    tracing: bool,
+    out: Vec<u8>,
+}
+
+// SAFETY: the model is one C++ object with its own VerilatedContext, used by
+// one thread at a time (the struct is not Sync), and the library it lives
+// in is kept loaded by the Arc.
+unsafe impl Send for VerilatedCore {}
+
+impl VerilatedCore {
+    /// A fresh core of `config` (all memories zero): its emitted Verilog,
+    /// compiled on first use (a few seconds) and cached.
+    pub fn new(config: CoreConfig) -> Result<Self, crate::engine::EngineError> {
+        Self::build(config, false)
+    }
+
+    /// Like [`VerilatedCore::new`], from a model built with waveform
+    /// tracing (slower; for [`VerilatedCore::trace_to`]).
+    pub fn traceable(config: CoreConfig) -> Result<Self, crate::engine::EngineError> {
+        Self::build(config, true)
+    }
+
+    fn build(config: CoreConfig, trace: bool) -> Result<Self, crate::engine::EngineError> {
+        // The Verilog of a configuration is fixed for this program: emit it
+        // and look its model up once per process.
+        type Key = (CoreConfig, bool);
+        static CORES: LazyLock<Mutex<HashMap<Key, Arc<ModelLibrary>>>> = LazyLock::new(Default::default);
+        let mut cores = CORES.lock().unwrap_or_else(|p| p.into_inner());
+        let lib = match cores.get(&(config, trace)) {
+            Some(lib) => lib.clone(),
+            None => {
+                let mut spec = ModelSpec::new(&format!("core-{}", config.name), core_verilog(config)?);
+                spec.trace = trace;
+                let lib = load(&spec)?;
+                cores.insert((config, trace), lib.clone());
+                lib
+            }
+        };
+        drop(cores);
+        Ok(Self::with_library(lib, config))
+    }
+
+    /// A fresh core of `config` as yosys's iCE40 netlist of its emitted
+    /// Verilog (`synth_ice40` with the part's hard blocks,
+    /// [`CoreConfig::device`]), simulated with yosys's cell library
+    /// `cells_sim.v`: the gates the bitstream is placed from. Synthesis and
+    /// the model are cached; the first build takes a minute or so.
+    pub fn netlist(config: CoreConfig) -> Result<Self, crate::engine::EngineError> {
+        let netlist = synth_ice40(&core_verilog(config)?, config.device().synth)?;
+        let mut spec = ModelSpec::new(&format!("netlist-{}", config.name), netlist);
+        spec.libraries.push(ice40_cells_sim()?);
+        spec.args
+            .extend(["-Wno-lint", "-Wno-style", "-DNO_ICE40_DEFAULT_ASSIGNMENTS"].map(String::from));
+        Ok(Self::with_library(load(&spec)?, config))
+    }
+
+    /// A fresh instance of an already built model of a core of `config`
+    /// (for example its post-synthesis netlist).
+    pub fn with_library(lib: Arc<ModelLibrary>, config: CoreConfig) -> Self {
+        // SAFETY: the harness's constructor takes no arguments.
+        let model = unsafe { (lib.api.new)() };
+        assert!(!model.is_null(), "the Verilator model could not be made");
+        VerilatedCore {
+            lib,
+            model,
+            config,
+            queue: Vec::new(),
+            head: 0,
+            clocks: 0,
+            tracing: false,
+            out: vec![0; OUT_CHUNK],
+        }
+    }
+
+    /// The model's library (its path, build time, tracing).
+    pub fn library(&self) -> &ModelLibrary {
+        &self.lib
+    }
+
+    /// The model's library, to make more instances of it
+    /// ([`VerilatedCore::with_library`]).
+    pub fn library_arc(&self) -> Arc<ModelLibrary> {
+        self.lib.clone()
+    }
+
+    /// Write every signal of the core, at every half clock from now on, to
+    /// the VCD file `path` (until [`VerilatedCore::trace_off`]). One clock
+    /// is two time units; time 0 is the model's first evaluation.
+    pub fn trace_to(&mut self, path: &Path) -> Result<(), VerilatorError> {
+        self.lib.trace_open(self.model, path)?;
+        self.tracing = true;
+        Ok(())
+    }
+
+    /// Stop writing the waveform and close its file.
+    pub fn trace_off(&mut self) {
+        if self.tracing {
+            // SAFETY: a live instance of this library.
+            unsafe { (self.lib.api.trace_close)(self.model) };
+            self.tracing = false;
+        }
+    }
+}
+
+impl Drop for VerilatedCore {
+    fn drop(&mut self) {
+        self.trace_off();
+        // SAFETY: made by this library's constructor, freed once.
+        unsafe { (self.lib.api.free)(self.model) };
+    }
+}
+
+impl ByteEngine for VerilatedCore {
+    fn config(&self) -> CoreConfig {
+        self.config
+    }
+
+    fn kind(&self) -> EngineKind {
+        EngineKind::Verilator
+    }
+
+    fn describe(&self) -> String {
+        let version = verilator_version().unwrap_or_else(|_| "Verilator".to_string());
+        let version = version.split(" rev").next().unwrap_or(&version);
+        match self.lib.build_time() {
+            Some(t) => format!(
+                "{version}, model of the emitted Verilog built in {:.1} s",
+                t.as_secs_f64()
+            ),
+            None => format!("{version}, model of the emitted Verilog from the cache"),
+        }
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        if self.head == self.queue.len() {
+            self.queue.clear();
+            self.head = 0;
+        }
+        self.queue.extend_from_slice(bytes);
+    }
+
+    fn pending(&self) -> usize {
+        self.queue.len() - self.head
+    }
+
+    fn is_idle(&self) -> bool {
+        // SAFETY: a live instance of this library.
+        self.pending() == 0 && unsafe { (self.lib.api.idle)(self.model) } != 0
+    }
+
+    fn run(&mut self, max_clocks: u64, out: &mut Vec<u8>) -> u64 {
+        let mut total = 0;
+        while total < max_clocks {
+            let input = &self.queue[self.head..];
+            let (mut taken, mut sent) = (0usize, 0usize);
+            // SAFETY: `input` and `self.out` are live buffers of the lengths
+            // passed; the harness writes at most `out.len()` bytes.
+            let clocks = unsafe {
+                (self.lib.api.run)(
+                    self.model,
+                    input.as_ptr(),
+                    input.len(),
+                    &mut taken,
+                    self.out.as_mut_ptr(),
+                    self.out.len(),
+                    &mut sent,
+                    max_clocks - total,
+                )
+            };
+            debug_assert!(taken <= input.len() && sent <= self.out.len());
+            self.head += taken;
+            out.extend_from_slice(&self.out[..sent]);
+            total += clocks;
+            // The harness returns early only when idle or with `out` full.
+            if sent < self.out.len() {
+                break;
+            }
+        }
+        if self.head > 1 << 16 && self.head * 2 > self.queue.len() {
+            self.queue.drain(..self.head);
+            self.head = 0;
+        }
+        self.clocks += total;
+        total
+    }
+
+    fn clocks(&self) -> u64 {
+        self.clocks
+    }
+
+    fn trace_to(&mut self, path: &Path) -> Result<(), crate::engine::EngineError> {
+        Ok(VerilatedCore::trace_to(self, path)?)
+    }
+
+    fn trace_off(&mut self) {
+        VerilatedCore::trace_off(self)
+    }
+}
