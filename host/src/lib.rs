@@ -8,7 +8,9 @@
 //!   co-simulation.
 //! - [`virtual_chip`]: the RTL core behind a pseudo-terminal, with injectable
 //!   [`faults`].
-//! - [`verify`]: chip against golden model, spike by spike and field by field.
+//! - [`verify`]: chip against golden model, spike by spike and field by field;
+//!   [`waveform`]: the tick a difference appeared in, and the core's signals
+//!   around it as a VCD file.
 //! - [`flash`]: put a board's bitstream on it with openFPGALoader or iceprog.
 //! - [`spike_files`], [`raster`], [`summary`]: what the CLI reads, draws and prints.
 
@@ -22,3 +24,4 @@ pub mod spike_files;
 pub mod summary;
 pub mod verify;
 pub mod virtual_chip;
+pub mod waveform;

@@ -191,3 +191,57 @@ fn flash_prints_its_command_and_names_what_is_missing() {
         "{err}"
     );
 }
+
+/// Both RTL engines serve the virtual chip; the start-up says which runs
+/// and how fast; a missing Verilator is named with the way to install it.
+#[test]
+fn the_virtual_chip_runs_on_either_engine() {
+    for engine in ["verilator", "rust-hdl"] {
+        let o = spikefab(&[
+            "verify",
+            &net(),
+            "--virtual",
+            "--core",
+            "tiny",
+            "--engine",
+            engine,
+            "--ticks",
+            "30",
+        ]);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{engine}: {out}\n{err}");
+        assert!(out.contains(&format!("engine {engine}: ")), "{out}");
+        assert!(out.contains("core clocks/s"), "{out}");
+        assert!(out.contains("VERIFIED"), "{out}");
+    }
+    let o = spikefab(&["chip", "--engine", "icarus"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).1.contains("[possible values: verilator, rust-hdl]"),
+        "{}",
+        text(&o).1
+    );
+
+    // No Verilator on the PATH.
+    let o = Command::new(env!("CARGO_BIN_EXE_spikefab"))
+        .args([
+            "run",
+            &net(),
+            "--virtual",
+            "--core",
+            "tiny",
+            "--engine",
+            "verilator",
+            "--ticks",
+            "5",
+        ])
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert!(
+        err.contains("Verilator not found") && err.contains("make setup") && err.contains("apt-get install verilator"),
+        "{err}"
+    );
+}

@@ -64,3 +64,71 @@ fn a_different_inhibitory_weight_is_found() {
         "{d}"
     );
 }
+
+/// A state difference found at a checkpoint is traced back, by reruns, to
+/// the tick it appeared in: the tick at which two golden models of the two
+/// networks first differ.
+#[test]
+fn a_state_difference_is_located_to_its_tick() {
+    use spikefab_hdl::engine::EngineKind;
+    use spikefab_host::waveform::first_state_divergence;
+
+    let golden = network(|t| t.to_string());
+    let loaded = network(|t| t.replace("a_plus = 8", "a_plus = 9"));
+    let c = CoreConfig::TINY;
+    let (mut a, mut b) = (c.simulator(&golden).unwrap(), c.simulator(&loaded).unwrap());
+    let mut first = None;
+    for t in 1..=100 {
+        a.step_tick();
+        b.step_tick();
+        if a.state_dump() != b.state_dump() {
+            first = Some(t);
+            break;
+        }
+    }
+    let first = first.expect("a larger A+ changes a weight within 100 ticks");
+    for engine in EngineKind::ALL {
+        let d = block_on(first_state_divergence(&loaded, &golden, c, engine, 0, 100))
+            .unwrap()
+            .expect("the reruns differ");
+        assert_eq!(d.tick, first, "{engine}: {d}");
+    }
+    let same = block_on(first_state_divergence(
+        &golden,
+        &golden,
+        c,
+        EngineKind::Verilator,
+        0,
+        100,
+    ))
+    .unwrap();
+    assert!(same.is_none(), "{same:?}");
+}
+
+/// The waveform covers the ticks asked for, as a VCD file with the core's
+/// ports and clock; an empty or too long range is refused.
+#[test]
+fn a_waveform_of_chosen_ticks_is_written() {
+    use spikefab_host::waveform::{write_vcd, WaveformError};
+
+    let net = network(|t| t.to_string());
+    let dir = std::env::temp_dir().join(format!("spikefab-vcd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("ticks.vcd");
+    let clocks = block_on(write_vcd(&net, CoreConfig::TINY, 10..12, 100, &path)).unwrap();
+    // Two ticks of the tiny core: at least its neuron phase twice.
+    assert!(clocks > 2 * 22, "{clocks} clocks");
+    let vcd = std::fs::read_to_string(&path).unwrap();
+    for needle in ["$enddefinitions", " clock ", " in_data ", " out_valid ", " busy "] {
+        assert!(vcd.contains(needle), "no `{needle}` in the VCD");
+    }
+    let stamps = vcd.lines().filter(|l| l.starts_with('#')).count() as u64;
+    assert!(stamps >= 2 * clocks, "{stamps} time stamps for {clocks} clocks");
+    let e = block_on(write_vcd(&net, CoreConfig::TINY, 90..120, 100, &path)).unwrap_err();
+    assert!(matches!(e, WaveformError::BadRange { .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "tick range 90..120 is empty or ends after tick 100 (the ticks run)"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -17,7 +17,7 @@ use spikefab_host::driver::Chip;
 use spikefab_host::faults::FaultPlan;
 use spikefab_host::link::{Link, LinkSettings};
 use spikefab_host::virtual_chip::{ChipOptions, VirtualChip};
-use spikefab_host::{flash, raster, serial, spike_files, summary, verify};
+use spikefab_host::{flash, raster, serial, spike_files, summary, verify, waveform};
 use spikefab_sim::config::{self, Model};
 use spikefab_sim::snapshot::{self, Kind, RunResult};
 use spikefab_sim::{CoreShape, SimOptions, Simulator};
@@ -43,9 +43,8 @@ enum Command {
     Verify {
         #[command(flatten)]
         run: ChipRunArgs,
-        /// Compare the full state every this many ticks (default: at the end only).
-        #[arg(long, value_name = "TICKS")]
-        check_every: Option<u32>,
+        #[command(flatten)]
+        verify: VerifyArgs,
     },
     /// Sizes of a network, which core configuration it fits, predicted cycles per tick.
     Inspect {
@@ -122,6 +121,34 @@ impl CoreName {
             CoreName::Tiny => CoreConfig::TINY,
         }
     }
+}
+
+/// What `verify` compares and shows.
+#[derive(Args, Clone)]
+struct VerifyArgs {
+    /// Compare the full state every this many ticks (default: at the end only).
+    #[arg(long, value_name = "TICKS")]
+    check_every: Option<u32>,
+    /// Write the RTL core's signals to this VCD file (GTKWave, Surfer): the network rerun on a
+    /// Verilator model of the core built with tracing, over --vcd-ticks, by default the ticks
+    /// around the first divergence (without one, the last two ticks).
+    #[arg(long, value_name = "FILE")]
+    vcd: Option<PathBuf>,
+    /// Ticks the waveform covers, as FIRST..END (END excluded), e.g. 120..124.
+    #[arg(long, value_name = "FIRST..END", value_parser = tick_range, requires = "vcd")]
+    vcd_ticks: Option<std::ops::Range<u32>>,
+}
+
+fn tick_range(s: &str) -> Result<std::ops::Range<u32>, String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("`{s}` is not a tick range FIRST..END (e.g. 120..124)"))?;
+    let tick = |x: &str| x.trim().parse::<u32>().map_err(|e| format!("`{x}` in `{s}`: {e}"));
+    let (a, b) = (tick(a)?, tick(b)?);
+    if a >= b {
+        return Err(format!("`{s}` is empty: the first tick must come before the end"));
+    }
+    Ok(a..b)
 }
 
 /// The simulator of a virtual chip.
@@ -257,7 +284,7 @@ fn real_main() -> Result<ExitCode> {
     match Cli::parse().command {
         Command::Sim(args) => sim(args).map(|_| ExitCode::SUCCESS),
         Command::Run(args) => tokio_main(run(args, None)),
-        Command::Verify { run: args, check_every } => tokio_main(run(args, Some(check_every))),
+        Command::Verify { run: args, verify } => tokio_main(run(args, Some(verify))),
         Command::Inspect { net, ticks, timing } => inspect(&net, ticks, timing).map(|_| ExitCode::SUCCESS),
         Command::Chip {
             core,
@@ -563,11 +590,11 @@ async fn connect(args: &ChipRunArgs) -> Result<(Chip<Link>, Option<VirtualChip>)
     Ok((chip, virtual_chip))
 }
 
-/// `run` (check_every None) or `verify` (Some).
-async fn run(args: ChipRunArgs, verify_every: Option<Option<u32>>) -> Result<ExitCode> {
+/// `run` (no verify arguments) or `verify`.
+async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitCode> {
     let (model, ticks) = prepare(&args.network)?;
     let net = &model.network;
-    let (mut chip, _virtual_chip) = connect(&args).await?;
+    let (mut chip, virtual_chip) = connect(&args).await?;
     let image = chip.image(net)?;
     let start = Instant::now();
     chip.load(&image).await?;
@@ -582,14 +609,15 @@ async fn run(args: ChipRunArgs, verify_every: Option<Option<u32>>) -> Result<Exi
         bar.set_message(format!("{n} spikes"));
     };
     let start = Instant::now();
-    let (spikes, state, verdict) = match verify_every {
+    let (spikes, state, verdict) = match &verify_args {
         None => {
             let spikes = chip.run_until(net.inputs(), ticks, on_progress).await?;
             let state = chip.dump(net, &image).await?;
             (spikes, state, None)
         }
-        Some(every) => {
-            let v = verify::verify(&mut chip, net, &image, ticks, every.unwrap_or(ticks), on_progress).await?;
+        Some(va) => {
+            let every = va.check_every.unwrap_or(ticks);
+            let v = verify::verify(&mut chip, net, &image, ticks, every, on_progress).await?;
             (v.chip_spikes.clone(), v.chip_state.clone(), Some(v))
         }
     };
@@ -632,23 +660,54 @@ async fn run(args: ChipRunArgs, verify_every: Option<Option<u32>>) -> Result<Exi
         v.sim_time.as_secs_f64(),
         v.chip_time.as_secs_f64()
     );
-    match &v.divergence {
+    // A state difference is found at a checkpoint; on a virtual chip, reruns
+    // on a fresh core of the same engine find the tick it appeared in.
+    let mut divergence = v.divergence.clone();
+    if let (Some(d), Some(vc)) = (&v.divergence, &virtual_chip) {
+        if d.field != "spike" {
+            let good = v.checkpoints.iter().rev().nth(1).copied().unwrap_or(0);
+            println!(
+                "locating the first tick with a state difference (reruns of ticks {good}..{})...",
+                d.tick
+            );
+            divergence = waveform::first_state_divergence(net, net, chip.config(), vc.engine(), good, d.tick)
+                .await?
+                .or(divergence);
+        }
+    }
+    let code = match &divergence {
         None => {
             println!(
                 "VERIFIED: the chip and spikefab-sim agree: {} output spikes (tick, neuron, busy cycle) and the full state \
-                 (u, v, theta, refractory, traces, {} weights, LFSR, tick and cycle counters) at tick{} {}",
+                 (u, v, theta, refractory, traces, {} weights, LFSR, tick and cycle counters, delay ring) at tick{} {}",
                 v.chip_spikes.len(),
                 v.chip_state.weights.len(),
                 if v.checkpoints.len() > 1 { "s" } else { "" },
                 checkpoints(&v.checkpoints)
             );
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
         }
         Some(d) => {
             println!("DIVERGED (chip vs spikefab-sim): {d}");
-            Ok(ExitCode::from(2))
+            ExitCode::from(2)
         }
+    };
+    if let Some(path) = verify_args.as_ref().and_then(|va| va.vcd.as_ref()) {
+        let range = verify_args
+            .as_ref()
+            .and_then(|va| va.vcd_ticks.clone())
+            .unwrap_or_else(|| waveform::default_ticks(divergence.as_ref(), v.ticks));
+        let clocks = waveform::write_vcd(net, chip.config(), range.clone(), v.ticks, path)
+            .await
+            .with_context(|| format!("writing the waveform {}", path.display()))?;
+        println!(
+            "wrote {}: every signal of the RTL core in ticks {}..{} ({clocks} clocks; one clock is 2 time units)",
+            path.display(),
+            range.start,
+            range.end
+        );
     }
+    Ok(code)
 }
 
 fn checkpoints(ticks: &[u32]) -> String {
