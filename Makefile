@@ -6,7 +6,7 @@ PROFILE    ?= ci
 SPIKEFAB   := target/release/spikefab
 EQUIV_SLOW ?= 100000
 
-.PHONY: all setup demo test test-slow lint bench hdl-report bitstreams clean
+.PHONY: all setup demo test test-slow lint bench bench-rtl hdl-report bitstreams clean
 
 all: test
 
@@ -114,6 +114,16 @@ bench: setup
 	  echo "\`cargo bench -p spikefab-sim --bench engine\`."; echo; \
 	  sed 's/^## /### /' out/bench.md; } > docs/benchmarks.md
 	@echo "wrote docs/benchmarks.md"
+	$(MAKE) bench-rtl
+
+# The RTL engines side by side (Verilator on the emitted Verilog, rust-hdl's
+# simulator, Verilator on the iCE40 netlist): core clocks/s per core
+# configuration on an idle and a busy network, and the demo's chip time per
+# engine, into docs/hardware.md (a few minutes: it builds the netlists).
+RTL_BENCH_SECONDS ?= 3
+bench-rtl: setup
+	$(CARGO) bench -p spikefab --bench rtl_engines -- --out docs/hardware.md --seconds $(RTL_BENCH_SECONDS) \
+	  --date "$$(date -u +%Y-%m-%d)"
 
 clean:
 	$(CARGO) clean

@@ -71,7 +71,7 @@ fn verilator(c: CoreConfig) -> Cosim {
 }
 
 proptest! {
-    #![proptest_config(config(cases(300)))]
+    #![proptest_config(config(cases(320)))]
 
     #[test]
     fn tiny_matches_sim_a((r, ticks) in network(TINY_LIMITS)) {
@@ -89,7 +89,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(cases(150)))]
+    #![proptest_config(config(cases(160)))]
 
     #[test]
     fn hx8k_matches_sim((r, ticks) in network(HX8K_LIMITS)) {
@@ -107,7 +107,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(cases(20)))]
+    #![proptest_config(config(cases(24)))]
 
     /// Filled tiny and HX8K cores, 500 ticks.
     #[test]
