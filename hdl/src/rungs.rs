@@ -362,7 +362,7 @@ impl VectorBench {
 /// `in_ready`, `out_data`/`out_valid`/`out_ready`, `clock`): it offers the
 /// bytes of `bytes.hex` one per clock while the core is ready, takes every
 /// output byte at once, and prints each in hex, exactly like
-/// [`crate::cosim::Cosim::step`] steps the rust-hdl model. It stops after
+/// [`crate::engine::ByteEngine`] clocks the core. It stops after
 /// `expect` output bytes or `budget` clocks.
 pub fn byte_bench(count: usize, expect: usize, budget: u64) -> String {
     format!(
