@@ -55,7 +55,7 @@ pub enum EngineKind {
     /// bitstreams are built from), compiled to a native model.
     Verilator,
     /// rust-hdl's own simulator, stepping the Rust description of the core:
-    /// the reference rung, a thousand times slower.
+    /// the reference rung, 80 to 100 times slower (`docs/hardware.md`).
     RustHdl,
 }
 

@@ -1,7 +1,7 @@
 //! The Verilator engine: the core's emitted Verilog (the text the bitstreams
 //! are built from) compiled by Verilator into a native model and driven
 //! through the same byte interface as rust-hdl's simulator
-//! ([`crate::engine::ByteEngine`]), about a thousand times faster.
+//! ([`crate::engine::ByteEngine`]), 80 to 100 times faster (`docs/hardware.md`).
 //!
 //! [`library`] builds and caches the models (any Verilog with the core's
 //! ports: the core itself, or its yosys netlist with the iCE40 cell
