@@ -5,11 +5,20 @@
 //!
 //! Recovery: a lost or damaged command or answer is retransmitted by the link.
 //! A SPIKE event lost on the way back cannot be asked for again (the chip does
-//! not keep them), but the TICK's answer counts them, so the loss is known:
-//! the driver then reloads the image, replays every INPUT and TICK since the
-//! load (checking that the chip sends the same events again), and runs the
-//! failed TICK anew. The chip is deterministic, so the run goes on exactly as
-//! if nothing had been lost.
+//! not keep them), but the TICK's answer counts them, so the loss is known
+//! (and so are extra or duplicated events): the driver then puts the chip back
+//! in a state it knows (the image, or the last checkpoint), replays every INPUT
+//! and TICK since then (checking that the chip sends the same events again),
+//! and runs the failed command anew. The chip is deterministic, so the run goes
+//! on exactly as if nothing had been lost.
+//!
+//! Checkpoints keep replays short on a noisy line: once events have been lost,
+//! the driver reads back the state a run changes (neuron state, ring, traces,
+//! weights, LFSR) after each recovery and every [`CHECKPOINT_TICKS`] ticks. A
+//! restore writes it back after a RESET, which zeroes the chip's tick and
+//! cycle counters (they are read-only, spec §8.2): the driver then adds the
+//! checkpoint's counters to what the chip reports, and writes the ring rotated
+//! so that each slot is read in the tick it was due.
 
 use std::future::Future;
 
@@ -80,13 +89,27 @@ pub enum ChipError {
     #[error("the chip speaks protocol version {0}; this host speaks version {VERSION}")]
     Version(u16),
     /// Events kept getting lost.
-    #[error("SPIKE events were lost {0} times in a row; giving up (is the link this noisy?)")]
-    TooManyLosses(u32),
+    #[error(
+        "SPIKE events were lost {losses} times in a row (ending at tick {tick}); giving up (is the link this noisy?)"
+    )]
+    TooManyLosses {
+        /// Losses in a row, recoveries included.
+        losses: u32,
+        /// The tick the run had reached.
+        tick: u32,
+    },
     /// A replay after a loss sent other events than the first time.
-    #[error("replaying up to tick {tick} after a lost event, the chip sent other spikes than the first time")]
+    #[error(
+        "replaying up to tick {tick} after a lost event, the chip sent other spikes than the first time: \
+         {replayed} where it sent {first}"
+    )]
     ReplayMismatch {
         /// Tick counter after the TICK that differed.
         tick: u32,
+        /// The first event that differs, as first sent (or "no event").
+        first: String,
+        /// The same, as replayed.
+        replayed: String,
     },
     /// The network does not fit the chip.
     #[error(transparent)]
@@ -113,18 +136,53 @@ pub struct Counters {
 /// covers it on the virtual chip and that progress is reported often.
 pub const DEFAULT_TICK_CHUNK: u32 = 16;
 
+/// Losses of one command's events in a row (losses during its recovery
+/// included) at which the driver gives up (spec §10.3).
+pub const MAX_LOSSES: u32 = 8;
+
+/// Once events have been lost, ticks between checkpoints.
+pub const CHECKPOINT_TICKS: u32 = 64;
+
+/// The state a run changes, read back at a tick boundary: what a restore
+/// writes over the image.
+#[derive(Debug, Clone)]
+struct Checkpoint {
+    /// Counters then (the run's, not the chip's raw ones).
+    at: Counters,
+    /// Neuron fields u, v, θ, refractory, x_post (`field × N + n`).
+    neuron: Vec<u16>,
+    /// The ring, in the chip's slots then.
+    ring: Vec<u16>,
+    /// Presynaptic traces.
+    x_pre: Vec<u16>,
+    /// The image's synapse words (weights changed by learning).
+    syn: Vec<u16>,
+    /// The learning LFSR.
+    lfsr: u16,
+}
+
+/// The neuron fields a run changes: `u`, `v`, `theta`, `ref`, `x_post`, the
+/// first words of the neuron space.
+const STATE_FIELDS: u32 = field::X_POST as u32 + 1;
+
 /// A chip behind a transport, with the image it holds.
 pub struct Chip<T: Transport> {
     transport: T,
     config: CoreConfig,
     image: Option<Image>,
-    /// INPUT and TICK commands since the load, with each TICK's events.
+    /// INPUT and TICK commands since the checkpoint (or the load), with each
+    /// TICK's events as the run counts them.
     history: Vec<(Command, Vec<Answer>)>,
     counters: Counters,
+    /// Added to the chip's counters: those of the checkpoint last restored.
+    offset: Counters,
+    checkpoint: Option<Checkpoint>,
+    /// Events have been lost on this link: take checkpoints.
+    noisy: bool,
     /// Ticks per TICK command at most.
     pub tick_chunk: u32,
-    /// Recoveries (reload and replay) in a row allowed before giving up.
-    pub max_recoveries: u32,
+    /// Losses in a row (recoveries included) at which to give up.
+    pub max_losses: u32,
     recoveries: u64,
 }
 
@@ -158,8 +216,11 @@ impl<T: Transport> Chip<T> {
             image: None,
             history: Vec::new(),
             counters: Counters::default(),
+            offset: Counters::default(),
+            checkpoint: None,
+            noisy: false,
             tick_chunk: DEFAULT_TICK_CHUNK,
-            max_recoveries: 4,
+            max_losses: MAX_LOSSES,
             recoveries: 0,
         })
     }
@@ -189,7 +250,7 @@ impl<T: Transport> Chip<T> {
         self.counters
     }
 
-    /// Reloads and replays done to recover lost events.
+    /// Restores and replays done to recover lost events.
     pub fn recoveries(&self) -> u64 {
         self.recoveries
     }
@@ -249,7 +310,9 @@ impl<T: Transport> Chip<T> {
         self.write_image(image).await?;
         self.image = Some(image.clone());
         self.history.clear();
+        self.checkpoint = None;
         self.counters = Counters::default();
+        self.offset = Counters::default();
         Ok(())
     }
 
@@ -306,65 +369,171 @@ impl<T: Transport> Chip<T> {
         loop {
             match self.transport.exchange(cmd).await {
                 Ok(reply) => {
-                    self.accept(cmd, &reply.answer)?;
-                    self.history.push((cmd.clone(), reply.events.clone()));
-                    return Ok(reply.events);
-                }
-                Err(TransportError::Link(LinkError::EventsLost { .. })) => {
-                    losses += 1;
-                    if losses > self.max_recoveries {
-                        return Err(ChipError::TooManyLosses(losses));
+                    let events = self.accept(cmd, reply)?;
+                    self.history.push((cmd.clone(), events.clone()));
+                    let ticks_since = self.counters.tick - self.checkpoint.as_ref().map_or(0, |c| c.at.tick);
+                    if self.noisy && matches!(cmd, Command::Tick { .. }) && ticks_since >= CHECKPOINT_TICKS {
+                        self.take_checkpoint().await?;
                     }
-                    self.recover().await?;
+                    return Ok(events);
+                }
+                Err(e) if is_event_loss(&e) => {
+                    self.noisy = true;
+                    self.lost(&mut losses)?;
+                    self.recover(&mut losses).await?;
                 }
                 Err(e) => return Err(e.into()),
             }
         }
     }
 
-    /// Check an INPUT's or TICK's answer and take the counters.
-    fn accept(&mut self, cmd: &Command, answer: &Answer) -> Result<(), ChipError> {
-        match (cmd, answer) {
-            (Command::Input { .. }, Answer::InputTaken) => Ok(()),
+    /// Count one loss; give up at [`Chip::max_losses`] in a row.
+    fn lost(&self, losses: &mut u32) -> Result<(), ChipError> {
+        *losses += 1;
+        if *losses >= self.max_losses {
+            return Err(ChipError::TooManyLosses {
+                losses: *losses,
+                tick: self.counters.tick,
+            });
+        }
+        Ok(())
+    }
+
+    /// Check an INPUT's or TICK's answer, take the counters, and return the
+    /// events in the run's counts (the chip's plus the restored offset).
+    fn accept(&mut self, cmd: &Command, reply: Reply) -> Result<Vec<Answer>, ChipError> {
+        match (cmd, &reply.answer) {
+            (Command::Input { .. }, Answer::InputTaken) => Ok(reply.events),
             (Command::Tick { .. }, &Answer::TickDone { tick, cycles, .. }) => {
-                self.counters = Counters { tick, cycles };
-                Ok(())
+                self.counters = Counters {
+                    tick: tick + self.offset.tick,
+                    cycles: cycles + self.offset.cycles,
+                };
+                let (dt, dc) = (self.offset.tick, self.offset.cycles);
+                Ok(reply
+                    .events
+                    .into_iter()
+                    .map(|e| match e {
+                        Answer::Spike { tick, neuron, cycle } => Answer::Spike {
+                            tick: tick + dt,
+                            neuron,
+                            cycle: cycle + dc,
+                        },
+                        other => other,
+                    })
+                    .collect())
             }
-            _ => Err(refused_or_unexpected(cmd, answer.clone())),
+            _ => Err(refused_or_unexpected(cmd, reply.answer)),
         }
     }
 
-    /// Reload the image and replay the history, until a replay goes through.
-    async fn recover(&mut self) -> Result<(), ChipError> {
-        let image = self.image.clone().expect("a TICK runs only after a load");
-        let history = std::mem::take(&mut self.history);
-        let mut losses = 0;
+    /// Put the chip back where the history starts (the last checkpoint, or
+    /// the image) and replay the history up to its last TICK, until a replay
+    /// goes through; that state becomes the new checkpoint, so that the next
+    /// replay is short. The INPUTs after the last TICK are pending in the
+    /// chip, which a checkpoint does not hold: they are sent again and stay
+    /// in the history.
+    async fn recover(&mut self, losses: &mut u32) -> Result<(), ChipError> {
+        let mut history = std::mem::take(&mut self.history);
+        let ticked = history
+            .iter()
+            .rposition(|(c, _)| matches!(c, Command::Tick { .. }))
+            .map_or(0, |k| k + 1);
+        let pending = history.split_off(ticked);
         'again: loop {
             self.recoveries += 1;
-            self.write_image(&image).await?;
+            self.restore().await?;
             for (cmd, events) in &history {
                 match self.transport.exchange(cmd).await {
                     Ok(reply) => {
-                        self.accept(cmd, &reply.answer)?;
-                        if &reply.events != events {
+                        let again = self.accept(cmd, reply)?;
+                        if &again != events {
+                            let i = again.iter().zip(events).take_while(|(a, b)| a == b).count();
+                            let show = |e: Option<&Answer>| e.map_or("no event".to_string(), |a| format!("{a:?}"));
                             return Err(ChipError::ReplayMismatch {
                                 tick: self.counters.tick,
+                                first: show(events.get(i)),
+                                replayed: show(again.get(i)),
                             });
                         }
                     }
-                    Err(TransportError::Link(LinkError::EventsLost { .. })) => {
-                        losses += 1;
-                        if losses > self.max_recoveries {
-                            return Err(ChipError::TooManyLosses(losses));
-                        }
+                    Err(e) if is_event_loss(&e) => {
+                        self.lost(losses)?;
                         continue 'again;
                     }
                     Err(e) => return Err(e.into()),
                 }
             }
-            self.history = history;
-            return Ok(());
+            break;
         }
+        if !history.is_empty() {
+            self.take_checkpoint().await?;
+        }
+        // INPUTs send no events: nothing of theirs can be lost.
+        for (cmd, events) in pending {
+            let reply = self.transport.exchange(&cmd).await?;
+            self.accept(&cmd, reply)?;
+            self.history.push((cmd, events));
+        }
+        Ok(())
+    }
+
+    /// Write the image, with the checkpoint's state over it if there is one.
+    async fn restore(&mut self) -> Result<(), ChipError> {
+        let mut image = self.image.clone().expect("a TICK runs only after a load");
+        let at = match &self.checkpoint {
+            None => Counters::default(),
+            Some(cp) => {
+                let (n, d) = (self.config.neurons() as usize, self.config.delay_slots() as usize);
+                image.neuron[..cp.neuron.len()].copy_from_slice(&cp.neuron);
+                image.x_pre.copy_from_slice(&cp.x_pre);
+                image.syn.copy_from_slice(&cp.syn);
+                image.ctrl[ctrl::LFSR as usize] = cp.lfsr;
+                // After the RESET the chip counts ticks from 0 again: the
+                // input due in tick `at + k`, in slot `(at + k) mod D` then,
+                // goes to the slot the chip reads in its tick k.
+                let shift = cp.at.tick as usize % d;
+                for slot in 0..d {
+                    let to = (slot + d - shift) % d;
+                    image.ring[to * n..(to + 1) * n].copy_from_slice(&cp.ring[slot * n..(slot + 1) * n]);
+                }
+                cp.at
+            }
+        };
+        self.write_image(&image).await?;
+        self.offset = at;
+        self.counters = at;
+        Ok(())
+    }
+
+    /// Read back the state a run changes; the history starts again here.
+    async fn take_checkpoint(&mut self) -> Result<(), ChipError> {
+        let (n, d) = (self.config.neurons(), self.config.delay_slots());
+        let syn_words = self.image.as_ref().map_or(0, |i| i.syn.len() as u32);
+        let neuron = self.read_space(Space::Neuron, 0, STATE_FIELDS * n).await?;
+        let ring = self.read_space(Space::Ring, 0, d * n).await?;
+        let x_pre = self.read_space(Space::XPre, 0, self.config.sources()).await?;
+        let syn = self.read_space(Space::Syn, 0, syn_words).await?;
+        let lfsr = self.read_space(Space::Ctrl, ctrl::LFSR as u32, 1).await?[0];
+        // The chip's slots follow its own tick count, which started at the
+        // offset's tick: keep the ring in the slots of the run's ticks.
+        let (nu, du) = (n as usize, d as usize);
+        let shift = (self.offset.tick % d) as usize;
+        let mut real_ring = vec![0u16; ring.len()];
+        for slot in 0..du {
+            let to = (slot + shift) % du;
+            real_ring[to * nu..(to + 1) * nu].copy_from_slice(&ring[slot * nu..(slot + 1) * nu]);
+        }
+        self.checkpoint = Some(Checkpoint {
+            at: self.counters,
+            neuron,
+            ring: real_ring,
+            x_pre,
+            syn,
+            lfsr,
+        });
+        self.history.clear();
+        Ok(())
     }
 
     /// Read the whole state back, in the network's terms (the ring in time
@@ -393,21 +562,22 @@ impl<T: Transport> Chip<T> {
             weights.extend(image.weight_address.iter().map(|&a| syn[a as usize] as u8 as i8));
         }
         let word = |i: u16| c[i as usize] as u64;
-        let ticks = (word(ctrl::TICK) | word(ctrl::TICK + 1) << 16) as u32;
-        // The ring in time order: the input due in tick `ticks + j` is in slot
-        // `(ticks + j) mod D` (spec §4.3).
+        // The chip's own tick count (from its last RESET).
+        let raw_ticks = (word(ctrl::TICK) | word(ctrl::TICK + 1) << 16) as u32;
+        // The ring in time order: the input due in the chip's tick `raw + j`
+        // is in slot `(raw + j) mod D` (spec §4.3).
         let d = self.config.delay_slots();
         let slots = self.read_space(Space::Ring, 0, d * n).await?;
         let ring = (0..d)
             .flat_map(|j| {
-                let slot = ((ticks + j) % d * n) as usize;
+                let slot = ((raw_ticks + j) % d * n) as usize;
                 slots[slot..slot + nn as usize].iter().map(|&x| x as i16)
             })
             .collect();
         let [u, v, theta, refractory] = <[Vec<u16>; 4]>::try_from(fields).expect("four fields read");
         Ok(StateDump {
-            ticks,
-            cycle: (0..4).map(|k| word(ctrl::CYCLES + k) << (16 * k)).sum(),
+            ticks: raw_ticks + self.offset.tick,
+            cycle: (0..4).map(|k| word(ctrl::CYCLES + k) << (16 * k)).sum::<u64>() + self.offset.cycles,
             u: u.iter().map(|&x| x as i16).collect(),
             v: v.iter().map(|&x| x as i16).collect(),
             theta: theta.iter().map(|&x| x as i16).collect(),
@@ -419,6 +589,14 @@ impl<T: Transport> Chip<T> {
             ring,
         })
     }
+}
+
+/// Events of a TICK that did not arrive as the chip counted them.
+fn is_event_loss(e: &TransportError) -> bool {
+    matches!(
+        e,
+        TransportError::Link(LinkError::EventsLost { .. } | LinkError::EventsExtra { .. })
+    )
 }
 
 /// The output spike a SPIKE event reports.

@@ -2,10 +2,17 @@
 //! trying the host's recovery by hand (`spikefab chip --flip-rate ...`).
 //!
 //! Each direction has its own byte count (from 0, the first byte that
-//! crosses the pseudo-terminal that way) and its own plan.
+//! crosses the pseudo-terminal that way) and its own plan. On the chip's
+//! side a plan can also act on whole frames ([`FrameFault`]): the chip's
+//! output is clean frames, so they are found by their headers; frame faults
+//! model a chip that misbehaves, byte faults the line after it.
+
+use std::ops::Range;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use spikefab_proto::frame::{Decoder, Event, CRC_BYTES, HEADER_BYTES, SYNC};
+use spikefab_proto::message::kind;
 
 /// One fault, at a byte position of one direction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,10 +30,27 @@ pub enum Fault {
     Close,
 }
 
+/// A fault on the SPIKE frames the chip sends, by their count (from 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FrameFault {
+    /// These SPIKE frames lose their last byte (their CRC fails: the events
+    /// are lost).
+    LoseSpikes(Range<u64>),
+    /// This SPIKE frame is sent twice.
+    RepeatSpike(u64),
+    /// This SPIKE frame names another neuron (bit 0 flipped), with a CRC that
+    /// matches: a chip that misbehaves once.
+    ForgeSpike(u64),
+}
+
 /// Faults of one direction: fixed ones at byte positions and random ones.
 #[derive(Debug, Clone, Default)]
 pub struct FaultPlan {
     fixed: Vec<(u64, Fault)>,
+    frames: Vec<FrameFault>,
+    /// The frame being received, while there are frame faults.
+    frame: Vec<u8>,
+    spikes_seen: u64,
     /// Probability that a byte has one random bit inverted.
     pub flip_rate: f64,
     /// Probability that a byte is lost.
@@ -66,9 +90,63 @@ impl FaultPlan {
         self
     }
 
+    /// Add a fault on the SPIKE frames of this direction (the chip's).
+    pub fn frame_fault(mut self, fault: FrameFault) -> Self {
+        self.frames.push(fault);
+        self
+    }
+
     /// True when the plan changes nothing.
     pub fn is_empty(&self) -> bool {
-        self.fixed.is_empty() && self.flip_rate == 0.0 && self.drop_rate == 0.0
+        self.fixed.is_empty() && self.frames.is_empty() && self.flip_rate == 0.0 && self.drop_rate == 0.0
+    }
+
+    /// Apply the frame faults: whole frames out as they complete.
+    fn frame_filter(&mut self, input: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(input.len());
+        for &b in input {
+            if self.frame.is_empty() && b != SYNC {
+                out.push(b);
+                continue;
+            }
+            self.frame.push(b);
+            let need = match self.frame.get(3) {
+                Some(&len) => HEADER_BYTES + 2 * len as usize + CRC_BYTES,
+                None => continue,
+            };
+            if self.frame.len() < need {
+                continue;
+            }
+            let frame = std::mem::take(&mut self.frame);
+            if frame[1] != kind::SPIKE {
+                out.extend(frame);
+                continue;
+            }
+            let n = self.spikes_seen;
+            self.spikes_seen += 1;
+            let mut bytes = frame;
+            let mut copies = 1;
+            for f in &self.frames {
+                match f {
+                    FrameFault::LoseSpikes(r) if r.contains(&n) => {
+                        bytes.pop();
+                    }
+                    FrameFault::RepeatSpike(k) if *k == n => copies = 2,
+                    FrameFault::ForgeSpike(k) if *k == n => {
+                        let mut d = Decoder::new();
+                        if let Some(Event::Frame(mut f)) = bytes.iter().find_map(|&b| d.push(b)) {
+                            f.payload[2] ^= 1;
+                            bytes = f.encode();
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            for _ in 0..copies {
+                out.extend_from_slice(&bytes);
+            }
+        }
+        out
     }
 
     /// True once a [`Fault::Mute`] has been reached.
@@ -78,6 +156,13 @@ impl FaultPlan {
 
     /// Apply the plan to the next bytes of this direction.
     pub fn filter(&mut self, input: &[u8]) -> Filtered {
+        let framed;
+        let input = if self.frames.is_empty() {
+            input
+        } else {
+            framed = self.frame_filter(input);
+            &framed
+        };
         let mut out = Filtered::default();
         for &b in input {
             let position = self.position;
@@ -144,6 +229,50 @@ mod tests {
         let mut m = FaultPlan::none().at(1, Fault::Mute);
         assert_eq!(m.filter(&[1, 2, 3]).bytes, vec![1]);
         assert!(m.muted());
+    }
+
+    #[test]
+    fn frame_faults_act_on_spike_frames() {
+        use spikefab_proto::message::Answer;
+        let spike = |neuron| {
+            Answer::Spike {
+                tick: 1,
+                neuron,
+                cycle: 9,
+            }
+            .frame(3)
+            .encode()
+        };
+        let done = Answer::ResetDone.frame(3).encode();
+        let stream: Vec<u8> = [spike(4), done.clone(), spike(5), spike(6), spike(7)].concat();
+        let mut p = FaultPlan::none()
+            .frame_fault(FrameFault::LoseSpikes(1..2))
+            .frame_fault(FrameFault::RepeatSpike(2))
+            .frame_fault(FrameFault::ForgeSpike(3));
+        // Fed in pieces: frames are held until they are whole.
+        let (a, b) = stream.split_at(7);
+        let mut out = p.filter(a).bytes;
+        out.extend(p.filter(b).bytes);
+        let mut d = Decoder::new();
+        let events: Vec<Event> = out.iter().filter_map(|&x| d.push(x)).collect();
+        let neurons: Vec<String> = events
+            .iter()
+            .map(|e| match e {
+                Event::Frame(f) => match Answer::from_frame(f).unwrap() {
+                    Answer::Spike { neuron, .. } => format!("spike {neuron}"),
+                    a => format!("{a:?}"),
+                },
+                Event::BadCrc { .. } => "bad crc".into(),
+                Event::Garbage { .. } => "garbage".into(),
+            })
+            .collect();
+        // Spike 5 lost its last byte: the sync of the first copy of spike 6
+        // completes its CRC field, and the rest of that copy is garbage; the
+        // second copy of spike 6 arrives, then spike 7 forged into 6.
+        assert_eq!(
+            neurons,
+            ["spike 4", "ResetDone", "bad crc", "garbage", "spike 6", "spike 6"]
+        );
     }
 
     #[test]

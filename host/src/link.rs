@@ -5,9 +5,10 @@
 //! chip's output never backs up while the host writes), and the command side
 //! runs stop and wait: one frame out, then its SPIKE events and final answer
 //! back. A command whose answer does not come in time, or that the chip NAKs
-//! with `bad_crc`, is sent again with the same `seq` (§10.3); after a timeout
-//! the host first sends [`FLUSH_BYTES`] zero bytes so that a frame the chip
-//! holds cut short is completed (and discarded) before the copy arrives.
+//! with `bad_crc`, is sent again with the same `seq` (§10.3), after
+//! [`FLUSH_BYTES`] zero bytes so that a frame the chip holds cut short is
+//! completed (and discarded) before the copy arrives. WRITE and READ frames
+//! are shortened while the line is noisy ([`Link::command`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -19,9 +20,26 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-/// Zero bytes sent before a retransmission that follows a timeout: the
-/// longest frame, so that any frame the chip holds cut short is completed.
+/// Zero bytes sent before every retransmission: the longest frame, so that
+/// any frame the chip holds cut short is completed; zeros never start one.
 pub const FLUSH_BYTES: usize = HEADER_BYTES + 2 * MAX_WORDS + CRC_BYTES;
+
+/// Fewest words per WRITE or READ frame: the link shortens frames down to
+/// this on a noisy line.
+pub const MIN_FRAME_WORDS: usize = 8;
+
+/// Transmissions of a WRITE or READ frame longer than [`MIN_FRAME_WORDS`]
+/// before it is cut in half.
+pub const SPLIT_AFTER: u32 = 3;
+
+/// Frames in a row through at the first try after which WRITE and READ
+/// frames are made twice as long again.
+pub const GROW_AFTER: u32 = 32;
+
+/// Zero bytes sent after every command once the line has shown a fault: a
+/// command that lost a byte or two is completed by them at once (the chip
+/// answers NAK `bad_crc` and the copy follows) instead of after a timeout.
+pub const PAD_BYTES: usize = 3;
 
 /// What went wrong on the link.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +87,26 @@ pub enum LinkError {
         seq: u8,
         /// What is wrong with it.
         source: AnswerError,
+    },
+    /// More SPIKE events arrived for a TICK than its final answer counts, or
+    /// not in (tick, neuron) order: one twice (a stale or repeated frame).
+    #[error(
+        "{port}: TICK (seq {seq}, ending at tick {tick}) counts {expected} SPIKE events but {got} arrived{}",
+        if *.out_of_order { ", out of order or repeated" } else { "" }
+    )]
+    EventsExtra {
+        /// Port name.
+        port: String,
+        /// The TICK's seq.
+        seq: u8,
+        /// Tick counter in the answer.
+        tick: u32,
+        /// Events the answer counts.
+        expected: u32,
+        /// Events that arrived.
+        got: u32,
+        /// An event came after a later one, or twice.
+        out_of_order: bool,
     },
     /// The final answer of a TICK counts more SPIKE events than arrived.
     #[error(
@@ -136,6 +174,10 @@ pub struct LinkStats {
     /// Good frames for an earlier command (an answer that came after its
     /// retransmission), ignored.
     pub stale_frames: u64,
+    /// Times WRITE or READ frames were cut in half after failures.
+    pub shortened: u64,
+    /// Words per WRITE or READ frame now.
+    pub frame_words: usize,
 }
 
 impl LinkStats {
@@ -176,6 +218,12 @@ pub struct Link {
     seq: u8,
     settings: LinkSettings,
     stats: LinkStats,
+    /// Words per WRITE or READ frame now.
+    frame_words: usize,
+    /// Frames in a row through at the first try.
+    clean_streak: u32,
+    /// The line has shown a fault: pad commands.
+    noisy: bool,
     closed: bool,
 }
 
@@ -207,6 +255,9 @@ impl Link {
             seq: 0,
             settings,
             stats: LinkStats::default(),
+            frame_words: MAX_WORDS,
+            clean_streak: 0,
+            noisy: false,
             closed: false,
         }
     }
@@ -220,6 +271,7 @@ impl Link {
     pub fn stats(&self) -> LinkStats {
         LinkStats {
             bytes_received: self.bytes_received.load(Ordering::Relaxed),
+            frame_words: self.frame_words,
             ..self.stats
         }
     }
@@ -261,31 +313,96 @@ impl Link {
         }
     }
 
-    /// Send `cmd` with a new `seq` and return its events and final answer,
-    /// retransmitting as §10.3 says. A NAK other than `bad_crc` is returned
-    /// as the answer (the command was refused; the caller decides).
+    /// Send `cmd` and return its events and final answer, retransmitting as
+    /// §10.3 says. A NAK other than `bad_crc` is returned as the answer (the
+    /// command was refused; the caller decides).
+    ///
+    /// A WRITE or READ goes in frames of at most the link's current frame
+    /// size ([`LinkStats::frame_words`]), each under a new `seq` (both can
+    /// be repeated without harm). A frame that fails [`SPLIT_AFTER`]
+    /// transmissions in a row is cut in half, down to [`MIN_FRAME_WORDS`],
+    /// and the link keeps the shorter size until [`GROW_AFTER`] frames in a
+    /// row have gone through at the first try: on a noisy line long frames
+    /// rarely arrive whole, short ones do. Only a frame of the shortest size
+    /// that fails every attempt ends the command.
     pub async fn command(&mut self, cmd: &Command) -> Result<Reply, LinkError> {
         if self.closed {
             return Err(self.closed_error(None));
         }
+        let Some(pieces) = cmd.split(self.frame_words) else {
+            return self.transmit(cmd, self.settings.attempts).await;
+        };
+        let mut pending: std::collections::VecDeque<Command> = pieces.into();
+        let mut data = Vec::new();
+        while let Some(piece) = pending.pop_front() {
+            let words = piece.split_words();
+            let shortest = words <= MIN_FRAME_WORDS;
+            let tries = if shortest {
+                self.settings.attempts
+            } else {
+                SPLIT_AFTER.min(self.settings.attempts)
+            };
+            match self.transmit(&piece, tries).await {
+                Ok(Reply {
+                    answer: Answer::Data(d),
+                    ..
+                }) => data.extend(d),
+                Ok(Reply {
+                    answer: Answer::Written,
+                    ..
+                }) => {}
+                // Refused or unexpected: the caller sees the piece's answer.
+                Ok(reply) => return Ok(reply),
+                Err(LinkError::NoAnswer { .. }) if !shortest => {
+                    self.frame_words = (words / 2).max(MIN_FRAME_WORDS);
+                    self.clean_streak = 0;
+                    self.stats.shortened += 1;
+                    let halves = piece.split(self.frame_words).expect("a WRITE or READ splits");
+                    for p in halves.into_iter().rev() {
+                        pending.push_front(p);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let answer = match cmd {
+            Command::Read { .. } => Answer::Data(data),
+            _ => Answer::Written,
+        };
+        Ok(Reply {
+            events: Vec::new(),
+            answer,
+        })
+    }
+
+    /// One frame: send `cmd` with a new `seq`, at most `attempts` times.
+    async fn transmit(&mut self, cmd: &Command, attempts: u32) -> Result<Reply, LinkError> {
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
         let frame = cmd.frame(seq);
         let bytes = frame.encode();
         let mut events = Vec::new();
         let mut flush = false;
-        for attempt in 1..=self.settings.attempts {
+        for attempt in 1..=attempts {
             if attempt > 1 {
                 self.stats.retransmissions += 1;
+                self.noisy = true;
             }
             if flush {
                 self.write(&[0u8; FLUSH_BYTES]).await?;
             }
-            self.write(&bytes).await?;
+            if self.noisy {
+                let mut padded = bytes.clone();
+                padded.extend([0u8; PAD_BYTES]);
+                self.write(&padded).await?;
+            } else {
+                self.write(&bytes).await?;
+            }
             match self.await_answer(seq, &mut events).await? {
                 Outcome::Answer(answer) => {
                     self.stats.commands += 1;
                     self.stats.payload_sent += 2 * frame.payload.len() as u64;
+                    self.note_frame(attempt == 1);
                     return self.finish(seq, events, answer);
                 }
                 // The chip's receiver may hold a frame cut short: flush it.
@@ -294,17 +411,35 @@ impl Link {
                     flush = true;
                     let _ = self.abandon.send(());
                 }
-                // The chip's receiver is at a frame boundary.
-                Outcome::BadCrc => flush = false,
+                // The damaged frame may have ended early (a length byte made
+                // smaller) with the chip now hunting through the rest of it:
+                // a 0xA5 there starts a false frame that swallows the copy,
+                // and the same false frame in every copy after it. Flush.
+                Outcome::BadCrc => flush = true,
             }
         }
+        self.note_frame(false);
         Err(LinkError::NoAnswer {
             port: self.port.clone(),
             command: cmd.name(),
             seq,
-            attempts: self.settings.attempts,
+            attempts,
             timeout_ms: self.settings.timeout.as_millis() as u64,
         })
+    }
+
+    /// Keep count of frames that went through at the first try; lengthen
+    /// the WRITE and READ frames again after enough of them.
+    fn note_frame(&mut self, first_try: bool) {
+        if !first_try {
+            self.clean_streak = 0;
+            return;
+        }
+        self.clean_streak += 1;
+        if self.clean_streak >= GROW_AFTER && self.frame_words < MAX_WORDS {
+            self.frame_words = (self.frame_words * 2).min(MAX_WORDS);
+            self.clean_streak = 0;
+        }
     }
 
     /// Frames until the final answer for `seq`, or a reason to send again;
@@ -321,6 +456,7 @@ impl Link {
                 Incoming::Closed(e) => return Err(self.closed_error(e)),
                 Incoming::Event(Event::BadCrc { .. }) => {
                     self.stats.bad_frames += 1;
+                    self.noisy = true;
                     continue;
                 }
                 Incoming::Event(Event::Garbage { bytes }) => {
@@ -362,16 +498,33 @@ impl Link {
         })
     }
 
+    /// Check a TICK's events against its answer: as many as it counts, none
+    /// twice (the chip sends each spike once, in tick and neuron order).
     fn finish(&self, seq: u8, events: Vec<Answer>, answer: Answer) -> Result<Reply, LinkError> {
         if let Answer::TickDone { tick, spikes, .. } = answer {
             let got = events.len() as u32;
-            if got < spikes {
+            let key = |a: &Answer| match *a {
+                Answer::Spike { tick, neuron, .. } => (tick, neuron),
+                _ => (0, 0),
+            };
+            let out_of_order = events.windows(2).any(|w| key(&w[0]) >= key(&w[1]));
+            if got < spikes && !out_of_order {
                 return Err(LinkError::EventsLost {
                     port: self.port.clone(),
                     seq,
                     tick,
                     expected: spikes,
                     lost: spikes - got,
+                });
+            }
+            if got != spikes || out_of_order {
+                return Err(LinkError::EventsExtra {
+                    port: self.port.clone(),
+                    seq,
+                    tick,
+                    expected: spikes,
+                    got,
+                    out_of_order,
                 });
             }
         }

@@ -97,7 +97,7 @@ pub fn link(stats: &LinkStats, events_time: Duration, recoveries: u64) -> String
     let secs = events_time.as_secs_f64().max(f64::MIN_POSITIVE);
     format!(
         "  link: {} bytes sent, {} received; payload {:.1}% of all bytes; {} SPIKE events in {:.2} s ({:.0} spikes/s)\n  \
-         {} commands, {} retransmissions, {} damaged frames and {} stray bytes from the chip, {} recoveries by replay",
+         {} commands, {} retransmissions, {} damaged frames and {} stray bytes from the chip, {} recoveries by replay{}",
         stats.bytes_sent,
         stats.bytes_received,
         100.0 * stats.payload_share(),
@@ -108,6 +108,14 @@ pub fn link(stats: &LinkStats, events_time: Duration, recoveries: u64) -> String
         stats.retransmissions,
         stats.bad_frames,
         stats.garbage_bytes,
-        recoveries
+        recoveries,
+        if stats.shortened > 0 {
+            format!(
+                "; WRITE and READ frames shortened {} times (now {} words)",
+                stats.shortened, stats.frame_words
+            )
+        } else {
+            String::new()
+        }
     )
 }

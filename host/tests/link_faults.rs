@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use spikefab_hdl::config::CoreConfig;
 use spikefab_host::driver::{Chip, ChipError, TransportError};
-use spikefab_host::faults::{Fault, FaultPlan};
+use spikefab_host::faults::{Fault, FaultPlan, FrameFault};
 use spikefab_host::link::{LinkError, LinkSettings, LinkStats};
 use spikefab_host::serial;
 use spikefab_host::virtual_chip::{ChipOptions, VirtualChip};
@@ -141,6 +141,73 @@ fn random_noise_both_ways_is_survived() {
     assert!(
         o.stats.retransmissions > 0 && o.recoveries > 0,
         "the noise must have hit something"
+    );
+}
+
+#[test]
+fn flips_and_drops_together_both_ways_are_survived() {
+    // 1e-3 flips and 1e-3 drops on every byte, both ways: about two WRITE
+    // frames in three arrive damaged, and a few SPIKE events per hundred.
+    // The link shortens its frames, the driver restores checkpoints.
+    let o = run(
+        FaultPlan::none().random(1e-3, 1e-3, 21),
+        FaultPlan::none().random(1e-3, 1e-3, 22),
+    )
+    .unwrap();
+    eprintln!("flips and drops: {:?}, {} recoveries", o.stats, o.recoveries);
+    assert_exact(&o);
+    assert!(o.stats.retransmissions > 0, "the noise must have hit something");
+}
+
+#[test]
+fn extra_and_repeated_events_are_recovered_like_lost_ones() {
+    let o = run(
+        FaultPlan::none(),
+        FaultPlan::none().frame_fault(FrameFault::RepeatSpike(3)),
+    )
+    .unwrap();
+    assert_exact(&o);
+    assert_eq!(o.recoveries, 1, "{:?}", o.stats);
+}
+
+#[test]
+fn events_lost_every_time_end_the_run_with_a_clear_error() {
+    let err = match run(
+        FaultPlan::none(),
+        FaultPlan::none().frame_fault(FrameFault::LoseSpikes(2..u64::MAX)),
+    ) {
+        Ok(_) => panic!("a chip whose events never arrive cannot finish the run"),
+        Err(e) => e,
+    };
+    match &err {
+        ChipError::TooManyLosses { losses, .. } => assert_eq!(*losses, spikefab_host::driver::MAX_LOSSES),
+        e => panic!("wrong error: {e}"),
+    }
+    assert!(
+        err.to_string()
+            .starts_with("SPIKE events were lost 8 times in a row (ending at tick "),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_chip_that_replays_other_spikes_is_caught() {
+    // The first SPIKE names another neuron (with a good CRC); a later event
+    // is lost, the replay from the image sends the true one.
+    let err = match run(
+        FaultPlan::none(),
+        FaultPlan::none()
+            .frame_fault(FrameFault::ForgeSpike(0))
+            .frame_fault(FrameFault::LoseSpikes(4..5)),
+    ) {
+        Ok(_) => panic!("the replay must differ"),
+        Err(e) => e,
+    };
+    assert!(matches!(err, ChipError::ReplayMismatch { .. }), "wrong error: {err}");
+    assert!(
+        err.to_string()
+            .contains("the chip sent other spikes than the first time"),
+        "{err}"
     );
 }
 

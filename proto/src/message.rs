@@ -276,14 +276,50 @@ impl Command {
     /// WRITE commands that store `data` from `address` on, each as long as a
     /// frame allows.
     pub fn writes(space: Space, address: u16, data: &[u16]) -> Vec<Command> {
-        data.chunks(MAX_WRITE_WORDS)
+        Self::writes_of(space, address, data, MAX_WRITE_WORDS)
+    }
+
+    fn writes_of(space: Space, address: u16, data: &[u16], words: usize) -> Vec<Command> {
+        data.chunks(words.max(1))
             .enumerate()
             .map(|(i, chunk)| Command::Write {
                 space,
-                address: address.wrapping_add((i * MAX_WRITE_WORDS) as u16),
+                address: address.wrapping_add((i * words.max(1)) as u16),
                 data: chunk.to_vec(),
             })
             .collect()
+    }
+
+    /// Words the command moves that can be split across frames: the data of
+    /// a WRITE, the count of a READ; 0 for the others.
+    pub fn split_words(&self) -> usize {
+        match self {
+            Command::Write { data, .. } => data.len(),
+            Command::Read { count, .. } => *count as usize,
+            _ => 0,
+        }
+    }
+
+    /// The same effect as commands of at most `words` words each: a WRITE
+    /// or READ cut into consecutive pieces (both can be repeated without
+    /// harm, so a host may send the pieces under new sequence numbers);
+    /// `None` for the other commands, which must go whole.
+    pub fn split(&self, words: usize) -> Option<Vec<Command>> {
+        let words = words.max(1);
+        match self {
+            Command::Write { space, address, data } => Some(Self::writes_of(*space, *address, data, words)),
+            Command::Read { space, address, count } => Some(
+                (0..*count as usize)
+                    .step_by(words)
+                    .map(|i| Command::Read {
+                        space: *space,
+                        address: address.wrapping_add(i as u16),
+                        count: (*count as usize - i).min(words) as u16,
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        }
     }
 }
 
@@ -494,6 +530,64 @@ impl Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writes_and_reads_split_into_consecutive_pieces() {
+        let w = Command::Write {
+            space: Space::Syn,
+            address: 10,
+            data: (0..7).collect(),
+        };
+        let pieces = w.split(3).unwrap();
+        assert_eq!(
+            pieces,
+            vec![
+                Command::Write {
+                    space: Space::Syn,
+                    address: 10,
+                    data: vec![0, 1, 2]
+                },
+                Command::Write {
+                    space: Space::Syn,
+                    address: 13,
+                    data: vec![3, 4, 5]
+                },
+                Command::Write {
+                    space: Space::Syn,
+                    address: 16,
+                    data: vec![6]
+                },
+            ]
+        );
+        let r = Command::Read {
+            space: Space::Ring,
+            address: 4,
+            count: 5,
+        };
+        assert_eq!(
+            r.split(2).unwrap(),
+            vec![
+                Command::Read {
+                    space: Space::Ring,
+                    address: 4,
+                    count: 2
+                },
+                Command::Read {
+                    space: Space::Ring,
+                    address: 6,
+                    count: 2
+                },
+                Command::Read {
+                    space: Space::Ring,
+                    address: 8,
+                    count: 1
+                },
+            ]
+        );
+        assert_eq!((w.split_words(), r.split_words()), (7, 5));
+        assert!(Command::Tick { count: 3 }.split(1).is_none());
+        assert!(Command::Input { axons: vec![1, 2] }.split(1).is_none());
+    }
 
     #[test]
     fn answers_round_trip() {

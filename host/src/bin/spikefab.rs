@@ -255,7 +255,7 @@ struct ChipRunArgs {
     #[arg(long, default_value_t = serial::DEFAULT_BAUD)]
     baud: u32,
     /// Wait this long for each frame of an answer before sending again
-    /// (default: 2000 for a board, 30000 for the virtual chip, which is slower).
+    /// (default: 2000; 30000 for a virtual chip on the rust-hdl engine, which is slower).
     #[arg(long, value_name = "MS")]
     timeout_ms: Option<u64>,
     /// Transmissions of one command before giving up.
@@ -575,7 +575,12 @@ async fn connect(args: &ChipRunArgs) -> Result<(Chip<Link>, Option<VirtualChip>)
             (port, Some(chip))
         }
     };
-    let default_ms = if virtual_chip.is_some() { 30_000 } else { 2_000 };
+    // A virtual chip on rust-hdl's simulator may take seconds between two
+    // frames of a busy TICK; on Verilator it answers as fast as a board.
+    let default_ms = match &virtual_chip {
+        Some(c) if c.engine() == EngineKind::RustHdl => 30_000,
+        _ => 2_000,
+    };
     let settings = LinkSettings {
         timeout: Duration::from_millis(args.timeout_ms.unwrap_or(default_ms)),
         attempts: args.attempts.max(1),
