@@ -14,7 +14,10 @@
 //!
 //! Checkpoints keep replays short on a noisy line: once events have been lost,
 //! the driver reads back the state a run changes (neuron state, ring, traces,
-//! weights, LFSR) after each recovery and every [`CHECKPOINT_TICKS`] ticks. A
+//! weights, LFSR) every [`CHECKPOINT_TICKS`] ticks at most, during replays
+//! too. Each loss halves that interval and the ticks per TICK command (fewer
+//! events per command, fewer lost with each); each checkpoint reached with no
+//! loss since the one before doubles them back. A
 //! restore writes it back after a RESET, which zeroes the chip's tick and
 //! cycle counters (they are read-only, spec §8.2): the driver then adds the
 //! checkpoint's counters to what the chip reports, and writes the ring rotated
@@ -136,11 +139,12 @@ pub struct Counters {
 /// covers it on the virtual chip and that progress is reported often.
 pub const DEFAULT_TICK_CHUNK: u32 = 16;
 
-/// Losses of one command's events in a row (losses during its recovery
-/// included) at which the driver gives up (spec §10.3).
+/// Losses of events in a row (losses during a recovery included; a
+/// checkpoint taken during a replay ends the row) at which the driver gives
+/// up (spec §10.3).
 pub const MAX_LOSSES: u32 = 8;
 
-/// Once events have been lost, ticks between checkpoints.
+/// Once events have been lost, most ticks between checkpoints.
 pub const CHECKPOINT_TICKS: u32 = 64;
 
 /// The state a run changes, read back at a tick boundary: what a restore
@@ -179,6 +183,12 @@ pub struct Chip<T: Transport> {
     checkpoint: Option<Checkpoint>,
     /// Events have been lost on this link: take checkpoints.
     noisy: bool,
+    /// Ticks between checkpoints now (halved by losses).
+    checkpoint_ticks: u32,
+    /// Ticks per TICK command now (halved by losses, up to `tick_chunk`).
+    chunk: u32,
+    /// A loss since the last checkpoint.
+    lost_since_checkpoint: bool,
     /// Ticks per TICK command at most.
     pub tick_chunk: u32,
     /// Losses in a row (recoveries included) at which to give up.
@@ -219,6 +229,9 @@ impl<T: Transport> Chip<T> {
             offset: Counters::default(),
             checkpoint: None,
             noisy: false,
+            checkpoint_ticks: CHECKPOINT_TICKS,
+            chunk: DEFAULT_TICK_CHUNK,
+            lost_since_checkpoint: false,
             tick_chunk: DEFAULT_TICK_CHUNK,
             max_losses: MAX_LOSSES,
             recoveries: 0,
@@ -353,7 +366,7 @@ impl<T: Transport> Chip<T> {
             }
             // Ticks without inputs run in one command.
             let quiet_until = inputs.get(next).map_or(end, |s| s.tick.min(end));
-            let count = (quiet_until - t).clamp(1, self.tick_chunk.clamp(1, u16::MAX as u32));
+            let count = (quiet_until - t).clamp(1, self.chunk.min(self.tick_chunk).clamp(1, u16::MAX as u32));
             let cmd = Command::Tick { count: count as u16 };
             let events = self.logged(&cmd).await?;
             spikes.extend(events.iter().filter_map(spike_event));
@@ -372,7 +385,7 @@ impl<T: Transport> Chip<T> {
                     let events = self.accept(cmd, reply)?;
                     self.history.push((cmd.clone(), events.clone()));
                     let ticks_since = self.counters.tick - self.checkpoint.as_ref().map_or(0, |c| c.at.tick);
-                    if self.noisy && matches!(cmd, Command::Tick { .. }) && ticks_since >= CHECKPOINT_TICKS {
+                    if self.noisy && matches!(cmd, Command::Tick { .. }) && ticks_since >= self.checkpoint_ticks {
                         self.take_checkpoint().await?;
                     }
                     return Ok(events);
@@ -387,9 +400,13 @@ impl<T: Transport> Chip<T> {
         }
     }
 
-    /// Count one loss; give up at [`Chip::max_losses`] in a row.
-    fn lost(&self, losses: &mut u32) -> Result<(), ChipError> {
+    /// Count one loss; give up at [`Chip::max_losses`] in a row. Shorter
+    /// TICK commands and checkpoints closer together from now on.
+    fn lost(&mut self, losses: &mut u32) -> Result<(), ChipError> {
         *losses += 1;
+        self.lost_since_checkpoint = true;
+        self.checkpoint_ticks = (self.checkpoint_ticks / 2).max(1);
+        self.chunk = (self.chunk / 2).max(1);
         if *losses >= self.max_losses {
             return Err(ChipError::TooManyLosses {
                 losses: *losses,
@@ -429,10 +446,12 @@ impl<T: Transport> Chip<T> {
 
     /// Put the chip back where the history starts (the last checkpoint, or
     /// the image) and replay the history up to its last TICK, until a replay
-    /// goes through; that state becomes the new checkpoint, so that the next
-    /// replay is short. The INPUTs after the last TICK are pending in the
-    /// chip, which a checkpoint does not hold: they are sent again and stay
-    /// in the history.
+    /// goes through. The replay checkpoints as it goes (every
+    /// [`CHECKPOINT_TICKS`] and at its end), and a loss during it restarts
+    /// from the latest of those, so that a long replay on a noisy line still
+    /// gets through. The INPUTs after the last TICK are pending in the chip,
+    /// which a checkpoint does not hold: they are sent again and stay in the
+    /// history.
     async fn recover(&mut self, losses: &mut u32) -> Result<(), ChipError> {
         let mut history = std::mem::take(&mut self.history);
         let ticked = history
@@ -440,20 +459,24 @@ impl<T: Transport> Chip<T> {
             .rposition(|(c, _)| matches!(c, Command::Tick { .. }))
             .map_or(0, |k| k + 1);
         let pending = history.split_off(ticked);
+        // history[..done] is behind the current checkpoint.
+        let mut done = 0;
         'again: loop {
             self.recoveries += 1;
             self.restore().await?;
-            for (cmd, events) in &history {
+            let start = done;
+            for i in start..history.len() {
+                let (cmd, events) = &history[i];
                 match self.transport.exchange(cmd).await {
                     Ok(reply) => {
                         let again = self.accept(cmd, reply)?;
                         if &again != events {
-                            let i = again.iter().zip(events).take_while(|(a, b)| a == b).count();
+                            let k = again.iter().zip(events).take_while(|(a, b)| a == b).count();
                             let show = |e: Option<&Answer>| e.map_or("no event".to_string(), |a| format!("{a:?}"));
                             return Err(ChipError::ReplayMismatch {
                                 tick: self.counters.tick,
-                                first: show(events.get(i)),
-                                replayed: show(again.get(i)),
+                                first: show(events.get(k)),
+                                replayed: show(again.get(k)),
                             });
                         }
                     }
@@ -463,11 +486,16 @@ impl<T: Transport> Chip<T> {
                     }
                     Err(e) => return Err(e.into()),
                 }
+                let since = self.counters.tick - self.checkpoint.as_ref().map_or(0, |c| c.at.tick);
+                let tick = matches!(cmd, Command::Tick { .. });
+                if tick && (i + 1 == history.len() || since >= self.checkpoint_ticks) {
+                    self.take_checkpoint().await?;
+                    done = i + 1;
+                    // Progress: the losses before it are not "in a row".
+                    *losses = 0;
+                }
             }
             break;
-        }
-        if !history.is_empty() {
-            self.take_checkpoint().await?;
         }
         // INPUTs send no events: nothing of theirs can be lost.
         for (cmd, events) in pending {
@@ -507,7 +535,13 @@ impl<T: Transport> Chip<T> {
     }
 
     /// Read back the state a run changes; the history starts again here.
+    /// With no loss since the last one, checkpoints and TICK commands may
+    /// grow again.
     async fn take_checkpoint(&mut self) -> Result<(), ChipError> {
+        if !std::mem::take(&mut self.lost_since_checkpoint) {
+            self.checkpoint_ticks = (self.checkpoint_ticks * 2).min(CHECKPOINT_TICKS);
+            self.chunk = (self.chunk * 2).min(self.tick_chunk.max(1));
+        }
         let (n, d) = (self.config.neurons(), self.config.delay_slots());
         let syn_words = self.image.as_ref().map_or(0, |i| i.syn.len() as u32);
         let neuron = self.read_space(Space::Neuron, 0, STATE_FIELDS * n).await?;

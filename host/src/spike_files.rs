@@ -20,7 +20,8 @@ pub enum SpikeFileError {
         /// OS error.
         source: std::io::Error,
     },
-    /// A CSV row that is not `tick,axon` with two unsigned integers.
+    /// A CSV row that is not `tick,axon` with two unsigned integers
+    /// (`spikefab_sim::spike_csv`).
     #[error("{path}:{line}: {reason}")]
     Row {
         /// File.
@@ -49,44 +50,12 @@ pub fn read_inputs(path: &Path) -> Result<Vec<InputSpike>, SpikeFileError> {
         source,
     };
     let text = std::fs::read_to_string(path).map_err(io)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .comment(Some(b'#'))
-        .from_reader(text.as_bytes());
-    let row_error = |line: u64, reason: String| SpikeFileError::Row {
+    let rows = spikefab_sim::spike_csv::parse_spikes(&text).map_err(|e| SpikeFileError::Row {
         path: path.to_path_buf(),
-        line,
-        reason,
-    };
-    let headers = reader.headers().map_err(|e| row_error(1, e.to_string()))?.clone();
-    if headers.len() != 2 || &headers[0] != "tick" || &headers[1] != "axon" {
-        return Err(row_error(
-            1,
-            format!(
-                "the header must be `tick,axon`, found `{}`",
-                headers.iter().collect::<Vec<_>>().join(",")
-            ),
-        ));
-    }
-    let mut out = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            row_error(line, e.to_string())
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
-        let field = |i: usize, name: &str| -> Result<u32, SpikeFileError> {
-            let text = record.get(i).unwrap_or("");
-            text.parse()
-                .map_err(|_| row_error(line, format!("{name} `{text}` is not an unsigned 32-bit integer")))
-        };
-        out.push(InputSpike {
-            tick: field(0, "tick")?,
-            axon: field(1, "axon")?,
-        });
-    }
-    Ok(out)
+        line: e.line,
+        reason: e.reason,
+    })?;
+    Ok(rows.into_iter().map(|(tick, axon)| InputSpike { tick, axon }).collect())
 }
 
 /// Write input spikes (CSV or `.bin`).
@@ -147,7 +116,7 @@ mod tests {
         let p = temp("bad.csv", "tick,axon\n1,2\n3,x\n");
         assert_eq!(
             read_inputs(&p).unwrap_err().to_string(),
-            format!("{}:3: axon `x` is not an unsigned 32-bit integer", p.display())
+            format!("{}:3: axon `x` is not a whole number from 0 to 4294967295", p.display())
         );
         let p = temp("short.csv", "tick,axon\n1,2\n3\n");
         let e = read_inputs(&p).unwrap_err().to_string();
@@ -155,7 +124,10 @@ mod tests {
         let p = temp("header.csv", "axon,tick\n1,2\n");
         assert_eq!(
             read_inputs(&p).unwrap_err().to_string(),
-            format!("{}:1: the header must be `tick,axon`, found `axon,tick`", p.display())
+            format!(
+                "{}:1: the header must be `tick,axon` (or `tick,index`), found `axon,tick`",
+                p.display()
+            )
         );
         let p = temp("spikes.bin", "");
         write_spikes(&p, &[]).unwrap();

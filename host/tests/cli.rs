@@ -88,7 +88,7 @@ fn errors_name_the_problem_and_where() {
             (
                 s(&["sim", &net(), "--inputs", bad_csv.to_str().unwrap()]),
                 format!(
-                    "error: {}:3: axon `-3` is not an unsigned 32-bit integer",
+                    "error: {}:3: axon `-3` is not a whole number from 0 to 4294967295",
                     bad_csv.display()
                 ),
             ),

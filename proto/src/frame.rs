@@ -150,6 +150,12 @@ impl Decoder {
         raw.into_iter().filter_map(|b| self.push(b)).collect()
     }
 
+    /// Bytes of the frame in progress that the decoder holds (at most one
+    /// frame's payload and CRC).
+    pub fn held(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// Bytes skipped since the last frame and not yet reported.
     pub fn skipped(&self) -> usize {
         self.skipped

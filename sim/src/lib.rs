@@ -44,6 +44,7 @@ pub mod neuron;
 pub mod neuron_block;
 pub mod record;
 pub mod snapshot;
+pub mod spike_csv;
 
 pub use cycles::{CoreShape, CycleCosts};
 pub use engine::{SimError, SimOptions, Simulator};

@@ -110,7 +110,12 @@ impl Synapses {
 
 /// A network ready to simulate. Build it with [`NetworkBuilder`] or load a
 /// network file with [`crate::config`].
+///
+/// Serialized (snapshots) as a [`NetworkRecord`] and deserialized through
+/// [`NetworkBuilder::build`], so that a snapshot gets every check a network
+/// file gets: a damaged or hand-made one is an error, never a panic later.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "NetworkRecord", try_from = "NetworkRecord")]
 pub struct Network {
     profiles: Vec<NeuronParams>,
     neuron_profile: Vec<u16>,
@@ -177,6 +182,23 @@ pub enum BuildError {
         /// Axon.
         axon: u32,
     },
+    /// A population that names members that do not exist.
+    #[error("population {name}: {first}..{end} is outside the {count} {kind} of the network")]
+    Population {
+        /// Its name.
+        name: String,
+        /// First member.
+        first: u32,
+        /// One past the last.
+        end: u64,
+        /// How many exist.
+        count: u32,
+        /// "neurons" or "axons".
+        kind: &'static str,
+    },
+    /// A stored network whose parts do not fit together (a damaged snapshot).
+    #[error("stored network: {0}")]
+    Record(String),
     /// More neurons, axons or synapses than the simulator indexes.
     #[error("too many {what}: {count} (at most {max})")]
     TooLarge {
@@ -490,6 +512,22 @@ impl NetworkBuilder {
         syn.fanin = fanin;
 
         let inputs = checked_inputs(self.inputs, num_axons)?;
+        for p in &self.populations {
+            let (count, kind) = match p.kind {
+                PopulationKind::Neurons => (num_neurons, "neurons"),
+                PopulationKind::Axons => (num_axons, "axons"),
+            };
+            let end = p.first as u64 + p.size as u64;
+            if end > count as u64 {
+                return Err(BuildError::Population {
+                    name: p.name.clone(),
+                    first: p.first,
+                    end,
+                    count,
+                    kind,
+                });
+            }
+        }
 
         Ok(Network {
             profiles: self.profiles,
@@ -502,6 +540,113 @@ impl NetworkBuilder {
             max_delay,
             populations: self.populations,
         })
+    }
+}
+
+/// A [`Network`] as snapshots store it: what the builder takes (profiles,
+/// neurons, axons, the learning rule, the synapses in canonical order as
+/// columns with per-source offsets, input spikes, populations), and nothing
+/// derived from it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NetworkRecord {
+    profiles: Vec<NeuronParams>,
+    neuron_profile: Vec<u16>,
+    v_init: Vec<i16>,
+    num_axons: u32,
+    stdp: Option<StdpParams>,
+    offsets: Vec<u64>,
+    target: Vec<u32>,
+    weight: Vec<i8>,
+    delay: Vec<u8>,
+    flags: Vec<u8>,
+    inputs: Vec<InputSpike>,
+    populations: Vec<Population>,
+}
+
+impl From<Network> for NetworkRecord {
+    fn from(n: Network) -> Self {
+        NetworkRecord {
+            profiles: n.profiles,
+            neuron_profile: n.neuron_profile,
+            v_init: n.v_init,
+            num_axons: n.num_axons,
+            stdp: n.stdp,
+            offsets: n.synapses.offsets,
+            target: n.synapses.target,
+            weight: n.synapses.weight,
+            delay: n.synapses.delay,
+            flags: n.synapses.flags,
+            inputs: n.inputs,
+            populations: n.populations,
+        }
+    }
+}
+
+impl TryFrom<NetworkRecord> for Network {
+    type Error = BuildError;
+
+    /// Rebuild a stored network with every check of [`NetworkBuilder::build`],
+    /// after checking that its parts fit together.
+    fn try_from(r: NetworkRecord) -> Result<Network, BuildError> {
+        let bad = |what: String| Err(BuildError::Record(what));
+        if r.v_init.len() != r.neuron_profile.len() {
+            return bad(format!(
+                "{} initial membranes for {} neurons",
+                r.v_init.len(),
+                r.neuron_profile.len()
+            ));
+        }
+        let total = r.target.len();
+        if [r.weight.len(), r.delay.len(), r.flags.len()] != [total; 3] {
+            return bad(format!(
+                "synapse columns of different lengths (targets {total}, weights {}, delays {}, flags {})",
+                r.weight.len(),
+                r.delay.len(),
+                r.flags.len()
+            ));
+        }
+        let sources = r.neuron_profile.len() as u64 + r.num_axons as u64;
+        if r.offsets.len() as u64 != sources + 1 {
+            return bad(format!("{} synapse offsets for {sources} sources", r.offsets.len()));
+        }
+        if r.offsets.first() != Some(&0)
+            || r.offsets.last() != Some(&(total as u64))
+            || r.offsets.windows(2).any(|w| w[0] > w[1])
+        {
+            return bad(format!("synapse offsets that do not run from 0 up to {total}"));
+        }
+        let mut b = NetworkBuilder::new();
+        b.profiles = r.profiles;
+        b.neuron_profile = r.neuron_profile;
+        b.v_init = r.v_init;
+        b.num_axons = r.num_axons;
+        b.stdp = r.stdp;
+        b.reserve_synapses(total);
+        let axons = r.num_axons as usize;
+        for src in 0..sources as usize {
+            let source = if src < axons {
+                Source::Axon(src as u32)
+            } else {
+                Source::Neuron((src - axons) as u32)
+            };
+            for i in r.offsets[src] as usize..r.offsets[src + 1] as usize {
+                let flags = r.flags[i];
+                if flags & !(FLAG_PLASTIC | FLAG_WEXP) != 0 {
+                    return bad(format!("synapse {i}: flags {flags:#04x} have unknown bits"));
+                }
+                b.add_synapse(SynapseSpec {
+                    source,
+                    target: r.target[i],
+                    weight: r.weight[i],
+                    wexp: flags & FLAG_WEXP,
+                    delay: r.delay[i],
+                    plastic: flags & FLAG_PLASTIC != 0,
+                });
+            }
+        }
+        b.inputs = r.inputs;
+        b.populations = r.populations;
+        b.build()
     }
 }
 

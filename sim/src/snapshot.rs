@@ -1,7 +1,12 @@
 //! Compact binary snapshots of networks and run results (`bincode` 2).
 //!
 //! A snapshot is an 8-byte magic `SPIKEFAB`, a kind byte, a format version
-//! byte, then the bincode (standard configuration) encoding of the value.
+//! byte, the payload's length (8 bytes, little-endian) and CRC-32 (4 bytes,
+//! ISO-HDLC, little-endian), then the payload: the bincode (standard
+//! configuration) encoding of the value. Reading checks all of them before
+//! decoding, and a network is rebuilt through [`crate::NetworkBuilder`]'s
+//! checks ([`crate::network::NetworkRecord`]), so that a damaged or
+//! hand-made snapshot is an error that says what is wrong, never a panic.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +18,12 @@ use crate::cycles::CoreShape;
 use crate::record::{ProbeTrace, RunStats, SpikeEvent, StateDump};
 
 const MAGIC: &[u8; 8] = b"SPIKEFAB";
-const VERSION: u8 = 1;
+/// The format version this build writes and reads.
+pub const VERSION: u8 = 2;
+/// Bytes before the payload: magic, kind, version, length, CRC.
+const HEADER: usize = 8 + 1 + 1 + 8 + 4;
+/// The payload's checksum.
+const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
 /// What a snapshot holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,8 +73,8 @@ pub enum SnapshotError {
         /// What is wrong.
         reason: String,
     },
-    /// The payload did not decode (truncated or corrupt).
-    #[error("{path}: corrupt or truncated snapshot: {reason}")]
+    /// The payload did not decode, or what it holds is not valid.
+    #[error("{path}: invalid snapshot: {reason}")]
     Decode {
         /// File.
         path: PathBuf,
@@ -75,12 +85,14 @@ pub enum SnapshotError {
 
 /// Encode `value` as a snapshot of `kind`.
 pub fn encode<T: Serialize>(kind: Kind, value: &T) -> Vec<u8> {
-    let mut out = Vec::with_capacity(1 << 16);
+    let body = bincode::serde::encode_to_vec(value, bincode::config::standard())
+        .expect("in-memory bincode encoding of plain data cannot fail");
+    let mut out = Vec::with_capacity(HEADER + body.len());
     out.extend_from_slice(MAGIC);
     out.push(kind as u8);
     out.push(VERSION);
-    let body = bincode::serde::encode_to_vec(value, bincode::config::standard())
-        .expect("in-memory bincode encoding of plain data cannot fail");
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(&CRC32.checksum(&body).to_le_bytes());
     out.extend_from_slice(&body);
     out
 }
@@ -102,21 +114,49 @@ pub fn decode<T: DeserializeOwned>(kind: Kind, bytes: &[u8], path: &Path) -> Res
     }
     if bytes[9] != VERSION {
         return Err(format(format!(
-            "snapshot format version {} (this build reads {VERSION})",
+            "snapshot format version {} (this build reads {VERSION}; save the network again with `spikefab save`)",
             bytes[9]
         )));
     }
-    let (value, used) = bincode::serde::decode_from_slice(&bytes[10..], bincode::config::standard()).map_err(|e| {
-        SnapshotError::Decode {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        }
+    if bytes.len() < HEADER {
+        return Err(format(format!(
+            "truncated: {} bytes, shorter than the header",
+            bytes.len()
+        )));
+    }
+    let declared = u64::from_le_bytes(bytes[10..18].try_into().expect("8 bytes"));
+    let body = &bytes[HEADER..];
+    if declared != body.len() as u64 {
+        return Err(format(format!(
+            "{} the header says the payload has {declared} bytes, the file has {}",
+            if declared > body.len() as u64 {
+                "truncated:"
+            } else {
+                "damaged:"
+            },
+            body.len()
+        )));
+    }
+    let crc = u32::from_le_bytes(bytes[18..22].try_into().expect("4 bytes"));
+    let computed = CRC32.checksum(body);
+    if crc != computed {
+        return Err(format(format!(
+            "damaged: the payload's checksum is {computed:#010x}, the header says {crc:#010x}"
+        )));
+    }
+    let decode_error = |reason: String| SnapshotError::Decode {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let (value, used) = bincode::serde::decode_from_slice(body, bincode::config::standard()).map_err(|e| {
+        decode_error(match e {
+            // What a check (the network's rebuild) said, as it said it.
+            bincode::error::DecodeError::OtherString(s) => s,
+            e => e.to_string(),
+        })
     })?;
-    if used != bytes.len() - 10 {
-        return Err(SnapshotError::Decode {
-            path: path.to_path_buf(),
-            reason: format!("{} trailing bytes", bytes.len() - 10 - used),
-        });
+    if used != body.len() {
+        return Err(decode_error(format!("{} trailing bytes", body.len() - used)));
     }
     Ok(value)
 }
@@ -143,7 +183,19 @@ pub fn save_model(path: &Path, model: &Model) -> Result<(), SnapshotError> {
     save(path, Kind::Network, model)
 }
 
-/// Load a saved network.
+/// Load a saved network (its network checked as a network file's is, its
+/// probes against its neurons).
 pub fn load_model(path: &Path) -> Result<Model, SnapshotError> {
-    load(path, Kind::Network)
+    let model: Model = load(path, Kind::Network)?;
+    let n = model.network.num_neurons();
+    if let Some((neuron, var)) = model.run.probes.iter().find(|p| p.0 >= n) {
+        return Err(SnapshotError::Decode {
+            path: path.to_path_buf(),
+            reason: format!(
+                "probe of {} on neuron {neuron}, which does not exist ({n} neurons)",
+                var.name()
+            ),
+        });
+    }
+    Ok(model)
 }

@@ -379,8 +379,11 @@ fn snapshots_round_trip_and_refuse_damage() {
 
     let p = Path::new("m.bin");
     let e = snapshot::decode::<config::Model>(Kind::Network, &bytes[..bytes.len() / 2], p).unwrap_err();
-    assert!(matches!(e, SnapshotError::Decode { .. }), "{e}");
-    assert!(e.to_string().starts_with("m.bin: corrupt or truncated snapshot"));
+    assert!(
+        e.to_string()
+            .starts_with("m.bin: truncated: the header says the payload has "),
+        "{e}"
+    );
     let e = snapshot::decode::<config::Model>(Kind::Results, &bytes, p).unwrap_err();
     assert_eq!(e.to_string(), "m.bin: snapshot kind 1 where Results (2) was expected");
     let e = snapshot::decode::<config::Model>(Kind::Network, b"not a snapshot", p).unwrap_err();
@@ -388,7 +391,182 @@ fn snapshots_round_trip_and_refuse_damage() {
     let mut extra = bytes.clone();
     extra.push(0);
     let e = snapshot::decode::<config::Model>(Kind::Network, &extra, p).unwrap_err();
-    assert_eq!(e.to_string(), "m.bin: corrupt or truncated snapshot: 1 trailing bytes");
+    assert!(
+        e.to_string()
+            .starts_with("m.bin: damaged: the header says the payload has "),
+        "{e}"
+    );
+    // A few damaged bytes anywhere in the payload: the checksum says so.
+    for at in [30, bytes.len() / 3, bytes.len() - 1] {
+        let mut bad = bytes.clone();
+        bad[at] ^= 0x24;
+        let e = snapshot::decode::<config::Model>(Kind::Network, &bad, p).unwrap_err();
+        assert!(
+            e.to_string().starts_with("m.bin: damaged: the payload's checksum is "),
+            "{e}"
+        );
+    }
+    let mut old = bytes.clone();
+    old[9] = 1;
+    let e = snapshot::decode::<config::Model>(Kind::Network, &old, p).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "m.bin: snapshot format version 1 (this build reads 2; save the network again with `spikefab save`)"
+    );
+}
+
+/// A snapshot made by hand, with a good checksum, goes through the checks a
+/// network file gets: the mistake is named, never a panic later.
+#[test]
+fn hand_made_snapshots_are_checked_like_network_files() {
+    use serde::Serialize;
+    use spikefab_sim::learning::StdpParams;
+    use spikefab_sim::network::{InputSpike, Population, PopulationKind};
+    use spikefab_sim::NeuronParams;
+
+    /// The layout of a stored network (`NetworkRecord`), field for field.
+    #[derive(Serialize, Clone)]
+    struct Record {
+        profiles: Vec<NeuronParams>,
+        neuron_profile: Vec<u16>,
+        v_init: Vec<i16>,
+        num_axons: u32,
+        stdp: Option<StdpParams>,
+        offsets: Vec<u64>,
+        target: Vec<u32>,
+        weight: Vec<i8>,
+        delay: Vec<u8>,
+        flags: Vec<u8>,
+        inputs: Vec<InputSpike>,
+        populations: Vec<Population>,
+    }
+    #[derive(Serialize)]
+    struct Model {
+        network: Record,
+        run: config::RunSpec,
+    }
+    let good = Record {
+        profiles: vec![NeuronParams::default()],
+        neuron_profile: vec![0, 0],
+        v_init: vec![0, 0],
+        num_axons: 1,
+        stdp: None,
+        // Source 0 (the axon) has two synapses, the neurons none.
+        offsets: vec![0, 2, 2, 2],
+        target: vec![0, 1],
+        weight: vec![5, 6],
+        delay: vec![1, 2],
+        flags: vec![0, 1],
+        inputs: vec![InputSpike { tick: 0, axon: 0 }],
+        populations: vec![Population {
+            name: "n".into(),
+            kind: PopulationKind::Neurons,
+            first: 0,
+            size: 2,
+        }],
+    };
+    let run = || config::RunSpec {
+        ticks: 5,
+        record_spikes: true,
+        probes: vec![],
+    };
+    let decode = |r: Record| {
+        let bytes = snapshot::encode(Kind::Network, &Model { network: r, run: run() });
+        snapshot::decode::<config::Model>(Kind::Network, &bytes, Path::new("h.bin"))
+    };
+    let net = decode(good.clone()).unwrap().network;
+    assert_eq!((net.num_neurons(), net.num_synapses()), (2, 2));
+
+    let cases: Vec<(Record, &str)> = vec![
+        (
+            Record {
+                target: vec![0, 7],
+                ..good.clone()
+            },
+            "synapse 1: target neuron 7 does not exist (2 defined)",
+        ),
+        (
+            Record {
+                delay: vec![1, 0],
+                ..good.clone()
+            },
+            "synapse 1: delay = 0 is out of range 1..=255",
+        ),
+        (
+            Record {
+                flags: vec![0, 0x40],
+                ..good.clone()
+            },
+            "synapse 1: flags 0x40 have unknown bits",
+        ),
+        (
+            Record {
+                flags: vec![0, 0x80],
+                ..good.clone()
+            },
+            "synapse 1: plastic = true needs a [learning] rule",
+        ),
+        (
+            Record {
+                offsets: vec![0, 3, 2, 2],
+                ..good.clone()
+            },
+            "synapse offsets that do not run from 0 up to 2",
+        ),
+        (
+            Record {
+                offsets: vec![0, 2],
+                ..good.clone()
+            },
+            "2 synapse offsets for 3 sources",
+        ),
+        (
+            Record {
+                weight: vec![5],
+                ..good.clone()
+            },
+            "synapse columns of different lengths",
+        ),
+        (
+            Record {
+                v_init: vec![0],
+                ..good.clone()
+            },
+            "1 initial membranes for 2 neurons",
+        ),
+        (
+            Record {
+                neuron_profile: vec![0, 3],
+                ..good.clone()
+            },
+            "neuron 1: profile 3 does not exist (1 defined)",
+        ),
+        (
+            Record {
+                inputs: vec![InputSpike { tick: 0, axon: 4 }],
+                ..good.clone()
+            },
+            "input spike at tick 0: axon 4 does not exist",
+        ),
+        (
+            Record {
+                populations: vec![Population {
+                    name: "n".into(),
+                    kind: PopulationKind::Neurons,
+                    first: 1,
+                    size: 2,
+                }],
+                ..good.clone()
+            },
+            "population n: 1..3 is outside the 2 neurons of the network",
+        ),
+    ];
+    for (record, want) in cases {
+        let e = decode(record).unwrap_err();
+        assert!(matches!(e, SnapshotError::Decode { .. }), "{e}");
+        assert!(e.to_string().starts_with("h.bin: invalid snapshot: "), "{e}");
+        assert!(e.to_string().contains(want), "{e}\nshould say: {want}");
+    }
 }
 
 #[test]

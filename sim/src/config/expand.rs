@@ -8,8 +8,8 @@ use rand::seq::index::sample;
 use rand::Rng;
 
 use super::{
-    derive_seed, seeded, ConfigError, Connect, DegreeRule, InputSection, IntSpec, Model, NetworkFile, PoissonSection,
-    ProjectionSection, RunSpec,
+    derive_seed, seeded, Budget, ConfigError, Connect, DegreeRule, InputSection, IntSpec, Model, NetworkFile,
+    PoissonSection, ProjectionSection, RunSpec,
 };
 use crate::fixed::{STATE_MAX, STATE_MIN};
 use crate::learning::{StdpError, StdpParams};
@@ -22,7 +22,11 @@ use crate::record::Var;
 /// Most random draws one rule may make (pairs tested by `fixed_probability`,
 /// axon-ticks of a Poisson input): beyond this a file would run for hours, so
 /// it is refused with a pointer to the cheaper way.
-const MAX_DRAWS: u64 = 1 << 36;
+pub(super) const MAX_DRAWS: u64 = 1 << 36;
+
+/// Bytes a neuron or axon needs at the peak of building and simulating it
+/// (builder, network, simulator state and copies of its profile).
+const BYTES_PER_SOURCE: u64 = 48;
 
 /// Where a population's members start.
 #[derive(Clone, Copy)]
@@ -32,7 +36,7 @@ struct Placed {
     size: u32,
 }
 
-pub(super) fn build(file: &NetworkFile, base: Option<&Path>) -> Result<Model, ConfigError> {
+pub(super) fn build(file: &NetworkFile, base: Option<&Path>, budget: Budget) -> Result<Model, ConfigError> {
     let global = file.simulation.seed;
     let ticks = file.simulation.ticks;
     let mut b = NetworkBuilder::new();
@@ -50,6 +54,7 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>) -> Result<Model, Co
     for (i, pop) in file.populations.iter().enumerate() {
         let item = format!("population[{i}] ({})", pop.name);
         let size = size_of(&item, pop.size)?;
+        check_source_budget(&item, b.num_neurons() as u64 + b.num_axons() as u64, size, budget)?;
         let params = pop
             .neuron
             .to_params()
@@ -75,6 +80,7 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>) -> Result<Model, Co
     for (i, input) in file.inputs.iter().enumerate() {
         let item = format!("input[{i}] ({})", input.name);
         let size = size_of(&item, input.size)?;
+        check_source_budget(&item, b.num_neurons() as u64 + b.num_axons() as u64, size, budget)?;
         let first = b.add_axons(size);
         b.add_population(&input.name, PopulationKind::Axons, first, size);
         claim(
@@ -94,6 +100,7 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>) -> Result<Model, Co
             ticks,
             derive_seed(global, "input", i, "poisson"),
             base,
+            budget,
         )?;
         spikes.sort_unstable();
         if let Some(w) = spikes.windows(2).find(|w| w[0] == w[1]) {
@@ -134,7 +141,7 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>) -> Result<Model, Co
                 format!("\"{}\" is an input; projections end on neuron populations", proj.to),
             ));
         }
-        project(&mut b, &item, i, proj, from, to, global, stdp.as_ref())?;
+        project(&mut b, &item, i, proj, from, to, global, stdp.as_ref(), budget)?;
     }
 
     let mut probes = Vec::new();
@@ -218,15 +225,55 @@ fn claim<'a>(
 /// records, the 8-byte packed sort keys and the 7-byte final arrays.
 const BUILD_BYTES_PER_SYNAPSE: u64 = 31;
 
+/// Refuse `size` more neurons or axons (after `before`) when the network
+/// would pass the budget or the memory this machine has available.
+fn check_source_budget(item: &str, before: u64, size: u32, budget: Budget) -> Result<(), ConfigError> {
+    let total = before + size as u64;
+    let limit = budget.neurons.min(MAX_COUNT);
+    if total > limit {
+        return Err(ConfigError::invalid(
+            item,
+            "size",
+            format!("{size} makes {total} neurons and axons in all: more than the {limit} allowed"),
+        ));
+    }
+    let need = total * BYTES_PER_SOURCE;
+    if let Some(available) = available_memory() {
+        if need > available {
+            return Err(ConfigError::invalid(
+                item,
+                "size",
+                format!(
+                    "{size} makes {total} neurons and axons in all, which need about {:.1} GiB; {:.1} GiB is available",
+                    need as f64 / (1u64 << 30) as f64,
+                    available as f64 / (1u64 << 30) as f64
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Refuse `count` more synapses (after `before`) when the network would pass
-/// the simulator's index limit or the memory this machine has available.
-fn check_synapse_budget(item: &str, before: u64, count: u64) -> Result<(), ConfigError> {
+/// the simulator's index limit, the budget, or the memory this machine has
+/// available.
+fn check_synapse_budget(item: &str, before: u64, count: u64, budget: Budget) -> Result<(), ConfigError> {
     let total = before.saturating_add(count);
     if total > MAX_COUNT {
         return Err(ConfigError::invalid(
             item,
             "connect",
             format!("makes {count} synapses, {total} in all: more than the {MAX_COUNT} a network may have"),
+        ));
+    }
+    if total > budget.synapses {
+        return Err(ConfigError::invalid(
+            item,
+            "connect",
+            format!(
+                "makes {count} synapses, {total} in all: more than the {} allowed",
+                budget.synapses
+            ),
         ));
     }
     let need = total.saturating_mul(BUILD_BYTES_PER_SYNAPSE);
@@ -307,6 +354,7 @@ fn input_spikes(
     ticks: u32,
     default_seed: u64,
     base: Option<&Path>,
+    budget: Budget,
 ) -> Result<Vec<(u32, u32)>, ConfigError> {
     let mut out = Vec::new();
     if let Some(PoissonSection { p, seed, start, stop }) = &input.poisson {
@@ -320,11 +368,14 @@ fn input_spikes(
             ));
         }
         let draws = (stop - start) as u64 * size as u64;
-        if draws > MAX_DRAWS {
+        if draws > budget.draws {
             return Err(ConfigError::invalid(
                 item,
                 "poisson",
-                format!("{draws} axon-ticks is more than {MAX_DRAWS}; give the spikes as a file instead"),
+                format!(
+                    "{draws} axon-ticks is more than {}; give the spikes as a file instead",
+                    budget.draws
+                ),
             ));
         }
         let mut rng = seeded(seed.unwrap_or(default_seed));
@@ -359,54 +410,32 @@ fn input_spikes(
             Some(dir) => dir.join(rel),
             None => rel.clone(),
         };
-        read_spike_file(&path, size, &mut out)?;
+        read_spike_file(item, &path, size, &mut out)?;
     }
     Ok(out)
 }
 
-/// Read `tick,index` rows (an optional header line, `#` comments).
-fn read_spike_file(path: &Path, size: u32, out: &mut Vec<(u32, u32)>) -> Result<(), ConfigError> {
+/// Read an input population's spike file ([`crate::spike_csv`]).
+fn read_spike_file(item: &str, path: &Path, size: u32, out: &mut Vec<(u32, u32)>) -> Result<(), ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::invalid(item, "file", format!("cannot read {}: {e}", path.display())))?;
     let err = |line: u64, reason: String| ConfigError::InputFile {
         file: path.to_path_buf(),
         line,
         reason,
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .comment(Some(b'#'))
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| err(0, e.to_string()))?;
-    for (row, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| err(e.position().map_or(0, |p| p.line()), e.to_string()))?;
-        let line = rec.position().map_or(row as u64 + 1, |p| p.line());
-        if rec.len() != 2 {
-            return Err(err(
-                line,
-                format!("expected 2 columns (tick,index), found {}", rec.len()),
+    for (tick, idx) in crate::spike_csv::parse_spikes(&text).map_err(|e| err(e.line, e.reason))? {
+        if idx >= size {
+            return Err(ConfigError::invalid(
+                item,
+                "file",
+                format!(
+                    "{}: axon {idx} at tick {tick} is out of range 0..{size}",
+                    path.display()
+                ),
             ));
         }
-        let parse = |k: usize| rec[k].parse::<u32>();
-        match (parse(0), parse(1)) {
-            (Ok(tick), Ok(idx)) => {
-                if idx >= size {
-                    return Err(err(line, format!("index {idx} is out of range 0..{size}")));
-                }
-                out.push((tick, idx));
-            }
-            // A first row of words is a header.
-            _ if row == 0 && rec.iter().all(|f| f.parse::<f64>().is_err()) => {}
-            _ => {
-                return Err(err(
-                    line,
-                    format!(
-                        "expected two non-negative integers, found \"{}\",\"{}\"",
-                        &rec[0], &rec[1]
-                    ),
-                ))
-            }
-        }
+        out.push((tick, idx));
     }
     Ok(())
 }
@@ -422,6 +451,7 @@ fn project(
     to: Placed,
     global: u64,
     stdp: Option<&StdpParams>,
+    budget: Budget,
 ) -> Result<(), ConfigError> {
     let same = from.kind == to.kind && from.first == to.first;
     check_spec_range(item, "weight", &proj.weight, i8::MIN as i64, i8::MAX as i64)?;
@@ -457,7 +487,7 @@ fn project(
     // Refuse a rule that cannot fit before drawing anything: `count` is the
     // number of synapses it makes (expected, for fixed_probability).
     let before = b.num_synapses();
-    let fits = |count: u64| check_synapse_budget(item, before, count);
+    let fits = |count: u64| check_synapse_budget(item, before, count, budget);
     let seed_of = |s: Option<u64>| s.unwrap_or_else(|| derive_seed(global, "projection", index, "connect"));
     match &proj.connect {
         Connect::AllToAll { allow_autapses } => {
@@ -490,11 +520,14 @@ fn project(
             allow_autapses,
         } => {
             let p = probability(item, "connect.p", *p)?;
-            if pairs > MAX_DRAWS {
+            if pairs > budget.draws {
                 return Err(ConfigError::invalid(
                     item,
                     "connect",
-                    format!("fixed_probability draws once per pair ({pairs} pairs, at most {MAX_DRAWS}); use fixed_indegree"),
+                    format!(
+                        "fixed_probability draws once per pair ({pairs} pairs, at most {}); use fixed_indegree",
+                        budget.draws
+                    ),
                 ));
             }
             fits((p * pairs as f64).ceil() as u64)?;

@@ -231,6 +231,31 @@ pub struct RunSpec {
     pub probes: Vec<(u32, Var)>,
 }
 
+/// Limits on what loading a network file may build; a file that passes one is
+/// refused (with the count and the limit) before anything is allocated. The
+/// memory this machine has available is a limit too, always.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Neurons and axons.
+    pub neurons: u64,
+    /// Synapses.
+    pub synapses: u64,
+    /// Random draws of one rule (pairs tested by `fixed_probability`,
+    /// axon-ticks of a Poisson input).
+    pub draws: u64,
+}
+
+impl Default for Budget {
+    /// What the simulator can index, and 2^36 draws (hours of drawing).
+    fn default() -> Self {
+        Budget {
+            neurons: crate::network::MAX_COUNT,
+            synapses: crate::network::MAX_COUNT,
+            draws: expand::MAX_DRAWS,
+        }
+    }
+}
+
 /// A loaded network file: the network and how to run it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Model {
@@ -248,7 +273,7 @@ pub fn load(path: &Path) -> Result<Model, ConfigError> {
         cause,
     })?;
     let file = parse_file(&text, path)?;
-    expand::build(&file, path.parent())
+    expand::build(&file, path.parent(), Budget::default())
 }
 
 /// Parse a network file's text by the extension of `path` (no expansion).
@@ -263,12 +288,22 @@ pub fn parse_file(text: &str, path: &Path) -> Result<NetworkFile, ConfigError> {
 
 /// Load a network from TOML text; `base` is the folder for input files.
 pub fn parse_toml(text: &str, base: Option<&Path>) -> Result<Model, ConfigError> {
-    expand::build(&from_toml(text, "<string>")?, base)
+    parse_toml_within(text, base, Budget::default())
+}
+
+/// [`parse_toml`] within `budget`.
+pub fn parse_toml_within(text: &str, base: Option<&Path>, budget: Budget) -> Result<Model, ConfigError> {
+    expand::build(&from_toml(text, "<string>")?, base, budget)
 }
 
 /// Load a network from JSON text; `base` is the folder for input files.
 pub fn parse_json(text: &str, base: Option<&Path>) -> Result<Model, ConfigError> {
-    expand::build(&from_json(text, "<string>")?, base)
+    parse_json_within(text, base, Budget::default())
+}
+
+/// [`parse_json`] within `budget`.
+pub fn parse_json_within(text: &str, base: Option<&Path>, budget: Budget) -> Result<Model, ConfigError> {
+    expand::build(&from_json(text, "<string>")?, base, budget)
 }
 
 fn from_toml(text: &str, label: &str) -> Result<NetworkFile, ConfigError> {
