@@ -1407,19 +1407,19 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.m_syn.address.next = bit_cast::<SB, 16>(self.pointer.q.val());
                 self.pointer.d.next = self.pointer.q.val() + 1;
                 if (self.m_syn.read_data.val() >> 9) == 0 {
-                    if self.m_syn.read_data.val().get_bit(8) {
-                        // An empty last run: the source is done.
-                        if self.more_sources.val() {
-                            self.state.d.next = CoreState::RouteNext;
-                        } else if self.learn.q.val() & self.spike_count.q.val().any() {
-                            self.spike_index.d.next = 0.into();
-                            self.state.d.next = CoreState::PotNeuron;
-                        } else if self.learn.q.val() {
-                            self.counter.d.next = 0.into();
-                            self.state.d.next = CoreState::TraceDecay;
-                        } else {
-                            self.state.d.next = CoreState::TickEnd0;
-                        }
+                    // An empty run ends the source, whatever its `last` bit
+                    // (spec §8.3): a memory of zeros (a TICK before any load)
+                    // cannot send the walk round the memory for ever.
+                    if self.more_sources.val() {
+                        self.state.d.next = CoreState::RouteNext;
+                    } else if self.learn.q.val() & self.spike_count.q.val().any() {
+                        self.spike_index.d.next = 0.into();
+                        self.state.d.next = CoreState::PotNeuron;
+                    } else if self.learn.q.val() {
+                        self.counter.d.next = 0.into();
+                        self.state.d.next = CoreState::TraceDecay;
+                    } else {
+                        self.state.d.next = CoreState::TickEnd0;
                     }
                 } else if self.m_syn.read_data.val().get_bit(7) & self.learn.q.val() {
                     self.state.d.next = CoreState::DepressData;

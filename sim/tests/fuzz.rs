@@ -322,3 +322,28 @@ fn a_declared_length_beyond_the_input_is_refused_before_allocating() {
         .unwrap_err();
     assert!(e.to_string().starts_with("big.bin: invalid snapshot: "), "{e}");
 }
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Any text to the input-spike CSV reader: rows or an error naming a line
+    /// of the text; rows written back read the same.
+    #[test]
+    fn spike_csv_takes_any_text(text in prop_oneof![
+        ".{0,200}",
+        prop::collection::vec((any::<u32>(), any::<u32>()), 0..20)
+            .prop_map(|rows| rows.iter().map(|(t, a)| format!("{t},{a}\n")).collect::<String>()),
+        prop::collection::vec(prop::sample::select(vec![
+            "tick,axon\n", "tick,index\n", "0,1\n", " 2 , 3 \n", "# c\n", "\n", "4,\n", ",5\n", "6,7,8\n",
+            "-1,2\n", "4294967296,0\n", "\"9\",\"10\"\n", "x,y\n", "\r\n", "1;2\n",
+        ]), 0..12).prop_map(|parts| parts.concat()),
+    ]) {
+        match spikefab_sim::spike_csv::parse_spikes(&text) {
+            Ok(rows) => {
+                let back: String = rows.iter().map(|(t, a)| format!("{t},{a}\n")).collect();
+                prop_assert_eq!(spikefab_sim::spike_csv::parse_spikes(&back).unwrap(), rows);
+            }
+            Err(e) => prop_assert!(e.line as usize <= text.lines().count() + 1, "{e} for {text:?}"),
+        }
+    }
+}
