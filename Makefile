@@ -64,11 +64,14 @@ test: setup lint
 
 # The slow, exhaustive tier: many more random networks against the reference
 # and against the RTL core (ten times the default tier on every core
-# configuration and both engines), and the long netlist rungs.
+# configuration and both engines), the long netlist rungs, a million cases per
+# fuzz target, and the tests marked slow (the 100,000-tick link soak).
 RTL_SCALE ?= 10
+FUZZ_SLOW ?= 1000000
 test-slow: setup
 	SPIKEFAB_EQUIV_CASES=$(EQUIV_SLOW) SPIKEFAB_NETLIST_VECTORS=100000 SPIKEFAB_RTL_SCALE=$(RTL_SCALE) \
-	  $(CARGO) test --workspace --profile $(PROFILE)
+	  SPIKEFAB_FUZZ_CASES=$(FUZZ_SLOW) \
+	  $(CARGO) test --workspace --profile $(PROFILE) -- --include-ignored
 
 # Synthesize, place and route the UP5K core; records LUTs, FFs, BRAM, SPRAM,
 # DSP, Fmax and synaptic ops/s in docs/hardware.md (a few minutes).

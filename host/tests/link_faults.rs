@@ -159,6 +159,72 @@ fn flips_and_drops_together_both_ways_are_survived() {
     assert!(o.stats.retransmissions > 0, "the noise must have hit something");
 }
 
+/// The soak (`make test-slow`): 100,000 ticks of a learning network on the
+/// virtual chip with 1e-3 flips and 1e-3 drops on every byte both ways; it
+/// must end exact, spikes and full state.
+#[test]
+#[ignore = "slow (minutes): run by make test-slow"]
+fn soak_with_flips_and_drops_both_ways() {
+    let ticks: u32 = std::env::var("SPIKEFAB_SOAK_TICKS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tiny_net.toml"))
+        .unwrap()
+        .replace("ticks = 300", &format!("ticks = {ticks}"))
+        .replace("poisson = { p = 0.08 }", "poisson = { p = 0.04 }");
+    let net = config::parse_toml(&text, None).unwrap().network;
+    let chip = VirtualChip::start(ChipOptions {
+        to_chip: FaultPlan::none().random(1e-3, 1e-3, 31),
+        from_chip: FaultPlan::none().random(1e-3, 1e-3, 32),
+        ..ChipOptions::new(CoreConfig::TINY)
+    })
+    .unwrap();
+    let port = chip.path().to_str().unwrap().to_string();
+    let start = Instant::now();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (spikes, state, stats, recoveries) = rt
+        .block_on(async {
+            // The virtual chip answers within a millisecond or two.
+            let settings = LinkSettings {
+                timeout: Duration::from_millis(25),
+                attempts: 8,
+            };
+            let link = serial::open(&port, serial::DEFAULT_BAUD, settings).unwrap();
+            let mut chip = Chip::connect(link).await?;
+            let image = chip.image(&net)?;
+            chip.load(&image).await?;
+            let spikes = chip.run_until(net.inputs(), ticks, |_, _| {}).await?;
+            let state = chip.dump(&net, &image).await?;
+            Ok::<_, ChipError>((spikes, state, chip.transport().stats(), chip.recoveries()))
+        })
+        .unwrap();
+    eprintln!(
+        "soak: {ticks} ticks in {:.0} s, {} spikes; {} commands, {} retransmissions, {} damaged frames, {} recoveries, \
+         frames shortened {} times",
+        start.elapsed().as_secs_f64(),
+        spikes.len(),
+        stats.commands,
+        stats.retransmissions,
+        stats.bad_frames,
+        recoveries,
+        stats.shortened
+    );
+    let mut sim = CoreConfig::TINY.simulator(&net).unwrap();
+    sim.run(ticks);
+    assert!(sim.spikes().len() > ticks as usize / 10, "the soak network must spike");
+    if let Some(d) = first_spike_divergence(&spikes, sim.spikes()) {
+        panic!("chip vs sim: {d}");
+    }
+    if let Some(d) = state.first_divergence(&sim.state_dump()) {
+        panic!("chip vs sim: {d}");
+    }
+    assert!(
+        recoveries > 0 && stats.retransmissions > 0,
+        "the noise must have hit something"
+    );
+}
+
 #[test]
 fn extra_and_repeated_events_are_recovered_like_lost_ones() {
     let o = run(
