@@ -7,7 +7,7 @@
 
 use spikefab_proto::message::{ctrl, field, Space};
 use spikefab_sim::cycles::RUN_MAX;
-use spikefab_sim::network::{FLAG_PLASTIC, FLAG_WEXP};
+use spikefab_sim::network::{PopulationKind, FLAG_PLASTIC, FLAG_WEXP};
 use spikefab_sim::Network;
 
 use crate::config::CoreConfig;
@@ -45,6 +45,25 @@ pub enum FitError {
         /// Core's size.
         available: u64,
     },
+    /// A synapse whose delay is longer than the core's ring.
+    #[error(
+        "a synapse from {from} to {to} (synapse {synapse} in canonical order) has a delay of {delay} ticks; \
+         the {core} core's delays go up to {available}"
+    )]
+    Delay {
+        /// Core name.
+        core: &'static str,
+        /// Its source: population and index within it.
+        from: String,
+        /// Its target.
+        to: String,
+        /// Its canonical index.
+        synapse: u64,
+        /// Its delay.
+        delay: u8,
+        /// The core's delay slots.
+        available: u32,
+    },
     /// The synapse memory is too small.
     #[error(
         "the network needs {needed} synapse-memory words ({synapses} synapses, {headers} run headers, \
@@ -64,6 +83,13 @@ pub enum FitError {
         /// Words in the core.
         available: u64,
     },
+}
+
+fn kind_word(kind: PopulationKind) -> &'static str {
+    match kind {
+        PopulationKind::Axons => "axon",
+        PopulationKind::Neurons => "neuron",
+    }
 }
 
 /// The words of every space for one network on one core.
@@ -109,7 +135,32 @@ impl Image {
         };
         too_big("neurons", net.num_neurons() as u64, config.neurons() as u64)?;
         too_big("input axons", net.num_axons() as u64, config.axons() as u64)?;
-        too_big("delay slots", net.max_delay() as u64, config.delay_slots() as u64)?;
+        if net.max_delay() as u32 > config.delay_slots() {
+            let syn = net.synapses();
+            let i = syn
+                .delay
+                .iter()
+                .position(|&d| d as u32 > config.delay_slots())
+                .expect("a synapse has the largest delay");
+            let src = syn.offsets.partition_point(|&o| o <= i as u64) as u32 - 1;
+            let name = |kind, index| match net.population_of(kind, index) {
+                Some(p) => format!("`{}` {} {}", p.name, kind_word(kind), index - p.first),
+                None => format!("{} {index}", kind_word(kind)),
+            };
+            let from = if src < net.num_axons() {
+                name(PopulationKind::Axons, src)
+            } else {
+                name(PopulationKind::Neurons, src - net.num_axons())
+            };
+            return Err(FitError::Delay {
+                core: config.name,
+                from,
+                to: name(PopulationKind::Neurons, syn.target[i]),
+                synapse: i as u64,
+                delay: syn.delay[i],
+                available: config.delay_slots(),
+            });
+        }
 
         let n = config.neurons() as usize;
         let syn = net.synapses();

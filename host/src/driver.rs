@@ -348,11 +348,26 @@ impl<T: Transport> Chip<T> {
         &mut self,
         inputs: &[InputSpike],
         end: u32,
-        mut progress: impl FnMut(u32, usize),
+        progress: impl FnMut(u32, usize),
     ) -> Result<Vec<SpikeEvent>, ChipError> {
+        let mut spikes = Vec::new();
+        self.run_into(inputs, end, &mut spikes, progress).await?;
+        Ok(spikes)
+    }
+
+    /// [`Chip::run_until`], appending the spikes to `spikes` as they come:
+    /// when the run fails, the spikes of the ticks before the failure are
+    /// there (and [`Chip::counters`] says the tick reached).
+    pub async fn run_into(
+        &mut self,
+        inputs: &[InputSpike],
+        end: u32,
+        spikes: &mut Vec<SpikeEvent>,
+        mut progress: impl FnMut(u32, usize),
+    ) -> Result<(), ChipError> {
         let mut t = self.counters.tick;
         let mut next = inputs.partition_point(|s| s.tick < t);
-        let mut spikes = Vec::new();
+        let first_spike = spikes.len();
         while t < end {
             let first = next;
             while next < inputs.len() && inputs[next].tick == t {
@@ -371,9 +386,9 @@ impl<T: Transport> Chip<T> {
             let events = self.logged(&cmd).await?;
             spikes.extend(events.iter().filter_map(spike_event));
             t += count;
-            progress(t, spikes.len());
+            progress(t, spikes.len() - first_spike);
         }
-        Ok(spikes)
+        Ok(())
     }
 
     /// Run an INPUT or TICK, recovering from lost events; the TICK's events.

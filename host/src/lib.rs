@@ -12,12 +12,14 @@
 //!   [`waveform`]: the tick a difference appeared in, and the core's signals
 //!   around it as a VCD file.
 //! - [`flash`]: put a board's bitstream on it with openFPGALoader or iceprog.
-//! - [`spike_files`], [`raster`], [`summary`]: what the CLI reads, draws and prints.
+//! - [`spike_files`], [`raster`], [`summary`]: what the CLI reads, draws and prints;
+//!   [`outputs`]: its output paths, checked before a run.
 
 pub mod driver;
 pub mod faults;
 pub mod flash;
 pub mod link;
+pub mod outputs;
 pub mod raster;
 pub mod serial;
 pub mod spike_files;

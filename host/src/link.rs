@@ -20,6 +20,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+/// What a silent board calls for (the default [`Link::set_silence_hint`]).
+pub const BOARD_SILENCE_HINT: &str = "is a Spikefab bitstream running on it, at this baud rate?";
+
 /// Zero bytes sent before every retransmission: the longest frame, so that
 /// any frame the chip holds cut short is completed; zeros never start one.
 pub const FLUSH_BYTES: usize = HEADER_BYTES + 2 * MAX_WORDS + CRC_BYTES;
@@ -61,10 +64,7 @@ pub enum LinkError {
         source: std::io::Error,
     },
     /// No final answer after every attempt.
-    #[error(
-        "{port}: no answer from the chip to {command} (seq {seq}) after {attempts} attempts, {timeout_ms} ms each; \
-         is a Spikefab bitstream running on it, at this baud rate?"
-    )]
+    #[error("{port}: no answer from the chip to {command} (seq {seq}) after {attempts} attempts, {timeout_ms} ms each; {hint}")]
     NoAnswer {
         /// Port name.
         port: String,
@@ -76,6 +76,8 @@ pub enum LinkError {
         attempts: u32,
         /// Time allowed for each.
         timeout_ms: u64,
+        /// What to look at ([`Link::set_silence_hint`]).
+        hint: &'static str,
     },
     /// A frame with a good CRC that is not a valid answer: a chip of another
     /// protocol version, or a bug.
@@ -224,6 +226,8 @@ pub struct Link {
     clean_streak: u32,
     /// The line has shown a fault: pad commands.
     noisy: bool,
+    /// Said when the chip does not answer.
+    silence_hint: &'static str,
     closed: bool,
 }
 
@@ -258,6 +262,7 @@ impl Link {
             frame_words: MAX_WORDS,
             clean_streak: 0,
             noisy: false,
+            silence_hint: BOARD_SILENCE_HINT,
             closed: false,
         }
     }
@@ -279,6 +284,12 @@ impl Link {
     /// Retransmission settings in force.
     pub fn settings(&self) -> LinkSettings {
         self.settings
+    }
+
+    /// What the error says to look at when the chip stops answering (a board
+    /// and a virtual chip fail for different reasons).
+    pub fn set_silence_hint(&mut self, hint: &'static str) {
+        self.silence_hint = hint;
     }
 
     /// Change the retransmission settings.
@@ -425,6 +436,7 @@ impl Link {
             seq,
             attempts,
             timeout_ms: self.settings.timeout.as_millis() as u64,
+            hint: self.silence_hint,
         })
     }
 
@@ -634,6 +646,26 @@ mod tests {
         };
         let e = scripted(short_info.encode()).await.unwrap_err();
         assert!(e.to_string().contains("with 2 payload words (expected 5)"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn silence_names_what_to_look_at() {
+        let (host, _peer) = duplex(4096);
+        let settings = LinkSettings {
+            timeout: Duration::from_millis(20),
+            attempts: 2,
+        };
+        let mut link = Link::new("board", host, settings);
+        let e = link.command(&Command::Info).await.unwrap_err();
+        assert!(e.to_string().ends_with(BOARD_SILENCE_HINT), "{e}");
+        let (host, _peer) = duplex(4096);
+        let mut link = Link::new("virtual", host, settings);
+        link.set_silence_hint("the virtual chip stopped answering");
+        let e = link.command(&Command::Info).await.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "virtual: no answer from the chip to INFO (seq 1) after 2 attempts, 20 ms each; the virtual chip stopped answering"
+        );
     }
 
     #[tokio::test]

@@ -25,8 +25,8 @@ pub enum VerifyError {
     Sim(#[from] SimError),
 }
 
-/// What a verification found.
-#[derive(Debug, Clone)]
+/// What a verification found (so far, if it was cut short).
+#[derive(Debug, Clone, Default)]
 pub struct Verification {
     /// Ticks run (up to the divergence, if any).
     pub ticks: u32,
@@ -63,28 +63,37 @@ pub async fn verify<T: Transport>(
     image: &Image,
     ticks: u32,
     every: u32,
-    mut progress: impl FnMut(u32, usize),
+    progress: impl FnMut(u32, usize),
 ) -> Result<Verification, VerifyError> {
+    let mut v = Verification::default();
+    verify_into(chip, net, image, ticks, every, &mut v, progress).await?;
+    Ok(v)
+}
+
+/// [`verify`], filling `v` as it goes: when the chip or the link fails, `v`
+/// holds the chip's spikes up to the failure and the checkpoints passed.
+pub async fn verify_into<T: Transport>(
+    chip: &mut Chip<T>,
+    net: &Network,
+    image: &Image,
+    ticks: u32,
+    every: u32,
+    v: &mut Verification,
+    mut progress: impl FnMut(u32, usize),
+) -> Result<(), VerifyError> {
     let mut sim = chip.config().simulator(net)?;
     sim.set_record_spikes(true);
-    let mut v = Verification {
-        ticks: 0,
-        chip_spikes: Vec::new(),
-        sim_spikes: Vec::new(),
-        chip_state: StateDump::default(),
-        checkpoints: Vec::new(),
-        divergence: None,
-        chip_time: Duration::ZERO,
-        sim_time: Duration::ZERO,
-    };
     let every = every.max(1);
     while v.ticks < ticks {
         let end = (v.ticks + every).min(ticks);
         let start = Instant::now();
-        let spikes = chip
-            .run_until(net.inputs(), end, |t, n| progress(t, v.chip_spikes.len() + n))
-            .await?;
-        v.chip_spikes.extend(spikes);
+        let before = v.chip_spikes.len();
+        let run = chip
+            .run_into(net.inputs(), end, &mut v.chip_spikes, |t, n| progress(t, before + n))
+            .await;
+        v.chip_time += start.elapsed();
+        run?;
+        let start = Instant::now();
         v.chip_state = chip.dump(net, image).await?;
         v.chip_time += start.elapsed();
 
@@ -101,5 +110,5 @@ pub async fn verify<T: Transport>(
             break;
         }
     }
-    Ok(v)
+    Ok(())
 }

@@ -83,6 +83,14 @@ fn errors_name_the_problem_and_where() {
         let not_a_tty = temp("plain-file");
         std::fs::write(&not_a_tty, "").unwrap();
         let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/stdp_homeostasis.toml");
+        let long_delay = temp("long_delay.toml");
+        std::fs::write(
+            &long_delay,
+            std::fs::read_to_string(net())
+                .unwrap()
+                .replace("weight = 30\ndelay = 1", "weight = 30\ndelay = 12"),
+        )
+        .unwrap();
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         vec![
             (
@@ -117,7 +125,29 @@ fn errors_name_the_problem_and_where() {
             ),
             (
                 s(&["sim", &net(), "--raster", "plot.jpg"]),
-                "error: plot.jpg: a raster plot is written as .svg or .png".into(),
+                "error: --raster plot.jpg: the file must end in .svg or .png".into(),
+            ),
+            (
+                s(&["sim", &net(), "--ticks", "0"]),
+                "error: nothing to run: 0 ticks (give --ticks N, or ticks in the file's [simulation])".into(),
+            ),
+            (
+                s(&["sim", &net(), "--spikes", "/no/such/dir/s.csv"]),
+                "error: --spikes /no/such/dir/s.csv: the folder /no/such/dir does not exist".into(),
+            ),
+            (
+                s(&["verify", &net(), "--virtual", "--core", "tiny", "--state", "out.txt"]),
+                "error: --state out.txt: the file must end in .json".into(),
+            ),
+            (
+                s(&["verify", &net(), "--virtual", "--core", "tiny", "--check-every", "0"]),
+                "error: --check-every 0: the state is compared every N ticks, N at least 1".into(),
+            ),
+            (
+                s(&["run", long_delay.to_str().unwrap(), "--virtual", "--core", "tiny"]),
+                "error: a synapse from `exc` neuron 1 to `inh` neuron 0 (synapse 114 in canonical order) has a delay \
+                 of 12 ticks; the tiny core's delays go up to 8"
+                    .into(),
             ),
             (
                 s(&["chip", "--flip-rate", "2"]),
@@ -243,5 +273,42 @@ fn the_virtual_chip_runs_on_either_engine() {
     assert!(
         err.contains("Verilator not found") && err.contains("make setup") && err.contains("apt-get install verilator"),
         "{err}"
+    );
+}
+
+/// A link that fails mid-run: the spikes that arrived are written, and the
+/// error names the tick reached.
+#[test]
+fn a_run_cut_short_keeps_its_spikes_and_names_the_tick() {
+    use spikefab_hdl::config::CoreConfig;
+    use spikefab_host::faults::{Fault, FaultPlan};
+    use spikefab_host::virtual_chip::{ChipOptions, VirtualChip};
+
+    let chip = VirtualChip::start(ChipOptions {
+        from_chip: FaultPlan::none().at(3000, Fault::Close),
+        ..ChipOptions::new(CoreConfig::TINY)
+    })
+    .unwrap();
+    let spikes = temp("cut.csv");
+    let o = spikefab(&[
+        "run",
+        &net(),
+        "--port",
+        chip.path().to_str().unwrap(),
+        "--ticks",
+        "300",
+        "--timeout-ms",
+        "500",
+        "--spikes",
+        spikes.to_str().unwrap(),
+    ]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert!(err.starts_with("error: the run stopped at tick "), "{err}");
+    assert!(err.contains(&format!("(written to {})", spikes.display())), "{err}");
+    let csv = std::fs::read_to_string(&spikes).unwrap();
+    assert!(
+        csv.starts_with("tick,neuron,cycle\n") && csv.lines().count() > 1,
+        "{csv}"
     );
 }

@@ -679,6 +679,13 @@ impl Network {
         Ok(self)
     }
 
+    /// The population of this kind that holds member `index`, if any.
+    pub fn population_of(&self, kind: PopulationKind, index: u32) -> Option<&Population> {
+        self.populations
+            .iter()
+            .find(|p| p.kind == kind && (p.first..p.first.saturating_add(p.size)).contains(&index))
+    }
+
     /// Number of neurons N.
     pub fn num_neurons(&self) -> u32 {
         self.neuron_profile.len() as u32

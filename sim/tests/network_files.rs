@@ -288,12 +288,15 @@ vars = ["voltage"]
         err("[[population]]\nname = \"p\"\nsize = 0\n"),
         "population[0] (p).size: 0 is out of range 1..=2147483647"
     );
+    let one = "[[population]]\nname = \"p\"\nsize = 1\n";
     assert_eq!(
-        err("[[input]]\nname = \"i\"\nsize = 2\nspikes = [[0, 2]]\n"),
+        err(&format!("{one}[[input]]\nname = \"i\"\nsize = 2\nspikes = [[0, 2]]\n")),
         "input[0] (i).spikes[0]: index 2 is out of range 0..2"
     );
     assert_eq!(
-        err("[[input]]\nname = \"i\"\nsize = 2\nspikes = [[3, 1], [3, 1]]\n"),
+        err(&format!(
+            "{one}[[input]]\nname = \"i\"\nsize = 2\nspikes = [[3, 1], [3, 1]]\n"
+        )),
         "input[0] (i).spikes: index 1 spikes twice at tick 3 (poisson, spikes and file are merged)"
     );
     assert_eq!(
@@ -328,6 +331,67 @@ fn syntax_and_schema_errors_point_at_the_line() {
     assert!(e.contains("population[0].size"), "{e}");
 }
 
+/// Every mistake of a file is reported (up to 20), each with its section,
+/// field and reason; a file with no population is refused.
+#[test]
+fn every_error_of_a_file_is_reported() {
+    let text = r#"
+[learning]
+pre_shift = 9
+
+[[population]]
+name = "a"
+size = 0
+
+[[population]]
+name = "b"
+size = 4
+neuron = { dv = 9000 }
+
+[[population]]
+name = "c"
+size = 4
+
+[[projection]]
+from = "a"
+to = "c"
+connect = { rule = "all_to_all" }
+weight = 1
+
+[[projection]]
+from = "c"
+to = "nowhere"
+connect = { rule = "all_to_all" }
+weight = 1
+
+[[projection]]
+from = "c"
+to = "c"
+connect = { rule = "all_to_all" }
+weight = 300
+"#;
+    assert_eq!(
+        err(text),
+        "5 problems:\n  \
+         - learning.pre_shift: 9 is out of range 0..=7\n  \
+         - population[0] (a).size: 0 is out of range 1..=2147483647\n  \
+         - population[1] (b).neuron.dv: 9000 is out of range 0..=4096\n  \
+         - projection[1] (c -> nowhere).to: unknown population \"nowhere\" (known: c)\n  \
+         - projection[2] (c -> c).weight: 300 is out of range -128..=127"
+    );
+    let many: String = (0..30)
+        .map(|i| format!("[[population]]\nname = \"p{i}\"\nsize = -1\n"))
+        .collect();
+    let e = err(&many);
+    assert!(e.starts_with("30 problems:\n  - population[0] (p0).size: "), "{e}");
+    assert!(e.ends_with("\n  - and 10 more"), "{e}");
+    assert_eq!(e.lines().count(), 22, "{e}");
+    assert_eq!(
+        err("[simulation]\nticks = 10\n"),
+        "network.population: no [[population]]: a network needs at least one population of neurons"
+    );
+}
+
 #[test]
 fn input_files_are_read_and_bad_rows_named() {
     let dir = std::env::temp_dir().join(format!("spikefab-inputs-{}", std::process::id()));
@@ -346,16 +410,30 @@ fn input_files_are_read_and_bad_rows_named() {
     std::fs::write(dir.join("spikes.csv"), "0,2\n1,x\n").unwrap();
     let e = config::load(&net).unwrap_err();
     assert!(matches!(e, ConfigError::InputFile { line: 2, .. }), "{e}");
-    assert!(e
-        .to_string()
-        .ends_with("spikes.csv:2: expected two non-negative integers, found \"1\",\"x\""));
+    assert!(
+        e.to_string()
+            .ends_with("spikes.csv:2: axon `x` is not a whole number from 0 to 4294967295"),
+        "{e}"
+    );
     std::fs::write(dir.join("spikes.csv"), "0,7\n").unwrap();
-    assert!(config::load(&net)
-        .unwrap_err()
-        .to_string()
-        .ends_with("spikes.csv:1: index 7 is out of range 0..3"));
+    let e = config::load(&net).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        format!(
+            "input[0] (i).file: {}: axon 7 at tick 0 is out of range 0..3",
+            dir.join("spikes.csv").display()
+        )
+    );
+    // A missing file: the section, the path and the OS error, once each.
     std::fs::remove_file(dir.join("spikes.csv")).unwrap();
-    assert!(config::load(&net).unwrap_err().to_string().contains("spikes.csv"));
+    let e = config::load(&net).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        format!(
+            "input[0] (i).file: cannot read {}: No such file or directory (os error 2)",
+            dir.join("spikes.csv").display()
+        )
+    );
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(matches!(
         config::load(&dir.join("none.toml")),

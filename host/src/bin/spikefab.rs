@@ -16,6 +16,7 @@ use spikefab_hdl::image::Image;
 use spikefab_host::driver::Chip;
 use spikefab_host::faults::FaultPlan;
 use spikefab_host::link::{Link, LinkSettings};
+use spikefab_host::outputs::{self, OutputKind};
 use spikefab_host::virtual_chip::{ChipOptions, VirtualChip};
 use spikefab_host::{flash, raster, serial, spike_files, summary, verify, waveform};
 use spikefab_sim::config::{self, Model};
@@ -338,8 +339,21 @@ fn prepare(args: &Network) -> Result<(Model, u32)> {
             .with_context(|| format!("input spikes of {}", path.display()))?;
     }
     let ticks = args.ticks.unwrap_or(model.run.ticks);
+    if ticks == 0 {
+        bail!("nothing to run: 0 ticks (give --ticks N, or ticks in the file's [simulation])");
+    }
     println!("{}", summary::network(&args.net.display().to_string(), &model.network));
     Ok((model, ticks))
+}
+
+/// Check every output path named on the command line before anything runs.
+fn check_outputs(paths: &[(Option<&PathBuf>, OutputKind)]) -> Result<()> {
+    for (path, kind) in paths {
+        if let Some(p) = path {
+            outputs::check(p, *kind)?;
+        }
+    }
+    Ok(())
 }
 
 fn write_outputs(
@@ -370,6 +384,13 @@ fn progress_bar(ticks: u32) -> ProgressBar {
 }
 
 fn sim(args: SimArgs) -> Result<()> {
+    check_outputs(&[
+        (args.outputs.spikes.as_ref(), OutputKind::Spikes),
+        (args.outputs.raster.as_ref(), OutputKind::Raster),
+        (args.probes.as_ref(), OutputKind::Probes),
+        (args.results.as_ref(), OutputKind::Results),
+        (args.report.as_ref(), OutputKind::Report),
+    ])?;
     let build = Instant::now();
     let (model, ticks) = prepare(&args.network)?;
     let net = &model.network;
@@ -562,11 +583,13 @@ fn inspect(path: &Path, ticks: Option<u32>, timing: Timing) -> Result<()> {
     Ok(())
 }
 
-/// Open the chip: a board's port, or a virtual chip started here.
-async fn connect(args: &ChipRunArgs) -> Result<(Chip<Link>, Option<VirtualChip>)> {
+/// Open the chip: a board's port, or a virtual chip started here (once the
+/// network is known to fit its core).
+async fn connect(args: &ChipRunArgs, net: &spikefab_sim::Network) -> Result<(Chip<Link>, Option<VirtualChip>)> {
     let (port, virtual_chip) = match (&args.target.port, args.target.virtual_chip) {
         (Some(p), _) => (p.clone(), None),
         (None, _) => {
+            Image::new(net, args.core.config())?;
             let chip = start_virtual_chip(ChipOptions {
                 engine: args.engine.kind(),
                 ..ChipOptions::new(args.core.config())
@@ -585,7 +608,10 @@ async fn connect(args: &ChipRunArgs) -> Result<(Chip<Link>, Option<VirtualChip>)
         timeout: Duration::from_millis(args.timeout_ms.unwrap_or(default_ms)),
         attempts: args.attempts.max(1),
     };
-    let link = serial::open(&port, args.baud, settings)?;
+    let mut link = serial::open(&port, args.baud, settings)?;
+    if virtual_chip.is_some() {
+        link.set_silence_hint("the virtual chip stopped answering (its thread failed or was stopped)");
+    }
     let chip = Chip::connect(link)
         .await
         .with_context(|| format!("no Spikefab chip answers on {port}"))?;
@@ -597,9 +623,18 @@ async fn connect(args: &ChipRunArgs) -> Result<(Chip<Link>, Option<VirtualChip>)
 
 /// `run` (no verify arguments) or `verify`.
 async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitCode> {
+    check_outputs(&[
+        (args.outputs.spikes.as_ref(), OutputKind::Spikes),
+        (args.outputs.raster.as_ref(), OutputKind::Raster),
+        (args.state.as_ref(), OutputKind::State),
+        (verify_args.as_ref().and_then(|v| v.vcd.as_ref()), OutputKind::Vcd),
+    ])?;
+    if verify_args.as_ref().is_some_and(|v| v.check_every == Some(0)) {
+        bail!("--check-every 0: the state is compared every N ticks, N at least 1");
+    }
     let (model, ticks) = prepare(&args.network)?;
     let net = &model.network;
-    let (mut chip, virtual_chip) = connect(&args).await?;
+    let (mut chip, virtual_chip) = connect(&args, net).await?;
     let image = chip.image(net)?;
     let start = Instant::now();
     chip.load(&image).await?;
@@ -614,18 +649,42 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
         bar.set_message(format!("{n} spikes"));
     };
     let start = Instant::now();
-    let (spikes, state, verdict) = match &verify_args {
-        None => {
-            let spikes = chip.run_until(net.inputs(), ticks, on_progress).await?;
-            let state = chip.dump(net, &image).await?;
-            (spikes, state, None)
-        }
+    // What arrived before a failure is kept: written out, and the tick named.
+    let mut received = Vec::new();
+    let outcome = match &verify_args {
+        None => match chip.run_into(net.inputs(), ticks, &mut received, on_progress).await {
+            Ok(()) => chip
+                .dump(net, &image)
+                .await
+                .map(|state| (state, None))
+                .map_err(anyhow::Error::from),
+            Err(e) => Err(e.into()),
+        },
         Some(va) => {
             let every = va.check_every.unwrap_or(ticks);
-            let v = verify::verify(&mut chip, net, &image, ticks, every, on_progress).await?;
-            (v.chip_spikes.clone(), v.chip_state.clone(), Some(v))
+            let mut v = verify::Verification::default();
+            let r = verify::verify_into(&mut chip, net, &image, ticks, every, &mut v, on_progress).await;
+            received = v.chip_spikes.clone();
+            r.map(|()| (v.chip_state.clone(), Some(v))).map_err(anyhow::Error::from)
         }
     };
+    let (state, verdict) = match outcome {
+        Ok(x) => x,
+        Err(e) => {
+            bar.finish_and_clear();
+            let reached = chip.counters().tick;
+            let mut note = format!(
+                "the run stopped at tick {reached} of {ticks}, after {} output spikes",
+                received.len()
+            );
+            if let Some(path) = &args.outputs.spikes {
+                spike_files::write_spikes(path, &received)?;
+                note.push_str(&format!(" (written to {})", path.display()));
+            }
+            return Err(e.context(note));
+        }
+    };
+    let spikes = received;
     let elapsed = start.elapsed();
     bar.finish_and_clear();
     let counters = chip.counters();

@@ -50,6 +50,9 @@ pub enum ConfigError {
         /// Why.
         reason: String,
     },
+    /// Several of the above, in file order (at most [`MAX_REPORTED`] shown).
+    #[error("{} problems:{}", .0.len(), list(.0))]
+    Several(Vec<ConfigError>),
     /// A bad row in an input spike file.
     #[error("{file}:{line}: {reason}")]
     InputFile {
@@ -62,6 +65,17 @@ pub enum ConfigError {
     },
 }
 
+/// Most problems a [`ConfigError::Several`] shows.
+pub const MAX_REPORTED: usize = 20;
+
+fn list(errors: &[ConfigError]) -> String {
+    let mut s: String = errors.iter().take(MAX_REPORTED).map(|e| format!("\n  - {e}")).collect();
+    if errors.len() > MAX_REPORTED {
+        s.push_str(&format!("\n  - and {} more", errors.len() - MAX_REPORTED));
+    }
+    s
+}
+
 fn dotted(field: &str) -> String {
     if field.is_empty() {
         String::new()
@@ -71,6 +85,15 @@ fn dotted(field: &str) -> String {
 }
 
 impl ConfigError {
+    /// One error, or [`ConfigError::Several`] for more.
+    pub(crate) fn all(mut errors: Vec<ConfigError>) -> Self {
+        if errors.len() == 1 {
+            errors.remove(0)
+        } else {
+            ConfigError::Several(errors)
+        }
+    }
+
     /// An [`ConfigError::Invalid`] from displayable parts.
     pub(crate) fn invalid(item: impl Into<String>, field: impl Into<String>, reason: impl ToString) -> Self {
         ConfigError::Invalid {

@@ -40,86 +40,108 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>, budget: Budget) -> 
     let global = file.simulation.seed;
     let ticks = file.simulation.ticks;
     let mut b = NetworkBuilder::new();
+    // Every mistake found, each section checked even after one failed; a
+    // name whose section failed is known, so that what refers to it is
+    // skipped rather than reported as an unknown name.
+    let mut errors: Vec<ConfigError> = Vec::new();
+    let mut failed: Vec<&str> = Vec::new();
+
+    if file.populations.is_empty() {
+        errors.push(ConfigError::invalid(
+            "network",
+            "population",
+            "no [[population]]: a network needs at least one population of neurons",
+        ));
+    }
 
     if let Some(rule) = &file.learning {
-        let p = rule.to_params().map_err(|e| match e {
-            StdpError::Range(r) => ConfigError::invalid("learning", r.field, r.reason()),
-            other => ConfigError::invalid("learning", "w_min", other),
-        })?;
-        b.set_stdp(p);
+        match rule.to_params() {
+            Ok(p) => b.set_stdp(p),
+            Err(StdpError::Range(r)) => errors.push(ConfigError::invalid("learning", r.field, r.reason())),
+            Err(other) => errors.push(ConfigError::invalid("learning", "w_min", other)),
+        }
     }
 
     let mut names: HashMap<&str, Placed> = HashMap::new();
 
     for (i, pop) in file.populations.iter().enumerate() {
         let item = format!("population[{i}] ({})", pop.name);
-        let size = size_of(&item, pop.size)?;
-        check_source_budget(&item, b.num_neurons() as u64 + b.num_axons() as u64, size, budget)?;
-        let params = pop
-            .neuron
-            .to_params()
-            .map_err(|e| ConfigError::invalid(&item, format!("neuron.{}", e.field), e.reason()))?;
-        let v_init = pop.v_init.unwrap_or(IntSpec::Const(0));
-        check_spec_range(&item, "v_init", &v_init, STATE_MIN as i64, STATE_MAX as i64)?;
-        let mut draw = v_init.sampler(derive_seed(global, "population", i, "v_init"));
-        let profile = b.add_profile(params);
-        let first = b.add_neurons(profile, size, |_| draw.draw() as i16);
-        b.add_population(&pop.name, PopulationKind::Neurons, first, size);
-        claim(
-            &mut names,
-            &item,
-            &pop.name,
-            Placed {
+        let mut add = || {
+            let size = size_of(&item, pop.size)?;
+            check_source_budget(&item, b.num_neurons() as u64 + b.num_axons() as u64, size, budget)?;
+            let params = pop
+                .neuron
+                .to_params()
+                .map_err(|e| ConfigError::invalid(&item, format!("neuron.{}", e.field), e.reason()))?;
+            let v_init = pop.v_init.unwrap_or(IntSpec::Const(0));
+            check_spec_range(&item, "v_init", &v_init, STATE_MIN as i64, STATE_MAX as i64)?;
+            let mut draw = v_init.sampler(derive_seed(global, "population", i, "v_init"));
+            let placed = Placed {
                 kind: PopulationKind::Neurons,
-                first,
+                first: b.num_neurons(),
                 size,
-            },
-        )?;
+            };
+            claim(&mut names, &item, &pop.name, placed)?;
+            let profile = b.add_profile(params);
+            b.add_neurons(profile, size, |_| draw.draw() as i16);
+            b.add_population(&pop.name, PopulationKind::Neurons, placed.first, size);
+            Ok::<(), ConfigError>(())
+        };
+        if let Err(e) = add() {
+            errors.push(e);
+            failed.push(&pop.name);
+        }
     }
 
     for (i, input) in file.inputs.iter().enumerate() {
         let item = format!("input[{i}] ({})", input.name);
-        let size = size_of(&item, input.size)?;
-        check_source_budget(&item, b.num_neurons() as u64 + b.num_axons() as u64, size, budget)?;
-        let first = b.add_axons(size);
-        b.add_population(&input.name, PopulationKind::Axons, first, size);
-        claim(
-            &mut names,
-            &item,
-            &input.name,
-            Placed {
+        let mut add = || {
+            let size = size_of(&item, input.size)?;
+            check_source_budget(&item, b.num_neurons() as u64 + b.num_axons() as u64, size, budget)?;
+            let placed = Placed {
                 kind: PopulationKind::Axons,
-                first,
+                first: b.num_axons(),
                 size,
-            },
-        )?;
-        let mut spikes = input_spikes(
-            &item,
-            input,
-            size,
-            ticks,
-            derive_seed(global, "input", i, "poisson"),
-            base,
-            budget,
-        )?;
-        spikes.sort_unstable();
-        if let Some(w) = spikes.windows(2).find(|w| w[0] == w[1]) {
-            return Err(ConfigError::invalid(
+            };
+            claim(&mut names, &item, &input.name, placed)?;
+            let mut spikes = input_spikes(
                 &item,
-                "spikes",
-                format!(
-                    "index {} spikes twice at tick {} (poisson, spikes and file are merged)",
-                    w[0].1, w[0].0
-                ),
-            ));
-        }
-        for (tick, idx) in spikes {
-            b.add_input(tick, first + idx);
+                input,
+                size,
+                ticks,
+                derive_seed(global, "input", i, "poisson"),
+                base,
+                budget,
+            )?;
+            spikes.sort_unstable();
+            if let Some(w) = spikes.windows(2).find(|w| w[0] == w[1]) {
+                return Err(ConfigError::invalid(
+                    &item,
+                    "spikes",
+                    format!(
+                        "index {} spikes twice at tick {} (poisson, spikes and file are merged)",
+                        w[0].1, w[0].0
+                    ),
+                ));
+            }
+            let first = b.add_axons(size);
+            b.add_population(&input.name, PopulationKind::Axons, first, size);
+            for (tick, idx) in spikes {
+                b.add_input(tick, first + idx);
+            }
+            Ok(())
+        };
+        if let Err(e) = add() {
+            errors.push(e);
+            failed.push(&input.name);
         }
     }
 
     let stdp = b.stdp().copied();
     for (i, proj) in file.projections.iter().enumerate() {
+        if failed.contains(&proj.from.as_str()) || failed.contains(&proj.to.as_str()) {
+            continue;
+        }
         let item = format!("projection[{i}] ({} -> {})", proj.from, proj.to);
         let find = |field: &str, name: &str| {
             names.get(name).copied().ok_or_else(|| {
@@ -132,64 +154,81 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>, budget: Budget) -> 
                 )
             })
         };
-        let from = find("from", &proj.from)?;
-        let to = find("to", &proj.to)?;
-        if to.kind == PopulationKind::Axons {
-            return Err(ConfigError::invalid(
-                &item,
-                "to",
-                format!("\"{}\" is an input; projections end on neuron populations", proj.to),
-            ));
+        let result = (|| {
+            let from = find("from", &proj.from)?;
+            let to = find("to", &proj.to)?;
+            if to.kind == PopulationKind::Axons {
+                return Err(ConfigError::invalid(
+                    &item,
+                    "to",
+                    format!("\"{}\" is an input; projections end on neuron populations", proj.to),
+                ));
+            }
+            project(&mut b, &item, i, proj, from, to, global, stdp.as_ref(), budget)
+        })();
+        if let Err(e) = result {
+            errors.push(e);
         }
-        project(&mut b, &item, i, proj, from, to, global, stdp.as_ref(), budget)?;
     }
 
     let mut probes = Vec::new();
     for (i, probe) in file.record.probe.iter().enumerate() {
-        let item = format!("record.probe[{i}]");
-        let pop = names.get(probe.population.as_str()).copied().ok_or_else(|| {
-            ConfigError::invalid(
-                &item,
-                "population",
-                format!("unknown population \"{}\"", probe.population),
-            )
-        })?;
-        if pop.kind == PopulationKind::Axons {
-            return Err(ConfigError::invalid(
-                &item,
-                "population",
-                "inputs have no state to probe",
-            ));
+        if failed.contains(&probe.population.as_str()) {
+            continue;
         }
-        let vars = probe
-            .vars
-            .iter()
-            .map(|name| {
-                Var::from_name(name).ok_or_else(|| {
-                    let all: Vec<&str> = Var::ALL.iter().map(|v| v.name()).collect();
-                    ConfigError::invalid(
-                        &item,
-                        "vars",
-                        format!("unknown variable \"{name}\" (one of {})", all.join(", ")),
-                    )
-                })
-            })
-            .collect::<Result<Vec<Var>, _>>()?;
-        let members: Vec<u32> = match &probe.neurons {
-            None => (0..pop.size).collect(),
-            Some(list) => list
-                .iter()
-                .enumerate()
-                .map(|(j, &k)| index_in(&item, &format!("neurons[{j}]"), k, pop.size))
-                .collect::<Result<_, _>>()?,
-        };
-        for k in members {
-            for &var in &vars {
-                probes.push((pop.first + k, var));
+        let item = format!("record.probe[{i}]");
+        let result = (|| {
+            let pop = names.get(probe.population.as_str()).copied().ok_or_else(|| {
+                ConfigError::invalid(
+                    &item,
+                    "population",
+                    format!("unknown population \"{}\"", probe.population),
+                )
+            })?;
+            if pop.kind == PopulationKind::Axons {
+                return Err(ConfigError::invalid(
+                    &item,
+                    "population",
+                    "inputs have no state to probe",
+                ));
             }
+            let vars = probe
+                .vars
+                .iter()
+                .map(|name| {
+                    Var::from_name(name).ok_or_else(|| {
+                        let all: Vec<&str> = Var::ALL.iter().map(|v| v.name()).collect();
+                        ConfigError::invalid(
+                            &item,
+                            "vars",
+                            format!("unknown variable \"{name}\" (one of {})", all.join(", ")),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<Var>, _>>()?;
+            let members: Vec<u32> = match &probe.neurons {
+                None => (0..pop.size).collect(),
+                Some(list) => list
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &k)| index_in(&item, &format!("neurons[{j}]"), k, pop.size))
+                    .collect::<Result<_, _>>()?,
+            };
+            for k in members {
+                for &var in &vars {
+                    probes.push((pop.first + k, var));
+                }
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            errors.push(e);
         }
     }
 
+    if !errors.is_empty() {
+        return Err(ConfigError::all(errors));
+    }
     let network = b.build().map_err(|e| ConfigError::invalid("network", "", e))?;
     Ok(Model {
         network,
