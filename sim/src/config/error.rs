@@ -50,7 +50,7 @@ pub enum ConfigError {
         /// Why.
         reason: String,
     },
-    /// Several of the above, in file order (at most [`MAX_REPORTED`] shown).
+    /// Several of the above, in file order (the first 20 shown).
     #[error("{} problems:{}", .0.len(), list(.0))]
     Several(Vec<ConfigError>),
     /// A bad row in an input spike file.
