@@ -5,23 +5,18 @@
 //! well-formed frame with a valid answer, and after the host's flush it must
 //! answer the next command.
 //!
-//! `SPIKEFAB_FUZZ_CASES` sets the cases (default 10,000; the slow tier,
-//! `make test-slow`, runs 1,000,000).
+//! Cases: `support::cases` (10,000; 1,000,000 in `make test-slow`).
+
+#[path = "../proto/tests/support/fuzz.rs"]
+mod support;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, FileFailurePersistence};
 use spikefab_hdl::config::CoreConfig;
 use spikefab_hdl::cosim::Cosim;
 use spikefab_hdl::engine::EngineKind;
-use spikefab_proto::frame::{Decoder, Event, Frame, SYNC};
+use spikefab_proto::frame::{Decoder, Event, Frame};
 use spikefab_proto::message::{Answer, Command, Space};
-
-fn cases() -> u32 {
-    std::env::var("SPIKEFAB_FUZZ_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10_000)
-}
+use support::{apply, config, edit};
 
 /// Commands of every type with fields in and out of range (TICK counts
 /// small, so that a case stays short).
@@ -38,55 +33,17 @@ fn command() -> impl Strategy<Value = Command> {
     ]
 }
 
-#[derive(Debug, Clone)]
-enum Mutation {
-    Flip(usize, u8),
-    Drop(usize),
-    Insert(usize, u8),
-    Sync(usize),
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    prop_oneof![
-        (any::<usize>(), 1u8..=255).prop_map(|(i, m)| Mutation::Flip(i, m)),
-        any::<usize>().prop_map(Mutation::Drop),
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Insert(i, b)),
-        any::<usize>().prop_map(Mutation::Sync),
-    ]
-}
-
 fn input() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         prop::collection::vec(any::<u8>(), 0..600),
         (
             prop::collection::vec((command(), any::<u8>()), 1..6),
-            prop::collection::vec(mutation(), 0..5)
+            prop::collection::vec(edit(), 0..5)
         )
-            .prop_map(|(cmds, muts)| {
+            .prop_map(|(cmds, edits)| {
                 let mut bytes: Vec<u8> = cmds.iter().flat_map(|(c, seq)| raw(c, *seq).encode()).collect();
-                for m in muts {
-                    if bytes.is_empty() {
-                        break;
-                    }
-                    let at = |i: usize| i % bytes.len();
-                    match m {
-                        Mutation::Flip(i, x) => {
-                            let i = at(i);
-                            bytes[i] ^= x
-                        }
-                        Mutation::Drop(i) => {
-                            let i = at(i);
-                            bytes.remove(i);
-                        }
-                        Mutation::Insert(i, b) => {
-                            let i = at(i);
-                            bytes.insert(i, b)
-                        }
-                        Mutation::Sync(i) => {
-                            let i = at(i);
-                            bytes[i] = SYNC
-                        }
-                    }
+                for e in &edits {
+                    apply(&mut bytes, e);
                 }
                 bytes
             }),
@@ -103,11 +60,7 @@ fn raw(c: &Command, seq: u8) -> Frame {
 const BUDGET: u64 = 2_000_000;
 
 proptest! {
-    #![proptest_config(Config {
-        cases: cases(),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
-        ..Config::default()
-    })]
+    #![proptest_config(config())]
 
     #[test]
     fn the_core_takes_any_bytes(bytes in input()) {

@@ -4,71 +4,15 @@
 //! answer decoder on arbitrary frames. No panic; the decoder's buffer stays
 //! within one frame; what comes out is consistent with what went in.
 //!
-//! `SPIKEFAB_FUZZ_CASES` sets the cases per target (default 10,000; the slow
-//! tier, `make test-slow`, runs 1,000,000).
+//! Cases per target: `support::cases` (10,000; 1,000,000 in `make test-slow`).
+
+#[path = "support/fuzz.rs"]
+mod support;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, FileFailurePersistence};
-use spikefab_proto::frame::{Decoder, Event, Frame, CRC_BYTES, HEADER_BYTES, MAX_WORDS, SYNC};
+use spikefab_proto::frame::{Decoder, Event, Frame, CRC_BYTES, HEADER_BYTES, MAX_WORDS};
 use spikefab_proto::message::{Answer, Command, Space};
-
-fn cases() -> u32 {
-    std::env::var("SPIKEFAB_FUZZ_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10_000)
-}
-
-fn config() -> Config {
-    Config {
-        cases: cases(),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
-        ..Config::default()
-    }
-}
-
-/// One thing done to a byte stream.
-#[derive(Debug, Clone)]
-enum Mutation {
-    Flip(usize, u8),
-    Drop(usize),
-    Insert(usize, u8),
-    Sync(usize),
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    prop_oneof![
-        (any::<usize>(), 1u8..=255).prop_map(|(i, m)| Mutation::Flip(i, m)),
-        any::<usize>().prop_map(Mutation::Drop),
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Insert(i, b)),
-        any::<usize>().prop_map(Mutation::Sync),
-    ]
-}
-
-fn mutate(bytes: &mut Vec<u8>, m: &Mutation) {
-    if bytes.is_empty() {
-        return;
-    }
-    let at = |i: usize| i % bytes.len();
-    match *m {
-        Mutation::Flip(i, mask) => {
-            let i = at(i);
-            bytes[i] ^= mask
-        }
-        Mutation::Drop(i) => {
-            let i = at(i);
-            bytes.remove(i);
-        }
-        Mutation::Insert(i, b) => {
-            let i = at(i);
-            bytes.insert(i, b)
-        }
-        Mutation::Sync(i) => {
-            let i = at(i);
-            bytes[i] = SYNC
-        }
-    }
-}
+use support::{apply, config, edit};
 
 /// Answers and events the chip sends, as frames.
 fn answer() -> impl Strategy<Value = Answer> {
@@ -134,7 +78,7 @@ proptest! {
     #[test]
     fn mutated_answer_streams_decode_safely(
         answers in prop::collection::vec((answer(), any::<u8>()), 1..12),
-        mutations in prop::collection::vec(mutation(), 0..6),
+        mutations in prop::collection::vec(edit(), 0..6),
         abandon_at in prop::collection::vec(0usize..3000, 0..3),
     ) {
         let frames: Vec<Frame> = answers.iter().map(|(a, seq)| a.frame(*seq)).collect();
@@ -145,7 +89,7 @@ proptest! {
             prop_assert_eq!(events, want);
         }
         for m in &mutations {
-            mutate(&mut bytes, m);
+            apply(&mut bytes, m);
         }
         let (events, held) = decode(&bytes, &abandon_at);
         prop_assert!(held <= MOST_HELD);

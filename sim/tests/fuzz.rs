@@ -5,33 +5,20 @@
 //! replaced). No panic, no hang, no allocation beyond what the input
 //! declares and the budget allows; a snapshot or file that loads also runs.
 //!
-//! `SPIKEFAB_FUZZ_CASES` sets the cases per target (default 10,000; the slow
-//! tier, `make test-slow`, runs 1,000,000).
+//! Cases per target: `support::cases` (10,000; 1,000,000 in `make test-slow`).
 
 use std::path::Path;
 use std::sync::OnceLock;
 
+#[path = "../../proto/tests/support/fuzz.rs"]
+mod support;
+
 use proptest::prelude::*;
-use proptest::test_runner::{Config, FileFailurePersistence};
 use spikefab_sim::config::{self, Budget, Model};
 use spikefab_sim::network::InputSpike;
 use spikefab_sim::snapshot::{self, Kind, RunResult, VERSION};
 use spikefab_sim::{SimOptions, Simulator, SpikeEvent};
-
-fn cases() -> u32 {
-    std::env::var("SPIKEFAB_FUZZ_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10_000)
-}
-
-fn config() -> Config {
-    Config {
-        cases: cases(),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
-        ..Config::default()
-    }
-}
+use support::{apply, config, edit};
 
 /// The network files the fuzzing starts from: every example and the host's
 /// test network, as TOML and as JSON.
@@ -139,48 +126,6 @@ fn wrap(kind: Kind, payload: &[u8]) -> Vec<u8> {
     out.extend(crc.to_le_bytes());
     out.extend(payload);
     out
-}
-
-#[derive(Debug, Clone)]
-enum Edit {
-    Set(usize, u8),
-    Flip(usize, u8),
-    Remove(usize, usize),
-    Insert(usize, Vec<u8>),
-}
-
-fn edit() -> impl Strategy<Value = Edit> {
-    prop_oneof![
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Edit::Set(i, b)),
-        (any::<usize>(), 1u8..=255).prop_map(|(i, m)| Edit::Flip(i, m)),
-        (any::<usize>(), 1usize..8).prop_map(|(i, n)| Edit::Remove(i, n)),
-        (any::<usize>(), prop::collection::vec(any::<u8>(), 1..8)).prop_map(|(i, b)| Edit::Insert(i, b)),
-    ]
-}
-
-fn apply(bytes: &mut Vec<u8>, e: &Edit) {
-    if bytes.is_empty() {
-        return;
-    }
-    match e {
-        Edit::Set(i, b) => {
-            let i = i % bytes.len();
-            bytes[i] = *b
-        }
-        Edit::Flip(i, m) => {
-            let i = i % bytes.len();
-            bytes[i] ^= m
-        }
-        Edit::Remove(i, n) => {
-            let i = i % bytes.len();
-            let end = (i + n).min(bytes.len());
-            bytes.drain(i..end);
-        }
-        Edit::Insert(i, b) => {
-            let i = i % bytes.len();
-            bytes.splice(i..i, b.iter().copied());
-        }
-    }
 }
 
 const KINDS: [Kind; 4] = [Kind::Network, Kind::Inputs, Kind::Spikes, Kind::Results];

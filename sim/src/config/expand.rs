@@ -268,29 +268,15 @@ const BUILD_BYTES_PER_SYNAPSE: u64 = 31;
 /// would pass the budget or the memory this machine has available.
 fn check_source_budget(item: &str, before: u64, size: u32, budget: Budget) -> Result<(), ConfigError> {
     let total = before + size as u64;
-    let limit = budget.neurons.min(MAX_COUNT);
-    if total > limit {
-        return Err(ConfigError::invalid(
-            item,
-            "size",
-            format!("{size} makes {total} neurons and axons in all: more than the {limit} allowed"),
-        ));
-    }
-    let need = total * BYTES_PER_SOURCE;
-    if let Some(available) = available_memory() {
-        if need > available {
-            return Err(ConfigError::invalid(
-                item,
-                "size",
-                format!(
-                    "{size} makes {total} neurons and axons in all, which need about {:.1} GiB; {:.1} GiB is available",
-                    need as f64 / (1u64 << 30) as f64,
-                    available as f64 / (1u64 << 30) as f64
-                ),
-            ));
-        }
-    }
-    Ok(())
+    let what = format!("{size} makes {total} neurons and axons in all");
+    check_fits(
+        item,
+        "size",
+        &what,
+        total,
+        budget.neurons.min(MAX_COUNT),
+        total * BYTES_PER_SOURCE,
+    )
 }
 
 /// Refuse `count` more synapses (after `before`) when the network would pass
@@ -305,31 +291,39 @@ fn check_synapse_budget(item: &str, before: u64, count: u64, budget: Budget) -> 
             format!("makes {count} synapses, {total} in all: more than the {MAX_COUNT} a network may have"),
         ));
     }
-    if total > budget.synapses {
+    let what = format!("makes {count} synapses, {total} in all");
+    check_fits(
+        item,
+        "connect",
+        &what,
+        total,
+        budget.synapses,
+        total.saturating_mul(BUILD_BYTES_PER_SYNAPSE),
+    )
+}
+
+/// Refuse what `what` says of `item.field` when its `total` passes `limit`,
+/// or the `bytes` it needs to build pass the memory available.
+fn check_fits(item: &str, field: &str, what: &str, total: u64, limit: u64, bytes: u64) -> Result<(), ConfigError> {
+    if total > limit {
         return Err(ConfigError::invalid(
             item,
-            "connect",
-            format!(
-                "makes {count} synapses, {total} in all: more than the {} allowed",
-                budget.synapses
-            ),
+            field,
+            format!("{what}: more than the {limit} allowed"),
         ));
     }
-    let need = total.saturating_mul(BUILD_BYTES_PER_SYNAPSE);
-    if let Some(available) = available_memory() {
-        if need > available {
-            return Err(ConfigError::invalid(
-                item,
-                "connect",
-                format!(
-                    "makes {count} synapses, {total} in all, which needs about {:.1} GiB to build; {:.1} GiB is available",
-                    need as f64 / (1u64 << 30) as f64,
-                    available as f64 / (1u64 << 30) as f64
-                ),
-            ));
-        }
+    match available_memory() {
+        Some(available) if bytes > available => Err(ConfigError::invalid(
+            item,
+            field,
+            format!(
+                "{what}, which needs about {:.1} GiB to build; {:.1} GiB is available",
+                bytes as f64 / (1u64 << 30) as f64,
+                available as f64 / (1u64 << 30) as f64
+            ),
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Memory available to this process (Linux `MemAvailable`), if known.
