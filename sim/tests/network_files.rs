@@ -639,6 +639,20 @@ fn hand_made_snapshots_are_checked_like_network_files() {
             "population n: 1..3 is outside the 2 neurons of the network",
         ),
     ];
+    // Found by fuzzing: a probe on a neuron the network does not have.
+    let probing = Model {
+        network: good.clone(),
+        run: config::RunSpec {
+            probes: vec![(86, spikefab_sim::record::Var::V)],
+            ..run()
+        },
+    };
+    let bytes = snapshot::encode(Kind::Network, &probing);
+    let e = snapshot::decode::<config::Model>(Kind::Network, &bytes, Path::new("h.bin")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "h.bin: invalid snapshot: probe of v on neuron 86, which does not exist (2 neurons)"
+    );
     for (record, want) in cases {
         let e = decode(record).unwrap_err();
         assert!(matches!(e, SnapshotError::Decode { .. }), "{e}");

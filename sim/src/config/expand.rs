@@ -164,7 +164,18 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>, budget: Budget) -> 
                     format!("\"{}\" is an input; projections end on neuron populations", proj.to),
                 ));
             }
-            project(&mut b, &item, i, proj, from, to, global, stdp.as_ref(), budget)
+            project(
+                &mut b,
+                &item,
+                i,
+                proj,
+                from,
+                to,
+                global,
+                stdp.as_ref(),
+                budget,
+                errors.is_empty(),
+            )
         })();
         if let Err(e) = result {
             errors.push(e);
@@ -485,6 +496,7 @@ fn project(
     global: u64,
     stdp: Option<&StdpParams>,
     budget: Budget,
+    generate: bool,
 ) -> Result<(), ConfigError> {
     let same = from.kind == to.kind && from.first == to.first;
     check_spec_range(item, "weight", &proj.weight, i8::MIN as i64, i8::MAX as i64)?;
@@ -523,6 +535,11 @@ fn project(
     let fits = |count: u64| check_synapse_budget(item, before, count, budget);
     let seed_of = |s: Option<u64>| s.unwrap_or_else(|| derive_seed(global, "projection", index, "connect"));
     match &proj.connect {
+        // Without `generate` (the file has failed already), a rule's fields
+        // are checked and nothing is drawn.
+        _ if !generate && !matches!(proj.connect, Connect::List { .. }) => {
+            check_rule(item, &proj.connect, n_pre, n_post, same)?;
+        }
         Connect::AllToAll { allow_autapses } => {
             fits(pairs)?;
             b.reserve_synapses(n_pre as usize * n_post as usize);
@@ -536,13 +553,7 @@ fn project(
             }
         }
         Connect::OneToOne => {
-            if n_pre != n_post {
-                return Err(ConfigError::invalid(
-                    item,
-                    "connect",
-                    format!("one_to_one needs equal sizes, got {n_pre} and {n_post}"),
-                ));
-            }
+            check_rule(item, &proj.connect, n_pre, n_post, same)?;
             for k in 0..n_pre {
                 add(b, k, k, None, None, "")?;
             }
@@ -552,7 +563,8 @@ fn project(
             seed,
             allow_autapses,
         } => {
-            let p = probability(item, "connect.p", *p)?;
+            check_rule(item, &proj.connect, n_pre, n_post, same)?;
+            let p = *p;
             if pairs > budget.draws {
                 return Err(ConfigError::invalid(
                     item,
@@ -578,7 +590,7 @@ fn project(
         }
         Connect::FixedIndegree(rule) | Connect::FixedOutdegree(rule) => {
             let DegreeRule {
-                k,
+                k: _,
                 seed,
                 allow_autapses,
                 allow_multapses,
@@ -589,14 +601,7 @@ fn project(
             let (owners, pool) = if indegree { (n_post, n_pre) } else { (n_pre, n_post) };
             let exclude_self = same && !allow_autapses;
             let choices = pool - u32::from(exclude_self);
-            let k = if *allow_multapses {
-                if *k > 0 && choices == 0 {
-                    return Err(ConfigError::invalid(item, "connect.k", "no partner to draw from"));
-                }
-                check_k(item, *k, u32::MAX as i64)?
-            } else {
-                check_k(item, *k, choices as i64)?
-            };
+            let k = check_rule(item, &proj.connect, n_pre, n_post, same)?;
             fits(owners as u64 * k as u64)?;
             b.reserve_synapses(owners as usize * k as usize);
             let mut rng = seeded(seed_of(*seed));
@@ -641,6 +646,33 @@ fn project(
         }
     }
     Ok(())
+}
+
+/// Check a connection rule's own fields against the populations' sizes; for
+/// the degree rules, their `k`.
+fn check_rule(item: &str, connect: &Connect, n_pre: u32, n_post: u32, same: bool) -> Result<u32, ConfigError> {
+    match connect {
+        Connect::OneToOne if n_pre != n_post => Err(ConfigError::invalid(
+            item,
+            "connect",
+            format!("one_to_one needs equal sizes, got {n_pre} and {n_post}"),
+        )),
+        Connect::FixedProbability { p, .. } => probability(item, "connect.p", *p).map(|_| 0),
+        Connect::FixedIndegree(rule) | Connect::FixedOutdegree(rule) => {
+            let indegree = matches!(connect, Connect::FixedIndegree(_));
+            let pool = if indegree { n_pre } else { n_post };
+            let choices = pool - u32::from(same && !rule.allow_autapses);
+            if rule.allow_multapses {
+                if rule.k > 0 && choices == 0 {
+                    return Err(ConfigError::invalid(item, "connect.k", "no partner to draw from"));
+                }
+                check_k(item, rule.k, u32::MAX as i64)
+            } else {
+                check_k(item, rule.k, choices as i64)
+            }
+        }
+        _ => Ok(0),
+    }
 }
 
 fn check_k(item: &str, k: i64, max: i64) -> Result<u32, ConfigError> {

@@ -256,13 +256,40 @@ impl Default for Budget {
     }
 }
 
-/// A loaded network file: the network and how to run it.
+/// A loaded network file: the network and how to run it. Deserialized
+/// (snapshots) with its probes checked against its neurons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ModelRecord")]
 pub struct Model {
     /// The compiled network.
     pub network: Network,
     /// Run settings.
     pub run: RunSpec,
+}
+
+/// A [`Model`] as stored, before its probes are checked.
+#[derive(Deserialize)]
+struct ModelRecord {
+    network: Network,
+    run: RunSpec,
+}
+
+impl TryFrom<ModelRecord> for Model {
+    type Error = String;
+
+    fn try_from(r: ModelRecord) -> Result<Model, String> {
+        let n = r.network.num_neurons();
+        if let Some((neuron, var)) = r.run.probes.iter().find(|p| p.0 >= n) {
+            return Err(format!(
+                "probe of {} on neuron {neuron}, which does not exist ({n} neurons)",
+                var.name()
+            ));
+        }
+        Ok(Model {
+            network: r.network,
+            run: r.run,
+        })
+    }
 }
 
 /// Load a `.toml` or `.json` network file; input files it names are read
