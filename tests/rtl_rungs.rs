@@ -173,7 +173,9 @@ fn emitted_verilog_and_netlist_replay_the_run() {
 
 /// The netlist rung at scale: yosys's iCE40 netlist of the tiny core, in
 /// Verilator with yosys's cell library, against `sim/` on random networks
-/// (checkpointed full state, as the RTL engines are checked).
+/// (checkpointed full state, as the RTL engines are checked); in the slow
+/// tier also the netlist of the UP5K core (DSPs, SPRAM) the iCEBreaker
+/// bitstream is placed from.
 #[test]
 fn netlist_matches_sim_on_random_networks() {
     use proptest::strategy::{Strategy, ValueTree};
@@ -181,28 +183,41 @@ fn netlist_matches_sim_on_random_networks() {
     use reference::generate::{build, network, Limits};
     use spikefab_hdl::verilator::VerilatedCore;
 
-    const LIMITS: Limits = Limits {
+    let tiny = Limits {
         neurons: 16,
         axons: 16,
         max_delay: 8,
         synapses: 120,
         ticks: 40,
     };
-    let t = std::time::Instant::now();
-    let first = VerilatedCore::netlist(CoreConfig::TINY).expect("the netlist model builds");
-    eprintln!(
-        "netlist model in {:.1} s ({})",
-        t.elapsed().as_secs_f64(),
-        first.library().path().display()
-    );
-    let lib = first.library_arc();
-    let mut runner = TestRunner::deterministic();
-    let count = common::cases(24);
-    for i in 0..count {
-        let (r, ticks) = network(LIMITS).new_tree(&mut runner).unwrap().current();
-        let chip = Cosim::new(Box::new(VerilatedCore::with_library(lib.clone(), CoreConfig::TINY)));
-        if let Err(e) = common::check_on(chip, &build(&r), ticks, 2) {
-            panic!("network {i} of {count}: iCE40 netlist: {e}\n{r:?}");
+    let up5k = Limits {
+        neurons: 256,
+        axons: 256,
+        max_delay: 8,
+        synapses: 1500,
+        ticks: 16,
+    };
+    let mut runs = vec![(CoreConfig::TINY, tiny, common::cases(24))];
+    if common::cases(1) > 1 {
+        runs.push((CoreConfig::UP5K, up5k, common::cases(2)));
+    }
+    for (config, limits, count) in runs {
+        let t = std::time::Instant::now();
+        let first = VerilatedCore::netlist(config).expect("the netlist model builds");
+        eprintln!(
+            "{} netlist model in {:.1} s ({})",
+            config.name,
+            t.elapsed().as_secs_f64(),
+            first.library().path().display()
+        );
+        let lib = first.library_arc();
+        let mut runner = TestRunner::deterministic();
+        for i in 0..count {
+            let (r, ticks) = network(limits).new_tree(&mut runner).unwrap().current();
+            let chip = Cosim::new(Box::new(VerilatedCore::with_library(lib.clone(), config)));
+            if let Err(e) = common::check_on(chip, &build(&r), ticks, 2) {
+                panic!("network {i} of {count}: {} iCE40 netlist: {e}\n{r:?}", config.name);
+            }
         }
     }
 }
