@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use filled::{filled_network, FilledSpec};
-use spikefab_hdl::config::CoreConfig;
+use spikefab_chip::config::CoreConfig;
 use spikefab_hdl::cosim::Cosim;
 use spikefab_hdl::engine::EngineKind;
 use spikefab_hdl::verilator::VerilatedCore;

@@ -11,12 +11,12 @@
 //! 12 clocks per bit, with clock error, in `firmware/tests/uart.rs`.
 
 use rust_hdl::prelude::*;
+use spikefab_chip::config::CoreConfig;
+use spikefab_chip::image::Image;
 use spikefab_firmware::bench::{board_bench, script_hex, script_words, Step};
 use spikefab_firmware::top::BoardTop;
-use spikefab_hdl::config::CoreConfig;
-use spikefab_hdl::core::TinyCore;
+use spikefab_hdl::cores::TinyCore;
 use spikefab_hdl::cosim::Cosim;
-use spikefab_hdl::image::Image;
 use spikefab_hdl::rungs::{icarus, ice40_cells_sim, synth_ice40};
 use spikefab_host::driver::{block_on, spike_event, Chip, ChipError, Transport, TransportError};
 use spikefab_proto::frame::{Decoder, Event};

@@ -11,7 +11,7 @@
 mod support;
 
 use proptest::prelude::*;
-use spikefab_hdl::config::CoreConfig;
+use spikefab_chip::config::CoreConfig;
 use spikefab_hdl::cosim::Cosim;
 use spikefab_hdl::engine::EngineKind;
 use spikefab_proto::frame::{Decoder, Event, Frame};

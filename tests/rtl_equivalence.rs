@@ -26,8 +26,8 @@ use proptest::test_runner::{Config, FileFailurePersistence};
 use common::filled::{filled_network, filled_spec};
 use common::{cases, check_on};
 use reference::generate::{build, network, Limits};
-use spikefab_hdl::config::CoreConfig;
-use spikefab_hdl::core::{Hx8kCore, TinyCore};
+use spikefab_chip::config::CoreConfig;
+use spikefab_hdl::cores::{Hx8kCore, TinyCore};
 use spikefab_hdl::cosim::Cosim;
 use spikefab_hdl::engine::EngineKind;
 

@@ -3,10 +3,10 @@
 //! changes no state; garbage and cut-off frames are skipped or refused; a
 //! retransmitted command is answered again without running twice.
 
-use spikefab_hdl::config::CoreConfig;
+use spikefab_chip::config::CoreConfig;
+use spikefab_chip::image::Image;
 use spikefab_hdl::cosim::Cosim;
 use spikefab_hdl::engine::EngineKind;
-use spikefab_hdl::image::Image;
 use spikefab_host::driver::{block_on, Chip};
 use spikefab_proto::frame::Frame;
 use spikefab_proto::message::{kind, Answer, Command, NakCode, Space};

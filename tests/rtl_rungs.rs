@@ -12,10 +12,10 @@ mod reference;
 mod common;
 
 use rust_hdl::prelude::*;
-use spikefab_hdl::config::CoreConfig;
-use spikefab_hdl::core::TinyCore;
+use spikefab_chip::config::CoreConfig;
+use spikefab_chip::image::Image;
+use spikefab_hdl::cores::TinyCore;
 use spikefab_hdl::cosim::{Cosim, Transcript};
-use spikefab_hdl::image::Image;
 use spikefab_hdl::rungs::{byte_bench, icarus, ice40_cells_sim, synth_ice40};
 use spikefab_host::driver::{block_on, Chip, ChipError};
 use spikefab_proto::frame::{Decoder, Event};

@@ -7,11 +7,12 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use rust_hdl::prelude::*;
+use spikefab_hdl::cores::{self, CoreVisitor};
 use spikefab_hdl::report::{implement, Flow, Implementation};
 use spikefab_hdl::rungs::RungError;
 
-use crate::board::Board;
 use crate::top::BoardTop;
+use spikefab_chip::board::Board;
 
 /// Clocks the UART is held idle after configuration (10 ms at 12 MHz).
 pub const STARTUP_CLOCKS: u32 = 120_000;
@@ -59,23 +60,36 @@ pub enum BuildError {
 
 /// The Verilog of a board's top (module `top`).
 pub fn top_verilog(board: &Board) -> Result<String, BuildError> {
-    let (cpb, low) = (board.clocks_per_bit(), board.leds_active_low);
-    Ok(match board.core.name {
-        "up5k" => verilog(BoardTop::<8, 8, 3, 16, 9, 11>::new(cpb, STARTUP_CLOCKS, low)),
-        "hx8k" => verilog(BoardTop::<7, 7, 3, 11, 8, 10>::new(cpb, STARTUP_CLOCKS, low)),
-        "tiny" => verilog(BoardTop::<4, 4, 3, 12, 5, 7>::new(cpb, STARTUP_CLOCKS, low)),
-        core => {
-            return Err(BuildError::NoTop {
-                board: board.name,
-                core,
-            })
+    struct Top {
+        clocks_per_bit: u32,
+        leds_active_low: bool,
+    }
+    impl CoreVisitor for Top {
+        type Output = String;
+        fn visit<
+            const NB: usize,
+            const MB: usize,
+            const DB: usize,
+            const SB: usize,
+            const SRCB: usize,
+            const RB: usize,
+        >(
+            self,
+        ) -> String {
+            let mut top =
+                BoardTop::<NB, MB, DB, SB, SRCB, RB>::new(self.clocks_per_bit, STARTUP_CLOCKS, self.leds_active_low);
+            top.connect_all();
+            generate_verilog(&top)
         }
+    }
+    let top = Top {
+        clocks_per_bit: board.clocks_per_bit(),
+        leds_active_low: board.leds_active_low,
+    };
+    cores::visit(board.core, top).ok_or(BuildError::NoTop {
+        board: board.name,
+        core: board.core.name,
     })
-}
-
-fn verilog<B: Block>(mut top: B) -> String {
-    top.connect_all();
-    generate_verilog(&top)
 }
 
 /// What a build produced.

@@ -4,12 +4,12 @@
 //! - [`uart_rx`], [`uart_tx`]: the UART PHY (8N1) that carries the wire
 //!   protocol of `docs/spec.md` §10 to the board's USB-UART bridge.
 //! - [`top`]: the board top: UART, receive FIFO, core, start-up hold, LEDs.
-//! - [`board`]: the supported boards (part, clock, baud, pins, flashing).
+//! - The boards themselves (part, clock, baud, pins, flashing) are data, in
+//!   `spikefab_chip::board`.
 //! - [`build`]: yosys, nextpnr-ice40 and icepack into `bitstreams/`.
 //! - [`bench`](mod@bench): a Verilog testbench that plays the host on a board top's UART pins.
 
 pub mod bench;
-pub mod board;
 pub mod build;
 pub mod top;
 pub mod uart_rx;

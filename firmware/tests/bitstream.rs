@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use spikefab_firmware::board::HX8K_BREAKOUT;
+use spikefab_chip::board::HX8K_BREAKOUT;
 use spikefab_firmware::build::{build, tools_of, BuildError};
 
 /// The placer seed `make bitstreams` uses.

@@ -4,8 +4,8 @@
 //! Parameterised by address widths: `NB` = log2 N, `MB` = log2 M, `DB` =
 //! log2 D, `SB` = log2 of the synapse-memory words, and two derived widths
 //! Rust cannot compute in a type: `SRCB` = log2 (M + N) (source indices) and
-//! `RB` = `NB + DB` (ring cells). [`Up5kCore`], [`Hx8kCore`] and [`TinyCore`] are the
-//! configurations of §8.1; [`crate::config::CoreConfig`] gives their sizes.
+//! `RB` = `NB + DB` (ring cells). [`crate::cores`] names the configurations
+//! of §8.1 (`spikefab_chip`'s registry) as types of this block.
 //!
 //! One state machine runs both the commands and the tick. Every state of the
 //! tick is one busy cycle (§7) except those that send a SPIKE frame, so the
@@ -24,13 +24,6 @@ use crate::memory::{Bram, SinglePortRam};
 use crate::neuron_update::{NeuronUpdate, NEURON_LATENCY};
 use crate::trace_update::TraceUpdate;
 use crate::weight_update::WeightUpdate;
-
-/// The iCE40 UP5K core: N = 256, M = 256, D = 8, 65,536 synapse words.
-pub type Up5kCore = Core<8, 8, 3, 16, 9, 11>;
-/// The iCE40 HX8K core: N = 128, M = 128, D = 8, 2,048 synapse words.
-pub type Hx8kCore = Core<7, 7, 3, 11, 8, 10>;
-/// The small test core: N = 16, M = 16, D = 8, 4,096 synapse words.
-pub type TinyCore = Core<4, 4, 3, 12, 5, 7>;
 
 #[derive(Copy, Clone, Debug, PartialEq, LogicState)]
 enum CoreState {

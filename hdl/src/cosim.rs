@@ -17,9 +17,9 @@ use rust_hdl::prelude::*;
 use spikefab_proto::frame::{Decoder, Event};
 use spikefab_proto::message::{Answer, AnswerError, Command, NakCode, Reply};
 
-use crate::config::CoreConfig;
 use crate::core::Core;
 use crate::engine::{self, ByteEngine, EngineError, EngineKind};
+use spikefab_chip::config::CoreConfig;
 /// A rust-hdl core with a byte interface that [`ByteChip`] can step.
 pub trait ByteCore: Block + Default {
     /// The core's configuration.

@@ -8,10 +8,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::config::CoreConfig;
-use crate::core::{Hx8kCore, TinyCore, Up5kCore};
+use crate::core::Core;
+use crate::cores::{self, CoreVisitor};
 use crate::cosim::ByteChip;
 use crate::verilator::{VerilatedCore, VerilatorError};
+use spikefab_chip::config::CoreConfig;
 
 /// A core behind its byte streams, clocked by some simulator.
 ///
@@ -119,8 +120,13 @@ impl FromStr for EngineKind {
 #[non_exhaustive]
 pub enum EngineError {
     /// No RTL core is built for this configuration.
-    #[error("no RTL core for the core configuration `{0}` (the cores are up5k, hx8k and tiny)")]
-    UnknownCore(String),
+    #[error("no RTL core for the core configuration `{name}` (the cores are {known})")]
+    UnknownCore {
+        /// The configuration's name.
+        name: String,
+        /// The registry's names.
+        known: String,
+    },
     /// Waveforms asked of an engine that does not write them.
     #[error("the {0} engine writes no waveforms; use the verilator engine")]
     NoWaveforms(EngineKind),
@@ -134,31 +140,58 @@ pub enum EngineError {
 
 /// The Verilog rust-hdl emits for the core of `config` (module `top`).
 pub fn core_verilog(config: CoreConfig) -> Result<String, EngineError> {
-    use rust_hdl::prelude::*;
-    fn emit<C: Block + Default>() -> String {
-        let mut core = C::default();
-        core.connect_all();
-        generate_verilog(&core)
+    struct Emit;
+    impl CoreVisitor for Emit {
+        type Output = String;
+        fn visit<
+            const NB: usize,
+            const MB: usize,
+            const DB: usize,
+            const SB: usize,
+            const SRCB: usize,
+            const RB: usize,
+        >(
+            self,
+        ) -> String {
+            use rust_hdl::prelude::*;
+            let mut core = Core::<NB, MB, DB, SB, SRCB, RB>::default();
+            core.connect_all();
+            generate_verilog(&core)
+        }
     }
-    match known(config)? {
-        Known::Up5k => Ok(emit::<Up5kCore>()),
-        Known::Hx8k => Ok(emit::<Hx8kCore>()),
-        Known::Tiny => Ok(emit::<TinyCore>()),
-    }
+    cores::visit(config, Emit).ok_or_else(|| unknown(config))
 }
 
 /// A fresh core of `config` (all memories zero) on the engine `kind`. A
 /// Verilator model is compiled on first use and cached ([`crate::verilator`]).
 pub fn open(kind: EngineKind, config: CoreConfig) -> Result<Box<dyn ByteEngine>, EngineError> {
-    let which = known(config)?;
+    struct RustHdl;
+    impl CoreVisitor for RustHdl {
+        type Output = Box<dyn ByteEngine>;
+        fn visit<
+            const NB: usize,
+            const MB: usize,
+            const DB: usize,
+            const SB: usize,
+            const SRCB: usize,
+            const RB: usize,
+        >(
+            self,
+        ) -> Box<dyn ByteEngine> {
+            Box::new(ByteChip::<Core<NB, MB, DB, SB, SRCB, RB>>::new())
+        }
+    }
     Ok(match kind {
         EngineKind::Verilator => Box::new(VerilatedCore::new(config)?),
-        EngineKind::RustHdl => match which {
-            Known::Up5k => Box::new(ByteChip::<Up5kCore>::new()),
-            Known::Hx8k => Box::new(ByteChip::<Hx8kCore>::new()),
-            Known::Tiny => Box::new(ByteChip::<TinyCore>::new()),
-        },
+        EngineKind::RustHdl => cores::visit(config, RustHdl).ok_or_else(|| unknown(config))?,
     })
+}
+
+fn unknown(config: CoreConfig) -> EngineError {
+    EngineError::UnknownCore {
+        name: config.name.to_string(),
+        known: CoreConfig::known_names(),
+    }
 }
 
 /// Core clocks per second of the engine `kind` on the core of `config`: a
@@ -177,22 +210,6 @@ pub fn clock_rate(kind: EngineKind, config: CoreConfig, time: std::time::Duratio
         out.clear();
     }
     Ok(clocks as f64 / start.elapsed().as_secs_f64())
-}
-
-/// The RTL types of the known configurations.
-enum Known {
-    Up5k,
-    Hx8k,
-    Tiny,
-}
-
-fn known(config: CoreConfig) -> Result<Known, EngineError> {
-    match config {
-        CoreConfig::UP5K => Ok(Known::Up5k),
-        CoreConfig::HX8K => Ok(Known::Hx8k),
-        CoreConfig::TINY => Ok(Known::Tiny),
-        c => Err(EngineError::UnknownCore(c.name.to_string())),
-    }
 }
 
 #[cfg(test)]

@@ -17,8 +17,8 @@
 //! | [`crc16::Crc16`], [`frame_rx::FrameRx`], [`frame_tx::FrameTx`] | §10.1 | `spikefab_proto::frame` |
 //! | [`core::Core`] | §6-§10 | `spikefab_sim::Simulator` in cycle mode |
 //!
-//! Around them: [`config`] (the core configurations of §8.1), [`image`] (a
-//! network laid out in the memory spaces of §8.2-8.3), [`memory`] (block RAM
+//! Around them: [`cores`] (the RTL type of every configuration of
+//! `spikefab_chip`'s registry, and dispatch on a configuration), [`memory`] (block RAM
 //! and SPRAM wrappers), [`engine`] (the core behind its byte interface on either
 //! simulator: [`cosim`], rust-hdl's, stepped directly, the reference; and
 //! [`verilator`], the emitted Verilog compiled by Verilator, hardware speed),
@@ -39,8 +39,8 @@
 #![deny(missing_docs)]
 
 pub mod cache;
-pub mod config;
 pub mod core;
+pub mod cores;
 pub mod cosim;
 pub mod crc16;
 pub mod decay;
@@ -48,7 +48,6 @@ pub mod delay_ring;
 pub mod engine;
 pub mod frame_rx;
 pub mod frame_tx;
-pub mod image;
 pub mod lfsr;
 pub mod memory;
 pub mod neuron_update;

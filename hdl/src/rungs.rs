@@ -108,7 +108,7 @@ pub(crate) fn run(tool: &'static str, args: &[&str], dir: &Path) -> Result<Strin
 
 /// Synthesize the Verilog of module `top` for the iCE40 with yosys and
 /// return the gate-level netlist (still module `top`). `options` are
-/// `synth_ice40`'s for the part's hard blocks ([`crate::report::Device`]:
+/// `synth_ice40`'s for the part's hard blocks ([`spikefab_chip::device::Device`]:
 /// `-dsp` maps multipliers to the UP5K's SB_MAC16 blocks, `-spram` large
 /// memories to its SB_SPRAM256KA). Netlists are kept in [`crate::cache`]
 /// under a digest of the Verilog, the script and yosys's version.

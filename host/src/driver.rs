@@ -25,9 +25,9 @@
 
 use std::future::Future;
 
-use spikefab_hdl::config::CoreConfig;
+use spikefab_chip::config::CoreConfig;
+use spikefab_chip::image::Image;
 use spikefab_hdl::cosim::{Cosim, CosimError};
-use spikefab_hdl::image::Image;
 use spikefab_proto::frame::MAX_WORDS;
 use spikefab_proto::message::{ctrl, field, Answer, Command, NakCode, Reply, Space, VERSION};
 use spikefab_sim::network::InputSpike;
@@ -116,7 +116,7 @@ pub enum ChipError {
     },
     /// The network does not fit the chip.
     #[error(transparent)]
-    Fit(#[from] spikefab_hdl::image::FitError),
+    Fit(#[from] spikefab_chip::image::FitError),
 }
 
 /// The chip's answer to INFO.

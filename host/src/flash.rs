@@ -3,12 +3,12 @@
 //! (most often: no board attached).
 //!
 //! The boards, their tools and the tools' arguments are
-//! [`spikefab_firmware::board`]'s table; this module only runs them.
+//! [`spikefab_chip::board`]'s table; this module only runs them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use spikefab_firmware::board::{Board, Flasher};
+use spikefab_chip::board::{Board, Flasher};
 
 /// The iCE40 configuration sync word (`7E AA 99 7E`), near the start of every
 /// bitstream icepack writes.
@@ -224,7 +224,7 @@ pub fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spikefab_firmware::board::{BOARDS, ICEBREAKER};
+    use spikefab_chip::board::{BOARDS, ICEBREAKER};
 
     fn temp(name: &str, bytes: &[u8]) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("spikefab-flash-{}", std::process::id()));

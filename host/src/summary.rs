@@ -5,7 +5,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use spikefab_hdl::config::CoreConfig;
+use spikefab_chip::config::CoreConfig;
 use spikefab_sim::network::PopulationKind;
 use spikefab_sim::{Network, SpikeEvent};
 

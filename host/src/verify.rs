@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use spikefab_hdl::image::Image;
+use spikefab_chip::image::Image;
 use spikefab_sim::record::{first_spike_divergence, Divergence};
 use spikefab_sim::{Network, SimError, SpikeEvent, StateDump};
 

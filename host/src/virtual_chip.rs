@@ -19,7 +19,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use serialport::{SerialPort, TTYPort};
-use spikefab_hdl::config::CoreConfig;
+use spikefab_chip::config::CoreConfig;
 use spikefab_hdl::engine::{self, ByteEngine, EngineError, EngineKind};
 
 use crate::faults::FaultPlan;

@@ -10,7 +10,7 @@
 use std::ops::Range;
 use std::path::Path;
 
-use spikefab_hdl::config::CoreConfig;
+use spikefab_chip::config::CoreConfig;
 use spikefab_hdl::cosim::Cosim;
 use spikefab_hdl::engine::{EngineError, EngineKind};
 use spikefab_hdl::verilator::VerilatedCore;

@@ -280,7 +280,7 @@ fn the_virtual_chip_runs_on_either_engine() {
 /// error names the tick reached.
 #[test]
 fn a_run_cut_short_keeps_its_spikes_and_names_the_tick() {
-    use spikefab_hdl::config::CoreConfig;
+    use spikefab_chip::config::CoreConfig;
     use spikefab_host::faults::{Fault, FaultPlan};
     use spikefab_host::virtual_chip::{ChipOptions, VirtualChip};
 
@@ -310,5 +310,28 @@ fn a_run_cut_short_keeps_its_spikes_and_names_the_tick() {
     assert!(
         csv.starts_with("tick,neuron,cycle\n") && csv.lines().count() > 1,
         "{csv}"
+    );
+}
+
+#[test]
+fn every_core_of_the_registry_is_a_choice() {
+    use spikefab_chip::config::CoreConfig;
+    for command in ["chip", "run", "verify", "sim"] {
+        let o = spikefab(&[command, "--help"]);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{command} --help: {err}");
+        for config in CoreConfig::KNOWN {
+            assert!(
+                out.contains(config.name) && out.contains(&config.summary()),
+                "`spikefab {command} --help` does not offer the {} core ({}):\n{out}",
+                config.name,
+                config.summary()
+            );
+        }
+    }
+    let (_, err) = text(&spikefab(&["chip", "--core", "huge"]));
+    assert!(
+        err.contains("invalid value 'huge'") && err.contains(&CoreConfig::known_names().replace(" and", ",")),
+        "{err}"
     );
 }

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use spikefab_hdl::config::CoreConfig;
+use spikefab_chip::config::CoreConfig;
 use spikefab_host::driver::{Chip, ChipError, TransportError};
 use spikefab_host::faults::{Fault, FaultPlan, FrameFault};
 use spikefab_host::link::{LinkError, LinkSettings, LinkStats};

@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use spikefab_hdl::config::CoreConfig;
-use spikefab_hdl::core::TinyCore;
+use spikefab_chip::config::CoreConfig;
+use spikefab_chip::image::Image;
+use spikefab_hdl::cores::TinyCore;
 use spikefab_hdl::cosim::Cosim;
-use spikefab_hdl::image::Image;
 use spikefab_host::driver::{block_on, Chip};
 use spikefab_host::verify::{verify, Verification};
 use spikefab_sim::{config, Network};

@@ -11,8 +11,8 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use spikefab_hdl::config::CoreConfig;
-use spikefab_hdl::image::Image;
+use spikefab_chip::config::CoreConfig;
+use spikefab_chip::image::Image;
 use spikefab_sim::learning::StdpParams;
 use spikefab_sim::network::{NetworkBuilder, Source, SynapseSpec};
 use spikefab_sim::{Network, NeuronParams};

@@ -6,8 +6,8 @@
 
 pub mod filled;
 
+use spikefab_chip::image::Image;
 use spikefab_hdl::cosim::Cosim;
-use spikefab_hdl::image::Image;
 use spikefab_host::driver::{block_on, Chip};
 use spikefab_host::verify::{verify, VerifyError};
 use spikefab_sim::Network;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use spikefab_firmware::board::{Board, BOARDS};
+use spikefab_chip::board::{Board, BOARDS};
 use spikefab_firmware::build::{build, top_verilog};
 
 #[derive(Parser)]

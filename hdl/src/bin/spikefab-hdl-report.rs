@@ -10,8 +10,8 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use rust_hdl::prelude::*;
-use spikefab_hdl::config::CoreConfig;
-use spikefab_hdl::core::Up5kCore;
+use spikefab_chip::config::CoreConfig;
+use spikefab_hdl::cores::Up5kCore;
 use spikefab_hdl::cosim::ByteChip;
 use spikefab_hdl::report::implement_up5k;
 

@@ -22,9 +22,9 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 pub use library::{load, models_dir, verilator_version, ModelLibrary, ModelSpec, VerilatorError};
 
-use crate::config::CoreConfig;
 use crate::engine::{core_verilog, ByteEngine, EngineKind};
 use crate::rungs::{ice40_cells_sim, synth_ice40};
+use spikefab_chip::config::CoreConfig;
 
 /// Room for the bytes one call into the model may send.
 const OUT_CHUNK: usize = 1 << 16;
@@ -86,7 +86,7 @@ impl VerilatedCore {
     /// `cells_sim.v`: the gates the bitstream is placed from. Synthesis and
     /// the model are cached; the first build takes a minute or so.
     pub fn netlist(config: CoreConfig) -> Result<Self, crate::engine::EngineError> {
-        let netlist = synth_ice40(&core_verilog(config)?, config.device().synth)?;
+        let netlist = synth_ice40(&core_verilog(config)?, config.device.synth)?;
         let mut spec = ModelSpec::new(&format!("netlist-{}", config.name), netlist);
         spec.libraries.push(ice40_cells_sim()?);
         spec.args

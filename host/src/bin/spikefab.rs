@@ -6,13 +6,13 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use spikefab_firmware::board::{Board, BOARDS};
-use spikefab_hdl::config::CoreConfig;
+use spikefab_chip::board::{Board, BOARDS};
+use spikefab_chip::config::CoreConfig;
+use spikefab_chip::image::Image;
 use spikefab_hdl::engine::{self, EngineKind};
-use spikefab_hdl::image::Image;
 use spikefab_host::driver::Chip;
 use spikefab_host::faults::FaultPlan;
 use spikefab_host::link::{Link, LinkSettings};
@@ -60,8 +60,8 @@ enum Command {
     /// Serve the RTL core on a pseudo-terminal (the virtual chip) until stopped.
     Chip {
         /// Core configuration.
-        #[arg(long, value_enum, default_value_t = CoreName::Up5k)]
-        core: CoreName,
+        #[arg(long, value_parser = core_parser(), default_value = CoreConfig::UP5K.name)]
+        core: CoreConfig,
         #[command(flatten)]
         engine: EngineArg,
         /// Also write the device path to this file (for scripts).
@@ -103,25 +103,14 @@ enum Command {
     },
 }
 
-/// Core configurations with an RTL core.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum CoreName {
-    /// iCE40 UP5K: 256 neurons, 256 axons, D = 8, 65,536 synapse words.
-    Up5k,
-    /// iCE40 HX8K: 128 neurons, 128 axons, D = 8, 2,048 synapse words.
-    Hx8k,
-    /// 16 neurons, 16 axons, D = 8, 4,096 synapse words (fast tests).
-    Tiny,
-}
-
-impl CoreName {
-    fn config(self) -> CoreConfig {
-        match self {
-            CoreName::Up5k => CoreConfig::UP5K,
-            CoreName::Hx8k => CoreConfig::HX8K,
-            CoreName::Tiny => CoreConfig::TINY,
-        }
-    }
+/// The `--core` choices: the registry of core configurations, each with its sizes.
+fn core_parser() -> impl clap::builder::TypedValueParser<Value = CoreConfig> {
+    use clap::builder::{PossibleValue, TypedValueParser};
+    let choices = CoreConfig::KNOWN
+        .iter()
+        .map(|c| PossibleValue::new(c.name).help(c.summary()));
+    clap::builder::PossibleValuesParser::new(choices)
+        .map(|s| CoreConfig::by_name(&s).expect("one of the possible values"))
 }
 
 /// What `verify` compares and shows.
@@ -212,8 +201,8 @@ struct SimArgs {
     #[command(flatten)]
     outputs: Outputs,
     /// Predict cycles for this core (default: a core shaped like the network).
-    #[arg(long, value_enum)]
-    core: Option<CoreName>,
+    #[arg(long, value_parser = core_parser())]
+    core: Option<CoreConfig>,
     /// Update every neuron every tick instead of skipping quiescent ones (same results).
     #[arg(long)]
     dense: bool,
@@ -248,8 +237,8 @@ struct ChipRunArgs {
     #[command(flatten)]
     target: Target,
     /// Core of the virtual chip.
-    #[arg(long, value_enum, default_value_t = CoreName::Up5k, requires = "virtual_chip")]
-    core: CoreName,
+    #[arg(long, value_parser = core_parser(), default_value = CoreConfig::UP5K.name, requires = "virtual_chip")]
+    core: CoreConfig,
     #[command(flatten)]
     engine: EngineArg,
     /// Baud rate of the serial port.
@@ -396,7 +385,7 @@ fn sim(args: SimArgs) -> Result<()> {
     let net = &model.network;
     let opts = SimOptions {
         skip_quiescent: !args.dense,
-        core: args.core.map(|c| c.config().shape()),
+        core: args.core.map(|c| c.shape()),
         ..SimOptions::default()
     };
     let mut sim = Simulator::new(net, opts)?;
@@ -540,7 +529,7 @@ fn inspect(path: &Path, ticks: Option<u32>, timing: Timing) -> Result<()> {
     let ticks = ticks.unwrap_or(model.run.ticks);
     println!("{}", summary::network(&path.display().to_string(), net));
     let mut fitting = None;
-    for config in CoreConfig::KNOWN {
+    for &config in CoreConfig::KNOWN {
         match Image::new(net, config) {
             Ok(image) => {
                 println!(
@@ -589,10 +578,10 @@ async fn connect(args: &ChipRunArgs, net: &spikefab_sim::Network) -> Result<(Chi
     let (port, virtual_chip) = match (&args.target.port, args.target.virtual_chip) {
         (Some(p), _) => (p.clone(), None),
         (None, _) => {
-            Image::new(net, args.core.config())?;
+            Image::new(net, args.core)?;
             let chip = start_virtual_chip(ChipOptions {
                 engine: args.engine.kind(),
-                ..ChipOptions::new(args.core.config())
+                ..ChipOptions::new(args.core)
             })?;
             let port = chip.path().display().to_string();
             (port, Some(chip))
@@ -803,7 +792,7 @@ fn start_virtual_chip(options: ChipOptions) -> Result<VirtualChip> {
 }
 
 fn chip(
-    core: CoreName,
+    core: CoreConfig,
     engine: EngineKind,
     path_file: Option<PathBuf>,
     flip_rate: f64,
@@ -817,7 +806,7 @@ fn chip(
     }
     let noisy = |s| FaultPlan::none().random(flip_rate, drop_rate, s);
     let chip = start_virtual_chip(ChipOptions {
-        config: core.config(),
+        config: core,
         engine,
         to_chip: noisy(seed),
         from_chip: noisy(seed.wrapping_add(1)),

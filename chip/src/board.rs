@@ -2,8 +2,8 @@
 //! and how each is flashed. One table; the build, the docs and
 //! `spikefab flash` read it.
 
-use spikefab_hdl::config::CoreConfig;
-use spikefab_hdl::report::Device;
+use crate::config::CoreConfig;
+use crate::device::Device;
 
 /// How a bitstream gets onto a board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +48,7 @@ impl Board {
     /// The pin constraints file.
     pub fn pcf(&self) -> String {
         let mut s = format!(
-            "# {}: pins of the Spikefab board top (generated from firmware/src/board.rs)\n",
+            "# {}: pins of the Spikefab board top (generated from chip/src/board.rs)\n",
             self.title
         );
         for (port, pin, what) in self.pins {

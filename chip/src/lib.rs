@@ -1,0 +1,14 @@
+//! # spikefab-chip: the chip as data
+//!
+//! What the host, the RTL and the board build all need to know about the
+//! chip, with no hardware description in it (so a board run compiles no
+//! rust-hdl): [`config`] (the registry of core configurations, `docs/spec.md`
+//! §8.1), [`device`] (the iCE40 parts), [`board`] (the boards: part, clock,
+//! pins, flashing) and [`image`] (a network laid out in the core's memory
+//! spaces, §8.2-8.3, and the check that it fits).
+#![deny(missing_docs)]
+
+pub mod board;
+pub mod config;
+pub mod device;
+pub mod image;
