@@ -70,6 +70,20 @@ fn every_board_has_a_top_for_its_core() {
             board.name
         );
         let verilog = spikefab_firmware::build::top_verilog(board).unwrap_or_else(|e| panic!("{e}"));
-        assert!(verilog.contains("module top"), "{}", board.name);
+        assert!(verilog.contains("module top("), "{}", board.name);
+        // The PLL makes exactly the core clock the UART and the timing target assume.
+        let pll = spikefab_firmware::build::pll_settings(board).unwrap();
+        assert_eq!(pll.output_hz(board.clock_mhz * 1_000_000), board.core_mhz as f64 * 1e6);
+        let cell = if board.pll_pad {
+            "SB_PLL40_PAD #("
+        } else {
+            "SB_PLL40_CORE #("
+        };
+        let divf = format!(".DIVF(7'd{})", pll.divf);
+        assert!(
+            verilog.contains(cell) && verilog.contains(&divf),
+            "{}: {cell} with {divf}",
+            board.name
+        );
     }
 }

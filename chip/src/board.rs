@@ -23,9 +23,15 @@ pub struct Board {
     pub title: &'static str,
     /// The FPGA.
     pub device: Device,
-    /// Oscillator frequency, MHz; the core runs on it (no PLL).
+    /// Oscillator frequency, MHz.
     pub clock_mhz: u32,
-    /// UART baud rate: clock / baud is a whole number, and the bridge makes it exactly.
+    /// The core's clock, MHz: made from the oscillator by the FPGA's PLL
+    /// (an exact multiple the PLL can make; timing must close at it).
+    pub core_mhz: u32,
+    /// The oscillator arrives on the PLL's own pad (`SB_PLL40_PAD`); else
+    /// the PLL is fed from the fabric (`SB_PLL40_CORE`).
+    pub pll_pad: bool,
+    /// UART baud rate: core clock / baud is a whole number, and the bridge makes it exactly.
     pub baud: u32,
     /// The USB-UART bridge.
     pub bridge: &'static str,
@@ -40,9 +46,9 @@ pub struct Board {
 }
 
 impl Board {
-    /// Clocks per UART bit.
+    /// Core clocks per UART bit.
     pub fn clocks_per_bit(&self) -> u32 {
-        self.clock_mhz * 1_000_000 / self.baud
+        self.core_mhz * 1_000_000 / self.baud
     }
 
     /// The pin constraints file.
@@ -63,14 +69,19 @@ impl Board {
     }
 }
 
-/// The iCEBreaker: iCE40 UP5K, 12 MHz oscillator, FTDI FT2232H (channel B is
-/// the UART). 12 MHz / 1 Mbaud = 12 clocks per bit; the FT2232H makes 1 Mbaud
-/// exactly (3 MHz / 3).
+/// The iCEBreaker: iCE40 UP5K, 12 MHz oscillator on pin 35 (the PLL's pad),
+/// FTDI FT2232H (channel B is the UART). The core runs at 21 MHz from the PLL
+/// (12 × 56 / 32, exact; the highest whole-MHz clock the PLL makes from 12 MHz
+/// below 24 MHz, where core v1 does not yet close timing on every placer
+/// seed); 21 clocks per bit at 1 Mbaud, which the FT2232H makes exactly
+/// (3 MHz / 3).
 pub const ICEBREAKER: Board = Board {
     name: "icebreaker",
     title: "iCEBreaker (iCE40UP5K-SG48, 12 MHz, FTDI FT2232H)",
     device: Device::UP5K_SG48,
     clock_mhz: 12,
+    core_mhz: 21,
+    pll_pad: true,
     baud: 1_000_000,
     bridge: "FTDI FT2232H, channel B (/dev/ttyUSB1 on Linux)",
     core: CoreConfig::UP5K,
@@ -86,13 +97,17 @@ pub const ICEBREAKER: Board = Board {
 };
 
 /// The iCE40-HX8K Breakout Board (Lattice ICE40HX8K-B-EVN): HX8K in the
-/// CT256 BGA, 12 MHz oscillator, FTDI FT2232H (channel B is the UART, as on
-/// the iCEBreaker), eight active-high LEDs of which two are used.
+/// CT256 BGA, 12 MHz oscillator on J3 (the PLL is fed from the fabric), FTDI FT2232H (channel B is the UART, as on the iCEBreaker), eight
+/// active-high LEDs of which two are used. The core runs at 33 MHz from the
+/// PLL (12 × 88 / 32, exact; at 36, the next, core v1 misses timing on one
+/// placer seed of five), 33 clocks per bit at 1 Mbaud.
 pub const HX8K_BREAKOUT: Board = Board {
     name: "hx8k",
     title: "iCE40-HX8K Breakout Board (iCE40HX8K-CT256, 12 MHz, FTDI FT2232H)",
     device: Device::HX8K_CT256,
     clock_mhz: 12,
+    core_mhz: 33,
+    pll_pad: false,
     baud: 1_000_000,
     bridge: "FTDI FT2232H, channel B (/dev/ttyUSB1 on Linux)",
     core: CoreConfig::HX8K,
@@ -122,3 +137,28 @@ const FT2232_ICE40: &[Flasher] = &[
 
 /// Every supported board.
 pub const BOARDS: &[Board] = &[ICEBREAKER, HX8K_BREAKOUT];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_uart_divides_its_core_clock_exactly() {
+        for b in BOARDS {
+            assert_eq!(
+                b.clocks_per_bit() as u64 * b.baud as u64,
+                b.core_mhz as u64 * 1_000_000,
+                "{}: {} MHz / {} baud is not a whole number of clocks",
+                b.name,
+                b.core_mhz,
+                b.baud
+            );
+            assert!(
+                b.clocks_per_bit() >= 4,
+                "{}: the receiver needs 4 clocks per bit",
+                b.name
+            );
+            assert_eq!(Board::by_name(b.name), Some(b));
+        }
+    }
+}

@@ -11,11 +11,17 @@ use spikefab_hdl::cores::{self, CoreVisitor};
 use spikefab_hdl::report::{implement, Flow, Implementation};
 use spikefab_hdl::rungs::RungError;
 
-use crate::top::BoardTop;
+use crate::pll::{PllError, PllSettings};
+use crate::top::PllTop;
 use spikefab_chip::board::Board;
 
-/// Clocks the UART is held idle after configuration (10 ms at 12 MHz).
-pub const STARTUP_CLOCKS: u32 = 120_000;
+/// How long the UART is held idle once the PLL locks, microseconds.
+pub const STARTUP_US: u32 = 10_000;
+
+/// Core clocks of the start-up hold on `board` ([`STARTUP_US`]).
+pub fn startup_clocks(board: &Board) -> u32 {
+    board.core_mhz * STARTUP_US
+}
 
 /// Why a build failed.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +33,14 @@ pub enum BuildError {
         board: &'static str,
         /// Core.
         core: &'static str,
+    },
+    /// The PLL cannot make the board's core clock.
+    #[error("{board}: {source}")]
+    Pll {
+        /// Board.
+        board: &'static str,
+        /// Why.
+        source: PllError,
     },
     /// A tool is missing or failed.
     #[error("{board}: {source}")]
@@ -58,10 +72,22 @@ pub enum BuildError {
     },
 }
 
-/// The Verilog of a board's top (module `top`).
+/// The PLL setting that makes `board`'s core clock from its oscillator.
+pub fn pll_settings(board: &Board) -> Result<PllSettings, BuildError> {
+    PllSettings::solve(board.clock_mhz * 1_000_000, board.core_mhz * 1_000_000).map_err(|source| BuildError::Pll {
+        board: board.name,
+        source,
+    })
+}
+
+/// The Verilog of a board's top (module `top`): the PLL and the board top
+/// ([`PllTop`]).
 pub fn top_verilog(board: &Board) -> Result<String, BuildError> {
     struct Top {
+        pll: PllSettings,
+        pad: bool,
         clocks_per_bit: u32,
+        startup_clocks: u32,
         leds_active_low: bool,
     }
     impl CoreVisitor for Top {
@@ -76,14 +102,22 @@ pub fn top_verilog(board: &Board) -> Result<String, BuildError> {
         >(
             self,
         ) -> String {
-            let mut top =
-                BoardTop::<NB, MB, DB, SB, SRCB, RB>::new(self.clocks_per_bit, STARTUP_CLOCKS, self.leds_active_low);
+            let mut top = PllTop::<NB, MB, DB, SB, SRCB, RB>::new(
+                self.pll,
+                self.pad,
+                self.clocks_per_bit,
+                self.startup_clocks,
+                self.leds_active_low,
+            );
             top.connect_all();
             generate_verilog(&top)
         }
     }
     let top = Top {
+        pll: pll_settings(board)?,
+        pad: board.pll_pad,
         clocks_per_bit: board.clocks_per_bit(),
+        startup_clocks: startup_clocks(board),
         leds_active_low: board.leds_active_low,
     };
     cores::visit(board.core, top).ok_or(BuildError::NoTop {
@@ -120,7 +154,7 @@ pub fn build(board: &'static Board, out: &Path, seed: u32) -> Result<Built, Buil
         &verilog,
         &Flow {
             device: board.device,
-            target_mhz: board.clock_mhz as f64,
+            target_mhz: board.core_mhz as f64,
             seed,
             pcf: Some(&pcf),
             bitstream: Some(&staged),
@@ -130,12 +164,12 @@ pub fn build(board: &'static Board, out: &Path, seed: u32) -> Result<Built, Buil
         board: board.name,
         source,
     })?;
-    if imp.fmax_mhz < board.clock_mhz as f64 {
+    if imp.fmax_mhz < board.core_mhz as f64 {
         let _ = std::fs::remove_file(&staged);
         return Err(BuildError::Timing {
             board: board.name,
             fmax: imp.fmax_mhz,
-            target: board.clock_mhz,
+            target: board.core_mhz,
             seed,
         });
     }
@@ -158,7 +192,14 @@ pub fn tools_of(report: &str) -> Option<&str> {
 }
 
 /// What a bitstream is built from, as git pathspecs from the top of the tree.
-const BITSTREAM_SOURCES: &[&str] = &[":/hdl", ":/firmware", ":/proto", ":/Cargo.toml", ":/Cargo.lock"];
+const BITSTREAM_SOURCES: &[&str] = &[
+    ":/chip",
+    ":/hdl",
+    ":/firmware",
+    ":/proto",
+    ":/Cargo.toml",
+    ":/Cargo.lock",
+];
 
 /// The git revision of the working tree (`-dirty` when what a bitstream is
 /// built from has uncommitted changes).
@@ -208,10 +249,13 @@ fn report_text(board: &Board, imp: &Implementation, bitstream: &Path, revision: 
         board.core.syn_words()
     );
     let _ = writeln!(s, "| device | {} |", imp.device.name);
+    let pll = pll_settings(board).map(|p| format!("DIVR {}, DIVF {}, DIVQ {}", p.divr, p.divf, p.divq));
     let _ = writeln!(
         s,
-        "| clock | {} MHz (oscillator, no PLL) |\n| UART | {} baud, 8N1, {} clocks per bit, via {} |",
+        "| clock | core {} MHz, from the {} MHz oscillator by the PLL ({}) |\n| UART | {} baud, 8N1, {} clocks per bit, via {} |",
+        board.core_mhz,
         board.clock_mhz,
+        pll.unwrap_or_else(|e| e.to_string()),
         board.baud,
         board.clocks_per_bit(),
         board.bridge
@@ -229,8 +273,8 @@ fn report_text(board: &Board, imp: &Implementation, bitstream: &Path, revision: 
         s,
         "| Fmax | **{:.2} MHz** against the {} MHz constraint ({}; placer seed {}) |",
         imp.fmax_mhz,
-        board.clock_mhz,
-        if imp.fmax_mhz >= board.clock_mhz as f64 {
+        board.core_mhz,
+        if imp.fmax_mhz >= board.core_mhz as f64 {
             "met"
         } else {
             "NOT met"

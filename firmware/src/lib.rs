@@ -6,11 +6,13 @@
 //! - [`top`]: the board top: UART, receive FIFO, core, start-up hold, LEDs.
 //! - The boards themselves (part, clock, baud, pins, flashing) are data, in
 //!   `spikefab_chip::board`.
+//! - [`pll`]: the iCE40 PLL that makes the core's clock from the board's oscillator.
 //! - [`build`]: yosys, nextpnr-ice40 and icepack into `bitstreams/`.
 //! - [`bench`](mod@bench): a Verilog testbench that plays the host on a board top's UART pins.
 
 pub mod bench;
 pub mod build;
+pub mod pll;
 pub mod top;
 pub mod uart_rx;
 pub mod uart_tx;

@@ -1,11 +1,13 @@
-//! `BoardTop`: a Spikefab core behind the board's UART.
+//! `BoardTop`: a Spikefab core behind the board's UART; [`PllTop`]: the
+//! board's pins, with the core's clock made by the PLL.
 //!
 //! RX pin -> [`UartRx`] -> 256-byte FIFO (one block RAM) -> the core's byte
 //! input; the core's byte output -> [`UartTx`] -> TX pin, with the core held
 //! (its busy counter frozen, spec §10) while the transmitter is busy. For the
 //! first `startup_clocks` after configuration the RX line is read as idle and
 //! the TX pin held high, so that nothing the bridge sends while the FPGA starts is
-//! taken for a byte. Two LEDs (active low or high, as the board wires them):
+//! taken for a byte; the hold counts only once `clock_ready` (the PLL's lock)
+//! is high. Two LEDs (active low or high, as the board wires them):
 //! `led_activity` lights while the core runs a tick or a byte arrives
 //! (stretched to be seen), `led_error` after a framing error or a FIFO
 //! overflow (stretched too): a broken or lost byte is shown, and the host
@@ -14,13 +16,14 @@
 use rust_hdl::prelude::*;
 use spikefab_hdl::core::Core;
 
+use crate::pll::{Pll, PllSettings};
 use crate::uart_rx::UartRx;
 use crate::uart_tx::UartTx;
 
 /// The receive FIFO: 256 bytes.
 pub type RxFifo = SynchronousFIFO<Bits<8>, 8, 9, 1>;
 
-/// Bits of the LED stretch counters: 2^21 clocks is 0.17 s at 12 MHz.
+/// Bits of the LED stretch counters: 2^21 clocks is 0.10 s at 21 MHz, 0.06 s at 33.
 pub const STRETCH_BITS: usize = 21;
 
 /// Bits of the start-up hold counter.
@@ -36,8 +39,10 @@ pub struct BoardTop<
     const SRCB: usize,
     const RB: usize,
 > {
-    /// The board's clock pin (the core's clock).
+    /// The core's clock.
     pub clk: Signal<In, Clock>,
+    /// The clock is stable (the PLL is locked): the start-up hold begins.
+    pub clock_ready: Signal<In, Bit>,
     /// UART from the USB bridge.
     pub rx: Signal<In, Bit>,
     /// UART to the USB bridge.
@@ -73,6 +78,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         );
         BoardTop {
             clk: Default::default(),
+            clock_ready: Default::default(),
             rx: Default::default(),
             tx: Default::default(),
             led_activity: Default::default(),
@@ -101,8 +107,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         clock!(self, clk, uart_rx, uart_tx, fifo, core);
         dff_setup!(self, clk, startup, started, activity, trouble);
 
-        // Start-up hold.
-        if !self.started.q.val() {
+        // Start-up hold, counted once the clock is stable.
+        if !self.started.q.val() & self.clock_ready.val() {
             self.startup.d.next = self.startup.q.val() + 1;
             if self.startup.q.val() == self.startup_last.val() {
                 self.started.d.next = true;
@@ -137,5 +143,63 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         }
         self.led_activity.next = self.activity.q.val().any() ^ self.leds_active_low.val();
         self.led_error.next = self.trouble.q.val().any() ^ self.leds_active_low.val();
+    }
+}
+
+/// A board's top (module `top`): the oscillator pin into the PLL, the PLL's
+/// clock and lock into a [`BoardTop`].
+#[derive(LogicBlock)]
+pub struct PllTop<
+    const NB: usize,
+    const MB: usize,
+    const DB: usize,
+    const SB: usize,
+    const SRCB: usize,
+    const RB: usize,
+> {
+    /// The oscillator pin.
+    pub clk: Signal<In, Clock>,
+    /// UART from the USB bridge.
+    pub rx: Signal<In, Bit>,
+    /// UART to the USB bridge.
+    pub tx: Signal<Out, Bit>,
+    /// Activity LED.
+    pub led_activity: Signal<Out, Bit>,
+    /// Error LED.
+    pub led_error: Signal<Out, Bit>,
+    pll: Pll,
+    board: BoardTop<NB, MB, DB, SB, SRCB, RB>,
+}
+
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize>
+    PllTop<NB, MB, DB, SB, SRCB, RB>
+{
+    /// The PLL of `pll` (fed from its pad when `pad`) around a [`BoardTop`]
+    /// made by [`BoardTop::new`] with the other arguments.
+    pub fn new(pll: PllSettings, pad: bool, clocks_per_bit: u32, startup_clocks: u32, leds_active_low: bool) -> Self {
+        PllTop {
+            clk: Default::default(),
+            rx: Default::default(),
+            tx: Default::default(),
+            led_activity: Default::default(),
+            led_error: Default::default(),
+            pll: Pll::new(pll, pad),
+            board: BoardTop::new(clocks_per_bit, startup_clocks, leds_active_low),
+        }
+    }
+}
+
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize> Logic
+    for PllTop<NB, MB, DB, SB, SRCB, RB>
+{
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.pll.clock_in.next = self.clk.val();
+        self.board.clk.next = self.pll.clock_out.val();
+        self.board.clock_ready.next = self.pll.locked.val();
+        self.board.rx.next = self.rx.val();
+        self.tx.next = self.board.tx.val();
+        self.led_activity.next = self.board.led_activity.val();
+        self.led_error.next = self.board.led_error.val();
     }
 }

@@ -164,7 +164,11 @@ pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usi
     nak_code: DFF<Bits<16>>,
     nak_detail: DFF<Bits<16>>,
     stamp: DFF<Bits<64>>,
-    ctrl_read: DFF<Bits<16>>,
+    ctrl_read: Signal<Local, Bits<16>>,
+    /// `read_cell` one clock later: a READ's word is chosen by the cell
+    /// whose memories were addressed the clock before, without the address
+    /// adder in front of the choice (the core's longest path otherwise).
+    read_cell_q: DFF<Bits<16>>,
     read_reg: DFF<Bits<16>>,
     space_bad: DFF<Bit>,
     range_bad: DFF<Bit>,
@@ -356,6 +360,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             nak_detail: Default::default(),
             stamp: Default::default(),
             ctrl_read: Default::default(),
+            read_cell_q: Default::default(),
             read_reg: Default::default(),
             space_bad: Default::default(),
             range_bad: Default::default(),
@@ -521,7 +526,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             nak_code,
             nak_detail,
             stamp,
-            ctrl_read,
+            read_cell_q,
             read_reg,
             space_bad,
             range_bad,
@@ -713,9 +718,10 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             self.host_field.next = self.write_address.q.val() >> self.neuron_shift.val();
         }
         self.read_cell.next = self.host_address.q.val() + self.index.q.val();
+        self.read_cell_q.d.next = self.read_cell.val();
         self.read_field.next = 0.into();
         if self.w0.q.val() == 1 {
-            self.read_field.next = self.read_cell.val() >> self.neuron_shift.val();
+            self.read_field.next = self.read_cell_q.q.val() >> self.neuron_shift.val();
         }
 
         // Default memory ports: host reads at `read_cell`, no writes.
@@ -852,61 +858,63 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.lfsr_load.next = true;
             }
         }
-        // Control registers: host reads (registered like the memories).
-        self.ctrl_read.d.next = 0.into();
-        match self.read_cell.val().index() {
+        // Control registers: host reads, the register of the cell addressed
+        // the clock before (a word one clock after its address, like the
+        // memories; nothing a READ shows changes between the two clocks).
+        self.ctrl_read.next = 0.into();
+        match self.read_cell_q.q.val().index() {
             0 => {
                 if self.learn.q.val() {
-                    self.ctrl_read.d.next = 1.into();
+                    self.ctrl_read.next = 1.into();
                 }
             }
             1 => {
-                self.ctrl_read.d.next = bit_cast::<16, 3>(self.pre_shift.q.val());
+                self.ctrl_read.next = bit_cast::<16, 3>(self.pre_shift.q.val());
             }
             2 => {
-                self.ctrl_read.d.next = bit_cast::<16, 3>(self.post_shift.q.val());
+                self.ctrl_read.next = bit_cast::<16, 3>(self.post_shift.q.val());
             }
             3 => {
-                self.ctrl_read.d.next = bit_cast::<16, 8>(self.pre_bump.q.val());
+                self.ctrl_read.next = bit_cast::<16, 8>(self.pre_bump.q.val());
             }
             4 => {
-                self.ctrl_read.d.next = bit_cast::<16, 8>(self.post_bump.q.val());
+                self.ctrl_read.next = bit_cast::<16, 8>(self.post_bump.q.val());
             }
             5 => {
-                self.ctrl_read.d.next = bit_cast::<16, 8>(self.a_plus.q.val());
+                self.ctrl_read.next = bit_cast::<16, 8>(self.a_plus.q.val());
             }
             6 => {
-                self.ctrl_read.d.next = bit_cast::<16, 8>(self.a_minus.q.val());
+                self.ctrl_read.next = bit_cast::<16, 8>(self.a_minus.q.val());
             }
             7 => {
-                self.ctrl_read.d.next = bit_cast::<16, 4>(self.lr_shift.q.val());
+                self.ctrl_read.next = bit_cast::<16, 4>(self.lr_shift.q.val());
             }
             8 => {
-                self.ctrl_read.d.next = bit_cast::<16, 8>(self.w_min.q.val());
+                self.ctrl_read.next = bit_cast::<16, 8>(self.w_min.q.val());
             }
             9 => {
-                self.ctrl_read.d.next = bit_cast::<16, 8>(self.w_max.q.val());
+                self.ctrl_read.next = bit_cast::<16, 8>(self.w_max.q.val());
             }
             10 => {
-                self.ctrl_read.d.next = self.lfsr.state.val();
+                self.ctrl_read.next = self.lfsr.state.val();
             }
             11 => {
-                self.ctrl_read.d.next = bit_cast::<16, 32>(self.tick.q.val());
+                self.ctrl_read.next = bit_cast::<16, 32>(self.tick.q.val());
             }
             12 => {
-                self.ctrl_read.d.next = self.tick.q.val().get_bits::<16>(16);
+                self.ctrl_read.next = self.tick.q.val().get_bits::<16>(16);
             }
             13 => {
-                self.ctrl_read.d.next = bit_cast::<16, 64>(self.cycles.q.val());
+                self.ctrl_read.next = bit_cast::<16, 64>(self.cycles.q.val());
             }
             14 => {
-                self.ctrl_read.d.next = self.cycles.q.val().get_bits::<16>(16);
+                self.ctrl_read.next = self.cycles.q.val().get_bits::<16>(16);
             }
             15 => {
-                self.ctrl_read.d.next = self.cycles.q.val().get_bits::<16>(32);
+                self.ctrl_read.next = self.cycles.q.val().get_bits::<16>(32);
             }
             16 => {
-                self.ctrl_read.d.next = self.cycles.q.val().get_bits::<16>(48);
+                self.ctrl_read.next = self.cycles.q.val().get_bits::<16>(48);
             }
             _ => {}
         }
@@ -969,7 +977,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.read_word.next = self.m_syn.read_data.val();
             }
             _ => {
-                self.read_word.next = self.ctrl_read.q.val();
+                self.read_word.next = self.ctrl_read.val();
             }
         }
 

@@ -10,9 +10,18 @@
 //! the bounds and `potentiate` give `w_next` combinationally (the add and the
 //! clamp, in front of the synapse memory's write).
 //!
+//! The second stage is the core's critical path on the UP5K (it ends at the
+//! SPRAM's data input), so it is kept narrow: the magnitude is registered
+//! saturated at 256. That changes no result: a weight is 8-bit, so with a
+//! magnitude of 256 or more the sum passes every 8-bit bound (w + m ≥ 128 >
+//! w_max, w − m ≤ −129 < w_min) and is clamped to the same bound as with the
+//! exact magnitude. The sum then fits 10 bits (−384..=383).
+//!
 //! Signed values are compared without signed types (see `decay.rs`): the
-//! 20-bit two's-complement result has its sign bit flipped, which maps signed
-//! order onto unsigned order, and the bounds are mapped the same way.
+//! 10-bit two's-complement result has its sign bit flipped, which maps signed
+//! order onto unsigned order, and the bounds are mapped the same way. When
+//! `w_min > w_max` (registers the host may write, never a valid network) the
+//! upper bound wins, as it always has.
 
 use rust_hdl::prelude::*;
 
@@ -42,15 +51,18 @@ pub struct WeightUpdate {
     product: Signal<Local, Bits<32>>,
     mask: Signal<Local, Bits<20>>,
     rounded: Signal<Local, Bits<20>>,
-    magnitude: DFF<Bits<20>>,
-    w_wide: Signal<Local, Bits<20>>,
-    sum: Signal<Local, Bits<20>>,
-    sum_ordered: Signal<Local, Bits<20>>,
-    min_ordered: Signal<Local, Bits<20>>,
-    max_ordered: Signal<Local, Bits<20>>,
-    clamped: Signal<Local, Bits<20>>,
-    sign_ext: Constant<Bits<20>>,
-    sign_bit: Constant<Bits<20>>,
+    saturated: Signal<Local, Bits<9>>,
+    magnitude: DFF<Bits<9>>,
+    w_wide: Signal<Local, Bits<10>>,
+    sum: Signal<Local, Bits<10>>,
+    sum_ordered: Signal<Local, Bits<10>>,
+    min_ordered: Signal<Local, Bits<10>>,
+    max_ordered: Signal<Local, Bits<10>>,
+    clamped: Signal<Local, Bits<10>>,
+    ones: Constant<Bits<20>>,
+    limit: Constant<Bits<9>>,
+    sign_ext: Constant<Bits<10>>,
+    sign_bit: Constant<Bits<10>>,
 }
 
 impl Default for WeightUpdate {
@@ -68,6 +80,7 @@ impl Default for WeightUpdate {
             product: Default::default(),
             mask: Default::default(),
             rounded: Default::default(),
+            saturated: Default::default(),
             magnitude: Default::default(),
             clock: Default::default(),
             w_wide: Default::default(),
@@ -76,9 +89,11 @@ impl Default for WeightUpdate {
             min_ordered: Default::default(),
             max_ordered: Default::default(),
             clamped: Default::default(),
-            // Bits 8..20 set: sign extension of an 8-bit value to 20 bits.
-            sign_ext: Constant::new(0xFFF00u32.to_bits()),
-            sign_bit: Constant::new(0x80000u32.to_bits()),
+            ones: Constant::new(0xFFFFFu32.to_bits()),
+            limit: Constant::new(256u32.to_bits()),
+            // Bits 8 and 9 set: sign extension of an 8-bit value to 10 bits.
+            sign_ext: Constant::new(0x300u32.to_bits()),
+            sign_bit: Constant::new(0x200u32.to_bits()),
         }
     }
 }
@@ -90,32 +105,40 @@ impl Logic for WeightUpdate {
         // Stage 1: (x · gain + r) >> lr_shift, with r = noise & (2^lr_shift - 1);
         // the sum needs 17 bits.
         self.product.next = bit_cast::<16, 8>(self.x.val()) * bit_cast::<16, 8>(self.gain.val());
-        self.mask.next = (bit_cast::<20, 1>(1.into()) << self.lr_shift.val()) - 1;
+        // 2^lr_shift - 1 as the complement of a shifted constant: each bit is
+        // a function of lr_shift alone (one LUT), where the subtraction
+        // was a carry chain in front of the adder.
+        self.mask.next = !(self.ones.val() << self.lr_shift.val());
         self.rounded.next = (bit_cast::<20, 32>(self.product.val())
             + (bit_cast::<20, 16>(self.noise.val()) & self.mask.val()))
             >> self.lr_shift.val();
-        self.magnitude.d.next = self.rounded.val();
+        // Saturated at 256 (see the module documentation).
+        self.saturated.next = bit_cast::<9, 20>(self.rounded.val());
+        if self.rounded.val().get_bits::<12>(8).any() {
+            self.saturated.next = self.limit.val();
+        }
+        self.magnitude.d.next = self.saturated.val();
 
         // Stage 2.
-        // w ± magnitude in 20-bit two's complement.
-        self.w_wide.next = bit_cast::<20, 8>(self.w.val());
+        // w ± magnitude in 10-bit two's complement.
+        self.w_wide.next = bit_cast::<10, 8>(self.w.val());
         if self.w.val().get_bit(7) {
-            self.w_wide.next = bit_cast::<20, 8>(self.w.val()) | self.sign_ext.val();
+            self.w_wide.next = bit_cast::<10, 8>(self.w.val()) | self.sign_ext.val();
         }
-        self.sum.next = self.w_wide.val() - self.magnitude.q.val();
+        self.sum.next = self.w_wide.val() - bit_cast::<10, 9>(self.magnitude.q.val());
         if self.potentiate.val() {
-            self.sum.next = self.w_wide.val() + self.magnitude.q.val();
+            self.sum.next = self.w_wide.val() + bit_cast::<10, 9>(self.magnitude.q.val());
         }
 
         // Clamp in "ordered" space (sign bit flipped: signed order = unsigned order).
         self.sum_ordered.next = self.sum.val() ^ self.sign_bit.val();
-        self.min_ordered.next = bit_cast::<20, 8>(self.w_min.val()) ^ self.sign_bit.val();
+        self.min_ordered.next = bit_cast::<10, 8>(self.w_min.val()) ^ self.sign_bit.val();
         if self.w_min.val().get_bit(7) {
-            self.min_ordered.next = (bit_cast::<20, 8>(self.w_min.val()) | self.sign_ext.val()) ^ self.sign_bit.val();
+            self.min_ordered.next = (bit_cast::<10, 8>(self.w_min.val()) | self.sign_ext.val()) ^ self.sign_bit.val();
         }
-        self.max_ordered.next = bit_cast::<20, 8>(self.w_max.val()) ^ self.sign_bit.val();
+        self.max_ordered.next = bit_cast::<10, 8>(self.w_max.val()) ^ self.sign_bit.val();
         if self.w_max.val().get_bit(7) {
-            self.max_ordered.next = (bit_cast::<20, 8>(self.w_max.val()) | self.sign_ext.val()) ^ self.sign_bit.val();
+            self.max_ordered.next = (bit_cast::<10, 8>(self.w_max.val()) | self.sign_ext.val()) ^ self.sign_bit.val();
         }
         self.clamped.next = self.sum.val();
         if self.sum_ordered.val() < self.min_ordered.val() {

@@ -74,7 +74,7 @@ fn main() -> Result<()> {
                     imp.spram.0,
                     imp.dsp.0,
                     imp.fmax_mhz,
-                    b.clock_mhz,
+                    b.core_mhz,
                     built.report.display()
                 );
             }
@@ -83,7 +83,10 @@ fn main() -> Result<()> {
         Command::Pcf { board: name } => print!("{}", board(&name)?.pcf()),
         Command::Boards => {
             for b in BOARDS {
-                println!("{:<12} {} ({} core, {} baud)", b.name, b.title, b.core.name, b.baud);
+                println!(
+                    "{:<12} {} ({} core at {} MHz, {} baud)",
+                    b.name, b.title, b.core.name, b.core_mhz, b.baud
+                );
             }
         }
     }

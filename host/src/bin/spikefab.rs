@@ -167,8 +167,8 @@ struct Timing {
     /// Tick duration in microseconds, for rates in Hz and the real-time factor.
     #[arg(long, default_value_t = 1000.0)]
     tick_us: f64,
-    /// Core clock in MHz, for the real-time factor (the boards run at 12).
-    #[arg(long, default_value_t = 12.0)]
+    /// Core clock in MHz, for the real-time factor (default: the iCEBreaker's core clock).
+    #[arg(long, default_value_t = spikefab_chip::board::ICEBREAKER.core_mhz as f64)]
     clock_mhz: f64,
 }
 
