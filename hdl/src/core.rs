@@ -21,6 +21,7 @@ use crate::frame_rx::FrameRx;
 use crate::frame_tx::FrameTx;
 use crate::lfsr::Lfsr;
 use crate::memory::{Bram, SinglePortRam};
+use crate::neuron_memory::NeuronMemory;
 use crate::neuron_update::{NeuronUpdate, NEURON_LATENCY};
 use crate::trace_update::TraceUpdate;
 use crate::weight_update::WeightUpdate;
@@ -105,19 +106,7 @@ pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usi
     rx: FrameRx,
     tx: FrameTx,
     // Memories (§8.2).
-    m_u: Bram<NB>,
-    m_v: Bram<NB>,
-    m_theta: Bram<NB>,
-    m_ref: Bram<NB>,
-    m_xpost: Bram<NB>,
-    m_du: Bram<NB>,
-    m_dv: Bram<NB>,
-    m_bias: Bram<NB>,
-    m_vreset: Bram<NB>,
-    m_thbase: Bram<NB>,
-    m_thinc: Bram<NB>,
-    m_thdecay: Bram<NB>,
-    m_tref: Bram<NB>,
+    neurons: NeuronMemory<NB>,
     ring: DelayRing<RB>,
     m_source: Bram<SRCB>,
     m_fanin: Bram<NB>,
@@ -303,19 +292,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             idle: Default::default(),
             rx: Default::default(),
             tx: Default::default(),
-            m_u: Default::default(),
-            m_v: Default::default(),
-            m_theta: Default::default(),
-            m_ref: Default::default(),
-            m_xpost: Default::default(),
-            m_du: Default::default(),
-            m_dv: Default::default(),
-            m_bias: Default::default(),
-            m_vreset: Default::default(),
-            m_thbase: Default::default(),
-            m_thinc: Default::default(),
-            m_thdecay: Default::default(),
-            m_tref: Default::default(),
+            neurons: Default::default(),
             ring: Default::default(),
             m_source: Default::default(),
             m_fanin: Default::default(),
@@ -568,19 +545,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         // Clocks.
         self.rx.clock.next = self.clock.val();
         self.tx.clock.next = self.clock.val();
-        self.m_u.clock.next = self.clock.val();
-        self.m_v.clock.next = self.clock.val();
-        self.m_theta.clock.next = self.clock.val();
-        self.m_ref.clock.next = self.clock.val();
-        self.m_xpost.clock.next = self.clock.val();
-        self.m_du.clock.next = self.clock.val();
-        self.m_dv.clock.next = self.clock.val();
-        self.m_bias.clock.next = self.clock.val();
-        self.m_vreset.clock.next = self.clock.val();
-        self.m_thbase.clock.next = self.clock.val();
-        self.m_thinc.clock.next = self.clock.val();
-        self.m_thdecay.clock.next = self.clock.val();
-        self.m_tref.clock.next = self.clock.val();
+        self.neurons.clock.next = self.clock.val();
         self.ring.clock.next = self.clock.val();
         self.m_source.clock.next = self.clock.val();
         self.m_fanin.clock.next = self.clock.val();
@@ -723,61 +688,14 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         if self.w0.q.val() == 1 {
             self.read_field.next = self.read_cell_q.q.val() >> self.neuron_shift.val();
         }
+        self.neurons.read_field.next = self.read_field.val();
 
         // Default memory ports: host reads at `read_cell`, no writes.
         self.neuron_address.next = bit_cast::<NB, 16>(self.read_cell.val());
-        self.m_u.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
-        self.m_v.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
-        self.m_theta.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
-        self.m_ref.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
-        self.m_xpost.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
-        self.m_du.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
-        self.m_dv.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
-        self.m_bias.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
-        self.m_vreset.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
-        self.m_thbase.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
-        self.m_thinc.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
-        self.m_thdecay.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
-        self.m_tref.write_address.next = bit_cast::<NB, 16>(self.host_cell.val());
-        self.m_u.write_data.next = self.rx.buffer_data.val();
-        self.m_v.write_data.next = self.rx.buffer_data.val();
-        self.m_theta.write_data.next = self.rx.buffer_data.val();
-        self.m_ref.write_data.next = self.rx.buffer_data.val();
-        self.m_xpost.write_data.next = self.rx.buffer_data.val();
-        self.m_du.write_data.next = self.rx.buffer_data.val();
-        self.m_dv.write_data.next = self.rx.buffer_data.val();
-        self.m_bias.write_data.next = self.rx.buffer_data.val();
-        self.m_vreset.write_data.next = self.rx.buffer_data.val();
-        self.m_thbase.write_data.next = self.rx.buffer_data.val();
-        self.m_thinc.write_data.next = self.rx.buffer_data.val();
-        self.m_thdecay.write_data.next = self.rx.buffer_data.val();
-        self.m_tref.write_data.next = self.rx.buffer_data.val();
-        self.m_u.write_enable.next =
-            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 0);
-        self.m_v.write_enable.next =
-            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 1);
-        self.m_theta.write_enable.next =
-            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 2);
-        self.m_ref.write_enable.next =
-            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 3);
-        self.m_xpost.write_enable.next =
-            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 4);
-        self.m_du.write_enable.next =
-            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 5);
-        self.m_dv.write_enable.next =
-            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 6);
-        self.m_bias.write_enable.next =
-            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 7);
-        self.m_vreset.write_enable.next =
-            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 8);
-        self.m_thbase.write_enable.next =
-            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 9);
-        self.m_thinc.write_enable.next =
-            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 10);
-        self.m_thdecay.write_enable.next =
-            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 11);
-        self.m_tref.write_enable.next =
-            self.host_write.val() & (self.host_space.val() == 1) & (self.host_field.val() == 12);
+        self.neurons.host_write.next = self.host_write.val() & (self.host_space.val() == 1);
+        self.neurons.host_field.next = self.host_field.val();
+        self.neurons.host_cell.next = bit_cast::<NB, 16>(self.host_cell.val());
+        self.neurons.host_data.next = self.rx.buffer_data.val();
 
         self.ring.op_valid.next = false;
         self.ring.op_clear.next = false;
@@ -920,47 +838,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         }
         // The word a READ returns: the space's memory, one clock after `read_cell`.
         match self.w0.q.val().index() {
-            1 => match self.read_field.val().index() {
-                0 => {
-                    self.read_word.next = self.m_u.read_data.val();
-                }
-                1 => {
-                    self.read_word.next = self.m_v.read_data.val();
-                }
-                2 => {
-                    self.read_word.next = self.m_theta.read_data.val();
-                }
-                3 => {
-                    self.read_word.next = self.m_ref.read_data.val();
-                }
-                4 => {
-                    self.read_word.next = self.m_xpost.read_data.val();
-                }
-                5 => {
-                    self.read_word.next = self.m_du.read_data.val();
-                }
-                6 => {
-                    self.read_word.next = self.m_dv.read_data.val();
-                }
-                7 => {
-                    self.read_word.next = self.m_bias.read_data.val();
-                }
-                8 => {
-                    self.read_word.next = self.m_vreset.read_data.val();
-                }
-                9 => {
-                    self.read_word.next = self.m_thbase.read_data.val();
-                }
-                10 => {
-                    self.read_word.next = self.m_thinc.read_data.val();
-                }
-                11 => {
-                    self.read_word.next = self.m_thdecay.read_data.val();
-                }
-                _ => {
-                    self.read_word.next = self.m_tref.read_data.val();
-                }
-            },
+            1 => {
+                self.read_word.next = self.neurons.read_word.val();
+            }
             2 => {
                 self.read_word.next = self.ring.old_value.val();
             }
@@ -984,37 +864,31 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         // Neuron pipeline: inputs straight from the memories, one clock after
         // the issue; results written back four clocks after it.
         self.neuron.in_valid.next = self.issue_valid.q.val();
-        self.neuron.du.next = self.m_du.read_data.val();
-        self.neuron.dv.next = self.m_dv.read_data.val();
-        self.neuron.bias.next = self.m_bias.read_data.val();
-        self.neuron.v_reset.next = self.m_vreset.read_data.val();
-        self.neuron.theta_base.next = self.m_thbase.read_data.val();
-        self.neuron.theta_inc.next = self.m_thinc.read_data.val();
-        self.neuron.theta_decay.next = self.m_thdecay.read_data.val();
-        self.neuron.t_ref.next = bit_cast::<8, 16>(self.m_tref.read_data.val());
-        self.neuron.u.next = self.m_u.read_data.val();
-        self.neuron.v.next = self.m_v.read_data.val();
-        self.neuron.theta.next = self.m_theta.read_data.val();
-        self.neuron.refractory.next = bit_cast::<8, 16>(self.m_ref.read_data.val());
+        self.neuron.du.next = self.neurons.du.val();
+        self.neuron.dv.next = self.neurons.dv.val();
+        self.neuron.bias.next = self.neurons.bias.val();
+        self.neuron.v_reset.next = self.neurons.v_reset.val();
+        self.neuron.theta_base.next = self.neurons.theta_base.val();
+        self.neuron.theta_inc.next = self.neurons.theta_inc.val();
+        self.neuron.theta_decay.next = self.neurons.theta_decay.val();
+        self.neuron.t_ref.next = bit_cast::<8, 16>(self.neurons.t_ref.val());
+        self.neuron.u.next = self.neurons.u.val();
+        self.neuron.v.next = self.neurons.v.val();
+        self.neuron.theta.next = self.neurons.theta.val();
+        self.neuron.refractory.next = bit_cast::<8, 16>(self.neurons.refractory.val());
         self.neuron.ring_in.next = self.ring.old_value.val();
         self.issue_valid.d.next = false;
         self.idx2.d.next = self.idx1.q.val();
         self.idx3.d.next = self.idx2.q.val();
         self.idx4.d.next = self.idx3.q.val();
         self.spikes_now.next = self.spike_count.q.val();
+        self.neurons.state_write.next = self.neuron.out_valid.val();
+        self.neurons.state_address.next = self.idx4.q.val();
+        self.neurons.u_next.next = self.neuron.u_next.val();
+        self.neurons.v_next.next = self.neuron.v_next.val();
+        self.neurons.theta_next.next = self.neuron.theta_next.val();
+        self.neurons.refractory_next.next = bit_cast::<16, 8>(self.neuron.refractory_next.val());
         if self.neuron.out_valid.val() {
-            self.m_u.write_address.next = self.idx4.q.val();
-            self.m_v.write_address.next = self.idx4.q.val();
-            self.m_theta.write_address.next = self.idx4.q.val();
-            self.m_ref.write_address.next = self.idx4.q.val();
-            self.m_u.write_data.next = self.neuron.u_next.val();
-            self.m_v.write_data.next = self.neuron.v_next.val();
-            self.m_theta.write_data.next = self.neuron.theta_next.val();
-            self.m_ref.write_data.next = bit_cast::<16, 8>(self.neuron.refractory_next.val());
-            self.m_u.write_enable.next = true;
-            self.m_v.write_enable.next = true;
-            self.m_theta.write_enable.next = true;
-            self.m_ref.write_enable.next = true;
             if self.neuron.spike.val() {
                 self.m_spikes.write_enable.next = true;
                 self.spike_count.d.next = self.spike_count.q.val() + 1;
@@ -1024,7 +898,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
 
         // Learning datapath.
         self.weight.w.next = self.syn_weight.q.val();
-        self.w_x.next = bit_cast::<8, 16>(self.m_xpost.read_data.val());
+        self.w_x.next = bit_cast::<8, 16>(self.neurons.x_post.val());
         self.w_gain.next = self.a_minus.q.val();
         self.weight.lr_shift.next = self.lr_shift.q.val();
         self.weight.noise.next = self.lfsr.next_state.val();
@@ -1036,7 +910,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.pre_decay.next = true;
         self.trace_pre.bump.next = self.pre_bump.q.val();
         self.pre_spiked.next = false;
-        self.trace_post.x.next = bit_cast::<8, 16>(self.m_xpost.read_data.val());
+        self.trace_post.x.next = bit_cast::<8, 16>(self.neurons.x_post.val());
         self.trace_post.shift.next = self.post_shift.q.val();
         self.post_decay.next = true;
         self.trace_post.bump.next = self.post_bump.q.val();
@@ -1053,15 +927,13 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             self.wb_post.d.next = self.trace_post.x_next.val();
         }
         self.trace_neuron.next = self.wb_source.q.val() >= self.axon_base.val();
+        self.neurons.x_post_write.next = self.wb_valid.q.val() & self.trace_neuron.val();
+        self.neurons.x_post_address.next = bit_cast::<NB, SRCB>(self.wb_source.q.val() - self.axon_base.val());
+        self.neurons.x_post_next.next = bit_cast::<16, 8>(self.wb_post.q.val());
         if self.wb_valid.q.val() {
             self.m_xpre.write_address.next = self.wb_source.q.val();
             self.m_xpre.write_data.next = bit_cast::<16, 8>(self.wb_pre.q.val());
             self.m_xpre.write_enable.next = true;
-            if self.trace_neuron.val() {
-                self.m_xpost.write_address.next = bit_cast::<NB, SRCB>(self.wb_source.q.val() - self.axon_base.val());
-                self.m_xpost.write_data.next = bit_cast::<16, 8>(self.wb_post.q.val());
-                self.m_xpost.write_enable.next = true;
-            }
         }
 
         // Routing helpers: the current synapse's contribution and ring slot.
@@ -1674,27 +1546,13 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         }
 
         // Shared read addresses.
-        self.m_u.read_address.next = self.neuron_address.val();
-        self.m_v.read_address.next = self.neuron_address.val();
-        self.m_theta.read_address.next = self.neuron_address.val();
-        self.m_ref.read_address.next = self.neuron_address.val();
-        self.m_xpost.read_address.next = self.neuron_address.val();
-        self.m_du.read_address.next = self.neuron_address.val();
-        self.m_dv.read_address.next = self.neuron_address.val();
-        self.m_bias.read_address.next = self.neuron_address.val();
-        self.m_vreset.read_address.next = self.neuron_address.val();
-        self.m_thbase.read_address.next = self.neuron_address.val();
-        self.m_thinc.read_address.next = self.neuron_address.val();
-        self.m_thdecay.read_address.next = self.neuron_address.val();
-        self.m_tref.read_address.next = self.neuron_address.val();
+        self.neurons.address.next = self.neuron_address.val();
         // The neuron pipeline's late inputs (see `NeuronUpdate`): theta_inc
         // two clocks after the issue, v_reset, t_ref and ref three.
-        if (self.state.q.val() == CoreState::NeuronIssue) | (self.state.q.val() == CoreState::NeuronDrain) {
-            self.m_thinc.read_address.next = self.idx2.q.val();
-            self.m_vreset.read_address.next = self.idx3.q.val();
-            self.m_tref.read_address.next = self.idx3.q.val();
-            self.m_ref.read_address.next = self.idx3.q.val();
-        }
+        self.neurons.late.next =
+            (self.state.q.val() == CoreState::NeuronIssue) | (self.state.q.val() == CoreState::NeuronDrain);
+        self.neurons.address2.next = self.idx2.q.val();
+        self.neurons.address3.next = self.idx3.q.val();
 
         // Inputs of sub-blocks whose outputs this block reads combinationally
         // are assigned once, from their final values: a default-then-override

@@ -10,6 +10,7 @@
 //! | [`saturate::Saturate`] | §1 | `spikefab_sim::fixed::sat16` |
 //! | [`decay::Decay`] | §3.1 | `spikefab_sim::fixed::decay` |
 //! | [`neuron_update::NeuronUpdate`] | §3.3 | `spikefab_sim::NeuronParams::step` |
+//! | [`neuron_memory::NeuronMemory`] | §8.2 | the neuron state and parameters (`field × N + n`) |
 //! | [`delay_ring::DelayRing`] | §4.3 | the engine's ring with `spikefab_sim::fixed::add_sat16` |
 //! | [`trace_update::TraceUpdate`] | §5.1 | `spikefab_sim::fixed::{trace_decay, trace_bump}` |
 //! | [`lfsr::Lfsr`] | §5.2 | `spikefab_sim::lfsr::Lfsr16` |
@@ -50,6 +51,7 @@ pub mod frame_rx;
 pub mod frame_tx;
 pub mod lfsr;
 pub mod memory;
+pub mod neuron_memory;
 pub mod neuron_update;
 pub mod report;
 pub mod rungs;
