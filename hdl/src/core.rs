@@ -888,12 +888,10 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.neurons.v_next.next = self.neuron.v_next.val();
         self.neurons.theta_next.next = self.neuron.theta_next.val();
         self.neurons.refractory_next.next = bit_cast::<16, 8>(self.neuron.refractory_next.val());
-        if self.neuron.out_valid.val() {
-            if self.neuron.spike.val() {
-                self.m_spikes.write_enable.next = true;
-                self.spike_count.d.next = self.spike_count.q.val() + 1;
-                self.spikes_now.next = self.spike_count.q.val() + 1;
-            }
+        if self.neuron.out_valid.val() & self.neuron.spike.val() {
+            self.m_spikes.write_enable.next = true;
+            self.spike_count.d.next = self.spike_count.q.val() + 1;
+            self.spikes_now.next = self.spike_count.q.val() + 1;
         }
 
         // Learning datapath.
