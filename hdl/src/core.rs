@@ -16,6 +16,7 @@
 use rust_hdl::prelude::*;
 use spikefab_proto::message::{kind, NakCode, Space, VERSION};
 
+use crate::control::ControlRegisters;
 use crate::delay_ring::DelayRing;
 use crate::frame_rx::FrameRx;
 use crate::frame_tx::FrameTx;
@@ -121,16 +122,7 @@ pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usi
     trace_post: TraceUpdate,
     lfsr: Lfsr,
     // Control registers (§8.2).
-    learn: DFF<Bit>,
-    pre_shift: DFF<Bits<3>>,
-    post_shift: DFF<Bits<3>>,
-    pre_bump: DFF<Bits<8>>,
-    post_bump: DFF<Bits<8>>,
-    a_plus: DFF<Bits<8>>,
-    a_minus: DFF<Bits<8>>,
-    lr_shift: DFF<Bits<4>>,
-    w_min: DFF<Bits<8>>,
-    w_max: DFF<Bits<8>>,
+    control: ControlRegisters,
     tick: DFF<Bits<32>>,
     cycles: DFF<Bits<64>>,
     // Command state.
@@ -305,16 +297,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             trace_pre: Default::default(),
             trace_post: Default::default(),
             lfsr: Default::default(),
-            learn: Default::default(),
-            pre_shift: Default::default(),
-            post_shift: Default::default(),
-            pre_bump: Default::default(),
-            post_bump: Default::default(),
-            a_plus: Default::default(),
-            a_minus: Default::default(),
-            lr_shift: Default::default(),
-            w_min: Default::default(),
-            w_max: Default::default(),
+            control: Default::default(),
             tick: Default::default(),
             cycles: Default::default(),
             state: Default::default(),
@@ -472,16 +455,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         dff_setup!(
             self,
             clock,
-            learn,
-            pre_shift,
-            post_shift,
-            pre_bump,
-            post_bump,
-            a_plus,
-            a_minus,
-            lr_shift,
-            w_min,
-            w_max,
             tick,
             cycles,
             state,
@@ -555,6 +528,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.m_syn.clock.next = self.clock.val();
         self.neuron.clock.next = self.clock.val();
         self.lfsr.clock.next = self.clock.val();
+        self.control.clock.next = self.clock.val();
         self.weight.clock.next = self.clock.val();
 
         // Byte streams.
@@ -738,104 +712,20 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.m_spikes.write_enable.next = false;
 
         // Control registers: host writes.
-        self.lfsr_load.next = false;
         self.lfsr.seed.next = self.rx.buffer_data.val();
         self.lfsr_step.next = false;
-        if self.host_write.val() & (self.host_space.val() == 0) {
-            if self.host_cell.val() == 0 {
-                self.learn.d.next = self.rx.buffer_data.val().get_bit(0);
-            }
-            if self.host_cell.val() == 1 {
-                self.pre_shift.d.next = bit_cast::<3, 16>(self.rx.buffer_data.val());
-            }
-            if self.host_cell.val() == 2 {
-                self.post_shift.d.next = bit_cast::<3, 16>(self.rx.buffer_data.val());
-            }
-            if self.host_cell.val() == 3 {
-                self.pre_bump.d.next = bit_cast::<8, 16>(self.rx.buffer_data.val());
-            }
-            if self.host_cell.val() == 4 {
-                self.post_bump.d.next = bit_cast::<8, 16>(self.rx.buffer_data.val());
-            }
-            if self.host_cell.val() == 5 {
-                self.a_plus.d.next = bit_cast::<8, 16>(self.rx.buffer_data.val());
-            }
-            if self.host_cell.val() == 6 {
-                self.a_minus.d.next = bit_cast::<8, 16>(self.rx.buffer_data.val());
-            }
-            if self.host_cell.val() == 7 {
-                self.lr_shift.d.next = bit_cast::<4, 16>(self.rx.buffer_data.val());
-            }
-            if self.host_cell.val() == 8 {
-                self.w_min.d.next = bit_cast::<8, 16>(self.rx.buffer_data.val());
-            }
-            if self.host_cell.val() == 9 {
-                self.w_max.d.next = bit_cast::<8, 16>(self.rx.buffer_data.val());
-            }
-            if self.host_cell.val() == 10 {
-                self.lfsr_load.next = true;
-            }
-        }
+        self.control.write.next = self.host_write.val() & (self.host_space.val() == 0);
+        self.control.write_address.next = self.host_cell.val();
+        self.control.data.next = self.rx.buffer_data.val();
+        self.lfsr_load.next = self.control.lfsr_load.val();
         // Control registers: host reads, the register of the cell addressed
         // the clock before (a word one clock after its address, like the
         // memories; nothing a READ shows changes between the two clocks).
-        self.ctrl_read.next = 0.into();
-        match self.read_cell_q.q.val().index() {
-            0 => {
-                if self.learn.q.val() {
-                    self.ctrl_read.next = 1.into();
-                }
-            }
-            1 => {
-                self.ctrl_read.next = bit_cast::<16, 3>(self.pre_shift.q.val());
-            }
-            2 => {
-                self.ctrl_read.next = bit_cast::<16, 3>(self.post_shift.q.val());
-            }
-            3 => {
-                self.ctrl_read.next = bit_cast::<16, 8>(self.pre_bump.q.val());
-            }
-            4 => {
-                self.ctrl_read.next = bit_cast::<16, 8>(self.post_bump.q.val());
-            }
-            5 => {
-                self.ctrl_read.next = bit_cast::<16, 8>(self.a_plus.q.val());
-            }
-            6 => {
-                self.ctrl_read.next = bit_cast::<16, 8>(self.a_minus.q.val());
-            }
-            7 => {
-                self.ctrl_read.next = bit_cast::<16, 4>(self.lr_shift.q.val());
-            }
-            8 => {
-                self.ctrl_read.next = bit_cast::<16, 8>(self.w_min.q.val());
-            }
-            9 => {
-                self.ctrl_read.next = bit_cast::<16, 8>(self.w_max.q.val());
-            }
-            10 => {
-                self.ctrl_read.next = self.lfsr.state.val();
-            }
-            11 => {
-                self.ctrl_read.next = bit_cast::<16, 32>(self.tick.q.val());
-            }
-            12 => {
-                self.ctrl_read.next = self.tick.q.val().get_bits::<16>(16);
-            }
-            13 => {
-                self.ctrl_read.next = bit_cast::<16, 64>(self.cycles.q.val());
-            }
-            14 => {
-                self.ctrl_read.next = self.cycles.q.val().get_bits::<16>(16);
-            }
-            15 => {
-                self.ctrl_read.next = self.cycles.q.val().get_bits::<16>(32);
-            }
-            16 => {
-                self.ctrl_read.next = self.cycles.q.val().get_bits::<16>(48);
-            }
-            _ => {}
-        }
+        self.control.read_address.next = self.read_cell_q.q.val();
+        self.control.lfsr_state.next = self.lfsr.state.val();
+        self.control.tick.next = self.tick.q.val();
+        self.control.cycles.next = self.cycles.q.val();
+        self.ctrl_read.next = self.control.read_word.val();
         // The word a READ returns: the space's memory, one clock after `read_cell`.
         match self.w0.q.val().index() {
             1 => {
@@ -897,21 +787,21 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         // Learning datapath.
         self.weight.w.next = self.syn_weight.q.val();
         self.w_x.next = bit_cast::<8, 16>(self.neurons.x_post.val());
-        self.w_gain.next = self.a_minus.q.val();
-        self.weight.lr_shift.next = self.lr_shift.q.val();
+        self.w_gain.next = self.control.a_minus.val();
+        self.weight.lr_shift.next = self.control.lr_shift.val();
         self.weight.noise.next = self.lfsr.next_state.val();
-        self.weight.w_min.next = self.w_min.q.val();
-        self.weight.w_max.next = self.w_max.q.val();
+        self.weight.w_min.next = self.control.w_min.val();
+        self.weight.w_max.next = self.control.w_max.val();
         self.w_potentiate.next = false;
         self.trace_pre.x.next = bit_cast::<8, 16>(self.m_xpre.read_data.val());
-        self.trace_pre.shift.next = self.pre_shift.q.val();
+        self.trace_pre.shift.next = self.control.pre_shift.val();
         self.pre_decay.next = true;
-        self.trace_pre.bump.next = self.pre_bump.q.val();
+        self.trace_pre.bump.next = self.control.pre_bump.val();
         self.pre_spiked.next = false;
         self.trace_post.x.next = bit_cast::<8, 16>(self.neurons.x_post.val());
-        self.trace_post.shift.next = self.post_shift.q.val();
+        self.trace_post.shift.next = self.control.post_shift.val();
         self.post_decay.next = true;
-        self.trace_post.bump.next = self.post_bump.q.val();
+        self.trace_post.bump.next = self.control.post_bump.val();
         self.post_spiked.next = false;
         // Traces: the decay pass computes one clock after the read (and the
         // bump pass in BumpWrite) into the write-back registers; the write
@@ -1221,7 +1111,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 if self.counter.q.val() == self.drain_last.val() {
                     if (self.pending.q.val().any()) | self.spikes_now.val().any() {
                         self.state.d.next = CoreState::RouteNext;
-                    } else if self.learn.q.val() {
+                    } else if self.control.learn.val() {
                         self.counter.d.next = 0.into();
                         self.state.d.next = CoreState::TraceDecay;
                     } else {
@@ -1283,16 +1173,16 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                     // cannot send the walk round the memory for ever.
                     if self.more_sources.val() {
                         self.state.d.next = CoreState::RouteNext;
-                    } else if self.learn.q.val() & self.spike_count.q.val().any() {
+                    } else if self.control.learn.val() & self.spike_count.q.val().any() {
                         self.spike_index.d.next = 0.into();
                         self.state.d.next = CoreState::PotNeuron;
-                    } else if self.learn.q.val() {
+                    } else if self.control.learn.val() {
                         self.counter.d.next = 0.into();
                         self.state.d.next = CoreState::TraceDecay;
                     } else {
                         self.state.d.next = CoreState::TickEnd0;
                     }
-                } else if self.m_syn.read_data.val().get_bit(7) & self.learn.q.val() {
+                } else if self.m_syn.read_data.val().get_bit(7) & self.control.learn.val() {
                     self.state.d.next = CoreState::DepressData;
                 } else {
                     self.state.d.next = CoreState::RouteSynapse;
@@ -1313,10 +1203,10 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                         self.state.d.next = CoreState::RouteRunHeader;
                     } else if self.more_sources.val() {
                         self.state.d.next = CoreState::RouteNext;
-                    } else if self.learn.q.val() & self.spike_count.q.val().any() {
+                    } else if self.control.learn.val() & self.spike_count.q.val().any() {
                         self.spike_index.d.next = 0.into();
                         self.state.d.next = CoreState::PotNeuron;
-                    } else if self.learn.q.val() {
+                    } else if self.control.learn.val() {
                         self.counter.d.next = 0.into();
                         self.state.d.next = CoreState::TraceDecay;
                     } else {
@@ -1427,7 +1317,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.counted.next = true;
                 self.lfsr_step.next = true;
                 self.w_x.next = bit_cast::<8, 16>(self.m_xpre.read_data.val());
-                self.w_gain.next = self.a_plus.q.val();
+                self.w_gain.next = self.control.a_plus.val();
                 self.syn_weight.d.next = bit_cast::<8, 16>(self.m_syn.read_data.val());
                 self.syn_target.d.next = self.m_syn.read_data.val().get_bits::<8>(8);
                 self.state.d.next = CoreState::PotWrite;

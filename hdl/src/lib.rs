@@ -10,6 +10,7 @@
 //! | [`saturate::Saturate`] | §1 | `spikefab_sim::fixed::sat16` |
 //! | [`decay::Decay`] | §3.1 | `spikefab_sim::fixed::decay` |
 //! | [`neuron_update::NeuronUpdate`] | §3.3 | `spikefab_sim::NeuronParams::step` |
+//! | [`control::ControlRegisters`] | §8.2 | `spikefab_sim::learning::StdpParams` and the learning flag |
 //! | [`neuron_memory::NeuronMemory`] | §8.2 | the neuron state and parameters (`field × N + n`) |
 //! | [`delay_ring::DelayRing`] | §4.3 | the engine's ring with `spikefab_sim::fixed::add_sat16` |
 //! | [`trace_update::TraceUpdate`] | §5.1 | `spikefab_sim::fixed::{trace_decay, trace_bump}` |
@@ -40,6 +41,7 @@
 #![deny(missing_docs)]
 
 pub mod cache;
+pub mod control;
 pub mod core;
 pub mod cores;
 pub mod cosim;
