@@ -90,6 +90,8 @@ pub struct ControlRegisters {
 }
 
 impl Logic for ControlRegisters {
+    // hdl_gen takes no match guards: a condition inside an arm stays there.
+    #[allow(clippy::collapsible_match)]
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
