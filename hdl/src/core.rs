@@ -196,6 +196,10 @@ pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usi
     counted: Signal<Local, Bit>,
     spikes_now: Signal<Local, Bits<16>>,
     more_sources: Signal<Local, Bit>,
+    /// A source's routing ends this clock (the next step is decided once, after the states).
+    source_done: Signal<Local, Bit>,
+    /// A spiker's potentiation ends this clock.
+    fanin_done: Signal<Local, Bit>,
     more_spikers: Signal<Local, Bit>,
     list_word: Signal<Local, Bits<16>>,
     contribution: Signal<Local, Bits<16>>,
@@ -365,6 +369,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             counted: Default::default(),
             spikes_now: Default::default(),
             more_sources: Default::default(),
+            source_done: Default::default(),
+            fanin_done: Default::default(),
             more_spikers: Default::default(),
             list_word: Default::default(),
             contribution: Default::default(),
@@ -843,6 +849,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
 
         self.write_valid.d.next = false;
         self.counted.next = false;
+        self.source_done.next = false;
+        self.fanin_done.next = false;
 
         match self.state.q.val() {
             // ---- Commands -------------------------------------------------
@@ -1171,17 +1179,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                     // An empty run ends the source, whatever its `last` bit
                     // (spec §8.3): a memory of zeros (a TICK before any load)
                     // cannot send the walk round the memory for ever.
-                    if self.more_sources.val() {
-                        self.state.d.next = CoreState::RouteNext;
-                    } else if self.control.learn.val() & self.spike_count.q.val().any() {
-                        self.spike_index.d.next = 0.into();
-                        self.state.d.next = CoreState::PotNeuron;
-                    } else if self.control.learn.val() {
-                        self.counter.d.next = 0.into();
-                        self.state.d.next = CoreState::TraceDecay;
-                    } else {
-                        self.state.d.next = CoreState::TickEnd0;
-                    }
+                    self.source_done.next = true;
                 } else if self.m_syn.read_data.val().get_bit(7) & self.control.learn.val() {
                     self.state.d.next = CoreState::DepressData;
                 } else {
@@ -1201,16 +1199,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 if self.remaining.q.val() == 1 {
                     if !self.run_last.q.val() {
                         self.state.d.next = CoreState::RouteRunHeader;
-                    } else if self.more_sources.val() {
-                        self.state.d.next = CoreState::RouteNext;
-                    } else if self.control.learn.val() & self.spike_count.q.val().any() {
-                        self.spike_index.d.next = 0.into();
-                        self.state.d.next = CoreState::PotNeuron;
-                    } else if self.control.learn.val() {
-                        self.counter.d.next = 0.into();
-                        self.state.d.next = CoreState::TraceDecay;
                     } else {
-                        self.state.d.next = CoreState::TickEnd0;
+                        self.source_done.next = true;
                     }
                 }
             }
@@ -1250,14 +1240,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 if self.remaining.q.val() == 1 {
                     if !self.run_last.q.val() {
                         self.state.d.next = CoreState::RouteRunHeader;
-                    } else if self.more_sources.val() {
-                        self.state.d.next = CoreState::RouteNext;
-                    } else if self.spike_count.q.val().any() {
-                        self.spike_index.d.next = 0.into();
-                        self.state.d.next = CoreState::PotNeuron;
                     } else {
-                        self.counter.d.next = 0.into();
-                        self.state.d.next = CoreState::TraceDecay;
+                        // Depression runs only with learning on.
+                        self.source_done.next = true;
                     }
                 } else {
                     self.state.d.next = CoreState::DepressData;
@@ -1283,12 +1268,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.counted.next = true;
                 self.remaining.d.next = self.m_syn.read_data.val();
                 if self.m_syn.read_data.val() == 0 {
-                    if self.spike_index.q.val() < self.spike_count.q.val() {
-                        self.state.d.next = CoreState::PotNeuron;
-                    } else {
-                        self.counter.d.next = 0.into();
-                        self.state.d.next = CoreState::TraceDecay;
-                    }
+                    self.fanin_done.next = true;
                 } else {
                     self.state.d.next = CoreState::PotEntry;
                 }
@@ -1331,12 +1311,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
                 self.m_syn.write_enable.next = true;
                 self.remaining.d.next = self.remaining.q.val() - 1;
                 if self.remaining.q.val() == 1 {
-                    if self.spike_index.q.val() < self.spike_count.q.val() {
-                        self.state.d.next = CoreState::PotNeuron;
-                    } else {
-                        self.counter.d.next = 0.into();
-                        self.state.d.next = CoreState::TraceDecay;
-                    }
+                    self.fanin_done.next = true;
                 } else {
                     self.state.d.next = CoreState::PotEntry;
                 }
@@ -1430,6 +1405,33 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             }
             _ => {
                 self.state.d.next = CoreState::Idle;
+            }
+        }
+
+        // What follows a source's last synapse (routing, with its
+        // depressions): the next source, else potentiation of the tick's
+        // spikers, else the trace decay, else the end of the tick (§6).
+        if self.source_done.val() {
+            if self.more_sources.val() {
+                self.state.d.next = CoreState::RouteNext;
+            } else if self.control.learn.val() & self.spike_count.q.val().any() {
+                self.spike_index.d.next = 0.into();
+                self.state.d.next = CoreState::PotNeuron;
+            } else if self.control.learn.val() {
+                self.counter.d.next = 0.into();
+                self.state.d.next = CoreState::TraceDecay;
+            } else {
+                self.state.d.next = CoreState::TickEnd0;
+            }
+        }
+        // What follows a spiker's last plastic fan-in synapse: the next
+        // spiker, else the trace decay.
+        if self.fanin_done.val() {
+            if self.spike_index.q.val() < self.spike_count.q.val() {
+                self.state.d.next = CoreState::PotNeuron;
+            } else {
+                self.counter.d.next = 0.into();
+                self.state.d.next = CoreState::TraceDecay;
             }
         }
 
