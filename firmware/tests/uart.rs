@@ -1,4 +1,5 @@
-//! The UART PHY in RTL simulation (rust-hdl, stepped directly): random byte
+//! The UART PHY in RTL simulation (rust-hdl, stepped directly), at every
+//! board's clocks per bit (its core clock over its baud): random byte
 //! streams back to back, with the sender's bit time off by -2 % and +2 %
 //! against the receiver's clock, bytes with a broken stop bit (reported on
 //! `framing_error`, never delivered), glitches shorter than half a bit, and
@@ -10,8 +11,17 @@ use rust_hdl::prelude::*;
 use spikefab_firmware::uart_rx::UartRx;
 use spikefab_firmware::uart_tx::UartTx;
 
-/// Clocks per bit of the tests: 12 MHz at 1 Mbaud, as on the iCEBreaker.
-const CPB: u32 = 12;
+/// Clocks per bit of the tests: every board's (its core clock / its baud),
+/// each once.
+fn rates() -> Vec<u32> {
+    let mut r: Vec<u32> = spikefab_chip::board::BOARDS
+        .iter()
+        .map(|b| b.clocks_per_bit())
+        .collect();
+    r.sort_unstable();
+    r.dedup();
+    r
+}
 
 /// One byte on the line and whether its stop bit is broken (low).
 #[derive(Clone, Copy)]
@@ -59,8 +69,8 @@ fn clock_rx(uut: &mut UartRx) {
 }
 
 /// Feed `level` to a receiver; the bytes delivered and the framing errors.
-fn receive(level: &[bool]) -> (Vec<u8>, usize) {
-    let mut uut = UartRx::new(CPB);
+fn receive(cpb: u32, level: &[bool]) -> (Vec<u8>, usize) {
+    let mut uut = UartRx::new(cpb);
     uut.connect_all();
     let (mut got, mut errors) = (Vec::new(), 0);
     for &l in level {
@@ -89,38 +99,48 @@ fn random_bytes(seed: u64, n: usize, broken_every: Option<usize>) -> Vec<Sent> {
 
 #[test]
 fn receives_back_to_back_bytes_with_clock_error() {
-    for (seed, error) in [(1, -0.02), (2, 0.0), (3, 0.02)] {
-        let sent = random_bytes(seed, 1500, None);
-        let (got, errors) = receive(&line(&sent, CPB as f64 * (1.0 + error)));
-        let want: Vec<u8> = sent.iter().map(|s| s.byte).collect();
-        assert_eq!(errors, 0, "clock error {error}");
-        assert_eq!(got, want, "clock error {error}");
+    for cpb in rates() {
+        for (seed, error) in [(1, -0.02), (2, 0.0), (3, 0.02)] {
+            let sent = random_bytes(seed, 1500, None);
+            let (got, errors) = receive(cpb, &line(&sent, cpb as f64 * (1.0 + error)));
+            let want: Vec<u8> = sent.iter().map(|s| s.byte).collect();
+            assert_eq!(errors, 0, "{cpb} clocks per bit, clock error {error}");
+            assert_eq!(got, want, "{cpb} clocks per bit, clock error {error}");
+        }
     }
 }
 
 #[test]
 fn a_broken_stop_bit_is_reported_and_the_byte_dropped() {
-    for (seed, error) in [(4, -0.02), (5, 0.02)] {
-        let sent = random_bytes(seed, 600, Some(7));
-        let (got, errors) = receive(&line(&sent, CPB as f64 * (1.0 + error)));
-        let want: Vec<u8> = sent.iter().filter(|s| !s.broken).map(|s| s.byte).collect();
-        assert_eq!(errors, sent.iter().filter(|s| s.broken).count(), "clock error {error}");
-        assert_eq!(got, want, "clock error {error}");
+    for cpb in rates() {
+        for (seed, error) in [(4, -0.02), (5, 0.02)] {
+            let sent = random_bytes(seed, 600, Some(7));
+            let (got, errors) = receive(cpb, &line(&sent, cpb as f64 * (1.0 + error)));
+            let want: Vec<u8> = sent.iter().filter(|s| !s.broken).map(|s| s.byte).collect();
+            assert_eq!(
+                errors,
+                sent.iter().filter(|s| s.broken).count(),
+                "{cpb}, clock error {error}"
+            );
+            assert_eq!(got, want, "{cpb} clocks per bit, clock error {error}");
+        }
     }
 }
 
 #[test]
 fn glitches_shorter_than_half_a_bit_are_ignored() {
-    let mut level = vec![true; 40];
-    level.extend([false; 3]);
-    level.extend([true; 40]);
-    level.extend(line(&random_bytes(6, 20, None), CPB as f64));
-    let (got, errors) = receive(&level);
-    assert_eq!(errors, 0);
-    assert_eq!(
-        got,
-        random_bytes(6, 20, None).iter().map(|s| s.byte).collect::<Vec<_>>()
-    );
+    for cpb in rates() {
+        let mut level = vec![true; 40];
+        level.extend([false; 3]);
+        level.extend([true; 40]);
+        level.extend(line(&random_bytes(6, 20, None), cpb as f64));
+        let (got, errors) = receive(cpb, &level);
+        assert_eq!(errors, 0, "{cpb} clocks per bit");
+        assert_eq!(
+            got,
+            random_bytes(6, 20, None).iter().map(|s| s.byte).collect::<Vec<_>>()
+        );
+    }
 }
 
 fn clock_tx(uut: &mut UartTx) {
@@ -131,13 +151,13 @@ fn clock_tx(uut: &mut UartTx) {
 }
 
 /// Send `bytes` as fast as the transmitter takes them; the pin per clock.
-fn transmit(bytes: &[u8]) -> Vec<bool> {
-    let mut uut = UartTx::new(CPB);
+fn transmit(cpb: u32, bytes: &[u8]) -> Vec<bool> {
+    let mut uut = UartTx::new(cpb);
     uut.connect_all();
     let mut pin = Vec::new();
     let mut next = 0;
     let mut idle = 0;
-    while idle < 3 * CPB {
+    while idle < 3 * cpb {
         uut.start.next = next < bytes.len();
         uut.data.next = bytes.get(next).copied().unwrap_or(0).to_bits();
         assert!(simulate(&mut uut, 100));
@@ -157,16 +177,22 @@ fn transmit(bytes: &[u8]) -> Vec<bool> {
 
 #[test]
 fn transmits_exact_bit_times() {
+    for cpb in rates() {
+        exact_bit_times(cpb);
+    }
+}
+
+fn exact_bit_times(cpb: u32) {
     let bytes: Vec<u8> = random_bytes(7, 300, None).iter().map(|s| s.byte).collect();
-    let pin = transmit(&bytes);
-    // Decode strictly: every bit exactly CPB clocks, start low, stop high,
+    let pin = transmit(cpb, &bytes);
+    // Decode strictly: every bit exactly `cpb` clocks, start low, stop high,
     // at most one idle clock between bytes.
     let mut got = Vec::new();
     let mut k = pin.iter().position(|&l| !l).expect("a start bit");
-    while k + 10 * CPB as usize <= pin.len() && !pin[k] {
+    while k + 10 * cpb as usize <= pin.len() && !pin[k] {
         let index = got.len();
         let bit = |i: usize| {
-            let s = &pin[k + i * CPB as usize..k + (i + 1) * CPB as usize];
+            let s = &pin[k + i * cpb as usize..k + (i + 1) * cpb as usize];
             assert!(s.iter().all(|&l| l == s[0]), "bit {i} of byte {index} not steady");
             s[0]
         };
@@ -174,7 +200,7 @@ fn transmits_exact_bit_times() {
         let byte = (1..9).fold(0u8, |b, i| b | (bit(i) as u8) << (i - 1));
         assert!(bit(9), "stop bit");
         got.push(byte);
-        k += 10 * CPB as usize;
+        k += 10 * cpb as usize;
         if k < pin.len() && pin[k] {
             k += 1;
         }
@@ -186,7 +212,9 @@ fn transmits_exact_bit_times() {
 #[test]
 fn transmitter_loops_back_into_receiver() {
     let bytes: Vec<u8> = random_bytes(8, 500, None).iter().map(|s| s.byte).collect();
-    let (got, errors) = receive(&transmit(&bytes));
-    assert_eq!(errors, 0);
-    assert_eq!(got, bytes);
+    for cpb in rates() {
+        let (got, errors) = receive(cpb, &transmit(cpb, &bytes));
+        assert_eq!(errors, 0, "{cpb} clocks per bit");
+        assert_eq!(got, bytes, "{cpb} clocks per bit");
+    }
 }
