@@ -91,6 +91,6 @@ mod tests {
     fn synthesizes() {
         let mut uut = Decay::default();
         uut.connect_all();
-        yosys_validate("spikefab_decay", &generate_verilog(&uut)).unwrap();
+        crate::rungs::check_verilog("spikefab_decay", &generate_verilog(&uut)).unwrap();
     }
 }

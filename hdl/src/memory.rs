@@ -199,9 +199,9 @@ mod tests {
     fn both_synthesize() {
         let mut m = Bram::<8>::default();
         m.connect_all();
-        yosys_validate("spikefab_bram", &generate_verilog(&m)).unwrap();
+        crate::rungs::check_verilog("spikefab_bram", &generate_verilog(&m)).unwrap();
         let mut m = SinglePortRam::<8>::default();
         m.connect_all();
-        yosys_validate("spikefab_spram", &generate_verilog(&m)).unwrap();
+        crate::rungs::check_verilog("spikefab_spram", &generate_verilog(&m)).unwrap();
     }
 }

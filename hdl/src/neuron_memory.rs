@@ -385,6 +385,6 @@ mod tests {
     fn synthesizes() {
         let mut uut = NeuronMemory::<4>::default();
         uut.connect_all();
-        yosys_validate("spikefab_neuron_memory", &generate_verilog(&uut)).unwrap();
+        crate::rungs::check_verilog("spikefab_neuron_memory", &generate_verilog(&uut)).unwrap();
     }
 }

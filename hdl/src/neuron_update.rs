@@ -441,6 +441,6 @@ mod tests {
     fn synthesizes() {
         let mut uut = NeuronUpdate::default();
         uut.connect_all();
-        yosys_validate("spikefab_neuron_update", &generate_verilog(&uut)).unwrap();
+        crate::rungs::check_verilog("spikefab_neuron_update", &generate_verilog(&uut)).unwrap();
     }
 }

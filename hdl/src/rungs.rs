@@ -17,7 +17,9 @@ use crate::cache;
 #[non_exhaustive]
 pub enum RungError {
     /// A tool is not installed.
-    #[error("{tool} not found ({cause}); install it with `make setup` (Debian: apt-get install yosys iverilog)")]
+    #[error(
+        "{tool} not found ({cause}); install it with `make setup` (Debian: apt-get install yosys iverilog verilator)"
+    )]
     Missing {
         /// The tool.
         tool: &'static str,
@@ -41,6 +43,14 @@ pub enum RungError {
         path: PathBuf,
         /// The OS error.
         cause: std::io::Error,
+    },
+    /// yosys refused the Verilog (rust-hdl's check of it).
+    #[error("yosys refused the Verilog of {name}: {reason}")]
+    Refused {
+        /// The block.
+        name: String,
+        /// What yosys said.
+        reason: String,
     },
     /// yosys's iCE40 simulation library is not where it should be.
     #[error("cannot find yosys's ice40/cells_sim.v (looked in {0})")]
@@ -104,6 +114,33 @@ pub(crate) fn run(tool: &'static str, args: &[&str], dir: &Path) -> Result<Strin
         });
     }
     Ok(stdout)
+}
+
+/// Check the Verilog of a block as the tools downstream read it: yosys
+/// (rust-hdl's `yosys_validate`: parse, hierarchy, processes) and Verilator
+/// (`--lint-only`, errors only: Verilator refuses some names yosys takes,
+/// such as the Verilog-2001 keyword `cell`). `name` labels yosys's scratch folder.
+pub fn check_verilog(name: &str, verilog: &str) -> Result<(), RungError> {
+    rust_hdl::prelude::yosys_validate(name, verilog).map_err(|e| RungError::Refused {
+        name: name.to_string(),
+        reason: format!("{e:?}"),
+    })?;
+    let scratch = Scratch::new("lint")?;
+    scratch.write("top.v", verilog)?;
+    run(
+        "verilator",
+        &[
+            "--lint-only",
+            "-Wno-fatal",
+            "-Wno-WIDTH",
+            "-Wno-UNOPTFLAT",
+            "--top-module",
+            "top",
+            "top.v",
+        ],
+        scratch.path(),
+    )?;
+    Ok(())
 }
 
 /// Synthesize the Verilog of module `top` for the iCE40 with yosys and
@@ -417,4 +454,23 @@ pub fn netlist_vector_budget(default: usize) -> usize {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// yosys takes a port named `cell` (a Verilog-2001 configuration keyword);
+    /// Verilator does not, and the core's Verilog must pass both.
+    #[test]
+    fn verilog_both_tools_take_and_one_they_do_not() {
+        let good = "module top(input a, output b);\n  assign b = ~a;\nendmodule\n";
+        check_verilog("spikefab_check_good", good).unwrap();
+        let keyword = "module top(input cell, output b);\n  assign b = ~cell;\nendmodule\n";
+        let e = check_verilog("spikefab_check_keyword", keyword).unwrap_err();
+        assert!(
+            matches!(e, RungError::Failed { tool: "verilator", .. }) && e.to_string().contains("cell"),
+            "{e}"
+        );
+    }
 }

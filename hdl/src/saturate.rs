@@ -128,6 +128,6 @@ mod tests {
     fn synthesizes() {
         let mut uut = Saturate::default();
         uut.connect_all();
-        yosys_validate("spikefab_saturate", &generate_verilog(&uut)).unwrap();
+        crate::rungs::check_verilog("spikefab_saturate", &generate_verilog(&uut)).unwrap();
     }
 }

@@ -83,6 +83,6 @@ mod tests {
     fn synthesizes() {
         let mut uut = TraceUpdate::default();
         uut.connect_all();
-        yosys_validate("spikefab_trace_update", &generate_verilog(&uut)).unwrap();
+        crate::rungs::check_verilog("spikefab_trace_update", &generate_verilog(&uut)).unwrap();
     }
 }

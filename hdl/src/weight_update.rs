@@ -247,6 +247,6 @@ mod tests {
     fn synthesizes() {
         let mut uut = WeightUpdate::default();
         uut.connect_all();
-        yosys_validate("spikefab_weight_update", &generate_verilog(&uut)).unwrap();
+        crate::rungs::check_verilog("spikefab_weight_update", &generate_verilog(&uut)).unwrap();
     }
 }
