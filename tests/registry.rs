@@ -64,11 +64,6 @@ fn every_board_has_a_top_for_its_core() {
             board.name,
             board.core.name
         );
-        assert_eq!(
-            board.device, board.core.device,
-            "{}: the core is built for another part",
-            board.name
-        );
         let verilog = spikefab_firmware::build::top_verilog(board).unwrap_or_else(|e| panic!("{e}"));
         assert!(verilog.contains("module top("), "{}", board.name);
         // The PLL makes exactly the core clock the UART and the timing target assume.

@@ -3,7 +3,6 @@
 //! `spikefab flash` read it.
 
 use crate::config::CoreConfig;
-use crate::device::Device;
 
 /// How a bitstream gets onto a board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,8 +20,6 @@ pub struct Board {
     pub name: &'static str,
     /// What it is.
     pub title: &'static str,
-    /// The FPGA.
-    pub device: Device,
     /// Oscillator frequency, MHz.
     pub clock_mhz: u32,
     /// The core's clock, MHz: made from the oscillator by the FPGA's PLL
@@ -35,7 +32,8 @@ pub struct Board {
     pub baud: u32,
     /// The USB-UART bridge.
     pub bridge: &'static str,
-    /// The core configuration in its bitstream.
+    /// The core configuration in its bitstream (whose part, `core.device`,
+    /// is the board's FPGA).
     pub core: CoreConfig,
     /// The LEDs light when driven low.
     pub leds_active_low: bool,
@@ -78,7 +76,6 @@ impl Board {
 pub const ICEBREAKER: Board = Board {
     name: "icebreaker",
     title: "iCEBreaker (iCE40UP5K-SG48, 12 MHz, FTDI FT2232H)",
-    device: Device::UP5K_SG48,
     clock_mhz: 12,
     core_mhz: 21,
     pll_pad: true,
@@ -97,14 +94,14 @@ pub const ICEBREAKER: Board = Board {
 };
 
 /// The iCE40-HX8K Breakout Board (Lattice ICE40HX8K-B-EVN): HX8K in the
-/// CT256 BGA, 12 MHz oscillator on J3 (the PLL is fed from the fabric), FTDI FT2232H (channel B is the UART, as on the iCEBreaker), eight
+/// CT256 BGA, 12 MHz oscillator on J3 (the PLL is fed from the fabric),
+/// FTDI FT2232H (channel B is the UART, as on the iCEBreaker), eight
 /// active-high LEDs of which two are used. The core runs at 33 MHz from the
 /// PLL (12 × 88 / 32, exact; at 36, the next, core v1 meets timing on
 /// placer seed 3 by 0.3 MHz only), 33 clocks per bit at 1 Mbaud.
 pub const HX8K_BREAKOUT: Board = Board {
     name: "hx8k",
     title: "iCE40-HX8K Breakout Board (iCE40HX8K-CT256, 12 MHz, FTDI FT2232H)",
-    device: Device::HX8K_CT256,
     clock_mhz: 12,
     core_mhz: 33,
     pll_pad: false,

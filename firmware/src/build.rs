@@ -83,6 +83,11 @@ pub fn pll_settings(board: &Board) -> Result<PllSettings, BuildError> {
 /// The Verilog of a board's top (module `top`): the PLL and the board top
 /// ([`PllTop`]).
 pub fn top_verilog(board: &Board) -> Result<String, BuildError> {
+    top_verilog_with(board, pll_settings(board)?)
+}
+
+/// [`top_verilog`] with the board's PLL setting already solved.
+fn top_verilog_with(board: &Board, pll: PllSettings) -> Result<String, BuildError> {
     struct Top {
         pll: PllSettings,
         pad: bool,
@@ -114,7 +119,7 @@ pub fn top_verilog(board: &Board) -> Result<String, BuildError> {
         }
     }
     let top = Top {
-        pll: pll_settings(board)?,
+        pll,
         pad: board.pll_pad,
         clocks_per_bit: board.clocks_per_bit(),
         startup_clocks: startup_clocks(board),
@@ -146,14 +151,15 @@ pub fn build(board: &'static Board, out: &Path, seed: u32) -> Result<Built, Buil
     };
     std::fs::create_dir_all(out).map_err(io(out))?;
     let revision = git_revision();
-    let verilog = top_verilog(board)?;
+    let pll = pll_settings(board)?;
+    let verilog = top_verilog_with(board, pll)?;
     let pcf = board.pcf();
     let bitstream = out.join(format!("{}.bin", board.name));
     let staged = out.join(format!(".{}.bin.new", board.name));
     let imp = implement(
         &verilog,
         &Flow {
-            device: board.device,
+            device: board.core.device,
             target_mhz: board.core_mhz as f64,
             seed,
             pcf: Some(&pcf),
@@ -175,7 +181,7 @@ pub fn build(board: &'static Board, out: &Path, seed: u32) -> Result<Built, Buil
     }
     std::fs::rename(&staged, &bitstream).map_err(io(&bitstream))?;
     let report = out.join(format!("{}.md", board.name));
-    std::fs::write(&report, report_text(board, &imp, &bitstream, &revision)).map_err(io(&report))?;
+    std::fs::write(&report, report_text(board, &pll, &imp, &bitstream, &revision)).map_err(io(&report))?;
     Ok(Built {
         bitstream,
         report,
@@ -226,7 +232,7 @@ pub fn git_revision() -> String {
     }
 }
 
-fn report_text(board: &Board, imp: &Implementation, bitstream: &Path, revision: &str) -> String {
+fn report_text(board: &Board, pll: &PllSettings, imp: &Implementation, bitstream: &Path, revision: &str) -> String {
     let bytes = std::fs::metadata(bitstream).map(|m| m.len()).unwrap_or(0);
     let pct = |(a, b): (u32, u32)| format!("{a} / {b} ({:.0}%)", 100.0 * a as f64 / b.max(1) as f64);
     let mut s = String::new();
@@ -249,13 +255,14 @@ fn report_text(board: &Board, imp: &Implementation, bitstream: &Path, revision: 
         board.core.syn_words()
     );
     let _ = writeln!(s, "| device | {} |", imp.device.name);
-    let pll = pll_settings(board).map(|p| format!("DIVR {}, DIVF {}, DIVQ {}", p.divr, p.divf, p.divq));
     let _ = writeln!(
         s,
-        "| clock | core {} MHz, from the {} MHz oscillator by the PLL ({}) |\n| UART | {} baud, 8N1, {} clocks per bit, via {} |",
+        "| clock | core {} MHz, from the {} MHz oscillator by the PLL (DIVR {}, DIVF {}, DIVQ {}) |\n| UART | {} baud, 8N1, {} clocks per bit, via {} |",
         board.core_mhz,
         board.clock_mhz,
-        pll.unwrap_or_else(|e| e.to_string()),
+        pll.divr,
+        pll.divf,
+        pll.divq,
         board.baud,
         board.clocks_per_bit(),
         board.bridge

@@ -547,20 +547,37 @@ impl NetworkBuilder {
 /// neurons, axons, the learning rule, the synapses in canonical order as
 /// columns with per-source offsets, input spikes, populations), and nothing
 /// derived from it.
+///
+/// Its fields are public because a record is outside data: whatever they
+/// hold, [`Network`]'s `TryFrom<NetworkRecord>` checks it as the builder
+/// checks a network file (tests make damaged records this way).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NetworkRecord {
-    profiles: Vec<NeuronParams>,
-    neuron_profile: Vec<u16>,
-    v_init: Vec<i16>,
-    num_axons: u32,
-    stdp: Option<StdpParams>,
-    offsets: Vec<u64>,
-    target: Vec<u32>,
-    weight: Vec<i8>,
-    delay: Vec<u8>,
-    flags: Vec<u8>,
-    inputs: Vec<InputSpike>,
-    populations: Vec<Population>,
+    /// Neuron profiles.
+    pub profiles: Vec<NeuronParams>,
+    /// Each neuron's profile.
+    pub neuron_profile: Vec<u16>,
+    /// Each neuron's initial membrane.
+    pub v_init: Vec<i16>,
+    /// Input axons.
+    pub num_axons: u32,
+    /// The learning rule, if any.
+    pub stdp: Option<StdpParams>,
+    /// Per source (axons, then neurons), where its synapses start; one more
+    /// at the end.
+    pub offsets: Vec<u64>,
+    /// Synapse targets.
+    pub target: Vec<u32>,
+    /// Synapse weights.
+    pub weight: Vec<i8>,
+    /// Synapse delays.
+    pub delay: Vec<u8>,
+    /// Synapse flags.
+    pub flags: Vec<u8>,
+    /// Input spikes.
+    pub inputs: Vec<InputSpike>,
+    /// Populations.
+    pub populations: Vec<Population>,
 }
 
 impl From<Network> for NetworkRecord {

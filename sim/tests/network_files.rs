@@ -498,26 +498,9 @@ fn snapshots_round_trip_and_refuse_damage() {
 #[test]
 fn hand_made_snapshots_are_checked_like_network_files() {
     use serde::Serialize;
-    use spikefab_sim::learning::StdpParams;
-    use spikefab_sim::network::{InputSpike, Population, PopulationKind};
+    use spikefab_sim::network::{InputSpike, NetworkRecord as Record, Population, PopulationKind};
     use spikefab_sim::NeuronParams;
 
-    /// The layout of a stored network (`NetworkRecord`), field for field.
-    #[derive(Serialize, Clone)]
-    struct Record {
-        profiles: Vec<NeuronParams>,
-        neuron_profile: Vec<u16>,
-        v_init: Vec<i16>,
-        num_axons: u32,
-        stdp: Option<StdpParams>,
-        offsets: Vec<u64>,
-        target: Vec<u32>,
-        weight: Vec<i8>,
-        delay: Vec<u8>,
-        flags: Vec<u8>,
-        inputs: Vec<InputSpike>,
-        populations: Vec<Population>,
-    }
     #[derive(Serialize)]
     struct Model {
         network: Record,

@@ -121,36 +121,29 @@ impl ModelSpec {
 
     /// Verilator's arguments, without the source files.
     fn verilator_args(&self) -> Vec<String> {
-        let mut a: Vec<String> = [
-            "--cc",
-            "--exe",
-            "harness.cpp",
-            "--top-module",
-            "top",
-            // rust-hdl emits every literal 32 bits wide, and its one always
-            // block per module reads back signals it drives.
-            "-Wno-fatal",
-            "-Wno-WIDTH",
-            "-Wno-UNOPTFLAT",
-            "-O3",
-            // Two-state, every register and memory starting at 0: the state
-            // of rust-hdl's simulator and of a freshly configured iCE40.
-            "--x-assign",
-            "0",
-            "--x-initial",
-            "0",
-            "--noassert",
-            "--Mdir",
-            "obj",
-            "-o",
-            "libmodel.so",
-            "-LDFLAGS",
-            "-shared",
-            "-MAKEFLAGS",
-            "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2",
-        ]
-        .map(String::from)
-        .into();
+        let mut a: Vec<String> = ["--cc", "--exe", "harness.cpp", "--top-module", "top"]
+            .into_iter()
+            .chain(crate::rungs::RUST_HDL_VERILATOR_WARNINGS)
+            .chain([
+                "-O3",
+                // Two-state, every register and memory starting at 0: the state
+                // of rust-hdl's simulator and of a freshly configured iCE40.
+                "--x-assign",
+                "0",
+                "--x-initial",
+                "0",
+                "--noassert",
+                "--Mdir",
+                "obj",
+                "-o",
+                "libmodel.so",
+                "-LDFLAGS",
+                "-shared",
+                "-MAKEFLAGS",
+                "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2",
+            ])
+            .map(String::from)
+            .collect();
         a.push("-CFLAGS".into());
         a.push(if self.trace {
             "-fPIC -DSPIKEFAB_TRACE".into()
