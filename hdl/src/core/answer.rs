@@ -1,0 +1,157 @@
+//! `Answer`: the payload words of the frames the core sends (`docs/spec.md`
+//! §10.2), chosen word by word as the transmitter asks for them, from live
+//! registers (stable while a frame is sent) and the few captured for it: no
+//! answer buffer. The twin is `spikefab_proto::message` (the host's decoding
+//! of the same frames):
+//!
+//! - SPIKE: tick (2 words), neuron, stamp (4 words);
+//! - TICK: tick (2), busy cycles (4), spikes sent (2);
+//! - INFO: version, N, M, D, S / 256;
+//! - NAK: the command's type, the code, the detail.
+//!
+//! READ's words come from the memories through the host port, not from here.
+
+use rust_hdl::prelude::*;
+use spikefab_proto::message::{kind, VERSION};
+
+/// The answer word mux of a core with `2^NB` neurons, `2^MB` axons, `2^DB`
+/// delay slots and `2^SB` synapse words.
+#[derive(LogicBlock)]
+pub struct Answer<const NB: usize, const MB: usize, const DB: usize, const SB: usize> {
+    /// The frame's type.
+    pub kind: Signal<In, Bits<8>>,
+    /// The payload word the transmitter sends next.
+    pub word_index: Signal<In, Bits<8>>,
+    /// The command answered (a NAK's first word).
+    pub command: Signal<In, Bits<8>>,
+    /// The tick counter.
+    pub tick: Signal<In, Bits<32>>,
+    /// The busy-cycle counter.
+    pub cycles: Signal<In, Bits<64>>,
+    /// A SPIKE's neuron.
+    pub spiker: Signal<In, Bits<NB>>,
+    /// A SPIKE's stamp.
+    pub stamp: Signal<In, Bits<64>>,
+    /// A TICK answer's count of SPIKE frames.
+    pub spikes: Signal<In, Bits<32>>,
+    /// A NAK's code.
+    pub nak_code: Signal<In, Bits<16>>,
+    /// A NAK's detail.
+    pub nak_detail: Signal<In, Bits<16>>,
+    /// The word.
+    pub word: Signal<Out, Bits<16>>,
+    is_spike: Signal<Local, Bit>,
+    is_nak: Signal<Local, Bit>,
+    is_info: Signal<Local, Bit>,
+    k_spike: Constant<Bits<8>>,
+    k_nak: Constant<Bits<8>>,
+    k_info: Constant<Bits<8>>,
+    info0: Constant<Bits<16>>,
+    info1: Constant<Bits<16>>,
+    info2: Constant<Bits<16>>,
+    info3: Constant<Bits<16>>,
+    info4: Constant<Bits<16>>,
+}
+
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default for Answer<NB, MB, DB, SB> {
+    fn default() -> Self {
+        Answer {
+            kind: Default::default(),
+            word_index: Default::default(),
+            command: Default::default(),
+            tick: Default::default(),
+            cycles: Default::default(),
+            spiker: Default::default(),
+            stamp: Default::default(),
+            spikes: Default::default(),
+            nak_code: Default::default(),
+            nak_detail: Default::default(),
+            word: Default::default(),
+            is_spike: Default::default(),
+            is_nak: Default::default(),
+            is_info: Default::default(),
+            k_spike: Constant::new(kind::SPIKE.to_bits()),
+            k_nak: Constant::new(kind::NAK.to_bits()),
+            k_info: Constant::new((kind::INFO | kind::ANSWER).to_bits()),
+            info0: Constant::new(VERSION.to_bits()),
+            info1: Constant::new(((1u32 << NB) as u16).to_bits()),
+            info2: Constant::new(((1u32 << MB) as u16).to_bits()),
+            info3: Constant::new(((1u32 << DB) as u16).to_bits()),
+            info4: Constant::new((((1u32 << SB) >> 8) as u16).to_bits()),
+        }
+    }
+}
+
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic for Answer<NB, MB, DB, SB> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.is_spike.next = self.kind.val() == self.k_spike.val();
+        self.is_nak.next = self.kind.val() == self.k_nak.val();
+        self.is_info.next = self.kind.val() == self.k_info.val();
+        match self.word_index.val().index() {
+            0 => {
+                self.word.next = bit_cast::<16, 32>(self.tick.val());
+                if self.is_nak.val() {
+                    self.word.next = bit_cast::<16, 8>(self.command.val());
+                }
+                if self.is_info.val() {
+                    self.word.next = self.info0.val();
+                }
+            }
+            1 => {
+                self.word.next = self.tick.val().get_bits::<16>(16);
+                if self.is_nak.val() {
+                    self.word.next = self.nak_code.val();
+                }
+                if self.is_info.val() {
+                    self.word.next = self.info1.val();
+                }
+            }
+            2 => {
+                self.word.next = bit_cast::<16, 64>(self.cycles.val());
+                if self.is_spike.val() {
+                    self.word.next = bit_cast::<16, NB>(self.spiker.val());
+                }
+                if self.is_nak.val() {
+                    self.word.next = self.nak_detail.val();
+                }
+                if self.is_info.val() {
+                    self.word.next = self.info2.val();
+                }
+            }
+            3 => {
+                self.word.next = self.cycles.val().get_bits::<16>(16);
+                if self.is_spike.val() {
+                    self.word.next = bit_cast::<16, 64>(self.stamp.val());
+                }
+                if self.is_info.val() {
+                    self.word.next = self.info3.val();
+                }
+            }
+            4 => {
+                self.word.next = self.cycles.val().get_bits::<16>(32);
+                if self.is_spike.val() {
+                    self.word.next = self.stamp.val().get_bits::<16>(16);
+                }
+                if self.is_info.val() {
+                    self.word.next = self.info4.val();
+                }
+            }
+            5 => {
+                self.word.next = self.cycles.val().get_bits::<16>(48);
+                if self.is_spike.val() {
+                    self.word.next = self.stamp.val().get_bits::<16>(32);
+                }
+            }
+            6 => {
+                self.word.next = bit_cast::<16, 32>(self.spikes.val());
+                if self.is_spike.val() {
+                    self.word.next = self.stamp.val().get_bits::<16>(48);
+                }
+            }
+            _ => {
+                self.word.next = self.spikes.val().get_bits::<16>(16);
+            }
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! `CommandCheck`: what the core does with a received frame (`docs/spec.md`
+//! §10.3-§10.4): its answer (the success answer, or a NAK with its code and
+//! detail, in the order the spec checks them: CRC, type, length, space,
+//! count, range, input) and the action to run. The twin is the host side of
+//! `spikefab_proto::message` (`NakCode` and the answers it expects); the
+//! host port registers the result and runs the action.
+//!
+//! A command that repeats the last executed one (same sequence number and
+//! type, `duplicate`) is answered again without running again: a WRITE or
+//! INPUT answers at once, a TICK answers with the counts of its first run.
+
+use rust_hdl::prelude::*;
+use spikefab_proto::message::{kind, NakCode};
+
+/// The command decision (combinational).
+#[derive(LogicBlock)]
+pub struct CommandCheck {
+    /// The frame's CRC is right.
+    pub crc_ok: Signal<In, Bit>,
+    /// The CRC the frame carried (a bad one's NAK detail).
+    pub crc_received: Signal<In, Bits<16>>,
+    /// The frame's type.
+    pub kind: Signal<In, Bits<8>>,
+    /// Its payload length in words.
+    pub len: Signal<In, Bits<8>>,
+    /// Payload word 0 (a space, or a TICK's count).
+    pub w0: Signal<In, Bits<16>>,
+    /// Payload word 1 (an address).
+    pub w1: Signal<In, Bits<16>>,
+    /// Payload word 2 (a READ's count).
+    pub w2: Signal<In, Bits<16>>,
+    /// Word 0 names no space.
+    pub space_bad: Signal<In, Bit>,
+    /// The addressed range passes the space's end.
+    pub range_bad: Signal<In, Bit>,
+    /// The frame repeats the last executed command.
+    pub duplicate: Signal<In, Bit>,
+    /// The answer's type.
+    pub answer_kind: Signal<Out, Bits<8>>,
+    /// The answer's payload length in words.
+    pub answer_len: Signal<Out, Bits<8>>,
+    /// A NAK's code.
+    pub nak_code: Signal<Out, Bits<16>>,
+    /// A NAK's detail.
+    pub nak_detail: Signal<Out, Bits<16>>,
+    /// Remember the command as the last executed (for duplicates).
+    pub remember: Signal<Out, Bit>,
+    /// Run a WRITE.
+    pub run_write: Signal<Out, Bit>,
+    /// Run a READ.
+    pub run_read: Signal<Out, Bit>,
+    /// Run an INPUT (its axons are checked as they are read).
+    pub run_input: Signal<Out, Bit>,
+    /// Run `w0` ticks.
+    pub run_tick: Signal<Out, Bit>,
+    /// Answer the last TICK again.
+    pub repeat_tick: Signal<Out, Bit>,
+    /// Reset the counters and pending inputs.
+    pub run_reset: Signal<Out, Bit>,
+    k_info: Constant<Bits<8>>,
+    k_write: Constant<Bits<8>>,
+    k_read: Constant<Bits<8>>,
+    k_input: Constant<Bits<8>>,
+    k_tick: Constant<Bits<8>>,
+    k_reset: Constant<Bits<8>>,
+    k_answer: Constant<Bits<8>>,
+    k_nak: Constant<Bits<8>>,
+    nak_crc: Constant<Bits<16>>,
+    nak_type: Constant<Bits<16>>,
+    nak_length: Constant<Bits<16>>,
+    nak_space: Constant<Bits<16>>,
+    nak_address: Constant<Bits<16>>,
+    nak_count: Constant<Bits<16>>,
+}
+
+impl Default for CommandCheck {
+    fn default() -> Self {
+        let code = |c: NakCode| Constant::new((c as u16).to_bits());
+        CommandCheck {
+            crc_ok: Default::default(),
+            crc_received: Default::default(),
+            kind: Default::default(),
+            len: Default::default(),
+            w0: Default::default(),
+            w1: Default::default(),
+            w2: Default::default(),
+            space_bad: Default::default(),
+            range_bad: Default::default(),
+            duplicate: Default::default(),
+            answer_kind: Default::default(),
+            answer_len: Default::default(),
+            nak_code: Default::default(),
+            nak_detail: Default::default(),
+            remember: Default::default(),
+            run_write: Default::default(),
+            run_read: Default::default(),
+            run_input: Default::default(),
+            run_tick: Default::default(),
+            repeat_tick: Default::default(),
+            run_reset: Default::default(),
+            k_info: Constant::new(kind::INFO.to_bits()),
+            k_write: Constant::new(kind::WRITE.to_bits()),
+            k_read: Constant::new(kind::READ.to_bits()),
+            k_input: Constant::new(kind::INPUT.to_bits()),
+            k_tick: Constant::new(kind::TICK.to_bits()),
+            k_reset: Constant::new(kind::RESET.to_bits()),
+            k_answer: Constant::new(kind::ANSWER.to_bits()),
+            k_nak: Constant::new(kind::NAK.to_bits()),
+            nak_crc: code(NakCode::BadCrc),
+            nak_type: code(NakCode::UnknownType),
+            nak_length: code(NakCode::BadLength),
+            nak_space: code(NakCode::BadSpace),
+            nak_address: code(NakCode::BadAddress),
+            nak_count: code(NakCode::BadCount),
+        }
+    }
+}
+
+impl Logic for CommandCheck {
+    // hdl_gen has no match guards, so a nested `if` stays nested.
+    #[allow(clippy::collapsible_if, clippy::collapsible_else_if)]
+    #[hdl_gen]
+    fn update(&mut self) {
+        // Defaults: a NAK for a bad length.
+        self.answer_kind.next = self.k_nak.val();
+        self.answer_len.next = 3.into();
+        self.nak_code.next = self.nak_length.val();
+        self.nak_detail.next = bit_cast::<16, 8>(self.len.val());
+        self.remember.next = false;
+        self.run_write.next = false;
+        self.run_read.next = false;
+        self.run_input.next = false;
+        self.run_tick.next = false;
+        self.repeat_tick.next = false;
+        self.run_reset.next = false;
+        if !self.crc_ok.val() {
+            self.nak_code.next = self.nak_crc.val();
+            self.nak_detail.next = self.crc_received.val();
+        } else if self.kind.val() == self.k_info.val() {
+            if self.len.val() == 0 {
+                self.answer_kind.next = self.k_info.val() | self.k_answer.val();
+                self.answer_len.next = 5.into();
+            }
+        } else if self.kind.val() == self.k_write.val() {
+            if self.len.val() < 3 {
+                // bad length (the default)
+            } else if self.space_bad.val() {
+                self.nak_code.next = self.nak_space.val();
+                self.nak_detail.next = self.w0.val();
+            } else if self.range_bad.val() {
+                self.nak_code.next = self.nak_address.val();
+                self.nak_detail.next = self.w1.val();
+            } else {
+                self.answer_kind.next = self.k_write.val() | self.k_answer.val();
+                self.answer_len.next = 0.into();
+                self.remember.next = true;
+                self.run_write.next = !self.duplicate.val();
+            }
+        } else if self.kind.val() == self.k_read.val() {
+            if self.len.val() != 3 {
+                // bad length
+            } else if self.space_bad.val() {
+                self.nak_code.next = self.nak_space.val();
+                self.nak_detail.next = self.w0.val();
+            } else if (self.w2.val() == 0) | (self.w2.val() > 255) {
+                self.nak_code.next = self.nak_count.val();
+                self.nak_detail.next = self.w2.val();
+            } else if self.range_bad.val() {
+                self.nak_code.next = self.nak_address.val();
+                self.nak_detail.next = self.w1.val();
+            } else {
+                self.answer_kind.next = self.k_read.val() | self.k_answer.val();
+                self.answer_len.next = bit_cast::<8, 16>(self.w2.val());
+                self.run_read.next = true;
+            }
+        } else if self.kind.val() == self.k_input.val() {
+            if self.len.val() != 0 {
+                self.answer_kind.next = self.k_input.val() | self.k_answer.val();
+                self.answer_len.next = 0.into();
+                self.run_input.next = !self.duplicate.val();
+            }
+        } else if self.kind.val() == self.k_tick.val() {
+            if self.len.val() != 1 {
+                // bad length
+            } else if self.duplicate.val() {
+                self.repeat_tick.next = true;
+            } else if self.w0.val() == 0 {
+                self.nak_code.next = self.nak_count.val();
+                self.nak_detail.next = 0.into();
+            } else {
+                self.remember.next = true;
+                self.run_tick.next = true;
+            }
+        } else if self.kind.val() == self.k_reset.val() {
+            if self.len.val() == 0 {
+                self.answer_kind.next = self.k_reset.val() | self.k_answer.val();
+                self.answer_len.next = 0.into();
+                self.run_reset.next = true;
+            }
+        } else {
+            self.nak_code.next = self.nak_type.val();
+            self.nak_detail.next = 0.into();
+        }
+    }
+}

@@ -1,0 +1,559 @@
+//! `HostPort`: the core's side of the link (`docs/spec.md` §10): frames in
+//! ([`FrameRx`]), their checks ([`CommandCheck`], with the
+//! [`MemoryMap`](super::memory_map)'s range check registered ahead), the
+//! commands run (WRITE and READ one word per clock through the memory map,
+//! INPUT into the source list, TICK by the sequencer, RESET), and frames out
+//! ([`FrameTx`], with the payload words of [`Answer`]). The twin is the
+//! host's `spikefab_proto` (frames and messages) with the golden model
+//! behind it: `spikefab_sim::Simulator`'s writes, reads and inputs.
+//!
+//! None of these clocks is a busy cycle (§7.1): the host port waits while
+//! the tick runs (`Ticking`), and sends each SPIKE frame the router asks for
+//! between two of its busy cycles.
+
+use rust_hdl::prelude::*;
+
+use super::answer::Answer;
+use super::command_check::CommandCheck;
+use crate::frame_rx::FrameRx;
+use crate::frame_tx::FrameTx;
+
+#[derive(Copy, Clone, Debug, PartialEq, LogicState)]
+enum PortState {
+    Idle,
+    Head1,
+    Head2,
+    Head3,
+    Validate,
+    Check,
+    WriteRun,
+    WriteLast,
+    ReadIssue,
+    ReadLatch,
+    ReadWait,
+    ReadDrain,
+    InputIssue,
+    InputTest,
+    InputApplyIssue,
+    InputApply,
+    SendStart,
+    SendWait,
+    TakeFrame,
+    Ticking,
+    TickDone,
+}
+
+/// The host port of a core with `2^NB` neurons, `2^MB` axons, `2^DB` delay
+/// slots and `2^SB` synapse words.
+#[derive(LogicBlock)]
+pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB: usize> {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Command byte in.
+    pub in_data: Signal<In, Bits<8>>,
+    /// `in_data` holds a byte.
+    pub in_valid: Signal<In, Bit>,
+    /// The byte is taken on this edge.
+    pub in_ready: Signal<Out, Bit>,
+    /// Answer or event byte out.
+    pub out_data: Signal<Out, Bits<8>>,
+    /// `out_data` holds a byte.
+    pub out_valid: Signal<Out, Bit>,
+    /// The byte is taken on this edge.
+    pub out_ready: Signal<In, Bit>,
+    /// Nothing to do until a byte arrives.
+    pub idle: Signal<Out, Bit>,
+    /// The tick counter (TICK and SPIKE frames).
+    pub tick: Signal<In, Bits<32>>,
+    /// The busy-cycle counter (TICK frames).
+    pub cycles: Signal<In, Bits<64>>,
+    /// The router's spiker (SPIKE frames).
+    pub spiker: Signal<In, Bits<NB>>,
+    /// Its stamp.
+    pub stamp: Signal<In, Bits<64>>,
+    /// The router asks for a SPIKE frame.
+    pub send: Signal<In, Bit>,
+    /// The SPIKE frame has left.
+    pub sent: Signal<Out, Bit>,
+    /// Run `ticks` ticks (the sequencer).
+    pub tick_start: Signal<Out, Bit>,
+    /// How many.
+    pub ticks: Signal<Out, Bits<16>>,
+    /// The sequencer's last tick ends.
+    pub tick_done: Signal<In, Bit>,
+    /// RESET: counters to 0, pending inputs forgotten.
+    pub reset: Signal<Out, Bit>,
+    /// Axons are pending (an INPUT's axons follow them, ascending).
+    pub any_pending: Signal<In, Bit>,
+    /// Write an INPUT's axon into the source list.
+    pub input_write: Signal<Out, Bit>,
+    /// Its offset after the pending axons.
+    pub input_offset: Signal<Out, Bits<16>>,
+    /// The INPUT's axons join the pending ones.
+    pub input_commit: Signal<Out, Bit>,
+    /// The payload word read (WRITE data, INPUT axons).
+    pub data: Signal<Out, Bits<16>>,
+    /// The command's space (payload word 0).
+    pub space: Signal<Out, Bits<16>>,
+    /// Its address (word 1).
+    pub address: Signal<Out, Bits<16>>,
+    /// A READ's count (word 2).
+    pub count: Signal<Out, Bits<16>>,
+    /// The frame's payload length in words.
+    pub len: Signal<Out, Bits<8>>,
+    /// The frame is a WRITE.
+    pub is_write: Signal<Out, Bit>,
+    /// The memory map: no such space.
+    pub space_bad: Signal<In, Bit>,
+    /// The memory map: the range passes the space's end.
+    pub range_bad: Signal<In, Bit>,
+    /// Write `data` at `write_cell` of `space`.
+    pub write: Signal<Out, Bit>,
+    /// The cell written.
+    pub write_cell: Signal<Out, Bits<16>>,
+    /// The cell a READ reads this clock.
+    pub read_cell: Signal<Out, Bits<16>>,
+    /// The cell read the clock before (its word is out now).
+    pub read_cell_q: Signal<Out, Bits<16>>,
+    /// That word (from the memory map).
+    pub read_word: Signal<In, Bits<16>>,
+    rx: FrameRx,
+    tx: FrameTx,
+    answer: Answer<NB, MB, DB, SB>,
+    check: CommandCheck,
+    state: DFF<PortState>,
+    after_send: DFF<PortState>,
+    w0: DFF<Bits<16>>,
+    w1: DFF<Bits<16>>,
+    w2: DFF<Bits<16>>,
+    index: DFF<Bits<16>>,
+    host_address: DFF<Bits<16>>,
+    write_valid: DFF<Bit>,
+    write_address: DFF<Bits<16>>,
+    read_at: DFF<Bits<16>>,
+    read_reg: DFF<Bits<16>>,
+    space_bad_q: DFF<Bit>,
+    range_bad_q: DFF<Bit>,
+    last_valid: DFF<Bit>,
+    last_seq: DFF<Bits<8>>,
+    last_kind: DFF<Bits<8>>,
+    last_spikes: DFF<Bits<32>>,
+    spikes_sent: DFF<Bits<32>>,
+    repeated: DFF<Bit>,
+    ans_kind: DFF<Bits<8>>,
+    ans_len: DFF<Bits<8>>,
+    nak_code: DFF<Bits<16>>,
+    nak_detail: DFF<Bits<16>>,
+    last_axon: DFF<Bits<16>>,
+    input_prev: DFF<Bits<16>>,
+    input_any: DFF<Bit>,
+    last_word: Signal<Local, Bit>,
+    tx_kind: Signal<Local, Bits<8>>,
+    tx_len: Signal<Local, Bits<8>>,
+    tx_start: Signal<Local, Bit>,
+    tx_word: Signal<Local, Bits<16>>,
+    tx_word_valid: Signal<Local, Bit>,
+    k_write: Constant<Bits<8>>,
+    k_tick_answer: Constant<Bits<8>>,
+    k_spike: Constant<Bits<8>>,
+    k_nak: Constant<Bits<8>>,
+    nak_input: Constant<Bits<16>>,
+    axons: Constant<Bits<16>>,
+}
+
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default for HostPort<NB, MB, DB, SB> {
+    fn default() -> Self {
+        use spikefab_proto::message::{kind, NakCode};
+        HostPort {
+            clock: Default::default(),
+            in_data: Default::default(),
+            in_valid: Default::default(),
+            in_ready: Default::default(),
+            out_data: Default::default(),
+            out_valid: Default::default(),
+            out_ready: Default::default(),
+            idle: Default::default(),
+            tick: Default::default(),
+            cycles: Default::default(),
+            spiker: Default::default(),
+            stamp: Default::default(),
+            send: Default::default(),
+            sent: Default::default(),
+            tick_start: Default::default(),
+            ticks: Default::default(),
+            tick_done: Default::default(),
+            reset: Default::default(),
+            any_pending: Default::default(),
+            input_write: Default::default(),
+            input_offset: Default::default(),
+            input_commit: Default::default(),
+            data: Default::default(),
+            space: Default::default(),
+            address: Default::default(),
+            count: Default::default(),
+            len: Default::default(),
+            is_write: Default::default(),
+            space_bad: Default::default(),
+            range_bad: Default::default(),
+            write: Default::default(),
+            write_cell: Default::default(),
+            read_cell: Default::default(),
+            read_cell_q: Default::default(),
+            read_word: Default::default(),
+            rx: Default::default(),
+            tx: Default::default(),
+            answer: Default::default(),
+            check: Default::default(),
+            state: Default::default(),
+            after_send: Default::default(),
+            w0: Default::default(),
+            w1: Default::default(),
+            w2: Default::default(),
+            index: Default::default(),
+            host_address: Default::default(),
+            write_valid: Default::default(),
+            write_address: Default::default(),
+            read_at: Default::default(),
+            read_reg: Default::default(),
+            space_bad_q: Default::default(),
+            range_bad_q: Default::default(),
+            last_valid: Default::default(),
+            last_seq: Default::default(),
+            last_kind: Default::default(),
+            last_spikes: Default::default(),
+            spikes_sent: Default::default(),
+            repeated: Default::default(),
+            ans_kind: Default::default(),
+            ans_len: Default::default(),
+            nak_code: Default::default(),
+            nak_detail: Default::default(),
+            last_axon: Default::default(),
+            input_prev: Default::default(),
+            input_any: Default::default(),
+            last_word: Default::default(),
+            tx_kind: Default::default(),
+            tx_len: Default::default(),
+            tx_start: Default::default(),
+            tx_word: Default::default(),
+            tx_word_valid: Default::default(),
+            k_write: Constant::new(kind::WRITE.to_bits()),
+            k_tick_answer: Constant::new((kind::TICK | kind::ANSWER).to_bits()),
+            k_spike: Constant::new(kind::SPIKE.to_bits()),
+            k_nak: Constant::new(kind::NAK.to_bits()),
+            nak_input: Constant::new((NakCode::BadInput as u16).to_bits()),
+            axons: Constant::new(((1u32 << MB) as u16).to_bits()),
+        }
+    }
+}
+
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic for HostPort<NB, MB, DB, SB> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            state,
+            after_send,
+            w0,
+            w1,
+            w2,
+            index,
+            host_address,
+            write_valid,
+            write_address,
+            read_at,
+            read_reg,
+            space_bad_q,
+            range_bad_q,
+            last_valid,
+            last_seq,
+            last_kind,
+            last_spikes,
+            spikes_sent,
+            repeated,
+            ans_kind,
+            ans_len,
+            nak_code,
+            nak_detail,
+            last_axon,
+            input_prev,
+            input_any
+        );
+        self.rx.clock.next = self.clock.val();
+        self.tx.clock.next = self.clock.val();
+        self.rx.in_data.next = self.in_data.val();
+        self.rx.in_valid.next = self.in_valid.val();
+        self.in_ready.next = self.rx.in_ready.val();
+        self.out_data.next = self.tx.out_data.val();
+        self.out_valid.next = self.tx.out_valid.val();
+        self.tx.out_ready.next = self.out_ready.val();
+        self.tx.seq.next = self.rx.seq.val();
+        self.rx.take.next = false;
+        self.rx.buffer_address.next = 0.into();
+
+        // What the rest of the core sees of the command.
+        self.data.next = self.rx.buffer_data.val();
+        self.space.next = self.w0.q.val();
+        self.address.next = self.w1.q.val();
+        self.count.next = self.w2.q.val();
+        self.len.next = self.rx.len.val();
+        self.is_write.next = self.rx.kind.val() == self.k_write.val();
+        self.ticks.next = self.w0.q.val();
+        self.write.next = self.write_valid.q.val();
+        self.write_cell.next = self.write_address.q.val();
+        self.read_cell.next = self.host_address.q.val() + self.index.q.val();
+        // The cell one clock later: a READ's word is chosen by the cell whose
+        // memories were addressed the clock before, without the address adder
+        // in front of the choice.
+        self.read_at.d.next = self.read_cell.val();
+        self.read_cell_q.next = self.read_at.q.val();
+        self.input_offset.next = self.index.q.val();
+        self.last_word.next = self.index.q.val() + 1 == bit_cast::<16, 8>(self.rx.len.val());
+
+        self.check.crc_ok.next = self.rx.crc_ok.val();
+        self.check.crc_received.next = self.rx.crc_received.val();
+        self.check.kind.next = self.rx.kind.val();
+        self.check.len.next = self.rx.len.val();
+        self.check.w0.next = self.w0.q.val();
+        self.check.w1.next = self.w1.q.val();
+        self.check.w2.next = self.w2.q.val();
+        self.check.space_bad.next = self.space_bad_q.q.val();
+        self.check.range_bad.next = self.range_bad_q.q.val();
+        self.check.duplicate.next = self.last_valid.q.val()
+            & (self.last_seq.q.val() == self.rx.seq.val())
+            & (self.last_kind.q.val() == self.rx.kind.val());
+
+        self.answer.kind.next = self.ans_kind.q.val();
+        self.answer.word_index.next = self.tx.word_index.val();
+        self.answer.command.next = self.rx.kind.val();
+        self.answer.tick.next = self.tick.val();
+        self.answer.cycles.next = self.cycles.val();
+        self.answer.spiker.next = self.spiker.val();
+        self.answer.stamp.next = self.stamp.val();
+        self.answer.spikes.next = self.last_spikes.q.val();
+        self.answer.nak_code.next = self.nak_code.q.val();
+        self.answer.nak_detail.next = self.nak_detail.q.val();
+        self.tx_kind.next = self.ans_kind.q.val();
+        self.tx_len.next = self.ans_len.q.val();
+        self.tx_start.next = false;
+        self.tx_word.next = self.answer.word.val();
+        self.tx_word_valid.next = true;
+
+        self.write_valid.d.next = false;
+        self.sent.next = false;
+        self.tick_start.next = false;
+        self.reset.next = false;
+        self.input_write.next = false;
+        self.input_commit.next = false;
+
+        match self.state.q.val() {
+            PortState::Idle => {
+                if self.rx.frame_valid.val() {
+                    self.state.d.next = PortState::Head1;
+                }
+            }
+            PortState::Head1 => {
+                self.rx.buffer_address.next = 1.into();
+                self.w0.d.next = self.rx.buffer_data.val();
+                self.state.d.next = PortState::Head2;
+            }
+            PortState::Head2 => {
+                self.rx.buffer_address.next = 2.into();
+                self.w1.d.next = self.rx.buffer_data.val();
+                self.state.d.next = PortState::Head3;
+            }
+            PortState::Head3 => {
+                self.w2.d.next = self.rx.buffer_data.val();
+                self.state.d.next = PortState::Validate;
+            }
+            PortState::Validate => {
+                // The range check registered ahead of the decision (timing).
+                self.space_bad_q.d.next = self.space_bad.val();
+                self.range_bad_q.d.next = self.range_bad.val();
+                self.state.d.next = PortState::Check;
+            }
+            PortState::Check => {
+                // The answer (sent next, then the frame is released), and the
+                // command's run.
+                self.ans_kind.d.next = self.check.answer_kind.val();
+                self.ans_len.d.next = self.check.answer_len.val();
+                self.nak_code.d.next = self.check.nak_code.val();
+                self.nak_detail.d.next = self.check.nak_detail.val();
+                self.after_send.d.next = PortState::TakeFrame;
+                self.state.d.next = PortState::SendStart;
+                self.index.d.next = 0.into();
+                self.host_address.d.next = self.w1.q.val();
+                self.repeated.d.next = false;
+                if self.check.remember.val() {
+                    self.last_valid.d.next = true;
+                    self.last_seq.d.next = self.rx.seq.val();
+                    self.last_kind.d.next = self.rx.kind.val();
+                }
+                if self.check.run_write.val() {
+                    self.index.d.next = 2.into();
+                    self.write_address.d.next = self.w1.q.val();
+                    self.state.d.next = PortState::WriteRun;
+                }
+                if self.check.run_read.val() {
+                    self.tx_kind.next = self.check.answer_kind.val();
+                    self.tx_len.next = self.check.answer_len.val();
+                    self.tx_start.next = true;
+                    self.state.d.next = PortState::ReadIssue;
+                }
+                if self.check.run_input.val() {
+                    self.input_prev.d.next = self.last_axon.q.val();
+                    self.input_any.d.next = self.any_pending.val();
+                    self.state.d.next = PortState::InputIssue;
+                }
+                if self.check.run_tick.val() {
+                    self.tick_start.next = true;
+                    self.spikes_sent.d.next = 0.into();
+                    self.state.d.next = PortState::Ticking;
+                }
+                if self.check.repeat_tick.val() {
+                    self.repeated.d.next = true;
+                    self.state.d.next = PortState::TickDone;
+                }
+                if self.check.run_reset.val() {
+                    self.reset.next = true;
+                    self.last_valid.d.next = false;
+                }
+            }
+            PortState::WriteRun => {
+                // Read payload word `index`; it is written on the next clock.
+                self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
+                self.write_valid.d.next = true;
+                self.write_address.d.next = self.host_address.q.val() + self.index.q.val() - 2;
+                self.index.d.next = self.index.q.val() + 1;
+                if self.last_word.val() {
+                    self.state.d.next = PortState::WriteLast;
+                }
+            }
+            PortState::WriteLast => {
+                self.state.d.next = PortState::SendStart;
+            }
+            PortState::ReadIssue => {
+                self.tx_word_valid.next = false;
+                self.state.d.next = PortState::ReadLatch;
+            }
+            PortState::ReadLatch => {
+                // The word is registered before the transmitter's CRC sees it.
+                self.tx_word_valid.next = false;
+                self.read_reg.d.next = self.read_word.val();
+                self.state.d.next = PortState::ReadWait;
+            }
+            PortState::ReadWait => {
+                self.tx_word.next = self.read_reg.q.val();
+                if self.tx.word_taken.val() {
+                    self.index.d.next = self.index.q.val() + 1;
+                    if self.index.q.val() + 1 == self.w2.q.val() {
+                        self.state.d.next = PortState::ReadDrain;
+                    } else {
+                        self.state.d.next = PortState::ReadIssue;
+                    }
+                }
+            }
+            PortState::ReadDrain => {
+                self.state.d.next = PortState::SendWait;
+            }
+            PortState::InputIssue => {
+                self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
+                self.state.d.next = PortState::InputTest;
+            }
+            PortState::InputTest => {
+                // Each axon in range and above the one before (§10.3).
+                self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
+                if (self.rx.buffer_data.val() >= self.axons.val())
+                    | (self.input_any.q.val() & (self.rx.buffer_data.val() <= self.input_prev.q.val()))
+                {
+                    self.ans_kind.d.next = self.k_nak.val();
+                    self.ans_len.d.next = 3.into();
+                    self.nak_code.d.next = self.nak_input.val();
+                    self.nak_detail.d.next = self.rx.buffer_data.val();
+                    self.state.d.next = PortState::SendStart;
+                } else {
+                    self.input_prev.d.next = self.rx.buffer_data.val();
+                    self.input_any.d.next = true;
+                    self.index.d.next = self.index.q.val() + 1;
+                    if self.last_word.val() {
+                        self.index.d.next = 0.into();
+                        self.state.d.next = PortState::InputApplyIssue;
+                    } else {
+                        self.state.d.next = PortState::InputIssue;
+                    }
+                }
+            }
+            PortState::InputApplyIssue => {
+                self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
+                self.state.d.next = PortState::InputApply;
+            }
+            PortState::InputApply => {
+                // Every axon checked: into the source list.
+                self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
+                self.input_write.next = true;
+                self.index.d.next = self.index.q.val() + 1;
+                if self.last_word.val() {
+                    self.input_commit.next = true;
+                    self.last_axon.d.next = self.rx.buffer_data.val();
+                    self.last_valid.d.next = true;
+                    self.last_seq.d.next = self.rx.seq.val();
+                    self.last_kind.d.next = self.rx.kind.val();
+                    self.state.d.next = PortState::SendStart;
+                } else {
+                    self.state.d.next = PortState::InputApplyIssue;
+                }
+            }
+            PortState::SendStart => {
+                self.tx_start.next = true;
+                self.state.d.next = PortState::SendWait;
+            }
+            PortState::SendWait => {
+                if !self.tx.busy.val() {
+                    self.sent.next = true;
+                    self.state.d.next = self.after_send.q.val();
+                }
+            }
+            PortState::TakeFrame => {
+                self.rx.take.next = true;
+                self.state.d.next = PortState::Idle;
+            }
+            PortState::Ticking => {
+                // The tick runs; a neuron's SPIKE frame when its routing starts.
+                if self.send.val() {
+                    self.ans_kind.d.next = self.k_spike.val();
+                    self.ans_len.d.next = 7.into();
+                    self.spikes_sent.d.next = self.spikes_sent.q.val() + 1;
+                    self.after_send.d.next = PortState::Ticking;
+                    self.state.d.next = PortState::SendStart;
+                }
+                if self.tick_done.val() {
+                    self.state.d.next = PortState::TickDone;
+                }
+            }
+            PortState::TickDone => {
+                self.ans_kind.d.next = self.k_tick_answer.val();
+                self.ans_len.d.next = 8.into();
+                if !self.repeated.q.val() {
+                    self.last_spikes.d.next = self.spikes_sent.q.val();
+                }
+                self.after_send.d.next = PortState::TakeFrame;
+                self.state.d.next = PortState::SendStart;
+            }
+            _ => {
+                self.state.d.next = PortState::Idle;
+            }
+        }
+
+        // Inputs of sub-blocks whose outputs are read combinationally are
+        // assigned once, from their final values (see `Core`).
+        self.tx.start.next = self.tx_start.val();
+        self.tx.kind.next = self.tx_kind.val();
+        self.tx.len.next = self.tx_len.val();
+        self.tx.word.next = self.tx_word.val();
+        self.tx.word_valid.next = self.tx_word_valid.val();
+        self.idle.next = (self.state.q.val() == PortState::Idle)
+            & !self.rx.frame_valid.val()
+            & !self.tx.busy.val()
+            & !self.tx.out_valid.val();
+    }
+}

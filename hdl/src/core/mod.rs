@@ -1,0 +1,424 @@
+//! `Core`: the Spikefab core (`docs/spec.md` §6-§8, §10), a byte stream of
+//! commands in and a byte stream of answers and events out.
+//!
+//! Parameterised by address widths: `NB` = log2 N, `MB` = log2 M, `DB` =
+//! log2 D, `SB` = log2 of the synapse-memory words, and two derived widths
+//! Rust cannot compute in a type: `SRCB` = log2 (M + N) (source indices) and
+//! `RB` = `NB + DB` (ring cells). [`crate::cores`] names the configurations
+//! of §8.1 (`spikefab_chip`'s registry) as types of this block.
+//!
+//! This block holds the memories of §8.2, the datapath blocks and the two
+//! counters (tick and busy cycles), and wires them to the phase blocks, each
+//! the twin of one part of the golden model:
+//!
+//! | block | runs | spec | twin in `spikefab-sim` |
+//! |---|---|---|---|
+//! | [`host_port::HostPort`] | frames, WRITE / READ / INPUT / TICK / RESET | §10 | `spikefab_proto` and the simulator's host side |
+//! | [`command_check::CommandCheck`] | a frame's answer or NAK | §10.3-§10.4 | `spikefab_proto::message::NakCode` |
+//! | [`answer::Answer`] | answer payloads | §10.2 | `spikefab_proto::message` |
+//! | [`memory_map::MemoryMap`] | spaces, ranges, host access | §8.2 | `spikefab_proto::message::Space` |
+//! | [`sequencer::Sequencer`] | the phases of a tick, the neuron phase | §6, §7.2 | `Simulator::step_tick`, `neuron_phase` |
+//! | [`source_list::SourceList`] | the tick's inputs and spikers | §6 phase 2 | `step_tick`'s `inputs_now` and `spiked` |
+//! | [`router::Router`] | routing and depression | §6 phase 2, §8.3 | `Simulator::route` |
+//! | [`plasticity::Plasticity`] | potentiation, trace decay and bumps | §6 phases 3-4, §5 | `potentiation_phase`, `Learning` |
+//!
+//! One phase block runs at a time; a block that ends raises `done` in its
+//! last clock and the sequencer starts the next in the same clock, so a
+//! tick's busy cycles are the states the phases pass through (the cost
+//! table of §7.2), whatever block runs them. A memory's port is the host
+//! port's unless the running phase block claims it (`*_own`).
+
+pub mod answer;
+pub mod command_check;
+pub mod host_port;
+pub mod memory_map;
+pub mod plasticity;
+pub mod router;
+pub mod sequencer;
+pub mod source_list;
+
+use rust_hdl::prelude::*;
+
+use crate::control::ControlRegisters;
+use crate::delay_ring::DelayRing;
+use crate::lfsr::Lfsr;
+use crate::memory::{Bram, SinglePortRam};
+use crate::neuron_memory::NeuronMemory;
+use crate::neuron_update::NeuronUpdate;
+use crate::weight_update::WeightUpdate;
+use host_port::HostPort;
+use memory_map::MemoryMap;
+use plasticity::Plasticity;
+use router::Router;
+use sequencer::Sequencer;
+use source_list::SourceList;
+
+/// The Spikefab core. See the module documentation.
+#[derive(LogicBlock)]
+pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize>
+{
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Command byte in.
+    pub in_data: Signal<In, Bits<8>>,
+    /// `in_data` holds a byte.
+    pub in_valid: Signal<In, Bit>,
+    /// The core takes the byte on this edge.
+    pub in_ready: Signal<Out, Bit>,
+    /// Answer or event byte out.
+    pub out_data: Signal<Out, Bits<8>>,
+    /// `out_data` holds a byte.
+    pub out_valid: Signal<Out, Bit>,
+    /// The byte is taken on this edge.
+    pub out_ready: Signal<In, Bit>,
+    /// The core is executing a tick (the busy counter advances).
+    pub busy: Signal<Out, Bit>,
+    /// Nothing to do until a byte arrives: no command or tick in progress,
+    /// no frame received and waiting, nothing being sent. Stepping an idle
+    /// core with no input changes nothing; simulators skip those clocks.
+    pub idle: Signal<Out, Bit>,
+    host: HostPort<NB, MB, DB, SB>,
+    map: MemoryMap<NB, MB, DB, SB>,
+    sequencer: Sequencer<NB, DB, RB>,
+    list: SourceList<NB, MB, SRCB>,
+    router: Router<NB, DB, SB, SRCB, RB>,
+    plasticity: Plasticity<NB, MB, SB, SRCB>,
+    // Memories (§8.2).
+    neurons: NeuronMemory<NB>,
+    ring: DelayRing<RB>,
+    m_source: Bram<SRCB>,
+    m_fanin: Bram<NB>,
+    m_xpre: Bram<SRCB>,
+    m_syn: SinglePortRam<SB>,
+    // Datapath.
+    neuron: NeuronUpdate,
+    weight: WeightUpdate,
+    lfsr: Lfsr,
+    control: ControlRegisters,
+    tick: DFF<Bits<32>>,
+    cycles: DFF<Bits<64>>,
+    slot: Signal<Local, Bits<DB>>,
+    counted: Signal<Local, Bit>,
+}
+
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize> Default
+    for Core<NB, MB, DB, SB, SRCB, RB>
+{
+    fn default() -> Self {
+        assert!(RB == NB + DB, "RB must be NB + DB");
+        assert!(NB <= 8 && MB <= 8 && DB <= 4 && SB <= 16, "core v1 limits (spec §8.1)");
+        assert!((1usize << SRCB) >= (1 << NB) + (1 << MB) && (1usize << (SRCB - 1)) < (1 << NB) + (1 << MB));
+        Core {
+            clock: Default::default(),
+            in_data: Default::default(),
+            in_valid: Default::default(),
+            in_ready: Default::default(),
+            out_data: Default::default(),
+            out_valid: Default::default(),
+            out_ready: Default::default(),
+            busy: Default::default(),
+            idle: Default::default(),
+            host: Default::default(),
+            map: Default::default(),
+            sequencer: Default::default(),
+            list: Default::default(),
+            router: Default::default(),
+            plasticity: Default::default(),
+            neurons: Default::default(),
+            ring: Default::default(),
+            m_source: Default::default(),
+            m_fanin: Default::default(),
+            m_xpre: Default::default(),
+            m_syn: Default::default(),
+            neuron: Default::default(),
+            weight: Default::default(),
+            lfsr: Default::default(),
+            control: Default::default(),
+            tick: Default::default(),
+            cycles: Default::default(),
+            slot: Default::default(),
+            counted: Default::default(),
+        }
+    }
+}
+
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize>
+    Core<NB, MB, DB, SB, SRCB, RB>
+{
+    /// Nothing to do until a byte arrives: the command FSM waits for a frame,
+    /// none is complete in the receiver and the transmitter has sent everything
+    /// (for co-simulation, which stops stepping an idle core).
+    pub fn is_idle(&self) -> bool {
+        self.idle.val()
+    }
+}
+
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize> Logic
+    for Core<NB, MB, DB, SB, SRCB, RB>
+{
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, tick, cycles);
+        self.host.clock.next = self.clock.val();
+        self.sequencer.clock.next = self.clock.val();
+        self.list.clock.next = self.clock.val();
+        self.router.clock.next = self.clock.val();
+        self.plasticity.clock.next = self.clock.val();
+        self.neurons.clock.next = self.clock.val();
+        self.ring.clock.next = self.clock.val();
+        self.m_source.clock.next = self.clock.val();
+        self.m_fanin.clock.next = self.clock.val();
+        self.m_xpre.clock.next = self.clock.val();
+        self.m_syn.clock.next = self.clock.val();
+        self.neuron.clock.next = self.clock.val();
+        self.weight.clock.next = self.clock.val();
+        self.lfsr.clock.next = self.clock.val();
+        self.control.clock.next = self.clock.val();
+        self.slot.next = bit_cast::<DB, 32>(self.tick.q.val());
+
+        // The link.
+        self.host.in_data.next = self.in_data.val();
+        self.host.in_valid.next = self.in_valid.val();
+        self.in_ready.next = self.host.in_ready.val();
+        self.out_data.next = self.host.out_data.val();
+        self.out_valid.next = self.host.out_valid.val();
+        self.host.out_ready.next = self.out_ready.val();
+        self.idle.next = self.host.idle.val();
+        self.host.tick.next = self.tick.q.val();
+        self.host.cycles.next = self.cycles.q.val();
+        self.host.spiker.next = self.router.spiker.val();
+        self.host.stamp.next = self.router.stamp.val();
+        self.host.send.next = self.router.send.val();
+        self.host.tick_done.next = self.sequencer.done.val();
+        self.host.any_pending.next = self.list.any_pending.val();
+        self.host.space_bad.next = self.map.space_bad.val();
+        self.host.range_bad.next = self.map.range_bad.val();
+        self.host.read_word.next = self.map.read_word.val();
+        self.map.space.next = self.host.space.val();
+        self.map.address.next = self.host.address.val();
+        self.map.count.next = self.host.count.val();
+        self.map.len.next = self.host.len.val();
+        self.map.is_write.next = self.host.is_write.val();
+        self.map.write.next = self.host.write.val();
+        self.map.write_cell.next = self.host.write_cell.val();
+        self.map.read_cell.next = self.host.read_cell_q.val();
+        self.map.neuron_word.next = self.neurons.read_word.val();
+        self.map.ring_word.next = self.ring.old_value.val();
+        self.map.source_word.next = self.m_source.read_data.val();
+        self.map.fanin_word.next = self.m_fanin.read_data.val();
+        self.map.xpre_word.next = self.m_xpre.read_data.val();
+        self.map.syn_word.next = self.m_syn.read_data.val();
+        self.map.ctrl_word.next = self.control.read_word.val();
+
+        // The tick's phases.
+        self.sequencer.start.next = self.host.tick_start.val();
+        self.sequencer.ticks.next = self.host.ticks.val();
+        self.sequencer.slot.next = self.slot.val();
+        self.sequencer.learn.next = self.control.learn.val();
+        self.sequencer.list_any.next = self.list.any.val();
+        self.sequencer.list_any_spikes.next = self.list.any_spikes.val();
+        self.sequencer.router_done.next = self.router.done.val();
+        self.sequencer.plasticity_done.next = self.plasticity.done.val();
+        self.sequencer.neuron_valid.next = self.neuron.out_valid.val();
+        self.sequencer.neuron_spike.next = self.neuron.spike.val();
+        self.list.input_write.next = self.host.input_write.val();
+        self.list.input_offset.next = self.host.input_offset.val();
+        self.list.input_data.next = self.host.data.val();
+        self.list.input_commit.next = self.host.input_commit.val();
+        self.list.inputs_clear.next = self.sequencer.tick_end.val() | self.host.reset.val();
+        self.list.spike_write.next = self.sequencer.spike_write.val();
+        self.list.spike_neuron.next = self.sequencer.address4.val();
+        self.list.new_tick.next = self.sequencer.new_tick.val();
+        self.list.rewind.next = self.plasticity.list_rewind.val();
+        self.list.rewind_spikes.next = self.plasticity.list_rewind_spikes.val();
+        self.list.choose.next = self.router.list_choose.val() | self.plasticity.list_choose.val();
+        self.list.advance.next = self.router.list_advance.val() | self.plasticity.list_advance.val();
+        self.list.advance_spike.next = self.plasticity.list_advance_spike.val();
+        self.router.start.next = self.sequencer.router_start.val();
+        self.router.learn.next = self.control.learn.val();
+        self.router.slot.next = self.slot.val();
+        self.router.cycles.next = self.cycles.q.val();
+        self.router.list_is_neuron.next = self.list.is_neuron.val();
+        self.router.list_source.next = self.list.source.val();
+        self.router.list_neuron.next = self.list.neuron.val();
+        self.router.list_more.next = self.list.more.val();
+        self.router.sent.next = self.host.sent.val();
+        self.router.source_data.next = self.m_source.read_data.val();
+        self.router.syn_data.next = self.m_syn.read_data.val();
+        self.router.w_next.next = self.weight.w_next.val();
+        self.plasticity.start_potentiation.next = self.sequencer.potentiation_start.val();
+        self.plasticity.start_decay.next = self.sequencer.decay_start.val();
+        self.plasticity.list_is_neuron.next = self.list.is_neuron.val();
+        self.plasticity.list_source.next = self.list.source.val();
+        self.plasticity.list_neuron.next = self.list.neuron.val();
+        self.plasticity.list_more.next = self.list.more.val();
+        self.plasticity.list_more_spikes.next = self.list.more_spikes.val();
+        self.plasticity.list_any.next = self.list.any.val();
+        self.plasticity.fanin_data.next = self.m_fanin.read_data.val();
+        self.plasticity.syn_data.next = self.m_syn.read_data.val();
+        self.plasticity.xpre_data.next = self.m_xpre.read_data.val();
+        self.plasticity.x_post.next = self.neurons.x_post.val();
+        self.plasticity.w_next.next = self.weight.w_next.val();
+        self.plasticity.pre_shift.next = self.control.pre_shift.val();
+        self.plasticity.post_shift.next = self.control.post_shift.val();
+        self.plasticity.pre_bump.next = self.control.pre_bump.val();
+        self.plasticity.post_bump.next = self.control.post_bump.val();
+
+        // Memory ports: the host's, unless the running phase claims them.
+        self.neurons.address.next = bit_cast::<NB, 16>(self.host.read_cell.val());
+        if self.sequencer.neuron_own.val() {
+            self.neurons.address.next = self.sequencer.neuron_address.val();
+        }
+        if self.router.neuron_own.val() {
+            self.neurons.address.next = self.router.neuron_address.val();
+        }
+        if self.plasticity.neuron_own.val() {
+            self.neurons.address.next = self.plasticity.neuron_address.val();
+        }
+        self.neurons.late.next = self.sequencer.late.val();
+        self.neurons.address2.next = self.sequencer.address2.val();
+        self.neurons.address3.next = self.sequencer.address3.val();
+        self.neurons.host_write.next = self.map.neuron_write.val();
+        self.neurons.host_field.next = self.map.write_field.val();
+        self.neurons.host_cell.next = bit_cast::<NB, 16>(self.host.write_cell.val());
+        self.neurons.host_data.next = self.host.data.val();
+        self.neurons.read_field.next = self.map.read_field.val();
+        self.neurons.state_write.next = self.neuron.out_valid.val();
+        self.neurons.state_address.next = self.sequencer.address4.val();
+        self.neurons.u_next.next = self.neuron.u_next.val();
+        self.neurons.v_next.next = self.neuron.v_next.val();
+        self.neurons.theta_next.next = self.neuron.theta_next.val();
+        self.neurons.refractory_next.next = bit_cast::<16, 8>(self.neuron.refractory_next.val());
+        self.neurons.x_post_write.next = self.plasticity.xpost_write.val();
+        self.neurons.x_post_address.next = self.plasticity.trace_neuron.val();
+        self.neurons.x_post_next.next = self.plasticity.xpost_next.val();
+
+        self.ring.op_valid.next = false;
+        self.ring.op_clear.next = false;
+        self.ring.op_set.next = false;
+        self.ring.op_address.next = bit_cast::<RB, 16>(self.host.read_cell.val());
+        self.ring.op_value.next = self.host.data.val();
+        if self.map.ring_write.val() {
+            self.ring.op_valid.next = true;
+            self.ring.op_set.next = true;
+            self.ring.op_address.next = bit_cast::<RB, 16>(self.host.write_cell.val());
+        }
+        if self.sequencer.ring_clear.val() {
+            self.ring.op_valid.next = true;
+            self.ring.op_clear.next = true;
+            self.ring.op_address.next = self.sequencer.ring_address.val();
+        }
+        if self.router.ring_add.val() {
+            self.ring.op_valid.next = true;
+            self.ring.op_address.next = self.router.ring_address.val();
+            self.ring.op_value.next = self.router.ring_value.val();
+        }
+
+        self.m_source.read_address.next = bit_cast::<SRCB, 16>(self.host.read_cell.val());
+        if self.router.source_own.val() {
+            self.m_source.read_address.next = self.router.source_address.val();
+        }
+        self.m_source.write_address.next = bit_cast::<SRCB, 16>(self.host.write_cell.val());
+        self.m_source.write_data.next = self.host.data.val();
+        self.m_source.write_enable.next = self.map.source_write.val();
+        self.m_fanin.read_address.next = bit_cast::<NB, 16>(self.host.read_cell.val());
+        if self.plasticity.fanin_own.val() {
+            self.m_fanin.read_address.next = self.plasticity.fanin_address.val();
+        }
+        self.m_fanin.write_address.next = bit_cast::<NB, 16>(self.host.write_cell.val());
+        self.m_fanin.write_data.next = self.host.data.val();
+        self.m_fanin.write_enable.next = self.map.fanin_write.val();
+        self.m_xpre.read_address.next = bit_cast::<SRCB, 16>(self.host.read_cell.val());
+        if self.plasticity.xpre_own.val() {
+            self.m_xpre.read_address.next = self.plasticity.xpre_address.val();
+        }
+        self.m_xpre.write_address.next = bit_cast::<SRCB, 16>(self.host.write_cell.val());
+        self.m_xpre.write_data.next = self.host.data.val();
+        self.m_xpre.write_enable.next = self.map.xpre_write.val();
+        if self.plasticity.trace_write.val() {
+            self.m_xpre.write_address.next = self.plasticity.trace_source.val();
+            self.m_xpre.write_data.next = self.plasticity.xpre_next.val();
+            self.m_xpre.write_enable.next = true;
+        }
+        self.m_syn.address.next = bit_cast::<SB, 16>(self.host.read_cell.val());
+        self.m_syn.write_data.next = self.host.data.val();
+        self.m_syn.write_enable.next = self.map.syn_host_write.val();
+        if self.map.syn_host_write.val() {
+            self.m_syn.address.next = bit_cast::<SB, 16>(self.host.write_cell.val());
+        }
+        if self.router.syn_own.val() {
+            self.m_syn.address.next = self.router.syn_address.val();
+            self.m_syn.write_data.next = self.router.syn_write_data.val();
+            self.m_syn.write_enable.next = self.router.syn_write.val();
+        }
+        if self.plasticity.syn_own.val() {
+            self.m_syn.address.next = self.plasticity.syn_address.val();
+            self.m_syn.write_data.next = self.plasticity.syn_write_data.val();
+            self.m_syn.write_enable.next = self.plasticity.syn_write.val();
+        }
+
+        // Control registers: host writes, and READ of the cell addressed the
+        // clock before (like the memories).
+        self.control.write.next = self.map.ctrl_write.val();
+        self.control.write_address.next = self.host.write_cell.val();
+        self.control.data.next = self.host.data.val();
+        self.control.read_address.next = self.host.read_cell_q.val();
+        self.control.lfsr_state.next = self.lfsr.state.val();
+        self.control.tick.next = self.tick.q.val();
+        self.control.cycles.next = self.cycles.q.val();
+
+        // The neuron pipeline: inputs straight from the memories, one clock
+        // after the issue; results written back four clocks after it.
+        self.neuron.in_valid.next = self.sequencer.issue_valid.val();
+        self.neuron.du.next = self.neurons.du.val();
+        self.neuron.dv.next = self.neurons.dv.val();
+        self.neuron.bias.next = self.neurons.bias.val();
+        self.neuron.v_reset.next = self.neurons.v_reset.val();
+        self.neuron.theta_base.next = self.neurons.theta_base.val();
+        self.neuron.theta_inc.next = self.neurons.theta_inc.val();
+        self.neuron.theta_decay.next = self.neurons.theta_decay.val();
+        self.neuron.t_ref.next = bit_cast::<8, 16>(self.neurons.t_ref.val());
+        self.neuron.u.next = self.neurons.u.val();
+        self.neuron.v.next = self.neurons.v.val();
+        self.neuron.theta.next = self.neurons.theta.val();
+        self.neuron.refractory.next = bit_cast::<8, 16>(self.neurons.refractory.val());
+        self.neuron.ring_in.next = self.ring.old_value.val();
+
+        // Learning's arithmetic: a depression (the router's) unless
+        // potentiation claims a stage.
+        self.lfsr.seed.next = self.host.data.val();
+        self.lfsr.load.next = self.control.lfsr_load.val();
+        self.lfsr.step.next = self.router.lfsr_step.val() | self.plasticity.lfsr_step.val();
+        self.weight.noise.next = self.lfsr.next_state.val();
+        self.weight.lr_shift.next = self.control.lr_shift.val();
+        self.weight.w_min.next = self.control.w_min.val();
+        self.weight.w_max.next = self.control.w_max.val();
+        self.weight.potentiate.next = self.plasticity.potentiate.val();
+        if self.plasticity.potentiate.val() {
+            self.weight.w.next = self.plasticity.weight.val();
+        } else {
+            self.weight.w.next = self.router.weight.val();
+        }
+        if self.plasticity.first_stage.val() {
+            self.weight.x.next = bit_cast::<8, 16>(self.m_xpre.read_data.val());
+            self.weight.gain.next = self.control.a_plus.val();
+        } else {
+            self.weight.x.next = bit_cast::<8, 16>(self.neurons.x_post.val());
+            self.weight.gain.next = self.control.a_minus.val();
+        }
+
+        // The counters (§7.1, §8.2).
+        self.counted.next = self.sequencer.busy.val() | self.router.busy.val() | self.plasticity.busy.val();
+        self.busy.next = self.counted.val();
+        if self.counted.val() {
+            self.cycles.d.next = self.cycles.q.val() + 1;
+        }
+        if self.sequencer.tick_end.val() {
+            self.tick.d.next = self.tick.q.val() + 1;
+        }
+        if self.host.reset.val() {
+            self.tick.d.next = 0.into();
+            self.cycles.d.next = 0.into();
+        }
+    }
+}

@@ -1,0 +1,440 @@
+//! `Plasticity`: the learning phases of a tick (`docs/spec.md` §6 phases 3
+//! and 4, §5): the potentiation of each spiker's plastic fan-in, then the
+//! decay of every trace and the bump of the tick's spikers. The twins in
+//! `spikefab-sim` are `Simulator::potentiation_phase` (with
+//! `StdpParams::potentiate`) and the trace updates of `Learning`
+//! (`TraceUpdate`'s `trace_decay` and `trace_bump`); the cycles are
+//! `CycleCosts::potentiation_cost` and the learning part of
+//! `CycleCosts::after_learning`.
+//!
+//! Potentiation, per spiker (`C_fanin` = 4: `PotNeuron` waits for the spike
+//! list's word, `PotSpike` reads the fan-in table, `PotFanin` the fan-in
+//! header, `PotHeader` takes its count), then per plastic fan-in synapse
+//! (`C_pot` = 5: `PotEntry` and `PotAddress` read the entry's two words,
+//! `PotSource` reads the synapse word and `x_pre`, `PotCompute` is the
+//! weight update's first stage, `PotWrite` its second into the synapse
+//! memory). The decay pass reads one trace per clock (`TraceDecay`, one per
+//! source, `x_pre` and a neuron's `x_post` together) and writes it two clocks
+//! later; `TraceDrain` lets the last one land before the bump pass reads
+//! traces one spiker at a time (`BumpList`, `BumpSource`, `BumpWrite`).
+//! `done` is high in the last clock.
+
+use rust_hdl::prelude::*;
+
+use crate::trace_update::TraceUpdate;
+
+#[derive(Copy, Clone, Debug, PartialEq, LogicState)]
+enum PlasticityState {
+    Idle,
+    PotNeuron,
+    PotSpike,
+    PotFanin,
+    PotHeader,
+    PotEntry,
+    PotAddress,
+    PotSource,
+    PotCompute,
+    PotWrite,
+    TraceDecay,
+    TraceDrain,
+    BumpList,
+    BumpSource,
+    BumpWrite,
+}
+
+/// The learning phases. `NB`, `MB`, `SB`, `SRCB`: the core's widths.
+#[derive(LogicBlock)]
+pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Start with the potentiation of the tick's spikers (there is one).
+    pub start_potentiation: Signal<In, Bit>,
+    /// Start with the trace decay (no spiker to potentiate).
+    pub start_decay: Signal<In, Bit>,
+    /// The source list's chosen source is a neuron.
+    pub list_is_neuron: Signal<In, Bit>,
+    /// The source list's chosen source.
+    pub list_source: Signal<In, Bits<SRCB>>,
+    /// The spike list's current neuron.
+    pub list_neuron: Signal<In, Bits<NB>>,
+    /// The source list has more sources.
+    pub list_more: Signal<In, Bit>,
+    /// The spike list has more spikers.
+    pub list_more_spikes: Signal<In, Bit>,
+    /// The tick has a source.
+    pub list_any: Signal<In, Bit>,
+    /// The fan-in table's word (read the clock before).
+    pub fanin_data: Signal<In, Bits<16>>,
+    /// The synapse memory's word.
+    pub syn_data: Signal<In, Bits<16>>,
+    /// The `x_pre` table's word.
+    pub xpre_data: Signal<In, Bits<16>>,
+    /// The neuron memory's `x_post` word.
+    pub x_post: Signal<In, Bits<16>>,
+    /// The weight update's result.
+    pub w_next: Signal<In, Bits<8>>,
+    /// Pre-trace decay shift.
+    pub pre_shift: Signal<In, Bits<3>>,
+    /// Post-trace decay shift.
+    pub post_shift: Signal<In, Bits<3>>,
+    /// Pre-trace bump.
+    pub pre_bump: Signal<In, Bits<8>>,
+    /// Post-trace bump.
+    pub post_bump: Signal<In, Bits<8>>,
+    /// A busy cycle.
+    pub busy: Signal<Out, Bit>,
+    /// The learning phases end this clock.
+    pub done: Signal<Out, Bit>,
+    /// Rewind the spike list's walk.
+    pub list_rewind_spikes: Signal<Out, Bit>,
+    /// Rewind both walks.
+    pub list_rewind: Signal<Out, Bit>,
+    /// Move past the spiker.
+    pub list_advance_spike: Signal<Out, Bit>,
+    /// Pick the next source's list.
+    pub list_choose: Signal<Out, Bit>,
+    /// Move past the source.
+    pub list_advance: Signal<Out, Bit>,
+    /// Read the fan-in table at `fanin_address`.
+    pub fanin_own: Signal<Out, Bit>,
+    /// Fan-in table address.
+    pub fanin_address: Signal<Out, Bits<NB>>,
+    /// This block drives the synapse memory's port.
+    pub syn_own: Signal<Out, Bit>,
+    /// Synapse-memory address.
+    pub syn_address: Signal<Out, Bits<SB>>,
+    /// Write `syn_write_data` (a potentiated synapse).
+    pub syn_write: Signal<Out, Bit>,
+    /// The synapse word written.
+    pub syn_write_data: Signal<Out, Bits<16>>,
+    /// Read the `x_pre` table at `xpre_address`.
+    pub xpre_own: Signal<Out, Bit>,
+    /// `x_pre` read address.
+    pub xpre_address: Signal<Out, Bits<SRCB>>,
+    /// Write a trace back: `x_pre` of `trace_source`.
+    pub trace_write: Signal<Out, Bit>,
+    /// The source whose traces are written.
+    pub trace_source: Signal<Out, Bits<SRCB>>,
+    /// Its new `x_pre`.
+    pub xpre_next: Signal<Out, Bits<16>>,
+    /// Write `x_post` of `trace_neuron` too (the source is a neuron).
+    pub xpost_write: Signal<Out, Bit>,
+    /// The neuron whose `x_post` is written.
+    pub trace_neuron: Signal<Out, Bits<NB>>,
+    /// Its new `x_post`.
+    pub xpost_next: Signal<Out, Bits<16>>,
+    /// Read the neuron memory (`x_post`) at `neuron_address`.
+    pub neuron_own: Signal<Out, Bit>,
+    /// The neuron read.
+    pub neuron_address: Signal<Out, Bits<NB>>,
+    /// Step the LFSR (a potentiation's first stage).
+    pub lfsr_step: Signal<Out, Bit>,
+    /// The weight update's first stage is a potentiation's (x_pre, a_plus).
+    pub first_stage: Signal<Out, Bit>,
+    /// Its second stage is a potentiation's (adds; `weight` is the weight).
+    pub potentiate: Signal<Out, Bit>,
+    /// The weight being potentiated.
+    pub weight: Signal<Out, Bits<8>>,
+    trace_pre: TraceUpdate,
+    trace_post: TraceUpdate,
+    state: DFF<PlasticityState>,
+    counter: DFF<Bits<SRCB>>,
+    pointer: DFF<Bits<16>>,
+    remaining: DFF<Bits<16>>,
+    syn_at: DFF<Bits<16>>,
+    syn_target: DFF<Bits<8>>,
+    syn_weight: DFF<Bits<8>>,
+    source: DFF<Bits<SRCB>>,
+    decay_valid: DFF<Bit>,
+    decay_source: DFF<Bits<SRCB>>,
+    wb_valid: DFF<Bit>,
+    wb_source: DFF<Bits<SRCB>>,
+    wb_pre: DFF<Bits<8>>,
+    wb_post: DFF<Bits<8>>,
+    fanin_done: Signal<Local, Bit>,
+    bump: Signal<Local, Bit>,
+    axon_base: Constant<Bits<SRCB>>,
+    last_source: Constant<Bits<SRCB>>,
+}
+
+impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Default for Plasticity<NB, MB, SB, SRCB> {
+    fn default() -> Self {
+        let (n, m) = (1u32 << NB, 1u32 << MB);
+        Plasticity {
+            clock: Default::default(),
+            start_potentiation: Default::default(),
+            start_decay: Default::default(),
+            list_is_neuron: Default::default(),
+            list_source: Default::default(),
+            list_neuron: Default::default(),
+            list_more: Default::default(),
+            list_more_spikes: Default::default(),
+            list_any: Default::default(),
+            fanin_data: Default::default(),
+            syn_data: Default::default(),
+            xpre_data: Default::default(),
+            x_post: Default::default(),
+            w_next: Default::default(),
+            pre_shift: Default::default(),
+            post_shift: Default::default(),
+            pre_bump: Default::default(),
+            post_bump: Default::default(),
+            busy: Default::default(),
+            done: Default::default(),
+            list_rewind_spikes: Default::default(),
+            list_rewind: Default::default(),
+            list_advance_spike: Default::default(),
+            list_choose: Default::default(),
+            list_advance: Default::default(),
+            fanin_own: Default::default(),
+            fanin_address: Default::default(),
+            syn_own: Default::default(),
+            syn_address: Default::default(),
+            syn_write: Default::default(),
+            syn_write_data: Default::default(),
+            xpre_own: Default::default(),
+            xpre_address: Default::default(),
+            trace_write: Default::default(),
+            trace_source: Default::default(),
+            xpre_next: Default::default(),
+            xpost_write: Default::default(),
+            trace_neuron: Default::default(),
+            xpost_next: Default::default(),
+            neuron_own: Default::default(),
+            neuron_address: Default::default(),
+            lfsr_step: Default::default(),
+            first_stage: Default::default(),
+            potentiate: Default::default(),
+            weight: Default::default(),
+            trace_pre: Default::default(),
+            trace_post: Default::default(),
+            state: Default::default(),
+            counter: Default::default(),
+            pointer: Default::default(),
+            remaining: Default::default(),
+            syn_at: Default::default(),
+            syn_target: Default::default(),
+            syn_weight: Default::default(),
+            source: Default::default(),
+            decay_valid: Default::default(),
+            decay_source: Default::default(),
+            wb_valid: Default::default(),
+            wb_source: Default::default(),
+            wb_pre: Default::default(),
+            wb_post: Default::default(),
+            fanin_done: Default::default(),
+            bump: Default::default(),
+            axon_base: Constant::new(m.to_bits()),
+            last_source: Constant::new((m + n - 1).to_bits()),
+        }
+    }
+}
+
+impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic for Plasticity<NB, MB, SB, SRCB> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            state,
+            counter,
+            pointer,
+            remaining,
+            syn_at,
+            syn_target,
+            syn_weight,
+            source,
+            decay_valid,
+            decay_source,
+            wb_valid,
+            wb_source,
+            wb_pre,
+            wb_post
+        );
+        self.weight.next = self.syn_weight.q.val();
+        self.syn_address.next = bit_cast::<SB, 16>(self.pointer.q.val());
+        self.syn_write_data.next =
+            bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.w_next.val());
+        self.fanin_address.next = self.list_neuron.val();
+        self.xpre_address.next = self.list_source.val();
+        self.neuron_address.next = self.list_neuron.val();
+
+        // Traces: the decay pass computes one clock after its read (the bump
+        // pass in `BumpWrite`) into the write-back registers; the write lands
+        // one clock later, whatever the state.
+        self.trace_pre.x.next = bit_cast::<8, 16>(self.xpre_data.val());
+        self.trace_pre.shift.next = self.pre_shift.val();
+        self.trace_pre.bump.next = self.pre_bump.val();
+        self.trace_post.x.next = bit_cast::<8, 16>(self.x_post.val());
+        self.trace_post.shift.next = self.post_shift.val();
+        self.trace_post.bump.next = self.post_bump.val();
+        self.bump.next = self.state.q.val() == PlasticityState::BumpWrite;
+        self.trace_pre.decay.next = !self.bump.val();
+        self.trace_pre.spiked.next = self.bump.val();
+        self.trace_post.decay.next = !self.bump.val();
+        self.trace_post.spiked.next = self.bump.val();
+        self.decay_valid.d.next = false;
+        self.wb_valid.d.next = self.decay_valid.q.val();
+        self.wb_source.d.next = self.decay_source.q.val();
+        self.wb_pre.d.next = self.trace_pre.x_next.val();
+        self.wb_post.d.next = self.trace_post.x_next.val();
+        if self.bump.val() {
+            self.wb_valid.d.next = true;
+            self.wb_source.d.next = self.source.q.val();
+        }
+        self.trace_write.next = self.wb_valid.q.val();
+        self.trace_source.next = self.wb_source.q.val();
+        self.xpre_next.next = bit_cast::<16, 8>(self.wb_pre.q.val());
+        self.xpost_write.next = self.wb_valid.q.val() & (self.wb_source.q.val() >= self.axon_base.val());
+        self.trace_neuron.next = bit_cast::<NB, SRCB>(self.wb_source.q.val() - self.axon_base.val());
+        self.xpost_next.next = bit_cast::<16, 8>(self.wb_post.q.val());
+
+        self.busy.next = true;
+        self.done.next = false;
+        self.list_rewind_spikes.next = false;
+        self.list_rewind.next = false;
+        self.list_advance_spike.next = false;
+        self.list_choose.next = false;
+        self.list_advance.next = false;
+        self.fanin_own.next = false;
+        self.syn_own.next = false;
+        self.syn_write.next = false;
+        self.xpre_own.next = false;
+        self.neuron_own.next = false;
+        self.lfsr_step.next = false;
+        self.first_stage.next = false;
+        self.potentiate.next = false;
+        self.fanin_done.next = false;
+
+        match self.state.q.val() {
+            PlasticityState::Idle => {
+                self.busy.next = false;
+                if self.start_potentiation.val() {
+                    self.list_rewind_spikes.next = true;
+                    self.state.d.next = PlasticityState::PotNeuron;
+                }
+                if self.start_decay.val() {
+                    self.counter.d.next = 0.into();
+                    self.state.d.next = PlasticityState::TraceDecay;
+                }
+            }
+            PlasticityState::PotNeuron => {
+                // The spike list's word is on its way.
+                self.state.d.next = PlasticityState::PotSpike;
+            }
+            PlasticityState::PotSpike => {
+                self.fanin_own.next = true;
+                self.list_advance_spike.next = true;
+                self.state.d.next = PlasticityState::PotFanin;
+            }
+            PlasticityState::PotFanin => {
+                self.syn_own.next = true;
+                self.syn_address.next = bit_cast::<SB, 16>(self.fanin_data.val());
+                self.pointer.d.next = self.fanin_data.val() + 1;
+                self.state.d.next = PlasticityState::PotHeader;
+            }
+            PlasticityState::PotHeader => {
+                self.remaining.d.next = self.syn_data.val();
+                if self.syn_data.val() == 0 {
+                    self.fanin_done.next = true;
+                } else {
+                    self.state.d.next = PlasticityState::PotEntry;
+                }
+            }
+            PlasticityState::PotEntry => {
+                self.syn_own.next = true;
+                self.pointer.d.next = self.pointer.q.val() + 1;
+                self.state.d.next = PlasticityState::PotAddress;
+            }
+            PlasticityState::PotAddress => {
+                self.syn_at.d.next = self.syn_data.val();
+                self.syn_own.next = true;
+                self.pointer.d.next = self.pointer.q.val() + 1;
+                self.state.d.next = PlasticityState::PotSource;
+            }
+            PlasticityState::PotSource => {
+                self.xpre_own.next = true;
+                self.xpre_address.next = bit_cast::<SRCB, 16>(self.syn_data.val());
+                self.syn_own.next = true;
+                self.syn_address.next = bit_cast::<SB, 16>(self.syn_at.q.val());
+                self.state.d.next = PlasticityState::PotCompute;
+            }
+            PlasticityState::PotCompute => {
+                // x_pre and the synapse word are here: the first stage.
+                self.lfsr_step.next = true;
+                self.first_stage.next = true;
+                self.syn_weight.d.next = bit_cast::<8, 16>(self.syn_data.val());
+                self.syn_target.d.next = self.syn_data.val().get_bits::<8>(8);
+                self.state.d.next = PlasticityState::PotWrite;
+            }
+            PlasticityState::PotWrite => {
+                self.potentiate.next = true;
+                self.syn_own.next = true;
+                self.syn_address.next = bit_cast::<SB, 16>(self.syn_at.q.val());
+                self.syn_write.next = true;
+                self.remaining.d.next = self.remaining.q.val() - 1;
+                if self.remaining.q.val() == 1 {
+                    self.fanin_done.next = true;
+                } else {
+                    self.state.d.next = PlasticityState::PotEntry;
+                }
+            }
+            PlasticityState::TraceDecay => {
+                // Every source's x_pre (and a neuron's x_post) through its decay.
+                self.xpre_own.next = true;
+                self.xpre_address.next = self.counter.q.val();
+                self.neuron_own.next = true;
+                self.neuron_address.next = bit_cast::<NB, SRCB>(self.counter.q.val() - self.axon_base.val());
+                self.decay_valid.d.next = true;
+                self.decay_source.d.next = self.counter.q.val();
+                self.counter.d.next = self.counter.q.val() + 1;
+                if self.counter.q.val() == self.last_source.val() {
+                    self.list_rewind.next = true;
+                    self.state.d.next = PlasticityState::TraceDrain;
+                }
+            }
+            PlasticityState::TraceDrain => {
+                // The last decayed traces are written before any bump reads one.
+                if self.list_any.val() {
+                    self.state.d.next = PlasticityState::BumpList;
+                } else {
+                    self.done.next = true;
+                    self.state.d.next = PlasticityState::Idle;
+                }
+            }
+            PlasticityState::BumpList => {
+                self.list_choose.next = true;
+                self.state.d.next = PlasticityState::BumpSource;
+            }
+            PlasticityState::BumpSource => {
+                self.list_advance.next = true;
+                self.source.d.next = self.list_source.val();
+                self.xpre_own.next = true;
+                self.neuron_own.next = self.list_is_neuron.val();
+                self.state.d.next = PlasticityState::BumpWrite;
+            }
+            PlasticityState::BumpWrite => {
+                if self.list_more.val() {
+                    self.state.d.next = PlasticityState::BumpList;
+                } else {
+                    self.done.next = true;
+                    self.state.d.next = PlasticityState::Idle;
+                }
+            }
+            _ => {
+                self.state.d.next = PlasticityState::Idle;
+            }
+        }
+
+        // What follows a spiker's last plastic fan-in synapse: the next
+        // spiker, else the trace decay.
+        if self.fanin_done.val() {
+            if self.list_more_spikes.val() {
+                self.state.d.next = PlasticityState::PotNeuron;
+            } else {
+                self.counter.d.next = 0.into();
+                self.state.d.next = PlasticityState::TraceDecay;
+            }
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! `Router`: the routing phase of a tick (`docs/spec.md` §6 phase 2, §8.3,
+//! §8.4): for each source of the [`SourceList`](super::source_list), in
+//! order, its synapses from the synapse memory into the delay ring, and with
+//! learning on the depression of each plastic one. The twin in
+//! `spikefab-sim` is `Simulator::route` (called by `step_tick` for each
+//! source), and its cycles are `CycleCosts::route_cost`.
+//!
+//! A source costs `C_route` = 3 clocks (`Next`: choose the list; `Source`:
+//! the list word is out, look up the source table; `Head`: the table word is
+//! out, read the first run header), then one clock per run header and per
+//! synapse, and 3 more per plastic synapse with learning on (`DepressData`
+//! delivers and reads `x_post`, `DepressCompute` is the weight update's first
+//! stage, `DepressWrite` its second into the synapse memory, `DepressFetch`
+//! reads the next word). A neuron's SPIKE frame is sent between `Source` and
+//! `Head` (`Send`, not a busy cycle), carrying the cycle its routing started.
+//!
+//! When a source ends and the list has no more, `done` is high for that
+//! clock and the block goes idle: the sequencer decides what follows.
+
+use rust_hdl::prelude::*;
+
+#[derive(Copy, Clone, Debug, PartialEq, LogicState)]
+enum RouterState {
+    Idle,
+    Next,
+    Source,
+    Send,
+    Head,
+    RunHeader,
+    Synapse,
+    DepressData,
+    DepressCompute,
+    DepressWrite,
+    DepressFetch,
+}
+
+/// The routing phase. `NB`, `DB`, `SB`, `SRCB`, `RB`: the core's widths.
+#[derive(LogicBlock)]
+pub struct Router<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize> {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Start routing the tick's sources (the list has at least one).
+    pub start: Signal<In, Bit>,
+    /// Learning is on (plastic synapses are depressed).
+    pub learn: Signal<In, Bit>,
+    /// The tick's slot in the delay ring (`t mod D`).
+    pub slot: Signal<In, Bits<DB>>,
+    /// The busy-cycle counter (a SPIKE frame's stamp).
+    pub cycles: Signal<In, Bits<64>>,
+    /// The source list's chosen source is a neuron.
+    pub list_is_neuron: Signal<In, Bit>,
+    /// The source list's chosen source.
+    pub list_source: Signal<In, Bits<SRCB>>,
+    /// The spike list's current neuron.
+    pub list_neuron: Signal<In, Bits<NB>>,
+    /// The source list has more sources.
+    pub list_more: Signal<In, Bit>,
+    /// The SPIKE frame has been sent.
+    pub sent: Signal<In, Bit>,
+    /// The source table's word (read the clock before).
+    pub source_data: Signal<In, Bits<16>>,
+    /// The synapse memory's word (read the clock before).
+    pub syn_data: Signal<In, Bits<16>>,
+    /// The weight update's result.
+    pub w_next: Signal<In, Bits<8>>,
+    /// A busy cycle.
+    pub busy: Signal<Out, Bit>,
+    /// The last source's routing ends this clock.
+    pub done: Signal<Out, Bit>,
+    /// Pick the next source's list.
+    pub list_choose: Signal<Out, Bit>,
+    /// Move past the source.
+    pub list_advance: Signal<Out, Bit>,
+    /// Send a SPIKE frame for `spiker` stamped `stamp`.
+    pub send: Signal<Out, Bit>,
+    /// The neuron whose spike is routed.
+    pub spiker: Signal<Out, Bits<NB>>,
+    /// The cycle its routing started.
+    pub stamp: Signal<Out, Bits<64>>,
+    /// The router reads the source table at `source_address`.
+    pub source_own: Signal<Out, Bit>,
+    /// Source-table address.
+    pub source_address: Signal<Out, Bits<SRCB>>,
+    /// The router drives the synapse memory's port.
+    pub syn_own: Signal<Out, Bit>,
+    /// Synapse-memory address.
+    pub syn_address: Signal<Out, Bits<SB>>,
+    /// Write `syn_write_data` (a depressed synapse).
+    pub syn_write: Signal<Out, Bit>,
+    /// The synapse word written.
+    pub syn_write_data: Signal<Out, Bits<16>>,
+    /// Add `ring_value` into the ring cell `ring_address`.
+    pub ring_add: Signal<Out, Bit>,
+    /// Ring cell: slot × N + target.
+    pub ring_address: Signal<Out, Bits<RB>>,
+    /// The synapse's contribution.
+    pub ring_value: Signal<Out, Bits<16>>,
+    /// The router reads the neuron memory (a plastic synapse's `x_post`).
+    pub neuron_own: Signal<Out, Bit>,
+    /// The neuron read.
+    pub neuron_address: Signal<Out, Bits<NB>>,
+    /// Step the LFSR (a depression's first stage).
+    pub lfsr_step: Signal<Out, Bit>,
+    /// The weight being depressed (the weight update's `w`).
+    pub weight: Signal<Out, Bits<8>>,
+    state: DFF<RouterState>,
+    source: DFF<Bits<SRCB>>,
+    pointer: DFF<Bits<16>>,
+    run_delay: DFF<Bits<4>>,
+    run_wexp: DFF<Bits<3>>,
+    run_last: DFF<Bit>,
+    remaining: DFF<Bits<16>>,
+    syn_target: DFF<Bits<8>>,
+    syn_weight: DFF<Bits<8>>,
+    syn_at: DFF<Bits<16>>,
+    spiker_q: DFF<Bits<NB>>,
+    stamp_q: DFF<Bits<64>>,
+    source_done: Signal<Local, Bit>,
+    weight_wide: Signal<Local, Bits<16>>,
+    contribution: Signal<Local, Bits<16>>,
+    target_slot: Signal<Local, Bits<DB>>,
+    target_cell: Signal<Local, Bits<RB>>,
+    sign_ext: Constant<Bits<16>>,
+    neuron_shift: Constant<Bits<8>>,
+}
+
+impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize> Default
+    for Router<NB, DB, SB, SRCB, RB>
+{
+    fn default() -> Self {
+        Router {
+            clock: Default::default(),
+            start: Default::default(),
+            learn: Default::default(),
+            slot: Default::default(),
+            cycles: Default::default(),
+            list_is_neuron: Default::default(),
+            list_source: Default::default(),
+            list_neuron: Default::default(),
+            list_more: Default::default(),
+            sent: Default::default(),
+            source_data: Default::default(),
+            syn_data: Default::default(),
+            w_next: Default::default(),
+            busy: Default::default(),
+            done: Default::default(),
+            list_choose: Default::default(),
+            list_advance: Default::default(),
+            send: Default::default(),
+            spiker: Default::default(),
+            stamp: Default::default(),
+            source_own: Default::default(),
+            source_address: Default::default(),
+            syn_own: Default::default(),
+            syn_address: Default::default(),
+            syn_write: Default::default(),
+            syn_write_data: Default::default(),
+            ring_add: Default::default(),
+            ring_address: Default::default(),
+            ring_value: Default::default(),
+            neuron_own: Default::default(),
+            neuron_address: Default::default(),
+            lfsr_step: Default::default(),
+            weight: Default::default(),
+            state: Default::default(),
+            source: Default::default(),
+            pointer: Default::default(),
+            run_delay: Default::default(),
+            run_wexp: Default::default(),
+            run_last: Default::default(),
+            remaining: Default::default(),
+            syn_target: Default::default(),
+            syn_weight: Default::default(),
+            syn_at: Default::default(),
+            spiker_q: Default::default(),
+            stamp_q: Default::default(),
+            source_done: Default::default(),
+            weight_wide: Default::default(),
+            contribution: Default::default(),
+            target_slot: Default::default(),
+            target_cell: Default::default(),
+            sign_ext: Constant::new(0xFF00u16.to_bits()),
+            neuron_shift: Constant::new((NB as u8).to_bits()),
+        }
+    }
+}
+
+impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize> Logic
+    for Router<NB, DB, SB, SRCB, RB>
+{
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, state, source, pointer, run_delay, run_wexp, run_last, remaining, syn_target, syn_weight,
+            syn_at, spiker_q, stamp_q
+        );
+        self.spiker.next = self.spiker_q.q.val();
+        self.stamp.next = self.stamp_q.q.val();
+        self.weight.next = self.syn_weight.q.val();
+        // The synapse word on `syn_data`: its contribution and its ring cell.
+        self.weight_wide.next = bit_cast::<16, 8>(bit_cast::<8, 16>(self.syn_data.val()));
+        if self.syn_data.val().get_bit(7) {
+            self.weight_wide.next = self.weight_wide.val() | self.sign_ext.val();
+        }
+        self.contribution.next = self.weight_wide.val() << self.run_wexp.q.val();
+        self.target_slot.next =
+            (self.slot.val() + bit_cast::<DB, 4>(self.run_delay.q.val())) + bit_cast::<DB, 1>(1.into());
+        self.target_cell.next = bit_cast::<RB, DB>(self.target_slot.val()) << self.neuron_shift.val()
+            | bit_cast::<RB, NB>(self.syn_data.val().get_bits::<NB>(8));
+        self.ring_address.next = self.target_cell.val();
+        self.ring_value.next = self.contribution.val();
+        self.neuron_address.next = self.syn_data.val().get_bits::<NB>(8);
+        self.source_address.next = self.source.q.val();
+        self.syn_address.next = bit_cast::<SB, 16>(self.pointer.q.val());
+        self.syn_write_data.next =
+            bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.w_next.val());
+
+        self.busy.next = true;
+        self.done.next = false;
+        self.list_choose.next = false;
+        self.list_advance.next = false;
+        self.send.next = false;
+        self.source_own.next = false;
+        self.syn_own.next = false;
+        self.syn_write.next = false;
+        self.ring_add.next = false;
+        self.neuron_own.next = false;
+        self.lfsr_step.next = false;
+        self.source_done.next = false;
+
+        match self.state.q.val() {
+            RouterState::Idle => {
+                self.busy.next = false;
+                if self.start.val() {
+                    self.state.d.next = RouterState::Next;
+                }
+            }
+            RouterState::Next => {
+                // Choose the next source's list; a neuron's SPIKE frame
+                // carries this cycle (§7.3).
+                self.list_choose.next = true;
+                self.stamp_q.d.next = self.cycles.val();
+                self.state.d.next = RouterState::Source;
+            }
+            RouterState::Source => {
+                self.list_advance.next = true;
+                self.source.d.next = self.list_source.val();
+                self.source_own.next = true;
+                self.source_address.next = self.list_source.val();
+                self.state.d.next = RouterState::Head;
+                if self.list_is_neuron.val() {
+                    self.send.next = true;
+                    self.spiker_q.d.next = self.list_neuron.val();
+                    self.state.d.next = RouterState::Send;
+                }
+            }
+            RouterState::Send => {
+                // Waiting for the SPIKE frame to leave: not a busy cycle.
+                self.busy.next = false;
+                self.source_own.next = true;
+                if self.sent.val() {
+                    self.state.d.next = RouterState::Head;
+                }
+            }
+            RouterState::Head => {
+                // The source table's word: the first run header's address.
+                self.source_own.next = true;
+                self.syn_own.next = true;
+                self.syn_address.next = bit_cast::<SB, 16>(self.source_data.val());
+                self.pointer.d.next = self.source_data.val() + 1;
+                self.state.d.next = RouterState::RunHeader;
+            }
+            RouterState::RunHeader => {
+                self.run_delay.d.next = bit_cast::<4, 16>(self.syn_data.val());
+                self.run_wexp.d.next = self.syn_data.val().get_bits::<3>(4);
+                self.run_last.d.next = self.syn_data.val().get_bit(8);
+                self.remaining.d.next = self.syn_data.val() >> 9;
+                self.syn_own.next = true;
+                self.pointer.d.next = self.pointer.q.val() + 1;
+                if (self.syn_data.val() >> 9) == 0 {
+                    // An empty run ends the source, whatever its `last` bit
+                    // (spec §8.3): a memory of zeros (a TICK before any load)
+                    // cannot send the walk round the memory for ever.
+                    self.source_done.next = true;
+                } else if self.syn_data.val().get_bit(7) & self.learn.val() {
+                    self.state.d.next = RouterState::DepressData;
+                } else {
+                    self.state.d.next = RouterState::Synapse;
+                }
+            }
+            RouterState::Synapse => {
+                // One synapse per clock: deliver, fetch the next word.
+                self.ring_add.next = true;
+                self.syn_own.next = true;
+                self.pointer.d.next = self.pointer.q.val() + 1;
+                self.remaining.d.next = self.remaining.q.val() - 1;
+                if self.remaining.q.val() == 1 {
+                    if !self.run_last.q.val() {
+                        self.state.d.next = RouterState::RunHeader;
+                    } else {
+                        self.source_done.next = true;
+                    }
+                }
+            }
+            RouterState::DepressData => {
+                // Deliver with the weight as read, then depress it.
+                self.ring_add.next = true;
+                self.neuron_own.next = true;
+                self.syn_target.d.next = self.syn_data.val().get_bits::<8>(8);
+                self.syn_weight.d.next = bit_cast::<8, 16>(self.syn_data.val());
+                self.syn_at.d.next = self.pointer.q.val() - 1;
+                self.state.d.next = RouterState::DepressCompute;
+            }
+            RouterState::DepressCompute => {
+                // x_post is here: the weight update's first stage.
+                self.lfsr_step.next = true;
+                self.state.d.next = RouterState::DepressWrite;
+            }
+            RouterState::DepressWrite => {
+                // Its second stage, straight into the write.
+                self.syn_own.next = true;
+                self.syn_address.next = bit_cast::<SB, 16>(self.syn_at.q.val());
+                self.syn_write.next = true;
+                self.state.d.next = RouterState::DepressFetch;
+            }
+            RouterState::DepressFetch => {
+                self.syn_own.next = true;
+                self.pointer.d.next = self.pointer.q.val() + 1;
+                self.remaining.d.next = self.remaining.q.val() - 1;
+                if self.remaining.q.val() == 1 {
+                    if !self.run_last.q.val() {
+                        self.state.d.next = RouterState::RunHeader;
+                    } else {
+                        self.source_done.next = true;
+                    }
+                } else {
+                    self.state.d.next = RouterState::DepressData;
+                }
+            }
+            _ => {
+                self.state.d.next = RouterState::Idle;
+            }
+        }
+
+        // What follows a source's last synapse: the next source, else the
+        // sequencer's choice.
+        if self.source_done.val() {
+            if self.list_more.val() {
+                self.state.d.next = RouterState::Next;
+            } else {
+                self.done.next = true;
+                self.state.d.next = RouterState::Idle;
+            }
+        }
+    }
+}
