@@ -203,3 +203,134 @@ impl Logic for CommandCheck {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What §10.2-§10.3 say the chip does with a frame: the answer's type
+    /// and length or a NAK's (code, detail), and which command runs.
+    #[derive(Debug, PartialEq, Default)]
+    struct Decision {
+        answer: Option<(u8, u8)>,
+        nak: Option<(u16, u16)>,
+        remember: bool,
+        run: [bool; 6],
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn spec(
+        crc_ok: bool,
+        crc: u16,
+        k: u8,
+        len: u8,
+        w: [u16; 3],
+        space_bad: bool,
+        range_bad: bool,
+        dup: bool,
+    ) -> Decision {
+        let nak = |code: NakCode, detail: u16| Decision {
+            nak: Some((code as u16, detail)),
+            ..Default::default()
+        };
+        let ok = |kind: u8, len: u8| Decision {
+            answer: Some((kind | kind::ANSWER, len)),
+            ..Default::default()
+        };
+        let bad_len = nak(NakCode::BadLength, len as u16);
+        if !crc_ok {
+            return nak(NakCode::BadCrc, crc);
+        }
+        match k {
+            kind::INFO if len == 0 => ok(kind::INFO, 5),
+            kind::WRITE if len >= 3 && space_bad => nak(NakCode::BadSpace, w[0]),
+            kind::WRITE if len >= 3 && range_bad => nak(NakCode::BadAddress, w[1]),
+            kind::WRITE if len >= 3 => Decision {
+                remember: true,
+                run: [!dup, false, false, false, false, false],
+                ..ok(k, 0)
+            },
+            kind::READ if len == 3 && space_bad => nak(NakCode::BadSpace, w[0]),
+            kind::READ if len == 3 && (w[2] == 0 || w[2] > 255) => nak(NakCode::BadCount, w[2]),
+            kind::READ if len == 3 && range_bad => nak(NakCode::BadAddress, w[1]),
+            kind::READ if len == 3 => Decision {
+                run: [false, true, false, false, false, false],
+                ..ok(k, w[2] as u8)
+            },
+            kind::INPUT if len > 0 => Decision {
+                run: [false, false, !dup, false, false, false],
+                ..ok(k, 0)
+            },
+            kind::TICK if len == 1 && dup => Decision {
+                run: [false, false, false, false, true, false],
+                ..bad_len
+            },
+            kind::TICK if len == 1 && w[0] == 0 => nak(NakCode::BadCount, 0),
+            kind::TICK if len == 1 => Decision {
+                remember: true,
+                run: [false, false, false, true, false, false],
+                ..bad_len
+            },
+            kind::RESET if len == 0 => Decision {
+                run: [false, false, false, false, false, true],
+                ..ok(k, 0)
+            },
+            kind::INFO | kind::WRITE | kind::READ | kind::INPUT | kind::TICK | kind::RESET => bad_len,
+            _ => nak(NakCode::UnknownType, 0),
+        }
+    }
+
+    proptest! {
+        /// The decision is the spec's for every type, length, payload and
+        /// check result (a TICK's answer comes when it ends, so only its
+        /// run is compared).
+        #[test]
+        fn decisions_are_the_specs(
+            crc_ok in prop::bool::weighted(0.9), crc: u16,
+            k in prop_oneof![1u8..=7, any::<u8>()], len in prop_oneof![0u8..5, any::<u8>()],
+            w0 in prop_oneof![0u16..3, any::<u16>()], w1: u16, w2 in prop_oneof![0u16..3, 250u16..260, any::<u16>()],
+            space_bad: bool, range_bad: bool, dup: bool,
+        ) {
+            let mut uut = CommandCheck::default();
+            uut.connect_all();
+            uut.crc_ok.next = crc_ok;
+            uut.crc_received.next = crc.to_bits();
+            uut.kind.next = k.to_bits();
+            uut.len.next = len.to_bits();
+            uut.w0.next = w0.to_bits();
+            uut.w1.next = w1.to_bits();
+            uut.w2.next = w2.to_bits();
+            uut.space_bad.next = space_bad;
+            uut.range_bad.next = range_bad;
+            uut.duplicate.next = dup;
+            assert!(simulate(&mut uut, 100));
+            let want = spec(crc_ok, crc, k, len, [w0, w1, w2], space_bad, range_bad, dup);
+            let kind_out = uut.answer_kind.val().to_u8();
+            let got = Decision {
+                answer: (kind_out != kind::NAK).then(|| (kind_out, uut.answer_len.val().to_u8())),
+                nak: (kind_out == kind::NAK).then(|| (uut.nak_code.val().to_u16(), uut.nak_detail.val().to_u16())),
+                remember: uut.remember.val(),
+                run: [
+                    uut.run_write.val(), uut.run_read.val(), uut.run_input.val(), uut.run_tick.val(),
+                    uut.repeat_tick.val(), uut.run_reset.val(),
+                ],
+            };
+            if want.run[3] || want.run[4] {
+                prop_assert_eq!((got.remember, got.run), (want.remember, want.run));
+            } else {
+                prop_assert_eq!(got, want);
+                if kind_out == kind::NAK {
+                    prop_assert_eq!(uut.answer_len.val().to_u8(), 3);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn synthesizes() {
+        let mut uut = CommandCheck::default();
+        uut.connect_all();
+        crate::rungs::check_verilog("spikefab_command_check", &generate_verilog(&uut)).unwrap();
+    }
+}

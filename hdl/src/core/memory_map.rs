@@ -216,3 +216,68 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    type Tiny = MemoryMap<4, 3, 2, 9>;
+
+    proptest! {
+        /// A WRITE or READ is refused exactly where its space does not exist
+        /// or its range passes `Space::words` of the core (16 neurons, 8
+        /// axons, 4 slots, 512 synapse words); a host word goes to the named
+        /// space's memory, and a READ returns the named space's word.
+        #[test]
+        fn spaces_are_the_protocols(
+            space in 0u16..10, address: u16, count: u16, len: u8, write: bool, cell: u16, words: [u16; 7],
+        ) {
+            let mut uut = Tiny::default();
+            uut.connect_all();
+            uut.space.next = space.to_bits();
+            uut.address.next = address.to_bits();
+            uut.count.next = count.to_bits();
+            uut.len.next = len.to_bits();
+            uut.is_write.next = write;
+            uut.write.next = true;
+            uut.write_cell.next = cell.to_bits();
+            uut.read_cell.next = cell.to_bits();
+            uut.ctrl_word.next = words[0].to_bits();
+            uut.neuron_word.next = words[1].to_bits();
+            uut.ring_word.next = words[2].to_bits();
+            uut.source_word.next = words[3].to_bits();
+            uut.fanin_word.next = words[4].to_bits();
+            uut.xpre_word.next = words[5].to_bits();
+            uut.syn_word.next = words[6].to_bits();
+            assert!(simulate(&mut uut, 100));
+            let named = Space::from_u16(space);
+            prop_assert_eq!(uut.space_bad.val(), named.is_none());
+            if let Some(s) = named {
+                // A WRITE's words are its payload after space and address.
+                let n = if write { len as i64 - 2 } else { count as i64 };
+                let end = address as i64 + n;
+                prop_assert_eq!(uut.range_bad.val(), end > s.words(16, 8, 4, 512) as i64);
+                prop_assert_eq!(uut.read_word.val().to_u16(), words[space as usize]);
+            }
+            let enables = [
+                uut.ctrl_write.val(), uut.neuron_write.val(), uut.ring_write.val(), uut.source_write.val(),
+                uut.fanin_write.val(), uut.xpre_write.val(), uut.syn_host_write.val(),
+            ];
+            for (i, e) in enables.into_iter().enumerate() {
+                prop_assert_eq!(e, i as u16 == space, "space {} enable {}", space, i);
+            }
+            if space == Space::Neuron as u16 {
+                prop_assert_eq!(uut.write_field.val().to_u16(), cell >> 4);
+                prop_assert_eq!(uut.read_field.val().to_u16(), cell >> 4);
+            }
+        }
+    }
+
+    #[test]
+    fn synthesizes() {
+        let mut uut = MemoryMap::<8, 8, 3, 16>::default();
+        uut.connect_all();
+        crate::rungs::check_verilog("spikefab_memory_map", &generate_verilog(&uut)).unwrap();
+    }
+}

@@ -263,3 +263,163 @@ impl<const NB: usize, const DB: usize, const RB: usize> Logic for Sequencer<NB, 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use spikefab_sim::{CoreShape, CycleCosts};
+
+    type Tiny = Sequencer<3, 2, 5>;
+    const N: u32 = 8;
+
+    /// One tick as the environment of the sequencer sees it.
+    #[derive(Debug, Clone)]
+    struct Tick {
+        any: bool,
+        spikes: bool,
+        route_clocks: u32,
+        learn_clocks: u32,
+        fired: Vec<bool>,
+    }
+
+    fn tick() -> impl Strategy<Value = Tick> {
+        (
+            any::<bool>(),
+            any::<bool>(),
+            1u32..20,
+            1u32..20,
+            prop::collection::vec(any::<bool>(), N as usize),
+        )
+            .prop_map(|(any, spikes, route_clocks, learn_clocks, fired)| Tick {
+                any: any || spikes,
+                spikes,
+                route_clocks,
+                learn_clocks,
+                fired,
+            })
+    }
+
+    proptest! {
+        /// A TICK of k ticks runs `step_tick`'s phases in order, k times: the
+        /// neuron phase issues every neuron once, in order, clearing its ring
+        /// cell in the tick's slot and appending the spikers in order;
+        /// routing runs if the tick has a source; with learning,
+        /// potentiation if a neuron spiked, then the traces; the busy cycles
+        /// of its own states are `CycleCosts`' fixed costs, and `done` comes
+        /// once, in the last clock.
+        #[test]
+        fn ticks_run_the_golden_models_phases(learn: bool, slot in 0u8..4, ticks in prop::collection::vec(tick(), 1..4)) {
+            let costs = CycleCosts::CORE_V1;
+            let shape = CoreShape { neurons: N, axons: 8, delay_slots: 4, synapses: 512 };
+            let mut uut = Tiny::default();
+            uut.connect_all();
+            uut.learn.next = learn;
+            uut.slot.next = slot.to_bits();
+            uut.start.next = true;
+            uut.ticks.next = (ticks.len() as u16).to_bits();
+            let mut pipeline = [None::<u32>; NEURON_LATENCY + 1];
+            let (mut k, mut own_busy, mut issued, mut cleared, mut appended) = (0usize, 0u64, vec![], vec![], vec![]);
+            let (mut routing, mut learning) = (None::<u32>, None::<u32>);
+            let mut phases: Vec<&str> = vec![];
+            let (mut clocks, mut issued_before) = (0, None::<u32>);
+            loop {
+                let t = &ticks[k.min(ticks.len() - 1)];
+                // The pipeline: a neuron's result NEURON_LATENCY clocks after its words are out.
+                let out = pipeline[NEURON_LATENCY];
+                uut.neuron_valid.next = out.is_some();
+                uut.neuron_spike.next = out.is_some_and(|n| t.fired[n as usize]);
+                uut.list_any.next = t.any;
+                uut.list_any_spikes.next = t.spikes;
+                uut.router_done.next = routing == Some(1);
+                uut.plasticity_done.next = learning == Some(1);
+                assert!(simulate(&mut uut, 100));
+                if uut.busy.val() {
+                    own_busy += 1;
+                }
+                let issue = uut.neuron_own.val().then(|| uut.neuron_address.val().index() as u32);
+                if let Some(n) = issue {
+                    issued.push(n);
+                    prop_assert!(uut.late.val());
+                }
+                if uut.ring_clear.val() {
+                    cleared.push(uut.ring_address.val().index() as u32);
+                }
+                if uut.spike_write.val() {
+                    appended.push(uut.address4.val().index() as u32);
+                }
+                if let Some(n) = out {
+                    prop_assert_eq!(uut.address4.val().index() as u32, n, "the neuron written back");
+                }
+                for (flag, name) in [
+                    (uut.router_start.val(), "route"),
+                    (uut.potentiation_start.val(), "potentiate"),
+                    (uut.decay_start.val(), "traces"),
+                    (uut.tick_end.val(), "end"),
+                ] {
+                    if flag {
+                        phases.push(name);
+                    }
+                }
+                routing = match routing {
+                    Some(1) => None,
+                    Some(r) => Some(r - 1),
+                    None if uut.router_start.val() => Some(t.route_clocks),
+                    None => None,
+                };
+                learning = match learning {
+                    Some(1) => None,
+                    Some(l) => Some(l - 1),
+                    None if uut.potentiation_start.val() || uut.decay_start.val() => Some(t.learn_clocks),
+                    None => None,
+                };
+                let done = uut.done.val();
+                let ended = uut.tick_end.val();
+                pipeline.rotate_right(1);
+                pipeline[0] = None;
+                pipeline[1] = if uut.issue_valid.val() { issued_before } else { None };
+                issued_before = issue;
+                uut.clock.next = true.into();
+                assert!(simulate(&mut uut, 100));
+                uut.clock.next = false.into();
+                uut.start.next = false;
+                assert!(simulate(&mut uut, 100));
+                clocks += 1;
+                prop_assert!(clocks < 10_000);
+                if ended {
+                    // The tick's record, against the golden model's order and costs.
+                    let mut want = vec![];
+                    if t.any {
+                        want.push("route");
+                    }
+                    if learn && t.any && t.spikes {
+                        want.push("potentiate");
+                    } else if learn {
+                        want.push("traces");
+                    }
+                    want.push("end");
+                    prop_assert_eq!(&phases, &want, "tick {}", k);
+                    prop_assert_eq!(own_busy, costs.before_routing(&shape) + costs.tick_end as u64);
+                    prop_assert_eq!(&issued, &(0..N).collect::<Vec<_>>());
+                    prop_assert_eq!(&cleared, &(0..N).map(|n| (slot as u32) << 3 | n).collect::<Vec<_>>());
+                    let fired: Vec<u32> = (0..N).filter(|&n| t.fired[n as usize]).collect();
+                    prop_assert_eq!(&appended, &fired);
+                    prop_assert_eq!(done, k + 1 == ticks.len(), "done in the last tick's last clock only");
+                    (own_busy, issued, cleared, appended, phases) = (0, vec![], vec![], vec![], vec![]);
+                    k += 1;
+                    if done {
+                        break;
+                    }
+                }
+            }
+            prop_assert_eq!(k, ticks.len());
+        }
+    }
+
+    #[test]
+    fn synthesizes() {
+        let mut uut = Sequencer::<8, 3, 11>::default();
+        uut.connect_all();
+        crate::rungs::check_verilog("spikefab_sequencer", &generate_verilog(&uut)).unwrap();
+    }
+}

@@ -1,0 +1,535 @@
+//! The core's phase blocks, each alone against its twin in the golden model
+//! (`docs/spec.md` §6): the [`Router`] routes one tick's sources as
+//! `Simulator::route` does, the [`Plasticity`] block potentiates and updates
+//! the traces as `potentiation_phase` and `Learning` do, and the
+//! [`Sequencer`] runs the phases in `step_tick`'s order with its cycle costs.
+//!
+//! Each block is stepped on its own, with the memories it reads and writes
+//! (the synapse memory, the source and fan-in tables, the traces, the ring)
+//! kept here as plain arrays filled from the golden model's state before the
+//! phase, read one clock after their address as the block RAMs are, and
+//! compared with the golden model's state after it. Words a block reads
+//! from a port it did not claim the clock before are garbage here, so a
+//! block that relies on another's port fails.
+
+mod common;
+
+use proptest::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rust_hdl::prelude::*;
+
+use common::filled::{filled_network, filled_spec};
+use spikefab_chip::config::{source_bits, CoreConfig};
+use spikefab_chip::image::Image;
+use spikefab_hdl::core::plasticity::Plasticity;
+use spikefab_hdl::core::router::Router;
+use spikefab_sim::fixed::add_sat16;
+use spikefab_sim::learning::StdpParams;
+use spikefab_sim::lfsr::Lfsr16;
+use spikefab_sim::network::FLAG_PLASTIC;
+use spikefab_sim::{CycleCosts, Network, NetworkBuilder, NeuronParams, Source, StateDump, SynapseSpec};
+
+const C: CoreConfig = CoreConfig::TINY;
+const NB: usize = C.neuron_bits as usize;
+const MB: usize = C.axon_bits as usize;
+const DB: usize = C.slot_bits as usize;
+const SB: usize = C.syn_bits as usize;
+const SRCB: usize = source_bits(C.neuron_bits, C.axon_bits) as usize;
+const RB: usize = NB + DB;
+/// What a memory port not claimed the clock before reads.
+const GARBAGE: u16 = 0xDEAD;
+
+fn edge<L: Block>(uut: &mut L, clock: impl Fn(&mut L) -> &mut Signal<In, Clock>) {
+    clock(uut).next = true.into();
+    assert!(simulate(uut, 1000));
+    clock(uut).next = false.into();
+    assert!(simulate(uut, 1000));
+}
+
+/// The golden model's state before tick `t` and after it, with the tick's
+/// spikes (neuron, busy cycle).
+fn around_tick(net: &Network, t: u32) -> (StateDump, StateDump, Vec<(u32, u64)>) {
+    let mut sim = C.simulator(net).unwrap();
+    sim.run(t);
+    let before = sim.state_dump();
+    sim.take_spikes();
+    sim.step_tick();
+    let spikes = sim.spikes().iter().map(|s| (s.neuron, s.cycle)).collect();
+    (before, sim.state_dump(), spikes)
+}
+
+/// The ring in the core's layout (`slot × N + n`) from a dump's time order
+/// starting at tick `t`.
+fn ring_cells(dump: &StateDump, net_neurons: usize, t: u32) -> Vec<i16> {
+    let (n, d) = (C.neurons() as usize, C.delay_slots() as usize);
+    let mut cells = vec![0i16; n * d];
+    for j in 0..d {
+        let slot = (t as usize + j) % d;
+        cells[slot * n..slot * n + net_neurons].copy_from_slice(&dump.ring[j * net_neurons..(j + 1) * net_neurons]);
+    }
+    cells
+}
+
+/// The synapse memory of `image` with the weights of `dump`.
+fn syn_words(image: &Image, dump: &StateDump) -> Vec<u16> {
+    let mut syn = image.syn.clone();
+    syn.resize(C.syn_words() as usize, 0);
+    for (&a, &w) in image.weight_address.iter().zip(&dump.weights) {
+        syn[a as usize] = (syn[a as usize] & 0xFF00) | w as u8 as u16;
+    }
+    syn
+}
+
+/// A network that learns on every tick: the tiny core's neurons driven to
+/// fire often, half of all synapses plastic (recurrent and from the axons),
+/// a random STDP rule, inputs on most ticks.
+fn learning_network(seed: u64, ticks: u32) -> Network {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (n, m, d) = (C.neurons(), C.axons(), C.delay_slots() as u8);
+    let (a, b): (i8, i8) = (rng.random(), rng.random());
+    let mut builder = NetworkBuilder::new();
+    let profile = builder.add_profile(NeuronParams {
+        du: rng.random_range(0..=2048),
+        dv: rng.random_range(0..=2048),
+        bias: rng.random_range(0..=300),
+        v_reset: rng.random_range(-200..=0),
+        theta_base: rng.random_range(100..=1500),
+        theta_inc: rng.random_range(0..=100),
+        theta_decay: rng.random_range(0..=4096),
+        refractory: rng.random_range(0..=3),
+    });
+    builder.set_stdp(StdpParams {
+        pre_shift: rng.random_range(0..=7),
+        post_shift: rng.random_range(0..=7),
+        pre_bump: rng.random(),
+        post_bump: rng.random(),
+        a_plus: rng.random(),
+        a_minus: rng.random(),
+        lr_shift: rng.random_range(0..=15),
+        w_min: a.min(b),
+        w_max: a.max(b),
+        lfsr_seed: rng.random_range(1..=u16::MAX),
+    });
+    builder.add_neurons(profile, n, |_| 0);
+    builder.add_axons(m);
+    for _ in 0..rng.random_range(50..400) {
+        let source = if rng.random_bool(0.5) {
+            Source::Axon(rng.random_range(0..m))
+        } else {
+            Source::Neuron(rng.random_range(0..n))
+        };
+        builder.add_synapse(SynapseSpec {
+            source,
+            target: rng.random_range(0..n),
+            weight: rng.random_range(a.min(b)..=a.max(b)),
+            wexp: rng.random_range(0..=3),
+            delay: rng.random_range(1..=d),
+            plastic: rng.random_bool(0.5),
+        });
+    }
+    for t in 0..ticks {
+        for axon in 0..m {
+            if rng.random_bool(0.2) {
+                builder.add_input(t, axon);
+            }
+        }
+    }
+    builder.build().expect("a valid network")
+}
+
+/// A tick of `net` with sources to route (inputs or spikes), drawn from
+/// `pick`: one where a spiker has plastic inputs to potentiate if there is
+/// one.
+fn busy_tick(net: &Network, ticks: u32, pick: u32) -> Option<u32> {
+    let mut sim = C.simulator(net).unwrap();
+    let syn = net.synapses();
+    let (mut busy, mut learning) = (Vec::new(), Vec::new());
+    for t in 0..ticks {
+        sim.take_spikes();
+        sim.step_tick();
+        if !sim.spikes().is_empty() || net.inputs().iter().any(|i| i.tick == t) {
+            busy.push(t);
+        }
+        let n = |s: &spikefab_sim::SpikeEvent| s.neuron as usize;
+        if sim
+            .spikes()
+            .iter()
+            .any(|s| syn.fanin_offsets[n(s) + 1] > syn.fanin_offsets[n(s)])
+        {
+            learning.push(t);
+        }
+    }
+    let from = if learning.is_empty() { busy } else { learning };
+    (!from.is_empty()).then(|| from[pick as usize % from.len()])
+}
+
+/// The memories learning works on, as routing leaves them.
+struct Routed {
+    syn: Vec<u16>,
+    lfsr: Lfsr16,
+}
+
+/// Route tick `t` of `net` on the router alone; compare the ring, the
+/// weights depression leaves, the SPIKE frames and the busy cycles with
+/// the golden model's.
+fn route_tick(
+    net: &Network,
+    image: &Image,
+    t: u32,
+    (before, after, spikes): &(StateDump, StateDump, Vec<(u32, u64)>),
+    send_delay: u32,
+) -> Result<Routed, TestCaseError> {
+    let net_neurons = net.num_neurons() as usize;
+    let learn = net.stdp().is_some();
+    let costs = CycleCosts::CORE_V1;
+
+    // The tick's sources in routing order: (is a neuron, core source, neuron).
+    let mut sources: Vec<(bool, u32, u32)> = net
+        .inputs()
+        .iter()
+        .filter(|i| i.tick == t)
+        .map(|i| (false, image.core_source(i.axon), 0))
+        .collect();
+    sources.extend(spikes.iter().map(|&(n, _)| (true, C.axons() + n, n)));
+    let syn_of = net.synapses();
+    let net_source = |&(neuron, core, n): &(bool, u32, u32)| if neuron { net.num_axons() + n } else { core };
+    let expected_cycles: u64 = sources
+        .iter()
+        .map(|s| {
+            let s = net_source(s) as usize;
+            let (lo, hi) = (syn_of.offsets[s] as usize, syn_of.offsets[s + 1] as usize);
+            let plastic = (lo..hi).filter(|&i| syn_of.flags[i] & FLAG_PLASTIC != 0).count() as u64;
+            costs.route_cost(image.headers[s] as u64, (hi - lo) as u64, plastic, learn)
+        })
+        .sum();
+
+    let mut ring = ring_cells(before, net_neurons, t);
+    let d = C.delay_slots() as usize;
+    let slot = t as usize % d;
+    ring[slot * C.neurons() as usize..(slot + 1) * C.neurons() as usize].fill(0);
+    let mut syn = syn_words(image, before);
+    let mut x_post = before.x_post.clone();
+    x_post.resize(C.neurons() as usize, 0);
+    let rule = net.stdp().copied();
+    let mut lfsr = Lfsr16::new(before.lfsr.max(1)).unwrap();
+
+    let mut uut = Router::<NB, DB, SB, SRCB, RB>::default();
+    uut.connect_all();
+    let start_cycle = before.cycle + costs.before_routing(&C.shape());
+    let (mut cycles, mut next, mut chosen) = (start_cycle, 0usize, (false, 0u32, 0u32));
+    let (mut source_q, mut syn_q, mut xpost_q, mut w_next) = (GARBAGE, GARBAGE, GARBAGE, 0u8);
+    let (mut sending, mut sent_frames) = (None::<u32>, Vec::new());
+    uut.start.next = true;
+    let mut clocks = 0;
+    loop {
+        uut.learn.next = learn;
+        uut.slot.next = (slot as u8).to_bits();
+        uut.cycles.next = cycles.to_bits();
+        uut.list_is_neuron.next = chosen.0;
+        uut.list_source.next = (chosen.1 as u16).to_bits();
+        uut.list_neuron.next = (chosen.2 as u8).to_bits();
+        uut.list_more.next = next < sources.len();
+        uut.sent.next = sending == Some(0);
+        uut.source_data.next = source_q.to_bits();
+        uut.syn_data.next = syn_q.to_bits();
+        uut.w_next.next = w_next.to_bits();
+        assert!(simulate(&mut uut, 1000));
+        let done = uut.done.val();
+        // The clock edge: the memories, the list, the link.
+        if uut.lfsr_step.val() {
+            // The weight update's first stage: x_post is out, the weight registered.
+            let r = rule.expect("a depression with learning off");
+            w_next = r.depress(uut.weight.val().to_u8() as i8, xpost_q as u8, &mut lfsr) as u8;
+        }
+        source_q = if uut.source_own.val() {
+            image.source[uut.source_address.val().index()]
+        } else {
+            GARBAGE
+        };
+        xpost_q = if uut.neuron_own.val() {
+            x_post[uut.neuron_address.val().index()] as u16
+        } else {
+            GARBAGE
+        };
+        if uut.syn_own.val() {
+            let a = uut.syn_address.val().index();
+            if uut.syn_write.val() {
+                syn[a] = uut.syn_write_data.val().to_u16();
+            } else {
+                syn_q = syn[a];
+            }
+        } else {
+            syn_q = GARBAGE;
+        }
+        if uut.ring_add.val() {
+            let a = uut.ring_address.val().index();
+            ring[a] = add_sat16(ring[a], uut.ring_value.val().to_u16() as i16 as i32);
+        }
+        if uut.list_choose.val() {
+            prop_assert!(next < sources.len(), "a source chosen past the list's end");
+            chosen = sources[next];
+        }
+        if uut.list_advance.val() {
+            next += 1;
+        }
+        if uut.send.val() {
+            sending = Some(send_delay);
+        } else if let Some(k) = sending {
+            if k == 0 {
+                sent_frames.push((uut.spiker.val().index() as u32, uut.stamp.val().to_u64()));
+                sending = None;
+            } else {
+                sending = Some(k - 1);
+            }
+        }
+        if uut.busy.val() {
+            cycles += 1;
+        }
+        edge(&mut uut, |u| &mut u.clock);
+        uut.start.next = false;
+        clocks += 1;
+        prop_assert!(clocks < 100_000, "routing does not end");
+        if done {
+            break;
+        }
+    }
+    prop_assert_eq!(next, sources.len(), "sources routed");
+    prop_assert_eq!(&sent_frames, spikes, "SPIKE frames (neuron, stamp)");
+    prop_assert_eq!(cycles - start_cycle, expected_cycles, "busy cycles");
+    prop_assert_eq!(ring, ring_cells(after, net_neurons, t + 1), "ring");
+    // Depression's weights (potentiation, later in the tick, changes the
+    // fan-in of the tick's spikers: those are left to the plasticity test).
+    let spiked: Vec<u32> = spikes.iter().map(|s| s.0).collect();
+    for (i, &a) in image.weight_address.iter().enumerate() {
+        if !spiked.contains(&syn_of.target[i]) {
+            prop_assert_eq!(syn[a as usize] as u8 as i8, after.weights[i], "weight of synapse {}", i);
+        }
+    }
+    Ok(Routed { syn, lfsr })
+}
+
+/// The source lists as the core's `SourceList` serves them: each list's
+/// word one clock after its index.
+struct Lists {
+    inputs: Vec<u32>,
+    spikers: Vec<u32>,
+    input_index: usize,
+    spike_index: usize,
+    chosen_neuron: bool,
+    input_q: u32,
+    spike_q: u32,
+}
+
+impl Lists {
+    fn word(list: &[u32], i: usize) -> u32 {
+        list.get(i).copied().unwrap_or(GARBAGE as u32)
+    }
+    fn source(&self) -> u32 {
+        if self.chosen_neuron {
+            C.axons() + self.spike_q
+        } else {
+            self.input_q
+        }
+    }
+    fn more_spikes(&self) -> bool {
+        self.spike_index < self.spikers.len()
+    }
+    fn more(&self) -> bool {
+        self.input_index < self.inputs.len() || self.more_spikes()
+    }
+}
+
+/// Run the learning phases of tick `t` on the plasticity block alone, after
+/// `routed`; compare every weight, trace and the busy cycles with the golden
+/// model's.
+fn learn_tick(
+    net: &Network,
+    image: &Image,
+    t: u32,
+    (before, after, spikes): &(StateDump, StateDump, Vec<(u32, u64)>),
+    routed: Routed,
+) -> Result<(), TestCaseError> {
+    let costs = CycleCosts::CORE_V1;
+    let rule = *net.stdp().unwrap();
+    let Routed { mut syn, mut lfsr } = routed;
+    let mut fanin = image.fanin.clone();
+    fanin.resize(C.neurons() as usize, 0);
+    let core_traces = |dump: &StateDump| {
+        let mut x_pre = vec![0u16; 1 << SRCB];
+        for (s, &x) in dump.x_pre.iter().enumerate() {
+            x_pre[image.core_source(s as u32) as usize] = x as u16;
+        }
+        let mut x_post: Vec<u16> = dump.x_post.iter().map(|&x| x as u16).collect();
+        x_post.resize(C.neurons() as usize, 0);
+        (x_pre, x_post)
+    };
+    let (mut x_pre, mut x_post) = core_traces(before);
+    let mut lists = Lists {
+        inputs: net
+            .inputs()
+            .iter()
+            .filter(|i| i.tick == t)
+            .map(|i| image.core_source(i.axon))
+            .collect(),
+        spikers: spikes.iter().map(|s| s.0).collect(),
+        input_index: 0,
+        spike_index: 0,
+        chosen_neuron: false,
+        input_q: GARBAGE as u32,
+        spike_q: GARBAGE as u32,
+    };
+    let syn_of = net.synapses();
+    let fanin_of = |n: u32| syn_of.fanin_offsets[n as usize + 1] - syn_of.fanin_offsets[n as usize];
+    let spikers = (lists.inputs.len() + lists.spikers.len()) as u64;
+    let expected_cycles = lists
+        .spikers
+        .iter()
+        .map(|&n| costs.potentiation_cost(fanin_of(n)))
+        .sum::<u64>()
+        + costs.after_learning(&C.shape(), true, spikers)
+        - costs.tick_end as u64;
+    // Routing has walked both lists to their ends.
+    (lists.input_index, lists.spike_index) = (lists.inputs.len(), lists.spikers.len());
+
+    let mut uut = Plasticity::<NB, MB, SB, SRCB>::default();
+    uut.connect_all();
+    uut.pre_shift.next = rule.pre_shift.to_bits();
+    uut.post_shift.next = rule.post_shift.to_bits();
+    uut.pre_bump.next = rule.pre_bump.to_bits();
+    uut.post_bump.next = rule.post_bump.to_bits();
+    let (mut fanin_q, mut syn_q, mut xpre_q, mut xpost_q) = (GARBAGE, GARBAGE, GARBAGE, GARBAGE);
+    let (mut w_next, mut pending_w) = (0u8, 0u8);
+    let (mut cycles, mut clocks) = (0u64, 0u32);
+    uut.start_potentiation.next = !lists.spikers.is_empty();
+    uut.start_decay.next = lists.spikers.is_empty();
+    loop {
+        uut.list_is_neuron.next = lists.chosen_neuron;
+        uut.list_source.next = ((lists.source() & ((1 << SRCB) - 1)) as u16).to_bits();
+        uut.list_neuron.next = ((lists.spike_q & ((1 << NB) - 1)) as u8).to_bits();
+        uut.list_more.next = lists.more();
+        uut.list_more_spikes.next = lists.more_spikes();
+        uut.list_any.next = spikers > 0;
+        uut.fanin_data.next = fanin_q.to_bits();
+        uut.syn_data.next = syn_q.to_bits();
+        uut.xpre_data.next = xpre_q.to_bits();
+        uut.x_post.next = xpost_q.to_bits();
+        uut.w_next.next = w_next.to_bits();
+        assert!(simulate(&mut uut, 1000));
+        let done = uut.done.val();
+        if uut.lfsr_step.val() {
+            // The first stage: x_pre and the synapse word are out.
+            prop_assert!(uut.first_stage.val());
+            pending_w = syn_q as u8;
+            w_next = rule.potentiate(pending_w as i8, xpre_q as u8, &mut lfsr) as u8;
+        }
+        if uut.potentiate.val() {
+            prop_assert_eq!(uut.weight.val().to_u8(), pending_w, "the weight at the second stage");
+        }
+        fanin_q = if uut.fanin_own.val() {
+            fanin[uut.fanin_address.val().index()]
+        } else {
+            GARBAGE
+        };
+        xpre_q = if uut.xpre_own.val() {
+            x_pre[uut.xpre_address.val().index()]
+        } else {
+            GARBAGE
+        };
+        xpost_q = if uut.neuron_own.val() {
+            x_post[uut.neuron_address.val().index()]
+        } else {
+            GARBAGE
+        };
+        if uut.syn_own.val() {
+            let a = uut.syn_address.val().index();
+            if uut.syn_write.val() {
+                syn[a] = uut.syn_write_data.val().to_u16();
+            } else {
+                syn_q = syn[a];
+            }
+        } else {
+            syn_q = GARBAGE;
+        }
+        if uut.trace_write.val() {
+            x_pre[uut.trace_source.val().index()] = uut.xpre_next.val().to_u16();
+        }
+        if uut.xpost_write.val() {
+            x_post[uut.trace_neuron.val().index()] = uut.xpost_next.val().to_u16();
+        }
+        // The lists: this clock's indices are read, then the commands apply.
+        lists.input_q = Lists::word(&lists.inputs, lists.input_index);
+        lists.spike_q = Lists::word(&lists.spikers, lists.spike_index);
+        if uut.list_choose.val() {
+            lists.chosen_neuron = lists.input_index >= lists.inputs.len();
+        }
+        if uut.list_advance.val() {
+            if lists.chosen_neuron {
+                lists.spike_index += 1;
+            } else {
+                lists.input_index += 1;
+            }
+        }
+        if uut.list_advance_spike.val() {
+            lists.spike_index += 1;
+        }
+        if uut.list_rewind_spikes.val() || uut.list_rewind.val() {
+            lists.spike_index = 0;
+        }
+        if uut.list_rewind.val() {
+            lists.input_index = 0;
+        }
+        if uut.busy.val() {
+            cycles += 1;
+        }
+        edge(&mut uut, |u| &mut u.clock);
+        uut.start_potentiation.next = false;
+        uut.start_decay.next = false;
+        clocks += 1;
+        prop_assert!(clocks < 100_000, "learning does not end");
+        if done {
+            break;
+        }
+    }
+    // The last trace write lands one clock after `done`.
+    assert!(simulate(&mut uut, 1000));
+    if uut.trace_write.val() {
+        x_pre[uut.trace_source.val().index()] = uut.xpre_next.val().to_u16();
+    }
+    if uut.xpost_write.val() {
+        x_post[uut.trace_neuron.val().index()] = uut.xpost_next.val().to_u16();
+    }
+    prop_assert_eq!(cycles, expected_cycles, "busy cycles");
+    for (i, &a) in image.weight_address.iter().enumerate() {
+        prop_assert_eq!(syn[a as usize] as u8 as i8, after.weights[i], "weight of synapse {}", i);
+    }
+    prop_assert_eq!(lfsr.state(), after.lfsr, "LFSR");
+    let (want_pre, want_post) = core_traces(after);
+    prop_assert_eq!(x_pre, want_pre, "x_pre");
+    prop_assert_eq!(x_post, want_post, "x_post");
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: common::cases(32), ..ProptestConfig::default() })]
+
+    /// The router against `Simulator::route` on filled tiny-core networks
+    /// (with and without STDP) and on networks that learn all the time, on a
+    /// tick with sources; with STDP, then the plasticity block against
+    /// `potentiation_phase` and the trace updates.
+    #[test]
+    fn the_router_and_plasticity_run_a_tick_as_the_golden_model(
+        spec in filled_spec(), learning: bool, pick: u32, send_delay in 0u32..4,
+    ) {
+        let ticks = 12;
+        let net = if learning { learning_network(spec.seed, ticks) } else { filled_network(C, &spec, ticks) };
+        if let Some(t) = busy_tick(&net, ticks, pick) {
+            let image = Image::new(&net, C).unwrap();
+            let states = around_tick(&net, t);
+            let routed = route_tick(&net, &image, t, &states, send_delay)?;
+            if net.stdp().is_some() {
+                learn_tick(&net, &image, t, &states, routed)?;
+            }
+        }
+    }
+}
