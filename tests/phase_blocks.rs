@@ -399,7 +399,7 @@ fn learn_tick(
     uut.pre_bump.next = rule.pre_bump.to_bits();
     uut.post_bump.next = rule.post_bump.to_bits();
     let (mut fanin_q, mut syn_q, mut xpre_q, mut xpost_q) = (GARBAGE, GARBAGE, GARBAGE, GARBAGE);
-    let (mut w_next, mut pending_w) = (0u8, 0u8);
+    let mut w_next = 0u8;
     let (mut cycles, mut clocks) = (0u64, 0u32);
     uut.start_potentiation.next = !lists.spikers.is_empty();
     uut.start_decay.next = lists.spikers.is_empty();
@@ -420,11 +420,8 @@ fn learn_tick(
         if uut.lfsr_step.val() {
             // The first stage: x_pre and the synapse word are out.
             prop_assert!(uut.first_stage.val());
-            pending_w = syn_q as u8;
-            w_next = rule.potentiate(pending_w as i8, xpre_q as u8, &mut lfsr) as u8;
-        }
-        if uut.potentiate.val() {
-            prop_assert_eq!(uut.weight.val().to_u8(), pending_w, "the weight at the second stage");
+            prop_assert_eq!(uut.weight.val().to_u8(), syn_q as u8, "the weight at the first stage");
+            w_next = rule.potentiate(syn_q as u8 as i8, xpre_q as u8, &mut lfsr) as u8;
         }
         fanin_q = if uut.fanin_own.val() {
             fanin[uut.fanin_address.val().index()]

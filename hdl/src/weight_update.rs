@@ -6,9 +6,11 @@
 //!
 //! Two stages, one clock apart: the magnitude `(x · gain + r) >> lr_shift`
 //! from `x`, `gain`, `lr_shift` and `noise` is registered on the clock edge
-//! (the multiplier and the shifter, the long path); in the next cycle `w`,
-//! the bounds and `potentiate` give `w_next` combinationally (the add and the
-//! clamp, in front of the synapse memory's write).
+//! (the multiplier and the shifter, the long path) with the weight `w` and
+//! the direction `potentiate`; in the next cycle the registered operands and
+//! the bounds give `w_next` combinationally (the add and the clamp, in front
+//! of the synapse memory's write), with no input of the caller's on that
+//! path.
 //!
 //! The second stage is the core's critical path on the UP5K (it ends at the
 //! SPRAM's data input), so it is kept narrow: the magnitude is registered
@@ -30,7 +32,7 @@ use rust_hdl::prelude::*;
 pub struct WeightUpdate {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Weight before (8-bit two's complement); second stage.
+    /// Weight before (8-bit two's complement); first stage.
     pub w: Signal<In, Bits<8>>,
     /// The trace: x_pre for potentiation, x_post for depression.
     pub x: Signal<In, Bits<8>>,
@@ -44,7 +46,7 @@ pub struct WeightUpdate {
     pub w_min: Signal<In, Bits<8>>,
     /// Upper weight bound (two's complement); second stage.
     pub w_max: Signal<In, Bits<8>>,
-    /// Potentiate (add) rather than depress (subtract); second stage.
+    /// Potentiate (add) rather than depress (subtract); first stage.
     pub potentiate: Signal<In, Bit>,
     /// Weight after.
     pub w_next: Signal<Out, Bits<8>>,
@@ -53,7 +55,8 @@ pub struct WeightUpdate {
     rounded: Signal<Local, Bits<20>>,
     saturated: Signal<Local, Bits<9>>,
     magnitude: DFF<Bits<9>>,
-    w_wide: Signal<Local, Bits<10>>,
+    w_wide: DFF<Bits<10>>,
+    adding: DFF<Bit>,
     sum: Signal<Local, Bits<10>>,
     sum_ordered: Signal<Local, Bits<10>>,
     min_ordered: Signal<Local, Bits<10>>,
@@ -84,6 +87,7 @@ impl Default for WeightUpdate {
             magnitude: Default::default(),
             clock: Default::default(),
             w_wide: Default::default(),
+            adding: Default::default(),
             sum: Default::default(),
             sum_ordered: Default::default(),
             min_ordered: Default::default(),
@@ -101,7 +105,7 @@ impl Default for WeightUpdate {
 impl Logic for WeightUpdate {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, magnitude);
+        dff_setup!(self, clock, magnitude, w_wide, adding);
         // Stage 1: (x · gain + r) >> lr_shift, with r = noise & (2^lr_shift - 1);
         // the sum needs 17 bits.
         self.product.next = bit_cast::<16, 8>(self.x.val()) * bit_cast::<16, 8>(self.gain.val());
@@ -118,16 +122,17 @@ impl Logic for WeightUpdate {
             self.saturated.next = self.limit.val();
         }
         self.magnitude.d.next = self.saturated.val();
-
-        // Stage 2.
-        // w ± magnitude in 10-bit two's complement.
-        self.w_wide.next = bit_cast::<10, 8>(self.w.val());
+        // w in 10-bit two's complement, and the direction.
+        self.w_wide.d.next = bit_cast::<10, 8>(self.w.val());
         if self.w.val().get_bit(7) {
-            self.w_wide.next = bit_cast::<10, 8>(self.w.val()) | self.sign_ext.val();
+            self.w_wide.d.next = bit_cast::<10, 8>(self.w.val()) | self.sign_ext.val();
         }
-        self.sum.next = self.w_wide.val() - bit_cast::<10, 9>(self.magnitude.q.val());
-        if self.potentiate.val() {
-            self.sum.next = self.w_wide.val() + bit_cast::<10, 9>(self.magnitude.q.val());
+        self.adding.d.next = self.potentiate.val();
+
+        // Stage 2: w ± magnitude.
+        self.sum.next = self.w_wide.q.val() - bit_cast::<10, 9>(self.magnitude.q.val());
+        if self.adding.q.val() {
+            self.sum.next = self.w_wide.q.val() + bit_cast::<10, 9>(self.magnitude.q.val());
         }
 
         // Clamp in "ordered" space (sign bit flipped: signed order = unsigned order).

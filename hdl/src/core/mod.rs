@@ -393,16 +393,13 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.weight.lr_shift.next = self.control.lr_shift.val();
         self.weight.w_min.next = self.control.w_min.val();
         self.weight.w_max.next = self.control.w_max.val();
-        self.weight.potentiate.next = self.plasticity.potentiate.val();
-        if self.plasticity.potentiate.val() {
-            self.weight.w.next = self.plasticity.weight.val();
-        } else {
-            self.weight.w.next = self.router.weight.val();
-        }
+        self.weight.potentiate.next = self.plasticity.first_stage.val();
         if self.plasticity.first_stage.val() {
+            self.weight.w.next = self.plasticity.weight.val();
             self.weight.x.next = bit_cast::<8, 16>(self.m_xpre.read_data.val());
             self.weight.gain.next = self.control.a_plus.val();
         } else {
+            self.weight.w.next = self.router.weight.val();
             self.weight.x.next = bit_cast::<8, 16>(self.neurons.x_post.val());
             self.weight.gain.next = self.control.a_minus.val();
         }

@@ -129,11 +129,10 @@ pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const S
     pub neuron_address: Signal<Out, Bits<NB>>,
     /// Step the LFSR (a potentiation's first stage).
     pub lfsr_step: Signal<Out, Bit>,
-    /// The weight update's first stage is a potentiation's (x_pre, a_plus).
+    /// The weight update's first stage is a potentiation's (x_pre, a_plus,
+    /// `weight`); its result is written in the next clock.
     pub first_stage: Signal<Out, Bit>,
-    /// Its second stage is a potentiation's (adds; `weight` is the weight).
-    pub potentiate: Signal<Out, Bit>,
-    /// The weight being potentiated.
+    /// The weight being potentiated (the synapse word's, at the first stage).
     pub weight: Signal<Out, Bits<8>>,
     trace_pre: TraceUpdate,
     trace_post: TraceUpdate,
@@ -143,7 +142,6 @@ pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const S
     remaining: DFF<Bits<16>>,
     syn_at: DFF<Bits<16>>,
     syn_target: DFF<Bits<8>>,
-    syn_weight: DFF<Bits<8>>,
     source: DFF<Bits<SRCB>>,
     decay_valid: DFF<Bit>,
     decay_source: DFF<Bits<SRCB>>,
@@ -204,7 +202,6 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Defau
             neuron_address: Default::default(),
             lfsr_step: Default::default(),
             first_stage: Default::default(),
-            potentiate: Default::default(),
             weight: Default::default(),
             trace_pre: Default::default(),
             trace_post: Default::default(),
@@ -214,7 +211,6 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Defau
             remaining: Default::default(),
             syn_at: Default::default(),
             syn_target: Default::default(),
-            syn_weight: Default::default(),
             source: Default::default(),
             decay_valid: Default::default(),
             decay_source: Default::default(),
@@ -242,7 +238,6 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
             remaining,
             syn_at,
             syn_target,
-            syn_weight,
             source,
             decay_valid,
             decay_source,
@@ -251,7 +246,7 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
             wb_pre,
             wb_post
         );
-        self.weight.next = self.syn_weight.q.val();
+        self.weight.next = bit_cast::<8, 16>(self.syn_data.val());
         self.syn_address.next = bit_cast::<SB, 16>(self.pointer.q.val());
         self.syn_write_data.next =
             bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.w_next.val());
@@ -303,7 +298,6 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
         self.neuron_own.next = false;
         self.lfsr_step.next = false;
         self.first_stage.next = false;
-        self.potentiate.next = false;
         self.fanin_done.next = false;
 
         match self.state.q.val() {
@@ -363,12 +357,10 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
                 // x_pre and the synapse word are here: the first stage.
                 self.lfsr_step.next = true;
                 self.first_stage.next = true;
-                self.syn_weight.d.next = bit_cast::<8, 16>(self.syn_data.val());
                 self.syn_target.d.next = self.syn_data.val().get_bits::<8>(8);
                 self.state.d.next = PlasticityState::PotWrite;
             }
             PlasticityState::PotWrite => {
-                self.potentiate.next = true;
                 self.syn_own.next = true;
                 self.syn_address.next = bit_cast::<SB, 16>(self.syn_at.q.val());
                 self.syn_write.next = true;
