@@ -1,0 +1,357 @@
+//! The core's host port alone against the protocol's twin (`spikefab_proto`)
+//! and a model of what the spec says each command does (`docs/spec.md`
+//! §10.2-§10.3): random command sequences, retransmissions and broken
+//! commands go in as frame bytes, and the answers that come out, decoded by
+//! the host's decoder, are compared with the model's; WRITE's words land in
+//! the memories here (kept as arrays, read one clock after their address as
+//! the block RAMs are), INPUT's axons in the input list, and TICK runs
+//! against a stand-in sequencer whose router asks for SPIKE frames.
+
+use proptest::prelude::*;
+use rust_hdl::prelude::*;
+use spikefab_hdl::core::host_port::HostPort;
+use spikefab_proto::frame::{Decoder, Event, Frame};
+use spikefab_proto::message::{kind, Answer, Command, NakCode, Space, VERSION};
+
+const NB: usize = 4;
+const MB: usize = 3;
+const DB: usize = 2;
+const SB: usize = 9;
+const SIZES: (u32, u32, u32, u32) = (1 << NB, 1 << MB, 1 << DB, 1 << SB);
+
+/// What the port is connected to: the memories, the input list, the tick.
+struct World {
+    spaces: Vec<Vec<u16>>,
+    pending: Vec<u16>,
+    tick: u32,
+    cycles: u64,
+    /// Spikes the stand-in router sends per tick.
+    spikes_per_tick: u32,
+}
+
+/// The spec's answer to `frame` (and its effect on the model), given the
+/// last executed command's (seq, type).
+fn model(world: &mut World, last: &mut Option<(u8, u8)>, frame: &Frame, ticks_spikes: &mut u32) -> Answer {
+    let p = &frame.payload;
+    let nak = |code, detail| Answer::Nak {
+        command: frame.kind,
+        code,
+        detail,
+    };
+    let bad_len = nak(NakCode::BadLength, p.len() as u16);
+    let dup = *last == Some((frame.seq, frame.kind));
+    let (n, m, d, s) = SIZES;
+    let range = |space: u16, address: u16, words: i64| -> Result<Space, Answer> {
+        let sp = Space::from_u16(space).ok_or(nak(NakCode::BadSpace, space))?;
+        if address as i64 + words > sp.words(n, m, d, s) as i64 {
+            return Err(nak(NakCode::BadAddress, address));
+        }
+        Ok(sp)
+    };
+    match frame.kind {
+        kind::INFO if p.is_empty() => Answer::Info {
+            version: VERSION,
+            neurons: n as u16,
+            axons: m as u16,
+            delay_slots: d as u16,
+            syn_pages: (s >> 8) as u16,
+        },
+        kind::WRITE if p.len() >= 3 => match range(p[0], p[1], p.len() as i64 - 2) {
+            Err(a) => a,
+            Ok(sp) => {
+                if !dup {
+                    let at = p[1] as usize;
+                    world.spaces[sp as usize][at..at + p.len() - 2].copy_from_slice(&p[2..]);
+                }
+                *last = Some((frame.seq, frame.kind));
+                Answer::Written
+            }
+        },
+        kind::READ if p.len() == 3 => {
+            if Space::from_u16(p[0]).is_none() {
+                return nak(NakCode::BadSpace, p[0]);
+            }
+            if p[2] == 0 || p[2] > 255 {
+                return nak(NakCode::BadCount, p[2]);
+            }
+            match range(p[0], p[1], p[2] as i64) {
+                Err(a) => a,
+                Ok(sp) => Answer::Data(world.spaces[sp as usize][p[1] as usize..][..p[2] as usize].to_vec()),
+            }
+        }
+        kind::INPUT if !p.is_empty() => {
+            if !dup {
+                let mut prev = world.pending.last().copied();
+                for &a in p {
+                    if a >= m as u16 || prev.is_some_and(|q| a <= q) {
+                        return nak(NakCode::BadInput, a);
+                    }
+                    prev = Some(a);
+                }
+                world.pending.extend(p);
+                *last = Some((frame.seq, frame.kind));
+            }
+            Answer::InputTaken
+        }
+        kind::TICK if p.len() == 1 => {
+            if dup {
+                return Answer::TickDone {
+                    tick: world.tick,
+                    cycles: world.cycles,
+                    spikes: *ticks_spikes,
+                };
+            }
+            if p[0] == 0 {
+                return nak(NakCode::BadCount, 0);
+            }
+            world.tick += p[0] as u32;
+            world.cycles += 10 * p[0] as u64;
+            world.pending.clear();
+            *ticks_spikes = world.spikes_per_tick * p[0] as u32;
+            *last = Some((frame.seq, frame.kind));
+            Answer::TickDone {
+                tick: world.tick,
+                cycles: world.cycles,
+                spikes: *ticks_spikes,
+            }
+        }
+        kind::RESET if p.is_empty() => {
+            world.tick = 0;
+            world.cycles = 0;
+            world.pending.clear();
+            *last = None;
+            Answer::ResetDone
+        }
+        kind::INFO | kind::WRITE | kind::READ | kind::INPUT | kind::TICK | kind::RESET => bad_len,
+        _ => nak(NakCode::UnknownType, 0),
+    }
+}
+
+type Port = HostPort<NB, MB, DB, SB>;
+
+/// The stand-in sequencer's tick.
+struct TickRun {
+    ticks_left: u32,
+    spikes_left: u32,
+    waiting: bool,
+    busy_left: u32,
+}
+
+impl TickRun {
+    fn new(ticks_left: u32, spikes: u32) -> Self {
+        TickRun {
+            ticks_left,
+            spikes_left: spikes,
+            waiting: false,
+            busy_left: 10,
+        }
+    }
+}
+
+/// Run one frame through the port: its bytes in, the answer's frames out
+/// (SPIKE events, then the answer), with the stand-in memories, input list
+/// and tick behind it.
+fn exchange(uut: &mut Port, world: &mut World, bytes: &[u8]) -> Vec<Frame> {
+    let mut decoder = Decoder::new();
+    let mut frames = Vec::new();
+    let mut sent = 0usize;
+    let (mut read_word, mut input_list) = (0u16, world.pending.clone());
+    // The stand-in tick: each tick asks for its SPIKE frames one after the
+    // other, then takes 10 busy cycles; the last one's end is `tick_done`.
+    let mut run: Option<TickRun> = None;
+    let (mut idle_clocks, mut clocks) = (0, 0);
+    loop {
+        uut.in_valid.next = sent < bytes.len();
+        uut.in_data.next = bytes.get(sent).copied().unwrap_or(0).to_bits();
+        uut.out_ready.next = true;
+        uut.tick.next = world.tick.to_bits();
+        uut.cycles.next = world.cycles.to_bits();
+        uut.spiker.next = 3u8.to_bits();
+        uut.stamp.next = world.cycles.to_bits();
+        let send = run.as_ref().is_some_and(|r| !r.waiting && r.spikes_left > 0);
+        let ending = run
+            .as_ref()
+            .is_some_and(|r| !r.waiting && r.spikes_left == 0 && r.busy_left == 0);
+        uut.send.next = send;
+        uut.tick_done.next = ending && run.as_ref().is_some_and(|r| r.ticks_left == 1);
+        uut.any_pending.next = !input_list.is_empty();
+        uut.read_word.next = read_word.to_bits();
+        // The range check, as the memory map makes it.
+        assert!(simulate(uut, 1000));
+        let space = uut.space.val().to_u16();
+        let words = if uut.is_write.val() {
+            uut.len.val().to_u8() as i64 - 2
+        } else {
+            uut.count.val().to_u16() as i64
+        };
+        let named = Space::from_u16(space);
+        uut.space_bad.next = named.is_none();
+        uut.range_bad.next = named.is_some_and(|s| {
+            uut.address.val().to_u16() as i64 + words > s.words(SIZES.0, SIZES.1, SIZES.2, SIZES.3) as i64
+        });
+        assert!(simulate(uut, 1000));
+        // The clock edge.
+        if uut.in_ready.val() && sent < bytes.len() {
+            sent += 1;
+        }
+        if uut.out_valid.val() {
+            if let Some(Event::Frame(f)) = decoder.push(uut.out_data.val().to_u8()) {
+                frames.push(f);
+            }
+        }
+        if uut.write.val() {
+            let sp = named.expect("a write to a space that exists") as usize;
+            world.spaces[sp][uut.write_cell.val().index()] = uut.data.val().to_u16();
+        }
+        read_word = named.map_or(0, |s| {
+            world.spaces[s as usize]
+                .get(uut.read_cell_q.val().index())
+                .copied()
+                .unwrap_or(0)
+        });
+        if uut.input_write.val() {
+            let at = input_list
+                .len()
+                .min(world.pending.len() + uut.input_offset.val().index());
+            input_list.truncate(at);
+            input_list.push(uut.data.val().to_u16());
+        }
+        if uut.input_commit.val() {
+            world.pending = input_list.clone();
+        }
+        if uut.reset.val() {
+            (world.tick, world.cycles) = (0, 0);
+            world.pending.clear();
+            input_list.clear();
+        }
+        if uut.tick_start.val() {
+            run = Some(TickRun::new(uut.ticks.val().to_u16() as u32, world.spikes_per_tick));
+            world.pending.clear();
+            input_list.clear();
+        } else if let Some(r) = run.as_mut() {
+            if send {
+                (r.waiting, r.spikes_left) = (true, r.spikes_left - 1);
+            } else if r.waiting {
+                r.waiting = !uut.sent.val();
+            } else if r.spikes_left == 0 && r.busy_left > 0 {
+                r.busy_left -= 1;
+                world.cycles += 1;
+            } else if ending {
+                world.tick += 1;
+                if r.ticks_left == 1 {
+                    run = None;
+                } else {
+                    *r = TickRun::new(r.ticks_left - 1, world.spikes_per_tick);
+                }
+            }
+        }
+        uut.clock.next = true.into();
+        assert!(simulate(uut, 1000));
+        uut.clock.next = false.into();
+        assert!(simulate(uut, 1000));
+        idle_clocks = if uut.idle.val() { idle_clocks + 1 } else { 0 };
+        clocks += 1;
+        assert!(clocks < 200_000, "the port does not settle");
+        if idle_clocks > 2 && sent == bytes.len() {
+            return frames;
+        }
+    }
+}
+
+/// Commands as a host sends them, some broken.
+fn frame() -> impl Strategy<Value = Frame> {
+    let space = prop_oneof![0u16..7, Just(7u16), any::<u16>()];
+    let address = prop_oneof![0u16..40, any::<u16>()];
+    prop_oneof![
+        (
+            space.clone(),
+            address.clone(),
+            prop::collection::vec(any::<u16>(), 1..12)
+        )
+            .prop_map(|(s, a, d)| Frame {
+                kind: kind::WRITE,
+                seq: 0,
+                payload: [vec![s, a], d].concat()
+            }),
+        (space, address, prop_oneof![1u16..20, Just(0u16), Just(256u16)]).prop_map(|(s, a, c)| Frame {
+            kind: kind::READ,
+            seq: 0,
+            payload: vec![s, a, c]
+        }),
+        prop_oneof![
+            prop::collection::btree_set(0u16..10, 1..5).prop_map(|a| a.into_iter().collect::<Vec<_>>()),
+            prop::collection::vec(0u16..10, 1..5),
+        ]
+        .prop_map(|payload| Frame {
+            kind: kind::INPUT,
+            seq: 0,
+            payload
+        }),
+        (0u16..3).prop_map(|c| Command::Tick { count: c }.frame(0)),
+        Just(Command::Reset.frame(0)),
+        Just(Command::Info.frame(0)),
+        (
+            prop_oneof![1u8..=6, any::<u8>()],
+            prop::collection::vec(any::<u16>(), 0..5)
+        )
+            .prop_map(|(k, mut payload)| {
+                if k == kind::TICK {
+                    // A few ticks at most (the stand-in takes 10 clocks each).
+                    payload.iter_mut().for_each(|w| *w %= 4);
+                }
+                Frame {
+                    kind: k,
+                    seq: 0,
+                    payload,
+                }
+            }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Every command of a random sequence (a quarter of them sent again
+    /// with the same `seq`, as a host retransmits) gets the answer the spec
+    /// gives it, with a TICK's SPIKE frames before its answer; at the end
+    /// every space holds what the model's WRITEs put there.
+    #[test]
+    fn commands_get_the_specs_answers(
+        frames in prop::collection::vec((frame(), prop::bool::weighted(0.25)), 1..10), spikes_per_tick in 0u32..3,
+    ) {
+        let (n, m, d, s) = SIZES;
+        let sizes = Space::ALL.map(|sp| sp.words(n, m, d, s) as usize);
+        let mut world = World {
+            spaces: sizes.iter().map(|&w| vec![0; w]).collect(),
+            pending: vec![],
+            tick: 0,
+            cycles: 0,
+            spikes_per_tick,
+        };
+        let mut expected = World { spaces: world.spaces.clone(), pending: vec![], tick: 0, cycles: 0, spikes_per_tick };
+        let (mut last, mut tick_spikes) = (None, 0);
+        let mut uut = Port::default();
+        uut.connect_all();
+        let mut seq = 0u8;
+        for (mut f, again) in frames {
+            for copy in 0..1 + again as u8 {
+                if copy == 0 {
+                    seq = seq.wrapping_add(1);
+                }
+                f.seq = seq;
+                let want = model(&mut expected, &mut last, &f, &mut tick_spikes);
+                let got = exchange(&mut uut, &mut world, &f.encode());
+                let (events, answer) = got.split_at(got.len().saturating_sub(1));
+                prop_assert_eq!(answer.len(), 1, "one answer to {:?}", f);
+                prop_assert_eq!(Answer::from_frame(&answer[0]).unwrap(), want, "the answer to {:?}", f);
+                prop_assert_eq!(answer[0].seq, f.seq);
+                let fresh_tick = f.kind == kind::TICK && copy == 0 && matches!(Answer::from_frame(&answer[0]), Ok(Answer::TickDone { .. }));
+                let spikes = if fresh_tick { tick_spikes as usize } else { 0 };
+                prop_assert_eq!(events.len(), spikes, "SPIKE frames of {:?}", f);
+                prop_assert!(events.iter().all(|e| e.kind == kind::SPIKE));
+                prop_assert_eq!(&world.pending, &expected.pending, "pending inputs after {:?}", f);
+            }
+        }
+        prop_assert_eq!(world.spaces, expected.spaces);
+    }
+}
