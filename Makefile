@@ -6,7 +6,7 @@ PROFILE    ?= ci
 SPIKEFAB   := target/release/spikefab
 EQUIV_SLOW ?= 100000
 
-.PHONY: all setup demo test test-slow lint bench bench-rtl hdl-report bitstreams clean
+.PHONY: all setup demo test test-slow lint bench bench-rtl hdl-report bitstreams diagram clean
 
 all: test
 
@@ -83,6 +83,11 @@ hdl-report: setup
 # closes (a few minutes per board). `spikefab flash --board NAME` flashes one.
 bitstreams: setup
 	$(CARGO) run --release -p spikefab-firmware --bin spikefab-firmware -- build --board all --out bitstreams --seed 1
+
+# The core's block diagram (docs/core-blocks.svg) from its source, the block
+# list in hdl/src/core/diagram.rs.
+diagram:
+	SPIKEFAB_BLESS=1 $(CARGO) test -q -p spikefab-hdl --lib core::diagram
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -17,7 +17,7 @@
 //! | [`lfsr::Lfsr`] | §5.2 | `spikefab_sim::lfsr::Lfsr16` |
 //! | [`weight_update::WeightUpdate`] | §5.3 | `spikefab_sim::learning::StdpParams::{depress, potentiate}` |
 //! | [`crc16::Crc16`], [`frame_rx::FrameRx`], [`frame_tx::FrameTx`] | §10.1 | `spikefab_proto::frame` |
-//! | [`core::Core`] | §6-§10 | `spikefab_sim::Simulator` in cycle mode |
+//! | [`core::Core`] and its phase blocks ([`core::host_port`], [`core::sequencer`], [`core::router`], [`core::plasticity`], ...) | §6-§10 | `spikefab_sim::Simulator` in cycle mode; each block its part (see [`core`]) |
 //!
 //! Around them: [`cores`] (the RTL type of every configuration of
 //! `spikefab_chip`'s registry, and dispatch on a configuration), [`memory`] (block RAM

@@ -30,6 +30,7 @@
 
 pub mod answer;
 pub mod command_check;
+pub mod diagram;
 pub mod host_port;
 pub mod memory_map;
 pub mod plasticity;
