@@ -68,16 +68,15 @@ impl Board {
 }
 
 /// The iCEBreaker: iCE40 UP5K, 12 MHz oscillator on pin 35 (the PLL's pad),
-/// FTDI FT2232H (channel B is the UART). The core runs at 21 MHz from the PLL
-/// (12 × 56 / 32, exact; the highest whole-MHz clock the PLL makes from 12 MHz
-/// below 24 MHz, where core v1 does not yet close timing on every placer
-/// seed); 21 clocks per bit at 1 Mbaud, which the FT2232H makes exactly
+/// FTDI FT2232H (channel B is the UART). The core runs at 24 MHz from the PLL
+/// (12 × 64 / 32, exact; core v2 closes timing there on every placer seed
+/// 1..5); 24 clocks per bit at 1 Mbaud, which the FT2232H makes exactly
 /// (3 MHz / 3).
 pub const ICEBREAKER: Board = Board {
     name: "icebreaker",
     title: "iCEBreaker (iCE40UP5K-SG48, 12 MHz, FTDI FT2232H)",
     clock_mhz: 12,
-    core_mhz: 21,
+    core_mhz: 24,
     pll_pad: true,
     baud: 1_000_000,
     bridge: "FTDI FT2232H, channel B (/dev/ttyUSB1 on Linux)",
