@@ -23,7 +23,7 @@ use crate::uart_tx::UartTx;
 /// The receive FIFO: 256 bytes.
 pub type RxFifo = SynchronousFIFO<Bits<8>, 8, 9, 1>;
 
-/// Bits of the LED stretch counters: 2^21 clocks is 0.10 s at 21 MHz, 0.06 s at 33.
+/// Bits of the LED stretch counters: 2^21 clocks is 0.09 s at 24 MHz, 0.06 s at 36.
 pub const STRETCH_BITS: usize = 21;
 
 /// Bits of the start-up hold counter.
