@@ -19,13 +19,12 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_hdl::prelude::*;
 
-use common::filled::{filled_network, filled_spec};
+use common::filled::{filled_network, filled_spec, stdp};
 use spikefab_chip::config::{source_bits, CoreConfig};
 use spikefab_chip::image::Image;
 use spikefab_hdl::core::plasticity::Plasticity;
 use spikefab_hdl::core::router::Router;
 use spikefab_sim::fixed::add_sat16;
-use spikefab_sim::learning::StdpParams;
 use spikefab_sim::lfsr::Lfsr16;
 use spikefab_sim::network::FLAG_PLASTIC;
 use spikefab_sim::{CycleCosts, Network, NetworkBuilder, NeuronParams, Source, StateDump, SynapseSpec};
@@ -45,6 +44,27 @@ fn edge<L: Block>(uut: &mut L, clock: impl Fn(&mut L) -> &mut Signal<In, Clock>)
     assert!(simulate(uut, 1000));
     clock(uut).next = false.into();
     assert!(simulate(uut, 1000));
+}
+
+/// A read port of a block RAM: the word at `address` after the edge if the
+/// block claimed the port, else garbage.
+fn read_port(own: bool, words: &[u16], address: usize) -> u16 {
+    if own {
+        words[address]
+    } else {
+        GARBAGE
+    }
+}
+
+/// The synapse memory's single port on a clock edge: a write, or a read
+/// whose word is out after the edge (a write leaves the output as it was);
+/// garbage if the block did not claim the port.
+fn syn_port(syn: &mut [u16], q: &mut u16, own: bool, address: usize, write: Option<u16>) {
+    match (own, write) {
+        (false, _) => *q = GARBAGE,
+        (true, Some(word)) => syn[address] = word,
+        (true, None) => *q = syn[address],
+    }
 }
 
 /// The golden model's state before tick `t` and after it, with the tick's
@@ -87,7 +107,6 @@ fn syn_words(image: &Image, dump: &StateDump) -> Vec<u16> {
 fn learning_network(seed: u64, ticks: u32) -> Network {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (n, m, d) = (C.neurons(), C.axons(), C.delay_slots() as u8);
-    let (a, b): (i8, i8) = (rng.random(), rng.random());
     let mut builder = NetworkBuilder::new();
     let profile = builder.add_profile(NeuronParams {
         du: rng.random_range(0..=2048),
@@ -99,18 +118,8 @@ fn learning_network(seed: u64, ticks: u32) -> Network {
         theta_decay: rng.random_range(0..=4096),
         refractory: rng.random_range(0..=3),
     });
-    builder.set_stdp(StdpParams {
-        pre_shift: rng.random_range(0..=7),
-        post_shift: rng.random_range(0..=7),
-        pre_bump: rng.random(),
-        post_bump: rng.random(),
-        a_plus: rng.random(),
-        a_minus: rng.random(),
-        lr_shift: rng.random_range(0..=15),
-        w_min: a.min(b),
-        w_max: a.max(b),
-        lfsr_seed: rng.random_range(1..=u16::MAX),
-    });
+    let rule = stdp(&mut rng);
+    builder.set_stdp(rule);
     builder.add_neurons(profile, n, |_| 0);
     builder.add_axons(m);
     for _ in 0..rng.random_range(50..400) {
@@ -122,7 +131,7 @@ fn learning_network(seed: u64, ticks: u32) -> Network {
         builder.add_synapse(SynapseSpec {
             source,
             target: rng.random_range(0..n),
-            weight: rng.random_range(a.min(b)..=a.max(b)),
+            weight: rng.random_range(rule.w_min..=rule.w_max),
             wexp: rng.random_range(0..=3),
             delay: rng.random_range(1..=d),
             plastic: rng.random_bool(0.5),
@@ -209,7 +218,7 @@ fn route_tick(
     let slot = t as usize % d;
     ring[slot * C.neurons() as usize..(slot + 1) * C.neurons() as usize].fill(0);
     let mut syn = syn_words(image, before);
-    let mut x_post = before.x_post.clone();
+    let mut x_post: Vec<u16> = before.x_post.iter().map(|&x| x as u16).collect();
     x_post.resize(C.neurons() as usize, 0);
     let rule = net.stdp().copied();
     let mut lfsr = Lfsr16::new(before.lfsr.max(1)).unwrap();
@@ -242,26 +251,16 @@ fn route_tick(
             let r = rule.expect("a depression with learning off");
             w_next = r.depress(uut.weight.val().to_u8() as i8, xpost_q as u8, &mut lfsr) as u8;
         }
-        source_q = if uut.source_own.val() {
-            image.source[uut.source_address.val().index()]
-        } else {
-            GARBAGE
-        };
-        xpost_q = if uut.neuron_own.val() {
-            x_post[uut.neuron_address.val().index()] as u16
-        } else {
-            GARBAGE
-        };
-        if uut.syn_own.val() {
-            let a = uut.syn_address.val().index();
-            if uut.syn_write.val() {
-                syn[a] = uut.syn_write_data.val().to_u16();
-            } else {
-                syn_q = syn[a];
-            }
-        } else {
-            syn_q = GARBAGE;
-        }
+        source_q = read_port(uut.source_own.val(), &image.source, uut.source_address.val().index());
+        xpost_q = read_port(uut.neuron_own.val(), &x_post, uut.neuron_address.val().index());
+        let write = uut.syn_write.val().then(|| uut.syn_write_data.val().to_u16());
+        syn_port(
+            &mut syn,
+            &mut syn_q,
+            uut.syn_own.val(),
+            uut.syn_address.val().index(),
+            write,
+        );
         if uut.ring_add.val() {
             let a = uut.ring_address.val().index();
             ring[a] = add_sat16(ring[a], uut.ring_value.val().to_u16() as i16 as i32);
@@ -423,31 +422,17 @@ fn learn_tick(
             prop_assert_eq!(uut.weight.val().to_u8(), syn_q as u8, "the weight at the first stage");
             w_next = rule.potentiate(syn_q as u8 as i8, xpre_q as u8, &mut lfsr) as u8;
         }
-        fanin_q = if uut.fanin_own.val() {
-            fanin[uut.fanin_address.val().index()]
-        } else {
-            GARBAGE
-        };
-        xpre_q = if uut.xpre_own.val() {
-            x_pre[uut.xpre_address.val().index()]
-        } else {
-            GARBAGE
-        };
-        xpost_q = if uut.neuron_own.val() {
-            x_post[uut.neuron_address.val().index()]
-        } else {
-            GARBAGE
-        };
-        if uut.syn_own.val() {
-            let a = uut.syn_address.val().index();
-            if uut.syn_write.val() {
-                syn[a] = uut.syn_write_data.val().to_u16();
-            } else {
-                syn_q = syn[a];
-            }
-        } else {
-            syn_q = GARBAGE;
-        }
+        fanin_q = read_port(uut.fanin_own.val(), &fanin, uut.fanin_address.val().index());
+        xpre_q = read_port(uut.xpre_own.val(), &x_pre, uut.xpre_address.val().index());
+        xpost_q = read_port(uut.neuron_own.val(), &x_post, uut.neuron_address.val().index());
+        let write = uut.syn_write.val().then(|| uut.syn_write_data.val().to_u16());
+        syn_port(
+            &mut syn,
+            &mut syn_q,
+            uut.syn_own.val(),
+            uut.syn_address.val().index(),
+            write,
+        );
         if uut.trace_write.val() {
             x_pre[uut.trace_source.val().index()] = uut.xpre_next.val().to_u16();
         }

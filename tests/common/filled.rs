@@ -70,7 +70,8 @@ fn profile(rng: &mut ChaCha8Rng, spec: &FilledSpec) -> NeuronParams {
     }
 }
 
-fn stdp(rng: &mut ChaCha8Rng) -> StdpParams {
+/// A random STDP rule (bounds in either order, any gains and shifts).
+pub fn stdp(rng: &mut ChaCha8Rng) -> StdpParams {
     let (a, b): (i8, i8) = (rng.random(), rng.random());
     StdpParams {
         pre_shift: rng.random_range(0..=7),
