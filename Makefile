@@ -92,6 +92,8 @@ diagram:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --profile $(PROFILE) -- -D warnings
+	# The board-only host (no virtual chip, no rust-hdl) builds and is clean too.
+	$(CARGO) clippy -p spikefab-host --no-default-features --lib --bins --profile $(PROFILE) -- -D warnings
 
 # Benchmarks; regenerates docs/benchmarks.md and docs/benchmarks.svg (a few
 # minutes). First Spikefab, Brian2 (C++ standalone) and NEST side by side on

@@ -11,4 +11,5 @@
 pub mod board;
 pub mod config;
 pub mod device;
+pub mod engine;
 pub mod image;

@@ -5,9 +5,6 @@
 //! seam, [`ByteEngine`], so that the co-simulation ([`crate::cosim::Cosim`]),
 //! the host's virtual chip and every test drive either unchanged.
 
-use std::fmt;
-use std::str::FromStr;
-
 use crate::core::Core;
 use crate::cores::{self, CoreVisitor};
 use crate::cosim::ByteChip;
@@ -49,69 +46,15 @@ pub trait ByteEngine: Send {
     fn trace_off(&mut self) {}
 }
 
-/// The simulators an RTL core runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EngineKind {
-    /// Verilator, on the Verilog rust-hdl emits for the core (the text the
-    /// bitstreams are built from), compiled to a native model.
-    Verilator,
-    /// rust-hdl's own simulator, stepping the Rust description of the core:
-    /// the reference rung, 80 to 100 times slower (`docs/hardware.md`).
-    RustHdl,
-}
+pub use spikefab_chip::engine::{EngineKind, UnknownEngine};
 
-impl EngineKind {
-    /// Both engines, fastest first.
-    pub const ALL: [EngineKind; 2] = [EngineKind::Verilator, EngineKind::RustHdl];
-
-    /// The name used on the command line (`verilator`, `rust-hdl`).
-    pub fn name(self) -> &'static str {
-        match self {
-            EngineKind::Verilator => "verilator",
-            EngineKind::RustHdl => "rust-hdl",
-        }
-    }
-
-    /// Clocks to run per call to [`ByteEngine::run`] so that one call takes
-    /// a few milliseconds: enough to amortise the call, short enough to
-    /// look at the outside world often.
-    pub fn batch_clocks(self) -> u64 {
-        match self {
-            EngineKind::Verilator => 1 << 15,
-            EngineKind::RustHdl => 1 << 9,
-        }
-    }
-
-    /// The engine to use when none is chosen: Verilator where it is
-    /// installed, else rust-hdl's simulator.
-    pub fn preferred() -> EngineKind {
-        if crate::verilator::verilator_version().is_ok() {
-            EngineKind::Verilator
-        } else {
-            EngineKind::RustHdl
-        }
-    }
-}
-
-impl fmt::Display for EngineKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A name that is not an engine's.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("no RTL engine `{0}` (the engines are verilator and rust-hdl)")]
-pub struct UnknownEngine(pub String);
-
-impl FromStr for EngineKind {
-    type Err = UnknownEngine;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        EngineKind::ALL
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| UnknownEngine(s.to_string()))
+/// The engine to use when none is chosen: Verilator where it is installed,
+/// else rust-hdl's simulator.
+pub fn preferred() -> EngineKind {
+    if crate::verilator::verilator_version().is_ok() {
+        EngineKind::Verilator
+    } else {
+        EngineKind::RustHdl
     }
 }
 

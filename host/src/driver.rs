@@ -27,6 +27,7 @@ use std::future::Future;
 
 use spikefab_chip::config::CoreConfig;
 use spikefab_chip::image::Image;
+#[cfg(feature = "virtual-chip")]
 use spikefab_hdl::cosim::{Cosim, CosimError};
 use spikefab_proto::frame::MAX_WORDS;
 use spikefab_proto::message::{ctrl, field, Answer, Command, NakCode, Reply, Space, VERSION};
@@ -48,6 +49,7 @@ pub enum TransportError {
     #[error(transparent)]
     Link(#[from] LinkError),
     /// In the in-process co-simulation.
+    #[cfg(feature = "virtual-chip")]
     #[error("co-simulation: {0}")]
     Cosim(#[from] CosimError),
 }
@@ -58,6 +60,7 @@ impl Transport for Link {
     }
 }
 
+#[cfg(feature = "virtual-chip")]
 impl Transport for Cosim {
     fn exchange(&mut self, cmd: &Command) -> impl Future<Output = Result<Reply, TransportError>> {
         std::future::ready(self.command(cmd).map_err(TransportError::from))

@@ -25,5 +25,7 @@ pub mod serial;
 pub mod spike_files;
 pub mod summary;
 pub mod verify;
+#[cfg(feature = "virtual-chip")]
 pub mod virtual_chip;
+#[cfg(feature = "virtual-chip")]
 pub mod waveform;

@@ -60,11 +60,11 @@ pub struct ChipOptions {
 }
 
 impl ChipOptions {
-    /// The core `config` on the preferred engine ([`EngineKind::preferred`]), no faults.
+    /// The core `config` on the preferred engine ([`spikefab_hdl::engine::preferred`]), no faults.
     pub fn new(config: CoreConfig) -> Self {
         ChipOptions {
             config,
-            engine: EngineKind::preferred(),
+            engine: spikefab_hdl::engine::preferred(),
             to_chip: FaultPlan::none(),
             from_chip: FaultPlan::none(),
         }

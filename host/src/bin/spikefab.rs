@@ -11,14 +11,15 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use spikefab_chip::board::{Board, BOARDS};
 use spikefab_chip::config::CoreConfig;
+use spikefab_chip::engine::EngineKind;
 use spikefab_chip::image::Image;
-use spikefab_hdl::engine::{self, EngineKind};
 use spikefab_host::driver::Chip;
 use spikefab_host::faults::FaultPlan;
 use spikefab_host::link::{Link, LinkSettings};
 use spikefab_host::outputs::{self, OutputKind};
-use spikefab_host::virtual_chip::{ChipOptions, VirtualChip};
-use spikefab_host::{flash, raster, serial, spike_files, summary, verify, waveform};
+use spikefab_host::{flash, raster, serial, spike_files, summary, verify};
+
+use rtl::VirtualChip;
 use spikefab_sim::config::{self, Model};
 use spikefab_sim::snapshot::{self, Kind, RunResult};
 use spikefab_sim::{CoreShape, SimOptions, Simulator};
@@ -150,12 +151,6 @@ struct EngineArg {
     engine: Option<EngineKind>,
 }
 
-impl EngineArg {
-    fn kind(self) -> EngineKind {
-        self.engine.unwrap_or_else(EngineKind::preferred)
-    }
-}
-
 fn engine_parser() -> impl clap::builder::TypedValueParser<Value = EngineKind> {
     use clap::builder::TypedValueParser;
     clap::builder::PossibleValuesParser::new(EngineKind::ALL.map(EngineKind::name))
@@ -283,7 +278,7 @@ fn real_main() -> Result<ExitCode> {
             flip_rate,
             drop_rate,
             seed,
-        } => chip(core, engine.kind(), path_file, flip_rate, drop_rate, seed).map(|_| ExitCode::SUCCESS),
+        } => chip(core, engine.engine, path_file, flip_rate, drop_rate, seed).map(|_| ExitCode::SUCCESS),
         Command::Ports => ports().map(|_| ExitCode::SUCCESS),
         Command::Flash {
             board,
@@ -579,10 +574,7 @@ async fn connect(args: &ChipRunArgs, net: &spikefab_sim::Network) -> Result<(Chi
         (Some(p), _) => (p.clone(), None),
         (None, _) => {
             Image::new(net, args.core)?;
-            let chip = start_virtual_chip(ChipOptions {
-                engine: args.engine.kind(),
-                ..ChipOptions::new(args.core)
-            })?;
+            let chip = rtl::start(args.core, args.engine.engine, FaultPlan::none(), FaultPlan::none())?;
             let port = chip.path().display().to_string();
             (port, Some(chip))
         }
@@ -723,7 +715,7 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
                 "locating the first tick with a state difference (reruns of ticks {good}..{})...",
                 d.tick
             );
-            divergence = waveform::first_state_divergence(net, net, chip.config(), vc.engine(), good, d.tick)
+            divergence = rtl::first_state_divergence(net, chip.config(), vc, good, d.tick)
                 .await?
                 .or(divergence);
         }
@@ -746,19 +738,8 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
         }
     };
     if let Some(path) = verify_args.as_ref().and_then(|va| va.vcd.as_ref()) {
-        let range = verify_args
-            .as_ref()
-            .and_then(|va| va.vcd_ticks.clone())
-            .unwrap_or_else(|| waveform::default_ticks(divergence.as_ref(), v.ticks));
-        let clocks = waveform::write_vcd(net, chip.config(), range.clone(), v.ticks, path)
-            .await
-            .with_context(|| format!("writing the waveform {}", path.display()))?;
-        println!(
-            "wrote {}: every signal of the RTL core in ticks {}..{} ({clocks} clocks; one clock is 2 time units)",
-            path.display(),
-            range.start,
-            range.end
-        );
+        let ticks = verify_args.as_ref().and_then(|va| va.vcd_ticks.clone());
+        rtl::write_vcd(net, chip.config(), ticks, divergence.as_ref(), v.ticks, path).await?;
     }
     Ok(code)
 }
@@ -770,30 +751,9 @@ fn checkpoints(ticks: &[u32]) -> String {
     format!("{}, {}, ..., {}", ticks[0], ticks[1], ticks[ticks.len() - 1])
 }
 
-/// Start a virtual chip and say what it runs on, and how fast.
-fn start_virtual_chip(options: ChipOptions) -> Result<VirtualChip> {
-    let (kind, config) = (options.engine, options.config);
-    if kind == EngineKind::Verilator {
-        println!(
-            "virtual chip: the {} core on Verilator (built on first use, then cached)",
-            config.name
-        );
-    }
-    let chip = VirtualChip::start(options)?;
-    let rate = engine::clock_rate(kind, config, Duration::from_millis(200))?;
-    println!(
-        "virtual chip: the RTL {} on {}\n  engine {kind}: {}; {:.2} M core clocks/s on empty ticks",
-        summary::core(&chip.config()),
-        chip.path().display(),
-        chip.engine_description(),
-        rate / 1e6
-    );
-    Ok(chip)
-}
-
 fn chip(
     core: CoreConfig,
-    engine: EngineKind,
+    engine: Option<EngineKind>,
     path_file: Option<PathBuf>,
     flip_rate: f64,
     drop_rate: f64,
@@ -805,19 +765,14 @@ fn chip(
         }
     }
     let noisy = |s| FaultPlan::none().random(flip_rate, drop_rate, s);
-    let chip = start_virtual_chip(ChipOptions {
-        config: core,
-        engine,
-        to_chip: noisy(seed),
-        from_chip: noisy(seed.wrapping_add(1)),
-    })?;
+    let chip = rtl::start(core, engine, noisy(seed), noisy(seed.wrapping_add(1)))?;
     let path = chip.path().display().to_string();
     if let Some(f) = &path_file {
         std::fs::write(f, format!("{path}\n")).with_context(|| format!("cannot write {}", f.display()))?;
     }
     println!("  open it with `spikefab run NET --port {path}` or any serial terminal; Ctrl-C stops it");
-    let stats = chip.wait()?;
-    println!("virtual chip stopped after {} clocks", stats.clocks);
+    let clocks = rtl::serve(chip)?;
+    println!("virtual chip stopped after {clocks} clocks");
     Ok(())
 }
 
@@ -853,4 +808,162 @@ fn ports() -> Result<()> {
         println!("{}  {}", p.name, p.description);
     }
     Ok(())
+}
+
+/// The RTL side of the command line: the virtual chip, the reruns that find
+/// the tick a difference appeared in, waveforms. In a build without the
+/// `virtual-chip` feature (no rust-hdl or Verilator model compiled in) there
+/// is no virtual chip and these say so.
+#[cfg(feature = "virtual-chip")]
+mod rtl {
+    use std::ops::Range;
+    use std::path::Path;
+    use std::time::Duration;
+
+    use anyhow::{Context, Result};
+    use spikefab_chip::config::CoreConfig;
+    use spikefab_chip::engine::EngineKind;
+    use spikefab_hdl::engine;
+    use spikefab_host::faults::FaultPlan;
+    use spikefab_host::summary;
+    use spikefab_host::virtual_chip::ChipOptions;
+    pub use spikefab_host::virtual_chip::VirtualChip;
+    use spikefab_host::waveform;
+    use spikefab_sim::record::Divergence;
+    use spikefab_sim::Network;
+
+    /// Start a virtual chip (on `engine`, else the preferred one) and say
+    /// what it runs on, and how fast.
+    pub fn start(
+        config: CoreConfig,
+        engine: Option<EngineKind>,
+        to_chip: FaultPlan,
+        from_chip: FaultPlan,
+    ) -> Result<VirtualChip> {
+        let kind = engine.unwrap_or_else(engine::preferred);
+        if kind == EngineKind::Verilator {
+            println!(
+                "virtual chip: the {} core on Verilator (built on first use, then cached)",
+                config.name
+            );
+        }
+        let chip = VirtualChip::start(ChipOptions {
+            config,
+            engine: kind,
+            to_chip,
+            from_chip,
+        })?;
+        let rate = engine::clock_rate(kind, config, Duration::from_millis(200))?;
+        println!(
+            "virtual chip: the RTL {} on {}\n  engine {kind}: {}; {:.2} M core clocks/s on empty ticks",
+            summary::core(&chip.config()),
+            chip.path().display(),
+            chip.engine_description(),
+            rate / 1e6
+        );
+        Ok(chip)
+    }
+
+    /// Serve `chip` until it stops; the clocks it ran.
+    pub fn serve(chip: VirtualChip) -> Result<u64> {
+        Ok(chip.wait()?.clocks)
+    }
+
+    /// The first tick in `good..=tick` after which the core's state differs
+    /// from the golden model's, by reruns on a fresh core of `chip`'s engine.
+    pub async fn first_state_divergence(
+        net: &Network,
+        config: CoreConfig,
+        chip: &VirtualChip,
+        good: u32,
+        tick: u32,
+    ) -> Result<Option<Divergence>> {
+        Ok(waveform::first_state_divergence(net, net, config, chip.engine(), good, tick).await?)
+    }
+
+    /// Rerun `net` on a Verilator model built with tracing and write the
+    /// core's signals over `ticks` (by default the ticks around
+    /// `divergence`) to the VCD file `path`.
+    pub async fn write_vcd(
+        net: &Network,
+        config: CoreConfig,
+        ticks: Option<Range<u32>>,
+        divergence: Option<&Divergence>,
+        ticks_run: u32,
+        path: &Path,
+    ) -> Result<()> {
+        let range = ticks.unwrap_or_else(|| waveform::default_ticks(divergence, ticks_run));
+        let clocks = waveform::write_vcd(net, config, range.clone(), ticks_run, path)
+            .await
+            .with_context(|| format!("writing the waveform {}", path.display()))?;
+        println!(
+            "wrote {}: every signal of the RTL core in ticks {}..{} ({clocks} clocks; one clock is 2 time units)",
+            path.display(),
+            range.start,
+            range.end
+        );
+        Ok(())
+    }
+}
+
+#[cfg(not(feature = "virtual-chip"))]
+mod rtl {
+    use std::ops::Range;
+    use std::path::Path;
+
+    use anyhow::Result;
+    use spikefab_chip::config::CoreConfig;
+    use spikefab_chip::engine::EngineKind;
+    use spikefab_host::faults::FaultPlan;
+    use spikefab_sim::record::Divergence;
+    use spikefab_sim::Network;
+
+    /// No virtual chip in this build: the type has no values.
+    pub enum VirtualChip {}
+
+    impl VirtualChip {
+        pub fn engine(&self) -> EngineKind {
+            match *self {}
+        }
+
+        pub fn path(&self) -> &Path {
+            match *self {}
+        }
+    }
+
+    pub fn serve(chip: VirtualChip) -> Result<u64> {
+        match chip {}
+    }
+
+    fn missing(what: &str) -> anyhow::Error {
+        anyhow::anyhow!(
+            "{what} needs the RTL core, which this spikefab was built without (cargo feature `virtual-chip`, on by \
+             default: `cargo install --path host` or `make`); a board works without it (--port)"
+        )
+    }
+
+    pub fn start(_: CoreConfig, _: Option<EngineKind>, _: FaultPlan, _: FaultPlan) -> Result<VirtualChip> {
+        Err(missing("a virtual chip"))
+    }
+
+    pub async fn first_state_divergence(
+        _: &Network,
+        _: CoreConfig,
+        chip: &VirtualChip,
+        _: u32,
+        _: u32,
+    ) -> Result<Option<Divergence>> {
+        match *chip {}
+    }
+
+    pub async fn write_vcd(
+        _: &Network,
+        _: CoreConfig,
+        _: Option<Range<u32>>,
+        _: Option<&Divergence>,
+        _: u32,
+        _: &Path,
+    ) -> Result<()> {
+        Err(missing("--vcd (a waveform of the RTL core)"))
+    }
 }
