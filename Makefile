@@ -4,6 +4,10 @@
 CARGO      ?= cargo
 PROFILE    ?= ci
 SPIKEFAB   := target/release/spikefab
+# The profile of the demo's `spikefab`: release for users; CI passes the test
+# profile (optimised too), already built by `make test`, rather than build the
+# workspace a second time.
+DEMO_PROFILE ?= release
 EQUIV_SLOW ?= 100000
 
 .PHONY: all setup demo test test-slow lint bench bench-rtl hdl-report bitstreams diagram clean
@@ -46,13 +50,13 @@ setup:
 DEMO_NET   ?= examples/stdp_homeostasis.toml
 DEMO_TICKS ?= 1000
 demo: setup
-	$(CARGO) build --release -p spikefab-host --bin spikefab
+	$(CARGO) build --profile $(DEMO_PROFILE) -p spikefab-host --bin spikefab
 	@mkdir -p out && rm -f out/chip.path
-	@$(SPIKEFAB) chip --core up5k --path-file out/chip.path > out/chip.log 2>&1 & chip=$$!; \
+	@target/$(DEMO_PROFILE)/spikefab chip --core up5k --path-file out/chip.path > out/chip.log 2>&1 & chip=$$!; \
 	for i in $$(seq 200); do [ -s out/chip.path ] && break; sleep 0.1; done; \
 	if [ ! -s out/chip.path ]; then echo "the virtual chip did not start:"; cat out/chip.log; kill $$chip; exit 1; fi; \
 	cat out/chip.log; \
-	$(SPIKEFAB) verify $(DEMO_NET) --port "$$(cat out/chip.path)" --timeout-ms 30000 --ticks $(DEMO_TICKS) \
+	target/$(DEMO_PROFILE)/spikefab verify $(DEMO_NET) --port "$$(cat out/chip.path)" --timeout-ms 30000 --ticks $(DEMO_TICKS) \
 	  --check-every 250 --spikes out/demo_spikes.csv --state out/demo_state.json --raster out/demo_raster.svg; \
 	rc=$$?; kill $$chip 2>/dev/null; exit $$rc
 
