@@ -12,8 +12,8 @@
 //! of the synapse memory's write), with no input of the caller's on that
 //! path.
 //!
-//! The second stage is the core's critical path on the UP5K (it ends at the
-//! SPRAM's data input), so it is kept narrow: the magnitude is registered
+//! The second stage ends at the synapse memory's data input (the SPRAM's on
+//! the UP5K, one of the core's long paths), so it is kept narrow: the magnitude is registered
 //! saturated at 256. That changes no result: a weight is 8-bit, so with a
 //! magnitude of 256 or more the sum passes every 8-bit bound (w + m ≥ 128 >
 //! w_max, w − m ≤ −129 < w_min) and is clamped to the same bound as with the
