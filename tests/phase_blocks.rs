@@ -173,10 +173,115 @@ fn busy_tick(net: &Network, ticks: u32, pick: u32) -> Option<u32> {
     (!from.is_empty()).then(|| from[pick as usize % from.len()])
 }
 
+/// The source lists as the core's `SourceList` serves them: the tick's input
+/// axons, then its spikers; each list's word one clock after its index.
+struct Lists {
+    inputs: Vec<u32>,
+    spikers: Vec<u32>,
+    input_index: usize,
+    spike_index: usize,
+    chosen_neuron: bool,
+    input_q: u32,
+    spike_q: u32,
+}
+
+/// The list commands a block gives in one clock.
+#[derive(Default)]
+struct ListCommands {
+    choose: bool,
+    advance: bool,
+    advance_spike: bool,
+    rewind_spikes: bool,
+    rewind: bool,
+}
+
+impl Lists {
+    /// Tick `t`'s lists, both walks at their start.
+    fn new(net: &Network, image: &Image, t: u32, spikes: &[(u32, u64)]) -> Self {
+        Lists {
+            inputs: net
+                .inputs()
+                .iter()
+                .filter(|i| i.tick == t)
+                .map(|i| image.core_source(i.axon))
+                .collect(),
+            spikers: spikes.iter().map(|s| s.0).collect(),
+            input_index: 0,
+            spike_index: 0,
+            chosen_neuron: false,
+            input_q: GARBAGE as u32,
+            spike_q: GARBAGE as u32,
+        }
+    }
+    fn word(list: &[u32], i: usize) -> u32 {
+        list.get(i).copied().unwrap_or(GARBAGE as u32)
+    }
+    /// The chosen source, as the block's `SRCB`-bit input sees it.
+    fn source(&self) -> u16 {
+        let s = if self.chosen_neuron {
+            C.axons() + self.spike_q
+        } else {
+            self.input_q
+        };
+        (s & ((1 << SRCB) - 1)) as u16
+    }
+    /// The spike list's word, as the block's `NB`-bit input sees it.
+    fn neuron(&self) -> u8 {
+        (self.spike_q & ((1 << NB) - 1)) as u8
+    }
+    fn more_spikes(&self) -> bool {
+        self.spike_index < self.spikers.len()
+    }
+    fn more(&self) -> bool {
+        self.input_index < self.inputs.len() || self.more_spikes()
+    }
+    /// Both walks are at their ends.
+    fn walked(&self) -> bool {
+        self.input_index == self.inputs.len() && self.spike_index == self.spikers.len()
+    }
+    /// A clock edge: this clock's indices are read, then the commands apply.
+    fn clock(&mut self, c: ListCommands) {
+        self.input_q = Lists::word(&self.inputs, self.input_index);
+        self.spike_q = Lists::word(&self.spikers, self.spike_index);
+        if c.choose {
+            self.chosen_neuron = self.input_index >= self.inputs.len();
+        }
+        if c.advance {
+            if self.chosen_neuron {
+                self.spike_index += 1;
+            } else {
+                self.input_index += 1;
+            }
+        }
+        if c.advance_spike {
+            self.spike_index += 1;
+        }
+        if c.rewind_spikes || c.rewind {
+            self.spike_index = 0;
+        }
+        if c.rewind {
+            self.input_index = 0;
+        }
+    }
+}
+
+/// The traces in the core's layout: x_pre by core source index, x_post by
+/// neuron (the core's N words).
+fn core_traces(image: &Image, dump: &StateDump) -> (Vec<u16>, Vec<u16>) {
+    let mut x_pre = vec![0u16; 1 << SRCB];
+    for (s, &x) in dump.x_pre.iter().enumerate() {
+        x_pre[image.core_source(s as u32) as usize] = x as u16;
+    }
+    let mut x_post: Vec<u16> = dump.x_post.iter().map(|&x| x as u16).collect();
+    x_post.resize(C.neurons() as usize, 0);
+    (x_pre, x_post)
+}
+
 /// The memories learning works on, as routing leaves them.
 struct Routed {
     syn: Vec<u16>,
     lfsr: Lfsr16,
+    lists: Lists,
 }
 
 /// Route tick `t` of `net` on the router alone; compare the ring, the
@@ -193,20 +298,17 @@ fn route_tick(
     let learn = net.stdp().is_some();
     let costs = CycleCosts::CORE_V1;
 
-    // The tick's sources in routing order: (is a neuron, core source, neuron).
-    let mut sources: Vec<(bool, u32, u32)> = net
-        .inputs()
-        .iter()
-        .filter(|i| i.tick == t)
-        .map(|i| (false, image.core_source(i.axon), 0))
-        .collect();
-    sources.extend(spikes.iter().map(|&(n, _)| (true, C.axons() + n, n)));
+    let mut lists = Lists::new(net, image, t, spikes);
     let syn_of = net.synapses();
-    let net_source = |&(neuron, core, n): &(bool, u32, u32)| if neuron { net.num_axons() + n } else { core };
-    let expected_cycles: u64 = sources
+    // Each source's cost, by its index in the network (axons, then neurons).
+    let net_sources = lists
+        .inputs
         .iter()
+        .copied()
+        .chain(lists.spikers.iter().map(|&n| net.num_axons() + n));
+    let expected_cycles: u64 = net_sources
         .map(|s| {
-            let s = net_source(s) as usize;
+            let s = s as usize;
             let (lo, hi) = (syn_of.offsets[s] as usize, syn_of.offsets[s + 1] as usize);
             let plastic = (lo..hi).filter(|&i| syn_of.flags[i] & FLAG_PLASTIC != 0).count() as u64;
             costs.route_cost(image.headers[s] as u64, (hi - lo) as u64, plastic, learn)
@@ -218,15 +320,14 @@ fn route_tick(
     let slot = t as usize % d;
     ring[slot * C.neurons() as usize..(slot + 1) * C.neurons() as usize].fill(0);
     let mut syn = syn_words(image, before);
-    let mut x_post: Vec<u16> = before.x_post.iter().map(|&x| x as u16).collect();
-    x_post.resize(C.neurons() as usize, 0);
+    let (_, x_post) = core_traces(image, before);
     let rule = net.stdp().copied();
     let mut lfsr = Lfsr16::new(before.lfsr.max(1)).unwrap();
 
     let mut uut = Router::<NB, DB, SB, SRCB, RB>::default();
     uut.connect_all();
     let start_cycle = before.cycle + costs.before_routing(&C.shape());
-    let (mut cycles, mut next, mut chosen) = (start_cycle, 0usize, (false, 0u32, 0u32));
+    let mut cycles = start_cycle;
     let (mut source_q, mut syn_q, mut xpost_q, mut w_next) = (GARBAGE, GARBAGE, GARBAGE, 0u8);
     let (mut sending, mut sent_frames) = (None::<u32>, Vec::new());
     uut.start.next = true;
@@ -235,10 +336,10 @@ fn route_tick(
         uut.learn.next = learn;
         uut.slot.next = (slot as u8).to_bits();
         uut.cycles.next = cycles.to_bits();
-        uut.list_is_neuron.next = chosen.0;
-        uut.list_source.next = (chosen.1 as u16).to_bits();
-        uut.list_neuron.next = (chosen.2 as u8).to_bits();
-        uut.list_more.next = next < sources.len();
+        uut.list_is_neuron.next = lists.chosen_neuron;
+        uut.list_source.next = lists.source().to_bits();
+        uut.list_neuron.next = lists.neuron().to_bits();
+        uut.list_more.next = lists.more();
         uut.sent.next = sending == Some(0);
         uut.source_data.next = source_q.to_bits();
         uut.syn_data.next = syn_q.to_bits();
@@ -265,13 +366,15 @@ fn route_tick(
             let a = uut.ring_address.val().index();
             ring[a] = add_sat16(ring[a], uut.ring_value.val().to_u16() as i16 as i32);
         }
-        if uut.list_choose.val() {
-            prop_assert!(next < sources.len(), "a source chosen past the list's end");
-            chosen = sources[next];
-        }
-        if uut.list_advance.val() {
-            next += 1;
-        }
+        prop_assert!(
+            !uut.list_choose.val() || lists.more(),
+            "a source chosen past the list's end"
+        );
+        lists.clock(ListCommands {
+            choose: uut.list_choose.val(),
+            advance: uut.list_advance.val(),
+            ..ListCommands::default()
+        });
         if uut.send.val() {
             sending = Some(send_delay);
         } else if let Some(k) = sending {
@@ -293,91 +396,40 @@ fn route_tick(
             break;
         }
     }
-    prop_assert_eq!(next, sources.len(), "sources routed");
+    prop_assert!(lists.walked(), "every source routed");
     prop_assert_eq!(&sent_frames, spikes, "SPIKE frames (neuron, stamp)");
     prop_assert_eq!(cycles - start_cycle, expected_cycles, "busy cycles");
     prop_assert_eq!(ring, ring_cells(after, net_neurons, t + 1), "ring");
     // Depression's weights (potentiation, later in the tick, changes the
     // fan-in of the tick's spikers: those are left to the plasticity test).
-    let spiked: Vec<u32> = spikes.iter().map(|s| s.0).collect();
     for (i, &a) in image.weight_address.iter().enumerate() {
-        if !spiked.contains(&syn_of.target[i]) {
+        if !lists.spikers.contains(&syn_of.target[i]) {
             prop_assert_eq!(syn[a as usize] as u8 as i8, after.weights[i], "weight of synapse {}", i);
         }
     }
-    Ok(Routed { syn, lfsr })
+    Ok(Routed { syn, lfsr, lists })
 }
 
-/// The source lists as the core's `SourceList` serves them: each list's
-/// word one clock after its index.
-struct Lists {
-    inputs: Vec<u32>,
-    spikers: Vec<u32>,
-    input_index: usize,
-    spike_index: usize,
-    chosen_neuron: bool,
-    input_q: u32,
-    spike_q: u32,
-}
-
-impl Lists {
-    fn word(list: &[u32], i: usize) -> u32 {
-        list.get(i).copied().unwrap_or(GARBAGE as u32)
-    }
-    fn source(&self) -> u32 {
-        if self.chosen_neuron {
-            C.axons() + self.spike_q
-        } else {
-            self.input_q
-        }
-    }
-    fn more_spikes(&self) -> bool {
-        self.spike_index < self.spikers.len()
-    }
-    fn more(&self) -> bool {
-        self.input_index < self.inputs.len() || self.more_spikes()
-    }
-}
-
-/// Run the learning phases of tick `t` on the plasticity block alone, after
+/// Run the learning phases of a tick on the plasticity block alone, after
 /// `routed`; compare every weight, trace and the busy cycles with the golden
 /// model's.
 fn learn_tick(
     net: &Network,
     image: &Image,
-    t: u32,
-    (before, after, spikes): &(StateDump, StateDump, Vec<(u32, u64)>),
+    (before, after, _): &(StateDump, StateDump, Vec<(u32, u64)>),
     routed: Routed,
 ) -> Result<(), TestCaseError> {
     let costs = CycleCosts::CORE_V1;
     let rule = *net.stdp().unwrap();
-    let Routed { mut syn, mut lfsr } = routed;
+    // Routing has walked both lists to their ends.
+    let Routed {
+        mut syn,
+        mut lfsr,
+        mut lists,
+    } = routed;
     let mut fanin = image.fanin.clone();
     fanin.resize(C.neurons() as usize, 0);
-    let core_traces = |dump: &StateDump| {
-        let mut x_pre = vec![0u16; 1 << SRCB];
-        for (s, &x) in dump.x_pre.iter().enumerate() {
-            x_pre[image.core_source(s as u32) as usize] = x as u16;
-        }
-        let mut x_post: Vec<u16> = dump.x_post.iter().map(|&x| x as u16).collect();
-        x_post.resize(C.neurons() as usize, 0);
-        (x_pre, x_post)
-    };
-    let (mut x_pre, mut x_post) = core_traces(before);
-    let mut lists = Lists {
-        inputs: net
-            .inputs()
-            .iter()
-            .filter(|i| i.tick == t)
-            .map(|i| image.core_source(i.axon))
-            .collect(),
-        spikers: spikes.iter().map(|s| s.0).collect(),
-        input_index: 0,
-        spike_index: 0,
-        chosen_neuron: false,
-        input_q: GARBAGE as u32,
-        spike_q: GARBAGE as u32,
-    };
+    let (mut x_pre, mut x_post) = core_traces(image, before);
     let syn_of = net.synapses();
     let fanin_of = |n: u32| syn_of.fanin_offsets[n as usize + 1] - syn_of.fanin_offsets[n as usize];
     let spikers = (lists.inputs.len() + lists.spikers.len()) as u64;
@@ -388,8 +440,6 @@ fn learn_tick(
         .sum::<u64>()
         + costs.after_learning(&C.shape(), true, spikers)
         - costs.tick_end as u64;
-    // Routing has walked both lists to their ends.
-    (lists.input_index, lists.spike_index) = (lists.inputs.len(), lists.spikers.len());
 
     let mut uut = Plasticity::<NB, MB, SB, SRCB>::default();
     uut.connect_all();
@@ -404,8 +454,8 @@ fn learn_tick(
     uut.start_decay.next = lists.spikers.is_empty();
     loop {
         uut.list_is_neuron.next = lists.chosen_neuron;
-        uut.list_source.next = ((lists.source() & ((1 << SRCB) - 1)) as u16).to_bits();
-        uut.list_neuron.next = ((lists.spike_q & ((1 << NB) - 1)) as u8).to_bits();
+        uut.list_source.next = lists.source().to_bits();
+        uut.list_neuron.next = lists.neuron().to_bits();
         uut.list_more.next = lists.more();
         uut.list_more_spikes.next = lists.more_spikes();
         uut.list_any.next = spikers > 0;
@@ -439,28 +489,13 @@ fn learn_tick(
         if uut.xpost_write.val() {
             x_post[uut.trace_neuron.val().index()] = uut.xpost_next.val().to_u16();
         }
-        // The lists: this clock's indices are read, then the commands apply.
-        lists.input_q = Lists::word(&lists.inputs, lists.input_index);
-        lists.spike_q = Lists::word(&lists.spikers, lists.spike_index);
-        if uut.list_choose.val() {
-            lists.chosen_neuron = lists.input_index >= lists.inputs.len();
-        }
-        if uut.list_advance.val() {
-            if lists.chosen_neuron {
-                lists.spike_index += 1;
-            } else {
-                lists.input_index += 1;
-            }
-        }
-        if uut.list_advance_spike.val() {
-            lists.spike_index += 1;
-        }
-        if uut.list_rewind_spikes.val() || uut.list_rewind.val() {
-            lists.spike_index = 0;
-        }
-        if uut.list_rewind.val() {
-            lists.input_index = 0;
-        }
+        lists.clock(ListCommands {
+            choose: uut.list_choose.val(),
+            advance: uut.list_advance.val(),
+            advance_spike: uut.list_advance_spike.val(),
+            rewind_spikes: uut.list_rewind_spikes.val(),
+            rewind: uut.list_rewind.val(),
+        });
         if uut.busy.val() {
             cycles += 1;
         }
@@ -486,7 +521,7 @@ fn learn_tick(
         prop_assert_eq!(syn[a as usize] as u8 as i8, after.weights[i], "weight of synapse {}", i);
     }
     prop_assert_eq!(lfsr.state(), after.lfsr, "LFSR");
-    let (want_pre, want_post) = core_traces(after);
+    let (want_pre, want_post) = core_traces(image, after);
     prop_assert_eq!(x_pre, want_pre, "x_pre");
     prop_assert_eq!(x_post, want_post, "x_post");
     Ok(())
@@ -510,7 +545,7 @@ proptest! {
             let states = around_tick(&net, t);
             let routed = route_tick(&net, &image, t, &states, send_delay)?;
             if net.stdp().is_some() {
-                learn_tick(&net, &image, t, &states, routed)?;
+                learn_tick(&net, &image, &states, routed)?;
             }
         }
     }
