@@ -20,8 +20,11 @@ use crate::pll::{Pll, PllSettings};
 use crate::uart_rx::UartRx;
 use crate::uart_tx::UartTx;
 
-/// The receive FIFO: 256 bytes.
+/// The receive FIFO: 256 bytes, the window of bytes a host may have in
+/// flight (`spikefab_proto::stream::WINDOW_BYTES`, spec §10.4).
 pub type RxFifo = SynchronousFIFO<Bits<8>, 8, 9, 1>;
+
+const _: () = assert!(1 << 8 == spikefab_proto::stream::WINDOW_BYTES, "the FIFO is the window");
 
 /// Bits of the LED stretch counters: 2^21 clocks is 0.09 s at 24 MHz, 0.06 s at 36.
 pub const STRETCH_BITS: usize = 21;

@@ -4,9 +4,15 @@
 //!
 //! All arithmetic is on unsigned `Bits` with explicit two's complement: yosys
 //! 0.23 reads rust-hdl's signed constants as unsigned, so the design keeps
-//! no signed type at all. Since the model's 16-bit range is symmetric
-//! (±32767), `|x|` fits in 15 bits and the product `|x| × keep` in 28: one
-//! 16×16 multiplier (an SB_MAC16 on the UP5K).
+//! no signed type at all. One 16×16 multiplier (an SB_MAC16 on the UP5K)
+//! multiplies the raw 16 bits of `x` by `keep = 4096 - d`; for a negative `x`
+//! that unsigned product is the signed one plus `keep << 16`, and rounding
+//! the quotient toward zero instead of down adds one when the low 12 bits
+//! are not all zero:
+//!
+//! `y = p[27:12] + (x < 0 && p[11:0] != 0) - (x < 0 ? keep << 4 : 0)`
+//!
+//! (16-bit arithmetic), which no negation of `x` or of the result needs.
 
 use rust_hdl::prelude::*;
 
@@ -20,10 +26,10 @@ pub struct Decay {
     /// `decay(x, d)`.
     pub y: Signal<Out, Bits<16>>,
     negative: Signal<Local, Bit>,
-    magnitude: Signal<Local, Bits<16>>,
     keep: Signal<Local, Bits<16>>,
     product: Signal<Local, Bits<32>>,
-    scaled: Signal<Local, Bits<16>>,
+    round: Signal<Local, Bits<16>>,
+    correction: Signal<Local, Bits<16>>,
     one: Constant<Bits<16>>,
 }
 
@@ -34,10 +40,10 @@ impl Default for Decay {
             d: Default::default(),
             y: Default::default(),
             negative: Default::default(),
-            magnitude: Default::default(),
             keep: Default::default(),
             product: Default::default(),
-            scaled: Default::default(),
+            round: Default::default(),
+            correction: Default::default(),
             one: Constant::new(spikefab_sim::fixed::DECAY_ONE.to_bits()),
         }
     }
@@ -47,17 +53,17 @@ impl Logic for Decay {
     #[hdl_gen]
     fn update(&mut self) {
         self.negative.next = self.x.val().get_bit(15);
-        self.magnitude.next = self.x.val();
-        if self.negative.val() {
-            self.magnitude.next = !self.x.val() + 1;
-        }
         self.keep.next = self.one.val() - self.d.val();
-        self.product.next = self.magnitude.val() * self.keep.val();
-        self.scaled.next = self.product.val().get_bits::<16>(12);
-        self.y.next = self.scaled.val();
+        self.product.next = self.x.val() * self.keep.val();
+        self.round.next = 0.into();
+        self.correction.next = 0.into();
         if self.negative.val() {
-            self.y.next = !self.scaled.val() + 1;
+            if self.product.val().get_bits::<12>(0).any() {
+                self.round.next = 1.into();
+            }
+            self.correction.next = self.keep.val() << 4;
         }
+        self.y.next = self.product.val().get_bits::<16>(12) + self.round.val() - self.correction.val();
     }
 }
 
@@ -77,7 +83,7 @@ mod tests {
     fn matches_the_model_on_every_value_for_edge_factors() {
         let mut uut = Decay::default();
         uut.connect_all();
-        for d in [0u16, 1, 2048, 4095, 4096] {
+        for d in [0u16, 1, 2, 3, 100, 1234, 2048, 3001, 4000, 4095, 4096] {
             for x in (STATE_MIN..=STATE_MAX)
                 .step_by(7)
                 .chain([STATE_MIN, -1, 0, 1, STATE_MAX])

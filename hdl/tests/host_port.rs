@@ -4,17 +4,20 @@
 //! commands go in as frame bytes, and the answers that come out, decoded by
 //! the host's decoder, are compared with the model's; WRITE's words land in
 //! the memories here (kept as arrays, read one clock after their address as
-//! the block RAMs are), INPUT's axons in the input list, and TICK runs
-//! against a stand-in sequencer whose router asks for SPIKE frames.
+//! the block RAMs are), INPUT's and STEP's axons in the input list, and TICK
+//! and STEP run against a stand-in sequencer whose router asks for SPIKE
+//! frames (TICK) or stamps the digest (STEP) and whose spike list the STEP
+//! answer packs.
 
 use proptest::prelude::*;
 use rust_hdl::prelude::*;
 use spikefab_hdl::core::host_port::HostPort;
 use spikefab_proto::frame::{Decoder, Event, Frame};
 use spikefab_proto::message::{kind, Answer, Command, NakCode, Space, VERSION};
+use spikefab_proto::stream::{map_words, stamp_digest, SpikeWords};
 
 const NB: usize = 4;
-const MB: usize = 3;
+const MB: usize = 4;
 const DB: usize = 2;
 const SB: usize = 9;
 const SIZES: (u32, u32, u32, u32) = (1 << NB, 1 << MB, 1 << DB, 1 << SB);
@@ -29,9 +32,35 @@ struct World {
     spikes_per_tick: u32,
 }
 
-/// The spec's answer to `frame` (and its effect on the model), given the
-/// last executed command's (seq, type).
-fn model(world: &mut World, last: &mut Option<(u8, u8)>, frame: &Frame, ticks_spikes: &mut u32) -> Answer {
+impl World {
+    /// The stand-in tick's spike list: `spikes_per_tick` neurons, ascending.
+    fn spike_list(&self) -> Vec<u16> {
+        (0..self.spikes_per_tick as u16).map(|i| 3 + 5 * i).collect()
+    }
+}
+
+/// What the chip remembers of the commands before: the last executed one's
+/// (seq, type), the seq of the last one answered with success, and the last
+/// STEP's answer.
+#[derive(Default)]
+struct Memory {
+    last: Option<(u8, u8)>,
+    order: Option<u8>,
+    last_step: Option<Answer>,
+}
+
+/// The spec's answer to `frame` and its effect on the model and on what
+/// the chip remembers.
+fn model(world: &mut World, memory: &mut Memory, frame: &Frame, ticks_spikes: &mut u32) -> Answer {
+    let a = answer(world, memory, frame, ticks_spikes);
+    if !matches!(a, Answer::Nak { .. }) {
+        memory.order = (frame.kind != kind::RESET).then_some(frame.seq);
+    }
+    a
+}
+
+fn answer(world: &mut World, memory: &mut Memory, frame: &Frame, ticks_spikes: &mut u32) -> Answer {
+    let Memory { last, order, last_step } = memory;
     let p = &frame.payload;
     let nak = |code, detail| Answer::Nak {
         command: frame.kind,
@@ -122,6 +151,44 @@ fn model(world: &mut World, last: &mut Option<(u8, u8)>, frame: &Frame, ticks_sp
             *last = None;
             Answer::ResetDone
         }
+        kind::STEP_MAP if p.is_empty() || p.len() > map_words(m) => bad_len,
+        kind::STEP | kind::STEP_MAP => {
+            if dup {
+                return last_step.clone().expect("a STEP ran");
+            }
+            if let Some(seq) = *order {
+                if frame.seq != seq.wrapping_add(1) {
+                    return nak(NakCode::BadSeq, seq.wrapping_add(1) as u16);
+                }
+            }
+            let axons = if frame.kind == kind::STEP {
+                SpikeWords::List(p.clone())
+            } else {
+                SpikeWords::Map(p.clone())
+            }
+            .indices();
+            let mut prev = world.pending.last().copied();
+            for &a in &axons {
+                if a >= m as u16 || prev.is_some_and(|q| a <= q) {
+                    return nak(NakCode::BadInput, a);
+                }
+                prev = Some(a);
+            }
+            // The stand-in stamps its spikes before its 10 busy cycles.
+            let digest = stamp_digest(std::iter::repeat_n(world.cycles, world.spikes_per_tick as usize));
+            world.tick += 1;
+            world.cycles += 10;
+            world.pending.clear();
+            *last = Some((frame.seq, frame.kind));
+            let a = Answer::Stepped {
+                tick: world.tick,
+                cycles: world.cycles as u32,
+                digest,
+                spikes: SpikeWords::shorter(&world.spike_list(), n),
+            };
+            *last_step = Some(a.clone());
+            a
+        }
         kind::INFO | kind::WRITE | kind::READ | kind::INPUT | kind::TICK | kind::RESET => bad_len,
         _ => nak(NakCode::UnknownType, 0),
     }
@@ -156,6 +223,9 @@ fn exchange(uut: &mut Port, world: &mut World, bytes: &[u8]) -> Vec<Frame> {
     let mut frames = Vec::new();
     let mut sent = 0usize;
     let (mut read_word, mut input_list) = (0u16, world.pending.clone());
+    // The spike list: an index, its word one clock later.
+    let spike_list = world.spike_list();
+    let (mut spike_index, mut spike_word) = (0usize, 0u16);
     // The stand-in tick: each tick asks for its SPIKE frames one after the
     // other, then takes 10 busy cycles; the last one's end is `tick_done`.
     let mut run: Option<TickRun> = None;
@@ -175,6 +245,9 @@ fn exchange(uut: &mut Port, world: &mut World, bytes: &[u8]) -> Vec<Frame> {
         uut.send.next = send;
         uut.tick_done.next = ending && run.as_ref().is_some_and(|r| r.ticks_left == 1);
         uut.any_pending.next = !input_list.is_empty();
+        uut.spike_total.next = (spike_list.len() as u16).to_bits();
+        uut.list_neuron.next = (spike_word as u64).to_bits();
+        uut.list_more_spikes.next = spike_index < spike_list.len();
         uut.read_word.next = read_word.to_bits();
         // The range check, as the memory map makes it.
         assert!(simulate(uut, 1000));
@@ -218,6 +291,13 @@ fn exchange(uut: &mut Port, world: &mut World, bytes: &[u8]) -> Vec<Frame> {
         }
         if uut.input_commit.val() {
             world.pending = input_list.clone();
+        }
+        spike_word = spike_list.get(spike_index).copied().unwrap_or(9);
+        if uut.list_advance_spike.val() {
+            spike_index += 1;
+        }
+        if uut.list_rewind_spikes.val() {
+            spike_index = 0;
         }
         if uut.reset.val() {
             (world.tick, world.cycles) = (0, 0);
@@ -290,8 +370,22 @@ fn frame() -> impl Strategy<Value = Frame> {
         (0u16..3).prop_map(|c| Command::Tick { count: c }.frame(0)),
         Just(Command::Reset.frame(0)),
         Just(Command::Info.frame(0)),
+        prop_oneof![
+            prop::collection::btree_set(0u16..16, 0..5).prop_map(|a| a.into_iter().collect::<Vec<_>>()),
+            prop::collection::vec(0u16..20, 1..5),
+        ]
+        .prop_map(|payload| Frame {
+            kind: kind::STEP,
+            seq: 0,
+            payload
+        }),
+        prop::collection::vec(any::<u16>(), 0..3).prop_map(|payload| Frame {
+            kind: kind::STEP_MAP,
+            seq: 0,
+            payload
+        }),
         (
-            prop_oneof![1u8..=6, any::<u8>()],
+            prop_oneof![1u8..=8, any::<u8>()],
             prop::collection::vec(any::<u16>(), 0..5)
         )
             .prop_map(|(k, mut payload)| {
@@ -317,7 +411,8 @@ proptest! {
     /// every space holds what the model's WRITEs put there.
     #[test]
     fn commands_get_the_specs_answers(
-        frames in prop::collection::vec((frame(), prop::bool::weighted(0.25)), 1..10), spikes_per_tick in 0u32..3,
+        frames in prop::collection::vec((frame(), prop::bool::weighted(0.25), prop::bool::weighted(0.7)), 1..10),
+        spikes_per_tick in 0u32..3,
     ) {
         let (n, m, d, s) = SIZES;
         let sizes = Space::ALL.map(|sp| sp.words(n, m, d, s) as usize);
@@ -329,17 +424,22 @@ proptest! {
             spikes_per_tick,
         };
         let mut expected = World { spaces: world.spaces.clone(), pending: vec![], tick: 0, cycles: 0, spikes_per_tick };
-        let (mut last, mut tick_spikes) = (None, 0);
+        let (mut memory, mut tick_spikes) = (Memory::default(), 0);
         let mut uut = Port::default();
         uut.connect_all();
         let mut seq = 0u8;
-        for (mut f, again) in frames {
+        for (mut f, again, in_order) in frames {
             for copy in 0..1 + again as u8 {
                 if copy == 0 {
-                    seq = seq.wrapping_add(1);
+                    // Mostly the seq after the last command that ran (a
+                    // STEP runs only then), else just a new one.
+                    seq = match memory.order {
+                        Some(s) if in_order => s.wrapping_add(1),
+                        _ => seq.wrapping_add(1),
+                    };
                 }
                 f.seq = seq;
-                let want = model(&mut expected, &mut last, &f, &mut tick_spikes);
+                let want = model(&mut expected, &mut memory, &f, &mut tick_spikes);
                 let got = exchange(&mut uut, &mut world, &f.encode());
                 let (events, answer) = got.split_at(got.len().saturating_sub(1));
                 prop_assert_eq!(answer.len(), 1, "one answer to {:?}", f);

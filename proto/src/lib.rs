@@ -1,8 +1,9 @@
 //! # spikefab-proto: the Spikefab wire protocol
 //!
 //! `docs/spec.md` §10, defined once: the frame format and its CRC
-//! ([`frame`]), and the commands, answers and events that travel in frames
-//! ([`message`]). The host encodes and decodes with it; the RTL core takes its
+//! ([`frame`]), the commands, answers and events that travel in frames
+//! ([`message`]), and how streaming (v2) packs a tick's spikes and digests
+//! their stamps ([`stream`]). The host encodes and decodes with it; the RTL core takes its
 //! constants from it, and the RTL tests drive the core with its encoder.
 //!
 //! ```
@@ -21,3 +22,4 @@
 
 pub mod frame;
 pub mod message;
+pub mod stream;

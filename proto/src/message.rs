@@ -2,9 +2,10 @@
 //! they address (§8.2).
 
 use crate::frame::{Frame, MAX_WORDS};
+use crate::stream::SpikeWords;
 
 /// Protocol version reported by INFO.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 
 /// Frame types.
 pub mod kind {
@@ -20,6 +21,12 @@ pub mod kind {
     pub const TICK: u8 = 0x05;
     /// Command: reset the counters and pending inputs.
     pub const RESET: u8 = 0x06;
+    /// Command (v2): run one tick with input axons given as a list; also the
+    /// type of its answer's list form (with [`ANSWER`]).
+    pub const STEP: u8 = 0x07;
+    /// Command (v2): run one tick with input axons given as a bitmap; also
+    /// the type of its answer's bitmap form (with [`ANSWER`]).
+    pub const STEP_MAP: u8 = 0x08;
     /// A success answer is its command's type with this bit set.
     pub const ANSWER: u8 = 0x80;
     /// Event: an output spike.
@@ -168,15 +175,27 @@ pub enum NakCode {
     /// A count of 0 (or above 255 for READ).
     #[error("bad count")]
     BadCount = 7,
+    /// A STEP whose `seq` does not follow the last command run.
+    #[error("STEP out of sequence")]
+    BadSeq = 8,
 }
 
 impl NakCode {
     /// The code numbered `n`.
     pub fn from_u16(n: u16) -> Option<NakCode> {
         use NakCode::*;
-        [BadCrc, UnknownType, BadLength, BadSpace, BadAddress, BadInput, BadCount]
-            .into_iter()
-            .find(|c| *c as u16 == n)
+        [
+            BadCrc,
+            UnknownType,
+            BadLength,
+            BadSpace,
+            BadAddress,
+            BadInput,
+            BadCount,
+            BadSeq,
+        ]
+        .into_iter()
+        .find(|c| *c as u16 == n)
     }
 }
 
@@ -215,6 +234,12 @@ pub enum Command {
     },
     /// Reset counters and pending inputs.
     Reset,
+    /// Run one tick whose input axons (joining any pending) are `inputs`
+    /// (v2, §10.4).
+    Step {
+        /// The tick's input axons, as a list (STEP) or a bitmap (STEP_MAP).
+        inputs: SpikeWords,
+    },
 }
 
 /// Most data words in one WRITE.
@@ -230,6 +255,12 @@ impl Command {
             Command::Input { .. } => kind::INPUT,
             Command::Tick { .. } => kind::TICK,
             Command::Reset => kind::RESET,
+            Command::Step {
+                inputs: SpikeWords::List(_),
+            } => kind::STEP,
+            Command::Step {
+                inputs: SpikeWords::Map(_),
+            } => kind::STEP_MAP,
         }
     }
 
@@ -242,14 +273,20 @@ impl Command {
             Command::Input { .. } => "INPUT",
             Command::Tick { .. } => "TICK",
             Command::Reset => "RESET",
+            Command::Step {
+                inputs: SpikeWords::List(_),
+            } => "STEP",
+            Command::Step {
+                inputs: SpikeWords::Map(_),
+            } => "STEP_MAP",
         }
     }
 
     /// The command as a frame with sequence number `seq`.
     ///
     /// # Panics
-    /// If a WRITE carries more than [`MAX_WRITE_WORDS`] words or an INPUT more
-    /// than 255 axons (split them; [`Command::writes`] does).
+    /// If a WRITE carries more than [`MAX_WRITE_WORDS`] words, or an INPUT or
+    /// STEP more than 255 words (split them; [`Command::writes`] does).
     pub fn frame(&self, seq: u8) -> Frame {
         let payload = match self {
             Command::Info | Command::Reset => vec![],
@@ -265,6 +302,14 @@ impl Command {
                 axons.clone()
             }
             Command::Tick { count } => vec![*count],
+            Command::Step { inputs } => {
+                assert!(
+                    inputs.words().len() <= MAX_WORDS,
+                    "STEP of {} words",
+                    inputs.words().len()
+                );
+                inputs.words().to_vec()
+            }
         };
         Frame {
             kind: self.kind(),
@@ -356,6 +401,17 @@ pub enum Answer {
     },
     /// A RESET succeeded.
     ResetDone,
+    /// A STEP's tick ran (v2, §10.4).
+    Stepped {
+        /// Tick counter after the tick.
+        tick: u32,
+        /// The busy-cycle counter's low 32 bits after the tick.
+        cycles: u32,
+        /// [`crate::stream::stamp_digest`] of the tick's output spikes.
+        digest: u16,
+        /// The tick's output spikes, as a list or a bitmap of N.
+        spikes: SpikeWords,
+    },
     /// An output spike.
     Spike {
         /// Tick.
@@ -406,6 +462,9 @@ pub enum AnswerError {
     #[error("NAK with unknown code {0}")]
     UnknownCode(u16),
 }
+
+/// Words of a STEP answer before its spikes: tick (2), cycles (2), digest.
+pub const STEPPED_HEAD: usize = 5;
 
 fn u32_of(w: &[u16]) -> u32 {
     w[0] as u32 | (w[1] as u32) << 16
@@ -472,6 +531,26 @@ impl Answer {
                 need(0)?;
                 Answer::ResetDone
             }
+            k if k == kind::STEP | kind::ANSWER || k == kind::STEP_MAP | kind::ANSWER => {
+                if p.len() < STEPPED_HEAD {
+                    return Err(AnswerError::Length {
+                        kind: f.kind,
+                        got: p.len(),
+                        expected: STEPPED_HEAD,
+                    });
+                }
+                let words = p[STEPPED_HEAD..].to_vec();
+                Answer::Stepped {
+                    tick: u32_of(&p[0..2]),
+                    cycles: u32_of(&p[2..4]),
+                    digest: p[4],
+                    spikes: if k == kind::STEP | kind::ANSWER {
+                        SpikeWords::List(words)
+                    } else {
+                        SpikeWords::Map(words)
+                    },
+                }
+            }
             kind::SPIKE => {
                 need(7)?;
                 Answer::Spike {
@@ -515,6 +594,19 @@ impl Answer {
                 (kind::TICK | kind::ANSWER, p)
             }
             Answer::ResetDone => (kind::RESET | kind::ANSWER, vec![]),
+            Answer::Stepped {
+                tick,
+                cycles,
+                digest,
+                spikes,
+            } => {
+                let mut p = words_u32(*tick).to_vec();
+                p.extend(words_u32(*cycles));
+                p.push(*digest);
+                p.extend(spikes.words());
+                let k = if spikes.is_map() { kind::STEP_MAP } else { kind::STEP };
+                (k | kind::ANSWER, p)
+            }
             Answer::Spike { tick, neuron, cycle } => {
                 let mut p = words_u32(*tick).to_vec();
                 p.push(*neuron);
@@ -608,6 +700,18 @@ mod tests {
                 spikes: 65_537,
             },
             Answer::ResetDone,
+            Answer::Stepped {
+                tick: 70_000,
+                cycles: 0xdead_beef,
+                digest: 0x1234,
+                spikes: SpikeWords::List(vec![1, 7]),
+            },
+            Answer::Stepped {
+                tick: 1,
+                cycles: 3,
+                digest: 0xFFFF,
+                spikes: SpikeWords::Map(vec![0xFFFF; 16]),
+            },
             Answer::Spike {
                 tick: 3,
                 neuron: 255,

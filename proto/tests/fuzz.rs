@@ -12,6 +12,7 @@ mod support;
 use proptest::prelude::*;
 use spikefab_proto::frame::{Decoder, Event, Frame, CRC_BYTES, HEADER_BYTES, MAX_WORDS};
 use spikefab_proto::message::{Answer, Command, Space};
+use spikefab_proto::stream::SpikeWords;
 use support::{apply, config, edit};
 
 /// Answers and events the chip sends, as frames.
@@ -31,6 +32,23 @@ fn answer() -> impl Strategy<Value = Answer> {
         Just(Answer::Written),
         Just(Answer::InputTaken),
         Just(Answer::ResetDone),
+        (
+            any::<u32>(),
+            any::<u32>(),
+            any::<u16>(),
+            any::<bool>(),
+            prop::collection::vec(any::<u16>(), 0..=16)
+        )
+            .prop_map(|(tick, cycles, digest, map, words)| Answer::Stepped {
+                tick,
+                cycles,
+                digest,
+                spikes: if map {
+                    SpikeWords::Map(words)
+                } else {
+                    SpikeWords::List(words)
+                },
+            }),
     ]
 }
 
@@ -104,7 +122,7 @@ proptest! {
     /// Any frame: an answer that encodes back to the same frame, or an error.
     #[test]
     fn the_answer_decoder_takes_any_frame(
-        kind in prop_oneof![any::<u8>(), prop::sample::select(vec![0x81u8, 0x82, 0x83, 0x84, 0x85, 0x86, 0x90, 0xFF])],
+        kind in prop_oneof![any::<u8>(), prop::sample::select(vec![0x81u8, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x90, 0xFF])],
         seq: u8,
         payload in prop::collection::vec(any::<u16>(), 0..=MAX_WORDS),
     ) {

@@ -6,6 +6,8 @@
 //!
 //! - SPIKE: tick (2 words), neuron, stamp (4 words);
 //! - TICK: tick (2), busy cycles (4), spikes sent (2);
+//! - STEP (either form): tick (2), busy cycles (low 2), the stamps' digest,
+//!   then the spikes (from the host port's `SpikePacker`);
 //! - INFO: version, N, M, D, S / 256;
 //! - NAK: the command's type, the code, the detail.
 //!
@@ -38,6 +40,10 @@ pub struct Answer<const NB: usize, const MB: usize, const DB: usize, const SB: u
     pub nak_code: Signal<In, Bits<16>>,
     /// A NAK's detail.
     pub nak_detail: Signal<In, Bits<16>>,
+    /// The frame answers a STEP.
+    pub step: Signal<In, Bit>,
+    /// A STEP answer's digest of its stamps.
+    pub digest: Signal<In, Bits<16>>,
     /// The word.
     pub word: Signal<Out, Bits<16>>,
     is_spike: Signal<Local, Bit>,
@@ -66,6 +72,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             spikes: Default::default(),
             nak_code: Default::default(),
             nak_detail: Default::default(),
+            step: Default::default(),
+            digest: Default::default(),
             word: Default::default(),
             is_spike: Default::default(),
             is_nak: Default::default(),
@@ -135,6 +143,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                 }
                 if self.is_info.val() {
                     self.word.next = self.info4.val();
+                }
+                if self.step.val() {
+                    self.word.next = self.digest.val();
                 }
             }
             5 => {

@@ -7,7 +7,9 @@
 //!
 //! A command that repeats the last executed one (same sequence number and
 //! type, `duplicate`) is answered again without running again: a WRITE or
-//! INPUT answers at once, a TICK answers with the counts of its first run.
+//! INPUT answers at once, a TICK answers with the counts of its first run, a
+//! STEP with its tick's answer. A STEP that neither repeats nor follows the
+//! last command (`in_order`, §10.4) is refused.
 
 use rust_hdl::prelude::*;
 use spikefab_proto::message::{kind, NakCode};
@@ -35,6 +37,13 @@ pub struct CommandCheck {
     pub range_bad: Signal<In, Bit>,
     /// The frame repeats the last executed command.
     pub duplicate: Signal<In, Bit>,
+    /// The frame's sequence number follows the last command answered with
+    /// success (or none is, since a RESET).
+    pub in_order: Signal<In, Bit>,
+    /// The sequence number that would follow (a STEP's NAK detail).
+    pub expected_seq: Signal<In, Bits<8>>,
+    /// Words of the bitmap of the core's axons (M / 16).
+    pub map_words: Signal<In, Bits<8>>,
     /// The answer's type.
     pub answer_kind: Signal<Out, Bits<8>>,
     /// The answer's payload length in words.
@@ -57,12 +66,20 @@ pub struct CommandCheck {
     pub repeat_tick: Signal<Out, Bit>,
     /// Reset the counters and pending inputs.
     pub run_reset: Signal<Out, Bit>,
+    /// Run a STEP whose inputs are a list (checked as they are read).
+    pub run_step: Signal<Out, Bit>,
+    /// Run a STEP whose inputs are a bitmap.
+    pub run_step_map: Signal<Out, Bit>,
+    /// Answer the last STEP again.
+    pub repeat_step: Signal<Out, Bit>,
     k_info: Constant<Bits<8>>,
     k_write: Constant<Bits<8>>,
     k_read: Constant<Bits<8>>,
     k_input: Constant<Bits<8>>,
     k_tick: Constant<Bits<8>>,
     k_reset: Constant<Bits<8>>,
+    k_step: Constant<Bits<8>>,
+    k_step_map: Constant<Bits<8>>,
     k_answer: Constant<Bits<8>>,
     k_nak: Constant<Bits<8>>,
     nak_crc: Constant<Bits<16>>,
@@ -71,6 +88,7 @@ pub struct CommandCheck {
     nak_space: Constant<Bits<16>>,
     nak_address: Constant<Bits<16>>,
     nak_count: Constant<Bits<16>>,
+    nak_seq: Constant<Bits<16>>,
 }
 
 impl Default for CommandCheck {
@@ -87,6 +105,9 @@ impl Default for CommandCheck {
             space_bad: Default::default(),
             range_bad: Default::default(),
             duplicate: Default::default(),
+            in_order: Default::default(),
+            expected_seq: Default::default(),
+            map_words: Default::default(),
             answer_kind: Default::default(),
             answer_len: Default::default(),
             nak_code: Default::default(),
@@ -98,12 +119,17 @@ impl Default for CommandCheck {
             run_tick: Default::default(),
             repeat_tick: Default::default(),
             run_reset: Default::default(),
+            run_step: Default::default(),
+            run_step_map: Default::default(),
+            repeat_step: Default::default(),
             k_info: Constant::new(kind::INFO.to_bits()),
             k_write: Constant::new(kind::WRITE.to_bits()),
             k_read: Constant::new(kind::READ.to_bits()),
             k_input: Constant::new(kind::INPUT.to_bits()),
             k_tick: Constant::new(kind::TICK.to_bits()),
             k_reset: Constant::new(kind::RESET.to_bits()),
+            k_step: Constant::new(kind::STEP.to_bits()),
+            k_step_map: Constant::new(kind::STEP_MAP.to_bits()),
             k_answer: Constant::new(kind::ANSWER.to_bits()),
             k_nak: Constant::new(kind::NAK.to_bits()),
             nak_crc: code(NakCode::BadCrc),
@@ -112,6 +138,7 @@ impl Default for CommandCheck {
             nak_space: code(NakCode::BadSpace),
             nak_address: code(NakCode::BadAddress),
             nak_count: code(NakCode::BadCount),
+            nak_seq: code(NakCode::BadSeq),
         }
     }
 }
@@ -133,6 +160,9 @@ impl Logic for CommandCheck {
         self.run_tick.next = false;
         self.repeat_tick.next = false;
         self.run_reset.next = false;
+        self.run_step.next = false;
+        self.run_step_map.next = false;
+        self.repeat_step.next = false;
         if !self.crc_ok.val() {
             self.nak_code.next = self.nak_crc.val();
             self.nak_detail.next = self.crc_received.val();
@@ -197,6 +227,22 @@ impl Logic for CommandCheck {
                 self.answer_len.next = 0.into();
                 self.run_reset.next = true;
             }
+        } else if (self.kind.val() == self.k_step.val()) | (self.kind.val() == self.k_step_map.val()) {
+            // The answer's type and length come when the tick ends.
+            if (self.kind.val() == self.k_step_map.val())
+                & ((self.len.val() == 0) | (self.len.val() > self.map_words.val()))
+            {
+                // bad length
+            } else if self.duplicate.val() {
+                self.repeat_step.next = true;
+            } else if !self.in_order.val() {
+                self.nak_code.next = self.nak_seq.val();
+                self.nak_detail.next = bit_cast::<16, 8>(self.expected_seq.val());
+            } else if self.kind.val() == self.k_step.val() {
+                self.run_step.next = true;
+            } else {
+                self.run_step_map.next = true;
+            }
         } else {
             self.nak_code.next = self.nak_type.val();
             self.nak_detail.next = 0.into();
@@ -209,14 +255,17 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// What §10.2-§10.3 say the chip does with a frame: the answer's type
+    /// The bitmap words of the core the test checks for (M = 256).
+    const MAP_WORDS: u8 = 16;
+
+    /// What §10.2-§10.4 say the chip does with a frame: the answer's type
     /// and length or a NAK's (code, detail), and which command runs.
     #[derive(Debug, PartialEq, Default)]
     struct Decision {
         answer: Option<(u8, u8)>,
         nak: Option<(u16, u16)>,
         remember: bool,
-        run: [bool; 6],
+        run: [bool; 9],
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -229,6 +278,8 @@ mod tests {
         space_bad: bool,
         range_bad: bool,
         dup: bool,
+        in_order: bool,
+        expected: u8,
     ) -> Decision {
         let nak = |code: NakCode, detail: u16| Decision {
             nak: Some((code as u16, detail)),
@@ -248,33 +299,53 @@ mod tests {
             kind::WRITE if len >= 3 && range_bad => nak(NakCode::BadAddress, w[1]),
             kind::WRITE if len >= 3 => Decision {
                 remember: true,
-                run: [!dup, false, false, false, false, false],
+                run: [!dup, false, false, false, false, false, false, false, false],
                 ..ok(k, 0)
             },
             kind::READ if len == 3 && space_bad => nak(NakCode::BadSpace, w[0]),
             kind::READ if len == 3 && (w[2] == 0 || w[2] > 255) => nak(NakCode::BadCount, w[2]),
             kind::READ if len == 3 && range_bad => nak(NakCode::BadAddress, w[1]),
             kind::READ if len == 3 => Decision {
-                run: [false, true, false, false, false, false],
+                run: [false, true, false, false, false, false, false, false, false],
                 ..ok(k, w[2] as u8)
             },
             kind::INPUT if len > 0 => Decision {
-                run: [false, false, !dup, false, false, false],
+                run: [false, false, !dup, false, false, false, false, false, false],
                 ..ok(k, 0)
             },
             kind::TICK if len == 1 && dup => Decision {
-                run: [false, false, false, false, true, false],
+                run: [false, false, false, false, true, false, false, false, false],
                 ..bad_len
             },
             kind::TICK if len == 1 && w[0] == 0 => nak(NakCode::BadCount, 0),
             kind::TICK if len == 1 => Decision {
                 remember: true,
-                run: [false, false, false, true, false, false],
+                run: [false, false, false, true, false, false, false, false, false],
                 ..bad_len
             },
             kind::RESET if len == 0 => Decision {
-                run: [false, false, false, false, false, true],
+                run: [false, false, false, false, false, true, false, false, false],
                 ..ok(k, 0)
+            },
+            kind::STEP_MAP if len == 0 || len > MAP_WORDS => bad_len,
+            kind::STEP | kind::STEP_MAP if dup => Decision {
+                run: [false, false, false, false, false, false, false, false, true],
+                ..bad_len
+            },
+            kind::STEP | kind::STEP_MAP if !in_order => nak(NakCode::BadSeq, expected as u16),
+            kind::STEP | kind::STEP_MAP => Decision {
+                run: [
+                    false,
+                    false,
+                    false,
+                    false,
+                    false,
+                    false,
+                    k == kind::STEP,
+                    k == kind::STEP_MAP,
+                    false,
+                ],
+                ..bad_len
             },
             kind::INFO | kind::WRITE | kind::READ | kind::INPUT | kind::TICK | kind::RESET => bad_len,
             _ => nak(NakCode::UnknownType, 0),
@@ -288,9 +359,9 @@ mod tests {
         #[test]
         fn decisions_are_the_specs(
             crc_ok in prop::bool::weighted(0.9), crc: u16,
-            k in prop_oneof![1u8..=7, any::<u8>()], len in prop_oneof![0u8..5, any::<u8>()],
+            k in prop_oneof![1u8..=8, any::<u8>()], len in prop_oneof![0u8..5, 15u8..18, any::<u8>()],
             w0 in prop_oneof![0u16..3, any::<u16>()], w1: u16, w2 in prop_oneof![0u16..3, 250u16..260, any::<u16>()],
-            space_bad: bool, range_bad: bool, dup: bool,
+            space_bad: bool, range_bad: bool, dup: bool, in_order: bool, expected: u8,
         ) {
             let mut uut = CommandCheck::default();
             uut.connect_all();
@@ -304,8 +375,11 @@ mod tests {
             uut.space_bad.next = space_bad;
             uut.range_bad.next = range_bad;
             uut.duplicate.next = dup;
+            uut.in_order.next = in_order;
+            uut.expected_seq.next = expected.to_bits();
+            uut.map_words.next = (MAP_WORDS as u64).to_bits();
             assert!(simulate(&mut uut, 100));
-            let want = spec(crc_ok, crc, k, len, [w0, w1, w2], space_bad, range_bad, dup);
+            let want = spec(crc_ok, crc, k, len, [w0, w1, w2], space_bad, range_bad, dup, in_order, expected);
             let kind_out = uut.answer_kind.val().to_u8();
             let got = Decision {
                 answer: (kind_out != kind::NAK).then(|| (kind_out, uut.answer_len.val().to_u8())),
@@ -313,10 +387,11 @@ mod tests {
                 remember: uut.remember.val(),
                 run: [
                     uut.run_write.val(), uut.run_read.val(), uut.run_input.val(), uut.run_tick.val(),
-                    uut.repeat_tick.val(), uut.run_reset.val(),
+                    uut.repeat_tick.val(), uut.run_reset.val(), uut.run_step.val(), uut.run_step_map.val(),
+                    uut.repeat_step.val(),
                 ],
             };
-            if want.run[3] || want.run[4] {
+            if want.run[3..5].contains(&true) || want.run[6..].contains(&true) {
                 prop_assert_eq!((got.remember, got.run), (want.remember, want.run));
             } else {
                 prop_assert_eq!(got, want);

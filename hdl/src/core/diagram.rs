@@ -24,7 +24,7 @@ pub const BLOCKS: &[BlockRow] = &[
     BlockRow {
         block: "HostPort",
         file: "core/host_port.rs",
-        role: "frames in and out; WRITE, READ, INPUT, TICK, RESET",
+        role: "frames in and out; WRITE, READ, INPUT, TICK, STEP, RESET",
         spec: "§10",
         twin: "proto: Frame, Command, Decoder",
     },
@@ -32,7 +32,7 @@ pub const BLOCKS: &[BlockRow] = &[
         block: "CommandCheck",
         file: "core/command_check.rs",
         role: "a frame's answer or NAK, the action to run",
-        spec: "§10.2-10.3",
+        spec: "§10.2-10.4",
         twin: "proto: NakCode, Command",
     },
     BlockRow {
@@ -41,6 +41,13 @@ pub const BLOCKS: &[BlockRow] = &[
         role: "answer and SPIKE payload words",
         spec: "§10.2",
         twin: "proto: Answer::frame",
+    },
+    BlockRow {
+        block: "SpikePacker",
+        file: "core/spike_packer.rs",
+        role: "a STEP answer's spikes, list or bitmap",
+        spec: "§10.4",
+        twin: "proto: SpikeWords::shorter",
     },
     BlockRow {
         block: "MemoryMap",

@@ -2,19 +2,24 @@
 //! ([`FrameRx`]), their checks ([`CommandCheck`], with the
 //! [`MemoryMap`](super::memory_map)'s range check registered ahead), the
 //! commands run (WRITE and READ one word per clock through the memory map,
-//! INPUT into the source list, TICK by the sequencer, RESET), and frames out
-//! ([`FrameTx`], with the payload words of [`Answer`]). The twin is the
-//! host's `spikefab_proto` (frames and messages) with the golden model
-//! behind it: `spikefab_sim::Simulator`'s writes, reads and inputs.
+//! INPUT and a STEP's inputs into the source list, TICK and STEP by the
+//! sequencer, RESET), and frames out ([`FrameTx`], with the payload words of
+//! [`Answer`] and, for a STEP's answer, of the [`SpikePacker`]). The twin is
+//! the host's `spikefab_proto` (frames, messages and `stream`) with the
+//! golden model behind it: `spikefab_sim::Simulator`'s writes, reads, inputs
+//! and ticks.
 //!
 //! None of these clocks is a busy cycle (§7.1): the host port waits while
 //! the tick runs (`Ticking`), and sends each SPIKE frame the router asks for
-//! between two of its busy cycles.
+//! between two of its busy cycles (TICK), or folds the spike's stamp into
+//! the tick's digest in one clock (STEP, §10.4).
 
 use rust_hdl::prelude::*;
 
 use super::answer::Answer;
 use super::command_check::CommandCheck;
+use super::spike_packer::SpikePacker;
+use crate::crc16::Crc16;
 use crate::frame_rx::FrameRx;
 use crate::frame_tx::FrameTx;
 
@@ -41,6 +46,11 @@ enum PortState {
     TakeFrame,
     Ticking,
     TickDone,
+    MapIssue,
+    MapLoad,
+    MapBit,
+    StepRun,
+    StepAnswer,
 }
 
 /// The host port of a core with `2^NB` neurons, `2^MB` axons, `2^DB` delay
@@ -117,10 +127,23 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     pub read_cell_q: Signal<Out, Bits<16>>,
     /// That word (from the memory map).
     pub read_word: Signal<In, Bits<16>>,
+    /// Neurons in the spike list (a STEP's answer).
+    pub spike_total: Signal<In, Bits<16>>,
+    /// The spike list's current neuron.
+    pub list_neuron: Signal<In, Bits<NB>>,
+    /// A spiker is left in the spike list.
+    pub list_more_spikes: Signal<In, Bit>,
+    /// The spike list's walk back to its start.
+    pub list_rewind_spikes: Signal<Out, Bit>,
+    /// Move past the current spiker.
+    pub list_advance_spike: Signal<Out, Bit>,
     rx: FrameRx,
     tx: FrameTx,
     answer: Answer<NB, MB, DB, SB>,
     check: CommandCheck,
+    packer: SpikePacker<NB>,
+    digest_lo: Crc16,
+    digest_hi: Crc16,
     state: DFF<PortState>,
     after_send: DFF<PortState>,
     w0: DFF<Bits<16>>,
@@ -147,6 +170,21 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     last_axon: DFF<Bits<16>>,
     input_prev: DFF<Bits<16>>,
     input_any: DFF<Bit>,
+    stepping: DFF<Bit>,
+    order_valid: DFF<Bit>,
+    order_seq: DFF<Bits<8>>,
+    step_answer: DFF<Bit>,
+    digest: DFF<Bits<16>>,
+    ack: DFF<Bit>,
+    map_bits: DFF<Bits<16>>,
+    map_bit: DFF<Bits<4>>,
+    map_word: DFF<Bits<8>>,
+    candidate: Signal<Local, Bits<16>>,
+    bad_axon: Signal<Local, Bit>,
+    few: Signal<Local, Bit>,
+    packed_word: Signal<Local, Bit>,
+    pack_start: Signal<Local, Bit>,
+    pack_map: Signal<Local, Bit>,
     last_word: Signal<Local, Bit>,
     tx_kind: Signal<Local, Bits<8>>,
     tx_len: Signal<Local, Bits<8>>,
@@ -157,13 +195,21 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     k_tick_answer: Constant<Bits<8>>,
     k_spike: Constant<Bits<8>>,
     k_nak: Constant<Bits<8>>,
+    k_reset: Constant<Bits<8>>,
     nak_input: Constant<Bits<16>>,
     axons: Constant<Bits<16>>,
+    k_list_answer: Constant<Bits<8>>,
+    k_map_answer: Constant<Bits<8>>,
+    axon_words: Constant<Bits<8>>,
+    neuron_words: Constant<Bits<16>>,
+    crc_init: Constant<Bits<16>>,
 }
 
 impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default for HostPort<NB, MB, DB, SB> {
     fn default() -> Self {
         use spikefab_proto::message::{kind, NakCode};
+        use spikefab_proto::stream::map_words;
+        assert!(NB >= 4 && MB >= 4, "STEP's bitmaps need N and M of 16 or more");
         HostPort {
             clock: Default::default(),
             in_data: Default::default(),
@@ -200,10 +246,18 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             read_cell: Default::default(),
             read_cell_q: Default::default(),
             read_word: Default::default(),
+            spike_total: Default::default(),
+            list_neuron: Default::default(),
+            list_more_spikes: Default::default(),
+            list_rewind_spikes: Default::default(),
+            list_advance_spike: Default::default(),
             rx: Default::default(),
             tx: Default::default(),
             answer: Default::default(),
             check: Default::default(),
+            packer: Default::default(),
+            digest_lo: Default::default(),
+            digest_hi: Default::default(),
             state: Default::default(),
             after_send: Default::default(),
             w0: Default::default(),
@@ -230,6 +284,21 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             last_axon: Default::default(),
             input_prev: Default::default(),
             input_any: Default::default(),
+            stepping: Default::default(),
+            order_valid: Default::default(),
+            order_seq: Default::default(),
+            step_answer: Default::default(),
+            digest: Default::default(),
+            ack: Default::default(),
+            map_bits: Default::default(),
+            map_bit: Default::default(),
+            map_word: Default::default(),
+            candidate: Default::default(),
+            bad_axon: Default::default(),
+            few: Default::default(),
+            packed_word: Default::default(),
+            pack_start: Default::default(),
+            pack_map: Default::default(),
             last_word: Default::default(),
             tx_kind: Default::default(),
             tx_len: Default::default(),
@@ -240,8 +309,14 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             k_tick_answer: Constant::new((kind::TICK | kind::ANSWER).to_bits()),
             k_spike: Constant::new(kind::SPIKE.to_bits()),
             k_nak: Constant::new(kind::NAK.to_bits()),
+            k_reset: Constant::new(kind::RESET.to_bits()),
             nak_input: Constant::new((NakCode::BadInput as u16).to_bits()),
             axons: Constant::new(((1u32 << MB) as u16).to_bits()),
+            k_list_answer: Constant::new((kind::STEP | kind::ANSWER).to_bits()),
+            k_map_answer: Constant::new((kind::STEP_MAP | kind::ANSWER).to_bits()),
+            axon_words: Constant::new((map_words(1 << MB) as u8).to_bits()),
+            neuron_words: Constant::new((map_words(1 << NB) as u16).to_bits()),
+            crc_init: Constant::new(spikefab_proto::frame::CRC_INIT.to_bits()),
         }
     }
 }
@@ -277,7 +352,16 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
             nak_detail,
             last_axon,
             input_prev,
-            input_any
+            input_any,
+            stepping,
+            order_valid,
+            order_seq,
+            step_answer,
+            digest,
+            ack,
+            map_bits,
+            map_bit,
+            map_word
         );
         self.rx.clock.next = self.clock.val();
         self.tx.clock.next = self.clock.val();
@@ -291,8 +375,17 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
         self.rx.take.next = false;
         self.rx.buffer_address.next = 0.into();
 
-        // What the rest of the core sees of the command.
-        self.data.next = self.rx.buffer_data.val();
+        // What the rest of the core sees of the command: WRITE data, and the
+        // axon of an INPUT or STEP (a bitmap's is made from its bit).
+        self.candidate.next = self.rx.buffer_data.val();
+        if self.state.q.val() == PortState::MapBit {
+            self.candidate.next =
+                bit_cast::<16, 8>(self.map_word.q.val()) << 4 | bit_cast::<16, 4>(self.map_bit.q.val());
+        }
+        self.data.next = self.candidate.val();
+        // Each axon in range and above the one before (§10.2).
+        self.bad_axon.next = (self.candidate.val() >= self.axons.val())
+            | (self.input_any.q.val() & (self.candidate.val() <= self.input_prev.q.val()));
         self.space.next = self.w0.q.val();
         self.address.next = self.w1.q.val();
         self.count.next = self.w2.q.val();
@@ -322,6 +415,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
         self.check.duplicate.next = self.last_valid.q.val()
             & (self.last_seq.q.val() == self.rx.seq.val())
             & (self.last_kind.q.val() == self.rx.kind.val());
+        self.check.expected_seq.next = self.order_seq.q.val() + 1;
+        self.check.in_order.next = !self.order_valid.q.val() | (self.order_seq.q.val() + 1 == self.rx.seq.val());
+        self.check.map_words.next = self.axon_words.val();
 
         self.answer.kind.next = self.ans_kind.q.val();
         self.answer.word_index.next = self.tx.word_index.val();
@@ -333,14 +429,29 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
         self.answer.spikes.next = self.last_spikes.q.val();
         self.answer.nak_code.next = self.nak_code.q.val();
         self.answer.nak_detail.next = self.nak_detail.q.val();
+        self.answer.step.next = self.step_answer.q.val();
+        self.answer.digest.next = self.digest.q.val();
         self.tx_kind.next = self.ans_kind.q.val();
         self.tx_len.next = self.ans_len.q.val();
         self.tx_start.next = false;
         self.tx_word.next = self.answer.word.val();
         self.tx_word_valid.next = true;
+        // A STEP's answer: its spikes after the five head words.
+        self.packed_word.next = self.step_answer.q.val() & (self.tx.word_index.val() >= 5);
+        self.packer.clock.next = self.clock.val();
+        self.packer.neuron.next = self.list_neuron.val();
+        self.packer.more.next = self.list_more_spikes.val();
+        self.pack_start.next = false;
+        self.pack_map.next = false;
+        self.few.next = self.spike_total.val() <= self.neuron_words.val();
+        self.digest_lo.crc.next = self.digest.q.val();
+        self.digest_lo.data.next = self.stamp.val().get_bits::<8>(0);
+        self.digest_hi.crc.next = self.digest_lo.crc_next.val();
+        self.digest_hi.data.next = self.stamp.val().get_bits::<8>(8);
 
         self.write_valid.d.next = false;
-        self.sent.next = false;
+        self.ack.d.next = false;
+        self.sent.next = self.ack.q.val();
         self.tick_start.next = false;
         self.reset.next = false;
         self.input_write.next = false;
@@ -384,6 +495,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                 self.index.d.next = 0.into();
                 self.host_address.d.next = self.w1.q.val();
                 self.repeated.d.next = false;
+                self.stepping.d.next = self.check.run_step.val() | self.check.run_step_map.val();
+                self.step_answer.d.next = false;
                 if self.check.remember.val() {
                     self.last_valid.d.next = true;
                     self.last_seq.d.next = self.rx.seq.val();
@@ -417,6 +530,22 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                 if self.check.run_reset.val() {
                     self.reset.next = true;
                     self.last_valid.d.next = false;
+                }
+                if self.check.run_step.val() | self.check.run_step_map.val() {
+                    // One tick, after the inputs join the pending ones.
+                    self.w0.d.next = 1.into();
+                    self.input_prev.d.next = self.last_axon.q.val();
+                    self.input_any.d.next = self.any_pending.val();
+                    self.map_word.d.next = 0.into();
+                    self.state.d.next = PortState::InputIssue;
+                    if self.check.run_step_map.val() {
+                        self.state.d.next = PortState::MapIssue;
+                    } else if self.rx.len.val() == 0 {
+                        self.state.d.next = PortState::StepRun;
+                    }
+                }
+                if self.check.repeat_step.val() {
+                    self.state.d.next = PortState::StepAnswer;
                 }
             }
             PortState::WriteRun => {
@@ -461,11 +590,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                 self.state.d.next = PortState::InputTest;
             }
             PortState::InputTest => {
-                // Each axon in range and above the one before (§10.3).
                 self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
-                if (self.rx.buffer_data.val() >= self.axons.val())
-                    | (self.input_any.q.val() & (self.rx.buffer_data.val() <= self.input_prev.q.val()))
-                {
+                if self.bad_axon.val() {
                     self.ans_kind.d.next = self.k_nak.val();
                     self.ans_len.d.next = 3.into();
                     self.nak_code.d.next = self.nak_input.val();
@@ -499,6 +625,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                     self.last_seq.d.next = self.rx.seq.val();
                     self.last_kind.d.next = self.rx.kind.val();
                     self.state.d.next = PortState::SendStart;
+                    if self.stepping.q.val() {
+                        self.state.d.next = PortState::StepRun;
+                    }
                 } else {
                     self.state.d.next = PortState::InputApplyIssue;
                 }
@@ -514,12 +643,81 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                 }
             }
             PortState::TakeFrame => {
+                // A STEP must follow the last command answered with success.
+                if self.ans_kind.q.val() != self.k_nak.val() {
+                    self.order_valid.d.next = self.rx.kind.val() != self.k_reset.val();
+                    self.order_seq.d.next = self.rx.seq.val();
+                }
                 self.rx.take.next = true;
                 self.state.d.next = PortState::Idle;
             }
+            PortState::MapIssue => {
+                self.rx.buffer_address.next = self.map_word.q.val();
+                self.state.d.next = PortState::MapLoad;
+            }
+            PortState::MapLoad => {
+                self.map_bits.d.next = self.rx.buffer_data.val();
+                self.map_bit.d.next = 0.into();
+                self.state.d.next = PortState::MapBit;
+            }
+            PortState::MapBit => {
+                // One bit per clock; a set bit's axon joins the pending ones
+                // at once (the bitmap ascends, so only its first can fail).
+                self.map_bits.d.next = self.map_bits.q.val() >> 1;
+                self.map_bit.d.next = self.map_bit.q.val() + 1;
+                if self.map_bit.q.val().all() {
+                    self.map_word.d.next = self.map_word.q.val() + 1;
+                    if self.map_word.q.val() + 1 == self.rx.len.val() {
+                        self.state.d.next = PortState::StepRun;
+                    } else {
+                        self.state.d.next = PortState::MapIssue;
+                    }
+                }
+                if self.map_bits.q.val().get_bit(0) {
+                    if self.bad_axon.val() {
+                        self.ans_kind.d.next = self.k_nak.val();
+                        self.ans_len.d.next = 3.into();
+                        self.nak_code.d.next = self.nak_input.val();
+                        self.nak_detail.d.next = self.candidate.val();
+                        self.state.d.next = PortState::SendStart;
+                    } else {
+                        self.input_write.next = true;
+                        self.input_commit.next = true;
+                        self.input_prev.d.next = self.candidate.val();
+                        self.input_any.d.next = true;
+                    }
+                }
+            }
+            PortState::StepRun => {
+                self.tick_start.next = true;
+                self.digest.d.next = self.crc_init.val();
+                self.last_valid.d.next = true;
+                self.last_seq.d.next = self.rx.seq.val();
+                self.last_kind.d.next = self.rx.kind.val();
+                self.state.d.next = PortState::Ticking;
+            }
+            PortState::StepAnswer => {
+                // The answer in the shorter form (§10.4), its spikes packed
+                // from the spike list as the transmitter asks for them.
+                self.pack_start.next = true;
+                self.pack_map.next = !self.few.val();
+                self.step_answer.d.next = true;
+                self.ans_kind.d.next = self.k_map_answer.val();
+                self.ans_len.d.next = bit_cast::<8, 16>(self.neuron_words.val()) + 5;
+                if self.few.val() {
+                    self.ans_kind.d.next = self.k_list_answer.val();
+                    self.ans_len.d.next = bit_cast::<8, 16>(self.spike_total.val()) + 5;
+                }
+                self.after_send.d.next = PortState::TakeFrame;
+                self.state.d.next = PortState::SendStart;
+            }
             PortState::Ticking => {
-                // The tick runs; a neuron's SPIKE frame when its routing starts.
-                if self.send.val() {
+                // The tick runs; a neuron's SPIKE frame when its routing
+                // starts (TICK), or its stamp into the digest (STEP).
+                if self.send.val() & self.stepping.q.val() {
+                    self.digest.d.next = self.digest_hi.crc_next.val();
+                    self.ack.d.next = true;
+                } else if self.send.val() {
                     self.ans_kind.d.next = self.k_spike.val();
                     self.ans_len.d.next = 7.into();
                     self.spikes_sent.d.next = self.spikes_sent.q.val() + 1;
@@ -538,6 +736,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                 }
                 self.after_send.d.next = PortState::TakeFrame;
                 self.state.d.next = PortState::SendStart;
+                if self.stepping.q.val() {
+                    self.state.d.next = PortState::StepAnswer;
+                }
             }
             _ => {
                 self.state.d.next = PortState::Idle;
@@ -549,6 +750,15 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
         self.tx.start.next = self.tx_start.val();
         self.tx.kind.next = self.tx_kind.val();
         self.tx.len.next = self.tx_len.val();
+        if self.packed_word.val() {
+            self.tx_word.next = self.packer.word.val();
+            self.tx_word_valid.next = self.packer.valid.val();
+        }
+        self.packer.start.next = self.pack_start.val();
+        self.packer.map.next = self.pack_map.val();
+        self.packer.take.next = self.packed_word.val() & self.tx.word_taken.val();
+        self.list_rewind_spikes.next = self.packer.rewind.val();
+        self.list_advance_spike.next = self.packer.advance.val();
         self.tx.word.next = self.tx_word.val();
         self.tx.word_valid.next = self.tx_word_valid.val();
         self.idle.next = (self.state.q.val() == PortState::Idle)

@@ -37,6 +37,7 @@ pub mod plasticity;
 pub mod router;
 pub mod sequencer;
 pub mod source_list;
+pub mod spike_packer;
 
 use rust_hdl::prelude::*;
 
@@ -192,6 +193,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.host.send.next = self.router.send.val();
         self.host.tick_done.next = self.sequencer.done.val();
         self.host.any_pending.next = self.list.any_pending.val();
+        self.host.spike_total.next = self.list.spike_total.val();
+        self.host.list_neuron.next = self.list.neuron.val();
+        self.host.list_more_spikes.next = self.list.more_spikes.val();
         self.host.space_bad.next = self.map.space_bad.val();
         self.host.range_bad.next = self.map.range_bad.val();
         self.host.read_word.next = self.map.read_word.val();
@@ -231,10 +235,10 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.list.spike_neuron.next = self.sequencer.address4.val();
         self.list.new_tick.next = self.sequencer.new_tick.val();
         self.list.rewind.next = self.plasticity.list_rewind.val();
-        self.list.rewind_spikes.next = self.plasticity.list_rewind_spikes.val();
+        self.list.rewind_spikes.next = self.plasticity.list_rewind_spikes.val() | self.host.list_rewind_spikes.val();
         self.list.choose.next = self.router.list_choose.val() | self.plasticity.list_choose.val();
         self.list.advance.next = self.router.list_advance.val() | self.plasticity.list_advance.val();
-        self.list.advance_spike.next = self.plasticity.list_advance_spike.val();
+        self.list.advance_spike.next = self.plasticity.list_advance_spike.val() | self.host.list_advance_spike.val();
         self.router.start.next = self.sequencer.router_start.val();
         self.router.learn.next = self.control.learn.val();
         self.router.slot.next = self.slot.val();

@@ -109,7 +109,7 @@ pub struct Router<const NB: usize, const DB: usize, const SB: usize, const SRCB:
     run_delay: DFF<Bits<4>>,
     run_wexp: DFF<Bits<3>>,
     run_last: DFF<Bit>,
-    remaining: DFF<Bits<16>>,
+    remaining: DFF<Bits<7>>,
     syn_target: DFF<Bits<8>>,
     syn_weight: DFF<Bits<8>>,
     syn_at: DFF<Bits<16>>,
@@ -274,7 +274,7 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
                 self.run_delay.d.next = bit_cast::<4, 16>(self.syn_data.val());
                 self.run_wexp.d.next = self.syn_data.val().get_bits::<3>(4);
                 self.run_last.d.next = self.syn_data.val().get_bit(8);
-                self.remaining.d.next = self.syn_data.val() >> 9;
+                self.remaining.d.next = self.syn_data.val().get_bits::<7>(9);
                 self.syn_own.next = true;
                 self.pointer.d.next = self.pointer.q.val() + 1;
                 if (self.syn_data.val() >> 9) == 0 {

@@ -90,14 +90,14 @@ pub struct Sequencer<const NB: usize, const DB: usize, const RB: usize> {
     pub spike_write: Signal<Out, Bit>,
     state: DFF<SequencerState>,
     ticks_left: DFF<Bits<16>>,
-    counter: DFF<Bits<16>>,
+    counter: DFF<Bits<9>>,
     issued: DFF<Bit>,
     idx1: DFF<Bits<NB>>,
     idx2: DFF<Bits<NB>>,
     idx3: DFF<Bits<NB>>,
     idx4: DFF<Bits<NB>>,
     last_neuron: Constant<Bits<NB>>,
-    drain_last: Constant<Bits<16>>,
+    drain_last: Constant<Bits<9>>,
     neuron_shift: Constant<Bits<8>>,
 }
 
@@ -162,9 +162,9 @@ impl<const NB: usize, const DB: usize, const RB: usize> Logic for Sequencer<NB, 
         self.address3.next = self.idx3.q.val();
         self.address4.next = self.idx4.q.val();
         self.spike_write.next = self.neuron_valid.val() & self.neuron_spike.val();
-        self.neuron_address.next = bit_cast::<NB, 16>(self.counter.q.val());
+        self.neuron_address.next = bit_cast::<NB, 9>(self.counter.q.val());
         self.ring_address.next = bit_cast::<RB, DB>(self.slot.val()) << self.neuron_shift.val()
-            | bit_cast::<RB, NB>(bit_cast::<NB, 16>(self.counter.q.val()));
+            | bit_cast::<RB, NB>(bit_cast::<NB, 9>(self.counter.q.val()));
         self.late.next =
             (self.state.q.val() == SequencerState::NeuronIssue) | (self.state.q.val() == SequencerState::NeuronDrain);
 
@@ -199,9 +199,9 @@ impl<const NB: usize, const DB: usize, const RB: usize> Logic for Sequencer<NB, 
                 self.neuron_own.next = true;
                 self.ring_clear.next = true;
                 self.issued.d.next = true;
-                self.idx1.d.next = bit_cast::<NB, 16>(self.counter.q.val());
+                self.idx1.d.next = bit_cast::<NB, 9>(self.counter.q.val());
                 self.counter.d.next = self.counter.q.val() + 1;
-                if bit_cast::<NB, 16>(self.counter.q.val()) == self.last_neuron.val() {
+                if bit_cast::<NB, 9>(self.counter.q.val()) == self.last_neuron.val() {
                     self.counter.d.next = 0.into();
                     self.state.d.next = SequencerState::NeuronDrain;
                 }

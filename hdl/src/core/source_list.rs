@@ -65,12 +65,16 @@ pub struct SourceList<const NB: usize, const MB: usize, const SRCB: usize> {
     pub any_spikes: Signal<Out, Bit>,
     /// Axons are pending for the next tick.
     pub any_pending: Signal<Out, Bit>,
+    /// Neurons in the spike list.
+    pub spike_total: Signal<Out, Bits<16>>,
     inputs: Bram<MB>,
     spikes: Bram<NB>,
-    pending: DFF<Bits<16>>,
-    spike_count: DFF<Bits<16>>,
-    input_index: DFF<Bits<16>>,
-    spike_index: DFF<Bits<16>>,
+    // Counts up to 256 (M, N <= 256): 9 bits.
+    pending: DFF<Bits<9>>,
+    spike_count: DFF<Bits<9>>,
+    input_index: DFF<Bits<9>>,
+    spike_index: DFF<Bits<9>>,
+    offset: Signal<Local, Bits<9>>,
     chosen_neuron: DFF<Bit>,
     axon_base: Constant<Bits<SRCB>>,
 }
@@ -100,6 +104,7 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Default for SourceList
             any: Default::default(),
             any_spikes: Default::default(),
             any_pending: Default::default(),
+            spike_total: Default::default(),
             inputs: Default::default(),
             spikes: Default::default(),
             pending: Default::default(),
@@ -107,6 +112,7 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Default for SourceList
             input_index: Default::default(),
             spike_index: Default::default(),
             chosen_neuron: Default::default(),
+            offset: Default::default(),
             axon_base: Constant::new((1u32 << MB).to_bits()),
         }
     }
@@ -127,19 +133,21 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Logic for SourceList<N
         self.inputs.clock.next = self.clock.val();
         self.spikes.clock.next = self.clock.val();
 
-        self.inputs.read_address.next = bit_cast::<MB, 16>(self.input_index.q.val());
-        self.inputs.write_address.next = bit_cast::<MB, 16>(self.pending.q.val() + self.input_offset.val());
+        // An INPUT has at most 255 axons: its offsets fit 9 bits.
+        self.offset.next = bit_cast::<9, 16>(self.input_offset.val());
+        self.inputs.read_address.next = bit_cast::<MB, 9>(self.input_index.q.val());
+        self.inputs.write_address.next = bit_cast::<MB, 9>(self.pending.q.val() + self.offset.val());
         self.inputs.write_data.next = self.input_data.val();
         self.inputs.write_enable.next = self.input_write.val();
         if self.input_commit.val() {
-            self.pending.d.next = self.pending.q.val() + self.input_offset.val() + 1;
+            self.pending.d.next = self.pending.q.val() + self.offset.val() + 1;
         }
         if self.inputs_clear.val() {
             self.pending.d.next = 0.into();
         }
 
-        self.spikes.read_address.next = bit_cast::<NB, 16>(self.spike_index.q.val());
-        self.spikes.write_address.next = bit_cast::<NB, 16>(self.spike_count.q.val());
+        self.spikes.read_address.next = bit_cast::<NB, 9>(self.spike_index.q.val());
+        self.spikes.write_address.next = bit_cast::<NB, 9>(self.spike_count.q.val());
         self.spikes.write_data.next = bit_cast::<16, NB>(self.spike_neuron.val());
         self.spikes.write_enable.next = self.spike_write.val();
         if self.spike_write.val() {
@@ -180,6 +188,7 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Logic for SourceList<N
         self.more.next = (self.input_index.q.val() < self.pending.q.val()) | self.more_spikes.val();
         self.any_pending.next = self.pending.q.val().any();
         self.any_spikes.next = self.spike_count.q.val().any();
+        self.spike_total.next = bit_cast::<16, 9>(self.spike_count.q.val());
         self.any.next = self.any_pending.val() | self.any_spikes.val() | self.spike_write.val();
     }
 }
