@@ -5,24 +5,33 @@
 //! exactly as to a board over its USB-UART bridge, byte for byte the same
 //! protocol.
 //!
-//! The core takes one byte per clock when it is ready and sends one per clock;
-//! a UART's bit time is not modelled (the core's byte interface is the same on
-//! a board, where `firmware/` puts a UART in front of it). When the host stops
-//! reading, the chip stops stepping the core once [`OUTPUT_BACKLOG`] bytes wait:
-//! nothing is dropped. A [`FaultPlan`] per direction injects link faults.
+//! Without a line model the core takes one byte per clock when it is ready and
+//! sends one per clock: the link is as fast as the pseudo-terminal. With one
+//! ([`ChipOptions::line`], [`crate::line`]) the bytes cross a modelled UART at
+//! its baud rate and a USB latency each way, in wall time; the core is not
+//! clocked while its UART transmitter is busy (a board's core waits for it),
+//! and bytes that arrive while [`WINDOW_BYTES`] wait for the core stay on the
+//! line (a board's receive FIFO would overflow; [`ChipStats::fifo_full`]
+//! counts them). The core itself runs at the engine's speed, which is below a
+//! board's clock: throughput measured through the model is at most a board's.
+//! When the host stops reading, the chip stops stepping the core once
+//! [`OUTPUT_BACKLOG`] bytes wait: nothing is dropped. A [`FaultPlan`] per
+//! direction injects link faults (before the line).
 
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serialport::{SerialPort, TTYPort};
 use spikefab_chip::config::CoreConfig;
 use spikefab_hdl::engine::{self, ByteEngine, EngineError, EngineKind};
+use spikefab_proto::stream::WINDOW_BYTES;
 
 use crate::faults::FaultPlan;
+use crate::line::{Line, LineModel};
 
 /// Output bytes the chip holds for a host that does not read before it stops
 /// stepping the core.
@@ -57,6 +66,9 @@ pub struct ChipOptions {
     pub to_chip: FaultPlan,
     /// Faults on the bytes the chip sends.
     pub from_chip: FaultPlan,
+    /// A board's link (UART rate and USB latency), or none: as fast as the
+    /// pseudo-terminal.
+    pub line: Option<LineModel>,
 }
 
 impl ChipOptions {
@@ -67,6 +79,7 @@ impl ChipOptions {
             engine: spikefab_hdl::engine::preferred(),
             to_chip: FaultPlan::none(),
             from_chip: FaultPlan::none(),
+            line: None,
         }
     }
 }
@@ -82,6 +95,10 @@ pub struct ChipStats {
     pub bytes_out: u64,
     /// The chip closed the link (a [`crate::faults::Fault::Close`]).
     pub closed: bool,
+    /// With a line model: times a byte arrived while the receive FIFO was
+    /// full (a board would have lost it; a host that keeps to the window of
+    /// `spikefab_proto::stream` never causes one).
+    pub fifo_full: u64,
 }
 
 /// A running virtual chip. Dropping it stops it.
@@ -212,7 +229,23 @@ impl Server {
         let mut sent: Vec<u8> = Vec::new();
         let mut buf = vec![0u8; 4096];
         let per_poll = chip.kind().batch_clocks();
+        let now = Instant::now();
+        // The modelled link, each way.
+        let mut lines = self.options.line.map(|m| (Line::new(m, now), Line::new(m, now)));
         while !self.stop.load(Ordering::Relaxed) {
+            let now = Instant::now();
+            if let Some((to_chip, to_host)) = lines.as_mut() {
+                while let Some(b) = to_host.arrived(now) {
+                    out.push(b);
+                }
+                while to_chip.next_arrival().is_some_and(|at| at <= now) {
+                    if chip.pending() >= WINDOW_BYTES {
+                        stats.fifo_full += 1;
+                        break;
+                    }
+                    chip.push(&[to_chip.arrived(now).expect("a byte has arrived")]);
+                }
+            }
             if !out.is_empty() {
                 self.master.set_timeout(Duration::ZERO)?;
                 match self.master.write(&out) {
@@ -225,17 +258,35 @@ impl Server {
                     Err(e) => return Err(e.into()),
                 }
             }
-            let idle = chip.is_idle();
-            self.master.set_timeout(if idle && out.is_empty() {
-                IDLE_POLL
-            } else {
-                Duration::ZERO
-            })?;
+            // A board's core waits while its UART sends.
+            let tx_busy = lines.as_ref().is_some_and(|(_, to_host)| to_host.busy(now));
+            let idle = chip.is_idle() || tx_busy;
+            let wait = match lines.as_ref() {
+                None if idle && out.is_empty() => IDLE_POLL,
+                None => Duration::ZERO,
+                Some((to_chip, to_host)) => {
+                    // Sleep until the next byte is due on either side.
+                    let due = [to_chip.next_arrival(), to_host.next_arrival()]
+                        .into_iter()
+                        .flatten()
+                        .min();
+                    match due {
+                        _ if !idle => Duration::ZERO,
+                        Some(at) => at.saturating_duration_since(now).min(IDLE_POLL),
+                        None if tx_busy => Duration::from_micros(50),
+                        None => IDLE_POLL,
+                    }
+                }
+            };
+            self.master.set_timeout(wait)?;
             match self.master.read(&mut buf) {
                 Ok(n) => {
                     stats.bytes_in += n as u64;
                     let f = self.options.to_chip.filter(&buf[..n]);
-                    chip.push(&f.bytes);
+                    match lines.as_mut() {
+                        Some((to_chip, _)) => to_chip.send(Instant::now(), &f.bytes),
+                        None => chip.push(&f.bytes),
+                    }
                     if f.close {
                         stats.closed = true;
                         break;
@@ -250,11 +301,17 @@ impl Server {
                 std::thread::sleep(Duration::from_millis(1));
                 continue;
             }
+            if tx_busy {
+                continue;
+            }
             sent.clear();
             chip.run(per_poll, &mut sent);
             stats.bytes_out += sent.len() as u64;
             let f = self.options.from_chip.filter(&sent);
-            out.extend(f.bytes);
+            match lines.as_mut() {
+                Some((_, to_host)) => to_host.send(Instant::now(), &f.bytes),
+                None => out.extend(f.bytes),
+            }
             stats.clocks = chip.clocks();
             if f.close {
                 stats.closed = true;

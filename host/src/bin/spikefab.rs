@@ -77,6 +77,8 @@ enum Command {
         /// Seed of the injected faults.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        #[command(flatten)]
+        line: LineArgs,
     },
     /// List the serial ports of this machine.
     Ports,
@@ -225,6 +227,38 @@ struct Target {
     virtual_chip: bool,
 }
 
+/// A board's link for the virtual chip to model.
+#[derive(Args, Clone, Copy)]
+struct LineArgs {
+    /// Pace the virtual chip's bytes as a board's link carries them: a UART
+    /// at --line-baud and this USB latency each way (an FTDI bridge's latency
+    /// timer is 1 to 16 ms). Without it the link is as fast as the pseudo-terminal.
+    #[arg(long, value_name = "MS")]
+    latency_ms: Option<f64>,
+    /// The modelled UART's baud rate (with --latency-ms).
+    #[arg(long, default_value_t = serial::DEFAULT_BAUD, requires = "latency_ms")]
+    line_baud: u32,
+}
+
+impl LineArgs {
+    /// The line model asked for, checked.
+    fn model(&self) -> Result<Option<spikefab_host::line::LineModel>> {
+        let Some(ms) = self.latency_ms else {
+            return Ok(None);
+        };
+        if !(0.0..=1000.0).contains(&ms) {
+            bail!("--latency-ms {ms} is outside 0 to 1000");
+        }
+        if self.line_baud < 300 {
+            bail!("--line-baud {} is below 300", self.line_baud);
+        }
+        Ok(Some(spikefab_host::line::LineModel {
+            baud: self.line_baud,
+            latency: Duration::from_secs_f64(ms / 1000.0),
+        }))
+    }
+}
+
 #[derive(Args)]
 struct ChipRunArgs {
     #[command(flatten)]
@@ -253,6 +287,8 @@ struct ChipRunArgs {
     state: Option<PathBuf>,
     #[command(flatten)]
     timing: Timing,
+    #[command(flatten)]
+    line: LineArgs,
 }
 
 fn main() -> ExitCode {
@@ -278,7 +314,8 @@ fn real_main() -> Result<ExitCode> {
             flip_rate,
             drop_rate,
             seed,
-        } => chip(core, engine.engine, path_file, flip_rate, drop_rate, seed).map(|_| ExitCode::SUCCESS),
+            line,
+        } => chip(core, engine.engine, path_file, flip_rate, drop_rate, seed, line).map(|_| ExitCode::SUCCESS),
         Command::Ports => ports().map(|_| ExitCode::SUCCESS),
         Command::Flash {
             board,
@@ -574,7 +611,14 @@ async fn connect(args: &ChipRunArgs, net: &spikefab_sim::Network) -> Result<(Chi
         (Some(p), _) => (p.clone(), None),
         (None, _) => {
             Image::new(net, args.core)?;
-            let chip = rtl::start(args.core, args.engine.engine, FaultPlan::none(), FaultPlan::none())?;
+            let line = args.line.model()?;
+            let chip = rtl::start(
+                args.core,
+                args.engine.engine,
+                FaultPlan::none(),
+                FaultPlan::none(),
+                line,
+            )?;
             let port = chip.path().display().to_string();
             (port, Some(chip))
         }
@@ -758,6 +802,7 @@ fn chip(
     flip_rate: f64,
     drop_rate: f64,
     seed: u64,
+    line: LineArgs,
 ) -> Result<()> {
     for (name, r) in [("--flip-rate", flip_rate), ("--drop-rate", drop_rate)] {
         if !(0.0..=1.0).contains(&r) {
@@ -765,7 +810,7 @@ fn chip(
         }
     }
     let noisy = |s| FaultPlan::none().random(flip_rate, drop_rate, s);
-    let chip = rtl::start(core, engine, noisy(seed), noisy(seed.wrapping_add(1)))?;
+    let chip = rtl::start(core, engine, noisy(seed), noisy(seed.wrapping_add(1)), line.model()?)?;
     let path = chip.path().display().to_string();
     if let Some(f) = &path_file {
         std::fs::write(f, format!("{path}\n")).with_context(|| format!("cannot write {}", f.display()))?;
@@ -839,6 +884,7 @@ mod rtl {
         engine: Option<EngineKind>,
         to_chip: FaultPlan,
         from_chip: FaultPlan,
+        line: Option<spikefab_host::line::LineModel>,
     ) -> Result<VirtualChip> {
         let kind = engine.unwrap_or_else(engine::preferred);
         if kind == EngineKind::Verilator {
@@ -852,6 +898,7 @@ mod rtl {
             engine: kind,
             to_chip,
             from_chip,
+            line,
         })?;
         let rate = engine::clock_rate(kind, config, Duration::from_millis(200))?;
         println!(
@@ -861,6 +908,14 @@ mod rtl {
             chip.engine_description(),
             rate / 1e6
         );
+        if let Some(l) = line {
+            println!(
+                "  link modelled: a UART at {} baud ({} bytes/s each way) and {} ms of latency each way",
+                l.baud,
+                l.baud / spikefab_host::line::BITS_PER_BYTE,
+                l.latency.as_secs_f64() * 1e3
+            );
+        }
         Ok(chip)
     }
 
@@ -942,7 +997,13 @@ mod rtl {
         )
     }
 
-    pub fn start(_: CoreConfig, _: Option<EngineKind>, _: FaultPlan, _: FaultPlan) -> Result<VirtualChip> {
+    pub fn start(
+        _: CoreConfig,
+        _: Option<EngineKind>,
+        _: FaultPlan,
+        _: FaultPlan,
+        _: Option<spikefab_host::line::LineModel>,
+    ) -> Result<VirtualChip> {
         Err(missing("a virtual chip"))
     }
 
