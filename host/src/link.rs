@@ -20,6 +20,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+mod stream;
+
 /// What a silent board calls for (the default [`Link::set_silence_hint`]).
 pub const BOARD_SILENCE_HINT: &str = "is a Spikefab bitstream running on it, at this baud rate?";
 
@@ -109,6 +111,43 @@ pub enum LinkError {
         got: u32,
         /// An event came after a later one, or twice.
         out_of_order: bool,
+    },
+    /// The chip refused a command for a reason other than the link (a STEP
+    /// streamed; other commands return their NAK as the answer).
+    #[error("{port}: the chip refused command 0x{command:02x} (seq {seq}): {code} (detail {detail})")]
+    Refused {
+        /// Port name.
+        port: String,
+        /// The command's type.
+        command: u8,
+        /// Its seq.
+        seq: u8,
+        /// Why.
+        code: NakCode,
+        /// The offending value.
+        detail: u16,
+    },
+    /// A STEP streamed was answered with something else than a STEP's
+    /// answer or a NAK (not a Spikefab chip of this protocol version).
+    #[error("{port}: the chip answered a STEP (seq {seq}) with {answer:?}")]
+    NotAStepAnswer {
+        /// Port name.
+        port: String,
+        /// The STEP's seq.
+        seq: u8,
+        /// What came.
+        answer: Box<Answer>,
+    },
+    /// A STEP's answer was lost after later STEPs ran (`docs/spec.md`
+    /// §10.4): the chip cannot answer that tick again.
+    #[error("{port}: the answer to STEP {index} of the stream (seq {seq}) was lost after the chip ran on")]
+    AnswersLost {
+        /// Port name.
+        port: String,
+        /// Index in the stream of the first STEP whose answer is lost.
+        index: usize,
+        /// Its seq.
+        seq: u8,
     },
     /// The final answer of a TICK counts more SPIKE events than arrived.
     #[error(

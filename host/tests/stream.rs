@@ -1,0 +1,187 @@
+//! STEPs streamed to the virtual chip (tiny core) over a real pseudo-terminal
+//! with `Link::stream` (`docs/spec.md` §10.4): many in flight, answered in
+//! order. A clean stream gives, tick by tick, exactly the golden model's
+//! answer (tick, cycle counter, stamp digest, spikes); through bit flips and
+//! dropped bytes both ways the link sends again what was refused or lost on
+//! the way in, so the stream is exact up to its end or up to an answer lost
+//! after its STEP ran, which it reports; through a modelled board link the
+//! window keeps the chip's receive FIFO from overflowing.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use spikefab_chip::config::CoreConfig;
+use spikefab_host::driver::Chip;
+use spikefab_host::faults::FaultPlan;
+use spikefab_host::line::LineModel;
+use spikefab_host::link::{LinkError, LinkSettings, LinkStats};
+use spikefab_host::serial;
+use spikefab_host::virtual_chip::{ChipOptions, ChipStats, VirtualChip};
+use spikefab_proto::message::{Answer, Command};
+use spikefab_proto::stream::{stamp_digest, SpikeWords};
+use spikefab_sim::{config, Network};
+
+const TICKS: u32 = 150;
+
+fn network() -> Network {
+    config::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tiny_net.toml")))
+        .expect("the test network loads")
+        .network
+}
+
+/// The STEP of each tick and the golden model's answer to it.
+fn expected(net: &Network, ticks: u32) -> (Vec<Command>, Vec<Answer>) {
+    let c = CoreConfig::TINY;
+    let mut sim = c.simulator(net).unwrap();
+    sim.set_record_spikes(true);
+    let mut steps = Vec::new();
+    let mut answers = Vec::new();
+    for t in 0..ticks {
+        let axons: Vec<u16> = net
+            .inputs()
+            .iter()
+            .filter(|s| s.tick == t)
+            .map(|s| s.axon as u16)
+            .collect();
+        steps.push(Command::Step {
+            inputs: SpikeWords::shorter(&axons, c.axons()),
+        });
+        sim.step_tick();
+        let spikes = sim.take_spikes();
+        let neurons: Vec<u16> = spikes.iter().map(|s| s.neuron as u16).collect();
+        answers.push(Answer::Stepped {
+            tick: t + 1,
+            cycles: sim.cycle() as u32,
+            digest: stamp_digest(spikes.iter().map(|s| s.cycle)),
+            spikes: SpikeWords::shorter(&neurons, c.neurons()),
+        });
+    }
+    (steps, answers)
+}
+
+/// Load the network on a virtual tiny chip with these faults and line, and
+/// stream its STEPs; the answers in order, how the stream ended, the link's
+/// and the chip's counts, and the wall time of the stream.
+fn stream(
+    to_chip: FaultPlan,
+    from_chip: FaultPlan,
+    line: Option<LineModel>,
+    steps: &[Command],
+) -> (Vec<Answer>, Result<(), LinkError>, LinkStats, ChipStats, Duration) {
+    let net = network();
+    let chip = VirtualChip::start(ChipOptions {
+        to_chip,
+        from_chip,
+        line,
+        ..ChipOptions::new(CoreConfig::TINY)
+    })
+    .expect("the virtual chip starts");
+    let port = chip.path().to_str().unwrap().to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (answers, end, stats, time) = rt.block_on(async {
+        let settings = LinkSettings {
+            timeout: Duration::from_millis(300),
+            attempts: 8,
+        };
+        let link = serial::open(&port, serial::DEFAULT_BAUD, settings).unwrap();
+        let mut chip = Chip::connect(link).await.unwrap();
+        let image = chip.image(&net).unwrap();
+        chip.load(&image).await.unwrap();
+        let mut answers = Vec::new();
+        let start = Instant::now();
+        let end = chip
+            .transport_mut()
+            .stream(steps, |i, a| {
+                assert_eq!(i, answers.len(), "answers come in order, once each");
+                answers.push(a);
+            })
+            .await;
+        (answers, end, chip.transport().stats(), start.elapsed())
+    });
+    let chip_stats = chip.stop().unwrap();
+    (answers, end, stats, chip_stats, time)
+}
+
+#[test]
+fn a_clean_stream_is_the_golden_models() {
+    let (steps, want) = expected(&network(), TICKS);
+    let (got, end, stats, chip, _) = stream(FaultPlan::none(), FaultPlan::none(), None, &steps);
+    end.unwrap();
+    assert_eq!(got, want);
+    assert_eq!((stats.retransmissions, chip.fifo_full), (0, 0));
+    assert!(
+        want.iter()
+            .any(|a| matches!(a, Answer::Stepped { spikes, .. } if spikes.is_map())),
+        "the test network must fill a bitmap some tick"
+    );
+}
+
+#[test]
+fn steps_damaged_or_lost_on_the_way_in_are_sent_again() {
+    let (steps, want) = expected(&network(), TICKS);
+    let mut retransmitted = 0;
+    for seed in 0..4 {
+        let (got, end, stats, _, _) = stream(
+            FaultPlan::none().random(2e-3, 2e-3, 100 + seed),
+            FaultPlan::none(),
+            None,
+            &steps,
+        );
+        end.unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        assert_eq!(got, want, "seed {seed}");
+        retransmitted += stats.retransmissions;
+    }
+    assert!(retransmitted > 0, "the noise must have made the link send again");
+}
+
+#[test]
+fn a_noisy_stream_is_exact_up_to_a_lost_answer() {
+    let (steps, want) = expected(&network(), TICKS);
+    let (mut completed, mut lost) = (0, 0);
+    for seed in 0..4 {
+        let (got, end, _, _, _) = stream(
+            FaultPlan::none().random(2e-3, 2e-3, 300 + seed),
+            FaultPlan::none().random(1e-3, 1e-3, 400 + seed),
+            None,
+            &steps,
+        );
+        assert_eq!(
+            got[..],
+            want[..got.len()],
+            "seed {seed}: every answer given is the model's"
+        );
+        match end {
+            Ok(()) => {
+                assert_eq!(got.len(), want.len());
+                completed += 1;
+            }
+            Err(LinkError::AnswersLost { index, .. }) => {
+                assert_eq!(
+                    index,
+                    got.len(),
+                    "seed {seed}: the loss is reported where the answers stop"
+                );
+                lost += 1;
+            }
+            Err(e) => panic!("seed {seed}: {e}"),
+        }
+    }
+    eprintln!("4 noisy streams: {completed} complete, {lost} stopped at a lost answer");
+    assert!(lost > 0, "answers damaged on the way back must be found out");
+}
+
+#[test]
+fn a_modelled_board_link_paces_the_stream_and_the_window_holds() {
+    let (steps, want) = expected(&network(), TICKS);
+    let model = LineModel {
+        baud: 115_200,
+        latency: Duration::from_millis(2),
+    };
+    let (got, end, stats, chip, time) = stream(FaultPlan::none(), FaultPlan::none(), Some(model), &steps);
+    end.unwrap();
+    assert_eq!(got, want);
+    assert_eq!(chip.fifo_full, 0, "the window keeps the FIFO from overflowing");
+    // The bytes back cannot arrive faster than the line carries them.
+    let least = model.byte_time() * stats.bytes_received as u32;
+    assert!(time >= least, "{time:?} for {} bytes back", stats.bytes_received);
+}
