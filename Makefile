@@ -10,7 +10,7 @@ SPIKEFAB   := target/release/spikefab
 DEMO_PROFILE ?= release
 EQUIV_SLOW ?= 100000
 
-.PHONY: all setup demo test test-slow lint bench bench-rtl hdl-report bitstreams diagram clean
+.PHONY: all setup demo test test-slow lint bench bench-rtl bench-link hdl-report bitstreams diagram clean
 
 all: test
 
@@ -129,6 +129,7 @@ bench: setup
 	  sed 's/^## /### /' out/bench.md; } > docs/benchmarks.md
 	@echo "wrote docs/benchmarks.md"
 	$(MAKE) bench-rtl
+	$(MAKE) bench-link
 
 # The RTL engines side by side (Verilator on the emitted Verilog, rust-hdl's
 # simulator, Verilator on the iCE40 netlist): core clocks/s per core
@@ -137,6 +138,14 @@ bench: setup
 RTL_BENCH_SECONDS ?= 3
 bench-rtl: setup
 	$(CARGO) bench -p spikefab --bench rtl_engines -- --out docs/hardware.md --seconds $(RTL_BENCH_SECONDS) \
+	  --date "$$(date -u +%Y-%m-%d)"
+
+# Ticks/s and spikes/s of the UP5K core through a modelled board link (1 Mbaud,
+# 1 ms latency) on the Verilator virtual chip, protocol v1 against v2, into
+# docs/boards.md (about half a minute).
+LINK_BENCH_SECONDS ?= 3
+bench-link: setup
+	$(CARGO) bench -p spikefab --bench link_throughput -- --out docs/boards.md --seconds $(LINK_BENCH_SECONDS) \
 	  --date "$$(date -u +%Y-%m-%d)"
 
 clean:

@@ -1,9 +1,11 @@
 //! Full-board co-simulation: the post-synthesis netlist of a whole board top
 //! (UART receiver, FIFO, core, transmitter, start-up hold, LEDs; `synth_ice40`
 //! and yosys's `cells_sim.v`) in Icarus Verilog, driven on its RX pin by the
-//! host's protocol encoder through a simulated UART line, stop and wait. The
-//! bytes on its TX pin must be the RTL core's, byte for byte, and the SPIKE
-//! events in them must be the golden model's (tick, neuron, busy cycle).
+//! host's protocol encoder through a simulated UART line, stop and wait: half
+//! the run with INPUT and TICK, half with STEP (§10.4). The bytes on its TX pin
+//! must be the RTL core's, byte for byte, the SPIKE events in them the golden
+//! model's (tick, neuron, busy cycle), and the STEP answers too (tick, cycle
+//! counter, stamp digest, spikes).
 //!
 //! The board top is the one the boards use (`BoardTop`), with the 16-neuron
 //! test core and 8 clocks per UART bit so that the gate-level simulation stays
@@ -21,12 +23,13 @@ use spikefab_hdl::rungs::{icarus, ice40_cells_sim, synth_ice40};
 use spikefab_host::driver::{block_on, spike_event, Chip, ChipError, Transport, TransportError};
 use spikefab_proto::frame::{Decoder, Event};
 use spikefab_proto::message::{Answer, Command, Reply};
+use spikefab_proto::stream::{stamp_digest, SpikeWords};
 use spikefab_sim::config;
 use spikefab_sim::record::first_spike_divergence;
 
 const CPB: u32 = 8;
 const STARTUP: u32 = 16;
-const TICKS: u32 = 24;
+const TICKS: u32 = 32;
 
 /// The co-simulated core, cutting its byte transcript into one step per command.
 struct Segmenter {
@@ -67,16 +70,38 @@ fn board_netlist_runs_a_network_over_its_uart() {
         })
         .await?;
         chip.load(&image).await?;
-        chip.run_until(net.inputs(), TICKS, |_, _| {}).await?;
+        chip.run_until(net.inputs(), TICKS / 2, |_, _| {}).await?;
+        chip.stream_into(net.inputs(), TICKS, &mut Vec::new(), |_, _| {})
+            .await?;
         let seg = chip.into_transport();
         Ok::<_, ChipError>((seg.steps, seg.cosim.transcript().unwrap().received.clone()))
     })
     .unwrap();
 
-    // The golden model.
+    // The golden model: its spikes in the TICK half, its STEP answers after.
     let mut sim = CoreConfig::TINY.simulator(&net).unwrap();
-    sim.run(TICKS);
-    assert!(sim.spikes().len() >= 5, "the network must spike");
+    sim.set_record_spikes(true);
+    sim.run(TICKS / 2);
+    let tick_spikes = sim.spikes().to_vec();
+    let mut step_answers = Vec::new();
+    for t in TICKS / 2..TICKS {
+        let (start, before) = (sim.cycle(), sim.spikes().len());
+        sim.step_tick();
+        let new = &sim.spikes()[before..];
+        let neurons: Vec<u16> = new.iter().map(|s| s.neuron as u16).collect();
+        step_answers.push(Answer::Stepped {
+            tick: t + 1,
+            cycles: sim.cycle() as u32,
+            digest: stamp_digest(start, new.iter().map(|s| s.cycle)),
+            spikes: SpikeWords::shorter(&neurons, CoreConfig::TINY.neurons()),
+        });
+    }
+    assert!(
+        !tick_spikes.is_empty(),
+        "the network must spike in the TICK half ({} spikes)",
+        tick_spikes.len()
+    );
+    assert!(sim.spikes().len() >= tick_spikes.len() + 3, "and in the STEP half");
 
     // The board top's netlist over its UART pins.
     let mut top = BoardTop::<4, 4, 3, 12, 5, 7>::new(CPB, STARTUP, true);
@@ -103,17 +128,24 @@ fn board_netlist_runs_a_network_over_its_uart() {
     assert_eq!(got.len(), expected.len(), "bytes from the board's TX pin");
     assert!(got == expected, "the board sent other bytes than the core");
 
-    // The SPIKE events on the wire are the golden model's.
+    // The SPIKE events and STEP answers on the wire are the golden model's.
     let mut decoder = Decoder::new();
-    let spikes: Vec<_> = got
+    let answers: Vec<Answer> = got
         .iter()
         .filter_map(|&b| match decoder.push(b) {
-            Some(Event::Frame(f)) => spike_event(&Answer::from_frame(&f).unwrap()),
+            Some(Event::Frame(f)) => Some(Answer::from_frame(&f).unwrap()),
             Some(e) => panic!("{e:?} from the board"),
             None => None,
         })
         .collect();
-    if let Some(d) = first_spike_divergence(&spikes, sim.spikes()) {
+    let spikes: Vec<_> = answers.iter().filter_map(spike_event).collect();
+    if let Some(d) = first_spike_divergence(&spikes, &tick_spikes) {
         panic!("board netlist vs sim: {d}");
     }
+    let stepped: Vec<&Answer> = answers.iter().filter(|a| matches!(a, Answer::Stepped { .. })).collect();
+    assert_eq!(
+        stepped,
+        step_answers.iter().collect::<Vec<_>>(),
+        "STEP answers from the board"
+    );
 }

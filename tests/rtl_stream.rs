@@ -72,13 +72,14 @@ fn check_steps(config: CoreConfig, net: &Network, ticks: u32) -> Result<(), Stri
     for t in 0..ticks {
         let cmd = step_of(net, t, config.axons());
         let reply = chip.transport_mut().command(&cmd).map_err(|e| e.to_string())?;
+        let start = sim.cycle();
         sim.step_tick();
         let spikes = sim.take_spikes();
         let neurons: Vec<u16> = spikes.iter().map(|s| s.neuron as u16).collect();
         let want = Answer::Stepped {
             tick: t + 1,
             cycles: sim.cycle() as u32,
-            digest: stamp_digest(spikes.iter().map(|s| s.cycle)),
+            digest: stamp_digest(start, spikes.iter().map(|s| s.cycle)),
             spikes: SpikeWords::shorter(&neurons, config.neurons()),
         };
         if !reply.events.is_empty() || reply.answer != want {
@@ -208,4 +209,15 @@ fn repeats_sequence_and_bad_maps() {
         a => panic!("{a:?}"),
     }
     assert_eq!(cosim.command_with_seq(&map, 42).unwrap(), third);
+    // The seq after 255 is 0.
+    assert_eq!(
+        cosim.command_with_seq(&Command::Reset, 253).unwrap().answer,
+        Answer::ResetDone
+    );
+    for (k, seq) in [254u8, 255, 0, 1].into_iter().enumerate() {
+        match cosim.command_with_seq(&map, seq).unwrap().answer {
+            Answer::Stepped { tick, .. } => assert_eq!(tick, 1 + k as u32, "seq {seq}"),
+            a => panic!("seq {seq}: {a:?}"),
+        }
+    }
 }

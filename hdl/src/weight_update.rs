@@ -38,7 +38,8 @@ pub struct WeightUpdate {
     pub x: Signal<In, Bits<8>>,
     /// The gain: a_plus or a_minus.
     pub gain: Signal<In, Bits<8>>,
-    /// Learning-rate shift, 0..=15.
+    /// Learning-rate shift, 0..=15, stable since the clock before (a control
+    /// register: its rounding mask is registered).
     pub lr_shift: Signal<In, Bits<4>>,
     /// The LFSR's state after this update's step.
     pub noise: Signal<In, Bits<16>>,
@@ -51,7 +52,7 @@ pub struct WeightUpdate {
     /// Weight after.
     pub w_next: Signal<Out, Bits<8>>,
     product: Signal<Local, Bits<32>>,
-    mask: Signal<Local, Bits<20>>,
+    mask: DFF<Bits<20>>,
     rounded: Signal<Local, Bits<20>>,
     saturated: Signal<Local, Bits<9>>,
     magnitude: DFF<Bits<9>>,
@@ -105,16 +106,18 @@ impl Default for WeightUpdate {
 impl Logic for WeightUpdate {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, magnitude, w_wide, adding);
+        dff_setup!(self, clock, mask, magnitude, w_wide, adding);
         // Stage 1: (x · gain + r) >> lr_shift, with r = noise & (2^lr_shift - 1);
         // the sum needs 17 bits.
         self.product.next = bit_cast::<16, 8>(self.x.val()) * bit_cast::<16, 8>(self.gain.val());
         // 2^lr_shift - 1 as the complement of a shifted constant: each bit is
         // a function of lr_shift alone (one LUT), where the subtraction
-        // was a carry chain in front of the adder.
-        self.mask.next = !(self.ones.val() << self.lr_shift.val());
+        // was a carry chain in front of the adder; registered, since
+        // lr_shift is a control register the host writes between ticks
+        // (its LUT and flip-flop share a logic cell, off the long path).
+        self.mask.d.next = !(self.ones.val() << self.lr_shift.val());
         self.rounded.next = (bit_cast::<20, 32>(self.product.val())
-            + (bit_cast::<20, 16>(self.noise.val()) & self.mask.val()))
+            + (bit_cast::<20, 16>(self.noise.val()) & self.mask.q.val()))
             >> self.lr_shift.val();
         // Saturated at 256 (see the module documentation).
         self.saturated.next = bit_cast::<9, 20>(self.rounded.val());
@@ -200,6 +203,8 @@ mod tests {
             uut.w_min.next = (rule.w_min as u8).to_bits();
             uut.w_max.next = (rule.w_max as u8).to_bits();
             uut.potentiate.next = potentiate;
+            // lr_shift is a control register: stable a clock ahead.
+            prop_assert!(clock(&mut uut));
             prop_assert!(clock(&mut uut));
             prop_assert_eq!(uut.w_next.val().to_u8() as i8, want);
         }
@@ -239,6 +244,7 @@ mod tests {
             uut.w_min.next = (lo as u8).to_bits();
             uut.w_max.next = (hi as u8).to_bits();
             uut.potentiate.next = pot;
+            assert!(clock(&mut uut));
             assert!(clock(&mut uut));
             assert_eq!(
                 uut.w_next.val().to_u8() as i8,

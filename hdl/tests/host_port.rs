@@ -175,7 +175,10 @@ fn answer(world: &mut World, memory: &mut Memory, frame: &Frame, ticks_spikes: &
                 prev = Some(a);
             }
             // The stand-in stamps its spikes before its 10 busy cycles.
-            let digest = stamp_digest(std::iter::repeat_n(world.cycles, world.spikes_per_tick as usize));
+            let digest = stamp_digest(
+                world.cycles,
+                std::iter::repeat_n(world.cycles, world.spikes_per_tick as usize),
+            );
             world.tick += 1;
             world.cycles += 10;
             world.pending.clear();

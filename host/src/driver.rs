@@ -36,10 +36,29 @@ use spikefab_sim::{Network, SpikeEvent, StateDump};
 
 use crate::link::{Link, LinkError};
 
+mod stream;
+pub use stream::{TickOutput, STREAM_TICKS};
+
 /// Something that exchanges commands for replies with a chip.
 pub trait Transport {
     /// Send `cmd` and return its events and final answer.
     fn exchange(&mut self, cmd: &Command) -> impl Future<Output = Result<Reply, TransportError>>;
+
+    /// Run `steps` (STEP commands, `docs/spec.md` §10.4) and give each
+    /// answer, in order, to `on_answer` with the STEP's index: one at a
+    /// time, unless the transport keeps many in flight ([`Link::stream`]).
+    fn stream(
+        &mut self,
+        steps: &[Command],
+        mut on_answer: impl FnMut(usize, Answer),
+    ) -> impl Future<Output = Result<(), TransportError>> {
+        async move {
+            for (i, cmd) in steps.iter().enumerate() {
+                on_answer(i, self.exchange(cmd).await?.answer);
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Why an exchange failed.
@@ -57,6 +76,10 @@ pub enum TransportError {
 impl Transport for Link {
     async fn exchange(&mut self, cmd: &Command) -> Result<Reply, TransportError> {
         Ok(self.command(cmd).await?)
+    }
+
+    async fn stream(&mut self, steps: &[Command], on_answer: impl FnMut(usize, Answer)) -> Result<(), TransportError> {
+        Ok(Link::stream(self, steps, on_answer).await?)
     }
 }
 
@@ -194,6 +217,11 @@ pub struct Chip<T: Transport> {
     lost_since_checkpoint: bool,
     /// Ticks per TICK command at most.
     pub tick_chunk: u32,
+    /// STEPs since the checkpoint (or the load), with each one's output.
+    steps: Vec<(Command, TickOutput)>,
+    /// The chip's own busy-cycle counter (from its last RESET), as the STEP
+    /// answers' low 32 bits extend it.
+    raw_cycles: u64,
     /// Losses in a row (recoveries included) at which to give up.
     pub max_losses: u32,
     recoveries: u64,
@@ -236,6 +264,8 @@ impl<T: Transport> Chip<T> {
             chunk: DEFAULT_TICK_CHUNK,
             lost_since_checkpoint: false,
             tick_chunk: DEFAULT_TICK_CHUNK,
+            steps: Vec::new(),
+            raw_cycles: 0,
             max_losses: MAX_LOSSES,
             recoveries: 0,
         })
@@ -326,6 +356,7 @@ impl<T: Transport> Chip<T> {
         self.write_image(image).await?;
         self.image = Some(image.clone());
         self.history.clear();
+        self.steps.clear();
         self.checkpoint = None;
         self.counters = Counters::default();
         self.offset = Counters::default();
@@ -335,7 +366,7 @@ impl<T: Transport> Chip<T> {
     async fn write_image(&mut self, image: &Image) -> Result<(), ChipError> {
         let cmd = Command::Reset;
         match self.expect(&cmd).await? {
-            Answer::ResetDone => {}
+            Answer::ResetDone => self.raw_cycles = 0,
             a => return Err(unexpected(&cmd, a)),
         }
         for (space, words) in image.spaces() {
@@ -585,6 +616,7 @@ impl<T: Transport> Chip<T> {
             lfsr,
         });
         self.history.clear();
+        self.steps.clear();
         Ok(())
     }
 

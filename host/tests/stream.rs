@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use spikefab_chip::config::CoreConfig;
-use spikefab_host::driver::Chip;
+use spikefab_host::driver::{Chip, TickOutput};
 use spikefab_host::faults::FaultPlan;
 use spikefab_host::line::LineModel;
 use spikefab_host::link::{LinkError, LinkSettings, LinkStats};
@@ -19,7 +19,7 @@ use spikefab_host::serial;
 use spikefab_host::virtual_chip::{ChipOptions, ChipStats, VirtualChip};
 use spikefab_proto::message::{Answer, Command};
 use spikefab_proto::stream::{stamp_digest, SpikeWords};
-use spikefab_sim::{config, Network};
+use spikefab_sim::{config, Network, StateDump};
 
 const TICKS: u32 = 150;
 
@@ -46,13 +46,14 @@ fn expected(net: &Network, ticks: u32) -> (Vec<Command>, Vec<Answer>) {
         steps.push(Command::Step {
             inputs: SpikeWords::shorter(&axons, c.axons()),
         });
+        let start = sim.cycle();
         sim.step_tick();
         let spikes = sim.take_spikes();
         let neurons: Vec<u16> = spikes.iter().map(|s| s.neuron as u16).collect();
         answers.push(Answer::Stepped {
             tick: t + 1,
             cycles: sim.cycle() as u32,
-            digest: stamp_digest(spikes.iter().map(|s| s.cycle)),
+            digest: stamp_digest(start, spikes.iter().map(|s| s.cycle)),
             spikes: SpikeWords::shorter(&neurons, c.neurons()),
         });
     }
@@ -184,4 +185,81 @@ fn a_modelled_board_link_paces_the_stream_and_the_window_holds() {
     // The bytes back cannot arrive faster than the line carries them.
     let least = model.byte_time() * stats.bytes_received as u32;
     assert!(time >= least, "{time:?} for {} bytes back", stats.bytes_received);
+}
+
+/// The golden model's outputs of each tick, as [`TickOutput`]s.
+fn model_outputs(net: &Network, ticks: u32) -> Vec<TickOutput> {
+    expected(net, ticks)
+        .1
+        .into_iter()
+        .map(|a| match a {
+            Answer::Stepped {
+                tick,
+                cycles,
+                digest,
+                spikes,
+            } => TickOutput {
+                tick: tick - 1,
+                cycles: cycles as u64,
+                digest,
+                neurons: spikes.indices(),
+            },
+            a => unreachable!("{a:?}"),
+        })
+        .collect()
+}
+
+/// Run the network with STEPs through the driver on a virtual tiny chip with
+/// these faults: every tick's outputs, the final state, the driver's
+/// recoveries and the link's counts.
+fn drive(to_chip: FaultPlan, from_chip: FaultPlan, ticks: u32) -> (Vec<TickOutput>, StateDump, u64, LinkStats) {
+    let net = network();
+    let chip = VirtualChip::start(ChipOptions {
+        to_chip,
+        from_chip,
+        ..ChipOptions::new(CoreConfig::TINY)
+    })
+    .expect("the virtual chip starts");
+    let port = chip.path().to_str().unwrap().to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let settings = LinkSettings {
+            timeout: Duration::from_millis(100),
+            attempts: 8,
+        };
+        let link = serial::open(&port, serial::DEFAULT_BAUD, settings).unwrap();
+        let mut chip = Chip::connect(link).await.unwrap();
+        let image = chip.image(&net).unwrap();
+        chip.load(&image).await.unwrap();
+        let mut out = Vec::new();
+        chip.stream_into(net.inputs(), ticks, &mut out, |_, _| {})
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let state = chip.dump(&net, &image).await.unwrap();
+        (out, state, chip.recoveries(), chip.transport().stats())
+    })
+}
+
+#[test]
+fn the_driver_streams_exactly_through_damage_both_ways() {
+    let net = network();
+    let want = model_outputs(&net, 300);
+    let mut sim = CoreConfig::TINY.simulator(&net).unwrap();
+    sim.run(300);
+    let mut recoveries = 0;
+    for seed in 0..3 {
+        let (got, state, r, stats) = drive(
+            FaultPlan::none().random(2e-3, 2e-3, 500 + seed),
+            FaultPlan::none().random(1e-3, 1e-3, 600 + seed),
+            300,
+        );
+        assert_eq!(got, want, "seed {seed}: nothing lost, nothing twice");
+        assert_eq!(state.first_divergence(&sim.state_dump()), None, "seed {seed}");
+        eprintln!("seed {seed}: {r} recoveries, {} retransmissions", stats.retransmissions);
+        recoveries += r;
+    }
+    assert!(
+        recoveries > 0,
+        "answers lost after the chip ran on must have been replayed"
+    );
 }

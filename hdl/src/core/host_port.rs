@@ -175,13 +175,17 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     order_seq: DFF<Bits<8>>,
     step_answer: DFF<Bit>,
     digest: DFF<Bits<16>>,
+    tick_base: DFF<Bits<16>>,
     ack: DFF<Bit>,
     map_bits: DFF<Bits<16>>,
     map_bit: DFF<Bits<4>>,
     map_word: DFF<Bits<8>>,
     candidate: Signal<Local, Bits<16>>,
+    offset: Signal<Local, Bits<16>>,
+    next_seq: Signal<Local, Bits<8>>,
     bad_axon: Signal<Local, Bit>,
-    few: Signal<Local, Bit>,
+    few: DFF<Bit>,
+    list_len: DFF<Bits<8>>,
     packed_word: Signal<Local, Bit>,
     pack_start: Signal<Local, Bit>,
     pack_map: Signal<Local, Bit>,
@@ -289,13 +293,17 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             order_seq: Default::default(),
             step_answer: Default::default(),
             digest: Default::default(),
+            tick_base: Default::default(),
             ack: Default::default(),
             map_bits: Default::default(),
             map_bit: Default::default(),
             map_word: Default::default(),
             candidate: Default::default(),
+            offset: Default::default(),
+            next_seq: Default::default(),
             bad_axon: Default::default(),
             few: Default::default(),
+            list_len: Default::default(),
             packed_word: Default::default(),
             pack_start: Default::default(),
             pack_map: Default::default(),
@@ -358,6 +366,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
             order_seq,
             step_answer,
             digest,
+            tick_base,
+            few,
+            list_len,
             ack,
             map_bits,
             map_bit,
@@ -415,8 +426,11 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
         self.check.duplicate.next = self.last_valid.q.val()
             & (self.last_seq.q.val() == self.rx.seq.val())
             & (self.last_kind.q.val() == self.rx.kind.val());
-        self.check.expected_seq.next = self.order_seq.q.val() + 1;
-        self.check.in_order.next = !self.order_valid.q.val() | (self.order_seq.q.val() + 1 == self.rx.seq.val());
+        // Eight bits, so that 255 is followed by 0 (a comparison with the sum
+        // itself would be 32 bits wide in the Verilog).
+        self.next_seq.next = self.order_seq.q.val() + 1;
+        self.check.expected_seq.next = self.next_seq.val();
+        self.check.in_order.next = !self.order_valid.q.val() | (self.next_seq.val() == self.rx.seq.val());
         self.check.map_words.next = self.axon_words.val();
 
         self.answer.kind.next = self.ans_kind.q.val();
@@ -443,11 +457,17 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
         self.packer.more.next = self.list_more_spikes.val();
         self.pack_start.next = false;
         self.pack_map.next = false;
-        self.few.next = self.spike_total.val() <= self.neuron_words.val();
+        // Registered off the answer's path: the spike list is complete long
+        // before the tick ends.
+        self.few.d.next = self.spike_total.val() <= self.neuron_words.val();
+        self.list_len.d.next = bit_cast::<8, 16>(self.spike_total.val()) + 5;
         self.digest_lo.crc.next = self.digest.q.val();
-        self.digest_lo.data.next = self.stamp.val().get_bits::<8>(0);
+        // The digest takes each stamp's offset in its tick (spec §10.4), which
+        // no RESET or checkpoint restore changes.
+        self.offset.next = self.stamp.val().get_bits::<16>(0) - self.tick_base.q.val();
+        self.digest_lo.data.next = self.offset.val().get_bits::<8>(0);
         self.digest_hi.crc.next = self.digest_lo.crc_next.val();
-        self.digest_hi.data.next = self.stamp.val().get_bits::<8>(8);
+        self.digest_hi.data.next = self.offset.val().get_bits::<8>(8);
 
         self.write_valid.d.next = false;
         self.ack.d.next = false;
@@ -690,6 +710,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
             }
             PortState::StepRun => {
                 self.tick_start.next = true;
+                self.tick_base.d.next = self.cycles.val().get_bits::<16>(0);
                 self.digest.d.next = self.crc_init.val();
                 self.last_valid.d.next = true;
                 self.last_seq.d.next = self.rx.seq.val();
@@ -700,13 +721,13 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                 // The answer in the shorter form (§10.4), its spikes packed
                 // from the spike list as the transmitter asks for them.
                 self.pack_start.next = true;
-                self.pack_map.next = !self.few.val();
+                self.pack_map.next = !self.few.q.val();
                 self.step_answer.d.next = true;
                 self.ans_kind.d.next = self.k_map_answer.val();
                 self.ans_len.d.next = bit_cast::<8, 16>(self.neuron_words.val()) + 5;
-                if self.few.val() {
+                if self.few.q.val() {
                     self.ans_kind.d.next = self.k_list_answer.val();
-                    self.ans_len.d.next = bit_cast::<8, 16>(self.spike_total.val()) + 5;
+                    self.ans_len.d.next = self.list_len.q.val();
                 }
                 self.after_send.d.next = PortState::TakeFrame;
                 self.state.d.next = PortState::SendStart;

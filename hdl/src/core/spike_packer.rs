@@ -9,7 +9,9 @@
 //! past each neuron used. A word is ready (`valid`) once the list word it
 //! needs is out; the transmitter takes it (`take`) when it has sent it. For a
 //! bitmap word the packer first takes in every spiker of that word's 16
-//! neurons (two clocks each); the UART's byte time is far longer.
+//! neurons (two clocks each); the UART's byte time is far longer. The word
+//! and `valid` are registered: the transmitter's path does not reach back
+//! into the spike list's comparisons.
 
 use rust_hdl::prelude::*;
 
@@ -40,6 +42,8 @@ pub struct SpikePacker<const NB: usize> {
     settle: DFF<Bit>,
     bits: DFF<Bits<16>>,
     map_word: DFF<Bits<8>>,
+    ready: DFF<Bit>,
+    word_q: DFF<Bits<16>>,
     one: Constant<Bits<16>>,
 }
 
@@ -61,6 +65,8 @@ impl<const NB: usize> Default for SpikePacker<NB> {
             settle: Default::default(),
             bits: Default::default(),
             map_word: Default::default(),
+            ready: Default::default(),
+            word_q: Default::default(),
             one: Constant::new(1u16.to_bits()),
         }
     }
@@ -69,16 +75,18 @@ impl<const NB: usize> Default for SpikePacker<NB> {
 impl<const NB: usize> Logic for SpikePacker<NB> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, is_map, settle, bits, map_word);
+        dff_setup!(self, clock, is_map, settle, bits, map_word, ready, word_q);
         self.rewind.next = false;
         self.advance.next = false;
+        self.word.next = self.word_q.q.val();
+        self.valid.next = self.ready.q.val();
         // The list's memory reads a moved index on the next edge: its word
         // is out one clock later.
         self.settle.d.next = false;
-        self.word.next = bit_cast::<16, NB>(self.neuron.val());
-        self.valid.next = !self.settle.q.val();
+        self.word_q.d.next = bit_cast::<16, NB>(self.neuron.val());
+        self.ready.d.next = !self.settle.q.val() & !self.take.val();
         if self.is_map.q.val() {
-            self.word.next = self.bits.q.val();
+            self.word_q.d.next = self.bits.q.val();
             if !self.settle.q.val()
                 & self.more.val()
                 & (bit_cast::<8, NB>(self.neuron.val() >> 4) == self.map_word.q.val())
@@ -87,7 +95,7 @@ impl<const NB: usize> Logic for SpikePacker<NB> {
                 self.bits.d.next = self.bits.q.val() | (self.one.val() << bit_cast::<16, NB>(self.neuron.val() & 15));
                 self.advance.next = true;
                 self.settle.d.next = true;
-                self.valid.next = false;
+                self.ready.d.next = false;
             }
         }
         if self.take.val() {
@@ -101,6 +109,7 @@ impl<const NB: usize> Logic for SpikePacker<NB> {
         }
         if self.start.val() {
             self.rewind.next = true;
+            self.ready.d.next = false;
             self.is_map.d.next = self.map.val();
             self.settle.d.next = true;
             self.bits.d.next = 0.into();

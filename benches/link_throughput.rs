@@ -1,0 +1,231 @@
+//! Link benchmark: ticks/s and output spikes/s of the UP5K core through a
+//! modelled board link (a UART at 1 Mbaud, 1 ms of USB latency each way;
+//! `host/src/line.rs`) on the Verilator virtual chip, with protocol v1
+//! (INPUT and TICK, one SPIKE frame per output spike, stop and wait) and v2
+//! (one STEP and one answer per tick, streamed; `docs/spec.md` §10.4) side
+//! by side in one run, with the bytes each way per spike.
+//!
+//! `cargo bench -p spikefab --bench link_throughput -- [--out docs/boards.md] [--seconds S]`
+//! (`make bench-link`, part of `make bench`) prints Markdown and, with
+//! `--out`, replaces the block between `<!-- link:begin -->` and
+//! `<!-- link:end -->` of that file.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use spikefab_chip::config::CoreConfig;
+use spikefab_host::driver::{block_on, Chip};
+use spikefab_host::line::LineModel;
+use spikefab_host::link::{Link, LinkSettings};
+use spikefab_host::serial;
+use spikefab_host::virtual_chip::{ChipOptions, VirtualChip};
+use spikefab_sim::network::NetworkBuilder;
+use spikefab_sim::{config, Network, NeuronParams};
+
+const BEGIN: &str = "<!-- link:begin -->";
+const END: &str = "<!-- link:end -->";
+
+/// Ticks of input the networks carry (more than any measurement runs).
+const HORIZON: u32 = 100_000;
+
+/// A board's link: 1 Mbaud, 1 ms of latency each way.
+const LINE: LineModel = LineModel {
+    baud: 1_000_000,
+    latency: Duration::from_millis(1),
+};
+
+/// Every neuron and axon of the UP5K core, no synapse, no input: nothing
+/// spikes, so the link carries only the ticks.
+fn quiet() -> Network {
+    let c = CoreConfig::UP5K;
+    let mut b = NetworkBuilder::new();
+    let p = b.add_profile(NeuronParams::default());
+    b.add_neurons(p, c.neurons(), |_| 0);
+    b.add_axons(c.axons());
+    b.build().expect("a valid network")
+}
+
+/// Every axon of the UP5K core spikes every tick into its own neuron (one
+/// synapse each), which spikes in the next tick and every tick after.
+fn every_spike() -> Network {
+    let n = CoreConfig::UP5K.neurons();
+    let toml = format!(
+        r#"
+[simulation]
+ticks = {HORIZON}
+
+[[population]]
+name = "n"
+size = {n}
+neuron = {{ du = 4096, dv = 4096, threshold = 10 }}
+
+[[input]]
+name = "in"
+size = {n}
+poisson = {{ p = 1.0 }}
+
+[[projection]]
+from = "in"
+to = "n"
+connect = {{ rule = "one_to_one" }}
+weight = 100
+delay = 1
+"#
+    );
+    config::parse_toml(&toml, None).expect("the network parses").network
+}
+
+/// The demo network (`examples/stdp_homeostasis.toml`), its inputs as long as
+/// the measurements need.
+fn demo() -> Network {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/stdp_homeostasis.toml");
+    let text = std::fs::read_to_string(&path).expect("the demo network reads");
+    let text = text.replace("ticks = 2000", &format!("ticks = {HORIZON}"));
+    config::parse_toml(&text, Some(path.parent().unwrap()))
+        .expect("the demo network parses")
+        .network
+}
+
+/// What one run through the link saw.
+struct Throughput {
+    ticks: u32,
+    seconds: f64,
+    inputs: usize,
+    outputs: usize,
+    bytes_out: u64,
+    bytes_in: u64,
+    fifo_full: u64,
+}
+
+impl Throughput {
+    fn per(&self, bytes: u64, spikes: usize) -> String {
+        if spikes == 0 {
+            "-".into()
+        } else {
+            format!("{:.2}", bytes as f64 / spikes as f64)
+        }
+    }
+}
+
+/// Run `net` on a virtual UP5K chip behind the modelled line for about
+/// `budget` of wall time (whole chunks of `chunk` ticks), with v2 STEPs or
+/// v1 INPUT and TICK.
+fn measure(net: &Network, v2: bool, budget: Duration, chunk: u32) -> Throughput {
+    let chip = VirtualChip::start(ChipOptions {
+        line: Some(LINE),
+        ..ChipOptions::new(CoreConfig::UP5K)
+    })
+    .expect("the virtual chip starts");
+    let port = chip.path().display().to_string();
+    let settings = LinkSettings {
+        timeout: Duration::from_secs(5),
+        attempts: 3,
+    };
+    let (ticks, seconds, outputs, bytes_out, bytes_in) = block_on(async {
+        let link: Link = serial::open(&port, serial::DEFAULT_BAUD, settings).expect("the port opens");
+        let mut chip = Chip::connect(link).await.expect("the chip answers");
+        let image = chip.image(net).expect("the network fits");
+        chip.load(&image).await.expect("the network loads");
+        let before = chip.transport().stats();
+        let start = Instant::now();
+        let (mut ticks, mut outputs) = (0, 0);
+        while start.elapsed() < budget {
+            if v2 {
+                let mut out = Vec::new();
+                chip.stream_into(net.inputs(), ticks + chunk, &mut out, |_, _| {})
+                    .await
+                    .expect("the run streams");
+                outputs += out.iter().map(|o| o.neurons.len()).sum::<usize>();
+            } else {
+                let spikes = chip
+                    .run_until(net.inputs(), ticks + chunk, |_, _| {})
+                    .await
+                    .expect("the run goes");
+                outputs += spikes.len();
+            }
+            ticks += chunk;
+        }
+        let seconds = start.elapsed().as_secs_f64();
+        let after = chip.transport().stats();
+        (
+            ticks,
+            seconds,
+            outputs,
+            after.bytes_sent - before.bytes_sent,
+            after.bytes_received - before.bytes_received,
+        )
+    });
+    let stats = chip.stop().expect("the virtual chip stops");
+    Throughput {
+        ticks,
+        seconds,
+        inputs: net.inputs().iter().filter(|s| s.tick < ticks).count(),
+        outputs,
+        bytes_out,
+        bytes_in,
+        fifo_full: stats.fifo_full,
+    }
+}
+
+fn main() {
+    let mut out: Option<PathBuf> = None;
+    let mut seconds = 3.0;
+    let mut date = "an unstated date".to_string();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--out" => out = args.next().map(PathBuf::from),
+            "--seconds" => seconds = args.next().and_then(|s| s.parse().ok()).expect("--seconds S"),
+            "--date" => date = args.next().expect("--date YYYY-MM-DD"),
+            // `cargo bench` passes --bench.
+            _ => {}
+        }
+    }
+    let budget = Duration::from_secs_f64(seconds);
+    let mut md = format!(
+        "Made by `make bench-link` (`cargo bench -p spikefab --bench link_throughput -- --out docs/boards.md \
+         --seconds {seconds}`) on {date}: the `up5k` core on the Verilator virtual chip behind a modelled link of \
+         {} baud and {} ms of latency each way (`spikefab chip --latency-ms 1`), the load not counted. v1: INPUT and \
+         TICK (up to 16 ticks per TICK), one 20-byte SPIKE frame per output spike, stop and wait; v2: one STEP and one \
+         answer per tick, streamed within the 256-byte window. Bytes per spike: host to chip per input spike, chip to \
+         host per output spike.\n\n",
+        LINE.baud,
+        LINE.latency.as_millis()
+    );
+    md.push_str("| network | protocol | ticks/s | output spikes/s | ticks run | bytes/input spike (to chip) | bytes/output spike (to host) | bytes/tick each way | FIFO full |\n");
+    md.push_str("|---|---|---|---|---|---|---|---|---|\n");
+    for (name, net, v1_chunk) in [
+        ("quiet (no spikes)", quiet(), 16),
+        ("demo (`stdp_homeostasis`)", demo(), 16),
+        ("every axon and neuron, every tick", every_spike(), 2),
+    ] {
+        for v2 in [false, true] {
+            let chunk = if v2 { 200 } else { v1_chunk };
+            let t = measure(&net, v2, budget, chunk);
+            let row = format!(
+                "| {name} | {} | {:.0} | {:.0} | {} | {} | {} | {:.0} / {:.0} | {} |\n",
+                if v2 { "v2" } else { "v1" },
+                t.ticks as f64 / t.seconds,
+                t.outputs as f64 / t.seconds,
+                t.ticks,
+                t.per(t.bytes_out, t.inputs),
+                t.per(t.bytes_in, t.outputs),
+                t.bytes_out as f64 / t.ticks as f64,
+                t.bytes_in as f64 / t.ticks as f64,
+                t.fifo_full,
+            );
+            eprint!("{row}");
+            md.push_str(&row);
+        }
+    }
+    print!("{md}");
+    if let Some(path) = out {
+        let text = std::fs::read_to_string(&path).expect("the output file reads");
+        let (a, b) = (text.find(BEGIN), text.find(END));
+        let new = match (a, b) {
+            (Some(a), Some(b)) if a < b => format!("{}{BEGIN}\n{md}{}", &text[..a], &text[b..]),
+            _ => format!("{text}\n{BEGIN}\n{md}{END}\n"),
+        };
+        std::fs::write(&path, new).expect("the output file writes");
+    }
+}
