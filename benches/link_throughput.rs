@@ -10,8 +10,13 @@
 //! `--out`, replaces the block between `<!-- link:begin -->` and
 //! `<!-- link:end -->` of that file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
+
+#[path = "../tests/common/filled.rs"]
+#[allow(dead_code)]
+mod filled;
+mod support;
 
 use spikefab_chip::config::CoreConfig;
 use spikefab_host::driver::{block_on, Chip};
@@ -43,36 +48,6 @@ fn quiet() -> Network {
     b.add_neurons(p, c.neurons(), |_| 0);
     b.add_axons(c.axons());
     b.build().expect("a valid network")
-}
-
-/// Every axon of the UP5K core spikes every tick into its own neuron (one
-/// synapse each), which spikes in the next tick and every tick after.
-fn every_spike() -> Network {
-    let n = CoreConfig::UP5K.neurons();
-    let toml = format!(
-        r#"
-[simulation]
-ticks = {HORIZON}
-
-[[population]]
-name = "n"
-size = {n}
-neuron = {{ du = 4096, dv = 4096, threshold = 10 }}
-
-[[input]]
-name = "in"
-size = {n}
-poisson = {{ p = 1.0 }}
-
-[[projection]]
-from = "in"
-to = "n"
-connect = {{ rule = "one_to_one" }}
-weight = 100
-delay = 1
-"#
-    );
-    config::parse_toml(&toml, None).expect("the network parses").network
 }
 
 /// The demo network (`examples/stdp_homeostasis.toml`), its inputs as long as
@@ -168,19 +143,7 @@ fn measure(net: &Network, v2: bool, budget: Duration, chunk: u32) -> Throughput 
 }
 
 fn main() {
-    let mut out: Option<PathBuf> = None;
-    let mut seconds = 3.0;
-    let mut date = "an unstated date".to_string();
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--out" => out = args.next().map(PathBuf::from),
-            "--seconds" => seconds = args.next().and_then(|s| s.parse().ok()).expect("--seconds S"),
-            "--date" => date = args.next().expect("--date YYYY-MM-DD"),
-            // `cargo bench` passes --bench.
-            _ => {}
-        }
-    }
+    let support::BenchArgs { out, seconds, date } = support::BenchArgs::parse();
     let budget = Duration::from_secs_f64(seconds);
     let mut md = format!(
         "Made by `make bench-link` (`cargo bench -p spikefab --bench link_throughput -- --out docs/boards.md \
@@ -197,7 +160,11 @@ fn main() {
     for (name, net, v1_chunk) in [
         ("quiet (no spikes)", quiet(), 16),
         ("demo (`stdp_homeostasis`)", demo(), 16),
-        ("every axon and neuron, every tick", every_spike(), 2),
+        (
+            "every axon and neuron, every tick",
+            filled::every_spike(CoreConfig::UP5K.neurons(), HORIZON),
+            2,
+        ),
     ] {
         for v2 in [false, true] {
             let chunk = if v2 { 200 } else { v1_chunk };
@@ -220,12 +187,6 @@ fn main() {
     }
     print!("{md}");
     if let Some(path) = out {
-        let text = std::fs::read_to_string(&path).expect("the output file reads");
-        let (a, b) = (text.find(BEGIN), text.find(END));
-        let new = match (a, b) {
-            (Some(a), Some(b)) if a < b => format!("{}{BEGIN}\n{md}{}", &text[..a], &text[b..]),
-            _ => format!("{text}\n{BEGIN}\n{md}{END}\n"),
-        };
-        std::fs::write(&path, new).expect("the output file writes");
+        support::write_block(&path, BEGIN, END, &md);
     }
 }

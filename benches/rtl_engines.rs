@@ -13,8 +13,9 @@
 #[path = "../tests/common/filled.rs"]
 #[allow(dead_code)]
 mod filled;
+mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use filled::{filled_network, FilledSpec};
@@ -130,19 +131,7 @@ fn demo(engine: EngineKind) -> f64 {
 }
 
 fn main() {
-    let mut out: Option<PathBuf> = None;
-    let mut seconds = 3.0;
-    let mut date = "an unstated date".to_string();
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--out" => out = args.next().map(PathBuf::from),
-            "--seconds" => seconds = args.next().and_then(|s| s.parse().ok()).expect("--seconds S"),
-            "--date" => date = args.next().expect("--date YYYY-MM-DD"),
-            // `cargo bench` passes --bench.
-            _ => {}
-        }
-    }
+    let support::BenchArgs { out, seconds, date } = support::BenchArgs::parse();
     let budget = Duration::from_secs_f64(seconds);
 
     let mut md = String::new();
@@ -206,12 +195,6 @@ fn main() {
     }
     println!("{md}");
     if let Some(path) = out {
-        let doc = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let (Some(b), Some(e)) = (doc.find(BEGIN), doc.find(END)) else {
-            panic!("{} has no {BEGIN} ... {END} block", path.display());
-        };
-        let text = format!("{}{BEGIN}\n{md}{END}{}", &doc[..b], &doc[e + END.len()..]);
-        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        eprintln!("wrote {}", path.display());
+        support::write_block(&path, BEGIN, END, &md);
     }
 }

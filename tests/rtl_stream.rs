@@ -120,48 +120,15 @@ proptest! {
     }
 }
 
-/// A network where every axon drives its neuron over threshold: every
-/// neuron spikes every tick after the first, so answers use the bitmap.
-fn all_spiking(n: u32) -> Network {
-    let toml = format!(
-        r#"
-[simulation]
-ticks = 8
-
-[[population]]
-name = "n"
-size = {n}
-neuron = {{ du = 4096, dv = 4096, threshold = 10 }}
-
-[[input]]
-name = "in"
-size = {n}
-spikes = [{spikes}]
-
-[[projection]]
-from = "in"
-to = "n"
-connect = {{ rule = "one_to_one" }}
-weight = 100
-delay = 1
-"#,
-        spikes = (0..8)
-            .flat_map(|t| (0..n).map(move |a| format!("[{t}, {a}]")))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    spikefab_sim::config::parse_toml(&toml, None).unwrap().network
-}
-
 #[test]
 fn full_bitmaps_both_ways() {
-    let net = all_spiking(256);
+    let net = common::filled::every_spike(256, 8);
     check_steps(CoreConfig::UP5K, &net, 8).unwrap();
 }
 
 #[test]
 fn repeats_sequence_and_bad_maps() {
-    let net = all_spiking(16);
+    let net = common::filled::every_spike(16, 8);
     let (mut chip, _) = loaded(CoreConfig::TINY, &net).unwrap();
     let cosim = chip.transport_mut();
     // After a RESET no command is remembered: any seq may start.

@@ -194,3 +194,35 @@ pub fn filled_network(config: CoreConfig, spec: &FilledSpec, ticks: u32) -> Netw
         synapses.truncate(keep);
     }
 }
+
+/// `n` neurons and `n` axons, each axon spiking every tick for `ticks` ticks
+/// into its own neuron (one synapse each), which then spikes every tick: the
+/// most spikes a core of `n` carries, with the fewest synapses.
+pub fn every_spike(n: u32, ticks: u32) -> Network {
+    let toml = format!(
+        r#"
+[simulation]
+ticks = {ticks}
+
+[[population]]
+name = "n"
+size = {n}
+neuron = {{ du = 4096, dv = 4096, threshold = 10 }}
+
+[[input]]
+name = "in"
+size = {n}
+poisson = {{ p = 1.0 }}
+
+[[projection]]
+from = "in"
+to = "n"
+connect = {{ rule = "one_to_one" }}
+weight = 100
+delay = 1
+"#
+    );
+    spikefab_sim::config::parse_toml(&toml, None)
+        .expect("the network parses")
+        .network
+}
