@@ -233,7 +233,9 @@ fn weight_update_rungs() {
         ],
         outputs: vec![("w_next", 8)],
         clock: Some("clock"),
-        latency: 1,
+        // Two clocks per vector: the rounding mask is registered from
+        // lr_shift (a control register, stable a clock ahead in the core).
+        latency: 2,
         ..VectorBench::default()
     };
     let mut rng = spikefab_sim::config::seeded(99);
