@@ -7,7 +7,7 @@
 //!   events; the same code for a board, the virtual chip and the in-process
 //!   co-simulation.
 //! - [`virtual_chip`]: the RTL core behind a pseudo-terminal, with injectable
-//!   [`faults`] and a model of a board's [`line`] (UART rate, USB latency).
+//!   [`faults`] and a model of a board's [`line`](mod@line) (UART rate, USB latency).
 //! - [`verify`]: chip against golden model, spike by spike and field by field;
 //!   [`waveform`]: the tick a difference appeared in, and the core's signals
 //!   around it as a VCD file.
