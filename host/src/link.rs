@@ -469,14 +469,19 @@ impl Link {
             }
         }
         self.note_frame(false);
-        Err(LinkError::NoAnswer {
+        Err(self.no_answer(cmd, seq, attempts))
+    }
+
+    /// `cmd` (under `seq`) went unanswered `attempts` times.
+    fn no_answer(&self, cmd: &Command, seq: u8, attempts: u32) -> LinkError {
+        LinkError::NoAnswer {
             port: self.port.clone(),
             command: cmd.name(),
             seq,
             attempts,
             timeout_ms: self.settings.timeout.as_millis() as u64,
             hint: self.silence_hint,
-        })
+        }
     }
 
     /// Keep count of frames that went through at the first try; lengthen

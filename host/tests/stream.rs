@@ -11,10 +11,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use spikefab_chip::config::CoreConfig;
+use spikefab_chip::image::Image;
 use spikefab_host::driver::{Chip, TickOutput};
 use spikefab_host::faults::FaultPlan;
 use spikefab_host::line::LineModel;
-use spikefab_host::link::{LinkError, LinkSettings, LinkStats};
+use spikefab_host::link::{Link, LinkError, LinkSettings, LinkStats};
 use spikefab_host::serial;
 use spikefab_host::virtual_chip::{ChipOptions, ChipStats, VirtualChip};
 use spikefab_proto::message::{Answer, Command};
@@ -60,6 +61,17 @@ fn expected(net: &Network, ticks: u32) -> (Vec<Command>, Vec<Answer>) {
     (steps, answers)
 }
 
+/// The chip on `port` with `net` loaded, over a link that waits `timeout`
+/// for an answer.
+async fn loaded(port: &str, net: &Network, timeout: Duration) -> (Chip<Link>, Image) {
+    let settings = LinkSettings { timeout, attempts: 8 };
+    let link = serial::open(port, serial::DEFAULT_BAUD, settings).unwrap();
+    let mut chip = Chip::connect(link).await.unwrap();
+    let image = chip.image(net).unwrap();
+    chip.load(&image).await.unwrap();
+    (chip, image)
+}
+
 /// Load the network on a virtual tiny chip with these faults and line, and
 /// stream its STEPs; the answers in order, how the stream ended, the link's
 /// and the chip's counts, and the wall time of the stream.
@@ -80,14 +92,7 @@ fn stream(
     let port = chip.path().to_str().unwrap().to_string();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (answers, end, stats, time) = rt.block_on(async {
-        let settings = LinkSettings {
-            timeout: Duration::from_millis(300),
-            attempts: 8,
-        };
-        let link = serial::open(&port, serial::DEFAULT_BAUD, settings).unwrap();
-        let mut chip = Chip::connect(link).await.unwrap();
-        let image = chip.image(&net).unwrap();
-        chip.load(&image).await.unwrap();
+        let (mut chip, _) = loaded(&port, &net, Duration::from_millis(300)).await;
         let mut answers = Vec::new();
         let start = Instant::now();
         let end = chip
@@ -223,14 +228,7 @@ fn drive(to_chip: FaultPlan, from_chip: FaultPlan, ticks: u32) -> (Vec<TickOutpu
     let port = chip.path().to_str().unwrap().to_string();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let settings = LinkSettings {
-            timeout: Duration::from_millis(100),
-            attempts: 8,
-        };
-        let link = serial::open(&port, serial::DEFAULT_BAUD, settings).unwrap();
-        let mut chip = Chip::connect(link).await.unwrap();
-        let image = chip.image(&net).unwrap();
-        chip.load(&image).await.unwrap();
+        let (mut chip, image) = loaded(&port, &net, Duration::from_millis(100)).await;
         let mut out = Vec::new();
         chip.stream_into(net.inputs(), ticks, &mut out, |_, _| {})
             .await

@@ -219,17 +219,6 @@ impl Link {
         }
         Ok(())
     }
-
-    fn no_answer(&self, cmd: &Command, seq: u8, attempts: u32) -> LinkError {
-        LinkError::NoAnswer {
-            port: self.port.clone(),
-            command: cmd.name(),
-            seq,
-            attempts,
-            timeout_ms: self.settings.timeout.as_millis() as u64,
-            hint: self.silence_hint,
-        }
-    }
 }
 
 #[cfg(test)]
