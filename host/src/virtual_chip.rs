@@ -95,9 +95,9 @@ pub struct ChipStats {
     pub bytes_out: u64,
     /// The chip closed the link (a [`crate::faults::Fault::Close`]).
     pub closed: bool,
-    /// With a line model: times a byte arrived while the receive FIFO was
-    /// full (a board would have lost it; a host that keeps to the window of
-    /// `spikefab_proto::stream` never causes one).
+    /// With a line model: bytes that arrived while the receive FIFO was full
+    /// (a board would have lost them; a host that keeps to the window of
+    /// `spikefab_proto::stream` never causes one), each counted once.
     pub fifo_full: u64,
 }
 
@@ -232,6 +232,8 @@ impl Server {
         let now = Instant::now();
         // The modelled link, each way.
         let mut lines = self.options.line.map(|m| (Line::new(m, now), Line::new(m, now)));
+        // The byte at the head of the line has been counted as finding the FIFO full.
+        let mut head_counted = false;
         while !self.stop.load(Ordering::Relaxed) {
             let now = Instant::now();
             if let Some((to_chip, to_host)) = lines.as_mut() {
@@ -240,10 +242,12 @@ impl Server {
                 }
                 while to_chip.next_arrival().is_some_and(|at| at <= now) {
                     if chip.pending() >= WINDOW_BYTES {
-                        stats.fifo_full += 1;
+                        stats.fifo_full += !head_counted as u64;
+                        head_counted = true;
                         break;
                     }
                     chip.push(&[to_chip.arrived(now).expect("a byte has arrived")]);
+                    head_counted = false;
                 }
             }
             if !out.is_empty() {

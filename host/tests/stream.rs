@@ -7,6 +7,7 @@
 //! after its STEP ran, which it reports; through a modelled board link the
 //! window keeps the chip's receive FIFO from overflowing.
 
+use std::io::{Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -260,4 +261,39 @@ fn the_driver_streams_exactly_through_damage_both_ways() {
         recoveries > 0,
         "answers lost after the chip ran on must have been replayed"
     );
+}
+
+#[test]
+fn a_host_that_ignores_the_window_would_overflow_a_board() {
+    // 120 STEPs written at once through a modelled 115,200-baud line: while
+    // the chip sends an answer (16 bytes, 1.4 ms), more STEPs arrive than it
+    // takes, and the receive FIFO fills. The virtual chip holds what a board
+    // would lose, and counts it.
+    let chip = VirtualChip::start(ChipOptions {
+        line: Some(LineModel {
+            baud: 115_200,
+            latency: Duration::from_millis(1),
+        }),
+        ..ChipOptions::new(CoreConfig::TINY)
+    })
+    .expect("the virtual chip starts");
+    let mut port = serialport::new(chip.path().to_str().unwrap(), 115_200)
+        .timeout(Duration::from_millis(200))
+        .open()
+        .unwrap();
+    let empty = Command::Step {
+        inputs: SpikeWords::List(vec![]),
+    };
+    let bytes: Vec<u8> = (1..=120u8).flat_map(|seq| empty.frame(seq).encode()).collect();
+    port.write_all(&bytes).unwrap();
+    // Every STEP is answered (the model holds rather than drops).
+    let (mut got, mut buf) = (0, [0u8; 4096]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while got < 120 * 16 && Instant::now() < deadline {
+        got += port.read(&mut buf).unwrap_or(0);
+    }
+    assert_eq!(got, 120 * 16, "an answer of 16 bytes per STEP");
+    drop(port);
+    let stats = chip.stop().unwrap();
+    assert!(stats.fifo_full > 0, "{stats:?}");
 }
