@@ -22,7 +22,7 @@ use spikefab_chip::config::CoreConfig;
 use spikefab_chip::image::Image;
 use spikefab_hdl::cosim::Cosim;
 use spikefab_hdl::engine::EngineKind;
-use spikefab_host::driver::{block_on, Chip};
+use spikefab_host::driver::{block_on, step_of, Chip};
 use spikefab_proto::message::{Answer, Command, NakCode};
 use spikefab_proto::stream::{stamp_digest, SpikeWords};
 use spikefab_sim::Network;
@@ -51,26 +51,13 @@ fn loaded(config: CoreConfig, net: &Network) -> Result<(Chip<Cosim>, Image), Str
     Ok((chip, image))
 }
 
-/// The STEP of tick `t`'s inputs.
-fn step_of(net: &Network, t: u32, axons: u32) -> Command {
-    let inputs: Vec<u16> = net
-        .inputs()
-        .iter()
-        .filter(|s| s.tick == t)
-        .map(|s| s.axon as u16)
-        .collect();
-    Command::Step {
-        inputs: SpikeWords::shorter(&inputs, axons),
-    }
-}
-
 /// Run `net` one STEP per tick beside the golden model; the first difference.
 fn check_steps(config: CoreConfig, net: &Network, ticks: u32) -> Result<(), String> {
     let (mut chip, image) = loaded(config, net)?;
     let mut sim = config.simulator(net).map_err(|e| e.to_string())?;
     sim.set_record_spikes(true);
     for t in 0..ticks {
-        let cmd = step_of(net, t, config.axons());
+        let cmd = step_of(net.inputs(), t, config.axons());
         let reply = chip.transport_mut().command(&cmd).map_err(|e| e.to_string())?;
         let start = sim.cycle();
         sim.step_tick();

@@ -37,7 +37,7 @@ use spikefab_sim::{Network, SpikeEvent, StateDump};
 use crate::link::{Link, LinkError};
 
 mod stream;
-pub use stream::{TickOutput, STREAM_TICKS};
+pub use stream::{step_of, TickOutput, STREAM_TICKS};
 
 /// Something that exchanges commands for replies with a chip.
 pub trait Transport {
@@ -433,7 +433,7 @@ impl<T: Transport> Chip<T> {
                 Ok(reply) => {
                     let events = self.accept(cmd, reply)?;
                     self.history.push((cmd.clone(), events.clone()));
-                    let ticks_since = self.counters.tick - self.checkpoint.as_ref().map_or(0, |c| c.at.tick);
+                    let ticks_since = self.ticks_since_checkpoint();
                     if self.noisy && matches!(cmd, Command::Tick { .. }) && ticks_since >= self.checkpoint_ticks {
                         self.take_checkpoint().await?;
                     }
@@ -493,6 +493,11 @@ impl<T: Transport> Chip<T> {
         }
     }
 
+    /// Ticks run since the checkpoint (or the load).
+    fn ticks_since_checkpoint(&self) -> u32 {
+        self.counters.tick - self.checkpoint.as_ref().map_or(0, |c| c.at.tick)
+    }
+
     /// Put the chip back where the history starts (the last checkpoint, or
     /// the image) and replay the history up to its last TICK, until a replay
     /// goes through. The replay checkpoints as it goes (every
@@ -535,7 +540,7 @@ impl<T: Transport> Chip<T> {
                     }
                     Err(e) => return Err(e.into()),
                 }
-                let since = self.counters.tick - self.checkpoint.as_ref().map_or(0, |c| c.at.tick);
+                let since = self.ticks_since_checkpoint();
                 let tick = matches!(cmd, Command::Tick { .. });
                 if tick && (i + 1 == history.len() || since >= self.checkpoint_ticks) {
                     self.take_checkpoint().await?;

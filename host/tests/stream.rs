@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use spikefab_chip::config::CoreConfig;
 use spikefab_chip::image::Image;
-use spikefab_host::driver::{Chip, TickOutput};
+use spikefab_host::driver::{step_of, Chip, TickOutput};
 use spikefab_host::faults::FaultPlan;
 use spikefab_host::line::LineModel;
 use spikefab_host::link::{Link, LinkError, LinkSettings, LinkStats};
@@ -40,15 +40,7 @@ fn expected(net: &Network, ticks: u32) -> (Vec<Command>, Vec<Answer>) {
     let mut steps = Vec::new();
     let mut answers = Vec::new();
     for t in 0..ticks {
-        let axons: Vec<u16> = net
-            .inputs()
-            .iter()
-            .filter(|s| s.tick == t)
-            .map(|s| s.axon as u16)
-            .collect();
-        steps.push(Command::Step {
-            inputs: SpikeWords::shorter(&axons, c.axons()),
-        });
+        steps.push(step_of(net.inputs(), t, c.axons()));
         let start = sim.cycle();
         sim.step_tick();
         let spikes = sim.take_spikes();

@@ -95,7 +95,7 @@ impl<T: Transport> Chip<T> {
                 Err(e) => return Err(e.into()),
             }
             progress(self.counters.tick, spikes);
-            let since = self.counters.tick - self.checkpoint.as_ref().map_or(0, |c| c.at.tick);
+            let since = self.ticks_since_checkpoint();
             if self.noisy && since >= self.checkpoint_ticks {
                 self.take_checkpoint().await?;
                 losses = 0;
@@ -154,7 +154,7 @@ impl<T: Transport> Chip<T> {
                 });
             }
             self.steps.push((cmd.clone(), again));
-            let since = self.counters.tick - self.checkpoint.as_ref().map_or(0, |c| c.at.tick);
+            let since = self.ticks_since_checkpoint();
             if i + 1 < steps.len() && since >= self.checkpoint_ticks {
                 self.take_checkpoint().await?;
                 *losses = 0;

@@ -29,6 +29,8 @@ struct InFlight {
     seq: u8,
     /// Bytes it took on the line (padding included).
     bytes: usize,
+    /// Its payload words.
+    words: usize,
 }
 
 /// What an answer says about the STEPs in flight.
@@ -140,7 +142,8 @@ impl Link {
             if !failed {
                 let mut window: usize = in_flight.iter().map(|f| f.bytes).sum();
                 while next < steps.len() {
-                    let mut bytes = steps[next].frame(seq_of(next)).encode();
+                    let frame = steps[next].frame(seq_of(next));
+                    let mut bytes = frame.encode();
                     if self.noisy {
                         bytes.extend([0u8; PAD_BYTES]);
                     }
@@ -153,6 +156,7 @@ impl Link {
                         index: next,
                         seq: seq_of(next),
                         bytes: bytes.len(),
+                        words: frame.payload.len(),
                     });
                     self.seq = seq_of(next);
                     next += 1;
@@ -189,7 +193,7 @@ impl Link {
                 Verdict::Answered(answer) => {
                     let f = in_flight.pop_front().expect("the oldest STEP in flight");
                     self.stats.commands += 1;
-                    self.stats.payload_sent += 2 * steps[f.index].frame(f.seq).payload.len() as u64;
+                    self.stats.payload_sent += 2 * f.words as u64;
                     on_answer(f.index, answer);
                     answered = f.index + 1;
                     tries = 1;
