@@ -3,7 +3,8 @@
 //!
 //! - [`uart_rx`], [`uart_tx`]: the UART PHY (8N1) that carries the wire
 //!   protocol of `docs/spec.md` §10 to the board's USB-UART bridge.
-//! - [`top`]: the board top: UART, receive FIFO, core, start-up hold, LEDs.
+//! - [`link_buffer`]: the receive FIFO and the transmit buffer, in one block RAM.
+//! - [`top`]: the board top: UART, link buffer, core, start-up hold, LEDs.
 //! - The boards themselves (part, clock, baud, pins, flashing) are data, in
 //!   `spikefab_chip::board`.
 //! - [`pll`]: the iCE40 PLL that makes the core's clock from the board's oscillator.
@@ -12,6 +13,7 @@
 
 pub mod bench;
 pub mod build;
+pub mod link_buffer;
 pub mod pll;
 pub mod top;
 pub mod uart_rx;

@@ -1,30 +1,27 @@
 //! `BoardTop`: a Spikefab core behind the board's UART; [`PllTop`]: the
 //! board's pins, with the core's clock made by the PLL.
 //!
-//! RX pin -> [`UartRx`] -> 256-byte FIFO (one block RAM) -> the core's byte
-//! input; the core's byte output -> [`UartTx`] -> TX pin, with the core held
-//! (its busy counter frozen, spec §10) while the transmitter is busy. For the
+//! RX pin -> [`UartRx`] -> the 256-byte receive FIFO -> the core's byte
+//! input; the core's byte output -> the 256-byte transmit buffer ->
+//! [`UartTx`] -> TX pin, the two queues in one block RAM ([`LinkBuffer`]),
+//! with the core held (its busy counter frozen, spec §10) while the transmit
+//! buffer is full. For the
 //! first `startup_clocks` after configuration the RX line is read as idle and
 //! the TX pin held high, so that nothing the bridge sends while the FPGA starts is
 //! taken for a byte; the hold counts only once `clock_ready` (the PLL's lock)
 //! is high. Two LEDs (active low or high, as the board wires them):
 //! `led_activity` lights while the core runs a tick or a byte arrives
-//! (stretched to be seen), `led_error` after a framing error or a FIFO
-//! overflow (stretched too): a broken or lost byte is shown, and the host
+//! (stretched to be seen), `led_error` after a framing error or a receive
+//! FIFO overflow (stretched too): a broken or lost byte is shown, and the host
 //! retransmits the frame it was part of (its CRC fails or it is cut).
 
 use rust_hdl::prelude::*;
 use spikefab_hdl::core::Core;
 
+use crate::link_buffer::LinkBuffer;
 use crate::pll::{Pll, PllSettings};
 use crate::uart_rx::UartRx;
 use crate::uart_tx::UartTx;
-
-/// The receive FIFO: 256 bytes, the window of bytes a host may have in
-/// flight (`spikefab_proto::stream::WINDOW_BYTES`, spec §10.4).
-pub type RxFifo = SynchronousFIFO<Bits<8>, 8, 9, 1>;
-
-const _: () = assert!(1 << 8 == spikefab_proto::stream::WINDOW_BYTES, "the FIFO is the window");
 
 /// Bits of the LED stretch counters: 2^21 clocks is 0.09 s at 24 MHz, 0.06 s at 36.
 pub const STRETCH_BITS: usize = 21;
@@ -56,7 +53,7 @@ pub struct BoardTop<
     pub led_error: Signal<Out, Bit>,
     uart_rx: UartRx,
     uart_tx: UartTx,
-    fifo: RxFifo,
+    link: LinkBuffer,
     core: Core<NB, MB, DB, SB, SRCB, RB>,
     startup: DFF<Bits<STARTUP_BITS>>,
     started: DFF<Bit>,
@@ -88,7 +85,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             led_error: Default::default(),
             uart_rx: UartRx::new(clocks_per_bit),
             uart_tx: UartTx::new(clocks_per_bit),
-            fifo: Default::default(),
+            link: Default::default(),
             core: Default::default(),
             startup: Default::default(),
             started: Default::default(),
@@ -107,7 +104,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
 {
     #[hdl_gen]
     fn update(&mut self) {
-        clock!(self, clk, uart_rx, uart_tx, fifo, core);
+        clock!(self, clk, uart_rx, uart_tx, link, core);
         dff_setup!(self, clk, startup, started, activity, trouble);
 
         // Start-up hold, counted once the clock is stable.
@@ -121,17 +118,18 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.uart_rx.rx.next = self.rx_line.val();
         self.tx.next = self.uart_tx.tx.val() | !self.started.q.val();
 
-        // RX -> FIFO -> core.
-        self.fifo.write.next = self.uart_rx.valid.val();
-        self.fifo.data_in.next = self.uart_rx.data.val();
-        self.core.in_data.next = self.fifo.data_out.val();
-        self.core.in_valid.next = !self.fifo.empty.val();
-        self.fifo.read.next = self.core.in_ready.val() & !self.fifo.empty.val();
-
-        // Core -> TX.
-        self.uart_tx.data.next = self.core.out_data.val();
-        self.uart_tx.start.next = self.core.out_valid.val();
-        self.core.out_ready.next = self.uart_tx.ready.val();
+        // RX -> receive FIFO -> core -> transmit buffer -> TX.
+        self.link.rx_valid.next = self.uart_rx.valid.val();
+        self.link.rx_data.next = self.uart_rx.data.val();
+        self.core.in_data.next = self.link.core_in_data.val();
+        self.core.in_valid.next = self.link.core_in_valid.val();
+        self.link.core_in_ready.next = self.core.in_ready.val();
+        self.link.core_out_data.next = self.core.out_data.val();
+        self.link.core_out_valid.next = self.core.out_valid.val();
+        self.core.out_ready.next = self.link.core_out_ready.val();
+        self.uart_tx.data.next = self.link.tx_data.val();
+        self.uart_tx.start.next = self.link.tx_start.val();
+        self.link.tx_ready.next = self.uart_tx.ready.val();
 
         // LEDs.
         if self.core.busy.val() | self.uart_rx.valid.val() {
@@ -139,7 +137,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         } else if self.activity.q.val().any() {
             self.activity.d.next = self.activity.q.val() - 1;
         }
-        if self.uart_rx.framing_error.val() | self.fifo.overflow.val() {
+        if self.uart_rx.framing_error.val() | self.link.overflow.val() {
             self.trouble.d.next = self.stretch_full.val();
         } else if self.trouble.q.val().any() {
             self.trouble.d.next = self.trouble.q.val() - 1;

@@ -177,9 +177,9 @@ impl<C: ByteCore + Send> ByteEngine for ByteChip<C> {
         self.to_core.is_empty() && self.core.is_idle()
     }
 
-    fn run(&mut self, max_clocks: u64, out: &mut Vec<u8>) -> u64 {
-        let mut n = 0;
-        while n < max_clocks && !self.is_idle() {
+    fn run(&mut self, max_clocks: u64, room: usize, out: &mut Vec<u8>) -> u64 {
+        let (mut n, start) = (0, out.len());
+        while n < max_clocks && !self.is_idle() && out.len() - start < room {
             out.extend(self.step());
             n += 1;
         }
@@ -317,7 +317,8 @@ impl Cosim {
                 return Err(CosimError::Idle);
             }
             out.clear();
-            self.engine.run(CHUNK.min(self.budget + 1 - spent), &mut out);
+            self.engine
+                .run(CHUNK.min(self.budget + 1 - spent), usize::MAX, &mut out);
             if let Some(t) = self.transcript.as_mut() {
                 t.received.extend_from_slice(&out);
             }

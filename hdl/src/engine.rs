@@ -32,8 +32,10 @@ pub trait ByteEngine: Send {
     /// change nothing until the next byte.
     fn is_idle(&self) -> bool;
     /// Run at most `max_clocks` clocks, appending the bytes the core sends to
-    /// `out`; stop early once idle. Returns the clocks run.
-    fn run(&mut self, max_clocks: u64, out: &mut Vec<u8>) -> u64;
+    /// `out`; stop early once idle, or after the clock whose byte fills
+    /// `room` (a receiver with room for that many: a board's transmit
+    /// buffer). Returns the clocks run.
+    fn run(&mut self, max_clocks: u64, room: usize, out: &mut Vec<u8>) -> u64;
     /// Clocks run since the engine was made.
     fn clocks(&self) -> u64;
     /// Write the core's signals, every half clock from now on, to the VCD
@@ -149,7 +151,7 @@ pub fn clock_rate(kind: EngineKind, config: CoreConfig, time: std::time::Duratio
     let start = std::time::Instant::now();
     let mut clocks = 0;
     while start.elapsed() < time && !chip.is_idle() {
-        clocks += chip.run(kind.batch_clocks(), &mut out);
+        clocks += chip.run(kind.batch_clocks(), usize::MAX, &mut out);
         out.clear();
     }
     Ok(clocks as f64 / start.elapsed().as_secs_f64())

@@ -1,8 +1,8 @@
 //! Local memory wrappers: what the core's tables and the synapse memory are
 //! built from (`docs/spec.md` §8).
 //!
-//! - [`Bram`]: 16-bit words, one registered read port and one write port, for
-//!   the iCE40's SB_RAM40_4K. Emitted with `(* no_rw_check *)` (the core never
+//! - [`BlockRam`] (and [`Bram`], its 16-bit form): `W`-bit words, one
+//!   registered read port and one write port, for the iCE40's SB_RAM40_4K. Emitted with `(* no_rw_check *)` (the core never
 //!   reads a word in the cycle it writes it, so yosys needs no collision
 //!   logic), and zero-initialised.
 //! - [`SinglePortRam`]: 16-bit words, one address for reading and writing, no
@@ -16,28 +16,32 @@
 
 use rust_hdl::prelude::*;
 
-/// 16-bit block RAM with `2^A` words: a registered read port and a write port
-/// on one clock.
+/// Block RAM of `2^A` words of `W` bits: a registered read port and a write
+/// port on one clock.
 #[derive(LogicBlock)]
-pub struct Bram<const A: usize> {
+pub struct BlockRam<const A: usize, const W: usize> {
     /// Clock.
     pub clock: Signal<In, Clock>,
     /// Read address; the word appears on `read_data` after the next edge.
     pub read_address: Signal<In, Bits<A>>,
     /// The word read.
-    pub read_data: Signal<Out, Bits<16>>,
+    pub read_data: Signal<Out, Bits<W>>,
     /// Write address.
     pub write_address: Signal<In, Bits<A>>,
     /// Word to write.
-    pub write_data: Signal<In, Bits<16>>,
+    pub write_data: Signal<In, Bits<W>>,
     /// Write on this edge.
     pub write_enable: Signal<In, Bit>,
-    _words: Vec<u16>,
+    _words: Vec<u64>,
 }
 
-impl<const A: usize> Default for Bram<A> {
+/// 16-bit block RAM with `2^A` words (the core's tables).
+pub type Bram<const A: usize> = BlockRam<A, 16>;
+
+impl<const A: usize, const W: usize> Default for BlockRam<A, W> {
     fn default() -> Self {
-        Bram {
+        assert!(W <= 64, "block RAM words of {W} bits");
+        BlockRam {
             clock: Default::default(),
             read_address: Default::default(),
             read_data: Default::default(),
@@ -49,12 +53,12 @@ impl<const A: usize> Default for Bram<A> {
     }
 }
 
-impl<const A: usize> Logic for Bram<A> {
+impl<const A: usize, const W: usize> Logic for BlockRam<A, W> {
     fn update(&mut self) {
         if self.clock.pos_edge() {
-            self.read_data.next = (self._words[self.read_address.val().index()] as u64).to_bits();
+            self.read_data.next = self._words[self.read_address.val().index()].to_bits();
             if self.write_enable.val() {
-                self._words[self.write_address.val().index()] = self.write_data.val().to_u16();
+                self._words[self.write_address.val().index()] = self.write_data.val().to_u64();
             }
         }
     }
@@ -67,10 +71,10 @@ impl<const A: usize> Logic for Bram<A> {
         Verilog::Custom(format!(
             "\
 (* no_rw_check *)
-reg [15:0] mem [0:{last}];
+reg [{top}:0] mem [0:{last}];
 integer i;
 initial begin
-    for (i = 0; i <= {last}; i = i + 1) mem[i] = 16'h0;
+    for (i = 0; i <= {last}; i = i + 1) mem[i] = {W}'h0;
 end
 
 always @(posedge clock) begin
@@ -78,6 +82,7 @@ always @(posedge clock) begin
     if (write_enable) mem[write_address] <= write_data;
 end
 ",
+            top = W - 1,
             last = (1usize << A) - 1
         ))
     }

@@ -63,10 +63,14 @@ impl Line {
         }
     }
 
-    /// The line is still carrying bytes handed to it at `now` (a board's
-    /// UART transmitter is busy: its sender waits).
-    pub fn busy(&self, now: Instant) -> bool {
-        self.free_at > now
+    /// Bytes handed to the line that it has not finished carrying at `now`
+    /// (on a board: those still in its transmit buffer and transmitter).
+    pub fn carrying(&self, now: Instant) -> usize {
+        self.in_flight
+            .iter()
+            .rev()
+            .take_while(|&&(at, _)| at > now + self.model.latency)
+            .count()
     }
 
     /// The next byte that has arrived by `now`, if any.
@@ -78,6 +82,15 @@ impl Line {
             }
             _ => None,
         }
+    }
+
+    /// When the line finishes carrying the next byte it is carrying at
+    /// `now` (none: `None`).
+    pub fn carried_next(&self, now: Instant) -> Option<Instant> {
+        self.in_flight
+            .iter()
+            .map(|&(at, _)| at - self.model.latency)
+            .find(|&done| done > now)
     }
 
     /// When the next byte arrives (none in flight: `None`).
@@ -106,8 +119,15 @@ mod tests {
         let t0 = Instant::now();
         let mut line = Line::new(MBAUD, t0);
         line.send(t0, &[1, 2, 3]);
-        assert!(line.busy(t0 + Duration::from_micros(29)));
-        assert!(!line.busy(t0 + Duration::from_micros(30)));
+        assert_eq!(line.carrying(t0), 3);
+        assert_eq!(line.carrying(t0 + Duration::from_micros(15)), 2);
+        assert_eq!(line.carrying(t0 + Duration::from_micros(29)), 1);
+        assert_eq!(line.carrying(t0 + Duration::from_micros(30)), 0);
+        assert_eq!(
+            line.carried_next(t0 + Duration::from_micros(15)),
+            Some(t0 + Duration::from_micros(20))
+        );
+        assert_eq!(line.carried_next(t0 + Duration::from_micros(30)), None);
         assert_eq!(line.next_arrival(), Some(t0 + Duration::from_micros(1010)));
         assert_eq!(line.arrived(t0 + Duration::from_micros(1009)), None);
         assert_eq!(line.arrived(t0 + Duration::from_micros(1010)), Some(1));

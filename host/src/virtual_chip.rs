@@ -8,11 +8,12 @@
 //! Without a line model the core takes one byte per clock when it is ready and
 //! sends one per clock: the link is as fast as the pseudo-terminal. With one
 //! ([`ChipOptions::line`], [`crate::line`]) the bytes cross a modelled UART at
-//! its baud rate and a USB latency each way, in wall time; the core is not
-//! clocked while its UART transmitter is busy (a board's core waits for it),
-//! and bytes that arrive while [`WINDOW_BYTES`] wait for the core stay on the
-//! line (a board's receive FIFO would overflow; [`ChipStats::fifo_full`]
-//! counts them). The core itself runs at the engine's speed, which is below a
+//! its baud rate and a USB latency each way, in wall time. The core sends
+//! into a board's transmit buffer: it is not clocked while [`TX_HELD_BYTES`]
+//! of its bytes wait for the line (a board's core waits while the buffer is
+//! full), and bytes that arrive while [`WINDOW_BYTES`] wait for the core
+//! stay on the line (a board's receive FIFO would overflow;
+//! [`ChipStats::fifo_full`] counts them). The core itself runs at the engine's speed, which is below a
 //! board's clock: throughput measured through the model is at most a board's.
 //! When the host stops reading, the chip stops stepping the core once
 //! [`OUTPUT_BACKLOG`] bytes wait: nothing is dropped. A [`FaultPlan`] per
@@ -28,7 +29,7 @@ use std::time::{Duration, Instant};
 use serialport::{SerialPort, TTYPort};
 use spikefab_chip::config::CoreConfig;
 use spikefab_hdl::engine::{self, ByteEngine, EngineError, EngineKind};
-use spikefab_proto::stream::WINDOW_BYTES;
+use spikefab_proto::stream::{TX_HELD_BYTES, WINDOW_BYTES};
 
 use crate::faults::FaultPlan;
 use crate::line::{Line, LineModel};
@@ -262,22 +263,27 @@ impl Server {
                     Err(e) => return Err(e.into()),
                 }
             }
-            // A board's core waits while its UART sends.
-            let tx_busy = lines.as_ref().is_some_and(|(_, to_host)| to_host.busy(now));
-            let idle = chip.is_idle() || tx_busy;
+            // A board's core waits while its transmit buffer is full.
+            let tx_room = match lines.as_ref() {
+                Some((_, to_host)) => TX_HELD_BYTES.saturating_sub(to_host.carrying(now)),
+                None => usize::MAX,
+            };
+            let tx_full = tx_room == 0;
+            let idle = chip.is_idle() || tx_full;
             let wait = match lines.as_ref() {
                 None if idle && out.is_empty() => IDLE_POLL,
                 None => Duration::ZERO,
                 Some((to_chip, to_host)) => {
-                    // Sleep until the next byte is due on either side.
-                    let due = [to_chip.next_arrival(), to_host.next_arrival()]
+                    // Sleep until the next byte is due on either side, or
+                    // the line makes room in a full transmit buffer.
+                    let room_at = to_host.carried_next(now).filter(|_| tx_full);
+                    let due = [to_chip.next_arrival(), to_host.next_arrival(), room_at]
                         .into_iter()
                         .flatten()
                         .min();
                     match due {
                         _ if !idle => Duration::ZERO,
                         Some(at) => at.saturating_duration_since(now).min(IDLE_POLL),
-                        None if tx_busy => Duration::from_micros(50),
                         None => IDLE_POLL,
                     }
                 }
@@ -305,11 +311,11 @@ impl Server {
                 std::thread::sleep(Duration::from_millis(1));
                 continue;
             }
-            if tx_busy {
+            if tx_full {
                 continue;
             }
             sent.clear();
-            chip.run(per_poll, &mut sent);
+            chip.run(per_poll, tx_room, &mut sent);
             stats.bytes_out += sent.len() as u64;
             let f = self.options.from_chip.filter(&sent);
             match lines.as_mut() {

@@ -88,6 +88,7 @@ fn stream(
     let (answers, end, stats, time) = rt.block_on(async {
         let (mut chip, _) = loaded(&port, &net, Duration::from_millis(300)).await;
         let mut answers = Vec::new();
+        let loading = chip.transport().stats().bytes_received;
         let start = Instant::now();
         let end = chip
             .transport_mut()
@@ -96,7 +97,10 @@ fn stream(
                 answers.push(a);
             })
             .await;
-        (answers, end, chip.transport().stats(), start.elapsed())
+        let mut stats = chip.transport().stats();
+        // The stream's bytes back, not the load's.
+        stats.bytes_received -= loading;
+        (answers, end, stats, start.elapsed())
     });
     let chip_stats = chip.stop().unwrap();
     (answers, end, stats, chip_stats, time)

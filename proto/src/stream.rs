@@ -10,6 +10,16 @@ use crate::frame::CRC16;
 /// core runs a tick.
 pub const WINDOW_BYTES: usize = 256;
 
+/// Bytes the board's transmit buffer (`firmware/`) holds between the core
+/// and the UART: the core writes an answer into it and runs on while the
+/// line carries it, and waits only when it is full.
+pub const TX_BUFFER_BYTES: usize = 256;
+
+/// Bytes the board holds behind the core when it stops for the line: the
+/// transmit buffer, the byte waiting for the transmitter and the one it is
+/// sending (the virtual chip's model of the board, `host/src/virtual_chip.rs`).
+pub const TX_HELD_BYTES: usize = TX_BUFFER_BYTES + 2;
+
 /// Words of the bitmap of `range` indices (16 per word).
 pub fn map_words(range: u32) -> usize {
     range.div_ceil(16) as usize

@@ -188,11 +188,12 @@ impl ByteEngine for VerilatedCore {
         self.pending() == 0 && unsafe { (self.lib.api.idle)(self.model) } != 0
     }
 
-    fn run(&mut self, max_clocks: u64, out: &mut Vec<u8>) -> u64 {
-        let mut total = 0;
-        while total < max_clocks {
+    fn run(&mut self, max_clocks: u64, room: usize, out: &mut Vec<u8>) -> u64 {
+        let (mut total, mut room) = (0, room);
+        while total < max_clocks && room > 0 {
             let input = &self.queue[self.head..];
             let (mut taken, mut sent) = (0usize, 0usize);
+            let cap = self.out.len().min(room);
             // SAFETY: `input` and `self.out` are live buffers of the lengths
             // passed; the harness writes at most `out.len()` bytes.
             let clocks = unsafe {
@@ -202,17 +203,18 @@ impl ByteEngine for VerilatedCore {
                     input.len(),
                     &mut taken,
                     self.out.as_mut_ptr(),
-                    self.out.len(),
+                    cap,
                     &mut sent,
                     max_clocks - total,
                 )
             };
-            debug_assert!(taken <= input.len() && sent <= self.out.len());
+            debug_assert!(taken <= input.len() && sent <= cap);
             self.head += taken;
             out.extend_from_slice(&self.out[..sent]);
             total += clocks;
+            room -= sent;
             // The harness returns early only when idle or with `out` full.
-            if sent < self.out.len() {
+            if sent < cap {
                 break;
             }
         }
