@@ -26,7 +26,7 @@ use spikefab_hdl::verilator::VerilatedCore;
 use spikefab_host::driver::{block_on, Chip};
 use spikefab_host::link::LinkSettings;
 use spikefab_host::serial;
-use spikefab_host::verify::verify;
+use spikefab_host::verify::{verify, Plan, Protocol};
 use spikefab_host::virtual_chip::{ChipOptions, VirtualChip};
 use spikefab_sim::network::NetworkBuilder;
 use spikefab_sim::{config, Network, NeuronParams};
@@ -122,7 +122,13 @@ fn demo(engine: EngineKind) -> f64 {
         let mut chip = Chip::connect(link).await.expect("the chip answers");
         let image = chip.image(&net).expect("the demo fits");
         chip.load(&image).await.expect("the demo loads");
-        let v = verify(&mut chip, &net, &image, 1000, 250, |_, _| {})
+        // Stamped spikes (protocol v1), as this table has always been made.
+        let plan = Plan {
+            ticks: 1000,
+            every: 250,
+            protocol: Protocol::Stamps,
+        };
+        let v = verify(&mut chip, &net, &image, plan, |_, _| {})
             .await
             .expect("the demo runs");
         assert!(v.identical(), "the demo diverged on {engine}: {:?}", v.divergence);

@@ -22,9 +22,9 @@ use spikefab_chip::config::CoreConfig;
 use spikefab_chip::image::Image;
 use spikefab_hdl::cosim::Cosim;
 use spikefab_hdl::engine::EngineKind;
-use spikefab_host::driver::{block_on, step_of, Chip};
+use spikefab_host::driver::{block_on, step_of, Chip, TickOutput};
 use spikefab_proto::message::{Answer, Command, NakCode};
-use spikefab_proto::stream::{stamp_digest, SpikeWords};
+use spikefab_proto::stream::SpikeWords;
 use spikefab_sim::Network;
 
 const TINY_LIMITS: Limits = Limits {
@@ -59,16 +59,7 @@ fn check_steps(config: CoreConfig, net: &Network, ticks: u32) -> Result<(), Stri
     for t in 0..ticks {
         let cmd = step_of(net.inputs(), t, config.axons());
         let reply = chip.transport_mut().command(&cmd).map_err(|e| e.to_string())?;
-        let start = sim.cycle();
-        sim.step_tick();
-        let spikes = sim.take_spikes();
-        let neurons: Vec<u16> = spikes.iter().map(|s| s.neuron as u16).collect();
-        let want = Answer::Stepped {
-            tick: t + 1,
-            cycles: sim.cycle() as u32,
-            digest: stamp_digest(start, spikes.iter().map(|s| s.cycle)),
-            spikes: SpikeWords::shorter(&neurons, config.neurons()),
-        };
+        let want = TickOutput::of_model(&mut sim).answer(config.neurons());
         if !reply.events.is_empty() || reply.answer != want {
             return Err(format!(
                 "tick {t}, {}: the chip answered {:?} (events {:?}), the model {want:?}",

@@ -82,6 +82,16 @@ pub fn write_spikes(path: &Path, spikes: &[SpikeEvent]) -> Result<(), SpikeFileE
     write(path, text)
 }
 
+/// Write output spikes whose busy cycles are not known (a chip run with
+/// STEPs, protocol v2): CSV `tick,neuron`.
+pub fn write_unstamped(path: &Path, spikes: &[SpikeEvent]) -> Result<(), SpikeFileError> {
+    let mut text = String::from("tick,neuron\n");
+    for s in spikes {
+        text.push_str(&format!("{},{}\n", s.tick, s.neuron));
+    }
+    write(path, text)
+}
+
 fn write(path: &Path, text: String) -> Result<(), SpikeFileError> {
     std::fs::write(path, text).map_err(|source| SpikeFileError::Io {
         path: path.to_path_buf(),

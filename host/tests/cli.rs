@@ -29,38 +29,66 @@ fn temp(name: &str) -> PathBuf {
     dir.join(name)
 }
 
+/// `verify` with STEPs (the default) and with `--stamps`: the same spikes,
+/// the cycle column only with stamps.
 #[test]
 fn verify_on_the_virtual_chip_writes_its_outputs() {
-    let (spikes, raster, state) = (temp("s.csv"), temp("r.svg"), temp("state.json"));
-    let o = spikefab(&[
-        "verify",
-        &net(),
-        "--virtual",
-        "--core",
-        "tiny",
-        "--ticks",
-        "80",
-        "--check-every",
-        "40",
-        "--spikes",
-        spikes.to_str().unwrap(),
-        "--raster",
-        raster.to_str().unwrap(),
-        "--state",
-        state.to_str().unwrap(),
-    ]);
+    let mut rows = Vec::new();
+    for (stamps, header) in [(false, "tick,neuron\n"), (true, "tick,neuron,cycle\n")] {
+        let (spikes, raster, state) = (temp("s.csv"), temp("r.svg"), temp("state.json"));
+        let mut args = vec![
+            "verify",
+            &net(),
+            "--virtual",
+            "--core",
+            "tiny",
+            "--ticks",
+            "80",
+            "--check-every",
+            "40",
+            "--spikes",
+            spikes.to_str().unwrap(),
+            "--raster",
+            raster.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+        if stamps {
+            args.push("--stamps".into());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = spikefab(&args);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{out}\n{err}");
+        assert!(out.contains("VERIFIED: the chip and spikefab-sim agree"), "{out}");
+        assert!(out.contains("at ticks 40, 80"), "{out}");
+        let csv = std::fs::read_to_string(&spikes).unwrap();
+        assert!(csv.starts_with(header) && csv.lines().count() > 5, "{csv}");
+        rows.push(
+            csv.lines()
+                .skip(1)
+                .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(","))
+                .collect::<Vec<_>>(),
+        );
+        assert!(std::fs::read_to_string(&raster).unwrap().contains("<svg"));
+        let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+        assert_eq!(json["ticks"], 80);
+    }
+    assert_eq!(rows[0], rows[1], "STEPs and stamps give the same spikes");
+}
+
+#[test]
+fn a_spike_snapshot_needs_stamps() {
+    let o = spikefab(&["run", &net(), "--virtual", "--spikes", temp("s.bin").to_str().unwrap()]);
     let (out, err) = text(&o);
-    assert!(o.status.success(), "{out}\n{err}");
-    assert!(out.contains("VERIFIED: the chip and spikefab-sim agree"), "{out}");
-    assert!(out.contains("at ticks 40, 80"), "{out}");
-    let csv = std::fs::read_to_string(&spikes).unwrap();
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
     assert!(
-        csv.starts_with("tick,neuron,cycle\n") && csv.lines().count() > 5,
-        "{csv}"
+        err.contains("a .bin spike snapshot holds each spike's busy cycle, which protocol v2 does not send"),
+        "{err}"
     );
-    assert!(std::fs::read_to_string(&raster).unwrap().contains("<svg"));
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
-    assert_eq!(json["ticks"], 80);
 }
 
 #[test]
@@ -307,10 +335,7 @@ fn a_run_cut_short_keeps_its_spikes_and_names_the_tick() {
     assert!(err.starts_with("error: the run stopped at tick "), "{err}");
     assert!(err.contains(&format!("(written to {})", spikes.display())), "{err}");
     let csv = std::fs::read_to_string(&spikes).unwrap();
-    assert!(
-        csv.starts_with("tick,neuron,cycle\n") && csv.lines().count() > 1,
-        "{csv}"
-    );
+    assert!(csv.starts_with("tick,neuron\n") && csv.lines().count() > 1, "{csv}");
 }
 
 #[test]

@@ -3,15 +3,18 @@
 //! bit flips, a chip that goes silent, a port that closes. Every run either
 //! ends with exactly the golden model's spikes and state (the link recovered:
 //! nothing lost, nothing duplicated) or with a clear error, in bounded time.
+//! Each test runs with STEPs (protocol v2, the default) and with stamped
+//! spikes (v1: INPUT, TICK and SPIKE frames).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use spikefab_chip::config::CoreConfig;
-use spikefab_host::driver::{Chip, ChipError, TransportError};
+use spikefab_host::driver::{Chip, ChipError, TickOutput, TransportError};
 use spikefab_host::faults::{Fault, FaultPlan, FrameFault};
 use spikefab_host::link::{LinkError, LinkSettings, LinkStats};
 use spikefab_host::serial;
+use spikefab_host::verify::{first_tick_divergence, Protocol};
 use spikefab_host::virtual_chip::{ChipOptions, VirtualChip};
 use spikefab_sim::record::first_spike_divergence;
 use spikefab_sim::{config, Network, SpikeEvent, StateDump};
@@ -31,15 +34,22 @@ fn settings() -> LinkSettings {
     }
 }
 
+/// Both protocols.
+const PROTOCOLS: [Protocol; 2] = [Protocol::Steps, Protocol::Stamps];
+
 struct Outcome {
+    protocol: Protocol,
+    /// With stamps.
     spikes: Vec<SpikeEvent>,
+    /// With STEPs.
+    ticks: Vec<TickOutput>,
     state: StateDump,
     stats: LinkStats,
     recoveries: u64,
 }
 
 /// Run the test network for `TICKS` on a virtual tiny chip with these faults.
-fn run(to_chip: FaultPlan, from_chip: FaultPlan) -> Result<Outcome, ChipError> {
+fn run(to_chip: FaultPlan, from_chip: FaultPlan, protocol: Protocol) -> Result<Outcome, ChipError> {
     let chip = VirtualChip::start(ChipOptions {
         to_chip,
         from_chip,
@@ -54,10 +64,16 @@ fn run(to_chip: FaultPlan, from_chip: FaultPlan) -> Result<Outcome, ChipError> {
         let mut chip = Chip::connect(link).await?;
         let image = chip.image(&net)?;
         chip.load(&image).await?;
-        let spikes = chip.run_until(net.inputs(), TICKS, |_, _| {}).await?;
+        let (mut spikes, mut ticks) = (Vec::new(), Vec::new());
+        match protocol {
+            Protocol::Stamps => chip.run_into(net.inputs(), TICKS, &mut spikes, |_, _| {}).await?,
+            Protocol::Steps => chip.stream_into(net.inputs(), TICKS, &mut ticks, |_, _| {}).await?,
+        }
         let state = chip.dump(&net, &image).await?;
         Ok(Outcome {
+            protocol,
             spikes,
+            ticks,
             state,
             stats: chip.transport().stats(),
             recoveries: chip.recoveries(),
@@ -65,34 +81,41 @@ fn run(to_chip: FaultPlan, from_chip: FaultPlan) -> Result<Outcome, ChipError> {
     })
 }
 
-fn golden() -> (Vec<SpikeEvent>, StateDump) {
+fn golden() -> (Vec<SpikeEvent>, Vec<TickOutput>, StateDump) {
     let net = network();
     let mut sim = CoreConfig::TINY.simulator(&net).unwrap();
-    sim.run(TICKS);
-    (sim.spikes().to_vec(), sim.state_dump())
+    sim.set_record_spikes(true);
+    let ticks = (0..TICKS).map(|_| TickOutput::of_model(&mut sim)).collect();
+    (sim.spikes().to_vec(), ticks, sim.state_dump())
 }
 
 fn assert_exact(o: &Outcome) {
-    let (spikes, state) = golden();
+    let (spikes, ticks, state) = golden();
     assert!(!spikes.is_empty(), "the test network must spike");
-    if let Some(d) = first_spike_divergence(&o.spikes, &spikes) {
-        panic!("chip vs sim: {d}");
+    let outputs = match o.protocol {
+        Protocol::Stamps => first_spike_divergence(&o.spikes, &spikes),
+        Protocol::Steps => first_tick_divergence(&o.ticks, &ticks, 0),
+    };
+    if let Some(d) = outputs {
+        panic!("{:?}: chip vs sim: {d}", o.protocol);
     }
     if let Some(d) = o.state.first_divergence(&state) {
-        panic!("chip vs sim: {d}");
+        panic!("{:?}: chip vs sim: {d}", o.protocol);
     }
 }
 
 #[test]
 fn clean_link_is_exact_and_counts_its_bytes() {
-    let o = run(FaultPlan::none(), FaultPlan::none()).unwrap();
-    eprintln!("clean: {:?}", o.stats);
-    assert_exact(&o);
-    let s = o.stats;
-    assert_eq!(s.retransmissions, 0);
-    assert_eq!(s.bad_frames + s.garbage_bytes + s.stale_frames, 0);
-    assert_eq!(s.events, o.spikes.len() as u64);
-    assert!(s.payload_share() > 0.5 && s.payload_share() < 1.0, "{s:?}");
+    for protocol in PROTOCOLS {
+        let o = run(FaultPlan::none(), FaultPlan::none(), protocol).unwrap();
+        eprintln!("clean, {protocol:?}: {:?}", o.stats);
+        assert_exact(&o);
+        let s = o.stats;
+        assert_eq!(s.retransmissions, 0);
+        assert_eq!(s.bad_frames + s.garbage_bytes + s.stale_frames, 0);
+        assert_eq!(s.events, o.spikes.len() as u64);
+        assert!(s.payload_share() > 0.5 && s.payload_share() < 1.0, "{s:?}");
+    }
 }
 
 #[test]
@@ -100,48 +123,59 @@ fn faults_on_commands_are_retransmitted() {
     // Positions inside the load (WRITE frames), inside INPUT/TICK frames and
     // between frames: a dropped byte cuts a frame, a flip fails its CRC,
     // garbage sits between or inside frames.
-    let plan = FaultPlan::none()
-        .at(3, Fault::Flip(0x01))
-        .at(700, Fault::Drop)
-        .at(1500, Fault::Insert(vec![0xA5, 0x02, 0x07]))
-        .at(2000, Fault::Flip(0x40))
-        .at(2600, Fault::Drop)
-        .at(3000, Fault::Insert(vec![0x00, 0xFF, 0xA5]))
-        .at(3400, Fault::Drop);
-    let o = run(plan, FaultPlan::none()).unwrap();
-    assert_exact(&o);
-    assert!(o.stats.retransmissions >= 4, "{:?}", o.stats);
+    for protocol in PROTOCOLS {
+        let plan = FaultPlan::none()
+            .at(3, Fault::Flip(0x01))
+            .at(700, Fault::Drop)
+            .at(1500, Fault::Insert(vec![0xA5, 0x02, 0x07]))
+            .at(2000, Fault::Flip(0x40))
+            .at(2600, Fault::Drop)
+            .at(3000, Fault::Insert(vec![0x00, 0xFF, 0xA5]))
+            .at(3400, Fault::Drop);
+        let o = run(plan, FaultPlan::none(), protocol).unwrap();
+        assert_exact(&o);
+        assert!(o.stats.retransmissions >= 4, "{protocol:?}: {:?}", o.stats);
+    }
 }
 
 #[test]
 fn faults_on_answers_and_events_are_recovered() {
     // The chip's bytes: damaged answers are retransmitted, damaged SPIKE
     // events are recovered by reloading and replaying.
-    let plan = FaultPlan::none()
-        .at(2, Fault::Flip(0x10))
-        .at(400, Fault::Drop)
-        .at(1200, Fault::Insert(vec![0x55, 0xA5]))
-        .at(2500, Fault::Flip(0x80))
-        .at(4000, Fault::Drop);
-    let o = run(FaultPlan::none(), plan).unwrap();
-    assert_exact(&o);
-    assert!(o.stats.bad_frames + o.stats.garbage_bytes > 0, "{:?}", o.stats);
+    for protocol in PROTOCOLS {
+        let plan = FaultPlan::none()
+            .at(2, Fault::Flip(0x10))
+            .at(400, Fault::Drop)
+            .at(1200, Fault::Insert(vec![0x55, 0xA5]))
+            .at(2500, Fault::Flip(0x80))
+            .at(4000, Fault::Drop);
+        let o = run(FaultPlan::none(), plan, protocol).unwrap();
+        assert_exact(&o);
+        assert!(
+            o.stats.bad_frames + o.stats.garbage_bytes > 0,
+            "{protocol:?}: {:?}",
+            o.stats
+        );
+    }
 }
 
 #[test]
 fn random_noise_both_ways_is_survived() {
     // About 8 damaged bytes each way in a run of ~4,000 + 6,000 bytes.
-    let o = run(
-        FaultPlan::none().random(1.5e-3, 0.5e-3, 11),
-        FaultPlan::none().random(1e-3, 0.5e-3, 12),
-    )
-    .unwrap();
-    eprintln!("noise: {:?}, {} recoveries", o.stats, o.recoveries);
-    assert_exact(&o);
-    assert!(
-        o.stats.retransmissions > 0 && o.recoveries > 0,
-        "the noise must have hit something"
-    );
+    for protocol in PROTOCOLS {
+        let o = run(
+            FaultPlan::none().random(1.5e-3, 0.5e-3, 11),
+            FaultPlan::none().random(1e-3, 0.5e-3, 12),
+            protocol,
+        )
+        .unwrap();
+        eprintln!("noise, {protocol:?}: {:?}, {} recoveries", o.stats, o.recoveries);
+        assert_exact(&o);
+        assert!(
+            o.stats.retransmissions > 0 && o.recoveries > 0,
+            "{protocol:?}: the noise must have hit something"
+        );
+    }
 }
 
 #[test]
@@ -149,14 +183,23 @@ fn flips_and_drops_together_both_ways_are_survived() {
     // 1e-3 flips and 1e-3 drops on every byte, both ways: about two WRITE
     // frames in three arrive damaged, and a few SPIKE events per hundred.
     // The link shortens its frames, the driver restores checkpoints.
-    let o = run(
-        FaultPlan::none().random(1e-3, 1e-3, 21),
-        FaultPlan::none().random(1e-3, 1e-3, 22),
-    )
-    .unwrap();
-    eprintln!("flips and drops: {:?}, {} recoveries", o.stats, o.recoveries);
-    assert_exact(&o);
-    assert!(o.stats.retransmissions > 0, "the noise must have hit something");
+    for protocol in PROTOCOLS {
+        let o = run(
+            FaultPlan::none().random(1e-3, 1e-3, 21),
+            FaultPlan::none().random(1e-3, 1e-3, 22),
+            protocol,
+        )
+        .unwrap();
+        eprintln!(
+            "flips and drops, {protocol:?}: {:?}, {} recoveries",
+            o.stats, o.recoveries
+        );
+        assert_exact(&o);
+        assert!(
+            o.stats.retransmissions > 0,
+            "{protocol:?}: the noise must have hit something"
+        );
+    }
 }
 
 /// The soak (`make test-slow`): 100,000 ticks of a learning network on the
@@ -230,6 +273,7 @@ fn extra_and_repeated_events_are_recovered_like_lost_ones() {
     let o = run(
         FaultPlan::none(),
         FaultPlan::none().frame_fault(FrameFault::RepeatSpike(3)),
+        Protocol::Stamps,
     )
     .unwrap();
     assert_exact(&o);
@@ -241,6 +285,7 @@ fn events_lost_every_time_end_the_run_with_a_clear_error() {
     let err = match run(
         FaultPlan::none(),
         FaultPlan::none().frame_fault(FrameFault::LoseSpikes(2..u64::MAX)),
+        Protocol::Stamps,
     ) {
         Ok(_) => panic!("a chip whose events never arrive cannot finish the run"),
         Err(e) => e,
@@ -265,6 +310,7 @@ fn a_chip_that_replays_other_spikes_is_caught() {
         FaultPlan::none()
             .frame_fault(FrameFault::ForgeSpike(0))
             .frame_fault(FrameFault::LoseSpikes(4..5)),
+        Protocol::Stamps,
     ) {
         Ok(_) => panic!("the replay must differ"),
         Err(e) => e,
@@ -279,28 +325,35 @@ fn a_chip_that_replays_other_spikes_is_caught() {
 
 #[test]
 fn a_silent_chip_gives_a_clear_error_in_bounded_time() {
-    let start = Instant::now();
-    let err = match run(FaultPlan::none().at(2500, Fault::Mute), FaultPlan::none()) {
-        Ok(_) => panic!("a silent chip cannot finish the run"),
-        Err(e) => e,
-    };
-    let limit = settings().timeout * (settings().attempts + 4);
-    assert!(start.elapsed() < limit, "took {:?}", start.elapsed());
-    match &err {
-        ChipError::Transport(TransportError::Link(LinkError::NoAnswer { attempts, .. })) => assert_eq!(*attempts, 8),
-        e => panic!("wrong error: {e}"),
+    for protocol in PROTOCOLS {
+        let start = Instant::now();
+        let err = match run(FaultPlan::none().at(2500, Fault::Mute), FaultPlan::none(), protocol) {
+            Ok(_) => panic!("{protocol:?}: a silent chip cannot finish the run"),
+            Err(e) => e,
+        };
+        let limit = settings().timeout * (settings().attempts + 4);
+        assert!(start.elapsed() < limit, "{protocol:?}: took {:?}", start.elapsed());
+        match &err {
+            ChipError::Transport(TransportError::Link(LinkError::NoAnswer { attempts, .. })) => {
+                assert_eq!(*attempts, 8)
+            }
+            e => panic!("{protocol:?}: wrong error: {e}"),
+        }
+        assert!(err.to_string().contains("no answer from the chip"), "{err}");
     }
-    assert!(err.to_string().contains("no answer from the chip"), "{err}");
 }
 
 #[test]
 fn a_port_that_closes_mid_run_is_reported() {
-    for plan in [
+    for (plan, protocol) in [
         (FaultPlan::none().at(2500, Fault::Close), FaultPlan::none()),
         (FaultPlan::none(), FaultPlan::none().at(3000, Fault::Close)),
-    ] {
+    ]
+    .into_iter()
+    .flat_map(|p| PROTOCOLS.map(|protocol| (p.clone(), protocol)))
+    {
         let start = Instant::now();
-        let err = match run(plan.0, plan.1) {
+        let err = match run(plan.0, plan.1, protocol) {
             Ok(_) => panic!("a closed port cannot finish the run"),
             Err(e) => e,
         };

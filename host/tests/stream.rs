@@ -21,7 +21,7 @@ use spikefab_host::serial;
 use spikefab_host::virtual_chip::{ChipOptions, ChipStats, VirtualChip};
 use spikefab_proto::frame::{Decoder, Event};
 use spikefab_proto::message::{Answer, Command};
-use spikefab_proto::stream::{stamp_digest, SpikeWords};
+use spikefab_proto::stream::SpikeWords;
 use spikefab_sim::{config, Network, StateDump};
 
 const TICKS: u32 = 150;
@@ -35,23 +35,11 @@ fn network() -> Network {
 /// The STEP of each tick and the golden model's answer to it.
 fn expected(net: &Network, ticks: u32) -> (Vec<Command>, Vec<Answer>) {
     let c = CoreConfig::TINY;
-    let mut sim = c.simulator(net).unwrap();
-    sim.set_record_spikes(true);
-    let mut steps = Vec::new();
-    let mut answers = Vec::new();
-    for t in 0..ticks {
-        steps.push(step_of(net.inputs(), t, c.axons()));
-        let start = sim.cycle();
-        sim.step_tick();
-        let spikes = sim.take_spikes();
-        let neurons: Vec<u16> = spikes.iter().map(|s| s.neuron as u16).collect();
-        answers.push(Answer::Stepped {
-            tick: t + 1,
-            cycles: sim.cycle() as u32,
-            digest: stamp_digest(start, spikes.iter().map(|s| s.cycle)),
-            spikes: SpikeWords::shorter(&neurons, c.neurons()),
-        });
-    }
+    let steps = (0..ticks).map(|t| step_of(net.inputs(), t, c.axons())).collect();
+    let answers = model_outputs(net, ticks)
+        .iter()
+        .map(|o| o.answer(c.neurons()))
+        .collect();
     (steps, answers)
 }
 
@@ -192,24 +180,9 @@ fn a_modelled_board_link_paces_the_stream_and_the_window_holds() {
 
 /// The golden model's outputs of each tick, as [`TickOutput`]s.
 fn model_outputs(net: &Network, ticks: u32) -> Vec<TickOutput> {
-    expected(net, ticks)
-        .1
-        .into_iter()
-        .map(|a| match a {
-            Answer::Stepped {
-                tick,
-                cycles,
-                digest,
-                spikes,
-            } => TickOutput {
-                tick: tick - 1,
-                cycles: cycles as u64,
-                digest,
-                neurons: spikes.indices(),
-            },
-            a => unreachable!("{a:?}"),
-        })
-        .collect()
+    let mut sim = CoreConfig::TINY.simulator(net).unwrap();
+    sim.set_record_spikes(true);
+    (0..ticks).map(|_| TickOutput::of_model(&mut sim)).collect()
 }
 
 /// Run the network with STEPs through the driver on a virtual tiny chip with

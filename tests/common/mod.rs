@@ -9,7 +9,7 @@ pub mod filled;
 use spikefab_chip::image::Image;
 use spikefab_hdl::cosim::Cosim;
 use spikefab_host::driver::{block_on, Chip};
-use spikefab_host::verify::{verify, VerifyError};
+use spikefab_host::verify::{verify, Plan, Protocol, VerifyError};
 use spikefab_sim::Network;
 
 /// `default` scaled by `SPIKEFAB_RTL_SCALE` (1 in `make test`; the slow
@@ -24,7 +24,8 @@ pub fn cases(default: u32) -> u32 {
 
 /// Load `net` into the core behind `cosim` and run it for `ticks` ticks
 /// beside the golden model of the same core, comparing every spike (tick,
-/// neuron, busy cycle) and, at `checkpoints` evenly spaced ticks (the last
+/// neuron, busy cycle: protocol v1's stamped spikes; `rtl_stream` checks the
+/// STEPs of v2) and, at `checkpoints` evenly spaced ticks (the last
 /// one at the end), the full state: u, v, θ, refractory counters, traces,
 /// weights, the LFSR, the counters and the delay ring. The first divergence,
 /// named, if any.
@@ -36,7 +37,12 @@ pub fn check_on(cosim: Cosim, net: &Network, ticks: u32, checkpoints: u32) -> Re
     let v = block_on(async {
         let mut chip = Chip::connect(cosim).await?;
         chip.load(&image).await.map_err(VerifyError::from)?;
-        verify(&mut chip, net, &image, ticks, every, |_, _| {}).await
+        let plan = Plan {
+            ticks,
+            every,
+            protocol: Protocol::Stamps,
+        };
+        verify(&mut chip, net, &image, plan, |_, _| {}).await
     })
     .map_err(|e| format!("{kind} {} core: {e}", config.name))?;
     match v.divergence {

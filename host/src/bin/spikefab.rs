@@ -13,7 +13,7 @@ use spikefab_chip::board::{Board, BOARDS};
 use spikefab_chip::config::CoreConfig;
 use spikefab_chip::engine::EngineKind;
 use spikefab_chip::image::Image;
-use spikefab_host::driver::Chip;
+use spikefab_host::driver::{Chip, ChipError, TickOutput};
 use spikefab_host::faults::FaultPlan;
 use spikefab_host::link::{Link, LinkSettings};
 use spikefab_host::outputs::{self, OutputKind};
@@ -289,6 +289,21 @@ struct ChipRunArgs {
     timing: Timing,
     #[command(flatten)]
     line: LineArgs,
+    /// Protocol v1 (INPUT, TICK and a SPIKE frame per output spike, about 20
+    /// bytes each) instead of v2's STEPs: each spike comes back with its busy
+    /// cycle (the spike file gets a `cycle` column), for debugging a
+    /// difference in the stamps' digest. Slower on busy networks.
+    #[arg(long)]
+    stamps: bool,
+}
+
+impl ChipRunArgs {
+    fn protocol(&self) -> verify::Protocol {
+        match self.stamps {
+            true => verify::Protocol::Stamps,
+            false => verify::Protocol::Steps,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -368,6 +383,33 @@ fn prepare(args: &Network) -> Result<(Model, u32)> {
 }
 
 /// Check every output path named on the command line before anything runs.
+fn write_spike_file(path: &Path, spikes: &[spikefab_sim::SpikeEvent], stamped: bool) -> Result<()> {
+    match stamped {
+        true => spike_files::write_spikes(path, spikes)?,
+        false => spike_files::write_unstamped(path, spikes)?,
+    }
+    Ok(())
+}
+
+/// Run a loaded chip up to tick `end`, with STEPs or (`stamped`) with TICK
+/// and SPIKE frames, appending its output spikes to `out`.
+async fn run_on(
+    chip: &mut Chip<Link>,
+    inputs: &[spikefab_sim::network::InputSpike],
+    end: u32,
+    stamped: bool,
+    out: &mut Vec<spikefab_sim::SpikeEvent>,
+    progress: impl FnMut(u32, usize),
+) -> Result<(), ChipError> {
+    if stamped {
+        return chip.run_into(inputs, end, out, progress).await;
+    }
+    let mut ticks = Vec::new();
+    let run = chip.stream_into(inputs, end, &mut ticks, progress).await;
+    out.extend(ticks.iter().flat_map(TickOutput::spikes));
+    run
+}
+
 fn check_outputs(paths: &[(Option<&PathBuf>, OutputKind)]) -> Result<()> {
     for (path, kind) in paths {
         if let Some(p) = path {
@@ -377,15 +419,18 @@ fn check_outputs(paths: &[(Option<&PathBuf>, OutputKind)]) -> Result<()> {
     Ok(())
 }
 
+/// Write the spike file and the raster; `stamped`: the spikes carry their
+/// busy cycles.
 fn write_outputs(
     outputs: &Outputs,
     net: &spikefab_sim::Network,
     spikes: &[spikefab_sim::SpikeEvent],
+    stamped: bool,
     ticks: u32,
     title: &str,
 ) -> Result<()> {
     if let Some(path) = &outputs.spikes {
-        spike_files::write_spikes(path, spikes)?;
+        write_spike_file(path, spikes, stamped)?;
         println!("wrote {}", path.display());
     }
     if let Some(path) = &outputs.raster {
@@ -493,7 +538,7 @@ fn sim(args: SimArgs) -> Result<()> {
         summary::cycles(sim.cycle(), Some(worst), ticks, clock_mhz, tick_us)
     );
 
-    write_outputs(&args.outputs, net, sim.spikes(), ticks, "spikefab sim")?;
+    write_outputs(&args.outputs, net, sim.spikes(), true, ticks, "spikefab sim")?;
     if let Some(path) = &args.probes {
         let mut text = String::from("tick,neuron,var,value\n");
         for p in sim.probes() {
@@ -654,6 +699,18 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
         (args.state.as_ref(), OutputKind::State),
         (verify_args.as_ref().and_then(|v| v.vcd.as_ref()), OutputKind::Vcd),
     ])?;
+    if let Some(path) = args
+        .outputs
+        .spikes
+        .as_ref()
+        .filter(|p| !args.stamps && p.extension().is_some_and(|e| e == "bin"))
+    {
+        bail!(
+            "--spikes {}: a .bin spike snapshot holds each spike's busy cycle, which protocol v2 does not send; \
+             write .csv (tick,neuron) or add --stamps",
+            path.display()
+        );
+    }
     if verify_args.as_ref().is_some_and(|v| v.check_every == Some(0)) {
         bail!("--check-every 0: the state is compared every N ticks, N at least 1");
     }
@@ -676,8 +733,9 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
     let start = Instant::now();
     // What arrived before a failure is kept: written out, and the tick named.
     let mut received = Vec::new();
+    let stamped = args.stamps;
     let outcome = match &verify_args {
-        None => match chip.run_into(net.inputs(), ticks, &mut received, on_progress).await {
+        None => match run_on(&mut chip, net.inputs(), ticks, stamped, &mut received, on_progress).await {
             Ok(()) => chip
                 .dump(net, &image)
                 .await
@@ -686,9 +744,13 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
             Err(e) => Err(e.into()),
         },
         Some(va) => {
-            let every = va.check_every.unwrap_or(ticks);
+            let plan = verify::Plan {
+                ticks,
+                every: va.check_every.unwrap_or(ticks),
+                protocol: args.protocol(),
+            };
             let mut v = verify::Verification::default();
-            let r = verify::verify_into(&mut chip, net, &image, ticks, every, &mut v, on_progress).await;
+            let r = verify::verify_into(&mut chip, net, &image, plan, &mut v, on_progress).await;
             received = v.chip_spikes.clone();
             r.map(|()| (v.chip_state.clone(), Some(v))).map_err(anyhow::Error::from)
         }
@@ -703,7 +765,7 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
                 received.len()
             );
             if let Some(path) = &args.outputs.spikes {
-                spike_files::write_spikes(path, &received)?;
+                write_spike_file(path, &received, stamped)?;
                 note.push_str(&format!(" (written to {})", path.display()));
             }
             return Err(e.context(note));
@@ -734,7 +796,14 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
         "{}",
         summary::link(&chip.transport().stats(), elapsed, chip.recoveries())
     );
-    write_outputs(&args.outputs, net, &spikes, counters.tick, "spikefab run (chip)")?;
+    write_outputs(
+        &args.outputs,
+        net,
+        &spikes,
+        stamped,
+        counters.tick,
+        "spikefab run (chip)",
+    )?;
     if let Some(path) = &args.state {
         let json = serde_json::to_string_pretty(&state)?;
         std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
@@ -753,7 +822,7 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
     // on a fresh core of the same engine find the tick it appeared in.
     let mut divergence = v.divergence.clone();
     if let (Some(d), Some(vc)) = (&v.divergence, &virtual_chip) {
-        if d.field != "spike" {
+        if v.in_state {
             let good = v.checkpoints.iter().rev().nth(1).copied().unwrap_or(0);
             println!(
                 "locating the first tick with a state difference (reruns of ticks {good}..{})...",
@@ -767,9 +836,13 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
     let code = match &divergence {
         None => {
             println!(
-                "VERIFIED: the chip and spikefab-sim agree: {} output spikes (tick, neuron, busy cycle) and the full state \
+                "VERIFIED: the chip and spikefab-sim agree: {} output spikes ({}) and the full state \
                  (u, v, theta, refractory, traces, {} weights, LFSR, tick and cycle counters, delay ring) at tick{} {}",
                 v.chip_spikes.len(),
+                match args.stamps {
+                    true => "tick, neuron, busy cycle",
+                    false => "tick and neuron; each tick's busy cycles and the digest of its spikes' busy cycles",
+                },
                 v.chip_state.weights.len(),
                 if v.checkpoints.len() > 1 { "s" } else { "" },
                 checkpoints(&v.checkpoints)
@@ -778,6 +851,9 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
         }
         Some(d) => {
             println!("DIVERGED (chip vs spikefab-sim): {d}");
+            if d.field == verify::DIGEST_FIELD {
+                println!("run again with --stamps to see each spike's busy cycle");
+            }
             ExitCode::from(2)
         }
     };

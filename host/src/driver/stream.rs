@@ -12,8 +12,9 @@
 //! TICK (the module documentation of [`crate::driver`]).
 
 use spikefab_proto::message::{Answer, Command};
-use spikefab_proto::stream::SpikeWords;
+use spikefab_proto::stream::{stamp_digest, SpikeWords};
 use spikefab_sim::network::InputSpike;
+use spikefab_sim::{Simulator, SpikeEvent};
 
 use super::{refused_or_unexpected, unexpected, Chip, ChipError, Counters, Transport, TransportError};
 use crate::link::LinkError;
@@ -34,6 +35,43 @@ pub struct TickOutput {
     pub digest: u16,
     /// The neurons that spiked, ascending.
     pub neurons: Vec<u16>,
+}
+
+impl TickOutput {
+    /// The golden model's next tick, run now, as a STEP's answer gives it
+    /// (`sim` records its spikes: [`Simulator::set_record_spikes`]).
+    pub fn of_model(sim: &mut Simulator) -> TickOutput {
+        let (tick, start, before) = (sim.tick(), sim.cycle(), sim.spikes().len());
+        sim.step_tick();
+        let new = &sim.spikes()[before..];
+        TickOutput {
+            tick,
+            cycles: sim.cycle(),
+            digest: stamp_digest(start, new.iter().map(|s| s.cycle)),
+            neurons: new.iter().map(|s| s.neuron as u16).collect(),
+        }
+    }
+
+    /// The tick's spikes; their stamps are not sent (the digest is), so
+    /// each `cycle` is 0.
+    pub fn spikes(&self) -> impl Iterator<Item = SpikeEvent> + '_ {
+        self.neurons.iter().map(move |&n| SpikeEvent {
+            tick: self.tick,
+            cycle: 0,
+            neuron: n as u32,
+        })
+    }
+
+    /// The answer a chip of `neurons` neurons gives for this tick when its
+    /// counters started at 0 (no checkpoint restored).
+    pub fn answer(&self, neurons: u32) -> Answer {
+        Answer::Stepped {
+            tick: self.tick + 1,
+            cycles: self.cycles as u32,
+            digest: self.digest,
+            spikes: SpikeWords::shorter(&self.neurons, neurons),
+        }
+    }
 }
 
 /// The STEP of tick `t` with its inputs from `inputs` (sorted by tick), in
