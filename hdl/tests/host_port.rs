@@ -313,7 +313,8 @@ fn exchange(uut: &mut Port, world: &mut World, bytes: &[u8]) -> Vec<Frame> {
             input_list.clear();
         } else if let Some(r) = run.as_mut() {
             if send {
-                (r.waiting, r.spikes_left) = (true, r.spikes_left - 1);
+                // A STEP takes the stamp at once; a TICK sends a SPIKE frame.
+                (r.waiting, r.spikes_left) = (!uut.folding.val(), r.spikes_left - 1);
             } else if r.waiting {
                 r.waiting = !uut.sent.val();
             } else if r.spikes_left == 0 && r.busy_left > 0 {

@@ -66,11 +66,9 @@ impl Line {
     /// Bytes handed to the line that it has not finished carrying at `now`
     /// (on a board: those still in its transmit buffer and transmitter).
     pub fn carrying(&self, now: Instant) -> usize {
-        self.in_flight
-            .iter()
-            .rev()
-            .take_while(|&&(at, _)| at > now + self.model.latency)
-            .count()
+        // The line carries them back to back, the last ending at `free_at`.
+        let left = self.free_at.saturating_duration_since(now).as_nanos();
+        left.div_ceil(self.byte_time.as_nanos().max(1)) as usize
     }
 
     /// The next byte that has arrived by `now`, if any.
@@ -87,10 +85,10 @@ impl Line {
     /// When the line finishes carrying the next byte it is carrying at
     /// `now` (none: `None`).
     pub fn carried_next(&self, now: Instant) -> Option<Instant> {
-        self.in_flight
-            .iter()
-            .map(|&(at, _)| at - self.model.latency)
-            .find(|&done| done > now)
+        match self.carrying(now) {
+            0 => None,
+            n => Some(self.free_at - self.byte_time * (n as u32 - 1)),
+        }
     }
 
     /// When the next byte arrives (none in flight: `None`).

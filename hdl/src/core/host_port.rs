@@ -85,6 +85,9 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     pub send: Signal<In, Bit>,
     /// The SPIKE frame has left.
     pub sent: Signal<Out, Bit>,
+    /// A STEP runs: each spiker's stamp is folded into the digest in the
+    /// clock the router offers it.
+    pub folding: Signal<Out, Bit>,
     /// Run `ticks` ticks (the sequencer).
     pub tick_start: Signal<Out, Bit>,
     /// How many.
@@ -176,7 +179,6 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     step_answer: DFF<Bit>,
     digest: DFF<Bits<16>>,
     tick_base: DFF<Bits<16>>,
-    ack: DFF<Bit>,
     map_bits: DFF<Bits<16>>,
     map_bit: DFF<Bits<4>>,
     map_word: DFF<Bits<8>>,
@@ -229,6 +231,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             stamp: Default::default(),
             send: Default::default(),
             sent: Default::default(),
+            folding: Default::default(),
             tick_start: Default::default(),
             ticks: Default::default(),
             tick_done: Default::default(),
@@ -294,7 +297,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             step_answer: Default::default(),
             digest: Default::default(),
             tick_base: Default::default(),
-            ack: Default::default(),
             map_bits: Default::default(),
             map_bit: Default::default(),
             map_word: Default::default(),
@@ -369,7 +371,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
             tick_base,
             few,
             list_len,
-            ack,
             map_bits,
             map_bit,
             map_word
@@ -470,8 +471,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
         self.digest_hi.data.next = self.offset.val().get_bits::<8>(8);
 
         self.write_valid.d.next = false;
-        self.ack.d.next = false;
-        self.sent.next = self.ack.q.val();
+        self.sent.next = false;
+        self.folding.next = self.stepping.q.val();
         self.tick_start.next = false;
         self.reset.next = false;
         self.input_write.next = false;
@@ -737,7 +738,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                 // starts (TICK), or its stamp into the digest (STEP).
                 if self.send.val() & self.stepping.q.val() {
                     self.digest.d.next = self.digest_hi.crc_next.val();
-                    self.ack.d.next = true;
                 } else if self.send.val() {
                     self.ans_kind.d.next = self.k_spike.val();
                     self.ans_len.d.next = 7.into();

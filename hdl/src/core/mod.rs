@@ -248,6 +248,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.router.list_neuron.next = self.list.neuron.val();
         self.router.list_more.next = self.list.more.val();
         self.router.sent.next = self.host.sent.val();
+        self.router.fold.next = self.host.folding.val();
         self.router.source_data.next = self.m_source.read_data.val();
         self.router.syn_data.next = self.m_syn.read_data.val();
         self.router.w_next.next = self.weight.w_next.val();

@@ -57,6 +57,9 @@ pub struct Router<const NB: usize, const DB: usize, const SB: usize, const SRCB:
     pub list_more: Signal<In, Bit>,
     /// The SPIKE frame has been sent.
     pub sent: Signal<In, Bit>,
+    /// The host port takes a spiker's stamp in the clock it is offered (a
+    /// STEP folds it into its digest, spec §10.4): no wait for `sent`.
+    pub fold: Signal<In, Bit>,
     /// The source table's word (read the clock before).
     pub source_data: Signal<In, Bits<16>>,
     /// The synapse memory's word (read the clock before).
@@ -139,6 +142,7 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
             list_neuron: Default::default(),
             list_more: Default::default(),
             sent: Default::default(),
+            fold: Default::default(),
             source_data: Default::default(),
             syn_data: Default::default(),
             w_next: Default::default(),
@@ -251,7 +255,9 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
                 if self.list_is_neuron.val() {
                     self.send.next = true;
                     self.spiker_q.d.next = self.list_neuron.val();
-                    self.state.d.next = RouterState::Send;
+                    if !self.fold.val() {
+                        self.state.d.next = RouterState::Send;
+                    }
                 }
             }
             RouterState::Send => {
