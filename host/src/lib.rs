@@ -20,6 +20,7 @@ pub mod faults;
 pub mod flash;
 pub mod line;
 pub mod link;
+pub mod live;
 pub mod outputs;
 pub mod raster;
 pub mod serial;

@@ -268,8 +268,8 @@ fn the_virtual_chip_runs_on_either_engine() {
         ]);
         let (out, err) = text(&o);
         assert!(o.status.success(), "{engine}: {out}\n{err}");
-        assert!(out.contains(&format!("engine {engine}: ")), "{out}");
-        assert!(out.contains("core clocks/s"), "{out}");
+        assert!(err.contains(&format!("engine {engine}: ")), "{err}");
+        assert!(err.contains("core clocks/s"), "{err}");
         assert!(out.contains("VERIFIED"), "{out}");
     }
     let o = spikefab(&["chip", "--engine", "icarus"]);
@@ -332,7 +332,10 @@ fn a_run_cut_short_keeps_its_spikes_and_names_the_tick() {
     ]);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
-    assert!(err.starts_with("error: the run stopped at tick "), "{err}");
+    assert!(
+        err.lines().any(|l| l.starts_with("error: the run stopped at tick ")),
+        "{err}"
+    );
     assert!(err.contains(&format!("(written to {})", spikes.display())), "{err}");
     let csv = std::fs::read_to_string(&spikes).unwrap();
     assert!(csv.starts_with("tick,neuron\n") && csv.lines().count() > 1, "{csv}");
@@ -357,6 +360,63 @@ fn every_core_of_the_registry_is_a_choice() {
     let (_, err) = text(&spikefab(&["chip", "--core", "huge"]));
     assert!(
         err.contains("invalid value 'huge'") && err.contains(&CoreConfig::known_names().replace(" and", ",")),
+        "{err}"
+    );
+}
+
+/// `stream`: the network's input spikes fed line by line on standard input
+/// (with a tick marker at the end) give, on standard output, exactly the
+/// golden model's output spikes; a line out of tick order is named.
+#[test]
+fn stream_reads_inputs_as_they_come_and_writes_the_models_spikes() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    use spikefab_chip::config::CoreConfig;
+
+    let ticks = 120;
+    let model = spikefab_sim::config::load(std::path::Path::new(&net())).unwrap();
+    let mut sim = CoreConfig::TINY.simulator(&model.network).unwrap();
+    sim.run(ticks);
+    let want: Vec<String> = sim
+        .spikes()
+        .iter()
+        .map(|s| format!("{},{}", s.tick, s.neuron))
+        .collect();
+    assert!(want.len() > 5, "the network must spike");
+
+    let mut lines = String::from("tick,axon\n");
+    for s in model.network.inputs().iter().filter(|s| s.tick < ticks) {
+        lines.push_str(&format!("{},{}\n", s.tick, s.axon));
+    }
+    lines.push_str(&format!("{ticks}\n"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spikefab"))
+        .args(["stream", &net(), "--virtual", "--core", "tiny"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(lines.as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert_eq!(out.lines().collect::<Vec<_>>(), want, "{err}");
+    assert!(err.contains(&format!("streamed {ticks} ticks")), "{err}");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spikefab"))
+        .args(["stream", &net(), "--virtual", "--core", "tiny"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"4,1\n# ok\n3,2\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error: stdin:3: tick 3 after tick 4: input lines must come in tick order"),
         "{err}"
     );
 }

@@ -17,7 +17,7 @@ use spikefab_host::driver::{Chip, ChipError, TickOutput};
 use spikefab_host::faults::FaultPlan;
 use spikefab_host::link::{Link, LinkSettings};
 use spikefab_host::outputs::{self, OutputKind};
-use spikefab_host::{flash, raster, serial, spike_files, summary, verify};
+use spikefab_host::{flash, live, raster, serial, spike_files, summary, verify};
 
 use rtl::VirtualChip;
 use spikefab_sim::config::{self, Model};
@@ -48,6 +48,10 @@ enum Command {
         #[command(flatten)]
         verify: VerifyArgs,
     },
+    /// Run a network on a chip live: input spikes read as they come (lines
+    /// `tick,axon`, or `tick` alone to close the ticks before it), output
+    /// spikes written as they leave (lines `tick,neuron`).
+    Stream(StreamArgs),
     /// Sizes of a network, which core configuration it fits, predicted cycles per tick.
     Inspect {
         /// Network file (.toml, .json or a .bin snapshot).
@@ -183,7 +187,8 @@ struct Network {
 
 #[derive(Args)]
 struct Outputs {
-    /// Write output spikes: CSV `tick,neuron,cycle`, or a .bin snapshot.
+    /// Write output spikes: CSV (`tick,neuron`; with `--stamps` or from `sim`,
+    /// `tick,neuron,cycle`), or a .bin snapshot (`sim`, or with `--stamps`).
     #[arg(long, value_name = "FILE")]
     spikes: Option<PathBuf>,
     /// Draw a raster plot (.svg or .png).
@@ -259,10 +264,9 @@ impl LineArgs {
     }
 }
 
+/// The chip to talk to and the link to it.
 #[derive(Args)]
-struct ChipRunArgs {
-    #[command(flatten)]
-    network: Network,
+struct ChipArgs {
     #[command(flatten)]
     target: Target,
     /// Core of the virtual chip.
@@ -281,14 +285,40 @@ struct ChipRunArgs {
     #[arg(long, default_value_t = 8)]
     attempts: u32,
     #[command(flatten)]
+    line: LineArgs,
+}
+
+#[derive(Args)]
+struct StreamArgs {
+    /// Network file (.toml, .json or a .bin snapshot); its own input spikes
+    /// are not used.
+    net: PathBuf,
+    #[command(flatten)]
+    chip: ChipArgs,
+    /// Read input spikes from this file instead of standard input.
+    #[arg(long, value_name = "FILE")]
+    input: Option<PathBuf>,
+    /// Write output spikes to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// At the end of the input, run on up to this tick.
+    #[arg(long)]
+    ticks: Option<u32>,
+}
+
+#[derive(Args)]
+struct ChipRunArgs {
+    #[command(flatten)]
+    network: Network,
+    #[command(flatten)]
+    chip: ChipArgs,
+    #[command(flatten)]
     outputs: Outputs,
     /// Write the final state (u, v, θ, refractory, traces, weights, LFSR, counters) as JSON.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
     #[command(flatten)]
     timing: Timing,
-    #[command(flatten)]
-    line: LineArgs,
     /// Protocol v1 (INPUT, TICK and a SPIKE frame per output spike, about 20
     /// bytes each) instead of v2's STEPs: each spike comes back with its busy
     /// cycle (the spike file gets a `cycle` column), for debugging a
@@ -321,6 +351,7 @@ fn real_main() -> Result<ExitCode> {
         Command::Sim(args) => sim(args).map(|_| ExitCode::SUCCESS),
         Command::Run(args) => tokio_main(run(args, None)),
         Command::Verify { run: args, verify } => tokio_main(run(args, Some(verify))),
+        Command::Stream(args) => tokio_main(stream(args)),
         Command::Inspect { net, ticks, timing } => inspect(&net, ticks, timing).map(|_| ExitCode::SUCCESS),
         Command::Chip {
             core,
@@ -382,7 +413,6 @@ fn prepare(args: &Network) -> Result<(Model, u32)> {
     Ok((model, ticks))
 }
 
-/// Check every output path named on the command line before anything runs.
 fn write_spike_file(path: &Path, spikes: &[spikefab_sim::SpikeEvent], stamped: bool) -> Result<()> {
     match stamped {
         true => spike_files::write_spikes(path, spikes)?,
@@ -410,6 +440,7 @@ async fn run_on(
     run
 }
 
+/// Check every output path named on the command line before anything runs.
 fn check_outputs(paths: &[(Option<&PathBuf>, OutputKind)]) -> Result<()> {
     for (path, kind) in paths {
         if let Some(p) = path {
@@ -651,7 +682,7 @@ fn inspect(path: &Path, ticks: Option<u32>, timing: Timing) -> Result<()> {
 
 /// Open the chip: a board's port, or a virtual chip started here (once the
 /// network is known to fit its core).
-async fn connect(args: &ChipRunArgs, net: &spikefab_sim::Network) -> Result<(Chip<Link>, Option<VirtualChip>)> {
+async fn connect(args: &ChipArgs, net: &spikefab_sim::Network) -> Result<(Chip<Link>, Option<VirtualChip>)> {
     let (port, virtual_chip) = match (&args.target.port, args.target.virtual_chip) {
         (Some(p), _) => (p.clone(), None),
         (None, _) => {
@@ -686,9 +717,49 @@ async fn connect(args: &ChipRunArgs, net: &spikefab_sim::Network) -> Result<(Chi
         .await
         .with_context(|| format!("no Spikefab chip answers on {port}"))?;
     if virtual_chip.is_none() {
-        println!("chip on {port}: {}", summary::core(&chip.config()));
+        // On standard error: `stream` writes its spikes on standard output.
+        eprintln!("chip on {port}: {}", summary::core(&chip.config()));
     }
     Ok((chip, virtual_chip))
+}
+
+/// `stream`: the network loaded, then live input to live output; what is
+/// said about it goes to standard error.
+async fn stream(args: StreamArgs) -> Result<ExitCode> {
+    let model = load_model(&args.net)?;
+    let net = &model.network;
+    let output: Box<dyn std::io::Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let (input, name): (Box<dyn std::io::BufRead + Send>, String) = match &args.input {
+        Some(path) => (
+            Box::new(std::io::BufReader::new(
+                std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?,
+            )),
+            path.display().to_string(),
+        ),
+        None => (Box::new(std::io::BufReader::new(std::io::stdin())), "stdin".to_string()),
+    };
+    let (mut chip, _virtual_chip) = connect(&args.chip, net).await?;
+    let image = chip.image(net)?;
+    chip.load(&image).await?;
+    eprintln!(
+        "loaded {}; reading input spikes from {name}",
+        summary::core(&chip.config())
+    );
+    let start = Instant::now();
+    let s = live::stream_live(&mut chip, net.num_axons(), input, &name, output, args.ticks).await?;
+    eprintln!(
+        "streamed {} ticks in {:.2} s: {} input spikes, {} output spikes",
+        s.ticks,
+        start.elapsed().as_secs_f64(),
+        s.inputs,
+        s.outputs
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `run` (no verify arguments) or `verify`.
@@ -716,7 +787,7 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
     }
     let (model, ticks) = prepare(&args.network)?;
     let net = &model.network;
-    let (mut chip, virtual_chip) = connect(&args, net).await?;
+    let (mut chip, virtual_chip) = connect(&args.chip, net).await?;
     let image = chip.image(net)?;
     let start = Instant::now();
     chip.load(&image).await?;
@@ -954,7 +1025,8 @@ mod rtl {
     use spikefab_sim::Network;
 
     /// Start a virtual chip (on `engine`, else the preferred one) and say
-    /// what it runs on, and how fast.
+    /// on standard error what it runs on, and how fast (standard output is
+    /// for results: `stream` writes its spikes there).
     pub fn start(
         config: CoreConfig,
         engine: Option<EngineKind>,
@@ -964,7 +1036,7 @@ mod rtl {
     ) -> Result<VirtualChip> {
         let kind = engine.unwrap_or_else(engine::preferred);
         if kind == EngineKind::Verilator {
-            println!(
+            eprintln!(
                 "virtual chip: the {} core on Verilator (built on first use, then cached)",
                 config.name
             );
@@ -977,7 +1049,7 @@ mod rtl {
             line,
         })?;
         let rate = engine::clock_rate(kind, config, Duration::from_millis(200))?;
-        println!(
+        eprintln!(
             "virtual chip: the RTL {} on {}\n  engine {kind}: {}; {:.2} M core clocks/s on empty ticks",
             summary::core(&chip.config()),
             chip.path().display(),
@@ -985,7 +1057,7 @@ mod rtl {
             rate / 1e6
         );
         if let Some(l) = line {
-            println!(
+            eprintln!(
                 "  link modelled: a UART at {} baud ({} bytes/s each way) and {} ms of latency each way",
                 l.baud,
                 l.baud / spikefab_host::line::BITS_PER_BYTE,
