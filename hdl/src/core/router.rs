@@ -11,8 +11,10 @@
 //! synapse, and 3 more per plastic synapse with learning on (`DepressData`
 //! delivers and reads `x_post`, `DepressCompute` is the weight update's first
 //! stage, `DepressWrite` its second into the synapse memory, `DepressFetch`
-//! reads the next word). A neuron's SPIKE frame is sent between `Source` and
-//! `Head` (`Send`, not a busy cycle), carrying the cycle its routing started.
+//! reads the next word). In a TICK a neuron's SPIKE frame is sent between
+//! `Source` and `Head` (`Send`, not a busy cycle), carrying the cycle its
+//! routing started; in a STEP (`fold`) the host port takes that cycle in
+//! `Source` and the router goes straight on.
 //!
 //! When a source ends and the list has no more, `done` is high for that
 //! clock and the block goes idle: the sequencer decides what follows.
