@@ -12,6 +12,22 @@ fn spikefab(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// `spikefab` with `input` on its standard input.
+fn spikefab_fed(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spikefab"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn text(o: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -369,9 +385,6 @@ fn every_core_of_the_registry_is_a_choice() {
 /// golden model's output spikes; a line out of tick order is named.
 #[test]
 fn stream_reads_inputs_as_they_come_and_writes_the_models_spikes() {
-    use std::io::Write;
-    use std::process::Stdio;
-
     use spikefab_chip::config::CoreConfig;
 
     let ticks = 120;
@@ -390,29 +403,14 @@ fn stream_reads_inputs_as_they_come_and_writes_the_models_spikes() {
         lines.push_str(&format!("{},{}\n", s.tick, s.axon));
     }
     lines.push_str(&format!("{ticks}\n"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_spikefab"))
-        .args(["stream", &net(), "--virtual", "--core", "tiny"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(lines.as_bytes()).unwrap();
-    let o = child.wait_with_output().unwrap();
+    let stream = ["stream", &net(), "--virtual", "--core", "tiny"];
+    let o = spikefab_fed(&stream, lines.as_bytes());
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
     assert_eq!(out.lines().collect::<Vec<_>>(), want, "{err}");
     assert!(err.contains(&format!("streamed {ticks} ticks")), "{err}");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_spikefab"))
-        .args(["stream", &net(), "--virtual", "--core", "tiny"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"4,1\n# ok\n3,2\n").unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = spikefab_fed(&stream, b"4,1\n# ok\n3,2\n");
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
