@@ -765,7 +765,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
         self.list_advance_spike.next = self.packer.advance.val();
         self.digest.start.next = self.step_start.val();
         self.digest.cycles.next = self.cycles.val().get_bits::<16>(0);
-        self.digest.fold.next = self.send.val() & self.stepping.q.val() & (self.state.q.val() == PortState::Ticking);
+        // The router offers spikers only while a tick runs (`Ticking`).
+        self.digest.fold.next = self.send.val() & self.stepping.q.val();
         self.digest.stamp.next = self.stamp.val().get_bits::<16>(0);
         self.tx.word.next = self.tx_word.val();
         self.tx.word_valid.next = self.tx_word_valid.val();
