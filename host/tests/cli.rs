@@ -418,3 +418,73 @@ fn stream_reads_inputs_as_they_come_and_writes_the_models_spikes() {
         "{err}"
     );
 }
+
+/// `stream` is live: the spikes of the ticks whose inputs are closed come out
+/// while standard input is still open, before the rest of the input is sent.
+#[test]
+fn stream_writes_spikes_before_its_input_ends() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    use spikefab_chip::config::CoreConfig;
+
+    let (first, ticks) = (60, 120);
+    let model = spikefab_sim::config::load(std::path::Path::new(&net())).unwrap();
+    let mut sim = CoreConfig::TINY.simulator(&model.network).unwrap();
+    sim.run(ticks);
+    let line = |s: &spikefab_sim::SpikeEvent| format!("{},{}", s.tick, s.neuron);
+    let early: Vec<String> = sim.spikes().iter().filter(|s| s.tick < first).map(line).collect();
+    let all: Vec<String> = sim.spikes().iter().map(line).collect();
+    assert!(
+        !early.is_empty() && all.len() > early.len(),
+        "the network must spike in both halves"
+    );
+    let inputs = |range: std::ops::Range<u32>| -> String {
+        let mut text: String = model
+            .network
+            .inputs()
+            .iter()
+            .filter(|s| range.contains(&s.tick))
+            .map(|s| format!("{},{}\n", s.tick, s.axon))
+            .collect();
+        text.push_str(&format!("{}\n", range.end));
+        text
+    };
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spikefab"))
+        .args(["stream", &net(), "--virtual", "--core", "tiny"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines() {
+            if tx.send(l.unwrap()).is_err() {
+                return;
+            }
+        }
+    });
+    stdin.write_all(inputs(0..first).as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let mut got = Vec::new();
+    while got.len() < early.len() {
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(l) => got.push(l),
+            Err(e) => panic!(
+                "{e}: only {} of the first {first} ticks' spikes came out: {got:?}",
+                got.len()
+            ),
+        }
+    }
+    assert_eq!(got, early, "the first ticks' spikes, with the input still open");
+    stdin.write_all(inputs(first..ticks).as_bytes()).unwrap();
+    drop(stdin);
+    got.extend(rx.iter());
+    assert!(child.wait().unwrap().success());
+    assert_eq!(got, all);
+}
