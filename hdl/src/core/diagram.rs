@@ -50,13 +50,6 @@ pub const BLOCKS: &[BlockRow] = &[
         twin: "proto: SpikeWords::shorter",
     },
     BlockRow {
-        block: "StampDigest",
-        file: "core/stamp_digest.rs",
-        role: "a STEP answer's digest of its spikes' stamps",
-        spec: "§10.4",
-        twin: "proto: stamp_digest",
-    },
-    BlockRow {
         block: "MemoryMap",
         file: "core/memory_map.rs",
         role: "spaces, range checks, host access",
@@ -108,7 +101,7 @@ pub const BLOCKS: &[BlockRow] = &[
 ];
 
 /// Where the host port's group ends (a gap and a label mark the tick's phases).
-const HOST_ROWS: usize = 6;
+const HOST_ROWS: usize = 5;
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")

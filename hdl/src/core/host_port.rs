@@ -19,7 +19,7 @@ use rust_hdl::prelude::*;
 use super::answer::Answer;
 use super::command_check::CommandCheck;
 use super::spike_packer::SpikePacker;
-use super::stamp_digest::StampDigest;
+use crate::crc16::Crc16;
 use crate::frame_rx::FrameRx;
 use crate::frame_tx::FrameTx;
 
@@ -145,7 +145,8 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     answer: Answer<NB, MB, DB, SB>,
     check: CommandCheck,
     packer: SpikePacker<NB>,
-    digest: StampDigest,
+    digest_lo: Crc16,
+    digest_hi: Crc16,
     state: DFF<PortState>,
     after_send: DFF<PortState>,
     w0: DFF<Bits<16>>,
@@ -176,11 +177,13 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     order_valid: DFF<Bit>,
     order_seq: DFF<Bits<8>>,
     step_answer: DFF<Bit>,
+    digest: DFF<Bits<16>>,
+    tick_base: DFF<Bits<16>>,
     map_bits: DFF<Bits<16>>,
     map_bit: DFF<Bits<4>>,
     map_word: DFF<Bits<8>>,
     candidate: Signal<Local, Bits<16>>,
-    step_start: Signal<Local, Bit>,
+    offset: Signal<Local, Bits<16>>,
     next_seq: Signal<Local, Bits<8>>,
     bad_axon: Signal<Local, Bit>,
     few: DFF<Bit>,
@@ -205,6 +208,7 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     k_map_answer: Constant<Bits<8>>,
     axon_words: Constant<Bits<8>>,
     neuron_words: Constant<Bits<16>>,
+    crc_init: Constant<Bits<16>>,
 }
 
 impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default for HostPort<NB, MB, DB, SB> {
@@ -259,7 +263,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             answer: Default::default(),
             check: Default::default(),
             packer: Default::default(),
-            digest: Default::default(),
+            digest_lo: Default::default(),
+            digest_hi: Default::default(),
             state: Default::default(),
             after_send: Default::default(),
             w0: Default::default(),
@@ -290,11 +295,13 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             order_valid: Default::default(),
             order_seq: Default::default(),
             step_answer: Default::default(),
+            digest: Default::default(),
+            tick_base: Default::default(),
             map_bits: Default::default(),
             map_bit: Default::default(),
             map_word: Default::default(),
             candidate: Default::default(),
-            step_start: Default::default(),
+            offset: Default::default(),
             next_seq: Default::default(),
             bad_axon: Default::default(),
             few: Default::default(),
@@ -319,6 +326,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             k_map_answer: Constant::new((kind::STEP_MAP | kind::ANSWER).to_bits()),
             axon_words: Constant::new((map_words(1 << MB) as u8).to_bits()),
             neuron_words: Constant::new((map_words(1 << NB) as u16).to_bits()),
+            crc_init: Constant::new(spikefab_proto::frame::CRC_INIT.to_bits()),
         }
     }
 }
@@ -359,6 +367,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
             order_valid,
             order_seq,
             step_answer,
+            digest,
+            tick_base,
             few,
             list_len,
             map_bits,
@@ -435,7 +445,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
         self.answer.nak_code.next = self.nak_code.q.val();
         self.answer.nak_detail.next = self.nak_detail.q.val();
         self.answer.step.next = self.step_answer.q.val();
-        self.answer.digest.next = self.digest.digest.val();
+        self.answer.digest.next = self.digest.q.val();
         self.tx_kind.next = self.ans_kind.q.val();
         self.tx_len.next = self.ans_len.q.val();
         self.tx_start.next = false;
@@ -452,8 +462,13 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
         // before the tick ends.
         self.few.d.next = self.spike_total.val() <= self.neuron_words.val();
         self.list_len.d.next = bit_cast::<8, 16>(self.spike_total.val()) + 5;
-        self.digest.clock.next = self.clock.val();
-        self.step_start.next = false;
+        self.digest_lo.crc.next = self.digest.q.val();
+        // The digest takes each stamp's offset in its tick (spec §10.4), which
+        // no RESET or checkpoint restore changes.
+        self.offset.next = self.stamp.val().get_bits::<16>(0) - self.tick_base.q.val();
+        self.digest_lo.data.next = self.offset.val().get_bits::<8>(0);
+        self.digest_hi.crc.next = self.digest_lo.crc_next.val();
+        self.digest_hi.data.next = self.offset.val().get_bits::<8>(8);
 
         self.write_valid.d.next = false;
         self.sent.next = false;
@@ -696,7 +711,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
             }
             PortState::StepRun => {
                 self.tick_start.next = true;
-                self.step_start.next = true;
+                self.tick_base.d.next = self.cycles.val().get_bits::<16>(0);
+                self.digest.d.next = self.crc_init.val();
                 self.last_valid.d.next = true;
                 self.last_seq.d.next = self.rx.seq.val();
                 self.last_kind.d.next = self.rx.kind.val();
@@ -719,9 +735,10 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
             }
             PortState::Ticking => {
                 // The tick runs; a neuron's SPIKE frame when its routing
-                // starts (TICK), or its stamp into the digest (STEP: the
-                // digest's `fold`, at the end).
-                if self.send.val() & !self.stepping.q.val() {
+                // starts (TICK), or its stamp into the digest (STEP).
+                if self.send.val() & self.stepping.q.val() {
+                    self.digest.d.next = self.digest_hi.crc_next.val();
+                } else if self.send.val() {
                     self.ans_kind.d.next = self.k_spike.val();
                     self.ans_len.d.next = 7.into();
                     self.spikes_sent.d.next = self.spikes_sent.q.val() + 1;
@@ -763,11 +780,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
         self.packer.take.next = self.packed_word.val() & self.tx.word_taken.val();
         self.list_rewind_spikes.next = self.packer.rewind.val();
         self.list_advance_spike.next = self.packer.advance.val();
-        self.digest.start.next = self.step_start.val();
-        self.digest.cycles.next = self.cycles.val().get_bits::<16>(0);
-        // The router offers spikers only while a tick runs (`Ticking`).
-        self.digest.fold.next = self.send.val() & self.stepping.q.val();
-        self.digest.stamp.next = self.stamp.val().get_bits::<16>(0);
         self.tx.word.next = self.tx_word.val();
         self.tx.word_valid.next = self.tx_word_valid.val();
         self.idle.next = (self.state.q.val() == PortState::Idle)

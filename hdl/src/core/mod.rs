@@ -38,7 +38,6 @@ pub mod router;
 pub mod sequencer;
 pub mod source_list;
 pub mod spike_packer;
-pub mod stamp_digest;
 
 use rust_hdl::prelude::*;
 
