@@ -962,9 +962,10 @@ fn chip(
     if let Some(f) = &path_file {
         std::fs::write(f, format!("{path}\n")).with_context(|| format!("cannot write {}", f.display()))?;
     }
-    println!("  open it with `spikefab run NET --port {path}` or any serial terminal; Ctrl-C stops it");
+    // On standard error, with what `rtl::start` said.
+    eprintln!("  open it with `spikefab run NET --port {path}` or any serial terminal; Ctrl-C stops it");
     let clocks = rtl::serve(chip)?;
-    println!("virtual chip stopped after {clocks} clocks");
+    eprintln!("virtual chip stopped after {clocks} clocks");
     Ok(())
 }
 
