@@ -1,13 +1,14 @@
 //! Spike files: input spikes to read (one per row: tick, axon) and output
-//! spikes to write (tick, neuron, cycle), as CSV with a header row or as a
-//! bincode snapshot (`.bin`, `spikefab_sim::snapshot`). The format follows
-//! the file's extension.
+//! spikes to write (tick, neuron, cycle, and the neuron's population and
+//! index within it), as CSV with a header row or as a bincode snapshot
+//! (`.bin`, `spikefab_sim::snapshot`). The format follows the file's
+//! extension.
 
 use std::path::{Path, PathBuf};
 
-use spikefab_sim::network::InputSpike;
+use spikefab_sim::network::{InputSpike, PopulationKind};
 use spikefab_sim::snapshot::{self, Kind, SnapshotError};
-use spikefab_sim::SpikeEvent;
+use spikefab_sim::{Network, SpikeEvent};
 
 /// Why a spike file could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -70,24 +71,36 @@ pub fn write_inputs(path: &Path, inputs: &[InputSpike]) -> Result<(), SpikeFileE
     write(path, text)
 }
 
-/// Write output spikes (CSV `tick,neuron,cycle` or `.bin`).
-pub fn write_spikes(path: &Path, spikes: &[SpikeEvent]) -> Result<(), SpikeFileError> {
+/// Neuron `neuron` of `net` as `population,index` (its population's name and
+/// its index within it; both empty if no population holds it).
+pub fn population_columns(net: &Network, neuron: u32) -> String {
+    match net.population_of(PopulationKind::Neurons, neuron) {
+        Some(p) => format!("{},{}", p.name, neuron - p.first),
+        None => ",".to_string(),
+    }
+}
+
+/// Write output spikes of `net` (CSV `tick,neuron,cycle,population,index`,
+/// `neuron` the global id, or `.bin`).
+pub fn write_spikes(path: &Path, net: &Network, spikes: &[SpikeEvent]) -> Result<(), SpikeFileError> {
     if is_bincode(path) {
         return Ok(snapshot::save(path, Kind::Spikes, &spikes.to_vec())?);
     }
-    let mut text = String::from("tick,neuron,cycle\n");
+    let mut text = String::from("tick,neuron,cycle,population,index\n");
     for s in spikes {
-        text.push_str(&format!("{},{},{}\n", s.tick, s.neuron, s.cycle));
+        let pop = population_columns(net, s.neuron);
+        text.push_str(&format!("{},{},{},{pop}\n", s.tick, s.neuron, s.cycle));
     }
     write(path, text)
 }
 
-/// Write output spikes whose busy cycles are not known (a chip run with
-/// STEPs, protocol v2): CSV `tick,neuron`.
-pub fn write_unstamped(path: &Path, spikes: &[SpikeEvent]) -> Result<(), SpikeFileError> {
-    let mut text = String::from("tick,neuron\n");
+/// Write output spikes of `net` whose busy cycles are not known (a chip run
+/// with STEPs, protocol v2): CSV `tick,neuron,population,index`.
+pub fn write_unstamped(path: &Path, net: &Network, spikes: &[SpikeEvent]) -> Result<(), SpikeFileError> {
+    let mut text = String::from("tick,neuron,population,index\n");
     for s in spikes {
-        text.push_str(&format!("{},{}\n", s.tick, s.neuron));
+        let pop = population_columns(net, s.neuron);
+        text.push_str(&format!("{},{},{pop}\n", s.tick, s.neuron));
     }
     write(path, text)
 }
@@ -109,6 +122,46 @@ mod tests {
         let p = dir.join(name);
         std::fs::write(&p, text).unwrap();
         p
+    }
+
+    const TWO_POPULATIONS: &str = r#"
+[[population]]
+name = "exc"
+size = 3
+neuron = { du = 4096, dv = 4096, threshold = 10 }
+
+[[population]]
+name = "inh"
+size = 2
+neuron = { du = 4096, dv = 4096, threshold = 10 }
+"#;
+
+    #[test]
+    fn output_spikes_name_their_population_and_index() {
+        let net = spikefab_sim::config::parse_toml(TWO_POPULATIONS, None).unwrap().network;
+        let spikes = [
+            SpikeEvent {
+                tick: 1,
+                cycle: 40,
+                neuron: 2,
+            },
+            SpikeEvent {
+                tick: 2,
+                cycle: 90,
+                neuron: 4,
+            },
+        ];
+        let p = temp("out.csv", "");
+        write_spikes(&p, &net, &spikes).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            "tick,neuron,cycle,population,index\n1,2,40,exc,2\n2,4,90,inh,1\n"
+        );
+        write_unstamped(&p, &net, &spikes).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            "tick,neuron,population,index\n1,2,exc,2\n2,4,inh,1\n"
+        );
     }
 
     #[test]
@@ -140,7 +193,8 @@ mod tests {
             )
         );
         let p = temp("spikes.bin", "");
-        write_spikes(&p, &[]).unwrap();
+        let net = spikefab_sim::config::parse_toml(TWO_POPULATIONS, None).unwrap().network;
+        write_spikes(&p, &net, &[]).unwrap();
         let e = read_inputs(&p).unwrap_err().to_string();
         assert!(e.contains("snapshot kind 4 where Inputs (3) was expected"), "{e}");
     }

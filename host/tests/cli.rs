@@ -50,7 +50,10 @@ fn temp(name: &str) -> PathBuf {
 #[test]
 fn verify_on_the_virtual_chip_writes_its_outputs() {
     let mut rows = Vec::new();
-    for (stamps, header) in [(false, "tick,neuron\n"), (true, "tick,neuron,cycle\n")] {
+    for (stamps, header) in [
+        (false, "tick,neuron,population,index\n"),
+        (true, "tick,neuron,cycle,population,index\n"),
+    ] {
         let (spikes, raster, state) = (temp("s.csv"), temp("r.svg"), temp("state.json"));
         let mut args = vec![
             "verify",
@@ -102,7 +105,9 @@ fn a_spike_snapshot_needs_stamps() {
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
     assert!(
-        err.contains("a .bin spike snapshot holds each spike's busy cycle, which protocol v2 does not send"),
+        err.contains(
+            "a .bin spike snapshot holds each spike's busy cycle, which protocol v2 does not send; write .csv"
+        ),
         "{err}"
     );
 }
@@ -354,7 +359,10 @@ fn a_run_cut_short_keeps_its_spikes_and_names_the_tick() {
     );
     assert!(err.contains(&format!("(written to {})", spikes.display())), "{err}");
     let csv = std::fs::read_to_string(&spikes).unwrap();
-    assert!(csv.starts_with("tick,neuron\n") && csv.lines().count() > 1, "{csv}");
+    assert!(
+        csv.starts_with("tick,neuron,population,index\n") && csv.lines().count() > 1,
+        "{csv}"
+    );
 }
 
 #[test]
@@ -487,4 +495,50 @@ fn stream_writes_spikes_before_its_input_ends() {
     got.extend(rx.iter());
     assert!(child.wait().unwrap().success());
     assert_eq!(got, all);
+}
+
+/// `sim`'s spike and probe files name each neuron's population and its index
+/// in it beside the global id.
+#[test]
+fn sim_outputs_name_populations() {
+    let (spikes, probes) = (temp("sim_spikes.csv"), temp("sim_probes.csv"));
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/stdp_homeostasis.toml");
+    let o = spikefab(&[
+        "sim",
+        example,
+        "--ticks",
+        "200",
+        "--spikes",
+        spikes.to_str().unwrap(),
+        "--probes",
+        probes.to_str().unwrap(),
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    let csv = std::fs::read_to_string(&spikes).unwrap();
+    let mut rows = csv.lines();
+    assert_eq!(rows.next(), Some("tick,neuron,cycle,population,index"));
+    let mut populations = std::collections::BTreeSet::new();
+    for row in rows {
+        let f: Vec<&str> = row.split(',').collect();
+        assert_eq!(f.len(), 5, "{row}");
+        let (neuron, index): (u32, u32) = (f[1].parse().unwrap(), f[4].parse().unwrap());
+        assert!(index <= neuron, "{row}");
+        populations.insert(f[3].to_string());
+    }
+    assert!(!populations.is_empty() && !populations.contains(""), "{populations:?}");
+    let csv = std::fs::read_to_string(&probes).unwrap();
+    let mut rows = csv.lines();
+    assert_eq!(rows.next(), Some("tick,neuron,var,value,population,index"));
+    // The example probes neurons 0 and 1 of `exc`.
+    let probed: std::collections::BTreeSet<(String, String)> = rows
+        .map(|r| {
+            let f: Vec<&str> = r.split(',').collect();
+            (f[4].to_string(), f[5].to_string())
+        })
+        .collect();
+    let want: std::collections::BTreeSet<(String, String)> = [("exc", "0"), ("exc", "1")]
+        .map(|(p, i)| (p.to_string(), i.to_string()))
+        .into();
+    assert_eq!(probed, want);
 }

@@ -187,8 +187,9 @@ struct Network {
 
 #[derive(Args)]
 struct Outputs {
-    /// Write output spikes: CSV (`tick,neuron`; with `--stamps` or from `sim`,
-    /// `tick,neuron,cycle`), or a .bin snapshot (`sim`, or with `--stamps`).
+    /// Write output spikes: CSV (`tick,neuron,population,index`; with
+    /// `--stamps` or from `sim`, `tick,neuron,cycle,population,index`), or a
+    /// .bin snapshot (`sim`, or with `--stamps`).
     #[arg(long, value_name = "FILE")]
     spikes: Option<PathBuf>,
     /// Draw a raster plot (.svg or .png).
@@ -208,7 +209,7 @@ struct SimArgs {
     /// Update every neuron every tick instead of skipping quiescent ones (same results).
     #[arg(long)]
     dense: bool,
-    /// Write probed variables as CSV (tick,neuron,var,value).
+    /// Write probed variables as CSV (tick,neuron,var,value,population,index).
     #[arg(long, value_name = "FILE")]
     probes: Option<PathBuf>,
     /// Write a results snapshot (bincode): spikes, probes, stats, final state.
@@ -413,10 +414,15 @@ fn prepare(args: &Network) -> Result<(Model, u32)> {
     Ok((model, ticks))
 }
 
-fn write_spike_file(path: &Path, spikes: &[spikefab_sim::SpikeEvent], stamped: bool) -> Result<()> {
+fn write_spike_file(
+    path: &Path,
+    net: &spikefab_sim::Network,
+    spikes: &[spikefab_sim::SpikeEvent],
+    stamped: bool,
+) -> Result<()> {
     match stamped {
-        true => spike_files::write_spikes(path, spikes)?,
-        false => spike_files::write_unstamped(path, spikes)?,
+        true => spike_files::write_spikes(path, net, spikes)?,
+        false => spike_files::write_unstamped(path, net, spikes)?,
     }
     Ok(())
 }
@@ -461,7 +467,7 @@ fn write_outputs(
     title: &str,
 ) -> Result<()> {
     if let Some(path) = &outputs.spikes {
-        write_spike_file(path, spikes, stamped)?;
+        write_spike_file(path, net, spikes, stamped)?;
         println!("wrote {}", path.display());
     }
     if let Some(path) = &outputs.raster {
@@ -571,10 +577,11 @@ fn sim(args: SimArgs) -> Result<()> {
 
     write_outputs(&args.outputs, net, sim.spikes(), true, ticks, "spikefab sim")?;
     if let Some(path) = &args.probes {
-        let mut text = String::from("tick,neuron,var,value\n");
+        let mut text = String::from("tick,neuron,var,value,population,index\n");
         for p in sim.probes() {
+            let pop = spike_files::population_columns(net, p.neuron);
             for (t, v) in p.values.iter().enumerate() {
-                text.push_str(&format!("{t},{},{},{v}\n", p.neuron, p.var.name()));
+                text.push_str(&format!("{t},{},{},{v},{pop}\n", p.neuron, p.var.name()));
             }
         }
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
@@ -778,7 +785,7 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
     {
         bail!(
             "--spikes {}: a .bin spike snapshot holds each spike's busy cycle, which protocol v2 does not send; \
-             write .csv (tick,neuron) or add --stamps",
+             write .csv (tick,neuron,population,index) or add --stamps",
             path.display()
         );
     }
@@ -836,7 +843,7 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
                 received.len()
             );
             if let Some(path) = &args.outputs.spikes {
-                write_spike_file(path, &received, stamped)?;
+                write_spike_file(path, net, &received, stamped)?;
                 note.push_str(&format!(" (written to {})", path.display()));
             }
             return Err(e.context(note));
