@@ -498,10 +498,10 @@ fn stream_writes_spikes_before_its_input_ends() {
 }
 
 /// `sim`'s spike and probe files name each neuron's population and its index
-/// in it beside the global id.
+/// in it beside the global id; `sim --state` writes the final state.
 #[test]
 fn sim_outputs_name_populations() {
-    let (spikes, probes) = (temp("sim_spikes.csv"), temp("sim_probes.csv"));
+    let (spikes, probes, state) = (temp("sim_spikes.csv"), temp("sim_probes.csv"), temp("sim_state.json"));
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/stdp_homeostasis.toml");
     let o = spikefab(&[
         "sim",
@@ -512,9 +512,15 @@ fn sim_outputs_name_populations() {
         spikes.to_str().unwrap(),
         "--probes",
         probes.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
     ]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
+    // The final state, as `run --state` writes it.
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(json["ticks"], 200);
+    assert!(json["weights"].as_array().is_some_and(|w| !w.is_empty()), "{json}");
     let csv = std::fs::read_to_string(&spikes).unwrap();
     let mut rows = csv.lines();
     assert_eq!(rows.next(), Some("tick,neuron,cycle,population,index"));

@@ -215,6 +215,9 @@ struct SimArgs {
     /// Write a results snapshot (bincode): spikes, probes, stats, final state.
     #[arg(long, value_name = "FILE")]
     results: Option<PathBuf>,
+    /// Write the final state (u, v, θ, refractory, traces, weights, LFSR, counters) as JSON, as `run` does.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
     /// Write the run's figures as JSON (build and run seconds, spikes, synaptic events; for benchmarks).
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
@@ -446,6 +449,14 @@ async fn run_on(
     run
 }
 
+/// Write a final state as JSON (`sim --state`, `run --state`).
+fn write_state(path: &Path, state: &spikefab_sim::StateDump) -> Result<()> {
+    let json = serde_json::to_string_pretty(state)?;
+    std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
 /// Check every output path named on the command line before anything runs.
 fn check_outputs(paths: &[(Option<&PathBuf>, OutputKind)]) -> Result<()> {
     for (path, kind) in paths {
@@ -493,6 +504,7 @@ fn sim(args: SimArgs) -> Result<()> {
         (args.probes.as_ref(), OutputKind::Probes),
         (args.results.as_ref(), OutputKind::Results),
         (args.report.as_ref(), OutputKind::Report),
+        (args.state.as_ref(), OutputKind::State),
     ])?;
     let build = Instant::now();
     let (model, ticks) = prepare(&args.network)?;
@@ -586,6 +598,9 @@ fn sim(args: SimArgs) -> Result<()> {
         }
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
         println!("wrote {}", path.display());
+    }
+    if let Some(path) = &args.state {
+        write_state(path, &sim.state_dump())?;
     }
     if let Some(path) = &args.report {
         let report = serde_json::json!({
@@ -883,9 +898,7 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
         "spikefab run (chip)",
     )?;
     if let Some(path) = &args.state {
-        let json = serde_json::to_string_pretty(&state)?;
-        std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
-        println!("wrote {}", path.display());
+        write_state(path, &state)?;
     }
     let Some(v) = verdict else {
         return Ok(ExitCode::SUCCESS);
