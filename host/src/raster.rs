@@ -59,7 +59,11 @@ fn register_font() -> Result<(), RasterError> {
     }
 }
 
-/// Draw `spikes` of `net` over ticks `0..ticks` into `path` (.svg or .png).
+/// Width of the raster's plot; the legend is drawn to its right, outside the data.
+const PLOT_WIDTH: u32 = 1000;
+
+/// Draw `spikes` of `net` over ticks `0..ticks` into `path` (.svg or .png):
+/// each population's neurons on a band of their own, a legend beside the plot.
 pub fn draw(path: &Path, net: &Network, spikes: &[SpikeEvent], ticks: u32, title: &str) -> Result<(), RasterError> {
     let size = (1200, 700);
     match path.extension().and_then(|e| e.to_str()) {
@@ -100,8 +104,9 @@ fn plot<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(e)?;
+    let (plot_area, legend_area) = root.split_horizontally(PLOT_WIDTH);
     let neurons = net.num_neurons().max(1);
-    let mut chart = ChartBuilder::on(&root)
+    let mut chart = ChartBuilder::on(&plot_area)
         .caption(title, ("sans-serif", 22))
         .margin(12)
         .x_label_area_size(40)
@@ -120,6 +125,23 @@ fn plot<DB: DrawingBackend>(
         .iter()
         .filter(|p| p.kind == PopulationKind::Neurons)
         .collect();
+    // Every other population's band shaded, under the spikes.
+    let x_end = ticks.max(1);
+    chart
+        .draw_series(
+            populations
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % 2 == 1)
+                .map(|(_, p)| {
+                    Rectangle::new(
+                        [(0, p.first), (x_end, p.first + p.size)],
+                        RGBColor(238, 238, 238).filled(),
+                    )
+                }),
+        )
+        .map_err(e)?;
+    let mut legend = Vec::new();
     for (i, p) in populations.iter().enumerate() {
         let colour = Palette99::pick(i).to_rgba();
         let range = p.first..p.first + p.size;
@@ -131,15 +153,65 @@ fn plot<DB: DrawingBackend>(
                     .filter(|s| range.contains(&s.neuron))
                     .map(|s| Rectangle::new([(s.tick, s.neuron), (s.tick + 1, s.neuron + 1)], colour.filled())),
             )
-            .map_err(e)?
-            .label(format!("{} ({count} spikes)", p.name))
-            .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 8, y + 4)], colour.filled()));
+            .map_err(e)?;
+        legend.push((format!("{} ({count} spikes)", p.name), colour));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(e)?;
+    // The legend beside the plot: a square and a line per population.
+    for (i, (label, colour)) in legend.into_iter().enumerate() {
+        let y = 60 + 22 * i as i32;
+        legend_area
+            .draw(&Rectangle::new([(6, y - 5), (16, y + 5)], colour.filled()))
+            .map_err(e)?;
+        legend_area
+            .draw(&Text::new(label, (22, y - 7), ("sans-serif", 14)))
+            .map_err(e)?;
+    }
     root.present().map_err(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The legend's lines sit right of the plot, outside the data.
+    #[test]
+    fn the_legend_is_beside_the_plot() {
+        let toml = r#"
+[[population]]
+name = "exc"
+size = 4
+neuron = { du = 4096, dv = 4096, threshold = 10 }
+
+[[population]]
+name = "inh"
+size = 2
+neuron = { du = 4096, dv = 4096, threshold = 10 }
+"#;
+        let net = spikefab_sim::config::parse_toml(toml, None).unwrap().network;
+        let spikes = [SpikeEvent {
+            tick: 3,
+            cycle: 0,
+            neuron: 5,
+        }];
+        let path = std::env::temp_dir().join(format!("spikefab-raster-{}.svg", std::process::id()));
+        draw(&path, &net, &spikes, 10, "test").unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        for label in ["exc (0 spikes)", "inh (1 spikes)"] {
+            let at = svg
+                .find(label)
+                .unwrap_or_else(|| panic!("{label} is not in the raster"));
+            let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
+            let x: u32 = tag
+                .split("x=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(x >= PLOT_WIDTH, "{label} at x = {x}");
+        }
+    }
 }
