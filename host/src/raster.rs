@@ -176,18 +176,9 @@ mod tests {
     /// The legend's lines sit right of the plot, outside the data.
     #[test]
     fn the_legend_is_beside_the_plot() {
-        let toml = r#"
-[[population]]
-name = "exc"
-size = 4
-neuron = { du = 4096, dv = 4096, threshold = 10 }
-
-[[population]]
-name = "inh"
-size = 2
-neuron = { du = 4096, dv = 4096, threshold = 10 }
-"#;
-        let net = spikefab_sim::config::parse_toml(toml, None).unwrap().network;
+        let net = spikefab_sim::config::parse_toml(crate::spike_files::tests::TWO_POPULATIONS, None)
+            .unwrap()
+            .network;
         let spikes = [SpikeEvent {
             tick: 3,
             cycle: 0,

@@ -113,7 +113,7 @@ fn write(path: &Path, text: String) -> Result<(), SpikeFileError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn temp(name: &str, text: &str) -> PathBuf {
@@ -124,10 +124,12 @@ mod tests {
         p
     }
 
-    const TWO_POPULATIONS: &str = r#"
+    /// A network of two neuron populations, `exc` (4) and `inh` (2), for the
+    /// output writers' tests.
+    pub(crate) const TWO_POPULATIONS: &str = r#"
 [[population]]
 name = "exc"
-size = 3
+size = 4
 neuron = { du = 4096, dv = 4096, threshold = 10 }
 
 [[population]]
@@ -148,19 +150,19 @@ neuron = { du = 4096, dv = 4096, threshold = 10 }
             SpikeEvent {
                 tick: 2,
                 cycle: 90,
-                neuron: 4,
+                neuron: 5,
             },
         ];
         let p = temp("out.csv", "");
         write_spikes(&p, &net, &spikes).unwrap();
         assert_eq!(
             std::fs::read_to_string(&p).unwrap(),
-            "tick,neuron,cycle,population,index\n1,2,40,exc,2\n2,4,90,inh,1\n"
+            "tick,neuron,cycle,population,index\n1,2,40,exc,2\n2,5,90,inh,1\n"
         );
         write_unstamped(&p, &net, &spikes).unwrap();
         assert_eq!(
             std::fs::read_to_string(&p).unwrap(),
-            "tick,neuron,population,index\n1,2,exc,2\n2,4,inh,1\n"
+            "tick,neuron,population,index\n1,2,exc,2\n2,5,inh,1\n"
         );
     }
 
