@@ -37,7 +37,7 @@ use spikefab_sim::{Network, SpikeEvent, StateDump};
 use crate::link::{Link, LinkError};
 
 mod stream;
-pub use stream::{step_of, TickOutput, STREAM_TICKS};
+pub use stream::{step_of, Protocol, TickOutput, STREAM_TICKS};
 
 /// Something that exchanges commands for replies with a chip.
 pub trait Transport {

@@ -12,9 +12,10 @@
 use std::io::{BufRead, Write};
 
 use spikefab_sim::network::InputSpike;
+use spikefab_sim::spike_csv;
 use spikefab_sim::SpikeEvent;
 
-use crate::driver::{Chip, ChipError, TickOutput, Transport};
+use crate::driver::{Chip, ChipError, Protocol, Transport};
 
 /// Why a live stream stopped.
 #[derive(Debug, thiserror::Error)]
@@ -86,15 +87,7 @@ impl LiveParser {
             return Ok(LiveLine::Nothing);
         }
         let fields: Vec<&str> = text.split(',').map(str::trim).collect();
-        let number = |k: usize, name: &str| {
-            fields[k].parse::<u32>().map_err(|_| {
-                err(format!(
-                    "{name} `{}` is not a whole number from 0 to {}",
-                    fields[k],
-                    u32::MAX
-                ))
-            })
-        };
+        let number = |k: usize, name: &str| spike_csv::whole_number(fields[k], name).map_err(err);
         let tick = match fields.len() {
             1 | 2 => number(0, "tick")?,
             n => return Err(err(format!("expected `tick,axon` or `tick`, found {n} columns"))),
@@ -163,7 +156,7 @@ pub async fn stream_live<T: Transport>(
     loop {
         let Some(line) = rx.recv().await else {
             // The end of the input: every tick seen, and up to `end`, runs.
-            let last = inputs.last().map_or(ready, |s| s.tick + 1).max(ready);
+            let last = inputs.last().map_or(ready, |s| s.tick.saturating_add(1)).max(ready);
             ready = end.map_or(last, |e| e.max(last));
             summary.ticks = run_ticks(chip, &inputs, ready, &mut output, &mut summary.outputs).await?;
             output.flush().map_err(write_err)?;
@@ -199,10 +192,12 @@ async fn run_ticks<T: Transport>(
     output: &mut impl Write,
     written: &mut u64,
 ) -> Result<u32, LiveError> {
-    let mut ticks = Vec::new();
-    let run = chip.stream_into(inputs, end, &mut ticks, |_, _| {}).await;
-    for s in ticks.iter().flat_map(TickOutput::spikes) {
-        write_spike(output, &s).map_err(|source| LiveError::Io {
+    let mut spikes = Vec::new();
+    let run = chip
+        .run_with(Protocol::Steps, inputs, end, &mut spikes, &mut Vec::new(), |_, _| {})
+        .await;
+    for s in &spikes {
+        write_spike(output, s).map_err(|source| LiveError::Io {
             what: "writing the output spikes".into(),
             source,
         })?;
@@ -219,6 +214,43 @@ fn write_spike(output: &mut impl Write, s: &SpikeEvent) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any lines at all: each is a spike, a marker, nothing or an error
+        /// naming its line, never a panic; what is accepted keeps to the
+        /// rules (ticks never going back, axons in range).
+        #[test]
+        fn any_lines_parse_or_are_named(lines in prop::collection::vec(
+            prop_oneof![
+                "\\PC{0,12}",
+                "[0-9 ,#]{0,12}",
+                (0u64..=u32::MAX as u64 + 2, 0u32..40).prop_map(|(t, a)| format!("{t},{a}")),
+            ],
+            0..40,
+        )) {
+            let mut p = LiveParser::new("stdin", 32);
+            let mut last = 0;
+            for (i, l) in lines.iter().enumerate() {
+                match p.parse(l) {
+                    Ok(LiveLine::Spike(s)) => {
+                        prop_assert!(s.tick >= last && s.axon < 32, "{l:?}");
+                        last = s.tick;
+                    }
+                    Ok(LiveLine::Marker(t)) => {
+                        prop_assert!(t >= last, "{l:?}");
+                        last = t;
+                    }
+                    Ok(LiveLine::Nothing) => {}
+                    Err(e) => {
+                        let prefix = format!("stdin:{}: ", i + 1);
+                        prop_assert!(e.to_string().starts_with(&prefix), "{e}");
+                        break;
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn lines_are_spikes_markers_or_nothing() {

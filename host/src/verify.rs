@@ -14,21 +14,8 @@ use spikefab_chip::image::Image;
 use spikefab_sim::record::{first_spike_divergence, Divergence};
 use spikefab_sim::{Network, SimError, SpikeEvent, StateDump};
 
+pub use crate::driver::Protocol;
 use crate::driver::{Chip, ChipError, TickOutput, Transport};
-
-/// How a run's output spikes come back from the chip (`docs/spec.md` §10).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Protocol {
-    /// Protocol v2: one STEP per tick, streamed; each answer carries the
-    /// tick's spiking neurons, its busy-cycle counter and a digest of its
-    /// spikes' stamps.
-    #[default]
-    Steps,
-    /// Protocol v1: INPUT and TICK, one SPIKE frame with its full busy-cycle
-    /// stamp per output spike (about 20 bytes each): for debugging a
-    /// difference in a spike's cycle.
-    Stamps,
-}
 
 /// Why a verification could not be carried out (a divergence is a result,
 /// not an error).
@@ -122,21 +109,16 @@ pub async fn verify_into<T: Transport>(
         let end = (v.ticks + every).min(plan.ticks);
         let start = Instant::now();
         let before = v.chip_spikes.len();
-        let run = match plan.protocol {
-            Protocol::Stamps => {
-                chip.run_into(net.inputs(), end, &mut v.chip_spikes, |t, n| progress(t, before + n))
-                    .await
-            }
-            Protocol::Steps => {
-                let first = v.chip_ticks.len();
-                let run = chip
-                    .stream_into(net.inputs(), end, &mut v.chip_ticks, |t, n| progress(t, before + n))
-                    .await;
-                v.chip_spikes
-                    .extend(v.chip_ticks[first..].iter().flat_map(TickOutput::spikes));
-                run
-            }
-        };
+        let run = chip
+            .run_with(
+                plan.protocol,
+                net.inputs(),
+                end,
+                &mut v.chip_spikes,
+                &mut v.chip_ticks,
+                |t, n| progress(t, before + n),
+            )
+            .await;
         v.chip_time += start.elapsed();
         run?;
         let start = Instant::now();

@@ -15,6 +15,13 @@ pub struct CsvError {
     pub reason: String,
 }
 
+/// A field that must be a whole number (`tick`, `axon`): the number, or
+/// what is wrong, naming the field.
+pub fn whole_number(text: &str, name: &str) -> Result<u32, String> {
+    text.parse::<u32>()
+        .map_err(|_| format!("{name} `{text}` is not a whole number from 0 to {}", u32::MAX))
+}
+
 /// The `(tick, axon)` rows of `text`, in file order.
 pub fn parse_spikes(text: &str) -> Result<Vec<(u32, u32)>, CsvError> {
     let mut reader = csv::ReaderBuilder::new()
@@ -43,15 +50,7 @@ pub fn parse_spikes(text: &str) -> Result<Vec<(u32, u32)>, CsvError> {
                 &rec[0], &rec[1]
             )));
         }
-        let field = |k: usize, name: &str| {
-            rec[k].parse::<u32>().map_err(|_| {
-                err(format!(
-                    "{name} `{}` is not a whole number from 0 to {}",
-                    &rec[k],
-                    u32::MAX
-                ))
-            })
-        };
+        let field = |k: usize, name: &str| whole_number(&rec[k], name).map_err(err);
         out.push((field(0, "tick")?, field(1, "axon")?));
     }
     Ok(out)

@@ -13,7 +13,7 @@ use spikefab_chip::board::{Board, BOARDS};
 use spikefab_chip::config::CoreConfig;
 use spikefab_chip::engine::EngineKind;
 use spikefab_chip::image::Image;
-use spikefab_host::driver::{Chip, ChipError, TickOutput};
+use spikefab_host::driver::Chip;
 use spikefab_host::faults::FaultPlan;
 use spikefab_host::link::{Link, LinkSettings};
 use spikefab_host::outputs::{self, OutputKind};
@@ -430,25 +430,6 @@ fn write_spike_file(
     Ok(())
 }
 
-/// Run a loaded chip up to tick `end`, with STEPs or (`stamped`) with TICK
-/// and SPIKE frames, appending its output spikes to `out`.
-async fn run_on(
-    chip: &mut Chip<Link>,
-    inputs: &[spikefab_sim::network::InputSpike],
-    end: u32,
-    stamped: bool,
-    out: &mut Vec<spikefab_sim::SpikeEvent>,
-    progress: impl FnMut(u32, usize),
-) -> Result<(), ChipError> {
-    if stamped {
-        return chip.run_into(inputs, end, out, progress).await;
-    }
-    let mut ticks = Vec::new();
-    let run = chip.stream_into(inputs, end, &mut ticks, progress).await;
-    out.extend(ticks.iter().flat_map(TickOutput::spikes));
-    run
-}
-
 /// Write a final state as JSON (`sim --state`, `run --state`).
 fn write_state(path: &Path, state: &spikefab_sim::StateDump) -> Result<()> {
     let json = serde_json::to_string_pretty(state)?;
@@ -828,7 +809,17 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
     let mut received = Vec::new();
     let stamped = args.stamps;
     let outcome = match &verify_args {
-        None => match run_on(&mut chip, net.inputs(), ticks, stamped, &mut received, on_progress).await {
+        None => match chip
+            .run_with(
+                args.protocol(),
+                net.inputs(),
+                ticks,
+                &mut received,
+                &mut Vec::new(),
+                on_progress,
+            )
+            .await
+        {
             Ok(()) => chip
                 .dump(net, &image)
                 .await

@@ -23,6 +23,20 @@ use crate::link::LinkError;
 /// after each).
 pub const STREAM_TICKS: u32 = 256;
 
+/// How a run's output spikes come back from the chip (`docs/spec.md` §10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// Protocol v2: one STEP per tick, streamed; each answer carries the
+    /// tick's spiking neurons, its busy-cycle counter and a digest of its
+    /// spikes' stamps.
+    #[default]
+    Steps,
+    /// Protocol v1: INPUT and TICK, one SPIKE frame with its full busy-cycle
+    /// stamp per output spike (about 20 bytes each): for debugging a
+    /// difference in a spike's cycle.
+    Stamps,
+}
+
 /// One tick's outputs as a STEP answer gives them, in the run's counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TickOutput {
@@ -140,6 +154,31 @@ impl<T: Transport> Chip<T> {
             }
         }
         Ok(())
+    }
+
+    /// Run from the chip's current tick up to tick `end` with `protocol`,
+    /// appending the output spikes to `spikes` (with STEPs their `cycle` is 0,
+    /// [`TickOutput::spikes`]) and, with STEPs, each tick's outputs to
+    /// `ticks`; on a failure both hold what arrived before it. `progress`
+    /// sees the tick reached and the output spikes so far in this call.
+    pub async fn run_with(
+        &mut self,
+        protocol: Protocol,
+        inputs: &[InputSpike],
+        end: u32,
+        spikes: &mut Vec<SpikeEvent>,
+        ticks: &mut Vec<TickOutput>,
+        progress: impl FnMut(u32, usize),
+    ) -> Result<(), ChipError> {
+        match protocol {
+            Protocol::Stamps => self.run_into(inputs, end, spikes, progress).await,
+            Protocol::Steps => {
+                let first = ticks.len();
+                let run = self.stream_into(inputs, end, ticks, progress).await;
+                spikes.extend(ticks[first..].iter().flat_map(TickOutput::spikes));
+                run
+            }
+        }
     }
 
     /// Check a STEP's answer (the tick it ran is the next one) and take its
