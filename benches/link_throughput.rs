@@ -1,9 +1,8 @@
 //! Link benchmark: ticks/s and output spikes/s of the UP5K core through a
 //! modelled board link (a UART at 1 Mbaud, 1 ms of USB latency each way;
-//! `host/src/line.rs`) on the Verilator virtual chip, with protocol v1
-//! (INPUT and TICK, one SPIKE frame per output spike, stop and wait) and v2
-//! (one STEP and one answer per tick, streamed; `docs/spec.md` §10.4) side
-//! by side in one run, with the bytes each way per spike.
+//! `host/src/line.rs`) on the Verilator virtual chip: one STEP and one
+//! answer per tick, streamed (`docs/spec.md` §10.4), with the bytes each way
+//! per spike.
 //!
 //! `cargo bench -p spikefab --bench link_throughput -- [--out docs/boards.md] [--seconds S]`
 //! (`make bench-link`, part of `make bench`) prints Markdown and, with
@@ -83,9 +82,8 @@ impl Throughput {
 }
 
 /// Run `net` on a virtual UP5K chip behind the modelled line for about
-/// `budget` of wall time (whole chunks of `chunk` ticks), with v2 STEPs or
-/// v1 INPUT and TICK.
-fn measure(net: &Network, v2: bool, budget: Duration, chunk: u32) -> Throughput {
+/// `budget` of wall time (whole streams of `chunk` ticks).
+fn measure(net: &Network, budget: Duration, chunk: u32) -> Throughput {
     let chip = VirtualChip::start(ChipOptions {
         line: Some(LINE),
         ..ChipOptions::new(CoreConfig::UP5K)
@@ -105,19 +103,11 @@ fn measure(net: &Network, v2: bool, budget: Duration, chunk: u32) -> Throughput 
         let start = Instant::now();
         let (mut ticks, mut outputs) = (0, 0);
         while start.elapsed() < budget {
-            if v2 {
-                let mut out = Vec::new();
-                chip.stream_into(net.inputs(), ticks + chunk, &mut out, |_, _| {})
-                    .await
-                    .expect("the run streams");
-                outputs += out.iter().map(|o| o.neurons.len()).sum::<usize>();
-            } else {
-                let spikes = chip
-                    .run_until(net.inputs(), ticks + chunk, |_, _| {})
-                    .await
-                    .expect("the run goes");
-                outputs += spikes.len();
-            }
+            let out = chip
+                .run_until(net.inputs(), ticks + chunk, |_, _| {})
+                .await
+                .expect("the run streams");
+            outputs += out.iter().map(|o| o.neurons.len()).sum::<usize>();
             ticks += chunk;
         }
         let seconds = start.elapsed().as_secs_f64();
@@ -148,30 +138,26 @@ fn main() {
     let mut md = format!(
         "Made by `make bench-link` (`cargo bench -p spikefab --bench link_throughput -- --out docs/boards.md \
          --seconds {seconds}`) on {date}: the `up5k` core on the Verilator virtual chip behind a modelled link of \
-         {} baud and {} ms of latency each way (`spikefab chip --latency-ms 1`), the load not counted. v1: INPUT and \
-         TICK (up to 16 ticks per TICK), one 20-byte SPIKE frame per output spike, stop and wait; v2: one STEP and one \
+         {} baud and {} ms of latency each way (`spikefab chip --latency-ms 1`), the load not counted: one STEP and one \
          answer per tick, streamed within the 256-byte window. Bytes per spike: host to chip per input spike, chip to \
          host per output spike.\n\n",
         LINE.baud,
         LINE.latency.as_millis()
     );
-    md.push_str("| network | protocol | ticks/s | output spikes/s | ticks run | bytes/input spike (to chip) | bytes/output spike (to host) | bytes/tick each way | FIFO full |\n");
-    md.push_str("|---|---|---|---|---|---|---|---|---|\n");
-    for (name, net, v1_chunk) in [
-        ("quiet (no spikes)", quiet(), 16),
-        ("demo (`stdp_homeostasis`)", demo(), 16),
+    md.push_str("| network | ticks/s | output spikes/s | ticks run | bytes/input spike (to chip) | bytes/output spike (to host) | bytes/tick each way | FIFO full |\n");
+    md.push_str("|---|---|---|---|---|---|---|---|\n");
+    for (name, net) in [
+        ("quiet (no spikes)", quiet()),
+        ("demo (`stdp_homeostasis`)", demo()),
         (
             "every axon and neuron, every tick",
             filled::every_spike(CoreConfig::UP5K.neurons(), HORIZON),
-            2,
         ),
     ] {
-        for v2 in [false, true] {
-            let chunk = if v2 { 200 } else { v1_chunk };
-            let t = measure(&net, v2, budget, chunk);
+        {
+            let t = measure(&net, budget, 200);
             let row = format!(
-                "| {name} | {} | {:.0} | {:.0} | {} | {} | {} | {:.0} / {:.0} | {} |\n",
-                if v2 { "v2" } else { "v1" },
+                "| {name} | {:.0} | {:.0} | {} | {} | {} | {:.0} / {:.0} | {} |\n",
                 t.ticks as f64 / t.seconds,
                 t.outputs as f64 / t.seconds,
                 t.ticks,

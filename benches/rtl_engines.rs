@@ -26,7 +26,7 @@ use spikefab_hdl::verilator::VerilatedCore;
 use spikefab_host::driver::{block_on, Chip};
 use spikefab_host::link::LinkSettings;
 use spikefab_host::serial;
-use spikefab_host::verify::{verify, Plan, Protocol};
+use spikefab_host::verify::{verify, Plan};
 use spikefab_host::virtual_chip::{ChipOptions, VirtualChip};
 use spikefab_sim::network::NetworkBuilder;
 use spikefab_sim::{config, Network, NeuronParams};
@@ -89,7 +89,9 @@ fn measure(cosim: Cosim, net: &Network, budget: Duration, max_ticks: u32) -> Spe
                 .run_until(net.inputs(), t, |_, _| {})
                 .await
                 .expect("the run goes on")
-                .len();
+                .iter()
+                .map(|o| o.neurons.len())
+                .sum::<usize>();
         }
         Speed {
             clocks: chip.transport().clocks() - clocks0,
@@ -122,11 +124,9 @@ fn demo(engine: EngineKind) -> f64 {
         let mut chip = Chip::connect(link).await.expect("the chip answers");
         let image = chip.image(&net).expect("the demo fits");
         chip.load(&image).await.expect("the demo loads");
-        // Stamped spikes (protocol v1), as this table has always been made.
         let plan = Plan {
             ticks: 1000,
             every: 250,
-            protocol: Protocol::Stamps,
         };
         let v = verify(&mut chip, &net, &image, plan, |_, _| {})
             .await

@@ -16,10 +16,11 @@ use spikefab_hdl::cosim::Cosim;
 use spikefab_hdl::engine::EngineKind;
 use spikefab_proto::frame::{Decoder, Event, Frame};
 use spikefab_proto::message::{Answer, Command, Space};
+use spikefab_proto::stream::SpikeWords;
 use support::{apply, config, edit};
 
-/// Commands of every type with fields in and out of range (TICK counts
-/// small, so that a case stays short).
+/// Commands of every type with fields in and out of range (a STEP runs one
+/// tick of the tiny core, so a case stays short).
 fn command() -> impl Strategy<Value = Command> {
     let space = prop::sample::select(Space::ALL.to_vec());
     prop_oneof![
@@ -28,8 +29,12 @@ fn command() -> impl Strategy<Value = Command> {
         (space.clone(), any::<u16>(), prop::collection::vec(any::<u16>(), 1..40))
             .prop_map(|(space, address, data)| Command::Write { space, address, data }),
         (space, any::<u16>(), 0u16..300).prop_map(|(space, address, count)| Command::Read { space, address, count }),
-        prop::collection::vec(0u16..40, 0..8).prop_map(|axons| Command::Input { axons }),
-        (0u16..6).prop_map(|count| Command::Tick { count }),
+        prop::collection::vec(0u16..40, 0..8).prop_map(|axons| Command::Step {
+            inputs: SpikeWords::List(axons)
+        }),
+        prop::collection::vec(any::<u16>(), 0..3).prop_map(|words| Command::Step {
+            inputs: SpikeWords::Map(words)
+        }),
     ]
 }
 
@@ -89,29 +94,32 @@ proptest! {
         prop_assert!(!d.in_frame(), "the core stopped inside a frame");
         // The next command is answered.
         match chip.command(&Command::Info) {
-            Ok(r) => prop_assert!(matches!(r.answer, Answer::Info { .. }), "{:?}", r.answer),
+            Ok(a) => prop_assert!(matches!(a, Answer::Info { .. }), "{a:?}"),
             Err(e) => prop_assert!(false, "no answer after the flush: {e}"),
         }
     }
 }
 
-/// Found by the fuzzing above: a TICK on a core never loaded (every memory
+/// Found by the fuzzing above: a tick on a core never loaded (every memory
 /// 0, so every neuron fires and every source's first run header is 0) walked
 /// the synapse memory round and round and never answered. A run header of
 /// count 0 now ends the source (spec §8.3).
 #[test]
 fn a_tick_before_any_load_does_not_hang_the_core() {
+    let step = Command::Step {
+        inputs: SpikeWords::List(vec![]),
+    };
     for kind in EngineKind::ALL {
         let mut chip = Cosim::open(kind, CoreConfig::TINY).unwrap();
         chip.budget = 100_000;
-        let r = chip.command(&Command::Tick { count: 2 }).unwrap();
-        match r.answer {
-            Answer::TickDone { tick, spikes, .. } => {
-                assert_eq!(tick, 2);
-                // θ = 0 and v = 0: every neuron fires every tick.
-                assert_eq!(spikes, 2 * 16);
+        for t in 1..=2 {
+            match chip.command(&step).unwrap() {
+                Answer::Stepped { tick, spikes, .. } => {
+                    // θ = 0 and v = 0: every neuron fires every tick.
+                    assert_eq!((tick, spikes.indices()), (t, (0..16).collect::<Vec<u16>>()));
+                }
+                a => panic!("{kind}: {a:?}"),
             }
-            a => panic!("{kind}: {a:?}"),
         }
     }
 }

@@ -13,7 +13,7 @@ use spikefab_proto::message::{Answer, Command};
 
 /// The configuration a core reports in its INFO answer.
 fn reported(chip: &mut Cosim) -> CoreConfig {
-    match chip.command(&Command::Info).expect("INFO is answered").answer {
+    match chip.command(&Command::Info).expect("INFO is answered") {
         Answer::Info {
             neurons,
             axons,

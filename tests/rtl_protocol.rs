@@ -10,6 +10,7 @@ use spikefab_hdl::engine::EngineKind;
 use spikefab_host::driver::{block_on, Chip};
 use spikefab_proto::frame::Frame;
 use spikefab_proto::message::{kind, Answer, Command, NakCode, Space};
+use spikefab_proto::stream::SpikeWords;
 use spikefab_sim::config;
 
 const NET: &str = r#"
@@ -69,9 +70,7 @@ fn snapshot(chip: &mut Chip<Cosim>) -> Vec<Vec<u16>> {
 
 fn nak(chip: &mut Cosim, frame: Frame) -> (u8, NakCode, u16) {
     chip.send_bytes(&frame.encode());
-    let r = chip.reply(frame.seq).unwrap();
-    assert!(r.events.is_empty());
-    match r.answer {
+    match chip.reply(frame.seq).unwrap() {
         Answer::Nak { command, code, detail } => (command, code, detail),
         a => panic!("expected a NAK for {frame:?}, got {a:?}"),
     }
@@ -94,11 +93,9 @@ fn bad_commands_are_refused_and_change_nothing() {
 
 fn bad_commands_are_refused_and_change_nothing_on(kind: EngineKind) {
     let (mut chip, _, _) = loaded(kind);
-    // Pending inputs, so that INPUT ordering against them is checked too.
-    chip.transport_mut()
-        .expect_ok(&Command::Input { axons: vec![5] })
-        .unwrap();
     let before = snapshot(&mut chip);
+    // The last command answered with success: a STEP must follow it (seq 101).
+    chip.transport_mut().command_with_seq(&Command::Info, 100).unwrap();
     let c = CoreConfig::TINY;
     let syn_end = c.syn_words() as u16;
     let cases: Vec<(Frame, (u8, NakCode, u16))> = vec![
@@ -110,20 +107,25 @@ fn bad_commands_are_refused_and_change_nothing_on(kind: EngineKind) {
             raw(kind::WRITE, 5, &[6, syn_end - 1, 1, 2]),
             (kind::WRITE, NakCode::BadAddress, syn_end - 1),
         ),
-        (raw(kind::WRITE, 6, &[0, 17, 1]), (kind::WRITE, NakCode::BadAddress, 17)),
+        (raw(kind::WRITE, 6, &[0, 21, 1]), (kind::WRITE, NakCode::BadAddress, 21)),
         (raw(kind::READ, 7, &[1, 0]), (kind::READ, NakCode::BadLength, 2)),
         (raw(kind::READ, 8, &[1, 0, 0]), (kind::READ, NakCode::BadCount, 0)),
         (raw(kind::READ, 9, &[1, 0, 256]), (kind::READ, NakCode::BadCount, 256)),
         (raw(kind::READ, 10, &[9, 0, 1]), (kind::READ, NakCode::BadSpace, 9)),
         (raw(kind::READ, 11, &[3, 30, 3]), (kind::READ, NakCode::BadAddress, 30)),
-        (raw(kind::INPUT, 12, &[]), (kind::INPUT, NakCode::BadLength, 0)),
-        (raw(kind::INPUT, 13, &[16]), (kind::INPUT, NakCode::BadInput, 16)),
-        (raw(kind::INPUT, 14, &[7, 9, 8]), (kind::INPUT, NakCode::BadInput, 8)),
-        (raw(kind::INPUT, 15, &[5]), (kind::INPUT, NakCode::BadInput, 5)),
-        (raw(kind::INPUT, 16, &[3]), (kind::INPUT, NakCode::BadInput, 3)),
-        (raw(kind::TICK, 17, &[0]), (kind::TICK, NakCode::BadCount, 0)),
-        (raw(kind::TICK, 18, &[1, 1]), (kind::TICK, NakCode::BadLength, 2)),
+        // Protocol v1's INPUT and TICK are no longer commands.
+        (raw(0x04, 12, &[3]), (0x04, NakCode::UnknownType, 0)),
+        (raw(0x05, 13, &[1]), (0x05, NakCode::UnknownType, 0)),
         (raw(kind::RESET, 19, &[0]), (kind::RESET, NakCode::BadLength, 1)),
+        (raw(kind::STEP, 102, &[3]), (kind::STEP, NakCode::BadSeq, 101)),
+        (raw(kind::STEP, 101, &[16]), (kind::STEP, NakCode::BadInput, 16)),
+        (raw(kind::STEP, 101, &[7, 9, 8]), (kind::STEP, NakCode::BadInput, 8)),
+        (raw(kind::STEP, 101, &[5, 5]), (kind::STEP, NakCode::BadInput, 5)),
+        (raw(kind::STEP_MAP, 101, &[]), (kind::STEP_MAP, NakCode::BadLength, 0)),
+        (
+            raw(kind::STEP_MAP, 101, &[1, 0]),
+            (kind::STEP_MAP, NakCode::BadLength, 2),
+        ),
     ];
     for (frame, want) in cases {
         assert_eq!(nak(chip.transport_mut(), frame.clone()), want, "{frame:?}");
@@ -140,7 +142,7 @@ fn bad_commands_are_refused_and_change_nothing_on(kind: EngineKind) {
     bytes[n - 1] ^= 0x5A;
     let carried = u16::from_le_bytes([bytes[n - 2], bytes[n - 1]]);
     chip.transport_mut().send_bytes(&bytes);
-    match chip.transport_mut().reply(20).unwrap().answer {
+    match chip.transport_mut().reply(20).unwrap() {
         Answer::Nak { command, code, detail } => {
             assert_eq!((command, code, detail), (kind::WRITE, NakCode::BadCrc, carried))
         }
@@ -180,12 +182,12 @@ fn garbage_and_cut_frames_on(kind: EngineKind) {
         count: 3,
     };
     chip.transport_mut().send_bytes(&read.frame(41).encode());
-    match chip.transport_mut().reply(40).unwrap().answer {
+    match chip.transport_mut().reply(40).unwrap() {
         Answer::Nak { code, .. } => assert_eq!(code, NakCode::BadCrc),
         a => panic!("{a:?}"),
     }
     // The tail of the swallowed frame is skipped as garbage; resend the read.
-    match chip.transport_mut().command_with_seq(&read, 42).unwrap().answer {
+    match chip.transport_mut().command_with_seq(&read, 42).unwrap() {
         Answer::Data(d) => assert_eq!(d, vec![0, 0, 0], "the cut WRITE must not have landed"),
         a => panic!("{a:?}"),
     }
@@ -200,38 +202,45 @@ fn retransmitted_commands_run_once() {
 
 fn retransmitted_commands_run_once_on(kind: EngineKind) {
     let (mut chip, net, image) = loaded(kind);
-    let input = Command::Input { axons: vec![0, 2] };
-    assert_eq!(
-        chip.transport_mut().command_with_seq(&input, 7).unwrap().answer,
-        Answer::InputTaken
-    );
-    assert_eq!(
-        chip.transport_mut().command_with_seq(&input, 7).unwrap().answer,
-        Answer::InputTaken
-    );
-    let tick = Command::Tick { count: 3 };
-    let first = chip.transport_mut().command_with_seq(&tick, 8).unwrap();
-    let state = block_on(chip.dump(&net, &image)).unwrap();
-    let again = chip.transport_mut().command_with_seq(&tick, 8).unwrap();
-    assert!(again.events.is_empty(), "a repeated TICK sends no SPIKE events");
-    assert_eq!(again.answer, first.answer);
-    assert_eq!(
-        block_on(chip.dump(&net, &image)).unwrap(),
-        state,
-        "a repeated TICK must not run"
-    );
-    // The inputs went in once: the same as one INPUT then TICK on a fresh chip.
-    let (mut fresh, _, _) = loaded(kind);
-    fresh.transport_mut().expect_ok(&input).unwrap();
-    let r = fresh.transport_mut().command(&tick).unwrap();
-    assert_eq!(r.events, first.events);
-    assert_eq!(block_on(fresh.dump(&net, &image)).unwrap(), state);
-    match first.answer {
-        Answer::TickDone { tick, spikes, .. } => {
-            assert_eq!(tick, 3);
-            assert_eq!(spikes as usize, first.events.len());
-            assert!(spikes > 0, "the test network must spike");
-        }
-        a => panic!("{a:?}"),
+    let step = |axons: &[u16]| Command::Step {
+        inputs: SpikeWords::List(axons.to_vec()),
+    };
+    let steps = [step(&[0, 2]), step(&[1]), step(&[]), step(&[3])];
+    // A command of known seq for the STEPs to follow.
+    chip.transport_mut().command_with_seq(&Command::Info, 6).unwrap();
+    let mut first = Vec::new();
+    for (k, cmd) in steps.iter().enumerate() {
+        let seq = 7 + k as u8;
+        let answer = chip.transport_mut().command_with_seq(cmd, seq).unwrap();
+        // Sent again (its answer lost): answered again with the counters
+        // its tick left, not run again.
+        let again = chip.transport_mut().command_with_seq(cmd, seq).unwrap();
+        assert_eq!(again, answer, "STEP {k} repeated");
+        first.push(answer);
     }
+    // The same answers and state as each STEP once on a fresh chip.
+    let (mut fresh, _, _) = loaded(kind);
+    fresh.transport_mut().command_with_seq(&Command::Info, 6).unwrap();
+    let once: Vec<Answer> = steps
+        .iter()
+        .enumerate()
+        .map(|(k, cmd)| fresh.transport_mut().command_with_seq(cmd, 7 + k as u8).unwrap())
+        .collect();
+    assert_eq!(once, first);
+    assert_eq!(
+        block_on(fresh.dump(&net, &image)).unwrap(),
+        block_on(chip.dump(&net, &image)).unwrap()
+    );
+    let spikes: usize = first
+        .iter()
+        .enumerate()
+        .map(|(k, a)| match a {
+            Answer::Stepped { tick, spikes, .. } => {
+                assert_eq!(*tick, k as u32 + 1, "one tick per STEP");
+                spikes.indices().len()
+            }
+            a => panic!("{a:?}"),
+        })
+        .sum();
+    assert!(spikes > 0, "the test network must spike");
 }

@@ -17,10 +17,10 @@ use spikefab_chip::image::Image;
 use spikefab_hdl::cores::TinyCore;
 use spikefab_hdl::cosim::{Cosim, Transcript};
 use spikefab_hdl::rungs::{byte_bench, icarus, ice40_cells_sim, synth_ice40};
-use spikefab_host::driver::{block_on, Chip, ChipError};
+use spikefab_host::driver::{block_on, Chip, ChipError, TickOutput};
+use spikefab_host::verify::first_tick_divergence;
 use spikefab_proto::frame::{Decoder, Event};
 use spikefab_sim::config;
-use spikefab_sim::record::first_spike_divergence;
 
 /// A small network with every feature on: delays, STDP, homeostasis,
 /// refractory periods, saturating weights.
@@ -89,23 +89,24 @@ fn recorded_run() -> Transcript {
     let image = Image::new(&net, CoreConfig::TINY).unwrap();
     let mut cosim = Cosim::rust_hdl::<TinyCore>();
     cosim.record();
-    let (spikes, state, cosim) = block_on(async {
+    let (outputs, state, cosim) = block_on(async {
         let mut chip = Chip::connect(cosim).await?;
         chip.load(&image).await?;
-        let spikes = chip.run_until(net.inputs(), ticks, |_, _| {}).await?;
+        let outputs = chip.run_until(net.inputs(), ticks, |_, _| {}).await?;
         let state = chip.dump(&net, &image).await?;
-        Ok::<_, ChipError>((spikes, state, chip.into_transport()))
+        Ok::<_, ChipError>((outputs, state, chip.into_transport()))
     })
     .unwrap();
     let mut sim = CoreConfig::TINY.simulator(&net).unwrap();
-    sim.run(ticks);
+    sim.set_record_spikes(true);
+    let model: Vec<TickOutput> = (0..ticks).map(|_| TickOutput::of_model(&mut sim)).collect();
     assert!(
         sim.spikes().len() >= 5,
         "the rung network must spike ({} spikes)",
         sim.spikes().len()
     );
     assert!(state.weights != net.synapses().weight, "the rung network must learn");
-    if let Some(d) = first_spike_divergence(&spikes, sim.spikes()) {
+    if let Some(d) = first_tick_divergence(&outputs, &model, 0) {
         panic!("rust-hdl core vs sim: {d}");
     }
     if let Some(d) = state.first_divergence(&sim.state_dump()) {

@@ -1,7 +1,8 @@
 //! `ControlRegisters`: the control space (`docs/spec.md` §8.2, space 0):
 //! learning on or off and the STDP rule's parameters, written by the host,
 //! and the host's READ of every register including the LFSR and the
-//! read-only tick and busy-cycle counters (which the core keeps). The twin
+//! read-only tick and busy-cycle counters (which the core keeps), and the
+//! real-time pacing's period and counters (the `Pacer` keeps those). The twin
 //! in `spikefab-sim` is [`spikefab_sim::learning::StdpParams`] with the
 //! network's `learning` flag; the register numbers are
 //! `spikefab_proto::message::ctrl`'s (checked at compile time against the
@@ -10,8 +11,10 @@
 //! refuses.)
 //!
 //! A register takes the low bits of the word written (a shift 3, a gain 8,
-//! a bound 8 as two's complement, learning bit 0); a write to `LFSR` asks
-//! the core's LFSR to load the word (`lfsr_load`).
+//! a bound 8 as two's complement, learning bit 0, the period 24 over two
+//! words); a write to `LFSR` asks the core's LFSR to load the word
+//! (`lfsr_load`), a write to the period clears the pacer
+//! (`period_written`).
 
 use rust_hdl::prelude::*;
 use spikefab_proto::message::ctrl;
@@ -31,7 +34,10 @@ const _: () = assert!(
         && ctrl::LFSR == 10
         && ctrl::TICK == 11
         && ctrl::CYCLES == 13
-        && ctrl::COUNT == 17
+        && ctrl::PERIOD == 17
+        && ctrl::LATE == 19
+        && ctrl::OVERRUNS == 20
+        && ctrl::COUNT == 21
 );
 
 /// The control registers.
@@ -53,10 +59,18 @@ pub struct ControlRegisters {
     pub tick: Signal<In, Bits<32>>,
     /// The busy-cycle counter, for READ.
     pub cycles: Signal<In, Bits<64>>,
+    /// The pacer's count of late STEPs, for READ.
+    pub late: Signal<In, Bits<16>>,
+    /// The pacer's count of overruns, for READ.
+    pub overruns: Signal<In, Bits<16>>,
     /// The word of `read_address` (0 past the last register).
     pub read_word: Signal<Out, Bits<16>>,
     /// A write to `LFSR` this clock: the LFSR loads `data`.
     pub lfsr_load: Signal<Out, Bit>,
+    /// A write to the period this clock: the pacer starts over.
+    pub period_written: Signal<Out, Bit>,
+    /// The tick period in core clocks (0: lockstep).
+    pub period: Signal<Out, Bits<24>>,
     /// Learning on.
     pub learn: Signal<Out, Bit>,
     /// Pre-trace decay shift.
@@ -87,6 +101,7 @@ pub struct ControlRegisters {
     r_lr_shift: DFF<Bits<4>>,
     r_w_min: DFF<Bits<8>>,
     r_w_max: DFF<Bits<8>>,
+    r_period: DFF<Bits<24>>,
 }
 
 impl Logic for ControlRegisters {
@@ -106,10 +121,12 @@ impl Logic for ControlRegisters {
             r_a_minus,
             r_lr_shift,
             r_w_min,
-            r_w_max
+            r_w_max,
+            r_period
         );
         // Host writes.
         self.lfsr_load.next = false;
+        self.period_written.next = false;
         if self.write.val() {
             match self.write_address.val().index() {
                 0 => {
@@ -145,6 +162,16 @@ impl Logic for ControlRegisters {
                 10 => {
                     self.lfsr_load.next = true;
                 }
+                17 => {
+                    self.r_period.d.next = bit_cast::<24, 8>(self.r_period.q.val().get_bits::<8>(16)) << 16
+                        | bit_cast::<24, 16>(self.data.val());
+                    self.period_written.next = true;
+                }
+                18 => {
+                    self.r_period.d.next = bit_cast::<24, 8>(bit_cast::<8, 16>(self.data.val())) << 16
+                        | bit_cast::<24, 16>(bit_cast::<16, 24>(self.r_period.q.val()));
+                    self.period_written.next = true;
+                }
                 _ => {}
             }
         }
@@ -158,6 +185,7 @@ impl Logic for ControlRegisters {
         self.lr_shift.next = self.r_lr_shift.q.val();
         self.w_min.next = self.r_w_min.q.val();
         self.w_max.next = self.r_w_max.q.val();
+        self.period.next = self.r_period.q.val();
 
         // Host reads.
         self.read_word.next = 0.into();
@@ -215,6 +243,18 @@ impl Logic for ControlRegisters {
             16 => {
                 self.read_word.next = self.cycles.val().get_bits::<16>(48);
             }
+            17 => {
+                self.read_word.next = bit_cast::<16, 24>(self.r_period.q.val());
+            }
+            18 => {
+                self.read_word.next = bit_cast::<16, 8>(self.r_period.q.val().get_bits::<8>(16));
+            }
+            19 => {
+                self.read_word.next = self.late.val();
+            }
+            20 => {
+                self.read_word.next = self.overruns.val();
+            }
             _ => {}
         }
     }
@@ -258,7 +298,7 @@ mod tests {
         fn a_written_rule_is_the_rule(
             learn: bool, pre in 0u8..8, post in 0u8..8, bump_pre: u8, bump_post: u8,
             a_plus: u8, a_minus: u8, lr in 0u8..16, w_a: i8, w_b: i8, lfsr: u16, tick: u32, cycles: u64,
-            junk: u16,
+            junk: u16, period in 0u32..1 << 24, period_junk: u8, late: u16, overruns: u16,
         ) {
             let rule = StdpParams {
                 pre_shift: pre,
@@ -289,11 +329,22 @@ mod tests {
             for (write_address, word) in words {
                 write(&mut uut, write_address, word);
             }
+            // The period's words; the high one keeps its low byte.
+            for (k, word) in [(0, period as u16), (1, (period >> 16) as u16 | (period_junk as u16) << 8)] {
+                uut.write.next = true;
+                uut.write_address.next = (ctrl::PERIOD + k).to_bits();
+                uut.data.next = word.to_bits();
+                assert!(simulate(&mut uut, 100));
+                prop_assert!(uut.period_written.val() && !uut.lfsr_load.val());
+                clock(&mut uut);
+            }
+            uut.write.next = false;
+            prop_assert_eq!(uut.period.val().to_u32(), period);
             uut.write.next = true;
             uut.write_address.next = ctrl::LFSR.to_bits();
             uut.data.next = junk.to_bits();
             assert!(simulate(&mut uut, 100));
-            prop_assert!(uut.lfsr_load.val());
+            prop_assert!(uut.lfsr_load.val() && !uut.period_written.val());
             clock(&mut uut);
             uut.write.next = false;
             assert!(simulate(&mut uut, 100));
@@ -320,6 +371,10 @@ mod tests {
             prop_assert_eq!(read(&mut uut, ctrl::TICK) as u32 | (read(&mut uut, ctrl::TICK + 1) as u32) << 16, tick);
             let c = (0..4).map(|i| (read(&mut uut, ctrl::CYCLES + i) as u64) << (16 * i)).sum::<u64>();
             prop_assert_eq!(c, cycles);
+            prop_assert_eq!(read(&mut uut, ctrl::PERIOD) as u32 | (read(&mut uut, ctrl::PERIOD + 1) as u32) << 16, period);
+            uut.late.next = late.to_bits();
+            uut.overruns.next = overruns.to_bits();
+            prop_assert_eq!((read(&mut uut, ctrl::LATE), read(&mut uut, ctrl::OVERRUNS)), (late, overruns));
             prop_assert_eq!(read(&mut uut, ctrl::COUNT as u16), 0);
         }
     }

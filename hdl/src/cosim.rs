@@ -5,8 +5,8 @@
 //! clock by clock (one call per clock, not rust-hdl's thread-based
 //! testbench): the reference engine. [`Cosim`] speaks the wire protocol of
 //! `docs/spec.md` §10 to any [`ByteEngine`] (that one, or the Verilator model
-//! of [`crate::verilator`]) with `spikefab-proto`: one command, its SPIKE
-//! events and its final answer. Loading a network, running it and reading its
+//! of [`crate::verilator`]) with `spikefab-proto`: one command and its
+//! answer. Loading a network, running it and reading its
 //! state back are the host's (`spikefab_host::driver`), the same code for the
 //! virtual chip and a board.
 
@@ -15,7 +15,7 @@ use std::path::Path;
 
 use rust_hdl::prelude::*;
 use spikefab_proto::frame::{Decoder, Event};
-use spikefab_proto::message::{Answer, AnswerError, Command, NakCode, Reply};
+use spikefab_proto::message::{Answer, AnswerError, Command, NakCode};
 
 use crate::core::Core;
 use crate::engine::{self, ByteEngine, EngineError, EngineKind};
@@ -94,9 +94,6 @@ pub enum CosimError {
     /// A frame that is not a valid answer.
     #[error(transparent)]
     Answer(#[from] AnswerError),
-    /// An answer of the wrong kind.
-    #[error("unexpected answer {0:?}")]
-    Unexpected(Answer),
     /// An answer with a sequence number not of the command.
     #[error("answer with seq {got}, expected {expected}")]
     Seq {
@@ -204,8 +201,8 @@ pub struct Transcript {
 /// Clocks run between looks for a complete frame.
 const CHUNK: u64 = 1 << 16;
 
-/// A simulated core spoken to in frames: each command with its seq, the
-/// SPIKE events and final answer that come back.
+/// A simulated core spoken to in frames: each command with its seq, and
+/// the answer that comes back.
 pub struct Cosim {
     engine: Box<dyn ByteEngine>,
     decoder: Decoder,
@@ -326,40 +323,32 @@ impl Cosim {
         }
     }
 
-    /// Send a command with a fresh seq and collect its reply.
-    pub fn command(&mut self, cmd: &Command) -> Result<Reply, CosimError> {
+    /// Send a command with a fresh seq and collect its answer.
+    pub fn command(&mut self, cmd: &Command) -> Result<Answer, CosimError> {
         self.seq = self.seq.wrapping_add(1);
         self.command_with_seq(cmd, self.seq)
     }
 
     /// Send a command with the given seq (a retransmission reuses one).
-    pub fn command_with_seq(&mut self, cmd: &Command, seq: u8) -> Result<Reply, CosimError> {
+    pub fn command_with_seq(&mut self, cmd: &Command, seq: u8) -> Result<Answer, CosimError> {
         self.send_bytes(&cmd.frame(seq).encode());
         self.reply(seq)
     }
 
-    /// Collect frames up to the final answer for `seq`.
-    pub fn reply(&mut self, seq: u8) -> Result<Reply, CosimError> {
-        let mut events = Vec::new();
-        loop {
-            let (got, a) = self.next_frame()?;
-            if got != seq {
-                return Err(CosimError::Seq { got, expected: seq });
-            }
-            match a {
-                Answer::Spike { .. } => events.push(a),
-                answer => return Ok(Reply { events, answer }),
-            }
+    /// The next frame, which must answer `seq`.
+    pub fn reply(&mut self, seq: u8) -> Result<Answer, CosimError> {
+        let (got, a) = self.next_frame()?;
+        if got != seq {
+            return Err(CosimError::Seq { got, expected: seq });
         }
+        Ok(a)
     }
 
-    /// A command that must succeed with no events; its answer.
+    /// A command that must succeed; its answer.
     pub fn expect_ok(&mut self, cmd: &Command) -> Result<Answer, CosimError> {
-        let r = self.command(cmd)?;
-        match r.answer {
+        match self.command(cmd)? {
             Answer::Nak { command, code, detail } => Err(CosimError::Nak { command, code, detail }),
-            a if r.events.is_empty() => Ok(a),
-            a => Err(CosimError::Unexpected(a)),
+            a => Ok(a),
         }
     }
 

@@ -140,17 +140,26 @@ fn unknown(config: CoreConfig) -> EngineError {
 }
 
 /// Core clocks per second of the engine `kind` on the core of `config`: a
-/// scratch core (all memories zero) runs ticks for about `time` and the
-/// clocks are counted. Every tick updates every neuron (N + 6 clocks and
-/// more), so the core is busy throughout; the network is empty.
+/// scratch core (all memories zero) runs one empty STEP after another for
+/// about `time` and the clocks are counted. Every tick updates every neuron
+/// (N + 6 clocks and more), so the core is busy throughout; the network is
+/// empty.
 pub fn clock_rate(kind: EngineKind, config: CoreConfig, time: std::time::Duration) -> Result<f64, EngineError> {
     use spikefab_proto::message::Command;
+    use spikefab_proto::stream::SpikeWords;
+    let step = Command::Step {
+        inputs: SpikeWords::List(Vec::new()),
+    };
     let mut chip = open(kind, config)?;
-    chip.push(&Command::Tick { count: u16::MAX }.frame(1).encode());
     let mut out = Vec::new();
     let start = std::time::Instant::now();
-    let mut clocks = 0;
-    while start.elapsed() < time && !chip.is_idle() {
+    let (mut clocks, mut seq) = (0, 0u8);
+    while start.elapsed() < time {
+        // STEPs queued well ahead, each following the one before (§10.4).
+        while chip.pending() < 256 {
+            seq = seq.wrapping_add(1);
+            chip.push(&step.frame(seq).encode());
+        }
         clocks += chip.run(kind.batch_clocks(), usize::MAX, &mut out);
         out.clear();
     }

@@ -4,10 +4,9 @@
 //! commands go in as frame bytes, and the answers that come out, decoded by
 //! the host's decoder, are compared with the model's; WRITE's words land in
 //! the memories here (kept as arrays, read one clock after their address as
-//! the block RAMs are), INPUT's and STEP's axons in the input list, and TICK
-//! and STEP run against a stand-in sequencer whose router asks for SPIKE
-//! frames (TICK) or stamps the digest (STEP) and whose spike list the STEP
-//! answer packs.
+//! the block RAMs are), a STEP's axons in the input list, and a STEP runs
+//! against a stand-in sequencer whose router offers its spikers' stamps for
+//! the digest and whose spike list the STEP answer packs.
 
 use proptest::prelude::*;
 use rust_hdl::prelude::*;
@@ -51,15 +50,15 @@ struct Memory {
 
 /// The spec's answer to `frame` and its effect on the model and on what
 /// the chip remembers.
-fn model(world: &mut World, memory: &mut Memory, frame: &Frame, ticks_spikes: &mut u32) -> Answer {
-    let a = answer(world, memory, frame, ticks_spikes);
+fn model(world: &mut World, memory: &mut Memory, frame: &Frame) -> Answer {
+    let a = answer(world, memory, frame);
     if !matches!(a, Answer::Nak { .. }) {
         memory.order = (frame.kind != kind::RESET).then_some(frame.seq);
     }
     a
 }
 
-fn answer(world: &mut World, memory: &mut Memory, frame: &Frame, ticks_spikes: &mut u32) -> Answer {
+fn answer(world: &mut World, memory: &mut Memory, frame: &Frame) -> Answer {
     let Memory { last, order, last_step } = memory;
     let p = &frame.payload;
     let nak = |code, detail| Answer::Nak {
@@ -108,42 +107,6 @@ fn answer(world: &mut World, memory: &mut Memory, frame: &Frame, ticks_spikes: &
                 Ok(sp) => Answer::Data(world.spaces[sp as usize][p[1] as usize..][..p[2] as usize].to_vec()),
             }
         }
-        kind::INPUT if !p.is_empty() => {
-            if !dup {
-                let mut prev = world.pending.last().copied();
-                for &a in p {
-                    if a >= m as u16 || prev.is_some_and(|q| a <= q) {
-                        return nak(NakCode::BadInput, a);
-                    }
-                    prev = Some(a);
-                }
-                world.pending.extend(p);
-                *last = Some((frame.seq, frame.kind));
-            }
-            Answer::InputTaken
-        }
-        kind::TICK if p.len() == 1 => {
-            if dup {
-                return Answer::TickDone {
-                    tick: world.tick,
-                    cycles: world.cycles,
-                    spikes: *ticks_spikes,
-                };
-            }
-            if p[0] == 0 {
-                return nak(NakCode::BadCount, 0);
-            }
-            world.tick += p[0] as u32;
-            world.cycles += 10 * p[0] as u64;
-            world.pending.clear();
-            *ticks_spikes = world.spikes_per_tick * p[0] as u32;
-            *last = Some((frame.seq, frame.kind));
-            Answer::TickDone {
-                tick: world.tick,
-                cycles: world.cycles,
-                spikes: *ticks_spikes,
-            }
-        }
         kind::RESET if p.is_empty() => {
             world.tick = 0;
             world.cycles = 0;
@@ -167,7 +130,7 @@ fn answer(world: &mut World, memory: &mut Memory, frame: &Frame, ticks_spikes: &
                 SpikeWords::Map(p.clone())
             }
             .indices();
-            let mut prev = world.pending.last().copied();
+            let mut prev = None;
             for &a in &axons {
                 if a >= m as u16 || prev.is_some_and(|q| a <= q) {
                     return nak(NakCode::BadInput, a);
@@ -192,7 +155,7 @@ fn answer(world: &mut World, memory: &mut Memory, frame: &Frame, ticks_spikes: &
             *last_step = Some(a.clone());
             a
         }
-        kind::INFO | kind::WRITE | kind::READ | kind::INPUT | kind::TICK | kind::RESET => bad_len,
+        kind::INFO | kind::WRITE | kind::READ | kind::RESET => bad_len,
         _ => nak(NakCode::UnknownType, 0),
     }
 }
@@ -201,26 +164,12 @@ type Port = HostPort<NB, MB, DB, SB>;
 
 /// The stand-in sequencer's tick.
 struct TickRun {
-    ticks_left: u32,
     spikes_left: u32,
-    waiting: bool,
     busy_left: u32,
 }
 
-impl TickRun {
-    fn new(ticks_left: u32, spikes: u32) -> Self {
-        TickRun {
-            ticks_left,
-            spikes_left: spikes,
-            waiting: false,
-            busy_left: 10,
-        }
-    }
-}
-
-/// Run one frame through the port: its bytes in, the answer's frames out
-/// (SPIKE events, then the answer), with the stand-in memories, input list
-/// and tick behind it.
+/// Run one frame through the port: its bytes in, the frames out, with the
+/// stand-in memories, input list and tick behind it.
 fn exchange(uut: &mut Port, world: &mut World, bytes: &[u8]) -> Vec<Frame> {
     let mut decoder = Decoder::new();
     let mut frames = Vec::new();
@@ -229,8 +178,8 @@ fn exchange(uut: &mut Port, world: &mut World, bytes: &[u8]) -> Vec<Frame> {
     // The spike list: an index, its word one clock later.
     let spike_list = world.spike_list();
     let (mut spike_index, mut spike_word) = (0usize, 0u16);
-    // The stand-in tick: each tick asks for its SPIKE frames one after the
-    // other, then takes 10 busy cycles; the last one's end is `tick_done`.
+    // The stand-in tick: it offers its spikers' stamps one per clock, then
+    // takes 10 busy cycles; its end is `tick_done`.
     let mut run: Option<TickRun> = None;
     let (mut idle_clocks, mut clocks) = (0, 0);
     loop {
@@ -238,16 +187,14 @@ fn exchange(uut: &mut Port, world: &mut World, bytes: &[u8]) -> Vec<Frame> {
         uut.in_data.next = bytes.get(sent).copied().unwrap_or(0).to_bits();
         uut.out_ready.next = true;
         uut.tick.next = world.tick.to_bits();
-        uut.cycles.next = world.cycles.to_bits();
-        uut.spiker.next = 3u8.to_bits();
-        uut.stamp.next = world.cycles.to_bits();
-        let send = run.as_ref().is_some_and(|r| !r.waiting && r.spikes_left > 0);
-        let ending = run
-            .as_ref()
-            .is_some_and(|r| !r.waiting && r.spikes_left == 0 && r.busy_left == 0);
-        uut.send.next = send;
-        uut.tick_done.next = ending && run.as_ref().is_some_and(|r| r.ticks_left == 1);
-        uut.any_pending.next = !input_list.is_empty();
+        uut.cycles.next = (world.cycles as u32).to_bits();
+        uut.stamp.next = (world.cycles as u16).to_bits();
+        let offer = run.as_ref().is_some_and(|r| r.spikes_left > 0);
+        let ending = run.as_ref().is_some_and(|r| r.spikes_left == 0 && r.busy_left == 0);
+        uut.stamp_valid.next = offer;
+        uut.tick_done.next = ending;
+        // The pacer lets a STEP's tick start one clock in three.
+        uut.step_go.next = clocks % 3 == 0;
         uut.spike_total.next = (spike_list.len() as u16).to_bits();
         uut.list_neuron.next = (spike_word as u64).to_bits();
         uut.list_more_spikes.next = spike_index < spike_list.len();
@@ -308,25 +255,22 @@ fn exchange(uut: &mut Port, world: &mut World, bytes: &[u8]) -> Vec<Frame> {
             input_list.clear();
         }
         if uut.tick_start.val() {
-            run = Some(TickRun::new(uut.ticks.val().to_u16() as u32, world.spikes_per_tick));
+            run = Some(TickRun {
+                spikes_left: world.spikes_per_tick,
+                busy_left: 10,
+            });
             world.pending.clear();
             input_list.clear();
         } else if let Some(r) = run.as_mut() {
-            if send {
-                // A STEP takes the stamp at once; a TICK sends a SPIKE frame.
-                (r.waiting, r.spikes_left) = (!uut.folding.val(), r.spikes_left - 1);
-            } else if r.waiting {
-                r.waiting = !uut.sent.val();
-            } else if r.spikes_left == 0 && r.busy_left > 0 {
+            if offer {
+                // The port takes each stamp in the clock it is offered.
+                r.spikes_left -= 1;
+            } else if r.busy_left > 0 {
                 r.busy_left -= 1;
                 world.cycles += 1;
             } else if ending {
                 world.tick += 1;
-                if r.ticks_left == 1 {
-                    run = None;
-                } else {
-                    *r = TickRun::new(r.ticks_left - 1, world.spikes_per_tick);
-                }
+                run = None;
             }
         }
         uut.clock.next = true.into();
@@ -362,16 +306,6 @@ fn frame() -> impl Strategy<Value = Frame> {
             seq: 0,
             payload: vec![s, a, c]
         }),
-        prop_oneof![
-            prop::collection::btree_set(0u16..10, 1..5).prop_map(|a| a.into_iter().collect::<Vec<_>>()),
-            prop::collection::vec(0u16..10, 1..5),
-        ]
-        .prop_map(|payload| Frame {
-            kind: kind::INPUT,
-            seq: 0,
-            payload
-        }),
-        (0u16..3).prop_map(|c| Command::Tick { count: c }.frame(0)),
         Just(Command::Reset.frame(0)),
         Just(Command::Info.frame(0)),
         prop_oneof![
@@ -392,16 +326,10 @@ fn frame() -> impl Strategy<Value = Frame> {
             prop_oneof![1u8..=8, any::<u8>()],
             prop::collection::vec(any::<u16>(), 0..5)
         )
-            .prop_map(|(k, mut payload)| {
-                if k == kind::TICK {
-                    // A few ticks at most (the stand-in takes 10 clocks each).
-                    payload.iter_mut().for_each(|w| *w %= 4);
-                }
-                Frame {
-                    kind: k,
-                    seq: 0,
-                    payload,
-                }
+            .prop_map(|(k, payload)| Frame {
+                kind: k,
+                seq: 0,
+                payload,
             }),
     ]
 }
@@ -411,8 +339,8 @@ proptest! {
 
     /// Every command of a random sequence (a quarter of them sent again
     /// with the same `seq`, as a host retransmits) gets the answer the spec
-    /// gives it, with a TICK's SPIKE frames before its answer; at the end
-    /// every space holds what the model's WRITEs put there.
+    /// gives it, and only that; at the end every space holds what the
+    /// model's WRITEs put there.
     #[test]
     fn commands_get_the_specs_answers(
         frames in prop::collection::vec((frame(), prop::bool::weighted(0.25), prop::bool::weighted(0.7)), 1..10),
@@ -428,7 +356,7 @@ proptest! {
             spikes_per_tick,
         };
         let mut expected = World { spaces: world.spaces.clone(), pending: vec![], tick: 0, cycles: 0, spikes_per_tick };
-        let (mut memory, mut tick_spikes) = (Memory::default(), 0);
+        let mut memory = Memory::default();
         let mut uut = Port::default();
         uut.connect_all();
         let mut seq = 0u8;
@@ -443,16 +371,11 @@ proptest! {
                     };
                 }
                 f.seq = seq;
-                let want = model(&mut expected, &mut memory, &f, &mut tick_spikes);
-                let got = exchange(&mut uut, &mut world, &f.encode());
-                let (events, answer) = got.split_at(got.len().saturating_sub(1));
+                let want = model(&mut expected, &mut memory, &f);
+                let answer = exchange(&mut uut, &mut world, &f.encode());
                 prop_assert_eq!(answer.len(), 1, "one answer to {:?}", f);
                 prop_assert_eq!(Answer::from_frame(&answer[0]).unwrap(), want, "the answer to {:?}", f);
                 prop_assert_eq!(answer[0].seq, f.seq);
-                let fresh_tick = f.kind == kind::TICK && copy == 0 && matches!(Answer::from_frame(&answer[0]), Ok(Answer::TickDone { .. }));
-                let spikes = if fresh_tick { tick_spikes as usize } else { 0 };
-                prop_assert_eq!(events.len(), spikes, "SPIKE frames of {:?}", f);
-                prop_assert!(events.iter().all(|e| e.kind == kind::SPIKE));
                 prop_assert_eq!(&world.pending, &expected.pending, "pending inputs after {:?}", f);
             }
         }

@@ -3,25 +3,24 @@
 //! board, the virtual chip (both over a [`Link`]) and the RTL core stepped
 //! in-process ([`Cosim`]), so that every test of one is a test of the others.
 //!
-//! Recovery: a lost or damaged command or answer is retransmitted by the link.
-//! A SPIKE event lost on the way back cannot be asked for again (the chip does
-//! not keep them), but the TICK's answer counts them, so the loss is known
-//! (and so are extra or duplicated events): the driver then puts the chip back
-//! in a state it knows (the image, or the last checkpoint), replays every INPUT
-//! and TICK since then (checking that the chip sends the same events again),
-//! and runs the failed command anew. The chip is deterministic, so the run goes
-//! on exactly as if nothing had been lost.
+//! Recovery: a lost or damaged command, or a lost answer to a command the
+//! chip can answer again, is retransmitted by the link. An answer to a STEP
+//! lost after the chip ran on cannot be asked for again (`docs/spec.md`
+//! §10.4); the driver then puts the chip back in a state it knows (the
+//! image, or the last checkpoint), replays the STEPs since then one at a
+//! time (checking that each gives the answer it gave the first time), and
+//! streams on from the tick whose answer was lost ([`Chip::stream_into`]). The chip is
+//! deterministic, so the run goes on exactly as if nothing had been lost.
 //!
-//! Checkpoints keep replays short on a noisy line: once events have been lost,
-//! the driver reads back the state a run changes (neuron state, ring, traces,
-//! weights, LFSR) every [`CHECKPOINT_TICKS`] ticks at most, during replays
-//! too. Each loss halves that interval and the ticks per TICK command (fewer
-//! events per command, fewer lost with each); each checkpoint reached with no
-//! loss since the one before doubles them back. A
-//! restore writes it back after a RESET, which zeroes the chip's tick and
-//! cycle counters (they are read-only, spec §8.2): the driver then adds the
-//! checkpoint's counters to what the chip reports, and writes the ring rotated
-//! so that each slot is read in the tick it was due.
+//! Checkpoints keep replays short on a noisy line: once answers have been
+//! lost, the driver reads back the state a run changes (neuron state, ring,
+//! traces, weights, LFSR) every [`CHECKPOINT_TICKS`] ticks at most, during
+//! replays too. Each loss halves that interval; each checkpoint reached with
+//! no loss since the one before doubles it back. A restore writes it back
+//! after a RESET, which zeroes the chip's tick and cycle counters (they are
+//! read-only, spec §8.2): the driver then adds the checkpoint's counters to
+//! what the chip reports, and writes the ring rotated so that each slot is
+//! read in the tick it was due.
 
 use std::future::Future;
 
@@ -30,19 +29,18 @@ use spikefab_chip::image::Image;
 #[cfg(feature = "virtual-chip")]
 use spikefab_hdl::cosim::{Cosim, CosimError};
 use spikefab_proto::frame::MAX_WORDS;
-use spikefab_proto::message::{ctrl, field, Answer, Command, NakCode, Reply, Space, VERSION};
-use spikefab_sim::network::InputSpike;
-use spikefab_sim::{Network, SpikeEvent, StateDump};
+use spikefab_proto::message::{ctrl, field, Answer, Command, NakCode, Space, VERSION};
+use spikefab_sim::{Network, StateDump};
 
 use crate::link::{Link, LinkError};
 
 mod stream;
-pub use stream::{step_of, Protocol, TickOutput, STREAM_TICKS};
+pub use stream::{step_of, TickOutput, PACED_STREAM_TICKS, STREAM_TICKS};
 
-/// Something that exchanges commands for replies with a chip.
+/// Something that exchanges commands for answers with a chip.
 pub trait Transport {
-    /// Send `cmd` and return its events and final answer.
-    fn exchange(&mut self, cmd: &Command) -> impl Future<Output = Result<Reply, TransportError>>;
+    /// Send `cmd` and return its answer.
+    fn exchange(&mut self, cmd: &Command) -> impl Future<Output = Result<Answer, TransportError>>;
 
     /// Run `steps` (STEP commands, `docs/spec.md` §10.4) and give each
     /// answer, in order, to `on_answer` with the STEP's index: one at a
@@ -54,7 +52,7 @@ pub trait Transport {
     ) -> impl Future<Output = Result<(), TransportError>> {
         async move {
             for (i, cmd) in steps.iter().enumerate() {
-                on_answer(i, self.exchange(cmd).await?.answer);
+                on_answer(i, self.exchange(cmd).await?);
             }
             Ok(())
         }
@@ -74,7 +72,7 @@ pub enum TransportError {
 }
 
 impl Transport for Link {
-    async fn exchange(&mut self, cmd: &Command) -> Result<Reply, TransportError> {
+    async fn exchange(&mut self, cmd: &Command) -> Result<Answer, TransportError> {
         Ok(self.command(cmd).await?)
     }
 
@@ -85,7 +83,7 @@ impl Transport for Link {
 
 #[cfg(feature = "virtual-chip")]
 impl Transport for Cosim {
-    fn exchange(&mut self, cmd: &Command) -> impl Future<Output = Result<Reply, TransportError>> {
+    fn exchange(&mut self, cmd: &Command) -> impl Future<Output = Result<Answer, TransportError>> {
         std::future::ready(self.command(cmd).map_err(TransportError::from))
     }
 }
@@ -117,9 +115,9 @@ pub enum ChipError {
     /// A chip of another protocol version.
     #[error("the chip speaks protocol version {0}; this host speaks version {VERSION}")]
     Version(u16),
-    /// Events kept getting lost.
+    /// STEP answers kept getting lost.
     #[error(
-        "SPIKE events were lost {losses} times in a row (ending at tick {tick}); giving up (is the link this noisy?)"
+        "STEP answers were lost {losses} times in a row (ending at tick {tick}); giving up (is the link this noisy?)"
     )]
     TooManyLosses {
         /// Losses in a row, recoveries included.
@@ -127,15 +125,15 @@ pub enum ChipError {
         /// The tick the run had reached.
         tick: u32,
     },
-    /// A replay after a loss sent other events than the first time.
+    /// A replay after a loss gave another answer than the first time.
     #[error(
-        "replaying up to tick {tick} after a lost event, the chip sent other spikes than the first time: \
+        "replaying up to tick {tick} after a lost answer, the chip answered otherwise than the first time: \
          {replayed} where it sent {first}"
     )]
     ReplayMismatch {
-        /// Tick counter after the TICK that differed.
+        /// Tick counter after the STEP that differed.
         tick: u32,
-        /// The first event that differs, as first sent (or "no event").
+        /// The tick's outputs as first sent.
         first: String,
         /// The same, as replayed.
         replayed: String,
@@ -143,6 +141,22 @@ pub enum ChipError {
     /// The network does not fit the chip.
     #[error(transparent)]
     Fit(#[from] spikefab_chip::image::FitError),
+    /// A tick period the chip cannot count.
+    #[error("a tick period of {0} clocks: the chip counts 1 to {max} clocks per tick (0: lockstep)", max = ctrl::MAX_PERIOD)]
+    Period(u64),
+}
+
+/// Real-time pacing (`docs/spec.md` §10.5) as the chip counted it over the
+/// run so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pacing {
+    /// Core clocks per tick (0: lockstep).
+    pub period: u32,
+    /// STEPs that were ready only after their tick was due (the host or
+    /// the link did not keep up).
+    pub late: u64,
+    /// Ticks whose busy phase ran past their period.
+    pub overruns: u64,
 }
 
 /// The chip's answer to INFO.
@@ -152,7 +166,7 @@ pub struct ChipInfo {
     pub config: CoreConfig,
 }
 
-/// A run's counters, as the last TICK answer gave them.
+/// A run's counters, as the last STEP answer gave them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
     /// Ticks executed since the load.
@@ -161,16 +175,12 @@ pub struct Counters {
     pub cycles: u64,
 }
 
-/// Most ticks one TICK command runs: short enough that the link's timeout
-/// covers it on the virtual chip and that progress is reported often.
-pub const DEFAULT_TICK_CHUNK: u32 = 16;
-
-/// Losses of events in a row (losses during a recovery included; a
+/// Losses of answers in a row (losses during a recovery included; a
 /// checkpoint taken during a replay ends the row) at which the driver gives
 /// up (spec §10.3).
 pub const MAX_LOSSES: u32 = 8;
 
-/// Once events have been lost, most ticks between checkpoints.
+/// Once answers have been lost, most ticks between checkpoints.
 pub const CHECKPOINT_TICKS: u32 = 64;
 
 /// The state a run changes, read back at a tick boundary: what a restore
@@ -200,23 +210,16 @@ pub struct Chip<T: Transport> {
     transport: T,
     config: CoreConfig,
     image: Option<Image>,
-    /// INPUT and TICK commands since the checkpoint (or the load), with each
-    /// TICK's events as the run counts them.
-    history: Vec<(Command, Vec<Answer>)>,
     counters: Counters,
     /// Added to the chip's counters: those of the checkpoint last restored.
     offset: Counters,
     checkpoint: Option<Checkpoint>,
-    /// Events have been lost on this link: take checkpoints.
+    /// Answers have been lost on this link: take checkpoints.
     noisy: bool,
     /// Ticks between checkpoints now (halved by losses).
     checkpoint_ticks: u32,
-    /// Ticks per TICK command now (halved by losses, up to `tick_chunk`).
-    chunk: u32,
     /// A loss since the last checkpoint.
     lost_since_checkpoint: bool,
-    /// Ticks per TICK command at most.
-    pub tick_chunk: u32,
     /// STEPs since the checkpoint (or the load), with each one's output.
     steps: Vec<(Command, TickOutput)>,
     /// The chip's own busy-cycle counter (from its last RESET), as the STEP
@@ -225,14 +228,19 @@ pub struct Chip<T: Transport> {
     /// Losses in a row (recoveries included) at which to give up.
     pub max_losses: u32,
     recoveries: u64,
+    /// The pacing asked for and counted so far.
+    pacing: Pacing,
+    /// The chip's own pacing counters as last read (they count from its
+    /// last RESET or period write, mod 2^16).
+    pacing_seen: (u16, u16),
 }
 
 impl<T: Transport> Chip<T> {
     /// Ask the chip what it is (INFO).
     pub async fn connect(mut transport: T) -> Result<Chip<T>, ChipError> {
         let cmd = Command::Info;
-        let reply = transport.exchange(&cmd).await?;
-        let config = match reply.answer {
+        let answer = transport.exchange(&cmd).await?;
+        let config = match answer {
             Answer::Info {
                 version,
                 neurons,
@@ -246,7 +254,7 @@ impl<T: Transport> Chip<T> {
                 CoreConfig::from_sizes(neurons as u32, axons as u32, delay_slots as u32, syn_pages as u32 * 256)
                     .ok_or_else(|| ChipError::Unexpected {
                         command: cmd.name(),
-                        answer: Box::new(reply.answer.clone()),
+                        answer: Box::new(answer.clone()),
                     })?
             }
             answer => return Err(refused_or_unexpected(&cmd, answer)),
@@ -255,19 +263,18 @@ impl<T: Transport> Chip<T> {
             transport,
             config,
             image: None,
-            history: Vec::new(),
             counters: Counters::default(),
             offset: Counters::default(),
             checkpoint: None,
             noisy: false,
             checkpoint_ticks: CHECKPOINT_TICKS,
-            chunk: DEFAULT_TICK_CHUNK,
             lost_since_checkpoint: false,
-            tick_chunk: DEFAULT_TICK_CHUNK,
             steps: Vec::new(),
             raw_cycles: 0,
             max_losses: MAX_LOSSES,
             recoveries: 0,
+            pacing: Pacing::default(),
+            pacing_seen: (0, 0),
         })
     }
 
@@ -291,14 +298,58 @@ impl<T: Transport> Chip<T> {
         self.transport
     }
 
-    /// Counters after the last TICK.
+    /// Counters after the last STEP.
     pub fn counters(&self) -> Counters {
         self.counters
     }
 
-    /// Restores and replays done to recover lost events.
+    /// Restores and replays done to recover lost answers.
     pub fn recoveries(&self) -> u64 {
         self.recoveries
+    }
+
+    /// The pacing asked for ([`Chip::set_period`]) and what the chip has
+    /// counted so far (read after every stream of STEPs).
+    pub fn pacing(&self) -> Pacing {
+        self.pacing
+    }
+
+    /// Pace the chip in real time: each tick starts no sooner than `clocks`
+    /// core clocks after the one before (0: lockstep, as fast as the link
+    /// allows). Kept across loads and restores; the counts start again.
+    pub async fn set_period(&mut self, clocks: u32) -> Result<(), ChipError> {
+        if clocks > ctrl::MAX_PERIOD {
+            return Err(ChipError::Period(clocks as u64));
+        }
+        self.pacing = Pacing {
+            period: clocks,
+            ..Pacing::default()
+        };
+        self.write_period().await
+    }
+
+    /// Write the period's two registers (the chip's counters start again).
+    async fn write_period(&mut self) -> Result<(), ChipError> {
+        let p = self.pacing.period;
+        for cmd in Command::writes(Space::Ctrl, ctrl::PERIOD, &[p as u16, (p >> 16) as u16]) {
+            match self.expect(&cmd).await? {
+                Answer::Written => {}
+                a => return Err(unexpected(&cmd, a)),
+            }
+        }
+        self.pacing_seen = (0, 0);
+        Ok(())
+    }
+
+    /// Read the chip's pacing counters and add what they counted since the
+    /// last read.
+    async fn read_pacing(&mut self) -> Result<(), ChipError> {
+        let w = self.read_space(Space::Ctrl, ctrl::LATE as u32, 2).await?;
+        let (late, overruns) = (w[0], w[1]);
+        self.pacing.late += late.wrapping_sub(self.pacing_seen.0) as u64;
+        self.pacing.overruns += overruns.wrapping_sub(self.pacing_seen.1) as u64;
+        self.pacing_seen = (late, overruns);
+        Ok(())
     }
 
     /// Lay `net` out for this chip (fails if it does not fit).
@@ -306,16 +357,11 @@ impl<T: Transport> Chip<T> {
         Ok(Image::new(net, self.config)?)
     }
 
-    /// One command that must succeed with no events.
+    /// One command that must succeed.
     async fn expect(&mut self, cmd: &Command) -> Result<Answer, ChipError> {
-        let reply = self.transport.exchange(cmd).await?;
-        match reply.answer {
-            Answer::Nak { .. } => Err(refused_or_unexpected(cmd, reply.answer)),
-            a if reply.events.is_empty() => Ok(a),
-            a => Err(ChipError::Unexpected {
-                command: cmd.name(),
-                answer: Box::new(a),
-            }),
+        match self.transport.exchange(cmd).await? {
+            a @ Answer::Nak { .. } => Err(refused_or_unexpected(cmd, a)),
+            a => Ok(a),
         }
     }
 
@@ -355,7 +401,6 @@ impl<T: Transport> Chip<T> {
     pub async fn load(&mut self, image: &Image) -> Result<(), ChipError> {
         self.write_image(image).await?;
         self.image = Some(image.clone());
-        self.history.clear();
         self.steps.clear();
         self.checkpoint = None;
         self.counters = Counters::default();
@@ -372,90 +417,20 @@ impl<T: Transport> Chip<T> {
         for (space, words) in image.spaces() {
             self.write_space(space, words).await?;
         }
-        Ok(())
-    }
-
-    /// Run from the chip's current tick up to tick `end`, feeding the input
-    /// spikes of `inputs` (sorted by tick, as [`Network::inputs`] is) that fall
-    /// in those ticks. `progress` sees the tick reached and the spikes so far.
-    pub async fn run_until(
-        &mut self,
-        inputs: &[InputSpike],
-        end: u32,
-        progress: impl FnMut(u32, usize),
-    ) -> Result<Vec<SpikeEvent>, ChipError> {
-        let mut spikes = Vec::new();
-        self.run_into(inputs, end, &mut spikes, progress).await?;
-        Ok(spikes)
-    }
-
-    /// [`Chip::run_until`], appending the spikes to `spikes` as they come:
-    /// when the run fails, the spikes of the ticks before the failure are
-    /// there (and [`Chip::counters`] says the tick reached).
-    pub async fn run_into(
-        &mut self,
-        inputs: &[InputSpike],
-        end: u32,
-        spikes: &mut Vec<SpikeEvent>,
-        mut progress: impl FnMut(u32, usize),
-    ) -> Result<(), ChipError> {
-        let mut t = self.counters.tick;
-        let mut next = inputs.partition_point(|s| s.tick < t);
-        let first_spike = spikes.len();
-        while t < end {
-            let first = next;
-            while next < inputs.len() && inputs[next].tick == t {
-                next += 1;
-            }
-            for chunk in inputs[first..next].chunks(MAX_WORDS) {
-                let cmd = Command::Input {
-                    axons: chunk.iter().map(|s| s.axon as u16).collect(),
-                };
-                self.logged(&cmd).await?;
-            }
-            // Ticks without inputs run in one command.
-            let quiet_until = inputs.get(next).map_or(end, |s| s.tick.min(end));
-            let count = (quiet_until - t).clamp(1, self.chunk.min(self.tick_chunk).clamp(1, u16::MAX as u32));
-            let cmd = Command::Tick { count: count as u16 };
-            let events = self.logged(&cmd).await?;
-            spikes.extend(events.iter().filter_map(spike_event));
-            t += count;
-            progress(t, spikes.len() - first_spike);
+        // The image's control words hold no period: pacing is the run's.
+        self.pacing_seen = (0, 0);
+        if self.pacing.period != 0 {
+            self.write_period().await?;
         }
         Ok(())
     }
 
-    /// Run an INPUT or TICK, recovering from lost events; the TICK's events.
-    async fn logged(&mut self, cmd: &Command) -> Result<Vec<Answer>, ChipError> {
-        let mut losses = 0;
-        loop {
-            match self.transport.exchange(cmd).await {
-                Ok(reply) => {
-                    let events = self.accept(cmd, reply)?;
-                    self.history.push((cmd.clone(), events.clone()));
-                    let ticks_since = self.ticks_since_checkpoint();
-                    if self.noisy && matches!(cmd, Command::Tick { .. }) && ticks_since >= self.checkpoint_ticks {
-                        self.take_checkpoint().await?;
-                    }
-                    return Ok(events);
-                }
-                Err(e) if is_event_loss(&e) => {
-                    self.noisy = true;
-                    self.lost(&mut losses)?;
-                    self.recover(&mut losses).await?;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-
-    /// Count one loss; give up at [`Chip::max_losses`] in a row. Shorter
-    /// TICK commands and checkpoints closer together from now on.
+    /// Count one loss; give up at [`Chip::max_losses`] in a row.
+    /// Checkpoints closer together from now on.
     fn lost(&mut self, losses: &mut u32) -> Result<(), ChipError> {
         *losses += 1;
         self.lost_since_checkpoint = true;
         self.checkpoint_ticks = (self.checkpoint_ticks / 2).max(1);
-        self.chunk = (self.chunk / 2).max(1);
         if *losses >= self.max_losses {
             return Err(ChipError::TooManyLosses {
                 losses: *losses,
@@ -465,104 +440,18 @@ impl<T: Transport> Chip<T> {
         Ok(())
     }
 
-    /// Check an INPUT's or TICK's answer, take the counters, and return the
-    /// events in the run's counts (the chip's plus the restored offset).
-    fn accept(&mut self, cmd: &Command, reply: Reply) -> Result<Vec<Answer>, ChipError> {
-        match (cmd, &reply.answer) {
-            (Command::Input { .. }, Answer::InputTaken) => Ok(reply.events),
-            (Command::Tick { .. }, &Answer::TickDone { tick, cycles, .. }) => {
-                self.counters = Counters {
-                    tick: tick + self.offset.tick,
-                    cycles: cycles + self.offset.cycles,
-                };
-                let (dt, dc) = (self.offset.tick, self.offset.cycles);
-                Ok(reply
-                    .events
-                    .into_iter()
-                    .map(|e| match e {
-                        Answer::Spike { tick, neuron, cycle } => Answer::Spike {
-                            tick: tick + dt,
-                            neuron,
-                            cycle: cycle + dc,
-                        },
-                        other => other,
-                    })
-                    .collect())
-            }
-            _ => Err(refused_or_unexpected(cmd, reply.answer)),
-        }
-    }
-
     /// Ticks run since the checkpoint (or the load).
     fn ticks_since_checkpoint(&self) -> u32 {
         self.counters.tick - self.checkpoint.as_ref().map_or(0, |c| c.at.tick)
     }
 
-    /// Put the chip back where the history starts (the last checkpoint, or
-    /// the image) and replay the history up to its last TICK, until a replay
-    /// goes through. The replay checkpoints as it goes (every
-    /// [`CHECKPOINT_TICKS`] and at its end), and a loss during it restarts
-    /// from the latest of those, so that a long replay on a noisy line still
-    /// gets through. The INPUTs after the last TICK are pending in the chip,
-    /// which a checkpoint does not hold: they are sent again and stay in the
-    /// history.
-    async fn recover(&mut self, losses: &mut u32) -> Result<(), ChipError> {
-        let mut history = std::mem::take(&mut self.history);
-        let ticked = history
-            .iter()
-            .rposition(|(c, _)| matches!(c, Command::Tick { .. }))
-            .map_or(0, |k| k + 1);
-        let pending = history.split_off(ticked);
-        // history[..done] is behind the current checkpoint.
-        let mut done = 0;
-        'again: loop {
-            self.recoveries += 1;
-            self.restore().await?;
-            let start = done;
-            for i in start..history.len() {
-                let (cmd, events) = &history[i];
-                match self.transport.exchange(cmd).await {
-                    Ok(reply) => {
-                        let again = self.accept(cmd, reply)?;
-                        if &again != events {
-                            let k = again.iter().zip(events).take_while(|(a, b)| a == b).count();
-                            let show = |e: Option<&Answer>| e.map_or("no event".to_string(), |a| format!("{a:?}"));
-                            return Err(ChipError::ReplayMismatch {
-                                tick: self.counters.tick,
-                                first: show(events.get(k)),
-                                replayed: show(again.get(k)),
-                            });
-                        }
-                    }
-                    Err(e) if is_event_loss(&e) => {
-                        self.lost(losses)?;
-                        continue 'again;
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-                let since = self.ticks_since_checkpoint();
-                let tick = matches!(cmd, Command::Tick { .. });
-                if tick && (i + 1 == history.len() || since >= self.checkpoint_ticks) {
-                    self.take_checkpoint().await?;
-                    done = i + 1;
-                    // Progress: the losses before it are not "in a row".
-                    *losses = 0;
-                }
-            }
-            break;
-        }
-        // INPUTs send no events: nothing of theirs can be lost.
-        for (cmd, events) in pending {
-            let reply = self.transport.exchange(&cmd).await?;
-            self.accept(&cmd, reply)?;
-            self.history.push((cmd, events));
-        }
-        Ok(())
-    }
-
-    /// Write the image, with the checkpoint's state over it if there is one.
+    /// Write the image, with the checkpoint's state over it if there is one
+    /// (the pacing counts so far are read first: the RESET clears them).
     async fn restore(&mut self) -> Result<(), ChipError> {
-        let mut image = self.image.clone().expect("a TICK runs only after a load");
+        if self.pacing.period != 0 {
+            self.read_pacing().await?;
+        }
+        let mut image = self.image.clone().expect("a STEP runs only after a load");
         let at = match &self.checkpoint {
             None => Counters::default(),
             Some(cp) => {
@@ -588,13 +477,11 @@ impl<T: Transport> Chip<T> {
         Ok(())
     }
 
-    /// Read back the state a run changes; the history starts again here.
-    /// With no loss since the last one, checkpoints and TICK commands may
-    /// grow again.
+    /// Read back the state a run changes; the replay starts here now. With
+    /// no loss since the last one, checkpoints may grow apart again.
     async fn take_checkpoint(&mut self) -> Result<(), ChipError> {
         if !std::mem::take(&mut self.lost_since_checkpoint) {
             self.checkpoint_ticks = (self.checkpoint_ticks * 2).min(CHECKPOINT_TICKS);
-            self.chunk = (self.chunk * 2).min(self.tick_chunk.max(1));
         }
         let (n, d) = (self.config.neurons(), self.config.delay_slots());
         let syn_words = self.image.as_ref().map_or(0, |i| i.syn.len() as u32);
@@ -620,7 +507,6 @@ impl<T: Transport> Chip<T> {
             syn,
             lfsr,
         });
-        self.history.clear();
         self.steps.clear();
         Ok(())
     }
@@ -677,26 +563,6 @@ impl<T: Transport> Chip<T> {
             lfsr,
             ring,
         })
-    }
-}
-
-/// Events of a TICK that did not arrive as the chip counted them.
-fn is_event_loss(e: &TransportError) -> bool {
-    matches!(
-        e,
-        TransportError::Link(LinkError::EventsLost { .. } | LinkError::EventsExtra { .. })
-    )
-}
-
-/// The output spike a SPIKE event reports.
-pub fn spike_event(a: &Answer) -> Option<SpikeEvent> {
-    match *a {
-        Answer::Spike { tick, neuron, cycle } => Some(SpikeEvent {
-            tick,
-            cycle,
-            neuron: neuron as u32,
-        }),
-        _ => None,
     }
 }
 

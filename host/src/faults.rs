@@ -30,17 +30,18 @@ pub enum Fault {
     Close,
 }
 
-/// A fault on the SPIKE frames the chip sends, by their count (from 0).
+/// A fault on the STEP answers the chip sends, by their count (from 0;
+/// answers sent again count again).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FrameFault {
-    /// These SPIKE frames lose their last byte (their CRC fails: the events
+    /// These STEP answers lose their last byte (their CRC fails: the answers
     /// are lost).
-    LoseSpikes(Range<u64>),
-    /// This SPIKE frame is sent twice.
-    RepeatSpike(u64),
-    /// This SPIKE frame names another neuron (bit 0 flipped), with a CRC that
-    /// matches: a chip that misbehaves once.
-    ForgeSpike(u64),
+    LoseAnswers(Range<u64>),
+    /// This STEP answer is sent twice.
+    RepeatAnswer(u64),
+    /// This STEP answer carries another digest (bit 0 flipped), with a CRC
+    /// that matches: a chip that misbehaves once.
+    ForgeAnswer(u64),
 }
 
 /// Faults of one direction: fixed ones at byte positions and random ones.
@@ -50,7 +51,7 @@ pub struct FaultPlan {
     frames: Vec<FrameFault>,
     /// The frame being received, while there are frame faults.
     frame: Vec<u8>,
-    spikes_seen: u64,
+    answers_seen: u64,
     /// Probability that a byte has one random bit inverted.
     pub flip_rate: f64,
     /// Probability that a byte is lost.
@@ -90,7 +91,7 @@ impl FaultPlan {
         self
     }
 
-    /// Add a fault on the SPIKE frames of this direction (the chip's).
+    /// Add a fault on the STEP answers of this direction (the chip's).
     pub fn frame_fault(mut self, fault: FrameFault) -> Self {
         self.frames.push(fault);
         self
@@ -118,24 +119,24 @@ impl FaultPlan {
                 continue;
             }
             let frame = std::mem::take(&mut self.frame);
-            if frame[1] != kind::SPIKE {
+            if ![kind::STEP | kind::ANSWER, kind::STEP_MAP | kind::ANSWER].contains(&frame[1]) {
                 out.extend(frame);
                 continue;
             }
-            let n = self.spikes_seen;
-            self.spikes_seen += 1;
+            let n = self.answers_seen;
+            self.answers_seen += 1;
             let mut bytes = frame;
             let mut copies = 1;
             for f in &self.frames {
                 match f {
-                    FrameFault::LoseSpikes(r) if r.contains(&n) => {
+                    FrameFault::LoseAnswers(r) if r.contains(&n) => {
                         bytes.pop();
                     }
-                    FrameFault::RepeatSpike(k) if *k == n => copies = 2,
-                    FrameFault::ForgeSpike(k) if *k == n => {
+                    FrameFault::RepeatAnswer(k) if *k == n => copies = 2,
+                    FrameFault::ForgeAnswer(k) if *k == n => {
                         let mut d = Decoder::new();
                         if let Some(Event::Frame(mut f)) = bytes.iter().find_map(|&b| d.push(b)) {
-                            f.payload[2] ^= 1;
+                            f.payload[4] ^= 1;
                             bytes = f.encode();
                         }
                     }
@@ -232,46 +233,56 @@ mod tests {
     }
 
     #[test]
-    fn frame_faults_act_on_spike_frames() {
+    fn frame_faults_act_on_step_answers() {
         use spikefab_proto::message::Answer;
-        let spike = |neuron| {
-            Answer::Spike {
-                tick: 1,
-                neuron,
-                cycle: 9,
+        use spikefab_proto::stream::SpikeWords;
+        let answer = |tick, digest| {
+            Answer::Stepped {
+                tick,
+                cycles: 9,
+                digest,
+                spikes: SpikeWords::List(vec![2]),
             }
             .frame(3)
             .encode()
         };
         let done = Answer::ResetDone.frame(3).encode();
-        let stream: Vec<u8> = [spike(4), done.clone(), spike(5), spike(6), spike(7)].concat();
+        let stream: Vec<u8> = [answer(1, 4), done.clone(), answer(2, 5), answer(3, 6), answer(4, 7)].concat();
         let mut p = FaultPlan::none()
-            .frame_fault(FrameFault::LoseSpikes(1..2))
-            .frame_fault(FrameFault::RepeatSpike(2))
-            .frame_fault(FrameFault::ForgeSpike(3));
+            .frame_fault(FrameFault::LoseAnswers(1..2))
+            .frame_fault(FrameFault::RepeatAnswer(2))
+            .frame_fault(FrameFault::ForgeAnswer(3));
         // Fed in pieces: frames are held until they are whole.
         let (a, b) = stream.split_at(7);
         let mut out = p.filter(a).bytes;
         out.extend(p.filter(b).bytes);
         let mut d = Decoder::new();
         let events: Vec<Event> = out.iter().filter_map(|&x| d.push(x)).collect();
-        let neurons: Vec<String> = events
+        let seen: Vec<String> = events
             .iter()
             .map(|e| match e {
                 Event::Frame(f) => match Answer::from_frame(f).unwrap() {
-                    Answer::Spike { neuron, .. } => format!("spike {neuron}"),
+                    Answer::Stepped { tick, digest, .. } => format!("tick {tick} digest {digest}"),
                     a => format!("{a:?}"),
                 },
                 Event::BadCrc { .. } => "bad crc".into(),
                 Event::Garbage { .. } => "garbage".into(),
             })
             .collect();
-        // Spike 5 lost its last byte: the sync of the first copy of spike 6
-        // completes its CRC field, and the rest of that copy is garbage; the
-        // second copy of spike 6 arrives, then spike 7 forged into 6.
+        // Tick 2's answer lost its last byte: the sync of the first copy of
+        // tick 3's completes its CRC field, and the rest of that copy is
+        // garbage; the second copy of tick 3's arrives, then tick 4's with
+        // its digest forged (7 into 6).
         assert_eq!(
-            neurons,
-            ["spike 4", "ResetDone", "bad crc", "garbage", "spike 6", "spike 6"]
+            seen,
+            [
+                "tick 1 digest 4",
+                "ResetDone",
+                "bad crc",
+                "garbage",
+                "tick 3 digest 6",
+                "tick 4 digest 6"
+            ]
         );
     }
 

@@ -3,8 +3,8 @@
 //!
 //! A reader task decodes every byte the chip sends as it arrives (so the
 //! chip's output never backs up while the host writes), and the command side
-//! runs stop and wait: one frame out, then its SPIKE events and final answer
-//! back. A command whose answer does not come in time, or that the chip NAKs
+//! runs stop and wait: one frame out, its answer back (STEPs stream instead,
+//! many in flight: [`Link::stream`]). A command whose answer does not come in time, or that the chip NAKs
 //! with `bad_crc`, is sent again with the same `seq` (§10.3), after
 //! [`FLUSH_BYTES`] zero bytes so that a frame the chip holds cut short is
 //! completed (and discarded) before the copy arrives. WRITE and READ frames
@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use spikefab_proto::frame::{Decoder, Event, Frame, CRC_BYTES, HEADER_BYTES, MAX_WORDS};
-use spikefab_proto::message::{Answer, AnswerError, Command, NakCode, Reply};
+use spikefab_proto::message::{Answer, AnswerError, Command, NakCode};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -92,26 +92,6 @@ pub enum LinkError {
         /// What is wrong with it.
         source: AnswerError,
     },
-    /// More SPIKE events arrived for a TICK than its final answer counts, or
-    /// not in (tick, neuron) order: one twice (a stale or repeated frame).
-    #[error(
-        "{port}: TICK (seq {seq}, ending at tick {tick}) counts {expected} SPIKE events but {got} arrived{}",
-        if *.out_of_order { ", out of order or repeated" } else { "" }
-    )]
-    EventsExtra {
-        /// Port name.
-        port: String,
-        /// The TICK's seq.
-        seq: u8,
-        /// Tick counter in the answer.
-        tick: u32,
-        /// Events the answer counts.
-        expected: u32,
-        /// Events that arrived.
-        got: u32,
-        /// An event came after a later one, or twice.
-        out_of_order: bool,
-    },
     /// The chip refused a command for a reason other than the link (a STEP
     /// streamed; other commands return their NAK as the answer).
     #[error("{port}: the chip refused command 0x{command:02x} (seq {seq}): {code} (detail {detail})")]
@@ -149,22 +129,6 @@ pub enum LinkError {
         /// Its seq.
         seq: u8,
     },
-    /// The final answer of a TICK counts more SPIKE events than arrived.
-    #[error(
-        "{port}: {lost} of the {expected} SPIKE events of TICK (seq {seq}, ending at tick {tick}) were lost on the link"
-    )]
-    EventsLost {
-        /// Port name.
-        port: String,
-        /// The TICK's seq.
-        seq: u8,
-        /// Tick counter in the answer.
-        tick: u32,
-        /// Events the answer counts.
-        expected: u32,
-        /// Events missing.
-        lost: u32,
-    },
 }
 
 fn detail(source: &Option<std::io::Error>) -> String {
@@ -181,8 +145,8 @@ pub struct LinkSettings {
 }
 
 impl Default for LinkSettings {
-    /// 2 s and 8 attempts: a board answers within microseconds, except a TICK
-    /// of a large network, which sends events as it goes.
+    /// 2 s and 8 attempts: a board answers within milliseconds (a STEP's
+    /// answer waits for its tick and the line).
     fn default() -> Self {
         LinkSettings {
             timeout: Duration::from_secs(2),
@@ -204,8 +168,6 @@ pub struct LinkStats {
     pub bytes_received: u64,
     /// Payload bytes of the good frames received.
     pub payload_received: u64,
-    /// SPIKE events received.
-    pub events: u64,
     /// Frames sent again.
     pub retransmissions: u64,
     /// Frames from the chip that failed their CRC.
@@ -363,7 +325,7 @@ impl Link {
         }
     }
 
-    /// Send `cmd` and return its events and final answer, retransmitting as
+    /// Send `cmd` and return its answer, retransmitting as
     /// §10.3 says. A NAK other than `bad_crc` is returned as the answer (the
     /// command was refused; the caller decides).
     ///
@@ -375,7 +337,7 @@ impl Link {
     /// row have gone through at the first try: on a noisy line long frames
     /// rarely arrive whole, short ones do. Only a frame of the shortest size
     /// that fails every attempt ends the command.
-    pub async fn command(&mut self, cmd: &Command) -> Result<Reply, LinkError> {
+    pub async fn command(&mut self, cmd: &Command) -> Result<Answer, LinkError> {
         if self.closed {
             return Err(self.closed_error(None));
         }
@@ -393,16 +355,10 @@ impl Link {
                 SPLIT_AFTER.min(self.settings.attempts)
             };
             match self.transmit(&piece, tries).await {
-                Ok(Reply {
-                    answer: Answer::Data(d),
-                    ..
-                }) => data.extend(d),
-                Ok(Reply {
-                    answer: Answer::Written,
-                    ..
-                }) => {}
+                Ok(Answer::Data(d)) => data.extend(d),
+                Ok(Answer::Written) => {}
                 // Refused or unexpected: the caller sees the piece's answer.
-                Ok(reply) => return Ok(reply),
+                Ok(answer) => return Ok(answer),
                 Err(LinkError::NoAnswer { .. }) if !shortest => {
                     self.frame_words = (words / 2).max(MIN_FRAME_WORDS);
                     self.clean_streak = 0;
@@ -415,23 +371,18 @@ impl Link {
                 Err(e) => return Err(e),
             }
         }
-        let answer = match cmd {
+        Ok(match cmd {
             Command::Read { .. } => Answer::Data(data),
             _ => Answer::Written,
-        };
-        Ok(Reply {
-            events: Vec::new(),
-            answer,
         })
     }
 
     /// One frame: send `cmd` with a new `seq`, at most `attempts` times.
-    async fn transmit(&mut self, cmd: &Command, attempts: u32) -> Result<Reply, LinkError> {
+    async fn transmit(&mut self, cmd: &Command, attempts: u32) -> Result<Answer, LinkError> {
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
         let frame = cmd.frame(seq);
         let bytes = frame.encode();
-        let mut events = Vec::new();
         let mut flush = false;
         for attempt in 1..=attempts {
             if attempt > 1 {
@@ -448,12 +399,12 @@ impl Link {
             } else {
                 self.write(&bytes).await?;
             }
-            match self.await_answer(seq, &mut events).await? {
+            match self.await_answer(seq).await? {
                 Outcome::Answer(answer) => {
                     self.stats.commands += 1;
                     self.stats.payload_sent += 2 * frame.payload.len() as u64;
                     self.note_frame(attempt == 1);
-                    return self.finish(seq, events, answer);
+                    return Ok(answer);
                 }
                 // The chip's receiver may hold a frame cut short: flush it.
                 // So may the host's (a damaged length byte): rescan it.
@@ -498,9 +449,8 @@ impl Link {
         }
     }
 
-    /// Frames until the final answer for `seq`, or a reason to send again;
-    /// SPIKE events go to `events`.
-    async fn await_answer(&mut self, seq: u8, events: &mut Vec<Answer>) -> Result<Outcome, LinkError> {
+    /// Frames until the answer for `seq`, or a reason to send again.
+    async fn await_answer(&mut self, seq: u8) -> Result<Outcome, LinkError> {
         loop {
             let next = tokio::time::timeout(self.settings.timeout, self.incoming.recv()).await;
             let incoming = match next {
@@ -536,13 +486,7 @@ impl Link {
                 continue;
             }
             self.stats.payload_received += 2 * frame.payload.len() as u64;
-            match answer {
-                Answer::Spike { .. } => {
-                    self.stats.events += 1;
-                    events.push(answer);
-                }
-                a => return Ok(Outcome::Answer(a)),
-            }
+            return Ok(Outcome::Answer(answer));
         }
     }
 
@@ -552,39 +496,6 @@ impl Link {
             seq: frame.seq,
             source,
         })
-    }
-
-    /// Check a TICK's events against its answer: as many as it counts, none
-    /// twice (the chip sends each spike once, in tick and neuron order).
-    fn finish(&self, seq: u8, events: Vec<Answer>, answer: Answer) -> Result<Reply, LinkError> {
-        if let Answer::TickDone { tick, spikes, .. } = answer {
-            let got = events.len() as u32;
-            let key = |a: &Answer| match *a {
-                Answer::Spike { tick, neuron, .. } => (tick, neuron),
-                _ => (0, 0),
-            };
-            let out_of_order = events.windows(2).any(|w| key(&w[0]) >= key(&w[1]));
-            if got < spikes && !out_of_order {
-                return Err(LinkError::EventsLost {
-                    port: self.port.clone(),
-                    seq,
-                    tick,
-                    expected: spikes,
-                    lost: spikes - got,
-                });
-            }
-            if got != spikes || out_of_order {
-                return Err(LinkError::EventsExtra {
-                    port: self.port.clone(),
-                    seq,
-                    tick,
-                    expected: spikes,
-                    got,
-                    out_of_order,
-                });
-            }
-        }
-        Ok(Reply { events, answer })
     }
 }
 
@@ -654,7 +565,7 @@ mod tests {
     use tokio::io::duplex;
 
     /// A peer that answers the first frame it reads with `answer`'s bytes.
-    async fn scripted(answer: Vec<u8>) -> Result<Reply, LinkError> {
+    async fn scripted(answer: Vec<u8>) -> Result<Answer, LinkError> {
         let (host, mut peer) = duplex(4096);
         let mut link = Link::new(
             "test-pipe",

@@ -1,5 +1,5 @@
 //! Live streaming (`spikefab stream`): input spikes read as they come, as
-//! lines of text, each tick run on the chip (one STEP per tick, protocol v2)
+//! lines of text, each tick run on the chip (one STEP per tick, `docs/spec.md` §10.4)
 //! once its inputs are known, and its output spikes written as they leave.
 //!
 //! Input lines: `tick,axon` (an input spike), `tick` alone (a tick marker:
@@ -15,7 +15,7 @@ use spikefab_sim::network::InputSpike;
 use spikefab_sim::spike_csv;
 use spikefab_sim::SpikeEvent;
 
-use crate::driver::{Chip, ChipError, Protocol, Transport};
+use crate::driver::{Chip, ChipError, TickOutput, Transport};
 
 /// Why a live stream stopped.
 #[derive(Debug, thiserror::Error)]
@@ -192,12 +192,10 @@ async fn run_ticks<T: Transport>(
     output: &mut impl Write,
     written: &mut u64,
 ) -> Result<u32, LiveError> {
-    let mut spikes = Vec::new();
-    let run = chip
-        .run_with(Protocol::Steps, inputs, end, &mut spikes, &mut Vec::new(), |_, _| {})
-        .await;
-    for s in &spikes {
-        write_spike(output, s).map_err(|source| LiveError::Io {
+    let mut ticks = Vec::new();
+    let run = chip.stream_into(inputs, end, &mut ticks, |_, _| {}).await;
+    for s in ticks.iter().flat_map(TickOutput::spikes) {
+        write_spike(output, &s).map_err(|source| LiveError::Io {
             what: "writing the output spikes".into(),
             source,
         })?;

@@ -95,7 +95,7 @@ pub fn write_spikes(path: &Path, net: &Network, spikes: &[SpikeEvent]) -> Result
 }
 
 /// Write output spikes of `net` whose busy cycles are not known (a chip run
-/// with STEPs, protocol v2): CSV `tick,neuron,population,index`.
+/// with STEPs): CSV `tick,neuron,population,index`.
 pub fn write_unstamped(path: &Path, net: &Network, spikes: &[SpikeEvent]) -> Result<(), SpikeFileError> {
     let mut text = String::from("tick,neuron,population,index\n");
     for s in spikes {

@@ -9,6 +9,7 @@ use spikefab_chip::config::CoreConfig;
 use spikefab_sim::network::PopulationKind;
 use spikefab_sim::{Network, SpikeEvent};
 
+use crate::driver::Pacing;
 use crate::link::LinkStats;
 
 /// Populations, synapses and inputs of a network.
@@ -92,18 +93,19 @@ pub fn cycles(total: u64, worst: Option<u64>, ticks: u32, clock_mhz: f64, tick_u
     s
 }
 
-/// Bytes, payload share, event rate and recoveries of a link.
-pub fn link(stats: &LinkStats, events_time: Duration, recoveries: u64) -> String {
-    let secs = events_time.as_secs_f64().max(f64::MIN_POSITIVE);
+/// Bytes, payload share, output-spike rate and recoveries of a link over
+/// a run of `spikes` output spikes that took `run_time`.
+pub fn link(stats: &LinkStats, spikes: usize, run_time: Duration, recoveries: u64) -> String {
+    let secs = run_time.as_secs_f64().max(f64::MIN_POSITIVE);
     format!(
-        "  link: {} bytes sent, {} received; payload {:.1}% of all bytes; {} SPIKE events in {:.2} s ({:.0} spikes/s)\n  \
+        "  link: {} bytes sent, {} received; payload {:.1}% of all bytes; {} output spikes in {:.2} s ({:.0} spikes/s)\n  \
          {} commands, {} retransmissions, {} damaged frames and {} stray bytes from the chip, {} recoveries by replay{}",
         stats.bytes_sent,
         stats.bytes_received,
         100.0 * stats.payload_share(),
-        stats.events,
+        spikes,
         secs,
-        stats.events as f64 / secs,
+        spikes as f64 / secs,
         stats.commands,
         stats.retransmissions,
         stats.bad_frames,
@@ -118,4 +120,24 @@ pub fn link(stats: &LinkStats, events_time: Duration, recoveries: u64) -> String
             String::new()
         }
     )
+}
+
+/// What real-time pacing counted (`docs/spec.md` §10.5), for a chip clocked
+/// at `clock_mhz`.
+pub fn pacing(p: &Pacing, clock_mhz: f64) -> String {
+    let mut s = format!(
+        "  real time: a tick every {} clocks ({:.1} µs at {clock_mhz} MHz): {} STEPs came after their tick was due, \
+         {} ticks ran past their length",
+        p.period,
+        p.period as f64 / clock_mhz,
+        p.late,
+        p.overruns
+    );
+    if p.late > 0 {
+        s.push_str("; late STEPs: the host or the link did not keep up (a lower baud rate, a busy host)");
+    }
+    if p.overruns > 0 {
+        s.push_str("; overruns: the network needs more clocks per tick than the tick length has");
+    }
+    s
 }

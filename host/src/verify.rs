@@ -2,19 +2,19 @@
 //! runs on the chip and in `spikefab-sim` (cycle mode, the chip's core
 //! configuration) side by side, and the full state is read back and compared
 //! field by field at checkpoints and at the end. Output spikes are compared
-//! as the protocol carries them ([`Protocol`]): with STEPs (v2), each tick's
+//! as the STEP answers carry them (`docs/spec.md` §10.4): each tick's
 //! spiking neurons, its busy-cycle counter and the digest of its spikes'
-//! busy-cycle stamps; with stamps (v1), each spike's tick, neuron and busy
-//! cycle. The first divergence names tick, cycle, neuron (or source or
-//! synapse), field and both values.
+//! busy-cycle stamps. The first divergence names tick, cycle, neuron (or
+//! source or synapse), field and both values; a digest that differs is
+//! pinned to a spike's cycle by a waveform of the tick (`spikefab verify
+//! --vcd`).
 
 use std::time::{Duration, Instant};
 
 use spikefab_chip::image::Image;
-use spikefab_sim::record::{first_spike_divergence, Divergence};
+use spikefab_sim::record::Divergence;
 use spikefab_sim::{Network, SimError, SpikeEvent, StateDump};
 
-pub use crate::driver::Protocol;
 use crate::driver::{Chip, ChipError, TickOutput, Transport};
 
 /// Why a verification could not be carried out (a divergence is a result,
@@ -34,14 +34,14 @@ pub enum VerifyError {
 pub struct Verification {
     /// Ticks run (up to the divergence, if any).
     pub ticks: u32,
-    /// The chip's output spikes. With [`Protocol::Steps`] a spike's `cycle`
-    /// is not sent (its tick's digest is) and is 0.
+    /// The chip's output spikes. A spike's `cycle` is not sent (its tick's
+    /// digest is) and is 0.
     pub chip_spikes: Vec<SpikeEvent>,
-    /// The golden model's.
+    /// The golden model's, with their cycles.
     pub sim_spikes: Vec<SpikeEvent>,
-    /// With [`Protocol::Steps`]: the chip's outputs of each tick.
+    /// The chip's outputs of each tick.
     pub chip_ticks: Vec<TickOutput>,
-    /// With [`Protocol::Steps`]: the golden model's.
+    /// The golden model's.
     pub sim_ticks: Vec<TickOutput>,
     /// The chip's state at the last checkpoint.
     pub chip_state: StateDump,
@@ -65,15 +65,13 @@ impl Verification {
 }
 
 /// What to verify: `ticks` ticks, the state compared every `every` ticks
-/// (`every` = `ticks`: at the end only), the spikes as `protocol` carries them.
+/// (`every` = `ticks`: at the end only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Plan {
     /// Ticks to run.
     pub ticks: u32,
     /// Ticks between two state comparisons.
     pub every: u32,
-    /// How the spikes come back.
-    pub protocol: Protocol,
 }
 
 /// Run `net` (loaded on `chip` as `image`) on the chip and in the golden
@@ -108,17 +106,12 @@ pub async fn verify_into<T: Transport>(
     while v.ticks < plan.ticks {
         let end = (v.ticks + every).min(plan.ticks);
         let start = Instant::now();
-        let before = v.chip_spikes.len();
+        let (before, first_tick) = (v.chip_spikes.len(), v.chip_ticks.len());
         let run = chip
-            .run_with(
-                plan.protocol,
-                net.inputs(),
-                end,
-                &mut v.chip_spikes,
-                &mut v.chip_ticks,
-                |t, n| progress(t, before + n),
-            )
+            .stream_into(net.inputs(), end, &mut v.chip_ticks, |t, n| progress(t, before + n))
             .await;
+        v.chip_spikes
+            .extend(v.chip_ticks[first_tick..].iter().flat_map(TickOutput::spikes));
         v.chip_time += start.elapsed();
         run?;
         let start = Instant::now();
@@ -126,22 +119,14 @@ pub async fn verify_into<T: Transport>(
         v.chip_time += start.elapsed();
 
         let start = Instant::now();
-        let first_tick = v.sim_ticks.len();
-        match plan.protocol {
-            Protocol::Stamps => sim.run(end - v.ticks),
-            Protocol::Steps => v
-                .sim_ticks
-                .extend((v.ticks..end).map(|_| TickOutput::of_model(&mut sim))),
-        }
+        v.sim_ticks
+            .extend((v.ticks..end).map(|_| TickOutput::of_model(&mut sim)));
         let sim_state = sim.state_dump();
         v.sim_time += start.elapsed();
         v.ticks = end;
         v.sim_spikes = sim.spikes().to_vec();
         v.checkpoints.push(end);
-        let spikes = match plan.protocol {
-            Protocol::Stamps => first_spike_divergence(&v.chip_spikes, &v.sim_spikes),
-            Protocol::Steps => first_tick_divergence(&v.chip_ticks, &v.sim_ticks, first_tick),
-        };
+        let spikes = first_tick_divergence(&v.chip_ticks, &v.sim_ticks, first_tick);
         v.in_state = spikes.is_none();
         v.divergence = spikes.or_else(|| v.chip_state.first_divergence(&sim_state));
         if v.divergence.is_some() {

@@ -49,66 +49,122 @@ fn temp(name: &str) -> PathBuf {
 /// the cycle column only with stamps.
 #[test]
 fn verify_on_the_virtual_chip_writes_its_outputs() {
-    let mut rows = Vec::new();
-    for (stamps, header) in [
-        (false, "tick,neuron,population,index\n"),
-        (true, "tick,neuron,cycle,population,index\n"),
-    ] {
-        let (spikes, raster, state) = (temp("s.csv"), temp("r.svg"), temp("state.json"));
-        let mut args = vec![
-            "verify",
-            &net(),
-            "--virtual",
-            "--core",
-            "tiny",
-            "--ticks",
-            "80",
-            "--check-every",
-            "40",
-            "--spikes",
-            spikes.to_str().unwrap(),
-            "--raster",
-            raster.to_str().unwrap(),
-            "--state",
-            state.to_str().unwrap(),
-        ]
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>();
-        if stamps {
-            args.push("--stamps".into());
+    let (spikes, raster, state) = (temp("s.csv"), temp("r.svg"), temp("state.json"));
+    let o = spikefab(&[
+        "verify",
+        &net(),
+        "--virtual",
+        "--core",
+        "tiny",
+        "--ticks",
+        "80",
+        "--check-every",
+        "40",
+        "--spikes",
+        spikes.to_str().unwrap(),
+        "--raster",
+        raster.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("VERIFIED: the chip and spikefab-sim agree"), "{out}");
+    assert!(out.contains("at ticks 40, 80"), "{out}");
+    let csv = std::fs::read_to_string(&spikes).unwrap();
+    assert!(
+        csv.starts_with("tick,neuron,population,index\n") && csv.lines().count() > 5,
+        "{csv}"
+    );
+    assert!(std::fs::read_to_string(&raster).unwrap().contains("<svg"));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(json["ticks"], 80);
+    // The golden model's spike file names the same spikes, with their cycles.
+    let model = temp("model.csv");
+    let o = spikefab(&[
+        "sim",
+        &net(),
+        "--core",
+        "tiny",
+        "--ticks",
+        "80",
+        "--spikes",
+        model.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let model = std::fs::read_to_string(&model).unwrap();
+    assert!(model.starts_with("tick,neuron,cycle,population,index\n"), "{model}");
+    let key = |l: &str, skip_cycle: bool| {
+        let f: Vec<&str> = l.split(',').collect();
+        match skip_cycle {
+            true => [f[0], f[1], f[3], f[4]].join(","),
+            false => l.to_string(),
         }
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let o = spikefab(&args);
-        let (out, err) = text(&o);
-        assert!(o.status.success(), "{out}\n{err}");
-        assert!(out.contains("VERIFIED: the chip and spikefab-sim agree"), "{out}");
-        assert!(out.contains("at ticks 40, 80"), "{out}");
-        let csv = std::fs::read_to_string(&spikes).unwrap();
-        assert!(csv.starts_with(header) && csv.lines().count() > 5, "{csv}");
-        rows.push(
-            csv.lines()
-                .skip(1)
-                .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(","))
-                .collect::<Vec<_>>(),
-        );
-        assert!(std::fs::read_to_string(&raster).unwrap().contains("<svg"));
-        let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
-        assert_eq!(json["ticks"], 80);
-    }
-    assert_eq!(rows[0], rows[1], "STEPs and stamps give the same spikes");
+    };
+    let chip_rows: Vec<String> = csv.lines().skip(1).map(|l| key(l, false)).collect();
+    let model_rows: Vec<String> = model.lines().skip(1).map(|l| key(l, true)).collect();
+    assert_eq!(chip_rows, model_rows, "the chip's spikes are the model's");
 }
 
 #[test]
-fn a_spike_snapshot_needs_stamps() {
+fn a_spike_snapshot_is_refused_on_a_chip() {
     let o = spikefab(&["run", &net(), "--virtual", "--spikes", temp("s.bin").to_str().unwrap()]);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
     assert!(
         err.contains(
-            "a .bin spike snapshot holds each spike's busy cycle, which protocol v2 does not send; write .csv"
+            "a .bin spike snapshot holds each spike's busy cycle, which the chip does not send (a STEP's answer \
+             carries their digest); write .csv"
         ),
         "{err}"
+    );
+}
+
+/// `--realtime` paces the virtual chip and reports what it counted: with a
+/// tick length far shorter than a tick of the network every tick overruns
+/// (and so no STEP is counted late); with a long one none does, and the
+/// results are lockstep's.
+#[test]
+fn realtime_counts_and_reports() {
+    let run = |tick_us: &str| {
+        let o = spikefab(&[
+            "verify",
+            &net(),
+            "--virtual",
+            "--core",
+            "tiny",
+            "--realtime",
+            "--tick-us",
+            tick_us,
+        ]);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{out}\n{err}");
+        assert!(out.contains("VERIFIED"), "{out}");
+        (out, err)
+    };
+    let (out, err) = run("0.5");
+    assert!(
+        err.contains("real time: a tick every 12 clocks (0.5 µs at 24 MHz)"),
+        "{err}"
+    );
+    assert!(
+        out.contains(
+            "real time: a tick every 12 clocks (0.5 µs at 24 MHz): 0 STEPs came after their tick was due, 300 ticks \
+             ran past their length"
+        ),
+        "{out}"
+    );
+    // Whether a STEP comes late depends on how fast the host and the
+    // virtual chip's engine take turns; a tick of this network is far
+    // shorter than 2,400 clocks, so none overruns.
+    let (out, _) = run("100");
+    let line = out
+        .lines()
+        .find(|l| l.contains("real time: a tick every 2400 clocks"))
+        .expect(&out);
+    assert!(
+        line.contains(" STEPs came after their tick was due, 0 ticks ran past their length"),
+        "{line}"
     );
 }
 
@@ -124,24 +180,25 @@ fn a_chip_target_is_required_and_exclusive() {
 
 #[test]
 fn errors_name_the_problem_and_where() {
-    let cases: Vec<(Vec<String>, String)> = {
-        let bad_csv = temp("bad.csv");
-        std::fs::write(&bad_csv, "tick,axon\n0,1\n2,-3\n").unwrap();
-        let far_axon = temp("far.csv");
-        std::fs::write(&far_axon, "tick,axon\n0,1\n5,99\n").unwrap();
-        let not_a_tty = temp("plain-file");
-        std::fs::write(&not_a_tty, "").unwrap();
-        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/stdp_homeostasis.toml");
-        let long_delay = temp("long_delay.toml");
-        std::fs::write(
-            &long_delay,
-            std::fs::read_to_string(net())
-                .unwrap()
-                .replace("weight = 30\ndelay = 1", "weight = 30\ndelay = 12"),
-        )
-        .unwrap();
-        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        vec![
+    let cases: Vec<(Vec<String>, String)> =
+        {
+            let bad_csv = temp("bad.csv");
+            std::fs::write(&bad_csv, "tick,axon\n0,1\n2,-3\n").unwrap();
+            let far_axon = temp("far.csv");
+            std::fs::write(&far_axon, "tick,axon\n0,1\n5,99\n").unwrap();
+            let not_a_tty = temp("plain-file");
+            std::fs::write(&not_a_tty, "").unwrap();
+            let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/stdp_homeostasis.toml");
+            let long_delay = temp("long_delay.toml");
+            std::fs::write(
+                &long_delay,
+                std::fs::read_to_string(net())
+                    .unwrap()
+                    .replace("weight = 30\ndelay = 1", "weight = 30\ndelay = 12"),
+            )
+            .unwrap();
+            let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+            vec![
             (
                 s(&["sim", &net(), "--inputs", bad_csv.to_str().unwrap()]),
                 format!(
@@ -202,8 +259,14 @@ fn errors_name_the_problem_and_where() {
                 s(&["chip", "--flip-rate", "2"]),
                 "error: --flip-rate 2 is not a probability (0 to 1)".into(),
             ),
+            (
+                s(&["run", &net(), "--virtual", "--core", "tiny", "--realtime", "--tick-us", "1000000"]),
+                "error: --realtime: a tick of 1000000 µs at 24 MHz is 24000000 clocks; the chip paces 1 to \
+                 16777215 clocks per tick (set --tick-us or --clock-mhz)"
+                    .into(),
+            ),
         ]
-    };
+        };
     for (args, want) in cases {
         let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
         let o = spikefab(&args);

@@ -1,9 +1,9 @@
 //! `verify` must find a real difference: the co-simulated core is loaded with
 //! a network that differs from the one the golden model runs in one weight,
 //! or in one neuron's threshold, and the report must name the first
-//! divergence (tick, cycle, neuron or synapse, field, both values), with
-//! STEPs (protocol v2: each tick's spikes, busy cycles and stamps' digest) and
-//! with stamped spikes (v1).
+//! divergence (tick, cycle, neuron or synapse, field, both values) from the
+//! STEP answers (each tick's spikes, busy cycles and stamps' digest) and the
+//! state read back.
 
 use std::path::Path;
 
@@ -11,8 +11,8 @@ use spikefab_chip::config::CoreConfig;
 use spikefab_chip::image::Image;
 use spikefab_hdl::cores::TinyCore;
 use spikefab_hdl::cosim::Cosim;
-use spikefab_host::driver::{block_on, Chip};
-use spikefab_host::verify::{verify, Plan, Protocol, Verification};
+use spikefab_host::driver::{block_on, Chip, TickOutput};
+use spikefab_host::verify::{first_tick_divergence, verify, Plan, Verification};
 use spikefab_sim::{config, Network};
 
 fn network(edit: impl Fn(&str) -> String) -> Network {
@@ -22,16 +22,12 @@ fn network(edit: impl Fn(&str) -> String) -> Network {
 }
 
 /// Verify `golden` against a chip loaded with `loaded`.
-fn check(golden: &Network, loaded: &Network, every: u32, protocol: Protocol) -> Verification {
+fn check(golden: &Network, loaded: &Network, every: u32) -> Verification {
     block_on(async {
         let mut chip = Chip::connect(Cosim::rust_hdl::<TinyCore>()).await.unwrap();
         let image = Image::new(loaded, CoreConfig::TINY).unwrap();
         chip.load(&image).await.unwrap();
-        let plan = Plan {
-            ticks: 100,
-            every,
-            protocol,
-        };
+        let plan = Plan { ticks: 100, every };
         verify(&mut chip, golden, &image, plan, |_, _| {}).await.unwrap()
     })
 }
@@ -39,20 +35,19 @@ fn check(golden: &Network, loaded: &Network, every: u32, protocol: Protocol) -> 
 #[test]
 fn the_same_network_is_identical() {
     let net = network(|t| t.to_string());
-    for protocol in [Protocol::Steps, Protocol::Stamps] {
-        let v = check(&net, &net, 50, protocol);
-        assert!(v.identical(), "{protocol:?}: {:?}", v.divergence);
-        assert_eq!(v.checkpoints, vec![50, 100]);
-        assert!(!v.chip_spikes.is_empty());
-        assert_eq!(v.chip_spikes.len(), v.sim_spikes.len());
-    }
+    let v = check(&net, &net, 50);
+    assert!(v.identical(), "{:?}", v.divergence);
+    assert_eq!(v.checkpoints, vec![50, 100]);
+    assert!(!v.chip_spikes.is_empty());
+    assert_eq!(v.chip_spikes.len(), v.sim_spikes.len());
+    assert_eq!(v.chip_ticks.len(), 100);
 }
 
 #[test]
 fn a_different_threshold_is_found() {
     let golden = network(|t| t.to_string());
     let loaded = network(|t| t.replace("threshold = 300", "threshold = 301"));
-    let v = check(&golden, &loaded, 100, Protocol::Steps);
+    let v = check(&golden, &loaded, 100);
     let d = v.divergence.expect("a divergence");
     // An inhibitory neuron (12..16): its spike moves, or its state differs
     // (θ holds the threshold).
@@ -61,32 +56,34 @@ fn a_different_threshold_is_found() {
     assert!(d.left != d.right, "{d}");
 }
 
-/// Both protocols find a weight difference at the same tick and neuron.
+/// A weight difference is found where the golden models of the two networks
+/// first answer a STEP differently, unless a state comparison (every 10
+/// ticks) comes first.
 #[test]
 fn a_different_inhibitory_weight_is_found() {
     let golden = network(|t| t.to_string());
     let loaded = network(|t| t.replace("weight = -20", "weight = -19"));
-    let found: Vec<_> = [Protocol::Steps, Protocol::Stamps]
-        .into_iter()
-        .map(|protocol| {
-            let v = check(&golden, &loaded, 10, protocol);
-            let d = v.divergence.expect("a divergence");
-            assert!(v.ticks <= 100 && d.tick <= v.ticks, "{d}");
-            assert!(
-                d.to_string()
-                    .starts_with(&format!("first divergence at tick {}, cycle ", d.tick)),
-                "{d}"
-            );
-            (v.in_state, d)
-        })
-        .collect();
-    let ((steps_in_state, steps), (stamps_in_state, stamps)) = (&found[0], &found[1]);
-    assert_eq!(steps_in_state, stamps_in_state, "{steps} / {stamps}");
-    assert_eq!(
-        (steps.tick, steps.index),
-        (stamps.tick, stamps.index),
-        "{steps} / {stamps}"
+    let v = check(&golden, &loaded, 10);
+    let d = v.divergence.expect("a divergence");
+    assert!(v.ticks <= 100 && d.tick <= v.ticks, "{d}");
+    assert!(
+        d.to_string()
+            .starts_with(&format!("first divergence at tick {}, cycle ", d.tick)),
+        "{d}"
     );
+    let c = CoreConfig::TINY;
+    let (mut a, mut b) = (c.simulator(&loaded).unwrap(), c.simulator(&golden).unwrap());
+    let (a, b): (Vec<_>, Vec<_>) = (0..100)
+        .map(|_| (TickOutput::of_model(&mut a), TickOutput::of_model(&mut b)))
+        .unzip();
+    let models = first_tick_divergence(&a, &b, 0).expect("the models' outputs differ within 100 ticks");
+    match v.in_state {
+        false => assert_eq!((d.tick, d.index, d.field), (models.tick, models.index, models.field)),
+        true => assert!(
+            d.tick <= models.tick + 10 && d.tick.is_multiple_of(10),
+            "{d} / {models}"
+        ),
+    }
 }
 
 /// A state difference found at a checkpoint is traced back, by reruns, to

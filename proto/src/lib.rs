@@ -2,7 +2,7 @@
 //!
 //! `docs/spec.md` §10, defined once: the frame format and its CRC
 //! ([`frame`]), the commands, answers and events that travel in frames
-//! ([`message`]), and how streaming (v2) packs a tick's spikes and digests
+//! ([`message`]), and how streaming packs a tick's spikes and digests
 //! their stamps ([`stream`]). The host encodes and decodes with it; the RTL core takes its
 //! constants from it, and the RTL tests drive the core with its encoder.
 //!

@@ -5,7 +5,7 @@ use crate::frame::{Frame, MAX_WORDS};
 use crate::stream::SpikeWords;
 
 /// Protocol version reported by INFO.
-pub const VERSION: u16 = 2;
+pub const VERSION: u16 = 3;
 
 /// Frame types.
 pub mod kind {
@@ -15,22 +15,16 @@ pub mod kind {
     pub const WRITE: u8 = 0x02;
     /// Command: read words from a space.
     pub const READ: u8 = 0x03;
-    /// Command: add input spikes for the next tick.
-    pub const INPUT: u8 = 0x04;
-    /// Command: run ticks.
-    pub const TICK: u8 = 0x05;
     /// Command: reset the counters and pending inputs.
     pub const RESET: u8 = 0x06;
-    /// Command (v2): run one tick with input axons given as a list; also the
+    /// Command: run one tick with input axons given as a list; also the
     /// type of its answer's list form (with [`ANSWER`]).
     pub const STEP: u8 = 0x07;
-    /// Command (v2): run one tick with input axons given as a bitmap; also
+    /// Command: run one tick with input axons given as a bitmap; also
     /// the type of its answer's bitmap form (with [`ANSWER`]).
     pub const STEP_MAP: u8 = 0x08;
     /// A success answer is its command's type with this bit set.
     pub const ANSWER: u8 = 0x80;
-    /// Event: an output spike.
-    pub const SPIKE: u8 = 0x90;
     /// Error answer.
     pub const NAK: u8 = 0xFF;
 }
@@ -114,8 +108,20 @@ pub mod ctrl {
     pub const TICK: u16 = 11;
     /// Busy-cycle counter, lowest word (four words); read-only, RESET clears it.
     pub const CYCLES: u16 = 13;
+    /// Tick period in core clocks for real-time pacing (§10.5), low word;
+    /// bits 16-23 in the low byte of the next register. 0: lockstep. Writing
+    /// either word zeroes `LATE` and `OVERRUNS`.
+    pub const PERIOD: u16 = 17;
+    /// STEPs ready only after their tick was due (mod 2^16); read-only,
+    /// RESET clears it.
+    pub const LATE: u16 = 19;
+    /// Ticks whose busy phase ended after their period (mod 2^16);
+    /// read-only, RESET clears it.
+    pub const OVERRUNS: u16 = 20;
     /// Number of registers.
-    pub const COUNT: u32 = 17;
+    pub const COUNT: u32 = 21;
+    /// The longest tick period, in core clocks (24 bits).
+    pub const MAX_PERIOD: u32 = (1 << 24) - 1;
 }
 
 /// Fields of the `neuron` space (address `field × N + n`).
@@ -222,20 +228,10 @@ pub enum Command {
         /// Words.
         count: u16,
     },
-    /// Input spikes for the next tick (1..=255 axons, ascending).
-    Input {
-        /// Axons.
-        axons: Vec<u16>,
-    },
-    /// Run `count` ticks.
-    Tick {
-        /// Ticks.
-        count: u16,
-    },
     /// Reset counters and pending inputs.
     Reset,
     /// Run one tick whose input axons (joining any pending) are `inputs`
-    /// (v2, §10.4).
+    /// (§10.4).
     Step {
         /// The tick's input axons, as a list (STEP) or a bitmap (STEP_MAP).
         inputs: SpikeWords,
@@ -252,8 +248,6 @@ impl Command {
             Command::Info => kind::INFO,
             Command::Write { .. } => kind::WRITE,
             Command::Read { .. } => kind::READ,
-            Command::Input { .. } => kind::INPUT,
-            Command::Tick { .. } => kind::TICK,
             Command::Reset => kind::RESET,
             Command::Step {
                 inputs: SpikeWords::List(_),
@@ -264,14 +258,12 @@ impl Command {
         }
     }
 
-    /// The command's name as the spec writes it (`TICK`), for messages.
+    /// The command's name as the spec writes it (`STEP`), for messages.
     pub fn name(&self) -> &'static str {
         match self {
             Command::Info => "INFO",
             Command::Write { .. } => "WRITE",
             Command::Read { .. } => "READ",
-            Command::Input { .. } => "INPUT",
-            Command::Tick { .. } => "TICK",
             Command::Reset => "RESET",
             Command::Step {
                 inputs: SpikeWords::List(_),
@@ -285,8 +277,8 @@ impl Command {
     /// The command as a frame with sequence number `seq`.
     ///
     /// # Panics
-    /// If a WRITE carries more than [`MAX_WRITE_WORDS`] words, or an INPUT or
-    /// STEP more than 255 words (split them; [`Command::writes`] does).
+    /// If a WRITE carries more than [`MAX_WRITE_WORDS`] words, or a STEP more
+    /// than 255 words (split them; [`Command::writes`] does).
     pub fn frame(&self, seq: u8) -> Frame {
         let payload = match self {
             Command::Info | Command::Reset => vec![],
@@ -297,11 +289,6 @@ impl Command {
                 p
             }
             Command::Read { space, address, count } => vec![*space as u16, *address, *count],
-            Command::Input { axons } => {
-                assert!(axons.len() <= MAX_WORDS, "INPUT of {} axons", axons.len());
-                axons.clone()
-            }
-            Command::Tick { count } => vec![*count],
             Command::Step { inputs } => {
                 assert!(
                     inputs.words().len() <= MAX_WORDS,
@@ -388,20 +375,9 @@ pub enum Answer {
     Written,
     /// The words of a READ.
     Data(Vec<u16>),
-    /// An INPUT succeeded.
-    InputTaken,
-    /// A TICK finished.
-    TickDone {
-        /// Tick counter after the last tick.
-        tick: u32,
-        /// Busy-cycle counter after the last tick.
-        cycles: u64,
-        /// SPIKE events the command sent.
-        spikes: u32,
-    },
     /// A RESET succeeded.
     ResetDone,
-    /// A STEP's tick ran (v2, §10.4).
+    /// A STEP's tick ran (§10.4).
     Stepped {
         /// Tick counter after the tick.
         tick: u32,
@@ -412,15 +388,6 @@ pub enum Answer {
         /// The tick's output spikes, as a list or a bitmap of N.
         spikes: SpikeWords,
     },
-    /// An output spike.
-    Spike {
-        /// Tick.
-        tick: u32,
-        /// Neuron.
-        neuron: u16,
-        /// Busy cycle at which its routing started.
-        cycle: u64,
-    },
     /// A command was refused.
     Nak {
         /// Type of the refused command.
@@ -430,16 +397,6 @@ pub enum Answer {
         /// The offending value (§10.2).
         detail: u16,
     },
-}
-
-/// What the chip sent for one command: its SPIKE events, then its final
-/// answer (the success answer or a NAK).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
-    /// SPIKE events, in order.
-    pub events: Vec<Answer>,
-    /// The final answer.
-    pub answer: Answer,
 }
 
 /// Why a frame from the chip is not a valid answer.
@@ -470,18 +427,9 @@ fn u32_of(w: &[u16]) -> u32 {
     w[0] as u32 | (w[1] as u32) << 16
 }
 
-fn u64_of(w: &[u16]) -> u64 {
-    w.iter().rev().fold(0u64, |a, &x| a << 16 | x as u64)
-}
-
 /// Split a u32 into two words, low first.
 pub fn words_u32(x: u32) -> [u16; 2] {
     [x as u16, (x >> 16) as u16]
-}
-
-/// Split a u64 into four words, low first.
-pub fn words_u64(x: u64) -> [u16; 4] {
-    [x as u16, (x >> 16) as u16, (x >> 32) as u16, (x >> 48) as u16]
 }
 
 impl Answer {
@@ -515,18 +463,6 @@ impl Answer {
                 Answer::Written
             }
             k if k == kind::READ | kind::ANSWER => Answer::Data(p.clone()),
-            k if k == kind::INPUT | kind::ANSWER => {
-                need(0)?;
-                Answer::InputTaken
-            }
-            k if k == kind::TICK | kind::ANSWER => {
-                need(8)?;
-                Answer::TickDone {
-                    tick: u32_of(&p[0..2]),
-                    cycles: u64_of(&p[2..6]),
-                    spikes: u32_of(&p[6..8]),
-                }
-            }
             k if k == kind::RESET | kind::ANSWER => {
                 need(0)?;
                 Answer::ResetDone
@@ -549,14 +485,6 @@ impl Answer {
                     } else {
                         SpikeWords::Map(words)
                     },
-                }
-            }
-            kind::SPIKE => {
-                need(7)?;
-                Answer::Spike {
-                    tick: u32_of(&p[0..2]),
-                    neuron: p[2],
-                    cycle: u64_of(&p[3..7]),
                 }
             }
             kind::NAK => {
@@ -586,13 +514,6 @@ impl Answer {
             ),
             Answer::Written => (kind::WRITE | kind::ANSWER, vec![]),
             Answer::Data(d) => (kind::READ | kind::ANSWER, d.clone()),
-            Answer::InputTaken => (kind::INPUT | kind::ANSWER, vec![]),
-            Answer::TickDone { tick, cycles, spikes } => {
-                let mut p = words_u32(*tick).to_vec();
-                p.extend(words_u64(*cycles));
-                p.extend(words_u32(*spikes));
-                (kind::TICK | kind::ANSWER, p)
-            }
             Answer::ResetDone => (kind::RESET | kind::ANSWER, vec![]),
             Answer::Stepped {
                 tick,
@@ -606,12 +527,6 @@ impl Answer {
                 p.extend(spikes.words());
                 let k = if spikes.is_map() { kind::STEP_MAP } else { kind::STEP };
                 (k | kind::ANSWER, p)
-            }
-            Answer::Spike { tick, neuron, cycle } => {
-                let mut p = words_u32(*tick).to_vec();
-                p.push(*neuron);
-                p.extend(words_u64(*cycle));
-                (kind::SPIKE, p)
             }
             Answer::Nak { command, code, detail } => (kind::NAK, vec![*command as u16, *code as u16, *detail]),
         };
@@ -677,8 +592,12 @@ mod tests {
             ]
         );
         assert_eq!((w.split_words(), r.split_words()), (7, 5));
-        assert!(Command::Tick { count: 3 }.split(1).is_none());
-        assert!(Command::Input { axons: vec![1, 2] }.split(1).is_none());
+        assert!(Command::Reset.split(1).is_none());
+        assert!(Command::Step {
+            inputs: SpikeWords::List(vec![1, 2])
+        }
+        .split(1)
+        .is_none());
     }
 
     #[test]
@@ -693,12 +612,6 @@ mod tests {
             },
             Answer::Written,
             Answer::Data(vec![1, 2, 3]),
-            Answer::InputTaken,
-            Answer::TickDone {
-                tick: 70_000,
-                cycles: 0x1234_5678_9abc,
-                spikes: 65_537,
-            },
             Answer::ResetDone,
             Answer::Stepped {
                 tick: 70_000,
@@ -711,11 +624,6 @@ mod tests {
                 cycles: 3,
                 digest: 0xFFFF,
                 spikes: SpikeWords::Map(vec![0xFFFF; 16]),
-            },
-            Answer::Spike {
-                tick: 3,
-                neuron: 255,
-                cycle: u64::MAX,
             },
             Answer::Nak {
                 command: kind::READ,
@@ -730,13 +638,13 @@ mod tests {
     #[test]
     fn bad_answers_are_named() {
         let f = Frame {
-            kind: kind::SPIKE,
+            kind: kind::STEP | kind::ANSWER,
             seq: 0,
             payload: vec![1],
         };
         assert_eq!(
             Answer::from_frame(&f).unwrap_err().to_string(),
-            "answer type 0x90 with 1 payload words (expected 7)"
+            "answer type 0x87 with 1 payload words (expected 5)"
         );
         let f = Frame {
             kind: 0x42,

@@ -1,4 +1,4 @@
-//! Streaming (`docs/spec.md` §10.4, protocol v2): how a set of spikes
+//! Streaming (`docs/spec.md` §10.4): how a set of spikes
 //! travels in a STEP command or its answer (the shorter of an index list and
 //! a bitmap), the digest of a tick's output stamps, and the window of bytes a
 //! host may have in flight.

@@ -15,22 +15,11 @@ use spikefab_proto::message::{Answer, Command, Space};
 use spikefab_proto::stream::SpikeWords;
 use support::{apply, config, edit};
 
-/// Answers and events the chip sends, as frames.
+/// Answers the chip sends, as frames.
 fn answer() -> impl Strategy<Value = Answer> {
     prop_oneof![
-        (any::<u32>(), any::<u16>(), any::<u64>()).prop_map(|(tick, neuron, cycle)| Answer::Spike {
-            tick,
-            neuron,
-            cycle
-        }),
-        (any::<u32>(), any::<u64>(), any::<u32>()).prop_map(|(tick, cycles, spikes)| Answer::TickDone {
-            tick,
-            cycles,
-            spikes
-        }),
         prop::collection::vec(any::<u16>(), 1..=MAX_WORDS).prop_map(Answer::Data),
         Just(Answer::Written),
-        Just(Answer::InputTaken),
         Just(Answer::ResetDone),
         (
             any::<u32>(),

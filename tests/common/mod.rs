@@ -9,7 +9,7 @@ pub mod filled;
 use spikefab_chip::image::Image;
 use spikefab_hdl::cosim::Cosim;
 use spikefab_host::driver::{block_on, Chip};
-use spikefab_host::verify::{verify, Plan, Protocol, VerifyError};
+use spikefab_host::verify::{verify, Plan, VerifyError};
 use spikefab_sim::Network;
 
 /// `default` scaled by `SPIKEFAB_RTL_SCALE` (1 in `make test`; the slow
@@ -23,10 +23,10 @@ pub fn cases(default: u32) -> u32 {
 }
 
 /// Load `net` into the core behind `cosim` and run it for `ticks` ticks
-/// beside the golden model of the same core, comparing every spike (tick,
-/// neuron, busy cycle: protocol v1's stamped spikes; `rtl_stream` checks the
-/// STEPs of v2) and, at `checkpoints` evenly spaced ticks (the last
-/// one at the end), the full state: u, v, θ, refractory counters, traces,
+/// beside the golden model of the same core, comparing every STEP's answer
+/// (the tick's spiking neurons, busy-cycle counter and digest of the spikes'
+/// busy cycles) and, at `checkpoints` evenly spaced ticks (the last one at
+/// the end), the full state: u, v, θ, refractory counters, traces,
 /// weights, the LFSR, the counters and the delay ring. The first divergence,
 /// named, if any.
 pub fn check_on(cosim: Cosim, net: &Network, ticks: u32, checkpoints: u32) -> Result<(), String> {
@@ -37,11 +37,7 @@ pub fn check_on(cosim: Cosim, net: &Network, ticks: u32, checkpoints: u32) -> Re
     let v = block_on(async {
         let mut chip = Chip::connect(cosim).await?;
         chip.load(&image).await.map_err(VerifyError::from)?;
-        let plan = Plan {
-            ticks,
-            every,
-            protocol: Protocol::Stamps,
-        };
+        let plan = Plan { ticks, every };
         verify(&mut chip, net, &image, plan, |_, _| {}).await
     })
     .map_err(|e| format!("{kind} {} core: {e}", config.name))?;

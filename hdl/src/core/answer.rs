@@ -4,10 +4,8 @@
 //! answer buffer. The twin is `spikefab_proto::message` (the host's decoding
 //! of the same frames):
 //!
-//! - SPIKE: tick (2 words), neuron, stamp (4 words);
-//! - TICK: tick (2), busy cycles (4), spikes sent (2);
-//! - STEP (either form): tick (2), busy cycles (low 2), the stamps' digest,
-//!   then the spikes (from the host port's `SpikePacker`);
+//! - STEP (either form): tick (2 words), busy cycles (low 2), the stamps'
+//!   digest, then the spikes (from the host port's `SpikePacker`);
 //! - INFO: version, N, M, D, S / 256;
 //! - NAK: the command's type, the code, the detail.
 //!
@@ -28,28 +26,18 @@ pub struct Answer<const NB: usize, const MB: usize, const DB: usize, const SB: u
     pub command: Signal<In, Bits<8>>,
     /// The tick counter.
     pub tick: Signal<In, Bits<32>>,
-    /// The busy-cycle counter.
-    pub cycles: Signal<In, Bits<64>>,
-    /// A SPIKE's neuron.
-    pub spiker: Signal<In, Bits<NB>>,
-    /// A SPIKE's stamp.
-    pub stamp: Signal<In, Bits<64>>,
-    /// A TICK answer's count of SPIKE frames.
-    pub spikes: Signal<In, Bits<32>>,
+    /// The busy-cycle counter's low 32 bits.
+    pub cycles: Signal<In, Bits<32>>,
     /// A NAK's code.
     pub nak_code: Signal<In, Bits<16>>,
     /// A NAK's detail.
     pub nak_detail: Signal<In, Bits<16>>,
-    /// The frame answers a STEP.
-    pub step: Signal<In, Bit>,
     /// A STEP answer's digest of its stamps.
     pub digest: Signal<In, Bits<16>>,
     /// The word.
     pub word: Signal<Out, Bits<16>>,
-    is_spike: Signal<Local, Bit>,
     is_nak: Signal<Local, Bit>,
     is_info: Signal<Local, Bit>,
-    k_spike: Constant<Bits<8>>,
     k_nak: Constant<Bits<8>>,
     k_info: Constant<Bits<8>>,
     info0: Constant<Bits<16>>,
@@ -67,18 +55,12 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             command: Default::default(),
             tick: Default::default(),
             cycles: Default::default(),
-            spiker: Default::default(),
-            stamp: Default::default(),
-            spikes: Default::default(),
             nak_code: Default::default(),
             nak_detail: Default::default(),
-            step: Default::default(),
             digest: Default::default(),
             word: Default::default(),
-            is_spike: Default::default(),
             is_nak: Default::default(),
             is_info: Default::default(),
-            k_spike: Constant::new(kind::SPIKE.to_bits()),
             k_nak: Constant::new(kind::NAK.to_bits()),
             k_info: Constant::new((kind::INFO | kind::ANSWER).to_bits()),
             info0: Constant::new(VERSION.to_bits()),
@@ -93,7 +75,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
 impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic for Answer<NB, MB, DB, SB> {
     #[hdl_gen]
     fn update(&mut self) {
-        self.is_spike.next = self.kind.val() == self.k_spike.val();
         self.is_nak.next = self.kind.val() == self.k_nak.val();
         self.is_info.next = self.kind.val() == self.k_info.val();
         match self.word_index.val().index() {
@@ -116,10 +97,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                 }
             }
             2 => {
-                self.word.next = bit_cast::<16, 64>(self.cycles.val());
-                if self.is_spike.val() {
-                    self.word.next = bit_cast::<16, NB>(self.spiker.val());
-                }
+                self.word.next = bit_cast::<16, 32>(self.cycles.val());
                 if self.is_nak.val() {
                     self.word.next = self.nak_detail.val();
                 }
@@ -129,39 +107,15 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
             }
             3 => {
                 self.word.next = self.cycles.val().get_bits::<16>(16);
-                if self.is_spike.val() {
-                    self.word.next = bit_cast::<16, 64>(self.stamp.val());
-                }
                 if self.is_info.val() {
                     self.word.next = self.info3.val();
                 }
             }
-            4 => {
-                self.word.next = self.cycles.val().get_bits::<16>(32);
-                if self.is_spike.val() {
-                    self.word.next = self.stamp.val().get_bits::<16>(16);
-                }
+            _ => {
+                self.word.next = self.digest.val();
                 if self.is_info.val() {
                     self.word.next = self.info4.val();
                 }
-                if self.step.val() {
-                    self.word.next = self.digest.val();
-                }
-            }
-            5 => {
-                self.word.next = self.cycles.val().get_bits::<16>(48);
-                if self.is_spike.val() {
-                    self.word.next = self.stamp.val().get_bits::<16>(32);
-                }
-            }
-            6 => {
-                self.word.next = bit_cast::<16, 32>(self.spikes.val());
-                if self.is_spike.val() {
-                    self.word.next = self.stamp.val().get_bits::<16>(48);
-                }
-            }
-            _ => {
-                self.word.next = self.spikes.val().get_bits::<16>(16);
             }
         }
     }
@@ -172,6 +126,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use spikefab_proto::message::{Answer as Message, NakCode};
+    use spikefab_proto::stream::SpikeWords;
 
     type Tiny = Answer<4, 3, 2, 9>;
 
@@ -190,26 +145,24 @@ mod tests {
 
     proptest! {
         /// Every frame's payload is what `spikefab_proto` encodes for the
-        /// same answer (and decodes back).
+        /// same answer (and decodes back); a STEP answer's head, before the
+        /// spikes the packer gives.
         #[test]
         fn payloads_are_the_protocols(
-            tick: u32, cycles: u64, neuron in 0u16..16, stamp: u64, spikes: u32,
-            command: u8, code in 1u16..=7, detail: u16,
+            tick: u32, cycles: u32, digest: u16, command: u8, code in 1u16..=7, detail: u16,
         ) {
             let mut uut = Tiny::default();
             uut.connect_all();
             uut.tick.next = tick.to_bits();
             uut.cycles.next = cycles.to_bits();
-            uut.spiker.next = (neuron as u8).to_bits();
-            uut.stamp.next = stamp.to_bits();
-            uut.spikes.next = spikes.to_bits();
+            uut.digest.next = digest.to_bits();
             uut.command.next = command.to_bits();
             uut.nak_code.next = code.to_bits();
             uut.nak_detail.next = detail.to_bits();
             let answers = [
                 Message::Info { version: VERSION, neurons: 16, axons: 8, delay_slots: 4, syn_pages: 2 },
-                Message::TickDone { tick, cycles, spikes },
-                Message::Spike { tick, neuron, cycle: stamp },
+                Message::Stepped { tick, cycles, digest, spikes: SpikeWords::List(vec![]) },
+                Message::Stepped { tick, cycles, digest, spikes: SpikeWords::Map(vec![]) },
                 Message::Nak { command, code: NakCode::from_u16(code).unwrap(), detail },
             ];
             for answer in answers {

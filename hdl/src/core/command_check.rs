@@ -1,14 +1,13 @@
 //! `CommandCheck`: what the core does with a received frame (`docs/spec.md`
 //! §10.3-§10.4): its answer (the success answer, or a NAK with its code and
 //! detail, in the order the spec checks them: CRC, type, length, space,
-//! count, range, input) and the action to run. The twin is the host side of
+//! count, range, sequence, input) and the action to run. The twin is the host side of
 //! `spikefab_proto::message` (`NakCode` and the answers it expects); the
 //! host port registers the result and runs the action.
 //!
 //! A command that repeats the last executed one (same sequence number and
-//! type, `duplicate`) is answered again without running again: a WRITE or
-//! INPUT answers at once, a TICK answers with the counts of its first run, a
-//! STEP with its tick's answer. A STEP that neither repeats nor follows the
+//! type, `duplicate`) is answered again without running again: a WRITE at
+//! once, a STEP with its tick's answer. A STEP that neither repeats nor follows the
 //! last command (`in_order`, §10.4) is refused.
 
 use rust_hdl::prelude::*;
@@ -25,7 +24,7 @@ pub struct CommandCheck {
     pub kind: Signal<In, Bits<8>>,
     /// Its payload length in words.
     pub len: Signal<In, Bits<8>>,
-    /// Payload word 0 (a space, or a TICK's count).
+    /// Payload word 0 (a space).
     pub w0: Signal<In, Bits<16>>,
     /// Payload word 1 (an address).
     pub w1: Signal<In, Bits<16>>,
@@ -58,12 +57,6 @@ pub struct CommandCheck {
     pub run_write: Signal<Out, Bit>,
     /// Run a READ.
     pub run_read: Signal<Out, Bit>,
-    /// Run an INPUT (its axons are checked as they are read).
-    pub run_input: Signal<Out, Bit>,
-    /// Run `w0` ticks.
-    pub run_tick: Signal<Out, Bit>,
-    /// Answer the last TICK again.
-    pub repeat_tick: Signal<Out, Bit>,
     /// Reset the counters and pending inputs.
     pub run_reset: Signal<Out, Bit>,
     /// Run a STEP whose inputs are a list (checked as they are read).
@@ -75,8 +68,6 @@ pub struct CommandCheck {
     k_info: Constant<Bits<8>>,
     k_write: Constant<Bits<8>>,
     k_read: Constant<Bits<8>>,
-    k_input: Constant<Bits<8>>,
-    k_tick: Constant<Bits<8>>,
     k_reset: Constant<Bits<8>>,
     k_step: Constant<Bits<8>>,
     k_step_map: Constant<Bits<8>>,
@@ -115,9 +106,6 @@ impl Default for CommandCheck {
             remember: Default::default(),
             run_write: Default::default(),
             run_read: Default::default(),
-            run_input: Default::default(),
-            run_tick: Default::default(),
-            repeat_tick: Default::default(),
             run_reset: Default::default(),
             run_step: Default::default(),
             run_step_map: Default::default(),
@@ -125,8 +113,6 @@ impl Default for CommandCheck {
             k_info: Constant::new(kind::INFO.to_bits()),
             k_write: Constant::new(kind::WRITE.to_bits()),
             k_read: Constant::new(kind::READ.to_bits()),
-            k_input: Constant::new(kind::INPUT.to_bits()),
-            k_tick: Constant::new(kind::TICK.to_bits()),
             k_reset: Constant::new(kind::RESET.to_bits()),
             k_step: Constant::new(kind::STEP.to_bits()),
             k_step_map: Constant::new(kind::STEP_MAP.to_bits()),
@@ -156,9 +142,6 @@ impl Logic for CommandCheck {
         self.remember.next = false;
         self.run_write.next = false;
         self.run_read.next = false;
-        self.run_input.next = false;
-        self.run_tick.next = false;
-        self.repeat_tick.next = false;
         self.run_reset.next = false;
         self.run_step.next = false;
         self.run_step_map.next = false;
@@ -202,24 +185,6 @@ impl Logic for CommandCheck {
                 self.answer_kind.next = self.k_read.val() | self.k_answer.val();
                 self.answer_len.next = bit_cast::<8, 16>(self.w2.val());
                 self.run_read.next = true;
-            }
-        } else if self.kind.val() == self.k_input.val() {
-            if self.len.val() != 0 {
-                self.answer_kind.next = self.k_input.val() | self.k_answer.val();
-                self.answer_len.next = 0.into();
-                self.run_input.next = !self.duplicate.val();
-            }
-        } else if self.kind.val() == self.k_tick.val() {
-            if self.len.val() != 1 {
-                // bad length
-            } else if self.duplicate.val() {
-                self.repeat_tick.next = true;
-            } else if self.w0.val() == 0 {
-                self.nak_code.next = self.nak_count.val();
-                self.nak_detail.next = 0.into();
-            } else {
-                self.remember.next = true;
-                self.run_tick.next = true;
             }
         } else if self.kind.val() == self.k_reset.val() {
             if self.len.val() == 0 {
@@ -265,7 +230,7 @@ mod tests {
         answer: Option<(u8, u8)>,
         nak: Option<(u16, u16)>,
         remember: bool,
-        run: [bool; 9],
+        run: [bool; 6],
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -299,63 +264,39 @@ mod tests {
             kind::WRITE if len >= 3 && range_bad => nak(NakCode::BadAddress, w[1]),
             kind::WRITE if len >= 3 => Decision {
                 remember: true,
-                run: [!dup, false, false, false, false, false, false, false, false],
+                run: [!dup, false, false, false, false, false],
                 ..ok(k, 0)
             },
             kind::READ if len == 3 && space_bad => nak(NakCode::BadSpace, w[0]),
             kind::READ if len == 3 && (w[2] == 0 || w[2] > 255) => nak(NakCode::BadCount, w[2]),
             kind::READ if len == 3 && range_bad => nak(NakCode::BadAddress, w[1]),
             kind::READ if len == 3 => Decision {
-                run: [false, true, false, false, false, false, false, false, false],
+                run: [false, true, false, false, false, false],
                 ..ok(k, w[2] as u8)
             },
-            kind::INPUT if len > 0 => Decision {
-                run: [false, false, !dup, false, false, false, false, false, false],
-                ..ok(k, 0)
-            },
-            kind::TICK if len == 1 && dup => Decision {
-                run: [false, false, false, false, true, false, false, false, false],
-                ..bad_len
-            },
-            kind::TICK if len == 1 && w[0] == 0 => nak(NakCode::BadCount, 0),
-            kind::TICK if len == 1 => Decision {
-                remember: true,
-                run: [false, false, false, true, false, false, false, false, false],
-                ..bad_len
-            },
             kind::RESET if len == 0 => Decision {
-                run: [false, false, false, false, false, true, false, false, false],
+                run: [false, false, true, false, false, false],
                 ..ok(k, 0)
             },
             kind::STEP_MAP if len == 0 || len > MAP_WORDS => bad_len,
             kind::STEP | kind::STEP_MAP if dup => Decision {
-                run: [false, false, false, false, false, false, false, false, true],
+                run: [false, false, false, false, false, true],
                 ..bad_len
             },
             kind::STEP | kind::STEP_MAP if !in_order => nak(NakCode::BadSeq, expected as u16),
             kind::STEP | kind::STEP_MAP => Decision {
-                run: [
-                    false,
-                    false,
-                    false,
-                    false,
-                    false,
-                    false,
-                    k == kind::STEP,
-                    k == kind::STEP_MAP,
-                    false,
-                ],
+                run: [false, false, false, k == kind::STEP, k == kind::STEP_MAP, false],
                 ..bad_len
             },
-            kind::INFO | kind::WRITE | kind::READ | kind::INPUT | kind::TICK | kind::RESET => bad_len,
+            kind::INFO | kind::WRITE | kind::READ | kind::RESET => bad_len,
             _ => nak(NakCode::UnknownType, 0),
         }
     }
 
     proptest! {
         /// The decision is the spec's for every type, length, payload and
-        /// check result (a TICK's answer comes when it ends, so only its
-        /// run is compared).
+        /// check result (a STEP's answer comes when its tick ends, so only
+        /// its run is compared).
         #[test]
         fn decisions_are_the_specs(
             crc_ok in prop::bool::weighted(0.9), crc: u16,
@@ -386,12 +327,11 @@ mod tests {
                 nak: (kind_out == kind::NAK).then(|| (uut.nak_code.val().to_u16(), uut.nak_detail.val().to_u16())),
                 remember: uut.remember.val(),
                 run: [
-                    uut.run_write.val(), uut.run_read.val(), uut.run_input.val(), uut.run_tick.val(),
-                    uut.repeat_tick.val(), uut.run_reset.val(), uut.run_step.val(), uut.run_step_map.val(),
-                    uut.repeat_step.val(),
+                    uut.run_write.val(), uut.run_read.val(), uut.run_reset.val(), uut.run_step.val(),
+                    uut.run_step_map.val(), uut.repeat_step.val(),
                 ],
             };
-            if want.run[3..5].contains(&true) || want.run[6..].contains(&true) {
+            if want.run[3..].contains(&true) {
                 prop_assert_eq!((got.remember, got.run), (want.remember, want.run));
             } else {
                 prop_assert_eq!(got, want);

@@ -24,7 +24,7 @@ pub const BLOCKS: &[BlockRow] = &[
     BlockRow {
         block: "HostPort",
         file: "core/host_port.rs",
-        role: "frames in and out; WRITE, READ, INPUT, TICK, STEP, RESET",
+        role: "frames in and out; WRITE, READ, STEP, RESET",
         spec: "§10",
         twin: "proto: Frame, Command, Decoder",
     },
@@ -38,7 +38,7 @@ pub const BLOCKS: &[BlockRow] = &[
     BlockRow {
         block: "Answer",
         file: "core/answer.rs",
-        role: "answer and SPIKE payload words",
+        role: "answer payload words",
         spec: "§10.2",
         twin: "proto: Answer::frame",
     },
@@ -48,6 +48,13 @@ pub const BLOCKS: &[BlockRow] = &[
         role: "a STEP answer's spikes, list or bitmap",
         spec: "§10.4",
         twin: "proto: SpikeWords::shorter",
+    },
+    BlockRow {
+        block: "Pacer",
+        file: "core/pacer.rs",
+        role: "real time: a STEP's tick no sooner than its period",
+        spec: "§10.5",
+        twin: "spec §10.5's rules (its test)",
     },
     BlockRow {
         block: "MemoryMap",
@@ -101,7 +108,7 @@ pub const BLOCKS: &[BlockRow] = &[
 ];
 
 /// Where the host port's group ends (a gap and a label mark the tick's phases).
-const HOST_ROWS: usize = 5;
+const HOST_ROWS: usize = 6;
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
@@ -125,7 +132,7 @@ pub fn svg() -> String {
          <text x=\"690\" y=\"52\" fill=\"#555\">twin (sim/, proto/)</text>\n"
     );
     out.push_str(&format!(
-        "<text x=\"170\" y=\"{}\" fill=\"#555\" font-style=\"italic\">the tick (TICK runs it; every state a busy cycle)</text>\n",
+        "<text x=\"170\" y=\"{}\" fill=\"#555\" font-style=\"italic\">the tick (a STEP runs it; every state a busy cycle)</text>\n",
         y_of(HOST_ROWS) - 10
     ));
     for (i, b) in BLOCKS.iter().enumerate() {

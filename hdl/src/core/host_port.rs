@@ -2,17 +2,15 @@
 //! ([`FrameRx`]), their checks ([`CommandCheck`], with the
 //! [`MemoryMap`](super::memory_map)'s range check registered ahead), the
 //! commands run (WRITE and READ one word per clock through the memory map,
-//! INPUT and a STEP's inputs into the source list, TICK and STEP by the
-//! sequencer, RESET), and frames out ([`FrameTx`], with the payload words of
-//! [`Answer`] and, for a STEP's answer, of the [`SpikePacker`]). The twin is
-//! the host's `spikefab_proto` (frames, messages and `stream`) with the
-//! golden model behind it: `spikefab_sim::Simulator`'s writes, reads, inputs
-//! and ticks.
+//! a STEP's inputs into the source list and its tick by the sequencer,
+//! RESET), and frames out ([`FrameTx`], with the payload words of [`Answer`]
+//! and, for a STEP's answer, of the [`SpikePacker`]). The twin is the host's
+//! `spikefab_proto` (frames, messages and `stream`) with the golden model
+//! behind it: `spikefab_sim::Simulator`'s writes, reads, inputs and ticks.
 //!
 //! None of these clocks is a busy cycle (§7.1): the host port waits while
-//! the tick runs (`Ticking`), and sends each SPIKE frame the router asks for
-//! between two of its busy cycles (TICK), or folds the spike's stamp into
-//! the tick's digest in one clock (STEP, §10.4).
+//! the tick runs (`Ticking`), folding each spiker's stamp into the tick's
+//! digest in the clock the router offers it (§10.4).
 
 use rust_hdl::prelude::*;
 
@@ -73,38 +71,31 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     pub out_ready: Signal<In, Bit>,
     /// Nothing to do until a byte arrives.
     pub idle: Signal<Out, Bit>,
-    /// The tick counter (TICK and SPIKE frames).
+    /// The tick counter (a STEP's answer).
     pub tick: Signal<In, Bits<32>>,
-    /// The busy-cycle counter (TICK frames).
-    pub cycles: Signal<In, Bits<64>>,
-    /// The router's spiker (SPIKE frames).
-    pub spiker: Signal<In, Bits<NB>>,
-    /// Its stamp.
-    pub stamp: Signal<In, Bits<64>>,
-    /// The router asks for a SPIKE frame.
-    pub send: Signal<In, Bit>,
-    /// The SPIKE frame has left.
-    pub sent: Signal<Out, Bit>,
-    /// A STEP runs: each spiker's stamp is folded into the digest in the
-    /// clock the router offers it.
-    pub folding: Signal<Out, Bit>,
-    /// Run `ticks` ticks (the sequencer).
+    /// The busy-cycle counter's low 32 bits (a STEP's answer).
+    pub cycles: Signal<In, Bits<32>>,
+    /// The router offers a spiker's stamp.
+    pub stamp_valid: Signal<In, Bit>,
+    /// The stamp's low 16 bits.
+    pub stamp: Signal<In, Bits<16>>,
+    /// A STEP's inputs are in: its tick may start (the pacer).
+    pub step_ready: Signal<Out, Bit>,
+    /// Start it now (the pacer, §10.5).
+    pub step_go: Signal<In, Bit>,
+    /// Run a tick (the sequencer).
     pub tick_start: Signal<Out, Bit>,
-    /// How many.
-    pub ticks: Signal<Out, Bits<16>>,
-    /// The sequencer's last tick ends.
+    /// The sequencer's tick ends.
     pub tick_done: Signal<In, Bit>,
     /// RESET: counters to 0, pending inputs forgotten.
     pub reset: Signal<Out, Bit>,
-    /// Axons are pending (an INPUT's axons follow them, ascending).
-    pub any_pending: Signal<In, Bit>,
-    /// Write an INPUT's axon into the source list.
+    /// Write a STEP's axon into the source list.
     pub input_write: Signal<Out, Bit>,
-    /// Its offset after the pending axons.
+    /// Its offset among the STEP's axons.
     pub input_offset: Signal<Out, Bits<16>>,
-    /// The INPUT's axons join the pending ones.
+    /// The axons written join the pending ones.
     pub input_commit: Signal<Out, Bit>,
-    /// The payload word read (WRITE data, INPUT axons).
+    /// The payload word read (WRITE data, STEP axons).
     pub data: Signal<Out, Bits<16>>,
     /// The command's space (payload word 0).
     pub space: Signal<Out, Bits<16>>,
@@ -148,7 +139,6 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     digest_lo: Crc16,
     digest_hi: Crc16,
     state: DFF<PortState>,
-    after_send: DFF<PortState>,
     w0: DFF<Bits<16>>,
     w1: DFF<Bits<16>>,
     w2: DFF<Bits<16>>,
@@ -163,17 +153,12 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     last_valid: DFF<Bit>,
     last_seq: DFF<Bits<8>>,
     last_kind: DFF<Bits<8>>,
-    last_spikes: DFF<Bits<32>>,
-    spikes_sent: DFF<Bits<32>>,
-    repeated: DFF<Bit>,
     ans_kind: DFF<Bits<8>>,
     ans_len: DFF<Bits<8>>,
     nak_code: DFF<Bits<16>>,
     nak_detail: DFF<Bits<16>>,
-    last_axon: DFF<Bits<16>>,
     input_prev: DFF<Bits<16>>,
     input_any: DFF<Bit>,
-    stepping: DFF<Bit>,
     order_valid: DFF<Bit>,
     order_seq: DFF<Bits<8>>,
     step_answer: DFF<Bit>,
@@ -198,8 +183,6 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     tx_word: Signal<Local, Bits<16>>,
     tx_word_valid: Signal<Local, Bit>,
     k_write: Constant<Bits<8>>,
-    k_tick_answer: Constant<Bits<8>>,
-    k_spike: Constant<Bits<8>>,
     k_nak: Constant<Bits<8>>,
     k_reset: Constant<Bits<8>>,
     nak_input: Constant<Bits<16>>,
@@ -227,16 +210,13 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             idle: Default::default(),
             tick: Default::default(),
             cycles: Default::default(),
-            spiker: Default::default(),
+            stamp_valid: Default::default(),
             stamp: Default::default(),
-            send: Default::default(),
-            sent: Default::default(),
-            folding: Default::default(),
+            step_ready: Default::default(),
+            step_go: Default::default(),
             tick_start: Default::default(),
-            ticks: Default::default(),
             tick_done: Default::default(),
             reset: Default::default(),
-            any_pending: Default::default(),
             input_write: Default::default(),
             input_offset: Default::default(),
             input_commit: Default::default(),
@@ -266,7 +246,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             digest_lo: Default::default(),
             digest_hi: Default::default(),
             state: Default::default(),
-            after_send: Default::default(),
             w0: Default::default(),
             w1: Default::default(),
             w2: Default::default(),
@@ -281,17 +260,12 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             last_valid: Default::default(),
             last_seq: Default::default(),
             last_kind: Default::default(),
-            last_spikes: Default::default(),
-            spikes_sent: Default::default(),
-            repeated: Default::default(),
             ans_kind: Default::default(),
             ans_len: Default::default(),
             nak_code: Default::default(),
             nak_detail: Default::default(),
-            last_axon: Default::default(),
             input_prev: Default::default(),
             input_any: Default::default(),
-            stepping: Default::default(),
             order_valid: Default::default(),
             order_seq: Default::default(),
             step_answer: Default::default(),
@@ -316,8 +290,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             tx_word: Default::default(),
             tx_word_valid: Default::default(),
             k_write: Constant::new(kind::WRITE.to_bits()),
-            k_tick_answer: Constant::new((kind::TICK | kind::ANSWER).to_bits()),
-            k_spike: Constant::new(kind::SPIKE.to_bits()),
             k_nak: Constant::new(kind::NAK.to_bits()),
             k_reset: Constant::new(kind::RESET.to_bits()),
             nak_input: Constant::new((NakCode::BadInput as u16).to_bits()),
@@ -338,7 +310,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
             self,
             clock,
             state,
-            after_send,
             w0,
             w1,
             w2,
@@ -353,17 +324,12 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
             last_valid,
             last_seq,
             last_kind,
-            last_spikes,
-            spikes_sent,
-            repeated,
             ans_kind,
             ans_len,
             nak_code,
             nak_detail,
-            last_axon,
             input_prev,
             input_any,
-            stepping,
             order_valid,
             order_seq,
             step_answer,
@@ -388,7 +354,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
         self.rx.buffer_address.next = 0.into();
 
         // What the rest of the core sees of the command: WRITE data, and the
-        // axon of an INPUT or STEP (a bitmap's is made from its bit).
+        // axon of a STEP (a bitmap's is made from its bit).
         self.candidate.next = self.rx.buffer_data.val();
         if self.state.q.val() == PortState::MapBit {
             self.candidate.next =
@@ -403,7 +369,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
         self.count.next = self.w2.q.val();
         self.len.next = self.rx.len.val();
         self.is_write.next = self.rx.kind.val() == self.k_write.val();
-        self.ticks.next = self.w0.q.val();
         self.write.next = self.write_valid.q.val();
         self.write_cell.next = self.write_address.q.val();
         self.read_cell.next = self.host_address.q.val() + self.index.q.val();
@@ -439,12 +404,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
         self.answer.command.next = self.rx.kind.val();
         self.answer.tick.next = self.tick.val();
         self.answer.cycles.next = self.cycles.val();
-        self.answer.spiker.next = self.spiker.val();
-        self.answer.stamp.next = self.stamp.val();
-        self.answer.spikes.next = self.last_spikes.q.val();
         self.answer.nak_code.next = self.nak_code.q.val();
         self.answer.nak_detail.next = self.nak_detail.q.val();
-        self.answer.step.next = self.step_answer.q.val();
         self.answer.digest.next = self.digest.q.val();
         self.tx_kind.next = self.ans_kind.q.val();
         self.tx_len.next = self.ans_len.q.val();
@@ -465,15 +426,14 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
         self.digest_lo.crc.next = self.digest.q.val();
         // The digest takes each stamp's offset in its tick (spec §10.4), which
         // no RESET or checkpoint restore changes.
-        self.offset.next = self.stamp.val().get_bits::<16>(0) - self.tick_base.q.val();
+        self.offset.next = self.stamp.val() - self.tick_base.q.val();
         self.digest_lo.data.next = self.offset.val().get_bits::<8>(0);
         self.digest_hi.crc.next = self.digest_lo.crc_next.val();
         self.digest_hi.data.next = self.offset.val().get_bits::<8>(8);
 
         self.write_valid.d.next = false;
-        self.sent.next = false;
-        self.folding.next = self.stepping.q.val();
         self.tick_start.next = false;
+        self.step_ready.next = self.state.q.val() == PortState::StepRun;
         self.reset.next = false;
         self.input_write.next = false;
         self.input_commit.next = false;
@@ -511,12 +471,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                 self.ans_len.d.next = self.check.answer_len.val();
                 self.nak_code.d.next = self.check.nak_code.val();
                 self.nak_detail.d.next = self.check.nak_detail.val();
-                self.after_send.d.next = PortState::TakeFrame;
                 self.state.d.next = PortState::SendStart;
                 self.index.d.next = 0.into();
                 self.host_address.d.next = self.w1.q.val();
-                self.repeated.d.next = false;
-                self.stepping.d.next = self.check.run_step.val() | self.check.run_step_map.val();
                 self.step_answer.d.next = false;
                 if self.check.remember.val() {
                     self.last_valid.d.next = true;
@@ -534,29 +491,13 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                     self.tx_start.next = true;
                     self.state.d.next = PortState::ReadIssue;
                 }
-                if self.check.run_input.val() {
-                    self.input_prev.d.next = self.last_axon.q.val();
-                    self.input_any.d.next = self.any_pending.val();
-                    self.state.d.next = PortState::InputIssue;
-                }
-                if self.check.run_tick.val() {
-                    self.tick_start.next = true;
-                    self.spikes_sent.d.next = 0.into();
-                    self.state.d.next = PortState::Ticking;
-                }
-                if self.check.repeat_tick.val() {
-                    self.repeated.d.next = true;
-                    self.state.d.next = PortState::TickDone;
-                }
                 if self.check.run_reset.val() {
                     self.reset.next = true;
                     self.last_valid.d.next = false;
                 }
                 if self.check.run_step.val() | self.check.run_step_map.val() {
-                    // One tick, after the inputs join the pending ones.
-                    self.w0.d.next = 1.into();
-                    self.input_prev.d.next = self.last_axon.q.val();
-                    self.input_any.d.next = self.any_pending.val();
+                    // One tick, after its inputs are written.
+                    self.input_any.d.next = false;
                     self.map_word.d.next = 0.into();
                     self.state.d.next = PortState::InputIssue;
                     if self.check.run_step_map.val() {
@@ -641,14 +582,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                 self.index.d.next = self.index.q.val() + 1;
                 if self.last_word.val() {
                     self.input_commit.next = true;
-                    self.last_axon.d.next = self.rx.buffer_data.val();
-                    self.last_valid.d.next = true;
-                    self.last_seq.d.next = self.rx.seq.val();
-                    self.last_kind.d.next = self.rx.kind.val();
-                    self.state.d.next = PortState::SendStart;
-                    if self.stepping.q.val() {
-                        self.state.d.next = PortState::StepRun;
-                    }
+                    self.state.d.next = PortState::StepRun;
                 } else {
                     self.state.d.next = PortState::InputApplyIssue;
                 }
@@ -659,8 +593,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
             }
             PortState::SendWait => {
                 if !self.tx.busy.val() {
-                    self.sent.next = true;
-                    self.state.d.next = self.after_send.q.val();
+                    self.state.d.next = PortState::TakeFrame;
                 }
             }
             PortState::TakeFrame => {
@@ -683,7 +616,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
             }
             PortState::MapBit => {
                 // One bit per clock; a set bit's axon joins the pending ones
-                // at once (the bitmap ascends, so only its first can fail).
+                // at once (a bitmap's axons ascend, and its length check
+                // keeps them below M: none can fail).
                 self.map_bits.d.next = self.map_bits.q.val() >> 1;
                 self.map_bit.d.next = self.map_bit.q.val() + 1;
                 if self.map_bit.q.val().all() {
@@ -695,28 +629,21 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                     }
                 }
                 if self.map_bits.q.val().get_bit(0) {
-                    if self.bad_axon.val() {
-                        self.ans_kind.d.next = self.k_nak.val();
-                        self.ans_len.d.next = 3.into();
-                        self.nak_code.d.next = self.nak_input.val();
-                        self.nak_detail.d.next = self.candidate.val();
-                        self.state.d.next = PortState::SendStart;
-                    } else {
-                        self.input_write.next = true;
-                        self.input_commit.next = true;
-                        self.input_prev.d.next = self.candidate.val();
-                        self.input_any.d.next = true;
-                    }
+                    self.input_write.next = true;
+                    self.input_commit.next = true;
                 }
             }
             PortState::StepRun => {
-                self.tick_start.next = true;
-                self.tick_base.d.next = self.cycles.val().get_bits::<16>(0);
-                self.digest.d.next = self.crc_init.val();
-                self.last_valid.d.next = true;
-                self.last_seq.d.next = self.rx.seq.val();
-                self.last_kind.d.next = self.rx.kind.val();
-                self.state.d.next = PortState::Ticking;
+                // The inputs are in; the tick starts when the pacer says.
+                if self.step_go.val() {
+                    self.tick_start.next = true;
+                    self.tick_base.d.next = bit_cast::<16, 32>(self.cycles.val());
+                    self.digest.d.next = self.crc_init.val();
+                    self.last_valid.d.next = true;
+                    self.last_seq.d.next = self.rx.seq.val();
+                    self.last_kind.d.next = self.rx.kind.val();
+                    self.state.d.next = PortState::Ticking;
+                }
             }
             PortState::StepAnswer => {
                 // The answer in the shorter form (§10.4), its spikes packed
@@ -730,36 +657,20 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                     self.ans_kind.d.next = self.k_list_answer.val();
                     self.ans_len.d.next = self.list_len.q.val();
                 }
-                self.after_send.d.next = PortState::TakeFrame;
                 self.state.d.next = PortState::SendStart;
             }
             PortState::Ticking => {
-                // The tick runs; a neuron's SPIKE frame when its routing
-                // starts (TICK), or its stamp into the digest (STEP).
-                if self.send.val() & self.stepping.q.val() {
+                // The tick runs; each spiker's stamp into the digest.
+                if self.stamp_valid.val() {
                     self.digest.d.next = self.digest_hi.crc_next.val();
-                } else if self.send.val() {
-                    self.ans_kind.d.next = self.k_spike.val();
-                    self.ans_len.d.next = 7.into();
-                    self.spikes_sent.d.next = self.spikes_sent.q.val() + 1;
-                    self.after_send.d.next = PortState::Ticking;
-                    self.state.d.next = PortState::SendStart;
                 }
                 if self.tick_done.val() {
                     self.state.d.next = PortState::TickDone;
                 }
             }
             PortState::TickDone => {
-                self.ans_kind.d.next = self.k_tick_answer.val();
-                self.ans_len.d.next = 8.into();
-                if !self.repeated.q.val() {
-                    self.last_spikes.d.next = self.spikes_sent.q.val();
-                }
-                self.after_send.d.next = PortState::TakeFrame;
-                self.state.d.next = PortState::SendStart;
-                if self.stepping.q.val() {
-                    self.state.d.next = PortState::StepAnswer;
-                }
+                // The spike list's size settles into `few` and `list_len`.
+                self.state.d.next = PortState::StepAnswer;
             }
             _ => {
                 self.state.d.next = PortState::Idle;

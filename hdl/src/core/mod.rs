@@ -13,7 +13,7 @@
 //!
 //! | block | runs | spec | twin in `spikefab-sim` |
 //! |---|---|---|---|
-//! | [`host_port::HostPort`] | frames, WRITE / READ / INPUT / TICK / RESET | §10 | `spikefab_proto` and the simulator's host side |
+//! | [`host_port::HostPort`] | frames, WRITE / READ / STEP / RESET | §10 | `spikefab_proto` and the simulator's host side |
 //! | [`command_check::CommandCheck`] | a frame's answer or NAK | §10.3-§10.4 | `spikefab_proto::message::NakCode` |
 //! | [`answer::Answer`] | answer payloads | §10.2 | `spikefab_proto::message` |
 //! | [`memory_map::MemoryMap`] | spaces, ranges, host access | §8.2 | `spikefab_proto::message::Space` |
@@ -33,6 +33,7 @@ pub mod command_check;
 pub mod diagram;
 pub mod host_port;
 pub mod memory_map;
+pub mod pacer;
 pub mod plasticity;
 pub mod router;
 pub mod sequencer;
@@ -50,6 +51,7 @@ use crate::neuron_update::NeuronUpdate;
 use crate::weight_update::WeightUpdate;
 use host_port::HostPort;
 use memory_map::MemoryMap;
+use pacer::Pacer;
 use plasticity::Plasticity;
 use router::Router;
 use sequencer::Sequencer;
@@ -80,6 +82,7 @@ pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usi
     /// core with no input changes nothing; simulators skip those clocks.
     pub idle: Signal<Out, Bit>,
     host: HostPort<NB, MB, DB, SB>,
+    pacer: Pacer,
     map: MemoryMap<NB, MB, DB, SB>,
     sequencer: Sequencer<NB, DB, RB>,
     list: SourceList<NB, MB, SRCB>,
@@ -121,6 +124,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             busy: Default::default(),
             idle: Default::default(),
             host: Default::default(),
+            pacer: Default::default(),
             map: Default::default(),
             sequencer: Default::default(),
             list: Default::default(),
@@ -185,14 +189,18 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.out_data.next = self.host.out_data.val();
         self.out_valid.next = self.host.out_valid.val();
         self.host.out_ready.next = self.out_ready.val();
-        self.idle.next = self.host.idle.val();
+        self.idle.next = self.host.idle.val() & self.pacer.settled.val();
         self.host.tick.next = self.tick.q.val();
-        self.host.cycles.next = self.cycles.q.val();
-        self.host.spiker.next = self.router.spiker.val();
+        self.host.cycles.next = self.cycles.q.val().get_bits::<32>(0);
         self.host.stamp.next = self.router.stamp.val();
-        self.host.send.next = self.router.send.val();
+        self.host.stamp_valid.next = self.router.stamp_valid.val();
         self.host.tick_done.next = self.sequencer.done.val();
-        self.host.any_pending.next = self.list.any_pending.val();
+        self.host.step_go.next = self.pacer.go.val();
+        self.pacer.clock.next = self.clock.val();
+        self.pacer.period.next = self.control.period.val();
+        self.pacer.ready.next = self.host.step_ready.val();
+        self.pacer.tick_done.next = self.sequencer.done.val();
+        self.pacer.clear.next = self.host.reset.val() | self.control.period_written.val();
         self.host.spike_total.next = self.list.spike_total.val();
         self.host.list_neuron.next = self.list.neuron.val();
         self.host.list_more_spikes.next = self.list.more_spikes.val();
@@ -217,7 +225,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
 
         // The tick's phases.
         self.sequencer.start.next = self.host.tick_start.val();
-        self.sequencer.ticks.next = self.host.ticks.val();
         self.sequencer.slot.next = self.slot.val();
         self.sequencer.learn.next = self.control.learn.val();
         self.sequencer.list_any.next = self.list.any.val();
@@ -242,13 +249,10 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.router.start.next = self.sequencer.router_start.val();
         self.router.learn.next = self.control.learn.val();
         self.router.slot.next = self.slot.val();
-        self.router.cycles.next = self.cycles.q.val();
+        self.router.cycles.next = self.cycles.q.val().get_bits::<16>(0);
         self.router.list_is_neuron.next = self.list.is_neuron.val();
         self.router.list_source.next = self.list.source.val();
-        self.router.list_neuron.next = self.list.neuron.val();
         self.router.list_more.next = self.list.more.val();
-        self.router.sent.next = self.host.sent.val();
-        self.router.fold.next = self.host.folding.val();
         self.router.source_data.next = self.m_source.read_data.val();
         self.router.syn_data.next = self.m_syn.read_data.val();
         self.router.w_next.next = self.weight.w_next.val();
@@ -372,6 +376,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.control.lfsr_state.next = self.lfsr.state.val();
         self.control.tick.next = self.tick.q.val();
         self.control.cycles.next = self.cycles.q.val();
+        self.control.late.next = self.pacer.late.val();
+        self.control.overruns.next = self.pacer.overruns.val();
 
         // The neuron pipeline: inputs straight from the memories, one clock
         // after the issue; results written back four clocks after it.

@@ -11,10 +11,9 @@
 //! synapse, and 3 more per plastic synapse with learning on (`DepressData`
 //! delivers and reads `x_post`, `DepressCompute` is the weight update's first
 //! stage, `DepressWrite` its second into the synapse memory, `DepressFetch`
-//! reads the next word). In a TICK a neuron's SPIKE frame is sent between
-//! `Source` and `Head` (`Send`, not a busy cycle), carrying the cycle its
-//! routing started; in a STEP (`fold`) the host port takes that cycle in
-//! `Source` and the router goes straight on.
+//! reads the next word). A neuron's stamp, the busy cycle its routing
+//! started (§7.3), is offered to the host port in `Source` (`stamp_valid`),
+//! which folds it into the STEP's digest in that clock (§10.4).
 //!
 //! When a source ends and the list has no more, `done` is high for that
 //! clock and the block goes idle: the sequencer decides what follows.
@@ -26,7 +25,6 @@ enum RouterState {
     Idle,
     Next,
     Source,
-    Send,
     Head,
     RunHeader,
     Synapse,
@@ -47,21 +45,14 @@ pub struct Router<const NB: usize, const DB: usize, const SB: usize, const SRCB:
     pub learn: Signal<In, Bit>,
     /// The tick's slot in the delay ring (`t mod D`).
     pub slot: Signal<In, Bits<DB>>,
-    /// The busy-cycle counter (a SPIKE frame's stamp).
-    pub cycles: Signal<In, Bits<64>>,
+    /// The busy-cycle counter's low 16 bits (a spiker's stamp).
+    pub cycles: Signal<In, Bits<16>>,
     /// The source list's chosen source is a neuron.
     pub list_is_neuron: Signal<In, Bit>,
     /// The source list's chosen source.
     pub list_source: Signal<In, Bits<SRCB>>,
-    /// The spike list's current neuron.
-    pub list_neuron: Signal<In, Bits<NB>>,
     /// The source list has more sources.
     pub list_more: Signal<In, Bit>,
-    /// The SPIKE frame has been sent.
-    pub sent: Signal<In, Bit>,
-    /// The host port takes a spiker's stamp in the clock it is offered (a
-    /// STEP folds it into its digest, spec §10.4): no wait for `sent`.
-    pub fold: Signal<In, Bit>,
     /// The source table's word (read the clock before).
     pub source_data: Signal<In, Bits<16>>,
     /// The synapse memory's word (read the clock before).
@@ -76,12 +67,10 @@ pub struct Router<const NB: usize, const DB: usize, const SB: usize, const SRCB:
     pub list_choose: Signal<Out, Bit>,
     /// Move past the source.
     pub list_advance: Signal<Out, Bit>,
-    /// Send a SPIKE frame for `spiker` stamped `stamp`.
-    pub send: Signal<Out, Bit>,
-    /// The neuron whose spike is routed.
-    pub spiker: Signal<Out, Bits<NB>>,
-    /// The cycle its routing started.
-    pub stamp: Signal<Out, Bits<64>>,
+    /// A spiker's routing starts: `stamp` is its stamp.
+    pub stamp_valid: Signal<Out, Bit>,
+    /// The cycle its routing started (the low 16 bits).
+    pub stamp: Signal<Out, Bits<16>>,
     /// The router reads the source table at `source_address`.
     pub source_own: Signal<Out, Bit>,
     /// Source-table address.
@@ -118,8 +107,7 @@ pub struct Router<const NB: usize, const DB: usize, const SB: usize, const SRCB:
     syn_target: DFF<Bits<8>>,
     syn_weight: DFF<Bits<8>>,
     syn_at: DFF<Bits<16>>,
-    spiker_q: DFF<Bits<NB>>,
-    stamp_q: DFF<Bits<64>>,
+    stamp_q: DFF<Bits<16>>,
     source_done: Signal<Local, Bit>,
     weight_wide: Signal<Local, Bits<16>>,
     contribution: Signal<Local, Bits<16>>,
@@ -141,10 +129,7 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
             cycles: Default::default(),
             list_is_neuron: Default::default(),
             list_source: Default::default(),
-            list_neuron: Default::default(),
             list_more: Default::default(),
-            sent: Default::default(),
-            fold: Default::default(),
             source_data: Default::default(),
             syn_data: Default::default(),
             w_next: Default::default(),
@@ -152,8 +137,7 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
             done: Default::default(),
             list_choose: Default::default(),
             list_advance: Default::default(),
-            send: Default::default(),
-            spiker: Default::default(),
+            stamp_valid: Default::default(),
             stamp: Default::default(),
             source_own: Default::default(),
             source_address: Default::default(),
@@ -178,7 +162,6 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
             syn_target: Default::default(),
             syn_weight: Default::default(),
             syn_at: Default::default(),
-            spiker_q: Default::default(),
             stamp_q: Default::default(),
             source_done: Default::default(),
             weight_wide: Default::default(),
@@ -198,9 +181,8 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
     fn update(&mut self) {
         dff_setup!(
             self, clock, state, source, pointer, run_delay, run_wexp, run_last, remaining, syn_target, syn_weight,
-            syn_at, spiker_q, stamp_q
+            syn_at, stamp_q
         );
-        self.spiker.next = self.spiker_q.q.val();
         self.stamp.next = self.stamp_q.q.val();
         self.weight.next = self.syn_weight.q.val();
         // The synapse word on `syn_data`: its contribution and its ring cell.
@@ -225,7 +207,7 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
         self.done.next = false;
         self.list_choose.next = false;
         self.list_advance.next = false;
-        self.send.next = false;
+        self.stamp_valid.next = false;
         self.source_own.next = false;
         self.syn_own.next = false;
         self.syn_write.next = false;
@@ -242,8 +224,8 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
                 }
             }
             RouterState::Next => {
-                // Choose the next source's list; a neuron's SPIKE frame
-                // carries this cycle (§7.3).
+                // Choose the next source's list; a neuron's stamp is this
+                // cycle (§7.3).
                 self.list_choose.next = true;
                 self.stamp_q.d.next = self.cycles.val();
                 self.state.d.next = RouterState::Source;
@@ -254,21 +236,7 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
                 self.source_own.next = true;
                 self.source_address.next = self.list_source.val();
                 self.state.d.next = RouterState::Head;
-                if self.list_is_neuron.val() {
-                    self.send.next = true;
-                    self.spiker_q.d.next = self.list_neuron.val();
-                    if !self.fold.val() {
-                        self.state.d.next = RouterState::Send;
-                    }
-                }
-            }
-            RouterState::Send => {
-                // Waiting for the SPIKE frame to leave: not a busy cycle.
-                self.busy.next = false;
-                self.source_own.next = true;
-                if self.sent.val() {
-                    self.state.d.next = RouterState::Head;
-                }
+                self.stamp_valid.next = self.list_is_neuron.val();
             }
             RouterState::Head => {
                 // The source table's word: the first run header's address.

@@ -8,8 +8,8 @@
 //! `NeuronIssue` per neuron, `NeuronDrain` for the pipeline's depth) and the
 //! fixed part of `CycleCosts::after_learning` (`C_end` = 2: `End0`, `End1`).
 //!
-//! A TICK command of k ticks runs k ticks back to back; `done` is high in the
-//! last clock of the last one.
+//! Each `start` runs one tick (a STEP's, §10.4); `done` is high in its last
+//! clock.
 
 use rust_hdl::prelude::*;
 
@@ -33,10 +33,8 @@ enum SequencerState {
 pub struct Sequencer<const NB: usize, const DB: usize, const RB: usize> {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Run `ticks` ticks.
+    /// Run a tick.
     pub start: Signal<In, Bit>,
-    /// How many (at least 1).
-    pub ticks: Signal<In, Bits<16>>,
     /// The tick counter's slot in the delay ring (`t mod D`).
     pub slot: Signal<In, Bits<DB>>,
     /// Learning is on.
@@ -56,7 +54,7 @@ pub struct Sequencer<const NB: usize, const DB: usize, const RB: usize> {
     pub neuron_spike: Signal<In, Bit>,
     /// A busy cycle of the sequencer's own states.
     pub busy: Signal<Out, Bit>,
-    /// The last tick ends this clock.
+    /// The tick ends this clock.
     pub done: Signal<Out, Bit>,
     /// A tick starts: the spike list empties.
     pub new_tick: Signal<Out, Bit>,
@@ -89,7 +87,6 @@ pub struct Sequencer<const NB: usize, const DB: usize, const RB: usize> {
     /// Append `address4` to the spike list.
     pub spike_write: Signal<Out, Bit>,
     state: DFF<SequencerState>,
-    ticks_left: DFF<Bits<16>>,
     counter: DFF<Bits<9>>,
     issued: DFF<Bit>,
     idx1: DFF<Bits<NB>>,
@@ -106,7 +103,6 @@ impl<const NB: usize, const DB: usize, const RB: usize> Default for Sequencer<NB
         Sequencer {
             clock: Default::default(),
             start: Default::default(),
-            ticks: Default::default(),
             slot: Default::default(),
             learn: Default::default(),
             list_any: Default::default(),
@@ -133,7 +129,6 @@ impl<const NB: usize, const DB: usize, const RB: usize> Default for Sequencer<NB
             late: Default::default(),
             spike_write: Default::default(),
             state: Default::default(),
-            ticks_left: Default::default(),
             counter: Default::default(),
             issued: Default::default(),
             idx1: Default::default(),
@@ -150,7 +145,7 @@ impl<const NB: usize, const DB: usize, const RB: usize> Default for Sequencer<NB
 impl<const NB: usize, const DB: usize, const RB: usize> Logic for Sequencer<NB, DB, RB> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, state, ticks_left, counter, issued, idx1, idx2, idx3, idx4);
+        dff_setup!(self, clock, state, counter, issued, idx1, idx2, idx3, idx4);
         // The neuron pipeline: a neuron's memory words are out one clock
         // after its issue, its result four clocks after.
         self.issued.d.next = false;
@@ -182,7 +177,6 @@ impl<const NB: usize, const DB: usize, const RB: usize> Logic for Sequencer<NB, 
             SequencerState::Idle => {
                 self.busy.next = false;
                 if self.start.val() {
-                    self.ticks_left.d.next = self.ticks.val();
                     self.state.d.next = SequencerState::Start0;
                 }
             }
@@ -249,13 +243,8 @@ impl<const NB: usize, const DB: usize, const RB: usize> Logic for Sequencer<NB, 
             }
             SequencerState::End1 => {
                 self.tick_end.next = true;
-                self.ticks_left.d.next = self.ticks_left.q.val() - 1;
-                if self.ticks_left.q.val() == 1 {
-                    self.done.next = true;
-                    self.state.d.next = SequencerState::Idle;
-                } else {
-                    self.state.d.next = SequencerState::Start0;
-                }
+                self.done.next = true;
+                self.state.d.next = SequencerState::Idle;
             }
             _ => {
                 self.state.d.next = SequencerState::Idle;
@@ -301,13 +290,13 @@ mod tests {
     }
 
     proptest! {
-        /// A TICK of k ticks runs `step_tick`'s phases in order, k times: the
-        /// neuron phase issues every neuron once, in order, clearing its ring
+        /// Each start runs `step_tick`'s phases in order, once: the neuron
+        /// phase issues every neuron once, in order, clearing its ring
         /// cell in the tick's slot and appending the spikers in order;
         /// routing runs if the tick has a source; with learning,
         /// potentiation if a neuron spiked, then the traces; the busy cycles
         /// of its own states are `CycleCosts`' fixed costs, and `done` comes
-        /// once, in the last clock.
+        /// in the tick's last clock. Ticks started back to back.
         #[test]
         fn ticks_run_the_golden_models_phases(learn: bool, slot in 0u8..4, ticks in prop::collection::vec(tick(), 1..4)) {
             let costs = CycleCosts::CORE_V1;
@@ -317,7 +306,6 @@ mod tests {
             uut.learn.next = learn;
             uut.slot.next = slot.to_bits();
             uut.start.next = true;
-            uut.ticks.next = (ticks.len() as u16).to_bits();
             let mut pipeline = [None::<u32>; NEURON_LATENCY + 1];
             let (mut k, mut own_busy, mut issued, mut cleared, mut appended) = (0usize, 0u64, vec![], vec![], vec![]);
             let (mut routing, mut learning) = (None::<u32>, None::<u32>);
@@ -404,12 +392,16 @@ mod tests {
                     prop_assert_eq!(&cleared, &(0..N).map(|n| (slot as u32) << 3 | n).collect::<Vec<_>>());
                     let fired: Vec<u32> = (0..N).filter(|&n| t.fired[n as usize]).collect();
                     prop_assert_eq!(&appended, &fired);
-                    prop_assert_eq!(done, k + 1 == ticks.len(), "done in the last tick's last clock only");
+                    prop_assert!(done, "done in the tick's last clock");
                     (own_busy, issued, cleared, appended, phases) = (0, vec![], vec![], vec![], vec![]);
                     k += 1;
-                    if done {
+                    if k == ticks.len() {
                         break;
                     }
+                    // The next tick starts in the next clock.
+                    uut.start.next = true;
+                } else {
+                    prop_assert!(!done, "done only in a tick's last clock");
                 }
             }
             prop_assert_eq!(k, ticks.len());

@@ -13,7 +13,7 @@ use spikefab_chip::board::{Board, BOARDS};
 use spikefab_chip::config::CoreConfig;
 use spikefab_chip::engine::EngineKind;
 use spikefab_chip::image::Image;
-use spikefab_host::driver::Chip;
+use spikefab_host::driver::{Chip, TickOutput};
 use spikefab_host::faults::FaultPlan;
 use spikefab_host::link::{Link, LinkSettings};
 use spikefab_host::outputs::{self, OutputKind};
@@ -165,12 +165,41 @@ fn engine_parser() -> impl clap::builder::TypedValueParser<Value = EngineKind> {
 
 #[derive(Args, Clone, Copy)]
 struct Timing {
-    /// Tick duration in microseconds, for rates in Hz and the real-time factor.
+    /// Tick duration in microseconds, for rates in Hz, the real-time factor
+    /// and --realtime.
     #[arg(long, default_value_t = 1000.0)]
     tick_us: f64,
-    /// Core clock in MHz, for the real-time factor (default: the iCEBreaker's core clock).
-    #[arg(long, default_value_t = spikefab_chip::board::ICEBREAKER.core_mhz as f64)]
-    clock_mhz: f64,
+    /// Core clock in MHz, for the real-time factor and --realtime (default:
+    /// the clock of the board that carries the chip's core; the iCEBreaker's,
+    /// 24, for `sim`, `inspect` and cores no board carries).
+    #[arg(long)]
+    clock_mhz: Option<f64>,
+}
+
+impl Timing {
+    /// The core clock in MHz: `--clock-mhz`, else the clock of the board
+    /// that carries `core`, else the iCEBreaker's.
+    fn clock_mhz(&self, core: Option<CoreConfig>) -> f64 {
+        self.clock_mhz.unwrap_or_else(|| {
+            let board = core.and_then(|c| BOARDS.iter().find(|b| b.core == c));
+            board.unwrap_or(&spikefab_chip::board::ICEBREAKER).core_mhz as f64
+        })
+    }
+
+    /// The tick period in clocks of `core` for `--realtime`.
+    fn period(&self, core: CoreConfig) -> Result<u32> {
+        let mhz = self.clock_mhz(Some(core));
+        let clocks = (self.tick_us * mhz).round();
+        if !(1.0..=spikefab_proto::message::ctrl::MAX_PERIOD as f64).contains(&clocks) {
+            bail!(
+                "--realtime: a tick of {} µs at {mhz} MHz is {clocks} clocks; the chip paces 1 to {} clocks per \
+                 tick (set --tick-us or --clock-mhz)",
+                self.tick_us,
+                spikefab_proto::message::ctrl::MAX_PERIOD
+            );
+        }
+        Ok(clocks as u32)
+    }
 }
 
 #[derive(Args)]
@@ -187,9 +216,9 @@ struct Network {
 
 #[derive(Args)]
 struct Outputs {
-    /// Write output spikes: CSV (`tick,neuron,population,index`; with
-    /// `--stamps` or from `sim`, `tick,neuron,cycle,population,index`), or a
-    /// .bin snapshot (`sim`, or with `--stamps`).
+    /// Write output spikes: CSV (`tick,neuron,population,index` from a chip;
+    /// `sim` adds each spike's busy cycle: `tick,neuron,cycle,population,index`),
+    /// or a .bin snapshot (`sim` only).
     #[arg(long, value_name = "FILE")]
     spikes: Option<PathBuf>,
     /// Draw a raster plot (.svg or .png).
@@ -290,6 +319,12 @@ struct ChipArgs {
     attempts: u32,
     #[command(flatten)]
     line: LineArgs,
+    /// Real-time pacing (docs/spec.md §10.5): the chip starts each tick no
+    /// sooner than one tick length (--tick-us) after the one before, by its
+    /// own clock (--clock-mhz), and counts STEPs that come late and ticks
+    /// that overrun. Default: lockstep, as fast as the link allows.
+    #[arg(long)]
+    realtime: bool,
 }
 
 #[derive(Args)]
@@ -308,6 +343,8 @@ struct StreamArgs {
     /// At the end of the input, run on up to this tick.
     #[arg(long)]
     ticks: Option<u32>,
+    #[command(flatten)]
+    timing: Timing,
 }
 
 #[derive(Args)]
@@ -323,21 +360,6 @@ struct ChipRunArgs {
     state: Option<PathBuf>,
     #[command(flatten)]
     timing: Timing,
-    /// Protocol v1 (INPUT, TICK and a SPIKE frame per output spike, about 20
-    /// bytes each) instead of v2's STEPs: each spike comes back with its busy
-    /// cycle (the spike file gets a `cycle` column), for debugging a
-    /// difference in the stamps' digest. Slower on busy networks.
-    #[arg(long)]
-    stamps: bool,
-}
-
-impl ChipRunArgs {
-    fn protocol(&self) -> verify::Protocol {
-        match self.stamps {
-            true => verify::Protocol::Stamps,
-            false => verify::Protocol::Steps,
-        }
-    }
 }
 
 fn main() -> ExitCode {
@@ -511,7 +533,7 @@ fn sim(args: SimArgs) -> Result<()> {
     let wall = start.elapsed().as_secs_f64();
     let stats = sim.stats();
     let unreached = net.inputs().iter().filter(|s| s.tick >= ticks).count();
-    let (tick_us, clock_mhz) = (args.timing.tick_us, args.timing.clock_mhz);
+    let (tick_us, clock_mhz) = (args.timing.tick_us, args.timing.clock_mhz(None));
     println!(
         "run {ticks} ticks in the golden model ({})",
         if args.dense {
@@ -678,7 +700,7 @@ fn inspect(path: &Path, ticks: Option<u32>, timing: Timing) -> Result<()> {
     );
     println!(
         "{}",
-        summary::cycles(sim.cycle(), Some(worst), ticks, timing.clock_mhz, timing.tick_us)
+        summary::cycles(sim.cycle(), Some(worst), ticks, timing.clock_mhz(None), timing.tick_us)
     );
     Ok(())
 }
@@ -746,6 +768,7 @@ async fn stream(args: StreamArgs) -> Result<ExitCode> {
         ),
         None => (Box::new(std::io::BufReader::new(std::io::stdin())), "stdin".to_string()),
     };
+    check_period(&args.chip, &args.timing)?;
     let (mut chip, _virtual_chip) = connect(&args.chip, net).await?;
     let image = chip.image(net)?;
     chip.load(&image).await?;
@@ -753,6 +776,7 @@ async fn stream(args: StreamArgs) -> Result<ExitCode> {
         "loaded {}; reading input spikes from {name}",
         summary::core(&chip.config())
     );
+    pace(&mut chip, &args.chip, &args.timing).await?;
     let start = Instant::now();
     let s = live::stream_live(&mut chip, net.num_axons(), input, &name, output, args.ticks).await?;
     eprintln!(
@@ -762,7 +786,37 @@ async fn stream(args: StreamArgs) -> Result<ExitCode> {
         s.inputs,
         s.outputs
     );
+    if args.chip.realtime {
+        eprintln!(
+            "{}",
+            summary::pacing(&chip.pacing(), args.timing.clock_mhz(Some(chip.config())))
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// With `--realtime` on a virtual chip, whose core is known before it starts,
+/// check the tick period before anything runs.
+fn check_period(args: &ChipArgs, timing: &Timing) -> Result<()> {
+    if args.realtime && args.target.virtual_chip {
+        timing.period(args.core)?;
+    }
+    Ok(())
+}
+
+/// With `--realtime`, pace the chip at the tick length (on standard error:
+/// `stream` writes its spikes on standard output).
+async fn pace(chip: &mut Chip<Link>, args: &ChipArgs, timing: &Timing) -> Result<()> {
+    if args.realtime {
+        let period = timing.period(chip.config())?;
+        chip.set_period(period).await?;
+        eprintln!(
+            "real time: a tick every {period} clocks ({} µs at {} MHz)",
+            timing.tick_us,
+            timing.clock_mhz(Some(chip.config()))
+        );
+    }
+    Ok(())
 }
 
 /// `run` (no verify arguments) or `verify`.
@@ -777,11 +831,12 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
         .outputs
         .spikes
         .as_ref()
-        .filter(|p| !args.stamps && p.extension().is_some_and(|e| e == "bin"))
+        .filter(|p| p.extension().is_some_and(|e| e == "bin"))
     {
         bail!(
-            "--spikes {}: a .bin spike snapshot holds each spike's busy cycle, which protocol v2 does not send; \
-             write .csv (tick,neuron,population,index) or add --stamps",
+            "--spikes {}: a .bin spike snapshot holds each spike's busy cycle, which the chip does not send \
+             (a STEP's answer carries their digest); write .csv (tick,neuron,population,index), or run \
+             `spikefab sim` for the cycles",
             path.display()
         );
     }
@@ -790,6 +845,7 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
     }
     let (model, ticks) = prepare(&args.network)?;
     let net = &model.network;
+    check_period(&args.chip, &args.timing)?;
     let (mut chip, virtual_chip) = connect(&args.chip, net).await?;
     let image = chip.image(net)?;
     let start = Instant::now();
@@ -799,6 +855,7 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
         image.syn.len(),
         start.elapsed().as_secs_f64()
     );
+    pace(&mut chip, &args.chip, &args.timing).await?;
     let bar = progress_bar(ticks);
     let on_progress = |t: u32, n: usize| {
         bar.set_position(t as u64);
@@ -807,31 +864,24 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
     let start = Instant::now();
     // What arrived before a failure is kept: written out, and the tick named.
     let mut received = Vec::new();
-    let stamped = args.stamps;
     let outcome = match &verify_args {
-        None => match chip
-            .run_with(
-                args.protocol(),
-                net.inputs(),
-                ticks,
-                &mut received,
-                &mut Vec::new(),
-                on_progress,
-            )
-            .await
-        {
-            Ok(()) => chip
-                .dump(net, &image)
-                .await
-                .map(|state| (state, None))
-                .map_err(anyhow::Error::from),
-            Err(e) => Err(e.into()),
-        },
+        None => {
+            let mut outputs = Vec::new();
+            let run = chip.stream_into(net.inputs(), ticks, &mut outputs, on_progress).await;
+            received.extend(outputs.iter().flat_map(TickOutput::spikes));
+            match run {
+                Ok(()) => chip
+                    .dump(net, &image)
+                    .await
+                    .map(|state| (state, None))
+                    .map_err(anyhow::Error::from),
+                Err(e) => Err(e.into()),
+            }
+        }
         Some(va) => {
             let plan = verify::Plan {
                 ticks,
                 every: va.check_every.unwrap_or(ticks),
-                protocol: args.protocol(),
             };
             let mut v = verify::Verification::default();
             let r = verify::verify_into(&mut chip, net, &image, plan, &mut v, on_progress).await;
@@ -849,7 +899,7 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
                 received.len()
             );
             if let Some(path) = &args.outputs.spikes {
-                write_spike_file(path, net, &received, stamped)?;
+                spike_files::write_unstamped(path, net, &received)?;
                 note.push_str(&format!(" (written to {})", path.display()));
             }
             return Err(e.context(note));
@@ -872,22 +922,21 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
             counters.cycles,
             None,
             counters.tick,
-            args.timing.clock_mhz,
+            args.timing.clock_mhz(Some(chip.config())),
             args.timing.tick_us
         )
     );
     println!(
         "{}",
-        summary::link(&chip.transport().stats(), elapsed, chip.recoveries())
+        summary::link(&chip.transport().stats(), spikes.len(), elapsed, chip.recoveries())
     );
-    write_outputs(
-        &args.outputs,
-        net,
-        &spikes,
-        stamped,
-        counters.tick,
-        "spikefab run (chip)",
-    )?;
+    if args.chip.realtime {
+        println!(
+            "{}",
+            summary::pacing(&chip.pacing(), args.timing.clock_mhz(Some(chip.config())))
+        );
+    }
+    write_outputs(&args.outputs, net, &spikes, false, counters.tick, "spikefab run (chip)")?;
     if let Some(path) = &args.state {
         write_state(path, &state)?;
     }
@@ -918,13 +967,10 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
     let code = match &divergence {
         None => {
             println!(
-                "VERIFIED: the chip and spikefab-sim agree: {} output spikes ({}) and the full state \
-                 (u, v, theta, refractory, traces, {} weights, LFSR, tick and cycle counters, delay ring) at tick{} {}",
+                "VERIFIED: the chip and spikefab-sim agree: {} output spikes (tick and neuron; each tick's busy \
+                 cycles and the digest of its spikes' busy cycles) and the full state (u, v, theta, refractory, \
+                 traces, {} weights, LFSR, tick and cycle counters, delay ring) at tick{} {}",
                 v.chip_spikes.len(),
-                match args.stamps {
-                    true => "tick, neuron, busy cycle",
-                    false => "tick and neuron; each tick's busy cycles and the digest of its spikes' busy cycles",
-                },
                 v.chip_state.weights.len(),
                 if v.checkpoints.len() > 1 { "s" } else { "" },
                 checkpoints(&v.checkpoints)
@@ -933,8 +979,8 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
         }
         Some(d) => {
             println!("DIVERGED (chip vs spikefab-sim): {d}");
-            if d.field == verify::DIGEST_FIELD {
-                println!("run again with --stamps to see each spike's busy cycle");
+            if d.field == verify::DIGEST_FIELD && verify_args.as_ref().is_some_and(|va| va.vcd.is_none()) {
+                println!("add --vcd FILE for a waveform of the core over that tick: each spike's busy cycle");
             }
             ExitCode::from(2)
         }

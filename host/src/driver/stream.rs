@@ -1,4 +1,4 @@
-//! Running a network with STEPs (`docs/spec.md` §10.4, protocol v2): one
+//! Running a network with STEPs (`docs/spec.md` §10.4): one
 //! STEP per tick, streamed ([`Transport::stream`]), one answer per tick with
 //! its output spikes, its cycle counter and the digest of its spikes' stamps.
 //!
@@ -8,8 +8,8 @@
 //! last checkpoint), replays the STEPs since then one at a time (a repeated
 //! STEP is answered again, so nothing is lost that way), checking that each
 //! gives the answer it gave the first time, and streams on from the tick
-//! whose answer was lost. Checkpoints, once a loss has been seen, as for
-//! TICK (the module documentation of [`crate::driver`]).
+//! whose answer was lost. Checkpoints, once a loss has been seen: the module
+//! documentation of [`crate::driver`].
 
 use spikefab_proto::message::{Answer, Command};
 use spikefab_proto::stream::{stamp_digest, SpikeWords};
@@ -19,23 +19,14 @@ use spikefab_sim::{Simulator, SpikeEvent};
 use super::{refused_or_unexpected, unexpected, Chip, ChipError, Counters, Transport, TransportError};
 use crate::link::LinkError;
 
-/// Ticks per stream of STEPs while the line is clean (progress is reported
-/// after each).
+/// Ticks per stream of STEPs while the line is clean.
 pub const STREAM_TICKS: u32 = 256;
 
-/// How a run's output spikes come back from the chip (`docs/spec.md` §10).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Protocol {
-    /// Protocol v2: one STEP per tick, streamed; each answer carries the
-    /// tick's spiking neurons, its busy-cycle counter and a digest of its
-    /// spikes' stamps.
-    #[default]
-    Steps,
-    /// Protocol v1: INPUT and TICK, one SPIKE frame with its full busy-cycle
-    /// stamp per output spike (about 20 bytes each): for debugging a
-    /// difference in a spike's cycle.
-    Stamps,
-}
+/// Ticks per stream of STEPs in real time (`docs/spec.md` §10.5): a stream
+/// ends with its last answer, so the chip waits for the next stream's first
+/// STEP (that STEP may come late); the pacing counters are read between
+/// streams, which must not wrap them (16 bits).
+pub const PACED_STREAM_TICKS: u32 = u16::MAX as u32;
 
 /// One tick's outputs as a STEP answer gives them, in the run's counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +99,9 @@ impl<T: Transport> Chip<T> {
     /// tick, feeding the input spikes of `inputs` (sorted by tick, as
     /// [`spikefab_sim::Network::inputs`] is) and appending each tick's
     /// outputs to `out` as they come. `progress` sees the tick reached and
-    /// the output spikes so far.
+    /// the output spikes so far, after each answer. With real-time pacing
+    /// ([`Chip::set_period`]) the pacing counters are read after each
+    /// stream.
     pub async fn stream_into(
         &mut self,
         inputs: &[InputSpike],
@@ -121,16 +114,26 @@ impl<T: Transport> Chip<T> {
         let mut losses = 0;
         while self.counters.tick < end {
             let start = self.counters.tick;
-            let span = if self.noisy {
-                self.checkpoint_ticks
-            } else {
-                STREAM_TICKS
+            let span = match (self.noisy, self.pacing.period) {
+                (true, _) => self.checkpoint_ticks,
+                (false, 0) => STREAM_TICKS,
+                (false, _) => PACED_STREAM_TICKS,
             };
-            let steps: Vec<Command> = (start..(start + span).min(end))
+            let steps: Vec<Command> = (start..start.saturating_add(span).min(end))
                 .map(|t| step_of(inputs, t, axons))
                 .collect();
             let mut answers = Vec::new();
-            let streamed = self.transport.stream(&steps, |i, a| answers.push((i, a))).await;
+            let mut so_far = spikes;
+            let streamed = self
+                .transport
+                .stream(&steps, |i, a| {
+                    if let Answer::Stepped { spikes: s, .. } = &a {
+                        so_far += s.indices().len();
+                        progress(start + i as u32 + 1, so_far);
+                    }
+                    answers.push((i, a));
+                })
+                .await;
             for (i, a) in answers {
                 let o = self.accept_step(&steps[i], a)?;
                 spikes += o.neurons.len();
@@ -146,6 +149,10 @@ impl<T: Transport> Chip<T> {
                 }
                 Err(e) => return Err(e.into()),
             }
+            if self.pacing.period != 0 {
+                // Each stream's counts, read before they could wrap.
+                self.read_pacing().await?;
+            }
             progress(self.counters.tick, spikes);
             let since = self.ticks_since_checkpoint();
             if self.noisy && since >= self.checkpoint_ticks {
@@ -156,29 +163,17 @@ impl<T: Transport> Chip<T> {
         Ok(())
     }
 
-    /// Run from the chip's current tick up to tick `end` with `protocol`,
-    /// appending the output spikes to `spikes` (with STEPs their `cycle` is 0,
-    /// [`TickOutput::spikes`]) and, with STEPs, each tick's outputs to
-    /// `ticks`; on a failure both hold what arrived before it. `progress`
-    /// sees the tick reached and the output spikes so far in this call.
-    pub async fn run_with(
+    /// [`Chip::stream_into`] from the chip's current tick up to tick `end`,
+    /// the outputs returned.
+    pub async fn run_until(
         &mut self,
-        protocol: Protocol,
         inputs: &[InputSpike],
         end: u32,
-        spikes: &mut Vec<SpikeEvent>,
-        ticks: &mut Vec<TickOutput>,
         progress: impl FnMut(u32, usize),
-    ) -> Result<(), ChipError> {
-        match protocol {
-            Protocol::Stamps => self.run_into(inputs, end, spikes, progress).await,
-            Protocol::Steps => {
-                let first = ticks.len();
-                let run = self.stream_into(inputs, end, ticks, progress).await;
-                spikes.extend(ticks[first..].iter().flat_map(TickOutput::spikes));
-                run
-            }
-        }
+    ) -> Result<Vec<TickOutput>, ChipError> {
+        let mut out = Vec::new();
+        self.stream_into(inputs, end, &mut out, progress).await?;
+        Ok(out)
     }
 
     /// Check a STEP's answer (the tick it ran is the next one) and take its
@@ -221,8 +216,8 @@ impl<T: Transport> Chip<T> {
         self.recoveries += 1;
         self.restore().await?;
         for (i, (cmd, first)) in steps.iter().enumerate() {
-            let reply = self.transport.exchange(cmd).await?;
-            let again = self.accept_step(cmd, reply.answer)?;
+            let answer = self.transport.exchange(cmd).await?;
+            let again = self.accept_step(cmd, answer)?;
             if &again != first {
                 return Err(ChipError::ReplayMismatch {
                     tick: self.counters.tick,
