@@ -3,16 +3,17 @@
 //!
 //! - [`link`]: the wire protocol's host end over any byte stream, with
 //!   retransmission (`docs/spec.md` §10); [`serial`] opens ports as links.
-//! - [`driver`]: load a network, run it, read its state back, recover lost
-//!   events; the same code for a board, the virtual chip and the in-process
-//!   co-simulation.
+//! - [`driver`]: load a network, run it (in lockstep or paced in real time),
+//!   read its state back, recover lost answers; the same code for a board,
+//!   the virtual chip and the in-process co-simulation.
 //! - [`virtual_chip`]: the RTL core behind a pseudo-terminal, with injectable
 //!   [`faults`] and a model of a board's [`line`](mod@line) (UART rate, USB latency).
-//! - [`verify`]: chip against golden model, spike by spike and field by field;
+//! - [`verify`]: chip against golden model, tick by tick and field by field;
 //!   [`waveform`]: the tick a difference appeared in, and the core's signals
 //!   around it as a VCD file.
 //! - [`flash`]: put a board's bitstream on it with openFPGALoader or iceprog.
-//! - [`spike_files`], [`raster`], [`summary`]: what the CLI reads, draws and prints;
+//! - [`spike_files`], [`state_file`], [`raster`], [`rates`], [`weights`],
+//!   [`summary`]: what the CLI reads, writes, draws ([`plot`]) and prints;
 //!   [`outputs`]: its output paths, checked before a run.
 
 pub mod driver;
@@ -22,12 +23,16 @@ pub mod line;
 pub mod link;
 pub mod live;
 pub mod outputs;
+pub mod plot;
 pub mod raster;
+pub mod rates;
 pub mod serial;
 pub mod spike_files;
+pub mod state_file;
 pub mod summary;
 pub mod verify;
 #[cfg(feature = "virtual-chip")]
 pub mod virtual_chip;
 #[cfg(feature = "virtual-chip")]
 pub mod waveform;
+pub mod weights;

@@ -11,6 +11,10 @@ pub enum OutputKind {
     Spikes,
     /// A raster plot.
     Raster,
+    /// A plot of population rates.
+    Rates,
+    /// Weight histograms.
+    Weights,
     /// The final state as JSON.
     State,
     /// Probed variables as CSV.
@@ -29,6 +33,8 @@ impl OutputKind {
         match self {
             OutputKind::Spikes => ("--spikes", &["csv", "bin"]),
             OutputKind::Raster => ("--raster", &["svg", "png"]),
+            OutputKind::Rates => ("--rates", &["svg", "png"]),
+            OutputKind::Weights => ("--weights", &["svg", "png"]),
             OutputKind::State => ("--state", &["json"]),
             OutputKind::Probes => ("--probes", &["csv"]),
             OutputKind::Results => ("--results", &["bin"]),

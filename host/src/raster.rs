@@ -1,98 +1,20 @@
 //! Raster plots of output spikes (neuron against tick, one colour per
-//! population), as SVG or PNG by the file's extension (`plotters`).
+//! population), as SVG or PNG by the file's extension ([`crate::plot`]).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use plotters::prelude::*;
-use plotters::style::FontStyle;
 use spikefab_sim::network::PopulationKind;
 use spikefab_sim::{Network, SpikeEvent};
 
-/// Why a plot could not be drawn.
-#[derive(Debug, thiserror::Error)]
-pub enum RasterError {
-    /// Not `.svg` or `.png`.
-    #[error("{0}: a raster plot is written as .svg or .png")]
-    Format(PathBuf),
-    /// No font to draw the labels with.
-    #[error("no TrueType font found for the plot's labels (looked for {looked}); install fonts-dejavu-core")]
-    NoFont {
-        /// Paths tried.
-        looked: String,
-    },
-    /// Drawing or writing failed.
-    #[error("{path}: {reason}")]
-    Draw {
-        /// File.
-        path: PathBuf,
-        /// plotters' message.
-        reason: String,
-    },
-}
-
-/// Fonts tried, in order, for the labels.
-const FONTS: [&str; 4] = [
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
-    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-    "/System/Library/Fonts/Supplemental/Arial.ttf",
-];
-
-/// Register a system font as plotters' `sans-serif`, once.
-fn register_font() -> Result<(), RasterError> {
-    static REGISTERED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| {
-        FONTS.iter().any(|p| match std::fs::read(p) {
-            Ok(bytes) => {
-                let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-                plotters::style::register_font("sans-serif", FontStyle::Normal, bytes).is_ok()
-            }
-            Err(_) => false,
-        })
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(RasterError::NoFont {
-            looked: FONTS.join(", "),
-        })
-    }
-}
-
-/// Width of the raster's plot; the legend is drawn to its right, outside the data.
-const PLOT_WIDTH: u32 = 1000;
+use crate::plot::{self, PlotError};
 
 /// Draw `spikes` of `net` over ticks `0..ticks` into `path` (.svg or .png):
 /// each population's neurons on a band of their own, a legend beside the plot.
-pub fn draw(path: &Path, net: &Network, spikes: &[SpikeEvent], ticks: u32, title: &str) -> Result<(), RasterError> {
-    let size = (1200, 700);
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("svg") => {
-            register_font()?;
-            plot(
-                SVGBackend::new(path, size).into_drawing_area(),
-                net,
-                spikes,
-                ticks,
-                title,
-            )
-        }
-        Some("png") => {
-            register_font()?;
-            plot(
-                BitMapBackend::new(path, size).into_drawing_area(),
-                net,
-                spikes,
-                ticks,
-                title,
-            )
-        }
-        _ => return Err(RasterError::Format(path.to_path_buf())),
-    }
-    .map_err(|reason| RasterError::Draw {
-        path: path.to_path_buf(),
-        reason,
-    })
+pub fn draw(path: &Path, net: &Network, spikes: &[SpikeEvent], ticks: u32, title: &str) -> Result<(), PlotError> {
+    plot::draw_on!(path, "a raster plot", plot::SIZE, |root| plot(
+        root, net, spikes, ticks, title
+    ))
 }
 
 fn plot<DB: DrawingBackend>(
@@ -104,7 +26,7 @@ fn plot<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(e)?;
-    let (plot_area, legend_area) = root.split_horizontally(PLOT_WIDTH);
+    let (plot_area, legend_area) = root.split_horizontally(plot::PLOT_WIDTH);
     let neurons = net.num_neurons().max(1);
     let mut chart = ChartBuilder::on(&plot_area)
         .caption(title, ("sans-serif", 22))
@@ -157,15 +79,7 @@ fn plot<DB: DrawingBackend>(
         legend.push((format!("{} ({count} spikes)", p.name), colour));
     }
     // The legend beside the plot: a square and a line per population.
-    for (i, (label, colour)) in legend.into_iter().enumerate() {
-        let y = 60 + 22 * i as i32;
-        legend_area
-            .draw(&Rectangle::new([(6, y - 5), (16, y + 5)], colour.filled()))
-            .map_err(e)?;
-        legend_area
-            .draw(&Text::new(label, (22, y - 7), ("sans-serif", 14)))
-            .map_err(e)?;
-    }
+    plot::legend(&legend_area, legend)?;
     root.present().map_err(e)
 }
 
@@ -202,7 +116,7 @@ mod tests {
                 .unwrap()
                 .parse()
                 .unwrap();
-            assert!(x >= PLOT_WIDTH, "{label} at x = {x}");
+            assert!(x >= plot::PLOT_WIDTH, "{label} at x = {x}");
         }
     }
 }

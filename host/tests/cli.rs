@@ -45,8 +45,8 @@ fn temp(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-/// `verify` with STEPs (the default) and with `--stamps`: the same spikes,
-/// the cycle column only with stamps.
+/// `verify` writes its spike file, raster and state; the spikes are the
+/// golden model's, whose file adds their busy cycles.
 #[test]
 fn verify_on_the_virtual_chip_writes_its_outputs() {
     let (spikes, raster, state) = (temp("s.csv"), temp("r.svg"), temp("state.json"));
@@ -565,6 +565,7 @@ fn stream_writes_spikes_before_its_input_ends() {
 #[test]
 fn sim_outputs_name_populations() {
     let (spikes, probes, state) = (temp("sim_spikes.csv"), temp("sim_probes.csv"), temp("sim_state.json"));
+    let (rates, weights) = (temp("sim_rates.svg"), temp("sim_weights.svg"));
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/stdp_homeostasis.toml");
     let o = spikefab(&[
         "sim",
@@ -577,13 +578,60 @@ fn sim_outputs_name_populations() {
         probes.to_str().unwrap(),
         "--state",
         state.to_str().unwrap(),
+        "--rates",
+        rates.to_str().unwrap(),
+        "--weights",
+        weights.to_str().unwrap(),
     ]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
+    // One command each: the population rates and the weights before and after.
+    let svg = std::fs::read_to_string(&rates).unwrap();
+    assert!(
+        svg.contains("exc (") && svg.contains("inh (") && svg.contains("Hz per neuron"),
+        "{svg}"
+    );
+    let svg = std::fs::read_to_string(&weights).unwrap();
+    assert!(svg.contains("before (mean") && svg.contains("after (mean") && svg.contains("plastic synapses"));
     // The final state, as `run --state` writes it.
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
     assert_eq!(json["ticks"], 200);
-    assert!(json["weights"].as_array().is_some_and(|w| !w.is_empty()), "{json}");
+    // Every synapse named by its endpoints; the plastic ones learned.
+    let weights = json["weights"].as_array().unwrap();
+    let first = &weights[0];
+    assert_eq!(
+        (
+            &first["projection"],
+            &first["pre"],
+            &first["pre_index"],
+            &first["post"],
+            &first["plastic"]
+        ),
+        (
+            &serde_json::json!("in -> exc"),
+            &serde_json::json!("in"),
+            &serde_json::json!(0),
+            &serde_json::json!("exc"),
+            &serde_json::json!(true)
+        ),
+    );
+    let model = spikefab_sim::config::load(std::path::Path::new(example))
+        .unwrap()
+        .network;
+    assert_eq!(weights.len() as u64, model.num_synapses());
+    let learned = weights
+        .iter()
+        .zip(&model.synapses().weight)
+        .filter(|(w, &w0)| w["weight"] != w0)
+        .count();
+    assert!(learned > 0, "STDP changed no weight in 200 ticks");
+    let populations = json["populations"].as_array().unwrap();
+    assert!(
+        populations
+            .iter()
+            .any(|p| p["name"] == "in" && p["kind"] == "inputs" && p["size"] == 64),
+        "{populations:?}"
+    );
     let csv = std::fs::read_to_string(&spikes).unwrap();
     let mut rows = csv.lines();
     assert_eq!(rows.next(), Some("tick,neuron,cycle,population,index"));
@@ -610,4 +658,41 @@ fn sim_outputs_name_populations() {
         .map(|(p, i)| (p.to_string(), i.to_string()))
         .into();
     assert_eq!(probed, want);
+}
+
+/// `--set` and `--seed` change the network file for one run (a sweep is a
+/// shell loop), checked as the file is; a snapshot cannot take them.
+#[test]
+fn settings_change_one_run() {
+    let o = spikefab(&[
+        "sim",
+        &net(),
+        "--set",
+        "simulation.ticks=7",
+        "--seed",
+        "3",
+        "--set",
+        "population.exc.neuron.threshold=250",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("run 7 ticks in the golden model"), "{out}");
+    let o = spikefab(&["sim", &net(), "--set", "population.exc.neuron.threshold=-250"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        err.trim(),
+        "error: population[0] (exc).neuron.threshold: -250 is out of range 0..=32767"
+    );
+    let snapshot = temp("net.bin");
+    assert!(spikefab(&["save", &net(), snapshot.to_str().unwrap()]).status.success());
+    let o = spikefab(&["sim", snapshot.to_str().unwrap(), "--seed", "2"]);
+    let (_, err) = text(&o);
+    assert_eq!(
+        err.trim(),
+        format!(
+            "error: --set and --seed change a .toml or .json network file; {} is a snapshot",
+            snapshot.display()
+        )
+    );
 }

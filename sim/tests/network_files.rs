@@ -681,3 +681,56 @@ fn a_network_larger_than_memory_gets_an_error_not_an_abort() {
     let e = err(text);
     assert!(e.contains("which needs about 115.5 GiB to build"), "{e}");
 }
+
+/// `--set` and `--seed` (`config::load_with`): a changed file is the file
+/// written with the change, checked the same way; no change is `load`.
+#[test]
+fn settings_change_the_file_before_it_is_read() {
+    use config::Setting;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/stdp_homeostasis.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let base = path.parent();
+    let set = |s: &[&str]| -> Vec<Setting> { s.iter().map(|x| Setting::parse(x).unwrap()).collect() };
+    let load = |s: &[Setting]| config::load_with(&path, s);
+
+    // The same as writing the change into the file.
+    let changed = load(&set(&[
+        "population.inh.neuron.threshold=310",
+        "projection.1.weight=25",
+        "learning.a_plus=9",
+    ]))
+    .unwrap();
+    let written = text
+        .replace("threshold = 300", "threshold = 310")
+        .replace("weight = 30\n", "weight = 25\n")
+        .replace("a_plus = 8", "a_plus = 9");
+    assert_eq!(changed, config::parse_toml(&written, base).unwrap());
+    assert_eq!(load(&[]).unwrap(), config::load(&path).unwrap());
+    // --seed redraws every unseeded random choice: the Poisson inputs and
+    // the random weights and delays.
+    let reseeded = load(&[Setting::seed(7)]).unwrap();
+    assert_eq!(
+        reseeded,
+        config::parse_toml(&text.replace("seed = 42", "seed = 7"), base).unwrap()
+    );
+    assert_ne!(reseeded.network.inputs(), config::load(&path).unwrap().network.inputs());
+
+    // Checked as the file is.
+    let err = |s: &[&str]| load(&set(s)).unwrap_err().to_string();
+    assert_eq!(
+        err(&["projection.1.delay=0"]),
+        "projection[1] (exc -> inh).delay: 0 is out of range 1..=255"
+    );
+    assert_eq!(
+        err(&["population.exc.neuron.treshold=3"]),
+        format!(
+            "{} (with --set): population[0].neuron.treshold: unknown field `treshold`, expected one of `du`, `dv`, \
+             `bias`, `v_reset`, `threshold`, `theta_inc`, `theta_decay`, `refractory`",
+            path.display()
+        )
+    );
+    assert_eq!(
+        err(&["population.exd.size=3"]),
+        "--set population.exd.size=3: `population` has no element `exd`; its elements: 0 (exc), 1 (inh)"
+    );
+}

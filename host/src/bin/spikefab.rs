@@ -17,7 +17,7 @@ use spikefab_host::driver::{Chip, TickOutput};
 use spikefab_host::faults::FaultPlan;
 use spikefab_host::link::{Link, LinkSettings};
 use spikefab_host::outputs::{self, OutputKind};
-use spikefab_host::{flash, live, raster, serial, spike_files, summary, verify};
+use spikefab_host::{flash, live, raster, rates, serial, spike_files, state_file, summary, verify};
 
 use rtl::VirtualChip;
 use spikefab_sim::config::{self, Model};
@@ -212,6 +212,15 @@ struct Network {
     /// Input spikes instead of the file's: CSV `tick,axon` or a .bin snapshot.
     #[arg(long, value_name = "FILE")]
     inputs: Option<PathBuf>,
+    /// Change a value of the network file before it is read (repeatable):
+    /// `population.exc.neuron.threshold=310`, `projection.1.weight=25`,
+    /// `learning.a_plus=9`; checked as if written in the file.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+    /// The file's `[simulation] seed`, from which every unseeded random
+    /// choice derives (the same as `--set simulation.seed=N`).
+    #[arg(long)]
+    seed: Option<u64>,
 }
 
 #[derive(Args)]
@@ -224,6 +233,14 @@ struct Outputs {
     /// Draw a raster plot (.svg or .png).
     #[arg(long, value_name = "FILE")]
     raster: Option<PathBuf>,
+    /// Draw each population's firing rate over time (.svg or .png): Hz per
+    /// neuron in about 100 bins of the run, at --tick-us.
+    #[arg(long, value_name = "FILE")]
+    rates: Option<PathBuf>,
+    /// Draw histograms of the weights before and after the run (.svg or
+    /// .png): the plastic synapses' (all, when none is plastic).
+    #[arg(long, value_name = "FILE")]
+    weights: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -421,9 +438,25 @@ fn load_model(path: &Path) -> Result<Model> {
     }
 }
 
-/// The model with `--inputs` applied, its ticks, and its description.
+/// The model with `--set`, `--seed` and `--inputs` applied, its ticks, and
+/// its description.
 fn prepare(args: &Network) -> Result<(Model, u32)> {
-    let mut model = load_model(&args.net)?;
+    let mut settings = args
+        .set
+        .iter()
+        .map(|s| config::Setting::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    settings.extend(args.seed.map(config::Setting::seed));
+    let mut model = if settings.is_empty() {
+        load_model(&args.net)?
+    } else if args.net.extension().and_then(|e| e.to_str()) == Some("bin") {
+        bail!(
+            "--set and --seed change a .toml or .json network file; {} is a snapshot",
+            args.net.display()
+        );
+    } else {
+        config::load_with(&args.net, &settings)?
+    };
     if let Some(path) = &args.inputs {
         let inputs = spike_files::read_inputs(path)?;
         model.network = model
@@ -453,9 +486,8 @@ fn write_spike_file(
 }
 
 /// Write a final state as JSON (`sim --state`, `run --state`).
-fn write_state(path: &Path, state: &spikefab_sim::StateDump) -> Result<()> {
-    let json = serde_json::to_string_pretty(state)?;
-    std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
+fn write_state(path: &Path, net: &spikefab_sim::Network, state: &spikefab_sim::StateDump) -> Result<()> {
+    state_file::write(path, net, state)?;
     println!("wrote {}", path.display());
     Ok(())
 }
@@ -470,14 +502,17 @@ fn check_outputs(paths: &[(Option<&PathBuf>, OutputKind)]) -> Result<()> {
     Ok(())
 }
 
-/// Write the spike file and the raster; `stamped`: the spikes carry their
-/// busy cycles.
+/// Write the spike file and the plots; `stamped`: the spikes carry their
+/// busy cycles; `weights`: the final weights.
+#[allow(clippy::too_many_arguments)]
 fn write_outputs(
     outputs: &Outputs,
     net: &spikefab_sim::Network,
     spikes: &[spikefab_sim::SpikeEvent],
     stamped: bool,
     ticks: u32,
+    tick_us: f64,
+    weights: &[i8],
     title: &str,
 ) -> Result<()> {
     if let Some(path) = &outputs.spikes {
@@ -486,6 +521,14 @@ fn write_outputs(
     }
     if let Some(path) = &outputs.raster {
         raster::draw(path, net, spikes, ticks, title)?;
+        println!("wrote {}", path.display());
+    }
+    if let Some(path) = &outputs.rates {
+        rates::draw(path, net, spikes, ticks, tick_us, title)?;
+        println!("wrote {}", path.display());
+    }
+    if let Some(path) = &outputs.weights {
+        spikefab_host::weights::draw(path, net, weights, title)?;
         println!("wrote {}", path.display());
     }
     Ok(())
@@ -504,6 +547,8 @@ fn sim(args: SimArgs) -> Result<()> {
     check_outputs(&[
         (args.outputs.spikes.as_ref(), OutputKind::Spikes),
         (args.outputs.raster.as_ref(), OutputKind::Raster),
+        (args.outputs.rates.as_ref(), OutputKind::Rates),
+        (args.outputs.weights.as_ref(), OutputKind::Weights),
         (args.probes.as_ref(), OutputKind::Probes),
         (args.results.as_ref(), OutputKind::Results),
         (args.report.as_ref(), OutputKind::Report),
@@ -590,7 +635,16 @@ fn sim(args: SimArgs) -> Result<()> {
         summary::cycles(sim.cycle(), Some(worst), ticks, clock_mhz, tick_us)
     );
 
-    write_outputs(&args.outputs, net, sim.spikes(), true, ticks, "spikefab sim")?;
+    write_outputs(
+        &args.outputs,
+        net,
+        sim.spikes(),
+        true,
+        ticks,
+        tick_us,
+        sim.weights(),
+        "spikefab sim",
+    )?;
     if let Some(path) = &args.probes {
         let mut text = String::from("tick,neuron,var,value,population,index\n");
         for p in sim.probes() {
@@ -603,7 +657,7 @@ fn sim(args: SimArgs) -> Result<()> {
         println!("wrote {}", path.display());
     }
     if let Some(path) = &args.state {
-        write_state(path, &sim.state_dump())?;
+        write_state(path, net, &sim.state_dump())?;
     }
     if let Some(path) = &args.report {
         let report = serde_json::json!({
@@ -824,6 +878,8 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
     check_outputs(&[
         (args.outputs.spikes.as_ref(), OutputKind::Spikes),
         (args.outputs.raster.as_ref(), OutputKind::Raster),
+        (args.outputs.rates.as_ref(), OutputKind::Rates),
+        (args.outputs.weights.as_ref(), OutputKind::Weights),
         (args.state.as_ref(), OutputKind::State),
         (verify_args.as_ref().and_then(|v| v.vcd.as_ref()), OutputKind::Vcd),
     ])?;
@@ -936,9 +992,18 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
             summary::pacing(&chip.pacing(), args.timing.clock_mhz(Some(chip.config())))
         );
     }
-    write_outputs(&args.outputs, net, &spikes, false, counters.tick, "spikefab run (chip)")?;
+    write_outputs(
+        &args.outputs,
+        net,
+        &spikes,
+        false,
+        counters.tick,
+        args.timing.tick_us,
+        &state.weights,
+        "spikefab run (chip)",
+    )?;
     if let Some(path) = &args.state {
-        write_state(path, &state)?;
+        write_state(path, net, &state)?;
     }
     let Some(v) = verdict else {
         return Ok(ExitCode::SUCCESS);

@@ -53,6 +53,24 @@ pub enum ConfigError {
     /// Several of the above, in file order (the first 20 shown).
     #[error("{} problems:{}", .0.len(), list(.0))]
     Several(Vec<ConfigError>),
+    /// A `--set` (or `--seed`) that cannot be applied to the file.
+    #[error("--set {setting}: {reason}")]
+    Setting {
+        /// The setting as given.
+        setting: String,
+        /// Why.
+        reason: String,
+    },
+    /// The file with its `--set` changes does not read as a network file.
+    #[error("{file} (with --set): {path}: {message}")]
+    Changed {
+        /// File name.
+        file: String,
+        /// Field path of the error, e.g. `population[0].neuron.threshold`.
+        path: String,
+        /// serde's message.
+        message: String,
+    },
     /// A bad row in an input spike file.
     #[error("{file}:{line}: {reason}")]
     InputFile {

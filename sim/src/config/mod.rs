@@ -7,6 +7,7 @@
 
 mod error;
 mod expand;
+mod overrides;
 mod value;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub use error::ConfigError;
+pub use overrides::Setting;
 pub use value::{IntSampler, IntSpec};
 
 use crate::learning::StdpFields;
@@ -300,6 +302,46 @@ pub fn load(path: &Path) -> Result<Model, ConfigError> {
         cause,
     })?;
     let file = parse_file(&text, path)?;
+    expand::build(&file, path.parent(), Budget::default())
+}
+
+/// [`load`] with `settings` (`--set`, `--seed`) applied to the file's tree
+/// first: the changed file is checked and expanded as if written so.
+pub fn load_with(path: &Path, settings: &[Setting]) -> Result<Model, ConfigError> {
+    if settings.is_empty() {
+        return load(path);
+    }
+    let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
+        path: path.to_path_buf(),
+        cause,
+    })?;
+    let label = path.display().to_string();
+    let mut tree: serde_json::Value = match path.extension().and_then(|e| e.to_str()) {
+        Some("toml") => {
+            let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Toml {
+                file: label.clone(),
+                message: e.to_string().trim_end().to_string(),
+            })?;
+            serde_json::to_value(table).map_err(|e| ConfigError::Toml {
+                file: label.clone(),
+                message: e.to_string(),
+            })?
+        }
+        Some("json") => {
+            // Syntax and schema errors with their lines, before any change.
+            from_json(&text, &label)?;
+            serde_json::from_str(&text).expect("the file just read as JSON")
+        }
+        _ => return Err(ConfigError::Extension(path.to_path_buf())),
+    };
+    for s in settings {
+        s.apply(&mut tree)?;
+    }
+    let file: NetworkFile = serde_path_to_error::deserialize(tree).map_err(|e| ConfigError::Changed {
+        file: label,
+        path: e.path().to_string(),
+        message: e.into_inner().to_string(),
+    })?;
     expand::build(&file, path.parent(), Budget::default())
 }
 

@@ -1,0 +1,202 @@
+//! The final state as JSON (`spikefab sim|run|verify --state FILE.json`),
+//! in the network's terms: the populations with their ranges of global ids,
+//! the neuron and trace arrays by global id, and every synapse's weight with
+//! its projection, its pre- and postsynaptic population and index, its delay
+//! and whether it is plastic, in canonical order (`docs/spec.md` §4.4).
+
+use std::path::Path;
+
+use serde::Serialize;
+use spikefab_sim::network::{PopulationKind, Source, FLAG_PLASTIC};
+use spikefab_sim::{Network, StateDump};
+
+/// Why the state file could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum StateFileError {
+    /// The weights do not belong to this network.
+    #[error("the state holds {got} weights, the network has {expected} synapses")]
+    Mismatch {
+        /// The network's synapses.
+        expected: u64,
+        /// The state's weights.
+        got: usize,
+    },
+    /// Writing failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// A population as the state file lists it.
+#[derive(Debug, Serialize)]
+struct PopulationRow<'a> {
+    name: &'a str,
+    /// `neurons` or `inputs`.
+    kind: &'static str,
+    /// Its first global id (neuron or axon).
+    first: u32,
+    size: u32,
+}
+
+/// One synapse with its weight.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct SynapseRow<'a> {
+    /// `pre -> post` by population name.
+    pub projection: String,
+    /// The presynaptic population.
+    pub pre: &'a str,
+    /// The presynaptic axon's or neuron's index in it.
+    pub pre_index: u32,
+    /// The postsynaptic population.
+    pub post: &'a str,
+    /// The postsynaptic neuron's index in it.
+    pub post_index: u32,
+    /// Delay in ticks.
+    pub delay: u8,
+    /// Learning changes it.
+    pub plastic: bool,
+    /// Its weight now.
+    pub weight: i8,
+}
+
+/// The state file's contents.
+#[derive(Debug, Serialize)]
+struct StateFile<'a> {
+    ticks: u32,
+    cycle: u64,
+    populations: Vec<PopulationRow<'a>>,
+    u: &'a [i16],
+    v: &'a [i16],
+    theta: &'a [i16],
+    refractory: &'a [u8],
+    x_pre: &'a [u8],
+    x_post: &'a [u8],
+    weights: Vec<SynapseRow<'a>>,
+    lfsr: u16,
+    ring: &'a [i16],
+}
+
+/// The population and index of a member, or `?` outside every population
+/// (a network built without names).
+fn place(net: &Network, kind: PopulationKind, id: u32) -> (&str, u32) {
+    match net.population_of(kind, id) {
+        Some(p) => (p.name.as_str(), id - p.first),
+        None => ("?", id),
+    }
+}
+
+/// Every synapse of `net` with its weight in `weights` (canonical order).
+pub fn synapse_rows<'a>(net: &'a Network, weights: &[i8]) -> Result<Vec<SynapseRow<'a>>, StateFileError> {
+    if weights.len() as u64 != net.num_synapses() {
+        return Err(StateFileError::Mismatch {
+            expected: net.num_synapses(),
+            got: weights.len(),
+        });
+    }
+    let syn = net.synapses();
+    let mut rows = Vec::with_capacity(weights.len());
+    for s in 0..net.num_sources() {
+        let (pre, pre_index) = match net.source_of(s) {
+            Source::Axon(a) => place(net, PopulationKind::Axons, a),
+            Source::Neuron(n) => place(net, PopulationKind::Neurons, n),
+        };
+        let range = syn.offsets[s as usize] as usize..syn.offsets[s as usize + 1] as usize;
+        for (i, &weight) in range.clone().zip(&weights[range]) {
+            let (post, post_index) = place(net, PopulationKind::Neurons, syn.target[i]);
+            rows.push(SynapseRow {
+                projection: format!("{pre} -> {post}"),
+                pre,
+                pre_index,
+                post,
+                post_index,
+                delay: syn.delay[i],
+                plastic: syn.flags[i] & FLAG_PLASTIC != 0,
+                weight,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Write `state` of `net` to `path` as JSON.
+pub fn write(path: &Path, net: &Network, state: &StateDump) -> Result<(), StateFileError> {
+    let file = StateFile {
+        ticks: state.ticks,
+        cycle: state.cycle,
+        populations: net
+            .populations()
+            .iter()
+            .map(|p| PopulationRow {
+                name: &p.name,
+                kind: match p.kind {
+                    PopulationKind::Neurons => "neurons",
+                    PopulationKind::Axons => "inputs",
+                },
+                first: p.first,
+                size: p.size,
+            })
+            .collect(),
+        u: &state.u,
+        v: &state.v,
+        theta: &state.theta,
+        refractory: &state.refractory,
+        x_pre: &state.x_pre,
+        x_post: &state.x_post,
+        weights: synapse_rows(net, &state.weights)?,
+        lfsr: state.lfsr,
+        ring: &state.ring,
+    };
+    let json = serde_json::to_string_pretty(&file).expect("a state serializes");
+    std::fs::write(path, json).map_err(|source| StateFileError::Write {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_synapse_is_named_by_its_endpoints() {
+        let text = "[simulation]\nticks = 5\n\n[learning]\npre_shift = 2\npost_shift = 2\npre_bump = 64\n\
+                    post_bump = 64\na_plus = 8\na_minus = 8\nlr_shift = 4\nw_min = 0\nw_max = 100\n\n[[input]]\nname = \"in\"\nsize = 2\nspikes = [[0, 1]]\n\n\
+                    [[population]]\nname = \"a\"\nsize = 2\n\n[[population]]\nname = \"b\"\nsize = 3\n\n\
+                    [[projection]]\nfrom = \"in\"\nto = \"a\"\nconnect = { rule = \"one_to_one\" }\nweight = 5\n\
+                    delay = 2\nplastic = true\n\n[[projection]]\nfrom = \"a\"\nto = \"b\"\n\
+                    connect = { rule = \"all_to_all\" }\nweight = -3\n";
+        let net = spikefab_sim::config::parse_toml(text, None).unwrap().network;
+        let mut weights = net.synapses().weight.clone();
+        weights[0] = 9;
+        let rows = synapse_rows(&net, &weights).unwrap();
+        assert_eq!(rows.len(), 2 + 2 * 3);
+        let show: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {}[{}] {}[{}] d{} {} w{}",
+                    r.projection, r.pre, r.pre_index, r.post, r.post_index, r.delay, r.plastic, r.weight
+                )
+            })
+            .collect();
+        assert_eq!(
+            show,
+            [
+                "in -> a in[0] a[0] d2 true w9",
+                "in -> a in[1] a[1] d2 true w5",
+                "a -> b a[0] b[0] d1 false w-3",
+                "a -> b a[0] b[1] d1 false w-3",
+                "a -> b a[0] b[2] d1 false w-3",
+                "a -> b a[1] b[0] d1 false w-3",
+                "a -> b a[1] b[1] d1 false w-3",
+                "a -> b a[1] b[2] d1 false w-3",
+            ]
+        );
+        let e = synapse_rows(&net, &weights[1..]).unwrap_err();
+        assert_eq!(e.to_string(), "the state holds 7 weights, the network has 8 synapses");
+    }
+}

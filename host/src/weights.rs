@@ -1,0 +1,184 @@
+//! Weight histograms before and after a run (`--weights FILE.svg|png`): the
+//! network's initial weights and the final ones, one bar per weight value,
+//! of the plastic synapses (all synapses when none is plastic), so that what
+//! learning did shows at a glance.
+
+use std::path::Path;
+
+use plotters::prelude::*;
+use spikefab_sim::network::FLAG_PLASTIC;
+use spikefab_sim::Network;
+
+use crate::plot::{self, PlotError};
+
+/// How many synapses have each weight, before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeightCounts {
+    /// Only the plastic synapses were counted.
+    pub plastic_only: bool,
+    /// `(weight, synapses before, synapses after)` for each weight from the
+    /// smallest to the largest seen, gaps included.
+    pub rows: Vec<(i8, u64, u64)>,
+}
+
+/// Count the weights of `net` (before) and `after` (the same synapses in
+/// canonical order); `None` when the lengths differ or there is no synapse.
+pub fn weight_counts(net: &Network, after: &[i8]) -> Option<WeightCounts> {
+    let syn = net.synapses();
+    if after.len() != syn.weight.len() || after.is_empty() {
+        return None;
+    }
+    let plastic_only = syn.flags.iter().any(|f| f & FLAG_PLASTIC != 0);
+    let chosen = |i: &usize| !plastic_only || syn.flags[*i] & FLAG_PLASTIC != 0;
+    let mut before = [0u64; 256];
+    let mut later = [0u64; 256];
+    for i in (0..after.len()).filter(chosen) {
+        before[(syn.weight[i] as i16 + 128) as usize] += 1;
+        later[(after[i] as i16 + 128) as usize] += 1;
+    }
+    let used = |k: &usize| before[*k] + later[*k] > 0;
+    let lo = (0..256).find(used)?;
+    let hi = (0..256).rfind(used)?;
+    Some(WeightCounts {
+        plastic_only,
+        rows: (lo..=hi)
+            .map(|k| ((k as i16 - 128) as i8, before[k], later[k]))
+            .collect(),
+    })
+}
+
+/// Draw the histograms of the weights of `net` before and `after` the run
+/// into `path` (.svg or .png).
+pub fn draw(path: &Path, net: &Network, after: &[i8], title: &str) -> Result<(), PlotError> {
+    let counts = weight_counts(net, after).ok_or_else(|| PlotError::Empty {
+        path: path.to_path_buf(),
+        reason: format!(
+            "no weights to plot ({} synapses, {} final weights)",
+            net.num_synapses(),
+            after.len()
+        ),
+    })?;
+    plot::draw_on!(path, "a weight histogram", plot::SIZE, |root| plot(
+        root, &counts, title
+    ))
+}
+
+fn plot<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    counts: &WeightCounts,
+    title: &str,
+) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let (plot_area, legend_area) = root.split_horizontally(plot::PLOT_WIDTH);
+    let (lo, hi) = (counts.rows[0].0 as f64, counts.rows[counts.rows.len() - 1].0 as f64);
+    let top = counts.rows.iter().map(|r| r.1.max(r.2)).max().unwrap_or(1).max(1) as f64 * 1.05;
+    let mut chart = ChartBuilder::on(&plot_area)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d(lo - 0.5..hi + 0.5, 0f64..top)
+        .map_err(e)?;
+    let which = if counts.plastic_only {
+        "plastic synapses"
+    } else {
+        "synapses"
+    };
+    chart
+        .configure_mesh()
+        .x_desc("weight")
+        .y_desc(which)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .disable_x_mesh()
+        .draw()
+        .map_err(e)?;
+    let colours = [Palette99::pick(0).to_rgba(), Palette99::pick(1).to_rgba()];
+    let mut legend = Vec::new();
+    for (k, name) in ["before", "after"].into_iter().enumerate() {
+        // Side by side within each weight's unit: before left, after right.
+        let bars = counts.rows.iter().map(|r| {
+            let (x, n) = (r.0 as f64, if k == 0 { r.1 } else { r.2 });
+            let x0 = x - 0.4 + 0.4 * k as f64;
+            Rectangle::new([(x0, 0.0), (x0 + 0.4, n as f64)], colours[k].filled())
+        });
+        chart.draw_series(bars).map_err(e)?;
+        let total: u64 = counts.rows.iter().map(|r| if k == 0 { r.1 } else { r.2 }).sum();
+        let mean = counts
+            .rows
+            .iter()
+            .map(|r| r.0 as f64 * if k == 0 { r.1 } else { r.2 } as f64)
+            .sum::<f64>()
+            / total.max(1) as f64;
+        legend.push((format!("{name} (mean {mean:.2})"), colours[k]));
+    }
+    plot::legend(&legend_area, legend)?;
+    root.present().map_err(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NET: &str = r#"
+[learning]
+pre_shift = 2
+post_shift = 2
+pre_bump = 64
+post_bump = 64
+a_plus = 8
+a_minus = 8
+lr_shift = 4
+w_min = 0
+w_max = 100
+
+[[input]]
+name = "in"
+size = 3
+spikes = [[0, 1]]
+
+[[population]]
+name = "n"
+size = 3
+
+[[projection]]
+from = "in"
+to = "n"
+connect = { rule = "one_to_one" }
+weight = 5
+plastic = true
+
+[[projection]]
+from = "n"
+to = "n"
+connect = { rule = "one_to_one" }
+weight = -40
+"#;
+
+    #[test]
+    fn the_plastic_weights_are_counted_before_and_after() {
+        let net = spikefab_sim::config::parse_toml(NET, None).unwrap().network;
+        // In canonical order the three plastic synapses come first (axons).
+        let mut after = net.synapses().weight.clone();
+        after[0] = 7;
+        after[2] = 3;
+        let c = weight_counts(&net, &after).unwrap();
+        assert!(c.plastic_only);
+        assert_eq!(c.rows, vec![(3, 0, 1), (4, 0, 0), (5, 3, 1), (6, 0, 0), (7, 0, 1)]);
+        assert_eq!(weight_counts(&net, &after[1..]), None);
+        let path = std::env::temp_dir().join(format!("spikefab-weights-{}.svg", std::process::id()));
+        draw(&path, &net, &after, "test").unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        for label in ["before (mean 5.00)", "after (mean 5.00)", "plastic synapses"] {
+            assert!(svg.contains(label), "{label} is not in the plot");
+        }
+        let e = draw(&path, &net, &after[1..], "test").unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("no weights to plot (6 synapses, 5 final weights)"),
+            "{e}"
+        );
+    }
+}
