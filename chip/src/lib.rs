@@ -4,8 +4,9 @@
 //! chip, with no hardware description in it (so a board run compiles no
 //! rust-hdl): [`config`] (the registry of core configurations, `docs/spec.md`
 //! §8.1), [`device`] (the iCE40 parts), [`board`] (the boards: part, clock,
-//! pins, flashing) and [`image`] (a network laid out in the core's memory
-//! spaces, §8.2-8.3, and the check that it fits).
+//! pins, flashing), [`image`] (a network laid out in the core's memory
+//! spaces, §8.2-8.3, and the check that it fits) and [`usage`] (what each
+//! projection costs a core).
 #![deny(missing_docs)]
 
 pub mod board;
@@ -13,3 +14,4 @@ pub mod config;
 pub mod device;
 pub mod engine;
 pub mod image;
+pub mod usage;

@@ -12,10 +12,12 @@
 //!   [`waveform`]: the tick a difference appeared in, and the core's signals
 //!   around it as a VCD file.
 //! - [`flash`]: put a board's bitstream on it with openFPGALoader or iceprog.
+//! - [`capacity`]: `spikefab inspect`, what each projection costs each core.
 //! - [`spike_files`], [`state_file`], [`raster`], [`rates`], [`weights`],
 //!   [`summary`]: what the CLI reads, writes, draws ([`plot`]) and prints;
 //!   [`outputs`]: its output paths, checked before a run.
 
+pub mod capacity;
 pub mod driver;
 pub mod faults;
 pub mod flash;

@@ -287,12 +287,13 @@ fn inspect_reports_fit_and_cycles() {
     ]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
-    assert!(out.contains("fits the up5k core"), "{out}");
+    assert!(out.contains("  up5k: fits, "), "{out}");
     assert!(
-        out.contains("does not fit the tiny core: the network needs 40 neurons"),
+        out.contains("  tiny: does not fit: the network needs 40 neurons, the tiny core has 16"),
         "{out}"
     );
-    assert!(out.contains("predicted over 200 ticks for up5k"), "{out}");
+    assert!(out.contains("from 200 ticks of the golden model"), "{out}");
+    assert!(out.contains("  in -> exc: 2048 synapses (2048 plastic)"), "{out}");
 }
 
 #[test]

@@ -17,7 +17,7 @@ use spikefab_host::driver::{Chip, TickOutput};
 use spikefab_host::faults::FaultPlan;
 use spikefab_host::link::{Link, LinkSettings};
 use spikefab_host::outputs::{self, OutputKind};
-use spikefab_host::{flash, live, raster, rates, serial, spike_files, state_file, summary, verify};
+use spikefab_host::{capacity, flash, live, raster, rates, serial, spike_files, state_file, summary, verify};
 
 use rtl::VirtualChip;
 use spikefab_sim::config::{self, Model};
@@ -715,47 +715,12 @@ fn inspect(path: &Path, ticks: Option<u32>, timing: Timing) -> Result<()> {
     let net = &model.network;
     let ticks = ticks.unwrap_or(model.run.ticks);
     println!("{}", summary::network(&path.display().to_string(), net));
-    let mut fitting = None;
-    for &config in CoreConfig::KNOWN {
-        match Image::new(net, config) {
-            Ok(image) => {
-                println!(
-                    "  fits the {}: {} of {} synapse-memory words ({:.1}%)",
-                    summary::core(&config),
-                    image.syn.len(),
-                    config.syn_words(),
-                    100.0 * image.syn.len() as f64 / config.syn_words() as f64
-                );
-                fitting.get_or_insert(config);
-            }
-            Err(e) => println!("  does not fit the {} core: {e}", config.name),
-        }
-    }
-    let mut sim = Simulator::new(
-        net,
-        SimOptions {
-            core: fitting.map(|c| c.shape()),
-            ..SimOptions::default()
-        },
-    )?;
-    let mut worst = 0;
-    for _ in 0..ticks {
-        let before = sim.cycle();
-        sim.step_tick();
-        worst = worst.max(sim.cycle() - before);
-    }
-    let shape = sim.core();
-    println!(
-        "predicted over {ticks} ticks for {} (N={} M={} D={}):",
-        fitting.map_or("a core shaped like the network", |c| c.name),
-        shape.neurons,
-        shape.axons,
-        shape.delay_slots
-    );
-    println!(
-        "{}",
-        summary::cycles(sim.cycle(), Some(worst), ticks, timing.clock_mhz(None), timing.tick_us)
-    );
+    let how = capacity::Inspect {
+        ticks,
+        tick_us: timing.tick_us,
+        clock_mhz: timing.clock_mhz,
+    };
+    println!("{}", capacity::report(net, how)?);
     Ok(())
 }
 
