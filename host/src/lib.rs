@@ -14,7 +14,8 @@
 //! - [`flash`]: put a board's bitstream on it with openFPGALoader or iceprog.
 //! - [`capacity`]: `spikefab inspect`, what each projection costs each core.
 //! - [`spike_files`], [`state_file`], [`raster`], [`rates`], [`weights`],
-//!   [`summary`]: what the CLI reads, writes, draws ([`plot`]) and prints;
+//!   [`traces`], [`summary`]: what the CLI reads, writes, draws ([`plot`])
+//!   and prints;
 //!   [`outputs`]: its output paths, checked before a run.
 
 pub mod capacity;
@@ -32,6 +33,7 @@ pub mod serial;
 pub mod spike_files;
 pub mod state_file;
 pub mod summary;
+pub mod traces;
 pub mod verify;
 #[cfg(feature = "virtual-chip")]
 pub mod virtual_chip;

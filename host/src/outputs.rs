@@ -15,6 +15,8 @@ pub enum OutputKind {
     Rates,
     /// Weight histograms.
     Weights,
+    /// Probe traces.
+    Traces,
     /// The final state as JSON.
     State,
     /// Probed variables as CSV.
@@ -35,6 +37,7 @@ impl OutputKind {
             OutputKind::Raster => ("--raster", &["svg", "png"]),
             OutputKind::Rates => ("--rates", &["svg", "png"]),
             OutputKind::Weights => ("--weights", &["svg", "png"]),
+            OutputKind::Traces => ("--traces", &["svg", "png"]),
             OutputKind::State => ("--state", &["json"]),
             OutputKind::Probes => ("--probes", &["csv"]),
             OutputKind::Results => ("--results", &["bin"]),

@@ -258,6 +258,10 @@ struct SimArgs {
     /// Write probed variables as CSV (tick,neuron,var,value,population,index).
     #[arg(long, value_name = "FILE")]
     probes: Option<PathBuf>,
+    /// Draw the probed variables over time (.svg or .png): a panel per
+    /// variable, a line per probed neuron.
+    #[arg(long, value_name = "FILE")]
+    traces: Option<PathBuf>,
     /// Write a results snapshot (bincode): spikes, probes, stats, final state.
     #[arg(long, value_name = "FILE")]
     results: Option<PathBuf>,
@@ -550,6 +554,7 @@ fn sim(args: SimArgs) -> Result<()> {
         (args.outputs.rates.as_ref(), OutputKind::Rates),
         (args.outputs.weights.as_ref(), OutputKind::Weights),
         (args.probes.as_ref(), OutputKind::Probes),
+        (args.traces.as_ref(), OutputKind::Traces),
         (args.results.as_ref(), OutputKind::Results),
         (args.report.as_ref(), OutputKind::Report),
         (args.state.as_ref(), OutputKind::State),
@@ -654,6 +659,10 @@ fn sim(args: SimArgs) -> Result<()> {
             }
         }
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    if let Some(path) = &args.traces {
+        spikefab_host::traces::draw(path, net, sim.probes(), "spikefab sim")?;
         println!("wrote {}", path.display());
     }
     if let Some(path) = &args.state {
