@@ -17,6 +17,8 @@ pub enum OutputKind {
     Weights,
     /// Probe traces.
     Traces,
+    /// Recorded weights as CSV.
+    WeightTrace,
     /// The final state as JSON.
     State,
     /// Probed variables as CSV.
@@ -38,6 +40,7 @@ impl OutputKind {
             OutputKind::Rates => ("--rates", &["svg", "png"]),
             OutputKind::Weights => ("--weights", &["svg", "png"]),
             OutputKind::Traces => ("--traces", &["svg", "png"]),
+            OutputKind::WeightTrace => ("--weight-trace", &["csv"]),
             OutputKind::State => ("--state", &["json"]),
             OutputKind::Probes => ("--probes", &["csv"]),
             OutputKind::Results => ("--results", &["bin"]),

@@ -2,12 +2,14 @@
 //! in the network's terms: the populations with their ranges of global ids,
 //! the neuron and trace arrays by global id, and every synapse's weight with
 //! its projection, its pre- and postsynaptic population and index, its delay
-//! and whether it is plastic, in canonical order (`docs/spec.md` §4.4).
+//! and whether it is plastic, in canonical order (`docs/spec.md` §4.4); and
+//! the weights of `[[record.weights]]` over time as CSV.
 
 use std::path::Path;
 
 use serde::Serialize;
 use spikefab_sim::network::{PopulationKind, Source, FLAG_PLASTIC};
+use spikefab_sim::record::WeightTrace;
 use spikefab_sim::{Network, StateDump};
 
 /// Why the state file could not be written.
@@ -120,6 +122,30 @@ pub fn synapse_rows<'a>(net: &'a Network, weights: &[i8]) -> Result<Vec<SynapseR
         }
     }
     Ok(rows)
+}
+
+/// Write the recorded weights as CSV, one row per synapse and sample:
+/// `tick,synapse,projection,pre,pre_index,post,post_index,weight` (`synapse`
+/// its canonical index).
+pub fn write_weight_trace(path: &Path, net: &Network, traces: &[WeightTrace]) -> Result<(), StateFileError> {
+    let rows = synapse_rows(net, &net.synapses().weight)?;
+    let mut text = String::from("tick,synapse,projection,pre,pre_index,post,post_index,weight\n");
+    for w in traces {
+        for (k, &tick) in w.ticks.iter().enumerate() {
+            let values = &w.values[k * w.synapses.len()..(k + 1) * w.synapses.len()];
+            for (&s, &weight) in w.synapses.iter().zip(values) {
+                let r = &rows[s as usize];
+                text.push_str(&format!(
+                    "{tick},{s},{},{},{},{},{},{weight}\n",
+                    r.projection, r.pre, r.pre_index, r.post, r.post_index
+                ));
+            }
+        }
+    }
+    std::fs::write(path, text).map_err(|source| StateFileError::Write {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Write `state` of `net` to `path` as JSON.

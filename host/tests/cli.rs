@@ -697,3 +697,43 @@ fn settings_change_one_run() {
         )
     );
 }
+
+/// `[[record.weights]]` (here given with `--set`) and `sim --weight-trace`:
+/// the chosen synapses' weights every `every` ticks, named by their ends.
+#[test]
+fn recorded_weights_are_written_with_their_synapses() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/stdp_homeostasis.toml");
+    let csv = temp("weight_trace.csv");
+    let o = spikefab(&[
+        "sim",
+        example,
+        "--ticks",
+        "200",
+        "--set",
+        "record.weights=[{ from = \"in\", to = \"exc\", pre = [0], post = [0, 1], every = 50 }]",
+        "--weight-trace",
+        csv.to_str().unwrap(),
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    let written = std::fs::read_to_string(&csv).unwrap();
+    let rows: Vec<&str> = written.lines().collect();
+    assert_eq!(rows[0], "tick,synapse,projection,pre,pre_index,post,post_index,weight");
+    assert_eq!(rows.len(), 1 + 4 * 2, "{written}");
+    let ticks: Vec<&str> = rows[1..].iter().map(|r| r.split(',').next().unwrap()).collect();
+    assert_eq!(ticks, ["50", "50", "100", "100", "150", "150", "200", "200"]);
+    assert!(
+        rows[1..].iter().all(|r| r.contains(",in -> exc,in,0,exc,")),
+        "{written}"
+    );
+    // Without a recording the option is refused, not silently empty.
+    let o = spikefab(&["sim", &net(), "--weight-trace", csv.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o)
+            .1
+            .contains("the network file records no weights (add [[record.weights]])"),
+        "{}",
+        text(&o).1
+    );
+}

@@ -39,7 +39,7 @@ use crate::lfsr::Lfsr16;
 use crate::network::{InputSpike, Network, FLAG_PLASTIC, FLAG_WEXP};
 use crate::neuron::{NeuronParams, NeuronState};
 use crate::neuron_block::{step_block, step_one, Block, BLOCK};
-use crate::record::{ProbeTrace, RunStats, SpikeEvent, StateDump, Var};
+use crate::record::{ProbeTrace, RunStats, SpikeEvent, StateDump, Var, WeightTrace};
 
 /// How the engine runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +104,14 @@ pub enum SimError {
         tick: u32,
         /// Axon.
         axon: u32,
+    },
+    /// A weight record of a synapse that does not exist.
+    #[error("weight record of synapse {synapse}: it does not exist ({synapses} synapses)")]
+    NoSuchSynapse {
+        /// The synapse asked for.
+        synapse: u64,
+        /// Synapses in the network.
+        synapses: u64,
     },
     /// A probe on a neuron that does not exist.
     #[error("probe on neuron {neuron}: it does not exist ({neurons} neurons)")]
@@ -206,6 +214,7 @@ pub struct Simulator<'n> {
     record_spikes: bool,
     spikes: Vec<SpikeEvent>,
     probes: Vec<ProbeTrace>,
+    weight_traces: Vec<WeightTrace>,
 }
 
 impl<'n> Simulator<'n> {
@@ -296,6 +305,7 @@ impl<'n> Simulator<'n> {
             record_spikes: true,
             spikes: Vec::new(),
             probes: Vec::new(),
+            weight_traces: Vec::new(),
         })
     }
 
@@ -378,6 +388,30 @@ impl<'n> Simulator<'n> {
     /// Probe traces recorded so far.
     pub fn probes(&self) -> &[ProbeTrace] {
         &self.probes
+    }
+
+    /// Record the weights of `synapses` (canonical indices) at the end of
+    /// every `every`-th tick from now on.
+    pub fn add_weight_record(&mut self, synapses: Vec<u64>, every: u32) -> Result<(), SimError> {
+        let count = self.net.num_synapses();
+        if let Some(&s) = synapses.iter().find(|&&s| s >= count) {
+            return Err(SimError::NoSuchSynapse {
+                synapse: s,
+                synapses: count,
+            });
+        }
+        self.weight_traces.push(WeightTrace {
+            synapses,
+            every: every.max(1),
+            ticks: Vec::new(),
+            values: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Weight traces recorded so far.
+    pub fn weight_traces(&self) -> &[WeightTrace] {
+        &self.weight_traces
     }
 
     /// Current weights, canonical order.
@@ -550,6 +584,17 @@ impl<'n> Simulator<'n> {
                 p.values.push(self.value(p.neuron, p.var));
             }
             self.probes = probes;
+        }
+        if !self.weight_traces.is_empty() {
+            let mut traces = std::mem::take(&mut self.weight_traces);
+            for w in &mut traces {
+                if self.tick.is_multiple_of(w.every) {
+                    w.ticks.push(self.tick);
+                    let weights = self.weights();
+                    w.values.extend(w.synapses.iter().map(|&s| weights[s as usize]));
+                }
+            }
+            self.weight_traces = traces;
         }
     }
 

@@ -77,6 +77,20 @@ impl Var {
     }
 }
 
+/// The weights of some synapses, sampled at the end of every `every`-th
+/// tick.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeightTrace {
+    /// The synapses, by canonical index.
+    pub synapses: Vec<u64>,
+    /// Ticks between two samples.
+    pub every: u32,
+    /// The ticks sampled (the tick counter after each: `every`, `2 every`, ...).
+    pub ticks: Vec<u32>,
+    /// `values[k * synapses.len() + j]`: synapse `j`'s weight at sample `k`.
+    pub values: Vec<i8>,
+}
+
 /// One probed variable of one neuron: its value at the end of every tick.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProbeTrace {

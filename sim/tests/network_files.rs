@@ -489,7 +489,7 @@ fn snapshots_round_trip_and_refuse_damage() {
     let e = snapshot::decode::<config::Model>(Kind::Network, &old, p).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "m.bin: snapshot format version 1 (this build reads 2; save the network again with `spikefab save`)"
+        "m.bin: snapshot format version 1 (this build reads 3; save the network again with `spikefab save`)"
     );
 }
 
@@ -530,6 +530,7 @@ fn hand_made_snapshots_are_checked_like_network_files() {
         ticks: 5,
         record_spikes: true,
         probes: vec![],
+        weights: vec![],
     };
     let decode = |r: Record| {
         let bytes = snapshot::encode(Kind::Network, &Model { network: r, run: run() });
@@ -636,6 +637,28 @@ fn hand_made_snapshots_are_checked_like_network_files() {
         e.to_string(),
         "h.bin: invalid snapshot: probe of v on neuron 86, which does not exist (2 neurons)"
     );
+    let recording = |synapses: Vec<u64>, every: u32| Model {
+        network: good.clone(),
+        run: config::RunSpec {
+            weights: vec![config::WeightRecord { synapses, every }],
+            ..run()
+        },
+    };
+    for (model, want) in [
+        (
+            recording(vec![0, 99], 1),
+            "weight recording 0: synapse 99, which does not exist",
+        ),
+        (recording(vec![0], 0), "weight recording 0: 1 synapses every 0 ticks"),
+        (recording(vec![], 5), "weight recording 0: 0 synapses every 5 ticks"),
+    ] {
+        let bytes = snapshot::encode(Kind::Network, &model);
+        let e = snapshot::decode::<config::Model>(Kind::Network, &bytes, Path::new("h.bin")).unwrap_err();
+        assert!(
+            e.to_string().starts_with(&format!("h.bin: invalid snapshot: {want}")),
+            "{e}"
+        );
+    }
     for (record, want) in cases {
         let e = decode(record).unwrap_err();
         assert!(matches!(e, SnapshotError::Decode { .. }), "{e}");
@@ -732,5 +755,72 @@ fn settings_change_the_file_before_it_is_read() {
     assert_eq!(
         err(&["population.exd.size=3"]),
         "--set population.exd.size=3: `population` has no element `exd`; its elements: 0 (exc), 1 (inh)"
+    );
+}
+
+/// `[[record.weights]]` names synapses by their populations and indices;
+/// the simulator samples their weights every `every` ticks.
+#[test]
+fn recorded_weights_are_the_named_synapses_sampled() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/stdp_homeostasis.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let with_record = |record: &str| format!("{text}\n{record}\n");
+    let model = config::parse_toml(
+        &with_record("[[record.weights]]\nfrom = \"in\"\nto = \"exc\"\npre = [0, 3]\npost = [1]\nevery = 25"),
+        path.parent(),
+    )
+    .unwrap();
+    let net = &model.network;
+    let w = &model.run.weights;
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].every, 25);
+    // in[0] -> exc[1] and in[3] -> exc[1], in canonical order.
+    let syn = net.synapses();
+    let exc = net.population("exc").unwrap().first;
+    assert_eq!(w[0].synapses.len(), 2);
+    for (&s, axon) in w[0].synapses.iter().zip([0u32, 3]) {
+        let (lo, hi) = (syn.offsets[axon as usize], syn.offsets[axon as usize + 1]);
+        assert!(
+            (lo..hi).contains(&s) && syn.target[s as usize] == exc + 1,
+            "synapse {s}"
+        );
+    }
+    let mut sim = spikefab_sim::Simulator::new(net, spikefab_sim::SimOptions::default()).unwrap();
+    sim.add_weight_record(w[0].synapses.clone(), w[0].every).unwrap();
+    let mut want = Vec::new();
+    for t in 1..=100 {
+        sim.step_tick();
+        if t % 25 == 0 {
+            want.extend(w[0].synapses.iter().map(|&s| sim.weights()[s as usize]));
+        }
+    }
+    let trace = &sim.weight_traces()[0];
+    assert_eq!(trace.ticks, vec![25, 50, 75, 100]);
+    assert_eq!(trace.values, want);
+
+    let err = |record: &str| {
+        config::parse_toml(&with_record(record), path.parent())
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        err("[[record.weights]]\nfrom = \"inn\"\nto = \"exc\""),
+        "record.weights[0] (inn -> exc).from: unknown population \"inn\""
+    );
+    assert_eq!(
+        err("[[record.weights]]\nfrom = \"exc\"\nto = \"in\""),
+        "record.weights[0] (exc -> in).to: inputs have no synapses onto them"
+    );
+    assert_eq!(
+        err("[[record.weights]]\nfrom = \"exc\"\nto = \"exc\""),
+        "record.weights[0] (exc -> exc): no synapse joins these neurons"
+    );
+    assert_eq!(
+        err("[[record.weights]]\nfrom = \"in\"\nto = \"exc\"\npost = [32]"),
+        "record.weights[0] (in -> exc).post[0]: index 32 is out of range 0..32"
+    );
+    assert_eq!(
+        err("[[record.weights]]\nfrom = \"in\"\nto = \"exc\"\nevery = 0"),
+        "record.weights[0] (in -> exc).every: 0 is out of range 1..=4294967295"
     );
 }

@@ -262,6 +262,10 @@ struct SimArgs {
     /// variable, a line per probed neuron.
     #[arg(long, value_name = "FILE")]
     traces: Option<PathBuf>,
+    /// Write the weights of [[record.weights]] as CSV
+    /// (tick,synapse,projection,pre,pre_index,post,post_index,weight).
+    #[arg(long, value_name = "FILE")]
+    weight_trace: Option<PathBuf>,
     /// Write a results snapshot (bincode): spikes, probes, stats, final state.
     #[arg(long, value_name = "FILE")]
     results: Option<PathBuf>,
@@ -555,6 +559,7 @@ fn sim(args: SimArgs) -> Result<()> {
         (args.outputs.weights.as_ref(), OutputKind::Weights),
         (args.probes.as_ref(), OutputKind::Probes),
         (args.traces.as_ref(), OutputKind::Traces),
+        (args.weight_trace.as_ref(), OutputKind::WeightTrace),
         (args.results.as_ref(), OutputKind::Results),
         (args.report.as_ref(), OutputKind::Report),
         (args.state.as_ref(), OutputKind::State),
@@ -571,6 +576,9 @@ fn sim(args: SimArgs) -> Result<()> {
     sim.set_record_spikes(true);
     for &(n, var) in &model.run.probes {
         sim.add_probe(n, var)?;
+    }
+    for w in &model.run.weights {
+        sim.add_weight_record(w.synapses.clone(), w.every)?;
     }
     let build_s = build.elapsed().as_secs_f64();
     let start = Instant::now();
@@ -659,6 +667,16 @@ fn sim(args: SimArgs) -> Result<()> {
             }
         }
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    if let Some(path) = &args.weight_trace {
+        if model.run.weights.is_empty() {
+            bail!(
+                "--weight-trace {}: the network file records no weights (add [[record.weights]])",
+                path.display()
+            );
+        }
+        state_file::write_weight_trace(path, net, sim.weight_traces())?;
         println!("wrote {}", path.display());
     }
     if let Some(path) = &args.traces {
@@ -875,6 +893,12 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
     }
     let (model, ticks) = prepare(&args.network)?;
     let net = &model.network;
+    if !model.run.probes.is_empty() || !model.run.weights.is_empty() {
+        println!(
+            "note: a chip records no [[record.probe]] or [[record.weights]] (`spikefab sim` does); its state is \
+             read at the end (--state)"
+        );
+    }
     check_period(&args.chip, &args.timing)?;
     let (mut chip, virtual_chip) = connect(&args.chip, net).await?;
     let image = chip.image(net)?;

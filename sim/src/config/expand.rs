@@ -9,12 +9,12 @@ use rand::Rng;
 
 use super::{
     derive_seed, seeded, Budget, ConfigError, Connect, DegreeRule, InputSection, IntSpec, Model, NetworkFile,
-    PoissonSection, ProjectionSection, RunSpec,
+    PoissonSection, ProjectionSection, RunSpec, WeightRecord, WeightsSection, MAX_RECORDED_SYNAPSES,
 };
 use crate::fixed::{STATE_MAX, STATE_MIN};
 use crate::learning::{StdpError, StdpParams};
 use crate::network::{
-    check_synapse_values, NetworkBuilder, PopulationKind, Source, SynapseError, SynapseSpec, MAX_COUNT,
+    check_synapse_values, Network, NetworkBuilder, PopulationKind, Source, SynapseError, SynapseSpec, MAX_COUNT,
 };
 use crate::neuron::check_range;
 use crate::record::Var;
@@ -241,14 +241,90 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>, budget: Budget) -> 
         return Err(ConfigError::all(errors));
     }
     let network = b.build().map_err(|e| ConfigError::invalid("network", "", e))?;
+    let mut weights = Vec::new();
+    for (i, w) in file.record.weights.iter().enumerate() {
+        match weight_record(&network, i, w) {
+            Ok(r) => weights.push(r),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ConfigError::all(errors));
+    }
     Ok(Model {
         network,
         run: RunSpec {
             ticks,
             record_spikes: file.record.spikes,
             probes,
+            weights,
         },
     })
+}
+
+/// The synapses `[[record.weights]]` number `i` names, in the built network.
+fn weight_record(net: &Network, i: usize, w: &WeightsSection) -> Result<WeightRecord, ConfigError> {
+    let item = format!("record.weights[{i}] ({} -> {})", w.from, w.to);
+    let pop = |field: &str, name: &str| {
+        net.population(name)
+            .ok_or_else(|| ConfigError::invalid(&item, field, format!("unknown population \"{name}\"")))
+    };
+    let from = pop("from", &w.from)?;
+    let to = pop("to", &w.to)?;
+    if to.kind == PopulationKind::Axons {
+        return Err(ConfigError::invalid(&item, "to", "inputs have no synapses onto them"));
+    }
+    let members = |field: &str, list: &Option<Vec<i64>>, size: u32| -> Result<Vec<u32>, ConfigError> {
+        match list {
+            None => Ok((0..size).collect()),
+            Some(l) => l
+                .iter()
+                .enumerate()
+                .map(|(j, &k)| index_in(&item, &format!("{field}[{j}]"), k, size))
+                .collect(),
+        }
+    };
+    let pre = members("pre", &w.pre, from.size)?;
+    let post: std::collections::HashSet<u32> = members("post", &w.post, to.size)?
+        .into_iter()
+        .map(|k| to.first + k)
+        .collect();
+    let every = match w.every {
+        None => 1,
+        Some(e) if (1..=u32::MAX as i64).contains(&e) => e as u32,
+        Some(e) => {
+            return Err(ConfigError::invalid(
+                &item,
+                "every",
+                format!("{e} is out of range 1..={}", u32::MAX),
+            ))
+        }
+    };
+    let syn = net.synapses();
+    let mut synapses = Vec::new();
+    for k in pre {
+        let source = match from.kind {
+            PopulationKind::Axons => Source::Axon(from.first + k),
+            PopulationKind::Neurons => Source::Neuron(from.first + k),
+        };
+        let s = net.source_index(source) as usize;
+        synapses.extend((syn.offsets[s]..syn.offsets[s + 1]).filter(|&x| post.contains(&syn.target[x as usize])));
+    }
+    synapses.sort_unstable();
+    if synapses.is_empty() {
+        return Err(ConfigError::invalid(&item, "", "no synapse joins these neurons"));
+    }
+    if synapses.len() > MAX_RECORDED_SYNAPSES {
+        return Err(ConfigError::invalid(
+            &item,
+            "",
+            format!(
+                "{} synapses; one recording holds at most {MAX_RECORDED_SYNAPSES} (choose `pre` and `post`)",
+                synapses.len()
+            ),
+        ));
+    }
+    Ok(WeightRecord { synapses, every })
 }
 
 /// Register a population name; names are unique across neurons and inputs.

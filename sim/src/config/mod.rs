@@ -199,6 +199,8 @@ pub struct RecordSection {
     pub spikes: bool,
     /// State probes, `[[record.probe]]`.
     pub probe: Vec<ProbeSection>,
+    /// Weight recordings, `[[record.weights]]`.
+    pub weights: Vec<WeightsSection>,
 }
 
 impl Default for RecordSection {
@@ -206,8 +208,38 @@ impl Default for RecordSection {
         RecordSection {
             spikes: true,
             probe: Vec::new(),
+            weights: Vec::new(),
         }
     }
+}
+
+/// `[[record.weights]]`: the weights of the synapses from some neurons (or
+/// axons) of one population to some neurons of another, every `every` ticks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightsSection {
+    /// Presynaptic population (neurons or inputs).
+    pub from: String,
+    /// Postsynaptic population.
+    pub to: String,
+    /// Indices within `from` (default: all).
+    pub pre: Option<Vec<i64>>,
+    /// Indices within `to` (default: all).
+    pub post: Option<Vec<i64>>,
+    /// Ticks between two samples (default 1).
+    pub every: Option<i64>,
+}
+
+/// Most synapses one `[[record.weights]]` may record.
+pub const MAX_RECORDED_SYNAPSES: usize = 65_536;
+
+/// Synapses whose weights are recorded every `every` ticks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeightRecord {
+    /// Their canonical indices, ascending.
+    pub synapses: Vec<u64>,
+    /// Ticks between two samples.
+    pub every: u32,
 }
 
 /// `[[record.probe]]`: variables of some neurons, every tick.
@@ -231,6 +263,8 @@ pub struct RunSpec {
     pub record_spikes: bool,
     /// (neuron, variable) pairs to probe every tick.
     pub probes: Vec<(u32, Var)>,
+    /// Weights to record.
+    pub weights: Vec<WeightRecord>,
 }
 
 /// Limits on what loading a network file may build; a file that passes one is
@@ -286,6 +320,21 @@ impl TryFrom<ModelRecord> for Model {
                 "probe of {} on neuron {neuron}, which does not exist ({n} neurons)",
                 var.name()
             ));
+        }
+        let synapses = r.network.num_synapses();
+        for (i, w) in r.run.weights.iter().enumerate() {
+            if w.every == 0 || w.synapses.is_empty() || w.synapses.len() > MAX_RECORDED_SYNAPSES {
+                return Err(format!(
+                    "weight recording {i}: {} synapses every {} ticks (1 to {MAX_RECORDED_SYNAPSES} synapses, every 1 or more)",
+                    w.synapses.len(),
+                    w.every
+                ));
+            }
+            if let Some(&s) = w.synapses.iter().find(|&&s| s >= synapses) {
+                return Err(format!(
+                    "weight recording {i}: synapse {s}, which does not exist ({synapses} synapses)"
+                ));
+            }
         }
         Ok(Model {
             network: r.network,
