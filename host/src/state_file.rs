@@ -189,13 +189,13 @@ mod tests {
 
     #[test]
     fn every_synapse_is_named_by_its_endpoints() {
-        let text = "[simulation]\nticks = 5\n\n[learning]\npre_shift = 2\npost_shift = 2\npre_bump = 64\n\
-                    post_bump = 64\na_plus = 8\na_minus = 8\nlr_shift = 4\nw_min = 0\nw_max = 100\n\n[[input]]\nname = \"in\"\nsize = 2\nspikes = [[0, 1]]\n\n\
+        let text = "[simulation]\nticks = 5\n\n[[input]]\nname = \"in\"\nsize = 2\nspikes = [[0, 1]]\n\n\
                     [[population]]\nname = \"a\"\nsize = 2\n\n[[population]]\nname = \"b\"\nsize = 3\n\n\
                     [[projection]]\nfrom = \"in\"\nto = \"a\"\nconnect = { rule = \"one_to_one\" }\nweight = 5\n\
                     delay = 2\nplastic = true\n\n[[projection]]\nfrom = \"a\"\nto = \"b\"\n\
                     connect = { rule = \"all_to_all\" }\nweight = -3\n";
-        let net = spikefab_sim::config::parse_toml(text, None).unwrap().network;
+        let text = format!("{}{text}", crate::spike_files::tests::LEARNING);
+        let net = spikefab_sim::config::parse_toml(&text, None).unwrap().network;
         let mut weights = net.synapses().weight.clone();
         weights[0] = 9;
         let rows = synapse_rows(&net, &weights).unwrap();

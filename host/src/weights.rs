@@ -122,17 +122,6 @@ mod tests {
     use super::*;
 
     const NET: &str = r#"
-[learning]
-pre_shift = 2
-post_shift = 2
-pre_bump = 64
-post_bump = 64
-a_plus = 8
-a_minus = 8
-lr_shift = 4
-w_min = 0
-w_max = 100
-
 [[input]]
 name = "in"
 size = 3
@@ -158,7 +147,8 @@ weight = -40
 
     #[test]
     fn the_plastic_weights_are_counted_before_and_after() {
-        let net = spikefab_sim::config::parse_toml(NET, None).unwrap().network;
+        let text = format!("{}{NET}", crate::spike_files::tests::LEARNING);
+        let net = spikefab_sim::config::parse_toml(&text, None).unwrap().network;
         // In canonical order the three plastic synapses come first (axons).
         let mut after = net.synapses().weight.clone();
         after[0] = 7;
