@@ -94,7 +94,13 @@ fn list(allowed: &[&str]) -> String {
 
 /// Check that `path` can hold an output of `kind`.
 pub fn check(path: &Path, kind: OutputKind) -> Result<(), OutputError> {
-    let (option, allowed) = kind.spec();
+    check_as(path, kind, kind.spec().0)
+}
+
+/// [`check`] for a file of `kind` given by another option (`spikefab plot
+/// --out`), which the error names.
+pub fn check_as(path: &Path, kind: OutputKind, option: &'static str) -> Result<(), OutputError> {
+    let allowed = kind.spec().1;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     if !allowed.contains(&ext) {
         return Err(OutputError::Extension {

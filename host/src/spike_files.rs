@@ -105,6 +105,92 @@ pub fn write_unstamped(path: &Path, net: &Network, spikes: &[SpikeEvent]) -> Res
     write(path, text)
 }
 
+/// Read output spikes of `net` back: a spike file this tool wrote (CSV
+/// `tick,neuron,population,index` or `tick,neuron,cycle,population,index`,
+/// the cycle 0 when the file has none) or a `.bin` snapshot. Every row is
+/// checked: whole numbers, a neuron of the network, the population and
+/// index that neuron has, ticks in order.
+pub fn read_outputs(path: &Path, net: &Network) -> Result<Vec<SpikeEvent>, SpikeFileError> {
+    if is_bincode(path) {
+        let spikes: Vec<SpikeEvent> = snapshot::load(path, Kind::Spikes)?;
+        if let Some(s) = spikes.iter().find(|s| s.neuron >= net.num_neurons()) {
+            return Err(SpikeFileError::Row {
+                path: path.to_path_buf(),
+                line: 0,
+                reason: format!(
+                    "neuron {} is not in the network ({} neurons)",
+                    s.neuron,
+                    net.num_neurons()
+                ),
+            });
+        }
+        return Ok(spikes);
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| SpikeFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_outputs(&text, net).map_err(|(line, reason)| SpikeFileError::Row {
+        path: path.to_path_buf(),
+        line,
+        reason,
+    })
+}
+
+/// The rows of an output spike file's text; an error names the line.
+pub fn parse_outputs(text: &str, net: &Network) -> Result<Vec<SpikeEvent>, (u64, String)> {
+    let mut lines = text.lines().enumerate().map(|(i, l)| (i as u64 + 1, l.trim()));
+    let stamped = match lines.next() {
+        Some((_, "tick,neuron,cycle,population,index")) => true,
+        Some((_, "tick,neuron,population,index")) => false,
+        Some((n, other)) => {
+            return Err((
+                n,
+                format!(
+                    "the header must be `tick,neuron,population,index` or `tick,neuron,cycle,population,index`, \
+                     found `{other}`"
+                ),
+            ))
+        }
+        None => return Err((1, "empty file: no header".into())),
+    };
+    let columns = if stamped { 5 } else { 4 };
+    let mut out: Vec<SpikeEvent> = Vec::new();
+    for (n, line) in lines.filter(|(_, l)| !l.is_empty()) {
+        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+        if f.len() != columns {
+            return Err((n, format!("expected {columns} columns, found {}", f.len())));
+        }
+        let tick = spikefab_sim::spike_csv::whole_number(f[0], "tick").map_err(|e| (n, e))?;
+        let neuron = spikefab_sim::spike_csv::whole_number(f[1], "neuron").map_err(|e| (n, e))?;
+        let cycle = match stamped {
+            true => f[2]
+                .parse::<u64>()
+                .map_err(|_| (n, format!("cycle `{}` is not a whole number", f[2])))?,
+            false => 0,
+        };
+        if neuron >= net.num_neurons() {
+            return Err((
+                n,
+                format!("neuron {neuron} is not in the network ({} neurons)", net.num_neurons()),
+            ));
+        }
+        let want = population_columns(net, neuron);
+        let got = format!("{},{}", f[columns - 2], f[columns - 1]);
+        if got != want {
+            return Err((
+                n,
+                format!("neuron {neuron} is {want} in the network, the file says {got}"),
+            ));
+        }
+        if out.last().is_some_and(|p| (p.tick, p.neuron) >= (tick, neuron)) {
+            return Err((n, "spikes must come in (tick, neuron) order, each once".into()));
+        }
+        out.push(SpikeEvent { tick, cycle, neuron });
+    }
+    Ok(out)
+}
+
 fn write(path: &Path, text: String) -> Result<(), SpikeFileError> {
     std::fs::write(path, text).map_err(|source| SpikeFileError::Io {
         path: path.to_path_buf(),
@@ -203,5 +289,97 @@ neuron = { du = 4096, dv = 4096, threshold = 10 }
         write_spikes(&p, &net, &[]).unwrap();
         let e = read_inputs(&p).unwrap_err().to_string();
         assert!(e.contains("snapshot kind 4 where Inputs (3) was expected"), "{e}");
+    }
+
+    fn spike(tick: u32, neuron: u32, cycle: u64) -> SpikeEvent {
+        SpikeEvent { tick, cycle, neuron }
+    }
+
+    #[test]
+    fn output_spikes_read_back_as_written() {
+        let net = spikefab_sim::config::parse_toml(TWO_POPULATIONS, None).unwrap().network;
+        let spikes = [spike(1, 2, 40), spike(1, 5, 55), spike(4, 0, 90)];
+        for name in ["stamped.csv", "spikes.bin"] {
+            let p = temp(name, "");
+            write_spikes(&p, &net, &spikes).unwrap();
+            assert_eq!(read_outputs(&p, &net).unwrap(), spikes, "{name}");
+        }
+        let p = temp("unstamped.csv", "");
+        write_unstamped(&p, &net, &spikes).unwrap();
+        let zero: Vec<SpikeEvent> = spikes.iter().map(|s| spike(s.tick, s.neuron, 0)).collect();
+        assert_eq!(read_outputs(&p, &net).unwrap(), zero);
+    }
+
+    #[test]
+    fn bad_output_rows_are_named_by_line() {
+        let net = spikefab_sim::config::parse_toml(TWO_POPULATIONS, None).unwrap().network;
+        let e = |text: &str| parse_outputs(text, &net).unwrap_err();
+        let head = "tick,neuron,population,index\n";
+        assert_eq!(e(""), (1, "empty file: no header".into()));
+        assert_eq!(
+            e("tick,axon\n"),
+            (
+                1,
+                "the header must be `tick,neuron,population,index` or `tick,neuron,cycle,population,index`, \
+                 found `tick,axon`"
+                    .into()
+            )
+        );
+        assert_eq!(
+            e(&format!("{head}1,2,exc\n")),
+            (2, "expected 4 columns, found 3".into())
+        );
+        assert_eq!(
+            e(&format!("{head}1,9,exc,9\n")),
+            (2, "neuron 9 is not in the network (6 neurons)".into())
+        );
+        assert_eq!(
+            e(&format!("{head}1,4,exc,4\n")),
+            (2, "neuron 4 is inh,0 in the network, the file says exc,4".into())
+        );
+        assert_eq!(
+            e(&format!("{head}2,1,exc,1\n1,1,exc,1\n")),
+            (3, "spikes must come in (tick, neuron) order, each once".into())
+        );
+        assert_eq!(
+            e(&format!("{head}-1,1,exc,1\n")),
+            (2, "tick `-1` is not a whole number from 0 to 4294967295".into())
+        );
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text: no panic; an error names a line of the text; what is
+        /// accepted keeps the rules.
+        #[test]
+        fn any_output_file_is_read_or_refused_by_line(
+            lines in prop::collection::vec(
+                prop_oneof![
+                    Just("tick,neuron,population,index".to_string()),
+                    Just("tick,neuron,cycle,population,index".to_string()),
+                    (0u32..5, 0u32..8, prop::sample::select(vec!["exc", "inh", "x"]), 0u32..5)
+                        .prop_map(|(t, n, p, i)| format!("{t},{n},{p},{i}")),
+                    (0u32..5, 0u32..8, any::<u64>(), 0u32..5).prop_map(|(t, n, c, i)| format!("{t},{n},{c},exc,{i}")),
+                    "[ -~]{0,30}",
+                ],
+                0..12,
+            ),
+        ) {
+            let net = spikefab_sim::config::parse_toml(TWO_POPULATIONS, None).unwrap().network;
+            let text = lines.join("\n");
+            match parse_outputs(&text, &net) {
+                Ok(spikes) => {
+                    for w in spikes.windows(2) {
+                        prop_assert!((w[0].tick, w[0].neuron) < (w[1].tick, w[1].neuron));
+                    }
+                    prop_assert!(spikes.iter().all(|s| s.neuron < 6));
+                }
+                Err((line, reason)) => {
+                    prop_assert!(line >= 1 && line as usize <= lines.len().max(1), "line {} of {}", line, lines.len());
+                    prop_assert!(!reason.is_empty());
+                }
+            }
+        }
     }
 }

@@ -23,6 +23,14 @@ pub enum StateFileError {
         /// The state's weights.
         got: usize,
     },
+    /// A state file that is not one of this network's.
+    #[error("{path}: {reason}")]
+    Read {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// Writing failed.
     #[error("cannot write {path}: {source}")]
     Write {
@@ -122,6 +130,52 @@ pub fn synapse_rows<'a>(net: &'a Network, weights: &[i8]) -> Result<Vec<SynapseR
         }
     }
     Ok(rows)
+}
+
+/// The ticks run and the final weights (canonical order) of a state file
+/// this tool wrote for `net`; every synapse row must name the ends the
+/// network's synapse of that index has.
+pub fn read_weights(path: &Path, net: &Network) -> Result<(u32, Vec<i8>), StateFileError> {
+    let bad = |reason: String| StateFileError::Read {
+        path: path.display().to_string(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    let ticks = json["ticks"]
+        .as_u64()
+        .and_then(|t| u32::try_from(t).ok())
+        .ok_or_else(|| bad("no `ticks` count (a state file of `spikefab ... --state`?)".into()))?;
+    let rows = json["weights"]
+        .as_array()
+        .ok_or_else(|| bad("no `weights` list".into()))?;
+    let want = synapse_rows(net, &net.synapses().weight)?;
+    if rows.len() != want.len() {
+        return Err(bad(format!(
+            "{} weights; the network has {} synapses (a state of another network?)",
+            rows.len(),
+            want.len()
+        )));
+    }
+    let mut weights = Vec::with_capacity(rows.len());
+    for (i, (row, w)) in rows.iter().zip(&want).enumerate() {
+        let same = row["pre"] == w.pre
+            && row["pre_index"] == w.pre_index
+            && row["post"] == w.post
+            && row["post_index"] == w.post_index;
+        if !same {
+            return Err(bad(format!(
+                "weights[{i}] is not synapse {i} of the network ({} {}[{}] -> {}[{}])",
+                w.projection, w.pre, w.pre_index, w.post, w.post_index
+            )));
+        }
+        let weight = row["weight"]
+            .as_i64()
+            .and_then(|x| i8::try_from(x).ok())
+            .ok_or_else(|| bad(format!("weights[{i}].weight is not a weight (-128..=127)")))?;
+        weights.push(weight);
+    }
+    Ok((ticks, weights))
 }
 
 /// Write the recorded weights as CSV, one row per synapse and sample:
@@ -224,5 +278,21 @@ mod tests {
         );
         let e = synapse_rows(&net, &weights[1..]).unwrap_err();
         assert_eq!(e.to_string(), "the state holds 7 weights, the network has 8 synapses");
+
+        // Read back from a state file, and refused for another network.
+        let mut sim = spikefab_sim::Simulator::new(&net, spikefab_sim::SimOptions::default()).unwrap();
+        sim.run(5);
+        let path = std::env::temp_dir().join(format!("spikefab-state-{}.json", std::process::id()));
+        write(&path, &net, &sim.state_dump()).unwrap();
+        assert_eq!(read_weights(&path, &net).unwrap(), (5, sim.weights().to_vec()));
+        let other = spikefab_sim::config::parse_toml(&text.replace("size = 3", "size = 2"), None)
+            .unwrap()
+            .network;
+        let e = read_weights(&path, &other).unwrap_err().to_string();
+        assert!(
+            e.ends_with("8 weights; the network has 6 synapses (a state of another network?)"),
+            "{e}"
+        );
+        std::fs::remove_file(&path).unwrap();
     }
 }

@@ -737,3 +737,89 @@ fn recorded_weights_are_written_with_their_synapses() {
         text(&o).1
     );
 }
+
+/// `spikefab plot` draws saved results: rates and a raster from a spike file
+/// or a results snapshot, weight histograms from a state file, traces from a
+/// results snapshot; what a kind needs, a wrong file or format is named.
+#[test]
+fn plot_draws_saved_results() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/stdp_homeostasis.toml");
+    let (spikes, state, results) = (temp("plot_s.csv"), temp("plot_state.json"), temp("plot_r.bin"));
+    let s = |p: &std::path::PathBuf| p.to_str().unwrap().to_string();
+    let o = spikefab(&[
+        "sim",
+        example,
+        "--ticks",
+        "200",
+        "--spikes",
+        &s(&spikes),
+        "--state",
+        &s(&state),
+        "--results",
+        &s(&results),
+    ]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    for (kind, from, file, needle) in [
+        ("rates", "--spikes", &spikes, "Hz per neuron"),
+        ("raster", "--results", &results, "exc ("),
+        ("weights", "--state", &state, "before (mean"),
+        ("traces", "--results", &results, "exc[0]"),
+    ] {
+        let out = temp(&format!("plot_{kind}.svg"));
+        let o = spikefab(&["plot", example, "--kind", kind, "--out", &s(&out), from, &s(file)]);
+        let (stdout, err) = text(&o);
+        assert!(o.status.success(), "{kind}: {stdout}\n{err}");
+        let svg = std::fs::read_to_string(&out).unwrap();
+        assert!(svg.contains(needle), "{kind}: no `{needle}` in the plot");
+    }
+    let cases = [
+        (
+            vec![
+                "--kind",
+                "traces",
+                "--out",
+                "t.svg",
+                "--spikes",
+                spikes.to_str().unwrap(),
+            ],
+            "error: --kind traces needs --results FILE (of `sim --results`)".to_string(),
+        ),
+        (
+            vec![
+                "--kind",
+                "rates",
+                "--out",
+                "r.jpg",
+                "--spikes",
+                spikes.to_str().unwrap(),
+            ],
+            "error: --out r.jpg: the file must end in .svg or .png".to_string(),
+        ),
+    ];
+    for (args, want) in cases {
+        let mut all = vec!["plot", example];
+        all.extend(args);
+        let o = spikefab(&all);
+        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(text(&o).1.trim(), want);
+    }
+    // A state of another network.
+    let o = spikefab(&[
+        "plot",
+        &net(),
+        "--kind",
+        "weights",
+        "--out",
+        "w.svg",
+        "--state",
+        &s(&state),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o)
+            .1
+            .ends_with("weights; the network has 184 synapses (a state of another network?)\n"),
+        "{}",
+        text(&o).1
+    );
+}

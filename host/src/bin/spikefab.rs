@@ -108,6 +108,51 @@ enum Command {
         /// Snapshot to write (.bin).
         out: PathBuf,
     },
+    /// Draw a plot of saved results: a raster or rates from a spike file
+    /// (`--spikes`) or a results snapshot (`--results`), weight histograms
+    /// from a state file (`--state`) or a results snapshot, probe traces from
+    /// a results snapshot.
+    Plot(PlotArgs),
+}
+
+/// What `spikefab plot` draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum PlotKind {
+    /// Spikes, neuron against tick, population bands.
+    Raster,
+    /// Each population's firing rate over time.
+    Rates,
+    /// The probed variables over time.
+    Traces,
+    /// The weights' histograms before and after the run.
+    Weights,
+}
+
+#[derive(Args)]
+struct PlotArgs {
+    /// The network file the results are of (.toml, .json or a .bin snapshot).
+    net: PathBuf,
+    /// What to draw.
+    #[arg(long, value_enum)]
+    kind: PlotKind,
+    /// The plot to write (.svg or .png).
+    #[arg(long, short, value_name = "FILE")]
+    out: PathBuf,
+    /// A spike file of `sim`, `run` or `verify` (.csv or .bin).
+    #[arg(long, value_name = "FILE")]
+    spikes: Option<PathBuf>,
+    /// A state file of `sim`, `run` or `verify` (.json).
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// A results snapshot of `sim --results` (.bin): spikes, probes, final state.
+    #[arg(long, value_name = "FILE")]
+    results: Option<PathBuf>,
+    /// Ticks the run had (default: the state's or the results', else the last spike's).
+    #[arg(long)]
+    ticks: Option<u32>,
+    /// Tick duration in microseconds, for rates in Hz.
+    #[arg(long, default_value_t = 1000.0)]
+    tick_us: f64,
 }
 
 /// The `--core` choices: the registry of core configurations, each with its sizes.
@@ -426,7 +471,67 @@ fn real_main() -> Result<ExitCode> {
             println!("wrote {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Plot(args) => plot(&args).map(|_| ExitCode::SUCCESS),
     }
+}
+
+/// `spikefab plot`: a plot of saved results.
+fn plot(args: &PlotArgs) -> Result<()> {
+    let kind = match args.kind {
+        PlotKind::Raster => OutputKind::Raster,
+        PlotKind::Rates => OutputKind::Rates,
+        PlotKind::Traces => OutputKind::Traces,
+        PlotKind::Weights => OutputKind::Weights,
+    };
+    outputs::check_as(&args.out, kind, "--out")?;
+    let model = load_model(&args.net)?;
+    let net = &model.network;
+    let results: Option<RunResult> = match &args.results {
+        Some(p) => Some(snapshot::load(p, Kind::Results)?),
+        None => None,
+    };
+    let title = format!("{}", args.net.display());
+    let need = |what: &str| anyhow::anyhow!("--kind {} needs {what}", format!("{:?}", args.kind).to_lowercase());
+    match args.kind {
+        PlotKind::Raster | PlotKind::Rates => {
+            let spikes = match (&args.spikes, &results) {
+                (Some(p), _) => spike_files::read_outputs(p, net)?,
+                (None, Some(r)) => r.spikes.clone(),
+                (None, None) => return Err(need("--spikes FILE or --results FILE")),
+            };
+            if let Some(s) = spikes.iter().find(|s| s.neuron >= net.num_neurons()) {
+                bail!(
+                    "the results have a spike of neuron {}, which {} does not have",
+                    s.neuron,
+                    args.net.display()
+                );
+            }
+            let ticks = args
+                .ticks
+                .or(results.as_ref().map(|r| r.final_state.ticks))
+                .unwrap_or_else(|| spikes.last().map_or(1, |s| s.tick + 1));
+            match args.kind {
+                PlotKind::Raster => raster::draw(&args.out, net, &spikes, ticks, &title)?,
+                _ => rates::draw(&args.out, net, &spikes, ticks, args.tick_us, &title)?,
+            }
+        }
+        PlotKind::Traces => {
+            let r = results
+                .as_ref()
+                .ok_or_else(|| need("--results FILE (of `sim --results`)"))?;
+            spikefab_host::traces::draw(&args.out, net, &r.probes, &title)?;
+        }
+        PlotKind::Weights => {
+            let weights = match (&args.state, &results) {
+                (Some(p), _) => state_file::read_weights(p, net)?.1,
+                (None, Some(r)) => r.final_state.weights.clone(),
+                (None, None) => return Err(need("--state FILE or --results FILE")),
+            };
+            spikefab_host::weights::draw(&args.out, net, &weights, &title)?;
+        }
+    }
+    println!("wrote {}", args.out.display());
+    Ok(())
 }
 
 fn tokio_main(f: impl std::future::Future<Output = Result<ExitCode>>) -> Result<ExitCode> {
