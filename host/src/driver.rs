@@ -233,6 +233,8 @@ pub struct Chip<T: Transport> {
     /// The chip's own pacing counters as last read (they count from its
     /// last RESET or period write, mod 2^16).
     pacing_seen: (u16, u16),
+    /// The run's tick when they were last read (or cleared).
+    pacing_read_tick: u32,
 }
 
 impl<T: Transport> Chip<T> {
@@ -275,6 +277,7 @@ impl<T: Transport> Chip<T> {
             recoveries: 0,
             pacing: Pacing::default(),
             pacing_seen: (0, 0),
+            pacing_read_tick: 0,
         })
     }
 
@@ -309,9 +312,12 @@ impl<T: Transport> Chip<T> {
     }
 
     /// The pacing asked for ([`Chip::set_period`]) and what the chip has
-    /// counted so far (read after every stream of STEPs).
-    pub fn pacing(&self) -> Pacing {
-        self.pacing
+    /// counted so far (its counters read now, when it is paced).
+    pub async fn pacing(&mut self) -> Result<Pacing, ChipError> {
+        if self.pacing.period != 0 {
+            self.read_pacing().await?;
+        }
+        Ok(self.pacing)
     }
 
     /// Pace the chip in real time: each tick starts no sooner than `clocks`
@@ -338,6 +344,7 @@ impl<T: Transport> Chip<T> {
             }
         }
         self.pacing_seen = (0, 0);
+        self.pacing_read_tick = self.counters.tick;
         Ok(())
     }
 
@@ -349,6 +356,7 @@ impl<T: Transport> Chip<T> {
         self.pacing.late += late.wrapping_sub(self.pacing_seen.0) as u64;
         self.pacing.overruns += overruns.wrapping_sub(self.pacing_seen.1) as u64;
         self.pacing_seen = (late, overruns);
+        self.pacing_read_tick = self.counters.tick;
         Ok(())
     }
 
@@ -405,6 +413,7 @@ impl<T: Transport> Chip<T> {
         self.checkpoint = None;
         self.counters = Counters::default();
         self.offset = Counters::default();
+        self.pacing_read_tick = 0;
         Ok(())
     }
 
@@ -474,6 +483,8 @@ impl<T: Transport> Chip<T> {
         self.write_image(&image).await?;
         self.offset = at;
         self.counters = at;
+        // The chip's pacing counters start again with its tick count.
+        self.pacing_read_tick = at.tick;
         Ok(())
     }
 

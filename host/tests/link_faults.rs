@@ -357,3 +357,49 @@ fn a_network_too_big_for_the_chip_is_refused_before_anything_is_sent() {
         .unwrap();
     assert_eq!(err.to_string(), "the network needs 40 neurons, the tiny core has 16");
 }
+
+/// Real-time pacing through a noisy link: the period is written again after
+/// every restore, the counts read before it, and the run ends exact (pacing
+/// changes when ticks start, not what they compute).
+#[test]
+fn a_paced_run_survives_noise_and_keeps_its_period() {
+    let chip = VirtualChip::start(ChipOptions {
+        to_chip: FaultPlan::none().random(1.5e-3, 0.5e-3, 41),
+        from_chip: FaultPlan::none().random(1e-3, 0.5e-3, 42),
+        ..ChipOptions::new(CoreConfig::TINY)
+    })
+    .expect("the virtual chip starts");
+    let net = network();
+    let port = chip.path().to_str().unwrap().to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (ticks, state, pacing, recoveries) = rt
+        .block_on(async {
+            let link = serial::open(&port, serial::DEFAULT_BAUD, settings()).expect("the pty opens");
+            let mut chip = Chip::connect(link).await?;
+            let image = chip.image(&net)?;
+            chip.load(&image).await?;
+            // Far longer than a tick of this network: no tick overruns.
+            chip.set_period(2_000).await?;
+            let ticks = chip.run_until(net.inputs(), TICKS, |_, _| {}).await?;
+            let state = chip.dump(&net, &image).await?;
+            let pacing = chip.pacing().await?;
+            Ok::<_, ChipError>((ticks, state, pacing, chip.recoveries()))
+        })
+        .unwrap();
+    assert_exact_of(&net, &ticks, &state);
+    assert!(recoveries > 0, "the noise must have made a restore");
+    assert_eq!((pacing.period, pacing.overruns), (2_000, 0), "{pacing:?}");
+    // The period is in force after the restores.
+    let o = rt.block_on(async {
+        let link = serial::open(&port, serial::DEFAULT_BAUD, settings()).unwrap();
+        let mut chip = Chip::connect(link).await.unwrap();
+        chip.read_space(
+            spikefab_proto::message::Space::Ctrl,
+            spikefab_proto::message::ctrl::PERIOD as u32,
+            2,
+        )
+        .await
+        .unwrap()
+    });
+    assert_eq!(o, vec![2_000, 0]);
+}

@@ -938,9 +938,10 @@ async fn stream(args: StreamArgs) -> Result<ExitCode> {
         s.outputs
     );
     if args.chip.realtime {
+        let pacing = chip.pacing().await?;
         eprintln!(
             "{}",
-            summary::pacing(&chip.pacing(), args.timing.clock_mhz(Some(chip.config())))
+            summary::pacing(&pacing, args.timing.clock_mhz(Some(chip.config())))
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -1090,9 +1091,10 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
         summary::link(&chip.transport().stats(), spikes.len(), elapsed, chip.recoveries())
     );
     if args.chip.realtime {
+        let pacing = chip.pacing().await?;
         println!(
             "{}",
-            summary::pacing(&chip.pacing(), args.timing.clock_mhz(Some(chip.config())))
+            summary::pacing(&pacing, args.timing.clock_mhz(Some(chip.config())))
         );
     }
     write_outputs(

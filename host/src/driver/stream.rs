@@ -24,9 +24,9 @@ pub const STREAM_TICKS: u32 = 256;
 
 /// Ticks per stream of STEPs in real time (`docs/spec.md` §10.5): a stream
 /// ends with its last answer, so the chip waits for the next stream's first
-/// STEP (that STEP may come late); the pacing counters are read between
-/// streams, which must not wrap them (16 bits).
-pub const PACED_STREAM_TICKS: u32 = u16::MAX as u32;
+/// STEP (that STEP may come late). The pacing counters (16 bits) are read
+/// between two streams once the next could make them wrap.
+pub const PACED_STREAM_TICKS: u32 = 32_767;
 
 /// One tick's outputs as a STEP answer gives them, in the run's counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,8 +100,8 @@ impl<T: Transport> Chip<T> {
     /// [`spikefab_sim::Network::inputs`] is) and appending each tick's
     /// outputs to `out` as they come. `progress` sees the tick reached and
     /// the output spikes so far, after each answer. With real-time pacing
-    /// ([`Chip::set_period`]) the pacing counters are read after each
-    /// stream.
+    /// ([`Chip::set_period`]) the pacing counters are read between streams
+    /// before they could wrap.
     pub async fn stream_into(
         &mut self,
         inputs: &[InputSpike],
@@ -149,8 +149,9 @@ impl<T: Transport> Chip<T> {
                 }
                 Err(e) => return Err(e.into()),
             }
-            if self.pacing.period != 0 {
-                // Each stream's counts, read before they could wrap.
+            let unread = self.counters.tick.saturating_sub(self.pacing_read_tick);
+            if self.pacing.period != 0 && unread + PACED_STREAM_TICKS > u16::MAX as u32 {
+                // The next stream could make the counters wrap.
                 self.read_pacing().await?;
             }
             progress(self.counters.tick, spikes);
