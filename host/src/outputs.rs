@@ -40,7 +40,7 @@ impl OutputKind {
             OutputKind::Rates => ("--rates", &["svg", "png"]),
             OutputKind::Weights => ("--weights", &["svg", "png"]),
             OutputKind::Traces => ("--traces", &["svg", "png"]),
-            OutputKind::WeightTrace => ("--weight-trace", &["csv"]),
+            OutputKind::WeightTrace => ("--weight-trace", &["csv", "svg", "png"]),
             OutputKind::State => ("--state", &["json"]),
             OutputKind::Probes => ("--probes", &["csv"]),
             OutputKind::Results => ("--results", &["bin"]),

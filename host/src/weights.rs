@@ -1,12 +1,14 @@
 //! Weight histograms before and after a run (`--weights FILE.svg|png`): the
 //! network's initial weights and the final ones, one bar per weight value,
 //! of the plastic synapses (all synapses when none is plastic), so that what
-//! learning did shows at a glance.
+//! learning did shows at a glance; and the recorded weights of
+//! `[[record.weights]]` over time (`sim --weight-trace FILE.svg|png`).
 
 use std::path::Path;
 
 use plotters::prelude::*;
 use spikefab_sim::network::FLAG_PLASTIC;
+use spikefab_sim::record::WeightTrace;
 use spikefab_sim::Network;
 
 use crate::plot::{self, PlotError};
@@ -117,6 +119,90 @@ fn plot<DB: DrawingBackend>(
     root.present().map_err(e)
 }
 
+/// Lines named in a weight-trace plot's legend; the rest are drawn and counted.
+pub const MAX_NAMED: usize = 12;
+
+/// Draw recorded weights over time into `path` (.svg or .png): a line per
+/// synapse, named by its ends (`in[0] -> exc[1]`).
+pub fn draw_traces(path: &Path, net: &Network, traces: &[WeightTrace], title: &str) -> Result<(), PlotError> {
+    let rows = crate::state_file::synapse_rows(net, &net.synapses().weight).map_err(|e| PlotError::Empty {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let mut lines: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    for w in traces {
+        let n = w.synapses.len();
+        for (j, &s) in w.synapses.iter().enumerate() {
+            let Some(r) = rows.get(s as usize) else {
+                return Err(PlotError::Empty {
+                    path: path.to_path_buf(),
+                    reason: format!("a recorded synapse {s} the network does not have"),
+                });
+            };
+            let points = (0..w.ticks.len())
+                .filter_map(|k| w.values.get(k * n + j).map(|&v| (w.ticks[k] as f64, v as f64)))
+                .collect();
+            lines.push((
+                format!("{}[{}] -> {}[{}]", r.pre, r.pre_index, r.post, r.post_index),
+                points,
+            ));
+        }
+    }
+    if lines.iter().all(|(_, p)| p.is_empty()) {
+        return Err(PlotError::Empty {
+            path: path.to_path_buf(),
+            reason: "no weight was recorded (add [[record.weights]], and run at least `every` ticks)".into(),
+        });
+    }
+    plot::draw_on!(path, "a weight-trace plot", plot::SIZE, |root| plot_traces(
+        root, &lines, title
+    ))
+}
+
+fn plot_traces<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    lines: &[(String, Vec<(f64, f64)>)],
+    title: &str,
+) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let (plot_area, legend_area) = root.split_horizontally(plot::PLOT_WIDTH);
+    let all = lines.iter().flat_map(|(_, p)| p.iter());
+    let (t_end, lo, hi) = all.fold((1.0f64, f64::MAX, f64::MIN), |(t, lo, hi), &(x, y)| {
+        (t.max(x), lo.min(y), hi.max(y))
+    });
+    let mut chart = ChartBuilder::on(&plot_area)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0f64..t_end, lo - 1.0..hi + 1.0)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("tick")
+        .y_desc("weight")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .draw()
+        .map_err(e)?;
+    let mut legend = Vec::new();
+    for (i, (name, points)) in lines.iter().enumerate() {
+        let colour = Palette99::pick(i).to_rgba();
+        chart
+            .draw_series(LineSeries::new(points.iter().copied(), colour.stroke_width(2)))
+            .map_err(e)?;
+        if i < MAX_NAMED {
+            legend.push((name.clone(), colour));
+        }
+    }
+    if lines.len() > MAX_NAMED {
+        legend.push((format!("and {} more", lines.len() - MAX_NAMED), WHITE.to_rgba()));
+    }
+    plot::legend(&legend_area, legend)?;
+    root.present().map_err(e)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +256,26 @@ weight = -40
                 .ends_with("no weights to plot (6 synapses, 5 final weights)"),
             "{e}"
         );
+
+        // Recorded weights over time: a named line per synapse.
+        let trace = WeightTrace {
+            synapses: vec![0, 2],
+            every: 10,
+            ticks: vec![10, 20, 30],
+            values: vec![5, 5, 6, 4, 7, 3],
+        };
+        draw_traces(&path, &net, std::slice::from_ref(&trace), "test").unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        for label in ["in[0] -&gt; n[0]", "in[2] -&gt; n[2]", "weight"] {
+            assert!(svg.contains(label), "{label} is not in the plot");
+        }
+        let empty = WeightTrace {
+            ticks: vec![],
+            values: vec![],
+            ..trace
+        };
+        let e = draw_traces(&path, &net, &[empty], "test").unwrap_err();
+        assert!(e.to_string().contains("no weight was recorded"), "{e}");
     }
 }

@@ -726,6 +726,21 @@ fn recorded_weights_are_written_with_their_synapses() {
         rows[1..].iter().all(|r| r.contains(",in -> exc,in,0,exc,")),
         "{written}"
     );
+    // The same as a plot: a line per synapse, named by its ends.
+    let svg = temp("weight_trace.svg");
+    let o = spikefab(&[
+        "sim",
+        example,
+        "--ticks",
+        "200",
+        "--set",
+        "record.weights=[{ from = \"in\", to = \"exc\", pre = [0], post = [0, 1], every = 50 }]",
+        "--weight-trace",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawn.contains("in[0] -&gt; exc[0]") && drawn.contains("in[0] -&gt; exc[1]"));
     // Without a recording the option is refused, not silently empty.
     let o = spikefab(&["sim", &net(), "--weight-trace", csv.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));

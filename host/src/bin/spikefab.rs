@@ -308,7 +308,8 @@ struct SimArgs {
     #[arg(long, value_name = "FILE")]
     traces: Option<PathBuf>,
     /// Write the weights of [[record.weights]] as CSV
-    /// (tick,synapse,projection,pre,pre_index,post,post_index,weight).
+    /// (tick,synapse,projection,pre,pre_index,post,post_index,weight), or
+    /// draw them over time (.svg or .png), a line per synapse.
     #[arg(long, value_name = "FILE")]
     weight_trace: Option<PathBuf>,
     /// Write a results snapshot (bincode): spikes, probes, stats, final state.
@@ -781,7 +782,10 @@ fn sim(args: SimArgs) -> Result<()> {
                 path.display()
             );
         }
-        state_file::write_weight_trace(path, net, sim.weight_traces())?;
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("csv") => state_file::write_weight_trace(path, net, sim.weight_traces())?,
+            _ => spikefab_host::weights::draw_traces(path, net, sim.weight_traces(), "spikefab sim")?,
+        }
         println!("wrote {}", path.display());
     }
     if let Some(path) = &args.traces {
