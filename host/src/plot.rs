@@ -110,6 +110,23 @@ macro_rules! draw_on {
 }
 pub(crate) use draw_on;
 
+/// Lines a legend names; the rest are drawn and counted ([`named_legend`]).
+pub const MAX_NAMED: usize = 12;
+
+/// [`legend`] of the first [`MAX_NAMED`] entries, and a line that counts
+/// the rest.
+pub fn named_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    mut entries: Vec<(String, RGBAColor)>,
+) -> Result<(), String> {
+    if entries.len() > MAX_NAMED {
+        let more = entries.len() - MAX_NAMED;
+        entries.truncate(MAX_NAMED);
+        entries.push((format!("and {more} more"), WHITE.to_rgba()));
+    }
+    legend(area, entries)
+}
+
 /// The legend, in `area` beside the plot: a coloured square and a label per
 /// entry, one under the other.
 pub fn legend<DB: DrawingBackend>(
@@ -125,4 +142,23 @@ pub fn legend<DB: DrawingBackend>(
             .map_err(e)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_legend_names_the_first_lines_and_counts_the_rest() {
+        register_font().unwrap();
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, (200, 600)).into_drawing_area();
+            let entries = (0..15).map(|i| (format!("line {i}"), BLACK.to_rgba())).collect();
+            named_legend(&area, entries).unwrap();
+            area.present().unwrap();
+        }
+        assert!(svg.contains("line 11") && !svg.contains("line 12"), "{svg}");
+        assert!(svg.contains("and 3 more"), "{svg}");
+    }
 }

@@ -11,9 +11,6 @@ use spikefab_sim::Network;
 
 use crate::plot::{self, PlotError};
 
-/// Lines named in each panel's legend; the rest are drawn and counted.
-pub const MAX_NAMED: usize = 12;
-
 /// Draw `probes` of `net` into `path` (.svg or .png).
 pub fn draw(path: &Path, net: &Network, probes: &[ProbeTrace], title: &str) -> Result<(), PlotError> {
     let vars: Vec<Var> = Var::ALL
@@ -81,14 +78,9 @@ fn plot<DB: DrawingBackend>(
             chart
                 .draw_series(LineSeries::new(points, colour.stroke_width(1)))
                 .map_err(e)?;
-            if i < MAX_NAMED {
-                legend.push((label(net, p.neuron), colour));
-            }
+            legend.push((label(net, p.neuron), colour));
         }
-        if lines.len() > MAX_NAMED {
-            legend.push((format!("and {} more", lines.len() - MAX_NAMED), WHITE.to_rgba()));
-        }
-        plot::legend(&legend_area, legend)?;
+        plot::named_legend(&legend_area, legend)?;
     }
     root.present().map_err(e)
 }

@@ -119,9 +119,6 @@ fn plot<DB: DrawingBackend>(
     root.present().map_err(e)
 }
 
-/// Lines named in a weight-trace plot's legend; the rest are drawn and counted.
-pub const MAX_NAMED: usize = 12;
-
 /// Draw recorded weights over time into `path` (.svg or .png): a line per
 /// synapse, named by its ends (`in[0] -> exc[1]`).
 pub fn draw_traces(path: &Path, net: &Network, traces: &[WeightTrace], title: &str) -> Result<(), PlotError> {
@@ -192,14 +189,9 @@ fn plot_traces<DB: DrawingBackend>(
         chart
             .draw_series(LineSeries::new(points.iter().copied(), colour.stroke_width(2)))
             .map_err(e)?;
-        if i < MAX_NAMED {
-            legend.push((name.clone(), colour));
-        }
+        legend.push((name.clone(), colour));
     }
-    if lines.len() > MAX_NAMED {
-        legend.push((format!("and {} more", lines.len() - MAX_NAMED), WHITE.to_rgba()));
-    }
-    plot::legend(&legend_area, legend)?;
+    plot::named_legend(&legend_area, legend)?;
     root.present().map_err(e)
 }
 
