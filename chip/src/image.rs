@@ -142,7 +142,7 @@ impl Image {
                 .iter()
                 .position(|&d| d as u32 > config.delay_slots())
                 .expect("a synapse has the largest delay");
-            let src = syn.offsets.partition_point(|&o| o <= i as u64) as u32 - 1;
+            let src = net.source_of_synapse(i as u64);
             let name = |kind, index| match net.population_of(kind, index) {
                 Some(p) => format!("`{}` {} {}", p.name, kind_word(kind), index - p.first),
                 None => format!("{} {index}", kind_word(kind)),

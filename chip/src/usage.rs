@@ -9,14 +9,16 @@
 //! populations count as one.
 
 use spikefab_sim::cycles::{CycleCosts, RUN_MAX};
-use spikefab_sim::network::{PopulationKind, Source, FLAG_PLASTIC};
+use spikefab_sim::network::{PopulationKind, FLAG_PLASTIC};
 use spikefab_sim::Network;
 
 /// One projection's cost.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectionUsage {
-    /// `pre -> post` by population name.
-    pub name: String,
+    /// The presynaptic population (`?` outside every population).
+    pub pre: String,
+    /// The postsynaptic population.
+    pub post: String,
     /// Synapses (one word each).
     pub synapses: u64,
     /// Of which plastic.
@@ -29,7 +31,17 @@ pub struct ProjectionUsage {
     pub fanin: u64,
 }
 
+/// A projection's name: `pre -> post` by population name.
+pub fn projection_name(pre: &str, post: &str) -> String {
+    format!("{pre} -> {post}")
+}
+
 impl ProjectionUsage {
+    /// Its name, `pre -> post`.
+    pub fn name(&self) -> String {
+        projection_name(&self.pre, &self.post)
+    }
+
     /// Synapse-memory words in all.
     pub fn words(&self) -> u64 {
         self.synapses + self.headers + self.fanin
@@ -45,20 +57,22 @@ impl ProjectionUsage {
     }
 }
 
-/// Population name and kind of a source (`?` outside every population).
-fn population(net: &Network, kind: PopulationKind, id: u32) -> &str {
-    net.population_of(kind, id).map_or("?", |p| p.name.as_str())
-}
-
 /// Every projection's cost, in order of first appearance (canonical order).
 pub fn projections(net: &Network) -> Vec<ProjectionUsage> {
     let syn = net.synapses();
     let mut out: Vec<ProjectionUsage> = Vec::new();
-    let mut index_of = std::collections::HashMap::new();
-    let mut slot = |name: String, out: &mut Vec<ProjectionUsage>| -> usize {
-        *index_of.entry(name.clone()).or_insert_with(|| {
+    // Keyed by the population names, borrowed: no string made per synapse.
+    let mut index_of = std::collections::HashMap::<(&str, &str), usize>::new();
+    fn slot<'a>(
+        index_of: &mut std::collections::HashMap<(&'a str, &'a str), usize>,
+        out: &mut Vec<ProjectionUsage>,
+        pre: &'a str,
+        post: &'a str,
+    ) -> usize {
+        *index_of.entry((pre, post)).or_insert_with(|| {
             out.push(ProjectionUsage {
-                name,
+                pre: pre.to_string(),
+                post: post.to_string(),
                 synapses: 0,
                 plastic: 0,
                 headers: 0,
@@ -66,21 +80,19 @@ pub fn projections(net: &Network) -> Vec<ProjectionUsage> {
             });
             out.len() - 1
         })
-    };
-    let name_of = |s: u32, target: u32| {
-        let pre = match net.source_of(s) {
-            Source::Axon(a) => population(net, PopulationKind::Axons, a),
-            Source::Neuron(n) => population(net, PopulationKind::Neurons, n),
-        };
-        format!("{pre} -> {}", population(net, PopulationKind::Neurons, target))
-    };
+    }
+    fn name(p: Option<&spikefab_sim::network::Population>) -> &str {
+        p.map_or("?", |p| p.name.as_str())
+    }
     // The projection of each synapse, for the fan-in lists.
     let mut of_synapse = vec![0usize; syn.target.len()];
     for s in 0..net.num_sources() {
         let (lo, hi) = (syn.offsets[s as usize] as usize, syn.offsets[s as usize + 1] as usize);
+        let pre = name(net.source_population(s));
         let mut run_start = lo;
         for (i, of) in of_synapse.iter_mut().enumerate().take(hi).skip(lo) {
-            let k = slot(name_of(s, syn.target[i]), &mut out);
+            let post = name(net.population_of(PopulationKind::Neurons, syn.target[i]));
+            let k = slot(&mut index_of, &mut out, pre, post);
             *of = k;
             out[k].synapses += 1;
             if syn.flags[i] & FLAG_PLASTIC != 0 {
@@ -144,7 +156,8 @@ mod tests {
         assert_eq!(
             usage,
             vec![ProjectionUsage {
-                name: "in -> exc".into(),
+                pre: "in".into(),
+                post: "exc".into(),
                 synapses: 32,
                 plastic: 32,
                 headers: 4,

@@ -9,9 +9,9 @@ use std::fmt::Write;
 use spikefab_chip::board::{BOARDS, ICEBREAKER};
 use spikefab_chip::config::CoreConfig;
 use spikefab_chip::image::{FitError, Image};
-use spikefab_chip::usage::{projections, ProjectionUsage};
+use spikefab_chip::usage::{projection_name, projections, ProjectionUsage};
 use spikefab_sim::cycles::CycleCosts;
-use spikefab_sim::network::{PopulationKind, Source};
+use spikefab_sim::network::PopulationKind;
 use spikefab_sim::{Network, SimError, SimOptions, Simulator};
 
 use crate::summary;
@@ -51,12 +51,7 @@ pub fn report(net: &Network, how: Inspect) -> Result<String, SimError> {
     }
     let learning = net.stdp().is_some();
     let costs = CycleCosts::CORE_V1;
-    let size_of = |pre: &str| {
-        net.populations()
-            .iter()
-            .find(|p| p.name == pre)
-            .map_or(1, |p| p.size as u64)
-    };
+    let size_of = |pre: &str| net.population(pre).map_or(1, |p| p.size as u64);
     let mut rows: Vec<&ProjectionUsage> = usage.iter().collect();
     rows.sort_by_key(|p| std::cmp::Reverse(p.words()));
     let _ = writeln!(
@@ -65,14 +60,14 @@ pub fn report(net: &Network, how: Inspect) -> Result<String, SimError> {
         how.ticks
     );
     for p in &rows {
-        let pre = p.name.split(" -> ").next().unwrap_or("?");
+        let pre = p.pre.as_str();
         let spikes = spikes_of.get(pre).copied().unwrap_or(0) as f64 / how.ticks.max(1) as f64;
         let clocks = spikes * p.clocks_per_spike(size_of(pre), &costs, learning);
         let _ = writeln!(
             s,
             "  {}: {} synapses ({} plastic) = {} words ({} synapse, {} run-header, {} fan-in); routing {:.1} spikes/tick \
              of {pre} through it: ~{:.0} clocks/tick",
-            p.name,
+            p.name(),
             p.synapses,
             p.plastic,
             p.words(),
@@ -157,15 +152,11 @@ pub fn advice(net: &Network, usage: &[ProjectionUsage], e: &FitError) -> String 
             for s in 0..net.num_sources() {
                 for i in syn.offsets[s as usize] as usize..syn.offsets[s as usize + 1] as usize {
                     if syn.delay[i] as u32 > *available {
-                        let pre = match net.source_of(s) {
-                            Source::Axon(a) => net.population_of(PopulationKind::Axons, a),
-                            Source::Neuron(n) => net.population_of(PopulationKind::Neurons, n),
-                        };
+                        let pre = net.source_population(s);
                         let post = net.population_of(PopulationKind::Neurons, syn.target[i]);
-                        let name = format!(
-                            "{} -> {}",
+                        let name = projection_name(
                             pre.map_or("?", |p| p.name.as_str()),
-                            post.map_or("?", |p| p.name.as_str())
+                            post.map_or("?", |p| p.name.as_str()),
                         );
                         if !long.contains(&name) {
                             long.push(name);
@@ -186,7 +177,7 @@ pub fn advice(net: &Network, usage: &[ProjectionUsage], e: &FitError) -> String 
                 let _ = write!(
                     a,
                     "; for example projection {}: {} {}synapses = {} words",
-                    p.name,
+                    p.name(),
                     p.synapses,
                     if p.plastic == p.synapses && p.plastic > 0 {
                         "plastic "

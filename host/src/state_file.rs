@@ -8,6 +8,7 @@
 use std::path::Path;
 
 use serde::Serialize;
+use spikefab_chip::usage::projection_name;
 use spikefab_sim::network::{PopulationKind, Source, FLAG_PLASTIC};
 use spikefab_sim::record::WeightTrace;
 use spikefab_sim::{Network, StateDump};
@@ -99,6 +100,36 @@ fn place(net: &Network, kind: PopulationKind, id: u32) -> (&str, u32) {
     }
 }
 
+/// The population and index of source index `s`.
+fn source_place(net: &Network, s: u32) -> (&str, u32) {
+    match net.source_of(s) {
+        Source::Axon(a) => place(net, PopulationKind::Axons, a),
+        Source::Neuron(n) => place(net, PopulationKind::Neurons, n),
+    }
+}
+
+/// Synapse `i` (canonical index) of source `s` at `pre` with `weight`.
+fn row<'a>(net: &'a Network, (pre, pre_index): (&'a str, u32), i: usize, weight: i8) -> SynapseRow<'a> {
+    let syn = net.synapses();
+    let (post, post_index) = place(net, PopulationKind::Neurons, syn.target[i]);
+    SynapseRow {
+        projection: projection_name(pre, post),
+        pre,
+        pre_index,
+        post,
+        post_index,
+        delay: syn.delay[i],
+        plastic: syn.flags[i] & FLAG_PLASTIC != 0,
+        weight,
+    }
+}
+
+/// Synapse `i` (canonical index) of `net` with `weight`; `None` past the
+/// last synapse.
+pub fn synapse_row(net: &Network, i: u64, weight: i8) -> Option<SynapseRow<'_>> {
+    (i < net.num_synapses()).then(|| row(net, source_place(net, net.source_of_synapse(i)), i as usize, weight))
+}
+
 /// Every synapse of `net` with its weight in `weights` (canonical order).
 pub fn synapse_rows<'a>(net: &'a Network, weights: &[i8]) -> Result<Vec<SynapseRow<'a>>, StateFileError> {
     if weights.len() as u64 != net.num_synapses() {
@@ -110,23 +141,10 @@ pub fn synapse_rows<'a>(net: &'a Network, weights: &[i8]) -> Result<Vec<SynapseR
     let syn = net.synapses();
     let mut rows = Vec::with_capacity(weights.len());
     for s in 0..net.num_sources() {
-        let (pre, pre_index) = match net.source_of(s) {
-            Source::Axon(a) => place(net, PopulationKind::Axons, a),
-            Source::Neuron(n) => place(net, PopulationKind::Neurons, n),
-        };
+        let pre = source_place(net, s);
         let range = syn.offsets[s as usize] as usize..syn.offsets[s as usize + 1] as usize;
         for (i, &weight) in range.clone().zip(&weights[range]) {
-            let (post, post_index) = place(net, PopulationKind::Neurons, syn.target[i]);
-            rows.push(SynapseRow {
-                projection: format!("{pre} -> {post}"),
-                pre,
-                pre_index,
-                post,
-                post_index,
-                delay: syn.delay[i],
-                plastic: syn.flags[i] & FLAG_PLASTIC != 0,
-                weight,
-            });
+            rows.push(row(net, pre, i, weight));
         }
     }
     Ok(rows)
@@ -182,13 +200,25 @@ pub fn read_weights(path: &Path, net: &Network) -> Result<(u32, Vec<i8>), StateF
 /// `tick,synapse,projection,pre,pre_index,post,post_index,weight` (`synapse`
 /// its canonical index).
 pub fn write_weight_trace(path: &Path, net: &Network, traces: &[WeightTrace]) -> Result<(), StateFileError> {
-    let rows = synapse_rows(net, &net.synapses().weight)?;
     let mut text = String::from("tick,synapse,projection,pre,pre_index,post,post_index,weight\n");
     for w in traces {
+        // Each recorded synapse's ends, once.
+        let ends = w
+            .synapses
+            .iter()
+            .map(|&s| {
+                synapse_row(net, s, 0).ok_or_else(|| StateFileError::Read {
+                    path: path.display().to_string(),
+                    reason: format!(
+                        "recorded synapse {s} is not in the network ({} synapses)",
+                        net.num_synapses()
+                    ),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         for (k, &tick) in w.ticks.iter().enumerate() {
             let values = &w.values[k * w.synapses.len()..(k + 1) * w.synapses.len()];
-            for (&s, &weight) in w.synapses.iter().zip(values) {
-                let r = &rows[s as usize];
+            for ((&s, r), &weight) in w.synapses.iter().zip(&ends).zip(values) {
                 text.push_str(&format!(
                     "{tick},{s},{},{},{},{},{},{weight}\n",
                     r.projection, r.pre, r.pre_index, r.post, r.post_index

@@ -122,15 +122,11 @@ fn plot<DB: DrawingBackend>(
 /// Draw recorded weights over time into `path` (.svg or .png): a line per
 /// synapse, named by its ends (`in[0] -> exc[1]`).
 pub fn draw_traces(path: &Path, net: &Network, traces: &[WeightTrace], title: &str) -> Result<(), PlotError> {
-    let rows = crate::state_file::synapse_rows(net, &net.synapses().weight).map_err(|e| PlotError::Empty {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
     let mut lines: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
     for w in traces {
         let n = w.synapses.len();
         for (j, &s) in w.synapses.iter().enumerate() {
-            let Some(r) = rows.get(s as usize) else {
+            let Some(r) = crate::state_file::synapse_row(net, s, 0) else {
                 return Err(PlotError::Empty {
                     path: path.to_path_buf(),
                     reason: format!("a recorded synapse {s} the network does not have"),

@@ -732,6 +732,19 @@ impl Network {
         }
     }
 
+    /// The source index whose synapse `i` (canonical index) is.
+    pub fn source_of_synapse(&self, i: u64) -> u32 {
+        self.synapses.offsets.partition_point(|&o| o <= i) as u32 - 1
+    }
+
+    /// The population that holds the source behind source index `s`.
+    pub fn source_population(&self, s: u32) -> Option<&Population> {
+        match self.source_of(s) {
+            Source::Axon(a) => self.population_of(PopulationKind::Axons, a),
+            Source::Neuron(n) => self.population_of(PopulationKind::Neurons, n),
+        }
+    }
+
     /// Number of synapses.
     pub fn num_synapses(&self) -> u64 {
         self.synapses.target.len() as u64
