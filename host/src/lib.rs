@@ -1,6 +1,10 @@
 //! Spikefab host: the serial link to a chip, the virtual chip and the
 //! `spikefab` command-line tool.
 //!
+//! - [`load`], [`golden`], [`session`]: the workflows the CLI and the Python
+//!   package share: make a network ready to run, run it in the golden model,
+//!   open a chip (a board or a virtual chip) and run or verify it there;
+//!   [`timing`]: tick length and clock.
 //! - [`link`]: the wire protocol's host end over any byte stream, with
 //!   retransmission (`docs/spec.md` §10); [`serial`] opens ports as links.
 //! - [`driver`]: load a network, run it (in lockstep or paced in real time),
@@ -22,17 +26,21 @@ pub mod capacity;
 pub mod driver;
 pub mod faults;
 pub mod flash;
+pub mod golden;
 pub mod line;
 pub mod link;
 pub mod live;
+pub mod load;
 pub mod outputs;
 pub mod plot;
 pub mod raster;
 pub mod rates;
 pub mod serial;
+pub mod session;
 pub mod spike_files;
 pub mod state_file;
 pub mod summary;
+pub mod timing;
 pub mod traces;
 pub mod verify;
 #[cfg(feature = "virtual-chip")]

@@ -1,12 +1,13 @@
 //! Spike files: input spikes to read (one per row: tick, axon) and output
-//! spikes to write (tick, neuron, cycle, and the neuron's population and
-//! index within it), as CSV with a header row or as a bincode snapshot
+//! spikes and probe traces to write (tick, neuron, cycle or value, and the
+//! neuron's population and index within it), as CSV with a header row or as a bincode snapshot
 //! (`.bin`, `spikefab_sim::snapshot`). The format follows the file's
 //! extension.
 
 use std::path::{Path, PathBuf};
 
 use spikefab_sim::network::{InputSpike, PopulationKind};
+use spikefab_sim::record::ProbeTrace;
 use spikefab_sim::snapshot::{self, Kind, SnapshotError};
 use spikefab_sim::{Network, SpikeEvent};
 
@@ -101,6 +102,19 @@ pub fn write_unstamped(path: &Path, net: &Network, spikes: &[SpikeEvent]) -> Res
     for s in spikes {
         let pop = population_columns(net, s.neuron);
         text.push_str(&format!("{},{},{pop}\n", s.tick, s.neuron));
+    }
+    write(path, text)
+}
+
+/// Write probe traces of `net` as CSV `tick,neuron,var,value,population,index`,
+/// a row per probe and tick.
+pub fn write_probes(path: &Path, net: &Network, probes: &[ProbeTrace]) -> Result<(), SpikeFileError> {
+    let mut text = String::from("tick,neuron,var,value,population,index\n");
+    for p in probes {
+        let pop = population_columns(net, p.neuron);
+        for (t, v) in p.values.iter().enumerate() {
+            text.push_str(&format!("{t},{},{},{v},{pop}\n", p.neuron, p.var.name()));
+        }
     }
     write(path, text)
 }

@@ -262,7 +262,7 @@ fn errors_name_the_problem_and_where() {
             (
                 s(&["run", &net(), "--virtual", "--core", "tiny", "--realtime", "--tick-us", "1000000"]),
                 "error: --realtime: a tick of 1000000 µs at 24 MHz is 24000000 clocks; the chip paces 1 to \
-                 16777215 clocks per tick (set --tick-us or --clock-mhz)"
+                 16777215 clocks per tick (set the tick length or the clock)"
                     .into(),
             ),
         ]
@@ -692,7 +692,7 @@ fn settings_change_one_run() {
     assert_eq!(
         err.trim(),
         format!(
-            "error: --set and --seed change a .toml or .json network file; {} is a snapshot",
+            "error: settings (--set, --seed) change a .toml or .json network file; {} is a snapshot",
             snapshot.display()
         )
     );

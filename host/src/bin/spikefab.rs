@@ -13,16 +13,16 @@ use spikefab_chip::board::{Board, BOARDS};
 use spikefab_chip::config::CoreConfig;
 use spikefab_chip::engine::EngineKind;
 use spikefab_chip::image::Image;
-use spikefab_host::driver::{Chip, TickOutput};
 use spikefab_host::faults::FaultPlan;
-use spikefab_host::link::{Link, LinkSettings};
 use spikefab_host::outputs::{self, OutputKind};
-use spikefab_host::{capacity, flash, live, raster, rates, serial, spike_files, state_file, summary, verify};
+use spikefab_host::session::{self, Connection, Session, VirtualTarget};
+use spikefab_host::{
+    capacity, flash, golden, live, load, raster, rates, serial, spike_files, state_file, summary, timing, verify,
+};
 
-use rtl::VirtualChip;
-use spikefab_sim::config::{self, Model};
+use spikefab_sim::config::Model;
 use spikefab_sim::snapshot::{self, Kind, RunResult};
-use spikefab_sim::{CoreShape, SimOptions, Simulator};
+use spikefab_sim::CoreShape;
 
 #[derive(Parser)]
 #[command(
@@ -222,28 +222,12 @@ struct Timing {
 }
 
 impl Timing {
-    /// The core clock in MHz: `--clock-mhz`, else the clock of the board
-    /// that carries `core`, else the iCEBreaker's.
-    fn clock_mhz(&self, core: Option<CoreConfig>) -> f64 {
-        self.clock_mhz.unwrap_or_else(|| {
-            let board = core.and_then(|c| BOARDS.iter().find(|b| b.core == c));
-            board.unwrap_or(&spikefab_chip::board::ICEBREAKER).core_mhz as f64
-        })
-    }
-
-    /// The tick period in clocks of `core` for `--realtime`.
-    fn period(&self, core: CoreConfig) -> Result<u32> {
-        let mhz = self.clock_mhz(Some(core));
-        let clocks = (self.tick_us * mhz).round();
-        if !(1.0..=spikefab_proto::message::ctrl::MAX_PERIOD as f64).contains(&clocks) {
-            bail!(
-                "--realtime: a tick of {} µs at {mhz} MHz is {clocks} clocks; the chip paces 1 to {} clocks per \
-                 tick (set --tick-us or --clock-mhz)",
-                self.tick_us,
-                spikefab_proto::message::ctrl::MAX_PERIOD
-            );
+    /// As the library takes it.
+    fn get(&self) -> timing::Timing {
+        timing::Timing {
+            tick_us: self.tick_us,
+            clock_mhz: self.clock_mhz,
         }
-        Ok(clocks as u32)
     }
 }
 
@@ -467,7 +451,7 @@ fn real_main() -> Result<ExitCode> {
             dry_run,
         } => flash(board, bitstream.as_deref(), tool.as_deref(), dry_run).map(|_| ExitCode::SUCCESS),
         Command::Save { net, out } => {
-            let model = load_model(&net)?;
+            let model = load::model(&net)?;
             snapshot::save_model(&out, &model)?;
             println!("wrote {}", out.display());
             Ok(ExitCode::SUCCESS)
@@ -485,7 +469,7 @@ fn plot(args: &PlotArgs) -> Result<()> {
         PlotKind::Weights => OutputKind::Weights,
     };
     outputs::check_as(&args.out, kind, "--out")?;
-    let model = load_model(&args.net)?;
+    let model = load::model(&args.net)?;
     let net = &model.network;
     let results: Option<RunResult> = match &args.results {
         Some(p) => Some(snapshot::load(p, Kind::Results)?),
@@ -544,59 +528,15 @@ fn tokio_main(f: impl std::future::Future<Output = Result<ExitCode>>) -> Result<
         .block_on(f)
 }
 
-fn load_model(path: &Path) -> Result<Model> {
-    if path.extension().and_then(|e| e.to_str()) == Some("bin") {
-        Ok(snapshot::load_model(path)?)
-    } else {
-        Ok(config::load(path)?)
-    }
-}
-
-/// The model with `--set`, `--seed` and `--inputs` applied, its ticks, and
-/// its description.
+/// The model with `--set`, `--seed` and `--inputs` applied, and its ticks;
+/// its description printed.
 fn prepare(args: &Network) -> Result<(Model, u32)> {
-    let mut settings = args
-        .set
-        .iter()
-        .map(|s| config::Setting::parse(s))
-        .collect::<Result<Vec<_>, _>>()?;
-    settings.extend(args.seed.map(config::Setting::seed));
-    let mut model = if settings.is_empty() {
-        load_model(&args.net)?
-    } else if args.net.extension().and_then(|e| e.to_str()) == Some("bin") {
-        bail!(
-            "--set and --seed change a .toml or .json network file; {} is a snapshot",
-            args.net.display()
-        );
-    } else {
-        config::load_with(&args.net, &settings)?
-    };
-    if let Some(path) = &args.inputs {
-        let inputs = spike_files::read_inputs(path)?;
-        model.network = model
-            .network
-            .with_inputs(inputs)
-            .with_context(|| format!("input spikes of {}", path.display()))?;
-    }
-    let ticks = args.ticks.unwrap_or(model.run.ticks);
-    if ticks == 0 {
-        bail!("nothing to run: 0 ticks (give --ticks N, or ticks in the file's [simulation])");
-    }
+    let mut changes = load::Changes::parse(&args.set, args.seed)?;
+    changes.inputs = args.inputs.clone();
+    let model = load::model_with(&args.net, &changes)?;
+    let ticks = load::ticks(&model, args.ticks)?;
     println!("{}", summary::network(&args.net.display().to_string(), &model.network));
     Ok((model, ticks))
-}
-
-fn write_spike_file(
-    path: &Path,
-    net: &spikefab_sim::Network,
-    spikes: &[spikefab_sim::SpikeEvent],
-    stamped: bool,
-) -> Result<()> {
-    match stamped {
-        true => spike_files::write_spikes(path, net, spikes)?,
-        false => spike_files::write_unstamped(path, net, spikes)?,
-    }
-    Ok(())
 }
 
 /// Write a final state as JSON (`sim --state`, `run --state`).
@@ -630,7 +570,10 @@ fn write_outputs(
     title: &str,
 ) -> Result<()> {
     if let Some(path) = &outputs.spikes {
-        write_spike_file(path, net, spikes, stamped)?;
+        match stamped {
+            true => spike_files::write_spikes(path, net, spikes)?,
+            false => spike_files::write_unstamped(path, net, spikes)?,
+        }
         println!("wrote {}", path.display());
     }
     if let Some(path) = &outputs.raster {
@@ -670,34 +613,18 @@ fn sim(args: SimArgs) -> Result<()> {
         (args.report.as_ref(), OutputKind::Report),
         (args.state.as_ref(), OutputKind::State),
     ])?;
-    let build = Instant::now();
     let (model, ticks) = prepare(&args.network)?;
     let net = &model.network;
-    let opts = SimOptions {
-        skip_quiescent: !args.dense,
+    let options = golden::Options {
+        dense: args.dense,
         core: args.core.map(|c| c.shape()),
-        ..SimOptions::default()
     };
-    let mut sim = Simulator::new(net, opts)?;
-    sim.set_record_spikes(true);
-    for &(n, var) in &model.run.probes {
-        sim.add_probe(n, var)?;
-    }
-    for w in &model.run.weights {
-        sim.add_weight_record(w.synapses.clone(), w.every)?;
-    }
-    let build_s = build.elapsed().as_secs_f64();
-    let start = Instant::now();
-    let mut worst = 0;
-    for _ in 0..ticks {
-        let before = sim.cycle();
-        sim.step_tick();
-        worst = worst.max(sim.cycle() - before);
-    }
-    let wall = start.elapsed().as_secs_f64();
-    let stats = sim.stats();
+    let run = golden::simulate(&model, ticks, options, |_, _| ())?;
+    let stats = run.stats;
+    let wall = run.run_time.as_secs_f64();
     let unreached = net.inputs().iter().filter(|s| s.tick >= ticks).count();
-    let (tick_us, clock_mhz) = (args.timing.tick_us, args.timing.clock_mhz(None));
+    let timing = args.timing.get();
+    let (tick_us, clock_mhz) = (timing.tick_us, timing.clock_mhz(None));
     println!(
         "run {ticks} ticks in the golden model ({})",
         if args.dense {
@@ -706,7 +633,7 @@ fn sim(args: SimArgs) -> Result<()> {
             "quiescent neurons skipped"
         }
     );
-    println!("{}", summary::rates(net, sim.spikes(), ticks, tick_us));
+    println!("{}", summary::rates(net, &run.spikes, ticks, tick_us));
     println!(
         "  input spikes {}{}",
         stats.input_spikes,
@@ -730,6 +657,7 @@ fn sim(args: SimArgs) -> Result<()> {
         stats.synaptic_events as f64 / wall / 1e6,
         seconds / wall
     );
+    let weights = &run.state.weights;
     if net.num_plastic() > 0 {
         let plastic: Vec<usize> = net.synapses().fanin.iter().map(|&(i, _)| i as usize).collect();
         let show = |w: &[i8]| {
@@ -741,38 +669,31 @@ fn sim(args: SimArgs) -> Result<()> {
         println!(
             "  plastic weights: before {}  after {}",
             show(&net.synapses().weight),
-            show(sim.weights())
+            show(weights)
         );
     }
-    let core: CoreShape = sim.core();
+    let core: CoreShape = run.core;
     println!(
         "chip prediction (core N={} M={} D={}, cost table v1)",
         core.neurons, core.axons, core.delay_slots
     );
     println!(
         "{}",
-        summary::cycles(sim.cycle(), Some(worst), ticks, clock_mhz, tick_us)
+        summary::cycles(run.state.cycle, Some(run.worst_tick_cycles), ticks, clock_mhz, tick_us)
     );
 
     write_outputs(
         &args.outputs,
         net,
-        sim.spikes(),
+        &run.spikes,
         true,
         ticks,
         tick_us,
-        sim.weights(),
+        weights,
         "spikefab sim",
     )?;
     if let Some(path) = &args.probes {
-        let mut text = String::from("tick,neuron,var,value,population,index\n");
-        for p in sim.probes() {
-            let pop = spike_files::population_columns(net, p.neuron);
-            for (t, v) in p.values.iter().enumerate() {
-                text.push_str(&format!("{t},{},{},{v},{pop}\n", p.neuron, p.var.name()));
-            }
-        }
-        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        spike_files::write_probes(path, net, &run.probes)?;
         println!("wrote {}", path.display());
     }
     if let Some(path) = &args.weight_trace {
@@ -783,27 +704,27 @@ fn sim(args: SimArgs) -> Result<()> {
             );
         }
         match path.extension().and_then(|e| e.to_str()) {
-            Some("csv") => state_file::write_weight_trace(path, net, sim.weight_traces())?,
-            _ => spikefab_host::weights::draw_traces(path, net, sim.weight_traces(), "spikefab sim")?,
+            Some("csv") => state_file::write_weight_trace(path, net, &run.weight_traces)?,
+            _ => spikefab_host::weights::draw_traces(path, net, &run.weight_traces, "spikefab sim")?,
         }
         println!("wrote {}", path.display());
     }
     if let Some(path) = &args.traces {
-        spikefab_host::traces::draw(path, net, sim.probes(), "spikefab sim")?;
+        spikefab_host::traces::draw(path, net, &run.probes, "spikefab sim")?;
         println!("wrote {}", path.display());
     }
     if let Some(path) = &args.state {
-        write_state(path, net, &sim.state_dump())?;
+        write_state(path, net, &run.state)?;
     }
     if let Some(path) = &args.report {
         let report = serde_json::json!({
-            "build_s": build_s,
+            "build_s": run.build_time.as_secs_f64(),
             "run_s": wall,
             "ticks": ticks,
             "neurons": net.num_neurons(),
             "synapses": net.num_synapses(),
             "spikes": stats.spikes,
-            "spike_digest": format!("{:016x}", spikefab_sim::record::spike_digest(sim.spikes())),
+            "spike_digest": format!("{:016x}", spikefab_sim::record::spike_digest(&run.spikes)),
             "synaptic_events": stats.synaptic_events,
             "peak_rss": peak_rss(),
             // Final plastic weights as fractions of the rule's range (for the STDP benchmark).
@@ -812,21 +733,14 @@ fn sim(args: SimArgs) -> Result<()> {
                 net.synapses()
                     .fanin
                     .iter()
-                    .map(|&(i, _)| (sim.weights()[i as usize] as f64 - rule.w_min as f64) / span)
+                    .map(|&(i, _)| (weights[i as usize] as f64 - rule.w_min as f64) / span)
                     .collect::<Vec<f64>>()
             }),
         });
         std::fs::write(path, format!("{report}\n")).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &args.results {
-        let result = RunResult {
-            core,
-            spikes: sim.spikes().to_vec(),
-            probes: sim.probes().to_vec(),
-            stats,
-            final_state: sim.state_dump(),
-        };
-        snapshot::save(path, Kind::Results, &result)?;
+        snapshot::save(path, Kind::Results, &run.result())?;
         println!("wrote {}", path.display());
     }
     Ok(())
@@ -847,7 +761,7 @@ fn peak_rss() -> Option<u64> {
 }
 
 fn inspect(path: &Path, ticks: Option<u32>, timing: Timing) -> Result<()> {
-    let model = load_model(path)?;
+    let model = load::model(path)?;
     let net = &model.network;
     let ticks = ticks.unwrap_or(model.run.ticks);
     println!("{}", summary::network(&path.display().to_string(), net));
@@ -860,53 +774,66 @@ fn inspect(path: &Path, ticks: Option<u32>, timing: Timing) -> Result<()> {
     Ok(())
 }
 
-/// Open the chip: a board's port, or a virtual chip started here (once the
-/// network is known to fit its core).
-async fn connect(args: &ChipArgs, net: &spikefab_sim::Network) -> Result<(Chip<Link>, Option<VirtualChip>)> {
-    let (port, virtual_chip) = match (&args.target.port, args.target.virtual_chip) {
-        (Some(p), _) => (p.clone(), None),
-        (None, _) => {
-            Image::new(net, args.core)?;
-            let line = args.line.model()?;
-            let chip = rtl::start(
-                args.core,
-                args.engine.engine,
-                FaultPlan::none(),
-                FaultPlan::none(),
-                line,
-            )?;
-            let port = chip.path().display().to_string();
-            (port, Some(chip))
-        }
+/// The chip the arguments name, and the link to it.
+fn connection(args: &ChipArgs) -> Result<Connection> {
+    let target = match &args.target.port {
+        Some(p) => session::Target::Port(p.clone()),
+        None => session::Target::Virtual(Box::new(VirtualTarget {
+            engine: args.engine.engine,
+            line: args.line.model()?,
+            ..VirtualTarget::new(args.core)
+        })),
     };
-    // A virtual chip on rust-hdl's simulator may take seconds between two
-    // frames of a busy TICK; on Verilator it answers as fast as a board.
-    let default_ms = match &virtual_chip {
-        Some(c) if c.engine() == EngineKind::RustHdl => 30_000,
-        _ => 2_000,
-    };
-    let settings = LinkSettings {
-        timeout: Duration::from_millis(args.timeout_ms.unwrap_or(default_ms)),
-        attempts: args.attempts.max(1),
-    };
-    let mut link = serial::open(&port, args.baud, settings)?;
-    if virtual_chip.is_some() {
-        link.set_silence_hint("the virtual chip stopped answering (its thread failed or was stopped)");
+    Ok(Connection {
+        target,
+        baud: args.baud,
+        timeout: args.timeout_ms.map(Duration::from_millis),
+        attempts: args.attempts,
+    })
+}
+
+/// Open the chip (with `--realtime` on a virtual chip, whose core is known
+/// before it starts, the tick period is checked first), say what it is, and
+/// load `net` on it. What is said goes to standard error: `stream` writes
+/// its spikes on standard output.
+async fn open(args: &ChipArgs, timing: &Timing, net: &spikefab_sim::Network) -> Result<(Session, Image)> {
+    if args.realtime && args.target.virtual_chip {
+        timing.get().period(args.core).context("--realtime")?;
     }
-    let chip = Chip::connect(link)
-        .await
-        .with_context(|| format!("no Spikefab chip answers on {port}"))?;
-    if virtual_chip.is_none() {
-        // On standard error: `stream` writes its spikes on standard output.
-        eprintln!("chip on {port}: {}", summary::core(&chip.config()));
+    let connection = connection(args)?;
+    if let session::Target::Virtual(v) = &connection.target {
+        // Whether the network fits is said before the (slow) first build.
+        Image::new(net, v.core)?;
+        rtl::announce(v);
     }
-    Ok((chip, virtual_chip))
+    let mut session = Session::open(&connection, net).await?;
+    match session.virtual_chip() {
+        Some(vc) => rtl::describe(vc, args.line.model()?)?,
+        None => eprintln!("chip on {}: {}", session.port(), summary::core(&session.config())),
+    }
+    let start = Instant::now();
+    let image = session.load(net).await?;
+    eprintln!(
+        "loaded {} synapse-memory words and the neuron, ring, source, fan-in and trace tables in {:.2} s",
+        image.syn.len(),
+        start.elapsed().as_secs_f64()
+    );
+    if args.realtime {
+        let timing = timing.get();
+        let period = session.pace(&timing).await.context("--realtime")?;
+        eprintln!(
+            "real time: a tick every {period} clocks ({} µs at {} MHz)",
+            timing.tick_us,
+            timing.clock_mhz(Some(session.config()))
+        );
+    }
+    Ok((session, image))
 }
 
 /// `stream`: the network loaded, then live input to live output; what is
 /// said about it goes to standard error.
 async fn stream(args: StreamArgs) -> Result<ExitCode> {
-    let model = load_model(&args.net)?;
+    let model = load::model(&args.net)?;
     let net = &model.network;
     let output: Box<dyn std::io::Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -923,17 +850,10 @@ async fn stream(args: StreamArgs) -> Result<ExitCode> {
         ),
         None => (Box::new(std::io::BufReader::new(std::io::stdin())), "stdin".to_string()),
     };
-    check_period(&args.chip, &args.timing)?;
-    let (mut chip, _virtual_chip) = connect(&args.chip, net).await?;
-    let image = chip.image(net)?;
-    chip.load(&image).await?;
-    eprintln!(
-        "loaded {}; reading input spikes from {name}",
-        summary::core(&chip.config())
-    );
-    pace(&mut chip, &args.chip, &args.timing).await?;
+    let (mut session, _) = open(&args.chip, &args.timing, net).await?;
+    eprintln!("reading input spikes from {name}");
     let start = Instant::now();
-    let s = live::stream_live(&mut chip, net.num_axons(), input, &name, output, args.ticks).await?;
+    let s = live::stream_live(session.chip(), net.num_axons(), input, &name, output, args.ticks).await?;
     eprintln!(
         "streamed {} ticks in {:.2} s: {} input spikes, {} output spikes",
         s.ticks,
@@ -942,37 +862,11 @@ async fn stream(args: StreamArgs) -> Result<ExitCode> {
         s.outputs
     );
     if args.chip.realtime {
-        let pacing = chip.pacing().await?;
-        eprintln!(
-            "{}",
-            summary::pacing(&pacing, args.timing.clock_mhz(Some(chip.config())))
-        );
+        let pacing = session.chip().pacing().await?;
+        let mhz = args.timing.get().clock_mhz(Some(session.config()));
+        eprintln!("{}", summary::pacing(&pacing, mhz));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// With `--realtime` on a virtual chip, whose core is known before it starts,
-/// check the tick period before anything runs.
-fn check_period(args: &ChipArgs, timing: &Timing) -> Result<()> {
-    if args.realtime && args.target.virtual_chip {
-        timing.period(args.core)?;
-    }
-    Ok(())
-}
-
-/// With `--realtime`, pace the chip at the tick length (on standard error:
-/// `stream` writes its spikes on standard output).
-async fn pace(chip: &mut Chip<Link>, args: &ChipArgs, timing: &Timing) -> Result<()> {
-    if args.realtime {
-        let period = timing.period(chip.config())?;
-        chip.set_period(period).await?;
-        eprintln!(
-            "real time: a tick every {period} clocks ({} µs at {} MHz)",
-            timing.tick_us,
-            timing.clock_mhz(Some(chip.config()))
-        );
-    }
-    Ok(())
 }
 
 /// `run` (no verify arguments) or `verify`.
@@ -1009,97 +903,69 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
              read at the end (--state)"
         );
     }
-    check_period(&args.chip, &args.timing)?;
-    let (mut chip, virtual_chip) = connect(&args.chip, net).await?;
-    let image = chip.image(net)?;
-    let start = Instant::now();
-    chip.load(&image).await?;
-    println!(
-        "loaded {} synapse-memory words and the neuron, ring, source, fan-in and trace tables in {:.2} s",
-        image.syn.len(),
-        start.elapsed().as_secs_f64()
-    );
-    pace(&mut chip, &args.chip, &args.timing).await?;
+    let (mut session, image) = open(&args.chip, &args.timing, net).await?;
     let bar = progress_bar(ticks);
     let on_progress = |t: u32, n: usize| {
         bar.set_position(t as u64);
         bar.set_message(format!("{n} spikes"));
     };
     let start = Instant::now();
-    // What arrived before a failure is kept: written out, and the tick named.
-    let mut received = Vec::new();
     let outcome = match &verify_args {
-        None => {
-            let mut outputs = Vec::new();
-            let run = chip.stream_into(net.inputs(), ticks, &mut outputs, on_progress).await;
-            received.extend(outputs.iter().flat_map(TickOutput::spikes));
-            match run {
-                Ok(()) => chip
-                    .dump(net, &image)
-                    .await
-                    .map(|state| (state, None))
-                    .map_err(anyhow::Error::from),
-                Err(e) => Err(e.into()),
-            }
-        }
+        None => session
+            .run(net, &image, ticks, on_progress)
+            .await
+            .map(|r| (r.spikes, r.state, None)),
         Some(va) => {
             let plan = verify::Plan {
                 ticks,
                 every: va.check_every.unwrap_or(ticks),
             };
-            let mut v = verify::Verification::default();
-            let r = verify::verify_into(&mut chip, net, &image, plan, &mut v, on_progress).await;
-            received = v.chip_spikes.clone();
-            r.map(|()| (v.chip_state.clone(), Some(v))).map_err(anyhow::Error::from)
+            session
+                .verify(net, &image, plan, on_progress)
+                .await
+                .map(|v| (v.chip_spikes.clone(), v.chip_state.clone(), Some(v)))
         }
     };
-    let (state, verdict) = match outcome {
+    bar.finish_and_clear();
+    // What arrived before a failure is kept: written out, and the tick named.
+    let (spikes, state, verdict) = match outcome {
         Ok(x) => x,
-        Err(e) => {
-            bar.finish_and_clear();
-            let reached = chip.counters().tick;
+        Err(stopped) => {
             let mut note = format!(
-                "the run stopped at tick {reached} of {ticks}, after {} output spikes",
-                received.len()
+                "the run stopped at tick {} of {ticks}, after {} output spikes",
+                stopped.reached,
+                stopped.spikes.len()
             );
             if let Some(path) = &args.outputs.spikes {
-                spike_files::write_unstamped(path, net, &received)?;
+                spike_files::write_unstamped(path, net, &stopped.spikes)?;
                 note.push_str(&format!(" (written to {})", path.display()));
             }
-            return Err(e.context(note));
+            return Err(anyhow::Error::from(stopped.error).context(note));
         }
     };
-    let spikes = received;
     let elapsed = start.elapsed();
-    bar.finish_and_clear();
-    let counters = chip.counters();
+    let timing = args.timing.get();
+    let mhz = timing.clock_mhz(Some(session.config()));
+    let counters = session.chip().counters();
     println!(
         "ran {} ticks on the chip in {:.2} s: {} output spikes",
         counters.tick,
         elapsed.as_secs_f64(),
         spikes.len()
     );
-    println!("{}", summary::rates(net, &spikes, counters.tick, args.timing.tick_us));
+    println!("{}", summary::rates(net, &spikes, counters.tick, timing.tick_us));
     println!(
         "{}",
-        summary::cycles(
-            counters.cycles,
-            None,
-            counters.tick,
-            args.timing.clock_mhz(Some(chip.config())),
-            args.timing.tick_us
-        )
+        summary::cycles(counters.cycles, None, counters.tick, mhz, timing.tick_us)
     );
+    let chip = session.chip();
     println!(
         "{}",
         summary::link(&chip.transport().stats(), spikes.len(), elapsed, chip.recoveries())
     );
     if args.chip.realtime {
         let pacing = chip.pacing().await?;
-        println!(
-            "{}",
-            summary::pacing(&pacing, args.timing.clock_mhz(Some(chip.config())))
-        );
+        println!("{}", summary::pacing(&pacing, mhz));
     }
     write_outputs(
         &args.outputs,
@@ -1107,7 +973,7 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
         &spikes,
         false,
         counters.tick,
-        args.timing.tick_us,
+        timing.tick_us,
         &state.weights,
         "spikefab run (chip)",
     )?;
@@ -1126,14 +992,14 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
     // A state difference is found at a checkpoint; on a virtual chip, reruns
     // on a fresh core of the same engine find the tick it appeared in.
     let mut divergence = v.divergence.clone();
-    if let (Some(d), Some(vc)) = (&v.divergence, &virtual_chip) {
+    if let (Some(d), Some(vc)) = (&v.divergence, session.virtual_chip()) {
         if v.in_state {
             let good = v.checkpoints.iter().rev().nth(1).copied().unwrap_or(0);
             println!(
                 "locating the first tick with a state difference (reruns of ticks {good}..{})...",
                 d.tick
             );
-            divergence = rtl::first_state_divergence(net, chip.config(), vc, good, d.tick)
+            divergence = rtl::first_state_divergence(net, session.config(), vc, good, d.tick)
                 .await?
                 .or(divergence);
         }
@@ -1161,7 +1027,7 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
     };
     if let Some(path) = verify_args.as_ref().and_then(|va| va.vcd.as_ref()) {
         let ticks = verify_args.as_ref().and_then(|va| va.vcd_ticks.clone());
-        rtl::write_vcd(net, chip.config(), ticks, divergence.as_ref(), v.ticks, path).await?;
+        rtl::write_vcd(net, session.config(), ticks, divergence.as_ref(), v.ticks, path).await?;
     }
     Ok(code)
 }
@@ -1188,12 +1054,21 @@ fn chip(
         }
     }
     let noisy = |s| FaultPlan::none().random(flip_rate, drop_rate, s);
-    let chip = rtl::start(core, engine, noisy(seed), noisy(seed.wrapping_add(1)), line.model()?)?;
-    let path = chip.path().display().to_string();
+    let target = VirtualTarget {
+        engine,
+        line: line.model()?,
+        to_chip: noisy(seed),
+        from_chip: noisy(seed.wrapping_add(1)),
+        ..VirtualTarget::new(core)
+    };
+    rtl::announce(&target);
+    let chip = session::start_virtual(&target)?;
+    rtl::describe(&chip, target.line)?;
+    let path = rtl::path(&chip).display().to_string();
     if let Some(f) = &path_file {
         std::fs::write(f, format!("{path}\n")).with_context(|| format!("cannot write {}", f.display()))?;
     }
-    // On standard error, with what `rtl::start` said.
+    // On standard error, with what `rtl::describe` said.
     eprintln!("  open it with `spikefab run NET --port {path}` or any serial terminal; Ctrl-C stops it");
     let clocks = rtl::serve(chip)?;
     eprintln!("virtual chip stopped after {clocks} clocks");
@@ -1234,10 +1109,12 @@ fn ports() -> Result<()> {
     Ok(())
 }
 
-/// The RTL side of the command line: the virtual chip, the reruns that find
-/// the tick a difference appeared in, waveforms. In a build without the
-/// `virtual-chip` feature (no rust-hdl or Verilator model compiled in) there
-/// is no virtual chip and these say so.
+/// The RTL side of the command line: what a virtual chip runs on and how
+/// fast, the reruns that find the tick a difference appeared in, waveforms.
+/// In a build without the `virtual-chip` feature (no rust-hdl or Verilator
+/// model compiled in) there is no virtual chip and these say so. What is
+/// said goes to standard error (standard output is for results: `stream`
+/// writes its spikes there).
 #[cfg(feature = "virtual-chip")]
 mod rtl {
     use std::ops::Range;
@@ -1248,39 +1125,27 @@ mod rtl {
     use spikefab_chip::config::CoreConfig;
     use spikefab_chip::engine::EngineKind;
     use spikefab_hdl::engine;
-    use spikefab_host::faults::FaultPlan;
-    use spikefab_host::summary;
-    use spikefab_host::virtual_chip::ChipOptions;
-    pub use spikefab_host::virtual_chip::VirtualChip;
-    use spikefab_host::waveform;
+    use spikefab_host::line::{LineModel, BITS_PER_BYTE};
+    use spikefab_host::session::{VirtualChip, VirtualTarget};
+    use spikefab_host::{summary, waveform};
     use spikefab_sim::record::Divergence;
     use spikefab_sim::Network;
 
-    /// Start a virtual chip (on `engine`, else the preferred one) and say
-    /// on standard error what it runs on, and how fast (standard output is
-    /// for results: `stream` writes its spikes there).
-    pub fn start(
-        config: CoreConfig,
-        engine: Option<EngineKind>,
-        to_chip: FaultPlan,
-        from_chip: FaultPlan,
-        line: Option<spikefab_host::line::LineModel>,
-    ) -> Result<VirtualChip> {
-        let kind = engine.unwrap_or_else(engine::preferred);
-        if kind == EngineKind::Verilator {
+    /// Before a virtual chip starts: a Verilator model may have to be built.
+    pub fn announce(target: &VirtualTarget) {
+        if target.engine.unwrap_or_else(engine::preferred) == EngineKind::Verilator {
             eprintln!(
                 "virtual chip: the {} core on Verilator (built on first use, then cached)",
-                config.name
+                target.core.name
             );
         }
-        let chip = VirtualChip::start(ChipOptions {
-            config,
-            engine: kind,
-            to_chip,
-            from_chip,
-            line,
-        })?;
-        let rate = engine::clock_rate(kind, config, Duration::from_millis(200))?;
+    }
+
+    /// Say what a started virtual chip runs on, how fast, and the link it
+    /// models.
+    pub fn describe(chip: &VirtualChip, line: Option<LineModel>) -> Result<()> {
+        let kind = chip.engine();
+        let rate = engine::clock_rate(kind, chip.config(), Duration::from_millis(200))?;
         eprintln!(
             "virtual chip: the RTL {} on {}\n  engine {kind}: {}; {:.2} M core clocks/s on empty ticks",
             summary::core(&chip.config()),
@@ -1292,16 +1157,21 @@ mod rtl {
             eprintln!(
                 "  link modelled: a UART at {} baud ({} bytes/s each way) and {} ms of latency each way",
                 l.baud,
-                l.baud / spikefab_host::line::BITS_PER_BYTE,
+                l.baud / BITS_PER_BYTE,
                 l.latency.as_secs_f64() * 1e3
             );
         }
-        Ok(chip)
+        Ok(())
     }
 
     /// Serve `chip` until it stops; the clocks it ran.
     pub fn serve(chip: VirtualChip) -> Result<u64> {
         Ok(chip.wait()?.clocks)
+    }
+
+    /// The path of `chip`'s pseudo-terminal.
+    pub fn path(chip: &VirtualChip) -> &Path {
+        chip.path()
     }
 
     /// The first tick in `good..=tick` after which the core's state differs
@@ -1348,43 +1218,23 @@ mod rtl {
 
     use anyhow::Result;
     use spikefab_chip::config::CoreConfig;
-    use spikefab_chip::engine::EngineKind;
-    use spikefab_host::faults::FaultPlan;
+    use spikefab_host::line::LineModel;
+    use spikefab_host::session::{VirtualChip, VirtualTarget};
     use spikefab_sim::record::Divergence;
     use spikefab_sim::Network;
 
-    /// No virtual chip in this build: the type has no values.
-    pub enum VirtualChip {}
+    pub fn announce(_: &VirtualTarget) {}
 
-    impl VirtualChip {
-        pub fn engine(&self) -> EngineKind {
-            match *self {}
-        }
-
-        pub fn path(&self) -> &Path {
-            match *self {}
-        }
+    pub fn describe(chip: &VirtualChip, _: Option<LineModel>) -> Result<()> {
+        match *chip {}
     }
 
     pub fn serve(chip: VirtualChip) -> Result<u64> {
         match chip {}
     }
 
-    fn missing(what: &str) -> anyhow::Error {
-        anyhow::anyhow!(
-            "{what} needs the RTL core, which this spikefab was built without (cargo feature `virtual-chip`, on by \
-             default: `cargo install --path host` or `make`); a board works without it (--port)"
-        )
-    }
-
-    pub fn start(
-        _: CoreConfig,
-        _: Option<EngineKind>,
-        _: FaultPlan,
-        _: FaultPlan,
-        _: Option<spikefab_host::line::LineModel>,
-    ) -> Result<VirtualChip> {
-        Err(missing("a virtual chip"))
+    pub fn path(chip: &VirtualChip) -> &Path {
+        match *chip {}
     }
 
     pub async fn first_state_divergence(
@@ -1405,6 +1255,10 @@ mod rtl {
         _: u32,
         _: &Path,
     ) -> Result<()> {
-        Err(missing("--vcd (a waveform of the RTL core)"))
+        Err(anyhow::anyhow!(
+            "--vcd (a waveform of the RTL core) needs the RTL core, which this spikefab was built without (cargo \
+             feature `virtual-chip`, on by default: `cargo install --path host` or `make`); a board works without it \
+             (--port)"
+        ))
     }
 }

@@ -1,0 +1,161 @@
+//! A run in the golden model (`spikefab sim`, `spikefab.simulate` in
+//! Python): the network's probes and weight records set up as its file
+//! asks, every tick stepped, and everything the run produced kept: spikes
+//! with their busy cycles, probe traces, weight traces, the final state,
+//! counts, and the chip's predicted cycles.
+
+use std::time::{Duration, Instant};
+
+use spikefab_sim::config::Model;
+use spikefab_sim::record::{ProbeTrace, RunStats, WeightTrace};
+use spikefab_sim::snapshot::RunResult;
+use spikefab_sim::{CoreShape, SimError, SimOptions, Simulator, SpikeEvent, StateDump};
+
+/// How to run the golden model.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Update every neuron every tick instead of skipping quiescent ones
+    /// (the same results, slower on sparse activity).
+    pub dense: bool,
+    /// Predict cycles for this core (default: a core shaped like the
+    /// network).
+    pub core: Option<CoreShape>,
+}
+
+/// Everything a golden-model run produced.
+#[derive(Debug, Clone)]
+pub struct GoldenRun {
+    /// Ticks run.
+    pub ticks: u32,
+    /// Output spikes in order, each with its busy cycle.
+    pub spikes: Vec<SpikeEvent>,
+    /// The probes of the file's `[[record.probe]]`, one value per tick.
+    pub probes: Vec<ProbeTrace>,
+    /// The weight records of the file's `[[record.weights]]`.
+    pub weight_traces: Vec<WeightTrace>,
+    /// The state after the last tick.
+    pub state: StateDump,
+    /// Counts of spikes, events and updates.
+    pub stats: RunStats,
+    /// The core the cycles are predicted for.
+    pub core: CoreShape,
+    /// The busy cycles of the busiest tick.
+    pub worst_tick_cycles: u64,
+    /// Time to set the simulator up.
+    pub build_time: Duration,
+    /// Time to run the ticks.
+    pub run_time: Duration,
+}
+
+impl GoldenRun {
+    /// The run as a results snapshot (`sim --results`).
+    pub fn result(&self) -> RunResult {
+        RunResult {
+            core: self.core,
+            spikes: self.spikes.clone(),
+            probes: self.probes.clone(),
+            stats: self.stats,
+            final_state: self.state.clone(),
+        }
+    }
+}
+
+/// Run `model` for `ticks` ticks in the golden model, recording what its
+/// file asks; `progress` sees each tick done and the spikes so far.
+pub fn simulate(
+    model: &Model,
+    ticks: u32,
+    options: Options,
+    mut progress: impl FnMut(u32, usize),
+) -> Result<GoldenRun, SimError> {
+    let build = Instant::now();
+    let opts = SimOptions {
+        skip_quiescent: !options.dense,
+        core: options.core,
+        ..SimOptions::default()
+    };
+    let mut sim = Simulator::new(&model.network, opts)?;
+    sim.set_record_spikes(true);
+    for &(n, var) in &model.run.probes {
+        sim.add_probe(n, var)?;
+    }
+    for w in &model.run.weights {
+        sim.add_weight_record(w.synapses.clone(), w.every)?;
+    }
+    let build_time = build.elapsed();
+    let start = Instant::now();
+    let mut worst = 0;
+    for t in 0..ticks {
+        let before = sim.cycle();
+        sim.step_tick();
+        worst = worst.max(sim.cycle() - before);
+        progress(t + 1, sim.spikes().len());
+    }
+    let run_time = start.elapsed();
+    Ok(GoldenRun {
+        ticks,
+        stats: sim.stats(),
+        core: sim.core(),
+        probes: sim.probes().to_vec(),
+        weight_traces: sim.weight_traces().to_vec(),
+        state: sim.state_dump(),
+        spikes: sim.take_spikes(),
+        worst_tick_cycles: worst,
+        build_time,
+        run_time,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spikefab_sim::config;
+
+    const NET: &str = r#"
+[simulation]
+ticks = 40
+[[input]]
+name = "in"
+size = 2
+poisson = { p = 0.3 }
+[[population]]
+name = "out"
+size = 3
+neuron = { threshold = 150 }
+[[projection]]
+from = "in"
+to = "out"
+connect = { rule = "all_to_all" }
+weight = 100
+[[record.probe]]
+population = "out"
+vars = ["v"]
+"#;
+
+    #[test]
+    fn keeps_what_the_simulator_saw() {
+        let model = config::parse_toml(NET, None).unwrap();
+        let mut last = 0;
+        let run = simulate(&model, 40, Options::default(), |t, _| last = t).unwrap();
+        assert_eq!(last, 40);
+        let mut sim = Simulator::new(&model.network, SimOptions::default()).unwrap();
+        sim.set_record_spikes(true);
+        sim.run(40);
+        assert_eq!(run.spikes, sim.spikes());
+        assert_eq!(run.state, sim.state_dump());
+        assert_eq!(run.probes.len(), 3);
+        assert!(run.probes.iter().all(|p| p.values.len() == 40));
+        assert!(run.worst_tick_cycles > 0 && run.worst_tick_cycles <= run.state.cycle);
+        let dense = simulate(
+            &model,
+            40,
+            Options {
+                dense: true,
+                core: None,
+            },
+            |_, _| (),
+        )
+        .unwrap();
+        assert_eq!(dense.spikes, run.spikes);
+    }
+}
