@@ -10,7 +10,7 @@ SPIKEFAB   := target/release/spikefab
 DEMO_PROFILE ?= release
 EQUIV_SLOW ?= 100000
 
-.PHONY: all setup demo test test-slow lint bench bench-rtl bench-link hdl-report bitstreams diagram clean
+.PHONY: all setup demo test test-slow test-python python lint bench bench-rtl bench-link hdl-report bitstreams diagram clean
 
 all: test
 
@@ -61,10 +61,30 @@ demo: setup
 	rc=$$?; kill $$chip 2>/dev/null; exit $$rc
 
 # Tests run optimised (profile `ci`: release with overflow checks and debug
-# assertions), then format, lints and docs are checked.
+# assertions), then format, lints and docs are checked, then the Python
+# package's tests (docs/python.md among them) run.
 test: setup lint
 	$(CARGO) test --workspace --profile $(PROFILE)
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
+	$(MAKE) test-python
+
+# The Python package (py/: pyo3, built by maturin) in a local venv with numpy
+# and pytest, importable as `spikefab` there (`. $(PY_VENV)/bin/activate`).
+PY_VENV ?= target/py-venv
+PY_TOOLS := "maturin>=1.9,<2" "numpy>=1.21" pytest
+python: setup
+	@command -v python3 >/dev/null 2>&1 || { \
+	  echo "python3 not found: install Python 3.9 or newer (Debian: apt-get install python3 python3-venv)"; exit 1; }
+	@test -x $(PY_VENV)/bin/python || python3 -m venv $(PY_VENV) || { \
+	  echo "cannot make a venv: install Python's venv module (Debian: apt-get install python3-venv)"; exit 1; }
+	$(PY_VENV)/bin/pip install -q $(PY_TOOLS)
+	VIRTUAL_ENV=$(CURDIR)/$(PY_VENV) $(PY_VENV)/bin/maturin develop -q --profile $(PROFILE) -m py/Cargo.toml
+
+# The Python tests: the package against the CLI (built in the same profile),
+# the golden model and the virtual chip, and the tutorial executed.
+test-python: python
+	$(CARGO) build -q --profile $(PROFILE) -p spikefab-host --bin spikefab
+	SPIKEFAB_BIN=$(CURDIR)/target/$(PROFILE)/spikefab $(PY_VENV)/bin/python -m pytest -q py/tests
 
 # The slow, exhaustive tier: many more random networks against the reference
 # and against the RTL core (ten times the default tier on every core
@@ -76,6 +96,7 @@ test-slow: setup
 	SPIKEFAB_EQUIV_CASES=$(EQUIV_SLOW) SPIKEFAB_NETLIST_VECTORS=100000 SPIKEFAB_RTL_SCALE=$(RTL_SCALE) \
 	  SPIKEFAB_FUZZ_CASES=$(FUZZ_SLOW) \
 	  $(CARGO) test --workspace --profile $(PROFILE) -- --include-ignored
+	$(MAKE) test-python
 
 # Synthesize, place and route the UP5K core; records LUTs, FFs, BRAM, SPRAM,
 # DSP, Fmax and synaptic ops/s in docs/hardware.md (a few minutes).

@@ -421,7 +421,13 @@ pub fn parse_json(text: &str, base: Option<&Path>) -> Result<Model, ConfigError>
 
 /// [`parse_json`] within `budget`.
 pub fn parse_json_within(text: &str, base: Option<&Path>, budget: Budget) -> Result<Model, ConfigError> {
-    expand::build(&from_json(text, "<string>")?, base, budget)
+    parse_json_as(text, "<string>", base, budget)
+}
+
+/// [`parse_json_within`], the text named `label` in messages (a Python
+/// package's network given as a dict, say).
+pub fn parse_json_as(text: &str, label: &str, base: Option<&Path>, budget: Budget) -> Result<Model, ConfigError> {
+    expand::build(&from_json(text, label)?, base, budget)
 }
 
 fn from_toml(text: &str, label: &str) -> Result<NetworkFile, ConfigError> {

@@ -14,6 +14,15 @@ use serde_json::{Map, Value};
 
 use super::error::ConfigError;
 
+/// Why a path has no keys to follow.
+const EMPTY_KEY: &str = "an empty key in the path (keys are separated by single dots)";
+
+/// The keys of a dotted path; none if one is empty.
+fn keys(path: &str) -> Option<Vec<String>> {
+    let keys: Vec<String> = path.trim().split('.').map(|k| k.trim().to_string()).collect();
+    (!keys.iter().any(String::is_empty)).then_some(keys)
+}
+
 /// One change: the path and the new value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Setting {
@@ -35,10 +44,7 @@ impl Setting {
         let (path, value) = text
             .split_once('=')
             .ok_or_else(|| bad("expected PATH=VALUE, e.g. population.exc.neuron.threshold=310"))?;
-        let path: Vec<String> = path.trim().split('.').map(|k| k.trim().to_string()).collect();
-        if path.iter().any(String::is_empty) {
-            return Err(bad("an empty key in the path (keys are separated by single dots)"));
-        }
+        let path = keys(path).ok_or_else(|| bad(EMPTY_KEY))?;
         let value = value.trim();
         if value.is_empty() {
             return Err(bad("no value after `=`"));
@@ -54,6 +60,20 @@ impl Setting {
             path,
             value,
         })
+    }
+
+    /// The change of the value at the dotted `path` to `value` (a value
+    /// given as data, as the Python package's settings are, rather than as
+    /// TOML text).
+    pub fn new(path: &str, value: Value) -> Result<Setting, ConfigError> {
+        let text = format!("{path}={value}");
+        match keys(path) {
+            Some(path) => Ok(Setting { text, path, value }),
+            None => Err(ConfigError::Setting {
+                setting: text,
+                reason: EMPTY_KEY.to_string(),
+            }),
+        }
     }
 
     /// `--seed`: the `[simulation]` seed every unseeded random choice of
@@ -155,6 +175,18 @@ mod tests {
         assert_eq!(t["projection"][0]["weight"], json!({ "uniform": [10, 30], "seed": 3 }));
         assert_eq!(t["learning"]["a_plus"], 9);
         assert_eq!(t["simulation"], json!({ "ticks": 7, "seed": 42 }));
+    }
+
+    #[test]
+    fn settings_given_as_data_take_the_same_paths() {
+        let mut t = tree();
+        Setting::new("population.exc.size", json!(4))
+            .unwrap()
+            .apply(&mut t)
+            .unwrap();
+        assert_eq!(t["population"][0]["size"], 4);
+        let e = Setting::new("population..size", json!(4)).unwrap_err().to_string();
+        assert!(e.contains("population..size=4") && e.contains("empty key"), "{e}");
     }
 
     #[test]

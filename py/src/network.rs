@@ -1,0 +1,395 @@
+//! `spikefab.Network`: a network loaded from a file or built from a dict,
+//! and what can be done with it: simulate it in the golden model, run it on
+//! a chip, verify the chip against the model, see what it costs each core.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use spikefab_chip::config::CoreConfig;
+use spikefab_chip::engine::EngineKind;
+use spikefab_host::session::{Connection, Session, SessionError, Stopped, Target, VirtualTarget};
+use spikefab_host::timing::Timing;
+use spikefab_host::{capacity, golden, load, serial, verify};
+use spikefab_sim::config::{self, Budget, Model, Setting};
+use spikefab_sim::network::PopulationKind;
+use spikefab_sim::snapshot;
+
+use crate::arrays;
+use crate::errors::{self, OrRaise, ToPyErr};
+use crate::results::{Results, Verification};
+
+/// A spiking network and how its file says to run it (ticks, probes,
+/// weight records). Load one with `spikefab.load(path)` or build one with
+/// `spikefab.Network.from_dict(d)`; it does not change once made.
+#[pyclass(frozen, module = "spikefab")]
+pub struct Network {
+    pub(crate) model: Arc<Model>,
+    name: String,
+}
+
+/// A core by name, or a `ValueError` naming the cores.
+fn core_named(name: &str) -> PyResult<CoreConfig> {
+    CoreConfig::by_name(name).ok_or_else(|| {
+        let known: Vec<&str> = CoreConfig::KNOWN.iter().map(|c| c.name).collect();
+        PyValueError::new_err(format!("no core `{name}`; the cores are: {}", known.join(", ")))
+    })
+}
+
+/// An RTL engine by name, or a `ValueError` naming the engines.
+fn engine_named(name: Option<&str>) -> PyResult<Option<EngineKind>> {
+    name.map(|n| {
+        n.parse::<EngineKind>()
+            .map_err(|e| PyValueError::new_err(e.to_string()))
+    })
+    .transpose()
+}
+
+/// A settings dict (`{"population.exc.neuron.threshold": 310}`) as settings.
+fn settings(set: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<Setting>> {
+    let Some(set) = set else {
+        return Ok(Vec::new());
+    };
+    let json = set.py().import("json")?;
+    set.iter()
+        .map(|(k, v)| {
+            let path: String = k.extract()?;
+            let text: String = json.call_method1("dumps", (v,))?.extract()?;
+            let value = serde_json::from_str(&text).map_err(|e| PyValueError::new_err(e.to_string()))?;
+            Setting::new(&path, value).or_raise()
+        })
+        .collect()
+}
+
+/// The chip a run asks for.
+#[allow(clippy::too_many_arguments)]
+fn connection(
+    port: Option<String>,
+    core: &str,
+    engine: Option<&str>,
+    baud: u32,
+    timeout_ms: Option<u64>,
+    attempts: u32,
+) -> PyResult<Connection> {
+    let target = match port {
+        Some(p) => Target::Port(p),
+        None => Target::Virtual(Box::new(VirtualTarget {
+            engine: engine_named(engine)?,
+            ..VirtualTarget::new(core_named(core)?)
+        })),
+    };
+    Ok(Connection {
+        target,
+        baud,
+        timeout: timeout_ms.map(std::time::Duration::from_millis),
+        attempts,
+    })
+}
+
+/// Why a chip session ended early: before the run (opening, loading,
+/// pacing), or during it, with what had arrived.
+enum Failure {
+    Before(Box<SessionError>),
+    During(Box<Stopped>),
+}
+
+impl From<SessionError> for Failure {
+    fn from(e: SessionError) -> Failure {
+        Failure::Before(Box::new(e))
+    }
+}
+
+impl From<Stopped> for Failure {
+    fn from(s: Stopped) -> Failure {
+        Failure::During(Box::new(s))
+    }
+}
+
+/// An async runtime for one chip session.
+fn runtime() -> PyResult<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| errors::ChipError::new_err(format!("cannot start the async runtime: {e}")))
+}
+
+impl Network {
+    fn ticks_or(&self, ticks: Option<u32>) -> PyResult<u32> {
+        load::ticks(&self.model, ticks).or_raise()
+    }
+
+    /// A run cut short, as a `ChipError` carrying its spikes.
+    fn stopped(&self, py: Python<'_>, s: Stopped) -> PyErr {
+        match arrays::spikes(py, &self.model.network, &s.spikes, false) {
+            Ok(d) => errors::stopped(py, s, d.into_any()),
+            Err(e) => e,
+        }
+    }
+}
+
+#[pymethods]
+impl Network {
+    /// Build a network from a dict in the network file's schema (the JSON
+    /// form of `docs/network-format.md`): `{"simulation": {...},
+    /// "population": [...], "projection": [...], "input": [...], ...}`.
+    /// Errors name the key: `population[0].neuron.threshold: ...`.
+    #[staticmethod]
+    #[pyo3(signature = (d, name = "<dict>"))]
+    fn from_dict(d: &Bound<'_, PyDict>, name: &str) -> PyResult<Network> {
+        let text: String = d.py().import("json")?.call_method1("dumps", (d,))?.extract()?;
+        let model = config::parse_json_as(&text, name, None, Budget::default()).or_raise()?;
+        Ok(Network {
+            model: Arc::new(model),
+            name: name.to_string(),
+        })
+    }
+
+    /// The file (or name) it came from.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Neurons.
+    #[getter]
+    fn neurons(&self) -> u32 {
+        self.model.network.num_neurons()
+    }
+
+    /// Input axons.
+    #[getter]
+    fn axons(&self) -> u32 {
+        self.model.network.num_axons()
+    }
+
+    /// Synapses.
+    #[getter]
+    fn synapses(&self) -> u64 {
+        self.model.network.num_synapses()
+    }
+
+    /// Plastic (STDP) synapses.
+    #[getter]
+    fn plastic(&self) -> u64 {
+        self.model.network.num_plastic()
+    }
+
+    /// The ticks the file says to run.
+    #[getter]
+    fn ticks(&self) -> u32 {
+        self.model.run.ticks
+    }
+
+    /// The populations, in order: a list of dicts `name`, `kind`
+    /// ("neurons" or "axons"), `first` (global id of the first member) and
+    /// `size`.
+    #[getter]
+    fn populations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for p in self.model.network.populations() {
+            let d = PyDict::new(py);
+            d.set_item("name", &p.name)?;
+            let kind = match p.kind {
+                PopulationKind::Neurons => "neurons",
+                PopulationKind::Axons => "axons",
+            };
+            d.set_item("kind", kind)?;
+            d.set_item("first", p.first)?;
+            d.set_item("size", p.size)?;
+            list.append(d)?;
+        }
+        Ok(list)
+    }
+
+    /// The input spikes: `{"tick": array, "axon": array}`.
+    #[getter]
+    fn inputs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let inputs = self.model.network.inputs();
+        let d = PyDict::new(py);
+        d.set_item("tick", arrays::array(py, inputs.iter().map(|s| s.tick).collect()))?;
+        d.set_item("axon", arrays::array(py, inputs.iter().map(|s| s.axon).collect()))?;
+        Ok(d)
+    }
+
+    /// Run in the golden model (software, bit- and cycle-exact to the
+    /// chip) for `ticks` ticks (default: the file's), recording the spikes
+    /// with their busy cycles, the file's probes and weight records and the
+    /// final state. `dense`: update every neuron every tick (the same
+    /// results). `core`: predict cycles for this core (default: one shaped
+    /// like the network).
+    #[pyo3(signature = (ticks = None, dense = false, core = None))]
+    fn simulate(&self, py: Python<'_>, ticks: Option<u32>, dense: bool, core: Option<&str>) -> PyResult<Results> {
+        let ticks = self.ticks_or(ticks)?;
+        let options = golden::Options {
+            dense,
+            core: core.map(core_named).transpose()?.map(|c| c.shape()),
+        };
+        let model = self.model.clone();
+        let run = py
+            .detach(move || golden::simulate(&model, ticks, options, |_, _| ()))
+            .or_raise()?;
+        Ok(Results::golden(self.model.clone(), run))
+    }
+
+    /// Run on a chip: the board on serial port `port`, or (without one) a
+    /// virtual chip of `core` started for this run on `engine`
+    /// ("verilator" or "rust-hdl"; default: Verilator where installed).
+    /// Loads the network, runs `ticks` ticks (default: the file's), reads
+    /// the final state back. `realtime`: pace ticks at `tick_us`
+    /// microseconds by the chip's clock (`clock_mhz`, default: its board's).
+    /// A run cut short raises `ChipError` with the spikes that arrived.
+    #[pyo3(signature = (port = None, core = "up5k", ticks = None, engine = None, baud = serial::DEFAULT_BAUD,
+                        timeout_ms = None, attempts = 8, realtime = false, tick_us = 1000.0, clock_mhz = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &self,
+        py: Python<'_>,
+        port: Option<String>,
+        core: &str,
+        ticks: Option<u32>,
+        engine: Option<&str>,
+        baud: u32,
+        timeout_ms: Option<u64>,
+        attempts: u32,
+        realtime: bool,
+        tick_us: f64,
+        clock_mhz: Option<f64>,
+    ) -> PyResult<Results> {
+        let ticks = self.ticks_or(ticks)?;
+        let connection = connection(port, core, engine, baud, timeout_ms, attempts)?;
+        let timing = realtime.then_some(Timing { tick_us, clock_mhz });
+        let model = self.model.clone();
+        let rt = runtime()?;
+        let outcome = py.detach(move || {
+            rt.block_on(async {
+                let net = &model.network;
+                let mut session = Session::open(&connection, net).await?;
+                let image = session.load(net).await?;
+                if let Some(t) = &timing {
+                    session.pace(t).await?;
+                }
+                let port = session.port().to_string();
+                let run = session.run(net, &image, ticks, |_, _| ()).await?;
+                Ok::<_, Failure>((port, run))
+            })
+        });
+        match outcome {
+            Ok((port, run)) => Ok(Results::chip(self.model.clone(), port, run.spikes, run.state)),
+            Err(Failure::Before(e)) => Err(e.py_err()),
+            Err(Failure::During(stopped)) => Err(self.stopped(py, *stopped)),
+        }
+    }
+
+    /// Run on a chip (as `run`) and in the golden model side by side,
+    /// comparing every tick's spikes, busy cycles and cycle digest, and the
+    /// full state every `check_every` ticks (default: at the end). Returns
+    /// a `Verification`: true when everything agreed, else it names the
+    /// first difference.
+    #[pyo3(signature = (port = None, core = "up5k", ticks = None, check_every = None, engine = None,
+                        baud = serial::DEFAULT_BAUD, timeout_ms = None, attempts = 8))]
+    #[allow(clippy::too_many_arguments)]
+    fn verify(
+        &self,
+        py: Python<'_>,
+        port: Option<String>,
+        core: &str,
+        ticks: Option<u32>,
+        check_every: Option<u32>,
+        engine: Option<&str>,
+        baud: u32,
+        timeout_ms: Option<u64>,
+        attempts: u32,
+    ) -> PyResult<Verification> {
+        let ticks = self.ticks_or(ticks)?;
+        if check_every == Some(0) {
+            return Err(PyValueError::new_err(
+                "check_every=0: the state is compared every N ticks, N at least 1",
+            ));
+        }
+        let connection = connection(port, core, engine, baud, timeout_ms, attempts)?;
+        let plan = verify::Plan {
+            ticks,
+            every: check_every.unwrap_or(ticks),
+        };
+        let model = self.model.clone();
+        let rt = runtime()?;
+        let outcome = py.detach(move || {
+            rt.block_on(async {
+                let net = &model.network;
+                let mut session = Session::open(&connection, net).await?;
+                let image = session.load(net).await?;
+                let port = session.port().to_string();
+                let v = session.verify(net, &image, plan, |_, _| ()).await?;
+                Ok::<_, Failure>((port, v))
+            })
+        });
+        match outcome {
+            Ok((port, v)) => Verification::new(py, self.model.clone(), port, v),
+            Err(Failure::Before(e)) => Err(e.py_err()),
+            Err(Failure::During(stopped)) => Err(self.stopped(py, *stopped)),
+        }
+    }
+
+    /// What the network costs each core, as `spikefab inspect` prints it:
+    /// per projection the synapse-memory words and routing clocks, which
+    /// cores it fits with the predicted cycles per tick and real-time
+    /// factor, and what to cut where it does not fit.
+    #[pyo3(signature = (ticks = None, tick_us = 1000.0, clock_mhz = None))]
+    fn inspect(&self, py: Python<'_>, ticks: Option<u32>, tick_us: f64, clock_mhz: Option<f64>) -> PyResult<String> {
+        let how = capacity::Inspect {
+            ticks: ticks.unwrap_or(self.model.run.ticks),
+            tick_us,
+            clock_mhz,
+        };
+        let model = self.model.clone();
+        py.detach(move || capacity::report(&model.network, how)).or_raise()
+    }
+
+    /// Save as a model snapshot (`.bin`), which `spikefab.load` and the CLI
+    /// read back.
+    fn save(&self, path: PathBuf) -> PyResult<()> {
+        snapshot::save_model(&path, &self.model).map_err(|e| errors::FileError::new_err(e.to_string()))
+    }
+
+    fn __repr__(&self) -> String {
+        let net = &self.model.network;
+        format!(
+            "<spikefab.Network {}: {} neurons, {} axons, {} synapses ({} plastic), {} ticks>",
+            self.name,
+            net.num_neurons(),
+            net.num_axons(),
+            net.num_synapses(),
+            net.num_plastic(),
+            self.model.run.ticks
+        )
+    }
+}
+
+/// Load a network file (`.toml`, `.json`) or a model snapshot (`.bin`).
+/// `set`: values to change before the file is read, by dotted path
+/// (`{"population.exc.neuron.threshold": 310}`), checked as if written in
+/// the file; `seed`: the file's `[simulation] seed`; `inputs`: input spikes
+/// (CSV `tick,axon` or `.bin`) instead of the file's.
+#[pyfunction]
+#[pyo3(name = "load", signature = (path, set = None, seed = None, inputs = None))]
+pub fn load_network(
+    path: PathBuf,
+    set: Option<&Bound<'_, PyDict>>,
+    seed: Option<u64>,
+    inputs: Option<PathBuf>,
+) -> PyResult<Network> {
+    let mut changes = load::Changes {
+        settings: settings(set)?,
+        inputs,
+    };
+    changes.settings.extend(seed.map(Setting::seed));
+    let model = load::model_with(&path, &changes).or_raise()?;
+    Ok(Network {
+        model: Arc::new(model),
+        name: path.display().to_string(),
+    })
+}
