@@ -22,7 +22,7 @@ mod results;
 /// r.spikes["tick"], r.weights["weight"]  # numpy arrays
 /// assert net.verify(core="up5k", ticks=200)  # a virtual chip
 /// ```
-#[pymodule]
+#[pymodule(name = "spikefab")]
 fn spikefab(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
