@@ -108,6 +108,10 @@ impl From<Stopped> for Failure {
     }
 }
 
+// The signatures write the default baud rate as a number, so that Python
+// shows it; it is the CLI's.
+const _: () = assert!(serial::DEFAULT_BAUD == 1_000_000);
+
 /// An async runtime for one chip session.
 fn runtime() -> PyResult<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -242,7 +246,7 @@ impl Network {
     /// the final state back. `realtime`: pace ticks at `tick_us`
     /// microseconds by the chip's clock (`clock_mhz`, default: its board's).
     /// A run cut short raises `ChipError` with the spikes that arrived.
-    #[pyo3(signature = (port = None, core = "up5k", ticks = None, engine = None, baud = serial::DEFAULT_BAUD,
+    #[pyo3(signature = (port = None, core = "up5k", ticks = None, engine = None, baud = 1_000_000,
                         timeout_ms = None, attempts = 8, realtime = false, tick_us = 1000.0, clock_mhz = None))]
     #[allow(clippy::too_many_arguments)]
     fn run(
@@ -290,7 +294,7 @@ impl Network {
     /// a `Verification`: true when everything agreed, else it names the
     /// first difference.
     #[pyo3(signature = (port = None, core = "up5k", ticks = None, check_every = None, engine = None,
-                        baud = serial::DEFAULT_BAUD, timeout_ms = None, attempts = 8))]
+                        baud = 1_000_000, timeout_ms = None, attempts = 8))]
     #[allow(clippy::too_many_arguments)]
     fn verify(
         &self,
