@@ -6,7 +6,6 @@
 
 use std::fmt::Write;
 
-use spikefab_chip::board::{BOARDS, ICEBREAKER};
 use spikefab_chip::config::CoreConfig;
 use spikefab_chip::image::{FitError, Image};
 use spikefab_chip::usage::{projection_name, projections, ProjectionUsage};
@@ -15,21 +14,16 @@ use spikefab_sim::network::PopulationKind;
 use spikefab_sim::{Network, SimError, SimOptions, Simulator};
 
 use crate::summary;
+use crate::timing::Timing;
 
 /// What the report is asked for: the run's length and timing.
 #[derive(Debug, Clone, Copy)]
 pub struct Inspect {
     /// Ticks the golden model runs for the spike counts and cycles.
     pub ticks: u32,
-    /// Tick length, for the real-time factor.
-    pub tick_us: f64,
-    /// Core clock; default: each core's board's.
-    pub clock_mhz: Option<f64>,
-}
-
-/// The clock of the board that carries `core`, else the iCEBreaker's.
-pub fn board_mhz(core: CoreConfig) -> f64 {
-    BOARDS.iter().find(|b| b.core == core).unwrap_or(&ICEBREAKER).core_mhz as f64
+    /// Tick length, for the real-time factor, and the core clock (default:
+    /// each core's board's).
+    pub timing: Timing,
 }
 
 /// The projections and the cores, as `spikefab inspect` prints them.
@@ -84,7 +78,7 @@ pub fn report(net: &Network, how: Inspect) -> Result<String, SimError> {
     let _ = writeln!(s, "cores:");
     let mut fitted = false;
     for &config in CoreConfig::KNOWN {
-        let mhz = how.clock_mhz.unwrap_or_else(|| board_mhz(config));
+        let mhz = how.timing.clock_mhz(Some(config));
         match Image::new(net, config) {
             Ok(image) => {
                 fitted = true;
@@ -108,7 +102,7 @@ pub fn report(net: &Network, how: Inspect) -> Result<String, SimError> {
                     image.syn.len(),
                     config.syn_words(),
                     100.0 * image.syn.len() as f64 / config.syn_words() as f64,
-                    summary::cycles(sim.cycle(), Some(worst), how.ticks, mhz, how.tick_us)
+                    summary::cycles(sim.cycle(), Some(worst), how.ticks, mhz, how.timing.tick_us)
                 );
             }
             Err(e) => {

@@ -7,9 +7,9 @@
 use std::time::{Duration, Instant};
 
 use spikefab_sim::config::Model;
-use spikefab_sim::record::{ProbeTrace, RunStats, WeightTrace};
+use spikefab_sim::record::{spike_digest, ProbeTrace, RunStats, WeightTrace};
 use spikefab_sim::snapshot::RunResult;
-use spikefab_sim::{CoreShape, SimError, SimOptions, Simulator, SpikeEvent, StateDump};
+use spikefab_sim::{CoreShape, Network, SimError, SimOptions, Simulator, SpikeEvent, StateDump};
 
 /// How to run the golden model.
 #[derive(Debug, Clone, Copy, Default)]
@@ -58,6 +58,47 @@ impl GoldenRun {
             final_state: self.state.clone(),
         }
     }
+
+    /// The run's figures as JSON (`sim --report`, for the benchmarks):
+    /// build and run seconds, sizes, spikes and their digest, synaptic
+    /// events, this process's peak resident set, and the final plastic
+    /// weights as fractions of the learning rule's range.
+    pub fn report(&self, net: &Network) -> serde_json::Value {
+        let weights = &self.state.weights;
+        serde_json::json!({
+            "build_s": self.build_time.as_secs_f64(),
+            "run_s": self.run_time.as_secs_f64(),
+            "ticks": self.ticks,
+            "neurons": net.num_neurons(),
+            "synapses": net.num_synapses(),
+            "spikes": self.stats.spikes,
+            "spike_digest": format!("{:016x}", spike_digest(&self.spikes)),
+            "synaptic_events": self.stats.synaptic_events,
+            "peak_rss": peak_rss(),
+            "plastic_weights": net.stdp().map(|rule| {
+                let span = (rule.w_max as f64 - rule.w_min as f64).max(1.0);
+                net.synapses()
+                    .fanin
+                    .iter()
+                    .map(|&(i, _)| (weights[i as usize] as f64 - rule.w_min as f64) / span)
+                    .collect::<Vec<f64>>()
+            }),
+        })
+    }
+}
+
+/// This process's peak resident set in bytes (Linux's VmHWM), if known.
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .strip_suffix("kB")?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
 }
 
 /// Run `model` for `ticks` ticks in the golden model, recording what its

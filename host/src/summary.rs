@@ -10,6 +10,7 @@ use spikefab_sim::network::PopulationKind;
 use spikefab_sim::{Network, SpikeEvent};
 
 use crate::driver::Pacing;
+use crate::golden::GoldenRun;
 use crate::link::LinkStats;
 
 /// Populations, synapses and inputs of a network.
@@ -139,5 +140,68 @@ pub fn pacing(p: &Pacing, clock_mhz: f64) -> String {
     if p.overruns > 0 {
         s.push_str("; overruns: the network needs more clocks per tick than the tick length has");
     }
+    s
+}
+
+/// A golden-model run (`spikefab sim`): what ran, rates, counts, speed,
+/// the plastic weights before and after, and the chip's predicted cycles.
+pub fn golden(net: &Network, run: &GoldenRun, dense: bool, tick_us: f64, clock_mhz: f64) -> String {
+    let (ticks, stats) = (run.ticks, run.stats);
+    let mut s = String::new();
+    let how = match dense {
+        true => "dense updates",
+        false => "quiescent neurons skipped",
+    };
+    let _ = writeln!(s, "run {ticks} ticks in the golden model ({how})");
+    let _ = writeln!(s, "{}", rates(net, &run.spikes, ticks, tick_us));
+    let unreached = net.inputs().iter().filter(|i| i.tick >= ticks).count();
+    let _ = write!(s, "  input spikes {}", stats.input_spikes);
+    if unreached > 0 {
+        let _ = write!(s, " ({unreached} scheduled at or after tick {ticks} not reached)");
+    }
+    let _ = writeln!(
+        s,
+        "\n  synaptic events {}  neuron updates {} ({:.1}% of ticks x neurons)  weight updates {}",
+        stats.synaptic_events,
+        stats.neuron_updates,
+        100.0 * stats.neuron_updates as f64 / (ticks as f64 * net.num_neurons() as f64).max(1.0),
+        stats.weight_updates
+    );
+    let wall = run.run_time.as_secs_f64();
+    let _ = writeln!(
+        s,
+        "  wall {:.3} s  {:.2} M synaptic events/s  {:.1}x real time",
+        wall,
+        stats.synaptic_events as f64 / wall / 1e6,
+        ticks as f64 * tick_us * 1e-6 / wall
+    );
+    if net.num_plastic() > 0 {
+        let plastic: Vec<usize> = net.synapses().fanin.iter().map(|&(i, _)| i as usize).collect();
+        let show = |w: &[i8]| {
+            let vals: Vec<i64> = plastic.iter().map(|&i| w[i] as i64).collect();
+            let mean = vals.iter().sum::<i64>() as f64 / vals.len() as f64;
+            let (min, max) = (vals.iter().min().unwrap_or(&0), vals.iter().max().unwrap_or(&0));
+            format!("mean {mean:.2} (min {min}, max {max})")
+        };
+        let _ = writeln!(
+            s,
+            "  plastic weights: before {}  after {}",
+            show(&net.synapses().weight),
+            show(&run.state.weights)
+        );
+    }
+    let core = run.core;
+    let _ = writeln!(
+        s,
+        "chip prediction (core N={} M={} D={}, cost table v1)",
+        core.neurons, core.axons, core.delay_slots
+    );
+    s.push_str(&cycles(
+        run.state.cycle,
+        Some(run.worst_tick_cycles),
+        ticks,
+        clock_mhz,
+        tick_us,
+    ));
     s
 }

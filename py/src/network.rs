@@ -346,8 +346,7 @@ impl Network {
     fn inspect(&self, py: Python<'_>, ticks: Option<u32>, tick_us: f64, clock_mhz: Option<f64>) -> PyResult<String> {
         let how = capacity::Inspect {
             ticks: ticks.unwrap_or(self.model.run.ticks),
-            tick_us,
-            clock_mhz,
+            timing: Timing { tick_us, clock_mhz },
         };
         let model = self.model.clone();
         py.detach(move || capacity::report(&model.network, how)).or_raise()

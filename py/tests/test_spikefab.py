@@ -192,3 +192,10 @@ def test_plots_are_written_and_read_back_by_the_cli(net, cli, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert plot.read_text() == (tmp_path / "weights.svg").read_text().replace("spikefab (golden model)", EXAMPLE)
+
+
+def test_inspect_names_each_projection_and_core(net):
+    text = net.inspect(ticks=200)
+    for name in ("in -> exc", "exc -> inh", "inh -> exc", "up5k", "hx8k", "tiny"):
+        assert name in text, name
+    assert text == net.inspect(ticks=200, tick_us=1000.0)
