@@ -201,8 +201,7 @@ mod tests {
             .network;
         let how = Inspect {
             ticks: 200,
-            tick_us: 1000.0,
-            clock_mhz: None,
+            timing: Timing::default(),
         };
         let r = report(&net, how).unwrap();
         let lines: Vec<&str> = r.lines().collect();
