@@ -6,7 +6,7 @@ use numpy::{PyArray1, PyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use spikefab_host::state_file;
+use spikefab_host::state_file::{self, SynapseRow};
 use spikefab_sim::network::PopulationKind;
 use spikefab_sim::record::{ProbeTrace, WeightTrace};
 use spikefab_sim::{Network, SpikeEvent, StateDump};
@@ -89,6 +89,18 @@ pub fn spikes<'py>(
     Ok(d)
 }
 
+/// Add the synapses' ends as columns `pre`, `pre_index`, `post`,
+/// `post_index` to `d`.
+fn ends(py: Python<'_>, d: &Bound<'_, PyDict>, rows: &[SynapseRow<'_>]) -> PyResult<()> {
+    let pre: Vec<&str> = rows.iter().map(|r| r.pre).collect();
+    d.set_item("pre", strings(py, &pre)?)?;
+    d.set_item("pre_index", array(py, rows.iter().map(|r| r.pre_index).collect()))?;
+    let post: Vec<&str> = rows.iter().map(|r| r.post).collect();
+    d.set_item("post", strings(py, &post)?)?;
+    d.set_item("post_index", array(py, rows.iter().map(|r| r.post_index).collect()))?;
+    Ok(())
+}
+
 /// Every synapse of `net` as columns: `synapse` (canonical index),
 /// `projection`, `pre`, `pre_index`, `post`, `post_index`, `delay`,
 /// `plastic`, `initial` (the network's weight) and `weight` (`weights`).
@@ -98,12 +110,7 @@ pub fn weights<'py>(py: Python<'py>, net: &Network, weights: &[i8]) -> PyResult<
     d.set_item("synapse", array(py, (0..rows.len() as u64).collect()))?;
     let projections: Vec<&str> = rows.iter().map(|r| r.projection.as_str()).collect();
     d.set_item("projection", strings(py, &projections)?)?;
-    let pre: Vec<&str> = rows.iter().map(|r| r.pre).collect();
-    d.set_item("pre", strings(py, &pre)?)?;
-    d.set_item("pre_index", array(py, rows.iter().map(|r| r.pre_index).collect()))?;
-    let post: Vec<&str> = rows.iter().map(|r| r.post).collect();
-    d.set_item("post", strings(py, &post)?)?;
-    d.set_item("post_index", array(py, rows.iter().map(|r| r.post_index).collect()))?;
+    ends(py, &d, &rows)?;
     d.set_item("delay", array(py, rows.iter().map(|r| r.delay).collect()))?;
     d.set_item("plastic", array(py, rows.iter().map(|r| r.plastic).collect()))?;
     d.set_item("initial", array(py, net.synapses().weight.clone()))?;
@@ -169,12 +176,7 @@ pub fn weight_traces<'py>(py: Python<'py>, net: &Network, traces: &[WeightTrace]
             .filter_map(|&i| state_file::synapse_row(net, i, 0))
             .collect();
         d.set_item("synapse", array(py, t.synapses.clone()))?;
-        let pre: Vec<&str> = rows.iter().map(|r| r.pre).collect();
-        d.set_item("pre", strings(py, &pre)?)?;
-        d.set_item("pre_index", array(py, rows.iter().map(|r| r.pre_index).collect()))?;
-        let post: Vec<&str> = rows.iter().map(|r| r.post).collect();
-        d.set_item("post", strings(py, &post)?)?;
-        d.set_item("post_index", array(py, rows.iter().map(|r| r.post_index).collect()))?;
+        ends(py, &d, &rows)?;
         d.set_item("tick", array(py, t.ticks.clone()))?;
         d.set_item("weights", matrix(py, &t.values, t.ticks.len())?)?;
         list.append(d)?;
