@@ -42,6 +42,7 @@ pub mod lfsr;
 pub mod network;
 pub mod neuron;
 pub mod neuron_block;
+pub mod quantize;
 pub mod record;
 pub mod snapshot;
 pub mod spike_csv;

@@ -37,8 +37,11 @@ struct Placed {
 }
 
 pub(super) fn build(file: &NetworkFile, base: Option<&Path>, budget: Budget) -> Result<Model, ConfigError> {
+    // Physical units become the integers they stand for, first.
+    let lowered = super::physical::lower(file)?;
+    let file: &NetworkFile = &lowered.file;
     let global = file.simulation.seed;
-    let ticks = file.simulation.ticks;
+    let ticks = file.simulation.ticks.unwrap_or(super::DEFAULT_TICKS);
     let mut b = NetworkBuilder::new();
     // Every mistake found, each section checked even after one failed; a
     // name whose section failed is known, so that what refers to it is
@@ -71,6 +74,7 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>, budget: Budget) -> 
             check_source_budget(&item, b.num_neurons() as u64 + b.num_axons() as u64, size, budget)?;
             let params = pop
                 .neuron
+                .unwrap_or_default()
                 .to_params()
                 .map_err(|e| ConfigError::invalid(&item, format!("neuron.{}", e.field), e.reason()))?;
             let v_init = pop.v_init.unwrap_or(IntSpec::Const(0));
@@ -575,15 +579,23 @@ fn project(
     generate: bool,
 ) -> Result<(), ConfigError> {
     let same = from.kind == to.kind && from.first == to.first;
-    check_spec_range(item, "weight", &proj.weight, i8::MIN as i64, i8::MAX as i64)?;
-    check_spec_range(item, "delay", &proj.delay, 1, crate::fixed::DELAY_MAX as i64)?;
+    let Some(weight) = proj.weight else {
+        return Err(ConfigError::invalid(
+            item,
+            "weight",
+            "missing: give weight (a mantissa, with wexp) or weight_mV / weight_pA (physical units)",
+        ));
+    };
+    let (wexp, delay) = (proj.wexp.unwrap_or(0), proj.delay.unwrap_or(IntSpec::Const(1)));
+    check_spec_range(item, "weight", &weight, i8::MIN as i64, i8::MAX as i64)?;
+    check_spec_range(item, "delay", &delay, 1, crate::fixed::DELAY_MAX as i64)?;
     // Check the constant fields once, with a weight in range.
-    let (lo, hi) = proj.weight.bounds();
+    let (lo, hi) = weight.bounds();
     for w in [lo, hi] {
-        check_synapse_values(w, proj.wexp, 1, proj.plastic, stdp).map_err(|e| synapse_error(item, "", e))?;
+        check_synapse_values(w, wexp, 1, proj.plastic, stdp).map_err(|e| synapse_error(item, "", e))?;
     }
-    let mut weights = proj.weight.sampler(derive_seed(global, "projection", index, "weight"));
-    let mut delays = proj.delay.sampler(derive_seed(global, "projection", index, "delay"));
+    let mut weights = weight.sampler(derive_seed(global, "projection", index, "weight"));
+    let mut delays = delay.sampler(derive_seed(global, "projection", index, "delay"));
     let source = |k: u32| match from.kind {
         PopulationKind::Neurons => Source::Neuron(from.first + k),
         PopulationKind::Axons => Source::Axon(from.first + k),
@@ -591,13 +603,12 @@ fn project(
     let mut add = |b: &mut NetworkBuilder, pre: u32, post: u32, w: Option<i64>, d: Option<i64>, field: &str| {
         let weight = w.unwrap_or_else(|| weights.draw());
         let delay = d.unwrap_or_else(|| delays.draw());
-        check_synapse_values(weight, proj.wexp, delay, proj.plastic, stdp)
-            .map_err(|e| synapse_error(item, field, e))?;
+        check_synapse_values(weight, wexp, delay, proj.plastic, stdp).map_err(|e| synapse_error(item, field, e))?;
         b.add_synapse(SynapseSpec {
             source: source(pre),
             target: to.first + post,
             weight: weight as i8,
-            wexp: proj.wexp as u8,
+            wexp: wexp as u8,
             delay: delay as u8,
             plastic: proj.plastic,
         });

@@ -8,6 +8,7 @@
 mod error;
 mod expand;
 mod overrides;
+mod physical;
 mod value;
 
 use std::path::{Path, PathBuf};
@@ -18,7 +19,8 @@ use serde::{Deserialize, Serialize};
 
 pub use error::ConfigError;
 pub use overrides::Setting;
-pub use value::{IntSampler, IntSpec};
+pub use physical::{LifSection, Lowered, Report, StdpSection};
+pub use value::{FloatSpec, IntSampler, IntSpec};
 
 use crate::learning::StdpFields;
 use crate::network::Network;
@@ -34,6 +36,9 @@ pub struct NetworkFile {
     pub simulation: SimulationSection,
     /// The STDP rule; learning is off without it.
     pub learning: Option<StdpFields>,
+    /// The STDP rule in physical units (instead of `[learning]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stdp: Option<StdpSection>,
     /// Neuron populations, `[[population]]`.
     #[serde(default, rename = "population")]
     pub populations: Vec<PopulationSection>,
@@ -49,20 +54,27 @@ pub struct NetworkFile {
 }
 
 /// `[simulation]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SimulationSection {
-    /// Ticks to run (also the horizon of Poisson inputs).
-    pub ticks: u32,
+    /// Ticks to run (also the horizon of Poisson inputs); default
+    /// [`DEFAULT_TICKS`], or `duration / dt`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticks: Option<u32>,
     /// Seed from which every unseeded random choice derives its own seed.
     pub seed: u64,
+    /// Tick length in ms: needed by values in physical units.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dt: Option<f64>,
+    /// Run length in ms (with `dt`, instead of `ticks`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<f64>,
 }
 
-impl Default for SimulationSection {
-    fn default() -> Self {
-        SimulationSection { ticks: 1000, seed: 0 }
-    }
-}
+/// Ticks run when a file gives neither `ticks` nor `duration`.
+pub const DEFAULT_TICKS: u32 = 1000;
+
+
 
 /// `[[population]]`: neurons sharing one profile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,9 +84,12 @@ pub struct PopulationSection {
     pub name: String,
     /// Number of neurons.
     pub size: i64,
-    /// The profile.
-    #[serde(default)]
-    pub neuron: NeuronFields,
+    /// The profile in the chip's integers (default [`NeuronFields::default`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neuron: Option<NeuronFields>,
+    /// The profile in physical units (instead of `neuron` and `v_init`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lif: Option<LifSection>,
     /// Membrane at reset (default 0).
     pub v_init: Option<IntSpec>,
 }
@@ -120,21 +135,27 @@ pub struct ProjectionSection {
     pub to: String,
     /// Connection rule.
     pub connect: Connect,
-    /// Weight mantissa, -128..=127.
-    pub weight: IntSpec,
-    /// Weight exponent, 0..=7.
-    #[serde(default)]
-    pub wexp: i64,
-    /// Delay in ticks, 1..=255 (default 1).
-    #[serde(default = "default_delay")]
-    pub delay: IntSpec,
+    /// Weight mantissa, -128..=127 (or `weight_mV`, `weight_pA`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<IntSpec>,
+    /// Weight exponent, 0..=7 (default 0; chosen with physical weights).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wexp: Option<i64>,
+    /// Delay in ticks, 1..=255 (default 1; or `delay_ms`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay: Option<IntSpec>,
+    /// Weight in mV: the jump of the target's synaptic current `g`.
+    #[serde(rename = "weight_mV", skip_serializing_if = "Option::is_none")]
+    pub weight_mv: Option<FloatSpec>,
+    /// Weight in pA: a current jump (`g = I tau_m / c_m`).
+    #[serde(rename = "weight_pA", skip_serializing_if = "Option::is_none")]
+    pub weight_pa: Option<FloatSpec>,
+    /// Delay in ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<FloatSpec>,
     /// Whether STDP changes these weights (needs `[learning]`).
     #[serde(default)]
     pub plastic: bool,
-}
-
-fn default_delay() -> IntSpec {
-    IntSpec::Const(1)
 }
 
 fn yes() -> bool {
@@ -392,6 +413,16 @@ pub fn load_with(path: &Path, settings: &[Setting]) -> Result<Model, ConfigError
         message: e.into_inner().to_string(),
     })?;
     expand::build(&file, path.parent(), Budget::default())
+}
+
+/// What the quantizer chose for the network file at `path`, if it has
+/// values in physical units (`spikefab inspect` prints it).
+pub fn quantization(path: &Path) -> Result<Option<Report>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
+        path: path.to_path_buf(),
+        cause,
+    })?;
+    Ok(physical::lower(&parse_file(&text, path)?)?.report)
 }
 
 /// Parse a network file's text by the extension of `path` (no expansion).

@@ -1,0 +1,496 @@
+//! Network files in physical units: a population's `lif` (ms, mV, pF),
+//! a projection's `weight_mV` / `weight_pA` and `delay_ms`, `[stdp]`, and
+//! `[simulation] dt` and `duration`. [`lower`] turns them into the integer
+//! fields through the quantizer ([`crate::quantize`]) before the file is
+//! expanded, so a physical file is checked and built exactly as the integer
+//! file it stands for; [`Report`] keeps the integers chosen and the error of
+//! each parameter (`spikefab inspect` prints it).
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+use serde::{Deserialize, Serialize};
+
+use super::{ConfigError, FloatSpec, NetworkFile, ProjectionSection, DEFAULT_TICKS};
+use crate::learning::{StdpFields, StdpParams};
+use crate::neuron::NeuronFields;
+use crate::quantize::{self, Lif, LifInts, Quality, QuantError, Stdp, StdpInts};
+
+/// `lif = { ... }`: a population's CUBA LIF in physical units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LifSection {
+    /// Membrane time constant, ms.
+    pub tau_m: f64,
+    /// Synaptic time constant, ms; absent: delta synapses.
+    pub tau_syn: Option<f64>,
+    /// Resting potential, mV.
+    pub v_rest: f64,
+    /// Reset potential, mV.
+    pub v_reset: f64,
+    /// Threshold, mV.
+    pub v_th: f64,
+    /// Refractory period, ms (default 0).
+    #[serde(default)]
+    pub t_ref: f64,
+    /// Membrane capacitance, pF (for `weight_pA` onto this population).
+    pub c_m: Option<f64>,
+    /// Threshold increase per spike, mV (default 0).
+    #[serde(default)]
+    pub theta_inc: f64,
+    /// Time constant of the threshold's return to `v_th`, ms.
+    pub tau_theta: Option<f64>,
+    /// Initial membrane potential, mV (default `v_reset`).
+    pub v_init: Option<FloatSpec>,
+    /// The range the membrane must be representable in, mV.
+    pub v_range: Option<[f64; 2]>,
+    /// The voltage unit, mV (default: chosen for precision).
+    pub unit: Option<f64>,
+}
+
+/// `[stdp]`: pair-based STDP in physical units (instead of `[learning]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StdpSection {
+    /// Pre-synaptic trace time constant, ms.
+    pub tau_plus: f64,
+    /// Post-synaptic trace time constant, ms.
+    pub tau_minus: f64,
+    /// Potentiation per pair, a fraction of `w_max`.
+    pub a_plus: f64,
+    /// Depression per pair, a fraction of `w_max`.
+    pub a_minus: f64,
+    /// Largest plastic weight, mV (plastic weights run from 0 to it).
+    #[serde(rename = "w_max_mV")]
+    pub w_max_mv: Option<f64>,
+    /// Largest plastic weight, pA.
+    #[serde(rename = "w_max_pA")]
+    pub w_max_pa: Option<f64>,
+    /// The learning LFSR's seed (default 0xACE1).
+    pub lfsr_seed: Option<i64>,
+}
+
+/// What the quantizer chose for a file in physical units, and how well
+/// each parameter came through.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The tick, ms.
+    pub dt: f64,
+    /// Each population in physical units: its name and integers.
+    pub populations: Vec<(String, LifInts)>,
+    /// Each projection with physical values: its name, weight exponent and
+    /// the quality of its weights and delays.
+    pub projections: Vec<(String, u8, Vec<Quality>)>,
+    /// The STDP rule, with the plastic weights' largest mantissa.
+    pub stdp: Option<(i8, StdpInts)>,
+}
+
+impl Report {
+    /// Every parameter's quality, named by its section.
+    pub fn qualities(&self) -> impl Iterator<Item = (&str, &Quality)> {
+        let pops = self
+            .populations
+            .iter()
+            .flat_map(|(n, q)| q.quality.iter().map(move |x| (n.as_str(), x)));
+        let projs = self
+            .projections
+            .iter()
+            .flat_map(|(n, _, q)| q.iter().map(move |x| (n.as_str(), x)));
+        let stdp = self
+            .stdp
+            .iter()
+            .flat_map(|(_, s)| s.quality.iter().map(|x| ("stdp", x)));
+        pops.chain(projs).chain(stdp)
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "physical units quantized (dt = {} ms; errors beyond {}% flagged):",
+            self.dt,
+            quantize::WARN_ABOVE * 100.0
+        );
+        for (name, q) in &self.populations {
+            let _ = writeln!(
+                s,
+                "  {name}: unit {:.6} mV; du {} dv {} bias {} threshold {} refractory {} theta_inc {} theta_decay {}",
+                q.unit, q.du, q.dv, q.bias, q.threshold, q.refractory, q.theta_inc, q.theta_decay
+            );
+            for x in &q.quality {
+                let _ = writeln!(s, "    {x}");
+            }
+        }
+        for (name, wexp, quality) in &self.projections {
+            let _ = writeln!(s, "  {name}: wexp {wexp}");
+            for x in quality {
+                let _ = writeln!(s, "    {x}");
+            }
+        }
+        if let Some((w_max, q)) = &self.stdp {
+            let _ = writeln!(
+                s,
+                "  stdp: w_max {w_max}; shifts {} {}, bumps {}, gains {} {}, lr_shift {}",
+                q.pre_shift, q.post_shift, q.bump, q.a_plus, q.a_minus, q.lr_shift
+            );
+            for x in &q.quality {
+                let _ = writeln!(s, "    {x}");
+            }
+        }
+        f.write_str(s.trim_end())
+    }
+}
+
+/// A file in integers, and the quantizer's report if it had physical units.
+#[derive(Debug, Clone)]
+pub struct Lowered<'a> {
+    /// The file with every physical value replaced by its integers.
+    pub file: Cow<'a, NetworkFile>,
+    /// What was chosen, if anything was in physical units.
+    pub report: Option<Report>,
+}
+
+fn invalid(item: &str, e: QuantError) -> ConfigError {
+    ConfigError::invalid(item, e.field, e.reason)
+}
+
+fn has_physical(p: &ProjectionSection) -> bool {
+    p.weight_mv.is_some() || p.weight_pa.is_some() || p.delay_ms.is_some()
+}
+
+/// Replace the physical values of `file` by the quantizer's integers.
+pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
+    let physical = file.stdp.is_some()
+        || file.simulation.duration.is_some()
+        || file.populations.iter().any(|p| p.lif.is_some())
+        || file.projections.iter().any(has_physical);
+    if !physical {
+        return Ok(Lowered {
+            file: Cow::Borrowed(file),
+            report: None,
+        });
+    }
+    let Some(dt) = file.simulation.dt else {
+        return Err(ConfigError::invalid(
+            "simulation",
+            "dt",
+            "values in physical units (lif, weight_mV, weight_pA, delay_ms, [stdp], duration) need the tick length \
+             in ms",
+        ));
+    };
+    if !(dt.is_finite() && dt > 0.0) {
+        return Err(ConfigError::invalid(
+            "simulation",
+            "dt",
+            format!("{dt} ms is not a tick length"),
+        ));
+    }
+    let mut out = file.clone();
+    if let Some(ms) = file.simulation.duration {
+        if file.simulation.ticks.is_some() {
+            return Err(ConfigError::invalid(
+                "simulation",
+                "duration",
+                "give ticks or duration, not both",
+            ));
+        }
+        let ticks = (ms / dt).round();
+        if !(1.0..=u32::MAX as f64).contains(&ticks) {
+            return Err(ConfigError::invalid(
+                "simulation",
+                "duration",
+                format!("{ms} ms is {ticks} ticks of {dt} ms"),
+            ));
+        }
+        out.simulation.ticks = Some(ticks as u32);
+        out.simulation.duration = None;
+    }
+    out.simulation.ticks.get_or_insert(DEFAULT_TICKS);
+
+    // Populations.
+    let mut populations = Vec::new();
+    for (i, pop) in out.populations.iter_mut().enumerate() {
+        let Some(l) = pop.lif.take() else { continue };
+        let item = format!("population[{i}] ({})", pop.name);
+        for (given, field) in [(pop.neuron.is_some(), "neuron"), (pop.v_init.is_some(), "v_init")] {
+            if given {
+                return Err(ConfigError::invalid(
+                    &item,
+                    field,
+                    "the population is in physical units (lif): give it there, not in the chip's integers",
+                ));
+            }
+        }
+        let v_init = l.v_init.unwrap_or(FloatSpec::Const(l.v_reset));
+        let lif = Lif {
+            tau_m: l.tau_m,
+            tau_syn: l.tau_syn,
+            v_rest: l.v_rest,
+            v_reset: l.v_reset,
+            v_th: l.v_th,
+            t_ref: l.t_ref,
+            c_m: l.c_m,
+            theta_inc: l.theta_inc,
+            tau_theta: l.tau_theta,
+            v_init: v_init.bounds(),
+            v_range: l.v_range.map(|[a, b]| (a, b)),
+            unit: l.unit,
+        };
+        let q = quantize::lif(&lif, dt).map_err(|e| invalid(&format!("{item}.lif"), e))?;
+        pop.neuron = Some(NeuronFields {
+            du: q.du.into(),
+            dv: q.dv.into(),
+            bias: q.bias.into(),
+            v_reset: 0,
+            threshold: q.threshold.into(),
+            theta_inc: q.theta_inc.into(),
+            theta_decay: q.theta_decay.into(),
+            refractory: q.refractory.into(),
+        });
+        pop.v_init = Some(v_init.map(|mv| ((mv - l.v_reset) / q.unit).round() as i64));
+        populations.push((pop.name.clone(), lif, q));
+    }
+    let scale_of = |name: &str| populations.iter().find(|(n, _, _)| n == name);
+
+    // The plastic weights' scale, from [stdp] and the plastic projections.
+    let mut plastic_wexp = None;
+    let mut stdp_report = None;
+    if let Some(s) = &file.stdp {
+        if file.learning.is_some() {
+            return Err(ConfigError::invalid("stdp", "", "give [learning] or [stdp], not both"));
+        }
+        let (per, w_max, du) = plastic_scale(file, s, &scale_of, dt)?;
+        let mut units = vec![quantize::compensated(w_max * per, du)];
+        for (i, p) in file.projections.iter().enumerate().filter(|(_, p)| p.plastic) {
+            if let Some(w) = physical_weight(file, i, p, &scale_of, dt)? {
+                let (lo, hi) = w.0.bounds();
+                units.extend([lo, hi].map(|x| quantize::compensated(x * w.1, du)));
+            }
+        }
+        let wexp = quantize::exponent_for("w_max", &units).map_err(|e| invalid("stdp", e))?;
+        let w_max = quantize::weight_mantissa(w_max * per, wexp, du);
+        let rule = Stdp {
+            tau_plus: s.tau_plus,
+            tau_minus: s.tau_minus,
+            a_plus: s.a_plus,
+            a_minus: s.a_minus,
+        };
+        let q = quantize::stdp(&rule, w_max, dt).map_err(|e| invalid("stdp", e))?;
+        let defaults = StdpFields::from(StdpParams::default());
+        out.learning = Some(StdpFields {
+            pre_shift: q.pre_shift.into(),
+            post_shift: q.post_shift.into(),
+            pre_bump: q.bump.into(),
+            post_bump: q.bump.into(),
+            a_plus: q.a_plus.into(),
+            a_minus: q.a_minus.into(),
+            lr_shift: q.lr_shift.into(),
+            w_min: 0,
+            w_max: w_max.into(),
+            lfsr_seed: s.lfsr_seed.unwrap_or(defaults.lfsr_seed),
+        });
+        out.stdp = None;
+        plastic_wexp = Some(wexp);
+        stdp_report = Some((w_max, q));
+    }
+
+    // Projections.
+    let mut projections = Vec::new();
+    for (i, proj) in out.projections.iter_mut().enumerate() {
+        if !has_physical(proj) {
+            continue;
+        }
+        let item = format!("projection[{i}] ({} -> {})", proj.from, proj.to);
+        let mut quality = Vec::new();
+        let mut wexp_used = proj.wexp.unwrap_or(0) as u8;
+        if let Some((spec, per, field)) = physical_weight(file, i, proj, &scale_of, dt)? {
+            if proj.weight.is_some() || proj.wexp.is_some() {
+                return Err(ConfigError::invalid(
+                    &item,
+                    field,
+                    "a weight in physical units sets weight and wexp; give one or the other",
+                ));
+            }
+            let (lo, hi) = spec.bounds();
+            let du = scale_of(&proj.to).map_or(4096, |(_, _, q)| q.du);
+            let wexp = match (proj.plastic, plastic_wexp) {
+                (true, Some(e)) => e,
+                _ => quantize::exponent_for(field, &[lo, hi].map(|w| quantize::compensated(w * per, du)))
+                    .map_err(|e| invalid(&item, e))?,
+            };
+            let unit = if field == "weight_mV" { "mV" } else { "pA" };
+            for (end, w) in [("", lo), (" (high end)", hi)]
+                .into_iter()
+                .take(if lo == hi { 1 } else { 2 })
+            {
+                let x = i64::from(quantize::weight_mantissa(w * per, wexp, du)) << wexp;
+                let charge = quantize::current_area(x, du);
+                quality.push(Quality {
+                    name: format!("{field}{end} (PSP area, truncation included)"),
+                    wanted: w,
+                    got: x as f64 * charge / per,
+                    unit,
+                });
+            }
+            proj.weight = Some(spec.map(|w| quantize::weight_mantissa(w * per, wexp, du).into()));
+            proj.wexp = Some(wexp.into());
+            wexp_used = wexp;
+        }
+        if let Some(spec) = proj.delay_ms.take() {
+            if proj.delay.is_some() {
+                return Err(ConfigError::invalid(
+                    &item,
+                    "delay_ms",
+                    "give delay (ticks) or delay_ms, not both",
+                ));
+            }
+            let (lo, hi) = spec.bounds();
+            for ms in [lo, hi] {
+                quantize::delay("delay_ms", ms, dt).map_err(|e| invalid(&item, e))?;
+            }
+            proj.delay = Some(spec.map(|ms| (ms / dt).round() as i64));
+            let got = (lo / dt).round() * dt;
+            quality.push(Quality {
+                name: "delay_ms".into(),
+                wanted: lo,
+                got,
+                unit: "ms",
+            });
+        }
+        proj.weight_mv = None;
+        proj.weight_pa = None;
+        projections.push((item, wexp_used, quality));
+    }
+    Ok(Lowered {
+        file: Cow::Owned(out),
+        report: Some(Report {
+            dt,
+            populations: populations.into_iter().map(|(n, _, q)| (n, q)).collect(),
+            projections,
+            stdp: stdp_report,
+        }),
+    })
+}
+
+type Scale<'a> = &'a dyn Fn(&str) -> Option<&'a (String, Lif, LifInts)>;
+
+/// A projection's physical weight: its spec, units per its own unit (mV or
+/// pA) and its field; none if it has no physical weight.
+fn physical_weight(
+    file: &NetworkFile,
+    i: usize,
+    p: &ProjectionSection,
+    scale_of: Scale<'_>,
+    dt: f64,
+) -> Result<Option<(FloatSpec, f64, &'static str)>, ConfigError> {
+    let item = format!("projection[{i}] ({} -> {})", p.from, p.to);
+    let (spec, field) = match (p.weight_mv, p.weight_pa) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError::invalid(
+                &item,
+                "weight_pA",
+                "give weight_mV or weight_pA, not both",
+            ))
+        }
+        (Some(s), None) => (s, "weight_mV"),
+        (None, Some(s)) => (s, "weight_pA"),
+        (None, None) => return Ok(None),
+    };
+    let per = per_unit(file, &item, field, &p.to, scale_of, dt)?;
+    Ok(Some((spec, per, field)))
+}
+
+/// Chip units per mV (or pA) of weight onto population `to`.
+fn per_unit(
+    file: &NetworkFile,
+    item: &str,
+    field: &str,
+    to: &str,
+    scale_of: Scale<'_>,
+    dt: f64,
+) -> Result<f64, ConfigError> {
+    let Some((_, lif, q)) = scale_of(to) else {
+        let why = match file.populations.iter().any(|p| p.name == to) {
+            true => format!("\"{to}\" is in the chip's integers; give its `lif` to take weights in physical units"),
+            false => format!("\"{to}\" is not a population in physical units"),
+        };
+        return Err(ConfigError::invalid(item, field, why));
+    };
+    let per_mv = quantize::units_per_mv(q, lif.tau_syn, dt);
+    if field.ends_with("pA") {
+        let Some(c_m) = lif.c_m.filter(|c| c.is_finite() && *c > 0.0) else {
+            return Err(ConfigError::invalid(
+                item,
+                field,
+                format!("a current needs the target's membrane capacitance: give c_m (pF) in \"{to}\"'s lif"),
+            ));
+        };
+        // g = I tau_m / C_m: pA · ms / pF = mV.
+        return Ok(per_mv * lif.tau_m / c_m);
+    }
+    Ok(per_mv)
+}
+
+/// Units per mV (or pA) of the plastic projections' targets, which must
+/// agree, `w_max` in mV (or pA), and the targets' current decay.
+fn plastic_scale(
+    file: &NetworkFile,
+    s: &StdpSection,
+    scale_of: Scale<'_>,
+    dt: f64,
+) -> Result<(f64, f64, u16), ConfigError> {
+    let (w_max, field) = match (s.w_max_mv, s.w_max_pa) {
+        (Some(w), None) => (w, "weight_mV"),
+        (None, Some(w)) => (w, "weight_pA"),
+        _ => {
+            return Err(ConfigError::invalid(
+                "stdp",
+                "w_max_mV",
+                "give w_max_mV or w_max_pA (one of them)",
+            ))
+        }
+    };
+    if !(w_max.is_finite() && w_max > 0.0) {
+        return Err(ConfigError::invalid(
+            "stdp",
+            "w_max",
+            format!("{w_max} is not a positive weight"),
+        ));
+    }
+    let mut per = None;
+    for (i, p) in file.projections.iter().enumerate().filter(|(_, p)| p.plastic) {
+        let item = format!("projection[{i}] ({} -> {})", p.from, p.to);
+        let this = per_unit(file, &item, field, &p.to, scale_of, dt)?;
+        match per {
+            None => per = Some((this, item)),
+            Some((first, ref name)) if (this / first - 1.0).abs() > 1e-12 => {
+                return Err(ConfigError::invalid(
+                    &item,
+                    "plastic",
+                    format!(
+                        "its target's weight scale differs from {name}'s; the chip has one STDP rule and one w_max, so \
+                         the plastic projections must end on populations of the same lif"
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    let (per, item) = per.ok_or_else(|| {
+        ConfigError::invalid(
+            "stdp",
+            "",
+            "no plastic projection: [stdp] needs one to set the weights' scale",
+        )
+    })?;
+    let to = file
+        .projections
+        .iter()
+        .enumerate()
+        .find(|(i, p)| item.starts_with(&format!("projection[{i}]")) && p.plastic)
+        .map(|(_, p)| p.to.as_str());
+    let du = to.and_then(scale_of).map_or(4096, |(_, _, q)| q.du);
+    Ok((per, w_max, du))
+}

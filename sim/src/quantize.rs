@@ -1,0 +1,635 @@
+//! The quantizer: a network's physical parameters (ms, mV, pA, pF) as the
+//! chip's integers (`docs/units.md` states the rules and works examples).
+//!
+//! The model in physical units is the continuous CUBA LIF of `docs/spec.md`
+//! §3.4, as Brian2 and NEST write it:
+//!
+//! ```text
+//! tau_m dv/dt = -(v - v_rest) + g        tau_syn dg/dt = -g
+//! ```
+//!
+//! a spike adds its weight to `g` (a weight in pA is `g = I tau_m / C_m`),
+//! `v` resets to `v_reset` on crossing `v_th` and is held for `t_ref`. One
+//! tick is `dt`. Every choice below is made for precision within the chip's
+//! 16-bit state, and each comes with the error it leaves ([`Quality`]).
+
+/// The decays' denominator (spec §3.1).
+const ONE: f64 = 4096.0;
+/// The largest state magnitude (spec §2).
+const STATE: f64 = 32767.0;
+/// The largest weight mantissa magnitude.
+const MANTISSA: f64 = 127.0;
+/// The largest weight exponent.
+pub const MAX_WEXP: u8 = 7;
+/// A quantization error above this (relative) is flagged in reports.
+pub const WARN_ABOVE: f64 = 0.02;
+
+/// Why a parameter has no integer form.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct QuantError {
+    /// The parameter (as the file names it).
+    pub field: String,
+    /// Why.
+    pub reason: String,
+}
+
+fn fail<T>(field: &str, reason: impl Into<String>) -> Result<T, QuantError> {
+    Err(QuantError {
+        field: field.to_string(),
+        reason: reason.into(),
+    })
+}
+
+/// How well one parameter came through.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quality {
+    /// The parameter.
+    pub name: String,
+    /// Its value as given.
+    pub wanted: f64,
+    /// The value the integers give.
+    pub got: f64,
+    /// Its unit ("ms", "mV", ...).
+    pub unit: &'static str,
+}
+
+impl Quality {
+    fn new(name: impl Into<String>, wanted: f64, got: f64, unit: &'static str) -> Quality {
+        Quality {
+            name: name.into(),
+            wanted,
+            got,
+            unit,
+        }
+    }
+
+    /// `got / wanted - 1` (0 when both are 0).
+    pub fn error(&self) -> f64 {
+        if self.wanted == self.got {
+            0.0
+        } else {
+            self.got / self.wanted - 1.0
+        }
+    }
+
+    /// Whether the error passes [`WARN_ABOVE`].
+    pub fn warn(&self) -> bool {
+        self.error().abs() > WARN_ABOVE
+    }
+}
+
+impl std::fmt::Display for Quality {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {:.6} {} -> {:.6} {} ({:+.2}%){}",
+            self.name,
+            self.wanted,
+            self.unit,
+            self.got,
+            self.unit,
+            100.0 * self.error(),
+            if self.warn() { "  WARNING: beyond 2%" } else { "" }
+        )
+    }
+}
+
+/// `round(4096 (1 - exp(-dt / tau)))` (spec §3.4), for `tau >= dt`.
+pub fn decay(field: &str, dt: f64, tau: f64) -> Result<u16, QuantError> {
+    if !(tau.is_finite() && tau > 0.0) {
+        return fail(
+            field,
+            format!("{tau} ms is not a time constant (a positive number of ms)"),
+        );
+    }
+    if tau < dt {
+        return fail(
+            field,
+            format!("{tau} ms is shorter than a tick (dt = {dt} ms); the chip's decays need tau >= dt"),
+        );
+    }
+    let d = (ONE * (1.0 - (-dt / tau).exp())).round();
+    if d < 1.0 {
+        return fail(
+            field,
+            format!("{tau} ms is over 8,000 ticks (dt = {dt} ms): its decay rounds to 0, no decay at all"),
+        );
+    }
+    Ok(d as u16)
+}
+
+/// The time constant a decay fraction `d` gives: `-dt / ln(1 - d/4096)`.
+pub fn effective_tau(dt: f64, d: u16) -> f64 {
+    -dt / (1.0 - d as f64 / ONE).ln()
+}
+
+/// A CUBA LIF population in physical units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lif {
+    /// Membrane time constant, ms.
+    pub tau_m: f64,
+    /// Synaptic time constant, ms; none: delta synapses (a spike moves `v`).
+    pub tau_syn: Option<f64>,
+    /// Resting potential, mV.
+    pub v_rest: f64,
+    /// Reset potential, mV.
+    pub v_reset: f64,
+    /// Threshold, mV.
+    pub v_th: f64,
+    /// Refractory period, ms.
+    pub t_ref: f64,
+    /// Membrane capacitance, pF (for weights in pA).
+    pub c_m: Option<f64>,
+    /// Threshold increase per spike, mV (adaptive threshold).
+    pub theta_inc: f64,
+    /// Time constant of the threshold's return, ms.
+    pub tau_theta: Option<f64>,
+    /// The range of initial membrane potentials, mV.
+    pub v_init: (f64, f64),
+    /// The range the membrane should be representable in, mV; none: the span
+    /// of `v_reset`, `v_rest`, `v_th` and `v_init`, widened by that span on
+    /// each side.
+    pub v_range: Option<(f64, f64)>,
+    /// The voltage unit, mV; none: chosen ([`lif`]).
+    pub unit: Option<f64>,
+}
+
+/// A population's integers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LifInts {
+    /// The voltage unit, mV (0 is `v_reset`).
+    pub unit: f64,
+    /// Current decay.
+    pub du: u16,
+    /// Membrane decay.
+    pub dv: u16,
+    /// Bias per tick.
+    pub bias: i16,
+    /// Threshold above reset.
+    pub threshold: i16,
+    /// Refractory ticks.
+    pub refractory: u8,
+    /// Threshold increase per spike.
+    pub theta_inc: i16,
+    /// Threshold decay.
+    pub theta_decay: u16,
+    /// Initial membrane range.
+    pub v_init: (i16, i16),
+    /// How each parameter came through.
+    pub quality: Vec<Quality>,
+}
+
+fn state(field: &str, mv: f64, unit: f64) -> Result<i16, QuantError> {
+    let x = (mv / unit).round();
+    if x.abs() > STATE {
+        return fail(
+            field,
+            format!("{mv} mV above reset is {x} units of {unit:.6} mV, beyond the 16-bit state's ±32767"),
+        );
+    }
+    Ok(x as i16)
+}
+
+/// Quantize a population with ticks of `dt` ms.
+///
+/// 1. `du`, `dv`, `theta_decay` by [`decay`]; `du` = 4096 for delta synapses.
+/// 2. The voltage unit: 0 is `v_reset`; the unit is the finest that keeps
+///    `v_range` within ±32767, then adjusted (by at most half a bias step)
+///    so that the resting potential the truncating decay settles at,
+///    `(bias - ½ sign(rest)) 4096 / dv` units, is `v_rest` exactly.
+/// 3. `threshold`, `v_init`, `theta_inc` rounded in that unit;
+///    `refractory = round(t_ref / dt)`.
+pub fn lif(l: &Lif, dt: f64) -> Result<LifInts, QuantError> {
+    if !(dt.is_finite() && dt > 0.0) {
+        return fail("dt", format!("{dt} ms is not a tick length (a positive number of ms)"));
+    }
+    let dv = decay("tau_m", dt, l.tau_m)?;
+    let du = match l.tau_syn {
+        Some(tau) => decay("tau_syn", dt, tau)?,
+        None => ONE as u16,
+    };
+    let theta_decay = match l.tau_theta {
+        Some(tau) => decay("tau_theta", dt, tau)?,
+        None => 0,
+    };
+    if l.v_th <= l.v_reset {
+        return fail("v_th", format!("{} mV is not above v_reset ({} mV)", l.v_th, l.v_reset));
+    }
+    let rest = l.v_rest - l.v_reset;
+    let (mut unit, bias) = match l.unit {
+        Some(u) if !(u.is_finite() && u > 0.0) => return fail("unit", format!("{u} mV is not a voltage unit")),
+        Some(u) => (u, bias_for(rest, u, dv)),
+        None => {
+            let points = [l.v_reset, l.v_rest, l.v_th, l.v_init.0, l.v_init.1];
+            let (lo, hi) = l.v_range.unwrap_or_else(|| {
+                let lo = points.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = points.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                (lo - (hi - lo), hi + (hi - lo))
+            });
+            if let Some(p) = points.iter().find(|&&p| p < lo || p > hi) {
+                return fail(
+                    "v_range",
+                    format!("[{lo}, {hi}] mV leaves out {p} mV (v_reset, v_rest, v_th and v_init must lie in it)"),
+                );
+            }
+            let coarse = (l.v_reset - lo).abs().max((hi - l.v_reset).abs()) / STATE;
+            let bias = bias_for(rest, coarse, dv);
+            (coarse, bias)
+        }
+    };
+    if l.unit.is_none() && bias != 0 {
+        // The fixed point of v under the bias is exact.
+        unit = rest * dv as f64 / (ONE * (bias as f64 - 0.5 * rest.signum()));
+    }
+    let bias = i16::try_from(bias).or_else(|_| fail("v_rest", "its bias is beyond 16 bits"))?;
+    let threshold = state("v_th", l.v_th - l.v_reset, unit)?;
+    let v_init = (
+        state("v_init", l.v_init.0 - l.v_reset, unit)?,
+        state("v_init", l.v_init.1 - l.v_reset, unit)?,
+    );
+    let theta_inc = state("theta_inc", l.theta_inc, unit)?;
+    if theta_inc < 0 {
+        return fail("theta_inc", "the threshold can only rise on a spike");
+    }
+    let refractory = (l.t_ref / dt).round();
+    if !(0.0..=255.0).contains(&refractory) {
+        return fail(
+            "t_ref",
+            format!("{} ms is {refractory} ticks; the chip counts 0 to 255", l.t_ref),
+        );
+    }
+    let settles = match bias {
+        0 => 0.0,
+        b => (b as f64 - 0.5 * rest.signum()) * ONE / dv as f64 * unit,
+    };
+    let mut quality = vec![
+        Quality::new("tau_m", l.tau_m, effective_tau(dt, dv), "ms"),
+        Quality::new("v_th - v_reset", l.v_th - l.v_reset, threshold as f64 * unit, "mV"),
+        Quality::new("v_rest - v_reset", rest, settles, "mV"),
+        Quality::new("t_ref", l.t_ref, refractory * dt, "ms"),
+        // The truncating decay leaks half a unit per tick more than the
+        // continuous one on average: its share of the leak at threshold.
+        Quality::new(
+            "v's leak at threshold",
+            threshold as f64 * dv as f64 / ONE,
+            threshold as f64 * dv as f64 / ONE + 0.5,
+            "units/tick",
+        ),
+    ];
+    if let Some(tau) = l.tau_syn {
+        quality.insert(1, Quality::new("tau_syn", tau, effective_tau(dt, du), "ms"));
+    }
+    if let Some(tau) = l.tau_theta {
+        quality.push(Quality::new("tau_theta", tau, effective_tau(dt, theta_decay), "ms"));
+    }
+    if l.theta_inc != 0.0 {
+        quality.push(Quality::new("theta_inc", l.theta_inc, theta_inc as f64 * unit, "mV"));
+    }
+    Ok(LifInts {
+        unit,
+        du,
+        dv,
+        bias,
+        threshold,
+        refractory: refractory as u8,
+        theta_inc,
+        theta_decay,
+        v_init,
+        quality,
+    })
+}
+
+/// The bias whose truncating fixed point is nearest `rest` mV, at `unit`.
+fn bias_for(rest: f64, unit: f64, dv: u16) -> i64 {
+    if rest == 0.0 {
+        return 0;
+    }
+    (rest / unit * dv as f64 / ONE + 0.5 * rest.signum()).round() as i64
+}
+
+/// Chip units of `u` per mV of weight onto a population of `post`'s
+/// integers (`tau_syn` its synaptic time constant, none for delta
+/// synapses), with ticks of `dt`: the area under the membrane's response
+/// to one spike is kept. With an exponential synapse a weight `w` mV gives a
+/// PSP of area `w tau_syn` (mV ms); a jump of `x` units in `u` adds
+/// `x 4096/du` to `v` in all, which the membrane's leak turns into
+/// `x (4096/du)(4096/dv)` unit·ticks, so `x = w tau_syn / (unit dt) ×
+/// (du/4096)(dv/4096)`. With delta synapses the weight moves `v` by itself:
+/// `x = w / unit`.
+pub fn units_per_mv(post: &LifInts, tau_syn: Option<f64>, dt: f64) -> f64 {
+    match tau_syn {
+        None => 1.0 / post.unit,
+        Some(tau) => tau / (post.unit * dt) * (post.du as f64 / ONE) * (post.dv as f64 / ONE),
+    }
+}
+
+/// The charge one weight of `x` units delivers to `v` through a current
+/// decaying by `du` (spec §3.1, the magnitude truncated each tick), as a
+/// fraction of the continuous model's `x 4096 / du`: below 1 because the
+/// truncation leaks half a unit per tick more, which matters when `x du /
+/// 4096` is a few units (short ticks, small weights).
+pub fn current_area(x: i64, du: u16) -> f64 {
+    if x == 0 || du as f64 >= ONE {
+        return 1.0;
+    }
+    let (mut u, mut sum) = (x.unsigned_abs(), 0u64);
+    let keep = 4096 - u64::from(du);
+    while u > 0 {
+        sum += u;
+        u = (u * keep) >> 12;
+    }
+    sum as f64 / (x.unsigned_abs() as f64 * ONE / du as f64)
+}
+
+/// The weight of `units` (exact, in units of `u`) onto a current decaying by
+/// `du`, compensated for the truncation's loss of charge: the value whose
+/// [`current_area`] delivers `units` of charge (one ± a unit of rounding).
+pub fn compensated(units: f64, du: u16) -> f64 {
+    let mut x = units;
+    for _ in 0..8 {
+        x = units / current_area(x.round() as i64, du);
+    }
+    x
+}
+
+/// The mantissa at `wexp` whose weight delivers the charge nearest to
+/// `units` through a current decaying by `du` ([`current_area`]).
+pub fn weight_mantissa(units: f64, wexp: u8, du: u16) -> i8 {
+    let step = f64::from(1u16 << wexp);
+    let guess = mantissa(compensated(units, du), wexp);
+    let charge = |m: i64| (m << wexp) as f64 * current_area(m << wexp, du);
+    (i64::from(guess) - 2..=i64::from(guess) + 2)
+        .filter(|m| (-128..=127).contains(m) && (*m == 0) == (units.abs() < step / 2.0))
+        .min_by(|&a, &b| (charge(a) - units).abs().total_cmp(&(charge(b) - units).abs()))
+        .unwrap_or(guess.into()) as i8
+}
+
+/// The smallest weight exponent that keeps every value (in units) within
+/// an 8-bit mantissa.
+pub fn exponent_for(field: &str, values: &[f64]) -> Result<u8, QuantError> {
+    let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    (0..=MAX_WEXP)
+        .find(|&e| (largest / f64::from(1u16 << e)).round() <= MANTISSA)
+        .map_or_else(
+            || {
+                fail(
+                    field,
+                    format!(
+                        "{largest:.1} units is beyond the largest weight, 127 × 2^7 = 16256 (use a coarser voltage \
+                         unit: a wider v_range)"
+                    ),
+                )
+            },
+            Ok,
+        )
+}
+
+/// The mantissa of `units` at exponent `wexp`.
+pub fn mantissa(units: f64, wexp: u8) -> i8 {
+    (units / f64::from(1u16 << wexp)).round().clamp(-128.0, 127.0) as i8
+}
+
+/// Ticks of a delay of `ms`.
+pub fn delay(field: &str, ms: f64, dt: f64) -> Result<u8, QuantError> {
+    let ticks = (ms / dt).round();
+    if !(1.0..=255.0).contains(&ticks) {
+        return fail(
+            field,
+            format!("{ms} ms is {ticks} ticks of {dt} ms; delays are 1 to 255 ticks"),
+        );
+    }
+    Ok(ticks as u8)
+}
+
+/// Pair-based STDP in physical units: trace time constants (ms), the
+/// changes per pair as fractions of `w_max`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stdp {
+    /// Pre-synaptic trace time constant, ms.
+    pub tau_plus: f64,
+    /// Post-synaptic trace time constant, ms.
+    pub tau_minus: f64,
+    /// Potentiation per pair, a fraction of `w_max`.
+    pub a_plus: f64,
+    /// Depression per pair, a fraction of `w_max`.
+    pub a_minus: f64,
+}
+
+/// The chip's STDP fields for `s`, plastic weights in `0..=w_max` (a
+/// mantissa).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StdpInts {
+    /// Trace shifts.
+    pub pre_shift: u8,
+    /// Trace shifts.
+    pub post_shift: u8,
+    /// Bumps (128: one pair).
+    pub bump: u8,
+    /// Gains.
+    pub a_plus: u8,
+    /// Gains.
+    pub a_minus: u8,
+    /// Learning-rate shift.
+    pub lr_shift: u8,
+    /// How each parameter came through.
+    pub quality: Vec<Quality>,
+}
+
+/// The trace time constant of shift `k`: the trace loses `ceil(x / 2^k)`
+/// per tick (spec §5.1), about `x / 2^k`.
+fn trace_tau(dt: f64, k: u8) -> f64 {
+    match k {
+        0 => 0.0,
+        k => -dt / (1.0 - 1.0 / f64::from(1u16 << k)).ln(),
+    }
+}
+
+/// Quantize `s` for plastic weights up to the mantissa `w_max`: the trace
+/// shift whose time constant is nearest (in ratio), bumps of 128 (one pair),
+/// and the finest learning-rate shift that keeps both gains within 8 bits:
+/// a pair changes a weight by `128 gain / 2^lr_shift`, which is
+/// `a w_max`.
+pub fn stdp(s: &Stdp, w_max: i8, dt: f64) -> Result<StdpInts, QuantError> {
+    let shift = |field: &str, tau: f64| {
+        if !(tau.is_finite() && tau >= dt) {
+            return fail(
+                field,
+                format!("{tau} ms: a trace time constant is at least a tick ({dt} ms)"),
+            );
+        }
+        let best = (1..=7u8)
+            .min_by(|&a, &b| {
+                let miss = |k| (trace_tau(dt, k) / tau).ln().abs();
+                miss(a).total_cmp(&miss(b))
+            })
+            .expect("seven shifts");
+        Ok(best)
+    };
+    let (pre, post) = (shift("tau_plus", s.tau_plus)?, shift("tau_minus", s.tau_minus)?);
+    for (field, a) in [("a_plus", s.a_plus), ("a_minus", s.a_minus)] {
+        if !(a.is_finite() && (0.0..=1.0).contains(&a)) {
+            return fail(field, format!("{a} is not a fraction of w_max (0 to 1)"));
+        }
+    }
+    let w = f64::from(w_max.max(1));
+    let gain = |a: f64, lr: u8| (a * w / 128.0 * f64::from(1u16 << lr)).round();
+    let lr = (0..=15u8)
+        .rev()
+        .find(|&lr| gain(s.a_plus, lr) <= 255.0 && gain(s.a_minus, lr) <= 255.0)
+        .unwrap_or(0);
+    let (a_plus, a_minus) = (gain(s.a_plus, lr), gain(s.a_minus, lr));
+    let per_pair = |g: f64| g * 128.0 / f64::from(1u16 << lr) / w;
+    Ok(StdpInts {
+        pre_shift: pre,
+        post_shift: post,
+        bump: 128,
+        a_plus: a_plus.min(255.0) as u8,
+        a_minus: a_minus.min(255.0) as u8,
+        lr_shift: lr,
+        quality: vec![
+            Quality::new("tau_plus", s.tau_plus, trace_tau(dt, pre), "ms"),
+            Quality::new("tau_minus", s.tau_minus, trace_tau(dt, post), "ms"),
+            Quality::new("a_plus", s.a_plus, per_pair(a_plus), "of w_max"),
+            Quality::new("a_minus", s.a_minus, per_pair(a_minus), "of w_max"),
+        ],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cuba() -> Lif {
+        Lif {
+            tau_m: 20.0,
+            tau_syn: Some(5.0),
+            v_rest: -49.0,
+            v_reset: -60.0,
+            v_th: -50.0,
+            t_ref: 5.0,
+            c_m: None,
+            theta_inc: 0.0,
+            tau_theta: None,
+            v_init: (-60.0, -50.0),
+            v_range: None,
+            unit: None,
+        }
+    }
+
+    #[test]
+    fn decays_follow_the_spec_and_refuse_what_the_chip_cannot_do() {
+        assert_eq!(decay("tau_m", 1.0, 20.0).unwrap(), 200);
+        assert_eq!(decay("tau_syn", 1.0, 5.0).unwrap(), 742);
+        assert_eq!(decay("tau_m", 0.1, 20.0).unwrap(), 20);
+        let e = decay("tau_syn", 1.0, 0.5).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "tau_syn: 0.5 ms is shorter than a tick (dt = 1 ms); the chip's decays need tau >= dt"
+        );
+        assert!(decay("tau_m", 1.0, 10_000.0)
+            .unwrap_err()
+            .reason
+            .contains("rounds to 0"));
+        assert!((effective_tau(1.0, 200) - 19.97).abs() < 0.01);
+    }
+
+    #[test]
+    fn the_cuba_population_keeps_its_rest_and_threshold() {
+        let q = lif(&cuba(), 1.0).unwrap();
+        assert_eq!((q.du, q.dv, q.refractory), (742, 200, 5));
+        // The range [-71, -38] mV: 22 mV from reset is 32767 units.
+        assert!((q.unit - 22.0 / 32767.0).abs() / q.unit < 0.01, "{}", q.unit);
+        // 11 mV is 16383.5 units of 22/32767 mV; 16383.5 · 200/4096 + ½ = 800.47.
+        assert_eq!(q.bias, 800);
+        // The truncating fixed point (bias - 1/2) 4096/dv is v_rest exactly.
+        let rest = (q.bias as f64 - 0.5) * 4096.0 / 200.0 * q.unit;
+        assert!((rest - 11.0).abs() < 1e-9);
+        assert_eq!(q.threshold, (10.0 / q.unit).round() as i16);
+        assert!(q.quality.iter().all(|x| !x.warn()), "{:?}", q.quality);
+    }
+
+    #[test]
+    fn unrepresentable_parameters_are_named() {
+        let mut l = cuba();
+        l.v_th = -61.0;
+        assert_eq!(lif(&l, 1.0).unwrap_err().field, "v_th");
+        let mut l = cuba();
+        l.unit = Some(0.0001);
+        let e = lif(&l, 1.0).unwrap_err();
+        assert_eq!(e.field, "v_th");
+        assert!(e.reason.contains("beyond the 16-bit state"), "{e}");
+        let mut l = cuba();
+        l.t_ref = 300.0;
+        assert!(lif(&l, 1.0).unwrap_err().reason.contains("0 to 255"));
+        assert!(exponent_for("weight_mV", &[16256.0]).is_ok());
+        let e = exponent_for("weight_mV", &[17000.0]).unwrap_err();
+        assert!(e.reason.contains("16256"), "{e}");
+        assert_eq!(delay("delay_ms", 0.04, 0.1).unwrap_err().field, "delay_ms");
+    }
+
+    #[test]
+    fn weights_keep_the_psp_area() {
+        let q = lif(&cuba(), 1.0).unwrap();
+        let per = units_per_mv(&q, Some(5.0), 1.0);
+        // 1.62 mV · 5 ms of area, in unit·ticks through the two decays.
+        let x = 1.62 * per;
+        let area = x * (4096.0 / q.du as f64) * (4096.0 / q.dv as f64) * q.unit * 1.0;
+        assert!((area - 1.62 * 5.0).abs() < 1e-9);
+        let wexp = exponent_for("w", &[x, -18.0 * per]).unwrap();
+        assert_eq!(wexp, 4);
+        assert_eq!(mantissa(-18.0 * per, wexp), (-18.0 * per / 16.0).round() as i8);
+    }
+
+    #[test]
+    fn truncation_costs_small_currents_their_charge() {
+        assert_eq!(current_area(100, 4096), 1.0);
+        // 107 units decaying by 742/4096: 7.4% of the charge lost.
+        let big = current_area(107, 742);
+        assert!((big - 0.926).abs() < 0.001, "{big}");
+        // Compensated, the weight delivers the charge asked for, as near as
+        // the truncation's steps allow (116 gives 105.3, 117 gives 108.7).
+        let m = weight_mantissa(107.0, 0, 742);
+        let charge = f64::from(m) * current_area(m.into(), 742);
+        assert_eq!(m, 117);
+        assert!((charge / 107.0 - 1.0).abs() < 0.02, "{charge}");
+        assert!((charge - 107.0).abs() < (107.0 * big - 107.0).abs());
+        // 12 units at dt = 0.1 ms (du = 81): most of it lost.
+        let small = current_area(12, 81);
+        assert!(small < 0.6, "{small}");
+        assert_eq!(current_area(-12, 81), small);
+    }
+
+    #[test]
+    fn stdp_takes_the_nearest_trace_and_the_finest_rate() {
+        let s = Stdp {
+            tau_plus: 16.0,
+            tau_minus: 16.0,
+            a_plus: 0.01,
+            a_minus: 0.0105,
+        };
+        let q = stdp(&s, 100, 1.0).unwrap();
+        assert_eq!((q.pre_shift, q.post_shift, q.bump), (4, 4, 128));
+        // a w_max / 128 · 2^lr within 255: 0.0105 · 100 / 128 · 2^14 = 134.
+        assert_eq!(q.lr_shift, 14);
+        assert_eq!((q.a_plus, q.a_minus), (128, 134));
+        // Shift 4 gives 15.5 ms (the trace loses ceil(x/16) a tick), a
+        // difference the report flags; the gains are within 0.3%.
+        let tau = &q.quality[0];
+        assert!((tau.got - 15.4946).abs() < 1e-3 && tau.warn(), "{tau}");
+        assert!(
+            q.quality[2..].iter().all(|x| x.error().abs() < 0.003),
+            "{:?}",
+            q.quality
+        );
+        assert!(stdp(
+            &Stdp {
+                a_plus: 2.0,
+                ..s.clone()
+            },
+            100,
+            1.0
+        )
+        .is_err());
+    }
+}

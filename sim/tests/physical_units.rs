@@ -1,0 +1,228 @@
+//! Network files in physical units (`docs/units.md`): the quantizer's
+//! integers for known models, the same network as the integer file they
+//! stand for, errors that name the parameter, and a neuron's rate against
+//! the closed-form LIF rate at several tick lengths.
+
+use spikefab_sim::config::{self, parse_toml, ConfigError};
+use spikefab_sim::engine::{SimOptions, Simulator};
+use spikefab_sim::quantize;
+
+const CUBA: &str = r#"
+[simulation]
+dt = 1.0
+duration = 200.0
+seed = 2007
+
+[[population]]
+name = "exc"
+size = 80
+lif = { tau_m = 20.0, tau_syn = 5.0, v_rest = -49.0, v_reset = -60.0, v_th = -50.0, t_ref = 5.0, v_init = { uniform = [-60.0, -50.0] } }
+
+[[population]]
+name = "inh"
+size = 20
+lif = { tau_m = 20.0, tau_syn = 5.0, v_rest = -49.0, v_reset = -60.0, v_th = -50.0, t_ref = 5.0, v_init = { uniform = [-60.0, -50.0] } }
+
+[[projection]]
+from = "exc"
+to = "inh"
+connect = { rule = "fixed_probability", p = 0.2 }
+weight_mV = 1.62
+delay_ms = 1.0
+
+[[projection]]
+from = "inh"
+to = "exc"
+connect = { rule = "fixed_probability", p = 0.2 }
+weight_mV = -18.0
+delay_ms = 1.0
+"#;
+
+/// The integers the quantizer gives CUBA at dt = 1 ms (docs/units.md works
+/// them out): unit 22/32767 mV nudged so that rest is exact, bias 800,
+/// weights compensated for the truncated decay of the current.
+const CUBA_INTS: &str = r#"
+[simulation]
+ticks = 200
+seed = 2007
+
+[[population]]
+name = "exc"
+size = 80
+neuron = { du = 742, dv = 200, bias = 800, threshold = 14885, v_reset = 0, refractory = 5 }
+v_init = { uniform = [0, 14885] }
+
+[[population]]
+name = "inh"
+size = 20
+neuron = { du = 742, dv = 200, bias = 800, threshold = 14885, v_reset = 0, refractory = 5 }
+v_init = { uniform = [0, 14885] }
+
+[[projection]]
+from = "exc"
+to = "inh"
+connect = { rule = "fixed_probability", p = 0.2 }
+weight = 116
+wexp = 0
+delay = 1
+
+[[projection]]
+from = "inh"
+to = "exc"
+connect = { rule = "fixed_probability", p = 0.2 }
+weight = -75
+wexp = 4
+delay = 1
+"#;
+
+#[test]
+fn a_physical_file_is_the_integer_file_it_stands_for() {
+    let physical = parse_toml(CUBA, None).unwrap();
+    let ints = parse_toml(CUBA_INTS, None).unwrap();
+    assert_eq!(physical.run.ticks, 200);
+    let mut weights = physical.network.synapses().weight.clone();
+    weights.dedup();
+    assert_eq!(weights, [116, -75], "the weights of the two projections");
+    // (Compared whole: a difference would print both networks.)
+    assert!(
+        physical.network == ints.network,
+        "the physical file is not the integer file"
+    );
+    let mut sim = Simulator::new(&physical.network, SimOptions::default()).unwrap();
+    sim.set_record_spikes(true);
+    sim.run(200);
+    assert!(!sim.spikes().is_empty());
+}
+
+fn error(text: &str) -> String {
+    match parse_toml(text, None) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("accepted:\n{text}"),
+    }
+}
+
+fn cuba_with(from: &str, to: &str) -> String {
+    assert!(CUBA.contains(from), "{from}");
+    CUBA.replacen(from, to, 1)
+}
+
+#[test]
+fn what_the_chip_cannot_hold_is_refused_by_name() {
+    for (from, to, want) in [
+        (
+            "tau_syn = 5.0",
+            "tau_syn = 0.5",
+            "population[0] (exc).lif.tau_syn: 0.5 ms is shorter than a tick (dt = 1 ms); the chip's decays need tau >= dt",
+        ),
+        (
+            "weight_mV = -18.0",
+            "weight_mV = -1800.0",
+            "projection[1] (inh -> exc).weight_mV: 118527.2 units is beyond the largest weight, 127 × 2^7 = 16256",
+        ),
+        (
+            "v_th = -50.0, t_ref",
+            "v_th = -50.0, unit = 0.0001, t_ref",
+            "population[0] (exc).lif.v_th: 10 mV above reset is 100000 units of 0.000100 mV, beyond the 16-bit state's",
+        ),
+        ("dt = 1.0\n", "", "simulation.dt: values in physical units"),
+        (
+            "size = 80\n",
+            "size = 80\nneuron = { dv = 100 }\n",
+            "population[0] (exc).neuron: the population is in physical units (lif)",
+        ),
+        (
+            "weight_mV = 1.62",
+            "weight_pA = 1.62",
+            "projection[0] (exc -> inh).weight_pA: a current needs the target's membrane capacitance: give c_m (pF)",
+        ),
+        ("delay_ms = 1.0", "delay_ms = 0.2", "projection[0] (exc -> inh).delay_ms: 0.2 ms is 0 ticks of 1 ms"),
+        (
+            "weight_mV = 1.62",
+            "weight_mV = 1.62\nweight = 3",
+            "projection[0] (exc -> inh).weight_mV: a weight in physical units sets weight and wexp",
+        ),
+        ("duration = 200.0", "duration = 200.0\nticks = 5", "simulation.duration: give ticks or duration, not both"),
+    ] {
+        let e = error(&cuba_with(from, to));
+        assert!(e.starts_with(want), "{from} -> {to}:\nwant {want}\ngot  {e}");
+    }
+    // A physical weight onto a population in integers.
+    let e = error(&format!(
+        "{CUBA}\n[[population]]\nname = \"ints\"\nsize = 2\n[[projection]]\nfrom = \"exc\"\nto = \"ints\"\nconnect = {{ rule = \"all_to_all\" }}\nweight_mV = 1.0\n"
+    ));
+    assert!(e.contains("\"ints\" is in the chip's integers; give its `lif`"), "{e}");
+    // A projection with no weight at all.
+    let e = error(&cuba_with("weight_mV = 1.62\n", ""));
+    assert!(e.starts_with("projection[0] (exc -> inh).weight: missing"), "{e}");
+}
+
+#[test]
+fn currents_in_pa_go_through_the_capacitance() {
+    let pa = cuba_with(
+        "t_ref = 5.0, v_init = { uniform = [-60.0, -50.0] } }\n\n[[population]]\nname = \"inh\"",
+        "t_ref = 5.0, v_init = { uniform = [-60.0, -50.0] } }\n\n[[population]]\nname = \"inh\"",
+    );
+    // 1.62 mV is 20.25 pA through 250 pF and 20 ms: g = I tau_m / C_m.
+    let pa = pa
+        .replace("t_ref = 5.0, v_init", "t_ref = 5.0, c_m = 250.0, v_init")
+        .replacen("weight_mV = 1.62", "weight_pA = 20.25", 1);
+    let a = parse_toml(&pa, None).unwrap();
+    let b = parse_toml(CUBA, None).unwrap();
+    assert_eq!(a.network.synapses(), b.network.synapses());
+}
+
+#[test]
+fn the_report_names_each_choice() {
+    let file = config::parse_file(CUBA, std::path::Path::new("cuba.toml")).unwrap();
+    let _ = file;
+    let dir = std::env::temp_dir().join(format!("spikefab-units-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cuba.toml");
+    std::fs::write(&path, CUBA).unwrap();
+    let report = config::quantization(&path).unwrap().expect("physical units");
+    let text = report.to_string();
+    println!("{text}");
+    assert!(
+        text.contains("exc: unit 0.000672 mV; du 742 dv 200 bias 800 threshold 14885"),
+        "{text}"
+    );
+    assert!(text.contains("projection[1] (inh -> exc): wexp 4"), "{text}");
+    assert!(report.qualities().all(|(_, q)| !q.warn()), "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    let _: Option<ConfigError> = None;
+}
+
+/// A neuron driven by a constant current (v_rest above threshold) fires with
+/// period t_ref + tau_m ln((v_rest - v_reset) / (v_rest - v_th)).
+#[test]
+fn a_neurons_rate_is_the_closed_form_lif_rate_at_every_dt() {
+    for dt in [0.1, 0.25, 0.5, 1.0] {
+        for (v_rest, t_ref) in [(-45.0f64, 2.0f64), (-49.0, 0.0), (-40.0, 5.0)] {
+            let text = format!(
+                "[simulation]\ndt = {dt}\nduration = 2000.0\n[[population]]\nname = \"n\"\nsize = 1\n\
+                 lif = {{ tau_m = 20.0, v_rest = {v_rest}, v_reset = -60.0, v_th = -50.0, t_ref = {t_ref} }}\n"
+            );
+            let model = parse_toml(&text, None).unwrap();
+            let mut sim = Simulator::new(&model.network, SimOptions::default()).unwrap();
+            sim.set_record_spikes(true);
+            sim.run(model.run.ticks);
+            let ticks: Vec<u32> = sim.spikes().iter().map(|s| s.tick).collect();
+            let period = (ticks[ticks.len() - 1] - ticks[0]) as f64 / (ticks.len() - 1) as f64 * dt;
+            let log = ((v_rest + 60.0) / (v_rest + 50.0)).ln();
+            let exact = t_ref + 20.0 * log;
+            // The quantizer states its time constant: tau_m as dv gives it.
+            let tau = quantize::effective_tau(dt, quantize::decay("tau_m", dt, 20.0).unwrap());
+            let stated = t_ref + tau * log;
+            // A spike lands on the first tick at or after the crossing (up
+            // to one tick late); unit and truncation within 1%.
+            let bound = dt + 0.01 * exact;
+            println!(
+                "dt {dt} v_rest {v_rest} t_ref {t_ref}: {period:.3} ms against {exact:.3} ms (tau_m {tau:.3}: {stated:.3})"
+            );
+            assert!(
+                period >= stated - 0.01 * exact && period - stated <= bound,
+                "dt {dt}, v_rest {v_rest}: {period} ms against {stated} ms"
+            );
+        }
+    }
+}
