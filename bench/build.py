@@ -1,7 +1,7 @@
 """Build one benchmark workload (bench/workloads/*.toml) in Spikefab, Brian2 or NEST.
 
 A workload is defined once, in physical units. This module turns it into
-- a Spikefab network file (integers in the chip's units, docs/spec.md §3.4),
+- a Spikefab network file (in physical units: the loader quantizes it, docs/units.md),
 - a Brian2 network (C++ standalone, one thread),
 - a NEST network (one thread),
 runs it and prints one JSON object: the time of the simulation loop alone, the
@@ -9,13 +9,13 @@ spike count, the synaptic events it caused, the peak memory of the process
 that simulated (VmHWM, read before any analysis) and, with plasticity, the
 final plastic weights as fractions of their upper bound.
 
-    python bench/build.py spikefab-net WORKLOAD [--neurons N] > net.toml   # the Spikefab network file
+    python bench/build.py spikefab-net WORKLOAD [--neurons N] [--dt MS] > net.toml   # the Spikefab network file
     python bench/build.py brian2 WORKLOAD [--neurons N] [--scratch DIR]  # run in Brian2, print JSON
     python bench/build.py nest WORKLOAD [--neurons N]                    # run in NEST, print JSON
 
 `--no-synapses` builds the same neurons and inputs without synapses and runs no
 time (the memory baseline; Spikefab's file keeps its ticks, so that its input
-spikes are generated, and run.py runs it with `--ticks 0`). `--neurons N`
+spikes are generated, and run.py runs it with `--ticks 1`). `--neurons N`
 scales the populations to N neurons in all (for the workloads with a `scale`
 list; in-degrees stay as they are).
 
@@ -28,14 +28,14 @@ hard bounds 0..w_max.
 """
 
 import json
-import math
 import sys
 import time
 import tomllib
 
 
-def load(path, synapses=True, neurons=None):
-    """The workload at `path`, scaled to `neurons` if given; without
+def load(path, synapses=True, neurons=None, dt=None):
+    """The workload at `path`, scaled to `neurons` if given, at a tick of
+    `dt` ms if given (instead of its `dt_ms`); without
     `synapses`, every projection empty and no time simulated (`run_ms` 0: the
     memory baseline, the neurons, inputs and simulator alone)."""
     with open(path, "rb") as f:
@@ -43,6 +43,9 @@ def load(path, synapses=True, neurons=None):
     for key in ("name", "title", "dt_ms", "duration_ms", "seed", "neuron", "population", "projection"):
         if key not in w:
             raise SystemExit(f"{path}: missing `{key}`")
+    if dt is not None:
+        w["dt_ms"] = dt
+        w["title"] = f"{w['title']}, dt = {dt} ms"
     w.setdefault("input", [])
     w["neuron"].setdefault("synapse", "exp")
     if w["neuron"]["synapse"] not in ("exp", "delta"):
@@ -105,128 +108,53 @@ def events(counts_by_source, projections_out_degrees):
 # ---------------------------------------------------------------- Spikefab
 
 
-def decay(dt, tau):
-    """docs/spec.md §3.4: d = round(4096 (1 - exp(-dt / tau)))."""
-    return round(4096 * (1 - math.exp(-dt / tau)))
-
-
-def spikefab_unit(w, dv):
-    """The voltage unit (mV): the workload's `v_unit_mV`, nudged so that the resting
-    potential is where the workload puts it.
-
-    v's decay rounds the kept magnitude down (spec §3.3), so it leaks half a unit
-    per tick more than v·dv/4096 on average, and the fixed point of v under a bias b
-    is (b - ½·sign)·4096/dv. With a small dv (a short tick) b comes in coarse steps:
-    rounding it, or leaving out the half unit, moves the resting potential by up to
-    0.25 mV at dv = 20, a quarter of the 1 mV drive above threshold of the CUBA
-    neurons. So b is rounded and the unit chosen to make that fixed point exact."""
-    n = w["neuron"]
-    unit = w.get("spikefab", {}).get("v_unit_mV", 0.01)
-    rest = n["v_rest_mV"] - n["v_reset_mV"]
-    if rest == 0:
-        return unit
-    half = math.copysign(0.5, rest)
-    bias = round(rest / unit * dv / 4096 + half)
-    return rest * dv / (4096 * (bias - half))
-
-
-def spikefab_scale(w, unit, mv, du, dv):
-    """Chip units (of u) per mV of weight.
-
-    Exponential synapses: the area under v of one PSP is weight × tau_syn
-    (mV·ms); a jump w in u adds Σu = w·4096/du to v in all, and v's leak turns
-    each unit into 4096/dv unit·ticks: area w·(4096/du)(4096/dv)·unit·dt.
-    Voltage jumps (du = 4096): u holds the input for one tick and v adds it,
-    so a jump of w units is w·unit mV.
-    """
-    n, dt = w["neuron"], w["dt_ms"]
-    if n["synapse"] == "delta":
-        return mv / unit
-    return mv * n["tau_syn_ms"] / (unit * dt) * (du / 4096) * (dv / 4096)
-
-
-def mantissa(exact, wexp):
-    return round(exact / 2**wexp)
-
-
-def exponent_for(*exacts):
-    """Smallest wexp that fits every value in an i8 mantissa."""
-    wexp = 0
-    while any(abs(mantissa(x, wexp)) > 127 for x in exacts):
-        wexp += 1
-    return wexp
-
-
-def spikefab_stdp(w, wmax_mantissa):
-    """The chip's STDP rule (spec §5) closest to the workload's: traces bumped by
-    128 (= one pair) decaying with 2^k ticks ≈ tau, Δw = (x·A + r) >> lr."""
-    s, dt = w["stdp"], w["dt_ms"]
-    shift = lambda tau: max(0, min(7, round(math.log2(tau / dt))))
-    # A / 2^lr = a · w_max / 128, with the finest lr that keeps A within 8 bits.
-    lr = 15
-    while lr > 0 and round(max(s["a_plus"], s["a_minus"]) * wmax_mantissa / 128 * 2**lr) > 255:
-        lr -= 1
-    gain = lambda a: round(a * wmax_mantissa / 128 * 2**lr)
-    return [
-        "[learning]",
-        f"pre_shift = {shift(s['tau_plus_ms'])}",
-        f"post_shift = {shift(s['tau_minus_ms'])}",
-        "pre_bump = 128",
-        "post_bump = 128",
-        f"a_plus = {gain(s['a_plus'])}",
-        f"a_minus = {gain(s['a_minus'])}",
-        f"lr_shift = {lr}",
-        "w_min = 0",
-        f"w_max = {wmax_mantissa}",
-    ]
+def toml_value(x):
+    """A number (or [lo, hi], a uniform range) as a network file writes it."""
+    if isinstance(x, list):
+        return f"{{ uniform = [{float(x[0])}, {float(x[1])}] }}"
+    return repr(float(x))
 
 
 def spikefab_network(w):
+    """The workload as a Spikefab network file in physical units: the loader's
+    quantizer (sim/src/quantize.rs, docs/units.md) chooses the integers, as it
+    does for users' files; `spikefab inspect` prints them."""
     n, dt = w["neuron"], w["dt_ms"]
-    du = 4096 if n["synapse"] == "delta" else decay(dt, n["tau_syn_ms"])
-    dv = decay(dt, n["tau_m_ms"])
-    unit = spikefab_unit(w, dv)
-
-    def volt(mv):  # relative to the reset potential
-        return round((mv - n["v_reset_mV"]) / unit)
-
-    # The fixed point of v under bias alone (spikefab_unit): v_rest.
-    rest = volt(n["v_rest_mV"])
-    bias = round(rest * dv / 4096 + math.copysign(0.5, rest)) if rest else 0
-    v_init = n["v_init_mV"]
-    v_init = f"{{ uniform = [{volt(v_init[0])}, {volt(v_init[1])}] }}" if isinstance(v_init, list) else volt(v_init)
+    lif = [
+        f"tau_m = {float(n['tau_m_ms'])}",
+        *([f"tau_syn = {float(n['tau_syn_ms'])}"] if n["synapse"] == "exp" else []),
+        f"v_rest = {float(n['v_rest_mV'])}",
+        f"v_reset = {float(n['v_reset_mV'])}",
+        f"v_th = {float(n['v_th_mV'])}",
+        f"t_ref = {float(n['t_ref_ms'])}",
+        f"v_init = {toml_value(n['v_init_mV'])}",
+    ]
     out = [
         f"# {w['title']}: generated by bench/build.py from bench/workloads/{w['name']}.toml; do not edit.",
-        f"# 1 tick = {dt} ms; voltages in units of {unit:.7g} mV above the reset potential.",
         "[simulation]",
-        f"ticks = {round(w['duration_ms'] / dt)}",
+        f"dt = {dt}",
+        f"duration = {float(w['duration_ms'])}",
         f"seed = {w['seed']}",
     ]
-    plastic_wexp = None
-    if "stdp" in w:
-        wmax = spikefab_scale(w, unit, w["stdp"]["w_max_mV"], du, dv)
-        plastic_wexp = exponent_for(wmax)
-        out += spikefab_stdp(w, mantissa(wmax, plastic_wexp))
-    for p in w["population"]:
+    # The baseline (--no-synapses) has no plastic projection to give [stdp] its scale.
+    if "stdp" in w and w["projection"]:
+        s = w["stdp"]
         out += [
-            "[[population]]",
-            f'name = "{p["name"]}"',
-            f"size = {p['size']}",
-            f"neuron = {{ du = {du}, dv = {dv}, bias = {bias}, threshold = {volt(n['v_th_mV'])}, "
-            f"v_reset = 0, refractory = {round(n['t_ref_ms'] / dt)} }}",
-            f"v_init = {v_init}",
+            "[stdp]",
+            f"tau_plus = {float(s['tau_plus_ms'])}",
+            f"tau_minus = {float(s['tau_minus_ms'])}",
+            f"a_plus = {float(s['a_plus'])}",
+            f"a_minus = {float(s['a_minus'])}",
+            f"w_max_mV = {float(s['w_max_mV'])}",
         ]
+    for p in w["population"]:
+        out += ["[[population]]", f'name = "{p["name"]}"', f"size = {p['size']}", f"lif = {{ {', '.join(lif)} }}"]
     for i in w["input"]:
         p = i["rate_hz"] * dt / 1000
         out += ["[[input]]", f'name = "{i["name"]}"', f"size = {i['size']}", f"poisson = {{ p = {p} }}"]
     for k, pr in enumerate(w["projection"]):
-        lo, hi = (spikefab_scale(w, unit, x, du, dv) for x in weight_range(pr))
-        wexp = plastic_wexp if pr.get("plastic") else exponent_for(lo, hi)
-        weight = (
-            mantissa(lo, wexp)
-            if lo == hi
-            else f"{{ uniform = [{mantissa(lo, wexp)}, {mantissa(hi, wexp)}], seed = {w['seed'] + k} }}"
-        )
+        lo, hi = weight_range(pr)
+        weight = repr(float(lo)) if lo == hi else f"{{ uniform = [{float(lo)}, {float(hi)}], seed = {w['seed'] + k} }}"
         if "p" in pr:
             connect = f'{{ rule = "fixed_probability", p = {pr["p"]} }}'
         elif "indegree" in pr:
@@ -238,9 +166,8 @@ def spikefab_network(w):
             f'from = "{pr["from"]}"',
             f'to = "{pr["to"]}"',
             f"connect = {connect}",
-            f"weight = {weight}",
-            f"wexp = {wexp}",
-            f"delay = {round(pr['delay_ms'] / dt)}",
+            f"weight_mV = {weight}",
+            f"delay_ms = {float(pr['delay_ms'])}",
         ]
         if pr.get("plastic"):
             out.append("plastic = true")
@@ -499,7 +426,8 @@ def main(argv):
         raise SystemExit(__doc__)
     what, path = argv[1], argv[2]
     neurons = int(argv[argv.index("--neurons") + 1]) if "--neurons" in argv else None
-    w = load(path, synapses="--no-synapses" not in argv, neurons=neurons)
+    dt = float(argv[argv.index("--dt") + 1]) if "--dt" in argv else None
+    w = load(path, synapses="--no-synapses" not in argv, neurons=neurons, dt=dt)
     if what == "spikefab-net":
         sys.stdout.write(spikefab_network(w))
     elif what == "brian2":

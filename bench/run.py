@@ -39,6 +39,8 @@ def build_args(what, case, synapses):
     args = [sys.executable, os.path.join(HERE, "build.py"), what, case["path"]]
     if case["neurons"] is not None:
         args += ["--neurons", str(case["neurons"])]
+    if case.get("dt_ms") is not None:
+        args += ["--dt", str(case["dt_ms"])]
     return args + ([] if synapses else ["--no-synapses"])
 
 
@@ -51,7 +53,8 @@ def spikefab(binary, case, scratch, synapses=True):
     with open(net, "w") as f:
         f.write(run(build_args("spikefab-net", case, synapses)))
     report = os.path.join(scratch, "report.json")
-    run([binary, "sim", net, "--report", report] + ([] if synapses else ["--ticks", "0"]))
+    # The baseline runs one tick (the CLI refuses 0): its neurons and inputs, no synapses.
+    run([binary, "sim", net, "--report", report] + ([] if synapses else ["--ticks", "1"]))
     with open(report) as f:
         return json.load(f)
 
@@ -92,15 +95,20 @@ def measure(sim, case, binary, repeats):
 
 
 def cases(paths):
-    """Every workload, and every size of a workload with a `scale` list."""
+    """Every workload, every size of a workload with a `scale` list, and its
+    smallest size again at each tick length of its `dt_variants` list."""
     out = []
     for path in paths:
         with open(path, "rb") as f:
             w = tomllib.load(f)
-        for neurons in w.get("scale", [None]):
+        sizes = w.get("scale", [None])
+        variants = [(n, None) for n in sizes] + [(sizes[0], dt) for dt in w.get("dt_variants", [])]
+        for neurons, dt in variants:
             title = w["title"] if neurons is None else f"{w['title']}, N = {neurons:,}"
             label = w["name"] if neurons is None else f"{w['name']}\nN={neurons:,}"
-            out.append({"path": path, "neurons": neurons, "title": title, "label": label,
+            if dt is not None:
+                title, label = f"{title}, dt = {dt} ms", f"{label}\ndt={dt}"
+            out.append({"path": path, "neurons": neurons, "dt_ms": dt, "title": title, "label": label,
                         "duration_ms": w["duration_ms"]})
     return out
 

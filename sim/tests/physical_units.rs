@@ -39,8 +39,7 @@ delay_ms = 1.0
 "#;
 
 /// The integers the quantizer gives CUBA at dt = 1 ms (docs/units.md works
-/// them out): unit 22/32767 mV nudged so that rest is exact, bias 800,
-/// weights compensated for the truncated decay of the current.
+/// them out): unit 22/32767 mV nudged so that rest is exact, bias 800.
 const CUBA_INTS: &str = r#"
 [simulation]
 ticks = 200
@@ -62,7 +61,7 @@ v_init = { uniform = [0, 14885] }
 from = "exc"
 to = "inh"
 connect = { rule = "fixed_probability", p = 0.2 }
-weight = 116
+weight = 107
 wexp = 0
 delay = 1
 
@@ -70,7 +69,7 @@ delay = 1
 from = "inh"
 to = "exc"
 connect = { rule = "fixed_probability", p = 0.2 }
-weight = -75
+weight = -74
 wexp = 4
 delay = 1
 "#;
@@ -82,7 +81,7 @@ fn a_physical_file_is_the_integer_file_it_stands_for() {
     assert_eq!(physical.run.ticks, 200);
     let mut weights = physical.network.synapses().weight.clone();
     weights.dedup();
-    assert_eq!(weights, [116, -75], "the weights of the two projections");
+    assert_eq!(weights, [107, -74], "the weights of the two projections");
     // (Compared whole: a difference would print both networks.)
     assert!(
         physical.network == ints.network,
@@ -117,7 +116,7 @@ fn what_the_chip_cannot_hold_is_refused_by_name() {
         (
             "weight_mV = -18.0",
             "weight_mV = -1800.0",
-            "projection[1] (inh -> exc).weight_mV: 118527.2 units is beyond the largest weight, 127 × 2^7 = 16256",
+            "projection[1] (inh -> exc).weight_mV: 118498.3 units is beyond the largest weight, 127 × 2^7 = 16256",
         ),
         (
             "v_th = -50.0, t_ref",
@@ -187,7 +186,19 @@ fn the_report_names_each_choice() {
         "{text}"
     );
     assert!(text.contains("projection[1] (inh -> exc): wexp 4"), "{text}");
-    assert!(report.qualities().all(|(_, q)| !q.warn()), "{text}");
+    // Every parameter within 2%, but for the charge an excitatory PSP
+    // alone loses to its current's truncation: 7.4% (flagged).
+    assert!(
+        report.qualities().all(|(_, q)| !q.warn() || q.name.contains("alone")),
+        "{text}"
+    );
+    let alone: Vec<f64> = report
+        .qualities()
+        .filter(|(_, q)| q.name.contains("alone") && q.warn())
+        .map(|(_, q)| q.error())
+        .collect();
+    assert_eq!(alone.len(), 1, "{text}");
+    assert!(alone.iter().all(|e| (e + 0.074).abs() < 0.001), "{text}");
     std::fs::remove_dir_all(&dir).unwrap();
     let _: Option<ConfigError> = None;
 }

@@ -74,8 +74,6 @@ pub struct SimulationSection {
 /// Ticks run when a file gives neither `ticks` nor `duration`.
 pub const DEFAULT_TICKS: u32 = 1000;
 
-
-
 /// `[[population]]`: neurons sharing one profile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -261,16 +261,16 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
         if file.learning.is_some() {
             return Err(ConfigError::invalid("stdp", "", "give [learning] or [stdp], not both"));
         }
-        let (per, w_max, du) = plastic_scale(file, s, &scale_of, dt)?;
-        let mut units = vec![quantize::compensated(w_max * per, du)];
+        let (per, w_max) = plastic_scale(file, s, &scale_of, dt)?;
+        let mut units = vec![w_max * per];
         for (i, p) in file.projections.iter().enumerate().filter(|(_, p)| p.plastic) {
             if let Some(w) = physical_weight(file, i, p, &scale_of, dt)? {
                 let (lo, hi) = w.0.bounds();
-                units.extend([lo, hi].map(|x| quantize::compensated(x * w.1, du)));
+                units.extend([lo * w.1, hi * w.1]);
             }
         }
         let wexp = quantize::exponent_for("w_max", &units).map_err(|e| invalid("stdp", e))?;
-        let w_max = quantize::weight_mantissa(w_max * per, wexp, du);
+        let w_max = quantize::mantissa(w_max * per, wexp);
         let rule = Stdp {
             tau_plus: s.tau_plus,
             tau_minus: s.tau_minus,
@@ -317,24 +317,30 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
             let du = scale_of(&proj.to).map_or(4096, |(_, _, q)| q.du);
             let wexp = match (proj.plastic, plastic_wexp) {
                 (true, Some(e)) => e,
-                _ => quantize::exponent_for(field, &[lo, hi].map(|w| quantize::compensated(w * per, du)))
-                    .map_err(|e| invalid(&item, e))?,
+                _ => quantize::exponent_for(field, &[lo * per, hi * per]).map_err(|e| invalid(&item, e))?,
             };
             let unit = if field == "weight_mV" { "mV" } else { "pA" };
             for (end, w) in [("", lo), (" (high end)", hi)]
                 .into_iter()
                 .take(if lo == hi { 1 } else { 2 })
             {
-                let x = i64::from(quantize::weight_mantissa(w * per, wexp, du)) << wexp;
-                let charge = quantize::current_area(x, du);
+                let x = i64::from(quantize::mantissa(w * per, wexp)) << wexp;
                 quality.push(Quality {
-                    name: format!("{field}{end} (PSP area, truncation included)"),
+                    name: format!("{field}{end} (PSP area)"),
                     wanted: w,
-                    got: x as f64 * charge / per,
+                    got: x as f64 / per,
                     unit,
                 });
+                if x != 0 && du < 4096 {
+                    quality.push(Quality {
+                        name: format!("{field}{end}, one PSP alone (its current's truncation)"),
+                        wanted: w,
+                        got: x as f64 * quantize::current_area(x, du) / per,
+                        unit,
+                    });
+                }
             }
-            proj.weight = Some(spec.map(|w| quantize::weight_mantissa(w * per, wexp, du).into()));
+            proj.weight = Some(spec.map(|w| quantize::mantissa(w * per, wexp).into()));
             proj.wexp = Some(wexp.into());
             wexp_used = wexp;
         }
@@ -434,13 +440,8 @@ fn per_unit(
 }
 
 /// Units per mV (or pA) of the plastic projections' targets, which must
-/// agree, `w_max` in mV (or pA), and the targets' current decay.
-fn plastic_scale(
-    file: &NetworkFile,
-    s: &StdpSection,
-    scale_of: Scale<'_>,
-    dt: f64,
-) -> Result<(f64, f64, u16), ConfigError> {
+/// agree, and `w_max` in mV (or pA).
+fn plastic_scale(file: &NetworkFile, s: &StdpSection, scale_of: Scale<'_>, dt: f64) -> Result<(f64, f64), ConfigError> {
     let (w_max, field) = match (s.w_max_mv, s.w_max_pa) {
         (Some(w), None) => (w, "weight_mV"),
         (None, Some(w)) => (w, "weight_pA"),
@@ -478,19 +479,12 @@ fn plastic_scale(
             Some(_) => {}
         }
     }
-    let (per, item) = per.ok_or_else(|| {
+    let (per, _) = per.ok_or_else(|| {
         ConfigError::invalid(
             "stdp",
             "",
             "no plastic projection: [stdp] needs one to set the weights' scale",
         )
     })?;
-    let to = file
-        .projections
-        .iter()
-        .enumerate()
-        .find(|(i, p)| item.starts_with(&format!("projection[{i}]")) && p.plastic)
-        .map(|(_, p)| p.to.as_str());
-    let du = to.and_then(scale_of).map_or(4096, |(_, _, q)| q.du);
-    Ok((per, w_max, du))
+    Ok((per, w_max))
 }

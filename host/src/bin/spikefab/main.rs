@@ -288,6 +288,11 @@ fn inspect(path: &Path, ticks: Option<u32>, timing: Timing) -> Result<()> {
     let net = &model.network;
     let ticks = ticks.unwrap_or(model.run.ticks);
     println!("{}", summary::network(&path.display().to_string(), net));
+    if path.extension().is_none_or(|e| e != "bin") {
+        if let Some(report) = spikefab_sim::config::quantization(path)? {
+            println!("{report}");
+        }
+    }
     let how = capacity::Inspect {
         ticks,
         timing: timing.get(),
