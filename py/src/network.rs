@@ -2,7 +2,7 @@
 //! and what can be done with it: simulate it in the golden model, run it on
 //! a chip, verify the chip against the model, see what it costs each core.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
@@ -29,6 +29,7 @@ use crate::results::{Results, Verification};
 pub struct Network {
     pub(crate) model: Arc<Model>,
     name: String,
+    units: Option<String>,
 }
 
 /// A core by name, or a `ValueError` naming the cores.
@@ -146,9 +147,11 @@ impl Network {
     fn from_dict(d: &Bound<'_, PyDict>, name: &str) -> PyResult<Network> {
         let text: String = d.py().import("json")?.call_method1("dumps", (d,))?.extract()?;
         let model = config::parse_json_as(&text, name, None, Budget::default()).or_raise()?;
+        let file = config::parse_file(&text, Path::new("network.json")).or_raise()?;
         Ok(Network {
             model: Arc::new(model),
             name: name.to_string(),
+            units: config::quantization_of(&file).or_raise()?.map(|r| r.to_string()),
         })
     }
 
@@ -156,6 +159,14 @@ impl Network {
     #[getter]
     fn name(&self) -> &str {
         &self.name
+    }
+
+    /// What the quantizer chose for values given in physical units (the
+    /// integers, and each parameter's error), as `spikefab inspect` prints
+    /// it; None for a network in the chip's integers.
+    #[getter]
+    fn units(&self) -> Option<&str> {
+        self.units.as_deref()
     }
 
     /// Neurons.
@@ -391,8 +402,15 @@ pub fn load_network(
     };
     changes.settings.extend(seed.map(Setting::seed));
     let model = load::model_with(&path, &changes).or_raise()?;
+    let units = match path.extension().is_some_and(|e| e == "bin") || !changes.settings.is_empty() {
+        // A snapshot holds integers; settings change the file's tree, which
+        // the report does not see.
+        true => None,
+        false => config::quantization(&path).or_raise()?.map(|r| r.to_string()),
+    };
     Ok(Network {
         model: Arc::new(model),
         name: path.display().to_string(),
+        units,
     })
 }

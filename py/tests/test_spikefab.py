@@ -199,3 +199,13 @@ def test_inspect_names_each_projection_and_core(net):
     for name in ("in -> exc", "exc -> inh", "inh -> exc", "up5k", "hx8k", "tiny"):
         assert name in text, name
     assert text == net.inspect(ticks=200, tick_us=1000.0)
+
+
+def test_units_say_what_the_quantizer_chose(net):
+    assert net.units is None
+    cuba = spikefab.load("examples/va_cuba.toml")
+    assert cuba.units.startswith("physical units quantized (dt = 1 ms")
+    assert "exc: unit 0.000672 mV; du 742 dv 200 bias 800 threshold 14885" in cuba.units
+    assert "projection[2] (inh -> exc): wexp 4" in cuba.units
+    with pytest.raises(spikefab.ConfigError, match=r"lif\.tau_syn: 0\.5 ms is shorter than a tick"):
+        spikefab.load("examples/va_cuba.toml", set={"population.exc.lif.tau_syn": 0.5})

@@ -420,7 +420,12 @@ pub fn quantization(path: &Path) -> Result<Option<Report>, ConfigError> {
         path: path.to_path_buf(),
         cause,
     })?;
-    Ok(physical::lower(&parse_file(&text, path)?)?.report)
+    quantization_of(&parse_file(&text, path)?)
+}
+
+/// What the quantizer chooses for `file`, if it has values in physical units.
+pub fn quantization_of(file: &NetworkFile) -> Result<Option<Report>, ConfigError> {
+    Ok(physical::lower(file)?.report)
 }
 
 /// Parse a network file's text by the extension of `path` (no expansion).
