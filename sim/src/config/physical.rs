@@ -277,7 +277,22 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
             a_plus: s.a_plus,
             a_minus: s.a_minus,
         };
-        let q = quantize::stdp(&rule, w_max, dt).map_err(|e| invalid("stdp", e))?;
+        let mut q = quantize::stdp(&rule, w_max, dt).map_err(|e| invalid("stdp", e))?;
+        // The plastic weights' range in mantissa steps: a coarse w_max is
+        // a coarse weight.
+        let (wanted, unit) = match (s.w_max_mv, s.w_max_pa) {
+            (Some(w), _) => (w, "mV"),
+            (_, w) => (w.unwrap_or(0.0), "pA"),
+        };
+        q.quality.insert(
+            0,
+            Quality {
+                name: format!("w_max ({w_max} steps of the mantissa)"),
+                wanted,
+                got: f64::from(w_max) * f64::from(1u16 << wexp) / per,
+                unit,
+            },
+        );
         let defaults = StdpFields::from(StdpParams::default());
         out.learning = Some(StdpFields {
             pre_shift: q.pre_shift.into(),
