@@ -29,6 +29,8 @@ pub enum OutputKind {
     Report,
     /// A waveform.
     Vcd,
+    /// A network file in the chip's integers.
+    Network,
 }
 
 impl OutputKind {
@@ -46,6 +48,7 @@ impl OutputKind {
             OutputKind::Results => ("--results", &["bin"]),
             OutputKind::Report => ("--report", &["json"]),
             OutputKind::Vcd => ("--vcd", &["vcd"]),
+            OutputKind::Network => ("--out", &["toml"]),
         }
     }
 }

@@ -35,6 +35,41 @@ fn text(o: &Output) -> (String, String) {
     )
 }
 
+/// A network in physical units: `inspect` prints the quantizer's choices,
+/// `quantize` writes the integer file, which runs as the original does.
+#[test]
+fn physical_units_are_quantized_inspected_and_written_out() {
+    let cuba = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/va_cuba.toml");
+    let o = spikefab(&["inspect", cuba, "--ticks", "20"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.contains("physical units quantized (dt = 1 ms"), "{out}");
+    assert!(
+        out.contains("  exc: unit 0.000672 mV; du 742 dv 200 bias 800 threshold 14885"),
+        "{out}"
+    );
+    let ints = temp("va_ints.toml");
+    let o = spikefab(&["quantize", cuba, "-o", ints.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.contains("projection[2] (inh -> exc): wexp 4"), "{out}");
+    let written = std::fs::read_to_string(&ints).unwrap();
+    assert!(
+        written.contains("threshold = 14885") && !written.contains("weight_mV"),
+        "{written}"
+    );
+    let digest = |net: &str| {
+        let report = temp(&format!("report-{}.json", net.len()));
+        let o = spikefab(&["sim", net, "--ticks", "50", "--report", report.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o).1);
+        let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+        r["spike_digest"].as_str().unwrap().to_string()
+    };
+    assert_eq!(digest(cuba), digest(ints.to_str().unwrap()));
+    let o = spikefab(&["quantize", cuba, "-o", "ints.json"]);
+    assert_eq!(text(&o).1.trim(), "error: --out ints.json: the file must end in .toml");
+}
+
 fn net() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tiny_net.toml").to_string()
 }

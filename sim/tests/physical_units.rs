@@ -185,3 +185,26 @@ fn a_neurons_rate_is_the_closed_form_lif_rate_at_every_dt() {
         }
     }
 }
+
+#[test]
+fn the_integer_form_is_written_back_and_loads_to_the_same_network() {
+    let dir = std::env::temp_dir().join(format!("spikefab-ints-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cuba.toml");
+    std::fs::write(&path, cuba()).unwrap();
+    let (text, report) = config::integer_toml(&path).unwrap();
+    assert!(report.is_some());
+    assert!(
+        !text.contains("weight_mV") && !text.contains("lif") && text.contains("wexp = 4"),
+        "{text}"
+    );
+    let ints = parse_toml(&text, None).unwrap();
+    assert!(ints.network == parse_toml(&cuba(), None).unwrap().network);
+    assert_eq!(ints.run.ticks, 200);
+    // An integer file goes through unchanged in meaning.
+    std::fs::write(&path, &text).unwrap();
+    let (again, report) = config::integer_toml(&path).unwrap();
+    assert!(report.is_none());
+    assert!(parse_toml(&again, None).unwrap().network == ints.network);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

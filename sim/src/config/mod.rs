@@ -423,6 +423,35 @@ pub fn quantization(path: &Path) -> Result<Option<Report>, ConfigError> {
     quantization_of(&parse_file(&text, path)?)
 }
 
+/// The network file at `path` in the chip's integers, as TOML: its values in
+/// physical units replaced by what the quantizer chose (an integer file is
+/// written back as it reads), input files named by absolute paths (the text
+/// may be saved elsewhere); and the quantizer's report.
+pub fn integer_toml(path: &Path) -> Result<(String, Option<Report>), ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
+        path: path.to_path_buf(),
+        cause,
+    })?;
+    let parsed = parse_file(&text, path)?;
+    let lowered = physical::lower(&parsed)?;
+    let report = lowered.report;
+    let mut file = lowered.file.into_owned();
+    let base = std::path::absolute(path.parent().unwrap_or(Path::new("."))).map_err(|cause| ConfigError::Read {
+        path: path.to_path_buf(),
+        cause,
+    })?;
+    for input in &mut file.inputs {
+        if let Some(f) = input.file.as_mut().filter(|f| f.is_relative()) {
+            *f = base.join(&*f);
+        }
+    }
+    let toml = toml::to_string(&file).map_err(|e| ConfigError::Toml {
+        file: path.display().to_string(),
+        message: format!("cannot write the integer form: {e}"),
+    })?;
+    Ok((toml, report))
+}
+
 /// What the quantizer chooses for `file`, if it has values in physical units.
 pub fn quantization_of(file: &NetworkFile) -> Result<Option<Report>, ConfigError> {
     Ok(physical::lower(file)?.report)

@@ -89,6 +89,15 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Write a network file in physical units as the integer file the loader
+    /// makes of it (and print what the quantizer chose, as `inspect` does).
+    Quantize {
+        /// Network file in physical units (.toml or .json).
+        net: PathBuf,
+        /// The integer network file to write (.toml).
+        #[arg(long, short, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Save a network file as a compact snapshot (bincode).
     Save {
         /// Network file.

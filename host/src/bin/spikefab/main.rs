@@ -71,6 +71,21 @@ fn real_main() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Plot(args) => plot(&args).map(|_| ExitCode::SUCCESS),
+        Command::Quantize { net, out } => {
+            outputs::check_as(&out, OutputKind::Network, "--out")?;
+            let (text, report) = spikefab_sim::config::integer_toml(&net)?;
+            match report {
+                Some(r) => println!("{r}"),
+                None => println!("{} has no values in physical units: written as it reads", net.display()),
+            }
+            let header = format!(
+                "# {} in the chip's integers, written by `spikefab quantize` (docs/units.md).\n",
+                net.display()
+            );
+            std::fs::write(&out, header + &text).with_context(|| format!("cannot write {}", out.display()))?;
+            println!("wrote {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
