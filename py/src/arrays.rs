@@ -7,8 +7,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use spikefab_host::state_file::{self, SynapseRow};
+use spikefab_sim::config::Report;
 use spikefab_sim::network::PopulationKind;
-use spikefab_sim::record::{ProbeTrace, WeightTrace};
+use spikefab_sim::record::{ProbeTrace, Var, WeightTrace};
 use spikefab_sim::{Network, SpikeEvent, StateDump};
 
 use crate::errors::OrRaise;
@@ -70,6 +71,29 @@ impl<'n> NeuronNames<'n> {
     }
 }
 
+/// The millivolts of a voltage (`v`, `theta`) of each neuron: `zero +
+/// value × unit` for a population in physical units, NaN otherwise.
+pub struct Millivolts(Vec<(f64, f64)>);
+
+impl Millivolts {
+    /// The neurons of `net`, scaled as `report` says.
+    pub fn of(net: &Network, report: &Report) -> Millivolts {
+        let mut scale = vec![(f64::NAN, f64::NAN); net.num_neurons() as usize];
+        for (name, q) in &report.populations {
+            if let Some(p) = net.population(name).filter(|p| p.kind == PopulationKind::Neurons) {
+                scale[p.first as usize..(p.first + p.size) as usize].fill((q.zero, q.unit));
+            }
+        }
+        Millivolts(scale)
+    }
+
+    /// `value` units of neuron `n` in mV.
+    pub fn mv(&self, n: u32, value: f64) -> f64 {
+        let (zero, unit) = self.0[n as usize];
+        zero + value * unit
+    }
+}
+
 /// Spikes as columns `tick`, `neuron` (the global id), `population`,
 /// `index`, and with `cycles`, `cycle` (each spike's busy cycle).
 pub fn spikes<'py>(
@@ -121,7 +145,12 @@ pub fn weights<'py>(py: Python<'py>, net: &Network, weights: &[i8]) -> PyResult<
 /// The state after a run: per-neuron arrays `u`, `v`, `theta`,
 /// `refractory`, `x_post` (with `population` and `index`), per-source
 /// `x_pre` (axons, then neurons), and `tick`, `cycle`, `lfsr`, `ring`.
-pub fn state<'py>(py: Python<'py>, net: &Network, s: &StateDump) -> PyResult<Bound<'py, PyDict>> {
+pub fn state<'py>(
+    py: Python<'py>,
+    net: &Network,
+    s: &StateDump,
+    units: Option<&Report>,
+) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("neuron", array(py, (0..net.num_neurons()).collect()))?;
     NeuronNames::of(net).columns(py, &d, &(0..net.num_neurons()).collect::<Vec<_>>())?;
@@ -132,6 +161,12 @@ pub fn state<'py>(py: Python<'py>, net: &Network, s: &StateDump) -> PyResult<Bou
     d.set_item("x_post", array(py, s.x_post.clone()))?;
     d.set_item("x_pre", array(py, s.x_pre.clone()))?;
     d.set_item("ring", array(py, s.ring.clone()))?;
+    if let Some(report) = units {
+        let mv = Millivolts::of(net, report);
+        let of = |x: &[i16]| (0..).zip(x).map(|(n, &v)| mv.mv(n, v.into())).collect::<Vec<f64>>();
+        d.set_item("v_mV", array(py, of(&s.v)))?;
+        d.set_item("theta_mV", array(py, of(&s.theta)))?;
+    }
     d.set_item("tick", s.ticks)?;
     d.set_item("cycle", s.cycle)?;
     d.set_item("lfsr", s.lfsr)?;
@@ -141,7 +176,13 @@ pub fn state<'py>(py: Python<'py>, net: &Network, s: &StateDump) -> PyResult<Bou
 /// Probe traces by variable: `{var: {"neuron", "population", "index",
 /// "values"}}`, `values[k, t]` the `k`-th probed neuron's value at the end of
 /// tick `t`.
-pub fn probes<'py>(py: Python<'py>, net: &Network, probes: &[ProbeTrace]) -> PyResult<Bound<'py, PyDict>> {
+pub fn probes<'py>(
+    py: Python<'py>,
+    net: &Network,
+    probes: &[ProbeTrace],
+    units: Option<&Report>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let mv = units.map(|r| Millivolts::of(net, r));
     let d = PyDict::new(py);
     let names = NeuronNames::of(net);
     let mut vars = Vec::new();
@@ -158,6 +199,13 @@ pub fn probes<'py>(py: Python<'py>, net: &Network, probes: &[ProbeTrace]) -> PyR
         entry.set_item("neuron", array(py, neurons.clone()))?;
         names.columns(py, &entry, &neurons)?;
         entry.set_item("values", matrix(py, &values, neurons.len())?)?;
+        if let (Some(mv), Var::V | Var::Theta) = (&mv, var) {
+            let millivolts: Vec<f64> = of_var
+                .iter()
+                .flat_map(|p| p.values.iter().map(|&x| mv.mv(p.neuron, x.into())))
+                .collect();
+            entry.set_item("values_mV", matrix(py, &millivolts, neurons.len())?)?;
+        }
         d.set_item(var.name(), entry)?;
     }
     Ok(d)

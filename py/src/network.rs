@@ -14,7 +14,7 @@ use spikefab_chip::engine::EngineKind;
 use spikefab_host::session::{Connection, Session, SessionError, Stopped, Target, VirtualTarget};
 use spikefab_host::timing::Timing;
 use spikefab_host::{capacity, golden, load, serial, verify};
-use spikefab_sim::config::{self, Budget, Model, Setting};
+use spikefab_sim::config::{self, Budget, Model, Report, Setting};
 use spikefab_sim::network::PopulationKind;
 use spikefab_sim::snapshot;
 
@@ -29,7 +29,7 @@ use crate::results::{Results, Verification};
 pub struct Network {
     pub(crate) model: Arc<Model>,
     name: String,
-    units: Option<String>,
+    units: Option<Arc<Report>>,
 }
 
 /// A core by name, or a `ValueError` naming the cores.
@@ -151,7 +151,7 @@ impl Network {
         Ok(Network {
             model: Arc::new(model),
             name: name.to_string(),
-            units: config::quantization_of(&file).or_raise()?.map(|r| r.to_string()),
+            units: config::quantization_of(&file).or_raise()?.map(Arc::new),
         })
     }
 
@@ -165,8 +165,29 @@ impl Network {
     /// integers, and each parameter's error), as `spikefab inspect` prints
     /// it; None for a network in the chip's integers.
     #[getter]
-    fn units(&self) -> Option<&str> {
-        self.units.as_deref()
+    fn units(&self) -> Option<String> {
+        self.units.as_ref().map(|r| r.to_string())
+    }
+
+    /// Each population in physical units: `{name: {"unit_mV", "zero_mV",
+    /// "du", "dv", "bias", "threshold", "refractory"}}`; a voltage (`v`,
+    /// `theta`) of `x` units is `zero_mV + x * unit_mV` mV. Empty for a
+    /// network in the chip's integers.
+    #[getter]
+    fn scales<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (name, q) in self.units.iter().flat_map(|r| r.populations.iter()) {
+            let p = PyDict::new(py);
+            p.set_item("unit_mV", q.unit)?;
+            p.set_item("zero_mV", q.zero)?;
+            p.set_item("du", q.du)?;
+            p.set_item("dv", q.dv)?;
+            p.set_item("bias", q.bias)?;
+            p.set_item("threshold", q.threshold)?;
+            p.set_item("refractory", q.refractory)?;
+            d.set_item(name, p)?;
+        }
+        Ok(d)
     }
 
     /// Neurons.
@@ -247,7 +268,7 @@ impl Network {
         let run = py
             .detach(move || golden::simulate(&model, ticks, options, |_, _| ()))
             .or_raise()?;
-        Ok(Results::golden(self.model.clone(), run))
+        Ok(Results::golden(self.model.clone(), self.units.clone(), run))
     }
 
     /// Run on a chip: the board on serial port `port`, or (without one) a
@@ -293,7 +314,13 @@ impl Network {
             })
         });
         match outcome {
-            Ok((port, run)) => Ok(Results::chip(self.model.clone(), port, run.spikes, run.state)),
+            Ok((port, run)) => Ok(Results::chip(
+                self.model.clone(),
+                self.units.clone(),
+                port,
+                run.spikes,
+                run.state,
+            )),
             Err(Failure::Before(e)) => Err(e.py_err()),
             Err(Failure::During(stopped)) => Err(self.stopped(py, *stopped)),
         }
@@ -343,7 +370,7 @@ impl Network {
             })
         });
         match outcome {
-            Ok((port, v)) => Verification::new(py, self.model.clone(), port, v),
+            Ok((port, v)) => Verification::new(py, self.model.clone(), self.units.clone(), port, v),
             Err(Failure::Before(e)) => Err(e.py_err()),
             Err(Failure::During(stopped)) => Err(self.stopped(py, *stopped)),
         }
@@ -402,11 +429,12 @@ pub fn load_network(
     };
     changes.settings.extend(seed.map(Setting::seed));
     let model = load::model_with(&path, &changes).or_raise()?;
-    let units = match path.extension().is_some_and(|e| e == "bin") || !changes.settings.is_empty() {
-        // A snapshot holds integers; settings change the file's tree, which
-        // the report does not see.
+    let units = match path.extension().is_some_and(|e| e == "bin") {
+        // A snapshot holds integers.
         true => None,
-        false => config::quantization(&path).or_raise()?.map(|r| r.to_string()),
+        false => config::quantization_of(&config::file_with(&path, &changes.settings).or_raise()?)
+            .or_raise()?
+            .map(Arc::new),
     };
     Ok(Network {
         model: Arc::new(model),

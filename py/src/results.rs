@@ -14,7 +14,7 @@ use spikefab_host::golden::GoldenRun;
 use spikefab_host::outputs::{self, OutputKind};
 use spikefab_host::verify::Verification as Verified;
 use spikefab_host::{raster, rates, spike_files, state_file, traces, weights};
-use spikefab_sim::config::Model;
+use spikefab_sim::config::{Model, Report};
 use spikefab_sim::record::{ProbeTrace, RunStats, WeightTrace};
 use spikefab_sim::{SpikeEvent, StateDump};
 
@@ -27,6 +27,7 @@ use crate::errors::OrRaise;
 #[pyclass(frozen, module = "spikefab")]
 pub struct Results {
     model: Arc<Model>,
+    units: Option<Arc<Report>>,
     source: String,
     spikes: Vec<SpikeEvent>,
     state: StateDump,
@@ -37,9 +38,10 @@ pub struct Results {
 
 impl Results {
     /// A golden-model run's.
-    pub fn golden(model: Arc<Model>, run: GoldenRun) -> Results {
+    pub fn golden(model: Arc<Model>, units: Option<Arc<Report>>, run: GoldenRun) -> Results {
         Results {
             model,
+            units,
             source: "golden model".to_string(),
             spikes: run.spikes,
             state: run.state,
@@ -50,9 +52,16 @@ impl Results {
     }
 
     /// A chip run's (on `port`).
-    pub fn chip(model: Arc<Model>, port: String, spikes: Vec<SpikeEvent>, state: StateDump) -> Results {
+    pub fn chip(
+        model: Arc<Model>,
+        units: Option<Arc<Report>>,
+        port: String,
+        spikes: Vec<SpikeEvent>,
+        state: StateDump,
+    ) -> Results {
         Results {
             model,
+            units,
             source: format!("chip on {port}"),
             spikes,
             state,
@@ -110,18 +119,22 @@ impl Results {
 
     /// The final state: per-neuron `u`, `v`, `theta`, `refractory`,
     /// `x_post` (with `neuron`, `population`, `index`), per-source `x_pre`,
-    /// the delay `ring`, and `tick`, `cycle`, `lfsr`.
+    /// the delay `ring`, and `tick`, `cycle`, `lfsr`; for a network in
+    /// physical units also `v_mV` and `theta_mV` (NaN for a population in
+    /// integers).
     #[getter]
     fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        arrays::state(py, &self.model.network, &self.state)
+        arrays::state(py, &self.model.network, &self.state, self.units.as_deref())
     }
 
     /// The file's probes (golden model only; a chip records none), by
     /// variable: `{"v": {"neuron", "population", "index", "values"}}`,
-    /// `values[k, t]` the k-th probed neuron's value at the end of tick t.
+    /// `values[k, t]` the k-th probed neuron's value at the end of tick t;
+    /// `v` and `theta` of a network in physical units also in mV
+    /// (`values_mV`, NaN for a population in integers).
     #[getter]
     fn probes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        arrays::probes(py, &self.model.network, &self.probes)
+        arrays::probes(py, &self.model.network, &self.probes, self.units.as_deref())
     }
 
     /// The file's `[[record.weights]]` (golden model only), one dict each:
@@ -248,8 +261,14 @@ pub struct Verification {
 
 impl Verification {
     /// `v`, run on the chip on `port`.
-    pub fn new(py: Python<'_>, model: Arc<Model>, port: String, v: Verified) -> PyResult<Verification> {
-        let chip = Results::chip(model.clone(), port, v.chip_spikes.clone(), v.chip_state.clone());
+    pub fn new(
+        py: Python<'_>,
+        model: Arc<Model>,
+        units: Option<Arc<Report>>,
+        port: String,
+        v: Verified,
+    ) -> PyResult<Verification> {
+        let chip = Results::chip(model.clone(), units, port, v.chip_spikes.clone(), v.chip_state.clone());
         Ok(Verification {
             chip: Py::new(py, chip)?,
             golden_spikes: v.sim_spikes.clone(),

@@ -158,8 +158,11 @@ pub struct Lif {
 /// A population's integers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LifInts {
-    /// The voltage unit, mV (0 is `v_reset`).
+    /// The voltage unit, mV.
     pub unit: f64,
+    /// The potential that 0 stands for, mV (`v_reset`): `v` and `θ` are
+    /// `zero + value × unit` mV.
+    pub zero: f64,
     /// Current decay.
     pub du: u16,
     /// Membrane decay.
@@ -288,6 +291,7 @@ pub fn lif(l: &Lif, dt: f64) -> Result<LifInts, QuantError> {
     }
     Ok(LifInts {
         unit,
+        zero: l.v_reset,
         du,
         dv,
         bias,

@@ -379,6 +379,12 @@ pub fn load_with(path: &Path, settings: &[Setting]) -> Result<Model, ConfigError
     if settings.is_empty() {
         return load(path);
     }
+    expand::build(&file_with(path, settings)?, path.parent(), Budget::default())
+}
+
+/// The network file at `path` as written, with `settings` applied to its
+/// tree (no expansion).
+pub fn file_with(path: &Path, settings: &[Setting]) -> Result<NetworkFile, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
         path: path.to_path_buf(),
         cause,
@@ -405,12 +411,11 @@ pub fn load_with(path: &Path, settings: &[Setting]) -> Result<Model, ConfigError
     for s in settings {
         s.apply(&mut tree)?;
     }
-    let file: NetworkFile = serde_path_to_error::deserialize(tree).map_err(|e| ConfigError::Changed {
+    serde_path_to_error::deserialize(tree).map_err(|e| ConfigError::Changed {
         file: label,
         path: e.path().to_string(),
         message: e.into_inner().to_string(),
-    })?;
-    expand::build(&file, path.parent(), Budget::default())
+    })
 }
 
 /// What the quantizer chose for the network file at `path`, if it has
