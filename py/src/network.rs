@@ -49,16 +49,40 @@ fn engine_named(name: Option<&str>) -> PyResult<Option<EngineKind>> {
     .transpose()
 }
 
+/// `json.dumps` default for values the json module does not know: numpy
+/// scalars and arrays become numbers and lists; anything else is a
+/// `ConfigError` naming its type.
+#[pyfunction]
+fn json_default<'py>(o: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if o.hasattr("tolist")? {
+        return o.call_method0("tolist");
+    }
+    let kind = o.get_type().name()?;
+    Err(errors::ConfigError::new_err(format!(
+        "a value of type {kind} in the network: give numbers, strings, booleans, lists and dicts (numpy values are \
+         taken too)"
+    )))
+}
+
+/// `value` as JSON text, numpy values included.
+fn to_json(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let py = value.py();
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("default", wrap_pyfunction!(json_default, py)?)?;
+    py.import("json")?
+        .call_method("dumps", (value,), Some(&kwargs))?
+        .extract()
+}
+
 /// A settings dict (`{"population.exc.neuron.threshold": 310}`) as settings.
 fn settings(set: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<Setting>> {
     let Some(set) = set else {
         return Ok(Vec::new());
     };
-    let json = set.py().import("json")?;
     set.iter()
         .map(|(k, v)| {
             let path: String = k.extract()?;
-            let text: String = json.call_method1("dumps", (v,))?.extract()?;
+            let text = to_json(&v)?;
             let value = serde_json::from_str(&text).map_err(|e| PyValueError::new_err(e.to_string()))?;
             Setting::new(&path, value).or_raise()
         })
@@ -145,7 +169,7 @@ impl Network {
     #[staticmethod]
     #[pyo3(signature = (d, name = "<dict>"))]
     fn from_dict(d: &Bound<'_, PyDict>, name: &str) -> PyResult<Network> {
-        let text: String = d.py().import("json")?.call_method1("dumps", (d,))?.extract()?;
+        let text = to_json(d.as_any())?;
         let model = config::parse_json_as(&text, name, None, Budget::default()).or_raise()?;
         let file = config::parse_file(&text, Path::new("network.json")).or_raise()?;
         Ok(Network {

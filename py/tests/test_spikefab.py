@@ -227,3 +227,18 @@ def test_physical_networks_give_millivolts():
     assert np.allclose(r.probes["theta"]["values_mV"], -60.0 + 14885 * scale["unit_mV"])
     net = spikefab.load("examples/stdp_homeostasis.toml")
     assert net.scales == {} and "v_mV" not in net.simulate(ticks=10).state
+
+
+def test_numpy_values_are_taken_in_dicts_and_settings():
+    with open(EXAMPLE, "rb") as f:
+        d = tomllib.load(f)
+    d["population"][0]["size"] = np.int64(32)
+    d["projection"][1]["connect"]["p"] = np.float32(0.5)
+    d["record"]["probe"][0]["neurons"] = np.array([0, 1])
+    same = spikefab.Network.from_dict(d)
+    assert same.synapses == spikefab.load(EXAMPLE).synapses
+    hot = spikefab.load(EXAMPLE, set={"population.exc.neuron.threshold": np.int16(400)})
+    assert hot.populations[0]["size"] == 32
+    d["population"][0]["size"] = object()
+    with pytest.raises(spikefab.ConfigError, match="a value of type object in the network"):
+        spikefab.Network.from_dict(d)

@@ -208,3 +208,54 @@ fn the_integer_form_is_written_back_and_loads_to_the_same_network() {
     assert!(parse_toml(&again, None).unwrap().network == ints.network);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `[stdp]` in physical units: the plastic weights share w_max's exponent,
+/// the rule's integers follow, and plastic weights in integers are refused.
+#[test]
+fn stdp_in_physical_units_sets_the_plastic_scale() {
+    let text = r#"
+[simulation]
+dt = 1.0
+duration = 100.0
+[stdp]
+tau_plus = 16.0
+tau_minus = 16.0
+a_plus = 0.01
+a_minus = 0.0105
+w_max_mV = 0.6
+[[input]]
+name = "in"
+size = 100
+poisson = { p = 0.015 }
+[[population]]
+name = "out"
+size = 1
+lif = { tau_m = 10.0, tau_syn = 5.0, v_rest = -74.0, v_reset = -60.0, v_th = -54.0, t_ref = 1.0 }
+[[projection]]
+from = "in"
+to = "out"
+connect = { rule = "all_to_all" }
+weight_mV = { uniform = [0.0, 0.6], seed = 1 }
+plastic = true
+"#;
+    let model = parse_toml(text, None).unwrap();
+    let rule = model.network.stdp().expect("a learning rule");
+    assert_eq!(
+        (rule.pre_shift, rule.post_shift, rule.pre_bump, rule.w_min),
+        (4, 4, 128, 0)
+    );
+    assert_eq!(rule.w_max, 50);
+    assert_eq!((rule.a_plus, rule.a_minus, rule.lr_shift), (128, 134, 15));
+    let w = &model.network.synapses().weight;
+    assert!(
+        w.iter().all(|&x| (0..=50).contains(&x)) && w.iter().any(|&x| x > 40),
+        "{w:?}"
+    );
+    let e = error(&text.replace("weight_mV = { uniform = [0.0, 0.6], seed = 1 }", "weight = 3"));
+    assert!(
+        e.starts_with("projection[0] (in -> out).weight: [stdp] sets the plastic weights' scale"),
+        "{e}"
+    );
+    let e = error(&text.replace("plastic = true", ""));
+    assert!(e.starts_with("stdp: no plastic projection"), "{e}");
+}

@@ -264,10 +264,16 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
         let (per, w_max) = plastic_scale(file, s, &scale_of, dt)?;
         let mut units = vec![w_max * per];
         for (i, p) in file.projections.iter().enumerate().filter(|(_, p)| p.plastic) {
-            if let Some(w) = physical_weight(file, i, p, &scale_of, dt)? {
-                let (lo, hi) = w.0.bounds();
-                units.extend([lo * w.1, hi * w.1]);
-            }
+            let Some(w) = physical_weight(file, i, p, &scale_of, dt)? else {
+                return Err(ConfigError::invalid(
+                    &format!("projection[{i}] ({} -> {})", p.from, p.to),
+                    "weight",
+                    "[stdp] sets the plastic weights' scale (w_max_mV): give this plastic projection weight_mV or \
+                     weight_pA",
+                ));
+            };
+            let (lo, hi) = w.0.bounds();
+            units.extend([lo * w.1, hi * w.1]);
         }
         let wexp = quantize::exponent_for("w_max", &units).map_err(|e| invalid("stdp", e))?;
         let w_max = quantize::mantissa(w_max * per, wexp);
