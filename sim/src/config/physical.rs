@@ -266,7 +266,7 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
         for (i, p) in file.projections.iter().enumerate().filter(|(_, p)| p.plastic) {
             let Some(w) = physical_weight(file, i, p, &scale_of, dt)? else {
                 return Err(ConfigError::invalid(
-                    &format!("projection[{i}] ({} -> {})", p.from, p.to),
+                    format!("projection[{i}] ({} -> {})", p.from, p.to),
                     "weight",
                     "[stdp] sets the plastic weights' scale (w_max_mV): give this plastic projection weight_mV or \
                      weight_pA",
