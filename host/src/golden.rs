@@ -4,6 +4,7 @@
 //! with their busy cycles, probe traces, weight traces, the final state,
 //! counts, and the chip's predicted cycles.
 
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use spikefab_sim::config::Model;
@@ -102,12 +103,13 @@ pub fn peak_rss() -> Option<u64> {
 }
 
 /// Run `model` for `ticks` ticks in the golden model, recording what its
-/// file asks; `progress` sees each tick done and the spikes so far.
+/// file asks; `progress` sees each tick done and the spikes so far, and may
+/// stop the run there (the run then holds the ticks done).
 pub fn simulate(
     model: &Model,
     ticks: u32,
     options: Options,
-    mut progress: impl FnMut(u32, usize),
+    mut progress: impl FnMut(u32, usize) -> ControlFlow<()>,
 ) -> Result<GoldenRun, SimError> {
     let build = Instant::now();
     let opts = SimOptions {
@@ -130,11 +132,13 @@ pub fn simulate(
         let before = sim.cycle();
         sim.step_tick();
         worst = worst.max(sim.cycle() - before);
-        progress(t + 1, sim.spikes().len());
+        if progress(t + 1, sim.spikes().len()).is_break() {
+            break;
+        }
     }
     let run_time = start.elapsed();
     Ok(GoldenRun {
-        ticks,
+        ticks: sim.tick(),
         stats: sim.stats(),
         core: sim.core(),
         probes: sim.probes().to_vec(),
@@ -177,8 +181,19 @@ vars = ["v"]
     fn keeps_what_the_simulator_saw() {
         let model = config::parse_toml(NET, None).unwrap();
         let mut last = 0;
-        let run = simulate(&model, 40, Options::default(), |t, _| last = t).unwrap();
+        let run = simulate(&model, 40, Options::default(), |t, _| {
+            last = t;
+            ControlFlow::Continue(())
+        })
+        .unwrap();
         assert_eq!(last, 40);
+        let cut = simulate(&model, 40, Options::default(), |t, _| match t {
+            25 => ControlFlow::Break(()),
+            _ => ControlFlow::Continue(()),
+        })
+        .unwrap();
+        assert_eq!((cut.ticks, cut.state.ticks), (25, 25));
+        assert!(cut.spikes.iter().all(|s| s.tick < 25) && cut.probes.iter().all(|p| p.values.len() == 25));
         let mut sim = Simulator::new(&model.network, SimOptions::default()).unwrap();
         sim.set_record_spikes(true);
         sim.run(40);
@@ -194,7 +209,7 @@ vars = ["v"]
                 dense: true,
                 core: None,
             },
-            |_, _| (),
+            |_, _| ControlFlow::Continue(()),
         )
         .unwrap();
         assert_eq!(dense.spikes, run.spikes);

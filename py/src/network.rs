@@ -2,6 +2,7 @@
 //! and what can be done with it: simulate it in the golden model, run it on
 //! a chip, verify the chip against the model, see what it costs each core.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -136,6 +137,9 @@ impl From<Stopped> for Failure {
 // The signatures write the default baud rate as a number, so that Python
 // shows it; it is the CLI's.
 const _: () = assert!(serial::DEFAULT_BAUD == 1_000_000);
+
+/// Ticks between two looks for a signal (Ctrl-C) in a golden-model run.
+const SIGNAL_TICKS: u32 = 4096;
 
 /// An async runtime for one chip session.
 fn runtime() -> PyResult<tokio::runtime::Runtime> {
@@ -289,9 +293,28 @@ impl Network {
             core: core.map(core_named).transpose()?.map(|c| c.shape()),
         };
         let model = self.model.clone();
+        // Ctrl-C is seen every few thousand ticks: the interpreter's lock is
+        // taken back for a moment to ask.
+        let mut interrupted = None;
         let run = py
-            .detach(move || golden::simulate(&model, ticks, options, |_, _| ()))
+            .detach(|| {
+                golden::simulate(&model, ticks, options, |t, _| {
+                    if t % SIGNAL_TICKS != 0 {
+                        return ControlFlow::Continue(());
+                    }
+                    match Python::attach(|py| py.check_signals()) {
+                        Ok(()) => ControlFlow::Continue(()),
+                        Err(e) => {
+                            interrupted = Some(e);
+                            ControlFlow::Break(())
+                        }
+                    }
+                })
+            })
             .or_raise()?;
+        if let Some(e) = interrupted {
+            return Err(e);
+        }
         Ok(Results::golden(self.model.clone(), self.units.clone(), run))
     }
 

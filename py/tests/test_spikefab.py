@@ -242,3 +242,21 @@ def test_numpy_values_are_taken_in_dicts_and_settings():
     d["population"][0]["size"] = object()
     with pytest.raises(spikefab.ConfigError, match="a value of type object in the network"):
         spikefab.Network.from_dict(d)
+
+
+def test_ctrl_c_stops_a_long_simulation():
+    import os
+    import signal
+    import threading
+    import time
+
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            # Self-sustained activity: over half an hour of simulation here.
+            spikefab.load("examples/va_cuba.toml").simulate(ticks=10_000_000)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - start < 10

@@ -1,6 +1,7 @@
 //! `spikefab`: simulate a network, run it on a board or on the virtual chip,
 //! verify the chip against the golden model, inspect what fits where.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -248,7 +249,7 @@ fn sim(args: SimArgs) -> Result<()> {
         dense: args.dense,
         core: args.core.map(|c| c.shape()),
     };
-    let run = golden::simulate(&model, ticks, options, |_, _| ())?;
+    let run = golden::simulate(&model, ticks, options, |_, _| ControlFlow::Continue(()))?;
     let timing = args.timing.get();
     let (tick_us, clock_mhz) = (timing.tick_us, timing.clock_mhz(None));
     println!("{}", summary::golden(net, &run, args.dense, tick_us, clock_mhz));
