@@ -172,10 +172,18 @@ impl Session {
     /// Open `connection`'s chip; a virtual chip is started first, once
     /// `net` is known to fit its core.
     pub async fn open(connection: &Connection, net: &Network) -> Result<Session, SessionError> {
+        if let Target::Virtual(v) = &connection.target {
+            Image::new(net, v.core)?;
+        }
+        Session::connect(connection).await
+    }
+
+    /// Open `connection`'s chip for any network (a virtual chip is started
+    /// first); [`Session::load`] says whether a network fits it.
+    pub async fn connect(connection: &Connection) -> Result<Session, SessionError> {
         let (port, virtual_chip) = match &connection.target {
             Target::Port(p) => (p.clone(), None),
             Target::Virtual(v) => {
-                Image::new(net, v.core)?;
                 let chip = start_virtual(v)?;
                 (virtual_path(&chip), Some(chip))
             }

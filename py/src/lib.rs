@@ -8,6 +8,7 @@
 use pyo3::prelude::*;
 
 mod arrays;
+mod chip;
 mod errors;
 mod network;
 mod results;
@@ -28,6 +29,7 @@ fn spikefab(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(network::load_network, m)?)?;
     m.add_class::<network::Network>()?;
+    m.add_class::<chip::Chip>()?;
     m.add_class::<results::Results>()?;
     m.add_class::<results::Verification>()?;
     m.add("Error", py.get_type::<errors::Error>())?;

@@ -10,17 +10,15 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use spikefab_chip::config::CoreConfig;
-use spikefab_chip::engine::EngineKind;
-use spikefab_host::session::{Connection, Session, SessionError, Stopped, Target, VirtualTarget};
 use spikefab_host::timing::Timing;
-use spikefab_host::{capacity, golden, load, serial, verify};
+use spikefab_host::{capacity, golden, load, serial};
 use spikefab_sim::config::{self, Budget, Model, Report, Setting};
 use spikefab_sim::network::PopulationKind;
 use spikefab_sim::snapshot;
 
 use crate::arrays;
-use crate::errors::{self, OrRaise, ToPyErr};
+use crate::chip::{check_fit, connection, core_named, Chip};
+use crate::errors::{self, OrRaise};
 use crate::results::{Results, Verification};
 
 /// A spiking network and how its file says to run it (ticks, probes,
@@ -30,24 +28,7 @@ use crate::results::{Results, Verification};
 pub struct Network {
     pub(crate) model: Arc<Model>,
     name: String,
-    units: Option<Arc<Report>>,
-}
-
-/// A core by name, or a `ValueError` naming the cores.
-fn core_named(name: &str) -> PyResult<CoreConfig> {
-    CoreConfig::by_name(name).ok_or_else(|| {
-        let known: Vec<&str> = CoreConfig::KNOWN.iter().map(|c| c.name).collect();
-        PyValueError::new_err(format!("no core `{name}`; the cores are: {}", known.join(", ")))
-    })
-}
-
-/// An RTL engine by name, or a `ValueError` naming the engines.
-fn engine_named(name: Option<&str>) -> PyResult<Option<EngineKind>> {
-    name.map(|n| {
-        n.parse::<EngineKind>()
-            .map_err(|e| PyValueError::new_err(e.to_string()))
-    })
-    .transpose()
+    pub(crate) units: Option<Arc<Report>>,
 }
 
 /// `json.dumps` default for values the json module does not know: numpy
@@ -90,50 +71,6 @@ fn settings(set: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<Setting>> {
         .collect()
 }
 
-/// The chip a run asks for.
-#[allow(clippy::too_many_arguments)]
-fn connection(
-    port: Option<String>,
-    core: &str,
-    engine: Option<&str>,
-    baud: u32,
-    timeout_ms: Option<u64>,
-    attempts: u32,
-) -> PyResult<Connection> {
-    let target = match port {
-        Some(p) => Target::Port(p),
-        None => Target::Virtual(Box::new(VirtualTarget {
-            engine: engine_named(engine)?,
-            ..VirtualTarget::new(core_named(core)?)
-        })),
-    };
-    Ok(Connection {
-        target,
-        baud,
-        timeout: timeout_ms.map(std::time::Duration::from_millis),
-        attempts,
-    })
-}
-
-/// Why a chip session ended early: before the run (opening, loading,
-/// pacing), or during it, with what had arrived.
-enum Failure {
-    Before(Box<SessionError>),
-    During(Box<Stopped>),
-}
-
-impl From<SessionError> for Failure {
-    fn from(e: SessionError) -> Failure {
-        Failure::Before(Box::new(e))
-    }
-}
-
-impl From<Stopped> for Failure {
-    fn from(s: Stopped) -> Failure {
-        Failure::During(Box::new(s))
-    }
-}
-
 // The signatures write the default baud rate as a number, so that Python
 // shows it; it is the CLI's.
 const _: () = assert!(serial::DEFAULT_BAUD == 1_000_000);
@@ -141,26 +78,9 @@ const _: () = assert!(serial::DEFAULT_BAUD == 1_000_000);
 /// Ticks between two looks for a signal (Ctrl-C) in a golden-model run.
 const SIGNAL_TICKS: u32 = 4096;
 
-/// An async runtime for one chip session.
-fn runtime() -> PyResult<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| errors::ChipError::new_err(format!("cannot start the async runtime: {e}")))
-}
-
 impl Network {
     fn ticks_or(&self, ticks: Option<u32>) -> PyResult<u32> {
         load::ticks(&self.model, ticks).or_raise()
-    }
-
-    /// A run cut short, as a `ChipError` carrying its spikes.
-    fn stopped(&self, py: Python<'_>, s: Stopped) -> PyErr {
-        match arrays::spikes(py, &self.model.network, &s.spikes, false) {
-            Ok(d) => errors::stopped(py, s, d.into_any()),
-            Err(e) => e,
-        }
     }
 }
 
@@ -342,35 +262,12 @@ impl Network {
         tick_us: f64,
         clock_mhz: Option<f64>,
     ) -> PyResult<Results> {
-        let ticks = self.ticks_or(ticks)?;
+        self.ticks_or(ticks)?;
         let connection = connection(port, core, engine, baud, timeout_ms, attempts)?;
+        check_fit(&self.model, &connection)?;
+        let chip = Chip::connect(py, connection)?;
         let timing = realtime.then_some(Timing { tick_us, clock_mhz });
-        let model = self.model.clone();
-        let rt = runtime()?;
-        let outcome = py.detach(move || {
-            rt.block_on(async {
-                let net = &model.network;
-                let mut session = Session::open(&connection, net).await?;
-                let image = session.load(net).await?;
-                if let Some(t) = &timing {
-                    session.pace(t).await?;
-                }
-                let port = session.port().to_string();
-                let run = session.run(net, &image, ticks, |_, _| ()).await?;
-                Ok::<_, Failure>((port, run))
-            })
-        });
-        match outcome {
-            Ok((port, run)) => Ok(Results::chip(
-                self.model.clone(),
-                self.units.clone(),
-                port,
-                run.spikes,
-                run.state,
-            )),
-            Err(Failure::Before(e)) => Err(e.py_err()),
-            Err(Failure::During(stopped)) => Err(self.stopped(py, *stopped)),
-        }
+        chip.run_model(py, &self.model, self.units.clone(), ticks, timing)
     }
 
     /// Run on a chip (as `run`) and in the golden model side by side,
@@ -393,34 +290,16 @@ impl Network {
         timeout_ms: Option<u64>,
         attempts: u32,
     ) -> PyResult<Verification> {
-        let ticks = self.ticks_or(ticks)?;
+        self.ticks_or(ticks)?;
         if check_every == Some(0) {
             return Err(PyValueError::new_err(
                 "check_every=0: the state is compared every N ticks, N at least 1",
             ));
         }
         let connection = connection(port, core, engine, baud, timeout_ms, attempts)?;
-        let plan = verify::Plan {
-            ticks,
-            every: check_every.unwrap_or(ticks),
-        };
-        let model = self.model.clone();
-        let rt = runtime()?;
-        let outcome = py.detach(move || {
-            rt.block_on(async {
-                let net = &model.network;
-                let mut session = Session::open(&connection, net).await?;
-                let image = session.load(net).await?;
-                let port = session.port().to_string();
-                let v = session.verify(net, &image, plan, |_, _| ()).await?;
-                Ok::<_, Failure>((port, v))
-            })
-        });
-        match outcome {
-            Ok((port, v)) => Verification::new(py, self.model.clone(), self.units.clone(), port, v),
-            Err(Failure::Before(e)) => Err(e.py_err()),
-            Err(Failure::During(stopped)) => Err(self.stopped(py, *stopped)),
-        }
+        check_fit(&self.model, &connection)?;
+        let chip = Chip::connect(py, connection)?;
+        chip.verify_model(py, &self.model, self.units.clone(), ticks, check_every)
     }
 
     /// What the network costs each core, as `spikefab inspect` prints it:

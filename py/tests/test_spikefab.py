@@ -260,3 +260,23 @@ def test_ctrl_c_stops_a_long_simulation():
     finally:
         timer.cancel()
     assert time.monotonic() - start < 10
+
+
+def test_a_chip_stays_open_across_runs(net):
+    with spikefab.Chip(core="up5k") as chip:
+        assert chip.core == "up5k" and chip.port.startswith("/dev/")
+        a = chip.run(net, ticks=150)
+        b = chip.run(net, ticks=150)
+        columns_equal(a.spikes, b.spikes, ["tick", "neuron"])
+        columns_equal(a.state, b.state, ["u", "v", "theta"])
+        hot = spikefab.load(EXAMPLE, set={"population.exc.neuron.threshold": 400})
+        v = chip.verify(hot, ticks=150, check_every=50)
+        assert v and len(v.chip.spikes["tick"]) > len(a.spikes["tick"])
+        paced = chip.run(net, ticks=30, realtime=True, tick_us=200.0)
+        columns_equal(paced.spikes, chip.run(net, ticks=30).spikes, ["tick", "neuron"])
+        with pytest.raises(spikefab.ChipError, match="the network needs 40 neurons, the tiny core"):
+            spikefab.Chip(core="tiny").run(net)
+        assert "open" in repr(chip)
+    assert "closed" in repr(chip)
+    with pytest.raises(RuntimeError, match="is closed"):
+        chip.run(net, ticks=10)
