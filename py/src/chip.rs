@@ -15,6 +15,7 @@ use spikefab_host::session::{Connection, Session, SessionError, Stopped, Target,
 use spikefab_host::timing::Timing;
 use spikefab_host::{load, verify};
 use spikefab_sim::config::{Model, Report};
+use spikefab_sim::Network;
 
 use crate::arrays;
 use crate::errors::{self, OrRaise, ToPyErr};
@@ -93,12 +94,44 @@ impl Failure {
     }
 }
 
-/// An open chip: its session and the runtime its link runs on.
+/// An open chip: the runtime its link runs on, and the chip.
 struct Open {
     runtime: tokio::runtime::Runtime,
+    live: Live,
+}
+
+/// The chip's session.
+struct Live {
     session: Session,
     /// The last run paced the chip (the next unpaced run sets it back).
     paced: bool,
+}
+
+impl Live {
+    /// Load `net` and pace the chip at `timing` (none: lockstep, the
+    /// period of an earlier paced run cleared).
+    async fn load(&mut self, net: &Network, timing: Option<&Timing>) -> Result<Image, SessionError> {
+        let image = self.session.load(net).await?;
+        match timing {
+            Some(t) => {
+                self.session.pace(t).await?;
+            }
+            None if self.paced => self.session.chip().set_period(0).await?,
+            None => {}
+        }
+        self.paced = timing.is_some();
+        Ok(image)
+    }
+}
+
+/// `check_every` as `verify` takes it: a positive number of ticks.
+pub fn check_every_ok(check_every: Option<u32>) -> PyResult<()> {
+    match check_every {
+        Some(0) => Err(PyValueError::new_err(
+            "check_every=0: the state is compared every N ticks, N at least 1",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// A chip kept open: the board on a serial port (`Chip(port="/dev/ttyUSB1")`)
@@ -129,8 +162,7 @@ impl Chip {
             core: session.config(),
             open: Mutex::new(Some(Open {
                 runtime,
-                session,
-                paced: false,
+                live: Live { session, paced: false },
             })),
         })
     }
@@ -165,18 +197,10 @@ impl Chip {
     ) -> PyResult<Results> {
         let ticks = load::ticks(model, ticks).or_raise()?;
         let net = &model.network;
-        let outcome = self.with_open(py, |o| {
-            o.runtime.block_on(async {
-                let image = o.session.load(net).await?;
-                match &timing {
-                    Some(t) => {
-                        o.session.pace(t).await?;
-                    }
-                    None if o.paced => o.session.chip().set_period(0).await.map_err(SessionError::from)?,
-                    None => {}
-                }
-                o.paced = timing.is_some();
-                Ok::<_, Failure>(o.session.run(net, &image, ticks, |_, _| ()).await?)
+        let outcome = self.with_open(py, |Open { runtime, live }| {
+            runtime.block_on(async {
+                let image = live.load(net, timing.as_ref()).await?;
+                Ok::<_, Failure>(live.session.run(net, &image, ticks, |_, _| ()).await?)
             })
         });
         match outcome {
@@ -202,24 +226,16 @@ impl Chip {
         check_every: Option<u32>,
     ) -> PyResult<Verification> {
         let ticks = load::ticks(model, ticks).or_raise()?;
-        if check_every == Some(0) {
-            return Err(PyValueError::new_err(
-                "check_every=0: the state is compared every N ticks, N at least 1",
-            ));
-        }
+        check_every_ok(check_every)?;
         let plan = verify::Plan {
             ticks,
             every: check_every.unwrap_or(ticks),
         };
         let net = &model.network;
-        let outcome = self.with_open(py, |o| {
-            o.runtime.block_on(async {
-                let image = o.session.load(net).await?;
-                if o.paced {
-                    o.session.chip().set_period(0).await.map_err(SessionError::from)?;
-                    o.paced = false;
-                }
-                Ok::<_, Failure>(o.session.verify(net, &image, plan, |_, _| ()).await?)
+        let outcome = self.with_open(py, |Open { runtime, live }| {
+            runtime.block_on(async {
+                let image = live.load(net, None).await?;
+                Ok::<_, Failure>(live.session.verify(net, &image, plan, |_, _| ()).await?)
             })
         });
         match outcome {

@@ -17,7 +17,7 @@ use spikefab_sim::network::PopulationKind;
 use spikefab_sim::snapshot;
 
 use crate::arrays;
-use crate::chip::{check_fit, connection, core_named, Chip};
+use crate::chip::{check_every_ok, check_fit, connection, core_named, Chip};
 use crate::errors::{self, OrRaise};
 use crate::results::{Results, Verification};
 
@@ -291,11 +291,7 @@ impl Network {
         attempts: u32,
     ) -> PyResult<Verification> {
         self.ticks_or(ticks)?;
-        if check_every == Some(0) {
-            return Err(PyValueError::new_err(
-                "check_every=0: the state is compared every N ticks, N at least 1",
-            ));
-        }
+        check_every_ok(check_every)?;
         let connection = connection(port, core, engine, baud, timeout_ms, attempts)?;
         check_fit(&self.model, &connection)?;
         let chip = Chip::connect(py, connection)?;
