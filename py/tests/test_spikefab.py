@@ -255,7 +255,7 @@ def test_ctrl_c_stops_a_long_simulation():
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            # Self-sustained activity: over half an hour of simulation here.
+            # Self-sustained activity: minutes of simulation here.
             spikefab.load("examples/va_cuba.toml").simulate(ticks=10_000_000)
     finally:
         timer.cancel()

@@ -249,7 +249,17 @@ fn sim(args: SimArgs) -> Result<()> {
         dense: args.dense,
         core: args.core.map(|c| c.shape()),
     };
-    let run = golden::simulate(&model, ticks, options, |_, _| ControlFlow::Continue(()))?;
+    let bar = progress_bar(ticks);
+    let run = golden::simulate(&model, ticks, options, |t, n| {
+        // Drawing every tick would cost more than a tick of a small network.
+        if t % 1024 == 0 {
+            bar.set_position(t as u64);
+            bar.set_message(format!("{n} spikes"));
+        }
+        ControlFlow::Continue(())
+    });
+    bar.finish_and_clear();
+    let run = run?;
     let timing = args.timing.get();
     let (tick_us, clock_mhz) = (timing.tick_us, timing.clock_mhz(None));
     println!("{}", summary::golden(net, &run, args.dense, tick_us, clock_mhz));
