@@ -310,6 +310,16 @@ fn errors_name_the_problem_and_where() {
         assert!(err.starts_with(&want), "{args:?}: want `{want}`, got `{err}`");
         assert!(!err.contains("panicked"), "{err}");
     }
+    // Arguments clap refuses exit with 2, the usage error's code.
+    let o = spikefab(&["sim", &net(), "--tick-us", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o)
+            .1
+            .starts_with("error: invalid value '0' for '--tick-us <TICK_US>': `0` is not a positive number"),
+        "{}",
+        text(&o).1
+    );
 }
 
 #[test]

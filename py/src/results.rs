@@ -21,6 +21,16 @@ use spikefab_sim::{SpikeEvent, StateDump};
 use crate::arrays;
 use crate::errors::OrRaise;
 
+/// `tick_us` as a tick length: a positive number of microseconds.
+fn tick_length(tick_us: f64) -> PyResult<()> {
+    match tick_us.is_finite() && tick_us > 0.0 {
+        true => Ok(()),
+        false => Err(PyValueError::new_err(format!(
+            "tick_us={tick_us}: a tick lasts a positive number of microseconds"
+        ))),
+    }
+}
+
 /// What a run produced: its spikes, final state and weights, and in the
 /// golden model its probe traces, weight records, counts and each spike's
 /// busy cycle. Each property builds fresh numpy arrays.
@@ -171,6 +181,7 @@ impl Results {
         if bin == Some(0) {
             return Err(PyValueError::new_err("bin=0: a bin is 1 tick or more"));
         }
+        tick_length(tick_us)?;
         let ticks = self.state.ticks;
         let bin = bin.unwrap_or_else(|| rates::bin_for(ticks));
         let d = PyDict::new(py);
@@ -213,6 +224,7 @@ impl Results {
     /// "traces" (the probes) or "weight_traces" (the recorded weights).
     #[pyo3(signature = (kind, path, tick_us = 1000.0))]
     fn plot(&self, kind: &str, path: PathBuf, tick_us: f64) -> PyResult<()> {
+        tick_length(tick_us)?;
         let (net, title) = (&self.model.network, self.title());
         let output = match kind {
             "raster" => OutputKind::Raster,

@@ -280,3 +280,12 @@ def test_a_chip_stays_open_across_runs(net):
     assert "closed" in repr(chip)
     with pytest.raises(RuntimeError, match="is closed"):
         chip.run(net, ticks=10)
+
+
+def test_rates_need_a_tick_length(net):
+    r = net.simulate(ticks=20)
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="a tick lasts a positive number of microseconds"):
+            r.rates(tick_us=bad)
+    with pytest.raises(ValueError, match="bin=0"):
+        r.rates(bin=0)

@@ -148,7 +148,7 @@ pub struct PlotArgs {
     #[arg(long)]
     pub ticks: Option<u32>,
     /// Tick duration in microseconds, for rates in Hz.
-    #[arg(long, default_value_t = 1000.0)]
+    #[arg(long, default_value_t = 1000.0, value_parser = positive)]
     pub tick_us: f64,
 }
 
@@ -176,6 +176,15 @@ pub struct VerifyArgs {
     /// Ticks the waveform covers, as FIRST..END (END excluded), e.g. 120..124.
     #[arg(long, value_name = "FIRST..END", value_parser = tick_range, requires = "vcd")]
     pub vcd_ticks: Option<std::ops::Range<u32>>,
+}
+
+/// A positive, finite number (a tick length, a clock).
+pub fn positive(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        Ok(_) => Err(format!("`{s}` is not a positive number")),
+        Err(e) => Err(format!("`{s}`: {e}")),
+    }
 }
 
 pub fn tick_range(s: &str) -> Result<std::ops::Range<u32>, String> {
@@ -209,12 +218,12 @@ pub fn engine_parser() -> impl clap::builder::TypedValueParser<Value = EngineKin
 pub struct Timing {
     /// Tick duration in microseconds, for rates in Hz, the real-time factor
     /// and --realtime.
-    #[arg(long, default_value_t = 1000.0)]
+    #[arg(long, default_value_t = 1000.0, value_parser = positive)]
     pub tick_us: f64,
     /// Core clock in MHz, for the real-time factor and --realtime (default:
     /// the clock of the board that carries the chip's core; the iCEBreaker's,
     /// 24, for `sim`, `inspect` and cores no board carries).
-    #[arg(long)]
+    #[arg(long, value_parser = positive)]
     pub clock_mhz: Option<f64>,
 }
 
