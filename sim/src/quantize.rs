@@ -34,6 +34,14 @@ pub struct QuantError {
     pub reason: String,
 }
 
+/// `x` if it is a number (not NaN or infinite).
+pub fn finite(field: &str, x: f64) -> Result<f64, QuantError> {
+    match x.is_finite() {
+        true => Ok(x),
+        false => fail(field, format!("{x} is not a number the chip can hold")),
+    }
+}
+
 fn fail<T>(field: &str, reason: impl Into<String>) -> Result<T, QuantError> {
     Err(QuantError {
         field: field.to_string(),
@@ -207,6 +215,17 @@ pub fn lif(l: &Lif, dt: f64) -> Result<LifInts, QuantError> {
     if !(dt.is_finite() && dt > 0.0) {
         return fail("dt", format!("{dt} ms is not a tick length (a positive number of ms)"));
     }
+    for (field, x) in [
+        ("v_rest", l.v_rest),
+        ("v_reset", l.v_reset),
+        ("v_th", l.v_th),
+        ("t_ref", l.t_ref),
+        ("theta_inc", l.theta_inc),
+        ("v_init", l.v_init.0),
+        ("v_init", l.v_init.1),
+    ] {
+        finite(field, x)?;
+    }
     let dv = decay("tau_m", dt, l.tau_m)?;
     let du = match l.tau_syn {
         Some(tau) => decay("tau_syn", dt, tau)?,
@@ -230,6 +249,9 @@ pub fn lif(l: &Lif, dt: f64) -> Result<LifInts, QuantError> {
                 let hi = points.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 (lo - (hi - lo), hi + (hi - lo))
             });
+            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+                return fail("v_range", format!("[{lo}, {hi}] mV is not a range of potentials"));
+            }
             if let Some(p) = points.iter().find(|&&p| p < lo || p > hi) {
                 return fail(
                     "v_range",

@@ -259,3 +259,37 @@ plastic = true
     let e = error(&text.replace("plastic = true", ""));
     assert!(e.starts_with("stdp: no plastic projection"), "{e}");
 }
+
+#[test]
+fn values_that_are_not_numbers_are_refused() {
+    for (from, to, want) in [
+        (
+            "v_th = -50.0",
+            "v_th = nan",
+            "population[0] (exc).lif.v_th: NaN is not a number the chip can hold",
+        ),
+        (
+            "weight_mV = 1.62",
+            "weight_mV = inf",
+            "projection[0] (exc -> inh).weight_mV: inf is not a number",
+        ),
+        (
+            "delay_ms = 1.0",
+            "delay_ms = nan",
+            "projection[0] (exc -> inh).delay_ms: NaN is not a number",
+        ),
+        (
+            "tau_m = 20.0",
+            "tau_m = nan",
+            "population[0] (exc).lif.tau_m: NaN ms is not a time constant",
+        ),
+        (
+            "t_ref = 5.0, v_init",
+            "t_ref = 5.0, v_range = [-40.0, nan], v_init",
+            "population[0] (exc).lif.v_range: [-40, NaN] mV is not a range of potentials",
+        ),
+    ] {
+        let e = error(&cuba_with(from, to));
+        assert!(e.starts_with(want), "{to}: {e}");
+    }
+}

@@ -375,6 +375,7 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
             }
             let (lo, hi) = spec.bounds();
             for ms in [lo, hi] {
+                quantize::finite("delay_ms", ms).map_err(|e| invalid(&item, e))?;
                 quantize::delay("delay_ms", ms, dt).map_err(|e| invalid(&item, e))?;
             }
             proj.delay = Some(spec.map(|ms| (ms / dt).round() as i64));
@@ -425,6 +426,10 @@ fn physical_weight(
         (None, Some(s)) => (s, "weight_pA"),
         (None, None) => return Ok(None),
     };
+    let (lo, hi) = spec.bounds();
+    for w in [lo, hi] {
+        quantize::finite(field, w).map_err(|e| invalid(&item, e))?;
+    }
     let per = per_unit(file, &item, field, &p.to, scale_of, dt)?;
     Ok(Some((spec, per, field)))
 }
