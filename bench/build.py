@@ -150,8 +150,8 @@ def spikefab_network(w):
     for p in w["population"]:
         out += ["[[population]]", f'name = "{p["name"]}"', f"size = {p['size']}", f"lif = {{ {', '.join(lif)} }}"]
     for i in w["input"]:
-        p = i["rate_hz"] * dt / 1000
-        out += ["[[input]]", f'name = "{i["name"]}"', f"size = {i['size']}", f"poisson = {{ p = {p} }}"]
+        rate = float(i["rate_hz"])
+        out += ["[[input]]", f'name = "{i["name"]}"', f"size = {i['size']}", f"poisson = {{ rate_hz = {rate} }}"]
     for k, pr in enumerate(w["projection"]):
         lo, hi = weight_range(pr)
         weight = repr(float(lo)) if lo == hi else f"{{ uniform = [{float(lo)}, {float(hi)}], seed = {w['seed'] + k} }}"

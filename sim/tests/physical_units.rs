@@ -293,3 +293,25 @@ fn values_that_are_not_numbers_are_refused() {
         assert!(e.starts_with(want), "{to}: {e}");
     }
 }
+
+#[test]
+fn poisson_inputs_take_a_rate_in_hz() {
+    let by = |poisson: &str| {
+        format!(
+            "[simulation]\ndt = 0.5\nduration = 100.0\nseed = 3\n[[input]]\nname = \"in\"\nsize = 20\npoisson = {poisson}\n\
+             [[population]]\nname = \"n\"\nsize = 1\n"
+        )
+    };
+    let hz = parse_toml(&by("{ rate_hz = 40.0 }"), None).unwrap();
+    let p = parse_toml(&by("{ p = 0.02 }"), None).unwrap();
+    assert!(!hz.network.inputs().is_empty());
+    assert_eq!(hz.network.inputs(), p.network.inputs());
+    for (poisson, want) in [
+        ("{ rate_hz = 40.0, p = 0.02 }", "input[0] (in).poisson.rate_hz: give p or rate_hz, not both"),
+        ("{ rate_hz = 3000.0 }", "input[0] (in).poisson.rate_hz: 3000 Hz is a probability of 1.5 per tick"),
+        ("{ seed = 1 }", "input[0] (in).poisson: give p (a probability per tick) or rate_hz"),
+    ] {
+        let e = error(&by(poisson));
+        assert!(e.starts_with(want), "{poisson}: {e}");
+    }
+}

@@ -481,8 +481,18 @@ fn input_spikes(
     budget: Budget,
 ) -> Result<Vec<(u32, u32)>, ConfigError> {
     let mut out = Vec::new();
-    if let Some(PoissonSection { p, seed, start, stop }) = &input.poisson {
-        let p = probability(item, "poisson.p", *p)?;
+    if let Some(PoissonSection {
+        p, seed, start, stop, ..
+    }) = &input.poisson
+    {
+        let Some(p) = *p else {
+            return Err(ConfigError::invalid(
+                item,
+                "poisson",
+                "give p (a probability per tick) or rate_hz (with [simulation] dt)",
+            ));
+        };
+        let p = probability(item, "poisson.p", p)?;
         let (start, stop) = (start.unwrap_or(0), stop.unwrap_or(ticks));
         if start > stop {
             return Err(ConfigError::invalid(

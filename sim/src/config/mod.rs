@@ -113,8 +113,12 @@ pub struct InputSection {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoissonSection {
-    /// Spike probability per axon per tick, 0..=1.
-    pub p: f64,
+    /// Spike probability per axon per tick, 0..=1 (or `rate_hz`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p: Option<f64>,
+    /// Rate in Hz per axon (physical units: with `[simulation] dt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_hz: Option<f64>,
     /// Seed; derived from `[simulation] seed` if absent.
     pub seed: Option<u64>,
     /// First tick (default 0).

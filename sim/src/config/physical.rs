@@ -164,6 +164,10 @@ fn has_physical(p: &ProjectionSection) -> bool {
 pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
     let physical = file.stdp.is_some()
         || file.simulation.duration.is_some()
+        || file
+            .inputs
+            .iter()
+            .any(|i| i.poisson.as_ref().is_some_and(|p| p.rate_hz.is_some()))
         || file.populations.iter().any(|p| p.lif.is_some())
         || file.projections.iter().any(has_physical);
     if !physical {
@@ -176,8 +180,8 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
         return Err(ConfigError::invalid(
             "simulation",
             "dt",
-            "values in physical units (lif, weight_mV, weight_pA, delay_ms, [stdp], duration) need the tick length \
-             in ms",
+            "values in physical units (lif, weight_mV, weight_pA, delay_ms, rate_hz, [stdp], duration) need the \
+             tick length in ms",
         ));
     };
     if !(dt.is_finite() && dt > 0.0) {
@@ -208,6 +212,31 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
         out.simulation.duration = None;
     }
     out.simulation.ticks.get_or_insert(DEFAULT_TICKS);
+
+    // Poisson inputs by rate.
+    for (i, input) in out.inputs.iter_mut().enumerate() {
+        let Some(poisson) = input.poisson.as_mut() else {
+            continue;
+        };
+        let Some(hz) = poisson.rate_hz.take() else { continue };
+        let item = format!("input[{i}] ({})", input.name);
+        if poisson.p.is_some() {
+            return Err(ConfigError::invalid(
+                &item,
+                "poisson.rate_hz",
+                "give p or rate_hz, not both",
+            ));
+        }
+        let p = hz * dt / 1000.0;
+        if !(hz.is_finite() && (0.0..=1.0).contains(&p)) {
+            return Err(ConfigError::invalid(
+                &item,
+                "poisson.rate_hz",
+                format!("{hz} Hz is a probability of {p} per tick of {dt} ms; at most one spike a tick"),
+            ));
+        }
+        poisson.p = Some(p);
+    }
 
     // Populations.
     let mut populations = Vec::new();
