@@ -307,9 +307,18 @@ fn poisson_inputs_take_a_rate_in_hz() {
     assert!(!hz.network.inputs().is_empty());
     assert_eq!(hz.network.inputs(), p.network.inputs());
     for (poisson, want) in [
-        ("{ rate_hz = 40.0, p = 0.02 }", "input[0] (in).poisson.rate_hz: give p or rate_hz, not both"),
-        ("{ rate_hz = 3000.0 }", "input[0] (in).poisson.rate_hz: 3000 Hz is a probability of 1.5 per tick"),
-        ("{ seed = 1 }", "input[0] (in).poisson: give p (a probability per tick) or rate_hz"),
+        (
+            "{ rate_hz = 40.0, p = 0.02 }",
+            "input[0] (in).poisson.rate_hz: give p or rate_hz, not both",
+        ),
+        (
+            "{ rate_hz = 3000.0 }",
+            "input[0] (in).poisson.rate_hz: 3000 Hz is a probability of 1.5 per tick",
+        ),
+        (
+            "{ seed = 1 }",
+            "input[0] (in).poisson: give p (a probability per tick) or rate_hz",
+        ),
     ] {
         let e = error(&by(poisson));
         assert!(e.starts_with(want), "{poisson}: {e}");
