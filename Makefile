@@ -80,10 +80,11 @@ python: setup
 	$(PY_VENV)/bin/pip install -q $(PY_TOOLS)
 	VIRTUAL_ENV=$(CURDIR)/$(PY_VENV) $(PY_VENV)/bin/maturin develop -q --profile $(PROFILE) -m py/Cargo.toml
 
-# The Python tests: the package against the CLI (built in the same profile),
-# the golden model and the virtual chip, and the tutorial executed.
+# The Python tests: the package against the CLI (built in the same profile,
+# as `cargo test --workspace` builds it: after `make test`'s tests, nothing to
+# do), the golden model and the virtual chip, and the tutorial executed.
 test-python: python
-	$(CARGO) build -q --profile $(PROFILE) -p spikefab-host --bin spikefab
+	$(CARGO) test -q --workspace --profile $(PROFILE) --no-run
 	SPIKEFAB_BIN=$(CURDIR)/target/$(PROFILE)/spikefab $(PY_VENV)/bin/python -m pytest -q py/tests
 
 # The slow, exhaustive tier: many more random networks against the reference
