@@ -5,6 +5,7 @@
 //! and, where it does not fit, what to reduce.
 
 use std::fmt::Write;
+use std::ops::ControlFlow;
 
 use spikefab_chip::config::CoreConfig;
 use spikefab_chip::image::{FitError, Image};
@@ -13,8 +14,8 @@ use spikefab_sim::cycles::CycleCosts;
 use spikefab_sim::network::PopulationKind;
 use spikefab_sim::{Network, SimError, SimOptions, Simulator};
 
-use crate::summary;
 use crate::timing::Timing;
+use crate::{golden, summary};
 
 /// What the report is asked for: the run's length and timing.
 #[derive(Debug, Clone, Copy)]
@@ -89,12 +90,7 @@ pub fn report(net: &Network, how: Inspect) -> Result<String, SimError> {
                         ..SimOptions::default()
                     },
                 )?;
-                let mut worst = 0;
-                for _ in 0..how.ticks {
-                    let before = sim.cycle();
-                    sim.step_tick();
-                    worst = worst.max(sim.cycle() - before);
-                }
+                let worst = golden::step(&mut sim, how.ticks, |_, _| ControlFlow::Continue(()));
                 let _ = writeln!(
                     s,
                     "  {}: fits, {} of {} synapse-memory words ({:.1}%)\n  {}",

@@ -109,7 +109,7 @@ pub fn simulate(
     model: &Model,
     ticks: u32,
     options: Options,
-    mut progress: impl FnMut(u32, usize) -> ControlFlow<()>,
+    progress: impl FnMut(u32, usize) -> ControlFlow<()>,
 ) -> Result<GoldenRun, SimError> {
     let build = Instant::now();
     let opts = SimOptions {
@@ -127,15 +127,7 @@ pub fn simulate(
     }
     let build_time = build.elapsed();
     let start = Instant::now();
-    let mut worst = 0;
-    for t in 0..ticks {
-        let before = sim.cycle();
-        sim.step_tick();
-        worst = worst.max(sim.cycle() - before);
-        if progress(t + 1, sim.spikes().len()).is_break() {
-            break;
-        }
-    }
+    let worst = step(&mut sim, ticks, progress);
     let run_time = start.elapsed();
     Ok(GoldenRun {
         ticks: sim.tick(),
@@ -149,6 +141,21 @@ pub fn simulate(
         build_time,
         run_time,
     })
+}
+
+/// Step `sim` up to `ticks` ticks; `progress` sees each tick done and the
+/// spikes so far, and may stop there. The busy cycles of the busiest tick.
+pub fn step(sim: &mut Simulator, ticks: u32, mut progress: impl FnMut(u32, usize) -> ControlFlow<()>) -> u64 {
+    let mut worst = 0;
+    for t in 0..ticks {
+        let before = sim.cycle();
+        sim.step_tick();
+        worst = worst.max(sim.cycle() - before);
+        if progress(t + 1, sim.spikes().len()).is_break() {
+            break;
+        }
+    }
+    worst
 }
 
 #[cfg(test)]

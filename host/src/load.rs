@@ -65,8 +65,8 @@ impl Changes {
     }
 }
 
-/// Whether `path` names a snapshot (`.bin`) rather than a network file.
-fn is_snapshot(path: &Path) -> bool {
+/// Whether `path` names a snapshot (`.bin`) rather than a text file.
+pub fn is_snapshot(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()) == Some("bin")
 }
 

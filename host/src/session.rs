@@ -81,6 +81,16 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// Whether `net` fits the virtual chip this connection would start,
+    /// before it is started (a board's core is known once it answers:
+    /// [`Session::load`] checks then).
+    pub fn check_fit(&self, net: &Network) -> Result<(), SessionError> {
+        if let Target::Virtual(v) = &self.target {
+            Image::new(net, v.core)?;
+        }
+        Ok(())
+    }
+
     /// `target` at the default baud rate, timeout and attempts.
     pub fn new(target: Target) -> Connection {
         Connection {
@@ -169,17 +179,9 @@ pub struct Session {
 }
 
 impl Session {
-    /// Open `connection`'s chip; a virtual chip is started first, once
-    /// `net` is known to fit its core.
-    pub async fn open(connection: &Connection, net: &Network) -> Result<Session, SessionError> {
-        if let Target::Virtual(v) = &connection.target {
-            Image::new(net, v.core)?;
-        }
-        Session::connect(connection).await
-    }
-
-    /// Open `connection`'s chip for any network (a virtual chip is started
-    /// first); [`Session::load`] says whether a network fits it.
+    /// Open `connection`'s chip (a virtual chip is started first;
+    /// [`Connection::check_fit`] says before that whether a network fits
+    /// it, [`Session::load`] after).
     pub async fn connect(connection: &Connection) -> Result<Session, SessionError> {
         let (port, virtual_chip) = match &connection.target {
             Target::Port(p) => (p.clone(), None),
@@ -302,7 +304,7 @@ impl Session {
     }
 }
 
-/// Start the virtual chip `v` on its own thread (what [`Session::open`]
+/// Start the virtual chip `v` on its own thread (what [`Session::connect`]
 /// does for a [`Target::Virtual`]; `spikefab chip` serves one this way).
 #[cfg(feature = "virtual-chip")]
 pub fn start_virtual(v: &VirtualTarget) -> Result<VirtualChip, SessionError> {

@@ -11,6 +11,8 @@ use spikefab_sim::record::ProbeTrace;
 use spikefab_sim::snapshot::{self, Kind, SnapshotError};
 use spikefab_sim::{Network, SpikeEvent};
 
+use crate::load::is_snapshot;
+
 /// Why a spike file could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum SpikeFileError {
@@ -38,13 +40,9 @@ pub enum SpikeFileError {
     Snapshot(#[from] SnapshotError),
 }
 
-fn is_bincode(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()) == Some("bin")
-}
-
 /// Read input spikes from a CSV file (header `tick,axon`) or a `.bin` snapshot.
 pub fn read_inputs(path: &Path) -> Result<Vec<InputSpike>, SpikeFileError> {
-    if is_bincode(path) {
+    if is_snapshot(path) {
         return Ok(snapshot::load(path, Kind::Inputs)?);
     }
     let io = |source| SpikeFileError::Io {
@@ -62,7 +60,7 @@ pub fn read_inputs(path: &Path) -> Result<Vec<InputSpike>, SpikeFileError> {
 
 /// Write input spikes (CSV or `.bin`).
 pub fn write_inputs(path: &Path, inputs: &[InputSpike]) -> Result<(), SpikeFileError> {
-    if is_bincode(path) {
+    if is_snapshot(path) {
         return Ok(snapshot::save(path, Kind::Inputs, &inputs.to_vec())?);
     }
     let mut text = String::from("tick,axon\n");
@@ -84,7 +82,7 @@ pub fn population_columns(net: &Network, neuron: u32) -> String {
 /// Write output spikes of `net` (CSV `tick,neuron,cycle,population,index`,
 /// `neuron` the global id, or `.bin`).
 pub fn write_spikes(path: &Path, net: &Network, spikes: &[SpikeEvent]) -> Result<(), SpikeFileError> {
-    if is_bincode(path) {
+    if is_snapshot(path) {
         return Ok(snapshot::save(path, Kind::Spikes, &spikes.to_vec())?);
     }
     let mut text = String::from("tick,neuron,cycle,population,index\n");
@@ -125,7 +123,7 @@ pub fn write_probes(path: &Path, net: &Network, probes: &[ProbeTrace]) -> Result
 /// checked: whole numbers, a neuron of the network, the population and
 /// index that neuron has, ticks in order.
 pub fn read_outputs(path: &Path, net: &Network) -> Result<Vec<SpikeEvent>, SpikeFileError> {
-    if is_bincode(path) {
+    if is_snapshot(path) {
         let spikes: Vec<SpikeEvent> = snapshot::load(path, Kind::Spikes)?;
         if let Some(s) = spikes.iter().find(|s| s.neuron >= net.num_neurons()) {
             return Err(SpikeFileError::Row {

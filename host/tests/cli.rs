@@ -748,17 +748,20 @@ fn settings_change_one_run() {
 #[test]
 fn recorded_weights_are_written_with_their_synapses() {
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/stdp_homeostasis.toml");
+    let record = |out: &PathBuf| {
+        spikefab(&[
+            "sim",
+            example,
+            "--ticks",
+            "200",
+            "--set",
+            "record.weights=[{ from = \"in\", to = \"exc\", pre = [0], post = [0, 1], every = 50 }]",
+            "--weight-trace",
+            out.to_str().unwrap(),
+        ])
+    };
     let csv = temp("weight_trace.csv");
-    let o = spikefab(&[
-        "sim",
-        example,
-        "--ticks",
-        "200",
-        "--set",
-        "record.weights=[{ from = \"in\", to = \"exc\", pre = [0], post = [0, 1], every = 50 }]",
-        "--weight-trace",
-        csv.to_str().unwrap(),
-    ]);
+    let o = record(&csv);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
     let written = std::fs::read_to_string(&csv).unwrap();
@@ -773,16 +776,7 @@ fn recorded_weights_are_written_with_their_synapses() {
     );
     // The same as a plot: a line per synapse, named by its ends.
     let svg = temp("weight_trace.svg");
-    let o = spikefab(&[
-        "sim",
-        example,
-        "--ticks",
-        "200",
-        "--set",
-        "record.weights=[{ from = \"in\", to = \"exc\", pre = [0], post = [0, 1], every = 50 }]",
-        "--weight-trace",
-        svg.to_str().unwrap(),
-    ]);
+    let o = record(&svg);
     assert!(o.status.success(), "{}", text(&o).1);
     let drawn = std::fs::read_to_string(&svg).unwrap();
     assert!(drawn.contains("in[0] -&gt; exc[0]") && drawn.contains("in[0] -&gt; exc[1]"));

@@ -246,17 +246,6 @@ impl Chip {
     }
 }
 
-/// Whether `model` fits `connection`'s virtual chip (a `ChipError` naming
-/// what does not), before the chip is started.
-pub fn check_fit(model: &Model, connection: &Connection) -> PyResult<()> {
-    if let Target::Virtual(v) = &connection.target {
-        Image::new(&model.network, v.core)
-            .map_err(SessionError::from)
-            .or_raise()?;
-    }
-    Ok(())
-}
-
 #[pymethods]
 impl Chip {
     /// Open the board on serial port `port`, or (without one) start a

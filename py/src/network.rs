@@ -17,7 +17,7 @@ use spikefab_sim::network::PopulationKind;
 use spikefab_sim::snapshot;
 
 use crate::arrays;
-use crate::chip::{check_every_ok, check_fit, connection, core_named, Chip};
+use crate::chip::{check_every_ok, connection, core_named, Chip};
 use crate::errors::{self, OrRaise};
 use crate::results::{Results, Verification};
 
@@ -264,7 +264,7 @@ impl Network {
     ) -> PyResult<Results> {
         self.ticks_or(ticks)?;
         let connection = connection(port, core, engine, baud, timeout_ms, attempts)?;
-        check_fit(&self.model, &connection)?;
+        connection.check_fit(&self.model.network).or_raise()?;
         let chip = Chip::connect(py, connection)?;
         let timing = realtime.then_some(Timing { tick_us, clock_mhz });
         chip.run_model(py, &self.model, self.units.clone(), ticks, timing)
@@ -293,7 +293,7 @@ impl Network {
         self.ticks_or(ticks)?;
         check_every_ok(check_every)?;
         let connection = connection(port, core, engine, baud, timeout_ms, attempts)?;
-        check_fit(&self.model, &connection)?;
+        connection.check_fit(&self.model.network).or_raise()?;
         let chip = Chip::connect(py, connection)?;
         chip.verify_model(py, &self.model, self.units.clone(), ticks, check_every)
     }
@@ -351,7 +351,7 @@ pub fn load_network(
     };
     changes.settings.extend(seed.map(Setting::seed));
     let model = load::model_with(&path, &changes).or_raise()?;
-    let units = match path.extension().is_some_and(|e| e == "bin") {
+    let units = match load::is_snapshot(&path) {
         // A snapshot holds integers.
         true => None,
         false => config::quantization_of(&config::file_with(&path, &changes.settings).or_raise()?)

@@ -68,7 +68,7 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>, budget: Budget) -> 
     let mut names: HashMap<&str, Placed> = HashMap::new();
 
     for (i, pop) in file.populations.iter().enumerate() {
-        let item = format!("population[{i}] ({})", pop.name);
+        let item = pop.item(i);
         let mut add = || {
             let size = size_of(&item, pop.size)?;
             check_source_budget(&item, b.num_neurons() as u64 + b.num_axons() as u64, size, budget)?;
@@ -98,7 +98,7 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>, budget: Budget) -> 
     }
 
     for (i, input) in file.inputs.iter().enumerate() {
-        let item = format!("input[{i}] ({})", input.name);
+        let item = input.item(i);
         let mut add = || {
             let size = size_of(&item, input.size)?;
             check_source_budget(&item, b.num_neurons() as u64 + b.num_axons() as u64, size, budget)?;
@@ -146,7 +146,7 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>, budget: Budget) -> 
         if failed.contains(&proj.from.as_str()) || failed.contains(&proj.to.as_str()) {
             continue;
         }
-        let item = format!("projection[{i}] ({} -> {})", proj.from, proj.to);
+        let item = proj.item(i);
         let find = |field: &str, name: &str| {
             names.get(name).copied().ok_or_else(|| {
                 let mut known: Vec<&str> = names.keys().copied().collect();

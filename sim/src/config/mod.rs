@@ -92,6 +92,13 @@ pub struct PopulationSection {
     pub v_init: Option<IntSpec>,
 }
 
+impl PopulationSection {
+    /// How messages name the `i`-th population: `population[0] (exc)`.
+    pub fn item(&self, i: usize) -> String {
+        format!("population[{i}] ({})", self.name)
+    }
+}
+
 /// `[[input]]`: input axons and the spikes they carry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -158,6 +165,20 @@ pub struct ProjectionSection {
     /// Whether STDP changes these weights (needs `[learning]`).
     #[serde(default)]
     pub plastic: bool,
+}
+
+impl InputSection {
+    /// How messages name the `i`-th input: `input[0] (in)`.
+    pub fn item(&self, i: usize) -> String {
+        format!("input[{i}] ({})", self.name)
+    }
+}
+
+impl ProjectionSection {
+    /// How messages name the `i`-th projection: `projection[2] (inh -> exc)`.
+    pub fn item(&self, i: usize) -> String {
+        format!("projection[{i}] ({} -> {})", self.from, self.to)
+    }
 }
 
 fn yes() -> bool {
@@ -369,12 +390,20 @@ impl TryFrom<ModelRecord> for Model {
 /// Load a `.toml` or `.json` network file; input files it names are read
 /// relative to its folder.
 pub fn load(path: &Path) -> Result<Model, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
+    expand::build(&read_file(path)?, path.parent(), Budget::default())
+}
+
+/// The text of the file at `path`.
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
         path: path.to_path_buf(),
         cause,
-    })?;
-    let file = parse_file(&text, path)?;
-    expand::build(&file, path.parent(), Budget::default())
+    })
+}
+
+/// The network file at `path` as written (no expansion).
+pub fn read_file(path: &Path) -> Result<NetworkFile, ConfigError> {
+    parse_file(&read(path)?, path)
 }
 
 /// [`load`] with `settings` (`--set`, `--seed`) applied to the file's tree
@@ -389,10 +418,7 @@ pub fn load_with(path: &Path, settings: &[Setting]) -> Result<Model, ConfigError
 /// The network file at `path` as written, with `settings` applied to its
 /// tree (no expansion).
 pub fn file_with(path: &Path, settings: &[Setting]) -> Result<NetworkFile, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
-        path: path.to_path_buf(),
-        cause,
-    })?;
+    let text = read(path)?;
     let label = path.display().to_string();
     let mut tree: serde_json::Value = match path.extension().and_then(|e| e.to_str()) {
         Some("toml") => {
@@ -425,11 +451,7 @@ pub fn file_with(path: &Path, settings: &[Setting]) -> Result<NetworkFile, Confi
 /// What the quantizer chose for the network file at `path`, if it has
 /// values in physical units (`spikefab inspect` prints it).
 pub fn quantization(path: &Path) -> Result<Option<Report>, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
-        path: path.to_path_buf(),
-        cause,
-    })?;
-    quantization_of(&parse_file(&text, path)?)
+    quantization_of(&read_file(path)?)
 }
 
 /// The network file at `path` in the chip's integers, as TOML: its values in
@@ -437,11 +459,7 @@ pub fn quantization(path: &Path) -> Result<Option<Report>, ConfigError> {
 /// written back as it reads), input files named by absolute paths (the text
 /// may be saved elsewhere); and the quantizer's report.
 pub fn integer_toml(path: &Path) -> Result<(String, Option<Report>), ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
-        path: path.to_path_buf(),
-        cause,
-    })?;
-    let parsed = parse_file(&text, path)?;
+    let parsed = read_file(path)?;
     let lowered = physical::lower(&parsed)?;
     let report = lowered.report;
     let mut file = lowered.file.into_owned();

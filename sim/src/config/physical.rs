@@ -215,11 +215,11 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
 
     // Poisson inputs by rate.
     for (i, input) in out.inputs.iter_mut().enumerate() {
+        let item = input.item(i);
         let Some(poisson) = input.poisson.as_mut() else {
             continue;
         };
         let Some(hz) = poisson.rate_hz.take() else { continue };
-        let item = format!("input[{i}] ({})", input.name);
         if poisson.p.is_some() {
             return Err(ConfigError::invalid(
                 &item,
@@ -242,7 +242,7 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
     let mut populations = Vec::new();
     for (i, pop) in out.populations.iter_mut().enumerate() {
         let Some(l) = pop.lif.take() else { continue };
-        let item = format!("population[{i}] ({})", pop.name);
+        let item = pop.item(i);
         for (given, field) in [(pop.neuron.is_some(), "neuron"), (pop.v_init.is_some(), "v_init")] {
             if given {
                 return Err(ConfigError::invalid(
@@ -295,7 +295,7 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
         for (i, p) in file.projections.iter().enumerate().filter(|(_, p)| p.plastic) {
             let Some(w) = physical_weight(file, i, p, &scale_of, dt)? else {
                 return Err(ConfigError::invalid(
-                    format!("projection[{i}] ({} -> {})", p.from, p.to),
+                    p.item(i),
                     "weight",
                     "[stdp] sets the plastic weights' scale (w_max_mV): give this plastic projection weight_mV or \
                      weight_pA",
@@ -352,7 +352,7 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
         if !has_physical(proj) {
             continue;
         }
-        let item = format!("projection[{i}] ({} -> {})", proj.from, proj.to);
+        let item = proj.item(i);
         let mut quality = Vec::new();
         let mut wexp_used = proj.wexp.unwrap_or(0) as u8;
         if let Some((spec, per, field)) = physical_weight(file, i, proj, &scale_of, dt)? {
@@ -442,7 +442,7 @@ fn physical_weight(
     scale_of: Scale<'_>,
     dt: f64,
 ) -> Result<Option<(FloatSpec, f64, &'static str)>, ConfigError> {
-    let item = format!("projection[{i}] ({} -> {})", p.from, p.to);
+    let item = p.item(i);
     let (spec, field) = match (p.weight_mv, p.weight_pa) {
         (Some(_), Some(_)) => {
             return Err(ConfigError::invalid(
@@ -517,7 +517,7 @@ fn plastic_scale(file: &NetworkFile, s: &StdpSection, scale_of: Scale<'_>, dt: f
     }
     let mut per = None;
     for (i, p) in file.projections.iter().enumerate().filter(|(_, p)| p.plastic) {
-        let item = format!("projection[{i}] ({} -> {})", p.from, p.to);
+        let item = p.item(i);
         let this = per_unit(file, &item, field, &p.to, scale_of, dt)?;
         match per {
             None => per = Some((this, item)),

@@ -314,7 +314,7 @@ fn inspect(path: &Path, ticks: Option<u32>, timing: Timing) -> Result<()> {
     let net = &model.network;
     let ticks = ticks.unwrap_or(model.run.ticks);
     println!("{}", summary::network(&path.display().to_string(), net));
-    if path.extension().is_none_or(|e| e != "bin") {
+    if !load::is_snapshot(path) {
         if let Some(report) = spikefab_sim::config::quantization(path)? {
             println!("{report}");
         }
@@ -354,12 +354,12 @@ async fn open(args: &ChipArgs, timing: &Timing, net: &spikefab_sim::Network) -> 
         timing.get().period(args.core).context("--realtime")?;
     }
     let connection = connection(args)?;
+    // Whether the network fits is said before the (slow) first build.
+    connection.check_fit(net)?;
     if let session::Target::Virtual(v) = &connection.target {
-        // Whether the network fits is said before the (slow) first build.
-        Image::new(net, v.core)?;
         rtl::announce(v);
     }
-    let mut session = Session::open(&connection, net).await?;
+    let mut session = Session::connect(&connection).await?;
     match session.virtual_chip() {
         Some(vc) => rtl::describe(vc, args.line.model()?)?,
         None => eprintln!("chip on {}: {}", session.port(), summary::core(&session.config())),
@@ -432,12 +432,7 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
         (args.state.as_ref(), OutputKind::State),
         (verify_args.as_ref().and_then(|v| v.vcd.as_ref()), OutputKind::Vcd),
     ])?;
-    if let Some(path) = args
-        .outputs
-        .spikes
-        .as_ref()
-        .filter(|p| p.extension().is_some_and(|e| e == "bin"))
-    {
+    if let Some(path) = args.outputs.spikes.as_ref().filter(|p| load::is_snapshot(p)) {
         bail!(
             "--spikes {}: a .bin spike snapshot holds each spike's busy cycle, which the chip does not send \
              (a STEP's answer carries their digest); write .csv (tick,neuron,population,index), or run \
