@@ -46,6 +46,10 @@ def load(path, synapses=True, neurons=None, dt=None):
     if dt is not None:
         w["dt_ms"] = dt
         w["title"] = f"{w['title']}, dt = {dt} ms"
+        # Delays in whole steps, at least one, so that all three simulators
+        # run the same ones (1.5 ms is 2 steps of 1 ms; 0.1 ms is 1 step).
+        for pr in w["projection"]:
+            pr["delay_ms"] = max(1, round(pr["delay_ms"] / dt)) * dt
     w.setdefault("input", [])
     w["neuron"].setdefault("synapse", "exp")
     if w["neuron"]["synapse"] not in ("exp", "delta"):

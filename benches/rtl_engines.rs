@@ -38,13 +38,14 @@ const BEGIN: &str = "<!-- engines:begin -->";
 const END: &str = "<!-- engines:end -->";
 
 /// The busy network of every configuration: the filled network of this
-/// recipe (synapse memory 95 % full, STDP and homeostasis on).
+/// recipe (synapse memory 95 % full, STDP, homeostasis and dithered decays on).
 const BUSY: FilledSpec = FilledSpec {
     seed: 32,
     stdp: true,
     homeostasis: true,
     long_refractory: false,
     fill: 95,
+    dither: true,
 };
 
 /// Every neuron of the core, no synapse, no input: each tick is the neuron

@@ -9,7 +9,7 @@ use spikefab_hdl::cosim::Cosim;
 use spikefab_hdl::engine::EngineKind;
 use spikefab_host::driver::{block_on, Chip};
 use spikefab_proto::frame::Frame;
-use spikefab_proto::message::{kind, Answer, Command, NakCode, Space};
+use spikefab_proto::message::{ctrl, kind, Answer, Command, NakCode, Space};
 use spikefab_proto::stream::SpikeWords;
 use spikefab_sim::config;
 
@@ -107,7 +107,10 @@ fn bad_commands_are_refused_and_change_nothing_on(kind: EngineKind) {
             raw(kind::WRITE, 5, &[6, syn_end - 1, 1, 2]),
             (kind::WRITE, NakCode::BadAddress, syn_end - 1),
         ),
-        (raw(kind::WRITE, 6, &[0, 21, 1]), (kind::WRITE, NakCode::BadAddress, 21)),
+        (
+            raw(kind::WRITE, 6, &[0, ctrl::COUNT as u16, 1]),
+            (kind::WRITE, NakCode::BadAddress, ctrl::COUNT as u16),
+        ),
         (raw(kind::READ, 7, &[1, 0]), (kind::READ, NakCode::BadLength, 2)),
         (raw(kind::READ, 8, &[1, 0, 0]), (kind::READ, NakCode::BadCount, 0)),
         (raw(kind::READ, 9, &[1, 0, 256]), (kind::READ, NakCode::BadCount, 256)),

@@ -7,6 +7,7 @@
 
 use spikefab_proto::message::{ctrl, field, Space};
 use spikefab_sim::cycles::RUN_MAX;
+use spikefab_sim::dither::Rounding;
 use spikefab_sim::network::{PopulationKind, FLAG_PLASTIC, FLAG_WEXP};
 use spikefab_sim::Network;
 
@@ -282,6 +283,8 @@ impl Image {
             // Any non-zero state; the LFSR only steps with learning on.
             ctrl[ctrl::LFSR as usize] = 1;
         }
+        ctrl[ctrl::ROUNDING as usize] = (net.rounding() == Rounding::Dither) as u16;
+        ctrl[ctrl::DITHER as usize] = net.rounding().phase(0);
 
         Ok(Image {
             config,
@@ -296,6 +299,21 @@ impl Image {
             headers,
             net_axons: net.num_axons(),
         })
+    }
+
+    /// How the decays round: the `ROUNDING` register's bit 0.
+    pub fn rounding(&self) -> Rounding {
+        if self.ctrl[ctrl::ROUNDING as usize] & 1 == 1 {
+            Rounding::Dither
+        } else {
+            Rounding::TowardZero
+        }
+    }
+
+    /// Set the `DITHER` register to the phase of the run's tick `tick`, for a
+    /// run resumed there after a RESET (which clears the register).
+    pub fn set_dither_tick(&mut self, tick: u32) {
+        self.ctrl[ctrl::DITHER as usize] = self.rounding().phase(tick);
     }
 
     /// Every space with the words to write from address 0, in the order a

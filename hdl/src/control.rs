@@ -11,9 +11,10 @@
 //! refuses.)
 //!
 //! A register takes the low bits of the word written (a shift 3, a gain 8,
-//! a bound 8 as two's complement, learning bit 0, the period 24 over two
-//! words); a write to `LFSR` asks the core's LFSR to load the word
-//! (`lfsr_load`), a write to the period clears the pacer
+//! a bound 8 as two's complement, learning and rounding bit 0, the period 24
+//! over two words); a write to `LFSR` asks the core's LFSR to load the word
+//! (`lfsr_load`), one to `DITHER` asks the dither block (`crate::dither`) to
+//! load its phase (`dither_load`), a write to the period clears the pacer
 //! (`period_written`).
 
 use rust_hdl::prelude::*;
@@ -37,7 +38,9 @@ const _: () = assert!(
         && ctrl::PERIOD == 17
         && ctrl::LATE == 19
         && ctrl::OVERRUNS == 20
-        && ctrl::COUNT == 21
+        && ctrl::ROUNDING == 21
+        && ctrl::DITHER == 22
+        && ctrl::COUNT == 23
 );
 
 /// The control registers.
@@ -63,10 +66,16 @@ pub struct ControlRegisters {
     pub late: Signal<In, Bits<16>>,
     /// The pacer's count of overruns, for READ.
     pub overruns: Signal<In, Bits<16>>,
+    /// The dither phase, for READ.
+    pub dither_phase: Signal<In, Bits<12>>,
     /// The word of `read_address` (0 past the last register).
     pub read_word: Signal<Out, Bits<16>>,
     /// A write to `LFSR` this clock: the LFSR loads `data`.
     pub lfsr_load: Signal<Out, Bit>,
+    /// A write to `DITHER` this clock: the dither phase loads `data`.
+    pub dither_load: Signal<Out, Bit>,
+    /// The decays are dithered (`ROUNDING` bit 0).
+    pub dither_on: Signal<Out, Bit>,
     /// A write to the period this clock: the pacer starts over.
     pub period_written: Signal<Out, Bit>,
     /// The tick period in core clocks (0: lockstep).
@@ -92,6 +101,7 @@ pub struct ControlRegisters {
     /// Upper weight bound.
     pub w_max: Signal<Out, Bits<8>>,
     r_learn: DFF<Bit>,
+    r_rounding: DFF<Bit>,
     r_pre_shift: DFF<Bits<3>>,
     r_post_shift: DFF<Bits<3>>,
     r_pre_bump: DFF<Bits<8>>,
@@ -113,6 +123,7 @@ impl Logic for ControlRegisters {
             self,
             clock,
             r_learn,
+            r_rounding,
             r_pre_shift,
             r_post_shift,
             r_pre_bump,
@@ -126,6 +137,7 @@ impl Logic for ControlRegisters {
         );
         // Host writes.
         self.lfsr_load.next = false;
+        self.dither_load.next = false;
         self.period_written.next = false;
         if self.write.val() {
             match self.write_address.val().index() {
@@ -172,10 +184,17 @@ impl Logic for ControlRegisters {
                         | bit_cast::<24, 16>(bit_cast::<16, 24>(self.r_period.q.val()));
                     self.period_written.next = true;
                 }
+                21 => {
+                    self.r_rounding.d.next = self.data.val().get_bit(0);
+                }
+                22 => {
+                    self.dither_load.next = true;
+                }
                 _ => {}
             }
         }
         self.learn.next = self.r_learn.q.val();
+        self.dither_on.next = self.r_rounding.q.val();
         self.pre_shift.next = self.r_pre_shift.q.val();
         self.post_shift.next = self.r_post_shift.q.val();
         self.pre_bump.next = self.r_pre_bump.q.val();
@@ -255,6 +274,14 @@ impl Logic for ControlRegisters {
             20 => {
                 self.read_word.next = self.overruns.val();
             }
+            21 => {
+                if self.r_rounding.q.val() {
+                    self.read_word.next = 1.into();
+                }
+            }
+            22 => {
+                self.read_word.next = bit_cast::<16, 12>(self.dither_phase.val());
+            }
             _ => {}
         }
     }
@@ -299,6 +326,7 @@ mod tests {
             learn: bool, pre in 0u8..8, post in 0u8..8, bump_pre: u8, bump_post: u8,
             a_plus: u8, a_minus: u8, lr in 0u8..16, w_a: i8, w_b: i8, lfsr: u16, tick: u32, cycles: u64,
             junk: u16, period in 0u32..1 << 24, period_junk: u8, late: u16, overruns: u16,
+            dither: bool, phase in 0u16..4096,
         ) {
             let rule = StdpParams {
                 pre_shift: pre,
@@ -325,6 +353,7 @@ mod tests {
                 (ctrl::LR_SHIFT, rule.lr_shift as u16),
                 (ctrl::W_MIN, rule.w_min as u8 as u16),
                 (ctrl::W_MAX, rule.w_max as u8 as u16),
+                (ctrl::ROUNDING, dither as u16),
             ];
             for (write_address, word) in words {
                 write(&mut uut, write_address, word);
@@ -349,8 +378,17 @@ mod tests {
             uut.write.next = false;
             assert!(simulate(&mut uut, 100));
             prop_assert!(!uut.lfsr_load.val());
+            uut.write.next = true;
+            uut.write_address.next = ctrl::DITHER.to_bits();
+            assert!(simulate(&mut uut, 100));
+            prop_assert!(uut.dither_load.val() && !uut.lfsr_load.val() && !uut.period_written.val());
+            clock(&mut uut);
+            uut.write.next = false;
+            assert!(simulate(&mut uut, 100));
+            prop_assert!(!uut.dither_load.val());
 
             prop_assert_eq!(uut.learn.val(), learn);
+            prop_assert_eq!(uut.dither_on.val(), dither);
             prop_assert_eq!(uut.pre_shift.val().to_u8(), rule.pre_shift);
             prop_assert_eq!(uut.post_shift.val().to_u8(), rule.post_shift);
             prop_assert_eq!(uut.pre_bump.val().to_u8(), rule.pre_bump);
@@ -375,6 +413,8 @@ mod tests {
             uut.late.next = late.to_bits();
             uut.overruns.next = overruns.to_bits();
             prop_assert_eq!((read(&mut uut, ctrl::LATE), read(&mut uut, ctrl::OVERRUNS)), (late, overruns));
+            uut.dither_phase.next = phase.to_bits();
+            prop_assert_eq!(read(&mut uut, ctrl::DITHER), phase);
             prop_assert_eq!(read(&mut uut, ctrl::COUNT as u16), 0);
         }
     }

@@ -1,18 +1,19 @@
-//! `Decay`: the multiplicative decay of `docs/spec.md` §3.1,
-//! `sign(x) × ((|x| × (4096 - d)) >> 12)`, mirroring
+//! `Decay`: the multiplicative decay of `docs/spec.md` §3.1 with rounding
+//! offset `r`, `sign(x) × ((|x| × (4096 - d) + r) >> 12)`, mirroring
 //! [`spikefab_sim::fixed::decay`].
 //!
 //! All arithmetic is on unsigned `Bits` with explicit two's complement: yosys
 //! 0.23 reads rust-hdl's signed constants as unsigned, so the design keeps
 //! no signed type at all. One 16×16 multiplier (an SB_MAC16 on the UP5K)
 //! multiplies the raw 16 bits of `x` by `keep = 4096 - d`; for a negative `x`
-//! that unsigned product is the signed one plus `keep << 16`, and rounding
-//! the quotient toward zero instead of down adds one when the low 12 bits
-//! are not all zero:
+//! that unsigned product `p` is the signed one `P` plus `keep << 16`, and
+//! `-((-P + r) >> 12)` is `(P + 4095 - r) >> 12` rounded down, so with
+//! `a = r` for `x ≥ 0` and `a = !r` (12 bits: `4095 - r`) for `x < 0`:
 //!
-//! `y = p[27:12] + (x < 0 && p[11:0] != 0) - (x < 0 ? keep << 4 : 0)`
+//! `y = p[27:12] + carry(p[11:0] + a) - (x < 0 ? keep << 4 : 0)`
 //!
-//! (16-bit arithmetic), which no negation of `x` or of the result needs.
+//! (16-bit arithmetic; the carry is bit 12 of a 12-bit sum), which no
+//! negation of `x` or of the result needs. With `r = 0` it rounds toward zero.
 
 use rust_hdl::prelude::*;
 
@@ -23,11 +24,15 @@ pub struct Decay {
     pub x: Signal<In, Bits<16>>,
     /// The decay factor, 0..=4096.
     pub d: Signal<In, Bits<16>>,
+    /// The rounding offset, 0..4096 (0 rounds toward zero).
+    pub r: Signal<In, Bits<12>>,
     /// `decay(x, d)`.
     pub y: Signal<Out, Bits<16>>,
     negative: Signal<Local, Bit>,
     keep: Signal<Local, Bits<16>>,
     product: Signal<Local, Bits<32>>,
+    addend: Signal<Local, Bits<12>>,
+    fraction: Signal<Local, Bits<13>>,
     round: Signal<Local, Bits<16>>,
     correction: Signal<Local, Bits<16>>,
     one: Constant<Bits<16>>,
@@ -41,7 +46,10 @@ impl Default for Decay {
             y: Default::default(),
             negative: Default::default(),
             keep: Default::default(),
+            r: Default::default(),
             product: Default::default(),
+            addend: Default::default(),
+            fraction: Default::default(),
             round: Default::default(),
             correction: Default::default(),
             one: Constant::new(spikefab_sim::fixed::DECAY_ONE.to_bits()),
@@ -55,14 +63,15 @@ impl Logic for Decay {
         self.negative.next = self.x.val().get_bit(15);
         self.keep.next = self.one.val() - self.d.val();
         self.product.next = self.x.val() * self.keep.val();
-        self.round.next = 0.into();
+        self.addend.next = self.r.val();
         self.correction.next = 0.into();
         if self.negative.val() {
-            if self.product.val().get_bits::<12>(0).any() {
-                self.round.next = 1.into();
-            }
+            self.addend.next = !self.r.val();
             self.correction.next = self.keep.val() << 4;
         }
+        self.fraction.next =
+            bit_cast::<13, 12>(self.product.val().get_bits::<12>(0)) + bit_cast::<13, 12>(self.addend.val());
+        self.round.next = bit_cast::<16, 1>(self.fraction.val().get_bits::<1>(12));
         self.y.next = self.product.val().get_bits::<16>(12) + self.round.val() - self.correction.val();
     }
 }
@@ -72,9 +81,10 @@ mod tests {
     use super::*;
     use spikefab_sim::fixed::{decay, STATE_MAX, STATE_MIN};
 
-    fn run(uut: &mut Decay, x: i16, d: u16) -> i16 {
+    fn run(uut: &mut Decay, x: i16, d: u16, r: u16) -> i16 {
         uut.x.next = (x as u16).to_bits();
         uut.d.next = d.to_bits();
+        uut.r.next = r.to_bits();
         assert!(simulate(uut, 50), "combinational logic did not settle");
         uut.y.val().to_u16() as i16
     }
@@ -84,11 +94,16 @@ mod tests {
         let mut uut = Decay::default();
         uut.connect_all();
         for d in [0u16, 1, 2, 3, 100, 1234, 2048, 3001, 4000, 4095, 4096] {
-            for x in (STATE_MIN..=STATE_MAX)
+            for (k, x) in (STATE_MIN..=STATE_MAX)
                 .step_by(7)
                 .chain([STATE_MIN, -1, 0, 1, STATE_MAX])
+                .enumerate()
             {
-                assert_eq!(run(&mut uut, x, d), decay(x, d), "x={x} d={d}");
+                // Toward zero, the extreme offsets, and one spread over 0..4096.
+                let spread = (k as u16).wrapping_mul(1697) & 4095;
+                for r in [0u16, 1, 4095, spread] {
+                    assert_eq!(run(&mut uut, x, d, r), decay(x, d, r), "x={x} d={d} r={r}");
+                }
             }
         }
     }

@@ -8,7 +8,8 @@
 //! | block | spec | model twin |
 //! |---|---|---|
 //! | [`saturate::Saturate`] | §1 | `spikefab_sim::fixed::sat16` |
-//! | [`decay::Decay`] | §3.1 | `spikefab_sim::fixed::decay` |
+//! | [`decay::Decay`] | §3.1 | `spikefab_sim::fixed::decay` (with its rounding offset) |
+//! | [`dither::Dither`] | §3.1 | `spikefab_sim::dither` (the phase and each neuron's offset) |
 //! | [`neuron_update::NeuronUpdate`] | §3.3 | `spikefab_sim::NeuronParams::step` |
 //! | [`control::ControlRegisters`] | §8.2 | `spikefab_sim::learning::StdpParams` and the learning flag |
 //! | [`neuron_memory::NeuronMemory`] | §8.2 | the neuron state and parameters (`field × N + n`) |
@@ -48,6 +49,7 @@ pub mod cosim;
 pub mod crc16;
 pub mod decay;
 pub mod delay_ring;
+pub mod dither;
 pub mod engine;
 pub mod frame_rx;
 pub mod frame_tx;

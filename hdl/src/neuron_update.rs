@@ -60,6 +60,10 @@ pub struct NeuronUpdate {
     pub refractory: Signal<In, Bits<8>>,
     /// This tick's delay-ring accumulator (two's complement).
     pub ring_in: Signal<In, Bits<16>>,
+    /// The neuron's dither offset `a` (spec §3.1; 0 rounds toward zero): u's
+    /// decay rounds with `a`, v's with `a` rotated by 6 bits, the threshold
+    /// excess's with `a` rotated by 3.
+    pub offset: Signal<In, Bits<12>>,
     /// The outputs are the update of the neuron that entered three clocks ago.
     pub out_valid: Signal<Out, Bit>,
     /// State after: u.
@@ -126,6 +130,7 @@ impl Default for NeuronUpdate {
             theta: Default::default(),
             refractory: Default::default(),
             ring_in: Default::default(),
+            offset: Default::default(),
             out_valid: Default::default(),
             u_next: Default::default(),
             v_next: Default::default(),
@@ -195,10 +200,13 @@ impl Logic for NeuronUpdate {
         // excess is never negative.
         self.decay_u.x.next = self.u.val();
         self.decay_u.d.next = self.du.val();
+        self.decay_u.r.next = self.offset.val();
         self.decay_v.x.next = self.v.val();
         self.decay_v.d.next = self.dv.val();
+        self.decay_v.r.next = (self.offset.val() << 6) | (self.offset.val() >> 6);
         self.decay_theta.x.next = self.theta.val() - self.theta_base.val();
         self.decay_theta.d.next = self.theta_decay.val();
+        self.decay_theta.r.next = (self.offset.val() << 3) | (self.offset.val() >> 9);
         self.s1_valid.d.next = self.in_valid.val();
         self.s1_u.d.next = self.decay_u.y.val();
         self.s1_v_decayed.d.next = self.decay_v.y.val();
@@ -263,11 +271,12 @@ impl Logic for NeuronUpdate {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use spikefab_sim::dither::{Offsets, OFFSET_MASK};
     use spikefab_sim::fixed::{STATE_MAX, STATE_MIN};
     use spikefab_sim::{NeuronParams, NeuronState};
 
     /// Drive the block with one neuron's profile, state and input; read back.
-    fn run(uut: &mut NeuronUpdate, p: &NeuronParams, s: &NeuronState, input: i16) -> (NeuronState, bool) {
+    fn run(uut: &mut NeuronUpdate, p: &NeuronParams, s: &NeuronState, input: i16, a: u16) -> (NeuronState, bool) {
         let w = |x: i16| (x as u16).to_bits::<16>();
         uut.du.next = p.du.to_bits();
         uut.dv.next = p.dv.to_bits();
@@ -282,6 +291,7 @@ mod tests {
         uut.theta.next = w(s.theta);
         uut.refractory.next = s.refractory.to_bits();
         uut.ring_in.next = w(input);
+        uut.offset.next = a.to_bits();
         uut.in_valid.next = true;
         assert!(simulate(uut, 200), "logic did not settle");
         for _ in 0..NEURON_LATENCY {
@@ -328,23 +338,25 @@ mod tests {
             excess in prop_oneof![Just(0i16), 0i16..=STATE_MAX],
             refractory in prop_oneof![Just(0u8), any::<u8>()],
             input in state_value(),
-        ) -> (NeuronParams, NeuronState, i16) {
+            a in prop_oneof![Just(0u16), Just(4095), 0u16..4096],
+        ) -> (NeuronParams, NeuronState, i16, u16) {
             let p = NeuronParams { du, dv, bias, v_reset, theta_base, theta_inc, theta_decay, refractory: t_ref };
             let theta = theta_base + excess.min(STATE_MAX - theta_base);
-            (p, NeuronState { u, v, theta, refractory }, input)
+            (p, NeuronState { u, v, theta, refractory }, input, a)
         }
     }
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
         #[test]
-        fn matches_the_model((p, s, input) in case()) {
+        fn matches_the_model((p, s, input, a) in case()) {
             let mut uut = NeuronUpdate::default();
             uut.connect_all();
-            let (got, spiked) = run(&mut uut, &p, &s, input);
+            let (got, spiked) = run(&mut uut, &p, &s, input, a);
             let mut want = s;
-            let fired = p.step(&mut want, input);
-            prop_assert_eq!((got, spiked), (want, fired), "params {:?} state {:?} input {}", p, s, input);
+            // The offsets of a neuron whose `a` is `a`: neuron 0 at phase `a`.
+            let fired = p.step(&mut want, input, Offsets::of(a, 0, OFFSET_MASK));
+            prop_assert_eq!((got, spiked), (want, fired), "params {:?} state {:?} input {} a {}", p, s, input, a);
         }
     }
 
@@ -366,8 +378,8 @@ mod tests {
         };
         let check = |uut: &mut NeuronUpdate, p: NeuronParams, s: NeuronState, input: i16| {
             let mut want = s;
-            let fired = p.step(&mut want, input);
-            assert_eq!(run(uut, &p, &s, input), (want, fired), "{p:?} {s:?} input {input}");
+            let fired = p.step(&mut want, input, Offsets::ZERO);
+            assert_eq!(run(uut, &p, &s, input, 0), (want, fired), "{p:?} {s:?} input {input}");
         };
         for (u0, input) in [
             (32000, 767),

@@ -9,6 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use rust_hdl::prelude::*;
 use spikefab_hdl::rungs::VectorBench;
 use spikefab_hdl::{decay::Decay, neuron_update::NeuronUpdate, trace_update::TraceUpdate, weight_update::WeightUpdate};
+use spikefab_sim::dither::{Offsets, OFFSET_MASK};
 use spikefab_sim::fixed::{decay, trace_bump, trace_decay, STATE_MAX, STATE_MIN};
 use spikefab_sim::learning::StdpParams;
 use spikefab_sim::lfsr::Lfsr16;
@@ -45,18 +46,26 @@ fn w16(x: i16) -> u64 {
 #[test]
 fn decay_rungs() {
     let bench = VectorBench {
-        inputs: vec![("x", 16), ("d", 16)],
+        inputs: vec![("x", 16), ("d", 16), ("r", 12)],
         outputs: vec![("y", 16)],
         ..VectorBench::default()
     };
     let mut rng = spikefab_sim::config::seeded(7);
-    let mut vectors: Vec<(i16, u16)> = Vec::new();
+    let mut vectors: Vec<(i16, u16, u16)> = Vec::new();
     for d in [0u16, 1, 2048, 4095, 4096] {
-        vectors.extend([STATE_MIN, -1, 0, 1, STATE_MAX].map(|x| (x, d)));
+        for r in [0u16, 1, 4095] {
+            vectors.extend([STATE_MIN, -1, 0, 1, STATE_MAX].map(|x| (x, d, r)));
+        }
     }
-    vectors.extend((0..2000).map(|_| (value(&mut rng), rng.random_range(0..=4096))));
-    let inputs: Vec<Vec<u64>> = vectors.iter().map(|&(x, d)| vec![w16(x), d as u64]).collect();
-    let expected: Vec<Vec<u64>> = vectors.iter().map(|&(x, d)| vec![w16(decay(x, d))]).collect();
+    vectors.extend((0..2000).map(|k| {
+        let r = if k % 2 == 0 { 0 } else { rng.random_range(0..4096) };
+        (value(&mut rng), rng.random_range(0..=4096), r)
+    }));
+    let inputs: Vec<Vec<u64>> = vectors
+        .iter()
+        .map(|&(x, d, r)| vec![w16(x), d as u64, r as u64])
+        .collect();
+    let expected: Vec<Vec<u64>> = vectors.iter().map(|&(x, d, r)| vec![w16(decay(x, d, r))]).collect();
     check(&bench, &verilog_of(Decay::default()), &inputs, &expected);
 }
 
@@ -78,6 +87,7 @@ fn neuron_update_rungs() {
             ("theta", 16),
             ("refractory", 8),
             ("ring_in", 16),
+            ("offset", 12),
         ],
         outputs: vec![
             ("u_next", 16),
@@ -153,6 +163,14 @@ fn neuron_update_rungs() {
         };
         cases.push((p, s, value(&mut rng)));
     }
+    // Every other neuron rounds toward zero, the others with dither offsets.
+    let offset = |k: usize| {
+        if k.is_multiple_of(2) {
+            0
+        } else {
+            (k as u16).wrapping_mul(1697) & OFFSET_MASK
+        }
+    };
     // One neuron per clock, then the pipeline drains with in_valid low.
     let idle = (p_idle(), NeuronState::default(), 0i16, false);
     let fed: Vec<(NeuronParams, NeuronState, i16, bool)> = cases
@@ -183,14 +201,16 @@ fn neuron_update_rungs() {
                 w16(s.theta),
                 s3.refractory as u64,
                 w16(input),
+                offset(i) as u64,
             ]
         })
         .collect();
     let expected: Vec<Vec<u64>> = cases
         .iter()
-        .map(|(p, s, i)| {
+        .enumerate()
+        .map(|(k, (p, s, i))| {
             let mut n = *s;
-            let spike = p.step(&mut n, *i);
+            let spike = p.step(&mut n, *i, Offsets::of(offset(k), 0, OFFSET_MASK));
             vec![w16(n.u), w16(n.v), w16(n.theta), n.refractory as u64, spike as u64]
         })
         .collect();

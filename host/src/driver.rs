@@ -469,6 +469,7 @@ impl<T: Transport> Chip<T> {
                 image.x_pre.copy_from_slice(&cp.x_pre);
                 image.syn.copy_from_slice(&cp.syn);
                 image.ctrl[ctrl::LFSR as usize] = cp.lfsr;
+                image.set_dither_tick(cp.at.tick);
                 // After the RESET the chip counts ticks from 0 again: the
                 // input due in tick `at + k`, in slot `(at + k) mod D` then,
                 // goes to the slot the chip reads in its tick k.

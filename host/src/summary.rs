@@ -26,11 +26,12 @@ pub fn network(name: &str, net: &Network) -> String {
     let bytes = net.synapse_bytes();
     let _ = writeln!(
         s,
-        "  synapses {} ({} plastic), max delay {} ticks, learning {}",
+        "  synapses {} ({} plastic), max delay {} ticks, learning {}, decays rounded {}",
         net.num_synapses(),
         net.num_plastic(),
         net.max_delay(),
-        if net.stdp().is_some() { "on" } else { "off" }
+        if net.stdp().is_some() { "on" } else { "off" },
+        net.rounding().describe()
     );
     let per_synapse = match net.num_synapses() {
         0 => String::new(),

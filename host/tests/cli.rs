@@ -45,7 +45,7 @@ fn physical_units_are_quantized_inspected_and_written_out() {
     assert!(o.status.success(), "{err}");
     assert!(out.contains("physical units quantized (dt = 1 ms"), "{out}");
     assert!(
-        out.contains("  exc: unit 0.000672 mV; du 742 dv 200 bias 800 threshold 14885"),
+        out.contains("  exc: unit 0.000671 mV; du 742 dv 200 bias 800 threshold 14895"),
         "{out}"
     );
     let ints = temp("va_ints.toml");
@@ -55,7 +55,9 @@ fn physical_units_are_quantized_inspected_and_written_out() {
     assert!(out.contains("projection[2] (inh -> exc): wexp 4"), "{out}");
     let written = std::fs::read_to_string(&ints).unwrap();
     assert!(
-        written.contains("threshold = 14885") && !written.contains("weight_mV"),
+        written.contains("threshold = 14895")
+            && written.contains("rounding = \"dither\"")
+            && !written.contains("weight_mV"),
         "{written}"
     );
     let digest = |net: &str| {

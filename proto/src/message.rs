@@ -118,8 +118,14 @@ pub mod ctrl {
     /// Ticks whose busy phase ended after their period (mod 2^16);
     /// read-only, RESET clears it.
     pub const OVERRUNS: u16 = 20;
+    /// How the decays round (bit 0: dithered; 0 rounds toward zero).
+    pub const ROUNDING: u16 = 21;
+    /// The dither phase (12 bits): the offset of neuron 0 in the next tick;
+    /// it advances by `spikefab_sim::dither::TICK_STEP` after each tick's
+    /// neuron phase while dithering is on. RESET clears it.
+    pub const DITHER: u16 = 22;
     /// Number of registers.
-    pub const COUNT: u32 = 21;
+    pub const COUNT: u32 = 23;
     /// The longest tick period, in core clocks (24 bits).
     pub const MAX_PERIOD: u32 = (1 << 24) - 1;
 }

@@ -205,7 +205,7 @@ def test_units_say_what_the_quantizer_chose(net):
     assert net.units is None
     cuba = spikefab.load("examples/va_cuba.toml")
     assert cuba.units.startswith("physical units quantized (dt = 1 ms")
-    assert "exc: unit 0.000672 mV; du 742 dv 200 bias 800 threshold 14885" in cuba.units
+    assert "exc: unit 0.000671 mV; du 742 dv 200 bias 800 threshold 14895" in cuba.units
     assert "projection[2] (inh -> exc): wexp 4" in cuba.units
     with pytest.raises(spikefab.ConfigError, match=r"lif\.tau_syn: 0\.5 ms is shorter than a tick"):
         spikefab.load("examples/va_cuba.toml", set={"population.exc.lif.tau_syn": 0.5})
@@ -215,7 +215,7 @@ def test_physical_networks_give_millivolts():
     probe = [{"population": "exc", "neurons": [0, 5], "vars": ["v", "theta"]}]
     cuba = spikefab.load("examples/va_cuba.toml", set={"record.probe": probe, "simulation.duration": 200.0})
     scale = cuba.scales["exc"]
-    assert scale["zero_mV"] == -60.0 and abs(scale["unit_mV"] - 0.000672) < 1e-6 and scale["dv"] == 200
+    assert scale["zero_mV"] == -60.0 and abs(scale["unit_mV"] - 0.000671) < 1e-6 and scale["dv"] == 200
     r = cuba.simulate()
     v = r.probes["v"]
     assert v["values_mV"].shape == (2, 200)
@@ -224,7 +224,7 @@ def test_physical_networks_give_millivolts():
         assert v["values_mV"][k, -1] == r.state["v_mV"][n]
     # The membrane stays between the reset's and the threshold's potentials, give or take a unit.
     assert (v["values_mV"] >= -82.0).all() and (v["values_mV"] < -50.0 + 1e-3).all()
-    assert np.allclose(r.probes["theta"]["values_mV"], -60.0 + 14885 * scale["unit_mV"])
+    assert np.allclose(r.probes["theta"]["values_mV"], -60.0 + 14895 * scale["unit_mV"])
     net = spikefab.load("examples/stdp_homeostasis.toml")
     assert net.scales == {} and "v_mV" not in net.simulate(ticks=10).state
 

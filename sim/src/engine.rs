@@ -33,6 +33,7 @@ use std::cmp::Reverse;
 use priority_queue::PriorityQueue;
 
 use crate::cycles::{CoreShape, CycleCosts};
+use crate::dither::TickDither;
 use crate::fixed::{add_sat16, contribution, trace_bump};
 use crate::learning::{StdpParams, TraceDecayTable};
 use crate::lfsr::Lfsr16;
@@ -513,7 +514,7 @@ impl<'n> Simulator<'n> {
         let costs = self.opts.costs;
         let mut cycle = self.cycle + costs.before_routing(&self.core);
 
-        self.neuron_phase(slot);
+        self.neuron_phase(slot, TickDither::new(self.net.rounding(), t));
 
         // Routing: this tick's input spikes in ascending axon order, then the
         // neurons that fired, ascending.
@@ -599,7 +600,7 @@ impl<'n> Simulator<'n> {
     }
 
     /// Update the neurons due this tick; fills `self.spiked` in ascending order.
-    fn neuron_phase(&mut self, slot: usize) {
+    fn neuron_phase(&mut self, slot: usize, dither: TickDither) {
         self.spiked.clear();
         let base = slot * self.n;
         let pbase = slot * self.words;
@@ -640,6 +641,8 @@ impl<'n> Simulator<'n> {
                         theta: &mut self.theta[lo..hi],
                         refractory: &mut self.refractory[lo..hi],
                         input: &mut self.ring[base + lo..base + hi],
+                        first: lo as u32,
+                        dither,
                     },
                 );
                 debug_assert_eq!(masks.busy & !bits, 0, "a neuron not due changed");
@@ -658,6 +661,8 @@ impl<'n> Simulator<'n> {
                 theta: &mut self.theta,
                 refractory: &mut self.refractory,
                 input: &mut self.ring[base..base + self.n],
+                first: 0,
+                dither,
             };
             while bits != 0 {
                 let b = bits.trailing_zeros();

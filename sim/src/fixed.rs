@@ -45,23 +45,33 @@ pub fn add_sat16(a: i16, b: i32) -> i16 {
     sat16(a as i32 + b)
 }
 
-/// Multiplicative decay by `d`/4096, rounded toward zero:
-/// `sign(x) * ((|x| * (4096 - d)) >> 12)`.
+/// Multiplicative decay by `d`/4096 with rounding offset `r` (0..4096, spec
+/// §3.1): `sign(x) * ((|x| * (4096 - d) + r) >> 12)`.
 ///
-/// Rounding the magnitude down means every non-zero value strictly shrinks
-/// when `d > 0`, so a variable with no input reaches exactly 0 in finitely many
-/// ticks (from either sign). `d = 0` keeps `x`; `d = 4096` clears it.
+/// With `r = 0` the magnitude rounds down (toward zero): every non-zero value
+/// strictly shrinks when `d > 0`, so a variable with no input reaches exactly 0
+/// in finitely many ticks (from either sign). With `r` spread evenly over
+/// `0..4096` ([`crate::dither`]) the rounding is unbiased. `d = 0` keeps `x`
+/// and `d = 4096` clears it, whatever `r`.
 #[inline(always)]
-pub fn decay(x: i16, d: u16) -> i16 {
+pub fn decay(x: i16, d: u16, r: u16) -> i16 {
     debug_assert!(d <= DECAY_ONE);
     debug_assert!(x >= STATE_MIN);
+    debug_assert!(r < DECAY_ONE);
     let keep = (DECAY_ONE - d) as u32;
     // Branch-free sign-magnitude: the sign of u is data-dependent (excitation
     // against inhibition), so a branch here mispredicts often.
     let sign = (x as i32) >> 31; // 0 or -1
     let mag = ((x as i32 ^ sign) - sign) as u32;
-    let m = ((mag * keep) >> DECAY_BITS) as i32;
+    let m = ((mag * keep + r as u32) >> DECAY_BITS) as i32;
     ((m ^ sign) - sign) as i16
+}
+
+/// Whether [`decay`]`(x, d, r)` is the same for every `r`: the product
+/// `|x| * (4096 - d)` has no fraction to round.
+#[inline(always)]
+pub fn decay_is_exact(x: i16, d: u16) -> bool {
+    (x.unsigned_abs() as u32 * (DECAY_ONE - d) as u32) & (DECAY_ONE as u32 - 1) == 0
 }
 
 /// One tick of trace decay with shift `k`: `x - ceil(x / 2^k)`.
@@ -97,19 +107,19 @@ mod tests {
     #[test]
     fn decay_rounds_toward_zero_on_both_signs() {
         // 1000 * (4096-1024) / 4096 = 750 exactly.
-        assert_eq!(decay(1000, 1024), 750);
-        assert_eq!(decay(-1000, 1024), -750);
+        assert_eq!(decay(1000, 1024, 0), 750);
+        assert_eq!(decay(-1000, 1024, 0), -750);
         // 7 * 3072 / 4096 = 5.25 -> 5 ; -5.25 -> -5 (toward zero, not floor).
-        assert_eq!(decay(7, 1024), 5);
-        assert_eq!(decay(-7, 1024), -5);
+        assert_eq!(decay(7, 1024, 0), 5);
+        assert_eq!(decay(-7, 1024, 0), -5);
         // 1 * 4095 / 4096 = 0.99 -> 0: the smallest decay still reaches zero.
-        assert_eq!(decay(1, 1), 0);
-        assert_eq!(decay(-1, 1), 0);
-        assert_eq!(decay(STATE_MAX, 0), STATE_MAX);
-        assert_eq!(decay(STATE_MIN, 0), STATE_MIN);
-        assert_eq!(decay(STATE_MIN, DECAY_ONE), 0);
+        assert_eq!(decay(1, 1, 0), 0);
+        assert_eq!(decay(-1, 1, 0), 0);
+        assert_eq!(decay(STATE_MAX, 0, 0), STATE_MAX);
+        assert_eq!(decay(STATE_MIN, 0, 0), STATE_MIN);
+        assert_eq!(decay(STATE_MIN, DECAY_ONE, 0), 0);
         // 32767 * 4095 >> 12 = 32759 (32767 - 7.99..).
-        assert_eq!(decay(STATE_MAX, 1), 32759);
+        assert_eq!(decay(STATE_MAX, 1, 0), 32759);
     }
 
     #[test]
@@ -118,13 +128,40 @@ mod tests {
             let mut x = STATE_MAX;
             let mut n = 0;
             while x != 0 {
-                let y = decay(x, d);
+                let y = decay(x, d, 0);
                 assert!(y < x, "decay must strictly shrink a positive value");
                 x = y;
                 n += 1;
             }
             assert!(n < 40_000_000);
         }
+    }
+
+    #[test]
+    fn dithered_decay_is_unbiased_and_symmetric() {
+        // Averaged over every offset, a decay loses exactly the stated
+        // fraction: sum over r of (m·keep + r) >> 12 = m·keep.
+        for (x, d) in [
+            (7i16, 1024u16),
+            (1, 1),
+            (-1, 1),
+            (1000, 20),
+            (-12345, 4000),
+            (STATE_MAX, 1),
+        ] {
+            let keep = (DECAY_ONE - d) as i64;
+            let sum: i64 = (0..DECAY_ONE).map(|r| decay(x, d, r) as i64).sum();
+            assert_eq!(sum, x as i64 * keep, "x={x} d={d}");
+            for r in [0, 1, 2047, 4095] {
+                assert_eq!(decay(-x, d, r), -decay(x, d, r));
+                assert!(decay(x, d, r).unsigned_abs() <= x.unsigned_abs());
+            }
+        }
+        assert_eq!(decay(7, 1024, 3071), 5); // 5.25 + 0.7498 rounds down
+        assert_eq!(decay(7, 1024, 3072), 6); // 5.25 + 0.75 rounds up
+        assert_eq!(decay(-7, 1024, 3072), -6);
+        assert!(decay_is_exact(1000, 1024) && decay_is_exact(0, 5) && decay_is_exact(9, 0) && decay_is_exact(9, 4096));
+        assert!(!decay_is_exact(7, 1024) && !decay_is_exact(-1, 1));
     }
 
     #[test]

@@ -35,6 +35,7 @@
 
 pub mod config;
 pub mod cycles;
+pub mod dither;
 pub mod engine;
 pub mod fixed;
 pub mod learning;

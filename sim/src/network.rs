@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::cycles::CoreShape;
+use crate::dither::Rounding;
 use crate::fixed::{DELAY_MAX, WEIGHT_EXP_MAX};
 use crate::learning::{StdpError, StdpParams};
 use crate::neuron::{check_range, NeuronParams, ParamError};
@@ -122,6 +123,7 @@ pub struct Network {
     v_init: Vec<i16>,
     num_axons: u32,
     stdp: Option<StdpParams>,
+    rounding: Rounding,
     synapses: Synapses,
     inputs: Vec<InputSpike>,
     max_delay: u8,
@@ -285,6 +287,7 @@ pub struct NetworkBuilder {
     v_init: Vec<i16>,
     num_axons: u32,
     stdp: Option<StdpParams>,
+    rounding: Rounding,
     synapses: Vec<SynapseSpec>,
     inputs: Vec<InputSpike>,
     populations: Vec<Population>,
@@ -338,6 +341,11 @@ impl NetworkBuilder {
     /// The learning rule set so far.
     pub fn stdp(&self) -> Option<&StdpParams> {
         self.stdp.as_ref()
+    }
+
+    /// Set how the decays round (toward zero unless set).
+    pub fn set_rounding(&mut self, rounding: Rounding) {
+        self.rounding = rounding;
     }
 
     /// Neurons added so far.
@@ -535,6 +543,7 @@ impl NetworkBuilder {
             v_init: self.v_init,
             num_axons,
             stdp: self.stdp,
+            rounding: self.rounding,
             synapses: syn,
             inputs,
             max_delay,
@@ -563,6 +572,8 @@ pub struct NetworkRecord {
     pub num_axons: u32,
     /// The learning rule, if any.
     pub stdp: Option<StdpParams>,
+    /// How the decays round.
+    pub rounding: Rounding,
     /// Per source (axons, then neurons), where its synapses start; one more
     /// at the end.
     pub offsets: Vec<u64>,
@@ -588,6 +599,7 @@ impl From<Network> for NetworkRecord {
             v_init: n.v_init,
             num_axons: n.num_axons,
             stdp: n.stdp,
+            rounding: n.rounding,
             offsets: n.synapses.offsets,
             target: n.synapses.target,
             weight: n.synapses.weight,
@@ -638,6 +650,7 @@ impl TryFrom<NetworkRecord> for Network {
         b.v_init = r.v_init;
         b.num_axons = r.num_axons;
         b.stdp = r.stdp;
+        b.rounding = r.rounding;
         b.reserve_synapses(total);
         let axons = r.num_axons as usize;
         for src in 0..sources as usize {
@@ -778,6 +791,11 @@ impl Network {
     /// The learning rule, if learning is on.
     pub fn stdp(&self) -> Option<&StdpParams> {
         self.stdp.as_ref()
+    }
+
+    /// How the decays round (spec §3.1).
+    pub fn rounding(&self) -> Rounding {
+        self.rounding
     }
 
     /// Synapse storage in canonical order.

@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::fixed::{add_sat16, decay, DECAY_ONE, STATE_MAX, STATE_MIN};
+use crate::dither::Offsets;
+use crate::fixed::{add_sat16, decay, decay_is_exact, DECAY_ONE, STATE_MAX, STATE_MIN};
 
 /// Parameters shared by the neurons of one profile (spec §3.1). On the chip a
 /// neuron holds a profile index; in `sim/` a population is one profile.
@@ -169,21 +170,22 @@ impl NeuronParams {
     }
 
     /// One tick of the neuron (spec §3.3), with `input` the value of its ring
-    /// accumulator for this tick. Returns whether it spiked.
+    /// accumulator for this tick and `r` its decays' rounding offsets
+    /// ([`Offsets::ZERO`] rounds toward zero). Returns whether it spiked.
     ///
     /// Order: current decays and integrates; threshold excess decays; then
     /// either the refractory counter counts down (membrane held) or the
     /// membrane decays and integrates current and bias, and fires when
     /// `v >= θ`, resetting v, starting the refractory period and raising θ.
     #[inline(always)]
-    pub fn step(&self, s: &mut NeuronState, input: i16) -> bool {
-        s.u = add_sat16(decay(s.u, self.du), input as i32);
-        s.theta = self.theta_base + decay(s.theta - self.theta_base, self.theta_decay);
+    pub fn step(&self, s: &mut NeuronState, input: i16, r: Offsets) -> bool {
+        s.u = add_sat16(decay(s.u, self.du, r.u), input as i32);
+        s.theta = self.theta_base + decay(s.theta - self.theta_base, self.theta_decay, r.theta);
         if s.refractory > 0 {
             s.refractory -= 1;
             return false;
         }
-        let v = add_sat16(decay(s.v, self.dv), s.u as i32 + self.bias as i32);
+        let v = add_sat16(decay(s.v, self.dv, r.v), s.u as i32 + self.bias as i32);
         if v >= s.theta {
             s.v = self.v_reset;
             s.refractory = self.refractory;
@@ -193,6 +195,17 @@ impl NeuronParams {
             s.v = v;
             false
         }
+    }
+
+    /// Whether every decay of `s` is exact ([`decay_is_exact`]), so that a
+    /// step of `s` does not depend on the rounding offsets. A neuron that a
+    /// step with no input leaves unchanged is then at rest for good; one whose
+    /// decays are inexact may move on a later tick under dithered rounding.
+    #[inline(always)]
+    pub fn settles(&self, s: &NeuronState) -> bool {
+        decay_is_exact(s.u, self.du)
+            & decay_is_exact(s.v, self.dv)
+            & decay_is_exact(s.theta - self.theta_base, self.theta_decay)
     }
 }
 
@@ -218,18 +231,18 @@ mod tests {
         let p = params();
         let mut s = p.reset_state(0);
         // Tick 0: u = 0*0.75 + 400 = 400; v = 0*0.5 + 400 = 400 (< 500).
-        assert!(!p.step(&mut s, 400));
+        assert!(!p.step(&mut s, 400, Offsets::ZERO));
         assert_eq!((s.u, s.v), (400, 400));
         // Tick 1: u = 400*0.75 = 300; v = 400*0.5 + 300 = 500 >= 500: spike.
-        assert!(p.step(&mut s, 0));
+        assert!(p.step(&mut s, 0, Offsets::ZERO));
         assert_eq!((s.u, s.v, s.refractory), (300, -100, 2));
         // Tick 2, 3: refractory, v held at reset, u keeps decaying: 225, 168.
-        assert!(!p.step(&mut s, 0));
+        assert!(!p.step(&mut s, 0, Offsets::ZERO));
         assert_eq!((s.u, s.v, s.refractory), (225, -100, 1));
-        assert!(!p.step(&mut s, 0));
+        assert!(!p.step(&mut s, 0, Offsets::ZERO));
         assert_eq!((s.u, s.v, s.refractory), (168, -100, 0));
         // Tick 4: u = 168*0.75 = 126; v = -100*0.5 -> -50, + 126 = 76.
-        assert!(!p.step(&mut s, 0));
+        assert!(!p.step(&mut s, 0, Offsets::ZERO));
         assert_eq!((s.u, s.v), (126, 76));
     }
 
@@ -238,7 +251,7 @@ mod tests {
         let p = NeuronParams { dv: 1000, ..params() };
         let mut s = p.reset_state(-999);
         // -999 * 3096 / 4096 = -755.1 -> -755 (toward zero).
-        p.step(&mut s, 0);
+        p.step(&mut s, 0, Offsets::ZERO);
         assert_eq!(s.v, -755);
     }
 
@@ -256,16 +269,16 @@ mod tests {
         };
         let mut s = p.reset_state(0);
         // Tick 0: v = 600 >= 500 -> spike, θ = 700.
-        assert!(p.step(&mut s, 0));
+        assert!(p.step(&mut s, 0, Offsets::ZERO));
         assert_eq!(s.theta, 700);
         // Tick 1: θ = 500 + 200/2 = 600; v = 0 + 600 = 600 >= 600 -> spike, θ = 800.
-        assert!(p.step(&mut s, 0));
+        assert!(p.step(&mut s, 0, Offsets::ZERO));
         assert_eq!(s.theta, 800);
         // Tick 2: θ = 500 + 150 = 650; v = 600 < 650 -> no spike.
-        assert!(!p.step(&mut s, 0));
+        assert!(!p.step(&mut s, 0, Offsets::ZERO));
         assert_eq!((s.theta, s.v), (650, 600));
         // Tick 3: θ = 500 + 75 = 575; v = 0*... dv=4096 clears, + 600 = 600 >= 575 -> spike.
-        assert!(p.step(&mut s, 0));
+        assert!(p.step(&mut s, 0, Offsets::ZERO));
         assert_eq!(s.theta, 775);
     }
 
@@ -282,20 +295,20 @@ mod tests {
         };
         let mut s = p.reset_state(0);
         // u saturates at +32767 with two large inputs.
-        p.step(&mut s, 30000);
+        p.step(&mut s, 30000, Offsets::ZERO);
         // v = 0 + 30000 + 32767 -> 32767 >= 32767: spike, v = -32767.
         assert_eq!(s.v, STATE_MIN);
-        p.step(&mut s, 30000);
+        p.step(&mut s, 30000, Offsets::ZERO);
         assert_eq!(s.u, STATE_MAX);
         // θ saturates at 32767.
         let q = NeuronParams { theta_inc: 32767, ..p };
         let mut t = q.reset_state(32767);
-        assert!(q.step(&mut t, 0));
+        assert!(q.step(&mut t, 0, Offsets::ZERO));
         assert_eq!(t.theta, STATE_MAX);
         // Negative saturation of u.
         let mut w = p.reset_state(0);
         w.u = -32000;
-        p.step(&mut w, -16384);
+        p.step(&mut w, -16384, Offsets::ZERO);
         assert_eq!(w.u, STATE_MIN);
     }
 

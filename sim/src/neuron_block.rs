@@ -12,11 +12,15 @@
 //!
 //! A block may include neurons that are not due this tick (not active and
 //! without input): such a neuron is at a fixed point of the update with zero
-//! input, its ring cell holds 0, so stepping it leaves it exactly as it was
-//! and it is neither reported as fired nor as busy.
+//! input for every rounding offset, its ring cell holds 0, so stepping it
+//! leaves it exactly as it was and it is neither reported as fired nor as
+//! busy. Under dithered rounding a neuron is busy while any of its decays is
+//! inexact ([`NeuronParams::settles`]): one that did not move this tick may
+//! still move on the next.
 
 use std::ops::Sub;
 
+use crate::dither::{rotate, TickDither, NEURON_STEP};
 use crate::fixed::{DECAY_BITS, DECAY_ONE, STATE_MAX, STATE_MIN};
 use crate::neuron::{NeuronParams, NeuronState};
 
@@ -37,6 +41,10 @@ pub struct Block<'a> {
     pub refractory: &'a mut [u8],
     /// This tick's input of each neuron; read and cleared.
     pub input: &'a mut [i16],
+    /// The network index of the arrays' first neuron.
+    pub first: u32,
+    /// How this tick's decays round.
+    pub dither: TickDither,
 }
 
 /// What a block update found, bit `i` for the block's neuron `i`.
@@ -71,6 +79,8 @@ pub fn step_block(p: &NeuronParams, block: Block<'_>) -> BlockMasks {
         theta: block.theta.try_into().expect("length checked"),
         refractory: block.refractory.try_into().expect("length checked"),
         input: block.input.try_into().expect("length checked"),
+        first: block.first,
+        dither: block.dither,
     };
     #[cfg(target_arch = "x86_64")]
     {
@@ -89,6 +99,8 @@ struct Arrays<'a> {
     theta: &'a mut [i16; BLOCK],
     refractory: &'a mut [u8; BLOCK],
     input: &'a mut [i16; BLOCK],
+    first: u32,
+    dither: TickDither,
 }
 
 /// A part block: one neuron at a time with the spec's update.
@@ -104,7 +116,8 @@ fn step_each(p: &NeuronParams, mut b: Block<'_>) -> BlockMasks {
 
 /// Neuron `i` of `b` (arrays of any equal length) through
 /// [`NeuronParams::step`], its input read and cleared; returns whether it
-/// fired and whether it is busy (fired, had input or changed).
+/// fired and whether it is busy (fired, had input, changed, or dithered with
+/// an inexact decay).
 #[inline(always)]
 pub fn step_one(p: &NeuronParams, b: &mut Block<'_>, i: usize) -> (bool, bool) {
     let before = NeuronState {
@@ -115,10 +128,11 @@ pub fn step_one(p: &NeuronParams, b: &mut Block<'_>, i: usize) -> (bool, bool) {
     };
     let x = std::mem::take(&mut b.input[i]);
     let mut s = before;
-    let fire = p.step(&mut s, x);
+    let fire = p.step(&mut s, x, b.dither.offsets(b.first.wrapping_add(i as u32)));
     (b.u[i], b.v[i], b.theta[i], b.refractory[i]) = (s.u, s.v, s.theta, s.refractory);
     // Branch-free: whether input arrived is data-dependent.
-    (fire, fire | (x != 0) | (s != before))
+    let restless = b.dither.on() & !p.settles(&before);
+    (fire, fire | (x != 0) | (s != before) | restless)
 }
 
 /// A full block with 256-bit integer vectors.
@@ -169,12 +183,22 @@ fn step_full(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK]) {
     }
 }
 
-/// `fixed::decay` on a widened value: `x·keep / 4096` rounded toward zero,
-/// as a shift that rounds down after adding 4095 to negative products.
+/// `fixed::decay` on a widened value with offset `r`: a shift that rounds
+/// down after adding `r` to a positive product and `4095 - r` to a negative
+/// one (that is, `|x·keep| + r` rounded down, with the sign put back). The
+/// second value is the product's fraction: 0 when the decay is exact.
 #[inline(always)]
-fn decay32(x: i32, keep: i32) -> i32 {
+fn decay32(x: i32, keep: i32, r: i32) -> (i32, i32) {
     let prod = x * keep;
-    (prod + ((prod >> 31) & ((1 << DECAY_BITS) - 1))) >> DECAY_BITS
+    let fraction = (1 << DECAY_BITS) - 1;
+    ((prod + (r ^ ((prod >> 31) & fraction))) >> DECAY_BITS, prod & fraction)
+}
+
+/// The dither offset `a` (spec §3.1) of lane `i` of a block whose first
+/// neuron's is `a0` (12 bits once masked).
+#[inline(always)]
+fn lane_offset(a0: u16, i: usize) -> u16 {
+    a0.wrapping_add((i as u16).wrapping_mul(NEURON_STEP))
 }
 
 /// Any profile, in 32-bit lanes.
@@ -197,14 +221,22 @@ fn step_full_wide(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK])
         theta,
         refractory: rc,
         input,
+        first,
+        dither,
     } = a;
+    let a0 = dither.offsets(first).u;
+    let mask = dither.mask as i32;
     for i in 0..BLOCK {
         let x = input[i] as i32;
         input[i] = 0;
         let (u0, v0, t0, r0) = (u[i] as i32, v[i] as i32, theta[i] as i32, rc[i] as i32);
-        let u1 = (decay32(u0, keep_u) + x).clamp(lo, hi);
-        let t1 = base + decay32(t0 - base, keep_t);
-        let vc = (decay32(v0, keep_v) + u1 + bias).clamp(lo, hi);
+        let ra = lane_offset(a0, i) as i32 & mask;
+        let (du, fu) = decay32(u0, keep_u, ra);
+        let (dt, ft) = decay32(t0 - base, keep_t, rotate(ra as u16, 3) as i32);
+        let (dv, fv) = decay32(v0, keep_v, rotate(ra as u16, 6) as i32);
+        let u1 = (du + x).clamp(lo, hi);
+        let t1 = base + dt;
+        let vc = (dv + u1 + bias).clamp(lo, hi);
         let held = r0 != 0;
         let fire = !held & (vc >= t1);
         let (v1, r1) = after_threshold(held, fire, v0, vc, v_reset, r0, refr);
@@ -213,7 +245,8 @@ fn step_full_wide(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK])
         v[i] = v1 as i16;
         theta[i] = t2 as i16;
         rc[i] = r1 as u8;
-        let changed = (x != 0) | (u1 != u0) | (v1 != v0) | (t2 != t0) | (r1 != r0);
+        let restless = (fu | fv | ft) & mask != 0;
+        let changed = (x != 0) | (u1 != u0) | (v1 != v0) | (t2 != t0) | (r1 != r0) | restless;
         fired[i] = -(fire as i8);
         busy[i] = -((fire | changed) as i8);
     }
@@ -236,21 +269,29 @@ fn step_full_narrow(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK
         theta,
         refractory: rc,
         input,
+        first,
+        dither,
     } = a;
+    let a0 = dither.offsets(first).u;
+    let mask = dither.mask;
     for i in 0..BLOCK {
         let x = input[i];
         input[i] = 0;
         let (u0, v0, t0, r0) = (u[i], v[i], theta[i], rc[i] as i16);
+        let ra = lane_offset(a0, i) & mask;
+        let (du0, fu) = du.apply(u0, ra);
+        let (dv0, fv) = dv.apply(v0, rotate(ra, 6));
         // Both terms lie in ±32767, so a saturating add then the symmetric bound is exact.
-        let u1 = du.apply(u0).saturating_add(x).max(STATE_MIN);
-        let vc = (dv.apply(v0) as i32 + u1 as i32 + bias).clamp(STATE_MIN as i32, STATE_MAX as i32) as i16;
+        let u1 = du0.saturating_add(x).max(STATE_MIN);
+        let vc = (dv0 as i32 + u1 as i32 + bias).clamp(STATE_MIN as i32, STATE_MAX as i32) as i16;
         let held = r0 != 0;
         let fire = !held & (vc >= t0);
         let (v1, r1) = after_threshold(held, fire, v0, vc, v_reset, r0, refr);
         u[i] = u1;
         v[i] = v1;
         rc[i] = r1 as u8;
-        let changed = (x != 0) | (u1 != u0) | (v1 != v0) | (r1 != r0);
+        let restless = (mask != 0) & ((fu | fv) != 0);
+        let changed = (x != 0) | (u1 != u0) | (v1 != v0) | (r1 != r0) | restless;
         fired[i] = -(fire as i8);
         busy[i] = -((fire | changed) as i8);
     }
@@ -281,8 +322,9 @@ fn after_threshold<T: Copy + Sub<Output = T> + From<i8>>(
 }
 
 /// `fixed::decay` by a fixed factor in 16-bit arithmetic:
-/// `(|x|·keep) >> 12 = (|x|·16·keep) >> 16`, the high half of a 16×16 product
-/// (`keep·16` fits in 16 bits unless keep = 4096, where the decay is the identity).
+/// `(|x|·keep + r) >> 12 = (|x|·16·keep + 16·r) >> 16`, the high half of a
+/// 16×16 product plus the carry out of its low half and `16·r` (`keep·16` fits
+/// in 16 bits unless keep = 4096, where the decay is the identity).
 #[derive(Clone, Copy)]
 struct Decay16 {
     keep16: u16,
@@ -306,18 +348,24 @@ impl Decay16 {
         }
     }
 
+    /// The decay of `x` with offset `r`, and the low half of the product
+    /// (0 when the decay is exact).
     #[inline(always)]
-    fn apply(self, x: i16) -> i16 {
+    fn apply(self, x: i16, r: u16) -> (i16, u16) {
         let sign = x >> 15; // 0 or -1
         let mag = ((x ^ sign) - sign) as u16; // |x| <= 32767: no overflow
-        let m = ((mag as u32 * self.keep16 as u32) >> 16) as u16 | (mag & self.identity);
-        ((m as i16) ^ sign) - sign
+        let product = mag as u32 * self.keep16 as u32;
+        let low = product as u16;
+        let carry = (low as u32 + ((r << (16 - DECAY_BITS)) as u32)) >> 16;
+        let m = ((product >> 16) + carry) as u16 | (mag & self.identity);
+        (((m as i16) ^ sign) - sign, low)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dither::Rounding;
     use proptest::prelude::*;
 
     fn edge_i16() -> impl Strategy<Value = i16> {
@@ -377,10 +425,19 @@ mod tests {
             })
     }
 
+    /// A tick's dither (on or off) and the block's first neuron.
+    fn dither() -> impl Strategy<Value = (TickDither, u32)> {
+        let rounding = prop_oneof![Just(Rounding::TowardZero), Just(Rounding::Dither)];
+        (rounding, any::<u32>(), prop_oneof![Just(0u32), any::<u32>()])
+            .prop_map(|(r, tick, first)| (TickDither::new(r, tick), first))
+    }
+
+    type Case = (NeuronParams, Vec<(NeuronState, i16)>, (TickDither, u32));
+
     /// Mostly full blocks (the vectorised paths), sometimes part blocks.
-    fn case() -> impl Strategy<Value = (NeuronParams, Vec<(NeuronState, i16)>)> {
+    fn case() -> impl Strategy<Value = Case> {
         let len = prop_oneof![4 => Just(BLOCK), 1 => 0..BLOCK];
-        (params(), len).prop_flat_map(|(p, len)| (Just(p), prop::collection::vec(state(p), len)))
+        (params(), len, dither()).prop_flat_map(|(p, len, d)| (Just(p), prop::collection::vec(state(p), len), Just(d)))
     }
 
     /// The portable path forced on a block of any length.
@@ -394,6 +451,8 @@ mod tests {
                     theta: b.theta.try_into().unwrap(),
                     refractory: b.refractory.try_into().unwrap(),
                     input: b.input.try_into().unwrap(),
+                    first: b.first,
+                    dither: b.dither,
                 },
             ),
             _ => step_each(p, b),
@@ -401,7 +460,12 @@ mod tests {
     }
 
     /// The block against the one-neuron update, on both code paths.
-    fn check(p: &NeuronParams, cells: &[(NeuronState, i16)], path: fn(&NeuronParams, Block<'_>) -> BlockMasks) {
+    fn check(
+        p: &NeuronParams,
+        cells: &[(NeuronState, i16)],
+        (dither, first): (TickDither, u32),
+        path: fn(&NeuronParams, Block<'_>) -> BlockMasks,
+    ) {
         let mut u: Vec<i16> = cells.iter().map(|c| c.0.u).collect();
         let mut v: Vec<i16> = cells.iter().map(|c| c.0.v).collect();
         let mut theta: Vec<i16> = cells.iter().map(|c| c.0.theta).collect();
@@ -415,14 +479,17 @@ mod tests {
                 theta: &mut theta,
                 refractory: &mut refractory,
                 input: &mut input,
+                first,
+                dither,
             },
         );
         let mut want = BlockMasks::default();
         for (i, &(before, x)) in cells.iter().enumerate() {
             let mut s = before;
-            let fire = p.step(&mut s, x);
+            let fire = p.step(&mut s, x, dither.offsets(first.wrapping_add(i as u32)));
+            let restless = dither.on() && !p.settles(&before);
             want.fired |= (fire as u64) << i;
-            want.busy |= ((fire | (x != 0) | (s != before)) as u64) << i;
+            want.busy |= ((fire | (x != 0) | (s != before) | restless) as u64) << i;
             let got = NeuronState {
                 u: u[i],
                 v: v[i],
@@ -438,9 +505,9 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
         #[test]
-        fn block_equals_one_neuron_update((p, cells) in case()) {
-            check(&p, &cells, step_block);
-            check(&p, &cells, portable);
+        fn block_equals_one_neuron_update((p, cells, d) in case()) {
+            check(&p, &cells, d, step_block);
+            check(&p, &cells, d, portable);
         }
     }
 
@@ -452,7 +519,8 @@ mod tests {
         };
         let s = p.reset_state(0);
         let cells = vec![(s, 0); BLOCK];
-        check(&p, &cells, step_block);
+        let dithered = (TickDither::new(Rounding::Dither, 5), 64);
+        check(&p, &cells, dithered, step_block);
         let mut u = vec![0; BLOCK];
         let mut v = vec![0; BLOCK];
         let mut theta = vec![p.theta_base; BLOCK];
@@ -466,6 +534,8 @@ mod tests {
                 theta: &mut theta,
                 refractory: &mut refractory,
                 input: &mut input,
+                first: 64,
+                dither: dithered.0,
             },
         );
         assert_eq!(masks, BlockMasks::default());

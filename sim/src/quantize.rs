@@ -13,6 +13,8 @@
 //! tick is `dt`. Every choice below is made for precision within the chip's
 //! 16-bit state, and each comes with the error it leaves ([`Quality`]).
 
+use crate::dither::Rounding;
+
 /// The decays' denominator (spec §3.1).
 const ONE: f64 = 4096.0;
 /// The largest state magnitude (spec §2).
@@ -207,11 +209,12 @@ fn state(field: &str, mv: f64, unit: f64) -> Result<i16, QuantError> {
 /// 1. `du`, `dv`, `theta_decay` by [`decay`]; `du` = 4096 for delta synapses.
 /// 2. The voltage unit: 0 is `v_reset`; the unit is the finest that keeps
 ///    `v_range` within ±32767, then adjusted (by at most half a bias step)
-///    so that the resting potential the truncating decay settles at,
-///    `(bias - ½ sign(rest)) 4096 / dv` units, is `v_rest` exactly.
+///    so that the resting potential the decay settles at is `v_rest`
+///    exactly: `bias × 4096 / dv` units under dithered rounding (on average),
+///    `(bias - ½ sign(rest)) 4096 / dv` units rounding toward zero.
 /// 3. `threshold`, `v_init`, `theta_inc` rounded in that unit;
 ///    `refractory = round(t_ref / dt)`.
-pub fn lif(l: &Lif, dt: f64) -> Result<LifInts, QuantError> {
+pub fn lif(l: &Lif, dt: f64, rounding: Rounding) -> Result<LifInts, QuantError> {
     if !(dt.is_finite() && dt > 0.0) {
         return fail("dt", format!("{dt} ms is not a tick length (a positive number of ms)"));
     }
@@ -239,9 +242,16 @@ pub fn lif(l: &Lif, dt: f64) -> Result<LifInts, QuantError> {
         return fail("v_th", format!("{} mV is not above v_reset ({} mV)", l.v_th, l.v_reset));
     }
     let rest = l.v_rest - l.v_reset;
+    // What rounding toward zero costs per tick on average, in units: half a
+    // unit more leak; nothing when dithered.
+    let half = match rounding {
+        Rounding::TowardZero => 0.5,
+        Rounding::Dither => 0.0,
+    };
+    let bias_for = |rest: f64, unit: f64| bias_for(rest, unit, dv, half);
     let (mut unit, bias) = match l.unit {
         Some(u) if !(u.is_finite() && u > 0.0) => return fail("unit", format!("{u} mV is not a voltage unit")),
-        Some(u) => (u, bias_for(rest, u, dv)),
+        Some(u) => (u, bias_for(rest, u)),
         None => {
             let points = [l.v_reset, l.v_rest, l.v_th, l.v_init.0, l.v_init.1];
             let (lo, hi) = l.v_range.unwrap_or_else(|| {
@@ -259,13 +269,13 @@ pub fn lif(l: &Lif, dt: f64) -> Result<LifInts, QuantError> {
                 );
             }
             let coarse = (l.v_reset - lo).abs().max((hi - l.v_reset).abs()) / STATE;
-            let bias = bias_for(rest, coarse, dv);
+            let bias = bias_for(rest, coarse);
             (coarse, bias)
         }
     };
     if l.unit.is_none() && bias != 0 {
         // The fixed point of v under the bias is exact.
-        unit = rest * dv as f64 / (ONE * (bias as f64 - 0.5 * rest.signum()));
+        unit = rest * dv as f64 / (ONE * (bias as f64 - half * rest.signum()));
     }
     let bias = i16::try_from(bias).or_else(|_| fail("v_rest", "its bias is beyond 16 bits"))?;
     let threshold = state("v_th", l.v_th - l.v_reset, unit)?;
@@ -286,22 +296,24 @@ pub fn lif(l: &Lif, dt: f64) -> Result<LifInts, QuantError> {
     }
     let settles = match bias {
         0 => 0.0,
-        b => (b as f64 - 0.5 * rest.signum()) * ONE / dv as f64 * unit,
+        b => (b as f64 - half * rest.signum()) * ONE / dv as f64 * unit,
     };
     let mut quality = vec![
         Quality::new("tau_m", l.tau_m, effective_tau(dt, dv), "ms"),
         Quality::new("v_th - v_reset", l.v_th - l.v_reset, threshold as f64 * unit, "mV"),
         Quality::new("v_rest - v_reset", rest, settles, "mV"),
         Quality::new("t_ref", l.t_ref, refractory * dt, "ms"),
+    ];
+    if rounding == Rounding::TowardZero {
         // The truncating decay leaks half a unit per tick more than the
         // continuous one on average: its share of the leak at threshold.
-        Quality::new(
+        quality.push(Quality::new(
             "v's leak at threshold",
             threshold as f64 * dv as f64 / ONE,
-            threshold as f64 * dv as f64 / ONE + 0.5,
+            threshold as f64 * dv as f64 / ONE + half,
             "units/tick",
-        ),
-    ];
+        ));
+    }
     if let Some(tau) = l.tau_syn {
         quality.insert(1, Quality::new("tau_syn", tau, effective_tau(dt, du), "ms"));
     }
@@ -326,12 +338,13 @@ pub fn lif(l: &Lif, dt: f64) -> Result<LifInts, QuantError> {
     })
 }
 
-/// The bias whose truncating fixed point is nearest `rest` mV, at `unit`.
-fn bias_for(rest: f64, unit: f64, dv: u16) -> i64 {
+/// The bias whose fixed point is nearest `rest` mV, at `unit`, when each
+/// decay leaks `half` a unit more than its exact product on average.
+fn bias_for(rest: f64, unit: f64, dv: u16, half: f64) -> i64 {
     if rest == 0.0 {
         return 0;
     }
-    (rest / unit * dv as f64 / ONE + 0.5 * rest.signum()).round() as i64
+    (rest / unit * dv as f64 / ONE + half * rest.signum()).round() as i64
 }
 
 /// Chip units of `u` per mV of weight onto a population of `post`'s
@@ -351,16 +364,17 @@ pub fn units_per_mv(post: &LifInts, tau_syn: Option<f64>, dt: f64) -> f64 {
 }
 
 /// The charge one weight of `x` units delivers to `v` through a current
-/// decaying by `du` when no other input overlaps it (spec §3.1, the
-/// magnitude truncated each tick), as a fraction of the continuous model's
-/// `x 4096 / du`: below 1 because the truncation leaks half a unit per tick
-/// more on average, and below `4096 / du` units the current loses exactly
-/// one a tick. It matters when `x du / 4096` is a few units (short ticks,
-/// small weights); where many inputs overlap, the current is larger and
-/// loses a smaller share. Weights are not compensated for it (that would
-/// overshoot where inputs overlap); reports show it.
-pub fn current_area(x: i64, du: u16) -> f64 {
-    if x == 0 || du as f64 >= ONE {
+/// decaying by `du` when no other input overlaps it (spec §3.1), as a
+/// fraction of the continuous model's `x 4096 / du`. Dithered, the decays are
+/// exact on average and so is the charge: 1. Rounding toward zero it is below
+/// 1, because the truncation leaks half a unit per tick more on average, and
+/// below `4096 / du` units the current loses exactly one a tick. It matters
+/// when `x du / 4096` is a few units (short ticks, small weights); where many
+/// inputs overlap, the current is larger and loses a smaller share. Weights
+/// are not compensated for it (that would overshoot where inputs overlap);
+/// reports show it.
+pub fn current_area(x: i64, du: u16, rounding: Rounding) -> f64 {
+    if x == 0 || du as f64 >= ONE || rounding == Rounding::Dither {
         return 1.0;
     }
     let (mut u, mut sum) = (x.unsigned_abs(), 0u64);
@@ -543,7 +557,7 @@ mod tests {
 
     #[test]
     fn the_cuba_population_keeps_its_rest_and_threshold() {
-        let q = lif(&cuba(), 1.0).unwrap();
+        let q = lif(&cuba(), 1.0, Rounding::TowardZero).unwrap();
         assert_eq!((q.du, q.dv, q.refractory), (742, 200, 5));
         // The range [-71, -38] mV: 22 mV from reset is 32767 units.
         assert!((q.unit - 22.0 / 32767.0).abs() / q.unit < 0.01, "{}", q.unit);
@@ -560,15 +574,18 @@ mod tests {
     fn unrepresentable_parameters_are_named() {
         let mut l = cuba();
         l.v_th = -61.0;
-        assert_eq!(lif(&l, 1.0).unwrap_err().field, "v_th");
+        assert_eq!(lif(&l, 1.0, Rounding::TowardZero).unwrap_err().field, "v_th");
         let mut l = cuba();
         l.unit = Some(0.0001);
-        let e = lif(&l, 1.0).unwrap_err();
+        let e = lif(&l, 1.0, Rounding::TowardZero).unwrap_err();
         assert_eq!(e.field, "v_th");
         assert!(e.reason.contains("beyond the 16-bit state"), "{e}");
         let mut l = cuba();
         l.t_ref = 300.0;
-        assert!(lif(&l, 1.0).unwrap_err().reason.contains("0 to 255"));
+        assert!(lif(&l, 1.0, Rounding::TowardZero)
+            .unwrap_err()
+            .reason
+            .contains("0 to 255"));
         assert!(exponent_for("weight_mV", &[16256.0]).is_ok());
         let e = exponent_for("weight_mV", &[17000.0]).unwrap_err();
         assert!(e.reason.contains("16256"), "{e}");
@@ -577,7 +594,7 @@ mod tests {
 
     #[test]
     fn weights_keep_the_psp_area() {
-        let q = lif(&cuba(), 1.0).unwrap();
+        let q = lif(&cuba(), 1.0, Rounding::TowardZero).unwrap();
         let per = units_per_mv(&q, Some(5.0), 1.0);
         // 1.62 mV · 5 ms of area, in unit·ticks through the two decays.
         let x = 1.62 * per;
@@ -590,18 +607,18 @@ mod tests {
 
     #[test]
     fn truncation_costs_small_currents_their_charge() {
-        assert_eq!(current_area(100, 4096), 1.0);
+        assert_eq!(current_area(100, 4096, Rounding::TowardZero), 1.0);
         // 107 units decaying by 742/4096: 7.4% of the charge lost.
-        let big = current_area(107, 742);
+        let big = current_area(107, 742, Rounding::TowardZero);
         assert!((big - 0.926).abs() < 0.001, "{big}");
         // 12 units at dt = 0.1 ms (du = 81): below 51 units the truncated
         // decay loses exactly 1 a tick, so most of the charge is lost.
-        let small = current_area(12, 81);
+        let small = current_area(12, 81, Rounding::TowardZero);
         assert!(
             (small - 12.0 * 13.0 / 2.0 / (12.0 * 4096.0 / 81.0)).abs() < 1e-9,
             "{small}"
         );
-        assert_eq!(current_area(-12, 81), small);
+        assert_eq!(current_area(-12, 81, Rounding::TowardZero), small);
     }
 
     #[test]

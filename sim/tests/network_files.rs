@@ -489,7 +489,7 @@ fn snapshots_round_trip_and_refuse_damage() {
     let e = snapshot::decode::<config::Model>(Kind::Network, &old, p).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "m.bin: snapshot format version 1 (this build reads 3; save the network again with `spikefab save`)"
+        "m.bin: snapshot format version 1 (this build reads 4; save the network again with `spikefab save`)"
     );
 }
 
@@ -512,6 +512,7 @@ fn hand_made_snapshots_are_checked_like_network_files() {
         v_init: vec![0, 0],
         num_axons: 1,
         stdp: None,
+        rounding: Default::default(),
         // Source 0 (the axon) has two synapses, the neurons none.
         offsets: vec![0, 2, 2, 2],
         target: vec![0, 1],

@@ -1,7 +1,8 @@
 //! Networks that fill a core: every neuron and input axon, the synapse memory
 //! nearly full (runs longer than 127 synapses split), delays up to D,
 //! refractory periods up to 255, ticks in which every axon spikes (more than
-//! one INPUT frame on the UP5K), homeostasis and STDP switched on and off.
+//! one INPUT frame on the UP5K), homeostasis, STDP and dithered decays
+//! switched on and off.
 //!
 //! A network is drawn from a [`FilledSpec`] (a seed and a few switches), so
 //! that a failing case prints in a line and rebuilds exactly.
@@ -13,6 +14,7 @@ use rand_chacha::ChaCha8Rng;
 
 use spikefab_chip::config::CoreConfig;
 use spikefab_chip::image::Image;
+use spikefab_sim::dither::Rounding;
 use spikefab_sim::learning::StdpParams;
 use spikefab_sim::network::{NetworkBuilder, Source, SynapseSpec};
 use spikefab_sim::{Network, NeuronParams};
@@ -30,19 +32,28 @@ pub struct FilledSpec {
     pub long_refractory: bool,
     /// Share of the synapse memory to fill, in percent.
     pub fill: u8,
+    /// Dithered decays (spec §3.1).
+    pub dither: bool,
 }
 
 /// Filled networks for a core; every switch on and off.
 pub fn filled_spec() -> impl Strategy<Value = FilledSpec> {
-    (any::<u64>(), any::<bool>(), any::<bool>(), any::<bool>(), 95u8..=100).prop_map(
-        |(seed, stdp, homeostasis, long_refractory, fill)| FilledSpec {
+    (
+        any::<u64>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        95u8..=100,
+        any::<bool>(),
+    )
+        .prop_map(|(seed, stdp, homeostasis, long_refractory, fill, dither)| FilledSpec {
             seed,
             stdp,
             homeostasis,
             long_refractory,
             fill,
-        },
-    )
+            dither,
+        })
 }
 
 fn profile(rng: &mut ChaCha8Rng, spec: &FilledSpec) -> NeuronParams {
@@ -171,6 +182,9 @@ pub fn filled_network(config: CoreConfig, spec: &FilledSpec, ticks: u32) -> Netw
         }
         if let Some(r) = rule {
             b.set_stdp(r);
+        }
+        if spec.dither {
+            b.set_rounding(Rounding::Dither);
         }
         for k in 0..n as usize {
             b.add_neurons(pick[k], 1, |_| v_init[k]);

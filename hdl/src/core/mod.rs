@@ -44,6 +44,7 @@ use rust_hdl::prelude::*;
 
 use crate::control::ControlRegisters;
 use crate::delay_ring::DelayRing;
+use crate::dither::Dither;
 use crate::lfsr::Lfsr;
 use crate::memory::{Bram, SinglePortRam};
 use crate::neuron_memory::NeuronMemory;
@@ -99,6 +100,7 @@ pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usi
     neuron: NeuronUpdate,
     weight: WeightUpdate,
     lfsr: Lfsr,
+    dither: Dither,
     control: ControlRegisters,
     tick: DFF<Bits<32>>,
     cycles: DFF<Bits<64>>,
@@ -139,6 +141,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             neuron: Default::default(),
             weight: Default::default(),
             lfsr: Default::default(),
+            dither: Default::default(),
             control: Default::default(),
             tick: Default::default(),
             cycles: Default::default(),
@@ -179,6 +182,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.neuron.clock.next = self.clock.val();
         self.weight.clock.next = self.clock.val();
         self.lfsr.clock.next = self.clock.val();
+        self.dither.clock.next = self.clock.val();
         self.control.clock.next = self.clock.val();
         self.slot.next = bit_cast::<DB, 32>(self.tick.q.val());
 
@@ -378,6 +382,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.control.cycles.next = self.cycles.q.val();
         self.control.late.next = self.pacer.late.val();
         self.control.overruns.next = self.pacer.overruns.val();
+        self.control.dither_phase.next = self.dither.phase.val();
 
         // The neuron pipeline: inputs straight from the memories, one clock
         // after the issue; results written back four clocks after it.
@@ -395,6 +400,11 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.neuron.theta.next = self.neurons.theta.val();
         self.neuron.refractory.next = bit_cast::<8, 16>(self.neurons.refractory.val());
         self.neuron.ring_in.next = self.ring.old_value.val();
+        self.neuron.offset.next = self.dither.offset.val();
+        self.dither.on.next = self.control.dither_on.val();
+        self.dither.load.next = self.control.dither_load.val();
+        self.dither.data.next = self.host.data.val();
+        self.dither.issue.next = self.sequencer.issue_valid.val();
 
         // Learning's arithmetic: a depression (the router's) unless
         // potentiation claims a stage.

@@ -43,6 +43,7 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>, budget: Budget) -> 
     let global = file.simulation.seed;
     let ticks = file.simulation.ticks.unwrap_or(super::DEFAULT_TICKS);
     let mut b = NetworkBuilder::new();
+    b.set_rounding(file.simulation.rounding.unwrap_or_default());
     // Every mistake found, each section checked even after one failed; a
     // name whose section failed is known, so that what refers to it is
     // skipped rather than reported as an unknown name.

@@ -22,6 +22,7 @@ pub use overrides::Setting;
 pub use physical::{LifSection, Lowered, Report, StdpSection};
 pub use value::{FloatSpec, IntSampler, IntSpec};
 
+use crate::dither::Rounding;
 use crate::learning::StdpFields;
 use crate::network::Network;
 use crate::neuron::NeuronFields;
@@ -69,6 +70,11 @@ pub struct SimulationSection {
     /// Run length in ms (with `dt`, instead of `ticks`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<f64>,
+    /// How the decays round (spec §3.1): `"toward_zero"` or `"dither"`;
+    /// default `"dither"` in a file with values in physical units (the
+    /// quantizer's choice), `"toward_zero"` otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rounding: Option<Rounding>,
 }
 
 /// Ticks run when a file gives neither `ticks` nor `duration`.

@@ -12,6 +12,7 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 
 use super::{ConfigError, FloatSpec, NetworkFile, ProjectionSection, DEFAULT_TICKS};
+use crate::dither::Rounding;
 use crate::learning::{StdpFields, StdpParams};
 use crate::neuron::NeuronFields;
 use crate::quantize::{self, Lif, LifInts, Quality, QuantError, Stdp, StdpInts};
@@ -76,6 +77,8 @@ pub struct StdpSection {
 pub struct Report {
     /// The tick, ms.
     pub dt: f64,
+    /// How the decays round.
+    pub rounding: Rounding,
     /// Each population in physical units: its name and integers.
     pub populations: Vec<(String, LifInts)>,
     /// Each projection with physical values: its name, weight exponent and
@@ -109,8 +112,9 @@ impl std::fmt::Display for Report {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "physical units quantized (dt = {} ms; errors beyond {}% flagged):",
+            "physical units quantized (dt = {} ms, decays rounded {}; errors beyond {}% flagged):",
             self.dt,
+            self.rounding.describe(),
             quantize::WARN_ABOVE * 100.0
         );
         for (name, q) in &self.populations {
@@ -212,6 +216,9 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
         out.simulation.duration = None;
     }
     out.simulation.ticks.get_or_insert(DEFAULT_TICKS);
+    // Decays as small as the physical time constants give at a fine dt lose a
+    // large share of their leak to rounding toward zero (docs/units.md).
+    let rounding = *out.simulation.rounding.get_or_insert(Rounding::Dither);
 
     // Poisson inputs by rate.
     for (i, input) in out.inputs.iter_mut().enumerate() {
@@ -267,7 +274,7 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
             v_range: l.v_range.map(|[a, b]| (a, b)),
             unit: l.unit,
         };
-        let q = quantize::lif(&lif, dt).map_err(|e| invalid(&format!("{item}.lif"), e))?;
+        let q = quantize::lif(&lif, dt, rounding).map_err(|e| invalid(&format!("{item}.lif"), e))?;
         pop.neuron = Some(NeuronFields {
             du: q.du.into(),
             dv: q.dv.into(),
@@ -381,11 +388,11 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
                     got: x as f64 / per,
                     unit,
                 });
-                if x != 0 && du < 4096 {
+                if x != 0 && du < 4096 && rounding == Rounding::TowardZero {
                     quality.push(Quality {
                         name: format!("{field}{end}, one PSP alone (its current's truncation)"),
                         wanted: w,
-                        got: x as f64 * quantize::current_area(x, du) / per,
+                        got: x as f64 * quantize::current_area(x, du, rounding) / per,
                         unit,
                     });
                 }
@@ -424,6 +431,7 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
         file: Cow::Owned(out),
         report: Some(Report {
             dt,
+            rounding,
             populations: populations.into_iter().map(|(n, _, q)| (n, q)).collect(),
             projections,
             stdp: stdp_report,

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 
 use super::RefNet;
+use spikefab_sim::dither::Rounding;
 use spikefab_sim::fixed::{STATE_MAX, STATE_MIN};
 use spikefab_sim::learning::StdpParams;
 use spikefab_sim::network::{NetworkBuilder, Source, SynapseSpec};
@@ -102,7 +103,7 @@ pub const SIM_LIMITS: Limits = Limits {
 prop_compose! {
     /// A random network with every feature switched on or off, and a number of ticks to run it.
     pub fn network(limits: Limits)(
-        features in (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+        features in (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
         n in 1usize..=limits.neurons,
         m in 0usize..=limits.axons,
         ticks in 1u32..=limits.ticks,
@@ -111,6 +112,7 @@ prop_compose! {
         rule in if features.0 { stdp().prop_map(Some).boxed() } else { Just(None).boxed() },
         max_delay in if features.3 { (1u8..=limits.max_delay).boxed() } else { Just(1u8).boxed() },
         big_wexp in Just(features.4),
+        dither in Just(features.5),
         n in Just(n),
         m in Just(m),
         ticks in Just(ticks),
@@ -155,6 +157,7 @@ prop_compose! {
                 v_init,
                 axons: m,
                 stdp: rule,
+                rounding: if dither { Rounding::Dither } else { Rounding::TowardZero },
                 synapses,
                 inputs: inputs.into_iter().collect(),
             },
@@ -172,6 +175,7 @@ pub fn build(r: &RefNet) -> spikefab_sim::Network {
     if let Some(rule) = r.stdp {
         b.set_stdp(rule);
     }
+    b.set_rounding(r.rounding);
     for (k, &p) in r.neuron_profile.iter().enumerate() {
         let v = r.v_init[k];
         b.add_neurons(p as u16, 1, |_| v);

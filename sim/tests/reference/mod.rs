@@ -1,7 +1,8 @@
 //! An obviously-correct reference stepper, written straight from
 //! `docs/spec.md` and sharing no arithmetic with the engine: wide `i64`
 //! maths with explicit clamps, Rust's truncating division for "round toward
-//! zero", every neuron and every trace updated eagerly every tick, synaptic
+//! zero" (of the magnitude plus the dither offset, whose rotations are
+//! spelt out bit by bit), every neuron and every trace updated eagerly every tick, synaptic
 //! input kept in a map keyed by (arrival tick, neuron), the canonical synapse
 //! order recomputed by a plain sort. Slow, and meant to be.
 
@@ -9,6 +10,7 @@ use std::collections::BTreeMap;
 
 pub mod generate;
 
+use spikefab_sim::dither::Rounding;
 use spikefab_sim::learning::StdpParams;
 use spikefab_sim::network::{Source, SynapseSpec};
 use spikefab_sim::{CoreShape, CycleCosts, NeuronParams, StateDump};
@@ -21,6 +23,7 @@ pub struct RefNet {
     pub v_init: Vec<i16>,
     pub axons: usize,
     pub stdp: Option<StdpParams>,
+    pub rounding: Rounding,
     /// In insertion order.
     pub synapses: Vec<SynapseSpec>,
     /// (tick, axon), any order, no duplicates.
@@ -37,9 +40,22 @@ fn clamp16(x: i64) -> i64 {
     x.clamp(-LIM, LIM)
 }
 
-/// x * (4096 - d) / 4096 with truncation toward zero (Rust's `/` on i64).
-fn decay(x: i64, d: u16) -> i64 {
-    x * (4096 - d as i64) / 4096
+/// sign(x) * ((|x| * (4096 - d) + r) / 4096): with r = 0, truncation toward
+/// zero (Rust's `/` on i64).
+fn decay(x: i64, d: u16, r: i64) -> i64 {
+    x.signum() * ((x.abs() * (4096 - d as i64) + r) / 4096)
+}
+
+/// The dither offsets (u, v, θ) of neuron `k` in tick `t` (spec §3.1).
+fn offsets(rounding: Rounding, t: u32, k: usize) -> (i64, i64, i64) {
+    if rounding == Rounding::TowardZero {
+        return (0, 0, 0);
+    }
+    let a = (t as i64 * 2531 + k as i64 * 1697) % 4096;
+    let bit = |i: i64| (a >> i) & 1;
+    let v = (0..12).map(|i| bit(i) << ((i + 6) % 12)).sum();
+    let theta = (0..12).map(|i| bit(i) << ((i + 3) % 12)).sum();
+    (a, v, theta)
 }
 
 fn lfsr_step(s: u16) -> u16 {
@@ -89,14 +105,15 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
         for k in 0..n {
             let pr = p(k);
             let input = due.remove(&(t, k)).unwrap_or(0);
-            u[k] = clamp16(decay(u[k], pr.du) + input);
+            let (ru, rv, rt) = offsets(net.rounding, t, k);
+            u[k] = clamp16(decay(u[k], pr.du, ru) + input);
             let base = pr.theta_base as i64;
-            theta[k] = base + decay(theta[k] - base, pr.theta_decay);
+            theta[k] = base + decay(theta[k] - base, pr.theta_decay, rt);
             if refr[k] > 0 {
                 refr[k] -= 1;
                 continue;
             }
-            let nv = clamp16(decay(v[k], pr.dv) + u[k] + pr.bias as i64);
+            let nv = clamp16(decay(v[k], pr.dv, rv) + u[k] + pr.bias as i64);
             if nv >= theta[k] {
                 v[k] = pr.v_reset as i64;
                 refr[k] = pr.refractory as i64;
