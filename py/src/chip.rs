@@ -14,7 +14,7 @@ use spikefab_chip::image::Image;
 use spikefab_host::session::{Connection, Session, SessionError, Stopped, Target, VirtualTarget};
 use spikefab_host::timing::Timing;
 use spikefab_host::{load, verify};
-use spikefab_sim::config::{Model, Report};
+use spikefab_sim::config::Model;
 use spikefab_sim::Network;
 
 use crate::arrays;
@@ -191,7 +191,6 @@ impl Chip {
         &self,
         py: Python<'_>,
         model: &Arc<Model>,
-        units: Option<Arc<Report>>,
         ticks: Option<u32>,
         timing: Option<Timing>,
     ) -> PyResult<Results> {
@@ -204,13 +203,7 @@ impl Chip {
             })
         });
         match outcome {
-            Ok(run) => Ok(Results::chip(
-                model.clone(),
-                units,
-                self.port.clone(),
-                run.spikes,
-                run.state,
-            )),
+            Ok(run) => Ok(Results::chip(model.clone(), self.port.clone(), run.spikes, run.state)),
             Err(Some(f)) => Err(f.raise(py, model)),
             Err(None) => Err(self.closed()),
         }
@@ -221,7 +214,6 @@ impl Chip {
         &self,
         py: Python<'_>,
         model: &Arc<Model>,
-        units: Option<Arc<Report>>,
         ticks: Option<u32>,
         check_every: Option<u32>,
     ) -> PyResult<Verification> {
@@ -239,7 +231,7 @@ impl Chip {
             })
         });
         match outcome {
-            Ok(v) => Verification::new(py, model.clone(), units, self.port.clone(), v),
+            Ok(v) => Verification::new(py, model.clone(), self.port.clone(), v),
             Err(Some(f)) => Err(f.raise(py, model)),
             Err(None) => Err(self.closed()),
         }
@@ -291,7 +283,7 @@ impl Chip {
         clock_mhz: Option<f64>,
     ) -> PyResult<Results> {
         let timing = realtime.then_some(Timing { tick_us, clock_mhz });
-        self.run_model(py, &net.model, net.units.clone(), ticks, timing)
+        self.run_model(py, &net.model, ticks, timing)
     }
 
     /// Load `net` and verify it against the golden model, the full state
@@ -305,7 +297,7 @@ impl Chip {
         ticks: Option<u32>,
         check_every: Option<u32>,
     ) -> PyResult<Verification> {
-        self.verify_model(py, &net.model, net.units.clone(), ticks, check_every)
+        self.verify_model(py, &net.model, ticks, check_every)
     }
 
     /// Close the port (a virtual chip stops). Runs after this raise an error.

@@ -3,7 +3,7 @@
 //! a chip, verify the chip against the model, see what it costs each core.
 
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
@@ -12,7 +12,7 @@ use pyo3::types::{PyDict, PyList};
 
 use spikefab_host::timing::Timing;
 use spikefab_host::{capacity, golden, load, serial};
-use spikefab_sim::config::{self, Budget, Model, Report, Setting};
+use spikefab_sim::config::{self, Budget, Model, Setting};
 use spikefab_sim::network::PopulationKind;
 use spikefab_sim::snapshot;
 
@@ -28,7 +28,6 @@ use crate::results::{Results, Verification};
 pub struct Network {
     pub(crate) model: Arc<Model>,
     name: String,
-    pub(crate) units: Option<Arc<Report>>,
 }
 
 /// `json.dumps` default for values the json module does not know: numpy
@@ -95,11 +94,9 @@ impl Network {
     fn from_dict(d: &Bound<'_, PyDict>, name: &str) -> PyResult<Network> {
         let text = to_json(d.as_any())?;
         let model = config::parse_json_as(&text, name, None, Budget::default()).or_raise()?;
-        let file = config::parse_file(&text, Path::new("network.json")).or_raise()?;
         Ok(Network {
             model: Arc::new(model),
             name: name.to_string(),
-            units: config::quantization_of(&file).or_raise()?.map(Arc::new),
         })
     }
 
@@ -114,7 +111,7 @@ impl Network {
     /// it; None for a network in the chip's integers.
     #[getter]
     fn units(&self) -> Option<String> {
-        self.units.as_ref().map(|r| r.to_string())
+        self.model.units.as_ref().map(|r| r.to_string())
     }
 
     /// Each population in physical units: `{name: {"unit_mV", "zero_mV",
@@ -124,7 +121,7 @@ impl Network {
     #[getter]
     fn scales<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        for (name, q) in self.units.iter().flat_map(|r| r.populations.iter()) {
+        for (name, q) in self.model.units.iter().flat_map(|r| r.populations.iter()) {
             let p = PyDict::new(py);
             p.set_item("unit_mV", q.unit)?;
             p.set_item("zero_mV", q.zero)?;
@@ -235,7 +232,7 @@ impl Network {
         if let Some(e) = interrupted {
             return Err(e);
         }
-        Ok(Results::golden(self.model.clone(), self.units.clone(), run))
+        Ok(Results::golden(self.model.clone(), run))
     }
 
     /// Run on a chip: the board on serial port `port`, or (without one) a
@@ -267,7 +264,7 @@ impl Network {
         connection.check_fit(&self.model.network).or_raise()?;
         let chip = Chip::connect(py, connection)?;
         let timing = realtime.then_some(Timing { tick_us, clock_mhz });
-        chip.run_model(py, &self.model, self.units.clone(), ticks, timing)
+        chip.run_model(py, &self.model, ticks, timing)
     }
 
     /// Run on a chip (as `run`) and in the golden model side by side,
@@ -295,7 +292,7 @@ impl Network {
         let connection = connection(port, core, engine, baud, timeout_ms, attempts)?;
         connection.check_fit(&self.model.network).or_raise()?;
         let chip = Chip::connect(py, connection)?;
-        chip.verify_model(py, &self.model, self.units.clone(), ticks, check_every)
+        chip.verify_model(py, &self.model, ticks, check_every)
     }
 
     /// What the network costs each core, as `spikefab inspect` prints it:
@@ -351,16 +348,8 @@ pub fn load_network(
     };
     changes.settings.extend(seed.map(Setting::seed));
     let model = load::model_with(&path, &changes).or_raise()?;
-    let units = match load::is_snapshot(&path) {
-        // A snapshot holds integers.
-        true => None,
-        false => config::quantization_of(&config::file_with(&path, &changes.settings).or_raise()?)
-            .or_raise()?
-            .map(Arc::new),
-    };
     Ok(Network {
         model: Arc::new(model),
         name: path.display().to_string(),
-        units,
     })
 }

@@ -14,7 +14,7 @@ use spikefab_host::golden::GoldenRun;
 use spikefab_host::outputs::{self, OutputKind};
 use spikefab_host::verify::Verification as Verified;
 use spikefab_host::{raster, rates, spike_files, state_file, traces, weights};
-use spikefab_sim::config::{Model, Report};
+use spikefab_sim::config::Model;
 use spikefab_sim::record::{ProbeTrace, RunStats, WeightTrace};
 use spikefab_sim::{SpikeEvent, StateDump};
 
@@ -37,7 +37,6 @@ fn tick_length(tick_us: f64) -> PyResult<()> {
 #[pyclass(frozen, module = "spikefab")]
 pub struct Results {
     model: Arc<Model>,
-    units: Option<Arc<Report>>,
     source: String,
     spikes: Vec<SpikeEvent>,
     state: StateDump,
@@ -48,10 +47,9 @@ pub struct Results {
 
 impl Results {
     /// A golden-model run's.
-    pub fn golden(model: Arc<Model>, units: Option<Arc<Report>>, run: GoldenRun) -> Results {
+    pub fn golden(model: Arc<Model>, run: GoldenRun) -> Results {
         Results {
             model,
-            units,
             source: "golden model".to_string(),
             spikes: run.spikes,
             state: run.state,
@@ -62,16 +60,9 @@ impl Results {
     }
 
     /// A chip run's (on `port`).
-    pub fn chip(
-        model: Arc<Model>,
-        units: Option<Arc<Report>>,
-        port: String,
-        spikes: Vec<SpikeEvent>,
-        state: StateDump,
-    ) -> Results {
+    pub fn chip(model: Arc<Model>, port: String, spikes: Vec<SpikeEvent>, state: StateDump) -> Results {
         Results {
             model,
-            units,
             source: format!("chip on {port}"),
             spikes,
             state,
@@ -134,7 +125,7 @@ impl Results {
     /// integers).
     #[getter]
     fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        arrays::state(py, &self.model.network, &self.state, self.units.as_deref())
+        arrays::state(py, &self.model.network, &self.state, self.model.units.as_ref())
     }
 
     /// The file's probes (golden model only; a chip records none), by
@@ -144,7 +135,7 @@ impl Results {
     /// (`values_mV`, NaN for a population in integers).
     #[getter]
     fn probes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        arrays::probes(py, &self.model.network, &self.probes, self.units.as_deref())
+        arrays::probes(py, &self.model.network, &self.probes, self.model.units.as_ref())
     }
 
     /// The file's `[[record.weights]]` (golden model only), one dict each:
@@ -273,14 +264,8 @@ pub struct Verification {
 
 impl Verification {
     /// `v`, run on the chip on `port`.
-    pub fn new(
-        py: Python<'_>,
-        model: Arc<Model>,
-        units: Option<Arc<Report>>,
-        port: String,
-        v: Verified,
-    ) -> PyResult<Verification> {
-        let chip = Results::chip(model.clone(), units, port, v.chip_spikes.clone(), v.chip_state.clone());
+    pub fn new(py: Python<'_>, model: Arc<Model>, port: String, v: Verified) -> PyResult<Verification> {
+        let chip = Results::chip(model.clone(), port, v.chip_spikes.clone(), v.chip_state.clone());
         Ok(Verification {
             chip: Py::new(py, chip)?,
             golden_spikes: v.sim_spikes.clone(),

@@ -78,11 +78,11 @@ pub const BLOCKS: &[BlockRow] = &[
         twin: "sim: Simulator::step_tick, CycleCosts",
     },
     BlockRow {
-        block: "NeuronUpdate, NeuronMemory",
-        file: "neuron_update.rs, neuron_memory.rs",
+        block: "NeuronUpdate, NeuronMemory, Dither",
+        file: "neuron_update.rs, neuron_memory.rs, dither.rs",
         role: "phase 1: one neuron per clock",
-        spec: "§3.3, §8.2",
-        twin: "sim: NeuronParams::step",
+        spec: "§3, §8.2",
+        twin: "sim: NeuronParams::step, dither",
     },
     BlockRow {
         block: "SourceList",

@@ -264,6 +264,7 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>, budget: Budget) -> 
             probes,
             weights,
         },
+        units: lowered.report,
     })
 }
 

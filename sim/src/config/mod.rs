@@ -342,15 +342,20 @@ impl Default for Budget {
     }
 }
 
-/// A loaded network file: the network and how to run it. Deserialized
-/// (snapshots) with its probes checked against its neurons.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A loaded network file: the network and how to run it, and what the
+/// quantizer chose if the file was in physical units. Deserialized
+/// (snapshots) with its probes checked against its neurons; a snapshot holds
+/// integers, so it has no quantizer report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "ModelRecord")]
 pub struct Model {
     /// The compiled network.
     pub network: Network,
     /// Run settings.
     pub run: RunSpec,
+    /// The quantizer's choices and errors, for a file in physical units.
+    #[serde(skip)]
+    pub units: Option<Report>,
 }
 
 /// A [`Model`] as stored, before its probes are checked.
@@ -389,6 +394,7 @@ impl TryFrom<ModelRecord> for Model {
         Ok(Model {
             network: r.network,
             run: r.run,
+            units: None,
         })
     }
 }
@@ -457,7 +463,7 @@ pub fn file_with(path: &Path, settings: &[Setting]) -> Result<NetworkFile, Confi
 /// What the quantizer chose for the network file at `path`, if it has
 /// values in physical units (`spikefab inspect` prints it).
 pub fn quantization(path: &Path) -> Result<Option<Report>, ConfigError> {
-    quantization_of(&read_file(path)?)
+    Ok(physical::lower(&read_file(path)?)?.report)
 }
 
 /// The network file at `path` in the chip's integers, as TOML: its values in
@@ -483,11 +489,6 @@ pub fn integer_toml(path: &Path) -> Result<(String, Option<Report>), ConfigError
         message: format!("cannot write the integer form: {e}"),
     })?;
     Ok((toml, report))
-}
-
-/// What the quantizer chooses for `file`, if it has values in physical units.
-pub fn quantization_of(file: &NetworkFile) -> Result<Option<Report>, ConfigError> {
-    Ok(physical::lower(file)?.report)
 }
 
 /// Parse a network file's text by the extension of `path` (no expansion).

@@ -314,10 +314,8 @@ fn inspect(path: &Path, ticks: Option<u32>, timing: Timing) -> Result<()> {
     let net = &model.network;
     let ticks = ticks.unwrap_or(model.run.ticks);
     println!("{}", summary::network(&path.display().to_string(), net));
-    if !load::is_snapshot(path) {
-        if let Some(report) = spikefab_sim::config::quantization(path)? {
-            println!("{report}");
-        }
+    if let Some(report) = &model.units {
+        println!("{report}");
     }
     let how = capacity::Inspect {
         ticks,
