@@ -7,7 +7,7 @@
 //! percent per tick (a 20 ms membrane at dt = 0.1 ms) that bias is a large share
 //! of the leak, and firing rates drift. Dithered rounding adds an offset `r` in
 //! `0..4096` to the 12 fractional bits before the magnitude is cut, so the
-//! result rounds up with probability equal to the dropped fraction.
+//! result rounds up on a share of ticks equal to the dropped fraction.
 //!
 //! The offsets are a Weyl (golden-ratio) sequence, not random draws: per
 //! neuron, the tick term advances by [`TICK_STEP`] every tick, so over any run
