@@ -7,7 +7,7 @@
 
 use spikefab_proto::message::{ctrl, field, Space};
 use spikefab_sim::cycles::RUN_MAX;
-use spikefab_sim::dither::Rounding;
+use spikefab_sim::dither::{self, Rounding};
 use spikefab_sim::network::{PopulationKind, FLAG_PLASTIC, FLAG_WEXP};
 use spikefab_sim::Network;
 
@@ -284,7 +284,7 @@ impl Image {
             ctrl[ctrl::LFSR as usize] = 1;
         }
         ctrl[ctrl::ROUNDING as usize] = (net.rounding() == Rounding::Dither) as u16;
-        ctrl[ctrl::DITHER as usize] = net.rounding().phase(0);
+        ctrl[ctrl::DITHER as usize] = dither::STATE_SEED;
 
         Ok(Image {
             config,
@@ -310,10 +310,13 @@ impl Image {
         }
     }
 
-    /// Set the `DITHER` register to the phase of the run's tick `tick`, for a
-    /// run resumed there after a RESET (which clears the register).
+    /// Set the `DITHER` register to the dither state of the run's tick
+    /// `tick`, for a run resumed there after a RESET (which clears the register).
     pub fn set_dither_tick(&mut self, tick: u32) {
-        self.ctrl[ctrl::DITHER as usize] = self.rounding().phase(tick);
+        self.ctrl[ctrl::DITHER as usize] = match self.rounding() {
+            Rounding::Dither => dither::state_at(tick),
+            Rounding::TowardZero => dither::STATE_SEED,
+        };
     }
 
     /// Every space with the words to write from address 0, in the order a

@@ -14,7 +14,7 @@
 //! a bound 8 as two's complement, learning and rounding bit 0, the period 24
 //! over two words); a write to `LFSR` asks the core's LFSR to load the word
 //! (`lfsr_load`), one to `DITHER` asks the dither block (`crate::dither`) to
-//! load its phase (`dither_load`), a write to the period clears the pacer
+//! load its state (`dither_load`), a write to the period clears the pacer
 //! (`period_written`).
 
 use rust_hdl::prelude::*;
@@ -66,13 +66,13 @@ pub struct ControlRegisters {
     pub late: Signal<In, Bits<16>>,
     /// The pacer's count of overruns, for READ.
     pub overruns: Signal<In, Bits<16>>,
-    /// The dither phase, for READ.
-    pub dither_phase: Signal<In, Bits<12>>,
+    /// The dither state, for READ.
+    pub dither_state: Signal<In, Bits<16>>,
     /// The word of `read_address` (0 past the last register).
     pub read_word: Signal<Out, Bits<16>>,
     /// A write to `LFSR` this clock: the LFSR loads `data`.
     pub lfsr_load: Signal<Out, Bit>,
-    /// A write to `DITHER` this clock: the dither phase loads `data`.
+    /// A write to `DITHER` this clock: the dither state loads `data`.
     pub dither_load: Signal<Out, Bit>,
     /// The decays are dithered (`ROUNDING` bit 0).
     pub dither_on: Signal<Out, Bit>,
@@ -280,7 +280,7 @@ impl Logic for ControlRegisters {
                 }
             }
             22 => {
-                self.read_word.next = bit_cast::<16, 12>(self.dither_phase.val());
+                self.read_word.next = self.dither_state.val();
             }
             _ => {}
         }
@@ -326,7 +326,7 @@ mod tests {
             learn: bool, pre in 0u8..8, post in 0u8..8, bump_pre: u8, bump_post: u8,
             a_plus: u8, a_minus: u8, lr in 0u8..16, w_a: i8, w_b: i8, lfsr: u16, tick: u32, cycles: u64,
             junk: u16, period in 0u32..1 << 24, period_junk: u8, late: u16, overruns: u16,
-            dither: bool, phase in 0u16..4096,
+            dither: bool, phase: u16,
         ) {
             let rule = StdpParams {
                 pre_shift: pre,
@@ -413,7 +413,7 @@ mod tests {
             uut.late.next = late.to_bits();
             uut.overruns.next = overruns.to_bits();
             prop_assert_eq!((read(&mut uut, ctrl::LATE), read(&mut uut, ctrl::OVERRUNS)), (late, overruns));
-            uut.dither_phase.next = phase.to_bits();
+            uut.dither_state.next = phase.to_bits();
             prop_assert_eq!(read(&mut uut, ctrl::DITHER), phase);
             prop_assert_eq!(read(&mut uut, ctrl::COUNT as u16), 0);
         }

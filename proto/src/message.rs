@@ -120,9 +120,9 @@ pub mod ctrl {
     pub const OVERRUNS: u16 = 20;
     /// How the decays round (bit 0: dithered; 0 rounds toward zero).
     pub const ROUNDING: u16 = 21;
-    /// The dither phase (12 bits): the offset of neuron 0 in the next tick;
-    /// it advances by `spikefab_sim::dither::TICK_STEP` after each tick's
-    /// neuron phase while dithering is on. RESET clears it.
+    /// The dither state (16 bits, an LFSR state; its low 12 bits are the
+    /// offset of neuron 0 in the next tick); it takes 16 LFSR steps after each
+    /// tick's neuron phase while dithering is on.
     pub const DITHER: u16 = 22;
     /// Number of registers.
     pub const COUNT: u32 = 23;

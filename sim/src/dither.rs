@@ -9,24 +9,33 @@
 //! `0..4096` to the 12 fractional bits before the magnitude is cut, so the
 //! result rounds up on a share of ticks equal to the dropped fraction.
 //!
-//! The offsets are a Weyl (golden-ratio) sequence, not random draws: per
-//! neuron, the tick term advances by [`TICK_STEP`] every tick, so over any run
-//! of ticks the offsets spread evenly over `0..4096` and the rounding errors of
-//! a steady value cancel; per tick, neighbouring neurons are [`NEURON_STEP`]
-//! apart, so they do not round up together. The chip forms them with two
-//! 12-bit adders (one per tick, one per neuron), and any offset is a pure
-//! function of (tick, neuron), so the simulator needs no generator state.
+//! The offsets come from a 16-bit LFSR (the learning rule's polynomial,
+//! [`crate::lfsr`]) stepped [`STEPS_PER_TICK`] times per tick: each tick
+//! draws a fresh phase, and each neuron's offset is that phase plus
+//! [`NEURON_STEP`] per neuron. A neuron's offsets from tick to tick must be
+//! independent of its past, not merely evenly spread: a low-discrepancy
+//! sequence (a golden-ratio Weyl step per tick, tried first) visits the
+//! interval that ends a small current's last unit at regular intervals, so
+//! the tail of a decay is cut to about half its length, and a 12-unit current
+//! with `du` = 81 delivered 9% less charge than it should (independent
+//! offsets: within 0.3%; `sim/tests/behaviour.rs`). On the chip the 16 steps
+//! are one XOR network ([`advance_masks`]) and the per-neuron term one 12-bit
+//! adder.
 
 use serde::{Deserialize, Serialize};
 
 use crate::fixed::DECAY_BITS;
+use crate::lfsr::Lfsr16;
 
 /// The offsets' range is `0..=OFFSET_MASK` (12 bits, the fraction a decay drops).
 pub const OFFSET_MASK: u16 = (1 << DECAY_BITS) - 1;
 
-/// Added to the dither phase at the end of every tick: `round(4096 × (φ - 1))`,
-/// odd, so the phase visits all 4096 values every 4096 ticks.
-pub const TICK_STEP: u16 = 2531;
+/// LFSR steps of the dither state after each tick's neuron phase: a whole
+/// new 16-bit state.
+pub const STEPS_PER_TICK: u32 = 16;
+
+/// The dither state at the start of a run (any non-zero LFSR state).
+pub const STATE_SEED: u16 = 0x5EED;
 
 /// Between the offsets of neurons `n` and `n + 1` in one tick:
 /// `round(4096 × (√2 - 1))`.
@@ -50,15 +59,6 @@ impl Rounding {
         match self {
             Rounding::TowardZero => "toward zero",
             Rounding::Dither => "with dither",
-        }
-    }
-
-    /// The dither phase of tick `t` (0 for the first tick of a run):
-    /// `t × TICK_STEP mod 4096`, or 0 when rounding toward zero.
-    pub fn phase(self, tick: u32) -> u16 {
-        match self {
-            Rounding::TowardZero => 0,
-            Rounding::Dither => (tick.wrapping_mul(TICK_STEP as u32) & OFFSET_MASK as u32) as u16,
         }
     }
 
@@ -109,11 +109,41 @@ impl Offsets {
     }
 }
 
-/// The dither of one tick: its phase and mask, from which every neuron's
-/// [`Offsets`] follow.
+/// The dither state after one tick: [`STEPS_PER_TICK`] steps of the LFSR.
+pub fn advance(state: u16) -> u16 {
+    let mut l = Lfsr16::new(state).expect("the dither state is never 0");
+    for _ in 1..STEPS_PER_TICK {
+        l.next_state();
+    }
+    l.next_state()
+}
+
+/// The dither state in tick `t` of a run (the state of tick 0 is
+/// [`STATE_SEED`]): for a run resumed at tick `t`. Takes `16 t` steps.
+pub fn state_at(tick: u32) -> u16 {
+    (0..tick).fold(STATE_SEED, |s, _| advance(s))
+}
+
+/// [`advance`] as a linear map over GF(2): bit `i` of the new state is the
+/// parity of the old state's bits in `advance_masks()[i]`. The RTL's XOR
+/// network.
+pub fn advance_masks() -> [u16; 16] {
+    let mut masks = [0u16; 16];
+    for j in 0..16 {
+        let column = advance(1 << j);
+        for (i, m) in masks.iter_mut().enumerate() {
+            *m |= ((column >> i) & 1) << j;
+        }
+    }
+    masks
+}
+
+/// The dither of one tick: its phase (the low 12 bits of the dither state)
+/// and mask, from which every neuron's [`Offsets`] follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TickDither {
-    /// [`Rounding::phase`] of the tick.
+    /// The tick's phase: the dither state's low 12 bits (0 when rounding
+    /// toward zero).
     pub phase: u16,
     /// [`Rounding::mask`].
     pub mask: u16,
@@ -123,10 +153,10 @@ impl TickDither {
     /// Round toward zero.
     pub const NONE: TickDither = TickDither { phase: 0, mask: 0 };
 
-    /// The dither of tick `t` under `rounding`.
-    pub fn new(rounding: Rounding, tick: u32) -> TickDither {
+    /// The dither of a tick with dither state `state` under `rounding`.
+    pub fn new(rounding: Rounding, state: u16) -> TickDither {
         TickDither {
-            phase: rounding.phase(tick),
+            phase: state & rounding.mask(),
             mask: rounding.mask(),
         }
     }
@@ -149,33 +179,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn phases_visit_every_offset_once_per_4096_ticks() {
-        let mut seen = vec![false; 4096];
-        for t in 0..4096 {
-            seen[Rounding::Dither.phase(t) as usize] = true;
+    fn the_state_is_the_lfsr_sixteen_steps_a_tick() {
+        let mut l = Lfsr16::new(STATE_SEED).unwrap();
+        for t in 1..5 {
+            for _ in 0..16 {
+                l.next_state();
+            }
+            assert_eq!(state_at(t), l.state());
         }
-        assert!(seen.iter().all(|&s| s));
-        assert_eq!(Rounding::Dither.phase(4096), 0);
-        assert_eq!(Rounding::Dither.phase(1), TICK_STEP);
-        assert_eq!(Rounding::TowardZero.phase(77), 0);
+        // The masks reproduce the steps on any state.
+        let masks = advance_masks();
+        for s in [1u16, 0x8000, STATE_SEED, 0xFFFF, 0x1234] {
+            let by_masks = (0..16)
+                .map(|i| (((s & masks[i]).count_ones() & 1) as u16) << i)
+                .sum::<u16>();
+            assert_eq!(by_masks, advance(s), "{s:#x}");
+        }
+        assert_eq!(TickDither::new(Rounding::Dither, 0xFABC).phase, 0xABC);
+        assert_eq!(TickDither::new(Rounding::TowardZero, 0xFABC), TickDither::NONE);
     }
 
     #[test]
     fn every_field_is_evenly_spread_over_a_neurons_ticks() {
-        // Over 4096 ticks each field of a neuron takes every offset once (the
-        // orders are permutations of 12 bits), so the mean is exactly 2047.5.
-        for n in [0u32, 1, 17, 4095, 65535] {
-            let mut sums = [0u64; 3];
-            let mut seen = [vec![false; 4096], vec![false; 4096], vec![false; 4096]];
-            for t in 0..4096 {
-                let o = Offsets::of(Rounding::Dither.phase(t), n, Rounding::Dither.mask());
+        // Sixteen steps a tick visit every non-zero state once per 65535
+        // ticks (16 and 65535 are coprime): each 12-bit phase 16 times, 0
+        // fifteen times. The offsets are the phase plus a constant, rotated:
+        // each field of a neuron takes every value as often.
+        for n in [0u32, 1, 17, 65535] {
+            let mut counts = [vec![0u32; 4096], vec![0u32; 4096], vec![0u32; 4096]];
+            let mut state = STATE_SEED;
+            for _ in 0..65535 {
+                let o = TickDither::new(Rounding::Dither, state).offsets(n);
                 for (k, r) in [o.u, o.v, o.theta].into_iter().enumerate() {
-                    sums[k] += r as u64;
-                    seen[k][r as usize] = true;
+                    counts[k][r as usize] += 1;
                 }
+                state = advance(state);
             }
-            assert_eq!(sums, [4095 * 2048; 3], "neuron {n}");
-            assert!(seen.iter().all(|s| s.iter().all(|&x| x)), "neuron {n}");
+            assert_eq!(state, STATE_SEED);
+            for c in &counts {
+                assert_eq!(c.iter().filter(|&&x| x == 16).count(), 4095, "neuron {n}");
+                assert_eq!(c.iter().filter(|&&x| x == 15).count(), 1, "neuron {n}");
+            }
         }
     }
 

@@ -33,7 +33,7 @@ use std::cmp::Reverse;
 use priority_queue::PriorityQueue;
 
 use crate::cycles::{CoreShape, CycleCosts};
-use crate::dither::TickDither;
+use crate::dither::{self, Rounding, TickDither};
 use crate::fixed::{add_sat16, contribution, trace_bump};
 use crate::learning::{StdpParams, TraceDecayTable};
 use crate::lfsr::Lfsr16;
@@ -208,6 +208,8 @@ pub struct Simulator<'n> {
     /// `net.inputs()[next_input..]` are still to come.
     next_input: usize,
     tick: u32,
+    /// The dither state of this tick (spec §3.1).
+    dither_state: u16,
     cycle: u64,
     stats: RunStats,
     spiked: Vec<u32>,
@@ -299,6 +301,7 @@ impl<'n> Simulator<'n> {
             inputs: PriorityQueue::new(),
             next_input: 0,
             tick: 0,
+            dither_state: dither::STATE_SEED,
             cycle: 0,
             stats: RunStats::default(),
             spiked: Vec::new(),
@@ -514,7 +517,11 @@ impl<'n> Simulator<'n> {
         let costs = self.opts.costs;
         let mut cycle = self.cycle + costs.before_routing(&self.core);
 
-        self.neuron_phase(slot, TickDither::new(self.net.rounding(), t));
+        let rounding = self.net.rounding();
+        self.neuron_phase(slot, TickDither::new(rounding, self.dither_state));
+        if rounding == Rounding::Dither {
+            self.dither_state = dither::advance(self.dither_state);
+        }
 
         // Routing: this tick's input spikes in ascending axon order, then the
         // neurons that fired, ascending.

@@ -428,8 +428,8 @@ mod tests {
     /// A tick's dither (on or off) and the block's first neuron.
     fn dither() -> impl Strategy<Value = (TickDither, u32)> {
         let rounding = prop_oneof![Just(Rounding::TowardZero), Just(Rounding::Dither)];
-        (rounding, any::<u32>(), prop_oneof![Just(0u32), any::<u32>()])
-            .prop_map(|(r, tick, first)| (TickDither::new(r, tick), first))
+        (rounding, any::<u16>(), prop_oneof![Just(0u32), any::<u32>()])
+            .prop_map(|(r, state, first)| (TickDither::new(r, state), first))
     }
 
     type Case = (NeuronParams, Vec<(NeuronState, i16)>, (TickDither, u32));

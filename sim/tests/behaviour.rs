@@ -325,3 +325,55 @@ fn cycles_follow_the_core_not_the_network() {
         })
     );
 }
+
+/// A current of a few units, as short ticks give (dt = 0.1 ms: `du` = 81, an
+/// excitatory weight of 12 units): rounded toward zero it loses exactly one
+/// unit a tick, so the membrane (no leak, `dv` = 0) collects 12 + 11 + ... + 1 =
+/// 78 of the 12 × 4096 / 81 = 606.8 it should; dithered (spec §3.1) it collects
+/// that on average. The neurons settle once their currents are 0, and skipping
+/// the settled ones changes nothing.
+#[test]
+fn dithered_decays_keep_a_small_currents_charge() {
+    use spikefab_sim::dither::Rounding;
+    let n = 64u32;
+    let run = |rounding: Rounding, skip: bool| {
+        let mut b = NetworkBuilder::new();
+        let p = b.add_profile(NeuronParams {
+            du: 81,
+            dv: 0,
+            theta_base: i16::MAX,
+            ..relay(0)
+        });
+        b.add_neurons(p, n, |_| 0);
+        b.add_axons(n);
+        b.set_rounding(rounding);
+        for k in 0..n {
+            b.add_synapse(syn(Source::Axon(k), k, 12, 0, 1));
+            // Each neuron's spike in a tick of its own: a phase of its own.
+            b.add_input(7 * k, k);
+        }
+        let net = b.build().unwrap();
+        let mut sim = Simulator::new(
+            &net,
+            SimOptions {
+                skip_quiescent: skip,
+                ..SimOptions::default()
+            },
+        )
+        .unwrap();
+        sim.run(7 * n + 4000);
+        (sim.state_dump(), sim.stats().neuron_updates)
+    };
+    let (truncated, _) = run(Rounding::TowardZero, true);
+    assert!(truncated.v.iter().all(|&v| v == 78), "{:?}", truncated.v);
+    assert!(truncated.u.iter().all(|&u| u == 0));
+
+    let (dithered, updates) = run(Rounding::Dither, true);
+    let (eager, all_updates) = run(Rounding::Dither, false);
+    assert_eq!(dithered, eager);
+    assert!(updates < all_updates / 4, "{updates} of {all_updates} updates");
+    assert!(dithered.u.iter().all(|&u| u == 0), "every current has run out");
+    let exact = 12.0 * 4096.0 / 81.0;
+    let mean = dithered.v.iter().map(|&v| v as f64).sum::<f64>() / n as f64;
+    assert!((mean / exact - 1.0).abs() < 0.01, "mean charge {mean} against {exact}");
+}

@@ -382,7 +382,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.control.cycles.next = self.cycles.q.val();
         self.control.late.next = self.pacer.late.val();
         self.control.overruns.next = self.pacer.overruns.val();
-        self.control.dither_phase.next = self.dither.phase.val();
+        self.control.dither_state.next = self.dither.state.val();
 
         // The neuron pipeline: inputs straight from the memories, one clock
         // after the issue; results written back four clocks after it.

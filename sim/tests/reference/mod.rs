@@ -46,12 +46,13 @@ fn decay(x: i64, d: u16, r: i64) -> i64 {
     x.signum() * ((x.abs() * (4096 - d as i64) + r) / 4096)
 }
 
-/// The dither offsets (u, v, θ) of neuron `k` in tick `t` (spec §3.1).
-fn offsets(rounding: Rounding, t: u32, k: usize) -> (i64, i64, i64) {
+/// The dither offsets (u, v, θ) of neuron `k` in a tick of dither state
+/// `state` (spec §3.1).
+fn offsets(rounding: Rounding, state: u16, k: usize) -> (i64, i64, i64) {
     if rounding == Rounding::TowardZero {
         return (0, 0, 0);
     }
-    let a = (t as i64 * 2531 + k as i64 * 1697) % 4096;
+    let a = (state as i64 % 4096 + k as i64 * 1697) % 4096;
     let bit = |i: i64| (a >> i) & 1;
     let v = (0..12).map(|i| bit(i) << ((i + 6) % 12)).sum();
     let theta = (0..12).map(|i| bit(i) << ((i + 3) % 12)).sum();
@@ -92,6 +93,7 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
     let mut x_pre = vec![0i64; m + n];
     let mut x_post = vec![0i64; n];
     let mut lfsr = net.stdp.map_or(0, |r| r.lfsr_seed);
+    let mut dither: u16 = 0x5EED;
     let mut due: BTreeMap<(u32, usize), i64> = BTreeMap::new();
     let mut spikes = Vec::new();
     let mut cycle: u64 = 0;
@@ -105,7 +107,7 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
         for k in 0..n {
             let pr = p(k);
             let input = due.remove(&(t, k)).unwrap_or(0);
-            let (ru, rv, rt) = offsets(net.rounding, t, k);
+            let (ru, rv, rt) = offsets(net.rounding, dither, k);
             u[k] = clamp16(decay(u[k], pr.du, ru) + input);
             let base = pr.theta_base as i64;
             theta[k] = base + decay(theta[k] - base, pr.theta_decay, rt);
@@ -122,6 +124,11 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
             } else {
                 v[k] = nv;
             }
+        }
+
+        // The dither state takes 16 LFSR steps after the neuron phase.
+        for _ in 0..16 {
+            dither = lfsr_step(dither);
         }
 
         // Phase 2: route inputs (ascending axon), then spikes (ascending neuron).
