@@ -1,5 +1,5 @@
-//! How the decays round (`docs/spec.md` §3.1): toward zero, or dithered by a
-//! low-discrepancy sequence so that a decay loses on average exactly the
+//! How the decays round (`docs/spec.md` §3.1): toward zero, or dithered by
+//! pseudo-random offsets so that a decay loses on average exactly the
 //! fraction it states.
 //!
 //! Rounding every decay toward zero takes up to one unit more than the exact
@@ -42,7 +42,7 @@ pub const STATE_SEED: u16 = 0x5EED;
 pub const NEURON_STEP: u16 = 1697;
 
 /// How the decays of u, v and the threshold excess round (the network's
-/// `rounding` setting; `ctrl` register `dither` on the chip).
+/// `rounding` setting; `ctrl` register `rounding` on the chip).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rounding {
