@@ -24,7 +24,8 @@ use spikefab_chip::config::{source_bits, CoreConfig};
 use spikefab_chip::image::Image;
 use spikefab_hdl::core::plasticity::Plasticity;
 use spikefab_hdl::core::router::Router;
-use spikefab_sim::fixed::add_sat16;
+use spikefab_sim::dither::{self, Rounding};
+use spikefab_sim::fixed::{add_sat16, decay};
 use spikefab_sim::lfsr::Lfsr16;
 use spikefab_sim::network::FLAG_PLASTIC;
 use spikefab_sim::{CycleCosts, Network, NetworkBuilder, NeuronParams, Source, StateDump, SynapseSpec};
@@ -120,6 +121,9 @@ fn learning_network(seed: u64, ticks: u32) -> Network {
     });
     let rule = stdp(&mut rng);
     builder.set_stdp(rule);
+    if rng.random_bool(0.5) {
+        builder.set_rounding(Rounding::Dither);
+    }
     builder.add_neurons(profile, n, |_| 0);
     builder.add_axons(m);
     for _ in 0..rng.random_range(50..400) {
@@ -435,8 +439,16 @@ fn learn_tick(
 
     let mut uut = Plasticity::<NB, MB, SB, SRCB>::default();
     uut.connect_all();
-    uut.pre_shift.next = rule.pre_shift.to_bits();
-    uut.post_shift.next = rule.post_shift.to_bits();
+    uut.pre_decay.next = rule.pre_decay.to_bits();
+    uut.post_decay.next = rule.post_decay.to_bits();
+    // The trace phase's dither: the state after the tick's neuron phase.
+    let dither = net.rounding() == Rounding::Dither;
+    uut.dither_on.next = dither;
+    uut.dither_phase.next = if dither {
+        (dither::state_at(before.ticks + 1) & dither::OFFSET_MASK).to_bits()
+    } else {
+        0u16.to_bits()
+    };
     uut.pre_bump.next = rule.pre_bump.to_bits();
     uut.post_bump.next = rule.post_bump.to_bits();
     let (mut fanin_q, mut syn_q, mut xpre_q, mut xpost_q) = (GARBAGE, GARBAGE, GARBAGE, GARBAGE);
@@ -456,6 +468,21 @@ fn learn_tick(
         uut.xpre_data.next = xpre_q.to_bits();
         uut.x_post.next = xpost_q.to_bits();
         uut.w_next.next = w_next.to_bits();
+        assert!(simulate(&mut uut, 1000));
+        // The neuron pipeline's lent multipliers (`NeuronUpdate::lend`).
+        let lent = |x: LiteralType, d: LiteralType, r: LiteralType| {
+            (decay(x as u16 as i16, d as u16, r as u16) as u16).to_bits()
+        };
+        uut.lent_pre.next = lent(
+            uut.lend_pre_x.val().into(),
+            uut.lend_pre_d.val().into(),
+            uut.lend_pre_r.val().into(),
+        );
+        uut.lent_post.next = lent(
+            uut.lend_post_x.val().into(),
+            uut.lend_post_d.val().into(),
+            uut.lend_post_r.val().into(),
+        );
         assert!(simulate(&mut uut, 1000));
         let done = uut.done.val();
         if uut.lfsr_step.val() {

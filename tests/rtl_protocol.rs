@@ -18,8 +18,8 @@ const NET: &str = r#"
 ticks = 6
 
 [learning]
-pre_shift = 2
-post_shift = 2
+pre_decay = 1024
+post_decay = 1024
 pre_bump = 64
 post_bump = 64
 a_plus = 8

@@ -29,8 +29,8 @@ const NET: &str = r#"
 ticks = 12
 
 [learning]
-pre_shift = 2
-post_shift = 3
+pre_decay = 1024
+post_decay = 512
 pre_bump = 90
 post_bump = 70
 a_plus = 40

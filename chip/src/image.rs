@@ -269,8 +269,8 @@ impl Image {
         let mut ctrl = vec![0u16; ctrl::COUNT as usize];
         if let Some(r) = net.stdp() {
             ctrl[ctrl::LEARN as usize] = 1;
-            ctrl[ctrl::PRE_SHIFT as usize] = r.pre_shift as u16;
-            ctrl[ctrl::POST_SHIFT as usize] = r.post_shift as u16;
+            ctrl[ctrl::PRE_DECAY as usize] = r.pre_decay;
+            ctrl[ctrl::POST_DECAY as usize] = r.post_decay;
             ctrl[ctrl::PRE_BUMP as usize] = r.pre_bump as u16;
             ctrl[ctrl::POST_BUMP as usize] = r.post_bump as u16;
             ctrl[ctrl::A_PLUS as usize] = r.a_plus as u16;

@@ -147,7 +147,7 @@ mod tests {
 
     #[test]
     fn a_plastic_projection_costs_three_words_a_synapse_and_its_headers() {
-        let text = "[learning]\npre_shift = 2\npost_shift = 2\npre_bump = 64\npost_bump = 64\na_plus = 8\n\
+        let text = "[learning]\npre_decay = 1024\npost_decay = 1024\npre_bump = 64\npost_bump = 64\na_plus = 8\n\
                     a_minus = 8\nlr_shift = 4\nw_min = 0\nw_max = 100\n\n[[input]]\nname = \"in\"\nsize = 4\n\
                     spikes = [[0, 1]]\n\n[[population]]\nname = \"exc\"\nsize = 8\n\n[[projection]]\n\
                     from = \"in\"\nto = \"exc\"\nconnect = { rule = \"all_to_all\" }\nweight = 5\nplastic = true\n";

@@ -10,7 +10,7 @@
 //! (A port may not be called `cell`: a Verilog-2001 keyword that Verilator
 //! refuses.)
 //!
-//! A register takes the low bits of the word written (a shift 3, a gain 8,
+//! A register takes the low bits of the word written (a trace decay 13, a gain 8,
 //! a bound 8 as two's complement, learning and rounding bit 0, the period 24
 //! over two words); a write to `LFSR` asks the core's LFSR to load the word
 //! (`lfsr_load`), one to `DITHER` asks the dither block (`crate::dither`) to
@@ -23,8 +23,8 @@ use spikefab_proto::message::ctrl;
 // The literal register numbers of `update` are the protocol's.
 const _: () = assert!(
     ctrl::LEARN == 0
-        && ctrl::PRE_SHIFT == 1
-        && ctrl::POST_SHIFT == 2
+        && ctrl::PRE_DECAY == 1
+        && ctrl::POST_DECAY == 2
         && ctrl::PRE_BUMP == 3
         && ctrl::POST_BUMP == 4
         && ctrl::A_PLUS == 5
@@ -82,10 +82,10 @@ pub struct ControlRegisters {
     pub period: Signal<Out, Bits<24>>,
     /// Learning on.
     pub learn: Signal<Out, Bit>,
-    /// Pre-trace decay shift.
-    pub pre_shift: Signal<Out, Bits<3>>,
-    /// Post-trace decay shift.
-    pub post_shift: Signal<Out, Bits<3>>,
+    /// Pre-trace decay, in 1/4096.
+    pub pre_decay: Signal<Out, Bits<13>>,
+    /// Post-trace decay, in 1/4096.
+    pub post_decay: Signal<Out, Bits<13>>,
     /// Pre-trace bump.
     pub pre_bump: Signal<Out, Bits<8>>,
     /// Post-trace bump.
@@ -102,8 +102,8 @@ pub struct ControlRegisters {
     pub w_max: Signal<Out, Bits<8>>,
     r_learn: DFF<Bit>,
     r_rounding: DFF<Bit>,
-    r_pre_shift: DFF<Bits<3>>,
-    r_post_shift: DFF<Bits<3>>,
+    r_pre_decay: DFF<Bits<13>>,
+    r_post_decay: DFF<Bits<13>>,
     r_pre_bump: DFF<Bits<8>>,
     r_post_bump: DFF<Bits<8>>,
     r_a_plus: DFF<Bits<8>>,
@@ -124,8 +124,8 @@ impl Logic for ControlRegisters {
             clock,
             r_learn,
             r_rounding,
-            r_pre_shift,
-            r_post_shift,
+            r_pre_decay,
+            r_post_decay,
             r_pre_bump,
             r_post_bump,
             r_a_plus,
@@ -145,10 +145,10 @@ impl Logic for ControlRegisters {
                     self.r_learn.d.next = self.data.val().get_bit(0);
                 }
                 1 => {
-                    self.r_pre_shift.d.next = bit_cast::<3, 16>(self.data.val());
+                    self.r_pre_decay.d.next = bit_cast::<13, 16>(self.data.val());
                 }
                 2 => {
-                    self.r_post_shift.d.next = bit_cast::<3, 16>(self.data.val());
+                    self.r_post_decay.d.next = bit_cast::<13, 16>(self.data.val());
                 }
                 3 => {
                     self.r_pre_bump.d.next = bit_cast::<8, 16>(self.data.val());
@@ -195,8 +195,8 @@ impl Logic for ControlRegisters {
         }
         self.learn.next = self.r_learn.q.val();
         self.dither_on.next = self.r_rounding.q.val();
-        self.pre_shift.next = self.r_pre_shift.q.val();
-        self.post_shift.next = self.r_post_shift.q.val();
+        self.pre_decay.next = self.r_pre_decay.q.val();
+        self.post_decay.next = self.r_post_decay.q.val();
         self.pre_bump.next = self.r_pre_bump.q.val();
         self.post_bump.next = self.r_post_bump.q.val();
         self.a_plus.next = self.r_a_plus.q.val();
@@ -215,10 +215,10 @@ impl Logic for ControlRegisters {
                 }
             }
             1 => {
-                self.read_word.next = bit_cast::<16, 3>(self.r_pre_shift.q.val());
+                self.read_word.next = bit_cast::<16, 13>(self.r_pre_decay.q.val());
             }
             2 => {
-                self.read_word.next = bit_cast::<16, 3>(self.r_post_shift.q.val());
+                self.read_word.next = bit_cast::<16, 13>(self.r_post_decay.q.val());
             }
             3 => {
                 self.read_word.next = bit_cast::<16, 8>(self.r_pre_bump.q.val());
@@ -323,14 +323,14 @@ mod tests {
         /// no register.
         #[test]
         fn a_written_rule_is_the_rule(
-            learn: bool, pre in 0u8..8, post in 0u8..8, bump_pre: u8, bump_post: u8,
+            learn: bool, pre in 0u16..=4096, post in 0u16..=4096, bump_pre: u8, bump_post: u8,
             a_plus: u8, a_minus: u8, lr in 0u8..16, w_a: i8, w_b: i8, lfsr: u16, tick: u32, cycles: u64,
             junk: u16, period in 0u32..1 << 24, period_junk: u8, late: u16, overruns: u16,
             dither: bool, phase: u16,
         ) {
             let rule = StdpParams {
-                pre_shift: pre,
-                post_shift: post,
+                pre_decay: pre,
+                post_decay: post,
                 pre_bump: bump_pre,
                 post_bump: bump_post,
                 a_plus,
@@ -344,8 +344,8 @@ mod tests {
             uut.connect_all();
             let words = [
                 (ctrl::LEARN, learn as u16),
-                (ctrl::PRE_SHIFT, rule.pre_shift as u16),
-                (ctrl::POST_SHIFT, rule.post_shift as u16),
+                (ctrl::PRE_DECAY, rule.pre_decay),
+                (ctrl::POST_DECAY, rule.post_decay),
                 (ctrl::PRE_BUMP, rule.pre_bump as u16),
                 (ctrl::POST_BUMP, rule.post_bump as u16),
                 (ctrl::A_PLUS, rule.a_plus as u16),
@@ -389,8 +389,8 @@ mod tests {
 
             prop_assert_eq!(uut.learn.val(), learn);
             prop_assert_eq!(uut.dither_on.val(), dither);
-            prop_assert_eq!(uut.pre_shift.val().to_u8(), rule.pre_shift);
-            prop_assert_eq!(uut.post_shift.val().to_u8(), rule.post_shift);
+            prop_assert_eq!(uut.pre_decay.val().to_u16(), rule.pre_decay);
+            prop_assert_eq!(uut.post_decay.val().to_u16(), rule.post_decay);
             prop_assert_eq!(uut.pre_bump.val().to_u8(), rule.pre_bump);
             prop_assert_eq!(uut.post_bump.val().to_u8(), rule.post_bump);
             prop_assert_eq!(uut.a_plus.val().to_u8(), rule.a_plus);

@@ -6,7 +6,8 @@
 //! the neuron it takes in each clock: the state's low 12 bits for the first,
 //! then `NEURON_STEP` more per neuron, all modulo 4096. With dithering off the
 //! offsets are 0 and the state stands still. `NeuronUpdate` forms the rotated
-//! offsets of v and θ by wiring.
+//! offsets of v and θ by wiring. `phase` gives `Plasticity` the state the
+//! trace phase's offsets start from.
 
 use rust_hdl::prelude::*;
 use spikefab_sim::dither::{advance_masks, NEURON_STEP};
@@ -28,6 +29,9 @@ pub struct Dither {
     pub offset: Signal<Out, Bits<12>>,
     /// The state, for READ.
     pub state: Signal<Out, Bits<16>>,
+    /// The state's low 12 bits, 0 with dithering off: the trace phase's
+    /// offsets start from it (`Plasticity`).
+    pub phase: Signal<Out, Bits<12>>,
     r_state: DFF<Bits<16>>,
     r_offset: DFF<Bits<12>>,
     was_issuing: DFF<Bit>,
@@ -63,6 +67,7 @@ impl Default for Dither {
             issue: Default::default(),
             offset: Default::default(),
             state: Default::default(),
+            phase: Default::default(),
             r_state: Default::default(),
             r_offset: Default::default(),
             was_issuing: Default::default(),
@@ -128,6 +133,10 @@ impl Logic for Dither {
         }
         self.offset.next = self.r_offset.q.val();
         self.state.next = self.r_state.q.val();
+        self.phase.next = 0.into();
+        if self.on.val() {
+            self.phase.next = self.r_state.q.val().get_bits::<12>(0);
+        }
     }
 }
 

@@ -18,6 +18,10 @@
 //! for why); the u and v sums are [`Saturate`]'s. The threshold is never
 //! negative, so `v ≥ θ` is "v non-negative and v ≥ θ unsigned": no signed
 //! compare anywhere.
+//!
+//! Between neuron phases the pipeline lends its first two multipliers to the
+//! trace phase (`lend`): a trace decays as a state variable does (spec §5.1),
+//! and the HX8K, which has no DSP, has no room for two more multipliers.
 
 use rust_hdl::prelude::*;
 
@@ -76,6 +80,26 @@ pub struct NeuronUpdate {
     pub refractory_next: Signal<Out, Bits<8>>,
     /// The neuron fired.
     pub spike: Signal<Out, Bit>,
+    /// Lend the decay units of u and v to the trace phase (`Plasticity`,
+    /// spec §5.1: a trace decays as a state variable does) while the pipeline
+    /// is idle: their inputs are `lend_pre_*` and `lend_post_*` instead.
+    pub lend: Signal<In, Bit>,
+    /// The pre-synaptic trace (zero-extended), its decay and offset.
+    pub lend_pre_x: Signal<In, Bits<16>>,
+    /// See `lend_pre_x`.
+    pub lend_pre_d: Signal<In, Bits<16>>,
+    /// See `lend_pre_x`.
+    pub lend_pre_r: Signal<In, Bits<12>>,
+    /// The post-synaptic trace (zero-extended), its decay and offset.
+    pub lend_post_x: Signal<In, Bits<16>>,
+    /// See `lend_post_x`.
+    pub lend_post_d: Signal<In, Bits<16>>,
+    /// See `lend_post_x`.
+    pub lend_post_r: Signal<In, Bits<12>>,
+    /// `decay(lend_pre_x, lend_pre_d, lend_pre_r)` while lending (combinational).
+    pub lent_pre: Signal<Out, Bits<16>>,
+    /// `decay(lend_post_x, lend_post_d, lend_post_r)` while lending.
+    pub lent_post: Signal<Out, Bits<16>>,
     decay_u: Decay,
     decay_v: Decay,
     decay_theta: Decay,
@@ -137,6 +161,15 @@ impl Default for NeuronUpdate {
             theta_next: Default::default(),
             refractory_next: Default::default(),
             spike: Default::default(),
+            lend: Default::default(),
+            lend_pre_x: Default::default(),
+            lend_pre_d: Default::default(),
+            lend_pre_r: Default::default(),
+            lend_post_x: Default::default(),
+            lend_post_d: Default::default(),
+            lend_post_r: Default::default(),
+            lent_pre: Default::default(),
+            lent_post: Default::default(),
             decay_u: Default::default(),
             decay_v: Default::default(),
             decay_theta: Default::default(),
@@ -207,6 +240,16 @@ impl Logic for NeuronUpdate {
         self.decay_theta.x.next = self.theta.val() - self.theta_base.val();
         self.decay_theta.d.next = self.theta_decay.val();
         self.decay_theta.r.next = (self.offset.val() << 3) | (self.offset.val() >> 9);
+        if self.lend.val() {
+            self.decay_u.x.next = self.lend_pre_x.val();
+            self.decay_u.d.next = self.lend_pre_d.val();
+            self.decay_u.r.next = self.lend_pre_r.val();
+            self.decay_v.x.next = self.lend_post_x.val();
+            self.decay_v.d.next = self.lend_post_d.val();
+            self.decay_v.r.next = self.lend_post_r.val();
+        }
+        self.lent_pre.next = self.decay_u.y.val();
+        self.lent_post.next = self.decay_v.y.val();
         self.s1_valid.d.next = self.in_valid.val();
         self.s1_u.d.next = self.decay_u.y.val();
         self.s1_v_decayed.d.next = self.decay_v.y.val();

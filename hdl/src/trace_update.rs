@@ -1,6 +1,11 @@
 //! `TraceUpdate`: one trace's end-of-tick update (`docs/spec.md` §5.1),
 //! mirroring [`spikefab_sim::fixed::trace_decay`] and `trace_bump`:
-//! `min(255, x - ceil(x / 2^k) + (spiked ? bump : 0))`.
+//! `min(255, decay(x, d, r) + (spiked ? bump : 0))`.
+//!
+//! The decay itself is not here: it is the neurons' [`crate::decay::Decay`],
+//! borrowed from the idle neuron pipeline (`NeuronUpdate::lend`), whose
+//! result comes in as `decayed`. This block picks the decayed or the kept
+//! trace and adds the bump, saturating at 255.
 
 use rust_hdl::prelude::*;
 
@@ -9,8 +14,9 @@ use rust_hdl::prelude::*;
 pub struct TraceUpdate {
     /// The trace.
     pub x: Signal<In, Bits<8>>,
-    /// Decay shift k, 0..=7.
-    pub shift: Signal<In, Bits<3>>,
+    /// `decay(x, d, r)` (the lent multiplier's result; a trace's decay is at
+    /// most the trace, so its low 8 bits).
+    pub decayed: Signal<In, Bits<16>>,
     /// Decay the trace (the core's decay pass); low in the bump pass, which
     /// only adds the bump to the already decayed trace.
     pub decay: Signal<In, Bit>,
@@ -20,25 +26,20 @@ pub struct TraceUpdate {
     pub spiked: Signal<In, Bit>,
     /// The trace after the tick.
     pub x_next: Signal<Out, Bits<8>>,
-    rounding: Signal<Local, Bits<9>>,
-    decrement: Signal<Local, Bits<9>>,
-    decayed: Signal<Local, Bits<9>>,
+    kept: Signal<Local, Bits<9>>,
     bumped: Signal<Local, Bits<9>>,
 }
 
 impl Logic for TraceUpdate {
     #[hdl_gen]
     fn update(&mut self) {
-        // ceil(x / 2^k) = (x + 2^k - 1) >> k, in 9 bits.
-        self.rounding.next = (bit_cast::<9, 1>(1.into()) << self.shift.val()) - 1;
-        self.decrement.next = (bit_cast::<9, 8>(self.x.val()) + self.rounding.val()) >> self.shift.val();
-        self.decayed.next = bit_cast::<9, 8>(self.x.val());
+        self.kept.next = bit_cast::<9, 8>(self.x.val());
         if self.decay.val() {
-            self.decayed.next = bit_cast::<9, 8>(self.x.val()) - self.decrement.val();
+            self.kept.next = bit_cast::<9, 8>(self.decayed.val().get_bits::<8>(0));
         }
-        self.bumped.next = self.decayed.val();
+        self.bumped.next = self.kept.val();
         if self.spiked.val() {
-            self.bumped.next = self.decayed.val() + bit_cast::<9, 8>(self.bump.val());
+            self.bumped.next = self.kept.val() + bit_cast::<9, 8>(self.bump.val());
         }
         self.x_next.next = self.bumped.val().get_bits::<8>(0);
         if self.bumped.val().get_bit(8) {
@@ -50,29 +51,34 @@ impl Logic for TraceUpdate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spikefab_sim::fixed::{trace_bump, trace_decay};
+    use spikefab_sim::fixed::{decay, trace_bump, trace_decay};
 
+    /// With the neurons' decay in front (as the core wires it), the block is
+    /// the model's trace update.
     #[test]
-    fn matches_the_model_on_every_trace_and_shift() {
+    fn matches_the_model_on_every_trace() {
         let mut uut = TraceUpdate::default();
         uut.connect_all();
-        for k in 0u8..=7 {
+        for (k, d) in [0u16, 1, 26, 248, 1024, 2048, 4095, 4096].into_iter().enumerate() {
             for x in 0u8..=255 {
-                for (bump, spiked) in [(0u8, false), (200, false), (1, true), (64, true), (255, true)] {
-                    for decay in [true, false] {
-                        uut.x.next = x.to_bits();
-                        uut.shift.next = k.to_bits();
-                        uut.decay.next = decay;
-                        uut.bump.next = bump.to_bits();
-                        uut.spiked.next = spiked;
-                        assert!(simulate(&mut uut, 20));
-                        let decayed = if decay { trace_decay(x, k) } else { x };
-                        let want = if spiked { trace_bump(decayed, bump) } else { decayed };
-                        assert_eq!(
-                            uut.x_next.val().to_u8(),
-                            want,
-                            "x {x} k {k} decay {decay} bump {bump} spiked {spiked}"
-                        );
+                let spread = ((x as u16).wrapping_mul(1697) + k as u16) & 4095;
+                for r in [0u16, 4095, spread] {
+                    for (bump, spiked) in [(0u8, false), (200, false), (1, true), (255, true)] {
+                        for on in [true, false] {
+                            uut.x.next = x.to_bits();
+                            uut.decayed.next = (decay(x as i16, d, r) as u16).to_bits();
+                            uut.decay.next = on;
+                            uut.bump.next = bump.to_bits();
+                            uut.spiked.next = spiked;
+                            assert!(simulate(&mut uut, 20));
+                            let decayed = if on { trace_decay(x, d, r) } else { x };
+                            let want = if spiked { trace_bump(decayed, bump) } else { decayed };
+                            assert_eq!(
+                                uut.x_next.val().to_u8(),
+                                want,
+                                "x {x} d {d} r {r} decay {on} bump {bump} spiked {spiked}"
+                            );
+                        }
                     }
                 }
             }

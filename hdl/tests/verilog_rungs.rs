@@ -88,6 +88,14 @@ fn neuron_update_rungs() {
             ("refractory", 8),
             ("ring_in", 16),
             ("offset", 12),
+            // The trace phase's borrowing, off here (the core tests cover it).
+            ("lend", 1),
+            ("lend_pre_x", 16),
+            ("lend_pre_d", 16),
+            ("lend_pre_r", 12),
+            ("lend_post_x", 16),
+            ("lend_post_d", 16),
+            ("lend_post_r", 12),
         ],
         outputs: vec![
             ("u_next", 16),
@@ -202,6 +210,13 @@ fn neuron_update_rungs() {
                 s3.refractory as u64,
                 w16(input),
                 offset(i) as u64,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
             ]
         })
         .collect();
@@ -303,20 +318,25 @@ fn weight_update_rungs() {
 #[test]
 fn trace_update_rungs() {
     let bench = VectorBench {
-        inputs: vec![("x", 8), ("shift", 3), ("decay", 1), ("bump", 8), ("spiked", 1)],
+        inputs: vec![("x", 8), ("decayed", 16), ("decay", 1), ("bump", 8), ("spiked", 1)],
         outputs: vec![("x_next", 8)],
         ..VectorBench::default()
     };
     let mut inputs = Vec::new();
     let mut expected = Vec::new();
-    for k in 0u8..=7 {
+    for d in [0u16, 1, 26, 248, 2048, 4095, 4096] {
         for x in (0u8..=255).step_by(3).chain([1, 2, 254, 255]) {
-            for (bump, spiked) in [(0u8, false), (255, false), (64, true), (255, true)] {
-                for decay in [true, false] {
-                    let decayed = if decay { trace_decay(x, k) } else { x };
-                    let want = if spiked { trace_bump(decayed, bump) } else { decayed };
-                    inputs.push(vec![x as u64, k as u64, decay as u64, bump as u64, spiked as u64]);
-                    expected.push(vec![want as u64]);
+            let spread = (x as u16).wrapping_mul(1697) & 4095;
+            for r in [0u16, 4095, spread] {
+                for (bump, spiked) in [(0u8, false), (255, false), (64, true), (255, true)] {
+                    for decay in [true, false] {
+                        // The lent multiplier's result: the neurons' decay.
+                        let lent = spikefab_sim::fixed::decay(x as i16, d, r) as u16;
+                        let decayed = if decay { trace_decay(x, d, r) } else { x };
+                        let want = if spiked { trace_bump(decayed, bump) } else { decayed };
+                        inputs.push(vec![x as u64, lent as u64, decay as u64, bump as u64, spiked as u64]);
+                        expected.push(vec![want as u64]);
+                    }
                 }
             }
         }
@@ -328,11 +348,11 @@ fn trace_update_rungs() {
 fn a_wrong_model_is_reported() {
     // The harness itself must be able to fail: one corrupted expectation.
     let bench = VectorBench {
-        inputs: vec![("x", 8), ("shift", 3), ("decay", 1), ("bump", 8), ("spiked", 1)],
+        inputs: vec![("x", 8), ("decayed", 16), ("decay", 1), ("bump", 8), ("spiked", 1)],
         outputs: vec![("x_next", 8)],
         ..VectorBench::default()
     };
-    let inputs = vec![vec![100, 2, 1, 0, 0], vec![100, 2, 1, 0, 0]];
+    let inputs = vec![vec![100, 75, 1, 0, 0], vec![100, 75, 1, 0, 0]];
     let expected = [vec![75], vec![76]];
     let verilog = verilog_of(TraceUpdate::default());
     let found = bench
@@ -340,7 +360,7 @@ fn a_wrong_model_is_reported() {
         .unwrap();
     assert_eq!(
         found.as_deref(),
-        Some("emitted Verilog (Icarus): vector 1 (inputs [100, 2, 1, 0, 0]): got [4b], model [4c]")
+        Some("emitted Verilog (Icarus): vector 1 (inputs [100, 75, 1, 0, 0]): got [4b], model [4c]")
     );
 }
 

@@ -223,7 +223,8 @@ pub(crate) mod tests {
     }
 
     /// An STDP rule, for the tests' networks with plastic synapses.
-    pub(crate) const LEARNING: &str = "[learning]\npre_shift = 2\npost_shift = 2\npre_bump = 64\npost_bump = 64\n\
+    pub(crate) const LEARNING: &str =
+        "[learning]\npre_decay = 1024\npost_decay = 1024\npre_bump = 64\npost_bump = 64\n\
                                        a_plus = 8\na_minus = 8\nlr_shift = 4\nw_min = 0\nw_max = 100\n";
 
     /// A network of two neuron populations, `exc` (4) and `inh` (2), for the

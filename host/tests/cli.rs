@@ -70,6 +70,16 @@ fn physical_units_are_quantized_inspected_and_written_out() {
     assert_eq!(digest(cuba), digest(ints.to_str().unwrap()));
     let o = spikefab(&["quantize", cuba, "-o", "ints.json"]);
     assert_eq!(text(&o).1.trim(), "error: --out ints.json: the file must end in .toml");
+    // Rates in Hz take the file's tick unless --tick-us says otherwise.
+    let rates = |extra: &[&str]| {
+        let o = spikefab(&[&["sim", cuba, "--ticks", "20"], extra].concat());
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{err}");
+        out
+    };
+    assert!(rates(&["--set", "simulation.dt=0.1"]).contains("Hz per neuron (at 100 us/tick)"));
+    assert!(rates(&[]).contains("Hz per neuron (at 1000 us/tick)"));
+    assert!(rates(&["--tick-us", "500"]).contains("Hz per neuron (at 500 us/tick)"));
 }
 
 fn net() -> String {

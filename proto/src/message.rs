@@ -84,10 +84,10 @@ impl Space {
 pub mod ctrl {
     /// Bit 0: learning on.
     pub const LEARN: u16 = 0;
-    /// STDP pre-trace decay shift.
-    pub const PRE_SHIFT: u16 = 1;
-    /// STDP post-trace decay shift.
-    pub const POST_SHIFT: u16 = 2;
+    /// STDP pre-trace decay, in 1/4096 (13 bits).
+    pub const PRE_DECAY: u16 = 1;
+    /// STDP post-trace decay, in 1/4096 (13 bits).
+    pub const POST_DECAY: u16 = 2;
     /// Pre-trace bump.
     pub const PRE_BUMP: u16 = 3;
     /// Post-trace bump.

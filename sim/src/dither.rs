@@ -172,6 +172,37 @@ impl TickDither {
     pub fn offsets(self, n: u32) -> Offsets {
         Offsets::of(self.phase, n, self.mask)
     }
+
+    /// The trace offsets of axon or neuron `i` in the trace phase (spec
+    /// §5.1), whose tick dither is the state after this tick's neuron phase:
+    /// `a` as for neuron `i`; an axon's `x_pre` takes `a`, a neuron's `x_pre`
+    /// `a` rotated by 9 bits and its `x_post` `a` rotated by 1 bit.
+    #[inline(always)]
+    pub fn trace_offsets(self, i: u32) -> TraceOffsets {
+        let a = self.phase.wrapping_add((i as u16).wrapping_mul(NEURON_STEP)) & self.mask;
+        TraceOffsets {
+            axon: a,
+            pre: rotate(a, TRACE_PRE_ROTATION),
+            post: rotate(a, TRACE_POST_ROTATION),
+        }
+    }
+}
+
+/// Rotation of a neuron's offset for its pre-synaptic trace.
+pub const TRACE_PRE_ROTATION: u32 = 9;
+/// Rotation of a neuron's offset for its post-synaptic trace.
+pub const TRACE_POST_ROTATION: u32 = 1;
+
+/// The rounding offsets of the traces of axon or neuron `i` in one tick
+/// (spec §5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TraceOffsets {
+    /// Offset of axon `i`'s `x_pre`: `a`.
+    pub axon: u16,
+    /// Offset of neuron `i`'s `x_pre`: `rotate(a, 9)`.
+    pub pre: u16,
+    /// Offset of neuron `i`'s `x_post`: `rotate(a, 1)`.
+    pub post: u16,
 }
 
 #[cfg(test)]

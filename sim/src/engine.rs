@@ -22,8 +22,8 @@
 //!   64-neuron word is due and its neurons share a profile, the whole word
 //!   goes through the branch-free block update ([`crate::neuron_block`]),
 //!   which vectorises.
-//! * **Traces are lazy**: each holds its value and the tick it was last
-//!   bumped; a 256×256 table gives the exact decayed value at any later tick.
+//! * **Traces decay in one pass per tick**: the dithered decay depends on the
+//!   tick, so every trace steps every tick, in a branch-free loop.
 //!
 //! Busy cycles are counted alongside from the cost model, so every output
 //! spike carries the cycle at which the chip will emit it.
@@ -34,8 +34,8 @@ use priority_queue::PriorityQueue;
 
 use crate::cycles::{CoreShape, CycleCosts};
 use crate::dither::{self, Rounding, TickDither};
-use crate::fixed::{add_sat16, contribution, trace_bump};
-use crate::learning::{StdpParams, TraceDecayTable};
+use crate::fixed::{add_sat16, contribution, trace_bump, trace_decay};
+use crate::learning::StdpParams;
 use crate::lfsr::Lfsr16;
 use crate::network::{InputSpike, Network, FLAG_PLASTIC, FLAG_WEXP};
 use crate::neuron::{NeuronParams, NeuronState};
@@ -131,42 +131,39 @@ const BLOCK_MIN: u32 = 12;
 /// Learning state, present when the network has a rule.
 struct Learning {
     rule: StdpParams,
-    pre_decay: TraceDecayTable,
-    post_decay: TraceDecayTable,
-    /// x_pre of each source as of the end of tick `pre_tick[s]`.
+    /// x_pre of each source as of the end of the last tick run.
     x_pre: Vec<u8>,
-    pre_tick: Vec<u32>,
-    /// x_post of each neuron as of the end of tick `post_tick[n]`.
+    /// x_post of each neuron as of the end of the last tick run.
     x_post: Vec<u8>,
-    post_tick: Vec<u32>,
     lfsr: Lfsr16,
 }
 
 impl Learning {
-    /// x_pre of source `s` at the end of tick `t` (no spike of `s` after its
-    /// last bump). Reads for "the end of the previous tick" pass
-    /// `t.wrapping_sub(1)`: at tick 0 that is `u32::MAX`, and since every
-    /// trace is still 0 then, the result is the reset value 0 as it must be.
-    #[inline(always)]
-    fn pre_at(&self, s: usize, t: u32) -> u8 {
-        let x = self.x_pre[s];
-        self.pre_decay.after(x, t.saturating_sub(self.pre_tick[s]) as u64)
-    }
-
-    #[inline(always)]
-    fn post_at(&self, n: usize, t: u32) -> u8 {
-        let x = self.x_post[n];
-        self.post_decay.after(x, t.saturating_sub(self.post_tick[n]) as u64)
-    }
-
-    fn bump_pre(&mut self, s: usize, t: u32) {
-        self.x_pre[s] = trace_bump(self.pre_at(s, t), self.rule.pre_bump);
-        self.pre_tick[s] = t;
-    }
-
-    fn bump_post(&mut self, n: usize, t: u32) {
-        self.x_post[n] = trace_bump(self.post_at(n, t), self.rule.post_bump);
-        self.post_tick[n] = t;
+    /// The trace phase of a tick (spec §5.1): decay every trace with the
+    /// offsets of `dither` (the state after this tick's neuron phase), then
+    /// bump those of this tick's spikers. Every trace every tick: a
+    /// branch-free loop that vectorises.
+    fn trace_phase(&mut self, dither: TickDither, axons: usize, inputs: &[u32], spiked: &[u32]) {
+        let (pre, post) = (self.rule.pre_decay, self.rule.post_decay);
+        let (axon_pre, neuron_pre) = self.x_pre.split_at_mut(axons);
+        for (a, x) in axon_pre.iter_mut().enumerate() {
+            *x = trace_decay(*x, pre, dither.trace_offsets(a as u32).axon);
+        }
+        for (n, (x, y)) in neuron_pre.iter_mut().zip(self.x_post.iter_mut()).enumerate() {
+            let r = dither.trace_offsets(n as u32);
+            *x = trace_decay(*x, pre, r.pre);
+            *y = trace_decay(*y, post, r.post);
+        }
+        for &a in inputs {
+            let x = &mut self.x_pre[a as usize];
+            *x = trace_bump(*x, self.rule.pre_bump);
+        }
+        for &n in spiked {
+            let x = &mut self.x_pre[axons + n as usize];
+            *x = trace_bump(*x, self.rule.pre_bump);
+            let x = &mut self.x_post[n as usize];
+            *x = trace_bump(*x, self.rule.post_bump);
+        }
     }
 }
 
@@ -256,12 +253,8 @@ impl<'n> Simulator<'n> {
         }
         let learning = net.stdp().map(|rule| Learning {
             rule: *rule,
-            pre_decay: TraceDecayTable::new(rule.pre_shift),
-            post_decay: TraceDecayTable::new(rule.post_shift),
             x_pre: vec![0; net.num_sources() as usize],
-            pre_tick: vec![0; net.num_sources() as usize],
             x_post: vec![0; n],
-            post_tick: vec![0; n],
             lfsr: Lfsr16::new(rule.lfsr_seed).expect("validated non-zero seed"),
         });
         Ok(Simulator {
@@ -447,7 +440,6 @@ impl<'n> Simulator<'n> {
     /// If `neuron` is not a neuron of the network.
     pub fn value(&self, neuron: u32, var: Var) -> i32 {
         let i = neuron as usize;
-        let last = self.tick.wrapping_sub(1);
         match var {
             Var::U => self.u[i] as i32,
             Var::V => self.v[i] as i32,
@@ -456,8 +448,8 @@ impl<'n> Simulator<'n> {
             Var::XPre => self
                 .learning
                 .as_ref()
-                .map_or(0, |l| l.pre_at((self.net.num_axons() + neuron) as usize, last) as i32),
-            Var::XPost => self.learning.as_ref().map_or(0, |l| l.post_at(i, last) as i32),
+                .map_or(0, |l| l.x_pre[(self.net.num_axons() + neuron) as usize] as i32),
+            Var::XPost => self.learning.as_ref().map_or(0, |l| l.x_post[i] as i32),
         }
     }
 
@@ -477,14 +469,7 @@ impl<'n> Simulator<'n> {
     /// the ring over the core's delay slots).
     pub fn state_dump(&self) -> StateDump {
         let (x_pre, x_post, lfsr) = match &self.learning {
-            Some(l) => {
-                let last = self.tick.wrapping_sub(1);
-                (
-                    (0..l.x_pre.len()).map(|s| l.pre_at(s, last)).collect(),
-                    (0..l.x_post.len()).map(|n| l.post_at(n, last)).collect(),
-                    l.lfsr.state(),
-                )
-            }
+            Some(l) => (l.x_pre.clone(), l.x_post.clone(), l.lfsr.state()),
             None => (Vec::new(), Vec::new(), 0),
         };
         StateDump {
@@ -548,7 +533,7 @@ impl<'n> Simulator<'n> {
         let learning_on = self.learning.is_some();
         let inputs_now = std::mem::take(&mut self.inputs_now);
         for &a in &inputs_now {
-            let (syn, plastic) = self.route(a as usize, t, slot);
+            let (syn, plastic) = self.route(a as usize, slot);
             cycle += costs.route_cost(self.headers[a as usize] as u64, syn, plastic, learning_on);
         }
         let spiked = std::mem::take(&mut self.spiked);
@@ -561,22 +546,17 @@ impl<'n> Simulator<'n> {
                     neuron: nrn,
                 });
             }
-            let (syn, plastic) = self.route(m + nrn as usize, t, slot);
+            let (syn, plastic) = self.route(m + nrn as usize, slot);
             cycle += costs.route_cost(self.headers[m + nrn as usize] as u64, syn, plastic, learning_on);
         }
         self.stats.input_spikes += inputs_now.len() as u64;
         self.stats.spikes += spiked.len() as u64;
 
         if learning_on {
-            cycle += self.potentiation_phase(&spiked, t);
+            cycle += self.potentiation_phase(&spiked);
+            let dither = TickDither::new(rounding, self.dither_state);
             let l = self.learning.as_mut().expect("learning on");
-            for &a in &inputs_now {
-                l.bump_pre(a as usize, t);
-            }
-            for &nrn in &spiked {
-                l.bump_pre(m + nrn as usize, t);
-                l.bump_post(nrn as usize, t);
-            }
+            l.trace_phase(dither, m, &inputs_now, &spiked);
         }
         let spikers = (inputs_now.len() + spiked.len()) as u64;
         cycle += costs.after_learning(&self.core, learning_on, spikers);
@@ -690,7 +670,7 @@ impl<'n> Simulator<'n> {
     /// synapse into the ring, depress the plastic ones when learning is on.
     /// Returns (synapses visited, plastic ones among them).
     #[inline]
-    fn route(&mut self, src: usize, t: u32, slot: usize) -> (u64, u64) {
+    fn route(&mut self, src: usize, slot: usize) -> (u64, u64) {
         let syn = self.net.synapses();
         let (lo, hi) = (syn.offsets[src] as usize, syn.offsets[src + 1] as usize);
         let targets = &syn.target[lo..hi];
@@ -719,7 +699,7 @@ impl<'n> Simulator<'n> {
                     to.deliver(targets[i], delays[i], w, flags[i]);
                     if flags[i] & FLAG_PLASTIC != 0 {
                         // x_post as of the end of the previous tick (spec §5.3).
-                        let x = l.post_at(targets[i] as usize, t.wrapping_sub(1));
+                        let x = l.x_post[targets[i] as usize];
                         weights[i] = l.rule.depress(w, x, &mut l.lfsr);
                         plastic += 1;
                     }
@@ -733,7 +713,7 @@ impl<'n> Simulator<'n> {
     }
 
     /// Potentiate the plastic fan-in of each neuron that fired; returns cycles.
-    fn potentiation_phase(&mut self, spiked: &[u32], t: u32) -> u64 {
+    fn potentiation_phase(&mut self, spiked: &[u32]) -> u64 {
         let syn = self.net.synapses();
         let costs = self.opts.costs;
         let l = self.learning.as_mut().expect("learning on");
@@ -742,7 +722,7 @@ impl<'n> Simulator<'n> {
             let lo = syn.fanin_offsets[nrn as usize] as usize;
             let hi = syn.fanin_offsets[nrn as usize + 1] as usize;
             for &(i, src) in &syn.fanin[lo..hi] {
-                let x = l.pre_at(src as usize, t.wrapping_sub(1));
+                let x = l.x_pre[src as usize];
                 let w = &mut self.weights[i as usize];
                 *w = l.rule.potentiate(*w, x, &mut l.lfsr);
             }

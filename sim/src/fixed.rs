@@ -21,8 +21,6 @@ pub const DECAY_ONE: u16 = 1 << DECAY_BITS;
 
 /// Largest value of an 8-bit STDP trace.
 pub const TRACE_MAX: u8 = 255;
-/// Largest trace decay shift.
-pub const TRACE_SHIFT_MAX: u8 = 7;
 
 /// Largest weight exponent: a synapse contributes `weight << wexp`.
 pub const WEIGHT_EXP_MAX: u8 = 7;
@@ -74,16 +72,18 @@ pub fn decay_is_exact(x: i16, d: u16) -> bool {
     (x.unsigned_abs() as u32 * (DECAY_ONE - d) as u32) & (DECAY_ONE as u32 - 1) == 0
 }
 
-/// One tick of trace decay with shift `k`: `x - ceil(x / 2^k)`.
+/// One tick of trace decay (spec §5.1): the decay of §3.1 on an 8-bit trace,
+/// `(x × (4096 - d) + r) >> 12`.
 ///
-/// Rounding the decrement *up* makes every non-zero trace lose at least 1 per
-/// tick, so any trace is 0 after at most 255 ticks (a plain `x - (x >> k)`
-/// would stall forever below `2^k`).
+/// With `r = 0` (rounding toward zero) every non-zero trace loses at least 1
+/// per tick when `d > 0`, so any trace is 0 after at most 255 ticks; `d = 4096
+/// >> k` is `x - ceil(x / 2^k)`. With dithered offsets the trace loses on
+/// average exactly the fraction `d / 4096`.
 #[inline(always)]
-pub fn trace_decay(x: u8, k: u8) -> u8 {
-    debug_assert!(k <= TRACE_SHIFT_MAX);
-    let dec = (x as u16 + (1u16 << k) - 1) >> k;
-    x - dec as u8
+pub fn trace_decay(x: u8, d: u16, r: u16) -> u8 {
+    debug_assert!(d <= DECAY_ONE);
+    debug_assert!(r < DECAY_ONE);
+    ((x as u32 * (DECAY_ONE - d) as u32 + r as u32) >> DECAY_BITS) as u8
 }
 
 /// Trace after a spike's bump: `min(255, x + bump)`.
@@ -176,20 +176,51 @@ mod tests {
 
     #[test]
     fn trace_decay_hand_values() {
-        // k = 2: 100 - ceil(100/4) = 75; 3 - ceil(3/4) = 2; 1 - 1 = 0.
-        assert_eq!(trace_decay(100, 2), 75);
-        assert_eq!(trace_decay(3, 2), 2);
-        assert_eq!(trace_decay(1, 2), 0);
-        assert_eq!(trace_decay(0, 2), 0);
-        // k = 0 clears; k = 7: 255 - ceil(255/128) = 253.
-        assert_eq!(trace_decay(200, 0), 0);
-        assert_eq!(trace_decay(255, 7), 253);
-        for k in 0..=TRACE_SHIFT_MAX {
+        // d = 1024 (a quarter): 100 -> 75; 3 -> floor(2.25) = 2; 1 -> 0.
+        assert_eq!(trace_decay(100, 1024, 0), 75);
+        assert_eq!(trace_decay(3, 1024, 0), 2);
+        assert_eq!(trace_decay(1, 1024, 0), 0);
+        assert_eq!(trace_decay(0, 1024, 0), 0);
+        // d = 4096 clears; d = 32: floor(255 × 4064 / 4096) = 253.
+        assert_eq!(trace_decay(200, 4096, 0), 0);
+        assert_eq!(trace_decay(255, 32, 0), 253);
+        // The offset rounds up once the dropped fraction reaches it:
+        // 3 × 3072 = 9216 = 2 × 4096 + 1024.
+        assert_eq!(trace_decay(3, 1024, 3071), 2);
+        assert_eq!(trace_decay(3, 1024, 3072), 3);
+        assert_eq!(trace_decay(1, 0, 4095), 1);
+    }
+
+    #[test]
+    fn traces_rounded_toward_zero_reach_zero() {
+        for d in [1u16, 25, 256, 4095, 4096] {
             let mut x = TRACE_MAX;
             for _ in 0..255 {
-                x = trace_decay(x, k);
+                x = trace_decay(x, d, 0);
             }
-            assert_eq!(x, 0, "k={k}: every trace is 0 after 255 ticks");
+            assert_eq!(x, 0, "d={d}: every trace is 0 after 255 ticks");
+        }
+    }
+
+    #[test]
+    fn trace_decay_is_the_state_decay_of_a_trace() {
+        // The chip decays traces with the neurons' multipliers.
+        for d in [0u16, 1, 26, 248, 1024, 4095, 4096] {
+            for x in 0..=255u8 {
+                for r in [0u16, 1, 2048, 4095, (x as u16).wrapping_mul(1697) & 4095] {
+                    assert_eq!(trace_decay(x, d, r) as i16, decay(x as i16, d, r), "x={x} d={d} r={r}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn trace_decay_by_a_power_of_two_is_the_shift_decay() {
+        for k in 0..=7u32 {
+            for x in 0..=255u8 {
+                let shifted = x - ((x as u16 + (1 << k) - 1) >> k) as u8;
+                assert_eq!(trace_decay(x, 4096 >> k, 0), shifted, "x={x} k={k}");
+            }
         }
     }
 

@@ -1,21 +1,24 @@
 //! Pair-based STDP with 8-bit traces and stochastic rounding (`docs/spec.md` §5).
 //!
-//! Mirrors the RTL's learning unit: the trace update and the two weight
-//! updates (depression on a pre spike, potentiation on a post spike).
+//! Mirrors the RTL's learning unit: the two weight updates (depression on a
+//! pre spike, potentiation on a post spike). The traces' decay is
+//! [`crate::fixed::trace_decay`], with the offsets of
+//! [`crate::dither::TickDither::trace_offsets`].
 
 use serde::{Deserialize, Serialize};
 
-use crate::fixed::{trace_decay, LR_SHIFT_MAX, TRACE_SHIFT_MAX};
+use crate::fixed::{DECAY_ONE, LR_SHIFT_MAX};
 use crate::lfsr::{Lfsr16, LFSR_DEFAULT_SEED};
 use crate::neuron::{check_range, ParamError};
 
 /// The core's one STDP rule (spec §5.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct StdpParams {
-    /// Decay shift of the presynaptic trace x_pre (0..=7; time constant ≈ 2^k ticks).
-    pub pre_shift: u8,
-    /// Decay shift of the postsynaptic trace x_post (0..=7).
-    pub post_shift: u8,
+    /// Decay of the presynaptic trace x_pre per tick, in 1/4096 (0..=4096;
+    /// time constant `-1 / ln(1 - d / 4096)` ticks).
+    pub pre_decay: u16,
+    /// Decay of the postsynaptic trace x_post per tick, in 1/4096 (0..=4096).
+    pub post_decay: u16,
     /// Added (saturating at 255) to x_pre of a source on each of its spikes.
     pub pre_bump: u8,
     /// Added (saturating at 255) to x_post of a neuron on each of its spikes.
@@ -37,8 +40,8 @@ pub struct StdpParams {
 impl Default for StdpParams {
     fn default() -> Self {
         StdpParams {
-            pre_shift: 4,
-            post_shift: 4,
+            pre_decay: 256,
+            post_decay: 256,
             pre_bump: 64,
             post_bump: 64,
             a_plus: 16,
@@ -73,10 +76,10 @@ pub enum StdpError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StdpFields {
-    /// See [`StdpParams::pre_shift`].
-    pub pre_shift: i64,
-    /// See [`StdpParams::post_shift`].
-    pub post_shift: i64,
+    /// See [`StdpParams::pre_decay`].
+    pub pre_decay: i64,
+    /// See [`StdpParams::post_decay`].
+    pub post_decay: i64,
     /// See [`StdpParams::pre_bump`].
     pub pre_bump: i64,
     /// See [`StdpParams::post_bump`].
@@ -104,8 +107,8 @@ impl Default for StdpFields {
 impl From<StdpParams> for StdpFields {
     fn from(p: StdpParams) -> Self {
         StdpFields {
-            pre_shift: p.pre_shift as i64,
-            post_shift: p.post_shift as i64,
+            pre_decay: p.pre_decay as i64,
+            post_decay: p.post_decay as i64,
             pre_bump: p.pre_bump as i64,
             post_bump: p.post_bump as i64,
             a_plus: p.a_plus as i64,
@@ -121,12 +124,12 @@ impl From<StdpParams> for StdpFields {
 impl StdpFields {
     /// Check every field against its range and convert.
     pub fn to_params(&self) -> Result<StdpParams, StdpError> {
-        let shift = |f, v| check_range(f, v, 0, TRACE_SHIFT_MAX as i64).map(|v| v as u8);
+        let decay = |f, v| check_range(f, v, 0, DECAY_ONE as i64).map(|v| v as u16);
         let byte = |f, v| check_range(f, v, 0, u8::MAX as i64).map(|v| v as u8);
         let weight = |f, v| check_range(f, v, i8::MIN as i64, i8::MAX as i64).map(|v| v as i8);
         let p = StdpParams {
-            pre_shift: shift("pre_shift", self.pre_shift)?,
-            post_shift: shift("post_shift", self.post_shift)?,
+            pre_decay: decay("pre_decay", self.pre_decay)?,
+            post_decay: decay("post_decay", self.post_decay)?,
             pre_bump: byte("pre_bump", self.pre_bump)?,
             post_bump: byte("post_bump", self.post_bump)?,
             a_plus: byte("a_plus", self.a_plus)?,
@@ -184,61 +187,9 @@ impl StdpParams {
     }
 }
 
-/// `rows[n][x]`: a trace `x` after `n` ticks of decay with no spike, for one
-/// shift `k`. After 255 ticks every trace is 0, so `n` saturates at 255.
-///
-/// This lets the engine keep traces lazily (value and tick of last change)
-/// and still read exactly what ticking every trace every tick would give.
-#[derive(Clone)]
-pub struct TraceDecayTable {
-    rows: Box<[[u8; 256]; 256]>,
-}
-
-impl TraceDecayTable {
-    /// Tabulate the decay with shift `k` (0..=7).
-    pub fn new(k: u8) -> Self {
-        let mut rows = Box::new([[0u8; 256]; 256]);
-        for x in 0..256 {
-            rows[0][x] = x as u8;
-        }
-        for n in 1..256 {
-            for x in 0..256 {
-                rows[n][x] = trace_decay(rows[n - 1][x], k);
-            }
-        }
-        TraceDecayTable { rows }
-    }
-
-    /// The trace `x` after `ticks` ticks without a spike.
-    #[inline(always)]
-    pub fn after(&self, x: u8, ticks: u64) -> u8 {
-        self.rows[ticks.min(255) as usize][x as usize]
-    }
-}
-
-impl std::fmt::Debug for TraceDecayTable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TraceDecayTable").finish_non_exhaustive()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn table_matches_repeated_decay() {
-        for k in 0..=TRACE_SHIFT_MAX {
-            let t = TraceDecayTable::new(k);
-            for x0 in [0u8, 1, 2, 17, 128, 255] {
-                let mut x = x0;
-                for n in 0..400u64 {
-                    assert_eq!(t.after(x0, n), x, "k={k} x0={x0} n={n}");
-                    x = trace_decay(x, k);
-                }
-            }
-        }
-    }
 
     #[test]
     fn updates_by_hand() {
@@ -268,8 +219,8 @@ mod tests {
         let ok = StdpParams::default();
         assert!(ok.validate().is_ok());
         assert_eq!(
-            StdpParams { pre_shift: 8, ..ok }.validate().unwrap_err().to_string(),
-            "pre_shift = 8 is out of range 0..=7"
+            StdpParams { pre_decay: 4097, ..ok }.validate().unwrap_err().to_string(),
+            "pre_decay = 4097 is out of range 0..=4096"
         );
         assert!(StdpParams { lr_shift: 16, ..ok }.validate().is_err());
         assert!(StdpParams {

@@ -441,10 +441,10 @@ pub struct Stdp {
 /// mantissa).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StdpInts {
-    /// Trace shifts.
-    pub pre_shift: u8,
-    /// Trace shifts.
-    pub post_shift: u8,
+    /// Decay of the pre-synaptic trace, in 1/4096.
+    pub pre_decay: u16,
+    /// Decay of the post-synaptic trace, in 1/4096.
+    pub post_decay: u16,
     /// Bumps (128: one pair).
     pub bump: u8,
     /// Gains.
@@ -457,37 +457,13 @@ pub struct StdpInts {
     pub quality: Vec<Quality>,
 }
 
-/// The trace time constant of shift `k`: the trace loses `ceil(x / 2^k)`
-/// per tick (spec §5.1), about `x / 2^k`.
-fn trace_tau(dt: f64, k: u8) -> f64 {
-    match k {
-        0 => 0.0,
-        k => -dt / (1.0 - 1.0 / f64::from(1u16 << k)).ln(),
-    }
-}
-
-/// Quantize `s` for plastic weights up to the mantissa `w_max`: the trace
-/// shift whose time constant is nearest (in ratio), bumps of 128 (one pair),
+/// Quantize `s` for plastic weights up to the mantissa `w_max`: trace
+/// decays as the neurons' ([`decay`]), bumps of 128 (one pair),
 /// and the finest learning-rate shift that keeps both gains within 8 bits:
 /// a pair changes a weight by `128 gain / 2^lr_shift`, which is
 /// `a w_max`.
 pub fn stdp(s: &Stdp, w_max: i8, dt: f64) -> Result<StdpInts, QuantError> {
-    let shift = |field: &str, tau: f64| {
-        if !(tau.is_finite() && tau >= dt) {
-            return fail(
-                field,
-                format!("{tau} ms: a trace time constant is at least a tick ({dt} ms)"),
-            );
-        }
-        let best = (1..=7u8)
-            .min_by(|&a, &b| {
-                let miss = |k| (trace_tau(dt, k) / tau).ln().abs();
-                miss(a).total_cmp(&miss(b))
-            })
-            .expect("seven shifts");
-        Ok(best)
-    };
-    let (pre, post) = (shift("tau_plus", s.tau_plus)?, shift("tau_minus", s.tau_minus)?);
+    let (pre, post) = (decay("tau_plus", dt, s.tau_plus)?, decay("tau_minus", dt, s.tau_minus)?);
     for (field, a) in [("a_plus", s.a_plus), ("a_minus", s.a_minus)] {
         if !(a.is_finite() && (0.0..=1.0).contains(&a)) {
             return fail(field, format!("{a} is not a fraction of w_max (0 to 1)"));
@@ -502,15 +478,15 @@ pub fn stdp(s: &Stdp, w_max: i8, dt: f64) -> Result<StdpInts, QuantError> {
     let (a_plus, a_minus) = (gain(s.a_plus, lr), gain(s.a_minus, lr));
     let per_pair = |g: f64| g * 128.0 / f64::from(1u16 << lr) / w;
     Ok(StdpInts {
-        pre_shift: pre,
-        post_shift: post,
+        pre_decay: pre,
+        post_decay: post,
         bump: 128,
         a_plus: a_plus.min(255.0) as u8,
         a_minus: a_minus.min(255.0) as u8,
         lr_shift: lr,
         quality: vec![
-            Quality::new("tau_plus", s.tau_plus, trace_tau(dt, pre), "ms"),
-            Quality::new("tau_minus", s.tau_minus, trace_tau(dt, post), "ms"),
+            Quality::new("tau_plus", s.tau_plus, effective_tau(dt, pre), "ms"),
+            Quality::new("tau_minus", s.tau_minus, effective_tau(dt, post), "ms"),
             Quality::new("a_plus", s.a_plus, per_pair(a_plus), "of w_max"),
             Quality::new("a_minus", s.a_minus, per_pair(a_minus), "of w_max"),
         ],
@@ -622,7 +598,7 @@ mod tests {
     }
 
     #[test]
-    fn stdp_takes_the_nearest_trace_and_the_finest_rate() {
+    fn stdp_takes_the_trace_decays_and_the_finest_rate() {
         let s = Stdp {
             tau_plus: 16.0,
             tau_minus: 16.0,
@@ -630,14 +606,15 @@ mod tests {
             a_minus: 0.0105,
         };
         let q = stdp(&s, 100, 1.0).unwrap();
-        assert_eq!((q.pre_shift, q.post_shift, q.bump), (4, 4, 128));
+        // 4096 (1 - exp(-1/16)) = 248.2; at 0.1 ms 25.5 rounds to 26.
+        assert_eq!((q.pre_decay, q.post_decay, q.bump), (248, 248, 128));
+        assert_eq!(stdp(&s, 100, 0.1).unwrap().pre_decay, 26);
         // a w_max / 128 · 2^lr within 255: 0.0105 · 100 / 128 · 2^14 = 134.
         assert_eq!(q.lr_shift, 14);
         assert_eq!((q.a_plus, q.a_minus), (128, 134));
-        // Shift 4 gives 15.5 ms (the trace loses ceil(x/16) a tick), a
-        // difference the report flags; the gains are within 0.3%.
+        // 248 gives 16.011 ms; the gains are within 0.3%.
         let tau = &q.quality[0];
-        assert!((tau.got - 15.4946).abs() < 1e-3 && tau.warn(), "{tau}");
+        assert!((tau.got - 16.0109).abs() < 1e-3 && !tau.warn(), "{tau}");
         assert!(
             q.quality[2..].iter().all(|x| x.error().abs() < 0.003),
             "{:?}",
@@ -652,5 +629,15 @@ mod tests {
             1.0
         )
         .is_err());
+        // A trace time constant shorter than a tick is refused by name.
+        let short = stdp(
+            &Stdp {
+                tau_minus: 0.5,
+                ..s.clone()
+            },
+            100,
+            1.0,
+        );
+        assert!(short.unwrap_err().to_string().contains("tau_minus"));
     }
 }

@@ -74,8 +74,8 @@ fn ring_accumulator_saturates_in_routing_order() {
 /// `t_post`; returns the plastic weight after both.
 fn pair(t_pre: u32, t_post: u32) -> i8 {
     let rule = StdpParams {
-        pre_shift: 2,
-        post_shift: 2,
+        pre_decay: 1024,
+        post_decay: 1024,
         pre_bump: 100,
         post_bump: 100,
         a_plus: 1,
@@ -107,7 +107,8 @@ fn pair(t_pre: u32, t_post: u32) -> i8 {
 
 #[test]
 fn stdp_pair_at_several_delta_t() {
-    // Trace after a bump of 100 and n more ticks, k = 2 (x - ceil(x/4)):
+    // Trace after a bump of 100 and n more ticks, d = 1024 rounded toward
+    // zero (x - ceil(x/4)):
     // 100, 75, 56, 42, 31, 23. With a = 1 and lr_shift = 0, Δw = trace.
     let traces = [100i8, 75, 56, 42, 31, 23];
     for (i, &x) in traces.iter().enumerate() {
@@ -376,4 +377,51 @@ fn dithered_decays_keep_a_small_currents_charge() {
     let exact = 12.0 * 4096.0 / 81.0;
     let mean = dithered.v.iter().map(|&v| v as f64).sum::<f64>() / n as f64;
     assert!((mean / exact - 1.0).abs() < 0.01, "mean charge {mean} against {exact}");
+}
+
+/// A dithered trace decays exponentially to its last unit: 64 axons, each
+/// bumped once to 128 in a tick of its own, with a 16 ms trace at dt = 0.1 ms
+/// (`d` = 26, about 158 ticks); the mean area under the traces is within 1%
+/// of `128 / (1 - (1 - d/4096))`. Rounded toward zero the same traces lose 1
+/// a tick (`x d / 4096` < 1 below 158) and keep about half of it.
+#[test]
+fn dithered_traces_keep_their_time_constant() {
+    use spikefab_sim::dither::Rounding;
+    let n = 64u32;
+    let d = 26u16;
+    let area = |rounding: Rounding| {
+        let mut b = NetworkBuilder::new();
+        b.set_stdp(StdpParams {
+            pre_decay: d,
+            post_decay: d,
+            pre_bump: 128,
+            ..StdpParams::default()
+        });
+        b.set_rounding(rounding);
+        let p = b.add_profile(relay(i16::MAX));
+        b.add_neurons(p, 1, |_| 0);
+        b.add_axons(n);
+        for k in 0..n {
+            b.add_input(7 * k, k);
+        }
+        let net = b.build().unwrap();
+        let mut sim = Simulator::new(&net, SimOptions::default()).unwrap();
+        let mut sum = 0u64;
+        for _ in 0..7 * n + 4000 {
+            sim.step_tick();
+            sum += sim.state_dump().x_pre[..n as usize]
+                .iter()
+                .map(|&x| x as u64)
+                .sum::<u64>();
+        }
+        sum as f64 / n as f64
+    };
+    let exact = 128.0 / (d as f64 / 4096.0);
+    let dithered = area(Rounding::Dither);
+    assert!(
+        (dithered / exact - 1.0).abs() < 0.01,
+        "mean area {dithered} against {exact}"
+    );
+    // 128 + 127 + ... + 1.
+    assert_eq!(area(Rounding::TowardZero), 128.0 * 129.0 / 2.0);
 }

@@ -337,7 +337,7 @@ fn syntax_and_schema_errors_point_at_the_line() {
 fn every_error_of_a_file_is_reported() {
     let text = r#"
 [learning]
-pre_shift = 9
+pre_decay = 5000
 
 [[population]]
 name = "a"
@@ -373,7 +373,7 @@ weight = 300
     assert_eq!(
         err(text),
         "5 problems:\n  \
-         - learning.pre_shift: 9 is out of range 0..=7\n  \
+         - learning.pre_decay: 5000 is out of range 0..=4096\n  \
          - population[0] (a).size: 0 is out of range 1..=2147483647\n  \
          - population[1] (b).neuron.dv: 9000 is out of range 0..=4096\n  \
          - projection[1] (c -> nowhere).to: unknown population \"nowhere\" (known: c)\n  \
@@ -489,7 +489,7 @@ fn snapshots_round_trip_and_refuse_damage() {
     let e = snapshot::decode::<config::Model>(Kind::Network, &old, p).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "m.bin: snapshot format version 1 (this build reads 4; save the network again with `spikefab save`)"
+        "m.bin: snapshot format version 1 (this build reads 5; save the network again with `spikefab save`)"
     );
 }
 

@@ -258,8 +258,8 @@ plastic = true
     let model = parse_toml(text, None).unwrap();
     let rule = model.network.stdp().expect("a learning rule");
     assert_eq!(
-        (rule.pre_shift, rule.post_shift, rule.pre_bump, rule.w_min),
-        (4, 4, 128, 0)
+        (rule.pre_decay, rule.post_decay, rule.pre_bump, rule.w_min),
+        (248, 248, 128, 0)
     );
     assert_eq!(rule.w_max, 50);
     assert_eq!((rule.a_plus, rule.a_minus, rule.lr_shift), (128, 134, 15));

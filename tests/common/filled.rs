@@ -81,12 +81,12 @@ fn profile(rng: &mut ChaCha8Rng, spec: &FilledSpec) -> NeuronParams {
     }
 }
 
-/// A random STDP rule (bounds in either order, any gains and shifts).
+/// A random STDP rule (bounds in either order, any gains and trace decays).
 pub fn stdp(rng: &mut ChaCha8Rng) -> StdpParams {
     let (a, b): (i8, i8) = (rng.random(), rng.random());
     StdpParams {
-        pre_shift: rng.random_range(0..=7),
-        post_shift: rng.random_range(0..=7),
+        pre_decay: rng.random_range(0..=4096),
+        post_decay: rng.random_range(0..=4096),
         pre_bump: rng.random(),
         post_bump: rng.random(),
         a_plus: rng.random(),

@@ -273,8 +273,20 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.plasticity.xpre_data.next = self.m_xpre.read_data.val();
         self.plasticity.x_post.next = self.neurons.x_post.val();
         self.plasticity.w_next.next = self.weight.w_next.val();
-        self.plasticity.pre_shift.next = self.control.pre_shift.val();
-        self.plasticity.post_shift.next = self.control.post_shift.val();
+        self.plasticity.pre_decay.next = self.control.pre_decay.val();
+        self.plasticity.post_decay.next = self.control.post_decay.val();
+        self.plasticity.dither_phase.next = self.dither.phase.val();
+        self.plasticity.dither_on.next = self.control.dither_on.val();
+        // The trace phase borrows the neuron pipeline's multipliers.
+        self.neuron.lend.next = self.plasticity.lend.val();
+        self.neuron.lend_pre_x.next = self.plasticity.lend_pre_x.val();
+        self.neuron.lend_pre_d.next = self.plasticity.lend_pre_d.val();
+        self.neuron.lend_pre_r.next = self.plasticity.lend_pre_r.val();
+        self.neuron.lend_post_x.next = self.plasticity.lend_post_x.val();
+        self.neuron.lend_post_d.next = self.plasticity.lend_post_d.val();
+        self.neuron.lend_post_r.next = self.plasticity.lend_post_r.val();
+        self.plasticity.lent_pre.next = self.neuron.lent_pre.val();
+        self.plasticity.lent_post.next = self.neuron.lent_post.val();
         self.plasticity.pre_bump.next = self.control.pre_bump.val();
         self.plasticity.post_bump.next = self.control.post_bump.val();
 

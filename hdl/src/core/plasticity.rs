@@ -3,7 +3,8 @@
 //! decay of every trace and the bump of the tick's spikers. The twins in
 //! `spikefab-sim` are `Simulator::potentiation_phase` (with
 //! `StdpParams::potentiate`) and the trace updates of `Learning`
-//! (`TraceUpdate`'s `trace_decay` and `trace_bump`); the cycles are
+//! (`Learning::trace_phase`: `TraceUpdate`'s `trace_decay` and
+//! `trace_bump`, with the offsets of `TickDither::trace_offsets`); the cycles are
 //! `CycleCosts::potentiation_cost` and the learning part of
 //! `CycleCosts::after_learning`.
 //!
@@ -14,12 +15,16 @@
 //! `PotSource` reads the synapse word and `x_pre`, `PotCompute` is the
 //! weight update's first stage, `PotWrite` its second into the synapse
 //! memory). The decay pass reads one trace per clock (`TraceDecay`, one per
-//! source, `x_pre` and a neuron's `x_post` together) and writes it two clocks
+//! source, `x_pre` and a neuron's `x_post` together; `offset` steps the
+//! dither offset `a` along, from the phase again at the first neuron) and
+//! writes it two clocks
 //! later; `TraceDrain` lets the last one land before the bump pass reads
 //! traces one spiker at a time (`BumpList`, `BumpSource`, `BumpWrite`).
 //! `done` is high in the last clock.
 
 use rust_hdl::prelude::*;
+
+use spikefab_sim::dither::NEURON_STEP;
 
 use crate::trace_update::TraceUpdate;
 
@@ -73,10 +78,20 @@ pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const S
     pub x_post: Signal<In, Bits<16>>,
     /// The weight update's result.
     pub w_next: Signal<In, Bits<8>>,
-    /// Pre-trace decay shift.
-    pub pre_shift: Signal<In, Bits<3>>,
-    /// Post-trace decay shift.
-    pub post_shift: Signal<In, Bits<3>>,
+    /// Pre-trace decay, in 1/4096.
+    pub pre_decay: Signal<In, Bits<13>>,
+    /// Post-trace decay, in 1/4096.
+    pub post_decay: Signal<In, Bits<13>>,
+    /// The dither phase of the trace phase (`Dither::phase`: 0 with
+    /// dithering off).
+    pub dither_phase: Signal<In, Bits<12>>,
+    /// Dithering on.
+    pub dither_on: Signal<In, Bit>,
+    /// The neuron pipeline's multipliers' results (`NeuronUpdate::lent_pre`,
+    /// `lent_post`) for `lend_pre_*` and `lend_post_*`.
+    pub lent_pre: Signal<In, Bits<16>>,
+    /// See `lent_pre`.
+    pub lent_post: Signal<In, Bits<16>>,
     /// Pre-trace bump.
     pub pre_bump: Signal<In, Bits<8>>,
     /// Post-trace bump.
@@ -134,6 +149,21 @@ pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const S
     pub first_stage: Signal<Out, Bit>,
     /// The weight being potentiated (the synapse word's, at the first stage).
     pub weight: Signal<Out, Bits<8>>,
+    /// Borrow the neuron pipeline's multipliers (`NeuronUpdate::lend`): the
+    /// clock a decay pass computes.
+    pub lend: Signal<Out, Bit>,
+    /// The pre-synaptic trace to decay (zero-extended), its decay, its offset.
+    pub lend_pre_x: Signal<Out, Bits<16>>,
+    /// See `lend_pre_x`.
+    pub lend_pre_d: Signal<Out, Bits<16>>,
+    /// See `lend_pre_x`.
+    pub lend_pre_r: Signal<Out, Bits<12>>,
+    /// The post-synaptic trace to decay (zero-extended), its decay, its offset.
+    pub lend_post_x: Signal<Out, Bits<16>>,
+    /// See `lend_post_x`.
+    pub lend_post_d: Signal<Out, Bits<16>>,
+    /// See `lend_post_x`.
+    pub lend_post_r: Signal<Out, Bits<12>>,
     trace_pre: TraceUpdate,
     trace_post: TraceUpdate,
     state: DFF<PlasticityState>,
@@ -145,6 +175,8 @@ pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const S
     source: DFF<Bits<SRCB>>,
     decay_valid: DFF<Bit>,
     decay_source: DFF<Bits<SRCB>>,
+    offset: DFF<Bits<12>>,
+    decay_offset: DFF<Bits<12>>,
     wb_valid: DFF<Bit>,
     wb_source: DFF<Bits<SRCB>>,
     wb_pre: DFF<Bits<8>>,
@@ -152,6 +184,9 @@ pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const S
     fanin_done: Signal<Local, Bit>,
     bump: Signal<Local, Bit>,
     axon_base: Constant<Bits<SRCB>>,
+    neuron_step: Constant<Bits<12>>,
+    last_axon: Constant<Bits<SRCB>>,
+    decay_neuron: Signal<Local, Bit>,
     last_source: Constant<Bits<SRCB>>,
 }
 
@@ -173,8 +208,12 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Defau
             xpre_data: Default::default(),
             x_post: Default::default(),
             w_next: Default::default(),
-            pre_shift: Default::default(),
-            post_shift: Default::default(),
+            pre_decay: Default::default(),
+            post_decay: Default::default(),
+            dither_phase: Default::default(),
+            dither_on: Default::default(),
+            lent_pre: Default::default(),
+            lent_post: Default::default(),
             pre_bump: Default::default(),
             post_bump: Default::default(),
             busy: Default::default(),
@@ -203,6 +242,13 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Defau
             lfsr_step: Default::default(),
             first_stage: Default::default(),
             weight: Default::default(),
+            lend: Default::default(),
+            lend_pre_x: Default::default(),
+            lend_pre_d: Default::default(),
+            lend_pre_r: Default::default(),
+            lend_post_x: Default::default(),
+            lend_post_d: Default::default(),
+            lend_post_r: Default::default(),
             trace_pre: Default::default(),
             trace_post: Default::default(),
             state: Default::default(),
@@ -214,6 +260,11 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Defau
             source: Default::default(),
             decay_valid: Default::default(),
             decay_source: Default::default(),
+            offset: Default::default(),
+            decay_offset: Default::default(),
+            neuron_step: Constant::new(NEURON_STEP.to_bits()),
+            last_axon: Constant::new((m - 1).to_bits()),
+            decay_neuron: Default::default(),
             wb_valid: Default::default(),
             wb_source: Default::default(),
             wb_pre: Default::default(),
@@ -241,6 +292,8 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
             source,
             decay_valid,
             decay_source,
+            offset,
+            decay_offset,
             wb_valid,
             wb_source,
             wb_pre,
@@ -258,10 +311,25 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
         // pass in `BumpWrite`) into the write-back registers; the write lands
         // one clock later, whatever the state.
         self.trace_pre.x.next = bit_cast::<8, 16>(self.xpre_data.val());
-        self.trace_pre.shift.next = self.pre_shift.val();
+        self.trace_pre.decayed.next = self.lent_pre.val();
         self.trace_pre.bump.next = self.pre_bump.val();
         self.trace_post.x.next = bit_cast::<8, 16>(self.x_post.val());
-        self.trace_post.shift.next = self.post_shift.val();
+        self.trace_post.decayed.next = self.lent_post.val();
+        // The decays go through the neuron pipeline's multipliers, with the
+        // offsets of the source being computed (spec §5.1): an axon's x_pre
+        // takes `a`, a neuron's x_pre `a` rotated by 9 bits, its x_post `a`
+        // rotated by 1 (wiring).
+        self.lend.next = self.decay_valid.q.val();
+        self.lend_pre_x.next = bit_cast::<16, 8>(self.xpre_data.val().get_bits::<8>(0));
+        self.lend_pre_d.next = bit_cast::<16, 13>(self.pre_decay.val());
+        self.lend_post_x.next = bit_cast::<16, 8>(self.x_post.val().get_bits::<8>(0));
+        self.lend_post_d.next = bit_cast::<16, 13>(self.post_decay.val());
+        self.decay_neuron.next = self.decay_source.q.val() >= self.axon_base.val();
+        self.lend_pre_r.next = self.decay_offset.q.val();
+        if self.decay_neuron.val() {
+            self.lend_pre_r.next = (self.decay_offset.q.val() << 9) | (self.decay_offset.q.val() >> 3);
+        }
+        self.lend_post_r.next = (self.decay_offset.q.val() << 1) | (self.decay_offset.q.val() >> 11);
         self.trace_post.bump.next = self.post_bump.val();
         self.bump.next = self.state.q.val() == PlasticityState::BumpWrite;
         self.trace_pre.decay.next = !self.bump.val();
@@ -309,6 +377,7 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
                 }
                 if self.start_decay.val() {
                     self.counter.d.next = 0.into();
+                    self.offset.d.next = self.dither_phase.val();
                     self.state.d.next = PlasticityState::TraceDecay;
                 }
             }
@@ -379,6 +448,16 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
                 self.neuron_address.next = bit_cast::<NB, SRCB>(self.counter.q.val() - self.axon_base.val());
                 self.decay_valid.d.next = true;
                 self.decay_source.d.next = self.counter.q.val();
+                self.decay_offset.d.next = 0.into();
+                if self.dither_on.val() {
+                    self.decay_offset.d.next = self.offset.q.val();
+                }
+                // `a` of the next axon or neuron: the phase again at the
+                // first neuron.
+                self.offset.d.next = self.offset.q.val() + self.neuron_step.val();
+                if self.counter.q.val() == self.last_axon.val() {
+                    self.offset.d.next = self.dither_phase.val();
+                }
                 self.counter.d.next = self.counter.q.val() + 1;
                 if self.counter.q.val() == self.last_source.val() {
                     self.list_rewind.next = true;
@@ -425,6 +504,7 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
                 self.state.d.next = PlasticityState::PotNeuron;
             } else {
                 self.counter.d.next = 0.into();
+                self.offset.d.next = self.dither_phase.val();
                 self.state.d.next = PlasticityState::TraceDecay;
             }
         }

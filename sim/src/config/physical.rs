@@ -136,8 +136,8 @@ impl std::fmt::Display for Report {
         if let Some((w_max, q)) = &self.stdp {
             let _ = writeln!(
                 s,
-                "  stdp: w_max {w_max}; shifts {} {}, bumps {}, gains {} {}, lr_shift {}",
-                q.pre_shift, q.post_shift, q.bump, q.a_plus, q.a_minus, q.lr_shift
+                "  stdp: w_max {w_max}; trace decays {} {}, bumps {}, gains {} {}, lr_shift {}",
+                q.pre_decay, q.post_decay, q.bump, q.a_plus, q.a_minus, q.lr_shift
             );
             for x in &q.quality {
                 let _ = writeln!(s, "    {x}");
@@ -337,8 +337,8 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
         );
         let defaults = StdpFields::from(StdpParams::default());
         out.learning = Some(StdpFields {
-            pre_shift: q.pre_shift.into(),
-            post_shift: q.post_shift.into(),
+            pre_decay: q.pre_decay.into(),
+            post_decay: q.post_decay.into(),
             pre_bump: q.bump.into(),
             post_bump: q.bump.into(),
             a_plus: q.a_plus.into(),

@@ -47,8 +47,8 @@ fn neuron_params(homeostasis: bool, refractory: bool) -> impl Strategy<Value = N
 
 fn stdp() -> impl Strategy<Value = StdpParams> {
     (
-        0u8..=7,
-        0u8..=7,
+        trace_decay(),
+        trace_decay(),
         any::<u8>(),
         any::<u8>(),
         any::<u8>(),
@@ -59,8 +59,8 @@ fn stdp() -> impl Strategy<Value = StdpParams> {
         1u16..=u16::MAX,
     )
         .prop_map(|(ps, qs, pb, qb, ap, am, lr, a, b, seed)| StdpParams {
-            pre_shift: ps,
-            post_shift: qs,
+            pre_decay: ps,
+            post_decay: qs,
             pre_bump: pb,
             post_bump: qb,
             a_plus: ap,
@@ -70,6 +70,12 @@ fn stdp() -> impl Strategy<Value = StdpParams> {
             w_max: a.max(b),
             lfsr_seed: seed,
         })
+}
+
+/// Trace decays: the shift decays of core v1 (`4096 >> k`), the ends, and
+/// any.
+fn trace_decay() -> impl Strategy<Value = u16> {
+    prop_oneof![2 => (0u32..=7).prop_map(|k| 4096 >> k), 1 => Just(0u16), 1 => Just(4096u16), 3 => 0u16..=4096]
 }
 
 fn weight() -> impl Strategy<Value = i8> {

@@ -64,9 +64,24 @@ fn lfsr_step(s: u16) -> u16 {
     (s >> 1) ^ feedback
 }
 
-fn trace_tick(x: i64, k: u8) -> i64 {
-    // ceil(x / 2^k) for x >= 0, written as a plain division.
-    x - (x + (1 << k) - 1) / (1 << k)
+/// A trace after one tick's decay (spec §5.1): the decay of §3.1 on a
+/// trace, which is never negative.
+fn trace_tick(x: i64, d: u16, r: i64) -> i64 {
+    (x * (4096 - d as i64) + r) / 4096
+}
+
+/// The trace offsets (axon x_pre, neuron x_pre, neuron x_post) of axon or
+/// neuron `k` in the trace phase, whose dither state is the one after this
+/// tick's neuron phase (spec §5.1): `a`, `a` rotated by 9 bits, by 1 bit.
+fn trace_offsets(rounding: Rounding, state: u16, k: usize) -> (i64, i64, i64) {
+    if rounding == Rounding::TowardZero {
+        return (0, 0, 0);
+    }
+    let a = (state as i64 % 4096 + k as i64 * 1697) % 4096;
+    let bit = |i: i64| (a >> i) & 1;
+    let pre = (0..12).map(|i| bit(i) << ((i + 9) % 12)).sum();
+    let post = (0..12).map(|i| bit(i) << ((i + 1) % 12)).sum();
+    (a, pre, post)
 }
 
 pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> RefOutcome {
@@ -193,11 +208,14 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
                 cycle += costs.fanin as u64 + costs.potentiate as u64 * count;
             }
             // Phase 4: every trace decays, then spikers bump.
-            for x in x_pre.iter_mut() {
-                *x = trace_tick(*x, r.pre_shift);
+            for (a, x) in x_pre[..m].iter_mut().enumerate() {
+                let (ra, _, _) = trace_offsets(net.rounding, dither, a);
+                *x = trace_tick(*x, r.pre_decay, ra);
             }
-            for x in x_post.iter_mut() {
-                *x = trace_tick(*x, r.post_shift);
+            for k in 0..n {
+                let (_, rp, rq) = trace_offsets(net.rounding, dither, k);
+                x_pre[m + k] = trace_tick(x_pre[m + k], r.pre_decay, rp);
+                x_post[k] = trace_tick(x_post[k], r.post_decay, rq);
             }
             for &a in &axons {
                 x_pre[a] = (x_pre[a] + r.pre_bump as i64).min(255);

@@ -217,9 +217,10 @@ pub fn engine_parser() -> impl clap::builder::TypedValueParser<Value = EngineKin
 #[derive(Args, Clone, Copy)]
 pub struct Timing {
     /// Tick duration in microseconds, for rates in Hz, the real-time factor
-    /// and --realtime.
-    #[arg(long, default_value_t = 1000.0, value_parser = positive)]
-    pub tick_us: f64,
+    /// and --realtime (default: the network file's `dt` when it is in
+    /// physical units, else 1000).
+    #[arg(long, value_parser = positive)]
+    pub tick_us: Option<f64>,
     /// Core clock in MHz, for the real-time factor and --realtime (default:
     /// the clock of the board that carries the chip's core; the iCEBreaker's,
     /// 24, for `sim`, `inspect` and cores no board carries).
@@ -228,10 +229,11 @@ pub struct Timing {
 }
 
 impl Timing {
-    /// As the library takes it.
-    pub fn get(&self) -> timing::Timing {
+    /// As the library takes it, for a network whose tick is `dt_ms` when
+    /// its file says (in physical units).
+    pub fn get(&self, dt_ms: Option<f64>) -> timing::Timing {
         timing::Timing {
-            tick_us: self.tick_us,
+            tick_us: self.tick_us.or(dt_ms.map(|dt| dt * 1000.0)).unwrap_or(1000.0),
             clock_mhz: self.clock_mhz,
         }
     }

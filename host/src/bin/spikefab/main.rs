@@ -260,7 +260,7 @@ fn sim(args: SimArgs) -> Result<()> {
     });
     bar.finish_and_clear();
     let run = run?;
-    let timing = args.timing.get();
+    let timing = args.timing.get(dt_of(&model));
     let (tick_us, clock_mhz) = (timing.tick_us, timing.clock_mhz(None));
     println!("{}", summary::golden(net, &run, args.dense, tick_us, clock_mhz));
     let weights = &run.state.weights;
@@ -309,6 +309,11 @@ fn sim(args: SimArgs) -> Result<()> {
     Ok(())
 }
 
+/// The tick of a network file in physical units, ms.
+fn dt_of(model: &Model) -> Option<f64> {
+    model.units.as_ref().map(|u| u.dt)
+}
+
 fn inspect(path: &Path, ticks: Option<u32>, timing: Timing) -> Result<()> {
     let model = load::model(path)?;
     let net = &model.network;
@@ -319,7 +324,7 @@ fn inspect(path: &Path, ticks: Option<u32>, timing: Timing) -> Result<()> {
     }
     let how = capacity::Inspect {
         ticks,
-        timing: timing.get(),
+        timing: timing.get(dt_of(&model)),
     };
     println!("{}", capacity::report(net, how)?);
     Ok(())
@@ -347,9 +352,10 @@ fn connection(args: &ChipArgs) -> Result<Connection> {
 /// before it starts, the tick period is checked first), say what it is, and
 /// load `net` on it. What is said goes to standard error: `stream` writes
 /// its spikes on standard output.
-async fn open(args: &ChipArgs, timing: &Timing, net: &spikefab_sim::Network) -> Result<(Session, Image)> {
+async fn open(args: &ChipArgs, timing: &Timing, model: &Model) -> Result<(Session, Image)> {
+    let net = &model.network;
     if args.realtime && args.target.virtual_chip {
-        timing.get().period(args.core).context("--realtime")?;
+        timing.get(dt_of(model)).period(args.core).context("--realtime")?;
     }
     let connection = connection(args)?;
     // Whether the network fits is said before the (slow) first build.
@@ -370,7 +376,7 @@ async fn open(args: &ChipArgs, timing: &Timing, net: &spikefab_sim::Network) -> 
         start.elapsed().as_secs_f64()
     );
     if args.realtime {
-        let timing = timing.get();
+        let timing = timing.get(dt_of(model));
         let period = session.pace(&timing).await.context("--realtime")?;
         eprintln!(
             "real time: a tick every {period} clocks ({} µs at {} MHz)",
@@ -401,7 +407,7 @@ async fn stream(args: StreamArgs) -> Result<ExitCode> {
         ),
         None => (Box::new(std::io::BufReader::new(std::io::stdin())), "stdin".to_string()),
     };
-    let (mut session, _) = open(&args.chip, &args.timing, net).await?;
+    let (mut session, _) = open(&args.chip, &args.timing, &model).await?;
     eprintln!("reading input spikes from {name}");
     let start = Instant::now();
     let s = live::stream_live(session.chip(), net.num_axons(), input, &name, output, args.ticks).await?;
@@ -414,7 +420,7 @@ async fn stream(args: StreamArgs) -> Result<ExitCode> {
     );
     if args.chip.realtime {
         let pacing = session.chip().pacing().await?;
-        let mhz = args.timing.get().clock_mhz(Some(session.config()));
+        let mhz = args.timing.get(dt_of(&model)).clock_mhz(Some(session.config()));
         eprintln!("{}", summary::pacing(&pacing, mhz));
     }
     Ok(ExitCode::SUCCESS)
@@ -449,7 +455,7 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
              read at the end (--state)"
         );
     }
-    let (mut session, image) = open(&args.chip, &args.timing, net).await?;
+    let (mut session, image) = open(&args.chip, &args.timing, &model).await?;
     let bar = progress_bar(ticks);
     let on_progress = |t: u32, n: usize| {
         bar.set_position(t as u64);
@@ -490,7 +496,7 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
         }
     };
     let elapsed = start.elapsed();
-    let timing = args.timing.get();
+    let timing = args.timing.get(dt_of(&model));
     let mhz = timing.clock_mhz(Some(session.config()));
     let counters = session.chip().counters();
     println!(
