@@ -46,17 +46,16 @@ fn decay(x: i64, d: u16, r: i64) -> i64 {
     x.signum() * ((x.abs() * (4096 - d as i64) + r) / 4096)
 }
 
-/// The dither offsets (u, v, θ) of neuron `k` in a tick of dither state
-/// `state` (spec §3.1).
-fn offsets(rounding: Rounding, state: u16, k: usize) -> (i64, i64, i64) {
+/// The offset `a` of neuron (or axon) `k` in a tick of dither state `state`,
+/// with `a` rotated left by each of `turns` bits (spec §3.1), spelt out bit by
+/// bit; all 0 when rounding toward zero.
+fn offsets<const K: usize>(rounding: Rounding, state: u16, k: usize, turns: [i64; K]) -> [i64; K] {
     if rounding == Rounding::TowardZero {
-        return (0, 0, 0);
+        return [0; K];
     }
     let a = (state as i64 % 4096 + k as i64 * 1697) % 4096;
     let bit = |i: i64| (a >> i) & 1;
-    let v = (0..12).map(|i| bit(i) << ((i + 6) % 12)).sum();
-    let theta = (0..12).map(|i| bit(i) << ((i + 3) % 12)).sum();
-    (a, v, theta)
+    turns.map(|t| (0..12).map(|i| bit(i) << ((i + t) % 12)).sum())
 }
 
 fn lfsr_step(s: u16) -> u16 {
@@ -68,20 +67,6 @@ fn lfsr_step(s: u16) -> u16 {
 /// trace, which is never negative.
 fn trace_tick(x: i64, d: u16, r: i64) -> i64 {
     (x * (4096 - d as i64) + r) / 4096
-}
-
-/// The trace offsets (axon x_pre, neuron x_pre, neuron x_post) of axon or
-/// neuron `k` in the trace phase, whose dither state is the one after this
-/// tick's neuron phase (spec §5.1): `a`, `a` rotated by 9 bits, by 1 bit.
-fn trace_offsets(rounding: Rounding, state: u16, k: usize) -> (i64, i64, i64) {
-    if rounding == Rounding::TowardZero {
-        return (0, 0, 0);
-    }
-    let a = (state as i64 % 4096 + k as i64 * 1697) % 4096;
-    let bit = |i: i64| (a >> i) & 1;
-    let pre = (0..12).map(|i| bit(i) << ((i + 9) % 12)).sum();
-    let post = (0..12).map(|i| bit(i) << ((i + 1) % 12)).sum();
-    (a, pre, post)
 }
 
 pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> RefOutcome {
@@ -122,7 +107,8 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
         for k in 0..n {
             let pr = p(k);
             let input = due.remove(&(t, k)).unwrap_or(0);
-            let (ru, rv, rt) = offsets(net.rounding, dither, k);
+            // u, v and θ take a, a rotated by 6 and by 3.
+            let [ru, rv, rt] = offsets(net.rounding, dither, k, [0, 6, 3]);
             u[k] = clamp16(decay(u[k], pr.du, ru) + input);
             let base = pr.theta_base as i64;
             theta[k] = base + decay(theta[k] - base, pr.theta_decay, rt);
@@ -209,11 +195,12 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
             }
             // Phase 4: every trace decays, then spikers bump.
             for (a, x) in x_pre[..m].iter_mut().enumerate() {
-                let (ra, _, _) = trace_offsets(net.rounding, dither, a);
+                let [ra] = offsets(net.rounding, dither, a, [0]);
                 *x = trace_tick(*x, r.pre_decay, ra);
             }
             for k in 0..n {
-                let (_, rp, rq) = trace_offsets(net.rounding, dither, k);
+                // A neuron's traces: a rotated by 9 (x_pre) and by 1 (x_post).
+                let [rp, rq] = offsets(net.rounding, dither, k, [9, 1]);
                 x_pre[m + k] = trace_tick(x_pre[m + k], r.pre_decay, rp);
                 x_post[k] = trace_tick(x_post[k], r.post_decay, rq);
             }
