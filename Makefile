@@ -14,7 +14,7 @@ DEMO_PROFILE ?= release
 DEMO_BUILD ?= $(CARGO) build --profile $(DEMO_PROFILE) -p spikefab-host --bin spikefab
 EQUIV_SLOW ?= 100000
 
-.PHONY: all setup demo test test-slow test-python python lint bench bench-rtl bench-link hdl-report bitstreams diagram clean
+.PHONY: all setup demo test test-slow test-python python lint nir-graphs bench bench-rtl bench-link hdl-report bitstreams diagram clean
 
 all: test
 
@@ -67,10 +67,29 @@ demo: setup
 # Tests run optimised (profile `ci`: release with overflow checks and debug
 # assertions), then format, lints and docs are checked, then the Python
 # package's tests (docs/python.md among them) run.
-test: setup lint
+test: setup lint nir-graphs
 	$(CARGO) test --workspace --profile $(PROFILE)
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
 	$(MAKE) test-python
+
+# The NIR graphs the importer's tests read (host/tests/nir_read.rs), written by
+# each pinned version of the `nir` package in a venv of its own: 1.0.7 stores
+# arrays contiguous, 1.0.8 chunked and gzip-compressed.
+NIR_VERSIONS := 1.0.7 1.0.8
+NIR_PINS := h5py==3.16.0 numpy==2.4.6
+NIR_GRAPHS := target/nir-graphs
+nir-graphs: $(NIR_GRAPHS)/.made
+$(NIR_GRAPHS)/.made: host/tests/nir/graphs.py
+	@command -v python3 >/dev/null 2>&1 || { \
+	  echo "python3 not found: install Python 3.9 or newer (Debian: apt-get install python3 python3-venv)"; exit 1; }
+	@for v in $(NIR_VERSIONS); do \
+	  venv=target/nir-venv-$$v; \
+	  test -x $$venv/bin/python || python3 -m venv $$venv || { \
+	    echo "cannot make a venv: install Python's venv module (Debian: apt-get install python3-venv)"; exit 1; }; \
+	  $$venv/bin/pip install -q nir==$$v $(NIR_PINS) && \
+	  $$venv/bin/python host/tests/nir/graphs.py $(NIR_GRAPHS)/$$v || exit 1; \
+	done
+	@touch $@
 
 # The Python package (py/: pyo3, built by maturin) in a local venv with numpy
 # and pytest, importable as `spikefab` there (`. $(PY_VENV)/bin/activate`).
@@ -97,7 +116,7 @@ test-python: python
 # fuzz target, and the tests marked slow (the 100,000-tick link soak).
 RTL_SCALE ?= 10
 FUZZ_SLOW ?= 1000000
-test-slow: setup
+test-slow: setup nir-graphs
 	SPIKEFAB_EQUIV_CASES=$(EQUIV_SLOW) SPIKEFAB_NETLIST_VECTORS=100000 SPIKEFAB_RTL_SCALE=$(RTL_SCALE) \
 	  SPIKEFAB_FUZZ_CASES=$(FUZZ_SLOW) \
 	  $(CARGO) test --workspace --profile $(PROFILE) -- --include-ignored

@@ -31,6 +31,7 @@ pub mod line;
 pub mod link;
 pub mod live;
 pub mod load;
+pub mod nir;
 pub mod outputs;
 pub mod plot;
 pub mod raster;
