@@ -2,9 +2,10 @@
 //! and 4, §5): the potentiation of each spiker's plastic fan-in, then the
 //! decay of every trace and the bump of the tick's spikers. The twins in
 //! `spikefab-sim` are `Simulator::potentiation_phase` (with
-//! `StdpParams::potentiate`) and the trace updates of `Learning`
-//! (`Learning::trace_phase`: `TraceUpdate`'s `trace_decay` and
-//! `trace_bump`, with the offsets of `TickDither::trace_offsets`); the cycles are
+//! `StdpParams::potentiate`) and `Learning::trace_phase` (`trace_decay`,
+//! computed by the neuron pipeline's multipliers, which this block borrows
+//! through `lend`, with the offsets of `TickDither::trace_offsets`; then
+//! `TraceUpdate`'s choice and `trace_bump`); the cycles are
 //! `CycleCosts::potentiation_cost` and the learning part of
 //! `CycleCosts::after_learning`.
 //!
