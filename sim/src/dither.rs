@@ -85,6 +85,13 @@ pub struct Offsets {
     pub theta: u16,
 }
 
+/// The offset `a` of neuron (or axon) `n` in a tick of dither phase `phase`:
+/// `(phase + n × NEURON_STEP) mod 4096`, masked by `mask` (spec §3.1).
+#[inline(always)]
+fn offset(phase: u16, n: u32, mask: u16) -> u16 {
+    phase.wrapping_add((n as u16).wrapping_mul(NEURON_STEP)) & mask
+}
+
 /// The 12-bit value `a` rotated left by `k` bits (`0 < k < 12`): bit `i`
 /// moves to bit `(i + k) mod 12`.
 #[inline(always)]
@@ -100,7 +107,7 @@ impl Offsets {
     /// `mask` ([`Rounding::mask`]).
     #[inline(always)]
     pub fn of(phase: u16, n: u32, mask: u16) -> Offsets {
-        let a = phase.wrapping_add((n as u16).wrapping_mul(NEURON_STEP)) & mask;
+        let a = offset(phase, n, mask);
         Offsets {
             u: a,
             v: rotate(a, 6),
@@ -179,7 +186,7 @@ impl TickDither {
     /// `a` rotated by 9 bits and its `x_post` `a` rotated by 1 bit.
     #[inline(always)]
     pub fn trace_offsets(self, i: u32) -> TraceOffsets {
-        let a = self.phase.wrapping_add((i as u16).wrapping_mul(NEURON_STEP)) & self.mask;
+        let a = offset(self.phase, i, self.mask);
         TraceOffsets {
             axon: a,
             pre: rotate(a, TRACE_PRE_ROTATION),

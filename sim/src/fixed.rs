@@ -79,11 +79,12 @@ pub fn decay_is_exact(x: i16, d: u16) -> bool {
 /// per tick when `d > 0`, so any trace is 0 after at most 255 ticks; `d = 4096
 /// >> k` is `x - ceil(x / 2^k)`. With dithered offsets the trace loses on
 /// average exactly the fraction `d / 4096`.
+///
+/// It is [`decay`] on the trace (never negative, and never larger after), as
+/// on the chip, whose trace phase uses the neurons' multipliers.
 #[inline(always)]
 pub fn trace_decay(x: u8, d: u16, r: u16) -> u8 {
-    debug_assert!(d <= DECAY_ONE);
-    debug_assert!(r < DECAY_ONE);
-    ((x as u32 * (DECAY_ONE - d) as u32 + r as u32) >> DECAY_BITS) as u8
+    decay(x as i16, d, r) as u8
 }
 
 /// Trace after a spike's bump: `min(255, x + bump)`.
