@@ -5,6 +5,9 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+#[path = "nir/files.rs"]
+mod nir_files;
+
 fn spikefab(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_spikefab"))
         .args(args)
@@ -84,6 +87,36 @@ fn physical_units_are_quantized_inspected_and_written_out() {
 
 fn net() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tiny_net.toml").to_string()
+}
+
+/// `spikefab import` writes a network that `sim` runs, prints what it
+/// chose per layer, and refuses a core the network does not fit.
+#[test]
+fn a_nir_graph_is_imported_run_and_checked_against_a_core() {
+    let graph = nir_files::graphs_dir().join("1.0.8/snntorch_like.nir");
+    let graph = graph.to_str().unwrap();
+    let net = temp("imported.toml");
+    let o = spikefab(&["import", graph, "-o", net.to_str().unwrap(), "--core", "up5k"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.contains("dt = 0.001 s (from r = tau_mem / dt"), "{out}");
+    assert!(out.contains("population lif1 (node lif1, 8 neurons)"), "{out}");
+    assert!(out.contains("projection lif2 -> lif2: 12 synapses"), "{out}");
+    assert!(out.contains("fits the up5k core"), "{out}");
+    let written = std::fs::read_to_string(&net).unwrap();
+    assert!(written.contains("output populations: lif2"), "{written}");
+    let o = spikefab(&["sim", net.to_str().unwrap(), "--ticks", "50"]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    // 16 input axons and the bias axon: one more than the tiny core's 16.
+    let o = spikefab(&["import", graph, "-o", net.to_str().unwrap(), "--core", "tiny"]);
+    let (_, err) = text(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("does not fit the tiny core") && err.contains("17"),
+        "{err}"
+    );
+    let o = spikefab(&["import", graph, "-o", net.to_str().unwrap(), "--dt=-1"]);
+    assert!(text(&o).1.contains("--dt: -1 s is not a tick length"), "{}", text(&o).1);
 }
 
 fn temp(name: &str) -> PathBuf {

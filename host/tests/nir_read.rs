@@ -5,7 +5,7 @@
 //! broken ones refused with errors that name the object; damaged bytes give
 //! an error, never a panic.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use proptest::prelude::*;
 use spikefab_host::nir::{self, Graph};
@@ -15,33 +15,10 @@ mod support;
 
 use support::{apply, config, edit};
 
-/// Where `make nir-graphs` writes the graphs, one folder per nir version.
-fn graphs_dir() -> PathBuf {
-    let dir = std::env::var_os("SPIKEFAB_NIR_GRAPHS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/nir-graphs"));
-    assert!(
-        dir.join("1.0.7").is_dir() && dir.join("1.0.8").is_dir(),
-        "{}: no NIR graphs of nir 1.0.7 and 1.0.8; `make nir-graphs` writes them",
-        dir.display()
-    );
-    dir
-}
+#[path = "nir/files.rs"]
+mod files;
 
-/// The files of one kind (`json` for good graphs, `error` for broken ones).
-fn cases(ext: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for version in ["1.0.7", "1.0.8"] {
-        for entry in std::fs::read_dir(graphs_dir().join(version)).unwrap() {
-            let p = entry.unwrap().path();
-            if p.extension().is_some_and(|e| e == ext) {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
+use files::{cases, graphs_dir};
 
 /// The graph as h5py read it.
 fn expected(json: &Path) -> Graph {

@@ -105,8 +105,40 @@ impl std::fmt::Display for Quality {
     }
 }
 
-/// `round(4096 (1 - exp(-dt / tau)))` (spec §3.4), for `tau >= dt`.
+/// How a time constant becomes a decay per tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Discretization {
+    /// The continuous model's exact step: `d = 4096 (1 - exp(-dt / tau))`
+    /// (spec §3.4); what network files in physical units use.
+    #[default]
+    Exact,
+    /// The forward-Euler step `d = 4096 dt / tau`: the discrete model that
+    /// snnTorch, Norse and Lava-dl train and export as NIR (`alpha = 1 - dt /
+    /// tau_syn`), so an imported graph keeps its trained dynamics.
+    Euler,
+}
+
+impl Discretization {
+    /// The fraction a value loses per tick.
+    fn fraction(self, dt: f64, tau: f64) -> f64 {
+        match self {
+            Discretization::Exact => 1.0 - (-dt / tau).exp(),
+            Discretization::Euler => dt / tau,
+        }
+    }
+}
+
+/// `round(4096 (1 - exp(-dt / tau)))` (spec §3.4), for `tau >= dt`; an
+/// infinite `tau` (a perfect integrator) is `d = 0`.
 pub fn decay(field: &str, dt: f64, tau: f64) -> Result<u16, QuantError> {
+    decay_by(field, dt, tau, Discretization::Exact)
+}
+
+/// [`decay`] by the rule `how`.
+pub fn decay_by(field: &str, dt: f64, tau: f64, how: Discretization) -> Result<u16, QuantError> {
+    if tau == f64::INFINITY {
+        return Ok(0);
+    }
     if !(tau.is_finite() && tau > 0.0) {
         return fail(
             field,
@@ -119,19 +151,35 @@ pub fn decay(field: &str, dt: f64, tau: f64) -> Result<u16, QuantError> {
             format!("{tau} ms is shorter than a tick (dt = {dt} ms); the chip's decays need tau >= dt"),
         );
     }
-    let d = (ONE * (1.0 - (-dt / tau).exp())).round();
+    let d = (ONE * how.fraction(dt, tau)).round();
     if d < 1.0 {
         return fail(
             field,
-            format!("{tau} ms is over 8,000 ticks (dt = {dt} ms): its decay rounds to 0, no decay at all"),
+            format!(
+                "{tau} ms is over 8,000 ticks (dt = {dt} ms): its decay rounds to 0, no decay at all (an infinite \
+                 time constant says that)"
+            ),
         );
     }
     Ok(d as u16)
 }
 
-/// The time constant a decay fraction `d` gives: `-dt / ln(1 - d/4096)`.
+/// The time constant a decay fraction `d` gives: `-dt / ln(1 - d/4096)`
+/// (infinite for `d = 0`).
 pub fn effective_tau(dt: f64, d: u16) -> f64 {
-    -dt / (1.0 - d as f64 / ONE).ln()
+    effective_tau_by(dt, d, Discretization::Exact)
+}
+
+/// The time constant a decay fraction `d` stands for under the rule `how`:
+/// `-dt / ln(1 - d/4096)`, or `4096 dt / d` for [`Discretization::Euler`].
+pub fn effective_tau_by(dt: f64, d: u16, how: Discretization) -> f64 {
+    if d == 0 {
+        return f64::INFINITY;
+    }
+    match how {
+        Discretization::Exact => -dt / (1.0 - d as f64 / ONE).ln(),
+        Discretization::Euler => dt * ONE / d as f64,
+    }
 }
 
 /// A CUBA LIF population in physical units.
@@ -163,6 +211,8 @@ pub struct Lif {
     pub v_range: Option<(f64, f64)>,
     /// The voltage unit, mV; none: chosen ([`lif`]).
     pub unit: Option<f64>,
+    /// How the time constants become decays.
+    pub discretization: Discretization,
 }
 
 /// A population's integers.
@@ -229,13 +279,14 @@ pub fn lif(l: &Lif, dt: f64, rounding: Rounding) -> Result<LifInts, QuantError> 
     ] {
         finite(field, x)?;
     }
-    let dv = decay("tau_m", dt, l.tau_m)?;
+    let how = l.discretization;
+    let dv = decay_by("tau_m", dt, l.tau_m, how)?;
     let du = match l.tau_syn {
-        Some(tau) => decay("tau_syn", dt, tau)?,
+        Some(tau) => decay_by("tau_syn", dt, tau, how)?,
         None => ONE as u16,
     };
     let theta_decay = match l.tau_theta {
-        Some(tau) => decay("tau_theta", dt, tau)?,
+        Some(tau) => decay_by("tau_theta", dt, tau, how)?,
         None => 0,
     };
     if l.v_th <= l.v_reset {
@@ -299,7 +350,7 @@ pub fn lif(l: &Lif, dt: f64, rounding: Rounding) -> Result<LifInts, QuantError> 
         b => (b as f64 - half * rest.signum()) * ONE / dv as f64 * unit,
     };
     let mut quality = vec![
-        Quality::new("tau_m", l.tau_m, effective_tau(dt, dv), "ms"),
+        Quality::new("tau_m", l.tau_m, effective_tau_by(dt, dv, how), "ms"),
         Quality::new("v_th - v_reset", l.v_th - l.v_reset, threshold as f64 * unit, "mV"),
         Quality::new("v_rest - v_reset", rest, settles, "mV"),
         Quality::new("t_ref", l.t_ref, refractory * dt, "ms"),
@@ -315,10 +366,15 @@ pub fn lif(l: &Lif, dt: f64, rounding: Rounding) -> Result<LifInts, QuantError> 
         ));
     }
     if let Some(tau) = l.tau_syn {
-        quality.insert(1, Quality::new("tau_syn", tau, effective_tau(dt, du), "ms"));
+        quality.insert(1, Quality::new("tau_syn", tau, effective_tau_by(dt, du, how), "ms"));
     }
     if let Some(tau) = l.tau_theta {
-        quality.push(Quality::new("tau_theta", tau, effective_tau(dt, theta_decay), "ms"));
+        quality.push(Quality::new(
+            "tau_theta",
+            tau,
+            effective_tau_by(dt, theta_decay, how),
+            "ms",
+        ));
     }
     if l.theta_inc != 0.0 {
         quality.push(Quality::new("theta_inc", l.theta_inc, theta_inc as f64 * unit, "mV"));
@@ -511,6 +567,7 @@ mod tests {
             v_init: (-60.0, -50.0),
             v_range: None,
             unit: None,
+            discretization: Discretization::Exact,
         }
     }
 
@@ -529,6 +586,22 @@ mod tests {
             .reason
             .contains("rounds to 0"));
         assert!((effective_tau(1.0, 200) - 19.97).abs() < 0.01);
+    }
+
+    #[test]
+    fn euler_steps_and_perfect_integrators() {
+        // 4096 × 1/5 = 819.2 and 4096 × 1/20 = 204.8 (exact: 742 and 200).
+        assert_eq!(decay_by("tau_syn", 1.0, 5.0, Discretization::Euler).unwrap(), 819);
+        assert_eq!(decay_by("tau_m", 1.0, 20.0, Discretization::Euler).unwrap(), 205);
+        assert_eq!(effective_tau_by(1.0, 205, Discretization::Euler), 4096.0 / 205.0);
+        // tau = dt: Euler clears the value, the exact step keeps e^-1 of it.
+        assert_eq!(decay_by("tau", 1.0, 1.0, Discretization::Euler).unwrap(), 4096);
+        assert_eq!(decay("tau", 1.0, 1.0).unwrap(), 2589);
+        // An infinite time constant is no decay, and says so.
+        assert_eq!(decay("tau_m", 1.0, f64::INFINITY).unwrap(), 0);
+        assert_eq!(effective_tau(1.0, 0), f64::INFINITY);
+        assert!(decay("tau_m", 1.0, f64::NEG_INFINITY).is_err());
+        assert!(decay("tau_m", 1.0, f64::NAN).is_err());
     }
 
     #[test]

@@ -60,6 +60,26 @@ def graphs():
         },
         edges=[("input", "fc"), ("fc", "lif"), ("lif", "output")],
     )
+    # snnTorch's convention (r = tau_mem / dt, w_in = tau_syn / dt, dt =
+    # 1 ms), two layers and a recurrent one, for the behaviour test.
+    rng = np.random.default_rng(17)
+    dt, n_in, n_hid, n_out = 1e-3, 16, 8, 4
+    tau_syn, tau_mem = np.full(n_hid, 0.005), np.full(n_hid, 0.02)
+    yield "snntorch_like", nir.NIRGraph(
+        nodes={
+            "input": nir.Input(input_type=np.array([n_in])),
+            "fc1": nir.Affine(weight=rng.normal(0.01, 0.03, (n_hid, n_in)), bias=rng.normal(0.0, 0.005, n_hid)),
+            "lif1": nir.CubaLIF(tau_syn=tau_syn, tau_mem=tau_mem, r=tau_mem / dt, w_in=tau_syn / dt,
+                                v_leak=np.zeros(n_hid), v_threshold=np.ones(n_hid), v_reset=np.zeros(n_hid)),
+            "fc2": nir.Linear(weight=rng.normal(0.3, 0.3, (n_out, n_hid))),
+            "lif2": nir.LIF(tau=np.full(n_out, 0.01), r=np.full(n_out, 0.01 / dt), v_leak=np.zeros(n_out),
+                            v_threshold=np.full(n_out, 0.8), v_reset=np.zeros(n_out)),
+            "rec": nir.Linear(weight=-0.2 * (1 - np.eye(n_out))),
+            "output": nir.Output(output_type=np.array([n_out])),
+        },
+        edges=[("input", "fc1"), ("fc1", "lif1"), ("lif1", "fc2"), ("fc2", "lif2"), ("lif2", "rec"),
+               ("rec", "lif2"), ("lif2", "output")],
+    )
     yield "nested", nir.NIRGraph(
         nodes={
             "input": nir.Input(input_type=np.array([2])),
@@ -130,6 +150,43 @@ def broken(out_dir):
     for name, (nodes, edges, words) in cases.items():
         graph(out_dir / f"{name}.nir", nodes, edges)
         (out_dir / f"{name}.error").write_text(words)
+    # Graphs that read but do not import, each with the words of its error
+    # (NAME.import_error).
+    inp = lambda n: {"type": "Input", "shape": np.array([n])}
+    out = lambda n: {"type": "Output", "shape": np.array([n])}
+    cuba = {"type": "CubaLIF", "tau_syn": np.full(2, 0.005), "tau_mem": np.full(2, 0.02), "r": np.ones(2),
+            "v_leak": np.zeros(2), "v_threshold": np.ones(2), "v_reset": np.zeros(2), "w_in": np.ones(2)}
+    no_syn = {k: v for k, v in cuba.items() if k != "tau_syn"}
+    eye = {"type": "Linear", "weight": np.eye(2)}
+    chain = [("i", "w"), ("w", "n"), ("n", "o")]
+    import_cases = {
+        "imp_conv": ({"i": inp(2), "w": {"type": "Conv2d", "weight": np.zeros((1, 1, 3, 3))}, "n": cuba,
+                      "o": out(2)}, chain, "node w (Conv2d): convolutions have no chip form"),
+        "imp_li": ({"i": inp(2), "w": eye, "n": {"type": "LI", "tau": np.ones(2), "r": np.ones(2),
+                                                  "v_leak": np.zeros(2)}, "o": out(2)}, chain,
+                   "node n (LI): a neuron without spikes"),
+        "imp_unknown": ({"i": inp(2), "w": {"type": "Mystery"}, "n": cuba, "o": out(2)}, chain,
+                        "node w (Mystery): an unknown NIR node type"),
+        "imp_missing": ({"i": inp(2), "w": eye, "n": no_syn, "o": out(2)}, chain,
+                        "node n (CubaLIF): has no parameter tau_syn"),
+        "imp_shape": ({"i": inp(3), "w": eye, "n": cuba, "o": out(2)}, chain,
+                      "node w (Linear): takes 2 channels, but i (Input) gives 3"),
+        "imp_loop": ({"i": inp(2), "w": eye, "x": eye, "n": cuba, "o": out(2)},
+                     [("i", "w"), ("w", "x"), ("x", "w"), ("x", "n"), ("n", "o")],
+                     "it is on a loop without a neuron"),
+        "imp_output": ({"i": inp(2), "w": {"type": "Linear", "weight": 2 * np.eye(2)}, "n": cuba, "o": out(2)},
+                       [("i", "n"), ("n", "w"), ("w", "o")],
+                       "node o (Output): the chip's outputs are spikes"),
+        "imp_tau": ({"i": inp(2), "w": eye, "n": {**cuba, "tau_syn": np.full(2, 0.0004)}, "o": out(2)}, chain,
+                    "node n (CubaLIF): tau_syn: 0.4 ms is shorter than a tick (dt = 1 ms)"),
+        "imp_delay": ({"i": inp(2), "w": {"type": "Delay", "delay": np.full(2, 1.0)}, "n": cuba, "o": out(2)},
+                      chain, "node n (CubaLIF): the Delay nodes on its input from i add 1000 ticks"),
+        "imp_threshold": ({"i": inp(2), "w": eye, "n": {**cuba, "v_reset": np.array([0.0, 1.5])}, "o": out(2)},
+                          chain, "node n (CubaLIF): neuron 1: v_threshold 1 is not above v_reset 1.5"),
+    }
+    for name, (nodes, edges, words) in import_cases.items():
+        graph(out_dir / f"{name}.nir", nodes, edges)
+        (out_dir / f"{name}.import_error").write_text(words)
     # A graph that holds itself (an HDF5 hard link to its own group).
     path = out_dir / "bad_cycle.nir"
     graph(path, {"a": {"type": "Input", "shape": np.array([1])}}, [])

@@ -591,7 +591,9 @@ fn project(
     generate: bool,
 ) -> Result<(), ConfigError> {
     let same = from.kind == to.kind && from.first == to.first;
-    let Some(weight) = proj.weight else {
+    // A list whose every synapse gives its weight needs no default.
+    let listed = matches!(&proj.connect, Connect::List { synapses } if synapses.iter().all(|s| s.len() >= 3));
+    let Some(weight) = proj.weight.or(listed.then_some(IntSpec::Const(0))) else {
         return Err(ConfigError::invalid(
             item,
             "weight",

@@ -273,6 +273,7 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
             v_init: v_init.bounds(),
             v_range: l.v_range.map(|[a, b]| (a, b)),
             unit: l.unit,
+            discretization: quantize::Discretization::Exact,
         };
         let q = quantize::lif(&lif, dt, rounding).map_err(|e| invalid(&format!("{item}.lif"), e))?;
         pop.neuron = Some(NeuronFields {

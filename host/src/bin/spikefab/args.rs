@@ -98,6 +98,30 @@ pub enum Command {
         #[arg(long, short, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Import a NIR graph (snnTorch, Norse, Sinabs, Spyx, Rockpool...) as a
+    /// network file in the chip's integers, and print what was chosen per
+    /// layer (docs/nir.md).
+    Import {
+        /// The NIR graph (.nir, HDF5).
+        graph: PathBuf,
+        /// The network file to write (.toml).
+        #[arg(long, short, value_name = "FILE")]
+        out: PathBuf,
+        /// The tick in seconds (NIR graphs do not store one; default: tau_mem / r
+        /// where every neuron's gives the same, as snnTorch exports, else 0.001).
+        #[arg(long, value_name = "SECONDS")]
+        dt: Option<f64>,
+        /// Check that the network fits this core configuration.
+        #[arg(long, value_parser = core_parser())]
+        core: Option<CoreConfig>,
+        /// How time constants become decays: `euler` (d = 4096 dt / tau, the
+        /// training libraries' discrete model) or `exact` (4096 (1 - e^(-dt/tau))).
+        #[arg(long, value_enum, default_value_t = Steps::Euler)]
+        decays: Steps,
+        /// How the chip's decays round (spec §3.1).
+        #[arg(long, value_enum, default_value_t = RoundingArg::Dither)]
+        rounding: RoundingArg,
+    },
     /// Save a network file as a compact snapshot (bincode).
     Save {
         /// Network file.
@@ -160,6 +184,24 @@ pub fn core_parser() -> impl clap::builder::TypedValueParser<Value = CoreConfig>
         .map(|c| PossibleValue::new(c.name).help(c.summary()));
     clap::builder::PossibleValuesParser::new(choices)
         .map(|s| CoreConfig::by_name(&s).expect("one of the possible values"))
+}
+
+/// `spikefab import --decays`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Steps {
+    /// `d = 4096 dt / tau`: forward-Euler steps, as snnTorch, Norse and Lava-dl run.
+    Euler,
+    /// `d = 4096 (1 - e^(-dt/tau))`: the continuous model's exact step.
+    Exact,
+}
+
+/// `spikefab import --rounding`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RoundingArg {
+    /// Unbiased, with the dither offsets.
+    Dither,
+    /// Magnitudes rounded down.
+    TowardZero,
 }
 
 /// What `verify` compares and shows.

@@ -18,14 +18,16 @@ use spikefab_host::faults::FaultPlan;
 use spikefab_host::outputs::{self, OutputKind};
 use spikefab_host::session::{self, Connection, Session, VirtualTarget};
 use spikefab_host::{
-    capacity, flash, golden, live, load, raster, rates, serial, spike_files, state_file, summary, verify,
+    capacity, flash, golden, live, load, nir, raster, rates, serial, spike_files, state_file, summary, verify,
 };
 
 use spikefab_sim::config::Model;
+use spikefab_sim::dither::Rounding;
+use spikefab_sim::quantize::Discretization;
 use spikefab_sim::snapshot::{self, Kind, RunResult};
 
 use args::{ChipArgs, ChipRunArgs, Cli, Command, LineArgs, Network, Outputs, PlotArgs, PlotKind, SimArgs, StreamArgs};
-use args::{Timing, VerifyArgs};
+use args::{RoundingArg, Steps, Timing, VerifyArgs};
 
 mod args;
 #[cfg_attr(feature = "virtual-chip", path = "rtl.rs")]
@@ -65,6 +67,27 @@ fn real_main() -> Result<ExitCode> {
             tool,
             dry_run,
         } => flash(board, bitstream.as_deref(), tool.as_deref(), dry_run).map(|_| ExitCode::SUCCESS),
+        Command::Import {
+            graph,
+            out,
+            dt,
+            core,
+            decays,
+            rounding,
+        } => {
+            let options = nir::Options {
+                dt,
+                discretization: match decays {
+                    Steps::Euler => Discretization::Euler,
+                    Steps::Exact => Discretization::Exact,
+                },
+                rounding: match rounding {
+                    RoundingArg::Dither => Rounding::Dither,
+                    RoundingArg::TowardZero => Rounding::TowardZero,
+                },
+            };
+            import(&graph, &out, options, core).map(|_| ExitCode::SUCCESS)
+        }
         Command::Save { net, out } => {
             let model = load::model(&net)?;
             snapshot::save_model(&out, &model)?;
@@ -88,6 +111,33 @@ fn real_main() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `spikefab import`: a NIR graph as a network file, checked by loading it
+/// (and against `core`).
+fn import(graph: &Path, out: &Path, options: nir::Options, core: Option<CoreConfig>) -> Result<()> {
+    outputs::check_as(out, OutputKind::Network, "--out")?;
+    let imported = nir::import(&nir::read(graph)?, options)?;
+    let text = toml::to_string(&imported.file).context("cannot write the network as TOML")?;
+    let model = spikefab_sim::config::parse_toml(&text, None)
+        .with_context(|| format!("the network imported from {} does not load", graph.display()))?;
+    println!("{imported}");
+    if let Some(core) = core {
+        Image::new(&model.network, core)
+            .with_context(|| format!("{} does not fit the {} core", graph.display(), core.name))?;
+        println!("fits the {} core", core.name);
+    }
+    let header = format!(
+        "# {} imported by `spikefab import` (docs/nir.md): dt = {} s, {} ticks; the inputs carry no spikes (add them,\n\
+         # or stream them with `spikefab stream`); output populations: {}.\n",
+        graph.display(),
+        imported.dt,
+        nir::import::TICKS,
+        imported.outputs.join(", ")
+    );
+    std::fs::write(out, header + &text).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("wrote {}", out.display());
+    Ok(())
 }
 
 /// `spikefab plot`: a plot of saved results.
