@@ -14,7 +14,7 @@ DEMO_PROFILE ?= release
 DEMO_BUILD ?= $(CARGO) build --profile $(DEMO_PROFILE) -p spikefab-host --bin spikefab
 EQUIV_SLOW ?= 100000
 
-.PHONY: all setup demo test test-slow test-python python lint nir-graphs bench bench-rtl bench-link hdl-report bitstreams diagram clean
+.PHONY: all setup demo test test-slow test-python python lint nir-graphs nir-demo nir-train bench bench-rtl bench-link hdl-report bitstreams diagram clean
 
 all: test
 
@@ -90,6 +90,24 @@ $(NIR_GRAPHS)/.made: host/tests/nir/graphs.py
 	  $$venv/bin/python host/tests/nir/graphs.py $(NIR_GRAPHS)/$$v || exit 1; \
 	done
 	@touch $@
+
+# The trained NIR example (examples/nir/digits): the snnTorch classifier
+# imported, its 540 test images in the golden model and on the virtual chip
+# (each verified against the golden model), accuracies beside the float
+# model's.
+nir-demo: setup
+	$(CARGO) run --profile $(PROFILE) -p spikefab-host --example nir_digits
+
+# Train that classifier again (not part of `make test`: torch is large) with
+# the versions pinned in examples/nir/digits/requirements.txt, in a venv of
+# its own; writes digits.nir, test.csv and float.json beside train.py.
+NIR_TRAIN_VENV ?= target/train-venv
+nir-train:
+	@command -v python3 >/dev/null 2>&1 || { \
+	  echo "python3 not found: install Python 3.9 or newer (Debian: apt-get install python3 python3-venv)"; exit 1; }
+	test -x $(NIR_TRAIN_VENV)/bin/python || python3 -m venv $(NIR_TRAIN_VENV)
+	$(NIR_TRAIN_VENV)/bin/pip install -q -r examples/nir/digits/requirements.txt
+	$(NIR_TRAIN_VENV)/bin/python examples/nir/digits/train.py
 
 # The Python package (py/: pyo3, built by maturin) in a local venv with numpy
 # and pytest, importable as `spikefab` there (`. $(PY_VENV)/bin/activate`).

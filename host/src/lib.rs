@@ -23,6 +23,7 @@
 //!   [`outputs`]: its output paths, checked before a run.
 
 pub mod capacity;
+pub mod classify;
 pub mod driver;
 pub mod faults;
 pub mod flash;

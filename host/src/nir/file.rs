@@ -62,12 +62,12 @@ pub struct Array {
 #[derive(Debug, thiserror::Error)]
 pub enum NirError {
     /// Not an HDF5 file the reader understands.
-    #[error("{file}: not a readable HDF5 file: {source}")]
+    #[error("{file}: not a readable HDF5 file: {cause}")]
     Hdf5 {
         /// The file.
         file: String,
         /// The reader's reason.
-        source: hdf5_reader::error::Error,
+        cause: hdf5_reader::error::Error,
     },
     /// An object of the graph that is not there or cannot be read.
     #[error("{file}: {path}: {reason}")]
@@ -85,7 +85,7 @@ pub enum NirError {
 pub fn read(path: &Path) -> Result<Graph, NirError> {
     let bytes = std::fs::read(path).map_err(|e| NirError::Hdf5 {
         file: path.display().to_string(),
-        source: e.into(),
+        cause: e.into(),
     })?;
     from_bytes(&bytes, &path.display().to_string())
 }
@@ -100,9 +100,9 @@ pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Graph, NirError> {
         max_object_header_bytes: 1 << 20,
         ..OpenOptions::default()
     };
-    let file = Hdf5File::from_bytes_with_options(bytes, limits).map_err(|source| NirError::Hdf5 {
+    let file = Hdf5File::from_bytes_with_options(bytes, limits).map_err(|cause| NirError::Hdf5 {
         file: name.to_string(),
-        source,
+        cause,
     })?;
     let r = Reader { file: name };
     // The superblock says where the file ends: a shorter file was cut.

@@ -802,7 +802,11 @@ fn dt_from_resistance(nodes: &[Parsed]) -> Option<f64> {
             }
         }
     }
-    dt
+    // The parameters are often float32: the tick to their 6 digits.
+    dt.map(|d| {
+        let scale = 10f64.powi(5 - d.log10().floor() as i32);
+        (d * scale).round() / scale
+    })
 }
 
 /// A node as the importer sees it.
