@@ -90,7 +90,8 @@ fn net() -> String {
 }
 
 /// `spikefab import` writes a network that `sim` runs, prints what it
-/// chose per layer, and refuses a core the network does not fit.
+/// chose per layer, and refuses a core the network does not fit; `export`
+/// writes it back as NIR.
 #[test]
 fn a_nir_graph_is_imported_run_and_checked_against_a_core() {
     let graph = nir_files::graphs_dir().join("1.0.8/snntorch_like.nir");
@@ -107,6 +108,26 @@ fn a_nir_graph_is_imported_run_and_checked_against_a_core() {
     assert!(written.contains("output populations: lif2"), "{written}");
     let o = spikefab(&["sim", net.to_str().unwrap(), "--ticks", "50"]);
     assert!(o.status.success(), "{}", text(&o).1);
+    // Exported back as NIR (the file's dt), and refused without a tick.
+    let graph_out = temp("exported.nir");
+    let o = spikefab(&["export", net.to_str().unwrap(), "-o", graph_out.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.contains("lif1 (CubaLIF), lif2 (LIF), output (Output)"), "{out}");
+    assert!(graph_out.is_file());
+    let tiny = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tiny_net.toml");
+    let o = spikefab(&["export", tiny, "-o", graph_out.to_str().unwrap()]);
+    assert!(
+        text(&o).1.contains("has no dt: give the tick with --dt SECONDS"),
+        "{}",
+        text(&o).1
+    );
+    let o = spikefab(&["export", tiny, "-o", "graph.toml", "--dt", "0.001"]);
+    assert!(
+        text(&o).1.contains("a NIR graph's file name ends in .nir"),
+        "{}",
+        text(&o).1
+    );
     // 16 input axons and the bias axon: one more than the tiny core's 16.
     let o = spikefab(&["import", graph, "-o", net.to_str().unwrap(), "--core", "tiny"]);
     let (_, err) = text(&o);

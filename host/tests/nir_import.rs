@@ -420,3 +420,91 @@ proptest! {
         }
     }
 }
+
+/// Import, export and import again: the same network, integer for integer
+/// (every supported node type, a bias, delays, a recurrent edge); and both
+/// pinned nir versions read the exported file as the graph it is.
+#[test]
+fn an_exported_network_imports_as_itself() {
+    for (name, dt) in [("snntorch_like", None), ("every_node", Some(1e-4))] {
+        let options = Options {
+            dt,
+            ..Options::default()
+        };
+        let first = import(&graph("1.0.8", name), options).unwrap();
+        let model = spikefab_sim::config::parse_toml(&toml::to_string(&first.file).unwrap(), None).unwrap();
+        let e = nir::export(&model.network, first.dt, model.run.ticks).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let again = import(&nir::from_bytes(&e.bytes, name).unwrap(), options).unwrap();
+        assert_eq!(again.file.populations, first.file.populations, "{name}");
+        let sorted = |f: &NetworkFile| {
+            let mut p = f.projections.clone();
+            p.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
+            p
+        };
+        assert_eq!(sorted(&again.file), sorted(&first.file), "{name}");
+        // A network file does not say which populations are the result: the
+        // export takes those that feed no other, or all where each does
+        // (every_node's three feed each other).
+        assert!(first.outputs.iter().all(|o| again.outputs.contains(o)), "{name}");
+        if name == "snntorch_like" {
+            assert_eq!(again.outputs, first.outputs);
+        }
+
+        let path = std::env::temp_dir().join(format!("spikefab-export-{}-{name}.nir", std::process::id()));
+        std::fs::write(&path, &e.bytes).unwrap();
+        let kinds: Vec<String> = e.nodes.iter().map(|(n, k)| format!("{n}:{k}")).collect();
+        for version in ["1.0.7", "1.0.8"] {
+            let python = graphs_dir().join(format!("../nir-venv-{version}/bin/python"));
+            let out = std::process::Command::new(&python)
+                .arg("-c")
+                .arg(
+                    "import nir, sys; g = nir.read(sys.argv[1]); \
+                     print(' '.join(sorted(f'{n}:{type(v).__name__}' for n, v in g.nodes.items())))",
+                )
+                .arg(&path)
+                .output()
+                .unwrap_or_else(|e| panic!("{}: {e} (`make nir-graphs` makes the venvs)", python.display()));
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout).trim(),
+                kinds.join(" "),
+                "nir {version}"
+            );
+        }
+        std::fs::remove_file(&path).unwrap();
+    }
+}
+
+/// What NIR cannot say is refused by population and reason.
+#[test]
+fn networks_nir_cannot_hold_are_refused_by_name() {
+    let net = |neuron: &str, extra: &str| {
+        let text = format!(
+            "[[population]]\nname = \"p\"\nsize = 2\nneuron = {{ {neuron} }}\n[[input]]\nname = \"in\"\nsize = 2\n\
+             [[projection]]\nfrom = \"in\"\nto = \"p\"\nconnect = {{ rule = \"one_to_one\" }}\nweight = 50\n{extra}"
+        );
+        spikefab_sim::config::parse_toml(&text, None).unwrap().network
+    };
+    let refused = |n: &spikefab_sim::Network| nir::export(n, 1e-3, 100).unwrap_err().to_string();
+    let e = refused(&net("du = 800, dv = 200, threshold = 1000, refractory = 3", ""));
+    assert_eq!(
+        e,
+        "population p: a refractory period of 3 ticks: NIR's neurons have none"
+    );
+    let e = refused(&net(
+        "du = 800, dv = 200, threshold = 1000, theta_inc = 5, theta_decay = 10",
+        "",
+    ));
+    assert!(e.starts_with("population p: an adaptive threshold"), "{e}");
+    let e = refused(&net("du = 800, dv = 0, threshold = 1000", ""));
+    assert!(e.contains("into a membrane without a leak"), "{e}");
+    let e = refused(&net(
+        "du = 800, dv = 200, threshold = 1000",
+        "plastic = true\n[learning]\npre_decay = 256\npost_decay = 256\na_plus = 1\na_minus = 1\nw_max = 100",
+    ));
+    assert!(e.starts_with("plastic synapses: NIR has no learning rule"), "{e}");
+    assert!(matches!(
+        nir::export(&net("du = 800, dv = 200, threshold = 1000", ""), 0.0, 100),
+        Err(nir::ExportError::Dt(_))
+    ));
+}

@@ -372,9 +372,13 @@ pub fn import(graph: &Graph, options: Options) -> Result<Import, ImportError> {
         };
         let mut ints = quantized(None)?;
         // The finest unit is the best one, unless the largest weight would
-        // not fit: then the unit that puts it just within 127 × 2^7.
+        // not fit: then the range of a power of two thresholds that puts it
+        // within 127 × 2^7 (a power of two, so that the choice does not move
+        // with the last bits of the weights: an exported network imports as
+        // itself).
         if largest * factor(&ints) / ints.unit > LARGEST_WEIGHT {
-            let reach = largest * factor(&ints) / (LARGEST_WEIGHT * 0.98) * 32767.0;
+            let need = largest * factor(&ints) / LARGEST_WEIGHT * 32767.0 * 1.02;
+            let reach = 2f64.powi(need.log2().ceil() as i32);
             ints = quantized(Some((-reach, reach)))?;
         }
         let per = factor(&ints) / ints.unit;

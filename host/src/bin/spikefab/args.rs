@@ -122,6 +122,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = RoundingArg::Dither)]
         rounding: RoundingArg,
     },
+    /// Export a network as a NIR graph (docs/nir.md): the chip's integers as
+    /// NIR's float parameters, so that `import` gives the network again.
+    Export {
+        /// Network file (.toml, .json or a .bin snapshot).
+        net: PathBuf,
+        /// The NIR graph to write (.nir).
+        #[arg(long, short, value_name = "FILE")]
+        out: PathBuf,
+        /// The tick in seconds (default: the file's `dt`).
+        #[arg(long, value_name = "SECONDS")]
+        dt: Option<f64>,
+    },
     /// Save a network file as a compact snapshot (bincode).
     Save {
         /// Network file.

@@ -88,6 +88,7 @@ fn real_main() -> Result<ExitCode> {
             };
             import(&graph, &out, options, core).map(|_| ExitCode::SUCCESS)
         }
+        Command::Export { net, out, dt } => export(&net, &out, dt).map(|_| ExitCode::SUCCESS),
         Command::Save { net, out } => {
             let model = load::model(&net)?;
             snapshot::save_model(&out, &model)?;
@@ -136,6 +137,26 @@ fn import(graph: &Path, out: &Path, options: nir::Options, core: Option<CoreConf
         imported.outputs.join(", ")
     );
     std::fs::write(out, header + &text).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
+/// `spikefab export`: a network as a NIR graph.
+fn export(net: &Path, out: &Path, dt: Option<f64>) -> Result<()> {
+    if out.extension().is_none_or(|e| e != "nir") {
+        bail!("--out {}: a NIR graph's file name ends in .nir", out.display());
+    }
+    let model = load::model(net)?;
+    let Some(dt) = dt.or(dt_of(&model).map(|ms| ms / 1000.0)) else {
+        bail!("{} has no dt: give the tick with --dt SECONDS", net.display());
+    };
+    let e = nir::export(&model.network, dt, model.run.ticks)?;
+    std::fs::write(out, &e.bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    let nodes: Vec<String> = e.nodes.iter().map(|(n, k)| format!("{n} ({k})")).collect();
+    println!("NIR graph of {} (dt = {dt} s): {}", net.display(), nodes.join(", "));
+    for l in &e.left_out {
+        println!("  not in the graph: {l}");
+    }
     println!("wrote {}", out.display());
     Ok(())
 }
