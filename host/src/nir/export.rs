@@ -91,6 +91,12 @@ pub fn export(net: &Network, dt: f64, ticks: u32) -> Result<Export, ExportError>
         ));
     }
     let pops = net.populations();
+    if let Some(p) = pops.iter().find(|p| p.name.contains('/')) {
+        return Err(pop_error(
+            p,
+            "a NIR node's name cannot hold '/' (HDF5 reads it as a path)",
+        ));
+    }
     let name_of = |p: &spikefab_sim::network::Population| p.name.clone();
     // Always-on axons: one-axon input populations that spike on every tick.
     let mut per_axon = vec![0u32; net.num_axons() as usize];

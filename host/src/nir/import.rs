@@ -55,6 +55,11 @@ pub const MAX_CHANNELS: usize = 1 << 20;
 /// are merged (16 M: far beyond any core's synapse memory).
 pub const MAX_TERMS: usize = 1 << 24;
 
+/// The widest range of potentials, in thresholds, the import gives a
+/// population for the sake of its weights: the threshold stays at 16 units
+/// or more.
+const MAX_REACH: f64 = 2048.0;
+
 /// The largest weight in the chip's units, `127 × 2^7`.
 const LARGEST_WEIGHT: f64 = 16256.0;
 
@@ -302,12 +307,14 @@ pub fn import(graph: &Graph, options: Options) -> Result<Import, ImportError> {
     for (i, n) in nodes.iter().enumerate() {
         let Op::Neurons(p) = &n.op else { continue };
         let mut groups: Vec<(Key, Vec<u32>)> = Vec::new();
+        let mut group_of: HashMap<Key, usize> = HashMap::new();
         for j in 0..p.v_threshold.len() {
             let key = key_of(n, p, j)?;
-            match groups.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, members)) => members.push(j as u32),
-                None => groups.push((key, vec![j as u32])),
-            }
+            let g = *group_of.entry(key).or_insert_with(|| {
+                groups.push((key, Vec::new()));
+                groups.len() - 1
+            });
+            groups[g].1.push(j as u32);
         }
         let several = groups.len() > 1;
         for (g, (key, members)) in groups.into_iter().enumerate() {
@@ -331,12 +338,16 @@ pub fn import(graph: &Graph, options: Options) -> Result<Import, ImportError> {
     let mut populations = Vec::new();
     let mut synapses: Vec<BTreeMap<Pre, Vec<Synapse>>> = Vec::new();
     let mut uses_bias = false;
+    let mut inputs: HashMap<usize, Signal> = HashMap::new();
     for pop in &pops {
         let n = &nodes[pop.node];
         let Op::Neurons(p) = &n.op else {
             unreachable!("a population comes from a neuron node")
         };
-        let input = flow.input(pop.node)?;
+        let input = match inputs.entry(pop.node) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(flow.input(pop.node)?),
+        };
         // Each member's terms and constant, with its gain (r w_in per
         // threshold distance).
         let members: Vec<(u32, f64, &signal::Channel)> = pop
@@ -379,6 +390,13 @@ pub fn import(graph: &Graph, options: Options) -> Result<Import, ImportError> {
         if largest * factor(&ints) / ints.unit > LARGEST_WEIGHT {
             let need = largest * factor(&ints) / LARGEST_WEIGHT * 32767.0 * 1.02;
             let reach = 2f64.powi(need.log2().ceil() as i32);
+            if !reach.is_finite() || reach > MAX_REACH {
+                return Err(n.error(format!(
+                    "an input weight of {largest:.4} thresholds: with weights of at most 127 × 2^7 units its \
+                     threshold would be under {} units",
+                    32767.0 / MAX_REACH
+                )));
+            }
             ints = quantized(Some((-reach, reach)))?;
         }
         let per = factor(&ints) / ints.unit;

@@ -181,6 +181,8 @@ def broken(out_dir):
                     "node n (CubaLIF): tau_syn: 0.4 ms is shorter than a tick (dt = 1 ms)"),
         "imp_delay": ({"i": inp(2), "w": {"type": "Delay", "delay": np.full(2, 1.0)}, "n": cuba, "o": out(2)},
                       chain, "node n (CubaLIF): the Delay nodes on its input from i add 1000 ticks"),
+        "imp_weight": ({"i": inp(2), "w": {"type": "Linear", "weight": 1e6 * np.eye(2)}, "n": cuba, "o": out(2)},
+                       chain, "node n (CubaLIF): an input weight of 1000000.0000 thresholds"),
         "imp_threshold": ({"i": inp(2), "w": eye, "n": {**cuba, "v_reset": np.array([0.0, 1.5])}, "o": out(2)},
                           chain, "node n (CubaLIF): neuron 1: v_threshold 1 is not above v_reset 1.5"),
     }
