@@ -113,7 +113,7 @@ pub enum Discretization {
     #[default]
     Exact,
     /// The forward-Euler step `d = 4096 dt / tau`: the discrete model that
-    /// snnTorch, Norse and Lava-dl train and export as NIR (`alpha = 1 - dt /
+    /// snnTorch trains and exports as NIR and Lava's NIR import reads (`alpha = 1 - dt /
     /// tau_syn`), so an imported graph keeps its trained dynamics.
     Euler,
 }

@@ -19,7 +19,7 @@
 //!   model the training libraries use) and a voltage unit fine enough for
 //!   the threshold and coarse enough for the largest weight.
 //! - A weight keeps its postsynaptic potential's area, in the per-tick
-//!   reading of NIR's equations that snnTorch, Norse and Lava-dl share: a
+//!   reading of NIR's equations that snnTorch's export and Lava's import share: a
 //!   spike of weight `w` adds `w_in w dt / tau_syn` to the current `I`, of
 //!   which the membrane takes `r I dt / tau_mem` a tick; so the chip's
 //!   current jumps by `r w_in w (du/4096)(dv/4096)` units of the membrane

@@ -201,7 +201,7 @@ pub fn core_parser() -> impl clap::builder::TypedValueParser<Value = CoreConfig>
 /// `spikefab import --decays`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Steps {
-    /// `d = 4096 dt / tau`: forward-Euler steps, as snnTorch, Norse and Lava-dl run.
+    /// `d = 4096 dt / tau`: forward-Euler steps, as snnTorch trains and Lava's NIR import reads.
     Euler,
     /// `d = 4096 (1 - e^(-dt/tau))`: the continuous model's exact step.
     Exact,
