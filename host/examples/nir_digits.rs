@@ -39,8 +39,7 @@ fn main() -> Result<()> {
     let graph = nir::read(&dir.join("digits.nir"))?;
     let imported = nir::import(&graph, nir::Options::default())?;
     println!("{imported}");
-    let text = toml::to_string(&imported.file)?;
-    let model = spikefab_sim::config::parse_toml(&text, None)?;
+    let model = imported.model()?;
     let output = imported.outputs.first().context("the graph has no output population")?;
     let classifier = Classifier::new(model.network.clone(), "input", output, steps + DEPTH)?;
     let samples: Vec<Sample> = classify::read_labelled(&dir.join("test.csv"))?

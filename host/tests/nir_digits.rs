@@ -26,7 +26,7 @@ fn the_trained_classifier_keeps_its_accuracy_in_the_golden_model() {
     let imported = nir::import(&nir::read(&dir.join("digits.nir")).unwrap(), nir::Options::default()).unwrap();
     // snnTorch's export writes r = tau_mem / dt with its dt of 0.1 ms.
     assert_eq!((imported.dt, imported.dt_from), (1e-4, DtFrom::Resistance));
-    let model = spikefab_sim::config::parse_toml(&toml::to_string(&imported.file).unwrap(), None).unwrap();
+    let model = imported.model().unwrap();
     // Two layers of neurons: the output lags the input by two ticks.
     let classifier = Classifier::new(model.network, "input", &imported.outputs[0], steps + 2).unwrap();
     let samples: Vec<Sample> = classify::read_labelled(&dir.join("test.csv"))

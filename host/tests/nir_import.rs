@@ -432,7 +432,7 @@ fn an_exported_network_imports_as_itself() {
             ..Options::default()
         };
         let first = import(&graph("1.0.8", name), options).unwrap();
-        let model = spikefab_sim::config::parse_toml(&toml::to_string(&first.file).unwrap(), None).unwrap();
+        let model = first.model().unwrap();
         let e = nir::export(&model.network, first.dt, model.run.ticks).unwrap_or_else(|e| panic!("{name}: {e}"));
         let again = import(&nir::from_bytes(&e.bytes, name).unwrap(), options).unwrap();
         assert_eq!(again.file.populations, first.file.populations, "{name}");

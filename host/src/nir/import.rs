@@ -31,8 +31,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 use spikefab_sim::config::{
-    Connect, InputSection, IntSpec, NetworkFile, PoissonSection, PopulationSection, ProjectionSection, RecordSection,
-    SimulationSection,
+    ConfigError, Connect, InputSection, IntSpec, NetworkFile, PoissonSection, PopulationSection, ProjectionSection,
+    RecordSection, SimulationSection,
 };
 use spikefab_sim::dither::Rounding;
 use spikefab_sim::neuron::NeuronFields;
@@ -116,6 +116,18 @@ pub struct Import {
     pub projections: Vec<ProjectionReport>,
     /// The populations whose spikes the graph's `Output` nodes take.
     pub outputs: Vec<String>,
+}
+
+impl Import {
+    /// The imported network, loaded (the file as TOML, read back by the
+    /// network loader, as `spikefab import` checks it).
+    pub fn model(&self) -> Result<spikefab_sim::config::Model, ConfigError> {
+        let text = toml::to_string(&self.file).map_err(|e| ConfigError::Toml {
+            file: "<imported NIR graph>".into(),
+            message: e.to_string(),
+        })?;
+        spikefab_sim::config::parse_toml(&text, None)
+    }
 }
 
 /// One population of an imported graph.
