@@ -130,13 +130,15 @@ test-python: python
 
 # The slow, exhaustive tier: many more random networks against the reference
 # and against the RTL core (ten times the default tier on every core
-# configuration and both engines), the long netlist rungs, a million cases per
-# fuzz target, and the tests marked slow (the 100,000-tick link soak).
+# configuration and both engines), ten times the networks run on 1 to 7
+# threads, the long netlist rungs, a million cases per fuzz target, and the
+# tests marked slow (the 100,000-tick link soak).
 RTL_SCALE ?= 10
 FUZZ_SLOW ?= 1000000
+THREAD_SLOW ?= 3000
 test-slow: setup nir-graphs
 	SPIKEFAB_EQUIV_CASES=$(EQUIV_SLOW) SPIKEFAB_NETLIST_VECTORS=100000 SPIKEFAB_RTL_SCALE=$(RTL_SCALE) \
-	  SPIKEFAB_FUZZ_CASES=$(FUZZ_SLOW) \
+	  SPIKEFAB_FUZZ_CASES=$(FUZZ_SLOW) SPIKEFAB_THREAD_CASES=$(THREAD_SLOW) \
 	  $(CARGO) test --workspace --profile $(PROFILE) -- --include-ignored
 	$(MAKE) test-python
 

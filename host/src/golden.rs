@@ -13,7 +13,7 @@ use spikefab_sim::snapshot::RunResult;
 use spikefab_sim::{CoreShape, Network, SimError, SimOptions, Simulator, SpikeEvent, StateDump};
 
 /// How to run the golden model.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// Update every neuron every tick instead of skipping quiescent ones
     /// (the same results, slower on sparse activity).
@@ -21,7 +21,24 @@ pub struct Options {
     /// Predict cycles for this core (default: a core shaped like the
     /// network).
     pub core: Option<CoreShape>,
+    /// Threads ([`SimOptions::threads`]: 0 for one per core; the results
+    /// do not depend on it).
+    pub threads: usize,
 }
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            dense: false,
+            core: None,
+            threads: 1,
+        }
+    }
+}
+
+/// Ticks run between two calls of a run's progress function: the threads
+/// meet at least this seldom for it.
+pub const PROGRESS_TICKS: u32 = 256;
 
 /// Everything a golden-model run produced.
 #[derive(Debug, Clone)]
@@ -42,6 +59,8 @@ pub struct GoldenRun {
     pub core: CoreShape,
     /// The busy cycles of the busiest tick.
     pub worst_tick_cycles: u64,
+    /// Threads the run took.
+    pub threads: usize,
     /// Time to set the simulator up.
     pub build_time: Duration,
     /// Time to run the ticks.
@@ -67,6 +86,7 @@ impl GoldenRun {
     pub fn report(&self, net: &Network) -> serde_json::Value {
         let weights = &self.state.weights;
         serde_json::json!({
+            "threads": self.threads,
             "build_s": self.build_time.as_secs_f64(),
             "run_s": self.run_time.as_secs_f64(),
             "ticks": self.ticks,
@@ -103,8 +123,9 @@ pub fn peak_rss() -> Option<u64> {
 }
 
 /// Run `model` for `ticks` ticks in the golden model, recording what its
-/// file asks; `progress` sees each tick done and the spikes so far, and may
-/// stop the run there (the run then holds the ticks done).
+/// file asks; `progress` sees the ticks done and the spikes so far every
+/// [`PROGRESS_TICKS`] ticks and at the end, and may stop the run there (the
+/// run then holds the ticks done).
 pub fn simulate(
     model: &Model,
     ticks: u32,
@@ -115,6 +136,7 @@ pub fn simulate(
     let opts = SimOptions {
         skip_quiescent: !options.dense,
         core: options.core,
+        threads: options.threads,
         ..SimOptions::default()
     };
     let mut sim = Simulator::new(&model.network, opts)?;
@@ -138,24 +160,26 @@ pub fn simulate(
         state: sim.state_dump(),
         spikes: sim.take_spikes(),
         worst_tick_cycles: worst,
+        threads: sim.threads(),
         build_time,
         run_time,
     })
 }
 
-/// Step `sim` up to `ticks` ticks; `progress` sees each tick done and the
-/// spikes so far, and may stop there. The busy cycles of the busiest tick.
+/// Run `sim` up to `ticks` ticks, [`PROGRESS_TICKS`] at a time;
+/// `progress` sees the ticks done and the spikes so far after each, and may
+/// stop there. The busy cycles of the busiest tick.
 pub fn step(sim: &mut Simulator, ticks: u32, mut progress: impl FnMut(u32, usize) -> ControlFlow<()>) -> u64 {
-    let mut worst = 0;
-    for t in 0..ticks {
-        let before = sim.cycle();
-        sim.step_tick();
-        worst = worst.max(sim.cycle() - before);
-        if progress(t + 1, sim.spikes().len()).is_break() {
+    let mut done = 0;
+    while done < ticks {
+        let now = PROGRESS_TICKS.min(ticks - done);
+        sim.run(now);
+        done += now;
+        if progress(done, sim.spikes().len()).is_break() {
             break;
         }
     }
-    worst
+    sim.busiest_tick_cycles()
 }
 
 #[cfg(test)]
@@ -165,7 +189,7 @@ mod tests {
 
     const NET: &str = r#"
 [simulation]
-ticks = 40
+ticks = 600
 [[input]]
 name = "in"
 size = 2
@@ -187,38 +211,57 @@ vars = ["v"]
     #[test]
     fn keeps_what_the_simulator_saw() {
         let model = config::parse_toml(NET, None).unwrap();
-        let mut last = 0;
-        let run = simulate(&model, 40, Options::default(), |t, _| {
-            last = t;
+        let mut seen = Vec::new();
+        let run = simulate(&model, 600, Options::default(), |t, _| {
+            seen.push(t);
             ControlFlow::Continue(())
         })
         .unwrap();
-        assert_eq!(last, 40);
-        let cut = simulate(&model, 40, Options::default(), |t, _| match t {
-            25 => ControlFlow::Break(()),
-            _ => ControlFlow::Continue(()),
+        assert_eq!(seen, [256, 512, 600]);
+        let cut = simulate(&model, 600, Options::default(), |t, _| match t >= 300 {
+            true => ControlFlow::Break(()),
+            false => ControlFlow::Continue(()),
         })
         .unwrap();
-        assert_eq!((cut.ticks, cut.state.ticks), (25, 25));
-        assert!(cut.spikes.iter().all(|s| s.tick < 25) && cut.probes.iter().all(|p| p.values.len() == 25));
+        assert_eq!((cut.ticks, cut.state.ticks), (512, 512));
+        assert!(cut.spikes.iter().all(|s| s.tick < 512) && cut.probes.iter().all(|p| p.values.len() == 512));
+        // Tick by tick, the busiest tick found by hand.
         let mut sim = Simulator::new(&model.network, SimOptions::default()).unwrap();
         sim.set_record_spikes(true);
-        sim.run(40);
+        let mut worst = 0;
+        for _ in 0..600 {
+            let before = sim.cycle();
+            sim.step_tick();
+            worst = worst.max(sim.cycle() - before);
+        }
         assert_eq!(run.spikes, sim.spikes());
         assert_eq!(run.state, sim.state_dump());
         assert_eq!(run.probes.len(), 3);
-        assert!(run.probes.iter().all(|p| p.values.len() == 40));
-        assert!(run.worst_tick_cycles > 0 && run.worst_tick_cycles <= run.state.cycle);
+        assert!(run.probes.iter().all(|p| p.values.len() == 600));
+        assert_eq!(run.worst_tick_cycles, worst);
+        assert!(worst > 0 && worst < run.state.cycle);
         let dense = simulate(
             &model,
-            40,
+            600,
             Options {
                 dense: true,
-                core: None,
+                ..Options::default()
             },
             |_, _| ControlFlow::Continue(()),
         )
         .unwrap();
+        let threaded = simulate(
+            &model,
+            600,
+            Options {
+                threads: 3,
+                ..Options::default()
+            },
+            |_, _| ControlFlow::Continue(()),
+        )
+        .unwrap();
+        assert_eq!(threaded.spikes, run.spikes);
+        assert_eq!(threaded.state, run.state);
         assert_eq!(dense.spikes, run.spikes);
     }
 }

@@ -153,7 +153,11 @@ pub fn golden(net: &Network, run: &GoldenRun, dense: bool, tick_us: f64, clock_m
         true => "dense updates",
         false => "quiescent neurons skipped",
     };
-    let _ = writeln!(s, "run {ticks} ticks in the golden model ({how})");
+    let threads = match run.threads {
+        1 => "1 thread".to_string(),
+        t => format!("{t} threads"),
+    };
+    let _ = writeln!(s, "run {ticks} ticks in the golden model ({how}, {threads})");
     let _ = writeln!(s, "{}", rates(net, &run.spikes, ticks, tick_us));
     let unreached = net.inputs().iter().filter(|i| i.tick >= ticks).count();
     let _ = write!(s, "  input spikes {}", stats.input_spikes);

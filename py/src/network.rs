@@ -76,6 +76,8 @@ const _: () = assert!(serial::DEFAULT_BAUD == 1_000_000);
 
 /// Ticks between two looks for a signal (Ctrl-C) in a golden-model run.
 const SIGNAL_TICKS: u32 = 4096;
+// A run reports progress every PROGRESS_TICKS ticks: the looks land on them.
+const _: () = assert!(SIGNAL_TICKS.is_multiple_of(golden::PROGRESS_TICKS));
 
 impl Network {
     fn ticks_or(&self, ticks: Option<u32>) -> PyResult<u32> {
@@ -201,13 +203,22 @@ impl Network {
     /// with their busy cycles, the file's probes and weight records and the
     /// final state. `dense`: update every neuron every tick (the same
     /// results). `core`: predict cycles for this core (default: one shaped
-    /// like the network).
-    #[pyo3(signature = (ticks = None, dense = false, core = None))]
-    fn simulate(&self, py: Python<'_>, ticks: Option<u32>, dense: bool, core: Option<&str>) -> PyResult<Results> {
+    /// like the network). `threads`: threads to simulate on (default: one
+    /// per core; the results are the same for any number).
+    #[pyo3(signature = (ticks = None, dense = false, core = None, threads = None))]
+    fn simulate(
+        &self,
+        py: Python<'_>,
+        ticks: Option<u32>,
+        dense: bool,
+        core: Option<&str>,
+        threads: Option<usize>,
+    ) -> PyResult<Results> {
         let ticks = self.ticks_or(ticks)?;
         let options = golden::Options {
             dense,
             core: core.map(core_named).transpose()?.map(|c| c.shape()),
+            threads: threads.unwrap_or(0),
         };
         let model = self.model.clone();
         // Ctrl-C is seen every few thousand ticks: the interpreter's lock is

@@ -156,25 +156,33 @@ impl StdpParams {
         StdpFields::from(*self).to_params().map(|_| ())
     }
 
-    /// Draw the rounding noise for one weight update: advance the LFSR, keep
-    /// the low `lr_shift` bits of its new state.
+    /// The rounding noise of one weight update drawn as the LFSR state
+    /// `drawn` (the register's new state after its step): its low
+    /// `lr_shift` bits.
     #[inline(always)]
-    fn noise(&self, lfsr: &mut Lfsr16) -> u32 {
+    fn noise(&self, drawn: u16) -> u32 {
         let mask = (1u32 << self.lr_shift) - 1;
-        lfsr.next_state() as u32 & mask
+        drawn as u32 & mask
     }
 
     /// Weight change magnitude `(x · gain + r) >> lr_shift`.
     #[inline(always)]
-    fn magnitude(&self, x: u8, gain: u8, lfsr: &mut Lfsr16) -> i32 {
-        ((x as u32 * gain as u32 + self.noise(lfsr)) >> self.lr_shift) as i32
+    fn magnitude(&self, x: u8, gain: u8, drawn: u16) -> i32 {
+        ((x as u32 * gain as u32 + self.noise(drawn)) >> self.lr_shift) as i32
     }
 
     /// Depression of one plastic synapse when its source spikes (spec §5.3):
     /// `clamp(w - ((x_post · A- + r) >> lr_shift), w_min, w_max)`.
     #[inline(always)]
     pub fn depress(&self, w: i8, x_post: u8, lfsr: &mut Lfsr16) -> i8 {
-        let m = self.magnitude(x_post, self.a_minus, lfsr);
+        self.depress_drawn(w, x_post, lfsr.next_state())
+    }
+
+    /// [`StdpParams::depress`] with the LFSR's step already taken: `drawn`
+    /// is its new state.
+    #[inline(always)]
+    pub fn depress_drawn(&self, w: i8, x_post: u8, drawn: u16) -> i8 {
+        let m = self.magnitude(x_post, self.a_minus, drawn);
         (w as i32 - m).clamp(self.w_min as i32, self.w_max as i32) as i8
     }
 
@@ -182,7 +190,13 @@ impl StdpParams {
     /// `clamp(w + ((x_pre · A+ + r) >> lr_shift), w_min, w_max)`.
     #[inline(always)]
     pub fn potentiate(&self, w: i8, x_pre: u8, lfsr: &mut Lfsr16) -> i8 {
-        let m = self.magnitude(x_pre, self.a_plus, lfsr);
+        self.potentiate_drawn(w, x_pre, lfsr.next_state())
+    }
+
+    /// [`StdpParams::potentiate`] with the LFSR's step already taken.
+    #[inline(always)]
+    pub fn potentiate_drawn(&self, w: i8, x_pre: u8, drawn: u16) -> i8 {
+        let m = self.magnitude(x_pre, self.a_plus, drawn);
         (w as i32 + m).clamp(self.w_min as i32, self.w_max as i32) as i8
     }
 }

@@ -49,6 +49,60 @@ impl Lfsr16 {
     }
 }
 
+/// Steps before the register returns to a state: every non-zero state once.
+pub const LFSR_PERIOD: u32 = 65535;
+
+/// The register's whole cycle as a table, so that any number of steps is one
+/// look-up: threads that each own part of a tick's weight updates draw the
+/// one noise stream of spec §5.4 at the positions the single-threaded order
+/// gives them, without stepping through each other's draws.
+pub struct LfsrCycle {
+    /// `states[i]`: the state `i` steps after state 1.
+    states: Vec<u16>,
+    /// `position[s]`: the `i` with `states[i] == s` (unused for 0).
+    position: Vec<u16>,
+}
+
+impl LfsrCycle {
+    /// The table (built once, 256 KiB, shared by every simulator).
+    pub fn get() -> &'static LfsrCycle {
+        static CYCLE: std::sync::OnceLock<LfsrCycle> = std::sync::OnceLock::new();
+        CYCLE.get_or_init(|| {
+            let mut states = Vec::with_capacity(LFSR_PERIOD as usize);
+            let mut position = vec![0u16; 1 << 16];
+            let mut l = Lfsr16(1);
+            for i in 0..LFSR_PERIOD {
+                states.push(l.0);
+                position[l.0 as usize] = i as u16;
+                l.next_state();
+            }
+            LfsrCycle { states, position }
+        })
+    }
+
+    /// Where `l` sits in the cycle (0..[`LFSR_PERIOD`]).
+    #[inline]
+    pub fn position(&self, l: Lfsr16) -> u32 {
+        self.position[l.0 as usize] as u32
+    }
+
+    /// The state at `position` (0..2·[`LFSR_PERIOD`]: one wrap is taken).
+    #[inline(always)]
+    pub fn state(&self, position: u32) -> u16 {
+        let p = if position >= LFSR_PERIOD {
+            position - LFSR_PERIOD
+        } else {
+            position
+        };
+        self.states[p as usize]
+    }
+
+    /// The register at `position`.
+    pub fn at(&self, position: u32) -> Lfsr16 {
+        Lfsr16(self.state(position % LFSR_PERIOD))
+    }
+}
+
 impl Default for Lfsr16 {
     fn default() -> Self {
         Lfsr16(LFSR_DEFAULT_SEED)
@@ -82,6 +136,18 @@ mod tests {
             l.next_state();
             assert_eq!(l.previous(), before);
         }
+    }
+
+    #[test]
+    fn cycle_table_jumps_as_steps_do() {
+        let c = LfsrCycle::get();
+        let mut l = Lfsr16::new(0xACE1).unwrap();
+        let start = c.position(l);
+        for k in 1..200_000u32 {
+            l.next_state();
+            assert_eq!(c.at(start + k), l, "{k} steps");
+        }
+        assert_eq!(c.state(LFSR_PERIOD + 3), c.state(3));
     }
 
     #[test]

@@ -319,14 +319,12 @@ fn sim(args: SimArgs) -> Result<()> {
     let options = golden::Options {
         dense: args.dense,
         core: args.core.map(|c| c.shape()),
+        threads: args.threads.map_or(0, |t| t.get()),
     };
     let bar = progress_bar(ticks);
     let run = golden::simulate(&model, ticks, options, |t, n| {
-        // Drawing every tick would cost more than a tick of a small network.
-        if t % 1024 == 0 {
-            bar.set_position(t as u64);
-            bar.set_message(format!("{n} spikes"));
-        }
+        bar.set_position(t as u64);
+        bar.set_message(format!("{n} spikes"));
         ControlFlow::Continue(())
     });
     bar.finish_and_clear();

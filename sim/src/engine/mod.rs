@@ -1,0 +1,833 @@
+//! The event-driven engine (`docs/spec.md` §6 for the tick, §7 for cycles).
+//!
+//! Time advances in ticks; inside a tick only what changes is touched:
+//!
+//! * **Synaptic events** go into a delay ring of 16-bit accumulators, one slot
+//!   per tick of delay (delays are bounded, so a ring beats a heap: O(1) per
+//!   event, no allocation), with a per-slot flag for each 64-neuron word
+//!   that received anything (a plain store per event; the neuron phase finds
+//!   the neurons with non-zero input in a flagged word by scanning it).
+//! * **External input spikes**: the network's own are sorted already and read
+//!   in place; spikes scheduled while running can be for any future tick, so
+//!   they wait in a priority queue (`priority-queue`), keyed by (tick, axon).
+//!   A second copy of a spike already due is refused.
+//! * **Quiescent neurons are skipped.** A neuron whose update with zero input
+//!   changes nothing and does not fire is at a fixed point: every later update
+//!   without input would change nothing either. Such a neuron leaves the
+//!   active set until non-zero input reaches it (inputs that cancel to 0 in
+//!   its accumulator are no input to the update). This is bit-identical to updating every
+//!   neuron every tick by construction; [`SimOptions::skip_quiescent`] turns it
+//!   off for comparison.
+//! * **Words of one profile are updated side by side**: where most of a
+//!   64-neuron word is due and its neurons share a profile, the whole word
+//!   goes through the branch-free block update ([`crate::neuron_block`]),
+//!   which vectorises.
+//! * **Traces decay in one pass per tick**: the dithered decay depends on the
+//!   tick, so every trace steps every tick, in a branch-free loop.
+//!
+//! * **Threads own target neurons** (NEST's scheme): the neurons are split
+//!   into contiguous parts ([`part`]), each with its state, its delay ring,
+//!   the synapses onto it and its plastic weights. Every part routes every
+//!   spike, in the tick's one routing order, into its own ring: each
+//!   accumulator sums its inputs in the order of the single-threaded engine,
+//!   so saturating sums give the same result for any number of parts. The
+//!   STDP noise is one LFSR stream (spec §5.4): each weight update's place in
+//!   it is known in advance from static counts (plastic synapses per source,
+//!   plastic fan-in per neuron), and a part draws at that place from a table
+//!   of the whole cycle ([`LfsrCycle`]). Parts meet once per window of ticks:
+//!   without learning a window is the smallest delay (a spike cannot reach a
+//!   neuron before the next window starts), with learning one tick. So
+//!   spikes, cycles and the final state are bit-identical at any thread count.
+//!
+//! Busy cycles are counted alongside from the cost model, so every output
+//! spike carries the cycle at which the chip will emit it.
+
+mod delivery;
+mod part;
+mod partition;
+
+use std::borrow::Cow;
+use std::cmp::Reverse;
+
+use priority_queue::PriorityQueue;
+
+use crate::cycles::{CoreShape, CycleCosts};
+use crate::dither::{self, Rounding, TickDither};
+use crate::learning::StdpParams;
+use crate::lfsr::{Lfsr16, LfsrCycle, LFSR_PERIOD};
+use crate::network::{InputSpike, Network, FLAG_PLASTIC};
+use crate::neuron::{NeuronParams, NeuronState};
+use crate::record::{ProbeTrace, RunStats, SpikeEvent, StateDump, Var, WeightTrace};
+
+use part::{NeuronTick, Part, PartProbe, RoutedTick, Shared, XPreOut};
+use partition::PartSynapses;
+
+/// How the engine runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SimOptions {
+    /// Skip neurons at a fixed point (bit-identical; faster when activity is sparse).
+    pub skip_quiescent: bool,
+    /// The core the cycle predictions are for; `None` for the smallest core
+    /// that holds the network ([`Network::core_shape`]).
+    pub core: Option<CoreShape>,
+    /// The cycle cost table.
+    pub costs: CycleCosts,
+    /// Threads: the neurons are split into this many parts (fewer when the
+    /// network has fewer neurons), one thread each; 1 runs in the caller's
+    /// thread, 0 takes one per core. The results do not depend on it.
+    pub threads: usize,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            skip_quiescent: true,
+            core: None,
+            costs: CycleCosts::CORE_V1,
+            threads: 1,
+        }
+    }
+}
+
+/// Why a simulation request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// The core is smaller than the network.
+    #[error("core too small for the network: {what} {needed} > {available}")]
+    CoreTooSmall {
+        /// Which dimension.
+        what: &'static str,
+        /// What the network needs.
+        needed: u64,
+        /// What the core has.
+        available: u64,
+    },
+    /// An input spike on an axon that does not exist.
+    #[error("input spike at tick {tick}: axon {axon} does not exist ({axons} axons)")]
+    NoSuchAxon {
+        /// Tick.
+        tick: u32,
+        /// Axon.
+        axon: u32,
+        /// Axons in the network.
+        axons: u32,
+    },
+    /// An input spike for a tick that has already run.
+    #[error("input spike at tick {tick} on axon {axon}: tick {tick} has already run (now at tick {now})")]
+    InPast {
+        /// Tick.
+        tick: u32,
+        /// Axon.
+        axon: u32,
+        /// Next tick to run.
+        now: u32,
+    },
+    /// The same input spike scheduled twice.
+    #[error("input spike at tick {tick}: axon {axon} is already scheduled for that tick")]
+    Duplicate {
+        /// Tick.
+        tick: u32,
+        /// Axon.
+        axon: u32,
+    },
+    /// A weight record of a synapse that does not exist.
+    #[error("weight record of synapse {synapse}: it does not exist ({synapses} synapses)")]
+    NoSuchSynapse {
+        /// The synapse asked for.
+        synapse: u64,
+        /// Synapses in the network.
+        synapses: u64,
+    },
+    /// The worker threads could not be started.
+    #[error("cannot start {threads} simulation threads: {cause}")]
+    Threads {
+        /// Threads asked for.
+        threads: usize,
+        /// The system's answer.
+        cause: String,
+    },
+    /// A probe on a neuron that does not exist.
+    #[error("probe on neuron {neuron}: it does not exist ({neurons} neurons)")]
+    NoSuchNeuron {
+        /// Neuron.
+        neuron: u32,
+        /// Neurons in the network.
+        neurons: u32,
+    },
+}
+
+/// Most ticks in one window: a bound on the spikes held between two meetings
+/// of the parts when the smallest delay is long.
+const WINDOW_MAX: u32 = 64;
+
+/// Learning state the parts share (each part holds its own `x_post` and
+/// plastic weights).
+struct Learning {
+    rule: StdpParams,
+    /// `x_pre` of every source as of the end of the last tick routed.
+    x_pre: Vec<u8>,
+    /// The next `x_pre`, which the parts write while routing a tick.
+    x_pre_next: Vec<u8>,
+    /// The LFSR's position in its cycle after the last tick accounted.
+    lfsr_at: u32,
+    /// Plastic synapses of each source.
+    plastic: Vec<u32>,
+}
+
+/// A simulation of one network. Create it with [`Simulator::new`], then
+/// [`Simulator::run`] or [`Simulator::step_tick`].
+pub struct Simulator<'n> {
+    net: &'n Network,
+    opts: SimOptions,
+    core: CoreShape,
+    n: usize,
+    slots: usize,
+    /// Ticks run between two meetings of the parts.
+    window: u32,
+    /// `bounds[p]..bounds[p + 1]`: the neurons of part `p`.
+    bounds: Vec<usize>,
+    /// `axon_bounds[p]..axon_bounds[p + 1]`: the axons whose `x_pre` part
+    /// `p` decays.
+    axon_bounds: Vec<usize>,
+    parts: Vec<Part<'n>>,
+    /// The threads of the parts, when there are several.
+    pool: Option<rayon::ThreadPool>,
+    /// Busy cycles to route one spike of each source.
+    route_cycles: Vec<u64>,
+    learning: Option<Learning>,
+    /// Input spikes scheduled while running ([`Simulator::schedule_input`]).
+    inputs: PriorityQueue<InputSpike, Reverse<InputSpike>>,
+    /// The network's own input spikes (sorted, unique) are read in place:
+    /// `net.inputs()[next_input..]` are still to come.
+    next_input: usize,
+    /// Ticks whose neuron phase has run.
+    tick: u32,
+    /// The dither state of the next tick (spec §3.1).
+    dither_state: u16,
+    cycle: u64,
+    /// Busy cycles of the busiest tick so far.
+    busiest: u64,
+    stats: RunStats,
+    record_spikes: bool,
+    spikes: Vec<SpikeEvent>,
+    probes: Vec<ProbeTrace>,
+    weight_traces: Vec<WeightTrace>,
+    /// Each weight trace's synapses as (part, index in the part), when
+    /// learning is on.
+    weight_at: Vec<Vec<(usize, usize)>>,
+}
+
+impl<'n> Simulator<'n> {
+    /// A simulator at tick 0 with the network's reset state and its scheduled
+    /// inputs queued.
+    pub fn new(net: &'n Network, opts: SimOptions) -> Result<Self, SimError> {
+        let core = opts.core.unwrap_or_else(|| net.core_shape());
+        let need = net.core_shape();
+        for (what, needed, available) in [
+            ("neurons", need.neurons as u64, core.neurons as u64),
+            ("axons", need.axons as u64, core.axons as u64),
+            ("delay slots", need.delay_slots as u64, core.delay_slots as u64),
+            ("synapses", need.synapses, core.synapses),
+        ] {
+            if needed > available {
+                return Err(SimError::CoreTooSmall {
+                    what,
+                    needed,
+                    available,
+                });
+            }
+        }
+        let n = net.num_neurons() as usize;
+        let m = net.num_axons() as usize;
+        let sources = net.num_sources() as usize;
+        let slots = net.max_delay() as usize;
+        let syn = net.synapses();
+        let learning_on = net.stdp().is_some();
+        let threads = match opts.threads {
+            0 => std::thread::available_parallelism().map_or(1, |t| t.get()),
+            t => t,
+        };
+        let bounds = partition::bounds(n, threads);
+        let parts_n = bounds.len() - 1;
+        let axon_bounds: Vec<usize> = (0..=parts_n).map(|p| p * m / parts_n).collect();
+        let profiles = net.profiles();
+        let params = |lo: usize, hi: usize| -> Vec<NeuronParams> {
+            net.neuron_profiles()[lo..hi]
+                .iter()
+                .map(|&p| profiles[p as usize])
+                .collect()
+        };
+        let part_syn: Vec<PartSynapses<'n>> = if parts_n == 1 {
+            vec![PartSynapses::whole(syn, learning_on)]
+        } else {
+            PartSynapses::split(syn, &bounds, learning_on)
+        };
+        let parts = part_syn
+            .into_iter()
+            .enumerate()
+            .map(|(p, s)| {
+                let (lo, hi) = (bounds[p], bounds[p + 1]);
+                Part::new(lo, params(lo, hi), &net.v_init()[lo..hi], slots, s, learning_on)
+            })
+            .collect();
+        let pool = if parts_n > 1 {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(parts_n)
+                .thread_name(|i| format!("spikefab-sim-{i}"))
+                .build()
+                .map_err(|e| SimError::Threads {
+                    threads: parts_n,
+                    cause: e.to_string(),
+                })?;
+            Some(pool)
+        } else {
+            None
+        };
+        let learning = net.stdp().map(|rule| Learning {
+            rule: *rule,
+            x_pre: vec![0; sources],
+            x_pre_next: vec![0; sources],
+            lfsr_at: LfsrCycle::get().position(Lfsr16::new(rule.lfsr_seed).expect("validated non-zero seed")),
+            plastic: (0..sources)
+                .map(|s| {
+                    let (lo, hi) = (syn.offsets[s] as usize, syn.offsets[s + 1] as usize);
+                    syn.flags[lo..hi].iter().filter(|&&f| f & FLAG_PLASTIC != 0).count() as u32
+                })
+                .collect(),
+        });
+        let route_cycles = (0..sources)
+            .map(|s| {
+                let count = syn.offsets[s + 1] - syn.offsets[s];
+                let plastic = learning.as_ref().map_or(0, |l| l.plastic[s] as u64);
+                opts.costs.route_cost(syn.run_headers(s), count, plastic, learning_on)
+            })
+            .collect();
+        let window = if learning_on {
+            1
+        } else {
+            syn.delay
+                .iter()
+                .copied()
+                .min()
+                .map_or(WINDOW_MAX, |d| (d as u32).min(WINDOW_MAX))
+        };
+        Ok(Simulator {
+            net,
+            opts,
+            core,
+            n,
+            slots,
+            window,
+            bounds,
+            axon_bounds,
+            parts,
+            pool,
+            route_cycles,
+            learning,
+            inputs: PriorityQueue::new(),
+            next_input: 0,
+            tick: 0,
+            dither_state: dither::STATE_SEED,
+            cycle: 0,
+            busiest: 0,
+            stats: RunStats::default(),
+            record_spikes: true,
+            spikes: Vec::new(),
+            probes: Vec::new(),
+            weight_traces: Vec::new(),
+            weight_at: Vec::new(),
+        })
+    }
+
+    /// Threads the simulation runs on (the parts its neurons are split into).
+    pub fn threads(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// Keep output spikes in memory (on by default); [`Simulator::take_spikes`] drains them.
+    pub fn set_record_spikes(&mut self, on: bool) {
+        self.record_spikes = on;
+    }
+
+    /// The part that holds neuron `n`, and `n`'s index in it.
+    fn locate(&self, n: usize) -> (usize, usize) {
+        let p = self.bounds.partition_point(|&lo| lo <= n) - 1;
+        (p, n - self.bounds[p])
+    }
+
+    /// Record `var` of `neuron` at the end of every following tick.
+    pub fn add_probe(&mut self, neuron: u32, var: Var) -> Result<(), SimError> {
+        if neuron as usize >= self.n {
+            return Err(SimError::NoSuchNeuron {
+                neuron,
+                neurons: self.n as u32,
+            });
+        }
+        if matches!(var, Var::U | Var::V | Var::Theta | Var::Refractory) {
+            // The neuron phase sets these: its part records them.
+            let (p, i) = self.locate(neuron as usize);
+            self.parts[p].probes.push(PartProbe {
+                index: self.probes.len(),
+                neuron: i,
+                var,
+                values: Vec::new(),
+            });
+        }
+        self.probes.push(ProbeTrace {
+            neuron,
+            var,
+            values: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Schedule an input spike on `axon` at `tick` (now or later).
+    pub fn schedule_input(&mut self, tick: u32, axon: u32) -> Result<(), SimError> {
+        if axon >= self.net.num_axons() {
+            return Err(SimError::NoSuchAxon {
+                tick,
+                axon,
+                axons: self.net.num_axons(),
+            });
+        }
+        if tick < self.tick {
+            return Err(SimError::InPast {
+                tick,
+                axon,
+                now: self.tick,
+            });
+        }
+        let s = InputSpike { tick, axon };
+        let own = &self.net.inputs()[self.next_input..];
+        if self.inputs.get(&s).is_some() || own.binary_search(&s).is_ok() {
+            return Err(SimError::Duplicate { tick, axon });
+        }
+        self.inputs.push(s, Reverse(s));
+        Ok(())
+    }
+
+    /// The next tick to run (= ticks executed so far).
+    pub fn tick(&self) -> u32 {
+        self.tick
+    }
+
+    /// Busy cycles so far.
+    pub fn cycle(&self) -> u64 {
+        self.cycle
+    }
+
+    /// Busy cycles of the busiest tick so far.
+    pub fn busiest_tick_cycles(&self) -> u64 {
+        self.busiest
+    }
+
+    /// The core shape the cycles are predicted for.
+    pub fn core(&self) -> CoreShape {
+        self.core
+    }
+
+    /// Work counters so far.
+    pub fn stats(&self) -> RunStats {
+        let mut stats = self.stats;
+        stats.neuron_updates = self.parts.iter().map(|p| p.updates).sum();
+        stats
+    }
+
+    /// Output spikes recorded so far.
+    pub fn spikes(&self) -> &[SpikeEvent] {
+        &self.spikes
+    }
+
+    /// Take the recorded output spikes, leaving none.
+    pub fn take_spikes(&mut self) -> Vec<SpikeEvent> {
+        std::mem::take(&mut self.spikes)
+    }
+
+    /// Probe traces recorded so far.
+    pub fn probes(&self) -> &[ProbeTrace] {
+        &self.probes
+    }
+
+    /// Record the weights of `synapses` (canonical indices) at the end of
+    /// every `every`-th tick from now on.
+    pub fn add_weight_record(&mut self, synapses: Vec<u64>, every: u32) -> Result<(), SimError> {
+        let syn = self.net.synapses();
+        let count = self.net.num_synapses();
+        if let Some(&s) = synapses.iter().find(|&&s| s >= count) {
+            return Err(SimError::NoSuchSynapse {
+                synapse: s,
+                synapses: count,
+            });
+        }
+        // Only learning changes weights and moves them into the parts.
+        let at = match self.learning {
+            Some(_) => synapses
+                .iter()
+                .map(|&s| {
+                    let (p, _) = self.locate(syn.target[s as usize] as usize);
+                    let i = self.parts[p].syn.local(s).expect("a synapse is in its target's part");
+                    (p, i)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        self.weight_at.push(at);
+        self.weight_traces.push(WeightTrace {
+            synapses,
+            every: every.max(1),
+            ticks: Vec::new(),
+            values: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Weight traces recorded so far.
+    pub fn weight_traces(&self) -> &[WeightTrace] {
+        &self.weight_traces
+    }
+
+    /// Current weights, canonical order (gathered from the parts when
+    /// learning runs on several threads).
+    pub fn weights(&self) -> Cow<'_, [i8]> {
+        match (&self.learning, self.parts.as_slice()) {
+            (None, _) => Cow::Borrowed(&self.net.synapses().weight),
+            (Some(_), [p]) => Cow::Borrowed(&p.syn.weight),
+            (Some(_), parts) => {
+                let mut w = vec![0i8; self.net.synapses().weight.len()];
+                for p in parts {
+                    let canonical = p.syn.canonical.as_ref().expect("split parts keep canonical indices");
+                    for (&c, &x) in canonical.iter().zip(p.syn.weight.iter()) {
+                        w[c as usize] = x;
+                    }
+                }
+                Cow::Owned(w)
+            }
+        }
+    }
+
+    /// State of neuron `n` now.
+    ///
+    /// # Panics
+    /// If `n` is not a neuron of the network.
+    pub fn neuron_state(&self, n: u32) -> NeuronState {
+        assert!((n as usize) < self.n, "neuron {n} of {}", self.n);
+        let (p, i) = self.locate(n as usize);
+        let p = &self.parts[p];
+        NeuronState {
+            u: p.u[i],
+            v: p.v[i],
+            theta: p.theta[i],
+            refractory: p.refractory[i],
+        }
+    }
+
+    /// The value of `var` for `neuron` now (end of the last tick run).
+    ///
+    /// # Panics
+    /// If `neuron` is not a neuron of the network.
+    pub fn value(&self, neuron: u32, var: Var) -> i32 {
+        let s = self.neuron_state(neuron);
+        match var {
+            Var::U => s.u as i32,
+            Var::V => s.v as i32,
+            Var::Theta => s.theta as i32,
+            Var::Refractory => s.refractory as i32,
+            Var::XPre => self
+                .learning
+                .as_ref()
+                .map_or(0, |l| l.x_pre[(self.net.num_axons() + neuron) as usize] as i32),
+            Var::XPost => match self.learning {
+                Some(_) => {
+                    let (p, i) = self.locate(neuron as usize);
+                    self.parts[p].x_post[i] as i32
+                }
+                None => 0,
+            },
+        }
+    }
+
+    /// The input due to each neuron in each of the next `slots` ticks, in
+    /// time order: `[j × N + n]` is what neuron `n` receives in tick
+    /// `tick() + j` (zero beyond the network's largest delay).
+    pub fn ring_ahead(&self, slots: u32) -> Vec<i16> {
+        let mut out = vec![0; slots as usize * self.n];
+        for j in 0..(slots as usize).min(self.slots) {
+            let slot = (self.tick as usize + j) % self.slots;
+            for p in &self.parts {
+                let row = j * self.n + p.lo;
+                out[row..row + p.n].copy_from_slice(p.ring_slot(slot));
+            }
+        }
+        out
+    }
+
+    /// The full state now (traces materialised to the end of the last tick;
+    /// the ring over the core's delay slots).
+    pub fn state_dump(&self) -> StateDump {
+        fn gather<'a, T: Copy + 'a>(parts: &'a [Part], f: impl Fn(&'a Part) -> &'a [T]) -> Vec<T> {
+            parts.iter().flat_map(|p| f(p).iter().copied()).collect()
+        }
+        let parts = self.parts.as_slice();
+        let (x_pre, x_post, lfsr) = match &self.learning {
+            Some(l) => (
+                l.x_pre.clone(),
+                gather(parts, |p| &p.x_post),
+                LfsrCycle::get().at(l.lfsr_at).state(),
+            ),
+            None => (Vec::new(), Vec::new(), 0),
+        };
+        StateDump {
+            ticks: self.tick,
+            cycle: self.cycle,
+            u: gather(parts, |p| &p.u),
+            v: gather(parts, |p| &p.v),
+            theta: gather(parts, |p| &p.theta),
+            refractory: gather(parts, |p| &p.refractory),
+            x_pre,
+            x_post,
+            weights: self.weights().into_owned(),
+            lfsr,
+            ring: self.ring_ahead(self.core.delay_slots),
+        }
+    }
+
+    /// Run one tick: neuron phase, routing, potentiation, traces (spec §6).
+    /// Ticks are counted in a `u32` (about 50 days of model time at 1 ms ticks).
+    pub fn step_tick(&mut self) {
+        self.run(1);
+    }
+
+    /// Run `ticks` ticks, window by window: each job routes the spikes of
+    /// the previous window and runs the neuron phases of the next; a last
+    /// job routes the last window's spikes.
+    pub fn run(&mut self, ticks: u32) {
+        // On several threads the whole run is one task of the pool: the
+        // thread that coordinates the parts is one of its workers, which
+        // wait for each other without going to sleep between jobs.
+        match self.pool.take() {
+            Some(pool) => {
+                pool.install(|| self.run_windows(ticks));
+                self.pool = Some(pool);
+            }
+            None => self.run_windows(ticks),
+        }
+    }
+
+    /// [`Simulator::run`] in the calling thread (or pool).
+    fn run_windows(&mut self, ticks: u32) {
+        let mut routed: Vec<RoutedTick> = Vec::new();
+        let mut left = ticks;
+        while left > 0 || !routed.is_empty() {
+            let w = left.min(self.window);
+            let (neuron_ticks, trace_dithers) = self.next_ticks(w);
+            self.job(&routed, &neuron_ticks);
+            for p in &mut self.parts {
+                for probe in &mut p.probes {
+                    self.probes[probe.index].values.append(&mut probe.values);
+                }
+            }
+            self.after_routing(&routed);
+            routed = neuron_ticks
+                .iter()
+                .zip(trace_dithers)
+                .enumerate()
+                .map(|(k, (t, d))| self.account(k, t.slot, d))
+                .collect();
+            left -= w;
+        }
+    }
+
+    /// The neuron ticks of the next `w` ticks and the dither of each one's
+    /// trace phase; moves the dither state on.
+    fn next_ticks(&mut self, w: u32) -> (Vec<NeuronTick>, Vec<TickDither>) {
+        let rounding = self.net.rounding();
+        (0..w)
+            .map(|k| {
+                let neuron = TickDither::new(rounding, self.dither_state);
+                if rounding == Rounding::Dither {
+                    self.dither_state = dither::advance(self.dither_state);
+                }
+                let slot = (self.tick + k) as usize % self.slots;
+                (
+                    NeuronTick { slot, dither: neuron },
+                    TickDither::new(rounding, self.dither_state),
+                )
+            })
+            .unzip()
+    }
+
+    /// Every part routes `routed` and runs the neuron phases of `ticks`, on
+    /// the pool's threads and this one.
+    fn job(&mut self, routed: &[RoutedTick], ticks: &[NeuronTick]) {
+        if routed.is_empty() && ticks.is_empty() {
+            return;
+        }
+        let m = self.net.num_axons() as usize;
+        let (rule, x_pre, x_next): (_, &[u8], &mut [u8]) = match &mut self.learning {
+            Some(l) => (Some(&l.rule), &l.x_pre, &mut l.x_pre_next),
+            None => (None, &[], &mut []),
+        };
+        let shared = Shared {
+            axons: m,
+            rule,
+            cycle: LfsrCycle::get(),
+            x_pre,
+            skip_quiescent: self.opts.skip_quiescent,
+        };
+        let outs = x_pre_outs(x_next, m, &self.axon_bounds, &self.bounds);
+        if self.parts.len() == 1 {
+            for (p, o) in self.parts.iter_mut().zip(outs) {
+                p.job(routed, ticks, &shared, o);
+            }
+        } else {
+            use rayon::prelude::*;
+            self.parts
+                .par_iter_mut()
+                .zip(outs)
+                .for_each(|(p, o)| p.job(routed, ticks, &shared, o));
+        }
+    }
+
+    /// After a job has routed `routed`: the new traces, and the trace
+    /// probes and weight traces of those ticks.
+    fn after_routing(&mut self, routed: &[RoutedTick]) {
+        if routed.is_empty() {
+            return;
+        }
+        if let Some(l) = &mut self.learning {
+            std::mem::swap(&mut l.x_pre, &mut l.x_pre_next);
+        }
+        for r in routed {
+            let end = r.tick + 1;
+            for i in 0..self.probes.len() {
+                let p = &self.probes[i];
+                if matches!(p.var, Var::XPre | Var::XPost) {
+                    let x = self.value(p.neuron, p.var);
+                    self.probes[i].values.push(x);
+                }
+            }
+            for (w, at) in self.weight_traces.iter_mut().zip(&self.weight_at) {
+                if end.is_multiple_of(w.every) {
+                    w.ticks.push(end);
+                    match self.learning {
+                        Some(_) => w.values.extend(at.iter().map(|&(p, i)| self.parts[p].syn.weight[i])),
+                        None => {
+                            let weights = &self.net.synapses().weight;
+                            w.values.extend(w.synapses.iter().map(|&s| weights[s as usize]));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tick `self.tick`, whose neuron phase the last job ran as its `k`-th:
+    /// its spikes in order, their cycles, the work counters and the LFSR
+    /// positions of its weight updates; returns its routing for the next job.
+    fn account(&mut self, k: usize, slot: usize, trace_dither: TickDither) -> RoutedTick {
+        let t = self.tick;
+        let m = self.net.num_axons();
+        let mut sources = Vec::new();
+        let own = self.net.inputs();
+        while let Some(s) = own.get(self.next_input).filter(|s| s.tick == t) {
+            sources.push(s.axon);
+            self.next_input += 1;
+        }
+        let mut queued = false;
+        while let Some((s, _)) = self.inputs.peek() {
+            if s.tick != t {
+                debug_assert!(s.tick > t);
+                break;
+            }
+            sources.push(s.axon);
+            self.inputs.pop();
+            queued = true;
+        }
+        if queued {
+            // Both lists are ascending and disjoint; routing takes axons ascending.
+            sources.sort_unstable();
+        }
+        let inputs = sources.len();
+        for p in &self.parts {
+            sources.extend(p.fired[k].iter().map(|&n| m + n));
+        }
+        let costs = self.opts.costs;
+        let syn = self.net.synapses();
+        let mut cycle = self.cycle + costs.before_routing(&self.core);
+        for (j, &s) in sources.iter().enumerate() {
+            if j >= inputs && self.record_spikes {
+                self.spikes.push(SpikeEvent {
+                    tick: t,
+                    cycle,
+                    neuron: s - m,
+                });
+            }
+            cycle += self.route_cycles[s as usize];
+            self.stats.synaptic_events += syn.offsets[s as usize + 1] - syn.offsets[s as usize];
+        }
+        let (mut depress_at, mut potentiate_at) = (Vec::new(), Vec::new());
+        if let Some(l) = &mut self.learning {
+            let step = |at: u32, draws: u64| ((at as u64 + draws) % LFSR_PERIOD as u64) as u32;
+            for &s in &sources {
+                depress_at.push(l.lfsr_at);
+                let plastic = l.plastic[s as usize] as u64;
+                l.lfsr_at = step(l.lfsr_at, plastic);
+                self.stats.weight_updates += plastic;
+            }
+            for &s in &sources[inputs..] {
+                let n = (s - m) as usize;
+                potentiate_at.push(l.lfsr_at);
+                let fanin = syn.fanin_offsets[n + 1] - syn.fanin_offsets[n];
+                l.lfsr_at = step(l.lfsr_at, fanin);
+                self.stats.weight_updates += fanin;
+                cycle += costs.potentiation_cost(fanin);
+            }
+        }
+        cycle += costs.after_learning(&self.core, self.learning.is_some(), sources.len() as u64);
+        self.stats.input_spikes += inputs as u64;
+        self.stats.spikes += (sources.len() - inputs) as u64;
+        self.stats.ticks += 1;
+        self.busiest = self.busiest.max(cycle - self.cycle);
+        self.cycle = cycle;
+        self.tick += 1;
+        RoutedTick {
+            tick: t,
+            slot,
+            sources,
+            inputs,
+            depress_at,
+            potentiate_at,
+            trace_dither,
+        }
+    }
+}
+
+/// Split the next `x_pre` (axons then neurons; empty without learning) into
+/// the slices each part writes.
+fn x_pre_outs<'a>(x: &'a mut [u8], axons: usize, axon_bounds: &[usize], bounds: &[usize]) -> Vec<XPreOut<'a>> {
+    let parts = bounds.len() - 1;
+    if x.is_empty() {
+        return (0..parts)
+            .map(|_| XPreOut {
+                axon_lo: 0,
+                axons: &mut [],
+                neurons: &mut [],
+            })
+            .collect();
+    }
+    let (mut a, mut nrn) = x.split_at_mut(axons);
+    (0..parts)
+        .map(|p| {
+            let (ah, at) = std::mem::take(&mut a).split_at_mut(axon_bounds[p + 1] - axon_bounds[p]);
+            a = at;
+            let (nh, nt) = std::mem::take(&mut nrn).split_at_mut(bounds[p + 1] - bounds[p]);
+            nrn = nt;
+            XPreOut {
+                axon_lo: axon_bounds[p],
+                axons: ah,
+                neurons: nh,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,188 @@
+//! The engine on several threads against itself on one and against the
+//! reference stepper: random networks (every feature on and off, the same
+//! generator as `equivalence.rs`) give identical spikes with their cycles,
+//! probes, weight traces, work counters and final state for 1, 2, 3, 4 and 7
+//! threads. Delays are shifted up in some networks so that the parts meet
+//! once per window of several ticks, and runs are cut in two with an input
+//! scheduled between the halves.
+//!
+//! `SPIKEFAB_THREAD_CASES` sets the number of networks (default 300; the
+//! slow tier runs more).
+
+mod reference;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, FileFailurePersistence};
+
+use reference::generate::{build, network, Limits, SIM_LIMITS};
+use reference::RefNet;
+use spikefab_sim::record::{first_spike_divergence, ProbeTrace, RunStats, Var, WeightTrace};
+use spikefab_sim::{CycleCosts, Network, SimOptions, Simulator, SpikeEvent, StateDump};
+
+fn cases() -> u32 {
+    std::env::var("SPIKEFAB_THREAD_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300)
+}
+
+const THREADS: [usize; 5] = [1, 2, 3, 4, 7];
+
+/// Networks large enough for parts of whole 64-neuron words.
+const WIDE: Limits = Limits {
+    neurons: 1200,
+    axons: 40,
+    max_delay: 6,
+    synapses: 4000,
+    ticks: 40,
+};
+
+/// Everything a run leaves.
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    spikes: Vec<SpikeEvent>,
+    state: StateDump,
+    probes: Vec<ProbeTrace>,
+    weights: Vec<WeightTrace>,
+    stats: RunStats,
+}
+
+/// `r` with every delay `shift` ticks longer (so the smallest delay, and the
+/// window, is at least `1 + shift`).
+fn shifted(mut r: RefNet, shift: u8) -> RefNet {
+    for s in &mut r.synapses {
+        s.delay = s.delay.saturating_add(shift);
+    }
+    r
+}
+
+/// Run `net` for `ticks` on `threads` threads, in two calls with an input
+/// on the last axon scheduled between them.
+fn run(net: &Network, ticks: u32, threads: usize, skip_quiescent: bool) -> Outcome {
+    let opts = SimOptions {
+        threads,
+        skip_quiescent,
+        ..SimOptions::default()
+    };
+    let mut sim = Simulator::new(net, opts).unwrap();
+    let n = net.num_neurons();
+    for neuron in [0, n / 2, n - 1] {
+        for var in Var::ALL {
+            sim.add_probe(neuron, var).unwrap();
+        }
+    }
+    let syn = net.num_synapses();
+    if syn > 0 {
+        sim.add_weight_record((0..syn).step_by(1 + syn as usize / 7).collect(), 3)
+            .unwrap();
+    }
+    let half = ticks / 2;
+    sim.run(half);
+    if net.num_axons() > 0 {
+        // Refused only when the network already has it: then it runs anyway.
+        let _ = sim.schedule_input(half + 1, net.num_axons() - 1);
+    }
+    sim.run(ticks - half);
+    Outcome {
+        spikes: sim.spikes().to_vec(),
+        state: sim.state_dump(),
+        probes: sim.probes().to_vec(),
+        weights: sim.weight_traces().to_vec(),
+        stats: sim.stats(),
+    }
+}
+
+/// Every thread count gives `one`'s outcome.
+fn check_threads(net: &Network, ticks: u32, skip_quiescent: bool) -> Result<(), TestCaseError> {
+    let one = run(net, ticks, 1, skip_quiescent);
+    for threads in &THREADS[1..] {
+        let got = run(net, ticks, *threads, skip_quiescent);
+        if let Some(d) = first_spike_divergence(&got.spikes, &one.spikes) {
+            prop_assert!(false, "{threads} threads vs 1: {d}");
+        }
+        if let Some(d) = got.state.first_divergence(&one.state) {
+            prop_assert!(false, "{threads} threads vs 1: {d}");
+        }
+        prop_assert_eq!(&got.probes, &one.probes, "{} threads: probes", threads);
+        prop_assert_eq!(&got.weights, &one.weights, "{} threads: weight traces", threads);
+        prop_assert_eq!(got.stats, one.stats, "{} threads: counters", threads);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(Config {
+        cases: cases(),
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
+        ..Config::default()
+    })]
+
+    /// Small networks, parts of a few neurons each; one thread checked
+    /// against the reference stepper (without the mid-run input).
+    #[test]
+    fn threads_agree_on_small_networks((r, ticks) in network(SIM_LIMITS), shift in prop_oneof![Just(0u8), 1u8..=4], skip in any::<bool>()) {
+        let r = shifted(r, shift);
+        let net = build(&r);
+        let (want, want_state) = reference::run(&r, ticks, &CycleCosts::CORE_V1, &net.core_shape());
+        let want: Vec<SpikeEvent> = want.iter().map(|&(tick, neuron, cycle)| SpikeEvent { tick, neuron, cycle }).collect();
+        for threads in THREADS {
+            let mut sim = Simulator::new(&net, SimOptions { threads, skip_quiescent: skip, ..SimOptions::default() }).unwrap();
+            sim.run(ticks);
+            if let Some(d) = first_spike_divergence(sim.spikes(), &want) {
+                prop_assert!(false, "{threads} threads vs reference: {d}");
+            }
+            if let Some(d) = sim.state_dump().first_divergence(&want_state) {
+                prop_assert!(false, "{threads} threads vs reference: {d}");
+            }
+        }
+        check_threads(&net, ticks, skip)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(Config {
+        cases: cases() / 10,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
+        ..Config::default()
+    })]
+
+    /// Networks of up to 1200 neurons: parts of whole words, block updates.
+    #[test]
+    fn threads_agree_on_wide_networks((r, ticks) in network(WIDE), shift in prop_oneof![Just(0u8), 1u8..=4]) {
+        let net = build(&shifted(r, shift));
+        check_threads(&net, ticks, true)?;
+    }
+}
+
+/// The thread count asked for is the one used, up to one per neuron; 0 takes
+/// every core.
+#[test]
+fn thread_counts() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let (r, _) = network(WIDE).new_tree(&mut runner).unwrap().current();
+    let net = build(&r);
+    let n = net.num_neurons() as usize;
+    for threads in [1, 2, 7] {
+        let sim = Simulator::new(
+            &net,
+            SimOptions {
+                threads,
+                ..SimOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(sim.threads(), threads.min(n));
+    }
+    let cores = std::thread::available_parallelism().unwrap().get();
+    let sim = Simulator::new(
+        &net,
+        SimOptions {
+            threads: 0,
+            ..SimOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(sim.threads(), cores.min(n));
+}
