@@ -3,6 +3,8 @@
 use crate::fixed::{add_sat16, contribution};
 use crate::network::FLAG_WEXP;
 
+use super::partition::{target_of, weight_of};
+
 /// Bit `i` set where `cells[i]` is non-zero (at most 64 cells).
 #[inline]
 pub(super) fn nonzero_mask(cells: &[i16]) -> u64 {
@@ -13,72 +15,60 @@ pub(super) fn nonzero_mask(cells: &[i16]) -> u64 {
     mask
 }
 
-/// Synaptic events of one spike on their way into the delay ring.
-///
-/// The ring slot of the last delay seen is kept in registers: a source's
-/// synapses come in runs of one delay (spec §8.3), so most events reuse it.
-/// The touched flag of a word is a plain store, with no read-modify-write
-/// chain from one event to the next.
-pub(super) struct Delivery<'a> {
-    ring: &'a mut [i16],
-    touched: &'a mut [u8],
-    n: usize,
-    words: usize,
-    slots: usize,
-    slot: usize,
-    /// Delay whose slot `ring_base` and `touch_base` are for.
-    delay: u8,
-    ring_base: usize,
-    touch_base: usize,
+/// A part's delay ring: `slots` slots of one accumulator per neuron, and a
+/// flag per 64-neuron word per slot set when anything arrives there.
+pub(super) struct Ring<'a> {
+    /// `cells[slot * n + neuron]`.
+    pub cells: &'a mut [i16],
+    /// `touched[slot * words + w]`.
+    pub touched: &'a mut [u8],
+    /// Neurons.
+    pub n: usize,
+    /// Slots.
+    pub slots: usize,
 }
 
-impl<'a> Delivery<'a> {
-    pub fn new(ring: &'a mut [i16], touched: &'a mut [u8], n: usize, slots: usize, slot: usize) -> Self {
-        Delivery {
-            ring,
-            touched,
-            n,
-            words: n.div_ceil(64),
-            slots,
-            slot,
-            delay: 0,
-            ring_base: 0,
-            touch_base: 0,
-        }
-    }
+/// The accumulators and flags of one slot.
+pub(super) struct Slot<'a> {
+    cells: &'a mut [i16],
+    touched: &'a mut [u8],
+}
 
-    /// Synapses of one delay and one flags byte, in one loop.
+impl Ring<'_> {
+    /// The slot `delay` ticks after `slot`.
     #[inline(always)]
-    pub fn deliver_run(&mut self, targets: &[u32], weights: &[i8], delay: u8, flags: u8) {
-        let mut s = self.slot + delay as usize;
+    pub fn slot(&mut self, slot: usize, delay: u8) -> Slot<'_> {
+        let mut s = slot + delay as usize;
         if s >= self.slots {
             s -= self.slots;
         }
-        let ring = &mut self.ring[s * self.n..(s + 1) * self.n];
-        let touched = &mut self.touched[s * self.words..(s + 1) * self.words];
-        let wexp = flags & FLAG_WEXP;
-        for (&target, &w) in targets.iter().zip(weights) {
-            let target = target as usize;
-            ring[target] = add_sat16(ring[target], contribution(w, wexp));
-            touched[target >> 6] = 1;
+        let words = self.n.div_ceil(64);
+        Slot {
+            cells: &mut self.cells[s * self.n..(s + 1) * self.n],
+            touched: &mut self.touched[s * words..(s + 1) * words],
         }
     }
+}
 
-    /// Add one synapse's contribution to its target's accumulator `delay` ticks ahead.
+impl Slot<'_> {
+    /// Add one synapse's contribution to its target's accumulator. The
+    /// touched flag is a plain store, with no read-modify-write chain from
+    /// one event to the next.
     #[inline(always)]
-    pub fn deliver(&mut self, target: u32, delay: u8, weight: i8, flags: u8) {
-        if delay != self.delay {
-            let mut s = self.slot + delay as usize;
-            if s >= self.slots {
-                s -= self.slots;
-            }
-            self.delay = delay;
-            self.ring_base = s * self.n;
-            self.touch_base = s * self.words;
+    pub fn add(&mut self, target: u32, weight: i8, flags: u8) {
+        let t = target as usize;
+        self.cells[t] = add_sat16(self.cells[t], contribution(weight, flags & FLAG_WEXP));
+        self.touched[t >> 6] = 1;
+    }
+
+    /// Add a run of synapse words of one exponent, in one loop.
+    #[inline(always)]
+    pub fn add_run(&mut self, words: &[u32], flags: u8) {
+        let wexp = flags & FLAG_WEXP;
+        for &w in words {
+            let t = target_of(w) as usize;
+            self.cells[t] = add_sat16(self.cells[t], contribution(weight_of(w), wexp));
+            self.touched[t >> 6] = 1;
         }
-        let target = target as usize;
-        let cell = &mut self.ring[self.ring_base + target];
-        *cell = add_sat16(*cell, contribution(weight, flags & FLAG_WEXP));
-        self.touched[self.touch_base + (target >> 6)] = 1;
     }
 }

@@ -60,7 +60,7 @@ use crate::neuron::{NeuronParams, NeuronState};
 use crate::record::{ProbeTrace, RunStats, SpikeEvent, StateDump, Var, WeightTrace};
 
 use part::{NeuronTick, Part, PartProbe, RoutedTick, Shared, XPreOut};
-use partition::PartSynapses;
+use partition::{weight_of, PartSynapses};
 
 /// How the engine runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,7 +190,7 @@ pub struct Simulator<'n> {
     /// `axon_bounds[p]..axon_bounds[p + 1]`: the axons whose `x_pre` part
     /// `p` decays.
     axon_bounds: Vec<usize>,
-    parts: Vec<Part<'n>>,
+    parts: Vec<Part>,
     /// The threads of the parts, when there are several.
     pool: Option<rayon::ThreadPool>,
     /// Busy cycles to route one spike of each source.
@@ -258,12 +258,7 @@ impl<'n> Simulator<'n> {
                 .map(|&p| profiles[p as usize])
                 .collect()
         };
-        let part_syn: Vec<PartSynapses<'n>> = if parts_n == 1 {
-            vec![PartSynapses::whole(syn, learning_on)]
-        } else {
-            PartSynapses::split(syn, &bounds, learning_on)
-        };
-        let parts = part_syn
+        let parts = PartSynapses::split(syn, &bounds, learning_on)
             .into_iter()
             .enumerate()
             .map(|(p, s)| {
@@ -487,18 +482,21 @@ impl<'n> Simulator<'n> {
         &self.weight_traces
     }
 
-    /// Current weights, canonical order (gathered from the parts when
-    /// learning runs on several threads).
+    /// Current weights, canonical order (the network's without learning;
+    /// gathered from the parts with it).
     pub fn weights(&self) -> Cow<'_, [i8]> {
-        match (&self.learning, self.parts.as_slice()) {
-            (None, _) => Cow::Borrowed(&self.net.synapses().weight),
-            (Some(_), [p]) => Cow::Borrowed(&p.syn.weight),
-            (Some(_), parts) => {
+        match &self.learning {
+            None => Cow::Borrowed(&self.net.synapses().weight),
+            Some(_) => {
                 let mut w = vec![0i8; self.net.synapses().weight.len()];
-                for p in parts {
-                    let canonical = p.syn.canonical.as_ref().expect("split parts keep canonical indices");
-                    for (&c, &x) in canonical.iter().zip(p.syn.weight.iter()) {
-                        w[c as usize] = x;
+                for p in &self.parts {
+                    let canonical = p.syn.canonical.as_ref().expect("learning keeps canonical indices");
+                    for s in 0..self.route_cycles.len() {
+                        for run in p.syn.runs(p.syn.row(s)) {
+                            for j in run.words {
+                                w[canonical[j] as usize] = weight_of(p.syn.words[j]);
+                            }
+                        }
                     }
                 }
                 Cow::Owned(w)
@@ -711,7 +709,9 @@ impl<'n> Simulator<'n> {
                 if end.is_multiple_of(w.every) {
                     w.ticks.push(end);
                     match self.learning {
-                        Some(_) => w.values.extend(at.iter().map(|&(p, i)| self.parts[p].syn.weight[i])),
+                        Some(_) => w
+                            .values
+                            .extend(at.iter().map(|&(p, i)| weight_of(self.parts[p].syn.words[i]))),
                         None => {
                             let weights = &self.net.synapses().weight;
                             w.values.extend(w.synapses.iter().map(|&s| weights[s as usize]));

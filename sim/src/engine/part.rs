@@ -17,12 +17,18 @@ use crate::neuron::NeuronParams;
 use crate::neuron_block::{step_block, step_one, Block, BLOCK};
 use crate::record::Var;
 
-use super::delivery::{nonzero_mask, Delivery};
-use super::partition::PartSynapses;
+use super::delivery::{nonzero_mask, Ring};
+use super::partition::{target_of, weight_of, with_weight, PartSynapses};
 
 /// Fewest due neurons in a word for which the block update beats the
 /// one-by-one loop (either gives the same result).
 const BLOCK_MIN: u32 = 12;
+
+/// Spikes ahead of the one being routed whose row offsets are prefetched.
+const PREFETCH_OFFSETS: usize = 8;
+/// Spikes ahead whose rows' first lines are prefetched (their offsets were
+/// asked for earlier).
+const PREFETCH_ROWS: usize = 3;
 
 /// A tick whose neuron phase a job runs.
 #[derive(Debug, Clone, Copy)]
@@ -92,7 +98,7 @@ pub(super) struct PartProbe {
 }
 
 /// Neurons `lo..lo + n` and what only they touch.
-pub(super) struct Part<'n> {
+pub(super) struct Part {
     /// First neuron.
     pub lo: usize,
     /// Neurons.
@@ -114,7 +120,7 @@ pub(super) struct Part<'n> {
     /// word `w` in that slot.
     touched: Vec<u8>,
     /// The synapses onto these neurons.
-    pub syn: PartSynapses<'n>,
+    pub syn: PartSynapses,
     /// `x_post` of each neuron (learning).
     pub x_post: Vec<u8>,
     /// Probes on these neurons' u, v, θ and refractory counters.
@@ -126,7 +132,7 @@ pub(super) struct Part<'n> {
     pub updates: u64,
 }
 
-impl<'n> Part<'n> {
+impl Part {
     /// Neurons `lo..lo + params.len()` at their reset state with initial
     /// potentials `v_init`, a ring of `slots` ticks, and their synapses.
     pub fn new(
@@ -134,7 +140,7 @@ impl<'n> Part<'n> {
         params: Vec<NeuronParams>,
         v_init: &[i16],
         slots: usize,
-        syn: PartSynapses<'n>,
+        syn: PartSynapses,
         learning: bool,
     ) -> Self {
         let n = params.len();
@@ -173,7 +179,8 @@ impl<'n> Part<'n> {
         match (sh.rule, routed) {
             (None, _) => {
                 for r in routed {
-                    for &src in &r.sources {
+                    for (j, &src) in r.sources.iter().enumerate() {
+                        self.prefetch(&r.sources, j);
                         self.route(src as usize, r.slot);
                     }
                 }
@@ -276,24 +283,33 @@ impl<'n> Part<'n> {
         self.updates += updates;
     }
 
+    /// While routing `sources[j]`, ask the cache for the rows of the sources
+    /// a few spikes on (a spike's row starts at a random place: its first
+    /// lines are misses the hardware's prefetcher cannot foresee).
+    #[inline(always)]
+    fn prefetch(&self, sources: &[u32], j: usize) {
+        if let Some(&s) = sources.get(j + PREFETCH_OFFSETS) {
+            self.syn.prefetch_offsets(s as usize);
+        }
+        if let Some(&s) = sources.get(j + PREFETCH_ROWS) {
+            self.syn.prefetch_row(s as usize);
+        }
+    }
+
     /// Deliver the synapses of source `src` here into the ring (no learning:
     /// the weights are the network's).
     #[inline]
     fn route(&mut self, src: usize, slot: usize) {
-        let syn = &self.syn;
-        let row = syn.row(src);
-        if row.is_empty() {
-            return;
-        }
-        let mut to = Delivery::new(&mut self.ring, &mut self.touched, self.n, self.slots, slot);
-        let (targets, weights) = (&syn.target[row.clone()], &syn.weight[row.clone()]);
-        if syn.one_run[src] {
-            to.deliver_run(targets, weights, syn.delay[row.start], syn.flags[row.start]);
-            return;
-        }
-        let (delays, flags) = (&syn.delay[row.clone()], &syn.flags[row]);
-        for i in 0..targets.len() {
-            to.deliver(targets[i], delays[i], weights[i], flags[i]);
+        let row = self.syn.row(src);
+        let mut ring = Ring {
+            cells: &mut self.ring,
+            touched: &mut self.touched,
+            n: self.n,
+            slots: self.slots,
+        };
+        for run in self.syn.runs(row) {
+            ring.slot(slot, run.delay)
+                .add_run(&self.syn.words[run.words], run.flags);
         }
     }
 
@@ -302,40 +318,40 @@ impl<'n> Part<'n> {
     /// fired, then the trace phase of this part's traces into `x_pre`.
     fn route_learning(&mut self, r: &RoutedTick, rule: &StdpParams, sh: &Shared, x_pre: XPreOut) {
         let cycle = sh.cycle;
-        for (j, &src) in r.sources.iter().enumerate() {
-            let src = src as usize;
-            let row = self.syn.row(src);
-            if row.is_empty() {
-                continue;
-            }
-            let mut to = Delivery::new(&mut self.ring, &mut self.touched, self.n, self.slots, r.slot);
-            let syn = &mut self.syn;
-            if syn.one_run[src] {
-                // Not plastic: the weights here are the current ones.
-                to.deliver_run(
-                    &syn.target[row.clone()],
-                    &syn.weight[row.clone()],
-                    syn.delay[row.start],
-                    syn.flags[row.start],
-                );
-                continue;
-            }
-            let at = r.depress_at[j];
-            let weights = syn.weight.to_mut();
+        for (j, (&src, &at)) in r.sources.iter().zip(&r.depress_at).enumerate() {
+            self.prefetch(&r.sources, j);
+            let row = self.syn.row(src as usize);
             // With one part a source's plastic synapses are all here, in
             // order: the register steps through them.
             let mut lfsr = cycle.at(at);
-            for i in row {
-                let w = weights[i];
-                let target = syn.target[i];
-                to.deliver(target, syn.delay[i], w, syn.flags[i]);
-                if syn.flags[i] & FLAG_PLASTIC != 0 {
+            let mut k = row.start;
+            while k < row.end {
+                let Some(run) = self.syn.runs(k..row.end).next() else {
+                    break;
+                };
+                k = run.words.end;
+                let syn = &mut self.syn;
+                let mut ring = Ring {
+                    cells: &mut self.ring,
+                    touched: &mut self.touched,
+                    n: self.n,
+                    slots: self.slots,
+                };
+                let mut slot = ring.slot(r.slot, run.delay);
+                if run.flags & FLAG_PLASTIC == 0 {
+                    slot.add_run(&syn.words[run.words], run.flags);
+                    continue;
+                }
+                for j in run.words {
+                    let x = syn.words[j];
+                    let (target, w) = (target_of(x), weight_of(x));
+                    slot.add(target, w, run.flags);
                     let drawn = match &syn.rank {
-                        Some(rank) => cycle.state(at + rank[i] as u32 + 1),
+                        Some(rank) => cycle.state(at + rank[j] as u32 + 1),
                         None => lfsr.next_state(),
                     };
                     // x_post as of the end of the previous tick (spec §5.3).
-                    weights[i] = rule.depress_drawn(w, self.x_post[target as usize], drawn);
+                    syn.words[j] = with_weight(x, rule.depress_drawn(w, self.x_post[target as usize], drawn));
                 }
             }
         }
@@ -344,15 +360,15 @@ impl<'n> Part<'n> {
         let (lo, hi) = ((sh.axons + self.lo) as u32, (sh.axons + self.lo + self.n) as u32);
         let first = spiked.partition_point(|&s| s < lo);
         let last = spiked.partition_point(|&s| s < hi);
-        let weights = self.syn.weight.to_mut();
+        let words = &mut self.syn.words;
         for (&s, &at) in spiked[first..last].iter().zip(&r.potentiate_at[first..last]) {
             let nrn = (s - lo) as usize;
             let fanin = &self.syn.fanin[self.syn.fanin_offsets[nrn] as usize..self.syn.fanin_offsets[nrn + 1] as usize];
             // A neuron's potentiations are consecutive draws.
             let mut lfsr = cycle.at(at);
-            for &(i, src) in fanin {
-                let w = &mut weights[i as usize];
-                *w = rule.potentiate(*w, sh.x_pre[src as usize], &mut lfsr);
+            for &(j, src) in fanin {
+                let x = &mut words[j as usize];
+                *x = with_weight(*x, rule.potentiate(weight_of(*x), sh.x_pre[src as usize], &mut lfsr));
             }
         }
         // The trace phase (spec §5.1): decay with the dither after the

@@ -1,14 +1,18 @@
 //! How a network is split between threads: contiguous ranges of target
-//! neurons, and each range's share of the synapses.
+//! neurons, and each range's share of the synapses in the layout the engine
+//! routes from.
 //!
 //! A part holds the synapses *onto* its neurons, grouped by source in the
 //! network's canonical order (spec §8.3), so that every part can route every
 //! spike of a tick into its own delay ring without touching another's: the
 //! contributions to one accumulator still arrive in the canonical order of
-//! the saturating sums (spec §6), whatever the number of parts. With one part
-//! the network's own arrays are borrowed, not copied.
-
-use std::borrow::Cow;
+//! the saturating sums (spec §6), whatever the number of parts.
+//!
+//! Within a part a source's synapses are stored as the chip stores them: runs
+//! of one delay and one flags byte, each a header and then one 32-bit word per
+//! synapse holding the target (an index into the part, 24 bits) and the
+//! weight (8 bits). A spike reads one contiguous stream: 4 bytes per synapse,
+//! one cache miss where the row starts.
 
 use crate::lfsr::LFSR_PERIOD;
 use crate::network::{Synapses, FLAG_PLASTIC};
@@ -18,13 +22,20 @@ use crate::network::{Synapses, FLAG_PLASTIC};
 /// many words.
 const ALIGN_MIN_WORDS: usize = 8;
 
-/// The first neuron of each of (at most) `parts` ranges over `n` neurons, and
-/// `n` at the end: `bounds[p]..bounds[p + 1]` is part `p`, never empty
-/// (except the one part of a network without neurons).
+/// Most neurons in one part: a synapse word holds the target in 24 bits.
+pub(super) const PART_NEURONS_MAX: usize = 1 << 24;
+
+/// Words of a run header: the run's length, then its delay and flags.
+pub(super) const HEADER_WORDS: usize = 2;
+
+/// The first neuron of each of (at least `parts`, if there are that many
+/// neurons, and enough that none exceeds [`PART_NEURONS_MAX`]) ranges over
+/// `n` neurons, and `n` at the end: `bounds[p]..bounds[p + 1]` is part `p`,
+/// never empty (except the one part of a network without neurons).
 pub(super) fn bounds(n: usize, parts: usize) -> Vec<usize> {
-    let parts = parts.clamp(1, n.max(1));
+    let parts = parts.max(n.div_ceil(PART_NEURONS_MAX)).clamp(1, n.max(1));
     let even = n.div_ceil(parts);
-    let size = if even >= 64 * ALIGN_MIN_WORDS {
+    let size = if even >= 64 * ALIGN_MIN_WORDS && even.next_multiple_of(64) <= PART_NEURONS_MAX {
         even.next_multiple_of(64)
     } else {
         even.max(1)
@@ -37,68 +48,104 @@ pub(super) fn bounds(n: usize, parts: usize) -> Vec<usize> {
     b
 }
 
-/// A part's synapses: those onto its neurons, in canonical order, with
-/// targets as indices into the part.
-pub(super) struct PartSynapses<'n> {
-    /// `offsets[s]..offsets[s + 1]`: the synapses of source `s`.
-    pub offsets: Cow<'n, [u64]>,
-    /// Target, as an index into the part.
-    pub target: Cow<'n, [u32]>,
-    /// Weight (owned and updated in place when learning is on).
-    pub weight: Cow<'n, [i8]>,
-    /// Delay, 1..=255.
-    pub delay: Cow<'n, [u8]>,
-    /// `wexp` and [`FLAG_PLASTIC`].
-    pub flags: Cow<'n, [u8]>,
-    /// Sources whose synapses here share one delay and one exponent and are
-    /// not plastic: routed in one tight loop.
-    pub one_run: Vec<bool>,
-    /// Learning with several parts: each synapse's canonical index.
+/// Synapse words in a 64-byte cache line.
+const WORDS_PER_LINE: usize = 16;
+/// Words at the start of a row that [`PartSynapses::prefetch_row`] asks for.
+const PREFETCH_WORDS: usize = 4 * WORDS_PER_LINE;
+
+/// Ask the cache for the line at `p` (a hint: no effect on results).
+#[inline(always)]
+fn prefetch(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults, whatever the address; `p` points into a live slice anyway.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// A synapse word: target (an index into the part) and weight.
+#[inline(always)]
+pub(super) fn word(target: u32, weight: i8) -> u32 {
+    (target << 8) | weight as u8 as u32
+}
+
+/// The target of a synapse word.
+#[inline(always)]
+pub(super) fn target_of(w: u32) -> u32 {
+    w >> 8
+}
+
+/// The weight of a synapse word.
+#[inline(always)]
+pub(super) fn weight_of(w: u32) -> i8 {
+    w as u8 as i8
+}
+
+/// A synapse word with its weight replaced.
+#[inline(always)]
+pub(super) fn with_weight(w: u32, weight: i8) -> u32 {
+    (w & !0xFF) | weight as u8 as u32
+}
+
+/// A run header's second word.
+fn run_key(delay: u8, flags: u8) -> u32 {
+    delay as u32 | (flags as u32) << 8
+}
+
+/// The delay and flags of a run header's second word.
+#[inline(always)]
+pub(super) fn run_of(key: u32) -> (u8, u8) {
+    (key as u8, (key >> 8) as u8)
+}
+
+/// A part's synapses: runs of the synapses onto its neurons, by source.
+pub(super) struct PartSynapses {
+    /// `offsets[s]..offsets[s + 1]`: the runs of source `s` in `words`.
+    pub offsets: Vec<u64>,
+    /// Runs: `[length, delay | flags << 8]`, then `length` synapse words.
+    pub words: Vec<u32>,
+    /// Learning: the canonical index of the synapse in each word (a
+    /// header's words take the index of its run's first synapse, so the
+    /// array ascends).
     pub canonical: Option<Vec<u32>>,
     /// Learning with several parts: each plastic synapse's place among its
-    /// source's plastic synapses (all parts), modulo the LFSR's period; 0 for
-    /// the others. With one part the place is counted while routing.
+    /// source's plastic synapses (all parts), modulo the LFSR's period. With
+    /// one part the place is counted while routing.
     pub rank: Option<Vec<u16>>,
     /// `fanin_offsets[n]..fanin_offsets[n + 1]` index `fanin` for the part's
     /// neuron `n`.
-    pub fanin_offsets: Cow<'n, [u64]>,
-    /// Plastic synapses onto each neuron, ascending: (synapse here, source).
-    pub fanin: Cow<'n, [(u32, u32)]>,
+    pub fanin_offsets: Vec<u64>,
+    /// Plastic synapses onto each neuron, ascending: (word, source).
+    pub fanin: Vec<(u64, u32)>,
 }
 
-impl<'n> PartSynapses<'n> {
-    /// The network's synapses as one part: borrowed (weights copied when
-    /// `learning`, since learning changes them).
-    pub fn whole(syn: &'n Synapses, learning: bool) -> Self {
-        PartSynapses {
-            one_run: one_run(&syn.offsets, &syn.delay, &syn.flags),
-            offsets: Cow::Borrowed(&syn.offsets),
-            target: Cow::Borrowed(&syn.target),
-            weight: if learning {
-                Cow::Owned(syn.weight.clone())
-            } else {
-                Cow::Borrowed(&syn.weight)
-            },
-            delay: Cow::Borrowed(&syn.delay),
-            flags: Cow::Borrowed(&syn.flags),
-            canonical: None,
-            rank: None,
-            fanin_offsets: Cow::Borrowed(&syn.fanin_offsets),
-            fanin: Cow::Borrowed(&syn.fanin),
-        }
-    }
+/// The key a run is cut on: delay and flags.
+type Key = (u8, u8);
 
-    /// The synapses onto each range of `bounds`, one pass to count and one
-    /// to fill.
-    pub fn split(syn: &Synapses, bounds: &[usize], learning: bool) -> Vec<PartSynapses<'static>> {
+impl PartSynapses {
+    /// The synapses onto each range of `bounds` (one pass to count, one to
+    /// fill; the network's arrays are read, not copied whole).
+    pub fn split(syn: &Synapses, bounds: &[usize], learning: bool) -> Vec<PartSynapses> {
         let parts = bounds.len() - 1;
         let sources = syn.offsets.len() - 1;
-        let part_of = |target: u32| bounds.partition_point(|&lo| lo <= target as usize) - 1;
-        // offsets[p][s + 1]: count, then prefix sums.
+        let size = bounds.get(1).copied().unwrap_or(0).max(1);
+        // Parts are `size` neurons each but the last.
+        let part_of = |target: u32| (target as usize / size).min(parts - 1);
+        let mut last: Vec<Option<Key>> = vec![None; parts];
+        // offsets[p][s + 1]: words, then prefix sums.
         let mut offsets = vec![vec![0u64; sources + 1]; parts];
         for s in 0..sources {
-            for &t in &syn.target[syn.offsets[s] as usize..syn.offsets[s + 1] as usize] {
-                offsets[part_of(t)][s + 1] += 1;
+            last.fill(None);
+            for i in syn.offsets[s] as usize..syn.offsets[s + 1] as usize {
+                let p = part_of(syn.target[i]);
+                let key = (syn.delay[i], syn.flags[i]);
+                if last[p] != Some(key) {
+                    last[p] = Some(key);
+                    offsets[p][s + 1] += HEADER_WORDS as u64;
+                }
+                offsets[p][s + 1] += 1;
             }
         }
         for o in &mut offsets {
@@ -106,130 +153,175 @@ impl<'n> PartSynapses<'n> {
                 o[s + 1] += o[s];
             }
         }
-        let mut out: Vec<Fill> = offsets
-            .iter()
-            .map(|o| {
-                let len = o[sources] as usize;
-                Fill {
-                    target: Vec::with_capacity(len),
-                    weight: Vec::with_capacity(len),
-                    delay: Vec::with_capacity(len),
-                    flags: Vec::with_capacity(len),
-                    canonical: if learning { Vec::with_capacity(len) } else { Vec::new() },
-                    rank: if learning { Vec::with_capacity(len) } else { Vec::new() },
+        let mut out: Vec<PartSynapses> = offsets
+            .into_iter()
+            .enumerate()
+            .map(|(p, offsets)| {
+                let len = offsets[sources] as usize;
+                let n = bounds[p + 1] - bounds[p];
+                PartSynapses {
+                    offsets,
+                    words: Vec::with_capacity(len),
+                    canonical: learning.then(|| Vec::with_capacity(len)),
+                    rank: (learning && parts > 1).then(|| Vec::with_capacity(len)),
+                    fanin_offsets: vec![0; n + 1],
+                    fanin: Vec::new(),
                 }
             })
             .collect();
+        // The header of each part's open run, to count its synapses.
+        let mut open = vec![0usize; parts];
         for s in 0..sources {
+            last.fill(None);
             let mut plastic = 0u32;
             for i in syn.offsets[s] as usize..syn.offsets[s + 1] as usize {
                 let t = syn.target[i];
                 let p = part_of(t);
+                let key = (syn.delay[i], syn.flags[i]);
                 let f = &mut out[p];
-                f.target.push(t - bounds[p] as u32);
-                f.weight.push(syn.weight[i]);
-                f.delay.push(syn.delay[i]);
-                f.flags.push(syn.flags[i]);
-                if learning {
-                    f.canonical.push(i as u32);
-                    let is_plastic = syn.flags[i] & FLAG_PLASTIC != 0;
-                    f.rank.push(if is_plastic { plastic as u16 } else { 0 });
-                    if is_plastic {
-                        plastic = if plastic + 1 == LFSR_PERIOD { 0 } else { plastic + 1 };
+                if last[p] != Some(key) {
+                    last[p] = Some(key);
+                    open[p] = f.words.len();
+                    f.words.extend([0, run_key(key.0, key.1)]);
+                    if let Some(c) = &mut f.canonical {
+                        c.extend([i as u32; HEADER_WORDS]);
                     }
+                    if let Some(r) = &mut f.rank {
+                        r.extend([0; HEADER_WORDS]);
+                    }
+                }
+                f.words[open[p]] += 1;
+                f.words.push(word(t - bounds[p] as u32, syn.weight[i]));
+                if let Some(c) = &mut f.canonical {
+                    c.push(i as u32);
+                }
+                let is_plastic = syn.flags[i] & FLAG_PLASTIC != 0;
+                if let Some(r) = &mut f.rank {
+                    r.push(if is_plastic { plastic as u16 } else { 0 });
+                }
+                if is_plastic {
+                    plastic = if plastic + 1 == LFSR_PERIOD { 0 } else { plastic + 1 };
                 }
             }
         }
-        out.into_iter()
-            .zip(offsets)
-            .enumerate()
-            .map(|(p, (f, offsets))| {
-                let n = bounds[p + 1] - bounds[p];
-                let (fanin_offsets, fanin) = if learning {
-                    fanin_of(n, &offsets, &f.target, &f.flags)
-                } else {
-                    (vec![0; n + 1], Vec::new())
-                };
-                PartSynapses {
-                    one_run: one_run(&offsets, &f.delay, &f.flags),
-                    offsets: Cow::Owned(offsets),
-                    target: Cow::Owned(f.target),
-                    weight: Cow::Owned(f.weight),
-                    delay: Cow::Owned(f.delay),
-                    flags: Cow::Owned(f.flags),
-                    canonical: learning.then_some(f.canonical),
-                    rank: learning.then_some(f.rank),
-                    fanin_offsets: Cow::Owned(fanin_offsets),
-                    fanin: Cow::Owned(fanin),
-                }
-            })
-            .collect()
+        if learning {
+            for f in &mut out {
+                f.fill_fanin();
+            }
+        }
+        out
     }
 
-    /// The synapses of source `s`, as a range of this part's arrays.
+    /// Ask the cache for where source `s`'s row starts.
+    #[inline(always)]
+    pub fn prefetch_offsets(&self, s: usize) {
+        prefetch(self.offsets[s..].as_ptr() as *const u8);
+    }
+
+    /// Ask the cache for the first lines (up to [`PREFETCH_WORDS`] words)
+    /// of source `s`'s row.
+    #[inline(always)]
+    pub fn prefetch_row(&self, s: usize) {
+        let row = self.row(s);
+        let end = row.end.min(row.start + PREFETCH_WORDS);
+        for k in (row.start..end).step_by(WORDS_PER_LINE) {
+            prefetch(self.words[k..].as_ptr() as *const u8);
+        }
+    }
+
+    /// The runs of source `s`, as a range of `words`.
     #[inline(always)]
     pub fn row(&self, s: usize) -> std::ops::Range<usize> {
         self.offsets[s] as usize..self.offsets[s + 1] as usize
     }
 
-    /// Where canonical synapse `c` sits in this part, if it is here: for the
-    /// whole network, or for a part split with learning on (the others keep
-    /// no canonical indices).
+    /// The word of canonical synapse `c`, if it is in this part (learning
+    /// only: the others keep no canonical indices).
     pub fn local(&self, c: u64) -> Option<usize> {
-        match &self.canonical {
-            None => (c < self.target.len() as u64).then_some(c as usize),
-            Some(canonical) => canonical.binary_search(&u32::try_from(c).ok()?).ok(),
+        let c = u32::try_from(c).ok()?;
+        let canonical = self.canonical.as_ref()?;
+        // The last word at or below `c`: a synapse's headers come before it.
+        let k = canonical.partition_point(|&x| x <= c).checked_sub(1)?;
+        (canonical[k] == c).then_some(k)
+    }
+
+    /// The runs of the words in `row` (a row of [`PartSynapses::row`]).
+    #[inline(always)]
+    pub fn runs(&self, row: std::ops::Range<usize>) -> Runs<'_> {
+        Runs {
+            words: &self.words,
+            at: row.start,
+            end: row.end,
         }
     }
-}
 
-/// A part's arrays while [`PartSynapses::split`] fills them.
-struct Fill {
-    target: Vec<u32>,
-    weight: Vec<i8>,
-    delay: Vec<u8>,
-    flags: Vec<u8>,
-    canonical: Vec<u32>,
-    rank: Vec<u16>,
-}
-
-/// Whether each source's synapses are one non-plastic run of one delay and
-/// one flags byte.
-fn one_run(offsets: &[u64], delay: &[u8], flags: &[u8]) -> Vec<bool> {
-    offsets
-        .windows(2)
-        .map(|w| {
-            let (lo, hi) = (w[0] as usize, w[1] as usize);
-            let key = |i: usize| (delay[i], flags[i]);
-            lo < hi && flags[lo] & FLAG_PLASTIC == 0 && (lo..hi).all(|i| key(i) == key(lo))
+    /// Each plastic synapse's word with its source, in word order.
+    fn plastic_words(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
+        (0..self.offsets.len() - 1).flat_map(move |s| {
+            self.runs(self.row(s))
+                .filter(|r| r.flags & FLAG_PLASTIC != 0)
+                .flat_map(move |r| r.words.map(move |j| (j, s as u32)))
         })
-        .collect()
+    }
+
+    /// The plastic fan-in of each neuron: (word, source), ascending word
+    /// (which is ascending canonical index).
+    fn fill_fanin(&mut self) {
+        let n = self.fanin_offsets.len() - 1;
+        let mut counts = vec![0u64; n + 1];
+        for (j, _) in self.plastic_words() {
+            counts[target_of(self.words[j]) as usize + 1] += 1;
+        }
+        for i in 0..n {
+            counts[i + 1] += counts[i];
+        }
+        let mut fanin = vec![(0u64, 0u32); counts[n] as usize];
+        let mut fill = counts.clone();
+        for (j, s) in self.plastic_words() {
+            let t = target_of(self.words[j]) as usize;
+            fanin[fill[t] as usize] = (j as u64, s);
+            fill[t] += 1;
+        }
+        self.fanin_offsets = counts;
+        self.fanin = fanin;
+    }
 }
 
-/// The plastic fan-in of each of a part's `n` neurons: (synapse, source),
-/// ascending synapse (which is ascending canonical index).
-fn fanin_of(n: usize, offsets: &[u64], target: &[u32], flags: &[u8]) -> (Vec<u64>, Vec<(u32, u32)>) {
-    let mut fanin_offsets = vec![0u64; n + 1];
-    for (t, f) in target.iter().zip(flags) {
-        if f & FLAG_PLASTIC != 0 {
-            fanin_offsets[*t as usize + 1] += 1;
+/// One run of a source's synapses in a part.
+pub(super) struct Run {
+    /// The run's delay.
+    pub delay: u8,
+    /// The run's flags (`wexp`, [`FLAG_PLASTIC`]).
+    pub flags: u8,
+    /// Its synapse words.
+    pub words: std::ops::Range<usize>,
+}
+
+/// The runs of a row, in order.
+pub(super) struct Runs<'a> {
+    words: &'a [u32],
+    at: usize,
+    end: usize,
+}
+
+impl Iterator for Runs<'_> {
+    type Item = Run;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Run> {
+        if self.at >= self.end {
+            return None;
         }
+        let len = self.words[self.at] as usize;
+        let (delay, flags) = run_of(self.words[self.at + 1]);
+        let start = self.at + HEADER_WORDS;
+        self.at = start + len;
+        Some(Run {
+            delay,
+            flags,
+            words: start..start + len,
+        })
     }
-    for i in 0..n {
-        fanin_offsets[i + 1] += fanin_offsets[i];
-    }
-    let mut fanin = vec![(0u32, 0u32); fanin_offsets[n] as usize];
-    let mut fill = fanin_offsets.clone();
-    for s in 0..offsets.len() - 1 {
-        for i in offsets[s] as usize..offsets[s + 1] as usize {
-            if flags[i] & FLAG_PLASTIC != 0 {
-                let t = target[i] as usize;
-                fanin[fill[t] as usize] = (i as u32, s as u32);
-                fill[t] += 1;
-            }
-        }
-    }
-    (fanin_offsets, fanin)
 }
 
 #[cfg(test)]
@@ -245,10 +337,29 @@ mod tests {
                 assert_eq!(*b.last().unwrap(), n);
                 assert!(b.len() - 1 <= parts.max(1));
                 assert!(b.windows(2).all(|w| w[0] < w[1] || n == 0), "{n} / {parts}: {b:?}");
+                // Every part but the last has the first one's size.
+                assert!(
+                    b.windows(2).rev().skip(1).all(|w| w[1] - w[0] == b[1] - b[0]),
+                    "{n} / {parts}: {b:?}"
+                );
             }
         }
         // Large parts are whole words; small ones are split evenly.
         assert_eq!(bounds(10_000, 2), vec![0, 5056, 10_000]);
         assert_eq!(bounds(10, 3), vec![0, 4, 8, 10]);
+        // No part is wider than a synapse word's target field.
+        let b = bounds(40_000_000, 1);
+        assert_eq!(b.len(), 4);
+        assert!(b.windows(2).all(|w| w[1] - w[0] <= PART_NEURONS_MAX));
+    }
+
+    #[test]
+    fn words_hold_target_and_weight() {
+        for (t, w) in [(0u32, 0i8), (5, -1), ((1 << 24) - 1, i8::MIN), (77, i8::MAX)] {
+            let x = word(t, w);
+            assert_eq!((target_of(x), weight_of(x)), (t, w));
+            assert_eq!(weight_of(with_weight(x, 3)), 3);
+            assert_eq!(target_of(with_weight(x, -3)), t);
+        }
     }
 }
