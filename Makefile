@@ -185,7 +185,7 @@ bench: setup
 	{ echo "# Benchmarks"; echo; \
 	  echo "Made by \`make bench\` on $$(date -u +%Y-%m-%d), $$(nproc) cores, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"; \
 	  echo "$$(rustc --version), $$($(BENCH_VENV)/bin/pip list 2>/dev/null | grep -i -E '^(brian2|nest-simulator) ' | tr -s ' ' | paste -sd, -)."; \
-	  echo "One thread everywhere."; echo; \
+	  echo "One thread unless a row says otherwise."; echo; \
 	  cat bench/README.md; echo; echo "## Results"; echo; cat out/compare.md; echo; \
 	  echo '![wall time, events/s, peak memory, speed-up](benchmarks.svg)'; echo; \
 	  echo '![final plastic weights of the STDP workloads](benchmarks-stdp.svg)'; \

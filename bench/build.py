@@ -11,7 +11,7 @@ final plastic weights as fractions of their upper bound.
 
     python bench/build.py spikefab-net WORKLOAD [--neurons N] [--dt MS] > net.toml   # the Spikefab network file
     python bench/build.py brian2 WORKLOAD [--neurons N] [--scratch DIR]  # run in Brian2, print JSON
-    python bench/build.py nest WORKLOAD [--neurons N]                    # run in NEST, print JSON
+    python bench/build.py nest WORKLOAD [--neurons N] [--threads T]      # run in NEST (T threads), print JSON
 
 `--no-synapses` builds the same neurons and inputs without synapses and runs no
 time (the memory baseline; Spikefab's file keeps its ticks, so that its input
@@ -327,7 +327,7 @@ def run_nest(w):
     else:
         nest.set_verbosity("M_ERROR")
     nest.ResetKernel()
-    nest.SetKernelStatus({"resolution": w["dt_ms"], "local_num_threads": 1, "rng_seed": w["seed"]})
+    nest.SetKernelStatus({"resolution": w["dt_ms"], "local_num_threads": w.get("threads", 1), "rng_seed": w["seed"]})
     n = w["neuron"]
     delta = n["synapse"] == "delta"
     model = w.get("nest", {}).get("model", "iaf_psc_delta" if delta else "iaf_psc_exp")
@@ -432,6 +432,7 @@ def main(argv):
     neurons = int(argv[argv.index("--neurons") + 1]) if "--neurons" in argv else None
     dt = float(argv[argv.index("--dt") + 1]) if "--dt" in argv else None
     w = load(path, synapses="--no-synapses" not in argv, neurons=neurons, dt=dt)
+    w["threads"] = int(argv[argv.index("--threads") + 1]) if "--threads" in argv else 1
     if what == "spikefab-net":
         sys.stdout.write(spikefab_network(w))
     elif what == "brian2":

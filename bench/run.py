@@ -4,7 +4,10 @@
         [--weights-plot docs/benchmarks-stdp.svg] [--json out/bench.json] > out/compare.md
 
 Each workload (each size of a workload with a `scale` list) runs in each
-simulator, one thread, one after another, in fresh processes: `--repeats`
+simulator, one thread, one after another, in fresh processes; a workload's
+`threads` list adds rows at those thread counts for Spikefab (`--threads`) and
+NEST (`local_num_threads`) (Brian2's C++ standalone mode is run on one
+thread only). `--repeats`
 timed runs (medians are reported; networks of a million neurons or more run
 once, see `--large`), then one run without synapses that simulates no time
 (its neurons and inputs are built as in the others): the difference of the
@@ -41,6 +44,8 @@ def build_args(what, case, synapses):
         args += ["--neurons", str(case["neurons"])]
     if case.get("dt_ms") is not None:
         args += ["--dt", str(case["dt_ms"])]
+    if what == "nest":
+        args += ["--threads", str(case.get("threads", 1))]
     return args + ([] if synapses else ["--no-synapses"])
 
 
@@ -54,7 +59,8 @@ def spikefab(binary, case, scratch, synapses=True):
         f.write(run(build_args("spikefab-net", case, synapses)))
     report = os.path.join(scratch, "report.json")
     # The baseline runs one tick (the CLI refuses 0): its neurons and inputs, no synapses.
-    run([binary, "sim", net, "--report", report] + ([] if synapses else ["--ticks", "1"]))
+    threads = ["--threads", str(case.get("threads", 1))]
+    run([binary, "sim", net, "--report", report] + threads + ([] if synapses else ["--ticks", "1"]))
     with open(report) as f:
         return json.load(f)
 
@@ -95,8 +101,9 @@ def measure(sim, case, binary, repeats):
 
 
 def cases(paths):
-    """Every workload, every size of a workload with a `scale` list, and its
-    smallest size again at each tick length of its `dt_variants` list."""
+    """Every workload, every size of a workload with a `scale` list, its
+    smallest size again at each tick length of its `dt_variants` list, and
+    every size again at each thread count of its `threads` list."""
     out = []
     for path in paths:
         with open(path, "rb") as f:
@@ -109,8 +116,20 @@ def cases(paths):
             if dt is not None:
                 title, label = f"{title}, dt = {dt} ms", f"{label}\ndt={dt}"
             out.append({"path": path, "neurons": neurons, "dt_ms": dt, "title": title, "label": label,
-                        "duration_ms": w["duration_ms"]})
+                        "duration_ms": w["duration_ms"], "threads": 1})
+        for threads in w.get("threads", []):
+            for neurons in sizes:
+                title = w["title"] if neurons is None else f"{w['title']}, N = {neurons:,}"
+                label = w["name"] if neurons is None else f"{w['name']}\nN={neurons:,}"
+                out.append({"path": path, "neurons": neurons, "dt_ms": None, "title": f"{title}, {threads} threads",
+                            "label": f"{label}\n{threads} threads", "duration_ms": w["duration_ms"],
+                            "threads": threads})
     return out
+
+
+def runs_in(sim, case):
+    """Whether `sim` takes part in `case`: Brian2 on one thread only."""
+    return sim != "brian2" or case.get("threads", 1) == 1
 
 
 # Below this many synapses the peak memory is the simulator's own, not the synapses'.
@@ -142,7 +161,8 @@ def table(rows):
         for sim in SIMULATORS:
             r = res.get(sim)
             if r is None:
-                out.append(f"| {case['title']} | {sim} | not run (`--skip`) |" + " |" * 8)
+                why = "`--skip`" if runs_in(sim, case) else "one thread only"
+                out.append(f"| {case['title']} | {sim} | not run ({why}) |" + " |" * 8)
                 continue
             speed = "" if sim == "spikefab" else f"{r['run_s'] / sf:.2f}x"
             out.append(
@@ -277,6 +297,8 @@ def main():
         repeats = 1 if (case["neurons"] or 0) >= args.large else args.repeats
         res = {}
         for sim in SIMULATORS:
+            if not runs_in(sim, case):
+                continue
             if f"{sim}:{case['neurons']}" in args.skip:
                 print(f"{case['title']}: {sim} skipped (--skip)", file=sys.stderr, flush=True)
                 continue
