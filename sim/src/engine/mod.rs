@@ -26,7 +26,7 @@
 //!   tick, so every trace steps every tick, in a branch-free loop.
 //!
 //! * **Threads own target neurons** (NEST's scheme): the neurons are split
-//!   into contiguous parts ([`part`]), each with its state, its delay ring,
+//!   into contiguous parts (`engine/part.rs`), each with its state, its delay ring,
 //!   the synapses onto it and its plastic weights. Every part routes every
 //!   spike, in the tick's one routing order, into its own ring: each
 //!   accumulator sums its inputs in the order of the single-threaded engine,
