@@ -9,37 +9,19 @@
 mod reference;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, FileFailurePersistence};
 
-use reference::generate::{build, network, SIM_LIMITS};
+use reference::generate::{build, cases_from, config, network, SIM_LIMITS};
 use spikefab_sim::fixed::STATE_MAX;
 use spikefab_sim::record::first_spike_divergence;
-use spikefab_sim::{CycleCosts, SimOptions, Simulator, SpikeEvent};
-
-fn cases() -> u32 {
-    std::env::var("SPIKEFAB_EQUIV_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2000)
-}
+use spikefab_sim::{CycleCosts, SimOptions, Simulator};
 
 proptest! {
-    #![proptest_config(Config {
-        cases: cases(),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
-        ..Config::default()
-    })]
+    #![proptest_config(config(cases_from("SPIKEFAB_EQUIV_CASES", 2000)))]
 
     #[test]
     fn engine_matches_reference((r, ticks) in network(SIM_LIMITS)) {
         let net = build(&r);
-        let costs = CycleCosts::CORE_V1;
-        let core = net.core_shape();
-        let (spikes, want_state) = reference::run(&r, ticks, &costs, &core);
-        let want_spikes: Vec<SpikeEvent> = spikes
-            .iter()
-            .map(|&(tick, neuron, cycle)| SpikeEvent { tick, neuron, cycle })
-            .collect();
+        let (want_spikes, want_state) = reference::expected(&r, &net, ticks);
         for skip_quiescent in [true, false] {
             let mut sim = Simulator::new(&net, SimOptions { skip_quiescent, ..SimOptions::default() }).unwrap();
             sim.run(ticks);

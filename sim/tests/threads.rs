@@ -12,18 +12,14 @@
 mod reference;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, FileFailurePersistence};
 
-use reference::generate::{build, network, Limits, SIM_LIMITS};
+use reference::generate::{build, cases_from, config, network, Limits, SIM_LIMITS};
 use reference::RefNet;
 use spikefab_sim::record::{first_spike_divergence, ProbeTrace, RunStats, Var, WeightTrace};
-use spikefab_sim::{CycleCosts, Network, SimOptions, Simulator, SpikeEvent, StateDump};
+use spikefab_sim::{Network, SimOptions, Simulator, SpikeEvent, StateDump};
 
 fn cases() -> u32 {
-    std::env::var("SPIKEFAB_THREAD_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(300)
+    cases_from("SPIKEFAB_THREAD_CASES", 300)
 }
 
 const THREADS: [usize; 5] = [1, 2, 3, 4, 7];
@@ -111,11 +107,7 @@ fn check_threads(net: &Network, ticks: u32, skip_quiescent: bool) -> Result<(), 
 }
 
 proptest! {
-    #![proptest_config(Config {
-        cases: cases(),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
-        ..Config::default()
-    })]
+    #![proptest_config(config(cases()))]
 
     /// Small networks, parts of a few neurons each; one thread checked
     /// against the reference stepper (without the mid-run input).
@@ -123,8 +115,7 @@ proptest! {
     fn threads_agree_on_small_networks((r, ticks) in network(SIM_LIMITS), shift in prop_oneof![Just(0u8), 1u8..=4], skip in any::<bool>()) {
         let r = shifted(r, shift);
         let net = build(&r);
-        let (want, want_state) = reference::run(&r, ticks, &CycleCosts::CORE_V1, &net.core_shape());
-        let want: Vec<SpikeEvent> = want.iter().map(|&(tick, neuron, cycle)| SpikeEvent { tick, neuron, cycle }).collect();
+        let (want, want_state) = reference::expected(&r, &net, ticks);
         for threads in THREADS {
             let mut sim = Simulator::new(&net, SimOptions { threads, skip_quiescent: skip, ..SimOptions::default() }).unwrap();
             sim.run(ticks);
@@ -140,11 +131,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(Config {
-        cases: cases() / 10,
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
-        ..Config::default()
-    })]
+    #![proptest_config(config(cases() / 10))]
 
     /// Networks of up to 1200 neurons: parts of whole words, block updates.
     #[test]

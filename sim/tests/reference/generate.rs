@@ -82,6 +82,23 @@ fn weight() -> impl Strategy<Value = i8> {
     prop_oneof![3 => -40i8..=100, 1 => Just(i8::MIN), 1 => Just(i8::MAX), 1 => any::<i8>()]
 }
 
+/// The configuration of a random-network test: `cases` networks, failures
+/// saved beside the test's source.
+pub fn config(cases: u32) -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        cases,
+        failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::WithSource(
+            "regressions",
+        ))),
+        ..proptest::test_runner::Config::default()
+    }
+}
+
+/// The number of cases the environment variable `var` asks for, else `default`.
+pub fn cases_from(var: &str, default: u32) -> u32 {
+    std::env::var(var).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}
+
 /// Bounds of the generated networks.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {

@@ -69,6 +69,17 @@ fn trace_tick(x: i64, d: u16, r: i64) -> i64 {
     (x * (4096 - d as i64) + r) / 4096
 }
 
+/// What the engine must report for `net` (built as `built`) run `ticks`
+/// ticks with the default cost table: its spikes and final state.
+pub fn expected(net: &RefNet, built: &spikefab_sim::Network, ticks: u32) -> (Vec<spikefab_sim::SpikeEvent>, StateDump) {
+    let (spikes, state) = run(net, ticks, &CycleCosts::CORE_V1, &built.core_shape());
+    let spikes = spikes
+        .iter()
+        .map(|&(tick, neuron, cycle)| spikefab_sim::SpikeEvent { tick, neuron, cycle })
+        .collect();
+    (spikes, state)
+}
+
 pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> RefOutcome {
     let n = net.neuron_profile.len();
     let m = net.axons;
