@@ -73,7 +73,8 @@ pub struct SimOptions {
     /// The cycle cost table.
     pub costs: CycleCosts,
     /// Threads: the neurons are split into this many parts (fewer when the
-    /// network has fewer neurons), one thread each; 1 runs in the caller's
+    /// network has fewer neurons; more, shared by the threads, when a part
+    /// would exceed 2^24 neurons), one thread each; 1 runs in the caller's
     /// thread, 0 takes one per core. The results do not depend on it.
     pub threads: usize,
 }
@@ -191,7 +192,9 @@ pub struct Simulator<'n> {
     /// `p` decays.
     axon_bounds: Vec<usize>,
     parts: Vec<Part>,
-    /// The threads of the parts, when there are several.
+    /// Threads the parts run on.
+    threads: usize,
+    /// The pool of those threads, when there are several.
     pool: Option<rayon::ThreadPool>,
     /// Busy cycles to route one spike of each source.
     route_cycles: Vec<u64>,
@@ -266,13 +269,16 @@ impl<'n> Simulator<'n> {
                 Part::new(lo, params(lo, hi), &net.v_init()[lo..hi], slots, s, learning_on)
             })
             .collect();
-        let pool = if parts_n > 1 {
+        // A network of more than 2^24 neurons has more parts than threads
+        // when few are asked for; the pool's threads share them out.
+        let threads = threads.min(parts_n);
+        let pool = if threads > 1 {
             let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(parts_n)
+                .num_threads(threads)
                 .thread_name(|i| format!("spikefab-sim-{i}"))
                 .build()
                 .map_err(|e| SimError::Threads {
-                    threads: parts_n,
+                    threads,
                     cause: e.to_string(),
                 })?;
             Some(pool)
@@ -314,6 +320,7 @@ impl<'n> Simulator<'n> {
             n,
             slots,
             window,
+            threads,
             bounds,
             axon_bounds,
             parts,
@@ -337,7 +344,7 @@ impl<'n> Simulator<'n> {
 
     /// Threads the simulation runs on (the parts its neurons are split into).
     pub fn threads(&self) -> usize {
-        self.parts.len()
+        self.threads
     }
 
     /// Keep output spikes in memory (on by default); [`Simulator::take_spikes`] drains them.
@@ -674,7 +681,9 @@ impl<'n> Simulator<'n> {
             skip_quiescent: self.opts.skip_quiescent,
         };
         let outs = x_pre_outs(x_next, m, &self.axon_bounds, &self.bounds);
-        if self.parts.len() == 1 {
+        // On one thread every part runs here, in turn (never on rayon's
+        // global pool); on several, run() has made this a task of the pool.
+        if self.threads == 1 {
             for (p, o) in self.parts.iter_mut().zip(outs) {
                 p.job(routed, ticks, &shared, o);
             }
