@@ -24,7 +24,6 @@
 //!   which vectorises.
 //! * **Traces decay in one pass per tick**: the dithered decay depends on the
 //!   tick, so every trace steps every tick, in a branch-free loop.
-//!
 //! * **Threads own target neurons** (NEST's scheme): the neurons are split
 //!   into contiguous parts (`engine/part.rs`), each with its state, its delay ring,
 //!   the synapses onto it and its plastic weights. Every part routes every
