@@ -16,16 +16,15 @@ pub(super) fn nonzero_mask(cells: &[i16]) -> u64 {
 }
 
 /// A part's delay ring: `slots` slots of one accumulator per neuron, and a
-/// flag per 64-neuron word per slot set when anything arrives there.
-pub(super) struct Ring<'a> {
-    /// `cells[slot * n + neuron]`.
-    pub cells: &'a mut [i16],
+/// flag per 64-neuron word per slot, set when anything arrives there.
+pub(super) struct DelayRing {
+    /// `cells[slot * n + neuron]`: input due in the tick of that slot.
+    cells: Vec<i16>,
     /// `touched[slot * words + w]`.
-    pub touched: &'a mut [u8],
-    /// Neurons.
-    pub n: usize,
-    /// Slots.
-    pub slots: usize,
+    touched: Vec<u8>,
+    n: usize,
+    words: usize,
+    slots: usize,
 }
 
 /// The accumulators and flags of one slot.
@@ -34,19 +33,47 @@ pub(super) struct Slot<'a> {
     touched: &'a mut [u8],
 }
 
-impl Ring<'_> {
-    /// The slot `delay` ticks after `slot`.
+impl DelayRing {
+    /// A ring of `slots` slots for `n` neurons, all zero.
+    pub fn new(n: usize, slots: usize) -> Self {
+        let words = n.div_ceil(64);
+        DelayRing {
+            cells: vec![0; slots * n],
+            touched: vec![0; slots * words],
+            n,
+            words,
+            slots,
+        }
+    }
+
+    /// The slot `delay` ticks after `slot`, to deliver into.
     #[inline(always)]
     pub fn slot(&mut self, slot: usize, delay: u8) -> Slot<'_> {
         let mut s = slot + delay as usize;
         if s >= self.slots {
             s -= self.slots;
         }
-        let words = self.n.div_ceil(64);
         Slot {
             cells: &mut self.cells[s * self.n..(s + 1) * self.n],
-            touched: &mut self.touched[s * words..(s + 1) * words],
+            touched: &mut self.touched[s * self.words..(s + 1) * self.words],
         }
+    }
+
+    /// The inputs in slot `slot`.
+    pub fn cells(&self, slot: usize) -> &[i16] {
+        &self.cells[slot * self.n..(slot + 1) * self.n]
+    }
+
+    /// The inputs in slot `slot`, to read and clear.
+    #[inline(always)]
+    pub fn cells_mut(&mut self, slot: usize) -> &mut [i16] {
+        &mut self.cells[slot * self.n..(slot + 1) * self.n]
+    }
+
+    /// Whether anything arrived in word `w` of slot `slot`; clears the flag.
+    #[inline(always)]
+    pub fn take_touched(&mut self, slot: usize, w: usize) -> bool {
+        std::mem::take(&mut self.touched[slot * self.words + w]) != 0
     }
 }
 

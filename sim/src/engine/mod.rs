@@ -58,7 +58,7 @@ use crate::network::{InputSpike, Network, FLAG_PLASTIC};
 use crate::neuron::{NeuronParams, NeuronState};
 use crate::record::{ProbeTrace, RunStats, SpikeEvent, StateDump, Var, WeightTrace};
 
-use part::{NeuronTick, Part, PartProbe, RoutedTick, Shared, XPreOut};
+use part::{is_state_var, state_var, NeuronTick, Part, PartProbe, RoutedTick, Shared, XPreOut};
 use partition::{weight_of, PartSynapses};
 
 /// How the engine runs.
@@ -365,7 +365,7 @@ impl<'n> Simulator<'n> {
                 neurons: self.n as u32,
             });
         }
-        if matches!(var, Var::U | Var::V | Var::Theta | Var::Refractory) {
+        if is_state_var(var) {
             // The neuron phase sets these: its part records them.
             let (p, i) = self.locate(neuron as usize);
             self.parts[p].probes.push(PartProbe {
@@ -497,11 +497,9 @@ impl<'n> Simulator<'n> {
                 let mut w = vec![0i8; self.net.synapses().weight.len()];
                 for p in &self.parts {
                     let canonical = p.syn.canonical.as_ref().expect("learning keeps canonical indices");
-                    for s in 0..self.route_cycles.len() {
-                        for run in p.syn.runs(p.syn.row(s)) {
-                            for j in run.words {
-                                w[canonical[j] as usize] = weight_of(p.syn.words[j]);
-                            }
+                    for (_, run) in p.syn.all_runs() {
+                        for j in run.words {
+                            w[canonical[j] as usize] = weight_of(p.syn.words[j]);
                         }
                     }
                 }
@@ -517,13 +515,7 @@ impl<'n> Simulator<'n> {
     pub fn neuron_state(&self, n: u32) -> NeuronState {
         assert!((n as usize) < self.n, "neuron {n} of {}", self.n);
         let (p, i) = self.locate(n as usize);
-        let p = &self.parts[p];
-        NeuronState {
-            u: p.u[i],
-            v: p.v[i],
-            theta: p.theta[i],
-            refractory: p.refractory[i],
-        }
+        self.parts[p].state(i)
     }
 
     /// The value of `var` for `neuron` now (end of the last tick run).
@@ -531,23 +523,18 @@ impl<'n> Simulator<'n> {
     /// # Panics
     /// If `neuron` is not a neuron of the network.
     pub fn value(&self, neuron: u32, var: Var) -> i32 {
-        let s = self.neuron_state(neuron);
+        if let Some(x) = state_var(&self.neuron_state(neuron), var) {
+            return x;
+        }
+        // A trace: 0 without learning.
+        let Some(l) = &self.learning else { return 0 };
         match var {
-            Var::U => s.u as i32,
-            Var::V => s.v as i32,
-            Var::Theta => s.theta as i32,
-            Var::Refractory => s.refractory as i32,
-            Var::XPre => self
-                .learning
-                .as_ref()
-                .map_or(0, |l| l.x_pre[(self.net.num_axons() + neuron) as usize] as i32),
-            Var::XPost => match self.learning {
-                Some(_) => {
-                    let (p, i) = self.locate(neuron as usize);
-                    self.parts[p].x_post[i] as i32
-                }
-                None => 0,
-            },
+            Var::XPre => l.x_pre[(self.net.num_axons() + neuron) as usize] as i32,
+            Var::XPost => {
+                let (p, i) = self.locate(neuron as usize);
+                self.parts[p].x_post[i] as i32
+            }
+            Var::U | Var::V | Var::Theta | Var::Refractory => unreachable!("a neuron's state, returned above"),
         }
     }
 
@@ -560,7 +547,7 @@ impl<'n> Simulator<'n> {
             let slot = (self.tick as usize + j) % self.slots;
             for p in &self.parts {
                 let row = j * self.n + p.lo;
-                out[row..row + p.n].copy_from_slice(p.ring_slot(slot));
+                out[row..row + p.n].copy_from_slice(p.ring.cells(slot));
             }
         }
         out
@@ -708,7 +695,7 @@ impl<'n> Simulator<'n> {
             let end = r.tick + 1;
             for i in 0..self.probes.len() {
                 let p = &self.probes[i];
-                if matches!(p.var, Var::XPre | Var::XPost) {
+                if !is_state_var(p.var) {
                     let x = self.value(p.neuron, p.var);
                     self.probes[i].values.push(x);
                 }

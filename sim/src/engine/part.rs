@@ -13,16 +13,34 @@ use crate::fixed::{trace_bump, trace_decay};
 use crate::learning::StdpParams;
 use crate::lfsr::LfsrCycle;
 use crate::network::FLAG_PLASTIC;
-use crate::neuron::NeuronParams;
+use crate::neuron::{NeuronParams, NeuronState};
 use crate::neuron_block::{step_block, step_one, Block, BLOCK};
 use crate::record::Var;
 
-use super::delivery::{nonzero_mask, Ring};
+use super::delivery::{nonzero_mask, DelayRing};
 use super::partition::{target_of, weight_of, with_weight, PartSynapses};
 
 /// Fewest due neurons in a word for which the block update beats the
 /// one-by-one loop (either gives the same result).
 const BLOCK_MIN: u32 = 12;
+
+/// The value of `var` in `s`; `None` for the traces, which are not a
+/// neuron's state.
+pub(super) fn state_var(s: &NeuronState, var: Var) -> Option<i32> {
+    match var {
+        Var::U => Some(s.u as i32),
+        Var::V => Some(s.v as i32),
+        Var::Theta => Some(s.theta as i32),
+        Var::Refractory => Some(s.refractory as i32),
+        Var::XPre | Var::XPost => None,
+    }
+}
+
+/// Whether `var` is part of a neuron's state (set by the neuron phase),
+/// not a trace.
+pub(super) fn is_state_var(var: Var) -> bool {
+    state_var(&NeuronState::default(), var).is_some()
+}
 
 /// Spikes ahead of the one being routed whose row offsets are prefetched.
 const PREFETCH_OFFSETS: usize = 8;
@@ -104,7 +122,6 @@ pub(super) struct Part {
     /// Neurons.
     pub n: usize,
     words: usize,
-    slots: usize,
     params: Vec<NeuronParams>,
     /// The profile of each 64-neuron word when all its neurons share one.
     word_profile: Vec<Option<NeuronParams>>,
@@ -114,11 +131,8 @@ pub(super) struct Part {
     pub refractory: Vec<u8>,
     /// Bit per neuron: not at a fixed point.
     active: Vec<u64>,
-    /// `ring[slot * n + neuron]`: input due in the tick of that slot.
-    pub ring: Vec<i16>,
-    /// `touched[slot * words + w]`: non-zero when a synapse delivered into
-    /// word `w` in that slot.
-    touched: Vec<u8>,
+    /// The inputs due to these neurons in the coming ticks.
+    pub ring: DelayRing,
     /// The synapses onto these neurons.
     pub syn: PartSynapses,
     /// `x_post` of each neuron (learning).
@@ -153,7 +167,6 @@ impl Part {
             lo,
             n,
             words,
-            slots,
             word_profile: params
                 .chunks(BLOCK)
                 .map(|c| c.iter().all(|p| *p == c[0]).then_some(c[0]))
@@ -164,8 +177,7 @@ impl Part {
             v: v_init.to_vec(),
             refractory: vec![0; n],
             active,
-            ring: vec![0; slots * n],
-            touched: vec![0; slots * words],
+            ring: DelayRing::new(n, slots),
             syn,
             x_post: if learning { vec![0; n] } else { Vec::new() },
             probes: Vec::new(),
@@ -195,31 +207,24 @@ impl Part {
             fired.clear();
             self.neuron_phase(t, sh.skip_quiescent, &mut fired);
             self.fired[k] = fired;
-            for p in &mut self.probes {
-                let i = p.neuron;
-                p.values.push(match p.var {
-                    Var::U => self.u[i] as i32,
-                    Var::V => self.v[i] as i32,
-                    Var::Theta => self.theta[i] as i32,
-                    Var::Refractory => self.refractory[i] as i32,
-                    Var::XPre | Var::XPost => unreachable!("trace probes are the simulator's"),
-                });
+            for k in 0..self.probes.len() {
+                let p = &self.probes[k];
+                let value = state_var(&self.state(p.neuron), p.var).expect("trace probes are the simulator's");
+                self.probes[k].values.push(value);
             }
         }
     }
 
     /// Update the neurons due in tick `t`, pushing those that fire.
     fn neuron_phase(&mut self, t: &NeuronTick, skip_quiescent: bool, fired: &mut Vec<u32>) {
-        let base = t.slot * self.n;
-        let pbase = t.slot * self.words;
         let mut updates = 0u64;
         for w in 0..self.words {
             let (lo, hi) = (w * BLOCK, ((w + 1) * BLOCK).min(self.n));
-            let touched = std::mem::take(&mut self.touched[pbase + w]) != 0;
+            let touched = self.ring.take_touched(t.slot, w);
             let mut bits = if skip_quiescent {
                 let active = self.active[w];
                 if touched && active != !0 {
-                    active | nonzero_mask(&self.ring[base + lo..base + hi])
+                    active | nonzero_mask(&self.ring.cells(t.slot)[lo..hi])
                 } else {
                     active
                 }
@@ -244,7 +249,7 @@ impl Part {
                         v: &mut self.v[lo..hi],
                         theta: &mut self.theta[lo..hi],
                         refractory: &mut self.refractory[lo..hi],
-                        input: &mut self.ring[base + lo..base + hi],
+                        input: &mut self.ring.cells_mut(t.slot)[lo..hi],
                         first: (self.lo + lo) as u32,
                         dither: t.dither,
                     },
@@ -264,7 +269,7 @@ impl Part {
                 v: &mut self.v,
                 theta: &mut self.theta,
                 refractory: &mut self.refractory,
-                input: &mut self.ring[base..base + self.n],
+                input: self.ring.cells_mut(t.slot),
                 first: self.lo as u32,
                 dither: t.dither,
             };
@@ -300,15 +305,9 @@ impl Part {
     /// the weights are the network's).
     #[inline]
     fn route(&mut self, src: usize, slot: usize) {
-        let row = self.syn.row(src);
-        let mut ring = Ring {
-            cells: &mut self.ring,
-            touched: &mut self.touched,
-            n: self.n,
-            slots: self.slots,
-        };
-        for run in self.syn.runs(row) {
-            ring.slot(slot, run.delay)
+        for run in self.syn.runs(self.syn.row(src)) {
+            self.ring
+                .slot(slot, run.delay)
                 .add_run(&self.syn.words[run.words], run.flags);
         }
     }
@@ -326,18 +325,11 @@ impl Part {
             let mut lfsr = cycle.at(at);
             let mut k = row.start;
             while k < row.end {
-                let Some(run) = self.syn.runs(k..row.end).next() else {
-                    break;
-                };
+                // Runs one at a time: the loop writes the words they read.
+                let run = self.syn.run_at(k);
                 k = run.words.end;
                 let syn = &mut self.syn;
-                let mut ring = Ring {
-                    cells: &mut self.ring,
-                    touched: &mut self.touched,
-                    n: self.n,
-                    slots: self.slots,
-                };
-                let mut slot = ring.slot(r.slot, run.delay);
+                let mut slot = self.ring.slot(r.slot, run.delay);
                 if run.flags & FLAG_PLASTIC == 0 {
                     slot.add_run(&syn.words[run.words], run.flags);
                     continue;
@@ -399,8 +391,13 @@ impl Part {
         }
     }
 
-    /// The inputs due in ring slot `slot` to this part's neurons.
-    pub fn ring_slot(&self, slot: usize) -> &[i16] {
-        &self.ring[slot * self.n..(slot + 1) * self.n]
+    /// The state of neuron `i` of the part.
+    pub fn state(&self, i: usize) -> NeuronState {
+        NeuronState {
+            u: self.u[i],
+            v: self.v[i],
+            theta: self.theta[i],
+            refractory: self.refractory[i],
+        }
     }
 }

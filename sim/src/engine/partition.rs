@@ -249,19 +249,35 @@ impl PartSynapses {
     #[inline(always)]
     pub fn runs(&self, row: std::ops::Range<usize>) -> Runs<'_> {
         Runs {
-            words: &self.words,
+            syn: self,
             at: row.start,
             end: row.end,
         }
     }
 
+    /// The run whose header is at word `k`.
+    #[inline(always)]
+    pub fn run_at(&self, k: usize) -> Run {
+        let len = self.words[k] as usize;
+        let (delay, flags) = run_of(self.words[k + 1]);
+        let start = k + HEADER_WORDS;
+        Run {
+            delay,
+            flags,
+            words: start..start + len,
+        }
+    }
+
+    /// Every run, with its source, in word order.
+    pub fn all_runs(&self) -> impl Iterator<Item = (u32, Run)> + '_ {
+        (0..self.offsets.len() - 1).flat_map(move |s| self.runs(self.row(s)).map(move |r| (s as u32, r)))
+    }
+
     /// Each plastic synapse's word with its source, in word order.
     fn plastic_words(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
-        (0..self.offsets.len() - 1).flat_map(move |s| {
-            self.runs(self.row(s))
-                .filter(|r| r.flags & FLAG_PLASTIC != 0)
-                .flat_map(move |r| r.words.map(move |j| (j, s as u32)))
-        })
+        self.all_runs()
+            .filter(|(_, r)| r.flags & FLAG_PLASTIC != 0)
+            .flat_map(|(s, r)| r.words.map(move |j| (j, s)))
     }
 
     /// The plastic fan-in of each neuron: (word, source), ascending word
@@ -299,7 +315,7 @@ pub(super) struct Run {
 
 /// The runs of a row, in order.
 pub(super) struct Runs<'a> {
-    words: &'a [u32],
+    syn: &'a PartSynapses,
     at: usize,
     end: usize,
 }
@@ -312,15 +328,9 @@ impl Iterator for Runs<'_> {
         if self.at >= self.end {
             return None;
         }
-        let len = self.words[self.at] as usize;
-        let (delay, flags) = run_of(self.words[self.at + 1]);
-        let start = self.at + HEADER_WORDS;
-        self.at = start + len;
-        Some(Run {
-            delay,
-            flags,
-            words: start..start + len,
-        })
+        let run = self.syn.run_at(self.at);
+        self.at = run.words.end;
+        Some(run)
     }
 }
 
