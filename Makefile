@@ -12,6 +12,11 @@ DEMO_PROFILE ?= release
 # as `cargo test --workspace` did (nothing left to do) rather than for the
 # host alone, whose narrower features would compile the host a second time.
 DEMO_BUILD ?= $(CARGO) build --profile $(DEMO_PROFILE) -p spikefab-host --bin spikefab
+# The tests build the workspace with MPI (`mpirun -np 4` runs in them); the
+# default build of every crate needs no MPI.
+TEST_FEATURES := --features spikefab-host/mpi
+# What .ci/run builds the demo's binary with: what `make test` built.
+CI_DEMO_BUILD = $(CARGO) test -q --workspace --profile ci $(TEST_FEATURES) --no-run
 EQUIV_SLOW ?= 100000
 
 .PHONY: all setup demo test test-slow test-python python lint nir-graphs nir-demo nir-train bench bench-rtl bench-link hdl-report bitstreams diagram clean
@@ -22,10 +27,11 @@ all: test
 # tests and the bitstreams need (yosys for synthesis, Icarus Verilog for the
 # Verilog rungs, Verilator (with the C++ compiler it pulls) for the fast RTL
 # engine and the virtual chip, nextpnr-ice40 to place and route, icepack from
-# icestorm to pack). As root on Debian/Ubuntu the tools are installed;
-# otherwise this says how.
-HW_TOOLS := yosys iverilog vvp verilator g++ nextpnr-ice40 icepack
-HW_PACKAGES := yosys iverilog verilator g++ nextpnr-ice40 fpga-icestorm
+# icestorm to pack), and MPI for the golden model on several processes (Open
+# MPI, and libclang for the bindings the `mpi` crate generates). As root on
+# Debian/Ubuntu the tools are installed; otherwise this says how.
+HW_TOOLS := yosys iverilog vvp verilator g++ nextpnr-ice40 icepack mpirun mpicc
+HW_PACKAGES := yosys iverilog verilator g++ nextpnr-ice40 fpga-icestorm openmpi-bin libopenmpi-dev libclang-dev
 
 # Verilator models of the cores are built on first use and kept here
 # (`make clean` removes them with the rest of target/).
@@ -37,6 +43,7 @@ setup:
 	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
 	@missing=""; for t in $(HW_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	ls /usr/lib/llvm-*/lib/libclang.so /usr/lib/*/libclang*.so >/dev/null 2>&1 || missing="$$missing libclang"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing $(HW_PACKAGES) (missing:$$missing)"; \
@@ -68,8 +75,8 @@ demo: setup
 # assertions), then format, lints and docs are checked, then the Python
 # package's tests (docs/python.md among them) run.
 test: setup lint nir-graphs
-	$(CARGO) test --workspace --profile $(PROFILE)
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
+	$(CARGO) test --workspace --profile $(PROFILE) $(TEST_FEATURES)
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet $(TEST_FEATURES)
 	$(MAKE) test-python
 
 # The NIR graphs the importer's tests read (host/tests/nir_read.rs), written by
@@ -125,21 +132,22 @@ python: setup
 # as `cargo test --workspace` builds it: after `make test`'s tests, nothing to
 # do), the golden model and the virtual chip, and the tutorial executed.
 test-python: python
-	$(CARGO) test -q --workspace --profile $(PROFILE) --no-run
+	$(CARGO) test -q --workspace --profile $(PROFILE) $(TEST_FEATURES) --no-run
 	SPIKEFAB_BIN=$(CURDIR)/target/$(PROFILE)/spikefab $(PY_VENV)/bin/python -m pytest -q py/tests
 
 # The slow, exhaustive tier: many more random networks against the reference
 # and against the RTL core (ten times the default tier on every core
 # configuration and both engines), ten times the networks run on 1 to 7
-# threads, the long netlist rungs, a million cases per fuzz target, and the
+# threads and on 1, 2 and 4 MPI ranks, the long netlist rungs, a million cases per fuzz target, and the
 # tests marked slow (the 100,000-tick link soak).
 RTL_SCALE ?= 10
 FUZZ_SLOW ?= 1000000
 THREAD_SLOW ?= 3000
+RANK_SLOW ?= 10000
 test-slow: setup nir-graphs
 	SPIKEFAB_EQUIV_CASES=$(EQUIV_SLOW) SPIKEFAB_NETLIST_VECTORS=100000 SPIKEFAB_RTL_SCALE=$(RTL_SCALE) \
-	  SPIKEFAB_FUZZ_CASES=$(FUZZ_SLOW) SPIKEFAB_THREAD_CASES=$(THREAD_SLOW) \
-	  $(CARGO) test --workspace --profile $(PROFILE) -- --include-ignored
+	  SPIKEFAB_FUZZ_CASES=$(FUZZ_SLOW) SPIKEFAB_THREAD_CASES=$(THREAD_SLOW) SPIKEFAB_RANK_CASES=$(RANK_SLOW) \
+	  $(CARGO) test --workspace --profile $(PROFILE) $(TEST_FEATURES) -- --include-ignored
 	$(MAKE) test-python
 
 # Synthesize, place and route the UP5K core; records LUTs, FFs, BRAM, SPRAM,
@@ -160,7 +168,9 @@ diagram:
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets --profile $(PROFILE) -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --profile $(PROFILE) $(TEST_FEATURES) -- -D warnings
+	# The default build of the simulator (no MPI) is clean too.
+	$(CARGO) clippy -p spikefab-sim --lib --profile $(PROFILE) -- -D warnings
 	# The board-only host (no virtual chip, no rust-hdl) builds and is clean too.
 	$(CARGO) clippy -p spikefab-host --no-default-features --lib --bins --profile $(PROFILE) -- -D warnings
 
@@ -177,7 +187,7 @@ BENCH_PY := brian2==2.9.0 "numpy<2.4" nest-simulator==3.10.0 matplotlib
 bench: setup
 	@test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install -q $(BENCH_PY)
-	$(CARGO) build --release -p spikefab-host --bin spikefab
+	$(CARGO) build --release -p spikefab-host --bin spikefab --features mpi
 	@mkdir -p out
 	$(BENCH_VENV)/bin/python bench/run.py --spikefab $(SPIKEFAB) --repeats $(BENCH_REPEATS) --skip $(BENCH_SKIP) \
 	  --plot docs/benchmarks.svg --weights-plot docs/benchmarks-stdp.svg --json out/bench.json > out/compare.md

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use spikefab_sim::config::Model;
 use spikefab_sim::record::{spike_digest, ProbeTrace, RunStats, WeightTrace};
 use spikefab_sim::snapshot::RunResult;
-use spikefab_sim::{CoreShape, Network, SimError, SimOptions, Simulator, SpikeEvent, StateDump};
+use spikefab_sim::{CoreShape, Network, Ranks, SimError, SimOptions, Simulator, SpikeEvent, StateDump};
 
 /// How to run the golden model.
 #[derive(Debug, Clone, Copy)]
@@ -59,8 +59,10 @@ pub struct GoldenRun {
     pub core: CoreShape,
     /// The busy cycles of the busiest tick.
     pub worst_tick_cycles: u64,
-    /// Threads the run took.
+    /// Threads the run took (in each process).
     pub threads: usize,
+    /// Processes (MPI ranks) the run was spread over.
+    pub ranks: usize,
     /// Time to set the simulator up.
     pub build_time: Duration,
     /// Time to run the ticks.
@@ -87,6 +89,7 @@ impl GoldenRun {
         let weights = &self.state.weights;
         serde_json::json!({
             "threads": self.threads,
+            "ranks": self.ranks,
             "build_s": self.build_time.as_secs_f64(),
             "run_s": self.run_time.as_secs_f64(),
             "ticks": self.ticks,
@@ -132,6 +135,20 @@ pub fn simulate(
     options: Options,
     progress: impl FnMut(u32, usize) -> ControlFlow<()>,
 ) -> Result<GoldenRun, SimError> {
+    simulate_on(model, ticks, options, None, progress)
+}
+
+/// [`simulate`] spread over `ranks` when given ([`Simulator::with_ranks`]:
+/// every rank calls this with the same arguments, and every rank's run
+/// holds the whole result; `progress` must take the same decisions on every
+/// rank).
+pub fn simulate_on(
+    model: &Model,
+    ticks: u32,
+    options: Options,
+    ranks: Option<Box<dyn Ranks>>,
+    progress: impl FnMut(u32, usize) -> ControlFlow<()>,
+) -> Result<GoldenRun, SimError> {
     let build = Instant::now();
     let opts = SimOptions {
         skip_quiescent: !options.dense,
@@ -139,7 +156,10 @@ pub fn simulate(
         threads: options.threads,
         ..SimOptions::default()
     };
-    let mut sim = Simulator::new(&model.network, opts)?;
+    let mut sim = match ranks {
+        Some(ranks) => Simulator::with_ranks(&model.network, opts, ranks)?,
+        None => Simulator::new(&model.network, opts)?,
+    };
     sim.set_record_spikes(true);
     for &(n, var) in &model.run.probes {
         sim.add_probe(n, var)?;
@@ -161,6 +181,7 @@ pub fn simulate(
         spikes: sim.take_spikes(),
         worst_tick_cycles: worst,
         threads: sim.threads(),
+        ranks: sim.ranks(),
         build_time,
         run_time,
     })

@@ -40,6 +40,8 @@ pub mod engine;
 pub mod fixed;
 pub mod learning;
 pub mod lfsr;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 pub mod network;
 pub mod neuron;
 pub mod neuron_block;
@@ -49,7 +51,7 @@ pub mod snapshot;
 pub mod spike_csv;
 
 pub use cycles::{CoreShape, CycleCosts};
-pub use engine::{SimError, SimOptions, Simulator};
+pub use engine::{Ranks, SimError, SimOptions, Simulator};
 pub use network::{Network, NetworkBuilder, Source, SynapseSpec};
 pub use neuron::{NeuronParams, NeuronState};
 pub use record::{SpikeEvent, StateDump};

@@ -10,13 +10,14 @@
 //! slow tier runs more).
 
 mod reference;
+mod runs;
 
 use proptest::prelude::*;
 
 use reference::generate::{build, cases_from, config, network, Limits, SIM_LIMITS};
-use reference::RefNet;
-use spikefab_sim::record::{first_spike_divergence, ProbeTrace, RunStats, Var, WeightTrace};
-use spikefab_sim::{Network, SimOptions, Simulator, SpikeEvent, StateDump};
+use runs::{difference, outcome, shifted, Outcome};
+use spikefab_sim::record::first_spike_divergence;
+use spikefab_sim::{Network, SimOptions, Simulator};
 
 fn cases() -> u32 {
     cases_from("SPIKEFAB_THREAD_CASES", 300)
@@ -33,59 +34,14 @@ const WIDE: Limits = Limits {
     ticks: 40,
 };
 
-/// Everything a run leaves.
-#[derive(Debug, PartialEq)]
-struct Outcome {
-    spikes: Vec<SpikeEvent>,
-    state: StateDump,
-    probes: Vec<ProbeTrace>,
-    weights: Vec<WeightTrace>,
-    stats: RunStats,
-}
-
-/// `r` with every delay `shift` ticks longer (so the smallest delay, and the
-/// window, is at least `1 + shift`).
-fn shifted(mut r: RefNet, shift: u8) -> RefNet {
-    for s in &mut r.synapses {
-        s.delay = s.delay.saturating_add(shift);
-    }
-    r
-}
-
-/// Run `net` for `ticks` on `threads` threads, in two calls with an input
-/// on the last axon scheduled between them.
+/// Run `net` for `ticks` on `threads` threads ([`runs::outcome`]).
 fn run(net: &Network, ticks: u32, threads: usize, skip_quiescent: bool) -> Outcome {
     let opts = SimOptions {
         threads,
         skip_quiescent,
         ..SimOptions::default()
     };
-    let mut sim = Simulator::new(net, opts).unwrap();
-    let n = net.num_neurons();
-    for neuron in [0, n / 2, n - 1] {
-        for var in Var::ALL {
-            sim.add_probe(neuron, var).unwrap();
-        }
-    }
-    let syn = net.num_synapses();
-    if syn > 0 {
-        sim.add_weight_record((0..syn).step_by(1 + syn as usize / 7).collect(), 3)
-            .unwrap();
-    }
-    let half = ticks / 2;
-    sim.run(half);
-    if net.num_axons() > 0 {
-        // Refused only when the network already has it: then it runs anyway.
-        let _ = sim.schedule_input(half + 1, net.num_axons() - 1);
-    }
-    sim.run(ticks - half);
-    Outcome {
-        spikes: sim.spikes().to_vec(),
-        state: sim.state_dump(),
-        probes: sim.probes().to_vec(),
-        weights: sim.weight_traces().to_vec(),
-        stats: sim.stats(),
-    }
+    outcome(Simulator::new(net, opts).unwrap(), net, ticks)
 }
 
 /// Every thread count gives `one`'s outcome.
@@ -93,15 +49,9 @@ fn check_threads(net: &Network, ticks: u32, skip_quiescent: bool) -> Result<(), 
     let one = run(net, ticks, 1, skip_quiescent);
     for threads in &THREADS[1..] {
         let got = run(net, ticks, *threads, skip_quiescent);
-        if let Some(d) = first_spike_divergence(&got.spikes, &one.spikes) {
+        if let Some(d) = difference(&got, &one) {
             prop_assert!(false, "{threads} threads vs 1: {d}");
         }
-        if let Some(d) = got.state.first_divergence(&one.state) {
-            prop_assert!(false, "{threads} threads vs 1: {d}");
-        }
-        prop_assert_eq!(&got.probes, &one.probes, "{} threads: probes", threads);
-        prop_assert_eq!(&got.weights, &one.weights, "{} threads: weight traces", threads);
-        prop_assert_eq!(got.stats, one.stats, "{} threads: counters", threads);
     }
     Ok(())
 }

@@ -44,6 +44,7 @@
 mod delivery;
 mod part;
 mod partition;
+mod ranks;
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
@@ -60,6 +61,8 @@ use crate::record::{ProbeTrace, RunStats, SpikeEvent, StateDump, Var, WeightTrac
 
 use part::{is_state_var, state_var, NeuronTick, Part, PartProbe, RoutedTick, Shared, XPreOut};
 use partition::{weight_of, PartSynapses};
+pub use ranks::Ranks;
+use ranks::{In, Layout, Out};
 
 /// How the engine runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,12 +188,24 @@ pub struct Simulator<'n> {
     slots: usize,
     /// Ticks run between two meetings of the parts.
     window: u32,
-    /// `bounds[p]..bounds[p + 1]`: the neurons of part `p`.
+    /// `bounds[p]..bounds[p + 1]`: the neurons of part `p` (parts of every
+    /// rank).
     bounds: Vec<usize>,
     /// `axon_bounds[p]..axon_bounds[p + 1]`: the axons whose `x_pre` part
     /// `p` decays.
     axon_bounds: Vec<usize>,
+    /// This process's parts: `parts[k]` is part `layout.local().start + k`.
     parts: Vec<Part>,
+    /// The other processes of the simulation, if it is spread over several.
+    ranks: Option<Box<dyn Ranks>>,
+    /// Which parts each rank holds.
+    layout: Layout,
+    /// Neuron updates of the other ranks' parts, as of the last run.
+    remote_updates: u64,
+    /// Values of each probe that every rank holds.
+    probes_synced: Vec<usize>,
+    /// Recorded ticks of each weight trace whose values every rank holds.
+    weights_synced: Vec<usize>,
     /// Threads the parts run on.
     threads: usize,
     /// The pool of those threads, when there are several.
@@ -215,15 +230,32 @@ pub struct Simulator<'n> {
     spikes: Vec<SpikeEvent>,
     probes: Vec<ProbeTrace>,
     weight_traces: Vec<WeightTrace>,
-    /// Each weight trace's synapses as (part, index in the part), when
-    /// learning is on.
-    weight_at: Vec<Vec<(usize, usize)>>,
+    /// Each weight trace's synapses as (part, index in the part if the part
+    /// is this rank's), when learning is on.
+    weight_at: Vec<Vec<(usize, Option<usize>)>>,
 }
 
 impl<'n> Simulator<'n> {
     /// A simulator at tick 0 with the network's reset state and its scheduled
     /// inputs queued.
     pub fn new(net: &'n Network, opts: SimOptions) -> Result<Self, SimError> {
+        Self::build(net, opts, None)
+    }
+
+    /// This process's share of a simulation spread over `ranks` (each rank
+    /// creates one with the same network and options, and then makes the
+    /// same calls in the same order: [`Simulator::run`],
+    /// [`Simulator::state_dump`] and [`Simulator::weights`] are collective).
+    /// The neurons are split into `opts.threads` parts per rank; every rank
+    /// ends each run with the same spikes, probe traces, weight traces and
+    /// counters as one process would have, and `state_dump` gathers the
+    /// state. Neurons of another rank cannot be read one by one
+    /// ([`Simulator::neuron_state`]).
+    pub fn with_ranks(net: &'n Network, opts: SimOptions, ranks: Box<dyn Ranks>) -> Result<Self, SimError> {
+        Self::build(net, opts, Some(ranks))
+    }
+
+    fn build(net: &'n Network, opts: SimOptions, ranks: Option<Box<dyn Ranks>>) -> Result<Self, SimError> {
         let core = opts.core.unwrap_or_else(|| net.core_shape());
         let need = net.core_shape();
         for (what, needed, available) in [
@@ -250,9 +282,12 @@ impl<'n> Simulator<'n> {
             0 => std::thread::available_parallelism().map_or(1, |t| t.get()),
             t => t,
         };
-        let bounds = partition::bounds(n, threads);
+        let (rank, size) = ranks.as_ref().map_or((0, 1), |r| (r.rank(), r.size()));
+        let bounds = partition::bounds(n, threads * size);
         let parts_n = bounds.len() - 1;
         let axon_bounds: Vec<usize> = (0..=parts_n).map(|p| p * m / parts_n).collect();
+        let layout = Layout::new(rank, size, parts_n);
+        let local = layout.local();
         let profiles = net.profiles();
         let params = |lo: usize, hi: usize| -> Vec<NeuronParams> {
             net.neuron_profiles()[lo..hi]
@@ -260,17 +295,17 @@ impl<'n> Simulator<'n> {
                 .map(|&p| profiles[p as usize])
                 .collect()
         };
-        let parts = PartSynapses::split(syn, &bounds, learning_on)
+        let parts = PartSynapses::split(syn, &bounds, local.clone(), learning_on)
             .into_iter()
-            .enumerate()
-            .map(|(p, s)| {
+            .zip(local.clone())
+            .map(|(s, p)| {
                 let (lo, hi) = (bounds[p], bounds[p + 1]);
                 Part::new(lo, params(lo, hi), &net.v_init()[lo..hi], slots, s, learning_on)
             })
             .collect();
         // A network of more than 2^24 neurons has more parts than threads
         // when few are asked for; the pool's threads share them out.
-        let threads = threads.min(parts_n);
+        let threads = threads.min(local.len()).max(1);
         let pool = if threads > 1 {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -323,6 +358,11 @@ impl<'n> Simulator<'n> {
             bounds,
             axon_bounds,
             parts,
+            ranks,
+            layout,
+            remote_updates: 0,
+            probes_synced: Vec::new(),
+            weights_synced: Vec::new(),
             pool,
             route_cycles,
             learning,
@@ -341,9 +381,15 @@ impl<'n> Simulator<'n> {
         })
     }
 
-    /// Threads the simulation runs on (the parts its neurons are split into).
+    /// Threads the simulation runs on in this process.
     pub fn threads(&self) -> usize {
         self.threads
+    }
+
+    /// Processes the simulation is spread over (1 unless made
+    /// [`Simulator::with_ranks`]).
+    pub fn ranks(&self) -> usize {
+        self.layout.parts.len() - 1
     }
 
     /// Keep output spikes in memory (on by default); [`Simulator::take_spikes`] drains them.
@@ -357,6 +403,30 @@ impl<'n> Simulator<'n> {
         (p, n - self.bounds[p])
     }
 
+    /// Part `p` if this process holds it.
+    fn local_part(&self, p: usize) -> Option<&Part> {
+        p.checked_sub(self.layout.local().start).and_then(|k| self.parts.get(k))
+    }
+
+    /// The part of neuron `n` and `n`'s index in it; panics if another rank
+    /// holds it.
+    fn local_neuron(&self, n: usize) -> (&Part, usize) {
+        let (p, i) = self.locate(n);
+        match self.local_part(p) {
+            Some(part) => (part, i),
+            None => panic!(
+                "neuron {n} is on rank {} (this is rank {}): state_dump() gathers every rank's neurons",
+                self.layout.rank_of(p),
+                self.layout.rank
+            ),
+        }
+    }
+
+    /// Whether this process holds neuron `n`.
+    fn holds(&self, n: u32) -> bool {
+        self.local_part(self.locate(n as usize).0).is_some()
+    }
+
     /// Record `var` of `neuron` at the end of every following tick.
     pub fn add_probe(&mut self, neuron: u32, var: Var) -> Result<(), SimError> {
         if neuron as usize >= self.n {
@@ -365,16 +435,21 @@ impl<'n> Simulator<'n> {
                 neurons: self.n as u32,
             });
         }
-        if is_state_var(var) {
+        let (p, i) = self.locate(neuron as usize);
+        let first = self.layout.local().start;
+        if let (true, Some(part)) = (
+            is_state_var(var),
+            p.checked_sub(first).and_then(|k| self.parts.get_mut(k)),
+        ) {
             // The neuron phase sets these: its part records them.
-            let (p, i) = self.locate(neuron as usize);
-            self.parts[p].probes.push(PartProbe {
+            part.probes.push(PartProbe {
                 index: self.probes.len(),
                 neuron: i,
                 var,
                 values: Vec::new(),
             });
         }
+        self.probes_synced.push(0);
         self.probes.push(ProbeTrace {
             neuron,
             var,
@@ -431,8 +506,13 @@ impl<'n> Simulator<'n> {
     /// Work counters so far.
     pub fn stats(&self) -> RunStats {
         let mut stats = self.stats;
-        stats.neuron_updates = self.parts.iter().map(|p| p.updates).sum();
+        stats.neuron_updates = self.local_updates() + self.remote_updates;
         stats
+    }
+
+    /// Neuron updates of this process's parts.
+    fn local_updates(&self) -> u64 {
+        self.parts.iter().map(|p| p.updates).sum()
     }
 
     /// Output spikes recorded so far.
@@ -467,13 +547,16 @@ impl<'n> Simulator<'n> {
                 .iter()
                 .map(|&s| {
                     let (p, _) = self.locate(syn.target[s as usize] as usize);
-                    let i = self.parts[p].syn.local(s).expect("a synapse is in its target's part");
+                    let i = self
+                        .local_part(p)
+                        .map(|part| part.syn.local(s).expect("a synapse is in its target's part"));
                     (p, i)
                 })
                 .collect(),
             None => Vec::new(),
         };
         self.weight_at.push(at);
+        self.weights_synced.push(0);
         self.weight_traces.push(WeightTrace {
             synapses,
             every: every.max(1),
@@ -489,98 +572,137 @@ impl<'n> Simulator<'n> {
     }
 
     /// Current weights, canonical order (the network's without learning;
-    /// gathered from the parts with it).
+    /// gathered from the parts with it, from every rank: collective when
+    /// the simulation is spread over several).
     pub fn weights(&self) -> Cow<'_, [i8]> {
-        match &self.learning {
-            None => Cow::Borrowed(&self.net.synapses().weight),
-            Some(_) => {
-                let mut w = vec![0i8; self.net.synapses().weight.len()];
-                for p in &self.parts {
-                    let canonical = p.syn.canonical.as_ref().expect("learning keeps canonical indices");
-                    for (_, run) in p.syn.all_runs() {
-                        for j in run.words {
-                            w[canonical[j] as usize] = weight_of(p.syn.words[j]);
-                        }
-                    }
+        if self.learning.is_none() {
+            return Cow::Borrowed(&self.net.synapses().weight);
+        }
+        // Only the plastic weights change: each rank sends its own.
+        let mut out = Out::default();
+        for p in &self.parts {
+            let canonical = p.syn.canonical.as_ref().expect("learning keeps canonical indices");
+            for (_, run) in p.syn.all_runs().filter(|(_, r)| r.flags & FLAG_PLASTIC != 0) {
+                for j in run.words {
+                    out.u32(canonical[j]);
+                    out.byte(weight_of(p.syn.words[j]) as u8);
                 }
-                Cow::Owned(w)
             }
+        }
+        let mut w = self.net.synapses().weight.clone();
+        for msg in self.all_gather(out) {
+            let mut m = In::new(&msg);
+            while !m.is_empty() {
+                let c = m.u32() as usize;
+                w[c] = m.byte() as i8;
+            }
+        }
+        Cow::Owned(w)
+    }
+
+    /// Every rank's `mine`, in rank order (this process's alone when it is
+    /// the only one).
+    fn all_gather(&self, mine: Out) -> Vec<Vec<u8>> {
+        match &self.ranks {
+            Some(r) => r.all_gather(&mine.0),
+            None => vec![mine.0],
         }
     }
 
     /// State of neuron `n` now.
     ///
     /// # Panics
-    /// If `n` is not a neuron of the network.
+    /// If `n` is not a neuron of the network, or another rank holds it
+    /// ([`Simulator::with_ranks`]).
     pub fn neuron_state(&self, n: u32) -> NeuronState {
         assert!((n as usize) < self.n, "neuron {n} of {}", self.n);
-        let (p, i) = self.locate(n as usize);
-        self.parts[p].state(i)
+        let (part, i) = self.local_neuron(n as usize);
+        part.state(i)
     }
 
     /// The value of `var` for `neuron` now (end of the last tick run).
     ///
     /// # Panics
-    /// If `neuron` is not a neuron of the network.
+    /// If `neuron` is not a neuron of the network, or another rank holds it
+    /// (except for `x_pre`, which every rank has).
     pub fn value(&self, neuron: u32, var: Var) -> i32 {
-        if let Some(x) = state_var(&self.neuron_state(neuron), var) {
-            return x;
-        }
-        // A trace: 0 without learning.
-        let Some(l) = &self.learning else { return 0 };
-        match var {
-            Var::XPre => l.x_pre[(self.net.num_axons() + neuron) as usize] as i32,
-            Var::XPost => {
-                let (p, i) = self.locate(neuron as usize);
-                self.parts[p].x_post[i] as i32
+        assert!((neuron as usize) < self.n, "neuron {neuron} of {}", self.n);
+        let traces = match (var, &self.learning) {
+            (Var::XPre | Var::XPost, None) => return 0,
+            (Var::XPre | Var::XPost, Some(l)) => l,
+            _ => {
+                let (part, i) = self.local_neuron(neuron as usize);
+                return state_var(&part.state(i), var).expect("a neuron's state");
             }
-            Var::U | Var::V | Var::Theta | Var::Refractory => unreachable!("a neuron's state, returned above"),
+        };
+        if var == Var::XPre {
+            return traces.x_pre[(self.net.num_axons() + neuron) as usize] as i32;
         }
+        let (part, i) = self.local_neuron(neuron as usize);
+        part.x_post[i] as i32
     }
 
     /// The input due to each neuron in each of the next `slots` ticks, in
     /// time order: `[j × N + n]` is what neuron `n` receives in tick
-    /// `tick() + j` (zero beyond the network's largest delay).
+    /// `tick() + j` (zero beyond the network's largest delay). Collective
+    /// when the simulation is spread over several ranks.
     pub fn ring_ahead(&self, slots: u32) -> Vec<i16> {
-        let mut out = vec![0; slots as usize * self.n];
-        for j in 0..(slots as usize).min(self.slots) {
+        let held = (slots as usize).min(self.slots);
+        let mut out = Out::default();
+        for j in 0..held {
             let slot = (self.tick as usize + j) % self.slots;
             for p in &self.parts {
-                let row = j * self.n + p.lo;
-                out[row..row + p.n].copy_from_slice(p.ring.cells(slot));
+                out.i16s(p.ring.cells(slot));
             }
         }
-        out
+        let mut ring = vec![0; slots as usize * self.n];
+        for (r, msg) in self.all_gather(out).iter().enumerate() {
+            let mut m = In::new(msg);
+            for j in 0..held {
+                for p in self.layout.parts[r]..self.layout.parts[r + 1] {
+                    let row = j * self.n + self.bounds[p];
+                    let cells = m.i16s();
+                    ring[row..row + cells.len()].copy_from_slice(&cells);
+                }
+            }
+        }
+        ring
     }
 
     /// The full state now (traces materialised to the end of the last tick;
-    /// the ring over the core's delay slots).
+    /// the ring over the core's delay slots), gathered from every rank:
+    /// collective when the simulation is spread over several.
     pub fn state_dump(&self) -> StateDump {
-        fn gather<'a, T: Copy + 'a>(parts: &'a [Part], f: impl Fn(&'a Part) -> &'a [T]) -> Vec<T> {
-            parts.iter().flat_map(|p| f(p).iter().copied()).collect()
+        let mut out = Out::default();
+        for p in &self.parts {
+            out.i16s(&p.u);
+            out.i16s(&p.v);
+            out.i16s(&p.theta);
+            out.bytes(&p.refractory);
+            out.bytes(&p.x_post);
         }
-        let parts = self.parts.as_slice();
-        let (x_pre, x_post, lfsr) = match &self.learning {
-            Some(l) => (
-                l.x_pre.clone(),
-                gather(parts, |p| &p.x_post),
-                LfsrCycle::get().at(l.lfsr_at).state(),
-            ),
-            None => (Vec::new(), Vec::new(), 0),
-        };
-        StateDump {
+        let mut d = StateDump {
             ticks: self.tick,
             cycle: self.cycle,
-            u: gather(parts, |p| &p.u),
-            v: gather(parts, |p| &p.v),
-            theta: gather(parts, |p| &p.theta),
-            refractory: gather(parts, |p| &p.refractory),
-            x_pre,
-            x_post,
-            weights: self.weights().into_owned(),
-            lfsr,
-            ring: self.ring_ahead(self.core.delay_slots),
+            ..StateDump::default()
+        };
+        for msg in self.all_gather(out) {
+            let mut m = In::new(&msg);
+            while !m.is_empty() {
+                d.u.extend(m.i16s());
+                d.v.extend(m.i16s());
+                d.theta.extend(m.i16s());
+                d.refractory.extend(m.bytes());
+                d.x_post.extend(m.bytes());
+            }
         }
+        if let Some(l) = &self.learning {
+            d.x_pre = l.x_pre.clone();
+            d.lfsr = LfsrCycle::get().at(l.lfsr_at).state();
+        }
+        d.weights = self.weights().into_owned();
+        d.ring = self.ring_ahead(self.core.delay_slots);
+        d
     }
 
     /// Run one tick: neuron phase, routing, potentiation, traces (spec §6).
@@ -613,6 +735,7 @@ impl<'n> Simulator<'n> {
             let w = left.min(self.window);
             let (neuron_ticks, trace_dithers) = self.next_ticks(w);
             self.job(&routed, &neuron_ticks);
+            let fired = self.meet(neuron_ticks.len(), !routed.is_empty());
             for p in &mut self.parts {
                 for probe in &mut p.probes {
                     self.probes[probe.index].values.append(&mut probe.values);
@@ -622,10 +745,122 @@ impl<'n> Simulator<'n> {
             routed = neuron_ticks
                 .iter()
                 .zip(trace_dithers)
-                .enumerate()
-                .map(|(k, (t, d))| self.account(k, t.slot, d))
+                .zip(fired)
+                .map(|((t, d), f)| self.account(t.slot, d, &f))
                 .collect();
             left -= w;
+        }
+        self.sync_records();
+    }
+
+    /// The neurons that fired in each of the last job's `w` neuron ticks,
+    /// in every part (ascending). Spread over ranks, this is where they
+    /// meet: each sends the spikes of its parts and, when the job routed a
+    /// tick with learning on, its parts' slices of the next `x_pre`.
+    fn meet(&mut self, w: usize, routed: bool) -> Vec<Vec<u32>> {
+        let parts = &self.parts;
+        let fired_here = |k: usize| parts.iter().flat_map(move |p| p.fired[k].iter().copied());
+        let Some(ranks) = &self.ranks else {
+            return (0..w).map(|k| fired_here(k).collect()).collect();
+        };
+        let m = self.net.num_axons() as usize;
+        // The axons and the neurons whose next `x_pre` rank `r`'s parts wrote.
+        let (bounds, axon_bounds, layout) = (&self.bounds, &self.axon_bounds, &self.layout);
+        let slices = |r: usize| {
+            let (first, end) = (layout.parts[r], layout.parts[r + 1]);
+            (axon_bounds[first]..axon_bounds[end], m + bounds[first]..m + bounds[end])
+        };
+        let mut out = Out::default();
+        for k in 0..w {
+            out.u32s(&fired_here(k).collect::<Vec<_>>());
+        }
+        let mut learning = self.learning.as_mut().filter(|_| routed);
+        if let Some(l) = &learning {
+            let (axons, neurons) = slices(layout.rank);
+            out.bytes(&l.x_pre_next[axons]);
+            out.bytes(&l.x_pre_next[neurons]);
+        }
+        let msgs = ranks.all_gather(&out.0);
+        let mut fired = vec![Vec::new(); w];
+        for (r, msg) in msgs.iter().enumerate() {
+            let mut m = In::new(msg);
+            // Ranks hold ascending ranges of neurons: the lists stay ascending.
+            for f in &mut fired {
+                f.extend(m.u32s());
+            }
+            if let Some(l) = learning.as_deref_mut() {
+                let (axons, neurons) = slices(r);
+                l.x_pre_next[axons].copy_from_slice(m.bytes());
+                l.x_pre_next[neurons].copy_from_slice(m.bytes());
+            }
+        }
+        fired
+    }
+
+    /// After a run spread over ranks: every rank takes the probe values and
+    /// recorded weights of the neurons and synapses the others hold, and
+    /// their neuron-update counts.
+    fn sync_records(&mut self) {
+        if self.ranks.is_none() {
+            return;
+        }
+        let mut out = Out::default();
+        out.u64(self.local_updates());
+        for (p, &from) in self.probes.iter().zip(&self.probes_synced) {
+            if self.holds(p.neuron) {
+                out.i32s(&p.values[from..]);
+            }
+        }
+        if self.learning.is_some() {
+            for ((w, at), &from) in self.weight_traces.iter().zip(&self.weight_at).zip(&self.weights_synced) {
+                for row in w.values.chunks_exact(at.len().max(1)).skip(from) {
+                    for (&x, (_, i)) in row.iter().zip(at) {
+                        if i.is_some() {
+                            out.byte(x as u8);
+                        }
+                    }
+                }
+            }
+        }
+        let msgs = self.all_gather(out);
+        let (bounds, layout) = (&self.bounds, &self.layout);
+        let rank_of = |n: u32| layout.rank_of(bounds.partition_point(|&lo| lo <= n as usize) - 1);
+        self.remote_updates = 0;
+        for (r, msg) in msgs.iter().enumerate() {
+            let mut m = In::new(msg);
+            let updates = m.u64();
+            if r == layout.rank {
+                continue;
+            }
+            self.remote_updates += updates;
+            for p in &mut self.probes {
+                if rank_of(p.neuron) == r {
+                    p.values.extend(m.i32s());
+                }
+            }
+            if self.learning.is_none() {
+                continue;
+            }
+            for ((w, at), &from) in self
+                .weight_traces
+                .iter_mut()
+                .zip(&self.weight_at)
+                .zip(&self.weights_synced)
+            {
+                for row in w.values.chunks_exact_mut(at.len().max(1)).skip(from) {
+                    for (x, &(p, _)) in row.iter_mut().zip(at) {
+                        if layout.rank_of(p) == r {
+                            *x = m.byte() as i8;
+                        }
+                    }
+                }
+            }
+        }
+        for (synced, p) in self.probes_synced.iter_mut().zip(&self.probes) {
+            *synced = p.values.len();
+        }
+        for (synced, w) in self.weights_synced.iter_mut().zip(&self.weight_traces) {
+            *synced = w.ticks.len();
         }
     }
 
@@ -666,7 +901,7 @@ impl<'n> Simulator<'n> {
             x_pre,
             skip_quiescent: self.opts.skip_quiescent,
         };
-        let outs = x_pre_outs(x_next, m, &self.axon_bounds, &self.bounds);
+        let outs = x_pre_outs(x_next, m, &self.axon_bounds, &self.bounds, self.layout.local());
         // On one thread every part runs here, in turn (never on rayon's
         // global pool); on several, run() has made this a task of the pool.
         if self.threads == 1 {
@@ -695,18 +930,22 @@ impl<'n> Simulator<'n> {
             let end = r.tick + 1;
             for i in 0..self.probes.len() {
                 let p = &self.probes[i];
-                if !is_state_var(p.var) {
+                // The rank that holds the neuron records it.
+                if !is_state_var(p.var) && self.holds(p.neuron) {
                     let x = self.value(p.neuron, p.var);
                     self.probes[i].values.push(x);
                 }
             }
+            let first = self.layout.local().start;
             for (w, at) in self.weight_traces.iter_mut().zip(&self.weight_at) {
                 if end.is_multiple_of(w.every) {
                     w.ticks.push(end);
                     match self.learning {
-                        Some(_) => w
-                            .values
-                            .extend(at.iter().map(|&(p, i)| weight_of(self.parts[p].syn.words[i]))),
+                        // Another rank's synapses are filled in at the end of the run.
+                        Some(_) => w.values.extend(
+                            at.iter()
+                                .map(|&(p, i)| i.map_or(0, |i| weight_of(self.parts[p - first].syn.words[i]))),
+                        ),
                         None => {
                             let weights = &self.net.synapses().weight;
                             w.values.extend(w.synapses.iter().map(|&s| weights[s as usize]));
@@ -717,10 +956,11 @@ impl<'n> Simulator<'n> {
         }
     }
 
-    /// Tick `self.tick`, whose neuron phase the last job ran as its `k`-th:
-    /// its spikes in order, their cycles, the work counters and the LFSR
-    /// positions of its weight updates; returns its routing for the next job.
-    fn account(&mut self, k: usize, slot: usize, trace_dither: TickDither) -> RoutedTick {
+    /// Tick `self.tick`, whose neuron phase the last job ran and in which
+    /// neurons `fired` fired: its spikes in order, their cycles, the work
+    /// counters and the LFSR positions of its weight updates; returns its
+    /// routing for the next job.
+    fn account(&mut self, slot: usize, trace_dither: TickDither, fired: &[u32]) -> RoutedTick {
         let t = self.tick;
         let m = self.net.num_axons();
         let mut sources = Vec::new();
@@ -744,9 +984,7 @@ impl<'n> Simulator<'n> {
             sources.sort_unstable();
         }
         let inputs = sources.len();
-        for p in &self.parts {
-            sources.extend(p.fired[k].iter().map(|&n| m + n));
-        }
+        sources.extend(fired.iter().map(|&n| m + n));
         let costs = self.opts.costs;
         let syn = self.net.synapses();
         let mut cycle = self.cycle + costs.before_routing(&self.core);
@@ -799,11 +1037,16 @@ impl<'n> Simulator<'n> {
 }
 
 /// Split the next `x_pre` (axons then neurons; empty without learning) into
-/// the slices each part writes.
-fn x_pre_outs<'a>(x: &'a mut [u8], axons: usize, axon_bounds: &[usize], bounds: &[usize]) -> Vec<XPreOut<'a>> {
-    let parts = bounds.len() - 1;
+/// the slices each part writes, and keep those of the `local` parts.
+fn x_pre_outs<'a>(
+    x: &'a mut [u8],
+    axons: usize,
+    axon_bounds: &[usize],
+    bounds: &[usize],
+    local: std::ops::Range<usize>,
+) -> Vec<XPreOut<'a>> {
     if x.is_empty() {
-        return (0..parts)
+        return local
             .map(|_| XPreOut {
                 axon_lo: 0,
                 axons: &mut [],
@@ -812,7 +1055,7 @@ fn x_pre_outs<'a>(x: &'a mut [u8], axons: usize, axon_bounds: &[usize], bounds: 
             .collect();
     }
     let (mut a, mut nrn) = x.split_at_mut(axons);
-    (0..parts)
+    (0..local.end)
         .map(|p| {
             let (ah, at) = std::mem::take(&mut a).split_at_mut(axon_bounds[p + 1] - axon_bounds[p]);
             a = at;
@@ -824,5 +1067,6 @@ fn x_pre_outs<'a>(x: &'a mut [u8], axons: usize, axon_bounds: &[usize], bounds: 
                 neurons: nh,
             }
         })
+        .skip(local.start)
         .collect()
 }

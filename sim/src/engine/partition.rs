@@ -125,21 +125,27 @@ pub(super) struct PartSynapses {
 type Key = (u8, u8);
 
 impl PartSynapses {
-    /// The synapses onto each range of `bounds` (one pass to count, one to
+    /// The synapses onto each range of `bounds` whose index is in `keep`
+    /// (this process's parts), in that order (one pass to count, one to
     /// fill; the network's arrays are read, not copied whole).
-    pub fn split(syn: &Synapses, bounds: &[usize], learning: bool) -> Vec<PartSynapses> {
+    pub fn split(syn: &Synapses, bounds: &[usize], keep: std::ops::Range<usize>, learning: bool) -> Vec<PartSynapses> {
         let parts = bounds.len() - 1;
         let sources = syn.offsets.len() - 1;
         let size = bounds.get(1).copied().unwrap_or(0).max(1);
-        // Parts are `size` neurons each but the last.
-        let part_of = |target: u32| (target as usize / size).min(parts - 1);
-        let mut last: Vec<Option<Key>> = vec![None; parts];
+        // Parts are `size` neurons each but the last; `None` for another
+        // process's part, else the index among those kept.
+        let part_of = |target: u32| {
+            let p = (target as usize / size).min(parts - 1);
+            keep.contains(&p).then(|| p - keep.start)
+        };
+        let kept = keep.len();
+        let mut last: Vec<Option<Key>> = vec![None; kept];
         // offsets[p][s + 1]: words, then prefix sums.
-        let mut offsets = vec![vec![0u64; sources + 1]; parts];
+        let mut offsets = vec![vec![0u64; sources + 1]; kept];
         for s in 0..sources {
             last.fill(None);
             for i in syn.offsets[s] as usize..syn.offsets[s + 1] as usize {
-                let p = part_of(syn.target[i]);
+                let Some(p) = part_of(syn.target[i]) else { continue };
                 let key = (syn.delay[i], syn.flags[i]);
                 if last[p] != Some(key) {
                     last[p] = Some(key);
@@ -156,8 +162,9 @@ impl PartSynapses {
         let mut out: Vec<PartSynapses> = offsets
             .into_iter()
             .enumerate()
-            .map(|(p, offsets)| {
+            .map(|(k, offsets)| {
                 let len = offsets[sources] as usize;
+                let p = keep.start + k;
                 let n = bounds[p + 1] - bounds[p];
                 PartSynapses {
                     offsets,
@@ -170,13 +177,19 @@ impl PartSynapses {
             })
             .collect();
         // The header of each part's open run, to count its synapses.
-        let mut open = vec![0usize; parts];
+        let mut open = vec![0usize; kept];
         for s in 0..sources {
             last.fill(None);
             let mut plastic = 0u32;
             for i in syn.offsets[s] as usize..syn.offsets[s + 1] as usize {
                 let t = syn.target[i];
-                let p = part_of(t);
+                let is_plastic = syn.flags[i] & FLAG_PLASTIC != 0;
+                // Every part's plastic synapses count for a source's LFSR places.
+                let place = plastic as u16;
+                if is_plastic {
+                    plastic = if plastic + 1 == LFSR_PERIOD { 0 } else { plastic + 1 };
+                }
+                let Some(p) = part_of(t) else { continue };
                 let key = (syn.delay[i], syn.flags[i]);
                 let f = &mut out[p];
                 if last[p] != Some(key) {
@@ -191,16 +204,12 @@ impl PartSynapses {
                     }
                 }
                 f.words[open[p]] += 1;
-                f.words.push(word(t - bounds[p] as u32, syn.weight[i]));
+                f.words.push(word(t - bounds[keep.start + p] as u32, syn.weight[i]));
                 if let Some(c) = &mut f.canonical {
                     c.push(i as u32);
                 }
-                let is_plastic = syn.flags[i] & FLAG_PLASTIC != 0;
                 if let Some(r) = &mut f.rank {
-                    r.push(if is_plastic { plastic as u16 } else { 0 });
-                }
-                if is_plastic {
-                    plastic = if plastic + 1 == LFSR_PERIOD { 0 } else { plastic + 1 };
+                    r.push(if is_plastic { place } else { 0 });
                 }
             }
         }

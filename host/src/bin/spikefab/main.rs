@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use spikefab_chip::board::Board;
@@ -28,11 +28,13 @@ use spikefab_sim::snapshot::{self, Kind, RunResult};
 
 use args::{ChipArgs, ChipRunArgs, Cli, Command, LineArgs, Network, Outputs, PlotArgs, PlotKind, SimArgs, StreamArgs};
 use args::{RoundingArg, Steps, Timing, VerifyArgs};
+use world::World;
 
 mod args;
 #[cfg_attr(feature = "virtual-chip", path = "rtl.rs")]
 #[cfg_attr(not(feature = "virtual-chip"), path = "no_rtl.rs")]
 mod rtl;
+mod world;
 
 fn main() -> ExitCode {
     match real_main() {
@@ -45,7 +47,15 @@ fn main() -> ExitCode {
 }
 
 fn real_main() -> Result<ExitCode> {
-    match Cli::parse().command {
+    let matches = Cli::command().get_matches();
+    let command = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli.command,
+        Err(e) => e.exit(),
+    };
+    if !matches!(command, Command::Sim(_)) {
+        world::refuse_ranks(matches.subcommand_name().unwrap_or_default())?;
+    }
+    match command {
         Command::Sim(args) => sim(args).map(|_| ExitCode::SUCCESS),
         Command::Run(args) => tokio_main(run(args, None)),
         Command::Verify { run: args, verify } => tokio_main(run(args, Some(verify))),
@@ -314,21 +324,31 @@ fn sim(args: SimArgs) -> Result<()> {
         (args.report.as_ref(), OutputKind::Report),
         (args.state.as_ref(), OutputKind::State),
     ])?;
+    let world = World::join()?;
     let (model, ticks) = prepare(&args.network)?;
     let net = &model.network;
     let options = golden::Options {
         dense: args.dense,
         core: args.core.map(|c| c.shape()),
-        threads: args.threads.map_or(0, |t| t.get()),
+        threads: args.threads.map_or_else(|| world.default_threads(), |t| t.get()),
     };
-    let bar = progress_bar(ticks);
-    let run = golden::simulate(&model, ticks, options, |t, n| {
+    // Every rank runs the simulation; rank 0 shows it and writes the outputs.
+    let lead = world.rank() == 0;
+    let bar = if lead {
+        progress_bar(ticks)
+    } else {
+        ProgressBar::hidden()
+    };
+    let run = golden::simulate_on(&model, ticks, options, world.ranks(), |t, n| {
         bar.set_position(t as u64);
         bar.set_message(format!("{n} spikes"));
         ControlFlow::Continue(())
     });
     bar.finish_and_clear();
     let run = run?;
+    if !lead {
+        return Ok(());
+    }
     let timing = args.timing.get(dt_of(&model));
     let (tick_us, clock_mhz) = (timing.tick_us, timing.clock_mhz(None));
     println!("{}", summary::golden(net, &run, args.dense, tick_us, clock_mhz));

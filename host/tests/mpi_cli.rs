@@ -1,0 +1,134 @@
+//! `mpirun -np N spikefab sim NET` (feature `mpi`) writes what one process
+//! writes: the same spikes, probes, weight trace, final state and results
+//! snapshot, byte for byte, on 2 and 4 ranks, with and without learning and
+//! with several threads per rank; commands other than `sim` refuse to run as
+//! several ranks.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use spikefab_sim::mpi::local_mpirun;
+
+const BIN: &str = env!("CARGO_BIN_EXE_spikefab");
+
+fn example(name: &str) -> String {
+    format!("{}/../examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh directory for one run's files.
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("spikefab-mpi-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The output files `sim` is asked for, in `d`.
+fn outputs(d: &Path, weights: bool) -> Vec<String> {
+    let mut args = Vec::new();
+    for (flag, file) in [
+        ("--spikes", "spikes.csv"),
+        ("--state", "state.json"),
+        ("--results", "results.bin"),
+        ("--probes", "probes.csv"),
+        ("--weight-trace", "weights.csv"),
+    ] {
+        if flag == "--weight-trace" && !weights {
+            continue;
+        }
+        args.push(flag.to_string());
+        args.push(d.join(file).display().to_string());
+    }
+    args
+}
+
+fn check(o: &Output, what: &str) {
+    assert!(
+        o.status.success(),
+        "{what}: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Every file of `one` and `many` has the same bytes.
+fn same_files(one: &Path, many: &Path, what: &str) {
+    let mut names: Vec<_> = std::fs::read_dir(one)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 4, "{what}: {names:?}");
+    for name in names {
+        let (a, b) = (std::fs::read(one.join(&name)).unwrap(), std::fs::read(many.join(&name)));
+        let b = b.unwrap_or_else(|e| panic!("{what}: {name:?} not written: {e}"));
+        assert!(a == b, "{what}: {name:?} differs from one process's");
+    }
+}
+
+/// `net` (a file named `name`) on ranks against one process.
+fn agree(name: &str, net: &str, ticks: &str, weights: bool) {
+    let one = dir(&format!("{name}-one"));
+    let mut args = vec!["sim".to_string(), net.to_string(), "--ticks".into(), ticks.into()];
+    args.extend(outputs(&one, weights));
+    let o = std::process::Command::new(BIN).args(&args).output().unwrap();
+    check(&o, "one process");
+    for (ranks, threads) in [(2, "1"), (4, "1"), (2, "2")] {
+        let what = format!("{name} on {ranks} ranks of {threads} threads");
+        let many = dir(&format!("{name}-{ranks}-{threads}"));
+        let report = many.join("report.json");
+        let mut args = vec!["sim".to_string(), net.to_string(), "--ticks".into(), ticks.into()];
+        args.extend(outputs(&many, weights));
+        args.extend([
+            "--threads".into(),
+            threads.into(),
+            "--report".into(),
+            report.display().to_string(),
+        ]);
+        let o = local_mpirun(ranks).arg(BIN).args(&args).output().unwrap();
+        check(&o, &what);
+        // Rank 0 alone writes and prints.
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(
+            out.matches("wrote").count(),
+            outputs(&many, weights).len() / 2,
+            "{what}: {out}"
+        );
+        let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        assert_eq!(report["ranks"], ranks, "{what}");
+        std::fs::remove_file(many.join("report.json")).unwrap();
+        same_files(&one, &many, &what);
+    }
+}
+
+/// The Vogels-Abbott network: no learning, windows of several ticks.
+#[test]
+fn cuba_on_ranks_writes_what_one_process_writes() {
+    agree("cuba", &example("va_cuba.toml"), "300", false);
+}
+
+/// STDP and homeostasis, with the plastic weights recorded: the ranks meet
+/// every tick and exchange `x_pre`.
+#[test]
+fn learning_on_ranks_writes_what_one_process_writes() {
+    let net = dir("stdp-net").join("stdp.toml");
+    let text = std::fs::read_to_string(example("stdp_homeostasis.toml")).unwrap();
+    let record = "\n[[record.weights]]\nfrom = \"in\"\nto = \"exc\"\nevery = 7\n";
+    std::fs::write(&net, text + record).unwrap();
+    agree("stdp", net.to_str().unwrap(), "400", true);
+}
+
+/// Only `sim` spreads over ranks: the others say so and fail.
+#[test]
+fn other_commands_refuse_to_run_as_ranks() {
+    let o = local_mpirun(2)
+        .args([BIN, "inspect", &example("va_cuba.toml")])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("`spikefab inspect` runs in one process: only `spikefab sim` spreads over MPI ranks (2 started)"),
+        "{err}"
+    );
+}
