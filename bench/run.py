@@ -7,7 +7,9 @@ Each workload (each size of a workload with a `scale` list) runs in each
 simulator, one thread, one after another, in fresh processes; a workload's
 `threads` list adds rows at those thread counts for Spikefab (`--threads`) and
 NEST (`local_num_threads`) (Brian2's C++ standalone mode is run on one
-thread only). `--repeats`
+thread only); a workload's `ranks` list adds rows for Spikefab spread over
+that many MPI ranks of one thread each (`mpirun -np R spikefab sim`, with
+Open MPI's `--oversubscribe`: more ranks than cores are timed too). `--repeats`
 timed runs (medians are reported; networks of a million neurons or more run
 once, see `--large`), then one run without synapses that simulates no time
 (its neurons and inputs are built as in the others): the difference of the
@@ -60,9 +62,21 @@ def spikefab(binary, case, scratch, synapses=True):
     report = os.path.join(scratch, "report.json")
     # The baseline runs one tick (the CLI refuses 0): its neurons and inputs, no synapses.
     threads = ["--threads", str(case.get("threads", 1))]
-    run([binary, "sim", net, "--report", report] + threads + ([] if synapses else ["--ticks", "1"]))
+    ranks = case.get("ranks", 1)
+    mpirun = [] if ranks == 1 else mpirun_args(ranks)
+    run(mpirun + [binary, "sim", net, "--report", report] + threads + ([] if synapses else ["--ticks", "1"]))
     with open(report) as f:
         return json.load(f)
+
+
+def mpirun_args(ranks):
+    """`mpirun -np ranks` on this machine (as sim::mpi::local_mpirun starts it)."""
+    args = ["mpirun"]
+    if "Open MPI" in subprocess.run(["mpirun", "--version"], capture_output=True, text=True).stdout:
+        args.append("--oversubscribe")
+        if os.geteuid() == 0:
+            args.append("--allow-run-as-root")
+    return args + ["-np", str(ranks)]
 
 
 def brian2(case, scratch, synapses=True):
@@ -97,13 +111,16 @@ def measure(sim, case, binary, repeats):
         "baseline_rss": base_rss,
         "bytes_per_synapse": (rss - base_rss) / max(last["synapses"], 1),
         "plastic_weights": last.get("plastic_weights"),
+        "meetings": last.get("meetings"),
+        "exchange_bytes": last.get("exchange_bytes"),
     }
 
 
 def cases(paths):
     """Every workload, every size of a workload with a `scale` list, its
     smallest size again at each tick length of its `dt_variants` list, and
-    every size again at each thread count of its `threads` list."""
+    every size again at each thread count of its `threads` list and each rank
+    count of its `ranks` list."""
     out = []
     for path in paths:
         with open(path, "rb") as f:
@@ -117,19 +134,31 @@ def cases(paths):
                 title, label = f"{title}, dt = {dt} ms", f"{label}\ndt={dt}"
             out.append({"path": path, "neurons": neurons, "dt_ms": dt, "title": title, "label": label,
                         "duration_ms": w["duration_ms"], "threads": 1})
-        for threads in w.get("threads", []):
+        # Every size again per thread count, then per rank count.
+        for extra in [{"threads": t} for t in w.get("threads", [])] + [{"ranks": r} for r in w.get("ranks", [])]:
+            what = f"{extra['threads']} threads" if "threads" in extra else f"{extra['ranks']} MPI ranks"
+            short = f"{extra['threads']} threads" if "threads" in extra else f"{extra['ranks']} ranks"
             for neurons in sizes:
                 title = w["title"] if neurons is None else f"{w['title']}, N = {neurons:,}"
                 label = w["name"] if neurons is None else f"{w['name']}\nN={neurons:,}"
-                out.append({"path": path, "neurons": neurons, "dt_ms": None, "title": f"{title}, {threads} threads",
-                            "label": f"{label}\n{threads} threads", "duration_ms": w["duration_ms"],
-                            "threads": threads})
+                out.append({"path": path, "neurons": neurons, "dt_ms": None, "title": f"{title}, {what}",
+                            "label": f"{label}\n{short}", "duration_ms": w["duration_ms"], "threads": 1, **extra})
     return out
 
 
 def runs_in(sim, case):
-    """Whether `sim` takes part in `case`: Brian2 on one thread only."""
+    """Whether `sim` takes part in `case`: Brian2 on one thread only, MPI
+    ranks for Spikefab only."""
+    if case.get("ranks", 1) > 1:
+        return sim == "spikefab"
     return sim != "brian2" or case.get("threads", 1) == 1
+
+
+def why_not(sim, case):
+    """Why `sim` has no row for `case`."""
+    if runs_in(sim, case):
+        return "`--skip`"
+    return "Spikefab only" if case.get("ranks", 1) > 1 else "one thread only"
 
 
 # Below this many synapses the peak memory is the simulator's own, not the synapses'.
@@ -161,7 +190,7 @@ def table(rows):
         for sim in SIMULATORS:
             r = res.get(sim)
             if r is None:
-                why = "`--skip`" if runs_in(sim, case) else "one thread only"
+                why = why_not(sim, case)
                 out.append(f"| {case['title']} | {sim} | not run ({why}) |" + " |" * 8)
                 continue
             speed = "" if sim == "spikefab" else f"{r['run_s'] / sf:.2f}x"
@@ -196,6 +225,29 @@ def summary(rows):
     out.append("")
     out.append(agreement(rows))
     return "\n".join(out)
+
+
+def ranks_table(rows):
+    """Each MPI row beside the same network in one process of one thread."""
+    one = {(c["path"], c["neurons"]): r["spikefab"] for c, r in rows
+           if c.get("ranks", 1) == 1 and c.get("threads", 1) == 1 and c["dt_ms"] is None and "spikefab" in r}
+    out = [
+        "| workload | ranks | wall, median (s) | speed-up vs one process | peak RSS of rank 0 (MiB) "
+        "| meetings | bytes sent by rank 0 per meeting | spikes as one process |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for case, res in rows:
+        r = res.get("spikefab")
+        base = one.get((case["path"], case["neurons"]))
+        if case.get("ranks", 1) == 1 or r is None or base is None:
+            continue
+        same = "identical" if r["spike_digests"] == base["spike_digests"] else "DIFFERENT"
+        per = r["exchange_bytes"] / max(r["meetings"], 1)
+        out.append(
+            f"| {case['title']} | {case['ranks']} | {r['run_s']:.3f} | {base['run_s'] / r['run_s']:.2f}x "
+            f"| {r['peak_rss'] / 2**20:.0f} | {r['meetings']:,} | {per:,.0f} | {same} (digest) |"
+        )
+    return "\n".join(out) if len(out) > 2 else ""
 
 
 def agreement(rows, tolerance=0.10):
@@ -310,6 +362,12 @@ def main():
     print(summary(rows))
     print()
     print(table(rows))
+    ranks = ranks_table(rows)
+    if ranks:
+        print()
+        print("Spikefab on MPI ranks (one thread each) against one process of one thread:")
+        print()
+        print(ranks)
     if args.plot:
         plot(rows, args.plot)
     if args.weights_plot:

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use spikefab_sim::config::Model;
 use spikefab_sim::record::{spike_digest, ProbeTrace, RunStats, WeightTrace};
 use spikefab_sim::snapshot::RunResult;
-use spikefab_sim::{CoreShape, Network, Ranks, SimError, SimOptions, Simulator, SpikeEvent, StateDump};
+use spikefab_sim::{CoreShape, Exchange, Network, Ranks, SimError, SimOptions, Simulator, SpikeEvent, StateDump};
 
 /// How to run the golden model.
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +63,8 @@ pub struct GoldenRun {
     pub threads: usize,
     /// Processes (MPI ranks) the run was spread over.
     pub ranks: usize,
+    /// How often the parts met, and what this process sent the other ranks.
+    pub exchange: Exchange,
     /// Time to set the simulator up.
     pub build_time: Duration,
     /// Time to run the ticks.
@@ -90,6 +92,8 @@ impl GoldenRun {
         serde_json::json!({
             "threads": self.threads,
             "ranks": self.ranks,
+            "meetings": self.exchange.meetings,
+            "exchange_bytes": self.exchange.bytes_sent,
             "build_s": self.build_time.as_secs_f64(),
             "run_s": self.run_time.as_secs_f64(),
             "ticks": self.ticks,
@@ -182,6 +186,7 @@ pub fn simulate_on(
         worst_tick_cycles: worst,
         threads: sim.threads(),
         ranks: sim.ranks(),
+        exchange: sim.exchange(),
         build_time,
         run_time,
     })

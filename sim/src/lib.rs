@@ -51,7 +51,7 @@ pub mod snapshot;
 pub mod spike_csv;
 
 pub use cycles::{CoreShape, CycleCosts};
-pub use engine::{Ranks, SimError, SimOptions, Simulator};
+pub use engine::{Exchange, Ranks, SimError, SimOptions, Simulator};
 pub use network::{Network, NetworkBuilder, Source, SynapseSpec};
 pub use neuron::{NeuronParams, NeuronState};
 pub use record::{SpikeEvent, StateDump};

@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 
-use reference::generate::{build, cases_from, network, Limits, SIM_LIMITS};
-use runs::{difference, outcome, shifted};
+use reference::generate::{build, cases_from, network, SIM_LIMITS};
+use runs::{difference, outcome, shifted, WIDE};
 use spikefab_sim::mpi::{local_mpirun, Mpi};
 use spikefab_sim::{SimOptions, Simulator};
 
@@ -30,15 +30,6 @@ const WORKER: &str = "SPIKEFAB_RANKS_WORKER";
 
 /// The longest one `mpirun` may take before the test calls it hung.
 const TIMEOUT: Duration = Duration::from_secs(900);
-
-/// Networks large enough for parts of whole 64-neuron words.
-const WIDE: Limits = Limits {
-    neurons: 1200,
-    axons: 40,
-    max_delay: 6,
-    synapses: 4000,
-    ticks: 40,
-};
 
 fn main() -> ExitCode {
     // `cargo test -- --list` and filters: this test has no name to filter on.

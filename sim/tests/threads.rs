@@ -14,8 +14,8 @@ mod runs;
 
 use proptest::prelude::*;
 
-use reference::generate::{build, cases_from, config, network, Limits, SIM_LIMITS};
-use runs::{difference, outcome, shifted, Outcome};
+use reference::generate::{build, cases_from, config, network, SIM_LIMITS};
+use runs::{difference, outcome, shifted, Outcome, WIDE};
 use spikefab_sim::record::first_spike_divergence;
 use spikefab_sim::{Network, SimOptions, Simulator};
 
@@ -24,15 +24,6 @@ fn cases() -> u32 {
 }
 
 const THREADS: [usize; 5] = [1, 2, 3, 4, 7];
-
-/// Networks large enough for parts of whole 64-neuron words.
-const WIDE: Limits = Limits {
-    neurons: 1200,
-    axons: 40,
-    max_delay: 6,
-    synapses: 4000,
-    ticks: 40,
-};
 
 /// Run `net` for `ticks` on `threads` threads ([`runs::outcome`]).
 fn run(net: &Network, ticks: u32, threads: usize, skip_quiescent: bool) -> Outcome {

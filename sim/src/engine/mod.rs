@@ -160,6 +160,19 @@ pub enum SimError {
     },
 }
 
+/// How often a simulation's parts met, and what this process sent the other
+/// ranks ([`Simulator::exchange`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Exchange {
+    /// Windows of ticks: the parts meet once at the end of each (the last
+    /// job of a run, which routes the last window's spikes, is one more).
+    pub meetings: u64,
+    /// Bytes this rank sent in the meetings (0 in one process): the neurons
+    /// that fired, 4 bytes each plus 4 per tick, and with learning the new
+    /// `x_pre` of its sources.
+    pub bytes_sent: u64,
+}
+
 /// Most ticks in one window: a bound on the spikes held between two meetings
 /// of the parts when the smallest delay is long.
 const WINDOW_MAX: u32 = 64;
@@ -206,6 +219,8 @@ pub struct Simulator<'n> {
     probes_synced: Vec<usize>,
     /// Recorded ticks of each weight trace whose values every rank holds.
     weights_synced: Vec<usize>,
+    /// How often the parts met, and what this rank sent the others.
+    exchange: Exchange,
     /// Threads the parts run on.
     threads: usize,
     /// The pool of those threads, when there are several.
@@ -363,6 +378,7 @@ impl<'n> Simulator<'n> {
             remote_updates: 0,
             probes_synced: Vec::new(),
             weights_synced: Vec::new(),
+            exchange: Exchange::default(),
             pool,
             route_cycles,
             learning,
@@ -379,6 +395,11 @@ impl<'n> Simulator<'n> {
             weight_traces: Vec::new(),
             weight_at: Vec::new(),
         })
+    }
+
+    /// How often the parts met so far, and what this rank sent the others.
+    pub fn exchange(&self) -> Exchange {
+        self.exchange
     }
 
     /// Threads the simulation runs on in this process.
@@ -758,6 +779,7 @@ impl<'n> Simulator<'n> {
     /// meet: each sends the spikes of its parts and, when the job routed a
     /// tick with learning on, its parts' slices of the next `x_pre`.
     fn meet(&mut self, w: usize, routed: bool) -> Vec<Vec<u32>> {
+        self.exchange.meetings += 1;
         let parts = &self.parts;
         let fired_here = |k: usize| parts.iter().flat_map(move |p| p.fired[k].iter().copied());
         let Some(ranks) = &self.ranks else {
@@ -780,6 +802,7 @@ impl<'n> Simulator<'n> {
             out.bytes(&l.x_pre_next[axons]);
             out.bytes(&l.x_pre_next[neurons]);
         }
+        self.exchange.bytes_sent += out.0.len() as u64;
         let msgs = ranks.all_gather(&out.0);
         let mut fired = vec![Vec::new(); w];
         for (r, msg) in msgs.iter().enumerate() {

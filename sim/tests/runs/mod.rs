@@ -5,7 +5,17 @@
 use spikefab_sim::record::{first_spike_divergence, ProbeTrace, RunStats, Var, WeightTrace};
 use spikefab_sim::{Network, Simulator, SpikeEvent, StateDump};
 
+use crate::reference::generate::Limits;
 use crate::reference::RefNet;
+
+/// Networks large enough for parts of whole 64-neuron words.
+pub const WIDE: Limits = Limits {
+    neurons: 1200,
+    axons: 40,
+    max_delay: 6,
+    synapses: 4000,
+    ticks: 40,
+};
 
 /// Everything a run leaves.
 #[derive(Debug, PartialEq)]
