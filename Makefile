@@ -176,8 +176,10 @@ lint:
 
 # Benchmarks; regenerates docs/benchmarks.md and docs/benchmarks.svg (a few
 # minutes). First Spikefab, Brian2 (C++ standalone) and NEST side by side on
-# bench/workloads/, one thread each, in a local venv; then the engine's own
-# benchmarks (the last builds a 10^8-synapse network).
+# bench/workloads/, one thread each (and the workloads' thread and MPI rank
+# counts), in a local venv; then Spikefab's speed-up on 2 threads and 2 ranks,
+# interleaved; then the engine's own benchmarks (the last builds a
+# 10^8-synapse network).
 BENCH_VENV ?= target/bench-venv
 BENCH_REPEATS ?= 3
 # NEST is not run at 10^6 neurons: its spike recorder alone takes about 32 KB per
@@ -191,6 +193,8 @@ bench: setup
 	@mkdir -p out
 	$(BENCH_VENV)/bin/python bench/run.py --spikefab $(SPIKEFAB) --repeats $(BENCH_REPEATS) --skip $(BENCH_SKIP) \
 	  --plot docs/benchmarks.svg --weights-plot docs/benchmarks-stdp.svg --json out/bench.json > out/compare.md
+	$(BENCH_VENV)/bin/python bench/speedup.py --spikefab $(SPIKEFAB) --rounds 5 \
+	  bench/workloads/brunel.toml bench/workloads/scaling.toml:1000000 > out/speedup.md
 	$(CARGO) bench -p spikefab-sim --bench engine > out/bench.md
 	{ echo "# Benchmarks"; echo; \
 	  echo "Made by \`make bench\` on $$(date -u +%Y-%m-%d), $$(nproc) cores, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"; \
@@ -199,6 +203,9 @@ bench: setup
 	  cat bench/README.md; echo; echo "## Results"; echo; cat out/compare.md; echo; \
 	  echo '![wall time, events/s, peak memory, speed-up](benchmarks.svg)'; echo; \
 	  echo '![final plastic weights of the STDP workloads](benchmarks-stdp.svg)'; \
+	  echo; echo "## Threads and MPI ranks, interleaved"; echo; \
+	  echo "\`bench/speedup.py\`: one thread, 2 threads and 2 MPI ranks back to back in each of 5 rounds (\`docs/scaling.md\`)."; \
+	  echo; cat out/speedup.md; \
 	  echo; echo "## Spikefab's engine"; echo; \
 	  echo "\`cargo bench -p spikefab-sim --bench engine\`."; echo; \
 	  sed 's/^## /### /' out/bench.md; } > docs/benchmarks.md

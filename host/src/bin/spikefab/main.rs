@@ -345,7 +345,13 @@ fn sim(args: SimArgs) -> Result<()> {
         ControlFlow::Continue(())
     });
     bar.finish_and_clear();
-    let run = run?;
+    let run = match run {
+        Ok(run) => run,
+        // A rank that failed alone (its threads could not start, say)
+        // would leave the others waiting: stop them all.
+        Err(e) if world.shared() => world.fail_all(&e.into()),
+        Err(e) => return Err(e.into()),
+    };
     if !lead {
         return Ok(());
     }

@@ -70,6 +70,26 @@ impl World {
         None
     }
 
+    /// Whether other ranks run this simulation too.
+    pub fn shared(&self) -> bool {
+        #[cfg(feature = "mpi")]
+        if self.mpi.is_some() {
+            return true;
+        }
+        false
+    }
+
+    /// Report `e` and stop every rank: one rank's failure in a collective
+    /// part of the run would leave the others waiting for it.
+    pub fn fail_all(&self, e: &anyhow::Error) -> ! {
+        eprintln!("error (rank {}): {e:#}", self.rank());
+        #[cfg(feature = "mpi")]
+        if let Some(m) = &self.mpi {
+            m.abort(1);
+        }
+        std::process::exit(1)
+    }
+
     /// Threads per rank when none are asked for: this machine's cores
     /// shared by the ranks on it (all of them for one process).
     pub fn default_threads(&self) -> usize {
