@@ -160,6 +160,15 @@ pub enum SimError {
     },
 }
 
+/// What routing one spike of a source costs: the busy cycles and the
+/// synaptic events (its synapses), side by side so that a spike's
+/// accounting reads one cache line.
+#[derive(Debug, Clone, Copy)]
+struct Route {
+    cycles: u64,
+    events: u64,
+}
+
 /// How often a simulation's parts met, and what this process sent the other
 /// ranks ([`Simulator::exchange`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -225,8 +234,8 @@ pub struct Simulator<'n> {
     threads: usize,
     /// The pool of those threads, when there are several.
     pool: Option<rayon::ThreadPool>,
-    /// Busy cycles to route one spike of each source.
-    route_cycles: Vec<u64>,
+    /// What routing one spike of each source costs.
+    route: Vec<Route>,
     learning: Option<Learning>,
     /// Input spikes scheduled while running ([`Simulator::schedule_input`]).
     inputs: PriorityQueue<InputSpike, Reverse<InputSpike>>,
@@ -346,11 +355,14 @@ impl<'n> Simulator<'n> {
                 })
                 .collect(),
         });
-        let route_cycles = (0..sources)
+        let route = (0..sources)
             .map(|s| {
                 let count = syn.offsets[s + 1] - syn.offsets[s];
                 let plastic = learning.as_ref().map_or(0, |l| l.plastic[s] as u64);
-                opts.costs.route_cost(syn.run_headers(s), count, plastic, learning_on)
+                Route {
+                    cycles: opts.costs.route_cost(syn.run_headers(s), count, plastic, learning_on),
+                    events: count,
+                }
             })
             .collect();
         let window = if learning_on {
@@ -380,7 +392,7 @@ impl<'n> Simulator<'n> {
             weights_synced: Vec::new(),
             exchange: Exchange::default(),
             pool,
-            route_cycles,
+            route,
             learning,
             inputs: PriorityQueue::new(),
             next_input: 0,
@@ -1019,8 +1031,9 @@ impl<'n> Simulator<'n> {
                     neuron: s - m,
                 });
             }
-            cycle += self.route_cycles[s as usize];
-            self.stats.synaptic_events += syn.offsets[s as usize + 1] - syn.offsets[s as usize];
+            let route = self.route[s as usize];
+            cycle += route.cycles;
+            self.stats.synaptic_events += route.events;
         }
         let (mut depress_at, mut potentiate_at) = (Vec::new(), Vec::new());
         if let Some(l) = &mut self.learning {
