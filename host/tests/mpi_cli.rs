@@ -132,3 +132,18 @@ fn other_commands_refuse_to_run_as_ranks() {
         "{err}"
     );
 }
+
+/// A failure on one rank stops every rank with the error named, instead of
+/// leaving the others waiting: rank 0 alone checks the output folder.
+#[test]
+fn a_bad_output_folder_stops_every_rank() {
+    let o = local_mpirun(2)
+        .args([BIN, "sim", &example("va_cuba.toml"), "--ticks", "10"])
+        .args(["--spikes", "/nonexistent-folder/spikes.csv"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("error (rank 0)"), "{err}");
+    assert!(err.contains("/nonexistent-folder"), "{err}");
+}

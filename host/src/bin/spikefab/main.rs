@@ -312,20 +312,27 @@ fn progress_bar(ticks: u32) -> ProgressBar {
 }
 
 fn sim(args: SimArgs) -> Result<()> {
-    check_outputs(&[
-        (args.outputs.spikes.as_ref(), OutputKind::Spikes),
-        (args.outputs.raster.as_ref(), OutputKind::Raster),
-        (args.outputs.rates.as_ref(), OutputKind::Rates),
-        (args.outputs.weights.as_ref(), OutputKind::Weights),
-        (args.probes.as_ref(), OutputKind::Probes),
-        (args.traces.as_ref(), OutputKind::Traces),
-        (args.weight_trace.as_ref(), OutputKind::WeightTrace),
-        (args.results.as_ref(), OutputKind::Results),
-        (args.report.as_ref(), OutputKind::Report),
-        (args.state.as_ref(), OutputKind::State),
-    ])?;
     let world = World::join()?;
-    let (model, ticks) = prepare(&args.network)?;
+    // Rank 0 alone writes, so it alone checks where; a failure on one rank
+    // stops them all.
+    let outputs = || {
+        check_outputs(&[
+            (args.outputs.spikes.as_ref(), OutputKind::Spikes),
+            (args.outputs.raster.as_ref(), OutputKind::Raster),
+            (args.outputs.rates.as_ref(), OutputKind::Rates),
+            (args.outputs.weights.as_ref(), OutputKind::Weights),
+            (args.probes.as_ref(), OutputKind::Probes),
+            (args.traces.as_ref(), OutputKind::Traces),
+            (args.weight_trace.as_ref(), OutputKind::WeightTrace),
+            (args.results.as_ref(), OutputKind::Results),
+            (args.report.as_ref(), OutputKind::Report),
+            (args.state.as_ref(), OutputKind::State),
+        ])
+    };
+    if world.rank() == 0 {
+        world.settle(outputs())?;
+    }
+    let (model, ticks) = world.settle(prepare(&args.network))?;
     let net = &model.network;
     let options = golden::Options {
         dense: args.dense,
@@ -345,13 +352,7 @@ fn sim(args: SimArgs) -> Result<()> {
         ControlFlow::Continue(())
     });
     bar.finish_and_clear();
-    let run = match run {
-        Ok(run) => run,
-        // A rank that failed alone (its threads could not start, say)
-        // would leave the others waiting: stop them all.
-        Err(e) if world.shared() => world.fail_all(&e.into()),
-        Err(e) => return Err(e.into()),
-    };
+    let run = world.settle(run.map_err(anyhow::Error::from))?;
     if !lead {
         return Ok(());
     }

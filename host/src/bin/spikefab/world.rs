@@ -70,24 +70,17 @@ impl World {
         None
     }
 
-    /// Whether other ranks run this simulation too.
-    pub fn shared(&self) -> bool {
+    /// `r`, unless it failed while other ranks run this simulation too:
+    /// then report the error and stop every rank, since a rank that fails
+    /// alone (a file missing on its machine, threads that cannot start)
+    /// would leave the others waiting for it in a collective.
+    pub fn settle<T>(&self, r: Result<T>) -> Result<T> {
         #[cfg(feature = "mpi")]
-        if self.mpi.is_some() {
-            return true;
-        }
-        false
-    }
-
-    /// Report `e` and stop every rank: one rank's failure in a collective
-    /// part of the run would leave the others waiting for it.
-    pub fn fail_all(&self, e: &anyhow::Error) -> ! {
-        eprintln!("error (rank {}): {e:#}", self.rank());
-        #[cfg(feature = "mpi")]
-        if let Some(m) = &self.mpi {
+        if let (Err(e), Some(m)) = (&r, &self.mpi) {
+            eprintln!("error (rank {}): {e:#}", m.rank());
             m.abort(1);
         }
-        std::process::exit(1)
+        r
     }
 
     /// Threads per rank when none are asked for: this machine's cores
