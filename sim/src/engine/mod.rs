@@ -77,7 +77,9 @@ pub struct SimOptions {
     /// Threads: the neurons are split into this many parts (fewer when the
     /// network has fewer neurons; more, shared by the threads, when a part
     /// would exceed 2^24 neurons), one thread each; 1 runs in the caller's
-    /// thread, 0 takes one per core. The results do not depend on it.
+    /// thread, 0 takes one per core. Spread over ranks
+    /// ([`Simulator::with_ranks`]), this many per rank. The results do not
+    /// depend on it.
     pub threads: usize,
 }
 

@@ -346,9 +346,10 @@ pub struct SimArgs {
     /// Update every neuron every tick instead of skipping quiescent ones (same results).
     #[arg(long)]
     pub dense: bool,
-    /// Threads to simulate on (default: one per core). The neurons are split
-    /// between them; spikes, cycles and the final state are the same for any
-    /// number.
+    /// Threads to simulate on (default: one per core; under `mpirun`, the
+    /// machine's cores over its ranks). The neurons are split between them;
+    /// spikes, cycles and the final state are the same for any number, and
+    /// for any number of MPI ranks (a build with the feature `mpi`).
     #[arg(long, value_name = "N")]
     pub threads: Option<std::num::NonZeroUsize>,
     /// Write probed variables as CSV (tick,neuron,var,value,population,index).
