@@ -438,9 +438,14 @@ impl<'n> Simulator<'n> {
         (p, n - self.bounds[p])
     }
 
+    /// Part `p`'s index in `parts` if this process holds it.
+    fn local_index(&self, p: usize) -> Option<usize> {
+        self.layout.local().contains(&p).then(|| p - self.layout.local().start)
+    }
+
     /// Part `p` if this process holds it.
     fn local_part(&self, p: usize) -> Option<&Part> {
-        p.checked_sub(self.layout.local().start).and_then(|k| self.parts.get(k))
+        self.local_index(p).map(|k| &self.parts[k])
     }
 
     /// The part of neuron `n` and `n`'s index in it; panics if another rank
@@ -457,9 +462,14 @@ impl<'n> Simulator<'n> {
         }
     }
 
+    /// The rank that holds neuron `n`.
+    fn rank_of_neuron(&self, n: u32) -> usize {
+        self.layout.rank_of(self.locate(n as usize).0)
+    }
+
     /// Whether this process holds neuron `n`.
     fn holds(&self, n: u32) -> bool {
-        self.local_part(self.locate(n as usize).0).is_some()
+        self.rank_of_neuron(n) == self.layout.rank
     }
 
     /// Record `var` of `neuron` at the end of every following tick.
@@ -471,13 +481,9 @@ impl<'n> Simulator<'n> {
             });
         }
         let (p, i) = self.locate(neuron as usize);
-        let first = self.layout.local().start;
-        if let (true, Some(part)) = (
-            is_state_var(var),
-            p.checked_sub(first).and_then(|k| self.parts.get_mut(k)),
-        ) {
+        if let (true, Some(k)) = (is_state_var(var), self.local_index(p)) {
             // The neuron phase sets these: its part records them.
-            part.probes.push(PartProbe {
+            self.parts[k].probes.push(PartProbe {
                 index: self.probes.len(),
                 neuron: i,
                 var,
@@ -662,19 +668,19 @@ impl<'n> Simulator<'n> {
     /// (except for `x_pre`, which every rank has).
     pub fn value(&self, neuron: u32, var: Var) -> i32 {
         assert!((neuron as usize) < self.n, "neuron {neuron} of {}", self.n);
-        let traces = match (var, &self.learning) {
-            (Var::XPre | Var::XPost, None) => return 0,
-            (Var::XPre | Var::XPost, Some(l)) => l,
-            _ => {
+        match (var, &self.learning) {
+            // A trace: 0 without learning.
+            (Var::XPre | Var::XPost, None) => 0,
+            (Var::XPre, Some(l)) => l.x_pre[(self.net.num_axons() + neuron) as usize] as i32,
+            (Var::XPost, Some(_)) => {
                 let (part, i) = self.local_neuron(neuron as usize);
-                return state_var(&part.state(i), var).expect("a neuron's state");
+                part.x_post[i] as i32
             }
-        };
-        if var == Var::XPre {
-            return traces.x_pre[(self.net.num_axons() + neuron) as usize] as i32;
+            (Var::U | Var::V | Var::Theta | Var::Refractory, _) => {
+                let (part, i) = self.local_neuron(neuron as usize);
+                state_var(&part.state(i), var).expect("a neuron's state")
+            }
         }
-        let (part, i) = self.local_neuron(neuron as usize);
-        part.x_post[i] as i32
     }
 
     /// The input due to each neuron in each of the next `slots` ticks, in
@@ -860,8 +866,8 @@ impl<'n> Simulator<'n> {
             }
         }
         let msgs = self.all_gather(out);
-        let (bounds, layout) = (&self.bounds, &self.layout);
-        let rank_of = |n: u32| layout.rank_of(bounds.partition_point(|&lo| lo <= n as usize) - 1);
+        let owners: Vec<usize> = self.probes.iter().map(|p| self.rank_of_neuron(p.neuron)).collect();
+        let layout = &self.layout;
         self.remote_updates = 0;
         for (r, msg) in msgs.iter().enumerate() {
             let mut m = In::new(msg);
@@ -870,10 +876,8 @@ impl<'n> Simulator<'n> {
                 continue;
             }
             self.remote_updates += updates;
-            for p in &mut self.probes {
-                if rank_of(p.neuron) == r {
-                    p.values.extend(m.i32s());
-                }
+            for (p, _) in self.probes.iter_mut().zip(&owners).filter(|(_, &o)| o == r) {
+                p.values.extend(m.i32s());
             }
             if self.learning.is_none() {
                 continue;

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use spikefab_chip::board::{Board, BOARDS};
 use spikefab_chip::config::CoreConfig;
 use spikefab_chip::engine::EngineKind;
+use spikefab_host::outputs::OutputKind;
 use spikefab_host::{serial, timing};
 
 #[derive(Parser)]
@@ -332,6 +333,19 @@ pub struct Outputs {
     /// .png): the plastic synapses' (all, when none is plastic).
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
+}
+
+impl Outputs {
+    /// Each output file asked for, with its kind (for
+    /// [`spikefab_host::outputs::check`]).
+    pub fn files(&self) -> [(Option<&PathBuf>, OutputKind); 4] {
+        [
+            (self.spikes.as_ref(), OutputKind::Spikes),
+            (self.raster.as_ref(), OutputKind::Raster),
+            (self.rates.as_ref(), OutputKind::Rates),
+            (self.weights.as_ref(), OutputKind::Weights),
+        ]
+    }
 }
 
 #[derive(Args)]

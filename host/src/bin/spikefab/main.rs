@@ -258,10 +258,10 @@ fn write_state(path: &Path, net: &spikefab_sim::Network, state: &spikefab_sim::S
 }
 
 /// Check every output path named on the command line before anything runs.
-fn check_outputs(paths: &[(Option<&PathBuf>, OutputKind)]) -> Result<()> {
+fn check_outputs<'a>(paths: impl IntoIterator<Item = (Option<&'a PathBuf>, OutputKind)>) -> Result<()> {
     for (path, kind) in paths {
         if let Some(p) = path {
-            outputs::check(p, *kind)?;
+            outputs::check(p, kind)?;
         }
     }
     Ok(())
@@ -315,22 +315,15 @@ fn sim(args: SimArgs) -> Result<()> {
     let world = World::join()?;
     // Rank 0 alone writes, so it alone checks where; a failure on one rank
     // stops them all.
-    let outputs = || {
-        check_outputs(&[
-            (args.outputs.spikes.as_ref(), OutputKind::Spikes),
-            (args.outputs.raster.as_ref(), OutputKind::Raster),
-            (args.outputs.rates.as_ref(), OutputKind::Rates),
-            (args.outputs.weights.as_ref(), OutputKind::Weights),
+    if world.rank() == 0 {
+        world.settle(check_outputs(args.outputs.files().into_iter().chain([
             (args.probes.as_ref(), OutputKind::Probes),
             (args.traces.as_ref(), OutputKind::Traces),
             (args.weight_trace.as_ref(), OutputKind::WeightTrace),
             (args.results.as_ref(), OutputKind::Results),
             (args.report.as_ref(), OutputKind::Report),
             (args.state.as_ref(), OutputKind::State),
-        ])
-    };
-    if world.rank() == 0 {
-        world.settle(outputs())?;
+        ])))?;
     }
     let (model, ticks) = world.settle(prepare(&args.network))?;
     let net = &model.network;
@@ -524,14 +517,10 @@ async fn stream(args: StreamArgs) -> Result<ExitCode> {
 
 /// `run` (no verify arguments) or `verify`.
 async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitCode> {
-    check_outputs(&[
-        (args.outputs.spikes.as_ref(), OutputKind::Spikes),
-        (args.outputs.raster.as_ref(), OutputKind::Raster),
-        (args.outputs.rates.as_ref(), OutputKind::Rates),
-        (args.outputs.weights.as_ref(), OutputKind::Weights),
+    check_outputs(args.outputs.files().into_iter().chain([
         (args.state.as_ref(), OutputKind::State),
         (verify_args.as_ref().and_then(|v| v.vcd.as_ref()), OutputKind::Vcd),
-    ])?;
+    ]))?;
     if let Some(path) = args.outputs.spikes.as_ref().filter(|p| load::is_snapshot(p)) {
         bail!(
             "--spikes {}: a .bin spike snapshot holds each spike's busy cycle, which the chip does not send \
