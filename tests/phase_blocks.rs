@@ -165,11 +165,7 @@ fn busy_tick(net: &Network, ticks: u32, pick: u32) -> Option<u32> {
             busy.push(t);
         }
         let n = |s: &spikefab_sim::SpikeEvent| s.neuron as usize;
-        if sim
-            .spikes()
-            .iter()
-            .any(|s| syn.fanin_offsets[n(s) + 1] > syn.fanin_offsets[n(s)])
-        {
+        if sim.spikes().iter().any(|s| !syn.fanin_of(n(s)).is_empty()) {
             learning.push(t);
         }
     }
@@ -312,8 +308,8 @@ fn route_tick(
     let expected_cycles: u64 = net_sources
         .map(|s| {
             let s = s as usize;
-            let (lo, hi) = (syn_of.offsets[s] as usize, syn_of.offsets[s + 1] as usize);
-            let plastic = (lo..hi).filter(|&i| syn_of.flags[i] & FLAG_PLASTIC != 0).count() as u64;
+            let (lo, hi) = (syn_of.offsets()[s] as usize, syn_of.offsets()[s + 1] as usize);
+            let plastic = (lo..hi).filter(|&i| syn_of.flags(i) & FLAG_PLASTIC != 0).count() as u64;
             costs.route_cost(image.headers[s] as u64, (hi - lo) as u64, plastic, learn)
         })
         .sum();
@@ -399,7 +395,7 @@ fn route_tick(
     // Depression's weights (potentiation, later in the tick, changes the
     // fan-in of the tick's spikers: those are left to the plasticity test).
     for (i, &a) in image.weight_address.iter().enumerate() {
-        if !lists.spikers.contains(&syn_of.target[i]) {
+        if !lists.spikers.contains(&syn_of.target(i)) {
             prop_assert_eq!(syn[a as usize] as u8 as i8, after.weights[i], "weight of synapse {}", i);
         }
     }
@@ -427,7 +423,7 @@ fn learn_tick(
     fanin.resize(C.neurons() as usize, 0);
     let (mut x_pre, mut x_post) = core_traces(image, before);
     let syn_of = net.synapses();
-    let fanin_of = |n: u32| syn_of.fanin_offsets[n as usize + 1] - syn_of.fanin_offsets[n as usize];
+    let fanin_of = |n: u32| syn_of.fanin_of(n as usize).len() as u64;
     let spikers = (lists.inputs.len() + lists.spikers.len()) as u64;
     let expected_cycles = lists
         .spikers

@@ -199,7 +199,7 @@ fn filled_networks_fill_the_core_and_fire() {
         sim.run(300);
         let state = sim.state_dump();
         spiking += (sim.spikes().len() > 100) as u32;
-        learned += (state.weights != net.synapses().weight) as u32;
+        learned += (state.weights != net.synapses().weights()) as u32;
         saturated += state.u.iter().chain(&state.v).any(|&x| x.abs() == STATE_MAX) as u32;
     }
     assert!(

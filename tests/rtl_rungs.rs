@@ -105,7 +105,7 @@ fn recorded_run() -> Transcript {
         "the rung network must spike ({} spikes)",
         sim.spikes().len()
     );
-    assert!(state.weights != net.synapses().weight, "the rung network must learn");
+    assert!(state.weights != net.synapses().weights(), "the rung network must learn");
     if let Some(d) = first_tick_divergence(&outputs, &model, 0) {
         panic!("rust-hdl core vs sim: {d}");
     }

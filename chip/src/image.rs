@@ -138,10 +138,8 @@ impl Image {
         too_big("input axons", net.num_axons() as u64, config.axons() as u64)?;
         if net.max_delay() as u32 > config.delay_slots() {
             let syn = net.synapses();
-            let i = syn
-                .delay
-                .iter()
-                .position(|&d| d as u32 > config.delay_slots())
+            let i = (0..syn.len())
+                .find(|&i| syn.delay(i) as u32 > config.delay_slots())
                 .expect("a synapse has the largest delay");
             let src = net.source_of_synapse(i as u64);
             let name = |kind, index| match net.population_of(kind, index) {
@@ -156,9 +154,9 @@ impl Image {
             return Err(FitError::Delay {
                 core: config.name,
                 from,
-                to: name(PopulationKind::Neurons, syn.target[i]),
+                to: name(PopulationKind::Neurons, syn.target(i)),
                 synapse: i as u64,
-                delay: syn.delay[i],
+                delay: syn.delay(i),
                 available: config.delay_slots(),
             });
         }
@@ -176,18 +174,18 @@ impl Image {
         // Synapse memory: reserved words, runs per source, fan-in lists.
         let mut words: Vec<u16> = vec![EMPTY_RUN, EMPTY_FANIN];
         let mut source = vec![0u16; config.sources() as usize];
-        let mut weight_address = vec![0u16; syn.target.len()];
+        let mut weight_address = vec![0u16; syn.len()];
         let mut headers = Vec::with_capacity(net.num_sources() as usize);
         let mut total_headers = 0u64;
         let overflow = |words: &Vec<u16>| words.len() as u64 > config.syn_words() as u64;
         for s in 0..net.num_sources() {
-            let (lo, hi) = (syn.offsets[s as usize] as usize, syn.offsets[s as usize + 1] as usize);
+            let (lo, hi) = (syn.row(s as usize).start, syn.row(s as usize).end);
             if lo == hi {
                 headers.push(1);
                 continue;
             }
             source[core_source(s) as usize] = words.len() as u16;
-            let key = |i: usize| (syn.delay[i], syn.flags[i]);
+            let key = |i: usize| (syn.delay(i), syn.flags(i));
             let mut i = lo;
             let mut count = 0u32;
             while i < hi {
@@ -195,9 +193,9 @@ impl Image {
                 while j < hi && key(j) == key(i) && (j - i) < RUN_MAX as usize {
                     j += 1;
                 }
-                let flags = syn.flags[i];
+                let flags = syn.flags(i);
                 words.push(run_header(
-                    syn.delay[i],
+                    syn.delay(i),
                     flags & FLAG_WEXP,
                     flags & FLAG_PLASTIC != 0,
                     j == hi,
@@ -206,7 +204,7 @@ impl Image {
                 count += 1;
                 for (k, address) in weight_address.iter_mut().enumerate().take(j).skip(i) {
                     *address = words.len() as u16;
-                    words.push(synapse_word(syn.target[k], syn.weight[k]));
+                    words.push(synapse_word(syn.target(k), syn.weight(k)));
                 }
                 i = j;
                 if overflow(&words) {
@@ -219,20 +217,21 @@ impl Image {
         let mut fanin = vec![1u16; n];
         let mut fanin_words = 0u64;
         for (k, head) in fanin.iter_mut().enumerate().take(net.num_neurons() as usize) {
-            let (lo, hi) = (syn.fanin_offsets[k] as usize, syn.fanin_offsets[k + 1] as usize);
-            if lo == hi {
+            let fanin_k = syn.fanin_of(k);
+            if fanin_k.is_empty() {
                 continue;
             }
+            let (lo, hi) = (0, fanin_k.len());
             *head = words.len() as u16;
             words.push((hi - lo) as u16);
-            for &(i, src) in &syn.fanin[lo..hi] {
+            for &(i, src) in fanin_k {
                 words.push(weight_address[i as usize]);
                 words.push(core_source(src) as u16);
             }
             fanin_words += 1 + 2 * (hi - lo) as u64;
         }
         if overflow(&words) {
-            let synapses = syn.target.len() as u64;
+            let synapses = syn.len() as u64;
             return Err(FitError::SynapseMemory {
                 core: config.name,
                 needed: RESERVED_WORDS as u64 + synapses + total_headers + fanin_words,
@@ -382,7 +381,7 @@ mod tests {
             );
         }
         let nonempty: u64 = (0..net.num_sources() as usize)
-            .filter(|&s| net.synapses().offsets[s] < net.synapses().offsets[s + 1])
+            .filter(|&s| net.synapses().offsets()[s] < net.synapses().offsets()[s + 1])
             .map(|s| img.headers[s] as u64)
             .sum();
         assert_eq!(

@@ -9,7 +9,7 @@
 //! populations count as one.
 
 use spikefab_sim::cycles::{CycleCosts, RUN_MAX};
-use spikefab_sim::network::{PopulationKind, FLAG_PLASTIC};
+use spikefab_sim::network::PopulationKind;
 use spikefab_sim::Network;
 
 /// One projection's cost.
@@ -85,23 +85,26 @@ pub fn projections(net: &Network) -> Vec<ProjectionUsage> {
         p.map_or("?", |p| p.name.as_str())
     }
     // The projection of each synapse, for the fan-in lists.
-    let mut of_synapse = vec![0usize; syn.target.len()];
+    let mut of_synapse = vec![0usize; syn.len()];
     for s in 0..net.num_sources() {
-        let (lo, hi) = (syn.offsets[s as usize] as usize, syn.offsets[s as usize + 1] as usize);
+        let (lo, hi) = (
+            syn.offsets()[s as usize] as usize,
+            syn.offsets()[s as usize + 1] as usize,
+        );
         let pre = name(net.source_population(s));
         let mut run_start = lo;
         for (i, of) in of_synapse.iter_mut().enumerate().take(hi).skip(lo) {
-            let post = name(net.population_of(PopulationKind::Neurons, syn.target[i]));
+            let post = name(net.population_of(PopulationKind::Neurons, syn.target(i)));
             let k = slot(&mut index_of, &mut out, pre, post);
             *of = k;
             out[k].synapses += 1;
-            if syn.flags[i] & FLAG_PLASTIC != 0 {
+            if syn.plastic(i) {
                 out[k].plastic += 1;
                 out[k].fanin += 2;
             }
             // The image's runs: equal (delay, flags), at most RUN_MAX long.
             let new_run = i == lo
-                || (syn.delay[i], syn.flags[i]) != (syn.delay[i - 1], syn.flags[i - 1])
+                || (syn.delay(i), syn.flags(i)) != (syn.delay(i - 1), syn.flags(i - 1))
                 || i - run_start >= RUN_MAX as usize;
             if new_run {
                 run_start = i;
@@ -110,9 +113,8 @@ pub fn projections(net: &Network) -> Vec<ProjectionUsage> {
         }
     }
     for n in 0..net.num_neurons() as usize {
-        let (lo, hi) = (syn.fanin_offsets[n] as usize, syn.fanin_offsets[n + 1] as usize);
-        if lo < hi {
-            out[of_synapse[syn.fanin[lo].0 as usize]].fanin += 1;
+        if let Some(&(first, _)) = syn.fanin_of(n).first() {
+            out[of_synapse[first as usize]].fanin += 1;
         }
     }
     out

@@ -140,10 +140,10 @@ pub fn advice(net: &Network, usage: &[ProjectionUsage], e: &FitError) -> String 
             let syn = net.synapses();
             let mut long: Vec<String> = Vec::new();
             for s in 0..net.num_sources() {
-                for i in syn.offsets[s as usize] as usize..syn.offsets[s as usize + 1] as usize {
-                    if syn.delay[i] as u32 > *available {
+                for i in syn.row(s as usize) {
+                    if syn.delay(i) as u32 > *available {
                         let pre = net.source_population(s);
-                        let post = net.population_of(PopulationKind::Neurons, syn.target[i]);
+                        let post = net.population_of(PopulationKind::Neurons, syn.target(i));
                         let name = projection_name(
                             pre.map_or("?", |p| p.name.as_str()),
                             post.map_or("?", |p| p.name.as_str()),

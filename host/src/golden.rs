@@ -106,7 +106,7 @@ impl GoldenRun {
             "plastic_weights": net.stdp().map(|rule| {
                 let span = (rule.w_max as f64 - rule.w_min as f64).max(1.0);
                 net.synapses()
-                    .fanin
+                    .fanin()
                     .iter()
                     .map(|&(i, _)| (weights[i as usize] as f64 - rule.w_min as f64) / span)
                     .collect::<Vec<f64>>()

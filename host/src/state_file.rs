@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::Serialize;
 use spikefab_chip::usage::projection_name;
-use spikefab_sim::network::{PopulationKind, Source, FLAG_PLASTIC};
+use spikefab_sim::network::{PopulationKind, Source};
 use spikefab_sim::record::WeightTrace;
 use spikefab_sim::{Network, StateDump};
 
@@ -111,15 +111,15 @@ fn source_place(net: &Network, s: u32) -> (&str, u32) {
 /// Synapse `i` (canonical index) of source `s` at `pre` with `weight`.
 fn row<'a>(net: &'a Network, (pre, pre_index): (&'a str, u32), i: usize, weight: i8) -> SynapseRow<'a> {
     let syn = net.synapses();
-    let (post, post_index) = place(net, PopulationKind::Neurons, syn.target[i]);
+    let (post, post_index) = place(net, PopulationKind::Neurons, syn.target(i));
     SynapseRow {
         projection: projection_name(pre, post),
         pre,
         pre_index,
         post,
         post_index,
-        delay: syn.delay[i],
-        plastic: syn.flags[i] & FLAG_PLASTIC != 0,
+        delay: syn.delay(i),
+        plastic: syn.plastic(i),
         weight,
     }
 }
@@ -142,7 +142,7 @@ pub fn synapse_rows<'a>(net: &'a Network, weights: &[i8]) -> Result<Vec<SynapseR
     let mut rows = Vec::with_capacity(weights.len());
     for s in 0..net.num_sources() {
         let pre = source_place(net, s);
-        let range = syn.offsets[s as usize] as usize..syn.offsets[s as usize + 1] as usize;
+        let range = syn.row(s as usize);
         for (i, &weight) in range.clone().zip(&weights[range]) {
             rows.push(row(net, pre, i, weight));
         }
@@ -167,7 +167,7 @@ pub fn read_weights(path: &Path, net: &Network) -> Result<(u32, Vec<i8>), StateF
     let rows = json["weights"]
         .as_array()
         .ok_or_else(|| bad("no `weights` list".into()))?;
-    let want = synapse_rows(net, &net.synapses().weight)?;
+    let want = synapse_rows(net, net.synapses().weights())?;
     if rows.len() != want.len() {
         return Err(bad(format!(
             "{} weights; the network has {} synapses (a state of another network?)",
@@ -280,7 +280,7 @@ mod tests {
                     connect = { rule = \"all_to_all\" }\nweight = -3\n";
         let text = format!("{}{text}", crate::spike_files::tests::LEARNING);
         let net = spikefab_sim::config::parse_toml(&text, None).unwrap().network;
-        let mut weights = net.synapses().weight.clone();
+        let mut weights = net.synapses().weights().to_vec();
         weights[0] = 9;
         let rows = synapse_rows(&net, &weights).unwrap();
         assert_eq!(rows.len(), 2 + 2 * 3);

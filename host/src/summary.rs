@@ -181,7 +181,7 @@ pub fn golden(net: &Network, run: &GoldenRun, dense: bool, tick_us: f64, clock_m
         ticks as f64 * tick_us * 1e-6 / wall
     );
     if net.num_plastic() > 0 {
-        let plastic: Vec<usize> = net.synapses().fanin.iter().map(|&(i, _)| i as usize).collect();
+        let plastic: Vec<usize> = net.synapses().fanin().iter().map(|&(i, _)| i as usize).collect();
         let show = |w: &[i8]| {
             let vals: Vec<i64> = plastic.iter().map(|&i| w[i] as i64).collect();
             let mean = vals.iter().sum::<i64>() as f64 / vals.len() as f64;
@@ -191,7 +191,7 @@ pub fn golden(net: &Network, run: &GoldenRun, dense: bool, tick_us: f64, clock_m
         let _ = writeln!(
             s,
             "  plastic weights: before {}  after {}",
-            show(&net.synapses().weight),
+            show(net.synapses().weights()),
             show(&run.state.weights)
         );
     }

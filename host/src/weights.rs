@@ -7,7 +7,6 @@
 use std::path::Path;
 
 use plotters::prelude::*;
-use spikefab_sim::network::FLAG_PLASTIC;
 use spikefab_sim::record::WeightTrace;
 use spikefab_sim::Network;
 
@@ -27,15 +26,15 @@ pub struct WeightCounts {
 /// canonical order); `None` when the lengths differ or there is no synapse.
 pub fn weight_counts(net: &Network, after: &[i8]) -> Option<WeightCounts> {
     let syn = net.synapses();
-    if after.len() != syn.weight.len() || after.is_empty() {
+    if after.len() != syn.len() || after.is_empty() {
         return None;
     }
-    let plastic_only = syn.flags.iter().any(|f| f & FLAG_PLASTIC != 0);
-    let chosen = |i: &usize| !plastic_only || syn.flags[*i] & FLAG_PLASTIC != 0;
+    let plastic_only = syn.kinds().iter().any(|k| k.plastic());
+    let chosen = |i: &usize| !plastic_only || syn.plastic(*i);
     let mut before = [0u64; 256];
     let mut later = [0u64; 256];
     for i in (0..after.len()).filter(chosen) {
-        before[(syn.weight[i] as i16 + 128) as usize] += 1;
+        before[(syn.weight(i) as i16 + 128) as usize] += 1;
         later[(after[i] as i16 + 128) as usize] += 1;
     }
     let used = |k: &usize| before[*k] + later[*k] > 0;
@@ -224,7 +223,7 @@ weight = -40
         let text = format!("{}{NET}", crate::spike_files::tests::LEARNING);
         let net = spikefab_sim::config::parse_toml(&text, None).unwrap().network;
         // In canonical order the three plastic synapses come first (axons).
-        let mut after = net.synapses().weight.clone();
+        let mut after = net.synapses().weights().to_vec();
         after[0] = 7;
         after[2] = 3;
         let c = weight_counts(&net, &after).unwrap();

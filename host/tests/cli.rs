@@ -733,7 +733,7 @@ fn sim_outputs_name_populations() {
     assert_eq!(weights.len() as u64, model.num_synapses());
     let learned = weights
         .iter()
-        .zip(&model.synapses().weight)
+        .zip(model.synapses().weights())
         .filter(|(w, &w0)| w["weight"] != w0)
         .count();
     assert!(learned > 0, "STDP changed no weight in 200 ticks");

@@ -137,7 +137,7 @@ pub fn weights<'py>(py: Python<'py>, net: &Network, weights: &[i8]) -> PyResult<
     ends(py, &d, &rows)?;
     d.set_item("delay", array(py, rows.iter().map(|r| r.delay).collect()))?;
     d.set_item("plastic", array(py, rows.iter().map(|r| r.plastic).collect()))?;
-    d.set_item("initial", array(py, net.synapses().weight.clone()))?;
+    d.set_item("initial", array(py, net.synapses().weights().to_vec()))?;
     d.set_item("weight", array(py, rows.iter().map(|r| r.weight).collect()))?;
     Ok(d)
 }

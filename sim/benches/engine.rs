@@ -235,6 +235,7 @@ delay = { uniform = [1, 16] }
     let t = Instant::now();
     let model = config::parse_toml(text, None).unwrap();
     let build = t.elapsed().as_secs_f64();
+    let build_peak = peak_rss();
     let net = &model.network;
     let mut sim = Simulator::new(net, SimOptions::default()).unwrap();
     let t = Instant::now();
@@ -254,11 +255,23 @@ delay = { uniform = [1, 16] }
         st.spikes,
         st.synaptic_events as f64 / wall / 1e6
     );
-    if let Some(rss) = peak_rss() {
-        println!(
-            "| peak RSS (whole process, build included) | {:.2} GiB, {:.1} bytes/synapse |",
+    let per_synapse = |rss: u64| {
+        format!(
+            "{:.2} GiB, {:.1} bytes/synapse",
             rss as f64 / (1u64 << 30) as f64,
             rss as f64 / net.num_synapses() as f64
+        )
+    };
+    if let Some(rss) = build_peak {
+        println!(
+            "| peak RSS of the build (file expanded, synapses sorted) | {} |",
+            per_synapse(rss)
+        );
+    }
+    if let Some(rss) = peak_rss() {
+        println!(
+            "| peak RSS (whole process, with the engine's own copy) | {} |",
+            per_synapse(rss)
         );
     }
 }

@@ -48,7 +48,7 @@ fn generator_exercises_every_feature() {
         let (spikes, out) = reference::run(&r, ticks, &CycleCosts::CORE_V1, &build(&r).core_shape());
         spiking += !spikes.is_empty() as u32;
         saturated += out.u.iter().chain(&out.v).any(|&x| x.abs() == STATE_MAX) as u32;
-        let initial: Vec<i8> = build(&r).synapses().weight.clone();
+        let initial: Vec<i8> = build(&r).synapses().weights().to_vec();
         learned += (out.weights != initial) as u32;
         refractory += out.refractory.iter().any(|&x| x > 0) as u32;
         delayed += r.synapses.iter().any(|s| s.delay > 1) as u32;

@@ -123,7 +123,7 @@ weight = 1
     let b = config::parse_toml(&text(1), None).unwrap().network;
     let c = config::parse_toml(&text(2), None).unwrap().network;
     assert_eq!(a, b);
-    assert_ne!(a.synapses().target, c.synapses().target);
+    assert_ne!(a.synapses().targets(), c.synapses().targets());
     let expected = 0.1 * 300.0 * 299.0;
     let got = a.num_synapses() as f64;
     // Binomial sd is ~50; allow 5 sd.
@@ -780,9 +780,9 @@ fn recorded_weights_are_the_named_synapses_sampled() {
     let exc = net.population("exc").unwrap().first;
     assert_eq!(w[0].synapses.len(), 2);
     for (&s, axon) in w[0].synapses.iter().zip([0u32, 3]) {
-        let (lo, hi) = (syn.offsets[axon as usize], syn.offsets[axon as usize + 1]);
+        let (lo, hi) = (syn.offsets()[axon as usize], syn.offsets()[axon as usize + 1]);
         assert!(
-            (lo..hi).contains(&s) && syn.target[s as usize] == exc + 1,
+            (lo..hi).contains(&s) && syn.target(s as usize) == exc + 1,
             "synapse {s}"
         );
     }

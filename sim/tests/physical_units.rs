@@ -28,7 +28,7 @@ fn a_physical_file_is_the_integer_file_it_stands_for() {
     let physical = parse_toml(&cuba(), None).unwrap();
     let ints = parse_toml(&doc_block("<!-- integers -->"), None).unwrap();
     assert_eq!(physical.run.ticks, 200);
-    let mut weights = physical.network.synapses().weight.clone();
+    let mut weights = physical.network.synapses().weights().to_vec();
     weights.dedup();
     assert_eq!(weights, [107, -74], "the weights of the two projections");
     // (Compared whole: a difference would print both networks.)
@@ -263,7 +263,7 @@ plastic = true
     );
     assert_eq!(rule.w_max, 50);
     assert_eq!((rule.a_plus, rule.a_minus, rule.lr_shift), (128, 134, 15));
-    let w = &model.network.synapses().weight;
+    let w = model.network.synapses().weights();
     assert!(
         w.iter().all(|&x| (0..=50).contains(&x)) && w.iter().any(|&x| x > 40),
         "{w:?}"

@@ -14,7 +14,8 @@ use super::{
 use crate::fixed::{STATE_MAX, STATE_MIN};
 use crate::learning::{StdpError, StdpParams};
 use crate::network::{
-    check_synapse_values, Network, NetworkBuilder, PopulationKind, Source, SynapseError, SynapseSpec, MAX_COUNT,
+    check_synapse_values, Network, NetworkBuilder, PopulationKind, Source, SynapseError, SynapseSink, SynapseSpec,
+    MAX_COUNT,
 };
 use crate::neuron::check_range;
 use crate::record::Var;
@@ -142,50 +143,25 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>, budget: Budget) -> 
         }
     }
 
+    // The synapses in two passes over the projections (the same seeds give
+    // the same synapses): one counts and checks them, one writes them into
+    // place, so that no list of whole synapses is held.
     let stdp = b.stdp().copied();
-    for (i, proj) in file.projections.iter().enumerate() {
-        if failed.contains(&proj.from.as_str()) || failed.contains(&proj.to.as_str()) {
-            continue;
+    let mut counter = match b.into_counter() {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(ConfigError::invalid("network", "", e));
+            return Err(ConfigError::all(errors));
         }
-        let item = proj.item(i);
-        let find = |field: &str, name: &str| {
-            names.get(name).copied().ok_or_else(|| {
-                let mut known: Vec<&str> = names.keys().copied().collect();
-                known.sort_unstable();
-                ConfigError::invalid(
-                    &item,
-                    field,
-                    format!("unknown population \"{name}\" (known: {})", known.join(", ")),
-                )
-            })
-        };
-        let result = (|| {
-            let from = find("from", &proj.from)?;
-            let to = find("to", &proj.to)?;
-            if to.kind == PopulationKind::Axons {
-                return Err(ConfigError::invalid(
-                    &item,
-                    "to",
-                    format!("\"{}\" is an input; projections end on neuron populations", proj.to),
-                ));
-            }
-            project(
-                &mut b,
-                &item,
-                i,
-                proj,
-                from,
-                to,
-                global,
-                stdp.as_ref(),
-                budget,
-                errors.is_empty(),
-            )
-        })();
-        if let Err(e) = result {
-            errors.push(e);
-        }
-    }
+    };
+    let projections = Projections {
+        file,
+        names: &names,
+        failed: &failed,
+        stdp: stdp.as_ref(),
+        budget,
+    };
+    projections.expand(&mut counter, &mut errors);
 
     let mut probes = Vec::new();
     for (i, probe) in file.record.probe.iter().enumerate() {
@@ -245,7 +221,14 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>, budget: Budget) -> 
     if !errors.is_empty() {
         return Err(ConfigError::all(errors));
     }
-    let network = b.build().map_err(|e| ConfigError::invalid("network", "", e))?;
+    let mut placer = counter
+        .into_placer()
+        .map_err(|e| ConfigError::invalid("network", "", e))?;
+    projections.expand(&mut placer, &mut errors);
+    if !errors.is_empty() {
+        return Err(ConfigError::all(errors));
+    }
+    let network = placer.build().map_err(|e| ConfigError::invalid("network", "", e))?;
     let mut weights = Vec::new();
     for (i, w) in file.record.weights.iter().enumerate() {
         match weight_record(&network, i, w) {
@@ -266,6 +249,63 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>, budget: Budget) -> 
         },
         units: lowered.report,
     })
+}
+
+/// The file's projections, expanded once per pass of the build.
+struct Projections<'a> {
+    file: &'a NetworkFile,
+    names: &'a HashMap<&'a str, Placed>,
+    failed: &'a [&'a str],
+    stdp: Option<&'a StdpParams>,
+    budget: Budget,
+}
+
+impl Projections<'_> {
+    /// Give every projection's synapses to `sink`, in file order; each
+    /// projection's mistakes go to `errors` (a projection whose populations
+    /// failed is skipped, and after the first mistake nothing is drawn).
+    fn expand(&self, sink: &mut dyn SynapseSink, errors: &mut Vec<ConfigError>) {
+        let Projections {
+            file,
+            names,
+            failed,
+            stdp,
+            budget,
+        } = *self;
+        let global = file.simulation.seed;
+        for (i, proj) in file.projections.iter().enumerate() {
+            if failed.contains(&proj.from.as_str()) || failed.contains(&proj.to.as_str()) {
+                continue;
+            }
+            let item = proj.item(i);
+            let find = |field: &str, name: &str| {
+                names.get(name).copied().ok_or_else(|| {
+                    let mut known: Vec<&str> = names.keys().copied().collect();
+                    known.sort_unstable();
+                    ConfigError::invalid(
+                        &item,
+                        field,
+                        format!("unknown population \"{name}\" (known: {})", known.join(", ")),
+                    )
+                })
+            };
+            let result = (|| {
+                let from = find("from", &proj.from)?;
+                let to = find("to", &proj.to)?;
+                if to.kind == PopulationKind::Axons {
+                    return Err(ConfigError::invalid(
+                        &item,
+                        "to",
+                        format!("\"{}\" is an input; projections end on neuron populations", proj.to),
+                    ));
+                }
+                project(sink, &item, i, proj, from, to, global, stdp, budget, errors.is_empty())
+            })();
+            if let Err(e) = result {
+                errors.push(e);
+            }
+        }
+    }
 }
 
 /// The synapses `[[record.weights]]` number `i` names, in the built network.
@@ -314,7 +354,7 @@ fn weight_record(net: &Network, i: usize, w: &WeightsSection) -> Result<WeightRe
             PopulationKind::Neurons => Source::Neuron(from.first + k),
         };
         let s = net.source_index(source) as usize;
-        synapses.extend((syn.offsets[s]..syn.offsets[s + 1]).filter(|&x| post.contains(&syn.target[x as usize])));
+        synapses.extend(syn.row(s).filter(|&x| post.contains(&syn.target(x))).map(|x| x as u64));
     }
     synapses.sort_unstable();
     if synapses.is_empty() {
@@ -579,7 +619,7 @@ fn read_spike_file(item: &str, path: &Path, size: u32, out: &mut Vec<(u32, u32)>
 /// Expand one projection into synapses.
 #[allow(clippy::too_many_arguments)]
 fn project(
-    b: &mut NetworkBuilder,
+    b: &mut dyn SynapseSink,
     item: &str,
     index: usize,
     proj: &ProjectionSection,
@@ -614,19 +654,19 @@ fn project(
         PopulationKind::Neurons => Source::Neuron(from.first + k),
         PopulationKind::Axons => Source::Axon(from.first + k),
     };
-    let mut add = |b: &mut NetworkBuilder, pre: u32, post: u32, w: Option<i64>, d: Option<i64>, field: &str| {
+    let mut add = |b: &mut dyn SynapseSink, pre: u32, post: u32, w: Option<i64>, d: Option<i64>, field: &str| {
         let weight = w.unwrap_or_else(|| weights.draw());
         let delay = d.unwrap_or_else(|| delays.draw());
         check_synapse_values(weight, wexp, delay, proj.plastic, stdp).map_err(|e| synapse_error(item, field, e))?;
-        b.add_synapse(SynapseSpec {
+        b.add(&SynapseSpec {
             source: source(pre),
             target: to.first + post,
             weight: weight as i8,
             wexp: wexp as u8,
             delay: delay as u8,
             plastic: proj.plastic,
-        });
-        Ok::<(), ConfigError>(())
+        })
+        .map_err(|e| ConfigError::invalid(item, field, e))
     };
     let (n_pre, n_post) = (from.size, to.size);
     let pairs = n_pre as u64 * n_post as u64;
@@ -643,7 +683,6 @@ fn project(
         }
         Connect::AllToAll { allow_autapses } => {
             fits(pairs)?;
-            b.reserve_synapses(n_pre as usize * n_post as usize);
             for pre in 0..n_pre {
                 for post in 0..n_post {
                     if same && pre == post && !allow_autapses {
@@ -704,7 +743,6 @@ fn project(
             let choices = pool - u32::from(exclude_self);
             let k = check_rule(item, &proj.connect, n_pre, n_post, same)?;
             fits(owners as u64 * k as u64)?;
-            b.reserve_synapses(owners as usize * k as usize);
             let mut rng = seeded(seed_of(*seed));
             let mut partners = Vec::with_capacity(k as usize);
             for owner in 0..owners {
@@ -727,7 +765,6 @@ fn project(
             }
         }
         Connect::List { synapses } => {
-            b.reserve_synapses(synapses.len());
             for (j, row) in synapses.iter().enumerate() {
                 let field = format!("connect.synapses[{j}]");
                 if !(2..=4).contains(&row.len()) {

@@ -350,16 +350,11 @@ impl<'n> Simulator<'n> {
             x_pre: vec![0; sources],
             x_pre_next: vec![0; sources],
             lfsr_at: LfsrCycle::get().position(Lfsr16::new(rule.lfsr_seed).expect("validated non-zero seed")),
-            plastic: (0..sources)
-                .map(|s| {
-                    let (lo, hi) = (syn.offsets[s] as usize, syn.offsets[s + 1] as usize);
-                    syn.flags[lo..hi].iter().filter(|&&f| f & FLAG_PLASTIC != 0).count() as u32
-                })
-                .collect(),
+            plastic: (0..sources).map(|s| syn.plastic_in_row(s) as u32).collect(),
         });
         let route = (0..sources)
             .map(|s| {
-                let count = syn.offsets[s + 1] - syn.offsets[s];
+                let count = syn.offsets()[s + 1] - syn.offsets()[s];
                 let plastic = learning.as_ref().map_or(0, |l| l.plastic[s] as u64);
                 Route {
                     cycles: opts.costs.route_cost(syn.run_headers(s), count, plastic, learning_on),
@@ -370,9 +365,9 @@ impl<'n> Simulator<'n> {
         let window = if learning_on {
             1
         } else {
-            syn.delay
+            syn.kinds()
                 .iter()
-                .copied()
+                .map(|k| k.delay)
                 .min()
                 .map_or(WINDOW_MAX, |d| (d as u32).min(WINDOW_MAX))
         };
@@ -587,7 +582,7 @@ impl<'n> Simulator<'n> {
             Some(_) => synapses
                 .iter()
                 .map(|&s| {
-                    let (p, _) = self.locate(syn.target[s as usize] as usize);
+                    let (p, _) = self.locate(syn.target(s as usize) as usize);
                     let i = self
                         .local_part(p)
                         .map(|part| part.syn.local(s).expect("a synapse is in its target's part"));
@@ -617,7 +612,7 @@ impl<'n> Simulator<'n> {
     /// the simulation is spread over several).
     pub fn weights(&self) -> Cow<'_, [i8]> {
         if self.learning.is_none() {
-            return Cow::Borrowed(&self.net.synapses().weight);
+            return Cow::Borrowed(self.net.synapses().weights());
         }
         // Only the plastic weights change: each rank sends its own.
         let mut out = Out::default();
@@ -630,7 +625,7 @@ impl<'n> Simulator<'n> {
                 }
             }
         }
-        let mut w = self.net.synapses().weight.clone();
+        let mut w = self.net.synapses().weights().to_vec();
         for msg in self.all_gather(out) {
             let mut m = In::new(&msg);
             while !m.is_empty() {
@@ -988,7 +983,7 @@ impl<'n> Simulator<'n> {
                                 .map(|&(p, i)| i.map_or(0, |i| weight_of(self.parts[p - first].syn.words[i]))),
                         ),
                         None => {
-                            let weights = &self.net.synapses().weight;
+                            let weights = self.net.synapses().weights();
                             w.values.extend(w.synapses.iter().map(|&s| weights[s as usize]));
                         }
                     }
@@ -1053,7 +1048,7 @@ impl<'n> Simulator<'n> {
             for &s in &sources[inputs..] {
                 let n = (s - m) as usize;
                 potentiate_at.push(l.lfsr_at);
-                let fanin = syn.fanin_offsets[n + 1] - syn.fanin_offsets[n];
+                let fanin = syn.fanin_of(n).len() as u64;
                 l.lfsr_at = step(l.lfsr_at, fanin);
                 self.stats.weight_updates += fanin;
                 cycle += costs.potentiation_cost(fanin);

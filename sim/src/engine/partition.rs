@@ -15,7 +15,7 @@
 //! one cache miss where the row starts.
 
 use crate::lfsr::LFSR_PERIOD;
-use crate::network::{Synapses, FLAG_PLASTIC};
+use crate::network::{Synapses, FLAG_PLASTIC, FLAG_WEXP};
 
 /// Neurons per part are rounded up to whole 64-neuron words (the bitmaps'
 /// and the block update's unit) when every part still gets at least this
@@ -25,8 +25,13 @@ const ALIGN_MIN_WORDS: usize = 8;
 /// Most neurons in one part: a synapse word holds the target in 24 bits.
 pub(super) const PART_NEURONS_MAX: usize = 1 << 24;
 
-/// Words of a run header: the run's length, then its delay and flags.
-pub(super) const HEADER_WORDS: usize = 2;
+/// Words of a run header: its length (bits 12..32), flags (bits 8..12:
+/// `wexp`, then plasticity) and delay (bits 0..8).
+pub(super) const HEADER_WORDS: usize = 1;
+
+/// Most synapses under one header; a longer run of one key gets several
+/// headers (routing them one after the other is routing the run).
+pub(super) const RUN_LEN_MAX: u32 = (1 << 20) - 1;
 
 /// The first neuron of each of (at least `parts`, if there are that many
 /// neurons, and enough that none exceeds [`PART_NEURONS_MAX`]) ranges over
@@ -89,22 +94,27 @@ pub(super) fn with_weight(w: u32, weight: i8) -> u32 {
     (w & !0xFF) | weight as u8 as u32
 }
 
-/// A run header's second word.
-fn run_key(delay: u8, flags: u8) -> u32 {
-    delay as u32 | (flags as u32) << 8
+/// A run header of no synapses yet (each adds [`ONE_MORE`]).
+fn run_header(delay: u8, flags: u8) -> u32 {
+    delay as u32 | ((flags & FLAG_WEXP) as u32 | ((flags & FLAG_PLASTIC) >> 4) as u32) << 8
 }
 
-/// The delay and flags of a run header's second word.
+/// What one more synapse adds to its run header.
+const ONE_MORE: u32 = 1 << 12;
+
+/// The length, delay and flags of a run header.
 #[inline(always)]
-pub(super) fn run_of(key: u32) -> (u8, u8) {
-    (key as u8, (key >> 8) as u8)
+pub(super) fn run_of(header: u32) -> (usize, u8, u8) {
+    let f = (header >> 8) as u8;
+    let flags = (f & FLAG_WEXP) | if f & 8 != 0 { FLAG_PLASTIC } else { 0 };
+    ((header >> 12) as usize, header as u8, flags)
 }
 
 /// A part's synapses: runs of the synapses onto its neurons, by source.
 pub(super) struct PartSynapses {
     /// `offsets[s]..offsets[s + 1]`: the runs of source `s` in `words`.
     pub offsets: Vec<u64>,
-    /// Runs: `[length, delay | flags << 8]`, then `length` synapse words.
+    /// Runs: a header ([`HEADER_WORDS`]), then its synapse words.
     pub words: Vec<u32>,
     /// Learning: the canonical index of the synapse in each word (a
     /// header's words take the index of its run's first synapse, so the
@@ -130,7 +140,7 @@ impl PartSynapses {
     /// fill; the network's arrays are read, not copied whole).
     pub fn split(syn: &Synapses, bounds: &[usize], keep: std::ops::Range<usize>, learning: bool) -> Vec<PartSynapses> {
         let parts = bounds.len() - 1;
-        let sources = syn.offsets.len() - 1;
+        let sources = syn.num_sources();
         let size = bounds.get(1).copied().unwrap_or(0).max(1);
         // Parts are `size` neurons each but the last; `None` for another
         // process's part, else the index among those kept.
@@ -140,17 +150,21 @@ impl PartSynapses {
         };
         let kept = keep.len();
         let mut last: Vec<Option<Key>> = vec![None; kept];
+        // Synapses in each part's open run.
+        let mut open_len = vec![0u32; kept];
         // offsets[p][s + 1]: words, then prefix sums.
         let mut offsets = vec![vec![0u64; sources + 1]; kept];
         for s in 0..sources {
             last.fill(None);
-            for i in syn.offsets[s] as usize..syn.offsets[s + 1] as usize {
-                let Some(p) = part_of(syn.target[i]) else { continue };
-                let key = (syn.delay[i], syn.flags[i]);
-                if last[p] != Some(key) {
+            for i in syn.row(s) {
+                let Some(p) = part_of(syn.target(i)) else { continue };
+                let key = (syn.delay(i), syn.flags(i));
+                if last[p] != Some(key) || open_len[p] == RUN_LEN_MAX {
                     last[p] = Some(key);
+                    open_len[p] = 0;
                     offsets[p][s + 1] += HEADER_WORDS as u64;
                 }
+                open_len[p] += 1;
                 offsets[p][s + 1] += 1;
             }
         }
@@ -181,21 +195,21 @@ impl PartSynapses {
         for s in 0..sources {
             last.fill(None);
             let mut plastic = 0u32;
-            for i in syn.offsets[s] as usize..syn.offsets[s + 1] as usize {
-                let t = syn.target[i];
-                let is_plastic = syn.flags[i] & FLAG_PLASTIC != 0;
+            for i in syn.row(s) {
+                let t = syn.target(i);
+                let is_plastic = syn.flags(i) & FLAG_PLASTIC != 0;
                 // Every part's plastic synapses count for a source's LFSR places.
                 let place = plastic as u16;
                 if is_plastic {
                     plastic = if plastic + 1 == LFSR_PERIOD { 0 } else { plastic + 1 };
                 }
                 let Some(p) = part_of(t) else { continue };
-                let key = (syn.delay[i], syn.flags[i]);
+                let key = (syn.delay(i), syn.flags(i));
                 let f = &mut out[p];
-                if last[p] != Some(key) {
+                if last[p] != Some(key) || f.words[open[p]] >> 12 == RUN_LEN_MAX {
                     last[p] = Some(key);
                     open[p] = f.words.len();
-                    f.words.extend([0, run_key(key.0, key.1)]);
+                    f.words.push(run_header(key.0, key.1));
                     if let Some(c) = &mut f.canonical {
                         c.extend([i as u32; HEADER_WORDS]);
                     }
@@ -203,8 +217,8 @@ impl PartSynapses {
                         r.extend([0; HEADER_WORDS]);
                     }
                 }
-                f.words[open[p]] += 1;
-                f.words.push(word(t - bounds[keep.start + p] as u32, syn.weight[i]));
+                f.words[open[p]] += ONE_MORE;
+                f.words.push(word(t - bounds[keep.start + p] as u32, syn.weight(i)));
                 if let Some(c) = &mut f.canonical {
                     c.push(i as u32);
                 }
@@ -267,8 +281,7 @@ impl PartSynapses {
     /// The run whose header is at word `k`.
     #[inline(always)]
     pub fn run_at(&self, k: usize) -> Run {
-        let len = self.words[k] as usize;
-        let (delay, flags) = run_of(self.words[k + 1]);
+        let (len, delay, flags) = run_of(self.words[k]);
         let start = k + HEADER_WORDS;
         Run {
             delay,
@@ -380,5 +393,59 @@ mod tests {
             assert_eq!(weight_of(with_weight(x, 3)), 3);
             assert_eq!(target_of(with_weight(x, -3)), t);
         }
+    }
+
+    #[test]
+    fn headers_hold_length_delay_and_flags() {
+        for (delay, flags) in [(1u8, 0u8), (255, FLAG_PLASTIC | 7), (16, 3), (2, FLAG_PLASTIC)] {
+            let mut h = run_header(delay, flags);
+            assert_eq!(run_of(h), (0, delay, flags));
+            for _ in 0..RUN_LEN_MAX {
+                h += ONE_MORE;
+            }
+            assert_eq!(run_of(h), (RUN_LEN_MAX as usize, delay, flags));
+        }
+    }
+
+    #[test]
+    fn a_run_longer_than_a_header_holds_gets_several() {
+        use crate::network::{NetworkBuilder, Source, SynapseSpec};
+        use crate::neuron::NeuronParams;
+        let n = RUN_LEN_MAX + 10;
+        let mut b = NetworkBuilder::new();
+        let p = b.add_profile(NeuronParams::default());
+        b.add_neurons(p, n, |_| 0);
+        b.add_axons(1);
+        let mut counter = b.into_counter().unwrap();
+        let synapse = |t: u32| SynapseSpec {
+            source: Source::Axon(0),
+            target: t,
+            weight: (t % 7) as i8,
+            wexp: 1,
+            delay: 3,
+            plastic: false,
+        };
+        for t in 0..n {
+            counter.add(&synapse(t)).unwrap();
+        }
+        let mut placer = counter.into_placer().unwrap();
+        for t in 0..n {
+            placer.add(&synapse(t)).unwrap();
+        }
+        let net = placer.build().unwrap();
+        let parts = PartSynapses::split(net.synapses(), &[0, n as usize], 0..1, false);
+        let runs: Vec<Run> = parts[0].runs(parts[0].row(0)).collect();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].words.len(), RUN_LEN_MAX as usize);
+        assert_eq!(runs[1].words.len(), 10);
+        let words: Vec<u32> = runs
+            .iter()
+            .flat_map(|r| parts[0].words[r.words.clone()].to_vec())
+            .collect();
+        assert!(runs.iter().all(|r| (r.delay, r.flags) == (3, 1)));
+        assert!(words
+            .iter()
+            .enumerate()
+            .all(|(t, &w)| w == word(t as u32, (t % 7) as i8)));
     }
 }
