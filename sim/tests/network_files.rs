@@ -696,14 +696,14 @@ fn a_network_larger_than_memory_gets_an_error_not_an_abort() {
         .find(|l| l.starts_with("MemAvailable:"))
         .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         .map_or(0, |kib: u64| kib * 1024);
-    // 4e9 synapses need about 124 GB to build; only meaningful where less is available.
-    if available == 0 || available > 100 << 30 {
+    // 4e9 synapses need about 45 GiB to build and run; only meaningful where less is available.
+    if available == 0 || available > 40 << 30 {
         return;
     }
     let text = "[[population]]\nname = \"a\"\nsize = 1000000\n[[projection]]\nfrom = \"a\"\nto = \"a\"\n\
                 connect = { rule = \"fixed_indegree\", k = 4000 }\nweight = 1\n";
     let e = err(text);
-    assert!(e.contains("which needs about 115.5 GiB to build"), "{e}");
+    assert!(e.contains("which needs about 44.7 GiB to build"), "{e}");
 }
 
 /// `--set` and `--seed` (`config::load_with`): a changed file is the file
