@@ -38,6 +38,7 @@ pub mod cycles;
 pub mod dither;
 pub mod engine;
 pub mod fixed;
+mod huge_pages;
 pub mod learning;
 pub mod lfsr;
 #[cfg(feature = "mpi")]

@@ -37,8 +37,10 @@ impl DelayRing {
     /// A ring of `slots` slots for `n` neurons, all zero.
     pub fn new(n: usize, slots: usize) -> Self {
         let words = n.div_ceil(64);
+        let cells = vec![0; slots * n];
+        crate::huge_pages::advise(&cells);
         DelayRing {
-            cells: vec![0; slots * n],
+            cells,
             touched: vec![0; slots * words],
             n,
             words,

@@ -246,8 +246,10 @@ pub(super) struct RowCounts {
 impl RowCounts {
     /// Nothing counted yet, for `sources` sources.
     pub fn new(sources: usize) -> Self {
+        let counts = vec![0; sources + 1];
+        crate::huge_pages::advise(&counts);
         RowCounts {
-            counts: vec![0; sources + 1],
+            counts,
             pending: Vec::with_capacity(BATCH),
             used: vec![false; SLOTS],
             total: 0,
@@ -295,10 +297,12 @@ impl RowCounts {
                 flags: (slot & 7) as u8 | if slot & 8 != 0 { FLAG_PLASTIC } else { 0 },
             });
         }
+        let records = vec![0; 2 * self.total as usize];
+        crate::huge_pages::advise(&records);
         RowFill {
             fill: offsets.clone(),
             pending: Vec::with_capacity(BATCH),
-            records: vec![0; 2 * self.total as usize],
+            records,
             offsets,
             kinds,
             slot_kind,
