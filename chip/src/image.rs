@@ -179,13 +179,14 @@ impl Image {
         let mut total_headers = 0u64;
         let overflow = |words: &Vec<u16>| words.len() as u64 > config.syn_words() as u64;
         for s in 0..net.num_sources() {
-            let (lo, hi) = (syn.row(s as usize).start, syn.row(s as usize).end);
+            let row = syn.row(s as usize);
+            let (lo, hi) = (row.start, row.end);
             if lo == hi {
                 headers.push(1);
                 continue;
             }
             source[core_source(s) as usize] = words.len() as u16;
-            let key = |i: usize| (syn.delay(i), syn.flags(i));
+            let key = |i: usize| syn.kind(i);
             let mut i = lo;
             let mut count = 0u32;
             while i < hi {
@@ -217,18 +218,17 @@ impl Image {
         let mut fanin = vec![1u16; n];
         let mut fanin_words = 0u64;
         for (k, head) in fanin.iter_mut().enumerate().take(net.num_neurons() as usize) {
-            let fanin_k = syn.fanin_of(k);
-            if fanin_k.is_empty() {
+            let list = syn.fanin_of(k);
+            if list.is_empty() {
                 continue;
             }
-            let (lo, hi) = (0, fanin_k.len());
             *head = words.len() as u16;
-            words.push((hi - lo) as u16);
-            for &(i, src) in fanin_k {
+            words.push(list.len() as u16);
+            for &(i, src) in list {
                 words.push(weight_address[i as usize]);
                 words.push(core_source(src) as u16);
             }
-            fanin_words += 1 + 2 * (hi - lo) as u64;
+            fanin_words += 1 + 2 * list.len() as u64;
         }
         if overflow(&words) {
             let synapses = syn.len() as u64;
@@ -381,7 +381,7 @@ mod tests {
             );
         }
         let nonempty: u64 = (0..net.num_sources() as usize)
-            .filter(|&s| net.synapses().offsets()[s] < net.synapses().offsets()[s + 1])
+            .filter(|&s| !net.synapses().row(s).is_empty())
             .map(|s| img.headers[s] as u64)
             .sum();
         assert_eq!(

@@ -87,10 +87,8 @@ pub fn projections(net: &Network) -> Vec<ProjectionUsage> {
     // The projection of each synapse, for the fan-in lists.
     let mut of_synapse = vec![0usize; syn.len()];
     for s in 0..net.num_sources() {
-        let (lo, hi) = (
-            syn.offsets()[s as usize] as usize,
-            syn.offsets()[s as usize + 1] as usize,
-        );
+        let row = syn.row(s as usize);
+        let (lo, hi) = (row.start, row.end);
         let pre = name(net.source_population(s));
         let mut run_start = lo;
         for (i, of) in of_synapse.iter_mut().enumerate().take(hi).skip(lo) {
@@ -103,9 +101,7 @@ pub fn projections(net: &Network) -> Vec<ProjectionUsage> {
                 out[k].fanin += 2;
             }
             // The image's runs: equal (delay, flags), at most RUN_MAX long.
-            let new_run = i == lo
-                || (syn.delay(i), syn.flags(i)) != (syn.delay(i - 1), syn.flags(i - 1))
-                || i - run_start >= RUN_MAX as usize;
+            let new_run = i == lo || syn.kind(i) != syn.kind(i - 1) || i - run_start >= RUN_MAX as usize;
             if new_run {
                 run_start = i;
                 out[k].headers += 1;

@@ -29,7 +29,7 @@ pub fn weight_counts(net: &Network, after: &[i8]) -> Option<WeightCounts> {
     if after.len() != syn.len() || after.is_empty() {
         return None;
     }
-    let plastic_only = syn.kinds().iter().any(|k| k.plastic());
+    let plastic_only = net.num_plastic() > 0;
     let chosen = |i: &usize| !plastic_only || syn.plastic(*i);
     let mut before = [0u64; 256];
     let mut later = [0u64; 256];

@@ -621,7 +621,7 @@ fn read_spike_file(item: &str, path: &Path, size: u32, out: &mut Vec<(u32, u32)>
 /// Expand one projection into synapses.
 #[allow(clippy::too_many_arguments)]
 fn project(
-    b: &mut dyn SynapseSink,
+    sink: &mut dyn SynapseSink,
     item: &str,
     index: usize,
     proj: &ProjectionSection,
@@ -656,11 +656,11 @@ fn project(
         PopulationKind::Neurons => Source::Neuron(from.first + k),
         PopulationKind::Axons => Source::Axon(from.first + k),
     };
-    let mut add = |b: &mut dyn SynapseSink, pre: u32, post: u32, w: Option<i64>, d: Option<i64>, field: &str| {
+    let mut add = |sink: &mut dyn SynapseSink, pre: u32, post: u32, w: Option<i64>, d: Option<i64>, field: &str| {
         let weight = w.unwrap_or_else(|| weights.draw());
         let delay = d.unwrap_or_else(|| delays.draw());
         check_synapse_values(weight, wexp, delay, proj.plastic, stdp).map_err(|e| synapse_error(item, field, e))?;
-        b.add(&SynapseSpec {
+        sink.add(&SynapseSpec {
             source: source(pre),
             target: to.first + post,
             weight: weight as i8,
@@ -674,7 +674,7 @@ fn project(
     let pairs = n_pre as u64 * n_post as u64;
     // Refuse a rule that cannot fit before drawing anything: `count` is the
     // number of synapses it makes (expected, for fixed_probability).
-    let before = b.num_synapses();
+    let before = sink.num_synapses();
     let fits = |count: u64| check_synapse_budget(item, before, count, budget);
     let seed_of = |s: Option<u64>| s.unwrap_or_else(|| derive_seed(global, "projection", index, "connect"));
     match &proj.connect {
@@ -690,14 +690,14 @@ fn project(
                     if same && pre == post && !allow_autapses {
                         continue;
                     }
-                    add(b, pre, post, None, None, "")?;
+                    add(sink, pre, post, None, None, "")?;
                 }
             }
         }
         Connect::OneToOne => {
             check_rule(item, &proj.connect, n_pre, n_post, same)?;
             for k in 0..n_pre {
-                add(b, k, k, None, None, "")?;
+                add(sink, k, k, None, None, "")?;
             }
         }
         Connect::FixedProbability {
@@ -725,7 +725,7 @@ fn project(
                         continue;
                     }
                     if rng.random_bool(p) {
-                        add(b, pre, post, None, None, "")?;
+                        add(sink, pre, post, None, None, "")?;
                     }
                 }
             }
@@ -762,7 +762,7 @@ fn project(
                     // Skip over the owner itself when autapses are excluded.
                     let partner = if exclude_self && x >= owner { x + 1 } else { x };
                     let (pre, post) = if indegree { (partner, owner) } else { (owner, partner) };
-                    add(b, pre, post, None, None, "")?;
+                    add(sink, pre, post, None, None, "")?;
                 }
             }
         }
@@ -781,7 +781,7 @@ fn project(
                 }
                 let pre = index_in(item, &field, row[0], n_pre)?;
                 let post = index_in(item, &field, row[1], n_post)?;
-                add(b, pre, post, row.get(2).copied(), row.get(3).copied(), &field)?;
+                add(sink, pre, post, row.get(2).copied(), row.get(3).copied(), &field)?;
             }
         }
     }

@@ -354,7 +354,7 @@ impl<'n> Simulator<'n> {
         });
         let route = (0..sources)
             .map(|s| {
-                let count = syn.offsets()[s + 1] - syn.offsets()[s];
+                let count = syn.row(s).len() as u64;
                 let plastic = learning.as_ref().map_or(0, |l| l.plastic[s] as u64);
                 Route {
                     cycles: opts.costs.route_cost(syn.run_headers(s), count, plastic, learning_on),

@@ -15,7 +15,7 @@
 //! one cache miss where the row starts.
 
 use crate::lfsr::LFSR_PERIOD;
-use crate::network::{Synapses, FLAG_PLASTIC, FLAG_WEXP};
+use crate::network::{pack_flags, unpack_flags, Synapses, FLAG_PLASTIC};
 
 /// Neurons per part are rounded up to whole 64-neuron words (the bitmaps'
 /// and the block update's unit) when every part still gets at least this
@@ -96,7 +96,7 @@ pub(super) fn with_weight(w: u32, weight: i8) -> u32 {
 
 /// A run header of no synapses yet (each adds [`ONE_MORE`]).
 fn run_header(delay: u8, flags: u8) -> u32 {
-    delay as u32 | ((flags & FLAG_WEXP) as u32 | ((flags & FLAG_PLASTIC) >> 4) as u32) << 8
+    delay as u32 | (pack_flags(flags) as u32) << 8
 }
 
 /// What one more synapse adds to its run header.
@@ -105,9 +105,11 @@ const ONE_MORE: u32 = 1 << 12;
 /// The length, delay and flags of a run header.
 #[inline(always)]
 pub(super) fn run_of(header: u32) -> (usize, u8, u8) {
-    let f = (header >> 8) as u8;
-    let flags = (f & FLAG_WEXP) | if f & 8 != 0 { FLAG_PLASTIC } else { 0 };
-    ((header >> 12) as usize, header as u8, flags)
+    (
+        (header >> 12) as usize,
+        header as u8,
+        unpack_flags((header >> 8) as u8 & 15),
+    )
 }
 
 /// A part's synapses: runs of the synapses onto its neurons, by source.
@@ -158,7 +160,8 @@ impl PartSynapses {
             last.fill(None);
             for i in syn.row(s) {
                 let Some(p) = part_of(syn.target(i)) else { continue };
-                let key = (syn.delay(i), syn.flags(i));
+                let kind = syn.kind(i);
+                let key = (kind.delay, kind.flags);
                 if last[p] != Some(key) || open_len[p] == RUN_LEN_MAX {
                     last[p] = Some(key);
                     open_len[p] = 0;
@@ -196,17 +199,17 @@ impl PartSynapses {
             last.fill(None);
             let mut plastic = 0u32;
             for i in syn.row(s) {
-                let t = syn.target(i);
-                let is_plastic = syn.flags(i) & FLAG_PLASTIC != 0;
+                let (t, kind) = (syn.target(i), syn.kind(i));
+                let is_plastic = kind.plastic();
                 // Every part's plastic synapses count for a source's LFSR places.
                 let place = plastic as u16;
                 if is_plastic {
                     plastic = if plastic + 1 == LFSR_PERIOD { 0 } else { plastic + 1 };
                 }
                 let Some(p) = part_of(t) else { continue };
-                let key = (syn.delay(i), syn.flags(i));
+                let key = (kind.delay, kind.flags);
                 let f = &mut out[p];
-                if last[p] != Some(key) || f.words[open[p]] >> 12 == RUN_LEN_MAX {
+                if last[p] != Some(key) || run_of(f.words[open[p]]).0 == RUN_LEN_MAX as usize {
                     last[p] = Some(key);
                     open[p] = f.words.len();
                     f.words.push(run_header(key.0, key.1));

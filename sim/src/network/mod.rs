@@ -30,6 +30,17 @@ pub const FLAG_PLASTIC: u8 = 0x80;
 /// Mask of the weight exponent in [`Synapses::flags`].
 pub const FLAG_WEXP: u8 = 0x07;
 
+/// Flags in 4 bits (`wexp` in bits 0..=2, plasticity in bit 3), for tables
+/// and run headers that pack them beside a delay.
+pub(crate) fn pack_flags(flags: u8) -> u8 {
+    (flags & FLAG_WEXP) | (flags & FLAG_PLASTIC) >> 4
+}
+
+/// The flags [`pack_flags`] packed.
+pub(crate) fn unpack_flags(packed: u8) -> u8 {
+    (packed & FLAG_WEXP) | (packed & 8) << 4
+}
+
 /// Where a spike comes from: an input axon or a neuron.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Source {

@@ -16,7 +16,7 @@
 
 use std::ops::Range;
 
-use super::{FLAG_PLASTIC, FLAG_WEXP};
+use super::{pack_flags, unpack_flags, FLAG_PLASTIC, FLAG_WEXP};
 
 /// What a synapse shares with others of its delay, exponent and plasticity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,7 +41,7 @@ impl Kind {
     /// The kind's place in a table of every possible kind (delay, exponent,
     /// plasticity: 256 × 8 × 2).
     fn slot(self) -> usize {
-        (self.delay as usize) << 4 | (self.flags & FLAG_WEXP) as usize | ((self.flags & FLAG_PLASTIC) >> 4) as usize
+        (self.delay as usize) << 4 | pack_flags(self.flags) as usize
     }
 }
 
@@ -294,7 +294,7 @@ impl RowCounts {
             slot_kind[slot] = kinds.len() as u16;
             kinds.push(Kind {
                 delay: (slot >> 4) as u8,
-                flags: (slot & 7) as u8 | if slot & 8 != 0 { FLAG_PLASTIC } else { 0 },
+                flags: unpack_flags((slot & 15) as u8),
             });
         }
         let records = vec![0; 2 * self.total as usize];
@@ -474,6 +474,7 @@ mod tests {
                 for plastic in [0, FLAG_PLASTIC] {
                     let slot = kind(delay, wexp | plastic).slot();
                     assert!(!seen[slot]);
+                    assert_eq!(unpack_flags(pack_flags(wexp | plastic)), wexp | plastic);
                     seen[slot] = true;
                 }
             }
