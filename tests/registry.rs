@@ -7,6 +7,7 @@
 
 use spikefab_chip::board::BOARDS;
 use spikefab_chip::config::CoreConfig;
+use spikefab_firmware::pll::PllSettings;
 use spikefab_hdl::cosim::Cosim;
 use spikefab_hdl::engine::EngineKind;
 use spikefab_proto::message::{Answer, Command};
@@ -69,15 +70,14 @@ fn every_board_has_a_top_for_its_core() {
         // The PLL makes exactly the core clock the UART and the timing target assume.
         let pll = spikefab_firmware::build::pll_settings(board).unwrap();
         assert_eq!(pll.output_hz(board.clock_mhz * 1_000_000), board.core_mhz as f64 * 1e6);
-        let cell = if board.pll_pad {
-            "SB_PLL40_PAD #("
-        } else {
-            "SB_PLL40_CORE #("
+        let (cell, divider) = match pll {
+            PllSettings::Ice40(s) if board.pll_pad => ("SB_PLL40_PAD #(", format!(".DIVF(7'd{})", s.divf)),
+            PllSettings::Ice40(s) => ("SB_PLL40_CORE #(", format!(".DIVF(7'd{})", s.divf)),
+            PllSettings::Ecp5(s) => ("EHXPLLL #(", format!(".CLKFB_DIV({})", s.clkfb_div)),
         };
-        let divf = format!(".DIVF(7'd{})", pll.divf);
         assert!(
-            verilog.contains(cell) && verilog.contains(&divf),
-            "{}: {cell} with {divf}",
+            verilog.contains(cell) && verilog.contains(&divider),
+            "{}: {cell} with {divider}",
             board.name
         );
     }

@@ -6,11 +6,12 @@
 //! the full state (u, v, θ, refractory counters, traces, weights, LFSR,
 //! counters and the delay ring) bit for bit at checkpoints during the run.
 //!
-//! On the Verilator engine (the emitted Verilog), all three core
-//! configurations: `tiny`, `hx8k`, and the `up5k` core the iCEBreaker
-//! bitstream is built from, including networks that fill it (all 256 neurons
-//! and axons, more than 60,000 synapses, 2,000-tick runs). On rust-hdl's own
-//! simulator, the reference rung, fewer and smaller networks.
+//! On the Verilator engine (the emitted Verilog), every core configuration:
+//! `tiny`, `hx8k`, the `up5k` core the iCEBreaker bitstream is built from,
+//! including networks that fill it (all 256 neurons and axons, more than
+//! 60,000 synapses, 2,000-tick runs), and the ULX3S's `ecp5` core with its 16
+//! delay slots (filled too). On rust-hdl's own simulator, the reference rung,
+//! fewer and smaller networks.
 //!
 //! `SPIKEFAB_RTL_SCALE` multiplies every count (`make test-slow`: 10).
 
@@ -56,6 +57,15 @@ const UP5K_LIMITS: Limits = Limits {
     max_delay: 8,
     synapses: 1500,
     ticks: 24,
+};
+
+/// Networks that use the ECP5 core's 16 delay slots.
+const ECP5_LIMITS: Limits = Limits {
+    neurons: 256,
+    axons: 256,
+    max_delay: 16,
+    synapses: 1500,
+    ticks: 40,
 };
 
 fn config(cases: u32) -> Config {
@@ -107,6 +117,17 @@ proptest! {
 }
 
 proptest! {
+    #![proptest_config(config(cases(80)))]
+
+    #[test]
+    fn ecp5_matches_sim((r, ticks) in network(ECP5_LIMITS)) {
+        if let Err(e) = check_on(verilator(CoreConfig::ECP5), &build(&r), ticks, 2) {
+            prop_assert!(false, "{e}");
+        }
+    }
+}
+
+proptest! {
     #![proptest_config(config(cases(24)))]
 
     /// Filled tiny and HX8K cores, 500 ticks.
@@ -129,6 +150,19 @@ proptest! {
     fn filled_up5k_matches_sim(spec in filled_spec()) {
         let net = filled_network(CoreConfig::UP5K, &spec, 2000);
         if let Err(e) = check_on(verilator(CoreConfig::UP5K), &net, 2000, 4) {
+            prop_assert!(false, "{spec:?}: {e}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(cases(4)))]
+
+    /// Filled ECP5 cores (delays up to 16), 1,000 ticks.
+    #[test]
+    fn filled_ecp5_matches_sim(spec in filled_spec()) {
+        let net = filled_network(CoreConfig::ECP5, &spec, 1000);
+        if let Err(e) = check_on(verilator(CoreConfig::ECP5), &net, 1000, 4) {
             prop_assert!(false, "{spec:?}: {e}");
         }
     }

@@ -29,6 +29,11 @@ macro_rules! for_each_core {
             HX8K Hx8kCore "hx8k" {
                 neuron_bits: 7, axon_bits: 7, slot_bits: 3, syn_bits: 11, device: HX8K_CT256
             }
+            /// The ECP5 core (ULX3S, LFE5U-85F): 256 neurons, 256 axons, D = 16,
+            /// 65,536 words, every memory in block RAM (DP16KD).
+            ECP5 Ecp5Core "ecp5" {
+                neuron_bits: 8, axon_bits: 8, slot_bits: 4, syn_bits: 16, device: LFE5U_85F_CABGA381
+            }
             /// A small core for fast tests: 16 neurons, 16 axons, D = 8, 4,096 words
             /// (synthesized for the UP5K).
             TINY TinyCore "tiny" {
@@ -235,7 +240,7 @@ mod tests {
             CoreConfig::HX8K.summary(),
             "128 neurons, 128 axons, D = 8, 2,048 synapse words; iCE40HX8K-CT256"
         );
-        assert_eq!(CoreConfig::known_names(), "up5k, hx8k and tiny");
+        assert_eq!(CoreConfig::known_names(), "up5k, hx8k, ecp5 and tiny");
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1_000_000), "1,000,000");
     }

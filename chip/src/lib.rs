@@ -3,7 +3,7 @@
 //! What the host, the RTL and the board build all need to know about the
 //! chip, with no hardware description in it (so a board run compiles no
 //! rust-hdl): [`config`] (the registry of core configurations, `docs/spec.md`
-//! §8.1), [`device`] (the iCE40 parts), [`board`] (the boards: part, clock,
+//! §8.1), [`device`] (the FPGA parts and their families' flows), [`board`] (the boards: part, clock,
 //! pins, flashing), [`image`] (a network laid out in the core's memory
 //! spaces, §8.2-8.3, and the check that it fits) and [`usage`] (what each
 //! projection costs a core).

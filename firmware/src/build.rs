@@ -1,5 +1,6 @@
 //! Building a board's bitstream: the board top's Verilog (rust-hdl), yosys,
-//! nextpnr-ice40 with the board's pins and clock, icepack; every tool's exit
+//! nextpnr with the board's pins and clock, the packer (the tools of the
+//! board's FPGA family, `spikefab_chip::device::Family`); every tool's exit
 //! code checked, timing required to close at the board's clock, and a report
 //! (resources, Fmax, tool versions, git revision) written beside the bitstream.
 
@@ -8,10 +9,10 @@ use std::path::{Path, PathBuf};
 
 use rust_hdl::prelude::*;
 use spikefab_hdl::cores::{self, CoreVisitor};
-use spikefab_hdl::report::{implement, Flow, Implementation};
+use spikefab_hdl::report::{implement, CellNames, Flow, Implementation};
 use spikefab_hdl::rungs::RungError;
 
-use crate::pll::{PllError, PllSettings};
+use crate::pll::{Pll, PllError, PllSettings};
 use crate::top::PllTop;
 use spikefab_chip::board::Board;
 
@@ -74,7 +75,12 @@ pub enum BuildError {
 
 /// The PLL setting that makes `board`'s core clock from its oscillator.
 pub fn pll_settings(board: &Board) -> Result<PllSettings, BuildError> {
-    PllSettings::solve(board.clock_mhz * 1_000_000, board.core_mhz * 1_000_000).map_err(|source| BuildError::Pll {
+    PllSettings::solve(
+        board.core.device.family,
+        board.clock_mhz * 1_000_000,
+        board.core_mhz * 1_000_000,
+    )
+    .map_err(|source| BuildError::Pll {
         board: board.name,
         source,
     })
@@ -89,8 +95,7 @@ pub fn top_verilog(board: &Board) -> Result<String, BuildError> {
 /// [`top_verilog`] with the board's PLL setting already solved.
 fn top_verilog_with(board: &Board, pll: PllSettings) -> Result<String, BuildError> {
     struct Top {
-        pll: PllSettings,
-        pad: bool,
+        pll: Pll,
         clocks_per_bit: u32,
         startup_clocks: u32,
         leds_active_low: bool,
@@ -109,7 +114,6 @@ fn top_verilog_with(board: &Board, pll: PllSettings) -> Result<String, BuildErro
         ) -> String {
             let mut top = PllTop::<NB, MB, DB, SB, SRCB, RB>::new(
                 self.pll,
-                self.pad,
                 self.clocks_per_bit,
                 self.startup_clocks,
                 self.leds_active_low,
@@ -119,8 +123,7 @@ fn top_verilog_with(board: &Board, pll: PllSettings) -> Result<String, BuildErro
         }
     }
     let top = Top {
-        pll,
-        pad: board.pll_pad,
+        pll: Pll::new(pll, board.pll_pad, board.clock_mhz, board.core_mhz),
         clocks_per_bit: board.clocks_per_bit(),
         startup_clocks: startup_clocks(board),
         leds_active_low: board.leds_active_low,
@@ -142,8 +145,9 @@ pub struct Built {
     pub implementation: Implementation,
 }
 
-/// Build `board`'s bitstream into `out/<board>.bin` with its report
-/// `out/<board>.md`; fails unless timing closes at the board's clock.
+/// Build `board`'s bitstream into `out/<board>.bin` (`.bit` for an ECP5)
+/// with its report `out/<board>.md`; fails unless timing closes at the
+/// board's clock.
 pub fn build(board: &'static Board, out: &Path, seed: u32) -> Result<Built, BuildError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -153,16 +157,16 @@ pub fn build(board: &'static Board, out: &Path, seed: u32) -> Result<Built, Buil
     let revision = git_revision();
     let pll = pll_settings(board)?;
     let verilog = top_verilog_with(board, pll)?;
-    let pcf = board.pcf();
-    let bitstream = out.join(format!("{}.bin", board.name));
-    let staged = out.join(format!(".{}.bin.new", board.name));
+    let constraints = board.constraints();
+    let bitstream = out.join(board.bitstream_file());
+    let staged = out.join(format!(".{}.new", board.bitstream_file()));
     let imp = implement(
         &verilog,
         &Flow {
             device: board.core.device,
             target_mhz: board.core_mhz as f64,
             seed,
-            pcf: Some(&pcf),
+            constraints: Some(&constraints),
             bitstream: Some(&staged),
         },
     )
@@ -189,7 +193,7 @@ pub fn build(board: &'static Board, out: &Path, seed: u32) -> Result<Built, Buil
     })
 }
 
-/// The start of the report's row naming the tools (yosys; nextpnr; icepack).
+/// The start of the report's row naming the tools (yosys; nextpnr; packer).
 pub const TOOLS_ROW: &str = "| tools | ";
 
 /// The tools row of a report written by [`build`].
@@ -257,25 +261,26 @@ fn report_text(board: &Board, pll: &PllSettings, imp: &Implementation, bitstream
     let _ = writeln!(s, "| device | {} |", imp.device.name);
     let _ = writeln!(
         s,
-        "| clock | core {} MHz, from the {} MHz oscillator by the PLL (DIVR {}, DIVF {}, DIVQ {}) |\n| UART | {} baud, 8N1, {} clocks per bit, via {} |",
+        "| clock | core {} MHz, from the {} MHz oscillator by the PLL ({}) |\n| UART | {} baud, 8N1, {} clocks per bit, via {} |",
         board.core_mhz,
         board.clock_mhz,
-        pll.divr,
-        pll.divf,
-        pll.divq,
+        pll.dividers(),
         board.baud,
         board.clocks_per_bit(),
         board.bridge
     );
-    let _ = writeln!(s, "| logic cells | {} |", pct(imp.logic_cells));
+    let names = CellNames::of(imp.device.family);
+    let _ = writeln!(s, "| logic cells ({}) | {} |", names.logic, pct(imp.logic_cells));
     let _ = writeln!(
         s,
         "| LUT4 / carry / flip-flops | {} / {} / {} |",
         imp.luts, imp.carries, imp.flip_flops
     );
-    let _ = writeln!(s, "| block RAM (SB_RAM40_4K) | {} |", pct(imp.bram));
-    let _ = writeln!(s, "| SPRAM (SB_SPRAM256KA) | {} |", pct(imp.spram));
-    let _ = writeln!(s, "| DSP (SB_MAC16) | {} |", pct(imp.dsp));
+    let _ = writeln!(s, "| block RAM ({}) | {} |", names.bram_cell, pct(imp.bram));
+    if names.spram.is_some() {
+        let _ = writeln!(s, "| SPRAM (SB_SPRAM256KA) | {} |", pct(imp.spram));
+    }
+    let _ = writeln!(s, "| multipliers ({}) | {} |", names.dsp_cell, pct(imp.dsp));
     let _ = writeln!(
         s,
         "| Fmax | **{:.2} MHz** against the {} MHz constraint ({}; placer seed {}) |",
@@ -288,7 +293,13 @@ fn report_text(board: &Board, pll: &PllSettings, imp: &Implementation, bitstream
         },
         imp.seed
     );
-    let _ = writeln!(s, "{TOOLS_ROW}{}; {}; icepack |", imp.yosys, imp.nextpnr);
+    let _ = writeln!(
+        s,
+        "{TOOLS_ROW}{}; {}; {} |",
+        imp.yosys,
+        imp.nextpnr,
+        imp.device.family.packer()
+    );
     let _ = writeln!(s, "| source | git {revision} |");
     s
 }

@@ -19,7 +19,7 @@ use rust_hdl::prelude::*;
 use spikefab_hdl::core::Core;
 
 use crate::link_buffer::LinkBuffer;
-use crate::pll::{Pll, PllSettings};
+use crate::pll::Pll;
 use crate::uart_rx::UartRx;
 use crate::uart_tx::UartTx;
 
@@ -175,16 +175,16 @@ pub struct PllTop<
 impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize>
     PllTop<NB, MB, DB, SB, SRCB, RB>
 {
-    /// The PLL of `pll` (fed from its pad when `pad`) around a [`BoardTop`]
-    /// made by [`BoardTop::new`] with the other arguments.
-    pub fn new(pll: PllSettings, pad: bool, clocks_per_bit: u32, startup_clocks: u32, leds_active_low: bool) -> Self {
+    /// `pll` around a [`BoardTop`] made by [`BoardTop::new`] with the other
+    /// arguments.
+    pub fn new(pll: Pll, clocks_per_bit: u32, startup_clocks: u32, leds_active_low: bool) -> Self {
         PllTop {
             clk: Default::default(),
             rx: Default::default(),
             tx: Default::default(),
             led_activity: Default::default(),
             led_error: Default::default(),
-            pll: Pll::new(pll, pad),
+            pll,
             board: BoardTop::new(clocks_per_bit, startup_clocks, leds_active_low),
         }
     }

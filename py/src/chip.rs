@@ -241,7 +241,7 @@ impl Chip {
 #[pymethods]
 impl Chip {
     /// Open the board on serial port `port`, or (without one) start a
-    /// virtual chip of `core` ("up5k", "hx8k" or "tiny") on `engine`
+    /// virtual chip of `core` ("up5k", "hx8k", "ecp5" or "tiny") on `engine`
     /// ("verilator" or "rust-hdl"; default: Verilator where installed).
     #[new]
     #[pyo3(signature = (port = None, core = "up5k", engine = None, baud = 1_000_000, timeout_ms = None, attempts = 8))]
@@ -263,7 +263,7 @@ impl Chip {
         &self.port
     }
 
-    /// The chip's core ("up5k", "hx8k" or "tiny").
+    /// The chip's core ("up5k", "hx8k", "ecp5" or "tiny").
     #[getter]
     fn core(&self) -> &str {
         self.core.name

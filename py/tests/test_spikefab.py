@@ -156,7 +156,7 @@ def test_errors_are_typed_and_say_what_and_where(net, tmp_path):
         net.simulate(ticks=0)
     with pytest.raises(spikefab.ConfigError, match=r"^<dict>:.* population\[0\]\.size: invalid type"):
         spikefab.Network.from_dict({"population": [{"name": "a", "size": "many"}]})
-    with pytest.raises(ValueError, match="no core `big`; the cores are: up5k, hx8k, tiny"):
+    with pytest.raises(ValueError, match="no core `big`; the cores are: up5k, hx8k, ecp5, tiny"):
         net.run(core="big")
     with pytest.raises(ValueError, match="no RTL engine|unknown"):
         net.run(engine="spice")
@@ -196,7 +196,7 @@ def test_plots_are_written_and_read_back_by_the_cli(net, cli, tmp_path):
 
 def test_inspect_names_each_projection_and_core(net):
     text = net.inspect(ticks=200)
-    for name in ("in -> exc", "exc -> inh", "inh -> exc", "up5k", "hx8k", "tiny"):
+    for name in ("in -> exc", "exc -> inh", "inh -> exc", "up5k", "hx8k", "ecp5", "tiny"):
         assert name in text, name
     assert text == net.inspect(ticks=200, tick_us=1000.0)
 

@@ -35,8 +35,9 @@ enum Command {
         #[arg(long)]
         board: String,
     },
-    /// Print a board's pin constraints (PCF).
-    Pcf {
+    /// Print a board's pin constraints (a PCF for an iCE40 board, an LPF for an ECP5 one).
+    #[command(alias = "pcf")]
+    Constraints {
         /// Board name.
         #[arg(long)]
         board: String,
@@ -61,11 +62,18 @@ fn main() -> Result<()> {
                 vec![board(&name)?]
             };
             for b in boards {
-                eprintln!("building {} (yosys, nextpnr-ice40, icepack; a few minutes)", b.title);
+                let family = b.family();
+                eprintln!(
+                    "building {} ({}, {}, {}; a few minutes)",
+                    b.title,
+                    family.yosys(),
+                    family.nextpnr(),
+                    family.packer()
+                );
                 let built = build(b, &out, seed)?;
                 let imp = &built.implementation;
                 println!(
-                    "{}: {} ({} of {} logic cells, {} BRAM, {} SPRAM, {} DSP; Fmax {:.2} MHz at {} MHz), report {}",
+                    "{}: {} ({} of {} logic cells, {} BRAM, {} SPRAM, {} multipliers; Fmax {:.2} MHz at {} MHz), report {}",
                     b.name,
                     built.bitstream.display(),
                     imp.logic_cells.0,
@@ -80,7 +88,7 @@ fn main() -> Result<()> {
             }
         }
         Command::Verilog { board: name } => print!("{}", top_verilog(board(&name)?)?),
-        Command::Pcf { board: name } => print!("{}", board(&name)?.pcf()),
+        Command::Constraints { board: name } => print!("{}", board(&name)?.constraints()),
         Command::Boards => {
             for b in BOARDS {
                 println!(

@@ -86,6 +86,13 @@ impl VerilatedCore {
     /// `cells_sim.v`: the gates the bitstream is placed from. Synthesis and
     /// the model are cached; the first build takes a minute or so.
     pub fn netlist(config: CoreConfig) -> Result<Self, crate::engine::EngineError> {
+        let family = config.device.family;
+        if family != spikefab_chip::device::Family::Ice40 {
+            return Err(crate::engine::EngineError::NoNetlist {
+                name: config.name.to_string(),
+                family: family.name(),
+            });
+        }
         let netlist = synth_ice40(&core_verilog(config)?, config.device.synth)?;
         let mut spec = ModelSpec::new(&format!("netlist-{}", config.name), netlist);
         spec.libraries.push(ice40_cells_sim()?);

@@ -80,7 +80,7 @@ pub enum Command {
         /// The board (`spikefab-firmware boards` lists them).
         #[arg(long, value_parser = board_name)]
         board: &'static Board,
-        /// Bitstream to flash (default: the prebuilt `bitstreams/<board>.bin`).
+        /// Bitstream to flash (default: the prebuilt `bitstreams/<board>.bin`, `.bit` for an ECP5 board).
         #[arg(long, value_name = "FILE")]
         bitstream: Option<PathBuf>,
         /// Flashing tool (default: the first of openFPGALoader, iceprog that is installed).

@@ -1,49 +1,19 @@
-//! The iCE40 PLL: the board's oscillator multiplied up to the core's clock.
-//!
-//! [`PllSettings::solve`] finds the dividers for an exact output frequency
-//! within the limits of the iCE40 sysCLOCK PLL (Lattice TN1251), with the
-//! SIMPLE feedback path:
+//! The iCE40 sysCLOCK PLL (Lattice TN1251), SIMPLE feedback:
 //!
 //! - f_PFD = f_in / (DIVR + 1), 10..=133 MHz, DIVR 0..=15;
 //! - f_VCO = f_PFD · (DIVF + 1), 533..=1066 MHz, DIVF 0..=127;
 //! - f_out = f_VCO / 2^DIVQ, 16..=275 MHz, DIVQ 1..=6;
 //! - FILTER_RANGE from f_PFD (as icestorm's `icepll` chooses it).
 //!
-//! Only an exact output is accepted: the UART's baud is the core clock
-//! divided by a whole number, so a clock that is nearly right is wrong.
-//! [`Pll`] instantiates the primitive: `SB_PLL40_PAD` when the oscillator
-//! arrives on the PLL's own pad (the iCEBreaker's pin 35), else
-//! `SB_PLL40_CORE` fed from the fabric: the cell of yosys's iCE40 library
-//! (`synth_ice40` knows it; the Verilog is not meant for other tools). It has
-//! no simulation model; boards are simulated from [`crate::top::BoardTop`]
-//! inward, at the core clock, and the PLL's settings are checked here.
+//! The primitive is `SB_PLL40_PAD` when the oscillator arrives on the PLL's
+//! own pad (the iCEBreaker's pin 35), else `SB_PLL40_CORE` fed from the
+//! fabric: cells of yosys's iCE40 library.
 
-use rust_hdl::prelude::*;
+use super::PllError;
 
-/// Why no PLL setting gives a frequency.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum PllError {
-    /// The input is outside the PLL's range.
-    #[error("PLL input {0} MHz is outside the iCE40 PLL's 10-133 MHz")]
-    Input(f64),
-    /// The output is outside the PLL's range.
-    #[error("PLL output {0} MHz is outside the iCE40 PLL's 16-275 MHz")]
-    Output(f64),
-    /// No dividers give exactly this output.
-    #[error("no iCE40 PLL setting makes exactly {out} MHz from {input} MHz (nearest {nearest} MHz)")]
-    Inexact {
-        /// Input, MHz.
-        input: f64,
-        /// Wanted output, MHz.
-        out: f64,
-        /// The nearest the PLL makes, MHz.
-        nearest: f64,
-    },
-}
-
-/// The dividers of one PLL setting.
+/// The dividers of one iCE40 PLL setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PllSettings {
+pub struct Ice40Pll {
     /// Reference divider: f_PFD = f_in / (DIVR + 1).
     pub divr: u8,
     /// Feedback divider: f_VCO = f_PFD · (DIVF + 1).
@@ -54,16 +24,24 @@ pub struct PllSettings {
     pub filter_range: u8,
 }
 
-impl PllSettings {
+impl Ice40Pll {
     /// The setting that makes exactly `out_hz` from `in_hz` (the smallest
     /// DIVR, so the highest phase-detector frequency, among exact ones).
-    pub fn solve(in_hz: u32, out_hz: u32) -> Result<PllSettings, PllError> {
+    pub fn solve(in_hz: u32, out_hz: u32) -> Result<Ice40Pll, PllError> {
         let (input, out) = (in_hz as f64 / 1e6, out_hz as f64 / 1e6);
         if !(10.0..=133.0).contains(&input) {
-            return Err(PllError::Input(input));
+            return Err(PllError::Input {
+                family: FAMILY,
+                input,
+                range: "10-133",
+            });
         }
         if !(16.0..=275.0).contains(&out) {
-            return Err(PllError::Output(out));
+            return Err(PllError::Output {
+                family: FAMILY,
+                out,
+                range: "16-275",
+            });
         }
         let mut nearest = f64::NAN;
         for divr in 0u8..=15 {
@@ -83,7 +61,7 @@ impl PllSettings {
                         nearest = made;
                     }
                     if vco_r == out_hz as u64 * r * (1u64 << divq) {
-                        return Ok(PllSettings {
+                        return Ok(Ice40Pll {
                             divr,
                             divf,
                             divq,
@@ -94,6 +72,7 @@ impl PllSettings {
             }
         }
         Err(PllError::Inexact {
+            family: FAMILY,
             input,
             out,
             nearest: nearest / 1e6,
@@ -105,6 +84,9 @@ impl PllSettings {
         in_hz as f64 * (self.divf as f64 + 1.0) / (self.divr as f64 + 1.0) / f64::from(1u32 << self.divq)
     }
 }
+
+/// The family's name in errors.
+const FAMILY: &str = "iCE40";
 
 /// The loop filter's range for a phase-detector frequency, MHz.
 fn filter_range(pfd_mhz: f64) -> u8 {
@@ -118,51 +100,17 @@ fn filter_range(pfd_mhz: f64) -> u8 {
     }
 }
 
-/// An iCE40 PLL in SIMPLE feedback: `clock_out` is `clock_in` multiplied
-/// as [`PllSettings`] says; `locked` is high once it is stable.
-#[derive(LogicBlock)]
-pub struct Pll {
-    /// The oscillator (the package pin for `SB_PLL40_PAD`).
-    pub clock_in: Signal<In, Clock>,
-    /// The core's clock, on a global network.
-    pub clock_out: Signal<Out, Clock>,
-    /// The PLL is locked.
-    pub locked: Signal<Out, Bit>,
-    // rust-hdl's derive skips fields named with a leading underscore.
-    _settings: PllSettings,
-    _pad: bool,
-}
-
-impl Pll {
-    /// A PLL with `settings`, fed from its own pad when `pad`.
-    pub fn new(settings: PllSettings, pad: bool) -> Self {
-        Pll {
-            clock_in: Default::default(),
-            clock_out: Default::default(),
-            locked: Default::default(),
-            _settings: settings,
-            _pad: pad,
-        }
-    }
-}
-
-impl Logic for Pll {
-    fn update(&mut self) {}
-
-    fn connect(&mut self) {
-        self.clock_out.connect();
-        self.locked.connect();
-    }
-
-    fn hdl(&self) -> Verilog {
-        let s = &self._settings;
-        let (cell, input) = if self._pad {
-            ("SB_PLL40_PAD", "PACKAGEPIN")
-        } else {
-            ("SB_PLL40_CORE", "REFERENCECLK")
-        };
-        Verilog::Custom(format!(
-            "{cell} #(
+/// The instance of `settings` (module `pll` in the parent's Verilog):
+/// `clock_in` multiplied onto `clock_out`, `locked` once it is stable; fed
+/// from its own pad when `pad`.
+pub(super) fn verilog(s: &Ice40Pll, pad: bool) -> String {
+    let (cell, input) = if pad {
+        ("SB_PLL40_PAD", "PACKAGEPIN")
+    } else {
+        ("SB_PLL40_CORE", "REFERENCECLK")
+    };
+    format!(
+        "{cell} #(
     .FEEDBACK_PATH(\"SIMPLE\"),
     .DIVR(4'd{divr}),
     .DIVF(7'd{divf}),
@@ -175,12 +123,11 @@ impl Logic for Pll {
     .RESETB(1'b1),
     .BYPASS(1'b0)
 );",
-            divr = s.divr,
-            divf = s.divf,
-            divq = s.divq,
-            filter = s.filter_range
-        ))
-    }
+        divr = s.divr,
+        divf = s.divf,
+        divq = s.divq,
+        filter = s.filter_range
+    )
 }
 
 #[cfg(test)]
@@ -190,10 +137,10 @@ mod tests {
     #[test]
     fn twelve_megahertz_doubled_and_quadrupled() {
         // As icestorm's icepll gives them: 12 -> 24 and 12 -> 48 MHz.
-        let s24 = PllSettings::solve(12_000_000, 24_000_000).unwrap();
+        let s24 = Ice40Pll::solve(12_000_000, 24_000_000).unwrap();
         assert_eq!(
             s24,
-            PllSettings {
+            Ice40Pll {
                 divr: 0,
                 divf: 63,
                 divq: 5,
@@ -201,7 +148,7 @@ mod tests {
             }
         );
         assert_eq!(s24.output_hz(12_000_000), 24e6);
-        let s48 = PllSettings::solve(12_000_000, 48_000_000).unwrap();
+        let s48 = Ice40Pll::solve(12_000_000, 48_000_000).unwrap();
         assert_eq!((s48.divr, s48.divf, s48.divq), (0, 63, 4));
         assert_eq!(s48.output_hz(12_000_000), 48e6);
     }
@@ -209,7 +156,7 @@ mod tests {
     #[test]
     fn every_exact_setting_is_within_the_limits() {
         for out_mhz in 16..=275u32 {
-            if let Ok(s) = PllSettings::solve(12_000_000, out_mhz * 1_000_000) {
+            if let Ok(s) = Ice40Pll::solve(12_000_000, out_mhz * 1_000_000) {
                 let pfd = 12.0 / (s.divr as f64 + 1.0);
                 let vco = pfd * (s.divf as f64 + 1.0);
                 assert!(
@@ -225,14 +172,14 @@ mod tests {
     #[test]
     fn impossible_clocks_are_named() {
         assert_eq!(
-            PllSettings::solve(12_000_000, 300_000_000).unwrap_err().to_string(),
+            Ice40Pll::solve(12_000_000, 300_000_000).unwrap_err().to_string(),
             "PLL output 300 MHz is outside the iCE40 PLL's 16-275 MHz"
         );
         assert_eq!(
-            PllSettings::solve(5_000_000, 24_000_000).unwrap_err().to_string(),
+            Ice40Pll::solve(5_000_000, 24_000_000).unwrap_err().to_string(),
             "PLL input 5 MHz is outside the iCE40 PLL's 10-133 MHz"
         );
-        let e = PllSettings::solve(12_000_000, 25_000_000).unwrap_err();
+        let e = Ice40Pll::solve(12_000_000, 25_000_000).unwrap_err();
         assert!(matches!(e, PllError::Inexact { .. }), "{e}");
         assert!(
             e.to_string()
