@@ -119,7 +119,7 @@ impl CoreConfig {
         Self::KNOWN.iter().copied().find(|k| k.name == name)
     }
 
-    /// The known configurations' names (`up5k, hx8k and tiny`), for messages.
+    /// The known configurations' names (`up5k, hx8k, ecp5 and tiny`), for messages.
     pub fn known_names() -> String {
         let names: Vec<&str> = Self::KNOWN.iter().map(|k| k.name).collect();
         match names.split_last() {

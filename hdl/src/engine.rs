@@ -187,7 +187,7 @@ mod tests {
         let e = open(EngineKind::RustHdl, odd).err().unwrap();
         assert_eq!(
             e.to_string(),
-            "no RTL core for the core configuration `custom` (the cores are up5k, hx8k and tiny)"
+            "no RTL core for the core configuration `custom` (the cores are up5k, hx8k, ecp5 and tiny)"
         );
     }
 }
