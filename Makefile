@@ -241,9 +241,9 @@ bench-rtl: setup
 	$(CARGO) bench -p spikefab --bench rtl_engines -- --out docs/hardware.md --seconds $(RTL_BENCH_SECONDS) \
 	  --date "$$(date -u +%Y-%m-%d)"
 
-# Ticks/s and spikes/s of the UP5K core through a modelled board link (1 Mbaud,
-# 1 ms latency) on the Verilator virtual chip, protocol v1 against v2, into
-# docs/boards.md (about half a minute).
+# Ticks/s and spikes/s of each board's core through a model of its link (the
+# board's baud rate, 1 ms latency) on the Verilator virtual chip, into
+# docs/boards.md (about a minute).
 LINK_BENCH_SECONDS ?= 3
 bench-link: setup
 	$(CARGO) bench -p spikefab --bench link_throughput -- --out docs/boards.md --seconds $(LINK_BENCH_SECONDS) \

@@ -1,8 +1,8 @@
-//! Link benchmark: ticks/s and output spikes/s of the UP5K core through a
-//! modelled board link (a UART at 1 Mbaud, 1 ms of USB latency each way;
-//! `host/src/line.rs`) on the Verilator virtual chip: one STEP and one
-//! answer per tick, streamed (`docs/spec.md` §10.4), with the bytes each way
-//! per spike.
+//! Link benchmark: ticks/s and output spikes/s of each board's core through
+//! a model of that board's link (its UART's baud rate, 1 ms of USB latency
+//! each way; `host/src/line.rs`) on the Verilator virtual chip: one STEP and
+//! one answer per tick, streamed (`docs/spec.md` §10.4), with the bytes each
+//! way per spike.
 //!
 //! `cargo bench -p spikefab --bench link_throughput -- [--out docs/boards.md] [--seconds S]`
 //! (`make bench-link`, part of `make bench`) prints Markdown and, with
@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 mod filled;
 mod support;
 
+use spikefab_chip::board::{Board, BOARDS};
 use spikefab_chip::config::CoreConfig;
 use spikefab_host::driver::{block_on, Chip};
 use spikefab_host::line::LineModel;
@@ -32,16 +33,20 @@ const END: &str = "<!-- link:end -->";
 /// Ticks of input the networks carry (more than any measurement runs).
 const HORIZON: u32 = 100_000;
 
-/// A board's link: 1 Mbaud, 1 ms of latency each way.
-const LINE: LineModel = LineModel {
-    baud: 1_000_000,
-    latency: Duration::from_millis(1),
-};
+/// USB latency each way.
+const LATENCY: Duration = Duration::from_millis(1);
 
-/// Every neuron and axon of the UP5K core, no synapse, no input: nothing
+/// `board`'s link: its UART's baud rate and [`LATENCY`] each way.
+fn line(board: &Board) -> LineModel {
+    LineModel {
+        baud: board.baud,
+        latency: LATENCY,
+    }
+}
+
+/// Every neuron and axon of core `c`, no synapse, no input: nothing
 /// spikes, so the link carries only the ticks.
-fn quiet() -> Network {
-    let c = CoreConfig::UP5K;
+fn quiet(c: CoreConfig) -> Network {
     let mut b = NetworkBuilder::new();
     let p = b.add_profile(NeuronParams::default());
     b.add_neurons(p, c.neurons(), |_| 0);
@@ -81,12 +86,16 @@ impl Throughput {
     }
 }
 
-/// Run `net` on a virtual UP5K chip behind the modelled line for about
-/// `budget` of wall time (whole streams of `chunk` ticks).
-fn measure(net: &Network, budget: Duration, chunk: u32) -> Throughput {
+/// Run `net` on a virtual chip of `board`'s core behind the model of its
+/// line for about `budget` of wall time (whole streams of `chunk` ticks);
+/// `None` if the network does not fit the core.
+fn measure(board: &Board, net: &Network, budget: Duration, chunk: u32) -> Option<Throughput> {
+    if spikefab_chip::image::Image::new(net, board.core).is_err() {
+        return None;
+    }
     let chip = VirtualChip::start(ChipOptions {
-        line: Some(LINE),
-        ..ChipOptions::new(CoreConfig::UP5K)
+        line: Some(line(board)),
+        ..ChipOptions::new(board.core)
     })
     .expect("the virtual chip starts");
     let port = chip.path().display().to_string();
@@ -121,7 +130,7 @@ fn measure(net: &Network, budget: Duration, chunk: u32) -> Throughput {
         )
     });
     let stats = chip.stop().expect("the virtual chip stops");
-    Throughput {
+    Some(Throughput {
         ticks,
         seconds,
         inputs: net.inputs().iter().filter(|s| s.tick < ticks).count(),
@@ -129,7 +138,7 @@ fn measure(net: &Network, budget: Duration, chunk: u32) -> Throughput {
         bytes_out,
         bytes_in,
         fifo_full: stats.fifo_full,
-    }
+    })
 }
 
 fn main() {
@@ -137,36 +146,39 @@ fn main() {
     let budget = Duration::from_secs_f64(seconds);
     let mut md = format!(
         "Made by `make bench-link` (`cargo bench -p spikefab --bench link_throughput -- --out docs/boards.md \
-         --seconds {seconds}`) on {date}: the `up5k` core on the Verilator virtual chip behind a modelled link of \
-         {} baud and {} ms of latency each way (`spikefab chip --latency-ms 1`), the load not counted: one STEP and one \
-         answer per tick, streamed within the 256-byte window. Bytes per spike: host to chip per input spike, chip to \
-         host per output spike.\n\n",
-        LINE.baud,
-        LINE.latency.as_millis()
+         --seconds {seconds}`) on {date}: each board's core on the Verilator virtual chip behind a model of the \
+         board's link (its UART's baud rate and {} ms of latency each way, `spikefab chip --latency-ms 1 \
+         --line-baud B`), the load not counted: one STEP and one answer per tick, streamed within the 256-byte \
+         window. Bytes per spike: host to chip per input spike, chip to host per output spike.\n\n",
+        LATENCY.as_millis()
     );
-    md.push_str("| network | ticks/s | output spikes/s | ticks run | bytes/input spike (to chip) | bytes/output spike (to host) | bytes/tick each way | FIFO full |\n");
-    md.push_str("|---|---|---|---|---|---|---|---|\n");
-    for (name, net) in [
-        ("quiet (no spikes)", quiet()),
-        ("demo (`stdp_homeostasis`)", demo()),
-        (
-            "every axon and neuron, every tick",
-            filled::every_spike(CoreConfig::UP5K.neurons(), HORIZON),
-        ),
-    ] {
-        {
-            let t = measure(&net, budget, 200);
-            let row = format!(
-                "| {name} | {:.0} | {:.0} | {} | {} | {} | {:.0} / {:.0} | {} |\n",
-                t.ticks as f64 / t.seconds,
-                t.outputs as f64 / t.seconds,
-                t.ticks,
-                t.per(t.bytes_out, t.inputs),
-                t.per(t.bytes_in, t.outputs),
-                t.bytes_out as f64 / t.ticks as f64,
-                t.bytes_in as f64 / t.ticks as f64,
-                t.fifo_full,
-            );
+    md.push_str("| board (core, baud) | network | ticks/s | output spikes/s | ticks run | bytes/input spike (to chip) | bytes/output spike (to host) | bytes/tick each way | FIFO full |\n");
+    md.push_str("|---|---|---|---|---|---|---|---|---|\n");
+    for board in BOARDS {
+        let c = board.core;
+        for (name, net) in [
+            ("quiet (no spikes)", quiet(c)),
+            ("demo (`stdp_homeostasis`)", demo()),
+            (
+                "every axon and neuron, every tick",
+                filled::every_spike(c.neurons(), HORIZON),
+            ),
+        ] {
+            let label = format!("{} (`{}`, {})", board.name, c.name, board.baud);
+            let row = match measure(board, &net, budget, 200) {
+                Some(t) => format!(
+                    "| {label} | {name} | {:.0} | {:.0} | {} | {} | {} | {:.0} / {:.0} | {} |\n",
+                    t.ticks as f64 / t.seconds,
+                    t.outputs as f64 / t.seconds,
+                    t.ticks,
+                    t.per(t.bytes_out, t.inputs),
+                    t.per(t.bytes_in, t.outputs),
+                    t.bytes_out as f64 / t.ticks as f64,
+                    t.bytes_in as f64 / t.ticks as f64,
+                    t.fifo_full,
+                ),
+                None => format!("| {label} | {name} | does not fit the core | | | | | | |\n"),
+            };
             eprint!("{row}");
             md.push_str(&row);
         }

