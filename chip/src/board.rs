@@ -230,4 +230,25 @@ mod tests {
             assert_eq!(Board::by_name(b.name), Some(b));
         }
     }
+
+    #[test]
+    fn constraints_are_in_the_familys_format() {
+        let pcf = ICEBREAKER.constraints();
+        assert!(pcf.contains("set_io clk 35  # 12 MHz oscillator\n"), "{pcf}");
+        assert!(!pcf.contains("LOCATE"), "{pcf}");
+        let lpf = ULX3S.constraints();
+        for (port, pin, _) in ULX3S.pins {
+            assert!(
+                lpf.contains(&format!("LOCATE COMP \"{port}\" SITE \"{pin}\";"))
+                    && lpf.contains(&format!("IOBUF PORT \"{port}\" IO_TYPE=LVCMOS33;")),
+                "{port}: {lpf}"
+            );
+        }
+        assert!(lpf.ends_with("FREQUENCY PORT \"clk\" 25 MHZ;\n"), "{lpf}");
+        assert!(!lpf.contains("set_io"), "{lpf}");
+        assert_eq!(
+            (ICEBREAKER.bitstream_file(), ULX3S.bitstream_file()),
+            ("icebreaker.bin".to_string(), "ulx3s.bit".to_string())
+        );
+    }
 }

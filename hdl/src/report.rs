@@ -30,8 +30,9 @@ pub struct Flow<'a> {
 
 /// What the tools report for one design. Cells are named as the part's
 /// family has them ([`CellNames`]): on the iCE40 a logic cell is a LUT4 with
-/// its carry and flip-flop (ICESTORM_LC); on the ECP5 it is a LUT4 slot of a
-/// slice (TRELLIS_COMB, carries included) and the flip-flops are counted apart.
+/// its carry and flip-flop (ICESTORM_LC); on the ECP5 it is a LUT4 position
+/// of a slice (TRELLIS_COMB: LUT4s, carry halves and route-throughs) and the
+/// flip-flops are counted apart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Implementation {
     /// Logic cells used and available.
