@@ -16,7 +16,7 @@ pub enum Family {
 
 impl Family {
     /// The family's name in messages.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Family::Ice40 => "iCE40",
             Family::Ecp5 => "ECP5",
@@ -52,6 +52,15 @@ impl Family {
         match self {
             Family::Ice40 => "icepack",
             Family::Ecp5 => "yowasp-ecppack",
+        }
+    }
+
+    /// The packer's options before its input (the routed design) and its
+    /// output (the bitstream): ECP5 bitstreams are compressed.
+    pub fn packer_options(self) -> &'static [&'static str] {
+        match self {
+            Family::Ice40 => &[],
+            Family::Ecp5 => &["--compress"],
         }
     }
 

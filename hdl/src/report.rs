@@ -245,10 +245,7 @@ pub fn implement(verilog: &str, flow: &Flow) -> Result<Implementation, RungError
     }
     run(family.nextpnr(), &args, scratch.path())?;
     if let Some(out) = flow.bitstream {
-        let packed = match family {
-            Family::Ice40 => vec!["top.routed", "top.bitstream"],
-            Family::Ecp5 => vec!["--compress", "top.routed", "top.bitstream"],
-        };
+        let packed = [family.packer_options(), &["top.routed", "top.bitstream"]].concat();
         run(family.packer(), &packed, scratch.path())?;
         std::fs::copy(scratch.path().join("top.bitstream"), out).map_err(|cause| RungError::Io {
             path: out.to_path_buf(),

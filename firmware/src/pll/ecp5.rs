@@ -13,9 +13,10 @@
 //! (CLKOP_DIV - 1) / 2, which puts the output at 0°.
 
 use super::PllError;
+use spikefab_chip::device::Family;
 
 /// The family's name in errors.
-const FAMILY: &str = "ECP5";
+const FAMILY: &str = Family::Ecp5.name();
 
 /// The dividers of one ECP5 PLL setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

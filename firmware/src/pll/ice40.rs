@@ -10,6 +10,7 @@
 //! fabric: cells of yosys's iCE40 library.
 
 use super::PllError;
+use spikefab_chip::device::Family;
 
 /// The dividers of one iCE40 PLL setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +87,7 @@ impl Ice40Pll {
 }
 
 /// The family's name in errors.
-const FAMILY: &str = "iCE40";
+const FAMILY: &str = Family::Ice40.name();
 
 /// The loop filter's range for a phase-detector frequency, MHz.
 fn filter_range(pfd_mhz: f64) -> u8 {
