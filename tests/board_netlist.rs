@@ -86,7 +86,7 @@ fn board_netlist_runs_a_network_over_its_uart() {
     );
 
     // The board top's netlist over its UART pins.
-    let mut top = BoardTop::<4, 4, 3, 12, 5, 7>::new(CPB, STARTUP, true);
+    let mut top = BoardTop::<4, 4, 3, 12, 5, 7, 16, 1>::new(CPB, STARTUP, true);
     top.connect_all();
     let netlist = synth_ice40(&generate_verilog(&top), "-dsp").unwrap();
     let words = script_words(&steps);

@@ -26,9 +26,9 @@ fn command() -> impl Strategy<Value = Command> {
     prop_oneof![
         Just(Command::Info),
         Just(Command::Reset),
-        (space.clone(), any::<u16>(), prop::collection::vec(any::<u16>(), 1..40))
+        (space.clone(), address(), prop::collection::vec(any::<u16>(), 1..40))
             .prop_map(|(space, address, data)| Command::Write { space, address, data }),
-        (space, any::<u16>(), 0u16..300).prop_map(|(space, address, count)| Command::Read { space, address, count }),
+        (space, address(), 0u16..300).prop_map(|(space, address, count)| Command::Read { space, address, count }),
         prop::collection::vec(0u16..40, 0..8).prop_map(|axons| Command::Step {
             inputs: SpikeWords::List(axons)
         }),
@@ -36,6 +36,12 @@ fn command() -> impl Strategy<Value = Command> {
             inputs: SpikeWords::Map(words)
         }),
     ]
+}
+
+/// Addresses mostly within 16 bits, some with bits 16-23 (the space word's
+/// high byte).
+fn address() -> impl Strategy<Value = u32> {
+    prop_oneof![3 => any::<u16>().prop_map(u32::from), 1 => 0u32..1 << 24]
 }
 
 fn input() -> impl Strategy<Value = Vec<u8>> {

@@ -49,21 +49,22 @@ fn edge<L: Block>(uut: &mut L, clock: impl Fn(&mut L) -> &mut Signal<In, Clock>)
 
 /// A read port of a block RAM: the word at `address` after the edge if the
 /// block claimed the port, else garbage.
-fn read_port(own: bool, words: &[u16], address: usize) -> u16 {
+fn read_port<T: Copy + From<u16>>(own: bool, words: &[T], address: usize) -> T {
     if own {
         words[address]
     } else {
-        GARBAGE
+        T::from(GARBAGE)
     }
 }
 
-/// The synapse memory's single port on a clock edge: a write, or a read
-/// whose word is out after the edge (a write leaves the output as it was);
-/// garbage if the block did not claim the port.
-fn syn_port(syn: &mut [u16], q: &mut u16, own: bool, address: usize, write: Option<u16>) {
+/// The synapse memory's single port on a clock edge: a write of the low
+/// word (the high bits are the host's), or a read whose word is out after
+/// the edge (a write leaves the output as it was); garbage if the block did
+/// not claim the port.
+fn syn_port(syn: &mut [u32], q: &mut u32, own: bool, address: usize, write: Option<u16>) {
     match (own, write) {
-        (false, _) => *q = GARBAGE,
-        (true, Some(word)) => syn[address] = word,
+        (false, _) => *q = GARBAGE as u32,
+        (true, Some(word)) => syn[address] = (syn[address] & !0xFFFF) | word as u32,
         (true, None) => *q = syn[address],
     }
 }
@@ -93,11 +94,11 @@ fn ring_cells(dump: &StateDump, net_neurons: usize, t: u32) -> Vec<i16> {
 }
 
 /// The synapse memory of `image` with the weights of `dump`.
-fn syn_words(image: &Image, dump: &StateDump) -> Vec<u16> {
+fn syn_words(image: &Image, dump: &StateDump) -> Vec<u32> {
     let mut syn = image.syn.clone();
     syn.resize(C.syn_words() as usize, 0);
     for (&a, &w) in image.weight_address.iter().zip(&dump.weights) {
-        syn[a as usize] = (syn[a as usize] & 0xFF00) | w as u8 as u16;
+        syn[a as usize] = (syn[a as usize] & !0xFF) | w as u8 as u32;
     }
     syn
 }
@@ -279,7 +280,7 @@ fn core_traces(image: &Image, dump: &StateDump) -> (Vec<u16>, Vec<u16>) {
 
 /// The memories learning works on, as routing leaves them.
 struct Routed {
-    syn: Vec<u16>,
+    syn: Vec<u32>,
     lfsr: Lfsr16,
     lists: Lists,
 }
@@ -327,7 +328,7 @@ fn route_tick(
     uut.connect_all();
     let start_cycle = before.cycle + costs.before_routing(&C.shape());
     let mut cycles = start_cycle;
-    let (mut source_q, mut syn_q, mut xpost_q, mut w_next) = (GARBAGE, GARBAGE, GARBAGE, 0u8);
+    let (mut source_q, mut syn_q, mut xpost_q, mut w_next) = (GARBAGE as u32, GARBAGE as u32, GARBAGE, 0u8);
     let mut stamps = Vec::new();
     uut.start.next = true;
     let mut clocks = 0;
@@ -447,7 +448,7 @@ fn learn_tick(
     };
     uut.pre_bump.next = rule.pre_bump.to_bits();
     uut.post_bump.next = rule.post_bump.to_bits();
-    let (mut fanin_q, mut syn_q, mut xpre_q, mut xpost_q) = (GARBAGE, GARBAGE, GARBAGE, GARBAGE);
+    let (mut fanin_q, mut syn_q, mut xpre_q, mut xpost_q) = (GARBAGE as u32, GARBAGE as u32, GARBAGE, GARBAGE);
     let mut w_next = 0u8;
     let (mut cycles, mut clocks) = (0u64, 0u32);
     uut.start_potentiation.next = !lists.spikers.is_empty();

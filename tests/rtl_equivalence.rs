@@ -59,12 +59,13 @@ const UP5K_LIMITS: Limits = Limits {
     ticks: 24,
 };
 
-/// Networks that use the ECP5 core's 16 delay slots.
+/// Networks that use the ECP5 core's 16 delay slots and its wide words
+/// (targets past 255, sources past 1,023).
 const ECP5_LIMITS: Limits = Limits {
-    neurons: 256,
-    axons: 256,
+    neurons: 1024,
+    axons: 1024,
     max_delay: 16,
-    synapses: 1500,
+    synapses: 3000,
     ticks: 40,
 };
 

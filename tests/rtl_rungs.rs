@@ -235,16 +235,17 @@ fn netlist_matches_sim_on_random_networks() {
 
 /// The ULX3S's core as its ECP5 netlist (`synth_ecp5 -nodsp`, yosys's
 /// `ecp5/cells_sim.v`: block RAMs as DP16KD, carries as CCU2C) against the
-/// golden model, delays up to 16. Slow tier: synthesis with the WebAssembly
-/// yosys and the gate-level model's build take two to three minutes.
+/// golden model, delays up to 16, on networks of up to 1,024 neurons and
+/// axons (the wide core's 18-bit words). Slow tier: synthesis with the
+/// WebAssembly yosys and the gate-level model's build take minutes.
 #[test]
 #[ignore = "slow tier: the ECP5 netlist's synthesis and model build take minutes (make test-slow installs the ECP5 tools)"]
 fn ecp5_netlist_matches_sim_on_random_networks() {
     let ecp5 = reference::generate::Limits {
-        neurons: 256,
-        axons: 256,
+        neurons: 1024,
+        axons: 1024,
         max_delay: 16,
-        synapses: 1500,
+        synapses: 3000,
         ticks: 24,
     };
     netlist_runs(CoreConfig::ECP5, ecp5, common::cases(12));

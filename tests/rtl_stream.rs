@@ -209,7 +209,7 @@ fn real_time_pacing_spaces_ticks_and_counts() {
     let period = |cosim: &mut Cosim, clocks: u32, seq: u8| {
         let w = Command::Write {
             space: Space::Ctrl,
-            address: ctrl::PERIOD,
+            address: ctrl::PERIOD as u32,
             data: vec![clocks as u16, (clocks >> 16) as u16],
         };
         assert_eq!(cosim.command_with_seq(&w, seq).unwrap(), Answer::Written);
@@ -217,7 +217,7 @@ fn real_time_pacing_spaces_ticks_and_counts() {
     let counts = |cosim: &mut Cosim, seq: u8| -> (u16, u16) {
         let r = Command::Read {
             space: Space::Ctrl,
-            address: ctrl::LATE,
+            address: ctrl::LATE as u32,
             count: 2,
         };
         match cosim.command_with_seq(&r, seq).unwrap() {

@@ -29,10 +29,10 @@ macro_rules! for_each_core {
             HX8K Hx8kCore "hx8k" {
                 neuron_bits: 7, axon_bits: 7, slot_bits: 3, syn_bits: 11, device: HX8K_CT256
             }
-            /// The ECP5 core (ULX3S, LFE5U-85F): 256 neurons, 256 axons, D = 16,
-            /// 65,536 words, every memory in block RAM (DP16KD).
+            /// The ECP5 core (ULX3S, LFE5U-85F): 1,024 neurons, 1,024 axons, D = 16,
+            /// 131,072 words of 18 bits (a wide core), every memory in block RAM (DP16KD).
             ECP5 Ecp5Core "ecp5" {
-                neuron_bits: 8, axon_bits: 8, slot_bits: 4, syn_bits: 16, device: LFE5U_85F_CABGA381
+                neuron_bits: 10, axon_bits: 10, slot_bits: 4, syn_bits: 17, device: LFE5U_85F_CABGA381
             }
             /// A small core for fast tests: 16 neurons, 16 axons, D = 8, 4,096 words
             /// (synthesized for the UP5K).
@@ -42,6 +42,38 @@ macro_rules! for_each_core {
         }
     };
 }
+
+/// Whether the core is wide (`spikefab_proto::message::wide`): more than 256
+/// neurons or 65,536 synapse words, so 18-bit `syn`, `source` and `fanin` words.
+pub const fn is_wide(neuron_bits: u32, syn_bits: u32) -> bool {
+    spikefab_proto::message::wide(1 << neuron_bits, 1 << syn_bits)
+}
+
+/// The width of a host address into the core's spaces: 16 bits, or the
+/// synapse memory's address width where that is wider.
+pub const fn cell_bits(syn_bits: u32) -> u32 {
+    if syn_bits > 16 {
+        syn_bits
+    } else {
+        16
+    }
+}
+
+/// The address width of the memory holding bits 16-17 of the synapse words:
+/// the synapse memory's on a wide core, else 1 (two words that are never
+/// written, which synthesis removes).
+pub const fn high_bits(neuron_bits: u32, syn_bits: u32) -> u32 {
+    if is_wide(neuron_bits, syn_bits) {
+        syn_bits
+    } else {
+        1
+    }
+}
+
+/// Largest log2 N: a wide synapse word's target has 10 bits.
+pub const MAX_NEURON_BITS: u32 = 10;
+/// Largest log2 S: pointers have 18 bits.
+pub const MAX_SYN_BITS: u32 = 18;
 
 /// log2 of the source count M + N rounded up to a power of two: the width
 /// of a source index (axons first, then neurons).
@@ -92,6 +124,12 @@ macro_rules! known_configs {
             /// Every configuration of the registry, in its order.
             pub const KNOWN: &'static [CoreConfig] = &[$(CoreConfig::$konst),*];
         }
+        $(
+            const _: () = assert!(
+                $nb <= MAX_NEURON_BITS && $mb <= MAX_NEURON_BITS && $db <= 4 && $sb <= MAX_SYN_BITS,
+                "a registry entry passes the core's limits (docs/spec.md §8.1)"
+            );
+        )*
     };
 }
 

@@ -5,7 +5,7 @@
 //! Core neurons and axons beyond the network's are made inert: no synapses,
 //! and neurons that can never fire (θ_base = 32767 with no input and no bias).
 
-use spikefab_proto::message::{ctrl, field, Space};
+use spikefab_proto::message::{ctrl, field, wide, Space};
 use spikefab_sim::cycles::RUN_MAX;
 use spikefab_sim::dither::{self, Rounding};
 use spikefab_sim::network::{PopulationKind, FLAG_PLASTIC, FLAG_WEXP};
@@ -26,9 +26,10 @@ pub fn run_header(delay: u8, wexp: u8, plastic: bool, last: bool, count: u32) ->
     (delay as u16 - 1) | (wexp as u16) << 4 | (plastic as u16) << 7 | (last as u16) << 8 | (count as u16) << 9
 }
 
-/// Synapse word (§8.3).
-pub fn synapse_word(target: u32, weight: i8) -> u16 {
-    (target as u16) << 8 | weight as u8 as u16
+/// Synapse word (§8.3): 16 bits on a core of at most 256 neurons, 18 on a
+/// wide one (target bits 8-17).
+pub fn synapse_word(target: u32, weight: i8) -> u32 {
+    target << 8 | weight as u8 as u32
 }
 
 /// Why a network does not fit a core.
@@ -104,16 +105,18 @@ pub struct Image {
     pub neuron: Vec<u16>,
     /// Space `ring` (all 0: nothing in flight at tick 0).
     pub ring: Vec<u16>,
-    /// Space `source`.
-    pub source: Vec<u16>,
-    /// Space `fanin`.
-    pub fanin: Vec<u16>,
+    /// Space `source` (whole pointers: bits 16-17 go to `source_hi` on a
+    /// wide core).
+    pub source: Vec<u32>,
+    /// Space `fanin` (whole pointers, as `source`).
+    pub fanin: Vec<u32>,
     /// Space `x_pre`.
     pub x_pre: Vec<u16>,
-    /// The used words of space `syn`, from address 0.
-    pub syn: Vec<u16>,
+    /// The used words of space `syn`, from address 0 (whole words: bits
+    /// 16-17 go to `syn_hi` on a wide core).
+    pub syn: Vec<u32>,
     /// `syn` address of each synapse, by canonical index.
-    pub weight_address: Vec<u16>,
+    pub weight_address: Vec<u32>,
     /// Run headers of each network source, by source index of the network.
     pub headers: Vec<u32>,
     net_axons: u32,
@@ -172,12 +175,12 @@ impl Image {
         };
 
         // Synapse memory: reserved words, runs per source, fan-in lists.
-        let mut words: Vec<u16> = vec![EMPTY_RUN, EMPTY_FANIN];
-        let mut source = vec![0u16; config.sources() as usize];
-        let mut weight_address = vec![0u16; syn.len()];
+        let mut words: Vec<u32> = vec![EMPTY_RUN as u32, EMPTY_FANIN as u32];
+        let mut source = vec![0u32; config.sources() as usize];
+        let mut weight_address = vec![0u32; syn.len()];
         let mut headers = Vec::with_capacity(net.num_sources() as usize);
         let mut total_headers = 0u64;
-        let overflow = |words: &Vec<u16>| words.len() as u64 > config.syn_words() as u64;
+        let overflow = |words: &Vec<u32>| words.len() as u64 > config.syn_words() as u64;
         for s in 0..net.num_sources() {
             let row = syn.row(s as usize);
             let (lo, hi) = (row.start, row.end);
@@ -185,7 +188,7 @@ impl Image {
                 headers.push(1);
                 continue;
             }
-            source[core_source(s) as usize] = words.len() as u16;
+            source[core_source(s) as usize] = words.len() as u32;
             let key = |i: usize| syn.kind(i);
             let mut i = lo;
             let mut count = 0u32;
@@ -201,10 +204,10 @@ impl Image {
                     flags & FLAG_PLASTIC != 0,
                     j == hi,
                     (j - i) as u32,
-                ));
+                ) as u32);
                 count += 1;
                 for (k, address) in weight_address.iter_mut().enumerate().take(j).skip(i) {
-                    *address = words.len() as u16;
+                    *address = words.len() as u32;
                     words.push(synapse_word(syn.target(k), syn.weight(k)));
                 }
                 i = j;
@@ -215,18 +218,18 @@ impl Image {
             headers.push(count);
             total_headers += count as u64;
         }
-        let mut fanin = vec![1u16; n];
+        let mut fanin = vec![1u32; n];
         let mut fanin_words = 0u64;
         for (k, head) in fanin.iter_mut().enumerate().take(net.num_neurons() as usize) {
             let list = syn.fanin_of(k);
             if list.is_empty() {
                 continue;
             }
-            *head = words.len() as u16;
-            words.push(list.len() as u16);
+            *head = words.len() as u32;
+            words.push(list.len() as u32);
             for &(i, src) in list {
                 words.push(weight_address[i as usize]);
-                words.push(core_source(src) as u16);
+                words.push(core_source(src));
             }
             fanin_words += 1 + 2 * list.len() as u64;
         }
@@ -319,17 +322,33 @@ impl Image {
     }
 
     /// Every space with the words to write from address 0, in the order a
-    /// host loads them.
-    pub fn spaces(&self) -> [(Space, &[u16]); 7] {
-        [
-            (Space::Ctrl, &self.ctrl),
-            (Space::Neuron, &self.neuron),
-            (Space::Ring, &self.ring),
-            (Space::Source, &self.source),
-            (Space::Fanin, &self.fanin),
-            (Space::XPre, &self.x_pre),
-            (Space::Syn, &self.syn),
-        ]
+    /// host loads them: the 16-bit words of each, and on a wide core
+    /// (`spikefab_proto::message::wide`) bits 16-17 of the `syn`, `source`
+    /// and `fanin` words in their high spaces.
+    pub fn spaces(&self) -> Vec<(Space, Vec<u16>)> {
+        let mut out = vec![
+            (Space::Ctrl, self.ctrl.clone()),
+            (Space::Neuron, self.neuron.clone()),
+            (Space::Ring, self.ring.clone()),
+        ];
+        let wide = self.is_wide();
+        for (space, words) in [(Space::Source, &self.source), (Space::Fanin, &self.fanin)] {
+            out.push((space, low_words(words)));
+            if wide {
+                out.push((space.high_part().expect("a pointer space has one"), high_words(words)));
+            }
+        }
+        out.push((Space::XPre, self.x_pre.clone()));
+        out.push((Space::Syn, low_words(&self.syn)));
+        if wide {
+            out.push((Space::SynHi, high_words(&self.syn)));
+        }
+        out
+    }
+
+    /// Whether the core is wide (18-bit `syn`, `source` and `fanin` words).
+    pub fn is_wide(&self) -> bool {
+        wide(self.config.neurons(), self.config.syn_words())
     }
 
     /// The core's source index of network source index `s`.
@@ -340,6 +359,16 @@ impl Image {
             self.config.axons() + (s - self.net_axons)
         }
     }
+}
+
+/// Bits 0-15 of each word.
+fn low_words(words: &[u32]) -> Vec<u16> {
+    words.iter().map(|&w| w as u16).collect()
+}
+
+/// Bits 16-17 of each word, in bits 0-1.
+fn high_words(words: &[u32]) -> Vec<u16> {
+    words.iter().map(|&w| (w >> 16) as u16).collect()
 }
 
 #[cfg(test)]
@@ -416,12 +445,65 @@ mod tests {
         b.build().unwrap()
     }
 
+    /// A wide core's image: targets past 255 in bits 8-17 of the synapse
+    /// words, and bits 16-17 of `syn`, `source` and `fanin` in the high
+    /// spaces; a narrow core's image has no high spaces.
+    #[test]
+    fn wide_words_split_into_their_high_spaces() {
+        assert_eq!(synapse_word(1000, -2), 1000 << 8 | 0xFE);
+        let c = CoreConfig::ECP5;
+        let net = packed(c, 129_000);
+        let img = Image::new(&net, c).unwrap();
+        assert!(img.is_wide());
+        let spaces = img.spaces();
+        let names: Vec<Space> = spaces.iter().map(|(s, _)| *s).collect();
+        assert_eq!(
+            names,
+            [
+                Space::Ctrl,
+                Space::Neuron,
+                Space::Ring,
+                Space::Source,
+                Space::SourceHi,
+                Space::Fanin,
+                Space::FaninHi,
+                Space::XPre,
+                Space::Syn,
+                Space::SynHi
+            ]
+        );
+        let words = |space: Space| &spaces.iter().find(|(s, _)| *s == space).unwrap().1;
+        for (low, high, whole) in [
+            (Space::Syn, Space::SynHi, &img.syn),
+            (Space::Source, Space::SourceHi, &img.source),
+            (Space::Fanin, Space::FaninHi, &img.fanin),
+        ] {
+            let joined: Vec<u32> = words(low)
+                .iter()
+                .zip(words(high))
+                .map(|(&l, &h)| (h as u32) << 16 | l as u32)
+                .collect();
+            assert_eq!(&joined, whole, "{low:?}");
+            assert!(words(high).iter().all(|&h| h < 4), "{high:?}");
+        }
+        // Targets past 255 and sources past 65,535 words in are both there.
+        assert!(words(Space::SynHi).contains(&3));
+        assert!(img.source.iter().any(|&p| p > 0xFFFF));
+        let narrow = Image::new(&packed(CoreConfig::TINY, 100), CoreConfig::TINY).unwrap();
+        assert!(!narrow.is_wide());
+        assert_eq!(narrow.spaces().len(), 7);
+    }
+
     #[test]
     fn the_most_synapses_of_the_spec_fit_and_one_more_does_not() {
         // docs/spec.md §8.1, "most synapses" (the UP5K's 65,022 spread over
         // all 512 sources is checked by the formula: 511 × 128 + 126 + 2).
         assert_eq!(511 * 128 + 126 + RESERVED_WORDS, CoreConfig::UP5K.syn_words());
-        for (config, most) in [(CoreConfig::HX8K, 2_030), (CoreConfig::TINY, 4_062)] {
+        for (config, most) in [
+            (CoreConfig::HX8K, 2_030),
+            (CoreConfig::TINY, 4_062),
+            (CoreConfig::ECP5, 130_046),
+        ] {
             let img = Image::new(&packed(config, most), config).unwrap();
             assert!(img.syn.len() <= config.syn_words() as usize, "{}", config.name);
             let e = Image::new(&packed(config, most + 1), config).unwrap_err().to_string();

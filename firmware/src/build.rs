@@ -109,10 +109,12 @@ fn top_verilog_with(board: &Board, pll: PllSettings) -> Result<String, BuildErro
             const SB: usize,
             const SRCB: usize,
             const RB: usize,
+            const AB: usize,
+            const XB: usize,
         >(
             self,
         ) -> String {
-            let mut top = PllTop::<NB, MB, DB, SB, SRCB, RB>::new(
+            let mut top = PllTop::<NB, MB, DB, SB, SRCB, RB, AB, XB>::new(
                 self.pll,
                 self.clocks_per_bit,
                 self.startup_clocks,

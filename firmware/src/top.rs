@@ -38,6 +38,8 @@ pub struct BoardTop<
     const SB: usize,
     const SRCB: usize,
     const RB: usize,
+    const AB: usize,
+    const XB: usize,
 > {
     /// The core's clock.
     pub clk: Signal<In, Clock>,
@@ -54,7 +56,7 @@ pub struct BoardTop<
     uart_rx: UartRx,
     uart_tx: UartTx,
     link: LinkBuffer,
-    core: Core<NB, MB, DB, SB, SRCB, RB>,
+    core: Core<NB, MB, DB, SB, SRCB, RB, AB, XB>,
     startup: DFF<Bits<STARTUP_BITS>>,
     started: DFF<Bit>,
     activity: DFF<Bits<STRETCH_BITS>>,
@@ -65,8 +67,16 @@ pub struct BoardTop<
     leds_active_low: Constant<Bit>,
 }
 
-impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize>
-    BoardTop<NB, MB, DB, SB, SRCB, RB>
+impl<
+        const NB: usize,
+        const MB: usize,
+        const DB: usize,
+        const SB: usize,
+        const SRCB: usize,
+        const RB: usize,
+        const AB: usize,
+        const XB: usize,
+    > BoardTop<NB, MB, DB, SB, SRCB, RB, AB, XB>
 {
     /// A board top whose UART runs at clock / `clocks_per_bit` baud, holding
     /// its UART idle for `startup_clocks` (1..2^20) after configuration, with
@@ -99,8 +109,16 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
     }
 }
 
-impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize> Logic
-    for BoardTop<NB, MB, DB, SB, SRCB, RB>
+impl<
+        const NB: usize,
+        const MB: usize,
+        const DB: usize,
+        const SB: usize,
+        const SRCB: usize,
+        const RB: usize,
+        const AB: usize,
+        const XB: usize,
+    > Logic for BoardTop<NB, MB, DB, SB, SRCB, RB, AB, XB>
 {
     #[hdl_gen]
     fn update(&mut self) {
@@ -157,6 +175,8 @@ pub struct PllTop<
     const SB: usize,
     const SRCB: usize,
     const RB: usize,
+    const AB: usize,
+    const XB: usize,
 > {
     /// The oscillator pin.
     pub clk: Signal<In, Clock>,
@@ -169,11 +189,19 @@ pub struct PllTop<
     /// Error LED.
     pub led_error: Signal<Out, Bit>,
     pll: Pll,
-    board: BoardTop<NB, MB, DB, SB, SRCB, RB>,
+    board: BoardTop<NB, MB, DB, SB, SRCB, RB, AB, XB>,
 }
 
-impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize>
-    PllTop<NB, MB, DB, SB, SRCB, RB>
+impl<
+        const NB: usize,
+        const MB: usize,
+        const DB: usize,
+        const SB: usize,
+        const SRCB: usize,
+        const RB: usize,
+        const AB: usize,
+        const XB: usize,
+    > PllTop<NB, MB, DB, SB, SRCB, RB, AB, XB>
 {
     /// `pll` around a [`BoardTop`] made by [`BoardTop::new`] with the other
     /// arguments.
@@ -190,8 +218,16 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
     }
 }
 
-impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize> Logic
-    for PllTop<NB, MB, DB, SB, SRCB, RB>
+impl<
+        const NB: usize,
+        const MB: usize,
+        const DB: usize,
+        const SB: usize,
+        const SRCB: usize,
+        const RB: usize,
+        const AB: usize,
+        const XB: usize,
+    > Logic for PllTop<NB, MB, DB, SB, SRCB, RB, AB, XB>
 {
     #[hdl_gen]
     fn update(&mut self) {

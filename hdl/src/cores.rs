@@ -1,10 +1,10 @@
 //! The RTL core of every configuration in `spikefab_chip`'s registry
 //! ([`spikefab_chip::for_each_core`]): a type alias of [`Core`] per entry
-//! ([`Up5kCore`], [`Hx8kCore`], [`TinyCore`]) and [`visit`], which runs code
+//! ([`Up5kCore`], [`Hx8kCore`], [`Ecp5Core`], [`TinyCore`]) and [`visit`], which runs code
 //! generic over the core's widths on the core of a configuration value.
 //! Nothing here names a configuration by hand.
 
-use spikefab_chip::config::{source_bits, CoreConfig};
+use spikefab_chip::config::{cell_bits, high_bits, source_bits, CoreConfig};
 
 use crate::core::Core;
 
@@ -13,8 +13,17 @@ use crate::core::Core;
 pub trait CoreVisitor {
     /// What the code returns.
     type Output;
-    /// Run on the core `Core<NB, MB, DB, SB, SRCB, RB>`.
-    fn visit<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize>(
+    /// Run on the core `Core<NB, MB, DB, SB, SRCB, RB, AB, XB>`.
+    fn visit<
+        const NB: usize,
+        const MB: usize,
+        const DB: usize,
+        const SB: usize,
+        const SRCB: usize,
+        const RB: usize,
+        const AB: usize,
+        const XB: usize,
+    >(
         self,
     ) -> Self::Output;
 }
@@ -26,7 +35,16 @@ macro_rules! core_types {
     } )*) => {
         $(
             $(#[$doc])*
-            pub type $alias = Core<$nb, $mb, $db, $sb, { source_bits($nb, $mb) as usize }, { $nb + $db }>;
+            pub type $alias = Core<
+                $nb,
+                $mb,
+                $db,
+                $sb,
+                { source_bits($nb, $mb) as usize },
+                { $nb + $db },
+                { cell_bits($sb) as usize },
+                { high_bits($nb, $sb) as usize },
+            >;
         )*
 
         /// Run `visitor` on the RTL core of `config`: `None` if the registry
@@ -34,7 +52,16 @@ macro_rules! core_types {
         pub fn visit<V: CoreVisitor>(config: CoreConfig, visitor: V) -> Option<V::Output> {
             $(
                 if config.same_sizes(&CoreConfig::$konst) {
-                    return Some(visitor.visit::<$nb, $mb, $db, $sb, { source_bits($nb, $mb) as usize }, { $nb + $db }>());
+                    return Some(visitor.visit::<
+                        $nb,
+                        $mb,
+                        $db,
+                        $sb,
+                        { source_bits($nb, $mb) as usize },
+                        { $nb + $db },
+                        { cell_bits($sb) as usize },
+                        { high_bits($nb, $sb) as usize },
+                    >());
                 }
             )*
             None

@@ -36,8 +36,16 @@ pub trait ByteCore: Block + Default {
     fn is_idle(&self) -> bool;
 }
 
-impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize> ByteCore
-    for Core<NB, MB, DB, SB, SRCB, RB>
+impl<
+        const NB: usize,
+        const MB: usize,
+        const DB: usize,
+        const SB: usize,
+        const SRCB: usize,
+        const RB: usize,
+        const AB: usize,
+        const XB: usize,
+    > ByteCore for Core<NB, MB, DB, SB, SRCB, RB, AB, XB>
 {
     fn config() -> CoreConfig {
         CoreConfig::from_sizes(1 << NB, 1 << MB, 1 << DB, 1 << SB).expect("widths give powers of two")

@@ -95,11 +95,13 @@ pub fn core_verilog(config: CoreConfig) -> Result<String, EngineError> {
             const SB: usize,
             const SRCB: usize,
             const RB: usize,
+            const AB: usize,
+            const XB: usize,
         >(
             self,
         ) -> String {
             use rust_hdl::prelude::*;
-            let mut core = Core::<NB, MB, DB, SB, SRCB, RB>::default();
+            let mut core = Core::<NB, MB, DB, SB, SRCB, RB, AB, XB>::default();
             core.connect_all();
             generate_verilog(&core)
         }
@@ -120,10 +122,12 @@ pub fn open(kind: EngineKind, config: CoreConfig) -> Result<Box<dyn ByteEngine>,
             const SB: usize,
             const SRCB: usize,
             const RB: usize,
+            const AB: usize,
+            const XB: usize,
         >(
             self,
         ) -> Box<dyn ByteEngine> {
-            Box::new(ByteChip::<Core<NB, MB, DB, SB, SRCB, RB>>::new())
+            Box::new(ByteChip::<Core<NB, MB, DB, SB, SRCB, RB, AB, XB>>::new())
         }
     }
     Ok(match kind {

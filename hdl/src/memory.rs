@@ -5,8 +5,8 @@
 //!   registered read port and one write port, for the iCE40's SB_RAM40_4K. Emitted with `(* no_rw_check *)` (the core never
 //!   reads a word in the cycle it writes it, so yosys needs no collision
 //!   logic), and zero-initialised.
-//! - [`SinglePortRam`]: 16-bit words, one address for reading and writing, no
-//!   read during a write (the output holds its value): the shape yosys
+//! - [`SinglePortRam`]: `W`-bit words, one address for reading and writing, no
+//!   read during a write or without `read_enable` (the output holds its value): the shape yosys
 //!   `synth_ice40 -spram` maps onto the UP5K's SB_SPRAM256KA blocks, and on
 //!   other parts onto block RAM. No initial contents (SPRAM has none): the
 //!   host writes every word the core reads.
@@ -88,44 +88,48 @@ end
     }
 }
 
-/// Single-port 16-bit RAM with `2^A` words: per clock either a write
-/// (`write_enable`) or a read whose word appears on `read_data` after the edge;
-/// during a write `read_data` holds.
+/// Single-port RAM of `2^A` words of `W` bits: per clock either a write
+/// (`write_enable`) or, when `read_enable`, a read whose word appears on
+/// `read_data` after the edge; otherwise `read_data` holds.
 #[derive(LogicBlock)]
-pub struct SinglePortRam<const A: usize> {
+pub struct SinglePortRam<const A: usize, const W: usize> {
     /// Clock.
     pub clock: Signal<In, Clock>,
     /// Address of the read or write.
     pub address: Signal<In, Bits<A>>,
     /// The word last read.
-    pub read_data: Signal<Out, Bits<16>>,
+    pub read_data: Signal<Out, Bits<W>>,
     /// Word to write.
-    pub write_data: Signal<In, Bits<16>>,
-    /// Write on this edge (else read).
+    pub write_data: Signal<In, Bits<W>>,
+    /// Write on this edge (else read, if `read_enable`).
     pub write_enable: Signal<In, Bit>,
-    _words: Vec<u16>,
+    /// Read on this edge unless writing.
+    pub read_enable: Signal<In, Bit>,
+    _words: Vec<u32>,
 }
 
-impl<const A: usize> Default for SinglePortRam<A> {
+impl<const A: usize, const W: usize> Default for SinglePortRam<A, W> {
     fn default() -> Self {
+        assert!(W <= 32, "single-port RAM words of {W} bits");
         SinglePortRam {
             clock: Default::default(),
             address: Default::default(),
             read_data: Default::default(),
             write_data: Default::default(),
             write_enable: Default::default(),
+            read_enable: Default::default(),
             _words: vec![0; 1 << A],
         }
     }
 }
 
-impl<const A: usize> Logic for SinglePortRam<A> {
+impl<const A: usize, const W: usize> Logic for SinglePortRam<A, W> {
     fn update(&mut self) {
         if self.clock.pos_edge() {
             let a = self.address.val().index();
             if self.write_enable.val() {
-                self._words[a] = self.write_data.val().to_u16();
-            } else {
+                self._words[a] = self.write_data.val().to_u32();
+            } else if self.read_enable.val() {
                 self.read_data.next = (self._words[a] as u64).to_bits();
             }
         }
@@ -138,13 +142,14 @@ impl<const A: usize> Logic for SinglePortRam<A> {
     fn hdl(&self) -> Verilog {
         Verilog::Custom(format!(
             "\
-reg [15:0] mem [0:{last}];
+reg [{top}:0] mem [0:{last}];
 
 always @(posedge clock) begin
     if (write_enable) mem[address] <= write_data;
-    else read_data <= mem[address];
+    else if (read_enable) read_data <= mem[address];
 end
 ",
+            top = W - 1,
             last = (1usize << A) - 1
         ))
     }
@@ -180,9 +185,10 @@ mod tests {
 
     #[test]
     fn single_port_holds_during_writes() {
-        let mut m = SinglePortRam::<4>::default();
+        let mut m = SinglePortRam::<4, 16>::default();
         m.connect_all();
-        let tick = |m: &mut SinglePortRam<4>| clock(m, |m, c| m.clock.next = c.into());
+        let tick = |m: &mut SinglePortRam<4, 16>| clock(m, |m, c| m.clock.next = c.into());
+        m.read_enable.next = true;
         m.address.next = 5.into();
         m.write_data.next = 0x1234.into();
         m.write_enable.next = true;
@@ -198,6 +204,14 @@ mod tests {
         m.address.next = 7.into();
         tick(&mut m);
         assert_eq!(m.read_data.val().to_u16(), 0x1234, "held during a write");
+        m.write_enable.next = false;
+        m.read_enable.next = false;
+        m.address.next = 6.into();
+        tick(&mut m);
+        assert_eq!(m.read_data.val().to_u16(), 0x1234, "held without a read");
+        m.read_enable.next = true;
+        tick(&mut m);
+        assert_eq!(m.read_data.val().to_u16(), 0x5678);
     }
 
     #[test]
@@ -205,7 +219,7 @@ mod tests {
         let mut m = Bram::<8>::default();
         m.connect_all();
         crate::rungs::check_verilog("spikefab_bram", &generate_verilog(&m)).unwrap();
-        let mut m = SinglePortRam::<8>::default();
+        let mut m = SinglePortRam::<8, 18>::default();
         m.connect_all();
         crate::rungs::check_verilog("spikefab_spram", &generate_verilog(&m)).unwrap();
     }

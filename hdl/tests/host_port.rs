@@ -21,6 +21,18 @@ const DB: usize = 2;
 const SB: usize = 9;
 const SIZES: (u32, u32, u32, u32) = (1 << NB, 1 << MB, 1 << DB, 1 << SB);
 
+/// The space a space word names on this core (its low byte; §10.2).
+fn space_of(word: u16) -> Option<Space> {
+    let (n, m, d, s) = SIZES;
+    Space::from_u16(word & 0xFF).filter(|sp| sp.words(n, m, d, s) > 0)
+}
+
+/// The first address of a WRITE or READ: the space word's high byte and the
+/// address word.
+fn first(word: u16, address: u16) -> u32 {
+    ((word >> 8) as u32) << 16 | address as u32
+}
+
 /// What the port is connected to: the memories, the input list, the tick.
 struct World {
     spaces: Vec<Vec<u16>>,
@@ -70,8 +82,8 @@ fn answer(world: &mut World, memory: &mut Memory, frame: &Frame) -> Answer {
     let dup = *last == Some((frame.seq, frame.kind));
     let (n, m, d, s) = SIZES;
     let range = |space: u16, address: u16, words: i64| -> Result<Space, Answer> {
-        let sp = Space::from_u16(space).ok_or(nak(NakCode::BadSpace, space))?;
-        if address as i64 + words > sp.words(n, m, d, s) as i64 {
+        let sp = space_of(space).ok_or(nak(NakCode::BadSpace, space))?;
+        if first(space, address) as i64 + words > sp.words(n, m, d, s) as i64 {
             return Err(nak(NakCode::BadAddress, address));
         }
         Ok(sp)
@@ -96,7 +108,7 @@ fn answer(world: &mut World, memory: &mut Memory, frame: &Frame) -> Answer {
             }
         },
         kind::READ if p.len() == 3 => {
-            if Space::from_u16(p[0]).is_none() {
+            if space_of(p[0]).is_none() {
                 return nak(NakCode::BadSpace, p[0]);
             }
             if p[2] == 0 || p[2] > 255 {
@@ -160,7 +172,7 @@ fn answer(world: &mut World, memory: &mut Memory, frame: &Frame) -> Answer {
     }
 }
 
-type Port = HostPort<NB, MB, DB, SB>;
+type Port = HostPort<NB, MB, DB, SB, 16>;
 
 /// The stand-in sequencer's tick.
 struct TickRun {
@@ -207,11 +219,12 @@ fn exchange(uut: &mut Port, world: &mut World, bytes: &[u8]) -> Vec<Frame> {
         } else {
             uut.count.val().to_u16() as i64
         };
-        let named = Space::from_u16(space);
+        let named = space_of(space);
+        let at = first(space, uut.address.val().to_u16());
+        uut.first_cell.next = (at as u16).to_bits();
         uut.space_bad.next = named.is_none();
-        uut.range_bad.next = named.is_some_and(|s| {
-            uut.address.val().to_u16() as i64 + words > s.words(SIZES.0, SIZES.1, SIZES.2, SIZES.3) as i64
-        });
+        uut.range_bad.next =
+            named.is_some_and(|s| at as i64 + words > s.words(SIZES.0, SIZES.1, SIZES.2, SIZES.3) as i64);
         assert!(simulate(uut, 1000));
         // The clock edge.
         if uut.in_ready.val() && sent < bytes.len() {
@@ -288,7 +301,12 @@ fn exchange(uut: &mut Port, world: &mut World, bytes: &[u8]) -> Vec<Frame> {
 
 /// Commands as a host sends them, some broken.
 fn frame() -> impl Strategy<Value = Frame> {
-    let space = prop_oneof![0u16..7, Just(7u16), any::<u16>()];
+    let space = prop_oneof![
+        0u16..7,
+        Just(7u16),
+        (0u16..10, 0u16..3).prop_map(|(s, page)| s | page << 8),
+        any::<u16>()
+    ];
     let address = prop_oneof![0u16..40, any::<u16>()];
     prop_oneof![
         (

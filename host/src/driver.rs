@@ -337,7 +337,7 @@ impl<T: Transport> Chip<T> {
     /// Write the period's two registers (the chip's counters start again).
     async fn write_period(&mut self) -> Result<(), ChipError> {
         let p = self.pacing.period;
-        for cmd in Command::writes(Space::Ctrl, ctrl::PERIOD, &[p as u16, (p >> 16) as u16]) {
+        for cmd in Command::writes(Space::Ctrl, ctrl::PERIOD as u32, &[p as u16, (p >> 16) as u16]) {
             match self.expect(&cmd).await? {
                 Answer::Written => {}
                 a => return Err(unexpected(&cmd, a)),
@@ -393,7 +393,7 @@ impl<T: Transport> Chip<T> {
             let n = (end - a).min(MAX_WORDS as u32);
             let cmd = Command::Read {
                 space,
-                address: a as u16,
+                address: a,
                 count: n as u16,
             };
             match self.expect(&cmd).await? {
@@ -424,7 +424,7 @@ impl<T: Transport> Chip<T> {
             a => return Err(unexpected(&cmd, a)),
         }
         for (space, words) in image.spaces() {
-            self.write_space(space, words).await?;
+            self.write_space(space, &words).await?;
         }
         // The image's control words hold no period: pacing is the run's.
         self.pacing_seen = (0, 0);
@@ -467,7 +467,10 @@ impl<T: Transport> Chip<T> {
                 let (n, d) = (self.config.neurons() as usize, self.config.delay_slots() as usize);
                 image.neuron[..cp.neuron.len()].copy_from_slice(&cp.neuron);
                 image.x_pre.copy_from_slice(&cp.x_pre);
-                image.syn.copy_from_slice(&cp.syn);
+                // Learning changes only the low word (the weight byte).
+                for (word, &low) in image.syn.iter_mut().zip(&cp.syn) {
+                    *word = (*word & !0xFFFF) | low as u32;
+                }
                 image.ctrl[ctrl::LFSR as usize] = cp.lfsr;
                 image.set_dither_tick(cp.at.tick);
                 // After the RESET the chip counts ticks from 0 again: the

@@ -5,7 +5,7 @@ use crate::frame::{Frame, MAX_WORDS};
 use crate::stream::SpikeWords;
 
 /// Protocol version reported by INFO.
-pub const VERSION: u16 = 3;
+pub const VERSION: u16 = 4;
 
 /// Frame types.
 pub mod kind {
@@ -47,11 +47,33 @@ pub enum Space {
     XPre = 5,
     /// Synapse memory.
     Syn = 6,
+    /// Bits 16-17 of each `syn` word, in bits 0-1 (wide cores only, [`wide`]).
+    SynHi = 7,
+    /// Bits 16-17 of each `source` pointer, in bits 0-1 (wide cores only).
+    SourceHi = 8,
+    /// Bits 16-17 of each `fanin` pointer, in bits 0-1 (wide cores only).
+    FaninHi = 9,
 }
+
+/// Whether a core with `n` neurons and `s` synapse-memory words is *wide*
+/// (§8.2): its synapse targets need more than 8 bits or its synapse
+/// addresses more than 16, so its `syn` words are 18 bits and its `source`
+/// and `fanin` pointers 18, and the host reaches their bits 16-17 through
+/// the spaces [`Space::SynHi`], [`Space::SourceHi`] and [`Space::FaninHi`].
+pub const fn wide(n: u32, s: u32) -> bool {
+    n > 256 || s > 65_536
+}
+
+/// Width in bits of a wide core's `syn`, `source` and `fanin` words.
+pub const WIDE_BITS: u32 = 18;
+
+/// Largest address (plus one) a WRITE or READ can name: 16 bits in the
+/// address word and 8 in the space word's high byte (§10.2).
+pub const ADDRESS_LIMIT: u32 = 1 << 24;
 
 impl Space {
     /// All spaces, by number.
-    pub const ALL: [Space; 7] = [
+    pub const ALL: [Space; 10] = [
         Space::Ctrl,
         Space::Neuron,
         Space::Ring,
@@ -59,6 +81,9 @@ impl Space {
         Space::Fanin,
         Space::XPre,
         Space::Syn,
+        Space::SynHi,
+        Space::SourceHi,
+        Space::FaninHi,
     ];
 
     /// The space numbered `n`.
@@ -67,8 +92,9 @@ impl Space {
     }
 
     /// Words in this space on a core with `n` neurons, `m` axons, `d` delay
-    /// slots and `s` synapse-memory words.
+    /// slots and `s` synapse-memory words (0: the core has no such space).
     pub fn words(self, n: u32, m: u32, d: u32, s: u32) -> u32 {
+        let hi = |words: u32| if wide(n, s) { words } else { 0 };
         match self {
             Space::Ctrl => ctrl::COUNT,
             Space::Neuron => field::COUNT * n,
@@ -76,7 +102,26 @@ impl Space {
             Space::Source | Space::XPre => m + n,
             Space::Fanin => n,
             Space::Syn => s,
+            Space::SynHi => hi(s),
+            Space::SourceHi => hi(m + n),
+            Space::FaninHi => hi(n),
         }
+    }
+
+    /// The space that holds bits 16-17 of this one's words on a wide core.
+    pub fn high_part(self) -> Option<Space> {
+        match self {
+            Space::Syn => Some(Space::SynHi),
+            Space::Source => Some(Space::SourceHi),
+            Space::Fanin => Some(Space::FaninHi),
+            _ => None,
+        }
+    }
+
+    /// The space word of a WRITE or READ at `address`: the space in the low
+    /// byte, the address's bits 16-23 in the high byte (§10.2).
+    pub fn word(self, address: u32) -> u16 {
+        self as u16 | ((address >> 16) as u16 & 0xFF) << 8
     }
 }
 
@@ -220,8 +265,8 @@ pub enum Command {
     Write {
         /// Space.
         space: Space,
-        /// First word.
-        address: u16,
+        /// First word (below [`ADDRESS_LIMIT`]).
+        address: u32,
         /// Words.
         data: Vec<u16>,
     },
@@ -229,8 +274,8 @@ pub enum Command {
     Read {
         /// Space.
         space: Space,
-        /// First word.
-        address: u16,
+        /// First word (below [`ADDRESS_LIMIT`]).
+        address: u32,
         /// Words.
         count: u16,
     },
@@ -284,17 +329,22 @@ impl Command {
     ///
     /// # Panics
     /// If a WRITE carries more than [`MAX_WRITE_WORDS`] words, or a STEP more
-    /// than 255 words (split them; [`Command::writes`] does).
+    /// than 255 words (split them; [`Command::writes`] does), or a WRITE or
+    /// READ names an address past [`ADDRESS_LIMIT`].
     pub fn frame(&self, seq: u8) -> Frame {
         let payload = match self {
             Command::Info | Command::Reset => vec![],
             Command::Write { space, address, data } => {
                 assert!(data.len() <= MAX_WRITE_WORDS, "WRITE of {} words", data.len());
-                let mut p = vec![*space as u16, *address];
+                assert!(*address < ADDRESS_LIMIT, "WRITE at address {address}");
+                let mut p = vec![space.word(*address), *address as u16];
                 p.extend(data);
                 p
             }
-            Command::Read { space, address, count } => vec![*space as u16, *address, *count],
+            Command::Read { space, address, count } => {
+                assert!(*address < ADDRESS_LIMIT, "READ at address {address}");
+                vec![space.word(*address), *address as u16, *count]
+            }
             Command::Step { inputs } => {
                 assert!(
                     inputs.words().len() <= MAX_WORDS,
@@ -313,16 +363,16 @@ impl Command {
 
     /// WRITE commands that store `data` from `address` on, each as long as a
     /// frame allows.
-    pub fn writes(space: Space, address: u16, data: &[u16]) -> Vec<Command> {
+    pub fn writes(space: Space, address: u32, data: &[u16]) -> Vec<Command> {
         Self::writes_of(space, address, data, MAX_WRITE_WORDS)
     }
 
-    fn writes_of(space: Space, address: u16, data: &[u16], words: usize) -> Vec<Command> {
+    fn writes_of(space: Space, address: u32, data: &[u16], words: usize) -> Vec<Command> {
         data.chunks(words.max(1))
             .enumerate()
             .map(|(i, chunk)| Command::Write {
                 space,
-                address: address.wrapping_add((i * words.max(1)) as u16),
+                address: address + (i * words.max(1)) as u32,
                 data: chunk.to_vec(),
             })
             .collect()
@@ -351,7 +401,7 @@ impl Command {
                     .step_by(words)
                     .map(|i| Command::Read {
                         space: *space,
-                        address: address.wrapping_add(i as u16),
+                        address: address + i as u32,
                         count: (*count as usize - i).min(words) as u16,
                     })
                     .collect(),
@@ -661,6 +711,43 @@ mod tests {
             Answer::from_frame(&f).unwrap_err().to_string(),
             "unknown answer type 0x42"
         );
+    }
+
+    #[test]
+    fn addresses_past_16_bits_go_in_the_space_words_high_byte() {
+        let w = Command::Write {
+            space: Space::Syn,
+            address: 0x1_2345,
+            data: vec![7],
+        };
+        assert_eq!(w.frame(0).payload, [0x0106, 0x2345, 7]);
+        let r = Command::Read {
+            space: Space::SynHi,
+            address: 0xAB_0001,
+            count: 2,
+        };
+        assert_eq!(r.frame(0).payload, [0xAB07, 0x0001, 2]);
+        // A split crosses the 16-bit boundary into the next page.
+        let pieces = Command::writes(Space::Syn, 0xFFFF, &[1, 2, 3]);
+        let pieces = pieces[0].split(1).unwrap();
+        let heads: Vec<[u16; 2]> = pieces
+            .iter()
+            .map(|c| [c.frame(0).payload[0], c.frame(0).payload[1]])
+            .collect();
+        assert_eq!(heads, [[0x0006, 0xFFFF], [0x0106, 0x0000], [0x0106, 0x0001]]);
+    }
+
+    #[test]
+    fn only_wide_cores_have_the_high_spaces() {
+        for space in [Space::SynHi, Space::SourceHi, Space::FaninHi] {
+            assert_eq!(space.words(256, 256, 8, 65_536), 0, "{space:?}");
+        }
+        assert_eq!(Space::SynHi.words(1024, 1024, 16, 131_072), 131_072);
+        assert_eq!(Space::SourceHi.words(1024, 1024, 16, 131_072), 2048);
+        assert_eq!(Space::FaninHi.words(1024, 1024, 16, 131_072), 1024);
+        assert!(wide(512, 4096) && wide(16, 131_072) && !wide(256, 65_536));
+        assert_eq!(Space::Syn.high_part(), Some(Space::SynHi));
+        assert_eq!(Space::Ring.high_part(), None);
     }
 
     #[test]

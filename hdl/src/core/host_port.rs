@@ -54,7 +54,7 @@ enum PortState {
 /// The host port of a core with `2^NB` neurons, `2^MB` axons, `2^DB` delay
 /// slots and `2^SB` synapse words.
 #[derive(LogicBlock)]
-pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB: usize> {
+pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const AB: usize> {
     /// Clock.
     pub clock: Signal<In, Clock>,
     /// Command byte in.
@@ -107,6 +107,8 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     pub len: Signal<Out, Bits<8>>,
     /// The frame is a WRITE.
     pub is_write: Signal<Out, Bit>,
+    /// The memory map: the command's first address (`AB` bits).
+    pub first_cell: Signal<In, Bits<AB>>,
     /// The memory map: no such space.
     pub space_bad: Signal<In, Bit>,
     /// The memory map: the range passes the space's end.
@@ -114,11 +116,11 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     /// Write `data` at `write_cell` of `space`.
     pub write: Signal<Out, Bit>,
     /// The cell written.
-    pub write_cell: Signal<Out, Bits<16>>,
+    pub write_cell: Signal<Out, Bits<AB>>,
     /// The cell a READ reads this clock.
-    pub read_cell: Signal<Out, Bits<16>>,
+    pub read_cell: Signal<Out, Bits<AB>>,
     /// The cell read the clock before (its word is out now).
-    pub read_cell_q: Signal<Out, Bits<16>>,
+    pub read_cell_q: Signal<Out, Bits<AB>>,
     /// That word (from the memory map).
     pub read_word: Signal<In, Bits<16>>,
     /// Neurons in the spike list (a STEP's answer).
@@ -143,10 +145,10 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     w1: DFF<Bits<16>>,
     w2: DFF<Bits<16>>,
     index: DFF<Bits<16>>,
-    host_address: DFF<Bits<16>>,
+    host_address: DFF<Bits<AB>>,
     write_valid: DFF<Bit>,
-    write_address: DFF<Bits<16>>,
-    read_at: DFF<Bits<16>>,
+    write_address: DFF<Bits<AB>>,
+    read_at: DFF<Bits<AB>>,
     read_reg: DFF<Bits<16>>,
     space_bad_q: DFF<Bit>,
     range_bad_q: DFF<Bit>,
@@ -194,7 +196,9 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     crc_init: Constant<Bits<16>>,
 }
 
-impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default for HostPort<NB, MB, DB, SB> {
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const AB: usize> Default
+    for HostPort<NB, MB, DB, SB, AB>
+{
     fn default() -> Self {
         use spikefab_proto::message::{kind, NakCode};
         use spikefab_proto::stream::map_words;
@@ -226,6 +230,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             count: Default::default(),
             len: Default::default(),
             is_write: Default::default(),
+            first_cell: Default::default(),
             space_bad: Default::default(),
             range_bad: Default::default(),
             write: Default::default(),
@@ -303,7 +308,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
     }
 }
 
-impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic for HostPort<NB, MB, DB, SB> {
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const AB: usize> Logic
+    for HostPort<NB, MB, DB, SB, AB>
+{
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
@@ -371,7 +378,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
         self.is_write.next = self.rx.kind.val() == self.k_write.val();
         self.write.next = self.write_valid.q.val();
         self.write_cell.next = self.write_address.q.val();
-        self.read_cell.next = self.host_address.q.val() + self.index.q.val();
+        self.read_cell.next = self.host_address.q.val() + bit_cast::<AB, 16>(self.index.q.val());
         // The cell one clock later: a READ's word is chosen by the cell whose
         // memories were addressed the clock before, without the address adder
         // in front of the choice.
@@ -473,7 +480,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                 self.nak_detail.d.next = self.check.nak_detail.val();
                 self.state.d.next = PortState::SendStart;
                 self.index.d.next = 0.into();
-                self.host_address.d.next = self.w1.q.val();
+                self.host_address.d.next = self.first_cell.val();
                 self.step_answer.d.next = false;
                 if self.check.remember.val() {
                     self.last_valid.d.next = true;
@@ -482,7 +489,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                 }
                 if self.check.run_write.val() {
                     self.index.d.next = 2.into();
-                    self.write_address.d.next = self.w1.q.val();
+                    self.write_address.d.next = self.first_cell.val();
                     self.state.d.next = PortState::WriteRun;
                 }
                 if self.check.run_read.val() {
@@ -514,7 +521,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
                 // Read payload word `index`; it is written on the next clock.
                 self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
                 self.write_valid.d.next = true;
-                self.write_address.d.next = self.host_address.q.val() + self.index.q.val() - 2;
+                self.write_address.d.next = self.host_address.q.val() + bit_cast::<AB, 16>(self.index.q.val()) - 2;
                 self.index.d.next = self.index.q.val() + 1;
                 if self.last_word.val() {
                     self.state.d.next = PortState::WriteLast;

@@ -3,12 +3,14 @@
 //! a host write goes to, and which memory's word a READ returns. The twin is
 //! `spikefab_proto::message::Space` (its numbers and `Space::words`), which
 //! the host uses to address the same words; the space numbers below are
-//! checked against it at compile time.
+//! checked against it at compile time. The space word's low byte names the
+//! space and its high byte holds the address's bits 16-23 (§10.2); a wide
+//! core (`spikefab_proto::message::wide`) has the three high spaces.
 //!
 //! Combinational: the host port registers what it needs.
 
 use rust_hdl::prelude::*;
-use spikefab_proto::message::Space;
+use spikefab_proto::message::{wide, Space};
 
 // The literal space numbers of `update` are the protocol's.
 const _: () = assert!(
@@ -19,14 +21,18 @@ const _: () = assert!(
         && Space::Fanin as u16 == 4
         && Space::XPre as u16 == 5
         && Space::Syn as u16 == 6
-        && Space::ALL.len() == 7
+        && Space::SynHi as u16 == 7
+        && Space::SourceHi as u16 == 8
+        && Space::FaninHi as u16 == 9
+        && Space::ALL.len() == 10
 );
 
 /// The memory map of a core with `2^NB` neurons, `2^MB` axons, `2^DB` delay
-/// slots and `2^SB` synapse words.
+/// slots and `2^SB` synapse words, whose host addresses have `AB` bits.
 #[derive(LogicBlock)]
-pub struct MemoryMap<const NB: usize, const MB: usize, const DB: usize, const SB: usize> {
-    /// The command's space (payload word 0).
+pub struct MemoryMap<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const AB: usize> {
+    /// The command's space word (payload word 0): the space, and the
+    /// address's bits 16-23 in the high byte.
     pub space: Signal<In, Bits<16>>,
     /// Its first address (word 1).
     pub address: Signal<In, Bits<16>>,
@@ -34,6 +40,9 @@ pub struct MemoryMap<const NB: usize, const MB: usize, const DB: usize, const SB
     pub count: Signal<In, Bits<16>>,
     /// The frame's payload length in words.
     pub len: Signal<In, Bits<8>>,
+    /// The command's first address in its space (`address` and the space
+    /// word's high byte), cut to `AB` bits (valid when the range is).
+    pub first_cell: Signal<Out, Bits<AB>>,
     /// The command is a WRITE (its words are the payload after two).
     pub is_write: Signal<In, Bit>,
     /// No such space.
@@ -43,7 +52,7 @@ pub struct MemoryMap<const NB: usize, const MB: usize, const DB: usize, const SB
     /// The host writes a word this clock.
     pub write: Signal<In, Bit>,
     /// The word's address in the space.
-    pub write_cell: Signal<In, Bits<16>>,
+    pub write_cell: Signal<In, Bits<AB>>,
     /// Write a control register.
     pub ctrl_write: Signal<Out, Bit>,
     /// Write a neuron field.
@@ -58,8 +67,14 @@ pub struct MemoryMap<const NB: usize, const MB: usize, const DB: usize, const SB
     pub fanin_write: Signal<Out, Bit>,
     /// Write the `x_pre` table.
     pub xpre_write: Signal<Out, Bit>,
+    /// Write bits 16-17 of a synapse word (wide cores).
+    pub syn_hi_write: Signal<Out, Bit>,
+    /// Write bits 16-17 of a source pointer (wide cores).
+    pub source_hi_write: Signal<Out, Bit>,
+    /// Write bits 16-17 of a fan-in pointer (wide cores).
+    pub fanin_hi_write: Signal<Out, Bit>,
     /// The address a READ's word was read at (one clock ago).
-    pub read_cell: Signal<In, Bits<16>>,
+    pub read_cell: Signal<In, Bits<AB>>,
     /// The neuron field read (`read_cell / N`).
     pub read_field: Signal<Out, Bits<16>>,
     /// Neuron memory word.
@@ -74,32 +89,52 @@ pub struct MemoryMap<const NB: usize, const MB: usize, const DB: usize, const SB
     pub xpre_word: Signal<In, Bits<16>>,
     /// Synapse memory word.
     pub syn_word: Signal<In, Bits<16>>,
+    /// Bits 16-17 of the synapse memory word.
+    pub syn_hi_word: Signal<In, Bits<2>>,
+    /// Bits 16-17 of the source table word.
+    pub source_hi_word: Signal<In, Bits<2>>,
+    /// Bits 16-17 of the fan-in table word.
+    pub fanin_hi_word: Signal<In, Bits<2>>,
     /// Control register word.
     pub ctrl_word: Signal<In, Bits<16>>,
     /// The word of the space a READ names.
     pub read_word: Signal<Out, Bits<16>>,
     /// Host write to the synapse memory (for the port's owner).
     pub syn_host_write: Signal<Out, Bit>,
-    space_words: Signal<Local, Bits<17>>,
-    range_end: Signal<Local, Bits<17>>,
-    words_ctrl: Constant<Bits<17>>,
-    words_neuron: Constant<Bits<17>>,
-    words_ring: Constant<Bits<17>>,
-    words_source: Constant<Bits<17>>,
-    words_fanin: Constant<Bits<17>>,
-    words_syn: Constant<Bits<17>>,
+    number: Signal<Local, Bits<8>>,
+    page: Signal<Local, Bits<8>>,
+    page_bad: Signal<Local, Bit>,
+    space_words: Signal<Local, Bits<20>>,
+    range_end: Signal<Local, Bits<20>>,
+    words_ctrl: Constant<Bits<20>>,
+    words_neuron: Constant<Bits<20>>,
+    words_ring: Constant<Bits<20>>,
+    words_source: Constant<Bits<20>>,
+    words_fanin: Constant<Bits<20>>,
+    words_syn: Constant<Bits<20>>,
+    words_syn_hi: Constant<Bits<20>>,
+    words_source_hi: Constant<Bits<20>>,
+    words_fanin_hi: Constant<Bits<20>>,
+    last_space: Constant<Bits<8>>,
+    page_shift: Constant<Bits<8>>,
+    page_bits: Constant<Bits<8>>,
     neuron_shift: Constant<Bits<8>>,
 }
 
-impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default for MemoryMap<NB, MB, DB, SB> {
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const AB: usize> Default
+    for MemoryMap<NB, MB, DB, SB, AB>
+{
     fn default() -> Self {
         let (n, m, d, s) = (1u32 << NB, 1u32 << MB, 1u32 << DB, 1u32 << SB);
+        assert!((16..=19).contains(&AB) && Space::ALL.iter().all(|sp| sp.words(n, m, d, s) <= 1 << AB));
         let words = |space: Space| Constant::new(space.words(n, m, d, s).to_bits());
+        let last = if wide(n, s) { Space::FaninHi } else { Space::Syn };
         MemoryMap {
             space: Default::default(),
             address: Default::default(),
             count: Default::default(),
             len: Default::default(),
+            first_cell: Default::default(),
             is_write: Default::default(),
             space_bad: Default::default(),
             range_bad: Default::default(),
@@ -112,6 +147,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             source_write: Default::default(),
             fanin_write: Default::default(),
             xpre_write: Default::default(),
+            syn_hi_write: Default::default(),
+            source_hi_write: Default::default(),
+            fanin_hi_write: Default::default(),
             read_cell: Default::default(),
             read_field: Default::default(),
             neuron_word: Default::default(),
@@ -120,9 +158,15 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             fanin_word: Default::default(),
             xpre_word: Default::default(),
             syn_word: Default::default(),
+            syn_hi_word: Default::default(),
+            source_hi_word: Default::default(),
+            fanin_hi_word: Default::default(),
             ctrl_word: Default::default(),
             read_word: Default::default(),
             syn_host_write: Default::default(),
+            number: Default::default(),
+            page: Default::default(),
+            page_bad: Default::default(),
             space_words: Default::default(),
             range_end: Default::default(),
             words_ctrl: words(Space::Ctrl),
@@ -131,18 +175,34 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Default
             words_source: words(Space::Source),
             words_fanin: words(Space::Fanin),
             words_syn: words(Space::Syn),
+            words_syn_hi: words(Space::SynHi),
+            words_source_hi: words(Space::SourceHi),
+            words_fanin_hi: words(Space::FaninHi),
+            last_space: Constant::new((last as u8).to_bits()),
+            page_shift: Constant::new(16u8.to_bits()),
+            page_bits: Constant::new(((AB - 16) as u8).to_bits()),
             neuron_shift: Constant::new((NB as u8).to_bits()),
         }
     }
 }
 
-impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic for MemoryMap<NB, MB, DB, SB> {
+impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const AB: usize> Logic
+    for MemoryMap<NB, MB, DB, SB, AB>
+{
     #[hdl_gen]
     fn update(&mut self) {
+        // The space word: the space, and the address's bits 16-23; the
+        // address's bits past the core's `AB` must be 0.
+        self.number.next = self.space.val().get_bits::<8>(0);
+        self.page.next = self.space.val().get_bits::<8>(8);
+        self.page_bad.next = (self.page.val() >> self.page_bits.val()) != 0;
+        self.first_cell.next =
+            bit_cast::<AB, 16>(self.address.val()) | (bit_cast::<AB, 8>(self.page.val()) << self.page_shift.val());
+
         // The range check: address + words (WRITE: len - 2; READ: count)
         // against the space's size.
         self.space_words.next = 0.into();
-        match self.space.val().index() {
+        match self.number.val().index() {
             0 => {
                 self.space_words.next = self.words_ctrl.val();
             }
@@ -164,34 +224,46 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
             6 => {
                 self.space_words.next = self.words_syn.val();
             }
+            7 => {
+                self.space_words.next = self.words_syn_hi.val();
+            }
+            8 => {
+                self.space_words.next = self.words_source_hi.val();
+            }
+            9 => {
+                self.space_words.next = self.words_fanin_hi.val();
+            }
             _ => {}
         }
-        self.range_end.next = bit_cast::<17, 16>(self.address.val()) + bit_cast::<17, 16>(self.count.val());
+        self.range_end.next = bit_cast::<20, AB>(self.first_cell.val()) + bit_cast::<20, 16>(self.count.val());
         if self.is_write.val() {
-            self.range_end.next = bit_cast::<17, 16>(self.address.val()) + bit_cast::<17, 8>(self.len.val()) - 2;
+            self.range_end.next = bit_cast::<20, AB>(self.first_cell.val()) + bit_cast::<20, 8>(self.len.val()) - 2;
         }
-        self.space_bad.next = self.space.val() > 6;
-        self.range_bad.next = self.range_end.val() > self.space_words.val();
+        self.space_bad.next = self.number.val() > self.last_space.val();
+        self.range_bad.next = self.page_bad.val() | (self.range_end.val() > self.space_words.val());
 
         // Host writes, one word per clock.
-        self.ctrl_write.next = self.write.val() & (self.space.val() == 0);
-        self.neuron_write.next = self.write.val() & (self.space.val() == 1);
-        self.ring_write.next = self.write.val() & (self.space.val() == 2);
-        self.source_write.next = self.write.val() & (self.space.val() == 3);
-        self.fanin_write.next = self.write.val() & (self.space.val() == 4);
-        self.xpre_write.next = self.write.val() & (self.space.val() == 5);
-        self.syn_host_write.next = self.write.val() & (self.space.val() == 6);
+        self.ctrl_write.next = self.write.val() & (self.number.val() == 0);
+        self.neuron_write.next = self.write.val() & (self.number.val() == 1);
+        self.ring_write.next = self.write.val() & (self.number.val() == 2);
+        self.source_write.next = self.write.val() & (self.number.val() == 3);
+        self.fanin_write.next = self.write.val() & (self.number.val() == 4);
+        self.xpre_write.next = self.write.val() & (self.number.val() == 5);
+        self.syn_host_write.next = self.write.val() & (self.number.val() == 6);
+        self.syn_hi_write.next = self.write.val() & (self.number.val() == 7) & (self.last_space.val() == 9);
+        self.source_hi_write.next = self.write.val() & (self.number.val() == 8) & (self.last_space.val() == 9);
+        self.fanin_hi_write.next = self.write.val() & (self.number.val() == 9) & (self.last_space.val() == 9);
         self.write_field.next = 0.into();
         if self.neuron_write.val() {
-            self.write_field.next = self.write_cell.val() >> self.neuron_shift.val();
+            self.write_field.next = bit_cast::<16, AB>(self.write_cell.val() >> self.neuron_shift.val());
         }
 
         // Host reads: the word of the named space, one clock after its address.
         self.read_field.next = 0.into();
-        if self.space.val() == 1 {
-            self.read_field.next = self.read_cell.val() >> self.neuron_shift.val();
+        if self.number.val() == 1 {
+            self.read_field.next = bit_cast::<16, AB>(self.read_cell.val() >> self.neuron_shift.val());
         }
-        match self.space.val().index() {
+        match self.number.val().index() {
             1 => {
                 self.read_word.next = self.neuron_word.val();
             }
@@ -210,6 +282,15 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize> Logic f
             6 => {
                 self.read_word.next = self.syn_word.val();
             }
+            7 => {
+                self.read_word.next = bit_cast::<16, 2>(self.syn_hi_word.val());
+            }
+            8 => {
+                self.read_word.next = bit_cast::<16, 2>(self.source_hi_word.val());
+            }
+            9 => {
+                self.read_word.next = bit_cast::<16, 2>(self.fanin_hi_word.val());
+            }
             _ => {
                 self.read_word.next = self.ctrl_word.val();
             }
@@ -222,62 +303,125 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    type Tiny = MemoryMap<4, 3, 2, 9>;
+    /// Drive `uut` (a core of `n` neurons, `m` axons, `d` slots, `s` words)
+    /// with one WRITE or READ and check it against `Space`: refused exactly
+    /// where its space does not exist on the core or its range (the space
+    /// word's high byte and the address, plus the words) passes
+    /// `Space::words`; a host word goes to the named space's memory, and a
+    /// READ returns the named space's word.
+    #[allow(clippy::too_many_arguments)]
+    fn check<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const AB: usize>(
+        space: u16,
+        address: u16,
+        count: u16,
+        len: u8,
+        write: bool,
+        cell: u32,
+        words: [u16; 10],
+    ) -> Result<(), TestCaseError> {
+        let (n, m, d, s) = (1u32 << NB, 1u32 << MB, 1u32 << DB, 1u32 << SB);
+        let cell = cell & ((1 << AB) - 1);
+        let mut uut = MemoryMap::<NB, MB, DB, SB, AB>::default();
+        uut.connect_all();
+        uut.space.next = space.to_bits();
+        uut.address.next = address.to_bits();
+        uut.count.next = count.to_bits();
+        uut.len.next = len.to_bits();
+        uut.is_write.next = write;
+        uut.write.next = true;
+        uut.write_cell.next = (cell as u64).to_bits();
+        uut.read_cell.next = (cell as u64).to_bits();
+        uut.ctrl_word.next = words[0].to_bits();
+        uut.neuron_word.next = words[1].to_bits();
+        uut.ring_word.next = words[2].to_bits();
+        uut.source_word.next = words[3].to_bits();
+        uut.fanin_word.next = words[4].to_bits();
+        uut.xpre_word.next = words[5].to_bits();
+        uut.syn_word.next = words[6].to_bits();
+        uut.syn_hi_word.next = (words[7] & 3).to_bits();
+        uut.source_hi_word.next = (words[8] & 3).to_bits();
+        uut.fanin_hi_word.next = (words[9] & 3).to_bits();
+        assert!(simulate(&mut uut, 100));
+        let number = space & 0xFF;
+        let first = ((space as u32) >> 8) << 16 | address as u32;
+        let named = Space::from_u16(number).filter(|sp| sp.words(n, m, d, s) > 0);
+        prop_assert_eq!(uut.space_bad.val(), named.is_none());
+        if let Some(sp) = named {
+            // A WRITE's words are its payload after space and address.
+            let k = if write { len as i64 - 2 } else { count as i64 };
+            let end = first as i64 + k;
+            prop_assert_eq!(uut.range_bad.val(), end > sp.words(n, m, d, s) as i64);
+            if !uut.range_bad.val() {
+                prop_assert_eq!(uut.first_cell.val().to_u32(), first);
+            }
+            let word = if number >= 7 {
+                words[number as usize] & 3
+            } else {
+                words[number as usize]
+            };
+            prop_assert_eq!(uut.read_word.val().to_u16(), word);
+        }
+        let enables = [
+            uut.ctrl_write.val(),
+            uut.neuron_write.val(),
+            uut.ring_write.val(),
+            uut.source_write.val(),
+            uut.fanin_write.val(),
+            uut.xpre_write.val(),
+            uut.syn_host_write.val(),
+            uut.syn_hi_write.val(),
+            uut.source_hi_write.val(),
+            uut.fanin_hi_write.val(),
+        ];
+        for (i, e) in enables.into_iter().enumerate() {
+            let on = i as u16 == number && (i < 7 || wide(n, s));
+            prop_assert_eq!(e, on, "space {} enable {}", space, i);
+        }
+        if number == Space::Neuron as u16 {
+            prop_assert_eq!(uut.write_field.val().to_u32(), cell >> NB);
+            prop_assert_eq!(uut.read_field.val().to_u32(), cell >> NB);
+        }
+        Ok(())
+    }
+
+    /// Space words whose low byte is often a space and high byte often 0 or 1.
+    fn space_word() -> impl Strategy<Value = u16> {
+        (
+            0u16..12,
+            prop_oneof![Just(0u16), Just(1), Just(2), any::<u8>().prop_map(u16::from)],
+        )
+            .prop_map(|(number, page)| number | page << 8)
+    }
 
     proptest! {
-        /// A WRITE or READ is refused exactly where its space does not exist
-        /// or its range passes `Space::words` of the core (16 neurons, 8
-        /// axons, 4 slots, 512 synapse words); a host word goes to the named
-        /// space's memory, and a READ returns the named space's word.
+        /// A narrow core (16 neurons, 8 axons, 4 slots, 512 words): no high
+        /// spaces, no address past 16 bits.
         #[test]
-        fn spaces_are_the_protocols(
-            space in 0u16..10, address: u16, count: u16, len: u8, write: bool, cell: u16, words: [u16; 7],
+        fn a_narrow_cores_spaces_are_the_protocols(
+            space in space_word(), address: u16, count: u16, len: u8, write: bool, cell: u32,
+            words: [u16; 10],
         ) {
-            let mut uut = Tiny::default();
-            uut.connect_all();
-            uut.space.next = space.to_bits();
-            uut.address.next = address.to_bits();
-            uut.count.next = count.to_bits();
-            uut.len.next = len.to_bits();
-            uut.is_write.next = write;
-            uut.write.next = true;
-            uut.write_cell.next = cell.to_bits();
-            uut.read_cell.next = cell.to_bits();
-            uut.ctrl_word.next = words[0].to_bits();
-            uut.neuron_word.next = words[1].to_bits();
-            uut.ring_word.next = words[2].to_bits();
-            uut.source_word.next = words[3].to_bits();
-            uut.fanin_word.next = words[4].to_bits();
-            uut.xpre_word.next = words[5].to_bits();
-            uut.syn_word.next = words[6].to_bits();
-            assert!(simulate(&mut uut, 100));
-            let named = Space::from_u16(space);
-            prop_assert_eq!(uut.space_bad.val(), named.is_none());
-            if let Some(s) = named {
-                // A WRITE's words are its payload after space and address.
-                let n = if write { len as i64 - 2 } else { count as i64 };
-                let end = address as i64 + n;
-                prop_assert_eq!(uut.range_bad.val(), end > s.words(16, 8, 4, 512) as i64);
-                prop_assert_eq!(uut.read_word.val().to_u16(), words[space as usize]);
-            }
-            let enables = [
-                uut.ctrl_write.val(), uut.neuron_write.val(), uut.ring_write.val(), uut.source_write.val(),
-                uut.fanin_write.val(), uut.xpre_write.val(), uut.syn_host_write.val(),
-            ];
-            for (i, e) in enables.into_iter().enumerate() {
-                prop_assert_eq!(e, i as u16 == space, "space {} enable {}", space, i);
-            }
-            if space == Space::Neuron as u16 {
-                prop_assert_eq!(uut.write_field.val().to_u16(), cell >> 4);
-                prop_assert_eq!(uut.read_field.val().to_u16(), cell >> 4);
-            }
+            check::<4, 3, 2, 9, 16>(space, address, count, len, write, cell, words)?;
+        }
+
+        /// A wide core (1,024 neurons and axons, 16 slots, 131,072 words):
+        /// the high spaces, and `syn` addresses past 16 bits.
+        #[test]
+        fn a_wide_cores_spaces_are_the_protocols(
+            space in space_word(), address: u16, count: u16, len: u8, write: bool, cell: u32,
+            words: [u16; 10],
+        ) {
+            check::<10, 10, 4, 17, 17>(space, address, count, len, write, cell, words)?;
         }
     }
 
     #[test]
     fn synthesizes() {
-        let mut uut = MemoryMap::<8, 8, 3, 16>::default();
+        let mut uut = MemoryMap::<8, 8, 3, 16, 16>::default();
         uut.connect_all();
         crate::rungs::check_verilog("spikefab_memory_map", &generate_verilog(&uut)).unwrap();
+        let mut uut = MemoryMap::<10, 10, 4, 17, 17>::default();
+        uut.connect_all();
+        crate::rungs::check_verilog("spikefab_memory_map_wide", &generate_verilog(&uut)).unwrap();
     }
 }

@@ -2,9 +2,12 @@
 //! commands in and a byte stream of answers and events out.
 //!
 //! Parameterised by address widths: `NB` = log2 N, `MB` = log2 M, `DB` =
-//! log2 D, `SB` = log2 of the synapse-memory words, and two derived widths
-//! Rust cannot compute in a type: `SRCB` = log2 (M + N) (source indices) and
-//! `RB` = `NB + DB` (ring cells). [`crate::cores`] names the configurations
+//! log2 D, `SB` = log2 of the synapse-memory words, and four derived widths
+//! Rust cannot compute in a type: `SRCB` = log2 (M + N) (source indices),
+//! `RB` = `NB + DB` (ring cells), `AB` = the host addresses' width
+//! (`spikefab_chip::config::cell_bits`) and `XB` = the address width of the
+//! memory of the synapse words' bits 16-17 (`high_bits`: 1 on a narrow core,
+//! whose high memories are never written and leave the netlist). [`crate::cores`] names the configurations
 //! of §8.1 (`spikefab_chip`'s registry) as types of this block.
 //!
 //! This block holds the memories of §8.2, the datapath blocks and the two
@@ -46,7 +49,7 @@ use crate::control::ControlRegisters;
 use crate::delay_ring::DelayRing;
 use crate::dither::Dither;
 use crate::lfsr::Lfsr;
-use crate::memory::{Bram, SinglePortRam};
+use crate::memory::{BlockRam, Bram, SinglePortRam};
 use crate::neuron_memory::NeuronMemory;
 use crate::neuron_update::NeuronUpdate;
 use crate::weight_update::WeightUpdate;
@@ -60,8 +63,16 @@ use source_list::SourceList;
 
 /// The Spikefab core. See the module documentation.
 #[derive(LogicBlock)]
-pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize>
-{
+pub struct Core<
+    const NB: usize,
+    const MB: usize,
+    const DB: usize,
+    const SB: usize,
+    const SRCB: usize,
+    const RB: usize,
+    const AB: usize,
+    const XB: usize,
+> {
     /// Clock.
     pub clock: Signal<In, Clock>,
     /// Command byte in.
@@ -82,9 +93,9 @@ pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usi
     /// no frame received and waiting, nothing being sent. Stepping an idle
     /// core with no input changes nothing; simulators skip those clocks.
     pub idle: Signal<Out, Bit>,
-    host: HostPort<NB, MB, DB, SB>,
+    host: HostPort<NB, MB, DB, SB, AB>,
     pacer: Pacer,
-    map: MemoryMap<NB, MB, DB, SB>,
+    map: MemoryMap<NB, MB, DB, SB, AB>,
     sequencer: Sequencer<NB, DB, RB>,
     list: SourceList<NB, MB, SRCB>,
     router: Router<NB, DB, SB, SRCB, RB>,
@@ -95,7 +106,16 @@ pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usi
     m_source: Bram<SRCB>,
     m_fanin: Bram<NB>,
     m_xpre: Bram<SRCB>,
-    m_syn: SinglePortRam<SB>,
+    m_syn: SinglePortRam<SB, 16>,
+    // Bits 16-17 of the `syn`, `source` and `fanin` words (wide cores, §8.2).
+    m_syn_hi: SinglePortRam<XB, 2>,
+    m_source_hi: BlockRam<SRCB, 2>,
+    m_fanin_hi: BlockRam<NB, 2>,
+    syn_word: Signal<Local, Bits<18>>,
+    source_word: Signal<Local, Bits<18>>,
+    fanin_word: Signal<Local, Bits<18>>,
+    syn_address: Signal<Local, Bits<SB>>,
+    syn_write: Signal<Local, Bit>,
     // Datapath.
     neuron: NeuronUpdate,
     weight: WeightUpdate,
@@ -108,12 +128,25 @@ pub struct Core<const NB: usize, const MB: usize, const DB: usize, const SB: usi
     counted: Signal<Local, Bit>,
 }
 
-impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize> Default
-    for Core<NB, MB, DB, SB, SRCB, RB>
+impl<
+        const NB: usize,
+        const MB: usize,
+        const DB: usize,
+        const SB: usize,
+        const SRCB: usize,
+        const RB: usize,
+        const AB: usize,
+        const XB: usize,
+    > Default for Core<NB, MB, DB, SB, SRCB, RB, AB, XB>
 {
     fn default() -> Self {
         assert!(RB == NB + DB, "RB must be NB + DB");
-        assert!(NB <= 8 && MB <= 8 && DB <= 4 && SB <= 16, "core v1 limits (spec §8.1)");
+        use spikefab_chip::config::{cell_bits, high_bits, MAX_NEURON_BITS, MAX_SYN_BITS};
+        assert!(
+            NB as u32 <= MAX_NEURON_BITS && MB as u32 <= MAX_NEURON_BITS && DB <= 4 && SB as u32 <= MAX_SYN_BITS,
+            "core limits (spec §8.1)"
+        );
+        assert!(AB as u32 == cell_bits(SB as u32) && XB as u32 == high_bits(NB as u32, SB as u32));
         assert!((1usize << SRCB) >= (1 << NB) + (1 << MB) && (1usize << (SRCB - 1)) < (1 << NB) + (1 << MB));
         Core {
             clock: Default::default(),
@@ -138,6 +171,14 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             m_fanin: Default::default(),
             m_xpre: Default::default(),
             m_syn: Default::default(),
+            m_syn_hi: Default::default(),
+            m_source_hi: Default::default(),
+            m_fanin_hi: Default::default(),
+            syn_word: Default::default(),
+            source_word: Default::default(),
+            fanin_word: Default::default(),
+            syn_address: Default::default(),
+            syn_write: Default::default(),
             neuron: Default::default(),
             weight: Default::default(),
             lfsr: Default::default(),
@@ -151,8 +192,16 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
     }
 }
 
-impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize>
-    Core<NB, MB, DB, SB, SRCB, RB>
+impl<
+        const NB: usize,
+        const MB: usize,
+        const DB: usize,
+        const SB: usize,
+        const SRCB: usize,
+        const RB: usize,
+        const AB: usize,
+        const XB: usize,
+    > Core<NB, MB, DB, SB, SRCB, RB, AB, XB>
 {
     /// Nothing to do until a byte arrives: the command FSM waits for a frame,
     /// none is complete in the receiver and the transmitter has sent everything
@@ -162,8 +211,16 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
     }
 }
 
-impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize> Logic
-    for Core<NB, MB, DB, SB, SRCB, RB>
+impl<
+        const NB: usize,
+        const MB: usize,
+        const DB: usize,
+        const SB: usize,
+        const SRCB: usize,
+        const RB: usize,
+        const AB: usize,
+        const XB: usize,
+    > Logic for Core<NB, MB, DB, SB, SRCB, RB, AB, XB>
 {
     #[hdl_gen]
     fn update(&mut self) {
@@ -179,6 +236,17 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.m_fanin.clock.next = self.clock.val();
         self.m_xpre.clock.next = self.clock.val();
         self.m_syn.clock.next = self.clock.val();
+        self.m_syn_hi.clock.next = self.clock.val();
+        self.m_source_hi.clock.next = self.clock.val();
+        self.m_fanin_hi.clock.next = self.clock.val();
+        // The 18-bit words of `syn`, `source` and `fanin` (the high bits 0
+        // on a narrow core).
+        self.syn_word.next =
+            bit_cast::<18, 2>(self.m_syn_hi.read_data.val()) << 16 | bit_cast::<18, 16>(self.m_syn.read_data.val());
+        self.source_word.next = bit_cast::<18, 2>(self.m_source_hi.read_data.val()) << 16
+            | bit_cast::<18, 16>(self.m_source.read_data.val());
+        self.fanin_word.next =
+            bit_cast::<18, 2>(self.m_fanin_hi.read_data.val()) << 16 | bit_cast::<18, 16>(self.m_fanin.read_data.val());
         self.neuron.clock.next = self.clock.val();
         self.weight.clock.next = self.clock.val();
         self.lfsr.clock.next = self.clock.val();
@@ -211,6 +279,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.host.space_bad.next = self.map.space_bad.val();
         self.host.range_bad.next = self.map.range_bad.val();
         self.host.read_word.next = self.map.read_word.val();
+        self.host.first_cell.next = self.map.first_cell.val();
         self.map.space.next = self.host.space.val();
         self.map.address.next = self.host.address.val();
         self.map.count.next = self.host.count.val();
@@ -225,6 +294,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.map.fanin_word.next = self.m_fanin.read_data.val();
         self.map.xpre_word.next = self.m_xpre.read_data.val();
         self.map.syn_word.next = self.m_syn.read_data.val();
+        self.map.syn_hi_word.next = self.m_syn_hi.read_data.val();
+        self.map.source_hi_word.next = self.m_source_hi.read_data.val();
+        self.map.fanin_hi_word.next = self.m_fanin_hi.read_data.val();
         self.map.ctrl_word.next = self.control.read_word.val();
 
         // The tick's phases.
@@ -257,8 +329,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.router.list_is_neuron.next = self.list.is_neuron.val();
         self.router.list_source.next = self.list.source.val();
         self.router.list_more.next = self.list.more.val();
-        self.router.source_data.next = self.m_source.read_data.val();
-        self.router.syn_data.next = self.m_syn.read_data.val();
+        self.router.source_data.next = self.source_word.val();
+        self.router.syn_data.next = self.syn_word.val();
         self.router.w_next.next = self.weight.w_next.val();
         self.plasticity.start_potentiation.next = self.sequencer.potentiation_start.val();
         self.plasticity.start_decay.next = self.sequencer.decay_start.val();
@@ -268,8 +340,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.plasticity.list_more.next = self.list.more.val();
         self.plasticity.list_more_spikes.next = self.list.more_spikes.val();
         self.plasticity.list_any.next = self.list.any.val();
-        self.plasticity.fanin_data.next = self.m_fanin.read_data.val();
-        self.plasticity.syn_data.next = self.m_syn.read_data.val();
+        self.plasticity.fanin_data.next = self.fanin_word.val();
+        self.plasticity.syn_data.next = self.syn_word.val();
         self.plasticity.xpre_data.next = self.m_xpre.read_data.val();
         self.plasticity.x_post.next = self.neurons.x_post.val();
         self.plasticity.w_next.next = self.weight.w_next.val();
@@ -291,7 +363,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.plasticity.post_bump.next = self.control.post_bump.val();
 
         // Memory ports: the host's, unless the running phase claims them.
-        self.neurons.address.next = bit_cast::<NB, 16>(self.host.read_cell.val());
+        self.neurons.address.next = bit_cast::<NB, AB>(self.host.read_cell.val());
         if self.sequencer.neuron_own.val() {
             self.neurons.address.next = self.sequencer.neuron_address.val();
         }
@@ -306,7 +378,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.neurons.address3.next = self.sequencer.address3.val();
         self.neurons.host_write.next = self.map.neuron_write.val();
         self.neurons.host_field.next = self.map.write_field.val();
-        self.neurons.host_cell.next = bit_cast::<NB, 16>(self.host.write_cell.val());
+        self.neurons.host_cell.next = bit_cast::<NB, AB>(self.host.write_cell.val());
         self.neurons.host_data.next = self.host.data.val();
         self.neurons.read_field.next = self.map.read_field.val();
         self.neurons.state_write.next = self.neuron.out_valid.val();
@@ -322,12 +394,12 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
         self.ring.op_valid.next = false;
         self.ring.op_clear.next = false;
         self.ring.op_set.next = false;
-        self.ring.op_address.next = bit_cast::<RB, 16>(self.host.read_cell.val());
+        self.ring.op_address.next = bit_cast::<RB, AB>(self.host.read_cell.val());
         self.ring.op_value.next = self.host.data.val();
         if self.map.ring_write.val() {
             self.ring.op_valid.next = true;
             self.ring.op_set.next = true;
-            self.ring.op_address.next = bit_cast::<RB, 16>(self.host.write_cell.val());
+            self.ring.op_address.next = bit_cast::<RB, AB>(self.host.write_cell.val());
         }
         if self.sequencer.ring_clear.val() {
             self.ring.op_valid.next = true;
@@ -340,25 +412,35 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             self.ring.op_value.next = self.router.ring_value.val();
         }
 
-        self.m_source.read_address.next = bit_cast::<SRCB, 16>(self.host.read_cell.val());
+        self.m_source.read_address.next = bit_cast::<SRCB, AB>(self.host.read_cell.val());
+        self.m_source_hi.read_address.next = bit_cast::<SRCB, AB>(self.host.read_cell.val());
         if self.router.source_own.val() {
             self.m_source.read_address.next = self.router.source_address.val();
+            self.m_source_hi.read_address.next = self.router.source_address.val();
         }
-        self.m_source.write_address.next = bit_cast::<SRCB, 16>(self.host.write_cell.val());
+        self.m_source.write_address.next = bit_cast::<SRCB, AB>(self.host.write_cell.val());
         self.m_source.write_data.next = self.host.data.val();
         self.m_source.write_enable.next = self.map.source_write.val();
-        self.m_fanin.read_address.next = bit_cast::<NB, 16>(self.host.read_cell.val());
+        self.m_source_hi.write_address.next = bit_cast::<SRCB, AB>(self.host.write_cell.val());
+        self.m_source_hi.write_data.next = bit_cast::<2, 16>(self.host.data.val());
+        self.m_source_hi.write_enable.next = self.map.source_hi_write.val();
+        self.m_fanin.read_address.next = bit_cast::<NB, AB>(self.host.read_cell.val());
+        self.m_fanin_hi.read_address.next = bit_cast::<NB, AB>(self.host.read_cell.val());
         if self.plasticity.fanin_own.val() {
             self.m_fanin.read_address.next = self.plasticity.fanin_address.val();
+            self.m_fanin_hi.read_address.next = self.plasticity.fanin_address.val();
         }
-        self.m_fanin.write_address.next = bit_cast::<NB, 16>(self.host.write_cell.val());
+        self.m_fanin.write_address.next = bit_cast::<NB, AB>(self.host.write_cell.val());
         self.m_fanin.write_data.next = self.host.data.val();
         self.m_fanin.write_enable.next = self.map.fanin_write.val();
-        self.m_xpre.read_address.next = bit_cast::<SRCB, 16>(self.host.read_cell.val());
+        self.m_fanin_hi.write_address.next = bit_cast::<NB, AB>(self.host.write_cell.val());
+        self.m_fanin_hi.write_data.next = bit_cast::<2, 16>(self.host.data.val());
+        self.m_fanin_hi.write_enable.next = self.map.fanin_hi_write.val();
+        self.m_xpre.read_address.next = bit_cast::<SRCB, AB>(self.host.read_cell.val());
         if self.plasticity.xpre_own.val() {
             self.m_xpre.read_address.next = self.plasticity.xpre_address.val();
         }
-        self.m_xpre.write_address.next = bit_cast::<SRCB, 16>(self.host.write_cell.val());
+        self.m_xpre.write_address.next = bit_cast::<SRCB, AB>(self.host.write_cell.val());
         self.m_xpre.write_data.next = self.host.data.val();
         self.m_xpre.write_enable.next = self.map.xpre_write.val();
         if self.plasticity.trace_write.val() {
@@ -366,29 +448,42 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const S
             self.m_xpre.write_data.next = self.plasticity.xpre_next.val();
             self.m_xpre.write_enable.next = true;
         }
-        self.m_syn.address.next = bit_cast::<SB, 16>(self.host.read_cell.val());
+        self.syn_address.next = bit_cast::<SB, AB>(self.host.read_cell.val());
         self.m_syn.write_data.next = self.host.data.val();
-        self.m_syn.write_enable.next = self.map.syn_host_write.val();
+        self.syn_write.next = self.map.syn_host_write.val();
         if self.map.syn_host_write.val() {
-            self.m_syn.address.next = bit_cast::<SB, 16>(self.host.write_cell.val());
+            self.syn_address.next = bit_cast::<SB, AB>(self.host.write_cell.val());
         }
         if self.router.syn_own.val() {
-            self.m_syn.address.next = self.router.syn_address.val();
+            self.syn_address.next = self.router.syn_address.val();
             self.m_syn.write_data.next = self.router.syn_write_data.val();
-            self.m_syn.write_enable.next = self.router.syn_write.val();
+            self.syn_write.next = self.router.syn_write.val();
         }
         if self.plasticity.syn_own.val() {
-            self.m_syn.address.next = self.plasticity.syn_address.val();
+            self.syn_address.next = self.plasticity.syn_address.val();
             self.m_syn.write_data.next = self.plasticity.syn_write_data.val();
-            self.m_syn.write_enable.next = self.plasticity.syn_write.val();
+            self.syn_write.next = self.plasticity.syn_write.val();
+        }
+        self.m_syn.address.next = self.syn_address.val();
+        self.m_syn.write_enable.next = self.syn_write.val();
+        self.m_syn.read_enable.next = true;
+        // The high bits follow the low word's address and hold while it is
+        // written (learning writes only the weight byte); only the host
+        // writes them.
+        self.m_syn_hi.address.next = bit_cast::<XB, SB>(self.syn_address.val());
+        self.m_syn_hi.write_data.next = bit_cast::<2, 16>(self.host.data.val());
+        self.m_syn_hi.write_enable.next = self.map.syn_hi_write.val();
+        self.m_syn_hi.read_enable.next = !self.syn_write.val();
+        if self.map.syn_hi_write.val() {
+            self.m_syn_hi.address.next = bit_cast::<XB, AB>(self.host.write_cell.val());
         }
 
         // Control registers: host writes, and READ of the cell addressed the
         // clock before (like the memories).
         self.control.write.next = self.map.ctrl_write.val();
-        self.control.write_address.next = self.host.write_cell.val();
+        self.control.write_address.next = bit_cast::<16, AB>(self.host.write_cell.val());
         self.control.data.next = self.host.data.val();
-        self.control.read_address.next = self.host.read_cell_q.val();
+        self.control.read_address.next = bit_cast::<16, AB>(self.host.read_cell_q.val());
         self.control.lfsr_state.next = self.lfsr.state.val();
         self.control.tick.next = self.tick.q.val();
         self.control.cycles.next = self.cycles.q.val();

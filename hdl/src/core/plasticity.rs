@@ -69,10 +69,11 @@ pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const S
     pub list_more_spikes: Signal<In, Bit>,
     /// The tick has a source.
     pub list_any: Signal<In, Bit>,
-    /// The fan-in table's word (read the clock before).
-    pub fanin_data: Signal<In, Bits<16>>,
-    /// The synapse memory's word.
-    pub syn_data: Signal<In, Bits<16>>,
+    /// The fan-in table's word (read the clock before; 18 bits, the high
+    /// two 0 on a narrow core).
+    pub fanin_data: Signal<In, Bits<18>>,
+    /// The synapse memory's word (as `fanin_data`).
+    pub syn_data: Signal<In, Bits<18>>,
     /// The `x_pre` table's word.
     pub xpre_data: Signal<In, Bits<16>>,
     /// The neuron memory's `x_post` word.
@@ -169,9 +170,9 @@ pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const S
     trace_post: TraceUpdate,
     state: DFF<PlasticityState>,
     counter: DFF<Bits<SRCB>>,
-    pointer: DFF<Bits<16>>,
+    pointer: DFF<Bits<18>>,
     remaining: DFF<Bits<16>>,
-    syn_at: DFF<Bits<16>>,
+    syn_at: DFF<Bits<18>>,
     syn_target: DFF<Bits<8>>,
     source: DFF<Bits<SRCB>>,
     decay_valid: DFF<Bit>,
@@ -300,8 +301,8 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
             wb_pre,
             wb_post
         );
-        self.weight.next = bit_cast::<8, 16>(self.syn_data.val());
-        self.syn_address.next = bit_cast::<SB, 16>(self.pointer.q.val());
+        self.weight.next = bit_cast::<8, 18>(self.syn_data.val());
+        self.syn_address.next = bit_cast::<SB, 18>(self.pointer.q.val());
         self.syn_write_data.next =
             bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.w_next.val());
         self.fanin_address.next = self.list_neuron.val();
@@ -393,13 +394,13 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
             }
             PlasticityState::PotFanin => {
                 self.syn_own.next = true;
-                self.syn_address.next = bit_cast::<SB, 16>(self.fanin_data.val());
+                self.syn_address.next = bit_cast::<SB, 18>(self.fanin_data.val());
                 self.pointer.d.next = self.fanin_data.val() + 1;
                 self.state.d.next = PlasticityState::PotHeader;
             }
             PlasticityState::PotHeader => {
-                self.remaining.d.next = self.syn_data.val();
-                if self.syn_data.val() == 0 {
+                self.remaining.d.next = bit_cast::<16, 18>(self.syn_data.val());
+                if bit_cast::<16, 18>(self.syn_data.val()) == 0 {
                     self.fanin_done.next = true;
                 } else {
                     self.state.d.next = PlasticityState::PotEntry;
@@ -418,9 +419,9 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
             }
             PlasticityState::PotSource => {
                 self.xpre_own.next = true;
-                self.xpre_address.next = bit_cast::<SRCB, 16>(self.syn_data.val());
+                self.xpre_address.next = bit_cast::<SRCB, 18>(self.syn_data.val());
                 self.syn_own.next = true;
-                self.syn_address.next = bit_cast::<SB, 16>(self.syn_at.q.val());
+                self.syn_address.next = bit_cast::<SB, 18>(self.syn_at.q.val());
                 self.state.d.next = PlasticityState::PotCompute;
             }
             PlasticityState::PotCompute => {
@@ -432,7 +433,7 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
             }
             PlasticityState::PotWrite => {
                 self.syn_own.next = true;
-                self.syn_address.next = bit_cast::<SB, 16>(self.syn_at.q.val());
+                self.syn_address.next = bit_cast::<SB, 18>(self.syn_at.q.val());
                 self.syn_write.next = true;
                 self.remaining.d.next = self.remaining.q.val() - 1;
                 if self.remaining.q.val() == 1 {

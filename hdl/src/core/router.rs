@@ -53,10 +53,11 @@ pub struct Router<const NB: usize, const DB: usize, const SB: usize, const SRCB:
     pub list_source: Signal<In, Bits<SRCB>>,
     /// The source list has more sources.
     pub list_more: Signal<In, Bit>,
-    /// The source table's word (read the clock before).
-    pub source_data: Signal<In, Bits<16>>,
-    /// The synapse memory's word (read the clock before).
-    pub syn_data: Signal<In, Bits<16>>,
+    /// The source table's word (read the clock before; 18 bits, the high
+    /// two 0 on a narrow core).
+    pub source_data: Signal<In, Bits<18>>,
+    /// The synapse memory's word (read the clock before; as `source_data`).
+    pub syn_data: Signal<In, Bits<18>>,
     /// The weight update's result.
     pub w_next: Signal<In, Bits<8>>,
     /// A busy cycle.
@@ -99,14 +100,14 @@ pub struct Router<const NB: usize, const DB: usize, const SB: usize, const SRCB:
     pub weight: Signal<Out, Bits<8>>,
     state: DFF<RouterState>,
     source: DFF<Bits<SRCB>>,
-    pointer: DFF<Bits<16>>,
+    pointer: DFF<Bits<18>>,
     run_delay: DFF<Bits<4>>,
     run_wexp: DFF<Bits<3>>,
     run_last: DFF<Bit>,
     remaining: DFF<Bits<7>>,
     syn_target: DFF<Bits<8>>,
     syn_weight: DFF<Bits<8>>,
-    syn_at: DFF<Bits<16>>,
+    syn_at: DFF<Bits<18>>,
     stamp_q: DFF<Bits<16>>,
     source_done: Signal<Local, Bit>,
     weight_wide: Signal<Local, Bits<16>>,
@@ -186,7 +187,7 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
         self.stamp.next = self.stamp_q.q.val();
         self.weight.next = self.syn_weight.q.val();
         // The synapse word on `syn_data`: its contribution and its ring cell.
-        self.weight_wide.next = bit_cast::<16, 8>(bit_cast::<8, 16>(self.syn_data.val()));
+        self.weight_wide.next = bit_cast::<16, 8>(bit_cast::<8, 18>(self.syn_data.val()));
         if self.syn_data.val().get_bit(7) {
             self.weight_wide.next = self.weight_wide.val() | self.sign_ext.val();
         }
@@ -199,7 +200,7 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
         self.ring_value.next = self.contribution.val();
         self.neuron_address.next = self.syn_data.val().get_bits::<NB>(8);
         self.source_address.next = self.source.q.val();
-        self.syn_address.next = bit_cast::<SB, 16>(self.pointer.q.val());
+        self.syn_address.next = bit_cast::<SB, 18>(self.pointer.q.val());
         self.syn_write_data.next =
             bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.w_next.val());
 
@@ -242,18 +243,18 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
                 // The source table's word: the first run header's address.
                 self.source_own.next = true;
                 self.syn_own.next = true;
-                self.syn_address.next = bit_cast::<SB, 16>(self.source_data.val());
+                self.syn_address.next = bit_cast::<SB, 18>(self.source_data.val());
                 self.pointer.d.next = self.source_data.val() + 1;
                 self.state.d.next = RouterState::RunHeader;
             }
             RouterState::RunHeader => {
-                self.run_delay.d.next = bit_cast::<4, 16>(self.syn_data.val());
+                self.run_delay.d.next = bit_cast::<4, 18>(self.syn_data.val());
                 self.run_wexp.d.next = self.syn_data.val().get_bits::<3>(4);
                 self.run_last.d.next = self.syn_data.val().get_bit(8);
                 self.remaining.d.next = self.syn_data.val().get_bits::<7>(9);
                 self.syn_own.next = true;
                 self.pointer.d.next = self.pointer.q.val() + 1;
-                if (self.syn_data.val() >> 9) == 0 {
+                if self.syn_data.val().get_bits::<7>(9) == 0 {
                     // An empty run ends the source, whatever its `last` bit
                     // (spec §8.3): a memory of zeros (a TICK before any load)
                     // cannot send the walk round the memory for ever.
@@ -283,7 +284,7 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
                 self.ring_add.next = true;
                 self.neuron_own.next = true;
                 self.syn_target.d.next = self.syn_data.val().get_bits::<8>(8);
-                self.syn_weight.d.next = bit_cast::<8, 16>(self.syn_data.val());
+                self.syn_weight.d.next = bit_cast::<8, 18>(self.syn_data.val());
                 self.syn_at.d.next = self.pointer.q.val() - 1;
                 self.state.d.next = RouterState::DepressCompute;
             }
@@ -295,7 +296,7 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
             RouterState::DepressWrite => {
                 // Its second stage, straight into the write.
                 self.syn_own.next = true;
-                self.syn_address.next = bit_cast::<SB, 16>(self.syn_at.q.val());
+                self.syn_address.next = bit_cast::<SB, 18>(self.syn_at.q.val());
                 self.syn_write.next = true;
                 self.state.d.next = RouterState::DepressFetch;
             }

@@ -87,14 +87,14 @@ pub struct Sequencer<const NB: usize, const DB: usize, const RB: usize> {
     /// Append `address4` to the spike list.
     pub spike_write: Signal<Out, Bit>,
     state: DFF<SequencerState>,
-    counter: DFF<Bits<9>>,
+    counter: DFF<Bits<NB>>,
     issued: DFF<Bit>,
     idx1: DFF<Bits<NB>>,
     idx2: DFF<Bits<NB>>,
     idx3: DFF<Bits<NB>>,
     idx4: DFF<Bits<NB>>,
     last_neuron: Constant<Bits<NB>>,
-    drain_last: Constant<Bits<9>>,
+    drain_last: Constant<Bits<NB>>,
     neuron_shift: Constant<Bits<8>>,
 }
 
@@ -157,9 +157,9 @@ impl<const NB: usize, const DB: usize, const RB: usize> Logic for Sequencer<NB, 
         self.address3.next = self.idx3.q.val();
         self.address4.next = self.idx4.q.val();
         self.spike_write.next = self.neuron_valid.val() & self.neuron_spike.val();
-        self.neuron_address.next = bit_cast::<NB, 9>(self.counter.q.val());
-        self.ring_address.next = bit_cast::<RB, DB>(self.slot.val()) << self.neuron_shift.val()
-            | bit_cast::<RB, NB>(bit_cast::<NB, 9>(self.counter.q.val()));
+        self.neuron_address.next = self.counter.q.val();
+        self.ring_address.next =
+            bit_cast::<RB, DB>(self.slot.val()) << self.neuron_shift.val() | bit_cast::<RB, NB>(self.counter.q.val());
         self.late.next =
             (self.state.q.val() == SequencerState::NeuronIssue) | (self.state.q.val() == SequencerState::NeuronDrain);
 
@@ -193,9 +193,9 @@ impl<const NB: usize, const DB: usize, const RB: usize> Logic for Sequencer<NB, 
                 self.neuron_own.next = true;
                 self.ring_clear.next = true;
                 self.issued.d.next = true;
-                self.idx1.d.next = bit_cast::<NB, 9>(self.counter.q.val());
+                self.idx1.d.next = self.counter.q.val();
                 self.counter.d.next = self.counter.q.val() + 1;
-                if bit_cast::<NB, 9>(self.counter.q.val()) == self.last_neuron.val() {
+                if self.counter.q.val() == self.last_neuron.val() {
                     self.counter.d.next = 0.into();
                     self.state.d.next = SequencerState::NeuronDrain;
                 }

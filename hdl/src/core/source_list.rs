@@ -69,12 +69,12 @@ pub struct SourceList<const NB: usize, const MB: usize, const SRCB: usize> {
     pub spike_total: Signal<Out, Bits<16>>,
     inputs: Bram<MB>,
     spikes: Bram<NB>,
-    // Counts up to 256 (M, N <= 256): 9 bits.
-    pending: DFF<Bits<9>>,
-    spike_count: DFF<Bits<9>>,
-    input_index: DFF<Bits<9>>,
-    spike_index: DFF<Bits<9>>,
-    offset: Signal<Local, Bits<9>>,
+    // Counts up to M or N: a source index's width (SRCB), one bit more than either.
+    pending: DFF<Bits<SRCB>>,
+    spike_count: DFF<Bits<SRCB>>,
+    input_index: DFF<Bits<SRCB>>,
+    spike_index: DFF<Bits<SRCB>>,
+    offset: Signal<Local, Bits<SRCB>>,
     chosen_neuron: DFF<Bit>,
     axon_base: Constant<Bits<SRCB>>,
 }
@@ -133,10 +133,12 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Logic for SourceList<N
         self.inputs.clock.next = self.clock.val();
         self.spikes.clock.next = self.clock.val();
 
-        // An INPUT has at most 255 axons: its offsets fit 9 bits.
-        self.offset.next = bit_cast::<9, 16>(self.input_offset.val());
-        self.inputs.read_address.next = bit_cast::<MB, 9>(self.input_index.q.val());
-        self.inputs.write_address.next = bit_cast::<MB, 9>(self.pending.q.val() + self.offset.val());
+        // Counts of axons (up to M) and spikers (up to N) fit a source
+        // index's width; so does a STEP's offset wherever the axon written
+        // there can be committed (a STEP's axons are ascending and below M).
+        self.offset.next = bit_cast::<SRCB, 16>(self.input_offset.val());
+        self.inputs.read_address.next = bit_cast::<MB, SRCB>(self.input_index.q.val());
+        self.inputs.write_address.next = bit_cast::<MB, SRCB>(self.pending.q.val() + self.offset.val());
         self.inputs.write_data.next = self.input_data.val();
         self.inputs.write_enable.next = self.input_write.val();
         if self.input_commit.val() {
@@ -146,8 +148,8 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Logic for SourceList<N
             self.pending.d.next = 0.into();
         }
 
-        self.spikes.read_address.next = bit_cast::<NB, 9>(self.spike_index.q.val());
-        self.spikes.write_address.next = bit_cast::<NB, 9>(self.spike_count.q.val());
+        self.spikes.read_address.next = bit_cast::<NB, SRCB>(self.spike_index.q.val());
+        self.spikes.write_address.next = bit_cast::<NB, SRCB>(self.spike_count.q.val());
         self.spikes.write_data.next = bit_cast::<16, NB>(self.spike_neuron.val());
         self.spikes.write_enable.next = self.spike_write.val();
         if self.spike_write.val() {
@@ -188,7 +190,7 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Logic for SourceList<N
         self.more.next = (self.input_index.q.val() < self.pending.q.val()) | self.more_spikes.val();
         self.any_pending.next = self.pending.q.val().any();
         self.any_spikes.next = self.spike_count.q.val().any();
-        self.spike_total.next = bit_cast::<16, 9>(self.spike_count.q.val());
+        self.spike_total.next = bit_cast::<16, SRCB>(self.spike_count.q.val());
         self.any.next = self.any_pending.val() | self.any_spikes.val() | self.spike_write.val();
     }
 }
