@@ -11,14 +11,23 @@
 //! within the default test tier; the UART itself is checked at the boards'
 //! 12 clocks per bit, with clock error, in `firmware/tests/uart.rs`.
 
+#[path = "../sim/tests/reference/mod.rs"]
+#[allow(dead_code)]
+mod reference;
+
+mod common;
+
 use rust_hdl::prelude::*;
+use spikefab_chip::board::ULX3S;
 use spikefab_chip::config::CoreConfig;
 use spikefab_chip::image::Image;
 use spikefab_firmware::bench::{board_bench, script_hex, script_words, Step};
+use spikefab_firmware::build::board_top_verilog;
 use spikefab_firmware::top::BoardTop;
 use spikefab_hdl::cores::TinyCore;
 use spikefab_hdl::cosim::Cosim;
 use spikefab_hdl::rungs::{icarus, ice40_cells_sim, synth_ice40};
+use spikefab_hdl::verilator::VerilatedCore;
 use spikefab_host::driver::{block_on, Chip, ChipError, TickOutput, Transport, TransportError};
 use spikefab_proto::frame::{Decoder, Event};
 use spikefab_proto::message::{Answer, Command};
@@ -126,4 +135,64 @@ fn board_netlist_runs_a_network_over_its_uart() {
         step_answers.iter().collect::<Vec<_>>(),
         "STEP answers from the board"
     );
+}
+
+/// The ULX3S's whole board top (UART, link buffer and the 1,024-neuron
+/// `ecp5` core; not the PLL, which has no simulation model) as its ECP5
+/// netlist (`synth_ecp5 -nodsp`, its memories as RTL: yosys's DP16KD model is
+/// empty), in Verilator, driven only through its `rx` and `tx` pins over a
+/// simulated 8N1 line at the board's 10 clocks per bit: random networks of
+/// more than 256 neurons and up to 1,024 axons are loaded (the wide core's
+/// high spaces and addresses past 65,535 included) and run, and every output
+/// spike and, at checkpoints, the full state read back over the line must be
+/// the golden model's. Slow tier: the synthesis and the model's build take
+/// two minutes, and each network about four (measured: 226 s for 542 neurons,
+/// 304 s for 1,020 neurons over 15 ticks).
+#[test]
+#[ignore = "slow tier: the ULX3S top's ECP5 netlist takes minutes to build and run (make test-slow installs the ECP5 tools)"]
+fn ulx3s_board_netlist_runs_big_networks_over_its_uart() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::TestRunner;
+    use reference::generate::{build, network, Limits};
+
+    let startup = 16;
+    let verilog = board_top_verilog(&ULX3S, startup).unwrap();
+    let t = std::time::Instant::now();
+    let first = VerilatedCore::board_netlist(ULX3S.core, &verilog, ULX3S.clocks_per_bit(), startup + 4)
+        .expect("the board netlist's model builds");
+    eprintln!("ULX3S board netlist model in {:.1} s", t.elapsed().as_secs_f64());
+    let lib = first.library_arc();
+    let limits = Limits {
+        neurons: 1024,
+        axons: 1024,
+        max_delay: 16,
+        synapses: 3000,
+        ticks: 16,
+    };
+    let mut runner = TestRunner::deterministic();
+    // Two networks whatever the tier's scale: each takes about four minutes
+    // (every command waits a full chunk of clocks for its answer, since the
+    // pins do not say when the board is idle).
+    let wanted = 2;
+    let mut done = 0;
+    while done < wanted {
+        let (r, ticks) = network(limits).new_tree(&mut runner).unwrap().current();
+        let net = build(&r);
+        if net.num_neurons() <= 256 {
+            continue;
+        }
+        let t = std::time::Instant::now();
+        let chip = Cosim::new(Box::new(VerilatedCore::with_library(lib.clone(), ULX3S.core)));
+        if let Err(e) = common::check_on(chip, &net, ticks, 2) {
+            panic!("network {done}: {e}\n{r:?}");
+        }
+        eprintln!(
+            "network {done}: {} neurons, {} axons, {} synapses, {ticks} ticks: identical ({:.1} s)",
+            net.num_neurons(),
+            net.num_axons(),
+            net.num_synapses(),
+            t.elapsed().as_secs_f64()
+        );
+        done += 1;
+    }
 }

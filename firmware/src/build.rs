@@ -13,7 +13,7 @@ use spikefab_hdl::report::{implement, CellNames, Flow, Implementation};
 use spikefab_hdl::rungs::RungError;
 
 use crate::pll::{Pll, PllError, PllSettings};
-use crate::top::PllTop;
+use crate::top::{BoardTop, PllTop};
 use spikefab_chip::board::Board;
 
 /// How long the UART is held idle once the PLL locks, microseconds.
@@ -94,8 +94,22 @@ pub fn top_verilog(board: &Board) -> Result<String, BuildError> {
 
 /// [`top_verilog`] with the board's PLL setting already solved.
 fn top_verilog_with(board: &Board, pll: PllSettings) -> Result<String, BuildError> {
+    let pll = Pll::new(pll, board.pll_pad, board.clock_mhz, board.core_mhz);
+    emit_top(board, Some(pll), startup_clocks(board))
+}
+
+/// The Verilog of `board`'s top without its PLL ([`BoardTop`]: the core
+/// clocked by the `clk` pin, `clock_ready` an input), with its UART's clocks
+/// per bit and its LEDs, and a start-up hold of `startup_clocks`: the design
+/// a simulation drives through its pins, where a PLL has no model.
+pub fn board_top_verilog(board: &Board, startup_clocks: u32) -> Result<String, BuildError> {
+    emit_top(board, None, startup_clocks)
+}
+
+/// The Verilog of `board`'s top: [`PllTop`] with `pll`, else [`BoardTop`].
+fn emit_top(board: &Board, pll: Option<Pll>, startup_clocks: u32) -> Result<String, BuildError> {
     struct Top {
-        pll: Pll,
+        pll: Option<Pll>,
         clocks_per_bit: u32,
         startup_clocks: u32,
         leds_active_low: bool,
@@ -114,20 +128,33 @@ fn top_verilog_with(board: &Board, pll: PllSettings) -> Result<String, BuildErro
         >(
             self,
         ) -> String {
-            let mut top = PllTop::<NB, MB, DB, SB, SRCB, RB, AB, XB>::new(
-                self.pll,
-                self.clocks_per_bit,
-                self.startup_clocks,
-                self.leds_active_low,
-            );
-            top.connect_all();
-            generate_verilog(&top)
+            match self.pll {
+                Some(pll) => {
+                    let mut top = PllTop::<NB, MB, DB, SB, SRCB, RB, AB, XB>::new(
+                        pll,
+                        self.clocks_per_bit,
+                        self.startup_clocks,
+                        self.leds_active_low,
+                    );
+                    top.connect_all();
+                    generate_verilog(&top)
+                }
+                None => {
+                    let mut top = BoardTop::<NB, MB, DB, SB, SRCB, RB, AB, XB>::new(
+                        self.clocks_per_bit,
+                        self.startup_clocks,
+                        self.leds_active_low,
+                    );
+                    top.connect_all();
+                    generate_verilog(&top)
+                }
+            }
         }
     }
     let top = Top {
-        pll: Pll::new(pll, board.pll_pad, board.clock_mhz, board.core_mhz),
+        pll,
         clocks_per_bit: board.clocks_per_bit(),
-        startup_clocks: startup_clocks(board),
+        startup_clocks,
         leds_active_low: board.leds_active_low,
     };
     cores::visit(board.core, top).ok_or(BuildError::NoTop {

@@ -14,6 +14,7 @@
 //! against `sim/` are what make the engine trustworthy, not the build.
 
 pub mod library;
+pub mod uart_host;
 
 use std::collections::HashMap;
 use std::ffi::c_void;
@@ -91,29 +92,36 @@ impl VerilatedCore {
     /// the bitstream's) and `ecp5/cells_sim.v`. Synthesis and the model are
     /// cached; the first build takes a minute or two.
     pub fn netlist(config: CoreConfig) -> Result<Self, crate::engine::EngineError> {
-        let family = config.device.family;
-        let verilog = core_verilog(config)?;
-        let (netlist, memories, cells, args) = match family {
-            Family::Ice40 => (
-                synth_ice40(&verilog, config.device.synth)?,
-                None,
-                ice40_cells_sim()?,
-                vec!["-DNO_ICE40_DEFAULT_ASSIGNMENTS".to_string()],
-            ),
-            Family::Ecp5 => {
-                let cells = ecp5_cells_sim()?;
-                let include = cells.parent().map(|d| format!("-I{}", d.display())).unwrap_or_default();
-                let (netlist, memories) = synth_netlist_keeping_memories(Family::Ecp5, &verilog, "-nodsp")?;
-                (netlist, Some(memories), cells, vec![include])
-            }
-        };
-        let mut spec = ModelSpec::new(&format!("netlist-{}", config.name), netlist);
-        if let Some(memories) = memories {
-            spec.sources.push(("memories.v".to_string(), memories));
-        }
-        spec.libraries.push(cells);
-        spec.args.extend(["-Wno-lint", "-Wno-style"].map(String::from));
-        spec.args.extend(args);
+        let spec = family_netlist(
+            &format!("netlist-{}", config.name),
+            config,
+            &core_verilog(config)?,
+            |n| Some(n.to_string()),
+        )?;
+        Ok(Self::with_library(load(&spec)?, config))
+    }
+
+    /// A whole board top of a core of `config` (`board_verilog`, the board's
+    /// emitted Verilog with module `top` and the pins of
+    /// [`uart_host::uart_host`]) as yosys's netlist for the part's family, as
+    /// [`VerilatedCore::netlist`] makes it, driven through its pins: the bytes
+    /// go to its `rx` pin and come from its `tx` pin over a simulated UART
+    /// line of `clocks_per_bit`, after `startup_clocks` (the board's start-up
+    /// hold). Slower than the core's netlist: every byte takes ten bits of
+    /// line, and the model runs until an answer arrives (its `idle` is never
+    /// known from the pins).
+    pub fn board_netlist(
+        config: CoreConfig,
+        board_verilog: &str,
+        clocks_per_bit: u32,
+        startup_clocks: u32,
+    ) -> Result<Self, crate::engine::EngineError> {
+        let label = format!("board-netlist-{}-{clocks_per_bit}", config.name);
+        let mut spec = family_netlist(&label, config, board_verilog, uart_host::rename_top)?;
+        spec.sources.push((
+            "uart_host.v".to_string(),
+            uart_host::uart_host(clocks_per_bit, startup_clocks),
+        ));
         Ok(Self::with_library(load(&spec)?, config))
     }
 
@@ -163,6 +171,47 @@ impl VerilatedCore {
             self.tracing = false;
         }
     }
+}
+
+/// The model of `verilog` (a design of a core of `config`) as yosys's
+/// netlist for the part's family, simulated with yosys's cell library:
+/// iCE40: `synth_ice40` with the part's hard blocks and `ice40/cells_sim.v`;
+/// ECP5: `synth_ecp5 -nodsp` with the memories kept as their RTL (yosys's
+/// DP16KD model is empty) and `ecp5/cells_sim.v`. `top` names the netlist's
+/// top module for the model (the identity for a core, [`uart_host::rename_top`]
+/// for a board behind the wrapper).
+fn family_netlist(
+    label: &str,
+    config: CoreConfig,
+    verilog: &str,
+    top: impl Fn(&str) -> Option<String>,
+) -> Result<ModelSpec, crate::engine::EngineError> {
+    let (netlist, memories, cells, args) = match config.device.family {
+        Family::Ice40 => (
+            synth_ice40(verilog, config.device.synth)?,
+            None,
+            ice40_cells_sim()?,
+            vec!["-DNO_ICE40_DEFAULT_ASSIGNMENTS".to_string()],
+        ),
+        Family::Ecp5 => {
+            let cells = ecp5_cells_sim()?;
+            let include = cells.parent().map(|d| format!("-I{}", d.display())).unwrap_or_default();
+            let (netlist, memories) = synth_netlist_keeping_memories(Family::Ecp5, verilog, "-nodsp")?;
+            (netlist, Some(memories), cells, vec![include])
+        }
+    };
+    let netlist = top(&netlist).ok_or_else(|| crate::rungs::RungError::Refused {
+        name: label.to_string(),
+        reason: "the netlist has no module `top`".to_string(),
+    })?;
+    let mut spec = ModelSpec::new(label, netlist);
+    if let Some(memories) = memories {
+        spec.sources.push(("memories.v".to_string(), memories));
+    }
+    spec.libraries.push(cells);
+    spec.args.extend(["-Wno-lint", "-Wno-style"].map(String::from));
+    spec.args.extend(args);
+    Ok(spec)
 }
 
 impl Drop for VerilatedCore {
