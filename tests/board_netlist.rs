@@ -146,8 +146,8 @@ fn board_netlist_runs_a_network_over_its_uart() {
 /// high spaces and addresses past 65,535 included) and run, and every output
 /// spike and, at checkpoints, the full state read back over the line must be
 /// the golden model's. Slow tier: the synthesis and the model's build take
-/// two minutes, and each network about four (measured: 226 s for 542 neurons,
-/// 304 s for 1,020 neurons over 15 ticks).
+/// two minutes, and each network about four (measured: 226-239 s for 542
+/// neurons, 227-304 s for 1,020 neurons over 15 ticks).
 #[test]
 #[ignore = "slow tier: the ULX3S top's ECP5 netlist takes minutes to build and run (make test-slow installs the ECP5 tools)"]
 fn ulx3s_board_netlist_runs_big_networks_over_its_uart() {
@@ -171,8 +171,9 @@ fn ulx3s_board_netlist_runs_big_networks_over_its_uart() {
     };
     let mut runner = TestRunner::deterministic();
     // Two networks whatever the tier's scale: each takes about four minutes
-    // (every command waits a full chunk of clocks for its answer, since the
-    // pins do not say when the board is idle).
+    // (some 2.5 × 10⁷ clocks of line at 10 clocks per bit, the load and the
+    // state read back at two checkpoints, at about 10⁵ clocks/s of the
+    // gate-level model).
     let wanted = 2;
     let mut done = 0;
     while done < wanted {

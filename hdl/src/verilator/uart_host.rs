@@ -7,9 +7,11 @@
 //! pins of `spikefab_firmware::top::BoardTop`: `clk`, `clock_ready`, `rx`,
 //! `tx`, `led_activity`, `led_error`.
 //!
-//! `idle` is always 0: from its pins alone a board that is running a tick
-//! cannot be told from one that waits for a byte, so the engine runs the
-//! model until an answer arrives (or the co-simulation's clock budget ends).
+//! `idle` comes from the frames (spec §10.1: `0xA5 | type | seq | len |
+//! payload | crc`) counted each way: the board owes nothing once it has sent
+//! as many frames as it was sent (every command gets exactly one final
+//! answer, §10.2) and both lines are quiet. It assumes well-formed commands:
+//! raw garbage sent to the board would upset the count.
 
 /// The name the board top's module takes beside the wrapper.
 pub const BOARD_MODULE: &str = "spikefab_board";
@@ -45,7 +47,6 @@ module top(
         .led_activity(led_activity),
         .led_error(led_error)
     );
-    assign idle = 1'b0;
 
     // To the board: start bit, 8 data bits (LSB first), stop bit.
     reg [31:0] since_start = 0;
@@ -79,6 +80,7 @@ module top(
     reg [3:0] rx_bits = 0;
     reg [15:0] rx_count = 0;
     reg [7:0] rx_shift = 0;
+    wire rx_done = rx_busy && rx_count == 0 && rx_bits == 8 && line_from_board;
     always @(posedge clock) begin
         out_valid <= 1'b0;
         if (!rx_busy) begin
@@ -101,6 +103,52 @@ module top(
             end
         end else begin
             rx_count <= rx_count - 1;
+        end
+    end
+
+    // Frames each way, for `idle`.
+    wire [31:0] frames_sent;
+    wire [31:0] frames_received;
+    spikefab_frame_count count_sent(
+        .clock(clock), .strobe(in_valid && in_ready), .data(in_data), .frames(frames_sent)
+    );
+    spikefab_frame_count count_received(
+        .clock(clock), .strobe(rx_done), .data(rx_shift), .frames(frames_received)
+    );
+    // Not while a received byte waits on `out_data` (the harness reads it in
+    // the next clock, before it looks at `idle` again).
+    assign idle = tx_bits == 0 && !rx_busy && !out_valid && frames_sent == frames_received;
+endmodule
+
+// Counts the frames of a byte stream, a byte per `strobe`: a sync byte, type,
+// seq, len, 2 × len payload bytes and the 2-byte CRC.
+module spikefab_frame_count(input clock, input strobe, input [7:0] data, output reg [31:0] frames);
+    reg [1:0] phase = 0;
+    reg [1:0] head = 0;
+    reg [9:0] left = 0;
+    initial frames = 0;
+    always @(posedge clock) begin
+        if (strobe) begin
+            case (phase)
+                2'd0: if (data == 8'hA5) begin
+                    phase <= 2'd1;
+                    head <= 2'd0;
+                end
+                2'd1: begin
+                    head <= head + 2'd1;
+                    if (head == 2'd2) begin
+                        left <= {{1'b0, data, 1'b0}} + 10'd2;
+                        phase <= 2'd2;
+                    end
+                end
+                default: begin
+                    left <= left - 10'd1;
+                    if (left == 10'd1) begin
+                        phase <= 2'd0;
+                        frames <= frames + 32'd1;
+                    end
+                end
+            endcase
         end
     end
 endmodule
