@@ -7,8 +7,9 @@
 //! `RB` = `NB + DB` (ring cells), `AB` = the host addresses' width
 //! (`spikefab_chip::config::cell_bits`) and `XB` = the address width of the
 //! memory of the synapse words' bits 16-17 (`high_bits`: 1 on a narrow core,
-//! whose high memories are never written and leave the netlist). [`crate::cores`] names the configurations
-//! of §8.1 (`spikefab_chip`'s registry) as types of this block.
+//! whose high memories are never written and leave the netlist).
+//! [`crate::cores`] names the configurations of §8.1 (`spikefab_chip`'s
+//! registry) as types of this block.
 //!
 //! This block holds the memories of §8.2, the datapath blocks and the two
 //! counters (tick and busy cycles), and wires them to the phase blocks, each
