@@ -207,6 +207,18 @@ fn verify_on_the_virtual_chip_writes_its_outputs() {
     assert_eq!(chip_rows, model_rows, "the chip's spikes are the model's");
 }
 
+/// `sim --core C` states real time at the clock of the board that carries C
+/// (the ULX3S's 30 MHz for `ecp5`), else at the iCEBreaker's 24 MHz.
+#[test]
+fn sim_states_real_time_at_the_cores_board_clock() {
+    for (extra, clock) in [(&["--core", "ecp5"][..], "at 30 MHz"), (&[][..], "at 24 MHz")] {
+        let o = spikefab(&[&["sim", &net(), "--ticks", "5"][..], extra].concat());
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{err}");
+        assert!(out.contains(clock), "{extra:?}: {out}");
+    }
+}
+
 #[test]
 fn a_spike_snapshot_is_refused_on_a_chip() {
     let o = spikefab(&["run", &net(), "--virtual", "--spikes", temp("s.bin").to_str().unwrap()]);

@@ -350,7 +350,7 @@ fn sim(args: SimArgs) -> Result<()> {
         return Ok(());
     }
     let timing = args.timing.get(dt_of(&model));
-    let (tick_us, clock_mhz) = (timing.tick_us, timing.clock_mhz(None));
+    let (tick_us, clock_mhz) = (timing.tick_us, timing.clock_mhz(args.core));
     println!("{}", summary::golden(net, &run, args.dense, tick_us, clock_mhz));
     let weights = &run.state.weights;
     write_outputs(
