@@ -108,8 +108,8 @@ impl VerilatedCore {
     /// go to its `rx` pin and come from its `tx` pin over a simulated UART
     /// line of `clocks_per_bit`, after `startup_clocks` (the board's start-up
     /// hold). Slower than the core's netlist: every byte takes ten bits of
-    /// line, and the model runs until an answer arrives (its `idle` is never
-    /// known from the pins).
+    /// line. Its `idle` is the wrapper's, from the frames counted each way
+    /// ([`uart_host`]).
     pub fn board_netlist(
         config: CoreConfig,
         board_verilog: &str,
