@@ -50,12 +50,14 @@ pub struct ControlRegisters {
     pub clock: Signal<In, Clock>,
     /// The host writes `data` into register `write_address`.
     pub write: Signal<In, Bit>,
-    /// The register written.
-    pub write_address: Signal<In, Bits<16>>,
+    /// The register written (its number's low [`ctrl::ADDRESS_BITS`]: the
+    /// memory map refuses a range past the last register).
+    pub write_address: Signal<In, Bits<{ ctrl::ADDRESS_BITS }>>,
     /// The word written.
     pub data: Signal<In, Bits<16>>,
-    /// The register a READ returns (its word is `read_word` in this clock).
-    pub read_address: Signal<In, Bits<16>>,
+    /// The register a READ returns (its word is `read_word` in this clock;
+    /// the low bits of its number, as `write_address`).
+    pub read_address: Signal<In, Bits<{ ctrl::ADDRESS_BITS }>>,
     /// The LFSR's state, for READ.
     pub lfsr_state: Signal<In, Bits<16>>,
     /// The tick counter, for READ.

@@ -37,7 +37,8 @@
 //! uut.x.next = (-1000i16 as u16).to_bits();
 //! uut.d.next = 1024u16.to_bits(); // keep 3/4
 //! assert!(simulate(&mut uut, 50));
-//! assert_eq!(uut.y.val().to_u16() as i16, -750);
+//! // y is 17-bit two's complement (the decay plus `add`, here 0).
+//! assert_eq!(uut.y.val().get_bits::<16>(0).to_u16() as i16, -750);
 //! ```
 #![deny(missing_docs)]
 

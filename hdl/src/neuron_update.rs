@@ -7,9 +7,11 @@
 //! `in_valid`. The inputs used last arrive late instead of riding the
 //! pipeline registers (which would cost a logic cell per bit on the UP5K):
 //! `theta_inc` in cycle k + 2 and `v_reset`, `t_ref` and `refractory` in cycle
-//! k + 3; the core reads them from their block RAMs with a later address. Stage 1 runs the three multipliers (decay of u, v and the
-//! threshold excess), stage 2 the u sum and the decayed threshold, stage 3 the
-//! v sum and the raised threshold; the spike decision and the new state are
+//! k + 3; the core reads them from their block RAMs with a later address.
+//! Stage 1 runs the three multiply-adds ([`Decay`]: u's decay plus the ring
+//! input, v's plus the bias, the threshold excess's plus θ_base; on the UP5K
+//! each is one SB_MAC16), stage 2 u's clamp, stage 3 the v sum and the raised
+//! threshold; the spike decision and the new state are
 //! combinational on stage 3's registers. This is the cut that the 75 ns
 //! single-cycle path (multiply, u sum, saturate, v sum, saturate, compare)
 //! needed to close timing at 24 MHz on the UP5K.
@@ -105,20 +107,16 @@ pub struct NeuronUpdate {
     decay_theta: Decay,
     sat_u: Saturate,
     sat_v: Saturate,
-    // Stage 1: after the multipliers.
+    // Stage 1: after the multiply-adds (u and v's before their clamps).
     s1_valid: DFF<Bit>,
-    s1_u: DFF<Bits<16>>,
-    s1_v_decayed: DFF<Bits<16>>,
-    s1_excess: DFF<Bits<16>>,
-    s1_ring: DFF<Bits<16>>,
-    s1_bias: DFF<Bits<16>>,
-    s1_theta_base: DFF<Bits<16>>,
-    // Stage 2: u and the decayed threshold.
+    s1_u: DFF<Bits<17>>,
+    s1_v_decayed: DFF<Bits<17>>,
+    s1_theta: DFF<Bits<16>>,
+    // Stage 2: u clamped.
     s2_valid: DFF<Bit>,
     s2_u: DFF<Bits<16>>,
-    s2_v_decayed: DFF<Bits<16>>,
+    s2_v_decayed: DFF<Bits<17>>,
     s2_theta: DFF<Bits<16>>,
-    s2_bias: DFF<Bits<16>>,
     // Stage 3: v' and the raised threshold.
     s3_valid: DFF<Bit>,
     s3_u: DFF<Bits<16>>,
@@ -178,15 +176,11 @@ impl Default for NeuronUpdate {
             s1_valid: Default::default(),
             s1_u: Default::default(),
             s1_v_decayed: Default::default(),
-            s1_excess: Default::default(),
-            s1_ring: Default::default(),
-            s1_bias: Default::default(),
-            s1_theta_base: Default::default(),
+            s1_theta: Default::default(),
             s2_valid: Default::default(),
             s2_u: Default::default(),
             s2_v_decayed: Default::default(),
             s2_theta: Default::default(),
-            s2_bias: Default::default(),
             s3_valid: Default::default(),
             s3_u: Default::default(),
             s3_v_new: Default::default(),
@@ -211,15 +205,11 @@ impl Logic for NeuronUpdate {
             s1_valid,
             s1_u,
             s1_v_decayed,
-            s1_excess,
-            s1_ring,
-            s1_bias,
-            s1_theta_base,
+            s1_theta,
             s2_valid,
             s2_u,
             s2_v_decayed,
             s2_theta,
-            s2_bias,
             s3_valid,
             s3_u,
             s3_v_new,
@@ -229,52 +219,52 @@ impl Logic for NeuronUpdate {
             s2_v,
             s3_v
         );
-        // Stage 1: decay(u, du), decay(v, dv), decay(θ - θ_base, dθ); the
-        // excess is never negative.
+        // Stage 1: decay(u, du) + I, decay(v, dv) + bias and θ_base +
+        // decay(θ - θ_base, dθ), each one multiply-add (the excess is never
+        // negative, and θ_base + its decay never passes θ: 16 bits).
         self.decay_u.x.next = self.u.val();
         self.decay_u.d.next = self.du.val();
         self.decay_u.r.next = self.offset.val();
+        self.decay_u.add.next = self.ring_in.val();
         self.decay_v.x.next = self.v.val();
         self.decay_v.d.next = self.dv.val();
         self.decay_v.r.next = (self.offset.val() << 6) | (self.offset.val() >> 6);
+        self.decay_v.add.next = self.bias.val();
         self.decay_theta.x.next = self.theta.val() - self.theta_base.val();
         self.decay_theta.d.next = self.theta_decay.val();
         self.decay_theta.r.next = (self.offset.val() << 3) | (self.offset.val() >> 9);
+        self.decay_theta.add.next = self.theta_base.val();
         if self.lend.val() {
             self.decay_u.x.next = self.lend_pre_x.val();
             self.decay_u.d.next = self.lend_pre_d.val();
             self.decay_u.r.next = self.lend_pre_r.val();
+            self.decay_u.add.next = 0.into();
             self.decay_v.x.next = self.lend_post_x.val();
             self.decay_v.d.next = self.lend_post_d.val();
             self.decay_v.r.next = self.lend_post_r.val();
+            self.decay_v.add.next = 0.into();
         }
-        self.lent_pre.next = self.decay_u.y.val();
-        self.lent_post.next = self.decay_v.y.val();
+        self.lent_pre.next = self.decay_u.y.val().get_bits::<16>(0);
+        self.lent_post.next = self.decay_v.y.val().get_bits::<16>(0);
         self.s1_valid.d.next = self.in_valid.val();
         self.s1_u.d.next = self.decay_u.y.val();
         self.s1_v_decayed.d.next = self.decay_v.y.val();
-        self.s1_excess.d.next = self.decay_theta.y.val();
-        self.s1_ring.d.next = self.ring_in.val();
-        self.s1_bias.d.next = self.bias.val();
-        self.s1_theta_base.d.next = self.theta_base.val();
+        self.s1_theta.d.next = self.decay_theta.y.val().get_bits::<16>(0);
         self.s1_v.d.next = self.v.val();
 
-        // Stage 2: u <- sat16(decay(u) + I); θ <- θ_base + decay(excess).
+        // Stage 2: u <- sat16(decay(u) + I).
         self.sat_u.a.next = self.s1_u.q.val();
-        self.sat_u.b.next = self.s1_ring.q.val();
-        self.sat_u.c.next = 0.into();
+        self.sat_u.b.next = 0.into();
         self.s2_valid.d.next = self.s1_valid.q.val();
         self.s2_u.d.next = self.sat_u.value.val();
-        self.s2_theta.d.next = self.s1_theta_base.q.val() + self.s1_excess.q.val();
+        self.s2_theta.d.next = self.s1_theta.q.val();
         self.s2_v_decayed.d.next = self.s1_v_decayed.q.val();
-        self.s2_bias.d.next = self.s1_bias.q.val();
         self.s2_v.d.next = self.s1_v.q.val();
 
-        // Stage 3: v' <- sat16(decay(v) + u + bias) with the new u; the
+        // Stage 3: v' <- sat16(decay(v) + bias + u) with the new u; the
         // threshold a spike would raise, saturated at 32767.
         self.sat_v.a.next = self.s2_v_decayed.q.val();
         self.sat_v.b.next = self.s2_u.q.val();
-        self.sat_v.c.next = self.s2_bias.q.val();
         self.theta_raised.next = bit_cast::<17, 16>(self.s2_theta.q.val()) + bit_cast::<17, 16>(self.theta_inc.val());
         if self.theta_raised.val() > self.max17.val() {
             self.theta_raised.next = self.max17.val();

@@ -1,25 +1,27 @@
-//! `Saturate`: the saturating sum of up to three 16-bit two's-complement
-//! values, clamped to the symmetric state range ±32767 (`docs/spec.md` §1,
-//! sat16), mirroring [`spikefab_sim::fixed::sat16`] of the exact sum. Three
-//! terms is the widest sum the core forms (decayed v + u + bias); unused
-//! terms are tied to 0. The sum is formed in 18 bits, wide enough for any
-//! three terms, so it never wraps before the clamp.
+//! `Saturate`: the saturating sum of a 17-bit and a 16-bit two's-complement
+//! value, clamped to the symmetric state range ±32767 (`docs/spec.md` §1,
+//! sat16), mirroring [`spikefab_sim::fixed::sat16`] of the exact sum. The
+//! 17-bit term is a decay with a term already added in its multiplier
+//! ([`crate::decay::Decay`]: the decayed v plus the bias); the other is u (0
+//! for u's own clamp). The sum is formed in 18 bits, wide enough for both, so
+//! it never wraps before the clamp.
 
 use rust_hdl::prelude::*;
 
-/// Combinational `sat16(a + b + c)`.
+/// Combinational `sat16(a + b)`.
 #[derive(LogicBlock)]
 pub struct Saturate {
-    /// First term (two's complement).
-    pub a: Signal<In, Bits<16>>,
-    /// Second term (two's complement).
+    /// First term (17-bit two's complement).
+    pub a: Signal<In, Bits<17>>,
+    /// Second term (16-bit two's complement; 0 when unused).
     pub b: Signal<In, Bits<16>>,
-    /// Third term (two's complement; 0 when unused).
-    pub c: Signal<In, Bits<16>>,
-    /// `sat16(a + b + c)`.
+    /// `sat16(a + b)`.
     pub value: Signal<Out, Bits<16>>,
+    a18: Signal<Local, Bits<18>>,
+    b18: Signal<Local, Bits<18>>,
     sum: Signal<Local, Bits<18>>,
-    sign_ext: Constant<Bits<18>>,
+    a_ext: Constant<Bits<18>>,
+    b_ext: Constant<Bits<18>>,
     max18: Constant<Bits<18>>,
     min18: Constant<Bits<18>>,
     max16: Constant<Bits<16>>,
@@ -32,11 +34,14 @@ impl Default for Saturate {
         Saturate {
             a: Default::default(),
             b: Default::default(),
-            c: Default::default(),
             value: Default::default(),
+            a18: Default::default(),
+            b18: Default::default(),
             sum: Default::default(),
-            // Bits 16 and 17: sign extension of a 16-bit term.
-            sign_ext: Constant::new(0x30000u64.to_bits()),
+            // Sign extensions to 18 bits: bit 17 of a 17-bit term, bits 16
+            // and 17 of a 16-bit one.
+            a_ext: Constant::new(0x20000u64.to_bits()),
+            b_ext: Constant::new(0x30000u64.to_bits()),
             max18: Constant::new(max.to_bits()),
             // -32767 as 18- and 16-bit patterns.
             min18: Constant::new(((1u64 << 18) - max).to_bits()),
@@ -49,17 +54,15 @@ impl Default for Saturate {
 impl Logic for Saturate {
     #[hdl_gen]
     fn update(&mut self) {
-        self.sum.next =
-            bit_cast::<18, 16>(self.a.val()) + bit_cast::<18, 16>(self.b.val()) + bit_cast::<18, 16>(self.c.val());
-        if self.a.val().get_bit(15) {
-            self.sum.next = self.sum.val() + self.sign_ext.val();
+        self.a18.next = bit_cast::<18, 17>(self.a.val());
+        if self.a.val().get_bit(16) {
+            self.a18.next = self.a18.val() | self.a_ext.val();
         }
+        self.b18.next = bit_cast::<18, 16>(self.b.val());
         if self.b.val().get_bit(15) {
-            self.sum.next = self.sum.val() + self.sign_ext.val();
+            self.b18.next = self.b18.val() | self.b_ext.val();
         }
-        if self.c.val().get_bit(15) {
-            self.sum.next = self.sum.val() + self.sign_ext.val();
-        }
+        self.sum.next = self.a18.val() + self.b18.val();
         // Non-negative sums compare below max18 unsigned; negative sums
         // (bit 17 set) are at least 0x20000, and below -32767 exactly when
         // they are below its pattern.
@@ -79,10 +82,14 @@ mod tests {
     use proptest::prelude::*;
     use spikefab_sim::fixed::{sat16, STATE_MAX, STATE_MIN};
 
-    fn run(uut: &mut Saturate, a: i16, b: i16, c: i16) -> i16 {
-        uut.a.next = (a as u16).to_bits();
+    /// The 17-bit terms the core forms: a state decayed (±32767) plus a
+    /// 16-bit term.
+    const A_MIN: i32 = STATE_MIN as i32 + i16::MIN as i32;
+    const A_MAX: i32 = STATE_MAX as i32 + i16::MAX as i32;
+
+    fn run(uut: &mut Saturate, a: i32, b: i16) -> i16 {
+        uut.a.next = ((a as u32) & 0x1FFFF).to_bits();
         uut.b.next = (b as u16).to_bits();
-        uut.c.next = (c as u16).to_bits();
         assert!(simulate(uut, 20));
         uut.value.val().to_u16() as i16
     }
@@ -97,13 +104,17 @@ mod tests {
         ]
     }
 
+    fn wide() -> impl Strategy<Value = i32> {
+        prop_oneof![Just(A_MIN), Just(A_MAX), Just(0), -40i32..=40, A_MIN..=A_MAX]
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
         #[test]
-        fn matches_the_model(a in term(), b in term(), c in term()) {
+        fn matches_the_model(a in wide(), b in term()) {
             let mut uut = Saturate::default();
             uut.connect_all();
-            prop_assert_eq!(run(&mut uut, a, b, c), sat16(a as i32 + b as i32 + c as i32));
+            prop_assert_eq!(run(&mut uut, a, b), sat16(a + b as i32));
         }
     }
 
@@ -111,16 +122,23 @@ mod tests {
     fn every_sum_around_the_limits() {
         let mut uut = Saturate::default();
         uut.connect_all();
-        // Every exact sum within 3 of each limit, and the extremes of three terms.
+        // Every exact sum within 3 of each limit, split both ways, and the
+        // extremes.
         for target in [32767i32, -32767] {
             for d in -3..=3 {
                 let s = target + d;
-                let (a, rest) = (s.clamp(-32767, 32767), s - s.clamp(-32767, 32767));
-                assert_eq!(run(&mut uut, a as i16, rest as i16, 0), sat16(s), "sum {s}");
+                assert_eq!(run(&mut uut, s, 0), sat16(s), "sum {s}");
+                let b = s.clamp(-32767, 32767);
+                assert_eq!(run(&mut uut, s - b, b as i16), sat16(s), "sum {s}");
             }
         }
-        for t in [STATE_MIN, STATE_MAX] {
-            assert_eq!(run(&mut uut, t, t, t), t);
+        for (a, b) in [
+            (A_MIN, STATE_MIN),
+            (A_MAX, STATE_MAX),
+            (A_MIN, STATE_MAX),
+            (A_MAX, STATE_MIN),
+        ] {
+            assert_eq!(run(&mut uut, a, b), sat16(a + b as i32), "{a} + {b}");
         }
     }
 

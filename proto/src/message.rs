@@ -171,6 +171,10 @@ pub mod ctrl {
     pub const DITHER: u16 = 22;
     /// Number of registers.
     pub const COUNT: u32 = 23;
+    /// Bits of a register's number: the fewest that hold `COUNT - 1`. A
+    /// command's range is checked against `COUNT` before it runs, so the
+    /// core decodes only these bits.
+    pub const ADDRESS_BITS: usize = (u32::BITS - (COUNT - 1).leading_zeros()) as usize;
     /// The longest tick period, in core clocks (24 bits).
     pub const MAX_PERIOD: u32 = (1 << 24) - 1;
 }

@@ -61,6 +61,7 @@ use plasticity::Plasticity;
 use router::Router;
 use sequencer::Sequencer;
 use source_list::SourceList;
+use spikefab_proto::message::ctrl;
 
 /// The Spikefab core. See the module documentation.
 #[derive(LogicBlock)]
@@ -482,9 +483,9 @@ impl<
         // Control registers: host writes, and READ of the cell addressed the
         // clock before (like the memories).
         self.control.write.next = self.map.ctrl_write.val();
-        self.control.write_address.next = bit_cast::<16, AB>(self.host.write_cell.val());
+        self.control.write_address.next = bit_cast::<{ ctrl::ADDRESS_BITS }, AB>(self.host.write_cell.val());
         self.control.data.next = self.host.data.val();
-        self.control.read_address.next = bit_cast::<16, AB>(self.host.read_cell_q.val());
+        self.control.read_address.next = bit_cast::<{ ctrl::ADDRESS_BITS }, AB>(self.host.read_cell_q.val());
         self.control.lfsr_state.next = self.lfsr.state.val();
         self.control.tick.next = self.tick.q.val();
         self.control.cycles.next = self.cycles.q.val();
