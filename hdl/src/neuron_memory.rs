@@ -80,13 +80,13 @@ pub struct NeuronMemory<const NB: usize> {
     /// The host writes `host_data` into field `host_field` of neuron `host_cell`.
     pub host_write: Signal<In, Bit>,
     /// The field the host writes.
-    pub host_field: Signal<In, Bits<16>>,
+    pub host_field: Signal<In, Bits<{ field::ADDRESS_BITS }>>,
     /// The neuron the host writes.
     pub host_cell: Signal<In, Bits<NB>>,
     /// The word the host writes.
     pub host_data: Signal<In, Bits<16>>,
     /// The field a READ returns.
-    pub read_field: Signal<In, Bits<16>>,
+    pub read_field: Signal<In, Bits<{ field::ADDRESS_BITS }>>,
     /// The word of `read_field` read at the last edge.
     pub read_word: Signal<Out, Bits<16>>,
     /// The pipeline writes the state of neuron `state_address`.
@@ -97,6 +97,8 @@ pub struct NeuronMemory<const NB: usize> {
     pub u_next: Signal<In, Bits<16>>,
     /// New membrane.
     pub v_next: Signal<In, Bits<16>>,
+    /// The neuron is refractory: v is not written (it keeps its word).
+    pub v_held: Signal<In, Bit>,
     /// New threshold.
     pub theta_next: Signal<In, Bits<16>>,
     /// New refractory counter.
@@ -259,7 +261,7 @@ impl<const NB: usize> Logic for NeuronMemory<NB> {
             self.m_theta.write_data.next = self.theta_next.val();
             self.m_ref.write_data.next = self.refractory_next.val();
             self.m_u.write_enable.next = true;
-            self.m_v.write_enable.next = true;
+            self.m_v.write_enable.next = !self.v_held.val();
             self.m_theta.write_enable.next = true;
             self.m_ref.write_enable.next = true;
         }
@@ -342,8 +344,13 @@ mod tests {
                         uut.v_next.next = state[1].to_bits();
                         uut.theta_next.next = state[2].to_bits();
                         uut.refractory_next.next = state[3].to_bits();
+                        // A refractory neuron's v is held (not written).
+                        let held = data & 1 == 1;
+                        uut.v_held.next = held;
                         for (i, s) in [field::U, field::V, field::THETA, field::REF].into_iter().zip(state) {
-                            words[i as usize][n as usize] = s;
+                            if !(held && i == field::V) {
+                                words[i as usize][n as usize] = s;
+                            }
                         }
                     }
                     2 => {

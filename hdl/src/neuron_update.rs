@@ -74,8 +74,11 @@ pub struct NeuronUpdate {
     pub out_valid: Signal<Out, Bit>,
     /// State after: u.
     pub u_next: Signal<Out, Bits<16>>,
-    /// State after: v.
+    /// State after: v (not valid while `v_held`).
     pub v_next: Signal<Out, Bits<16>>,
+    /// The neuron is refractory: its v does not change, and is not written
+    /// back (so the pipeline need not carry it).
+    pub v_held: Signal<Out, Bit>,
     /// State after: θ.
     pub theta_next: Signal<Out, Bits<16>>,
     /// State after: refractory counter.
@@ -123,10 +126,6 @@ pub struct NeuronUpdate {
     s3_v_new: DFF<Bits<16>>,
     s3_theta: DFF<Bits<16>>,
     s3_theta_raised: DFF<Bits<16>>,
-    // Carried from the inputs through all three stages.
-    s1_v: DFF<Bits<16>>,
-    s2_v: DFF<Bits<16>>,
-    s3_v: DFF<Bits<16>>,
     theta_raised: Signal<Local, Bits<17>>,
     fires: Signal<Local, Bit>,
     // Largest threshold, as a 17-bit value.
@@ -156,6 +155,7 @@ impl Default for NeuronUpdate {
             out_valid: Default::default(),
             u_next: Default::default(),
             v_next: Default::default(),
+            v_held: Default::default(),
             theta_next: Default::default(),
             refractory_next: Default::default(),
             spike: Default::default(),
@@ -186,9 +186,6 @@ impl Default for NeuronUpdate {
             s3_v_new: Default::default(),
             s3_theta: Default::default(),
             s3_theta_raised: Default::default(),
-            s1_v: Default::default(),
-            s2_v: Default::default(),
-            s3_v: Default::default(),
             theta_raised: Default::default(),
             fires: Default::default(),
             max17: Constant::new(max.to_bits()),
@@ -214,10 +211,7 @@ impl Logic for NeuronUpdate {
             s3_u,
             s3_v_new,
             s3_theta,
-            s3_theta_raised,
-            s1_v,
-            s2_v,
-            s3_v
+            s3_theta_raised
         );
         // Stage 1: decay(u, du) + I, decay(v, dv) + bias and θ_base +
         // decay(θ - θ_base, dθ), each one multiply-add (the excess is never
@@ -250,7 +244,6 @@ impl Logic for NeuronUpdate {
         self.s1_u.d.next = self.decay_u.y.val();
         self.s1_v_decayed.d.next = self.decay_v.y.val();
         self.s1_theta.d.next = self.decay_theta.y.val().get_bits::<16>(0);
-        self.s1_v.d.next = self.v.val();
 
         // Stage 2: u <- sat16(decay(u) + I).
         self.sat_u.a.next = self.s1_u.q.val();
@@ -259,7 +252,6 @@ impl Logic for NeuronUpdate {
         self.s2_u.d.next = self.sat_u.value.val();
         self.s2_theta.d.next = self.s1_theta.q.val();
         self.s2_v_decayed.d.next = self.s1_v_decayed.q.val();
-        self.s2_v.d.next = self.s1_v.q.val();
 
         // Stage 3: v' <- sat16(decay(v) + bias + u) with the new u; the
         // threshold a spike would raise, saturated at 32767.
@@ -274,7 +266,6 @@ impl Logic for NeuronUpdate {
         self.s3_v_new.d.next = self.sat_v.value.val();
         self.s3_theta.d.next = self.s2_theta.q.val();
         self.s3_theta_raised.d.next = self.theta_raised.val().get_bits::<16>(0);
-        self.s3_v.d.next = self.s2_v.q.val();
 
         // Outputs: fire when not refractory and v' >= θ (θ >= 0: unsigned
         // compare of a non-negative v').
@@ -284,7 +275,8 @@ impl Logic for NeuronUpdate {
         self.out_valid.next = self.s3_valid.q.val();
         self.u_next.next = self.s3_u.q.val();
         self.theta_next.next = self.s3_theta.q.val();
-        self.v_next.next = self.s3_v.q.val();
+        self.v_next.next = self.s3_v_new.q.val();
+        self.v_held.next = self.refractory.val().any();
         self.refractory_next.next = self.refractory.val();
         self.spike.next = false;
         if self.refractory.val().any() {
@@ -294,8 +286,6 @@ impl Logic for NeuronUpdate {
             self.refractory_next.next = self.t_ref.val();
             self.theta_next.next = self.s3_theta_raised.q.val();
             self.spike.next = true;
-        } else {
-            self.v_next.next = self.s3_v_new.q.val();
         }
     }
 }
@@ -338,7 +328,8 @@ mod tests {
         (
             NeuronState {
                 u: r(uut.u_next.val()),
-                v: r(uut.v_next.val()),
+                // A held v is not written back: the memory keeps it.
+                v: if uut.v_held.val() { s.v } else { r(uut.v_next.val()) },
                 theta: r(uut.theta_next.val()),
                 refractory: uut.refractory_next.val().to_u8(),
             },

@@ -7,7 +7,7 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rust_hdl::prelude::*;
-use spikefab_hdl::rungs::VectorBench;
+use spikefab_hdl::rungs::{VectorBench, NOT_CHECKED};
 use spikefab_hdl::{decay::Decay, neuron_update::NeuronUpdate, trace_update::TraceUpdate, weight_update::WeightUpdate};
 use spikefab_sim::dither::{Offsets, OFFSET_MASK};
 use spikefab_sim::fixed::{decay, trace_bump, trace_decay, STATE_MAX, STATE_MIN};
@@ -46,26 +46,33 @@ fn w16(x: i16) -> u64 {
 #[test]
 fn decay_rungs() {
     let bench = VectorBench {
-        inputs: vec![("x", 16), ("d", 16), ("r", 12)],
-        outputs: vec![("y", 16)],
+        inputs: vec![("x", 16), ("d", 16), ("r", 12), ("add", 16)],
+        outputs: vec![("y", 17)],
         ..VectorBench::default()
     };
     let mut rng = spikefab_sim::config::seeded(7);
-    let mut vectors: Vec<(i16, u16, u16)> = Vec::new();
+    let mut vectors: Vec<(i16, u16, u16, i16)> = Vec::new();
     for d in [0u16, 1, 2048, 4095, 4096] {
         for r in [0u16, 1, 4095] {
-            vectors.extend([STATE_MIN, -1, 0, 1, STATE_MAX].map(|x| (x, d, r)));
+            for add in [0, i16::MIN, i16::MAX] {
+                vectors.extend([STATE_MIN, -1, 0, 1, STATE_MAX].map(|x| (x, d, r, add)));
+            }
         }
     }
     vectors.extend((0..2000).map(|k| {
         let r = if k % 2 == 0 { 0 } else { rng.random_range(0..4096) };
-        (value(&mut rng), rng.random_range(0..=4096), r)
+        let add = if k % 3 == 0 { 0 } else { value(&mut rng) };
+        (value(&mut rng), rng.random_range(0..=4096), r, add)
     }));
     let inputs: Vec<Vec<u64>> = vectors
         .iter()
-        .map(|&(x, d, r)| vec![w16(x), d as u64, r as u64])
+        .map(|&(x, d, r, add)| vec![w16(x), d as u64, r as u64, w16(add)])
         .collect();
-    let expected: Vec<Vec<u64>> = vectors.iter().map(|&(x, d, r)| vec![w16(decay(x, d, r))]).collect();
+    // decay(x, d, r) + add, 17-bit two's complement.
+    let expected: Vec<Vec<u64>> = vectors
+        .iter()
+        .map(|&(x, d, r, add)| vec![(decay(x, d, r) as i32 + add as i32) as u32 as u64 & 0x1FFFF])
+        .collect();
     check(&bench, &verilog_of(Decay::default()), &inputs, &expected);
 }
 
@@ -103,6 +110,7 @@ fn neuron_update_rungs() {
             ("theta_next", 16),
             ("refractory_next", 8),
             ("spike", 1),
+            ("v_held", 1),
         ],
         clock: Some("clock"),
         strobe: Some("out_valid"),
@@ -226,7 +234,18 @@ fn neuron_update_rungs() {
         .map(|(k, (p, s, i))| {
             let mut n = *s;
             let spike = p.step(&mut n, *i, Offsets::of(offset(k), 0, OFFSET_MASK));
-            vec![w16(n.u), w16(n.v), w16(n.theta), n.refractory as u64, spike as u64]
+            // A refractory neuron's v is held: the block leaves v_next
+            // undefined and the core does not write it back.
+            let held = s.refractory > 0;
+            let v = if held { NOT_CHECKED } else { w16(n.v) };
+            vec![
+                w16(n.u),
+                v,
+                w16(n.theta),
+                n.refractory as u64,
+                spike as u64,
+                held as u64,
+            ]
         })
         .collect();
     let budget = spikefab_hdl::rungs::netlist_vector_budget(NETLIST_DEFAULT);

@@ -209,6 +209,10 @@ pub mod field {
     pub const REFRACTORY: u16 = 12;
     /// Number of fields.
     pub const COUNT: u32 = 13;
+    /// Bits of a field's number: the fewest that hold `COUNT - 1`. A
+    /// command's range is checked against the space's end before it runs,
+    /// so the core decodes only these bits.
+    pub const ADDRESS_BITS: usize = (u32::BITS - (COUNT - 1).leading_zeros()) as usize;
 }
 
 /// NAK codes (§10.2).

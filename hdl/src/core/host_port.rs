@@ -378,7 +378,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
         self.is_write.next = self.rx.kind.val() == self.k_write.val();
         self.write.next = self.write_valid.q.val();
         self.write_cell.next = self.write_address.q.val();
-        self.read_cell.next = self.host_address.q.val() + bit_cast::<AB, 16>(self.index.q.val());
+        // A READ's cell: the first, counted up as each word is taken.
+        self.read_cell.next = self.host_address.q.val();
         // The cell one clock later: a READ's word is chosen by the cell whose
         // memories were addressed the clock before, without the address adder
         // in front of the choice.
@@ -521,7 +522,10 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
                 // Read payload word `index`; it is written on the next clock.
                 self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
                 self.write_valid.d.next = true;
-                self.write_address.d.next = self.host_address.q.val() + bit_cast::<AB, 16>(self.index.q.val()) - 2;
+                // The first cell, then one up after each word written.
+                if self.write_valid.q.val() {
+                    self.write_address.d.next = self.write_address.q.val() + 1;
+                }
                 self.index.d.next = self.index.q.val() + 1;
                 if self.last_word.val() {
                     self.state.d.next = PortState::WriteLast;
@@ -544,6 +548,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
                 self.tx_word.next = self.read_reg.q.val();
                 if self.tx.word_taken.val() {
                     self.index.d.next = self.index.q.val() + 1;
+                    self.host_address.d.next = self.host_address.q.val() + 1;
                     if self.index.q.val() + 1 == self.w2.q.val() {
                         self.state.d.next = PortState::ReadDrain;
                     } else {

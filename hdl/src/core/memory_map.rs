@@ -10,7 +10,7 @@
 //! Combinational: the host port registers what it needs.
 
 use rust_hdl::prelude::*;
-use spikefab_proto::message::{wide, Space};
+use spikefab_proto::message::{field, wide, Space};
 
 // The literal space numbers of `update` are the protocol's.
 const _: () = assert!(
@@ -58,7 +58,7 @@ pub struct MemoryMap<const NB: usize, const MB: usize, const DB: usize, const SB
     /// Write a neuron field.
     pub neuron_write: Signal<Out, Bit>,
     /// The neuron field written (`write_cell / N`).
-    pub write_field: Signal<Out, Bits<16>>,
+    pub write_field: Signal<Out, Bits<{ field::ADDRESS_BITS }>>,
     /// Set a ring cell.
     pub ring_write: Signal<Out, Bit>,
     /// Write the source table.
@@ -76,7 +76,7 @@ pub struct MemoryMap<const NB: usize, const MB: usize, const DB: usize, const SB
     /// The address a READ's word was read at (one clock ago).
     pub read_cell: Signal<In, Bits<AB>>,
     /// The neuron field read (`read_cell / N`).
-    pub read_field: Signal<Out, Bits<16>>,
+    pub read_field: Signal<Out, Bits<{ field::ADDRESS_BITS }>>,
     /// Neuron memory word.
     pub neuron_word: Signal<In, Bits<16>>,
     /// Ring word.
@@ -102,6 +102,10 @@ pub struct MemoryMap<const NB: usize, const MB: usize, const DB: usize, const SB
     /// Host write to the synapse memory (for the port's owner).
     pub syn_host_write: Signal<Out, Bit>,
     number: Signal<Local, Bits<8>>,
+    // The space's number once it is known to be one (a command runs only
+    // after the space check): the low 4 bits are enough to decode it.
+    known: Signal<Local, Bits<4>>,
+    span: Signal<Local, Bits<16>>,
     page: Signal<Local, Bits<8>>,
     page_bad: Signal<Local, Bit>,
     space_words: Signal<Local, Bits<20>>,
@@ -165,6 +169,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
             read_word: Default::default(),
             syn_host_write: Default::default(),
             number: Default::default(),
+            known: Default::default(),
+            span: Default::default(),
             page: Default::default(),
             page_bad: Default::default(),
             space_words: Default::default(),
@@ -235,35 +241,39 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
             }
             _ => {}
         }
-        self.range_end.next = bit_cast::<20, AB>(self.first_cell.val()) + bit_cast::<20, 16>(self.count.val());
+        self.span.next = self.count.val();
         if self.is_write.val() {
-            self.range_end.next = bit_cast::<20, AB>(self.first_cell.val()) + bit_cast::<20, 8>(self.len.val()) - 2;
+            self.span.next = bit_cast::<16, 8>(self.len.val()) - 2;
         }
+        self.range_end.next = bit_cast::<20, AB>(self.first_cell.val()) + bit_cast::<20, 16>(self.span.val());
         self.space_bad.next = self.number.val() > self.last_space.val();
         self.range_bad.next = self.page_bad.val() | (self.range_end.val() > self.space_words.val());
 
         // Host writes, one word per clock.
-        self.ctrl_write.next = self.write.val() & (self.number.val() == 0);
-        self.neuron_write.next = self.write.val() & (self.number.val() == 1);
-        self.ring_write.next = self.write.val() & (self.number.val() == 2);
-        self.source_write.next = self.write.val() & (self.number.val() == 3);
-        self.fanin_write.next = self.write.val() & (self.number.val() == 4);
-        self.xpre_write.next = self.write.val() & (self.number.val() == 5);
-        self.syn_host_write.next = self.write.val() & (self.number.val() == 6);
-        self.syn_hi_write.next = self.write.val() & (self.number.val() == 7) & (self.last_space.val() == 9);
-        self.source_hi_write.next = self.write.val() & (self.number.val() == 8) & (self.last_space.val() == 9);
-        self.fanin_hi_write.next = self.write.val() & (self.number.val() == 9) & (self.last_space.val() == 9);
+        self.known.next = self.number.val().get_bits::<4>(0);
+        self.ctrl_write.next = self.write.val() & (self.known.val() == 0);
+        self.neuron_write.next = self.write.val() & (self.known.val() == 1);
+        self.ring_write.next = self.write.val() & (self.known.val() == 2);
+        self.source_write.next = self.write.val() & (self.known.val() == 3);
+        self.fanin_write.next = self.write.val() & (self.known.val() == 4);
+        self.xpre_write.next = self.write.val() & (self.known.val() == 5);
+        self.syn_host_write.next = self.write.val() & (self.known.val() == 6);
+        self.syn_hi_write.next = self.write.val() & (self.known.val() == 7) & (self.last_space.val() == 9);
+        self.source_hi_write.next = self.write.val() & (self.known.val() == 8) & (self.last_space.val() == 9);
+        self.fanin_hi_write.next = self.write.val() & (self.known.val() == 9) & (self.last_space.val() == 9);
         self.write_field.next = 0.into();
         if self.neuron_write.val() {
-            self.write_field.next = bit_cast::<16, AB>(self.write_cell.val() >> self.neuron_shift.val());
+            self.write_field.next =
+                bit_cast::<{ field::ADDRESS_BITS }, AB>(self.write_cell.val() >> self.neuron_shift.val());
         }
 
         // Host reads: the word of the named space, one clock after its address.
         self.read_field.next = 0.into();
-        if self.number.val() == 1 {
-            self.read_field.next = bit_cast::<16, AB>(self.read_cell.val() >> self.neuron_shift.val());
+        if self.known.val() == 1 {
+            self.read_field.next =
+                bit_cast::<{ field::ADDRESS_BITS }, AB>(self.read_cell.val() >> self.neuron_shift.val());
         }
-        match self.number.val().index() {
+        match self.known.val().index() {
             1 => {
                 self.read_word.next = self.neuron_word.val();
             }
@@ -347,8 +357,14 @@ mod tests {
         let named = Space::from_u16(number).filter(|sp| sp.words(n, m, d, s) > 0);
         prop_assert_eq!(uut.space_bad.val(), named.is_none());
         if let Some(sp) = named {
-            // A WRITE's words are its payload after space and address.
-            let k = if write { len as i64 - 2 } else { count as i64 };
+            // A WRITE's words are its payload after space and address, as a
+            // 16-bit count (a WRITE of fewer than 3 words is refused for its
+            // length before its range counts).
+            let k = if write {
+                (len as u16).wrapping_sub(2) as i64
+            } else {
+                count as i64
+            };
             let end = first as i64 + k;
             prop_assert_eq!(uut.range_bad.val(), end > sp.words(n, m, d, s) as i64);
             if !uut.range_bad.val() {
@@ -378,8 +394,11 @@ mod tests {
             prop_assert_eq!(e, on, "space {} enable {}", space, i);
         }
         if number == Space::Neuron as u16 {
-            prop_assert_eq!(uut.write_field.val().to_u32(), cell >> NB);
-            prop_assert_eq!(uut.read_field.val().to_u32(), cell >> NB);
+            // The field's number's low bits: a command whose cells pass the
+            // last field is refused by the range check before it runs.
+            let field = (cell >> NB) & ((1 << field::ADDRESS_BITS) - 1);
+            prop_assert_eq!(uut.write_field.val().to_u32(), field);
+            prop_assert_eq!(uut.read_field.val().to_u32(), field);
         }
         Ok(())
     }

@@ -387,6 +387,7 @@ impl<
         self.neurons.state_address.next = self.sequencer.address4.val();
         self.neurons.u_next.next = self.neuron.u_next.val();
         self.neurons.v_next.next = self.neuron.v_next.val();
+        self.neurons.v_held.next = self.neuron.v_held.val();
         self.neurons.theta_next.next = self.neuron.theta_next.val();
         self.neurons.refractory_next.next = bit_cast::<16, 8>(self.neuron.refractory_next.val());
         self.neurons.x_post_write.next = self.plasticity.xpost_write.val();

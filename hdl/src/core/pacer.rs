@@ -51,8 +51,9 @@ impl Logic for Pacer {
     fn update(&mut self) {
         dff_setup!(self, clock, left, armed, waited, overran, late_q, overruns_q);
         self.paced.next = self.period.val().any();
-        // The period since the last tick's start has run.
-        self.due.next = !self.left.q.val().any();
+        // The period since the last tick's start has run: `left` counts down
+        // from the period to 1 (0 after a clear), one a clock.
+        self.due.next = !(self.left.q.val() >> 1).any();
         self.go.next = self.ready.val() & (!self.paced.val() | self.due.val());
         self.settled.next = self.due.val() & (!self.armed.q.val() | self.waited.q.val());
         self.late.next = self.late_q.q.val();
@@ -69,11 +70,8 @@ impl Logic for Pacer {
             self.overran.d.next = true;
         }
         if self.go.val() {
-            // Due again `period` clocks after this one.
-            self.left.d.next = self.period.val() - 1;
-            if !self.paced.val() {
-                self.left.d.next = 0.into();
-            }
+            // Due again `period` clocks after this one (at once when 0).
+            self.left.d.next = self.period.val();
             self.armed.d.next = self.paced.val();
             self.waited.d.next = false;
             self.overran.d.next = false;
