@@ -466,21 +466,28 @@ fn learn_tick(
         uut.x_post.next = xpost_q.to_bits();
         uut.w_next.next = w_next.to_bits();
         assert!(simulate(&mut uut, 1000));
-        // The neuron pipeline's lent multipliers (`NeuronUpdate::lend`).
-        let lent = |x: LiteralType, d: LiteralType, r: LiteralType| {
-            (decay(x as u16 as i16, d as u16, r as u16) as u16).to_bits()
+        // The neuron pipeline's lent multiply-adds (`NeuronUpdate::lend`),
+        // registered: what they compute now is `lent_*` after the edge (and
+        // on a clock that does not lend, a neuron's value: garbage here).
+        let lent = |x: LiteralType, d: LiteralType, r: LiteralType, add: LiteralType| {
+            if uut.lend.val() {
+                (decay(x as u16 as i16, d as u16, r as u16) as u16).wrapping_add(add as u16)
+            } else {
+                GARBAGE
+            }
         };
-        uut.lent_pre.next = lent(
+        let lent_pre = lent(
             uut.lend_pre_x.val().into(),
             uut.lend_pre_d.val().into(),
             uut.lend_pre_r.val().into(),
+            uut.lend_pre_add.val().into(),
         );
-        uut.lent_post.next = lent(
+        let lent_post = lent(
             uut.lend_post_x.val().into(),
             uut.lend_post_d.val().into(),
             uut.lend_post_r.val().into(),
+            uut.lend_post_add.val().into(),
         );
-        assert!(simulate(&mut uut, 1000));
         let done = uut.done.val();
         if uut.lfsr_step.val() {
             // The first stage: x_pre and the synapse word are out.
@@ -516,6 +523,8 @@ fn learn_tick(
             cycles += 1;
         }
         edge(&mut uut, |u| &mut u.clock);
+        uut.lent_pre.next = lent_pre.to_bits();
+        uut.lent_post.next = lent_post.to_bits();
         uut.start_potentiation.next = false;
         uut.start_decay.next = false;
         clocks += 1;

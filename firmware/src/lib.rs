@@ -5,6 +5,7 @@
 //!   protocol of `docs/spec.md` §10 to the board's USB-UART bridge.
 //! - [`link_buffer`]: the receive FIFO and the transmit buffer, in one block RAM.
 //! - [`top`]: the board top: UART, link buffer, core, start-up hold, LEDs.
+//! - [`board_timer`]: the start-up hold and the LEDs' stretch, from one counter.
 //! - The boards themselves (part, clock, baud, pins, flashing) are data, in
 //!   `spikefab_chip::board`.
 //! - [`pll`]: the iCE40 or ECP5 PLL that makes the core's clock from the board's oscillator.
@@ -12,6 +13,7 @@
 //! - [`bench`](mod@bench): a Verilog testbench that plays the host on a board top's UART pins.
 
 pub mod bench;
+pub mod board_timer;
 pub mod build;
 pub mod link_buffer;
 pub mod pll;

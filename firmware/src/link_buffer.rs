@@ -7,8 +7,9 @@
 //! it (spec §10.4), instead of waiting for the line.
 //!
 //! The RAM has one write port and one read port, shared by the two queues.
-//! Writes: a byte from the UART receiver is held in a register and written
-//! on the next clock, before anything else; the core's bytes take the port
+//! Writes: a byte from the UART receiver is written on the clock after it
+//! arrives (the receiver's data holds until its next byte, clocks later),
+//! before anything else; the core's bytes take the port
 //! on the other clocks (`core_out_ready` is low on a clock the port is taken
 //! and while the buffer is full). Reads fill two head registers, the byte the
 //! transmitter sends next and the byte the core takes next; the transmitter's
@@ -30,7 +31,7 @@ const _: () = assert!(
 pub struct LinkBuffer {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// A byte from the UART receiver.
+    /// A byte from the UART receiver (held until the clock after `rx_valid`).
     pub rx_data: Signal<In, Bits<8>>,
     /// `rx_data` holds a byte this clock (one clock per byte).
     pub rx_valid: Signal<In, Bit>,
@@ -55,7 +56,6 @@ pub struct LinkBuffer {
     /// The transmitter takes it on this edge.
     pub tx_ready: Signal<In, Bit>,
     ram: BlockRam<9, 8>,
-    held: DFF<Bits<8>>,
     held_valid: DFF<Bit>,
     rx_write: DFF<Bits<9>>,
     rx_read: DFF<Bits<9>>,
@@ -83,7 +83,6 @@ impl Logic for LinkBuffer {
         dff_setup!(
             self,
             clock,
-            held,
             held_valid,
             rx_write,
             rx_read,
@@ -116,7 +115,6 @@ impl Logic for LinkBuffer {
         self.dropped.d.next = false;
         self.held_valid.d.next = false;
         if self.rx_valid.val() {
-            self.held.d.next = self.rx_data.val();
             self.held_valid.d.next = true;
         }
         self.ram.write_enable.next = false;
@@ -124,7 +122,7 @@ impl Logic for LinkBuffer {
         self.ram.write_data.next = self.core_out_data.val();
         if self.held_valid.q.val() {
             self.ram.write_address.next = bit_cast::<9, 8>(self.rx_write.q.val().get_bits::<8>(0));
-            self.ram.write_data.next = self.held.q.val();
+            self.ram.write_data.next = self.rx_data.val();
             if self.rx_full.val() {
                 self.dropped.d.next = true;
             } else {
@@ -224,9 +222,17 @@ mod tests {
             let mut dropped = 0;
             let (mut next_rx, mut next_tx) = (0u8, 0u8);
             let drain = Clock { arrives: false, core_sends: false, core_takes: true, tx_ready: true };
+            // The receiver's byte holds until its next (never on two clocks
+            // in a row: a byte takes ten bit times).
+            let (mut line_byte, mut arrived) = (0u8, false);
             for c in plan.iter().chain(std::iter::repeat_n(&drain, 2000)) {
-                uut.rx_valid.next = c.arrives;
-                uut.rx_data.next = (next_rx as u64).into();
+                let arrives = c.arrives && !arrived;
+                arrived = arrives;
+                if arrives {
+                    line_byte = next_rx;
+                }
+                uut.rx_valid.next = arrives;
+                uut.rx_data.next = (line_byte as u64).into();
                 uut.core_out_valid.next = c.core_sends;
                 uut.core_out_data.next = (next_tx as u64).into();
                 uut.core_in_ready.next = c.core_takes;
@@ -243,7 +249,7 @@ mod tests {
                     tx_sent.push(next_tx);
                     next_tx = next_tx.wrapping_add(1);
                 }
-                if c.arrives {
+                if arrives {
                     rx_sent.push(next_rx);
                     next_rx = next_rx.wrapping_add(1);
                 }
@@ -266,7 +272,7 @@ mod tests {
         let mut overflowed = 0;
         for k in 0..610u32 {
             uut.rx_valid.next = k < 600 && k % 2 == 0;
-            uut.rx_data.next = (k as u64 & 0xFF).into();
+            uut.rx_data.next = (k as u64 & 0xFE).into();
             uut.core_out_valid.next = true;
             uut.core_out_data.next = (k as u64 & 0xFF).into();
             uut.core_in_ready.next = false;

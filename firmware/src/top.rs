@@ -13,21 +13,22 @@
 //! `led_activity` lights while the core runs a tick or a byte arrives
 //! (stretched to be seen), `led_error` after a framing error or a receive
 //! FIFO overflow (stretched too): a broken or lost byte is shown, and the host
-//! retransmits the frame it was part of (its CRC fails or it is cut).
+//! retransmits the frame it was part of (its CRC fails or it is cut). The
+//! hold and the stretch are a [`BoardTimer`]'s.
 
 use rust_hdl::prelude::*;
 use spikefab_hdl::core::Core;
 
+use crate::board_timer::BoardTimer;
 use crate::link_buffer::LinkBuffer;
 use crate::pll::Pll;
 use crate::uart_rx::UartRx;
 use crate::uart_tx::UartTx;
 
-/// Bits of the LED stretch counters: 2^21 clocks is 0.09 s at 24 MHz, 0.06 s at 36.
-pub const STRETCH_BITS: usize = 21;
-
-/// Bits of the start-up hold counter.
-pub const STARTUP_BITS: usize = 20;
+/// Bits of the board timer's counter: an LED is lit for one to two periods
+/// of 2^20 clocks after its event (44-87 ms at 24 MHz, 29-58 ms at 36), and
+/// the start-up hold lasts at most 2^20 clocks.
+pub const TIMER_BITS: usize = 20;
 
 /// A core (widths as [`Core`]'s) behind a UART of `clocks_per_bit`.
 #[derive(LogicBlock)]
@@ -57,13 +58,8 @@ pub struct BoardTop<
     uart_tx: UartTx,
     link: LinkBuffer,
     core: Core<NB, MB, DB, SB, SRCB, RB, AB, XB>,
-    startup: DFF<Bits<STARTUP_BITS>>,
-    started: DFF<Bit>,
-    activity: DFF<Bits<STRETCH_BITS>>,
-    trouble: DFF<Bits<STRETCH_BITS>>,
+    timer: BoardTimer<TIMER_BITS>,
     rx_line: Signal<Local, Bit>,
-    startup_last: Constant<Bits<STARTUP_BITS>>,
-    stretch_full: Constant<Bits<STRETCH_BITS>>,
     leds_active_low: Constant<Bit>,
 }
 
@@ -79,13 +75,9 @@ impl<
     > BoardTop<NB, MB, DB, SB, SRCB, RB, AB, XB>
 {
     /// A board top whose UART runs at clock / `clocks_per_bit` baud, holding
-    /// its UART idle for `startup_clocks` (1..2^20) after configuration, with
+    /// its UART idle for `startup_clocks` (1..=2^20) after configuration, with
     /// LEDs lit by a low output when `leds_active_low`.
     pub fn new(clocks_per_bit: u32, startup_clocks: u32, leds_active_low: bool) -> Self {
-        assert!(
-            (1..1 << STARTUP_BITS).contains(&startup_clocks),
-            "start-up hold {startup_clocks}"
-        );
         BoardTop {
             clk: Default::default(),
             clock_ready: Default::default(),
@@ -97,13 +89,8 @@ impl<
             uart_tx: UartTx::new(clocks_per_bit),
             link: Default::default(),
             core: Default::default(),
-            startup: Default::default(),
-            started: Default::default(),
-            activity: Default::default(),
-            trouble: Default::default(),
+            timer: BoardTimer::new(startup_clocks),
             rx_line: Default::default(),
-            startup_last: Constant::new((startup_clocks as u64 - 1).to_bits()),
-            stretch_full: Constant::new(((1u64 << STRETCH_BITS) - 1).to_bits()),
             leds_active_low: Constant::new(leds_active_low),
         }
     }
@@ -122,19 +109,13 @@ impl<
 {
     #[hdl_gen]
     fn update(&mut self) {
-        clock!(self, clk, uart_rx, uart_tx, link, core);
-        dff_setup!(self, clk, startup, started, activity, trouble);
+        clock!(self, clk, uart_rx, uart_tx, link, core, timer);
 
         // Start-up hold, counted once the clock is stable.
-        if !self.started.q.val() & self.clock_ready.val() {
-            self.startup.d.next = self.startup.q.val() + 1;
-            if self.startup.q.val() == self.startup_last.val() {
-                self.started.d.next = true;
-            }
-        }
-        self.rx_line.next = self.rx.val() | !self.started.q.val();
+        self.timer.clock_ready.next = self.clock_ready.val();
+        self.rx_line.next = self.rx.val() | !self.timer.started.val();
         self.uart_rx.rx.next = self.rx_line.val();
-        self.tx.next = self.uart_tx.tx.val() | !self.started.q.val();
+        self.tx.next = self.uart_tx.tx.val() | !self.timer.started.val();
 
         // RX -> receive FIFO -> core -> transmit buffer -> TX.
         self.link.rx_valid.next = self.uart_rx.valid.val();
@@ -150,18 +131,10 @@ impl<
         self.link.tx_ready.next = self.uart_tx.ready.val();
 
         // LEDs.
-        if self.core.busy.val() | self.uart_rx.valid.val() {
-            self.activity.d.next = self.stretch_full.val();
-        } else if self.activity.q.val().any() {
-            self.activity.d.next = self.activity.q.val() - 1;
-        }
-        if self.uart_rx.framing_error.val() | self.link.overflow.val() {
-            self.trouble.d.next = self.stretch_full.val();
-        } else if self.trouble.q.val().any() {
-            self.trouble.d.next = self.trouble.q.val() - 1;
-        }
-        self.led_activity.next = self.activity.q.val().any() ^ self.leds_active_low.val();
-        self.led_error.next = self.trouble.q.val().any() ^ self.leds_active_low.val();
+        self.timer.activity.next = self.core.busy.val() | self.uart_rx.valid.val();
+        self.timer.error.next = self.uart_rx.framing_error.val() | self.link.overflow.val();
+        self.led_activity.next = self.timer.activity_lit.val() ^ self.leds_active_low.val();
+        self.led_error.next = self.timer.error_lit.val() ^ self.leds_active_low.val();
     }
 }
 

@@ -7,6 +7,8 @@
 
 use rust_hdl::prelude::*;
 
+use crate::uart_tx::COUNT_BITS;
+
 /// Receiver states.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, LogicState)]
 pub enum RxState {
@@ -37,13 +39,13 @@ pub struct UartRx {
     pub framing_error: Signal<Out, Bit>,
     sync: BitSynchronizer,
     state: DFF<RxState>,
-    count: DFF<Bits<16>>,
+    count: DFF<Bits<COUNT_BITS>>,
     bit: DFF<Bits<4>>,
     shift: DFF<Bits<8>>,
     valid_q: DFF<Bit>,
     error_q: DFF<Bit>,
-    last_count: Constant<Bits<16>>,
-    half_count: Constant<Bits<16>>,
+    last_count: Constant<Bits<COUNT_BITS>>,
+    half_count: Constant<Bits<COUNT_BITS>>,
     msb: Constant<Bits<8>>,
 }
 
@@ -51,7 +53,7 @@ impl UartRx {
     /// A receiver for `clocks_per_bit` clocks per bit.
     pub fn new(clocks_per_bit: u32) -> Self {
         assert!(
-            (4..1 << 16).contains(&clocks_per_bit),
+            (4..1 << COUNT_BITS).contains(&clocks_per_bit),
             "clocks per bit {clocks_per_bit}"
         );
         UartRx {

@@ -4,6 +4,10 @@
 
 use rust_hdl::prelude::*;
 
+/// Bits of the UARTs' bit-time counters (transmitter and receiver): up to
+/// 4,095 clocks per bit, 9,600 baud at 39 MHz.
+pub const COUNT_BITS: usize = 12;
+
 /// UART transmitter; `clocks_per_bit` = clock / baud.
 #[derive(LogicBlock)]
 pub struct UartTx {
@@ -18,11 +22,11 @@ pub struct UartTx {
     /// The TX pin (idle high).
     pub tx: Signal<Out, Bit>,
     busy: DFF<Bit>,
-    count: DFF<Bits<16>>,
+    count: DFF<Bits<COUNT_BITS>>,
     bit: DFF<Bits<4>>,
     frame: DFF<Bits<10>>,
     line: DFF<Bit>,
-    last_count: Constant<Bits<16>>,
+    last_count: Constant<Bits<COUNT_BITS>>,
     stop_bit: Constant<Bits<10>>,
 }
 
@@ -30,7 +34,7 @@ impl UartTx {
     /// A transmitter for `clocks_per_bit` clocks per bit.
     pub fn new(clocks_per_bit: u32) -> Self {
         assert!(
-            (2..1 << 16).contains(&clocks_per_bit),
+            (2..1 << COUNT_BITS).contains(&clocks_per_bit),
             "clocks per bit {clocks_per_bit}"
         );
         UartTx {
@@ -79,6 +83,26 @@ impl Logic for UartTx {
                 self.busy.d.next = false;
                 self.line.d.next = false;
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::COUNT_BITS;
+    use spikefab_chip::board::BOARDS;
+
+    /// Every board's bit time fits the transmitter's and the receiver's
+    /// counters (their constructors would refuse it).
+    #[test]
+    fn every_boards_bit_time_fits_the_counters() {
+        for b in BOARDS {
+            assert!(
+                b.clocks_per_bit() < 1 << COUNT_BITS,
+                "{}: {} clocks per bit",
+                b.name,
+                b.clocks_per_bit()
+            );
         }
     }
 }

@@ -1,86 +1,99 @@
 //! `Decay`: the multiplicative decay of `docs/spec.md` §3.1 with rounding
 //! offset `r`, `sign(x) × ((|x| × (4096 - d) + r) >> 12)`, mirroring
 //! [`spikefab_sim::fixed::decay`], plus a term `add` that the caller sums with
-//! it (`decay(x, d, r) + add`, exact in 17 bits).
+//! it (`decay(x, d, r) + add`, exact in 17 bits), registered: `y` is the
+//! result for the inputs of the clock before.
 //!
-//! One signed 16×16 multiply-add, all of it in one SB_MAC16 on the UP5K
-//! (yosys packs the product and the sum after it): the signed product `P = x
-//! × keep` (`keep = 4096 - d`, 13 bits, as a non-negative signed operand), plus
+//! One signed 16×16 multiply-add into a register, all of it in one SB_MAC16
+//! on the UP5K (yosys packs the product, the sum after it and the register
+//! of the sum, the DSP's output register): the signed product `P = x × keep`
+//! (`keep = 4096 - d`, 13 bits, as a non-negative signed operand), plus
 //! `add << 12` and a 12-bit `a`, shifted right by 12 (floor). For `x ≥ 0`,
 //! `a = r`; for `x < 0`, `-((-P + r) >> 12)` is `(P + 4095 - r) >> 12`
 //! rounded down, so `a = !r` (12 bits: `4095 - r`). `add << 12 | a` is a
 //! concatenation: no adder in logic. With `r = 0` it rounds toward zero.
 //!
-//! The operands are signed only here, around the multiplier (`$signed` in the
-//! Verilog); the rest of the design keeps unsigned `Bits` with explicit two's
-//! complement, because yosys 0.23 reads rust-hdl's signed constants as
-//! unsigned, and there are no signed constants in this block.
+//! The Verilog is written here, not generated: the register has no initial
+//! value (rust-hdl gives each `DFF` one, and yosys packs no register with an
+//! initial value into an SB_MAC16; as a logic register the sum took a logic
+//! cell per bit). Its first word is undefined until the first clock; every
+//! user reads it only behind a valid bit. The operands are signed only
+//! around the multiplier (`$signed`); the rest of the design keeps unsigned
+//! `Bits` with explicit two's complement, because yosys 0.23 reads
+//! rust-hdl's signed constants as unsigned.
 
 use rust_hdl::prelude::*;
+use spikefab_sim::fixed::{DECAY_BITS, DECAY_ONE};
 
-/// Combinational decay unit with a sum after it.
-#[derive(LogicBlock)]
+// The Verilog below is written for 12 fraction bits (`a`'s width, the sum's
+// bits 28..12).
+const _: () = assert!(DECAY_BITS == 12);
+
+/// Registered multiply-add: `y = decay(x, d, r) + add` of the inputs at the
+/// last clock edge.
+#[derive(LogicBlock, Default)]
 pub struct Decay {
-    /// The value, 16-bit two's complement in -32767..=32767.
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// The value to decay (two's complement).
     pub x: Signal<In, Bits<16>>,
-    /// The decay factor, 0..=4096.
+    /// Decay factor `d`, 0..=4096 (4096 clears).
     pub d: Signal<In, Bits<16>>,
-    /// The rounding offset, 0..4096 (0 rounds toward zero).
+    /// Rounding offset, 0..4096 (spec §3.1: the dither `a`).
     pub r: Signal<In, Bits<12>>,
-    /// A term added to the decayed value (two's complement; 0 for none).
+    /// The term summed after the decay (two's complement).
     pub add: Signal<In, Bits<16>>,
-    /// `decay(x, d, r) + add`, 17-bit two's complement.
+    /// `decay(x, d, r) + add` of the last edge's inputs, 17-bit two's
+    /// complement.
     pub y: Signal<Out, Bits<17>>,
-    keep: Signal<Local, Bits<13>>,
-    x_signed: Signal<Local, Signed<16>>,
-    keep_signed: Signal<Local, Signed<16>>,
-    product: Signal<Local, Signed<32>>,
-    addend: Signal<Local, Bits<12>>,
-    term: Signal<Local, Bits<32>>,
-    sum: Signal<Local, Bits<32>>,
-    one: Constant<Bits<16>>,
-    sign_ext: Constant<Bits<32>>,
 }
 
-impl Default for Decay {
-    fn default() -> Self {
-        Decay {
-            x: Default::default(),
-            d: Default::default(),
-            r: Default::default(),
-            add: Default::default(),
-            y: Default::default(),
-            keep: Default::default(),
-            x_signed: Default::default(),
-            keep_signed: Default::default(),
-            product: Default::default(),
-            addend: Default::default(),
-            term: Default::default(),
-            sum: Default::default(),
-            one: Constant::new(spikefab_sim::fixed::DECAY_ONE.to_bits()),
-            // Bits 28-31: `add`'s sign, extended above `add << 12`.
-            sign_ext: Constant::new(0xF000_0000u64.to_bits()),
-        }
-    }
+/// `decay(x, d, r) + add` as the hardware forms it: bits 28..12 of the
+/// 32-bit sum `x × keep + (add << 12 | a)`.
+fn multiply_add(x: u16, d: u16, r: u16, add: u16) -> u64 {
+    let one = DECAY_ONE as i64;
+    let keep = (one - d as i64) & 0x1FFF;
+    let x = x as i16 as i64;
+    let r = r as i64 & (one - 1);
+    let a = if x < 0 { (one - 1) ^ r } else { r };
+    let sum = x * keep + (((add as i16 as i64) << DECAY_BITS) | a);
+    ((sum >> DECAY_BITS) as u64) & 0x1_FFFF
 }
 
 impl Logic for Decay {
-    #[hdl_gen]
     fn update(&mut self) {
-        self.keep.next = bit_cast::<13, 16>(self.one.val() - self.d.val());
-        self.x_signed.next = signed_cast(self.x.val());
-        self.keep_signed.next = signed_cast(bit_cast::<16, 13>(self.keep.val()));
-        self.product.next = self.x_signed.val() * self.keep_signed.val();
-        self.addend.next = self.r.val();
-        if self.x.val().get_bit(15) {
-            self.addend.next = !self.r.val();
+        if self.clock.pos_edge() {
+            let y = multiply_add(
+                self.x.val().to_u16(),
+                self.d.val().to_u16(),
+                self.r.val().to_u16(),
+                self.add.val().to_u16(),
+            );
+            self.y.next = y.to_bits();
         }
-        self.term.next = bit_cast::<32, 16>(self.add.val()) << 12 | bit_cast::<32, 12>(self.addend.val());
-        if self.add.val().get_bit(15) {
-            self.term.next = self.term.val() | self.sign_ext.val();
-        }
-        self.sum.next = unsigned_cast(self.product.val()) + self.term.val();
-        self.y.next = self.sum.val().get_bits::<17>(12);
+    }
+
+    fn connect(&mut self) {
+        self.y.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(format!(
+            "\
+wire [12:0] keep = 13'h{one:x} - d[12:0];
+wire signed [15:0] x_signed = x;
+wire signed [15:0] keep_signed = {{3'b0, keep}};
+wire signed [31:0] product = x_signed * keep_signed;
+wire [11:0] a = x[15] ? ~r : r;
+wire [31:0] term = {{{{4{{add[15]}}}}, add, a}};
+// No initial value: yosys packs this register into the SB_MAC16.
+reg [31:0] sum;
+
+always @(posedge clock) sum <= $unsigned(product) + term;
+always @(*) y = sum[28:12];
+",
+            one = DECAY_ONE
+        ))
     }
 }
 
@@ -95,7 +108,10 @@ mod tests {
         uut.d.next = d.to_bits();
         uut.r.next = r.to_bits();
         uut.add.next = (add as u16).to_bits();
-        assert!(simulate(uut, 50), "combinational logic did not settle");
+        uut.clock.next = true.into();
+        assert!(simulate(uut, 50), "did not settle");
+        uut.clock.next = false.into();
+        assert!(simulate(uut, 50), "did not settle");
         // 17-bit two's complement.
         ((uut.y.val().to_u32() << 15) as i32) >> 15
     }

@@ -36,6 +36,7 @@
 //! uut.connect_all();
 //! uut.x.next = (-1000i16 as u16).to_bits();
 //! uut.d.next = 1024u16.to_bits(); // keep 3/4
+//! uut.clock.next = true.into(); // registered: y follows a clock edge
 //! assert!(simulate(&mut uut, 50));
 //! // y is 17-bit two's complement (the decay plus `add`, here 0).
 //! assert_eq!(uut.y.val().get_bits::<16>(0).to_u16() as i16, -750);

@@ -10,7 +10,8 @@
 //! k + 3; the core reads them from their block RAMs with a later address.
 //! Stage 1 runs the three multiply-adds ([`Decay`]: u's decay plus the ring
 //! input, v's plus the bias, the threshold excess's plus θ_base; on the UP5K
-//! each is one SB_MAC16), stage 2 u's clamp, stage 3 the v sum and the raised
+//! each is one SB_MAC16, whose output register is stage 1's), stage 2 u's
+//! clamp, stage 3 the v sum and the raised
 //! threshold; the spike decision and the new state are
 //! combinational on stage 3's registers. This is the cut that the 75 ns
 //! single-cycle path (multiply, u sum, saturate, v sum, saturate, compare)
@@ -23,7 +24,10 @@
 //!
 //! Between neuron phases the pipeline lends its first two multipliers to the
 //! trace phase (`lend`): a trace decays as a state variable does (spec §5.1),
-//! and the HX8K, which has no DSP, has no room for two more multipliers.
+//! and the HX8K, which has no DSP, has no room for two more multipliers. The
+//! bump pass borrows them too, with no decay (`d = 0`) and the bump as the
+//! added term, so that a trace's new value always comes from the
+//! multipliers' registers.
 
 use rust_hdl::prelude::*;
 
@@ -95,26 +99,29 @@ pub struct NeuronUpdate {
     pub lend_pre_d: Signal<In, Bits<16>>,
     /// See `lend_pre_x`.
     pub lend_pre_r: Signal<In, Bits<12>>,
+    /// The term added to the pre-synaptic trace's decay (its bump, or 0).
+    pub lend_pre_add: Signal<In, Bits<8>>,
     /// The post-synaptic trace (zero-extended), its decay and offset.
     pub lend_post_x: Signal<In, Bits<16>>,
     /// See `lend_post_x`.
     pub lend_post_d: Signal<In, Bits<16>>,
     /// See `lend_post_x`.
     pub lend_post_r: Signal<In, Bits<12>>,
-    /// `decay(lend_pre_x, lend_pre_d, lend_pre_r)` while lending (combinational).
+    /// The term added to the post-synaptic trace's decay (its bump, or 0).
+    pub lend_post_add: Signal<In, Bits<8>>,
+    /// `decay(lend_pre_x, lend_pre_d, lend_pre_r) + lend_pre_add` of a clock
+    /// that lent, one clock later (the multiplier's register).
     pub lent_pre: Signal<Out, Bits<16>>,
-    /// `decay(lend_post_x, lend_post_d, lend_post_r)` while lending.
+    /// The same for `lend_post_*`.
     pub lent_post: Signal<Out, Bits<16>>,
     decay_u: Decay,
     decay_v: Decay,
     decay_theta: Decay,
     sat_u: Saturate,
     sat_v: Saturate,
-    // Stage 1: after the multiply-adds (u and v's before their clamps).
+    // Stage 1: the multiply-adds' registers (u and v's before their
+    // clamps), and its valid bit.
     s1_valid: DFF<Bit>,
-    s1_u: DFF<Bits<17>>,
-    s1_v_decayed: DFF<Bits<17>>,
-    s1_theta: DFF<Bits<16>>,
     // Stage 2: u clamped.
     s2_valid: DFF<Bit>,
     s2_u: DFF<Bits<16>>,
@@ -163,9 +170,11 @@ impl Default for NeuronUpdate {
             lend_pre_x: Default::default(),
             lend_pre_d: Default::default(),
             lend_pre_r: Default::default(),
+            lend_pre_add: Default::default(),
             lend_post_x: Default::default(),
             lend_post_d: Default::default(),
             lend_post_r: Default::default(),
+            lend_post_add: Default::default(),
             lent_pre: Default::default(),
             lent_post: Default::default(),
             decay_u: Default::default(),
@@ -174,9 +183,6 @@ impl Default for NeuronUpdate {
             sat_u: Default::default(),
             sat_v: Default::default(),
             s1_valid: Default::default(),
-            s1_u: Default::default(),
-            s1_v_decayed: Default::default(),
-            s1_theta: Default::default(),
             s2_valid: Default::default(),
             s2_u: Default::default(),
             s2_v_decayed: Default::default(),
@@ -200,9 +206,6 @@ impl Logic for NeuronUpdate {
             self,
             clock,
             s1_valid,
-            s1_u,
-            s1_v_decayed,
-            s1_theta,
             s2_valid,
             s2_u,
             s2_v_decayed,
@@ -214,8 +217,12 @@ impl Logic for NeuronUpdate {
             s3_theta_raised
         );
         // Stage 1: decay(u, du) + I, decay(v, dv) + bias and θ_base +
-        // decay(θ - θ_base, dθ), each one multiply-add (the excess is never
-        // negative, and θ_base + its decay never passes θ: 16 bits).
+        // decay(θ - θ_base, dθ), each one registered multiply-add (the
+        // excess is never negative, and θ_base + its decay never passes θ:
+        // 16 bits).
+        self.decay_u.clock.next = self.clock.val();
+        self.decay_v.clock.next = self.clock.val();
+        self.decay_theta.clock.next = self.clock.val();
         self.decay_u.x.next = self.u.val();
         self.decay_u.d.next = self.du.val();
         self.decay_u.r.next = self.offset.val();
@@ -232,26 +239,23 @@ impl Logic for NeuronUpdate {
             self.decay_u.x.next = self.lend_pre_x.val();
             self.decay_u.d.next = self.lend_pre_d.val();
             self.decay_u.r.next = self.lend_pre_r.val();
-            self.decay_u.add.next = 0.into();
+            self.decay_u.add.next = bit_cast::<16, 8>(self.lend_pre_add.val());
             self.decay_v.x.next = self.lend_post_x.val();
             self.decay_v.d.next = self.lend_post_d.val();
             self.decay_v.r.next = self.lend_post_r.val();
-            self.decay_v.add.next = 0.into();
+            self.decay_v.add.next = bit_cast::<16, 8>(self.lend_post_add.val());
         }
         self.lent_pre.next = self.decay_u.y.val().get_bits::<16>(0);
         self.lent_post.next = self.decay_v.y.val().get_bits::<16>(0);
         self.s1_valid.d.next = self.in_valid.val();
-        self.s1_u.d.next = self.decay_u.y.val();
-        self.s1_v_decayed.d.next = self.decay_v.y.val();
-        self.s1_theta.d.next = self.decay_theta.y.val().get_bits::<16>(0);
 
         // Stage 2: u <- sat16(decay(u) + I).
-        self.sat_u.a.next = self.s1_u.q.val();
+        self.sat_u.a.next = self.decay_u.y.val();
         self.sat_u.b.next = 0.into();
         self.s2_valid.d.next = self.s1_valid.q.val();
         self.s2_u.d.next = self.sat_u.value.val();
-        self.s2_theta.d.next = self.s1_theta.q.val();
-        self.s2_v_decayed.d.next = self.s1_v_decayed.q.val();
+        self.s2_theta.d.next = self.decay_theta.y.val().get_bits::<16>(0);
+        self.s2_v_decayed.d.next = self.decay_v.y.val();
 
         // Stage 3: v' <- sat16(decay(v) + bias + u) with the new u; the
         // threshold a spike would raise, saturated at 32767.

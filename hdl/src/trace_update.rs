@@ -2,47 +2,29 @@
 //! mirroring [`spikefab_sim::fixed::trace_decay`] and `trace_bump`:
 //! `min(255, decay(x, d, r) + (spiked ? bump : 0))`.
 //!
-//! The decay itself is not here: it is the neurons' [`crate::decay::Decay`],
+//! The arithmetic is not here: it is the neurons' [`crate::decay::Decay`],
 //! borrowed from the idle neuron pipeline (`NeuronUpdate::lend`), whose
-//! result comes in as `decayed`. This block picks the decayed or the kept
-//! trace and adds the bump, saturating at 255.
+//! registered result comes in as `sum`: in the core's decay pass
+//! `decay(x, d, r)`, in its bump pass `decay(x, 0, r) + bump` (a decay by 0
+//! keeps the trace: `x + bump`). This block clamps it to the trace's 8 bits.
 
 use rust_hdl::prelude::*;
 
-/// Combinational trace update.
+/// Combinational clamp of a trace's new value.
 #[derive(LogicBlock, Default)]
 pub struct TraceUpdate {
-    /// The trace.
-    pub x: Signal<In, Bits<8>>,
-    /// `decay(x, d, r)` (the lent multiplier's result; a trace's decay is at
-    /// most the trace, so its low 8 bits).
-    pub decayed: Signal<In, Bits<16>>,
-    /// Decay the trace (the core's decay pass); low in the bump pass, which
-    /// only adds the bump to the already decayed trace.
-    pub decay: Signal<In, Bit>,
-    /// Added when the source or neuron spiked this tick.
-    pub bump: Signal<In, Bits<8>>,
-    /// It spiked this tick.
-    pub spiked: Signal<In, Bit>,
-    /// The trace after the tick.
+    /// The lent multiply-add's result: a decayed trace, or a trace plus its
+    /// bump (0..=510).
+    pub sum: Signal<In, Bits<16>>,
+    /// The trace after the pass: `min(255, sum)`.
     pub x_next: Signal<Out, Bits<8>>,
-    kept: Signal<Local, Bits<9>>,
-    bumped: Signal<Local, Bits<9>>,
 }
 
 impl Logic for TraceUpdate {
     #[hdl_gen]
     fn update(&mut self) {
-        self.kept.next = bit_cast::<9, 8>(self.x.val());
-        if self.decay.val() {
-            self.kept.next = bit_cast::<9, 8>(self.decayed.val().get_bits::<8>(0));
-        }
-        self.bumped.next = self.kept.val();
-        if self.spiked.val() {
-            self.bumped.next = self.kept.val() + bit_cast::<9, 8>(self.bump.val());
-        }
-        self.x_next.next = self.bumped.val().get_bits::<8>(0);
-        if self.bumped.val().get_bit(8) {
+        self.x_next.next = self.sum.val().get_bits::<8>(0);
+        if self.sum.val().get_bits::<8>(8).any() {
             self.x_next.next = 255.into();
         }
     }
@@ -53,32 +35,27 @@ mod tests {
     use super::*;
     use spikefab_sim::fixed::{decay, trace_bump, trace_decay};
 
-    /// With the neurons' decay in front (as the core wires it), the block is
-    /// the model's trace update.
+    /// With the neurons' multiply-add in front (as the core wires it: the
+    /// decay pass's `decay(x, d, r)`, the bump pass's `decay(x, 0, r) +
+    /// bump`), the block is the model's trace decay and bump.
     #[test]
     fn matches_the_model_on_every_trace() {
         let mut uut = TraceUpdate::default();
         uut.connect_all();
+        let mut clamp = |sum: i32| {
+            uut.sum.next = (sum as u16).to_bits();
+            assert!(simulate(&mut uut, 20));
+            uut.x_next.val().to_u8()
+        };
         for (k, d) in [0u16, 1, 26, 248, 1024, 2048, 4095, 4096].into_iter().enumerate() {
             for x in 0u8..=255 {
                 let spread = ((x as u16).wrapping_mul(1697) + k as u16) & 4095;
                 for r in [0u16, 4095, spread] {
-                    for (bump, spiked) in [(0u8, false), (200, false), (1, true), (255, true)] {
-                        for on in [true, false] {
-                            uut.x.next = x.to_bits();
-                            uut.decayed.next = (decay(x as i16, d, r) as u16).to_bits();
-                            uut.decay.next = on;
-                            uut.bump.next = bump.to_bits();
-                            uut.spiked.next = spiked;
-                            assert!(simulate(&mut uut, 20));
-                            let decayed = if on { trace_decay(x, d, r) } else { x };
-                            let want = if spiked { trace_bump(decayed, bump) } else { decayed };
-                            assert_eq!(
-                                uut.x_next.val().to_u8(),
-                                want,
-                                "x {x} d {d} r {r} decay {on} bump {bump} spiked {spiked}"
-                            );
-                        }
+                    let decayed = clamp(decay(x as i16, d, r) as i32);
+                    assert_eq!(decayed, trace_decay(x, d, r), "decay: x {x} d {d} r {r}");
+                    for bump in [0u8, 1, 64, 200, 255] {
+                        let bumped = clamp(decay(decayed as i16, 0, r) as i32 + bump as i32);
+                        assert_eq!(bumped, trace_bump(decayed, bump), "bump: x {decayed} bump {bump} r {r}");
                     }
                 }
             }

@@ -55,9 +55,9 @@ pub struct WeightUpdate {
     mask: DFF<Bits<20>>,
     rounded: Signal<Local, Bits<20>>,
     saturated: Signal<Local, Bits<9>>,
-    magnitude: DFF<Bits<9>>,
+    magnitude: DFF<Bits<10>>,
     w_wide: DFF<Bits<10>>,
-    adding: DFF<Bit>,
+    subtracting: DFF<Bit>,
     sum: Signal<Local, Bits<10>>,
     sum_ordered: Signal<Local, Bits<10>>,
     min_ordered: Signal<Local, Bits<10>>,
@@ -88,7 +88,7 @@ impl Default for WeightUpdate {
             magnitude: Default::default(),
             clock: Default::default(),
             w_wide: Default::default(),
-            adding: Default::default(),
+            subtracting: Default::default(),
             sum: Default::default(),
             sum_ordered: Default::default(),
             min_ordered: Default::default(),
@@ -106,7 +106,7 @@ impl Default for WeightUpdate {
 impl Logic for WeightUpdate {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, mask, magnitude, w_wide, adding);
+        dff_setup!(self, clock, mask, magnitude, w_wide, subtracting);
         // Stage 1: (x · gain + r) >> lr_shift, with r = noise & (2^lr_shift - 1);
         // the sum needs 17 bits.
         self.product.next = bit_cast::<16, 8>(self.x.val()) * bit_cast::<16, 8>(self.gain.val());
@@ -124,19 +124,24 @@ impl Logic for WeightUpdate {
         if self.rounded.val().get_bits::<12>(8).any() {
             self.saturated.next = self.limit.val();
         }
-        self.magnitude.d.next = self.saturated.val();
+        // Registered as the term stage 2 adds: the magnitude, or for a
+        // depression its complement (w - m = w + !m + 1, the 1 a carry in),
+        // so that one adder serves both directions and the complement costs
+        // no logic cell of its own (it is taken in front of the flip-flops).
+        self.magnitude.d.next = bit_cast::<10, 9>(self.saturated.val());
+        if !self.potentiate.val() {
+            self.magnitude.d.next = !bit_cast::<10, 9>(self.saturated.val());
+        }
         // w in 10-bit two's complement, and the direction.
         self.w_wide.d.next = bit_cast::<10, 8>(self.w.val());
         if self.w.val().get_bit(7) {
             self.w_wide.d.next = bit_cast::<10, 8>(self.w.val()) | self.sign_ext.val();
         }
-        self.adding.d.next = self.potentiate.val();
+        self.subtracting.d.next = !self.potentiate.val();
 
         // Stage 2: w ± magnitude.
-        self.sum.next = self.w_wide.q.val() - bit_cast::<10, 9>(self.magnitude.q.val());
-        if self.adding.q.val() {
-            self.sum.next = self.w_wide.q.val() + bit_cast::<10, 9>(self.magnitude.q.val());
-        }
+        self.sum.next =
+            self.w_wide.q.val() + self.magnitude.q.val() + bit_cast::<10, 1>(self.subtracting.q.val().into());
 
         // Clamp in "ordered" space (sign bit flipped: signed order = unsigned order).
         self.sum_ordered.next = self.sum.val() ^ self.sign_bit.val();

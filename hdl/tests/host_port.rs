@@ -241,7 +241,7 @@ fn exchange(uut: &mut Port, world: &mut World, bytes: &[u8]) -> Vec<Frame> {
         }
         read_word = named.map_or(0, |s| {
             world.spaces[s as usize]
-                .get(uut.read_cell_q.val().index())
+                .get(uut.read_cell.val().index())
                 .copied()
                 .unwrap_or(0)
         });

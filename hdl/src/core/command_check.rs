@@ -13,21 +13,38 @@
 use rust_hdl::prelude::*;
 use spikefab_proto::message::{kind, NakCode};
 
+/// Where a NAK's detail word comes from. The host port keeps this, not the
+/// word: every source holds still while the frame is answered (the frame,
+/// its CRC and the sequence state are released only after the answer).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, LogicState)]
+pub enum NakDetail {
+    /// 0 (an unknown type).
+    Zero,
+    /// The payload's length in words (a bad length).
+    Length,
+    /// The CRC received (a bad CRC).
+    Crc,
+    /// Payload word 0, the space (a bad space).
+    Space,
+    /// Payload word 1, the address (a bad address).
+    Address,
+    /// Payload word 2, the count (a bad count).
+    Count,
+    /// The sequence number expected (a STEP out of order).
+    Sequence,
+    /// The payload word the host port points at (a STEP's bad axon).
+    Payload,
+}
+
 /// The command decision (combinational).
 #[derive(LogicBlock)]
 pub struct CommandCheck {
     /// The frame's CRC is right.
     pub crc_ok: Signal<In, Bit>,
-    /// The CRC the frame carried (a bad one's NAK detail).
-    pub crc_received: Signal<In, Bits<16>>,
     /// The frame's type.
     pub kind: Signal<In, Bits<8>>,
     /// Its payload length in words.
     pub len: Signal<In, Bits<8>>,
-    /// Payload word 0 (a space).
-    pub w0: Signal<In, Bits<16>>,
-    /// Payload word 1 (an address).
-    pub w1: Signal<In, Bits<16>>,
     /// Payload word 2 (a READ's count).
     pub w2: Signal<In, Bits<16>>,
     /// Word 0 names no space.
@@ -39,8 +56,6 @@ pub struct CommandCheck {
     /// The frame's sequence number follows the last command answered with
     /// success (or none is, since a RESET).
     pub in_order: Signal<In, Bit>,
-    /// The sequence number that would follow (a STEP's NAK detail).
-    pub expected_seq: Signal<In, Bits<8>>,
     /// Words of the bitmap of the core's axons (M / 16).
     pub map_words: Signal<In, Bits<8>>,
     /// The answer's type.
@@ -49,8 +64,8 @@ pub struct CommandCheck {
     pub answer_len: Signal<Out, Bits<8>>,
     /// A NAK's code.
     pub nak_code: Signal<Out, Bits<16>>,
-    /// A NAK's detail.
-    pub nak_detail: Signal<Out, Bits<16>>,
+    /// Where a NAK's detail comes from.
+    pub nak_detail: Signal<Out, NakDetail>,
     /// Remember the command as the last executed (for duplicates).
     pub remember: Signal<Out, Bit>,
     /// Run a WRITE.
@@ -87,17 +102,13 @@ impl Default for CommandCheck {
         let code = |c: NakCode| Constant::new((c as u16).to_bits());
         CommandCheck {
             crc_ok: Default::default(),
-            crc_received: Default::default(),
             kind: Default::default(),
             len: Default::default(),
-            w0: Default::default(),
-            w1: Default::default(),
             w2: Default::default(),
             space_bad: Default::default(),
             range_bad: Default::default(),
             duplicate: Default::default(),
             in_order: Default::default(),
-            expected_seq: Default::default(),
             map_words: Default::default(),
             answer_kind: Default::default(),
             answer_len: Default::default(),
@@ -138,7 +149,7 @@ impl Logic for CommandCheck {
         self.answer_kind.next = self.k_nak.val();
         self.answer_len.next = 3.into();
         self.nak_code.next = self.nak_length.val();
-        self.nak_detail.next = bit_cast::<16, 8>(self.len.val());
+        self.nak_detail.next = NakDetail::Length;
         self.remember.next = false;
         self.run_write.next = false;
         self.run_read.next = false;
@@ -148,7 +159,7 @@ impl Logic for CommandCheck {
         self.repeat_step.next = false;
         if !self.crc_ok.val() {
             self.nak_code.next = self.nak_crc.val();
-            self.nak_detail.next = self.crc_received.val();
+            self.nak_detail.next = NakDetail::Crc;
         } else if self.kind.val() == self.k_info.val() {
             if self.len.val() == 0 {
                 self.answer_kind.next = self.k_info.val() | self.k_answer.val();
@@ -159,10 +170,10 @@ impl Logic for CommandCheck {
                 // bad length (the default)
             } else if self.space_bad.val() {
                 self.nak_code.next = self.nak_space.val();
-                self.nak_detail.next = self.w0.val();
+                self.nak_detail.next = NakDetail::Space;
             } else if self.range_bad.val() {
                 self.nak_code.next = self.nak_address.val();
-                self.nak_detail.next = self.w1.val();
+                self.nak_detail.next = NakDetail::Address;
             } else {
                 self.answer_kind.next = self.k_write.val() | self.k_answer.val();
                 self.answer_len.next = 0.into();
@@ -174,13 +185,13 @@ impl Logic for CommandCheck {
                 // bad length
             } else if self.space_bad.val() {
                 self.nak_code.next = self.nak_space.val();
-                self.nak_detail.next = self.w0.val();
+                self.nak_detail.next = NakDetail::Space;
             } else if (self.w2.val() == 0) | (self.w2.val() > 255) {
                 self.nak_code.next = self.nak_count.val();
-                self.nak_detail.next = self.w2.val();
+                self.nak_detail.next = NakDetail::Count;
             } else if self.range_bad.val() {
                 self.nak_code.next = self.nak_address.val();
-                self.nak_detail.next = self.w1.val();
+                self.nak_detail.next = NakDetail::Address;
             } else {
                 self.answer_kind.next = self.k_read.val() | self.k_answer.val();
                 self.answer_len.next = bit_cast::<8, 16>(self.w2.val());
@@ -202,7 +213,7 @@ impl Logic for CommandCheck {
                 self.repeat_step.next = true;
             } else if !self.in_order.val() {
                 self.nak_code.next = self.nak_seq.val();
-                self.nak_detail.next = bit_cast::<16, 8>(self.expected_seq.val());
+                self.nak_detail.next = NakDetail::Sequence;
             } else if self.kind.val() == self.k_step.val() {
                 self.run_step.next = true;
             } else {
@@ -210,7 +221,7 @@ impl Logic for CommandCheck {
             }
         } else {
             self.nak_code.next = self.nak_type.val();
-            self.nak_detail.next = 0.into();
+            self.nak_detail.next = NakDetail::Zero;
         }
     }
 }
@@ -307,24 +318,33 @@ mod tests {
             let mut uut = CommandCheck::default();
             uut.connect_all();
             uut.crc_ok.next = crc_ok;
-            uut.crc_received.next = crc.to_bits();
             uut.kind.next = k.to_bits();
             uut.len.next = len.to_bits();
-            uut.w0.next = w0.to_bits();
-            uut.w1.next = w1.to_bits();
             uut.w2.next = w2.to_bits();
             uut.space_bad.next = space_bad;
             uut.range_bad.next = range_bad;
             uut.duplicate.next = dup;
             uut.in_order.next = in_order;
-            uut.expected_seq.next = expected.to_bits();
             uut.map_words.next = (MAP_WORDS as u64).to_bits();
             assert!(simulate(&mut uut, 100));
             let want = spec(crc_ok, crc, k, len, [w0, w1, w2], space_bad, range_bad, dup, in_order, expected);
             let kind_out = uut.answer_kind.val().to_u8();
             let got = Decision {
                 answer: (kind_out != kind::NAK).then(|| (kind_out, uut.answer_len.val().to_u8())),
-                nak: (kind_out == kind::NAK).then(|| (uut.nak_code.val().to_u16(), uut.nak_detail.val().to_u16())),
+                nak: (kind_out == kind::NAK).then(|| {
+                    // The word the host port sends for the detail's source.
+                    let detail = match uut.nak_detail.val() {
+                        NakDetail::Zero => 0,
+                        NakDetail::Length => len as u16,
+                        NakDetail::Crc => crc,
+                        NakDetail::Space => w0,
+                        NakDetail::Address => w1,
+                        NakDetail::Count => w2,
+                        NakDetail::Sequence => expected as u16,
+                        NakDetail::Payload => panic!("no payload word is a command's detail"),
+                    };
+                    (uut.nak_code.val().to_u16(), detail)
+                }),
                 remember: uut.remember.val(),
                 run: [
                     uut.run_write.val(), uut.run_read.val(), uut.run_reset.val(), uut.run_step.val(),

@@ -15,7 +15,7 @@
 use rust_hdl::prelude::*;
 
 use super::answer::Answer;
-use super::command_check::CommandCheck;
+use super::command_check::{CommandCheck, NakDetail};
 use super::spike_packer::SpikePacker;
 use crate::crc16::Crc16;
 use crate::frame_rx::FrameRx;
@@ -117,10 +117,10 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     pub write: Signal<Out, Bit>,
     /// The cell written.
     pub write_cell: Signal<Out, Bits<AB>>,
-    /// The cell a READ reads this clock.
+    /// The cell a READ reads: the memories are addressed with it, and its
+    /// word is chosen by it the clock after (it holds from `ReadIssue`
+    /// through `ReadLatch`, where the word is taken).
     pub read_cell: Signal<Out, Bits<AB>>,
-    /// The cell read the clock before (its word is out now).
-    pub read_cell_q: Signal<Out, Bits<AB>>,
     /// That word (from the memory map).
     pub read_word: Signal<In, Bits<16>>,
     /// Neurons in the spike list (a STEP's answer).
@@ -148,7 +148,6 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     host_address: DFF<Bits<AB>>,
     write_valid: DFF<Bit>,
     write_address: DFF<Bits<AB>>,
-    read_at: DFF<Bits<AB>>,
     read_reg: DFF<Bits<16>>,
     space_bad_q: DFF<Bit>,
     range_bad_q: DFF<Bit>,
@@ -158,13 +157,15 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     ans_kind: DFF<Bits<8>>,
     ans_len: DFF<Bits<8>>,
     nak_code: DFF<Bits<16>>,
-    nak_detail: DFF<Bits<16>>,
-    input_prev: DFF<Bits<16>>,
+    nak_detail: DFF<NakDetail>,
+    // The STEP's last axon (an axon is below 2^MB).
+    input_prev: DFF<Bits<MB>>,
     input_any: DFF<Bit>,
     order_valid: DFF<Bit>,
     order_seq: DFF<Bits<8>>,
     step_answer: DFF<Bit>,
     digest: DFF<Bits<16>>,
+    // The complement of the low 16 bits of the tick's first busy cycle.
     tick_base: DFF<Bits<16>>,
     map_bits: DFF<Bits<16>>,
     map_bit: DFF<Bits<4>>,
@@ -236,7 +237,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
             write: Default::default(),
             write_cell: Default::default(),
             read_cell: Default::default(),
-            read_cell_q: Default::default(),
             read_word: Default::default(),
             spike_total: Default::default(),
             list_neuron: Default::default(),
@@ -258,7 +258,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
             host_address: Default::default(),
             write_valid: Default::default(),
             write_address: Default::default(),
-            read_at: Default::default(),
             read_reg: Default::default(),
             space_bad_q: Default::default(),
             range_bad_q: Default::default(),
@@ -324,7 +323,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
             host_address,
             write_valid,
             write_address,
-            read_at,
             read_reg,
             space_bad_q,
             range_bad_q,
@@ -358,7 +356,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
         self.tx.out_ready.next = self.out_ready.val();
         self.tx.seq.next = self.rx.seq.val();
         self.rx.take.next = false;
-        self.rx.buffer_address.next = 0.into();
+        // The payload word at `index` unless a state reads another: a bad
+        // axon's NAK detail while its answer is sent.
+        self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
 
         // What the rest of the core sees of the command: WRITE data, and the
         // axon of a STEP (a bitmap's is made from its bit).
@@ -369,8 +369,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
         }
         self.data.next = self.candidate.val();
         // Each axon in range and above the one before (§10.2).
+        // (An axon in range has MB bits, so the order takes MB of them.)
         self.bad_axon.next = (self.candidate.val() >= self.axons.val())
-            | (self.input_any.q.val() & (self.candidate.val() <= self.input_prev.q.val()));
+            | (self.input_any.q.val() & (bit_cast::<MB, 16>(self.candidate.val()) <= self.input_prev.q.val()));
         self.space.next = self.w0.q.val();
         self.address.next = self.w1.q.val();
         self.count.next = self.w2.q.val();
@@ -378,22 +379,15 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
         self.is_write.next = self.rx.kind.val() == self.k_write.val();
         self.write.next = self.write_valid.q.val();
         self.write_cell.next = self.write_address.q.val();
-        // A READ's cell: the first, counted up as each word is taken.
+        // A READ's cell: the first, counted up as each word is taken (after
+        // the clock that latched it).
         self.read_cell.next = self.host_address.q.val();
-        // The cell one clock later: a READ's word is chosen by the cell whose
-        // memories were addressed the clock before, without the address adder
-        // in front of the choice.
-        self.read_at.d.next = self.read_cell.val();
-        self.read_cell_q.next = self.read_at.q.val();
         self.input_offset.next = self.index.q.val();
         self.last_word.next = self.index.q.val() + 1 == bit_cast::<16, 8>(self.rx.len.val());
 
         self.check.crc_ok.next = self.rx.crc_ok.val();
-        self.check.crc_received.next = self.rx.crc_received.val();
         self.check.kind.next = self.rx.kind.val();
         self.check.len.next = self.rx.len.val();
-        self.check.w0.next = self.w0.q.val();
-        self.check.w1.next = self.w1.q.val();
         self.check.w2.next = self.w2.q.val();
         self.check.space_bad.next = self.space_bad_q.q.val();
         self.check.range_bad.next = self.range_bad_q.q.val();
@@ -403,7 +397,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
         // Eight bits, so that 255 is followed by 0 (a comparison with the sum
         // itself would be 32 bits wide in the Verilog).
         self.next_seq.next = self.order_seq.q.val() + 1;
-        self.check.expected_seq.next = self.next_seq.val();
         self.check.in_order.next = !self.order_valid.q.val() | (self.next_seq.val() == self.rx.seq.val());
         self.check.map_words.next = self.axon_words.val();
 
@@ -413,7 +406,27 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
         self.answer.tick.next = self.tick.val();
         self.answer.cycles.next = self.cycles.val();
         self.answer.nak_code.next = self.nak_code.q.val();
-        self.answer.nak_detail.next = self.nak_detail.q.val();
+        // A NAK's detail, from where the check said (all of them hold
+        // still until the frame is taken; a payload word is the one at
+        // `index`, which the buffer is read at while the answer is sent:
+        // the space, address or count of a WRITE or READ, a STEP's bad axon).
+        match self.nak_detail.q.val() {
+            NakDetail::Zero => {
+                self.answer.nak_detail.next = 0.into();
+            }
+            NakDetail::Length => {
+                self.answer.nak_detail.next = bit_cast::<16, 8>(self.rx.len.val());
+            }
+            NakDetail::Crc => {
+                self.answer.nak_detail.next = self.rx.crc_received.val();
+            }
+            NakDetail::Sequence => {
+                self.answer.nak_detail.next = bit_cast::<16, 8>(self.next_seq.val());
+            }
+            _ => {
+                self.answer.nak_detail.next = self.rx.buffer_data.val();
+            }
+        }
         self.answer.digest.next = self.digest.q.val();
         self.tx_kind.next = self.ans_kind.q.val();
         self.tx_len.next = self.ans_len.q.val();
@@ -433,8 +446,10 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
         self.list_len.d.next = bit_cast::<8, 16>(self.spike_total.val()) + 5;
         self.digest_lo.crc.next = self.digest.q.val();
         // The digest takes each stamp's offset in its tick (spec §10.4), which
-        // no RESET or checkpoint restore changes.
-        self.offset.next = self.stamp.val() - self.tick_base.q.val();
+        // no RESET or checkpoint restore changes: the stamp plus the tick's
+        // first cycle complemented, plus 1 (the complement is taken in front
+        // of `tick_base`'s flip-flops, where it costs no logic cell).
+        self.offset.next = self.stamp.val() + self.tick_base.q.val() + 1;
         self.digest_lo.data.next = self.offset.val().get_bits::<8>(0);
         self.digest_hi.crc.next = self.digest_lo.crc_next.val();
         self.digest_hi.data.next = self.offset.val().get_bits::<8>(8);
@@ -448,6 +463,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
 
         match self.state.q.val() {
             PortState::Idle => {
+                // Word 0 is out when a frame arrives (`Head1`).
+                self.rx.buffer_address.next = 0.into();
                 if self.rx.frame_valid.val() {
                     self.state.d.next = PortState::Head1;
                 }
@@ -480,7 +497,15 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
                 self.nak_code.d.next = self.check.nak_code.val();
                 self.nak_detail.d.next = self.check.nak_detail.val();
                 self.state.d.next = PortState::SendStart;
+                // The payload word a NAK's detail is (the buffer is read at
+                // `index` while the answer is sent).
                 self.index.d.next = 0.into();
+                if self.check.nak_detail.val() == NakDetail::Address {
+                    self.index.d.next = 1.into();
+                }
+                if self.check.nak_detail.val() == NakDetail::Count {
+                    self.index.d.next = 2.into();
+                }
                 self.host_address.d.next = self.first_cell.val();
                 self.step_answer.d.next = false;
                 if self.check.remember.val() {
@@ -569,10 +594,10 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
                     self.ans_kind.d.next = self.k_nak.val();
                     self.ans_len.d.next = 3.into();
                     self.nak_code.d.next = self.nak_input.val();
-                    self.nak_detail.d.next = self.rx.buffer_data.val();
+                    self.nak_detail.d.next = NakDetail::Payload;
                     self.state.d.next = PortState::SendStart;
                 } else {
-                    self.input_prev.d.next = self.rx.buffer_data.val();
+                    self.input_prev.d.next = bit_cast::<MB, 16>(self.rx.buffer_data.val());
                     self.input_any.d.next = true;
                     self.index.d.next = self.index.q.val() + 1;
                     if self.last_word.val() {
@@ -649,7 +674,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
                 // The inputs are in; the tick starts when the pacer says.
                 if self.step_go.val() {
                     self.tick_start.next = true;
-                    self.tick_base.d.next = bit_cast::<16, 32>(self.cycles.val());
+                    self.tick_base.d.next = !bit_cast::<16, 32>(self.cycles.val());
                     self.digest.d.next = self.crc_init.val();
                     self.last_valid.d.next = true;
                     self.last_seq.d.next = self.rx.seq.val();

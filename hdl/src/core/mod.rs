@@ -289,7 +289,7 @@ impl<
         self.map.is_write.next = self.host.is_write.val();
         self.map.write.next = self.host.write.val();
         self.map.write_cell.next = self.host.write_cell.val();
-        self.map.read_cell.next = self.host.read_cell_q.val();
+        self.map.read_cell.next = self.host.read_cell.val();
         self.map.neuron_word.next = self.neurons.read_word.val();
         self.map.ring_word.next = self.ring.old_value.val();
         self.map.source_word.next = self.m_source.read_data.val();
@@ -356,9 +356,11 @@ impl<
         self.neuron.lend_pre_x.next = self.plasticity.lend_pre_x.val();
         self.neuron.lend_pre_d.next = self.plasticity.lend_pre_d.val();
         self.neuron.lend_pre_r.next = self.plasticity.lend_pre_r.val();
+        self.neuron.lend_pre_add.next = self.plasticity.lend_pre_add.val();
         self.neuron.lend_post_x.next = self.plasticity.lend_post_x.val();
         self.neuron.lend_post_d.next = self.plasticity.lend_post_d.val();
         self.neuron.lend_post_r.next = self.plasticity.lend_post_r.val();
+        self.neuron.lend_post_add.next = self.plasticity.lend_post_add.val();
         self.plasticity.lent_pre.next = self.neuron.lent_pre.val();
         self.plasticity.lent_post.next = self.neuron.lent_post.val();
         self.plasticity.pre_bump.next = self.control.pre_bump.val();
@@ -486,7 +488,7 @@ impl<
         self.control.write.next = self.map.ctrl_write.val();
         self.control.write_address.next = bit_cast::<{ ctrl::ADDRESS_BITS }, AB>(self.host.write_cell.val());
         self.control.data.next = self.host.data.val();
-        self.control.read_address.next = bit_cast::<{ ctrl::ADDRESS_BITS }, AB>(self.host.read_cell_q.val());
+        self.control.read_address.next = bit_cast::<{ ctrl::ADDRESS_BITS }, AB>(self.host.read_cell.val());
         self.control.lfsr_state.next = self.lfsr.state.val();
         self.control.tick.next = self.tick.q.val();
         self.control.cycles.next = self.cycles.q.val();

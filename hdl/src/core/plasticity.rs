@@ -21,7 +21,10 @@
 //! writes it two clocks
 //! later; `TraceDrain` lets the last one land before the bump pass reads
 //! traces one spiker at a time (`BumpList`, `BumpSource`, `BumpWrite`).
-//! `done` is high in the last clock.
+//! Both passes compute in the neuron pipeline's multiply-adds (the bump pass
+//! with no decay and the bump as the added term) and write back what their
+//! registers hold, clamped by `TraceUpdate`. `done` is high in the last
+//! clock.
 
 use rust_hdl::prelude::*;
 
@@ -89,8 +92,9 @@ pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const S
     pub dither_phase: Signal<In, Bits<12>>,
     /// Dithering on.
     pub dither_on: Signal<In, Bit>,
-    /// The neuron pipeline's multipliers' results (`NeuronUpdate::lent_pre`,
-    /// `lent_post`) for `lend_pre_*` and `lend_post_*`.
+    /// The neuron pipeline's multiply-adds' registered results
+    /// (`NeuronUpdate::lent_pre`, `lent_post`) for `lend_pre_*` and
+    /// `lend_post_*` of the clock before.
     pub lent_pre: Signal<In, Bits<16>>,
     /// See `lent_pre`.
     pub lent_post: Signal<In, Bits<16>>,
@@ -152,20 +156,25 @@ pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const S
     /// The weight being potentiated (the synapse word's, at the first stage).
     pub weight: Signal<Out, Bits<8>>,
     /// Borrow the neuron pipeline's multipliers (`NeuronUpdate::lend`): the
-    /// clock a decay pass computes.
+    /// clock a decay or a bump computes.
     pub lend: Signal<Out, Bit>,
-    /// The pre-synaptic trace to decay (zero-extended), its decay, its offset.
+    /// The pre-synaptic trace (zero-extended), its decay (0 for a bump), its
+    /// offset, and the term added (its bump, or 0).
     pub lend_pre_x: Signal<Out, Bits<16>>,
     /// See `lend_pre_x`.
     pub lend_pre_d: Signal<Out, Bits<16>>,
     /// See `lend_pre_x`.
     pub lend_pre_r: Signal<Out, Bits<12>>,
-    /// The post-synaptic trace to decay (zero-extended), its decay, its offset.
+    /// See `lend_pre_x`.
+    pub lend_pre_add: Signal<Out, Bits<8>>,
+    /// The post-synaptic trace (zero-extended), as `lend_pre_x`.
     pub lend_post_x: Signal<Out, Bits<16>>,
     /// See `lend_post_x`.
     pub lend_post_d: Signal<Out, Bits<16>>,
     /// See `lend_post_x`.
     pub lend_post_r: Signal<Out, Bits<12>>,
+    /// See `lend_post_x`.
+    pub lend_post_add: Signal<Out, Bits<8>>,
     trace_pre: TraceUpdate,
     trace_post: TraceUpdate,
     state: DFF<PlasticityState>,
@@ -181,8 +190,6 @@ pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const S
     decay_offset: DFF<Bits<12>>,
     wb_valid: DFF<Bit>,
     wb_source: DFF<Bits<SRCB>>,
-    wb_pre: DFF<Bits<8>>,
-    wb_post: DFF<Bits<8>>,
     fanin_done: Signal<Local, Bit>,
     bump: Signal<Local, Bit>,
     axon_base: Constant<Bits<SRCB>>,
@@ -248,9 +255,11 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Defau
             lend_pre_x: Default::default(),
             lend_pre_d: Default::default(),
             lend_pre_r: Default::default(),
+            lend_pre_add: Default::default(),
             lend_post_x: Default::default(),
             lend_post_d: Default::default(),
             lend_post_r: Default::default(),
+            lend_post_add: Default::default(),
             trace_pre: Default::default(),
             trace_post: Default::default(),
             state: Default::default(),
@@ -269,8 +278,6 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Defau
             decay_neuron: Default::default(),
             wb_valid: Default::default(),
             wb_source: Default::default(),
-            wb_pre: Default::default(),
-            wb_post: Default::default(),
             fanin_done: Default::default(),
             bump: Default::default(),
             axon_base: Constant::new(m.to_bits()),
@@ -297,9 +304,7 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
             offset,
             decay_offset,
             wb_valid,
-            wb_source,
-            wb_pre,
-            wb_post
+            wb_source
         );
         self.weight.next = bit_cast::<8, 18>(self.syn_data.val());
         self.syn_address.next = bit_cast::<SB, 18>(self.pointer.q.val());
@@ -310,49 +315,48 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
         self.neuron_address.next = self.list_neuron.val();
 
         // Traces: the decay pass computes one clock after its read (the bump
-        // pass in `BumpWrite`) into the write-back registers; the write lands
-        // one clock later, whatever the state.
-        self.trace_pre.x.next = bit_cast::<8, 16>(self.xpre_data.val());
-        self.trace_pre.decayed.next = self.lent_pre.val();
-        self.trace_pre.bump.next = self.pre_bump.val();
-        self.trace_post.x.next = bit_cast::<8, 16>(self.x_post.val());
-        self.trace_post.decayed.next = self.lent_post.val();
-        // The decays go through the neuron pipeline's multipliers, with the
-        // offsets of the source being computed (spec §5.1): an axon's x_pre
-        // takes `a`, a neuron's x_pre `a` rotated by 9 bits, its x_post `a`
-        // rotated by 1 (wiring).
-        self.lend.next = self.decay_valid.q.val();
+        // pass in `BumpWrite`) in the neuron pipeline's multiply-adds, whose
+        // registers hold the result the clock after; it is written then,
+        // whatever the state. The decays take the offsets of the source
+        // being computed (spec §5.1): an axon's x_pre takes `a`, a neuron's
+        // x_pre `a` rotated by 9 bits, its x_post `a` rotated by 1 (wiring).
+        // A bump decays by 0 (which keeps a trace whatever the offset) and
+        // adds the bump.
+        self.bump.next = self.state.q.val() == PlasticityState::BumpWrite;
+        self.lend.next = self.decay_valid.q.val() | self.bump.val();
         self.lend_pre_x.next = bit_cast::<16, 8>(self.xpre_data.val().get_bits::<8>(0));
-        self.lend_pre_d.next = bit_cast::<16, 13>(self.pre_decay.val());
         self.lend_post_x.next = bit_cast::<16, 8>(self.x_post.val().get_bits::<8>(0));
+        self.lend_pre_d.next = bit_cast::<16, 13>(self.pre_decay.val());
         self.lend_post_d.next = bit_cast::<16, 13>(self.post_decay.val());
+        self.lend_pre_add.next = 0.into();
+        self.lend_post_add.next = 0.into();
+        if self.bump.val() {
+            self.lend_pre_d.next = 0.into();
+            self.lend_post_d.next = 0.into();
+            self.lend_pre_add.next = self.pre_bump.val();
+            self.lend_post_add.next = self.post_bump.val();
+        }
         self.decay_neuron.next = self.decay_source.q.val() >= self.axon_base.val();
         self.lend_pre_r.next = self.decay_offset.q.val();
         if self.decay_neuron.val() {
             self.lend_pre_r.next = (self.decay_offset.q.val() << 9) | (self.decay_offset.q.val() >> 3);
         }
         self.lend_post_r.next = (self.decay_offset.q.val() << 1) | (self.decay_offset.q.val() >> 11);
-        self.trace_post.bump.next = self.post_bump.val();
-        self.bump.next = self.state.q.val() == PlasticityState::BumpWrite;
-        self.trace_pre.decay.next = !self.bump.val();
-        self.trace_pre.spiked.next = self.bump.val();
-        self.trace_post.decay.next = !self.bump.val();
-        self.trace_post.spiked.next = self.bump.val();
+        self.trace_pre.sum.next = self.lent_pre.val();
+        self.trace_post.sum.next = self.lent_post.val();
         self.decay_valid.d.next = false;
         self.wb_valid.d.next = self.decay_valid.q.val();
         self.wb_source.d.next = self.decay_source.q.val();
-        self.wb_pre.d.next = self.trace_pre.x_next.val();
-        self.wb_post.d.next = self.trace_post.x_next.val();
         if self.bump.val() {
             self.wb_valid.d.next = true;
             self.wb_source.d.next = self.source.q.val();
         }
         self.trace_write.next = self.wb_valid.q.val();
         self.trace_source.next = self.wb_source.q.val();
-        self.xpre_next.next = bit_cast::<16, 8>(self.wb_pre.q.val());
+        self.xpre_next.next = bit_cast::<16, 8>(self.trace_pre.x_next.val());
         self.xpost_write.next = self.wb_valid.q.val() & (self.wb_source.q.val() >= self.axon_base.val());
         self.trace_neuron.next = bit_cast::<NB, SRCB>(self.wb_source.q.val() - self.axon_base.val());
-        self.xpost_next.next = bit_cast::<16, 8>(self.wb_post.q.val());
+        self.xpost_next.next = bit_cast::<16, 8>(self.trace_post.x_next.val());
 
         self.busy.next = true;
         self.done.next = false;
