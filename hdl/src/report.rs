@@ -205,11 +205,12 @@ pub fn implement(verilog: &str, flow: &Flow) -> Result<Implementation, RungError
     let scratch = Scratch::new("pnr")?;
     scratch.write("top.v", verilog)?;
     let script = format!(
-        "read_verilog top.v; {} {} -top top -json top.json; tee -q -o stat.txt stat",
+        "read_verilog top.v; {} {} -top top; {}write_json top.json; tee -q -o stat.txt stat",
         family.synth_pass(),
-        flow.device.synth
+        flow.device.synth,
+        family.synth_cleanup()
     );
-    run(family.yosys(), &["-q", "-p", &script], scratch.path())?;
+    run(flow.device.yosys, &["-q", "-p", &script], scratch.path())?;
     let stat = std::fs::read_to_string(scratch.path().join("stat.txt")).map_err(|cause| RungError::Io {
         path: scratch.path().join("stat.txt"),
         cause,
@@ -273,7 +274,7 @@ pub fn implement(verilog: &str, flow: &Flow) -> Result<Implementation, RungError
         target_mhz: flow.target_mhz,
         device: flow.device,
         seed: flow.seed,
-        yosys: version(family.yosys()),
+        yosys: version(flow.device.yosys),
         nextpnr: version(family.nextpnr()),
     })
 }

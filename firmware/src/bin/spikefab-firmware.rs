@@ -66,7 +66,7 @@ fn main() -> Result<()> {
                 eprintln!(
                     "building {} ({}, {}, {}; a few minutes)",
                     b.title,
-                    family.yosys(),
+                    b.core.device.yosys,
                     family.nextpnr(),
                     family.packer()
                 );
