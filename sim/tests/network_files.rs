@@ -123,7 +123,7 @@ weight = 1
     let b = config::parse_toml(&text(1), None).unwrap().network;
     let c = config::parse_toml(&text(2), None).unwrap().network;
     assert_eq!(a, b);
-    assert_ne!(a.synapses().targets(), c.synapses().targets());
+    assert!(a.synapses().targets().ne(c.synapses().targets()));
     let expected = 0.1 * 300.0 * 299.0;
     let got = a.num_synapses() as f64;
     // Binomial sd is ~50; allow 5 sd.

@@ -984,7 +984,7 @@ mod tests {
         assert_eq!(s.offsets(), [0, 1, 5, 5, 5]);
         assert_eq!(s.weights(), [4, 3, 2, 5, 1]);
         assert_eq!((0..5).map(|i| s.delay(i)).collect::<Vec<_>>(), [3, 1, 2, 2, 2]);
-        assert_eq!(s.targets(), [0, 2, 1, 1, 2]);
+        assert_eq!(s.targets().collect::<Vec<_>>(), [0, 2, 1, 1, 2]);
         assert_eq!(net.max_delay(), 3);
     }
 

@@ -53,9 +53,16 @@ const SLOTS: usize = 256 << 4;
 /// many (two cache misses each, at random places) overlap.
 const BATCH: usize = 4096;
 
+/// Bits of a target word that hold the target when the word also holds the
+/// kind ([`KindIndex::InTarget`]).
+const TARGET_BITS: u32 = 24;
+
 /// Each synapse's kind, as an index into the network's kind table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum KindIndex {
+    /// At most 256 kinds and fewer than 2^24 neurons: in the target word's top
+    /// byte, no byte of its own (5 bytes per synapse in all, not 6).
+    InTarget,
     /// At most 256 kinds: one byte per synapse.
     Narrow(Vec<u8>),
     /// More: two bytes per synapse.
@@ -63,25 +70,42 @@ enum KindIndex {
 }
 
 impl KindIndex {
-    fn zeroed(len: usize, kinds: usize) -> Self {
-        if kinds <= 1 << 8 {
+    /// A column for `len` synapses of `kinds` kinds onto `num_neurons`
+    /// neurons (none when the target words can hold it).
+    fn zeroed(len: usize, kinds: usize, num_neurons: usize) -> Self {
+        if kinds <= 1 << 8 && num_neurons <= 1 << TARGET_BITS {
+            KindIndex::InTarget
+        } else if kinds <= 1 << 8 {
             KindIndex::Narrow(vec![0; len])
         } else {
             KindIndex::Wide(vec![0; len])
         }
     }
 
+    /// The kind of synapse `i`, whose target word is `word`.
     #[inline]
-    fn get(&self, i: usize) -> usize {
+    fn get(&self, i: usize, word: u32) -> usize {
         match self {
+            KindIndex::InTarget => (word >> TARGET_BITS) as usize,
             KindIndex::Narrow(v) => v[i] as usize,
             KindIndex::Wide(v) => v[i] as usize,
         }
     }
 
+    /// The target in target word `word`.
     #[inline]
-    fn set(&mut self, i: usize, k: usize) {
+    fn target(&self, word: u32) -> u32 {
         match self {
+            KindIndex::InTarget => word & ((1 << TARGET_BITS) - 1),
+            _ => word,
+        }
+    }
+
+    /// Set synapse `i`'s kind to `k`; its target word is `word`.
+    #[inline]
+    fn set(&mut self, i: usize, k: usize, word: &mut u32) {
+        match self {
+            KindIndex::InTarget => *word |= (k as u32) << TARGET_BITS,
             KindIndex::Narrow(v) => v[i] = k as u8,
             KindIndex::Wide(v) => v[i] = k as u16,
         }
@@ -89,6 +113,7 @@ impl KindIndex {
 
     fn bytes(&self) -> usize {
         match self {
+            KindIndex::InTarget => 0,
             KindIndex::Narrow(v) => v.len(),
             KindIndex::Wide(v) => v.len() * 2,
         }
@@ -137,8 +162,8 @@ impl Synapses {
     }
 
     /// Every synapse's target neuron, in canonical order.
-    pub fn targets(&self) -> &[u32] {
-        &self.target
+    pub fn targets(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
+        self.target.iter().map(|&w| self.kind.target(w))
     }
 
     /// Every synapse's initial weight mantissa, in canonical order.
@@ -149,7 +174,7 @@ impl Synapses {
     /// Target neuron of synapse `i`.
     #[inline]
     pub fn target(&self, i: usize) -> u32 {
-        self.target[i]
+        self.kind.target(self.target[i])
     }
 
     /// Initial weight mantissa of synapse `i`.
@@ -161,7 +186,7 @@ impl Synapses {
     /// Delay and flags of synapse `i`.
     #[inline]
     pub fn kind(&self, i: usize) -> Kind {
-        self.kinds[self.kind.get(i)]
+        self.kinds[self.kind.get(i, self.target[i])]
     }
 
     /// Delay of synapse `i`, in ticks.
@@ -217,10 +242,17 @@ impl Synapses {
 
     /// The row offsets, targets and weights, for a record of the network.
     pub(super) fn into_columns(self) -> (Vec<u64>, Vec<u32>, Vec<i8>) {
-        (self.offsets, self.target, self.weight)
+        let mut target = self.target;
+        if self.kind == KindIndex::InTarget {
+            for w in &mut target {
+                *w = self.kind.target(*w);
+            }
+        }
+        (self.offsets, target, self.weight)
     }
 
-    /// Bytes held: the columns, the kind table, the offsets and the fan-in index.
+    /// Bytes held: the columns (the kinds in the target words when they fit
+    /// there), the kind table, the offsets and the fan-in index.
     pub fn bytes(&self) -> u64 {
         (self.target.len() * 4
             + self.weight.len()
@@ -372,9 +404,10 @@ impl RowFill {
     /// index, and the largest delay; or the first source index whose row the
     /// second pass did not fill as the first pass counted.
     ///
-    /// The peak is the records (8 bytes per synapse) and the weight and kind
-    /// columns (2); the targets then move to the front of the records, which
-    /// shrink to 4 bytes per synapse.
+    /// The peak is the records (8 bytes per synapse) and the weight column
+    /// (1) and, unless the target words hold the kinds, the kind column (1
+    /// or 2); the targets then move to the front of the records, which shrink
+    /// to 4 bytes per synapse.
     pub fn finish(mut self, num_neurons: usize) -> Result<(Synapses, u8), Uncounted> {
         self.flush()?;
         let RowFill {
@@ -400,14 +433,13 @@ impl RowFill {
         }
         let total = records.len() / 2;
         let mut weight = Vec::with_capacity(total);
-        let mut kind = KindIndex::zeroed(total, kinds.len());
+        let mut kind = KindIndex::zeroed(total, kinds.len(), num_neurons);
         for i in 0..total {
             let w = records[2 * i + 1];
             weight.push(w as u8 as i8);
-            kind.set(i, (w >> 8) as usize);
-        }
-        for i in 0..total {
-            records[i] = records[2 * i];
+            let mut word = records[2 * i];
+            kind.set(i, (w >> 8) as usize, &mut word);
+            records[i] = word;
         }
         records.truncate(total);
         records.shrink_to_fit();
@@ -436,7 +468,7 @@ impl Synapses {
         let mut offsets = vec![0u64; num_neurons + 1];
         for i in 0..self.len() {
             if self.plastic(i) {
-                offsets[self.target[i] as usize + 1] += 1;
+                offsets[self.target(i) as usize + 1] += 1;
             }
         }
         for n in 0..num_neurons {
@@ -447,7 +479,7 @@ impl Synapses {
         for s in 0..self.num_sources() {
             for i in self.row(s) {
                 if self.plastic(i) {
-                    let t = self.target[i] as usize;
+                    let t = self.target(i) as usize;
                     fanin[fill[t] as usize] = (i as u32, s as u32);
                     fill[t] += 1;
                 }
@@ -511,7 +543,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(syn.offsets(), [0, 1, 5]);
-        assert_eq!(syn.targets(), [0, 2, 1, 1, 2]);
+        assert_eq!(syn.targets().collect::<Vec<_>>(), [0, 2, 1, 1, 2]);
         assert_eq!(syn.weights(), [9, 3, 2, 4, 1]);
         let delays: Vec<u8> = (0..5).map(|i| syn.delay(i)).collect();
         assert_eq!(delays, [1, 1, 2, 2, 2]);
@@ -519,10 +551,12 @@ mod tests {
         assert_eq!(syn.flags(0), p);
         assert_eq!(syn.fanin_of(0), [(0, 0)]);
         assert!(syn.fanin_of(1).is_empty() && syn.fanin_of(2).is_empty());
-        assert_eq!(syn.bytes(), 5 * 6 + 3 * 2 + (3 + 4) * 8 + 8);
+        // 5 bytes a synapse: the kinds are in the target words.
+        assert!(matches!(syn.kind, KindIndex::InTarget));
+        assert_eq!(syn.bytes(), 5 * 5 + 3 * 2 + (3 + 4) * 8 + 8);
         // Without plastic synapses, no fan-in offsets.
         let syn = two_passes(1, 3, &[(0, 2, 1, kind(2, 0))]).unwrap();
-        assert_eq!(syn.bytes(), 6 + 2 + 2 * 8);
+        assert_eq!(syn.bytes(), 5 + 2 + 2 * 8);
         assert!(syn.fanin_of(2).is_empty());
     }
 
@@ -542,6 +576,32 @@ mod tests {
         for (i, &(_, t, w, k)) in list.iter().enumerate() {
             assert_eq!((syn.target(i), syn.weight(i), syn.kind(i)), (t, w, k));
         }
+    }
+
+    /// The same synapses onto 2^24 neurons keep their kinds in the target
+    /// words, onto more in a byte of their own: the same targets, weights and
+    /// kinds either way, and the same columns for a record.
+    #[test]
+    fn kinds_leave_the_target_words_only_past_2_pow_24_neurons() {
+        let top = (1u32 << TARGET_BITS) - 1;
+        let list = [
+            (0, top, 5, kind(3, 1)),
+            (0, 0, -7, kind(1, 0)),
+            (1, top - 1, 1, kind(255, 7)),
+            (1, 12345, -128, kind(3, 1)),
+        ];
+        let packed = two_passes(2, 1 << TARGET_BITS, &list).unwrap();
+        let apart = two_passes(2, (1 << TARGET_BITS) + 1, &list).unwrap();
+        assert!(matches!(packed.kind, KindIndex::InTarget));
+        assert!(matches!(apart.kind, KindIndex::Narrow(_)));
+        assert_eq!(apart.bytes() - packed.bytes(), list.len() as u64);
+        for i in 0..list.len() {
+            let read = |s: &Synapses| (s.target(i), s.weight(i), s.kind(i));
+            assert_eq!(read(&packed), read(&apart), "synapse {i}");
+        }
+        assert!(packed.targets().eq(apart.targets()));
+        assert_eq!(packed.targets().max(), Some(top));
+        assert_eq!(packed.into_columns(), apart.into_columns());
     }
 
     #[test]
