@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-#[path = "../tests/common/filled.rs"]
+#[path = "../tests/rtl/common/filled.rs"]
 #[allow(dead_code)]
 mod filled;
 mod support;

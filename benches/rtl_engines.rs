@@ -10,7 +10,7 @@
 //! `--out`, replaces the block between `<!-- engines:begin -->` and
 //! `<!-- engines:end -->` of that file.
 
-#[path = "../tests/common/filled.rs"]
+#[path = "../tests/rtl/common/filled.rs"]
 #[allow(dead_code)]
 mod filled;
 mod support;
@@ -160,7 +160,7 @@ fn main() {
         "Core clocks per second of wall time, through the byte interface (the same driver as the tests and the \
          virtual chip: commands framed, answers decoded), the load not counted. *Idle*: every neuron of the core, \
          no synapse and no input (each tick is the neuron phase). *Busy*: a network that fills the core (every \
-         neuron and axon, synapse memory 95 % full, STDP and homeostasis on; `tests/common/filled.rs`, seed 32).\n\n",
+         neuron and axon, synapse memory 95 % full, STDP and homeostasis on; `tests/rtl/common/filled.rs`, seed 32).\n\n",
     );
     md.push_str("| core | network | Verilator (emitted Verilog) | rust-hdl simulator | Verilator / rust-hdl | Verilator (iCE40 netlist) | ticks, spikes/tick, busy cycles/tick |\n");
     md.push_str("|---|---|---|---|---|---|---|\n");

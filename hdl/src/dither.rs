@@ -6,7 +6,7 @@
 //! the neuron it takes in each clock: the state's low 12 bits for the first,
 //! then `NEURON_STEP` more per neuron, all modulo 4096. With dithering off the
 //! offsets are 0 and the state stands still. `NeuronUpdate` forms the rotated
-//! offsets of v and θ by wiring. `phase` gives `Plasticity` the state the
+//! offsets of v and θ by wiring. `phase` gives `Traces` the state the
 //! trace phase's offsets start from.
 
 use rust_hdl::prelude::*;
@@ -30,7 +30,7 @@ pub struct Dither {
     /// The state, for READ.
     pub state: Signal<Out, Bits<16>>,
     /// The state's low 12 bits, 0 with dithering off: the trace phase's
-    /// offsets start from it (`Plasticity`).
+    /// offsets start from it (`Traces`).
     pub phase: Signal<Out, Bits<12>>,
     r_state: DFF<Bits<16>>,
     r_offset: DFF<Bits<12>>,

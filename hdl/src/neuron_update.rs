@@ -89,7 +89,7 @@ pub struct NeuronUpdate {
     pub refractory_next: Signal<Out, Bits<8>>,
     /// The neuron fired.
     pub spike: Signal<Out, Bit>,
-    /// Lend the decay units of u and v to the trace phase (`Plasticity`,
+    /// Lend the decay units of u and v to the trace phase (`Traces`,
     /// spec §5.1: a trace decays as a state variable does) while the pipeline
     /// is idle: their inputs are `lend_pre_*` and `lend_post_*` instead.
     pub lend: Signal<In, Bit>,

@@ -204,8 +204,14 @@ pub fn implement(verilog: &str, flow: &Flow) -> Result<Implementation, RungError
     let names = CellNames::of(family);
     let scratch = Scratch::new("pnr")?;
     scratch.write("top.v", verilog)?;
+    let defines = flow.device.verilog_defines();
+    let read = if defines.is_empty() {
+        "read_verilog top.v".to_string()
+    } else {
+        format!("read_verilog {defines} top.v")
+    };
     let script = format!(
-        "read_verilog top.v; {} {} -top top; {}write_json top.json; tee -q -o stat.txt stat",
+        "{read}; {} {} -top top; {}write_json top.json; tee -q -o stat.txt stat",
         family.synth_pass(),
         flow.device.synth,
         family.synth_cleanup()

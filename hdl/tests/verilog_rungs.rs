@@ -2,11 +2,13 @@
 //! with `cells_sim.v`) of each arithmetic block give exactly what
 //! `spikefab-sim` gives, on the same vectors: boundary cases first, then
 //! random ones from a fixed seed. The netlist rung simulates the first
-//! `SPIKEFAB_NETLIST_VECTORS` of them (all in `make test-slow`).
+//! `SPIKEFAB_NETLIST_VECTORS` of them (all in `make test-slow`). The decay is
+//! checked in both of its forms (with and without `LOGIC_MULTIPLIERS`).
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rust_hdl::prelude::*;
+use spikefab_chip::device::LOGIC_MULTIPLIERS;
 use spikefab_hdl::rungs::{VectorBench, NOT_CHECKED};
 use spikefab_hdl::{decay::Decay, neuron_update::NeuronUpdate, trace_update::TraceUpdate, weight_update::WeightUpdate};
 use spikefab_sim::dither::{Offsets, OFFSET_MASK};
@@ -76,7 +78,11 @@ fn decay_rungs() {
         .iter()
         .map(|&(x, d, r, add)| vec![(decay(x, d, r) as i32 + add as i32) as u32 as u64 & 0x1FFFF])
         .collect();
-    check(&bench, &verilog_of(Decay::default()), &inputs, &expected);
+    let verilog = verilog_of(Decay::default());
+    check(&bench, &verilog, &inputs, &expected);
+    // The form a part with multipliers in logic is synthesized in.
+    let logic = format!("`define {LOGIC_MULTIPLIERS}\n{verilog}");
+    check(&bench, &logic, &inputs, &expected);
 }
 
 #[test]

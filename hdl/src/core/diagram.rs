@@ -99,11 +99,18 @@ pub const BLOCKS: &[BlockRow] = &[
         twin: "sim: Simulator::route, add_sat16",
     },
     BlockRow {
-        block: "Plasticity, WeightUpdate, TraceUpdate, Lfsr",
-        file: "core/plasticity.rs, weight_update.rs, ...",
-        role: "phases 3-4: potentiation, traces",
-        spec: "§5, §6",
+        block: "Potentiation, WeightUpdate, Lfsr",
+        file: "core/potentiation.rs, weight_update.rs, ...",
+        role: "phase 3: potentiation",
+        spec: "§5.2, §6",
         twin: "sim: potentiation_phase, StdpParams, Lfsr16",
+    },
+    BlockRow {
+        block: "Traces, TraceUpdate",
+        file: "core/traces.rs, trace_update.rs",
+        role: "phase 4: trace decay, bumps",
+        spec: "§5.1, §6",
+        twin: "sim: Learning::trace_phase",
     },
 ];
 

@@ -356,8 +356,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
         self.tx.out_ready.next = self.out_ready.val();
         self.tx.seq.next = self.rx.seq.val();
         self.rx.take.next = false;
-        // The payload word at `index` unless a state reads another: a bad
-        // axon's NAK detail while its answer is sent.
+        // The payload word at `index` unless a state reads another: WRITE
+        // data, a STEP's axons, and a NAK's payload detail (a bad axon, a
+        // space, address or count) while its answer is sent.
         self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
 
         // What the rest of the core sees of the command: WRITE data, and the
@@ -544,8 +545,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
                 }
             }
             PortState::WriteRun => {
-                // Read payload word `index`; it is written on the next clock.
-                self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
+                // Payload word `index` is read (the buffer's address by
+                // default); it is written on the next clock.
                 self.write_valid.d.next = true;
                 // The first cell, then one up after each word written.
                 if self.write_valid.q.val() {
@@ -585,11 +586,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
                 self.state.d.next = PortState::SendWait;
             }
             PortState::InputIssue => {
-                self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
                 self.state.d.next = PortState::InputTest;
             }
             PortState::InputTest => {
-                self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
                 if self.bad_axon.val() {
                     self.ans_kind.d.next = self.k_nak.val();
                     self.ans_len.d.next = 3.into();
@@ -609,12 +608,10 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
                 }
             }
             PortState::InputApplyIssue => {
-                self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
                 self.state.d.next = PortState::InputApply;
             }
             PortState::InputApply => {
                 // Every axon checked: into the source list.
-                self.rx.buffer_address.next = bit_cast::<8, 16>(self.index.q.val());
                 self.input_write.next = true;
                 self.index.d.next = self.index.q.val() + 1;
                 if self.last_word.val() {

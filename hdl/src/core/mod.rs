@@ -24,7 +24,9 @@
 //! | [`sequencer::Sequencer`] | the phases of a tick, the neuron phase | §6, §7.2 | `Simulator::step_tick`, `neuron_phase` |
 //! | [`source_list::SourceList`] | the tick's inputs and spikers | §6 phase 2 | `step_tick`'s `inputs_now` and `spiked` |
 //! | [`router::Router`] | routing and depression | §6 phase 2, §8.3 | `Simulator::route` |
-//! | [`plasticity::Plasticity`] | potentiation, trace decay and bumps | §6 phases 3-4, §5 | `potentiation_phase`, `Learning` |
+//! | [`plasticity::Plasticity`] | the learning phases, one after the other: | §6 phases 3-4, §5 | |
+//! | [`potentiation::Potentiation`] | potentiation | §6 phase 3, §5.2 | `Simulator::potentiation_phase` |
+//! | [`traces::Traces`] | trace decay and bumps | §6 phase 4, §5.1 | `Learning::trace_phase` |
 //!
 //! One phase block runs at a time; a block that ends raises `done` in its
 //! last clock and the sequencer starts the next in the same clock, so a
@@ -39,10 +41,12 @@ pub mod host_port;
 pub mod memory_map;
 pub mod pacer;
 pub mod plasticity;
+pub mod potentiation;
 pub mod router;
 pub mod sequencer;
 pub mod source_list;
 pub mod spike_packer;
+pub mod traces;
 
 use rust_hdl::prelude::*;
 

@@ -1,55 +1,17 @@
 //! `Plasticity`: the learning phases of a tick (`docs/spec.md` §6 phases 3
-//! and 4, §5): the potentiation of each spiker's plastic fan-in, then the
-//! decay of every trace and the bump of the tick's spikers. The twins in
-//! `spikefab-sim` are `Simulator::potentiation_phase` (with
-//! `StdpParams::potentiate`) and `Learning::trace_phase` (`trace_decay`,
-//! computed by the neuron pipeline's multipliers, which this block borrows
-//! through `lend`, with the offsets of `TickDither::trace_offsets`; then
-//! `TraceUpdate`'s choice and `trace_bump`); the cycles are
-//! `CycleCosts::potentiation_cost` and the learning part of
-//! `CycleCosts::after_learning`.
-//!
-//! Potentiation, per spiker (`C_fanin` = 4: `PotNeuron` waits for the spike
-//! list's word, `PotSpike` reads the fan-in table, `PotFanin` the fan-in
-//! header, `PotHeader` takes its count), then per plastic fan-in synapse
-//! (`C_pot` = 5: `PotEntry` and `PotAddress` read the entry's two words,
-//! `PotSource` reads the synapse word and `x_pre`, `PotCompute` is the
-//! weight update's first stage, `PotWrite` its second into the synapse
-//! memory). The decay pass reads one trace per clock (`TraceDecay`, one per
-//! source, `x_pre` and a neuron's `x_post` together; `offset` steps the
-//! dither offset `a` along, from the phase again at the first neuron) and
-//! writes it two clocks
-//! later; `TraceDrain` lets the last one land before the bump pass reads
-//! traces one spiker at a time (`BumpList`, `BumpSource`, `BumpWrite`).
-//! Both passes compute in the neuron pipeline's multiply-adds (the bump pass
-//! with no decay and the bump as the added term) and write back what their
-//! registers hold, clamped by `TraceUpdate`. `done` is high in the last
-//! clock.
+//! and 4, §5), two blocks run one after the other: [`Potentiation`] (the
+//! potentiation of each spiker's plastic fan-in; twin
+//! `Simulator::potentiation_phase`) and then [`Traces`] (every trace's decay,
+//! then the bump of the tick's sources; twin `Learning::trace_phase`). The
+//! trace phase starts in the clock the potentiation ends, or at once when
+//! the tick has no spiker (`start_decay`); `done` is high in its last clock.
+//! The memory ports each claims are merged here: only the `x_pre` table's
+//! read port is claimed by both (by one at a time).
 
 use rust_hdl::prelude::*;
 
-use spikefab_sim::dither::NEURON_STEP;
-
-use crate::trace_update::TraceUpdate;
-
-#[derive(Copy, Clone, Debug, PartialEq, LogicState)]
-enum PlasticityState {
-    Idle,
-    PotNeuron,
-    PotSpike,
-    PotFanin,
-    PotHeader,
-    PotEntry,
-    PotAddress,
-    PotSource,
-    PotCompute,
-    PotWrite,
-    TraceDecay,
-    TraceDrain,
-    BumpList,
-    BumpSource,
-    BumpWrite,
-}
+use super::potentiation::Potentiation;
+use super::traces::Traces;
 
 /// The learning phases. `NB`, `MB`, `SB`, `SRCB`: the core's widths.
 #[derive(LogicBlock)]
@@ -175,33 +137,12 @@ pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const S
     pub lend_post_r: Signal<Out, Bits<12>>,
     /// See `lend_post_x`.
     pub lend_post_add: Signal<Out, Bits<8>>,
-    trace_pre: TraceUpdate,
-    trace_post: TraceUpdate,
-    state: DFF<PlasticityState>,
-    counter: DFF<Bits<SRCB>>,
-    pointer: DFF<Bits<18>>,
-    remaining: DFF<Bits<16>>,
-    syn_at: DFF<Bits<18>>,
-    syn_target: DFF<Bits<8>>,
-    source: DFF<Bits<SRCB>>,
-    decay_valid: DFF<Bit>,
-    decay_source: DFF<Bits<SRCB>>,
-    offset: DFF<Bits<12>>,
-    decay_offset: DFF<Bits<12>>,
-    wb_valid: DFF<Bit>,
-    wb_source: DFF<Bits<SRCB>>,
-    fanin_done: Signal<Local, Bit>,
-    bump: Signal<Local, Bit>,
-    axon_base: Constant<Bits<SRCB>>,
-    neuron_step: Constant<Bits<12>>,
-    last_axon: Constant<Bits<SRCB>>,
-    decay_neuron: Signal<Local, Bit>,
-    last_source: Constant<Bits<SRCB>>,
+    potentiation: Potentiation<NB, SB, SRCB>,
+    traces: Traces<NB, MB, SRCB>,
 }
 
 impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Default for Plasticity<NB, MB, SB, SRCB> {
     fn default() -> Self {
-        let (n, m) = (1u32 << NB, 1u32 << MB);
         Plasticity {
             clock: Default::default(),
             start_potentiation: Default::default(),
@@ -260,28 +201,8 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Defau
             lend_post_d: Default::default(),
             lend_post_r: Default::default(),
             lend_post_add: Default::default(),
-            trace_pre: Default::default(),
-            trace_post: Default::default(),
-            state: Default::default(),
-            counter: Default::default(),
-            pointer: Default::default(),
-            remaining: Default::default(),
-            syn_at: Default::default(),
-            syn_target: Default::default(),
-            source: Default::default(),
-            decay_valid: Default::default(),
-            decay_source: Default::default(),
-            offset: Default::default(),
-            decay_offset: Default::default(),
-            neuron_step: Constant::new(NEURON_STEP.to_bits()),
-            last_axon: Constant::new((m - 1).to_bits()),
-            decay_neuron: Default::default(),
-            wb_valid: Default::default(),
-            wb_source: Default::default(),
-            fanin_done: Default::default(),
-            bump: Default::default(),
-            axon_base: Constant::new(m.to_bits()),
-            last_source: Constant::new((m + n - 1).to_bits()),
+            potentiation: Default::default(),
+            traces: Default::default(),
         }
     }
 }
@@ -289,230 +210,70 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Defau
 impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic for Plasticity<NB, MB, SB, SRCB> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(
-            self,
-            clock,
-            state,
-            counter,
-            pointer,
-            remaining,
-            syn_at,
-            syn_target,
-            source,
-            decay_valid,
-            decay_source,
-            offset,
-            decay_offset,
-            wb_valid,
-            wb_source
-        );
-        self.weight.next = bit_cast::<8, 18>(self.syn_data.val());
-        self.syn_address.next = bit_cast::<SB, 18>(self.pointer.q.val());
-        self.syn_write_data.next =
-            bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.w_next.val());
-        self.fanin_address.next = self.list_neuron.val();
-        self.xpre_address.next = self.list_source.val();
-        self.neuron_address.next = self.list_neuron.val();
+        self.potentiation.clock.next = self.clock.val();
+        self.potentiation.start.next = self.start_potentiation.val();
+        self.potentiation.list_neuron.next = self.list_neuron.val();
+        self.potentiation.list_more_spikes.next = self.list_more_spikes.val();
+        self.potentiation.fanin_data.next = self.fanin_data.val();
+        self.potentiation.syn_data.next = self.syn_data.val();
+        self.potentiation.w_next.next = self.w_next.val();
 
-        // Traces: the decay pass computes one clock after its read (the bump
-        // pass in `BumpWrite`) in the neuron pipeline's multiply-adds, whose
-        // registers hold the result the clock after; it is written then,
-        // whatever the state. The decays take the offsets of the source
-        // being computed (spec §5.1): an axon's x_pre takes `a`, a neuron's
-        // x_pre `a` rotated by 9 bits, its x_post `a` rotated by 1 (wiring).
-        // A bump decays by 0 (which keeps a trace whatever the offset) and
-        // adds the bump.
-        self.bump.next = self.state.q.val() == PlasticityState::BumpWrite;
-        self.lend.next = self.decay_valid.q.val() | self.bump.val();
-        self.lend_pre_x.next = bit_cast::<16, 8>(self.xpre_data.val().get_bits::<8>(0));
-        self.lend_post_x.next = bit_cast::<16, 8>(self.x_post.val().get_bits::<8>(0));
-        self.lend_pre_d.next = bit_cast::<16, 13>(self.pre_decay.val());
-        self.lend_post_d.next = bit_cast::<16, 13>(self.post_decay.val());
-        self.lend_pre_add.next = 0.into();
-        self.lend_post_add.next = 0.into();
-        if self.bump.val() {
-            self.lend_pre_d.next = 0.into();
-            self.lend_post_d.next = 0.into();
-            self.lend_pre_add.next = self.pre_bump.val();
-            self.lend_post_add.next = self.post_bump.val();
-        }
-        self.decay_neuron.next = self.decay_source.q.val() >= self.axon_base.val();
-        self.lend_pre_r.next = self.decay_offset.q.val();
-        if self.decay_neuron.val() {
-            self.lend_pre_r.next = (self.decay_offset.q.val() << 9) | (self.decay_offset.q.val() >> 3);
-        }
-        self.lend_post_r.next = (self.decay_offset.q.val() << 1) | (self.decay_offset.q.val() >> 11);
-        self.trace_pre.sum.next = self.lent_pre.val();
-        self.trace_post.sum.next = self.lent_post.val();
-        self.decay_valid.d.next = false;
-        self.wb_valid.d.next = self.decay_valid.q.val();
-        self.wb_source.d.next = self.decay_source.q.val();
-        if self.bump.val() {
-            self.wb_valid.d.next = true;
-            self.wb_source.d.next = self.source.q.val();
-        }
-        self.trace_write.next = self.wb_valid.q.val();
-        self.trace_source.next = self.wb_source.q.val();
-        self.xpre_next.next = bit_cast::<16, 8>(self.trace_pre.x_next.val());
-        self.xpost_write.next = self.wb_valid.q.val() & (self.wb_source.q.val() >= self.axon_base.val());
-        self.trace_neuron.next = bit_cast::<NB, SRCB>(self.wb_source.q.val() - self.axon_base.val());
-        self.xpost_next.next = bit_cast::<16, 8>(self.trace_post.x_next.val());
+        // The trace phase follows the last spiker's potentiation.
+        self.traces.clock.next = self.clock.val();
+        self.traces.start.next = self.start_decay.val() | self.potentiation.done.val();
+        self.traces.list_is_neuron.next = self.list_is_neuron.val();
+        self.traces.list_source.next = self.list_source.val();
+        self.traces.list_neuron.next = self.list_neuron.val();
+        self.traces.list_more.next = self.list_more.val();
+        self.traces.list_any.next = self.list_any.val();
+        self.traces.xpre_data.next = self.xpre_data.val();
+        self.traces.x_post.next = self.x_post.val();
+        self.traces.pre_decay.next = self.pre_decay.val();
+        self.traces.post_decay.next = self.post_decay.val();
+        self.traces.dither_phase.next = self.dither_phase.val();
+        self.traces.dither_on.next = self.dither_on.val();
+        self.traces.lent_pre.next = self.lent_pre.val();
+        self.traces.lent_post.next = self.lent_post.val();
+        self.traces.pre_bump.next = self.pre_bump.val();
+        self.traces.post_bump.next = self.post_bump.val();
 
-        self.busy.next = true;
-        self.done.next = false;
-        self.list_rewind_spikes.next = false;
-        self.list_rewind.next = false;
-        self.list_advance_spike.next = false;
-        self.list_choose.next = false;
-        self.list_advance.next = false;
-        self.fanin_own.next = false;
-        self.syn_own.next = false;
-        self.syn_write.next = false;
-        self.xpre_own.next = false;
-        self.neuron_own.next = false;
-        self.lfsr_step.next = false;
-        self.first_stage.next = false;
-        self.fanin_done.next = false;
-
-        match self.state.q.val() {
-            PlasticityState::Idle => {
-                self.busy.next = false;
-                if self.start_potentiation.val() {
-                    self.list_rewind_spikes.next = true;
-                    self.state.d.next = PlasticityState::PotNeuron;
-                }
-                if self.start_decay.val() {
-                    self.counter.d.next = 0.into();
-                    self.offset.d.next = self.dither_phase.val();
-                    self.state.d.next = PlasticityState::TraceDecay;
-                }
-            }
-            PlasticityState::PotNeuron => {
-                // The spike list's word is on its way.
-                self.state.d.next = PlasticityState::PotSpike;
-            }
-            PlasticityState::PotSpike => {
-                self.fanin_own.next = true;
-                self.list_advance_spike.next = true;
-                self.state.d.next = PlasticityState::PotFanin;
-            }
-            PlasticityState::PotFanin => {
-                self.syn_own.next = true;
-                self.syn_address.next = bit_cast::<SB, 18>(self.fanin_data.val());
-                self.pointer.d.next = self.fanin_data.val() + 1;
-                self.state.d.next = PlasticityState::PotHeader;
-            }
-            PlasticityState::PotHeader => {
-                self.remaining.d.next = bit_cast::<16, 18>(self.syn_data.val());
-                if bit_cast::<16, 18>(self.syn_data.val()) == 0 {
-                    self.fanin_done.next = true;
-                } else {
-                    self.state.d.next = PlasticityState::PotEntry;
-                }
-            }
-            PlasticityState::PotEntry => {
-                self.syn_own.next = true;
-                self.pointer.d.next = self.pointer.q.val() + 1;
-                self.state.d.next = PlasticityState::PotAddress;
-            }
-            PlasticityState::PotAddress => {
-                self.syn_at.d.next = self.syn_data.val();
-                self.syn_own.next = true;
-                self.pointer.d.next = self.pointer.q.val() + 1;
-                self.state.d.next = PlasticityState::PotSource;
-            }
-            PlasticityState::PotSource => {
-                self.xpre_own.next = true;
-                self.xpre_address.next = bit_cast::<SRCB, 18>(self.syn_data.val());
-                self.syn_own.next = true;
-                self.syn_address.next = bit_cast::<SB, 18>(self.syn_at.q.val());
-                self.state.d.next = PlasticityState::PotCompute;
-            }
-            PlasticityState::PotCompute => {
-                // x_pre and the synapse word are here: the first stage.
-                self.lfsr_step.next = true;
-                self.first_stage.next = true;
-                self.syn_target.d.next = self.syn_data.val().get_bits::<8>(8);
-                self.state.d.next = PlasticityState::PotWrite;
-            }
-            PlasticityState::PotWrite => {
-                self.syn_own.next = true;
-                self.syn_address.next = bit_cast::<SB, 18>(self.syn_at.q.val());
-                self.syn_write.next = true;
-                self.remaining.d.next = self.remaining.q.val() - 1;
-                if self.remaining.q.val() == 1 {
-                    self.fanin_done.next = true;
-                } else {
-                    self.state.d.next = PlasticityState::PotEntry;
-                }
-            }
-            PlasticityState::TraceDecay => {
-                // Every source's x_pre (and a neuron's x_post) through its decay.
-                self.xpre_own.next = true;
-                self.xpre_address.next = self.counter.q.val();
-                self.neuron_own.next = true;
-                self.neuron_address.next = bit_cast::<NB, SRCB>(self.counter.q.val() - self.axon_base.val());
-                self.decay_valid.d.next = true;
-                self.decay_source.d.next = self.counter.q.val();
-                self.decay_offset.d.next = 0.into();
-                if self.dither_on.val() {
-                    self.decay_offset.d.next = self.offset.q.val();
-                }
-                // `a` of the next axon or neuron: the phase again at the
-                // first neuron.
-                self.offset.d.next = self.offset.q.val() + self.neuron_step.val();
-                if self.counter.q.val() == self.last_axon.val() {
-                    self.offset.d.next = self.dither_phase.val();
-                }
-                self.counter.d.next = self.counter.q.val() + 1;
-                if self.counter.q.val() == self.last_source.val() {
-                    self.list_rewind.next = true;
-                    self.state.d.next = PlasticityState::TraceDrain;
-                }
-            }
-            PlasticityState::TraceDrain => {
-                // The last decayed traces are written before any bump reads one.
-                if self.list_any.val() {
-                    self.state.d.next = PlasticityState::BumpList;
-                } else {
-                    self.done.next = true;
-                    self.state.d.next = PlasticityState::Idle;
-                }
-            }
-            PlasticityState::BumpList => {
-                self.list_choose.next = true;
-                self.state.d.next = PlasticityState::BumpSource;
-            }
-            PlasticityState::BumpSource => {
-                self.list_advance.next = true;
-                self.source.d.next = self.list_source.val();
-                self.xpre_own.next = true;
-                self.neuron_own.next = self.list_is_neuron.val();
-                self.state.d.next = PlasticityState::BumpWrite;
-            }
-            PlasticityState::BumpWrite => {
-                if self.list_more.val() {
-                    self.state.d.next = PlasticityState::BumpList;
-                } else {
-                    self.done.next = true;
-                    self.state.d.next = PlasticityState::Idle;
-                }
-            }
-            _ => {
-                self.state.d.next = PlasticityState::Idle;
-            }
+        self.busy.next = self.potentiation.busy.val() | self.traces.busy.val();
+        self.done.next = self.traces.done.val();
+        self.list_rewind_spikes.next = self.potentiation.list_rewind_spikes.val();
+        self.list_advance_spike.next = self.potentiation.list_advance_spike.val();
+        self.list_rewind.next = self.traces.list_rewind.val();
+        self.list_choose.next = self.traces.list_choose.val();
+        self.list_advance.next = self.traces.list_advance.val();
+        self.fanin_own.next = self.potentiation.fanin_own.val();
+        self.fanin_address.next = self.potentiation.fanin_address.val();
+        self.syn_own.next = self.potentiation.syn_own.val();
+        self.syn_address.next = self.potentiation.syn_address.val();
+        self.syn_write.next = self.potentiation.syn_write.val();
+        self.syn_write_data.next = self.potentiation.syn_write_data.val();
+        self.lfsr_step.next = self.potentiation.lfsr_step.val();
+        self.first_stage.next = self.potentiation.first_stage.val();
+        self.weight.next = self.potentiation.weight.val();
+        self.xpre_own.next = self.potentiation.xpre_own.val() | self.traces.xpre_own.val();
+        self.xpre_address.next = self.traces.xpre_address.val();
+        if self.potentiation.xpre_own.val() {
+            self.xpre_address.next = self.potentiation.xpre_address.val();
         }
-
-        // What follows a spiker's last plastic fan-in synapse: the next
-        // spiker, else the trace decay.
-        if self.fanin_done.val() {
-            if self.list_more_spikes.val() {
-                self.state.d.next = PlasticityState::PotNeuron;
-            } else {
-                self.counter.d.next = 0.into();
-                self.offset.d.next = self.dither_phase.val();
-                self.state.d.next = PlasticityState::TraceDecay;
-            }
-        }
+        self.neuron_own.next = self.traces.neuron_own.val();
+        self.neuron_address.next = self.traces.neuron_address.val();
+        self.trace_write.next = self.traces.trace_write.val();
+        self.trace_source.next = self.traces.trace_source.val();
+        self.xpre_next.next = self.traces.xpre_next.val();
+        self.xpost_write.next = self.traces.xpost_write.val();
+        self.trace_neuron.next = self.traces.trace_neuron.val();
+        self.xpost_next.next = self.traces.xpost_next.val();
+        self.lend.next = self.traces.lend.val();
+        self.lend_pre_x.next = self.traces.lend_pre_x.val();
+        self.lend_pre_d.next = self.traces.lend_pre_d.val();
+        self.lend_pre_r.next = self.traces.lend_pre_r.val();
+        self.lend_pre_add.next = self.traces.lend_pre_add.val();
+        self.lend_post_x.next = self.traces.lend_post_x.val();
+        self.lend_post_d.next = self.traces.lend_post_d.val();
+        self.lend_post_r.next = self.traces.lend_post_r.val();
+        self.lend_post_add.next = self.traces.lend_post_add.val();
     }
 }

@@ -1,5 +1,5 @@
 //! What the fuzz targets share (`proto/tests/fuzz.rs`, `sim/tests/fuzz.rs`,
-//! `tests/fuzz_rtl.rs`, which include this file): the number of cases per
+//! `tests/rtl/fuzz_rtl.rs`, which include this file): the number of cases per
 //! tier, and edits of a byte stream.
 
 #![allow(dead_code)]

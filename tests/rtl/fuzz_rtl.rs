@@ -7,7 +7,7 @@
 //!
 //! Cases: `support::cases` (10,000; 1,000,000 in `make test-slow`).
 
-#[path = "../proto/tests/support/fuzz.rs"]
+#[path = "../../proto/tests/support/fuzz.rs"]
 mod support;
 
 use proptest::prelude::*;

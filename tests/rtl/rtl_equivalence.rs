@@ -15,11 +15,7 @@
 //!
 //! `SPIKEFAB_RTL_SCALE` multiplies every count (`make test-slow`: 10).
 
-#[path = "../sim/tests/reference/mod.rs"]
-#[allow(dead_code)]
-mod reference;
-
-mod common;
+use crate::{common, reference};
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};

@@ -11,11 +11,7 @@
 //! within the default test tier; the UART itself is checked at the boards'
 //! 12 clocks per bit, with clock error, in `firmware/tests/uart.rs`.
 
-#[path = "../sim/tests/reference/mod.rs"]
-#[allow(dead_code)]
-mod reference;
-
-mod common;
+use crate::{common, reference};
 
 use rust_hdl::prelude::*;
 use spikefab_chip::board::ULX3S;

@@ -7,11 +7,7 @@
 //! running, a STEP out of sequence or with a bad bitmap is refused and changes
 //! nothing.
 
-#[path = "../sim/tests/reference/mod.rs"]
-#[allow(dead_code)]
-mod reference;
-
-mod common;
+use crate::{common, reference};
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;

@@ -5,11 +5,7 @@
 //! yosys's `cells_sim.v`). Both must send exactly the bytes the rust-hdl core
 //! sent, so they give the same spikes, cycles and state as `sim/`.
 
-#[path = "../sim/tests/reference/mod.rs"]
-#[allow(dead_code)]
-mod reference;
-
-mod common;
+use crate::{common, reference};
 
 use rust_hdl::prelude::*;
 use spikefab_chip::config::CoreConfig;

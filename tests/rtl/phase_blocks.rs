@@ -12,7 +12,7 @@
 //! from a port it did not claim the clock before are garbage here, so a
 //! block that relies on another's port fails.
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};

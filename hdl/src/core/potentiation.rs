@@ -1,0 +1,240 @@
+//! `Potentiation`: the tick's third phase (`docs/spec.md` §6 phase 3, §5.2),
+//! the potentiation of each spiker's plastic fan-in. The twin in
+//! `spikefab-sim` is `Simulator::potentiation_phase` (with
+//! `StdpParams::potentiate`); its cycles are `CycleCosts::potentiation_cost`.
+//!
+//! Per spiker (`C_fanin` = 4): `PotNeuron` waits for the spike list's word,
+//! `PotSpike` reads the fan-in table, `PotFanin` the fan-in header,
+//! `PotHeader` takes its count. Then per plastic fan-in synapse (`C_pot` =
+//! 5): `PotEntry` and `PotAddress` read the entry's two words, `PotSource`
+//! reads the synapse word and `x_pre`, `PotCompute` is the weight update's
+//! first stage, `PotWrite` its second into the synapse memory. `done` is
+//! high in the clock that ends the last spiker's fan-in; the trace phase
+//! ([`super::traces::Traces`]) starts in it.
+
+use rust_hdl::prelude::*;
+
+#[derive(Copy, Clone, Debug, PartialEq, LogicState)]
+enum PotentiationState {
+    Idle,
+    PotNeuron,
+    PotSpike,
+    PotFanin,
+    PotHeader,
+    PotEntry,
+    PotAddress,
+    PotSource,
+    PotCompute,
+    PotWrite,
+}
+
+/// The potentiation phase. `NB`, `SB`, `SRCB`: the core's widths.
+#[derive(LogicBlock)]
+pub struct Potentiation<const NB: usize, const SB: usize, const SRCB: usize> {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Start with the tick's first spiker (there is one).
+    pub start: Signal<In, Bit>,
+    /// The spike list's current neuron.
+    pub list_neuron: Signal<In, Bits<NB>>,
+    /// The spike list has more spikers.
+    pub list_more_spikes: Signal<In, Bit>,
+    /// The fan-in table's word (read the clock before; 18 bits, the high
+    /// two 0 on a narrow core).
+    pub fanin_data: Signal<In, Bits<18>>,
+    /// The synapse memory's word (as `fanin_data`).
+    pub syn_data: Signal<In, Bits<18>>,
+    /// The weight update's result.
+    pub w_next: Signal<In, Bits<8>>,
+    /// A busy cycle.
+    pub busy: Signal<Out, Bit>,
+    /// The last spiker's fan-in ends this clock.
+    pub done: Signal<Out, Bit>,
+    /// Rewind the spike list's walk.
+    pub list_rewind_spikes: Signal<Out, Bit>,
+    /// Move past the spiker.
+    pub list_advance_spike: Signal<Out, Bit>,
+    /// Read the fan-in table at `fanin_address`.
+    pub fanin_own: Signal<Out, Bit>,
+    /// Fan-in table address.
+    pub fanin_address: Signal<Out, Bits<NB>>,
+    /// This block drives the synapse memory's port.
+    pub syn_own: Signal<Out, Bit>,
+    /// Synapse-memory address.
+    pub syn_address: Signal<Out, Bits<SB>>,
+    /// Write `syn_write_data` (a potentiated synapse).
+    pub syn_write: Signal<Out, Bit>,
+    /// The synapse word written.
+    pub syn_write_data: Signal<Out, Bits<16>>,
+    /// Read the `x_pre` table at `xpre_address`.
+    pub xpre_own: Signal<Out, Bit>,
+    /// `x_pre` read address: the synapse's source.
+    pub xpre_address: Signal<Out, Bits<SRCB>>,
+    /// Step the LFSR (a potentiation's first stage).
+    pub lfsr_step: Signal<Out, Bit>,
+    /// The weight update's first stage is a potentiation's (x_pre, a_plus,
+    /// `weight`); its result is written in the next clock.
+    pub first_stage: Signal<Out, Bit>,
+    /// The weight being potentiated (the synapse word's, at the first stage).
+    pub weight: Signal<Out, Bits<8>>,
+    state: DFF<PotentiationState>,
+    pointer: DFF<Bits<18>>,
+    remaining: DFF<Bits<16>>,
+    syn_at: DFF<Bits<18>>,
+    syn_target: DFF<Bits<8>>,
+    fanin_done: Signal<Local, Bit>,
+}
+
+impl<const NB: usize, const SB: usize, const SRCB: usize> Default for Potentiation<NB, SB, SRCB> {
+    fn default() -> Self {
+        Potentiation {
+            clock: Default::default(),
+            start: Default::default(),
+            list_neuron: Default::default(),
+            list_more_spikes: Default::default(),
+            fanin_data: Default::default(),
+            syn_data: Default::default(),
+            w_next: Default::default(),
+            busy: Default::default(),
+            done: Default::default(),
+            list_rewind_spikes: Default::default(),
+            list_advance_spike: Default::default(),
+            fanin_own: Default::default(),
+            fanin_address: Default::default(),
+            syn_own: Default::default(),
+            syn_address: Default::default(),
+            syn_write: Default::default(),
+            syn_write_data: Default::default(),
+            xpre_own: Default::default(),
+            xpre_address: Default::default(),
+            lfsr_step: Default::default(),
+            first_stage: Default::default(),
+            weight: Default::default(),
+            state: Default::default(),
+            pointer: Default::default(),
+            remaining: Default::default(),
+            syn_at: Default::default(),
+            syn_target: Default::default(),
+            fanin_done: Default::default(),
+        }
+    }
+}
+
+impl<const NB: usize, const SB: usize, const SRCB: usize> Logic for Potentiation<NB, SB, SRCB> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, state, pointer, remaining, syn_at, syn_target);
+        self.weight.next = bit_cast::<8, 18>(self.syn_data.val());
+        self.syn_address.next = bit_cast::<SB, 18>(self.pointer.q.val());
+        self.syn_write_data.next =
+            bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.w_next.val());
+        self.fanin_address.next = self.list_neuron.val();
+        self.xpre_address.next = bit_cast::<SRCB, 18>(self.syn_data.val());
+
+        self.busy.next = true;
+        self.done.next = false;
+        self.list_rewind_spikes.next = false;
+        self.list_advance_spike.next = false;
+        self.fanin_own.next = false;
+        self.syn_own.next = false;
+        self.syn_write.next = false;
+        self.xpre_own.next = false;
+        self.lfsr_step.next = false;
+        self.first_stage.next = false;
+        self.fanin_done.next = false;
+
+        match self.state.q.val() {
+            PotentiationState::Idle => {
+                self.busy.next = false;
+                if self.start.val() {
+                    self.list_rewind_spikes.next = true;
+                    self.state.d.next = PotentiationState::PotNeuron;
+                }
+            }
+            PotentiationState::PotNeuron => {
+                // The spike list's word is on its way.
+                self.state.d.next = PotentiationState::PotSpike;
+            }
+            PotentiationState::PotSpike => {
+                self.fanin_own.next = true;
+                self.list_advance_spike.next = true;
+                self.state.d.next = PotentiationState::PotFanin;
+            }
+            PotentiationState::PotFanin => {
+                self.syn_own.next = true;
+                self.syn_address.next = bit_cast::<SB, 18>(self.fanin_data.val());
+                self.pointer.d.next = self.fanin_data.val() + 1;
+                self.state.d.next = PotentiationState::PotHeader;
+            }
+            PotentiationState::PotHeader => {
+                self.remaining.d.next = bit_cast::<16, 18>(self.syn_data.val());
+                if bit_cast::<16, 18>(self.syn_data.val()) == 0 {
+                    self.fanin_done.next = true;
+                } else {
+                    self.state.d.next = PotentiationState::PotEntry;
+                }
+            }
+            PotentiationState::PotEntry => {
+                self.syn_own.next = true;
+                self.pointer.d.next = self.pointer.q.val() + 1;
+                self.state.d.next = PotentiationState::PotAddress;
+            }
+            PotentiationState::PotAddress => {
+                self.syn_at.d.next = self.syn_data.val();
+                self.syn_own.next = true;
+                self.pointer.d.next = self.pointer.q.val() + 1;
+                self.state.d.next = PotentiationState::PotSource;
+            }
+            PotentiationState::PotSource => {
+                self.xpre_own.next = true;
+                self.syn_own.next = true;
+                self.syn_address.next = bit_cast::<SB, 18>(self.syn_at.q.val());
+                self.state.d.next = PotentiationState::PotCompute;
+            }
+            PotentiationState::PotCompute => {
+                // x_pre and the synapse word are here: the first stage.
+                self.lfsr_step.next = true;
+                self.first_stage.next = true;
+                self.syn_target.d.next = self.syn_data.val().get_bits::<8>(8);
+                self.state.d.next = PotentiationState::PotWrite;
+            }
+            PotentiationState::PotWrite => {
+                self.syn_own.next = true;
+                self.syn_address.next = bit_cast::<SB, 18>(self.syn_at.q.val());
+                self.syn_write.next = true;
+                self.remaining.d.next = self.remaining.q.val() - 1;
+                if self.remaining.q.val() == 1 {
+                    self.fanin_done.next = true;
+                } else {
+                    self.state.d.next = PotentiationState::PotEntry;
+                }
+            }
+            _ => {
+                self.state.d.next = PotentiationState::Idle;
+            }
+        }
+
+        // What follows a spiker's last plastic fan-in synapse: the next
+        // spiker, else the end of the phase.
+        if self.fanin_done.val() {
+            if self.list_more_spikes.val() {
+                self.state.d.next = PotentiationState::PotNeuron;
+            } else {
+                self.done.next = true;
+                self.state.d.next = PotentiationState::Idle;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synthesizes() {
+        let mut uut = Potentiation::<8, 12, 9>::default();
+        uut.connect_all();
+        crate::rungs::check_verilog("spikefab_potentiation", &generate_verilog(&uut)).unwrap();
+    }
+}
