@@ -1,8 +1,8 @@
-//! The cross-face tests of the RTL core against the golden model, as one test
-//! binary: its tests run side by side on the machine's cores (cargo runs test
-//! binaries one after another), and the engines' harness code is compiled
-//! once rather than once per file. Each module is one concern; its own
-//! documentation says what it checks.
+//! The cross-face tests of the RTL core (against the golden model, and built
+//! into the committed bitstreams), as one test binary: its tests run side by
+//! side on the machine's cores (cargo runs test binaries one after another),
+//! and the engines' harness code is compiled once rather than once per file.
+//! Each module is one concern; its own documentation says what it checks.
 
 #[path = "../../sim/tests/reference/mod.rs"]
 #[allow(dead_code)]
@@ -10,6 +10,7 @@ mod reference;
 
 mod common;
 
+mod bitstream;
 mod board_netlist;
 mod fuzz_rtl;
 mod phase_blocks;

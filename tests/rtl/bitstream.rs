@@ -32,7 +32,7 @@ fn rebuilds_meets_timing_and_matches_the_committed_one(board: &'static Board) {
         "the synthesis counts were read: {imp:?}"
     );
 
-    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bitstreams");
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("bitstreams");
     let report = std::fs::read_to_string(committed.join(format!("{}.md", board.name))).unwrap();
     let rebuilt_report = std::fs::read_to_string(&built.report).unwrap();
     let (tools_then, tools_now) = (tools_of(&report).unwrap(), tools_of(&rebuilt_report).unwrap());
