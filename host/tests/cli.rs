@@ -5,8 +5,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-#[path = "nir/files.rs"]
-mod nir_files;
+use crate::nir_files;
 
 fn spikefab(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_spikefab"))

@@ -13,11 +13,9 @@ use spikefab_sim::config::{Connect, NetworkFile};
 use spikefab_sim::quantize::Discretization;
 use spikefab_sim::{SimOptions, Simulator};
 
-#[path = "../../proto/tests/support/fuzz.rs"]
-mod support;
+use crate::support;
 
-#[path = "nir/files.rs"]
-mod files;
+use crate::nir_files as files;
 
 use files::{cases, graphs_dir};
 

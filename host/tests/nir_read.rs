@@ -10,13 +10,11 @@ use std::path::Path;
 use proptest::prelude::*;
 use spikefab_host::nir::{self, Graph};
 
-#[path = "../../proto/tests/support/fuzz.rs"]
-mod support;
+use crate::support;
 
 use support::{apply, config, edit};
 
-#[path = "nir/files.rs"]
-mod files;
+use crate::nir_files as files;
 
 use files::{cases, graphs_dir};
 

@@ -1,6 +1,7 @@
 //! What the fuzz targets share (`proto/tests/fuzz.rs`, `sim/tests/fuzz.rs`,
-//! `tests/rtl/fuzz_rtl.rs`, which include this file): the number of cases per
-//! tier, and edits of a byte stream.
+//! `tests/rtl/fuzz_rtl.rs` and the NIR reader's and importer's in
+//! `host/tests/`, which include this file): the number of cases per tier, and
+//! edits of a byte stream.
 
 #![allow(dead_code)]
 
