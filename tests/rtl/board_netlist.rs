@@ -159,11 +159,8 @@ fn ulx3s_board_netlist_runs_big_networks_over_its_uart() {
     eprintln!("ULX3S board netlist model in {:.1} s", t.elapsed().as_secs_f64());
     let lib = first.library_arc();
     let limits = Limits {
-        neurons: 1024,
-        axons: 1024,
-        max_delay: 16,
-        synapses: 3000,
         ticks: 16,
+        ..common::limits::ECP5_LIMITS
     };
     let mut runner = TestRunner::deterministic();
     // Two networks whatever the tier's scale: each takes about four minutes

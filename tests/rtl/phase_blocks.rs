@@ -403,6 +403,16 @@ fn route_tick(
     Ok(Routed { syn, lfsr, lists })
 }
 
+/// The trace write-back the block does this clock, into the tables.
+fn land_traces(uut: &Plasticity<NB, MB, SB, SRCB>, x_pre: &mut [u16], x_post: &mut [u16]) {
+    if uut.trace_write.val() {
+        x_pre[uut.trace_source.val().index()] = uut.xpre_next.val().to_u16();
+    }
+    if uut.xpost_write.val() {
+        x_post[uut.trace_neuron.val().index()] = uut.xpost_next.val().to_u16();
+    }
+}
+
 /// Run the learning phases of a tick on the plasticity block alone, after
 /// `routed`; compare every weight, trace and the busy cycles with the golden
 /// model's.
@@ -506,12 +516,7 @@ fn learn_tick(
             uut.syn_address.val().index(),
             write,
         );
-        if uut.trace_write.val() {
-            x_pre[uut.trace_source.val().index()] = uut.xpre_next.val().to_u16();
-        }
-        if uut.xpost_write.val() {
-            x_post[uut.trace_neuron.val().index()] = uut.xpost_next.val().to_u16();
-        }
+        land_traces(&uut, &mut x_pre, &mut x_post);
         lists.clock(ListCommands {
             choose: uut.list_choose.val(),
             advance: uut.list_advance.val(),
@@ -535,12 +540,7 @@ fn learn_tick(
     }
     // The last trace write lands one clock after `done`.
     assert!(simulate(&mut uut, 1000));
-    if uut.trace_write.val() {
-        x_pre[uut.trace_source.val().index()] = uut.xpre_next.val().to_u16();
-    }
-    if uut.xpost_write.val() {
-        x_post[uut.trace_neuron.val().index()] = uut.xpost_next.val().to_u16();
-    }
+    land_traces(&uut, &mut x_pre, &mut x_post);
     prop_assert_eq!(cycles, expected_cycles, "busy cycles");
     for (i, &a) in image.weight_address.iter().enumerate() {
         prop_assert_eq!(syn[a as usize] as u8 as i8, after.weights[i], "weight of synapse {}", i);

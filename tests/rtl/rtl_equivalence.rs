@@ -21,49 +21,13 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 
 use common::filled::{filled_network, filled_spec};
+use common::limits::{ECP5_LIMITS, HX8K_LIMITS, TINY_LIMITS, UP5K_LIMITS};
 use common::{cases, check_on};
-use reference::generate::{build, network, Limits};
+use reference::generate::{build, network};
 use spikefab_chip::config::CoreConfig;
 use spikefab_hdl::cores::{Hx8kCore, TinyCore};
 use spikefab_hdl::cosim::Cosim;
 use spikefab_hdl::engine::EngineKind;
-
-/// Networks that fit the tiny core (16 neurons, 16 axons, D = 8).
-const TINY_LIMITS: Limits = Limits {
-    neurons: 16,
-    axons: 16,
-    max_delay: 8,
-    synapses: 120,
-    ticks: 40,
-};
-
-/// Networks that use the HX8K core's wider addresses.
-const HX8K_LIMITS: Limits = Limits {
-    neurons: 128,
-    axons: 128,
-    max_delay: 8,
-    synapses: 400,
-    ticks: 24,
-};
-
-/// Networks that use the UP5K core's addresses (sources past 255).
-const UP5K_LIMITS: Limits = Limits {
-    neurons: 256,
-    axons: 256,
-    max_delay: 8,
-    synapses: 1500,
-    ticks: 24,
-};
-
-/// Networks that use the ECP5 core's 16 delay slots and its wide words
-/// (targets past 255, sources past 1,023).
-const ECP5_LIMITS: Limits = Limits {
-    neurons: 1024,
-    axons: 1024,
-    max_delay: 16,
-    synapses: 3000,
-    ticks: 40,
-};
 
 fn config(cases: u32) -> Config {
     Config {

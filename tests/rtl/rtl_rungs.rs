@@ -207,23 +207,14 @@ fn netlist_runs(config: CoreConfig, limits: reference::generate::Limits, count: 
 
 #[test]
 fn netlist_matches_sim_on_random_networks() {
+    use common::limits::{TINY_LIMITS, UP5K_LIMITS};
     use reference::generate::Limits;
 
-    let tiny = Limits {
-        neurons: 16,
-        axons: 16,
-        max_delay: 8,
-        synapses: 120,
-        ticks: 40,
-    };
     let up5k = Limits {
-        neurons: 256,
-        axons: 256,
-        max_delay: 8,
-        synapses: 1500,
         ticks: 16,
+        ..UP5K_LIMITS
     };
-    netlist_runs(CoreConfig::TINY, tiny, common::cases(24));
+    netlist_runs(CoreConfig::TINY, TINY_LIMITS, common::cases(24));
     if common::cases(1) > 1 {
         netlist_runs(CoreConfig::UP5K, up5k, common::cases(2));
     }
@@ -238,11 +229,8 @@ fn netlist_matches_sim_on_random_networks() {
 #[ignore = "slow tier: the ECP5 netlist's synthesis and model build take minutes (make test-slow installs the ECP5 tools)"]
 fn ecp5_netlist_matches_sim_on_random_networks() {
     let ecp5 = reference::generate::Limits {
-        neurons: 1024,
-        axons: 1024,
-        max_delay: 16,
-        synapses: 3000,
         ticks: 24,
+        ..common::limits::ECP5_LIMITS
     };
     netlist_runs(CoreConfig::ECP5, ecp5, common::cases(12));
 }

@@ -13,7 +13,8 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 
 use common::cases;
-use reference::generate::{build, network, Limits};
+use common::limits::{TINY_LIMITS, UP5K_LIMITS};
+use reference::generate::{build, network};
 use spikefab_chip::config::CoreConfig;
 use spikefab_chip::image::Image;
 use spikefab_hdl::cosim::Cosim;
@@ -23,22 +24,6 @@ use spikefab_proto::frame::{Decoder, Event};
 use spikefab_proto::message::{Answer, Command, NakCode};
 use spikefab_proto::stream::SpikeWords;
 use spikefab_sim::Network;
-
-const TINY_LIMITS: Limits = Limits {
-    neurons: 16,
-    axons: 16,
-    max_delay: 8,
-    synapses: 120,
-    ticks: 40,
-};
-
-const UP5K_LIMITS: Limits = Limits {
-    neurons: 256,
-    axons: 256,
-    max_delay: 8,
-    synapses: 1500,
-    ticks: 24,
-};
 
 fn loaded(config: CoreConfig, net: &Network) -> Result<(Chip<Cosim>, Image), String> {
     let cosim = Cosim::open(EngineKind::Verilator, config).map_err(|e| e.to_string())?;

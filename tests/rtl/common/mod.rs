@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod filled;
+pub mod limits;
 
 use spikefab_chip::image::Image;
 use spikefab_hdl::cosim::Cosim;
