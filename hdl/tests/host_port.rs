@@ -198,32 +198,32 @@ fn exchange(uut: &mut Port, world: &mut World, bytes: &[u8]) -> Vec<Frame> {
         uut.in_valid.next = sent < bytes.len();
         uut.in_data.next = bytes.get(sent).copied().unwrap_or(0).to_bits();
         uut.out_ready.next = true;
-        uut.tick.next = world.tick.to_bits();
-        uut.cycles.next = (world.cycles as u32).to_bits();
-        uut.stamp.next = (world.cycles as u16).to_bits();
+        uut.step.tick.next = world.tick.to_bits();
+        uut.step.cycles.next = (world.cycles as u32).to_bits();
+        uut.step.stamp.next = (world.cycles as u16).to_bits();
         let offer = run.as_ref().is_some_and(|r| r.spikes_left > 0);
         let ending = run.as_ref().is_some_and(|r| r.spikes_left == 0 && r.busy_left == 0);
-        uut.stamp_valid.next = offer;
-        uut.tick_done.next = ending;
+        uut.step.stamp_valid.next = offer;
+        uut.step.tick_done.next = ending;
         // The pacer lets a STEP's tick start one clock in three.
-        uut.step_go.next = clocks % 3 == 0;
-        uut.spike_total.next = (spike_list.len() as u16).to_bits();
-        uut.list_neuron.next = (spike_word as u64).to_bits();
-        uut.list_more_spikes.next = spike_index < spike_list.len();
-        uut.read_word.next = read_word.to_bits();
+        uut.step.step_go.next = clocks % 3 == 0;
+        uut.step.spike_total.next = (spike_list.len() as u16).to_bits();
+        uut.step.list_neuron.next = (spike_word as u64).to_bits();
+        uut.step.list_more_spikes.next = spike_index < spike_list.len();
+        uut.access.read_word.next = read_word.to_bits();
         // The range check, as the memory map makes it.
         assert!(simulate(uut, 1000));
-        let space = uut.space.val().to_u16();
-        let words = if uut.is_write.val() {
-            uut.len.val().to_u8() as i64 - 2
+        let space = uut.access.space.val().to_u16();
+        let words = if uut.access.is_write.val() {
+            uut.access.len.val().to_u8() as i64 - 2
         } else {
-            uut.count.val().to_u16() as i64
+            uut.access.count.val().to_u16() as i64
         };
         let named = space_of(space);
-        let at = first(space, uut.address.val().to_u16());
-        uut.first_cell.next = (at as u16).to_bits();
-        uut.space_bad.next = named.is_none();
-        uut.range_bad.next =
+        let at = first(space, uut.access.address.val().to_u16());
+        uut.access.first_cell.next = (at as u16).to_bits();
+        uut.access.space_bad.next = named.is_none();
+        uut.access.range_bad.next =
             named.is_some_and(|s| at as i64 + words > s.words(SIZES.0, SIZES.1, SIZES.2, SIZES.3) as i64);
         assert!(simulate(uut, 1000));
         // The clock edge.
@@ -235,31 +235,31 @@ fn exchange(uut: &mut Port, world: &mut World, bytes: &[u8]) -> Vec<Frame> {
                 frames.push(f);
             }
         }
-        if uut.write.val() {
+        if uut.access.write.val() {
             let sp = named.expect("a write to a space that exists") as usize;
-            world.spaces[sp][uut.write_cell.val().index()] = uut.data.val().to_u16();
+            world.spaces[sp][uut.access.write_cell.val().index()] = uut.data.val().to_u16();
         }
         read_word = named.map_or(0, |s| {
             world.spaces[s as usize]
-                .get(uut.read_cell.val().index())
+                .get(uut.access.read_cell.val().index())
                 .copied()
                 .unwrap_or(0)
         });
-        if uut.input_write.val() {
+        if uut.step.input_write.val() {
             let at = input_list
                 .len()
-                .min(world.pending.len() + uut.input_offset.val().index());
+                .min(world.pending.len() + uut.step.input_offset.val().index());
             input_list.truncate(at);
-            input_list.push(uut.data.val().to_u16());
+            input_list.push(uut.step.input_data.val().to_u16());
         }
-        if uut.input_commit.val() {
+        if uut.step.input_commit.val() {
             world.pending = input_list.clone();
         }
         spike_word = spike_list.get(spike_index).copied().unwrap_or(9);
-        if uut.list_advance_spike.val() {
+        if uut.step.list_advance_spike.val() {
             spike_index += 1;
         }
-        if uut.list_rewind_spikes.val() {
+        if uut.step.list_rewind_spikes.val() {
             spike_index = 0;
         }
         if uut.reset.val() {
@@ -267,7 +267,7 @@ fn exchange(uut: &mut Port, world: &mut World, bytes: &[u8]) -> Vec<Frame> {
             world.pending.clear();
             input_list.clear();
         }
-        if uut.tick_start.val() {
+        if uut.step.tick_start.val() {
             run = Some(TickRun {
                 spikes_left: world.spikes_per_tick,
                 busy_left: 10,

@@ -24,7 +24,7 @@ pub const BLOCKS: &[BlockRow] = &[
     BlockRow {
         block: "HostPort",
         file: "core/host_port.rs",
-        role: "frames in and out; WRITE, READ, STEP, RESET",
+        role: "frames in and out; WRITE, READ, RESET; a STEP handed on",
         spec: "§10",
         twin: "proto: Frame, Command, Decoder",
     },
@@ -36,6 +36,13 @@ pub const BLOCKS: &[BlockRow] = &[
         twin: "proto: NakCode, Command",
     },
     BlockRow {
+        block: "History",
+        file: "core/history.rs",
+        role: "the last command run (duplicates), STEP order",
+        spec: "§10.3-10.4",
+        twin: "host: Link's retransmissions and seqs",
+    },
+    BlockRow {
         block: "Answer",
         file: "core/answer.rs",
         role: "answer payload words",
@@ -43,11 +50,11 @@ pub const BLOCKS: &[BlockRow] = &[
         twin: "proto: Answer::frame",
     },
     BlockRow {
-        block: "SpikePacker",
-        file: "core/spike_packer.rs",
-        role: "a STEP answer's spikes, list or bitmap",
-        spec: "§10.4",
-        twin: "proto: SpikeWords::shorter",
+        block: "StepPort, SpikePacker",
+        file: "core/step_port.rs, core/spike_packer.rs",
+        role: "a STEP: inputs, tick, digest; its answer's spikes",
+        spec: "§10.2, §10.4",
+        twin: "proto: SpikeWords, stamp_digest",
     },
     BlockRow {
         block: "Pacer",
@@ -57,8 +64,8 @@ pub const BLOCKS: &[BlockRow] = &[
         twin: "spec §10.5's rules (its test)",
     },
     BlockRow {
-        block: "MemoryMap",
-        file: "core/memory_map.rs",
+        block: "MemoryMap, HostAccess",
+        file: "core/memory_map.rs, core/host_access.rs",
         role: "spaces, range checks, host access",
         spec: "§8.2",
         twin: "proto: Space::words",
@@ -92,6 +99,13 @@ pub const BLOCKS: &[BlockRow] = &[
         twin: "sim: step_tick's inputs_now, spiked",
     },
     BlockRow {
+        block: "SynapseMemories",
+        file: "core/synapse_memories.rs",
+        role: "source, fan-in, x_pre, synapse words; who owns each port",
+        spec: "§8.2",
+        twin: "chip: Image (the words the host writes)",
+    },
+    BlockRow {
         block: "Router, DelayRing",
         file: "core/router.rs, delay_ring.rs",
         role: "phase 2: synapses into the ring, depression",
@@ -115,7 +129,7 @@ pub const BLOCKS: &[BlockRow] = &[
 ];
 
 /// Where the host port's group ends (a gap and a label mark the tick's phases).
-const HOST_ROWS: usize = 6;
+const HOST_ROWS: usize = 7;
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")

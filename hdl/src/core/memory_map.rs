@@ -12,6 +12,8 @@
 use rust_hdl::prelude::*;
 use spikefab_proto::message::{field, wide, Space};
 
+use super::host_access::MapAccess;
+
 // The literal space numbers of `update` are the protocol's.
 const _: () = assert!(
     Space::Ctrl as u16 == 0
@@ -31,28 +33,8 @@ const _: () = assert!(
 /// slots and `2^SB` synapse words, whose host addresses have `AB` bits.
 #[derive(LogicBlock)]
 pub struct MemoryMap<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const AB: usize> {
-    /// The command's space word (payload word 0): the space, and the
-    /// address's bits 16-23 in the high byte.
-    pub space: Signal<In, Bits<16>>,
-    /// Its first address (word 1).
-    pub address: Signal<In, Bits<16>>,
-    /// A READ's word count (word 2).
-    pub count: Signal<In, Bits<16>>,
-    /// The frame's payload length in words.
-    pub len: Signal<In, Bits<8>>,
-    /// The command's first address in its space (`address` and the space
-    /// word's high byte), cut to `AB` bits (valid when the range is).
-    pub first_cell: Signal<Out, Bits<AB>>,
-    /// The command is a WRITE (its words are the payload after two).
-    pub is_write: Signal<In, Bit>,
-    /// No such space.
-    pub space_bad: Signal<Out, Bit>,
-    /// The range passes the space's end.
-    pub range_bad: Signal<Out, Bit>,
-    /// The host writes a word this clock.
-    pub write: Signal<In, Bit>,
-    /// The word's address in the space.
-    pub write_cell: Signal<In, Bits<AB>>,
+    /// The host port's access.
+    pub access: MapAccess<AB>,
     /// Write a control register.
     pub ctrl_write: Signal<Out, Bit>,
     /// Write a neuron field.
@@ -73,8 +55,6 @@ pub struct MemoryMap<const NB: usize, const MB: usize, const DB: usize, const SB
     pub source_hi_write: Signal<Out, Bit>,
     /// Write bits 16-17 of a fan-in pointer (wide cores).
     pub fanin_hi_write: Signal<Out, Bit>,
-    /// The address a READ's word was read at (one clock ago).
-    pub read_cell: Signal<In, Bits<AB>>,
     /// The neuron field read (`read_cell / N`).
     pub read_field: Signal<Out, Bits<{ field::ADDRESS_BITS }>>,
     /// Neuron memory word.
@@ -97,8 +77,6 @@ pub struct MemoryMap<const NB: usize, const MB: usize, const DB: usize, const SB
     pub fanin_hi_word: Signal<In, Bits<2>>,
     /// Control register word.
     pub ctrl_word: Signal<In, Bits<16>>,
-    /// The word of the space a READ names.
-    pub read_word: Signal<Out, Bits<16>>,
     /// Host write to the synapse memory (for the port's owner).
     pub syn_host_write: Signal<Out, Bit>,
     number: Signal<Local, Bits<8>>,
@@ -134,16 +112,7 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
         let words = |space: Space| Constant::new(space.words(n, m, d, s).to_bits());
         let last = if wide(n, s) { Space::FaninHi } else { Space::Syn };
         MemoryMap {
-            space: Default::default(),
-            address: Default::default(),
-            count: Default::default(),
-            len: Default::default(),
-            first_cell: Default::default(),
-            is_write: Default::default(),
-            space_bad: Default::default(),
-            range_bad: Default::default(),
-            write: Default::default(),
-            write_cell: Default::default(),
+            access: Default::default(),
             ctrl_write: Default::default(),
             neuron_write: Default::default(),
             write_field: Default::default(),
@@ -154,7 +123,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
             syn_hi_write: Default::default(),
             source_hi_write: Default::default(),
             fanin_hi_write: Default::default(),
-            read_cell: Default::default(),
             read_field: Default::default(),
             neuron_word: Default::default(),
             ring_word: Default::default(),
@@ -166,7 +134,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
             source_hi_word: Default::default(),
             fanin_hi_word: Default::default(),
             ctrl_word: Default::default(),
-            read_word: Default::default(),
             syn_host_write: Default::default(),
             number: Default::default(),
             known: Default::default(),
@@ -199,11 +166,11 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
     fn update(&mut self) {
         // The space word: the space, and the address's bits 16-23; the
         // address's bits past the core's `AB` must be 0.
-        self.number.next = self.space.val().get_bits::<8>(0);
-        self.page.next = self.space.val().get_bits::<8>(8);
+        self.number.next = self.access.space.val().get_bits::<8>(0);
+        self.page.next = self.access.space.val().get_bits::<8>(8);
         self.page_bad.next = (self.page.val() >> self.page_bits.val()) != 0;
-        self.first_cell.next =
-            bit_cast::<AB, 16>(self.address.val()) | (bit_cast::<AB, 8>(self.page.val()) << self.page_shift.val());
+        self.access.first_cell.next = bit_cast::<AB, 16>(self.access.address.val())
+            | (bit_cast::<AB, 8>(self.page.val()) << self.page_shift.val());
 
         // The range check: address + words (WRITE: len - 2; READ: count)
         // against the space's size.
@@ -241,68 +208,68 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
             }
             _ => {}
         }
-        self.span.next = self.count.val();
-        if self.is_write.val() {
-            self.span.next = bit_cast::<16, 8>(self.len.val()) - 2;
+        self.span.next = self.access.count.val();
+        if self.access.is_write.val() {
+            self.span.next = bit_cast::<16, 8>(self.access.len.val()) - 2;
         }
-        self.range_end.next = bit_cast::<20, AB>(self.first_cell.val()) + bit_cast::<20, 16>(self.span.val());
-        self.space_bad.next = self.number.val() > self.last_space.val();
-        self.range_bad.next = self.page_bad.val() | (self.range_end.val() > self.space_words.val());
+        self.range_end.next = bit_cast::<20, AB>(self.access.first_cell.val()) + bit_cast::<20, 16>(self.span.val());
+        self.access.space_bad.next = self.number.val() > self.last_space.val();
+        self.access.range_bad.next = self.page_bad.val() | (self.range_end.val() > self.space_words.val());
 
         // Host writes, one word per clock.
         self.known.next = self.number.val().get_bits::<4>(0);
-        self.ctrl_write.next = self.write.val() & (self.known.val() == 0);
-        self.neuron_write.next = self.write.val() & (self.known.val() == 1);
-        self.ring_write.next = self.write.val() & (self.known.val() == 2);
-        self.source_write.next = self.write.val() & (self.known.val() == 3);
-        self.fanin_write.next = self.write.val() & (self.known.val() == 4);
-        self.xpre_write.next = self.write.val() & (self.known.val() == 5);
-        self.syn_host_write.next = self.write.val() & (self.known.val() == 6);
-        self.syn_hi_write.next = self.write.val() & (self.known.val() == 7) & (self.last_space.val() == 9);
-        self.source_hi_write.next = self.write.val() & (self.known.val() == 8) & (self.last_space.val() == 9);
-        self.fanin_hi_write.next = self.write.val() & (self.known.val() == 9) & (self.last_space.val() == 9);
+        self.ctrl_write.next = self.access.write.val() & (self.known.val() == 0);
+        self.neuron_write.next = self.access.write.val() & (self.known.val() == 1);
+        self.ring_write.next = self.access.write.val() & (self.known.val() == 2);
+        self.source_write.next = self.access.write.val() & (self.known.val() == 3);
+        self.fanin_write.next = self.access.write.val() & (self.known.val() == 4);
+        self.xpre_write.next = self.access.write.val() & (self.known.val() == 5);
+        self.syn_host_write.next = self.access.write.val() & (self.known.val() == 6);
+        self.syn_hi_write.next = self.access.write.val() & (self.known.val() == 7) & (self.last_space.val() == 9);
+        self.source_hi_write.next = self.access.write.val() & (self.known.val() == 8) & (self.last_space.val() == 9);
+        self.fanin_hi_write.next = self.access.write.val() & (self.known.val() == 9) & (self.last_space.val() == 9);
         self.write_field.next = 0.into();
         if self.neuron_write.val() {
             self.write_field.next =
-                bit_cast::<{ field::ADDRESS_BITS }, AB>(self.write_cell.val() >> self.neuron_shift.val());
+                bit_cast::<{ field::ADDRESS_BITS }, AB>(self.access.write_cell.val() >> self.neuron_shift.val());
         }
 
         // Host reads: the word of the named space, one clock after its address.
         self.read_field.next = 0.into();
         if self.known.val() == 1 {
             self.read_field.next =
-                bit_cast::<{ field::ADDRESS_BITS }, AB>(self.read_cell.val() >> self.neuron_shift.val());
+                bit_cast::<{ field::ADDRESS_BITS }, AB>(self.access.read_cell.val() >> self.neuron_shift.val());
         }
         match self.known.val().index() {
             1 => {
-                self.read_word.next = self.neuron_word.val();
+                self.access.read_word.next = self.neuron_word.val();
             }
             2 => {
-                self.read_word.next = self.ring_word.val();
+                self.access.read_word.next = self.ring_word.val();
             }
             3 => {
-                self.read_word.next = self.source_word.val();
+                self.access.read_word.next = self.source_word.val();
             }
             4 => {
-                self.read_word.next = self.fanin_word.val();
+                self.access.read_word.next = self.fanin_word.val();
             }
             5 => {
-                self.read_word.next = self.xpre_word.val();
+                self.access.read_word.next = self.xpre_word.val();
             }
             6 => {
-                self.read_word.next = self.syn_word.val();
+                self.access.read_word.next = self.syn_word.val();
             }
             7 => {
-                self.read_word.next = bit_cast::<16, 2>(self.syn_hi_word.val());
+                self.access.read_word.next = bit_cast::<16, 2>(self.syn_hi_word.val());
             }
             8 => {
-                self.read_word.next = bit_cast::<16, 2>(self.source_hi_word.val());
+                self.access.read_word.next = bit_cast::<16, 2>(self.source_hi_word.val());
             }
             9 => {
-                self.read_word.next = bit_cast::<16, 2>(self.fanin_hi_word.val());
+                self.access.read_word.next = bit_cast::<16, 2>(self.fanin_hi_word.val());
             }
             _ => {
-                self.read_word.next = self.ctrl_word.val();
+                self.access.read_word.next = self.ctrl_word.val();
             }
         }
     }
@@ -333,14 +300,14 @@ mod tests {
         let cell = cell & ((1 << AB) - 1);
         let mut uut = MemoryMap::<NB, MB, DB, SB, AB>::default();
         uut.connect_all();
-        uut.space.next = space.to_bits();
-        uut.address.next = address.to_bits();
-        uut.count.next = count.to_bits();
-        uut.len.next = len.to_bits();
-        uut.is_write.next = write;
-        uut.write.next = true;
-        uut.write_cell.next = (cell as u64).to_bits();
-        uut.read_cell.next = (cell as u64).to_bits();
+        uut.access.space.next = space.to_bits();
+        uut.access.address.next = address.to_bits();
+        uut.access.count.next = count.to_bits();
+        uut.access.len.next = len.to_bits();
+        uut.access.is_write.next = write;
+        uut.access.write.next = true;
+        uut.access.write_cell.next = (cell as u64).to_bits();
+        uut.access.read_cell.next = (cell as u64).to_bits();
         uut.ctrl_word.next = words[0].to_bits();
         uut.neuron_word.next = words[1].to_bits();
         uut.ring_word.next = words[2].to_bits();
@@ -355,7 +322,7 @@ mod tests {
         let number = space & 0xFF;
         let first = ((space as u32) >> 8) << 16 | address as u32;
         let named = Space::from_u16(number).filter(|sp| sp.words(n, m, d, s) > 0);
-        prop_assert_eq!(uut.space_bad.val(), named.is_none());
+        prop_assert_eq!(uut.access.space_bad.val(), named.is_none());
         if let Some(sp) = named {
             // A WRITE's words are its payload after space and address, as a
             // 16-bit count (a WRITE of fewer than 3 words is refused for its
@@ -366,16 +333,16 @@ mod tests {
                 count as i64
             };
             let end = first as i64 + k;
-            prop_assert_eq!(uut.range_bad.val(), end > sp.words(n, m, d, s) as i64);
-            if !uut.range_bad.val() {
-                prop_assert_eq!(uut.first_cell.val().to_u32(), first);
+            prop_assert_eq!(uut.access.range_bad.val(), end > sp.words(n, m, d, s) as i64);
+            if !uut.access.range_bad.val() {
+                prop_assert_eq!(uut.access.first_cell.val().to_u32(), first);
             }
             let word = if number >= 7 {
                 words[number as usize] & 3
             } else {
                 words[number as usize]
             };
-            prop_assert_eq!(uut.read_word.val().to_u16(), word);
+            prop_assert_eq!(uut.access.read_word.val().to_u16(), word);
         }
         let enables = [
             uut.ctrl_write.val(),

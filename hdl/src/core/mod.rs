@@ -11,16 +11,20 @@
 //! [`crate::cores`] names the configurations of §8.1 (`spikefab_chip`'s
 //! registry) as types of this block.
 //!
-//! This block holds the memories of §8.2, the datapath blocks and the two
-//! counters (tick and busy cycles), and wires them to the phase blocks, each
-//! the twin of one part of the golden model:
+//! This block holds the neuron memory and the delay ring, the synapse
+//! memories' block, the datapath blocks and the two counters (tick and busy
+//! cycles), and wires them to the phase blocks, each the twin of one part of
+//! the golden model:
 //!
 //! | block | runs | spec | twin in `spikefab-sim` |
 //! |---|---|---|---|
-//! | [`host_port::HostPort`] | frames, WRITE / READ / STEP / RESET | §10 | `spikefab_proto` and the simulator's host side |
+//! | [`host_port::HostPort`] | frames, WRITE / READ / RESET, a STEP handed on | §10 | `spikefab_proto` and the simulator's host side |
 //! | [`command_check::CommandCheck`] | a frame's answer or NAK | §10.3-§10.4 | `spikefab_proto::message::NakCode` |
+//! | [`history::History`] | duplicates and STEP order | §10.3-§10.4 | the host link's retransmissions and sequence numbers |
 //! | [`answer::Answer`] | answer payloads | §10.2 | `spikefab_proto::message` |
-//! | [`memory_map::MemoryMap`] | spaces, ranges, host access | §8.2 | `spikefab_proto::message::Space` |
+//! | [`step_port::StepPort`] | a STEP's inputs, tick, digest and spikes | §10.2, §10.4 | `spikefab_proto::stream` (`SpikeWords`, `stamp_digest`) |
+//! | [`memory_map::MemoryMap`] | spaces, ranges, host access ([`host_access`]) | §8.2 | `spikefab_proto::message::Space` |
+//! | [`synapse_memories::SynapseMemories`] | source, fan-in, `x_pre`, synapse words | §8.2 | `spikefab_chip::image::Image` |
 //! | [`sequencer::Sequencer`] | the phases of a tick, the neuron phase | §6, §7.2 | `Simulator::step_tick`, `neuron_phase` |
 //! | [`source_list::SourceList`] | the tick's inputs and spikers | §6 phase 2 | `step_tick`'s `inputs_now` and `spiked` |
 //! | [`router::Router`] | routing and depression | §6 phase 2, §8.3 | `Simulator::route` |
@@ -37,6 +41,8 @@
 pub mod answer;
 pub mod command_check;
 pub mod diagram;
+pub mod history;
+pub mod host_access;
 pub mod host_port;
 pub mod memory_map;
 pub mod pacer;
@@ -46,6 +52,8 @@ pub mod router;
 pub mod sequencer;
 pub mod source_list;
 pub mod spike_packer;
+pub mod step_port;
+pub mod synapse_memories;
 pub mod traces;
 
 use rust_hdl::prelude::*;
@@ -54,10 +62,10 @@ use crate::control::ControlRegisters;
 use crate::delay_ring::DelayRing;
 use crate::dither::Dither;
 use crate::lfsr::Lfsr;
-use crate::memory::{BlockRam, Bram, SinglePortRam};
 use crate::neuron_memory::NeuronMemory;
 use crate::neuron_update::NeuronUpdate;
 use crate::weight_update::WeightUpdate;
+use host_access::HostAccess;
 use host_port::HostPort;
 use memory_map::MemoryMap;
 use pacer::Pacer;
@@ -66,9 +74,10 @@ use router::Router;
 use sequencer::Sequencer;
 use source_list::SourceList;
 use spikefab_proto::message::ctrl;
+use synapse_memories::SynapseMemories;
 
 /// The Spikefab core. See the module documentation.
-#[derive(LogicBlock)]
+#[derive(LogicBlock, Default)]
 pub struct Core<
     const NB: usize,
     const MB: usize,
@@ -109,19 +118,7 @@ pub struct Core<
     // Memories (§8.2).
     neurons: NeuronMemory<NB>,
     ring: DelayRing<RB>,
-    m_source: Bram<SRCB>,
-    m_fanin: Bram<NB>,
-    m_xpre: Bram<SRCB>,
-    m_syn: SinglePortRam<SB, 16>,
-    // Bits 16-17 of the `syn`, `source` and `fanin` words (wide cores, §8.2).
-    m_syn_hi: SinglePortRam<XB, 2>,
-    m_source_hi: BlockRam<SRCB, 2>,
-    m_fanin_hi: BlockRam<NB, 2>,
-    syn_word: Signal<Local, Bits<18>>,
-    source_word: Signal<Local, Bits<18>>,
-    fanin_word: Signal<Local, Bits<18>>,
-    syn_address: Signal<Local, Bits<SB>>,
-    syn_write: Signal<Local, Bit>,
+    synapses: SynapseMemories<NB, MB, SB, SRCB, AB, XB>,
     // Datapath.
     neuron: NeuronUpdate,
     weight: WeightUpdate,
@@ -132,70 +129,6 @@ pub struct Core<
     cycles: DFF<Bits<64>>,
     slot: Signal<Local, Bits<DB>>,
     counted: Signal<Local, Bit>,
-}
-
-impl<
-        const NB: usize,
-        const MB: usize,
-        const DB: usize,
-        const SB: usize,
-        const SRCB: usize,
-        const RB: usize,
-        const AB: usize,
-        const XB: usize,
-    > Default for Core<NB, MB, DB, SB, SRCB, RB, AB, XB>
-{
-    fn default() -> Self {
-        assert!(RB == NB + DB, "RB must be NB + DB");
-        use spikefab_chip::config::{cell_bits, high_bits, MAX_NEURON_BITS, MAX_SYN_BITS};
-        assert!(
-            NB as u32 <= MAX_NEURON_BITS && MB as u32 <= MAX_NEURON_BITS && DB <= 4 && SB as u32 <= MAX_SYN_BITS,
-            "core limits (spec §8.1)"
-        );
-        assert!(AB as u32 == cell_bits(SB as u32) && XB as u32 == high_bits(NB as u32, SB as u32));
-        assert!((1usize << SRCB) >= (1 << NB) + (1 << MB) && (1usize << (SRCB - 1)) < (1 << NB) + (1 << MB));
-        Core {
-            clock: Default::default(),
-            in_data: Default::default(),
-            in_valid: Default::default(),
-            in_ready: Default::default(),
-            out_data: Default::default(),
-            out_valid: Default::default(),
-            out_ready: Default::default(),
-            busy: Default::default(),
-            idle: Default::default(),
-            host: Default::default(),
-            pacer: Default::default(),
-            map: Default::default(),
-            sequencer: Default::default(),
-            list: Default::default(),
-            router: Default::default(),
-            plasticity: Default::default(),
-            neurons: Default::default(),
-            ring: Default::default(),
-            m_source: Default::default(),
-            m_fanin: Default::default(),
-            m_xpre: Default::default(),
-            m_syn: Default::default(),
-            m_syn_hi: Default::default(),
-            m_source_hi: Default::default(),
-            m_fanin_hi: Default::default(),
-            syn_word: Default::default(),
-            source_word: Default::default(),
-            fanin_word: Default::default(),
-            syn_address: Default::default(),
-            syn_write: Default::default(),
-            neuron: Default::default(),
-            weight: Default::default(),
-            lfsr: Default::default(),
-            dither: Default::default(),
-            control: Default::default(),
-            tick: Default::default(),
-            cycles: Default::default(),
-            slot: Default::default(),
-            counted: Default::default(),
-        }
-    }
 }
 
 impl<
@@ -238,21 +171,7 @@ impl<
         self.plasticity.clock.next = self.clock.val();
         self.neurons.clock.next = self.clock.val();
         self.ring.clock.next = self.clock.val();
-        self.m_source.clock.next = self.clock.val();
-        self.m_fanin.clock.next = self.clock.val();
-        self.m_xpre.clock.next = self.clock.val();
-        self.m_syn.clock.next = self.clock.val();
-        self.m_syn_hi.clock.next = self.clock.val();
-        self.m_source_hi.clock.next = self.clock.val();
-        self.m_fanin_hi.clock.next = self.clock.val();
-        // The 18-bit words of `syn`, `source` and `fanin` (the high bits 0
-        // on a narrow core).
-        self.syn_word.next =
-            bit_cast::<18, 2>(self.m_syn_hi.read_data.val()) << 16 | bit_cast::<18, 16>(self.m_syn.read_data.val());
-        self.source_word.next = bit_cast::<18, 2>(self.m_source_hi.read_data.val()) << 16
-            | bit_cast::<18, 16>(self.m_source.read_data.val());
-        self.fanin_word.next =
-            bit_cast::<18, 2>(self.m_fanin_hi.read_data.val()) << 16 | bit_cast::<18, 16>(self.m_fanin.read_data.val());
+        self.synapses.clock.next = self.clock.val();
         self.neuron.clock.next = self.clock.val();
         self.weight.clock.next = self.clock.val();
         self.lfsr.clock.next = self.clock.val();
@@ -268,45 +187,34 @@ impl<
         self.out_valid.next = self.host.out_valid.val();
         self.host.out_ready.next = self.out_ready.val();
         self.idle.next = self.host.idle.val() & self.pacer.settled.val();
-        self.host.tick.next = self.tick.q.val();
-        self.host.cycles.next = self.cycles.q.val().get_bits::<32>(0);
-        self.host.stamp.next = self.router.stamp.val();
-        self.host.stamp_valid.next = self.router.stamp_valid.val();
-        self.host.tick_done.next = self.sequencer.done.val();
-        self.host.step_go.next = self.pacer.go.val();
+        self.host.step.tick.next = self.tick.q.val();
+        self.host.step.cycles.next = self.cycles.q.val().get_bits::<32>(0);
+        self.host.step.stamp.next = self.router.stamp.val();
+        self.host.step.stamp_valid.next = self.router.stamp_valid.val();
+        self.host.step.tick_done.next = self.sequencer.done.val();
+        self.host.step.step_go.next = self.pacer.go.val();
         self.pacer.clock.next = self.clock.val();
         self.pacer.period.next = self.control.period.val();
-        self.pacer.ready.next = self.host.step_ready.val();
+        self.pacer.ready.next = self.host.step.step_ready.val();
         self.pacer.tick_done.next = self.sequencer.done.val();
         self.pacer.clear.next = self.host.reset.val() | self.control.period_written.val();
-        self.host.spike_total.next = self.list.spike_total.val();
-        self.host.list_neuron.next = self.list.neuron.val();
-        self.host.list_more_spikes.next = self.list.more_spikes.val();
-        self.host.space_bad.next = self.map.space_bad.val();
-        self.host.range_bad.next = self.map.range_bad.val();
-        self.host.read_word.next = self.map.read_word.val();
-        self.host.first_cell.next = self.map.first_cell.val();
-        self.map.space.next = self.host.space.val();
-        self.map.address.next = self.host.address.val();
-        self.map.count.next = self.host.count.val();
-        self.map.len.next = self.host.len.val();
-        self.map.is_write.next = self.host.is_write.val();
-        self.map.write.next = self.host.write.val();
-        self.map.write_cell.next = self.host.write_cell.val();
-        self.map.read_cell.next = self.host.read_cell.val();
+        self.host.step.spike_total.next = self.list.spike_total.val();
+        self.host.step.list_neuron.next = self.list.neuron.val();
+        self.host.step.list_more_spikes.next = self.list.more_spikes.val();
+        HostAccess::<AB>::join(&mut self.host.access, &mut self.map.access);
         self.map.neuron_word.next = self.neurons.read_word.val();
         self.map.ring_word.next = self.ring.old_value.val();
-        self.map.source_word.next = self.m_source.read_data.val();
-        self.map.fanin_word.next = self.m_fanin.read_data.val();
-        self.map.xpre_word.next = self.m_xpre.read_data.val();
-        self.map.syn_word.next = self.m_syn.read_data.val();
-        self.map.syn_hi_word.next = self.m_syn_hi.read_data.val();
-        self.map.source_hi_word.next = self.m_source_hi.read_data.val();
-        self.map.fanin_hi_word.next = self.m_fanin_hi.read_data.val();
+        self.map.source_word.next = self.synapses.source_word.val().get_bits::<16>(0);
+        self.map.fanin_word.next = self.synapses.fanin_word.val().get_bits::<16>(0);
+        self.map.xpre_word.next = self.synapses.xpre_word.val();
+        self.map.syn_word.next = self.synapses.syn_word.val().get_bits::<16>(0);
+        self.map.syn_hi_word.next = self.synapses.syn_word.val().get_bits::<2>(16);
+        self.map.source_hi_word.next = self.synapses.source_word.val().get_bits::<2>(16);
+        self.map.fanin_hi_word.next = self.synapses.fanin_word.val().get_bits::<2>(16);
         self.map.ctrl_word.next = self.control.read_word.val();
 
         // The tick's phases.
-        self.sequencer.start.next = self.host.tick_start.val();
+        self.sequencer.start.next = self.host.step.tick_start.val();
         self.sequencer.slot.next = self.slot.val();
         self.sequencer.learn.next = self.control.learn.val();
         self.sequencer.list_any.next = self.list.any.val();
@@ -315,19 +223,21 @@ impl<
         self.sequencer.plasticity_done.next = self.plasticity.done.val();
         self.sequencer.neuron_valid.next = self.neuron.out_valid.val();
         self.sequencer.neuron_spike.next = self.neuron.spike.val();
-        self.list.input_write.next = self.host.input_write.val();
-        self.list.input_offset.next = self.host.input_offset.val();
-        self.list.input_data.next = self.host.data.val();
-        self.list.input_commit.next = self.host.input_commit.val();
+        self.list.input_write.next = self.host.step.input_write.val();
+        self.list.input_offset.next = self.host.step.input_offset.val();
+        self.list.input_data.next = self.host.step.input_data.val();
+        self.list.input_commit.next = self.host.step.input_commit.val();
         self.list.inputs_clear.next = self.sequencer.tick_end.val() | self.host.reset.val();
         self.list.spike_write.next = self.sequencer.spike_write.val();
         self.list.spike_neuron.next = self.sequencer.address4.val();
         self.list.new_tick.next = self.sequencer.new_tick.val();
         self.list.rewind.next = self.plasticity.list_rewind.val();
-        self.list.rewind_spikes.next = self.plasticity.list_rewind_spikes.val() | self.host.list_rewind_spikes.val();
+        self.list.rewind_spikes.next =
+            self.plasticity.list_rewind_spikes.val() | self.host.step.list_rewind_spikes.val();
         self.list.choose.next = self.router.list_choose.val() | self.plasticity.list_choose.val();
         self.list.advance.next = self.router.list_advance.val() | self.plasticity.list_advance.val();
-        self.list.advance_spike.next = self.plasticity.list_advance_spike.val() | self.host.list_advance_spike.val();
+        self.list.advance_spike.next =
+            self.plasticity.list_advance_spike.val() | self.host.step.list_advance_spike.val();
         self.router.start.next = self.sequencer.router_start.val();
         self.router.learn.next = self.control.learn.val();
         self.router.slot.next = self.slot.val();
@@ -335,8 +245,8 @@ impl<
         self.router.list_is_neuron.next = self.list.is_neuron.val();
         self.router.list_source.next = self.list.source.val();
         self.router.list_more.next = self.list.more.val();
-        self.router.source_data.next = self.source_word.val();
-        self.router.syn_data.next = self.syn_word.val();
+        self.router.source_data.next = self.synapses.source_word.val();
+        self.router.syn_data.next = self.synapses.syn_word.val();
         self.router.w_next.next = self.weight.w_next.val();
         self.plasticity.start_potentiation.next = self.sequencer.potentiation_start.val();
         self.plasticity.start_decay.next = self.sequencer.decay_start.val();
@@ -346,9 +256,9 @@ impl<
         self.plasticity.list_more.next = self.list.more.val();
         self.plasticity.list_more_spikes.next = self.list.more_spikes.val();
         self.plasticity.list_any.next = self.list.any.val();
-        self.plasticity.fanin_data.next = self.fanin_word.val();
-        self.plasticity.syn_data.next = self.syn_word.val();
-        self.plasticity.xpre_data.next = self.m_xpre.read_data.val();
+        self.plasticity.fanin_data.next = self.synapses.fanin_word.val();
+        self.plasticity.syn_data.next = self.synapses.syn_word.val();
+        self.plasticity.xpre_data.next = self.synapses.xpre_word.val();
         self.plasticity.x_post.next = self.neurons.x_post.val();
         self.plasticity.w_next.next = self.weight.w_next.val();
         self.plasticity.pre_decay.next = self.control.pre_decay.val();
@@ -371,7 +281,7 @@ impl<
         self.plasticity.post_bump.next = self.control.post_bump.val();
 
         // Memory ports: the host's, unless the running phase claims them.
-        self.neurons.address.next = bit_cast::<NB, AB>(self.host.read_cell.val());
+        self.neurons.address.next = bit_cast::<NB, AB>(self.host.access.read_cell.val());
         if self.sequencer.neuron_own.val() {
             self.neurons.address.next = self.sequencer.neuron_address.val();
         }
@@ -386,7 +296,7 @@ impl<
         self.neurons.address3.next = self.sequencer.address3.val();
         self.neurons.host_write.next = self.map.neuron_write.val();
         self.neurons.host_field.next = self.map.write_field.val();
-        self.neurons.host_cell.next = bit_cast::<NB, AB>(self.host.write_cell.val());
+        self.neurons.host_cell.next = bit_cast::<NB, AB>(self.host.access.write_cell.val());
         self.neurons.host_data.next = self.host.data.val();
         self.neurons.read_field.next = self.map.read_field.val();
         self.neurons.state_write.next = self.neuron.out_valid.val();
@@ -403,12 +313,12 @@ impl<
         self.ring.op_valid.next = false;
         self.ring.op_clear.next = false;
         self.ring.op_set.next = false;
-        self.ring.op_address.next = bit_cast::<RB, AB>(self.host.read_cell.val());
+        self.ring.op_address.next = bit_cast::<RB, AB>(self.host.access.read_cell.val());
         self.ring.op_value.next = self.host.data.val();
         if self.map.ring_write.val() {
             self.ring.op_valid.next = true;
             self.ring.op_set.next = true;
-            self.ring.op_address.next = bit_cast::<RB, AB>(self.host.write_cell.val());
+            self.ring.op_address.next = bit_cast::<RB, AB>(self.host.access.write_cell.val());
         }
         if self.sequencer.ring_clear.val() {
             self.ring.op_valid.next = true;
@@ -421,78 +331,40 @@ impl<
             self.ring.op_value.next = self.router.ring_value.val();
         }
 
-        self.m_source.read_address.next = bit_cast::<SRCB, AB>(self.host.read_cell.val());
-        self.m_source_hi.read_address.next = bit_cast::<SRCB, AB>(self.host.read_cell.val());
-        if self.router.source_own.val() {
-            self.m_source.read_address.next = self.router.source_address.val();
-            self.m_source_hi.read_address.next = self.router.source_address.val();
-        }
-        self.m_source.write_address.next = bit_cast::<SRCB, AB>(self.host.write_cell.val());
-        self.m_source.write_data.next = self.host.data.val();
-        self.m_source.write_enable.next = self.map.source_write.val();
-        self.m_source_hi.write_address.next = bit_cast::<SRCB, AB>(self.host.write_cell.val());
-        self.m_source_hi.write_data.next = bit_cast::<2, 16>(self.host.data.val());
-        self.m_source_hi.write_enable.next = self.map.source_hi_write.val();
-        self.m_fanin.read_address.next = bit_cast::<NB, AB>(self.host.read_cell.val());
-        self.m_fanin_hi.read_address.next = bit_cast::<NB, AB>(self.host.read_cell.val());
-        if self.plasticity.fanin_own.val() {
-            self.m_fanin.read_address.next = self.plasticity.fanin_address.val();
-            self.m_fanin_hi.read_address.next = self.plasticity.fanin_address.val();
-        }
-        self.m_fanin.write_address.next = bit_cast::<NB, AB>(self.host.write_cell.val());
-        self.m_fanin.write_data.next = self.host.data.val();
-        self.m_fanin.write_enable.next = self.map.fanin_write.val();
-        self.m_fanin_hi.write_address.next = bit_cast::<NB, AB>(self.host.write_cell.val());
-        self.m_fanin_hi.write_data.next = bit_cast::<2, 16>(self.host.data.val());
-        self.m_fanin_hi.write_enable.next = self.map.fanin_hi_write.val();
-        self.m_xpre.read_address.next = bit_cast::<SRCB, AB>(self.host.read_cell.val());
-        if self.plasticity.xpre_own.val() {
-            self.m_xpre.read_address.next = self.plasticity.xpre_address.val();
-        }
-        self.m_xpre.write_address.next = bit_cast::<SRCB, AB>(self.host.write_cell.val());
-        self.m_xpre.write_data.next = self.host.data.val();
-        self.m_xpre.write_enable.next = self.map.xpre_write.val();
-        if self.plasticity.trace_write.val() {
-            self.m_xpre.write_address.next = self.plasticity.trace_source.val();
-            self.m_xpre.write_data.next = self.plasticity.xpre_next.val();
-            self.m_xpre.write_enable.next = true;
-        }
-        self.syn_address.next = bit_cast::<SB, AB>(self.host.read_cell.val());
-        self.m_syn.write_data.next = self.host.data.val();
-        self.syn_write.next = self.map.syn_host_write.val();
-        if self.map.syn_host_write.val() {
-            self.syn_address.next = bit_cast::<SB, AB>(self.host.write_cell.val());
-        }
-        if self.router.syn_own.val() {
-            self.syn_address.next = self.router.syn_address.val();
-            self.m_syn.write_data.next = self.router.syn_write_data.val();
-            self.syn_write.next = self.router.syn_write.val();
-        }
-        if self.plasticity.syn_own.val() {
-            self.syn_address.next = self.plasticity.syn_address.val();
-            self.m_syn.write_data.next = self.plasticity.syn_write_data.val();
-            self.syn_write.next = self.plasticity.syn_write.val();
-        }
-        self.m_syn.address.next = self.syn_address.val();
-        self.m_syn.write_enable.next = self.syn_write.val();
-        self.m_syn.read_enable.next = true;
-        // The high bits follow the low word's address and hold while it is
-        // written (learning writes only the weight byte); only the host
-        // writes them.
-        self.m_syn_hi.address.next = bit_cast::<XB, SB>(self.syn_address.val());
-        self.m_syn_hi.write_data.next = bit_cast::<2, 16>(self.host.data.val());
-        self.m_syn_hi.write_enable.next = self.map.syn_hi_write.val();
-        self.m_syn_hi.read_enable.next = !self.syn_write.val();
-        if self.map.syn_hi_write.val() {
-            self.m_syn_hi.address.next = bit_cast::<XB, AB>(self.host.write_cell.val());
-        }
+        self.synapses.read_cell.next = self.host.access.read_cell.val();
+        self.synapses.write_cell.next = self.host.access.write_cell.val();
+        self.synapses.data.next = self.host.data.val();
+        self.synapses.source_write.next = self.map.source_write.val();
+        self.synapses.source_hi_write.next = self.map.source_hi_write.val();
+        self.synapses.fanin_write.next = self.map.fanin_write.val();
+        self.synapses.fanin_hi_write.next = self.map.fanin_hi_write.val();
+        self.synapses.xpre_write.next = self.map.xpre_write.val();
+        self.synapses.syn_write.next = self.map.syn_host_write.val();
+        self.synapses.syn_hi_write.next = self.map.syn_hi_write.val();
+        self.synapses.router_source_own.next = self.router.source_own.val();
+        self.synapses.router_source_address.next = self.router.source_address.val();
+        self.synapses.router_syn_own.next = self.router.syn_own.val();
+        self.synapses.router_syn_address.next = self.router.syn_address.val();
+        self.synapses.router_syn_write.next = self.router.syn_write.val();
+        self.synapses.router_syn_data.next = self.router.syn_write_data.val();
+        self.synapses.learn_fanin_own.next = self.plasticity.fanin_own.val();
+        self.synapses.learn_fanin_address.next = self.plasticity.fanin_address.val();
+        self.synapses.learn_xpre_own.next = self.plasticity.xpre_own.val();
+        self.synapses.learn_xpre_address.next = self.plasticity.xpre_address.val();
+        self.synapses.learn_trace_write.next = self.plasticity.trace_write.val();
+        self.synapses.learn_trace_source.next = self.plasticity.trace_source.val();
+        self.synapses.learn_trace.next = self.plasticity.xpre_next.val();
+        self.synapses.learn_syn_own.next = self.plasticity.syn_own.val();
+        self.synapses.learn_syn_address.next = self.plasticity.syn_address.val();
+        self.synapses.learn_syn_write.next = self.plasticity.syn_write.val();
+        self.synapses.learn_syn_data.next = self.plasticity.syn_write_data.val();
 
         // Control registers: host writes, and READ of the cell addressed the
         // clock before (like the memories).
         self.control.write.next = self.map.ctrl_write.val();
-        self.control.write_address.next = bit_cast::<{ ctrl::ADDRESS_BITS }, AB>(self.host.write_cell.val());
+        self.control.write_address.next = bit_cast::<{ ctrl::ADDRESS_BITS }, AB>(self.host.access.write_cell.val());
         self.control.data.next = self.host.data.val();
-        self.control.read_address.next = bit_cast::<{ ctrl::ADDRESS_BITS }, AB>(self.host.read_cell.val());
+        self.control.read_address.next = bit_cast::<{ ctrl::ADDRESS_BITS }, AB>(self.host.access.read_cell.val());
         self.control.lfsr_state.next = self.lfsr.state.val();
         self.control.tick.next = self.tick.q.val();
         self.control.cycles.next = self.cycles.q.val();
@@ -534,7 +406,7 @@ impl<
         self.weight.potentiate.next = self.plasticity.first_stage.val();
         if self.plasticity.first_stage.val() {
             self.weight.w.next = self.plasticity.weight.val();
-            self.weight.x.next = bit_cast::<8, 16>(self.m_xpre.read_data.val());
+            self.weight.x.next = bit_cast::<8, 16>(self.synapses.xpre_word.val());
             self.weight.gain.next = self.control.a_plus.val();
         } else {
             self.weight.w.next = self.router.weight.val();

@@ -100,6 +100,10 @@ pub struct Sequencer<const NB: usize, const DB: usize, const RB: usize> {
 
 impl<const NB: usize, const DB: usize, const RB: usize> Default for Sequencer<NB, DB, RB> {
     fn default() -> Self {
+        assert!(
+            DB <= 4 && RB == NB + DB,
+            "a ring cell per neuron and delay slot, 16 slots at most (spec §8.1)"
+        );
         Sequencer {
             clock: Default::default(),
             start: Default::default(),
