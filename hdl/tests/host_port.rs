@@ -208,8 +208,8 @@ fn exchange(uut: &mut Port, world: &mut World, bytes: &[u8]) -> Vec<Frame> {
         // The pacer lets a STEP's tick start one clock in three.
         uut.step.step_go.next = clocks % 3 == 0;
         uut.step.spike_total.next = (spike_list.len() as u16).to_bits();
-        uut.step.list_neuron.next = (spike_word as u64).to_bits();
-        uut.step.list_more_spikes.next = spike_index < spike_list.len();
+        uut.list.neuron.next = (spike_word as u64).to_bits();
+        uut.list.more.next = spike_index < spike_list.len();
         uut.access.read_word.next = read_word.to_bits();
         // The range check, as the memory map makes it.
         assert!(simulate(uut, 1000));
@@ -256,10 +256,10 @@ fn exchange(uut: &mut Port, world: &mut World, bytes: &[u8]) -> Vec<Frame> {
             world.pending = input_list.clone();
         }
         spike_word = spike_list.get(spike_index).copied().unwrap_or(9);
-        if uut.step.list_advance_spike.val() {
+        if uut.list.advance.val() {
             spike_index += 1;
         }
-        if uut.step.list_rewind_spikes.val() {
+        if uut.list.rewind.val() {
             spike_index = 0;
         }
         if uut.reset.val() {

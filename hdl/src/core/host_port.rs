@@ -3,8 +3,8 @@
 //! [`MemoryMap`](super::memory_map)'s range check registered ahead), the
 //! commands run (WRITE and READ one word per clock through the memory map,
 //! a STEP by the [`StepPort`], RESET), and frames out ([`FrameTx`], with the
-//! payload words of [`Answer`] and, for a STEP's answer, of the step port's
-//! spike packer). The twin is the host's `spikefab_proto` (frames, messages
+//! payload words of [`Answer`] and, for a STEP's answer, of the
+//! [`SpikePacker`]). The twin is the host's `spikefab_proto` (frames, messages
 //! and `stream`) with the golden model behind it: `spikefab_sim::Simulator`'s
 //! writes, reads, inputs and ticks.
 //!
@@ -17,6 +17,7 @@ use super::answer::Answer;
 use super::command_check::{CommandCheck, NakDetail};
 use super::history::History;
 use super::host_access::HostAccess;
+use super::spike_packer::{SpikeListLink, SpikePacker};
 use super::step_port::{StepLink, StepPort};
 use crate::frame_rx::FrameRx;
 use crate::frame_tx::FrameTx;
@@ -61,8 +62,10 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     pub out_ready: Signal<In, Bit>,
     /// Nothing to do until a byte arrives.
     pub idle: Signal<Out, Bit>,
-    /// A STEP's inputs, tick and spikes (the step port's).
-    pub step: StepLink<NB>,
+    /// A STEP's inputs and tick (the step port's).
+    pub step: StepLink,
+    /// The spike list a STEP's answer is packed from.
+    pub list: SpikeListLink<NB>,
     /// RESET: counters to 0, pending inputs forgotten.
     pub reset: Signal<Out, Bit>,
     /// The payload word read (a WRITE's data).
@@ -75,6 +78,7 @@ pub struct HostPort<const NB: usize, const MB: usize, const DB: usize, const SB:
     check: CommandCheck,
     history: History,
     step_port: StepPort<NB, MB>,
+    packer: SpikePacker<NB>,
     state: DFF<PortState>,
     w0: DFF<Bits<16>>,
     w1: DFF<Bits<16>>,
@@ -129,6 +133,8 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
             history: Default::default(),
             step: Default::default(),
             step_port: Default::default(),
+            list: Default::default(),
+            packer: Default::default(),
             state: Default::default(),
             w0: Default::default(),
             w1: Default::default(),
@@ -188,7 +194,9 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
         self.rx.clock.next = self.clock.val();
         self.tx.clock.next = self.clock.val();
         self.step_port.clock.next = self.clock.val();
-        StepLink::<NB>::link(&mut self.step, &mut self.step_port.link);
+        StepLink::link(&mut self.step, &mut self.step_port.link);
+        self.packer.clock.next = self.clock.val();
+        SpikeListLink::<NB>::link(&mut self.list, &mut self.packer.list);
         self.rx.in_data.next = self.in_data.val();
         self.rx.in_valid.next = self.in_valid.val();
         self.in_ready.next = self.rx.in_ready.val();
@@ -439,10 +447,14 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
         self.tx.kind.next = self.tx_kind.val();
         self.tx.len.next = self.tx_len.val();
         if self.packed_word.val() {
-            self.tx_word.next = self.step_port.word.val();
-            self.tx_word_valid.next = self.step_port.word_valid.val();
+            self.tx_word.next = self.packer.word.val();
+            self.tx_word_valid.next = self.packer.valid.val();
         }
-        self.step_port.take.next = self.packed_word.val() & self.tx.word_taken.val();
+        // A STEP's answer: its spikes packed from the spike list as the
+        // transmitter asks for them.
+        self.packer.start.next = self.step_port.answer.val();
+        self.packer.map.next = self.step_port.answer_map.val();
+        self.packer.take.next = self.packed_word.val() & self.tx.word_taken.val();
         self.tx.word.next = self.tx_word.val();
         self.tx.word_valid.next = self.tx_word_valid.val();
         self.idle.next = (self.state.q.val() == PortState::Idle)

@@ -199,8 +199,8 @@ impl<
         self.pacer.tick_done.next = self.sequencer.done.val();
         self.pacer.clear.next = self.host.reset.val() | self.control.period_written.val();
         self.host.step.spike_total.next = self.list.spike_total.val();
-        self.host.step.list_neuron.next = self.list.neuron.val();
-        self.host.step.list_more_spikes.next = self.list.more_spikes.val();
+        self.host.list.neuron.next = self.list.neuron.val();
+        self.host.list.more.next = self.list.more_spikes.val();
         HostAccess::<AB>::join(&mut self.host.access, &mut self.map.access);
         self.map.neuron_word.next = self.neurons.read_word.val();
         self.map.ring_word.next = self.ring.old_value.val();
@@ -232,12 +232,10 @@ impl<
         self.list.spike_neuron.next = self.sequencer.address4.val();
         self.list.new_tick.next = self.sequencer.new_tick.val();
         self.list.rewind.next = self.plasticity.list_rewind.val();
-        self.list.rewind_spikes.next =
-            self.plasticity.list_rewind_spikes.val() | self.host.step.list_rewind_spikes.val();
+        self.list.rewind_spikes.next = self.plasticity.list_rewind_spikes.val() | self.host.list.rewind.val();
         self.list.choose.next = self.router.list_choose.val() | self.plasticity.list_choose.val();
         self.list.advance.next = self.router.list_advance.val() | self.plasticity.list_advance.val();
-        self.list.advance_spike.next =
-            self.plasticity.list_advance_spike.val() | self.host.step.list_advance_spike.val();
+        self.list.advance_spike.next = self.plasticity.list_advance_spike.val() | self.host.list.advance.val();
         self.router.start.next = self.sequencer.router_start.val();
         self.router.learn.next = self.control.learn.val();
         self.router.slot.next = self.slot.val();

@@ -15,6 +15,20 @@
 
 use rust_hdl::prelude::*;
 
+/// The spike list's walk, as the packer makes it (the host port passes it
+/// on to the [`SourceList`](super::source_list)).
+#[derive(LogicInterface, Default)]
+pub struct SpikeListLink<const NB: usize> {
+    /// The spike list's current neuron (one clock after its index).
+    pub neuron: Signal<In, Bits<NB>>,
+    /// A spiker is left in the spike list.
+    pub more: Signal<In, Bit>,
+    /// The spike list's walk back to its start.
+    pub rewind: Signal<Out, Bit>,
+    /// Move past the current spiker.
+    pub advance: Signal<Out, Bit>,
+}
+
 /// The packer of a core with `2^NB` neurons.
 #[derive(LogicBlock)]
 pub struct SpikePacker<const NB: usize> {
@@ -26,14 +40,8 @@ pub struct SpikePacker<const NB: usize> {
     pub map: Signal<In, Bit>,
     /// The word is taken on this edge.
     pub take: Signal<In, Bit>,
-    /// The spike list's current neuron (one clock after its index).
-    pub neuron: Signal<In, Bits<NB>>,
-    /// A spiker is left in the spike list.
-    pub more: Signal<In, Bit>,
-    /// The spike list's walk back to its start.
-    pub rewind: Signal<Out, Bit>,
-    /// Move past the current spiker.
-    pub advance: Signal<Out, Bit>,
+    /// The spike list.
+    pub list: SpikeListLink<NB>,
     /// The next word.
     pub word: Signal<Out, Bits<16>>,
     /// `word` is ready.
@@ -55,10 +63,7 @@ impl<const NB: usize> Default for SpikePacker<NB> {
             start: Default::default(),
             map: Default::default(),
             take: Default::default(),
-            neuron: Default::default(),
-            more: Default::default(),
-            rewind: Default::default(),
-            advance: Default::default(),
+            list: Default::default(),
             word: Default::default(),
             valid: Default::default(),
             is_map: Default::default(),
@@ -76,24 +81,25 @@ impl<const NB: usize> Logic for SpikePacker<NB> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, is_map, settle, bits, map_word, ready, word_q);
-        self.rewind.next = false;
-        self.advance.next = false;
+        self.list.rewind.next = false;
+        self.list.advance.next = false;
         self.word.next = self.word_q.q.val();
         self.valid.next = self.ready.q.val();
         // The list's memory reads a moved index on the next edge: its word
         // is out one clock later.
         self.settle.d.next = false;
-        self.word_q.d.next = bit_cast::<16, NB>(self.neuron.val());
+        self.word_q.d.next = bit_cast::<16, NB>(self.list.neuron.val());
         self.ready.d.next = !self.settle.q.val() & !self.take.val();
         if self.is_map.q.val() {
             self.word_q.d.next = self.bits.q.val();
             if !self.settle.q.val()
-                & self.more.val()
-                & (bit_cast::<8, NB>(self.neuron.val() >> 4) == self.map_word.q.val())
+                & self.list.more.val()
+                & (bit_cast::<8, NB>(self.list.neuron.val() >> 4) == self.map_word.q.val())
             {
                 // A spiker of this word's 16 neurons: its bit, then the next.
-                self.bits.d.next = self.bits.q.val() | (self.one.val() << bit_cast::<16, NB>(self.neuron.val() & 15));
-                self.advance.next = true;
+                self.bits.d.next =
+                    self.bits.q.val() | (self.one.val() << bit_cast::<16, NB>(self.list.neuron.val() & 15));
+                self.list.advance.next = true;
                 self.settle.d.next = true;
                 self.ready.d.next = false;
             }
@@ -103,12 +109,12 @@ impl<const NB: usize> Logic for SpikePacker<NB> {
                 self.bits.d.next = 0.into();
                 self.map_word.d.next = self.map_word.q.val() + 1;
             } else {
-                self.advance.next = true;
+                self.list.advance.next = true;
                 self.settle.d.next = true;
             }
         }
         if self.start.val() {
-            self.rewind.next = true;
+            self.list.rewind.next = true;
             self.ready.d.next = false;
             self.is_map.d.next = self.map.val();
             self.settle.d.next = true;
@@ -134,10 +140,10 @@ mod tests {
     }
 
     fn clock(uut: &mut Packer, list: &mut List) {
-        uut.neuron.next = (list.out as u64).to_bits();
-        uut.more.next = list.index < list.spikes.len();
+        uut.list.neuron.next = (list.out as u64).to_bits();
+        uut.list.more.next = list.index < list.spikes.len();
         assert!(simulate(uut, 100));
-        let (rewind, advance) = (uut.rewind.val(), uut.advance.val());
+        let (rewind, advance) = (uut.list.rewind.val(), uut.list.advance.val());
         uut.clock.next = true.into();
         assert!(simulate(uut, 100));
         uut.clock.next = false.into();
@@ -148,8 +154,8 @@ mod tests {
         if rewind {
             list.index = 0;
         }
-        uut.neuron.next = (list.out as u64).to_bits();
-        uut.more.next = list.index < list.spikes.len();
+        uut.list.neuron.next = (list.out as u64).to_bits();
+        uut.list.more.next = list.index < list.spikes.len();
         assert!(simulate(uut, 100));
     }
 

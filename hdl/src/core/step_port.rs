@@ -2,7 +2,8 @@
 //! §10.4): its inputs checked and put into the source list (a STEP's axon
 //! list, or a STEP_MAP's bitmap one bit per clock), its tick started when
 //! the pacer says and its spikers' stamps folded into the tick's digest, and
-//! the answer's form chosen and its spikes packed ([`SpikePacker`]). The
+//! the answer's form chosen (the host port's
+//! [`SpikePacker`](super::spike_packer::SpikePacker) packs its spikes). The
 //! [`HostPort`](super::host_port::HostPort) starts it on a STEP its check
 //! runs (or answers again) and sends the answer or the NAK it ends with.
 //!
@@ -13,7 +14,6 @@
 
 use rust_hdl::prelude::*;
 
-use super::spike_packer::SpikePacker;
 use crate::crc16::Crc16;
 
 #[derive(Copy, Clone, Debug, PartialEq, LogicState)]
@@ -32,12 +32,11 @@ enum StepState {
     StepAnswer,
 }
 
-/// What a STEP needs of the rest of a core with `2^NB` neurons: the source
-/// list's inputs, the pacer and sequencer's tick, the router's stamps, the
-/// counters and the spike list. The host port passes it through to its
-/// [`StepPort`].
+/// What a STEP needs of the rest of the core: the source list's inputs, the
+/// pacer and sequencer's tick, the router's stamps, the counters and the
+/// spike list's size. The host port passes it through to its [`StepPort`].
 #[derive(LogicInterface, Default)]
-pub struct StepLink<const NB: usize> {
+pub struct StepLink {
     /// Write a STEP's axon into the source list.
     pub input_write: Signal<Out, Bit>,
     /// Its offset among the STEP's axons.
@@ -64,14 +63,6 @@ pub struct StepLink<const NB: usize> {
     pub stamp: Signal<In, Bits<16>>,
     /// Neurons in the spike list.
     pub spike_total: Signal<In, Bits<16>>,
-    /// The spike list's current neuron.
-    pub list_neuron: Signal<In, Bits<NB>>,
-    /// A spiker is left in the spike list.
-    pub list_more_spikes: Signal<In, Bit>,
-    /// The spike list's walk back to its start.
-    pub list_rewind_spikes: Signal<Out, Bit>,
-    /// Move past the current spiker.
-    pub list_advance_spike: Signal<Out, Bit>,
 }
 
 /// The STEP side of a core with `2^NB` neurons and `2^MB` axons.
@@ -80,7 +71,7 @@ pub struct StepPort<const NB: usize, const MB: usize> {
     /// Clock.
     pub clock: Signal<In, Clock>,
     /// The rest of the core.
-    pub link: StepLink<NB>,
+    pub link: StepLink,
     /// Run a STEP (its inputs, then its tick).
     pub start: Signal<In, Bit>,
     /// With `start`: its inputs are a bitmap.
@@ -112,15 +103,10 @@ pub struct StepPort<const NB: usize, const MB: usize> {
     pub answer_kind: Signal<Out, Bits<8>>,
     /// The answer's payload length in words.
     pub answer_len: Signal<Out, Bits<8>>,
+    /// The answer's form is the bitmap (with `answer`).
+    pub answer_map: Signal<Out, Bit>,
     /// The tick's digest of its spikers' stamps (§10.4).
     pub digest: Signal<Out, Bits<16>>,
-    /// The answer's next spike word.
-    pub word: Signal<Out, Bits<16>>,
-    /// `word` is ready.
-    pub word_valid: Signal<Out, Bit>,
-    /// The transmitter takes `word` on this edge.
-    pub take: Signal<In, Bit>,
-    packer: SpikePacker<NB>,
     digest_lo: Crc16,
     digest_hi: Crc16,
     state: DFF<StepState>,
@@ -138,7 +124,6 @@ pub struct StepPort<const NB: usize, const MB: usize> {
     axon: Signal<Local, Bits<16>>,
     bad_axon: Signal<Local, Bit>,
     offset: Signal<Local, Bits<16>>,
-    pack_start: Signal<Local, Bit>,
     axons: Constant<Bits<16>>,
     k_list_answer: Constant<Bits<8>>,
     k_map_answer: Constant<Bits<8>>,
@@ -169,11 +154,8 @@ impl<const NB: usize, const MB: usize> Default for StepPort<NB, MB> {
             answer: Default::default(),
             answer_kind: Default::default(),
             answer_len: Default::default(),
+            answer_map: Default::default(),
             digest: Default::default(),
-            word: Default::default(),
-            word_valid: Default::default(),
-            take: Default::default(),
-            packer: Default::default(),
             digest_lo: Default::default(),
             digest_hi: Default::default(),
             state: Default::default(),
@@ -189,7 +171,6 @@ impl<const NB: usize, const MB: usize> Default for StepPort<NB, MB> {
             axon: Default::default(),
             bad_axon: Default::default(),
             offset: Default::default(),
-            pack_start: Default::default(),
             axons: Constant::new(((1u32 << MB) as u16).to_bits()),
             k_list_answer: Constant::new((kind::STEP | kind::ANSWER).to_bits()),
             k_map_answer: Constant::new((kind::STEP_MAP | kind::ANSWER).to_bits()),
@@ -205,7 +186,6 @@ impl<const NB: usize, const MB: usize> Logic for StepPort<NB, MB> {
         dff_setup!(
             self, clock, state, input_prev, input_any, map_bits, map_bit, map_word, digest_q, tick_base, few, list_len
         );
-        self.packer.clock.next = self.clock.val();
         self.buffer_address.next = bit_cast::<8, 16>(self.index.val());
         self.link.input_offset.next = self.index.val();
 
@@ -224,6 +204,7 @@ impl<const NB: usize, const MB: usize> Logic for StepPort<NB, MB> {
         // list is complete long before the tick ends.
         self.few.d.next = self.link.spike_total.val() <= self.neuron_words.val();
         self.list_len.d.next = bit_cast::<8, 16>(self.link.spike_total.val()) + 5;
+        self.answer_map.next = !self.few.q.val();
         self.answer_kind.next = self.k_map_answer.val();
         self.answer_len.next = bit_cast::<8, 16>(self.neuron_words.val()) + 5;
         if self.few.q.val() {
@@ -249,7 +230,6 @@ impl<const NB: usize, const MB: usize> Logic for StepPort<NB, MB> {
         self.bad_input.next = false;
         self.remember.next = false;
         self.answer.next = false;
-        self.pack_start.next = false;
         self.next_word.next = false;
         self.first_word.next = false;
 
@@ -355,9 +335,7 @@ impl<const NB: usize, const MB: usize> Logic for StepPort<NB, MB> {
                 self.state.d.next = StepState::StepAnswer;
             }
             StepState::StepAnswer => {
-                // The answer in the shorter form, its spikes packed from the
-                // spike list as the transmitter asks for them.
-                self.pack_start.next = true;
+                // The answer in the shorter form.
                 self.answer.next = true;
                 self.state.d.next = StepState::Idle;
             }
@@ -365,16 +343,6 @@ impl<const NB: usize, const MB: usize> Logic for StepPort<NB, MB> {
                 self.state.d.next = StepState::Idle;
             }
         }
-
-        self.packer.start.next = self.pack_start.val();
-        self.packer.map.next = !self.few.q.val();
-        self.packer.take.next = self.take.val();
-        self.packer.neuron.next = self.link.list_neuron.val();
-        self.packer.more.next = self.link.list_more_spikes.val();
-        self.link.list_rewind_spikes.next = self.packer.rewind.val();
-        self.link.list_advance_spike.next = self.packer.advance.val();
-        self.word.next = self.packer.word.val();
-        self.word_valid.next = self.packer.valid.val();
     }
 }
 
