@@ -328,7 +328,8 @@ fn frame() -> impl Strategy<Value = Frame> {
         Just(Command::Info.frame(0)),
         prop_oneof![
             prop::collection::btree_set(0u16..16, 0..5).prop_map(|a| a.into_iter().collect::<Vec<_>>()),
-            prop::collection::vec(0u16..20, 1..5),
+            // Axons out of range, M itself among them.
+            prop::collection::vec(prop_oneof![0u16..20, Just(1u16 << MB)], 1..5),
         ]
         .prop_map(|payload| Frame {
             kind: kind::STEP,
