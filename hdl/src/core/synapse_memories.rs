@@ -107,13 +107,16 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize, const
     for SynapseMemories<NB, MB, SB, SRCB, AB, XB>
 {
     fn default() -> Self {
-        use spikefab_chip::config::{cell_bits, high_bits, MAX_NEURON_BITS, MAX_SYN_BITS};
+        use spikefab_chip::config::{cell_bits, high_bits, source_bits, MAX_NEURON_BITS, MAX_SYN_BITS};
         assert!(
             NB as u32 <= MAX_NEURON_BITS && MB as u32 <= MAX_NEURON_BITS && SB as u32 <= MAX_SYN_BITS,
             "core limits (spec §8.1)"
         );
         assert!(AB as u32 == cell_bits(SB as u32) && XB as u32 == high_bits(NB as u32, SB as u32));
-        assert!((1usize << SRCB) >= (1 << NB) + (1 << MB) && (1usize << (SRCB - 1)) < (1 << NB) + (1 << MB));
+        assert!(
+            SRCB as u32 == source_bits(NB as u32, MB as u32),
+            "source indices of log2 (N + M) bits"
+        );
         SynapseMemories {
             clock: Default::default(),
             read_cell: Default::default(),
