@@ -41,6 +41,7 @@
 //! Busy cycles are counted alongside from the cost model, so every output
 //! spike carries the cycle at which the chip will emit it.
 
+mod crew;
 mod delivery;
 mod part;
 mod partition;
@@ -59,7 +60,8 @@ use crate::network::{InputSpike, Network, FLAG_PLASTIC};
 use crate::neuron::{NeuronParams, NeuronState};
 use crate::record::{ProbeTrace, RunStats, SpikeEvent, StateDump, Var, WeightTrace};
 
-use part::{is_state_var, state_var, NeuronTick, Part, PartProbe, RoutedTick, Shared, XPreOut};
+use crew::{Crew, Job};
+use part::{is_state_var, state_var, NeuronTick, Part, PartProbe, RoutedTick};
 use partition::{weight_of, PartSynapses};
 pub use ranks::Ranks;
 use ranks::{In, Layout, Out};
@@ -326,7 +328,8 @@ impl<'n> Simulator<'n> {
             .zip(local.clone())
             .map(|(s, p)| {
                 let (lo, hi) = (bounds[p], bounds[p + 1]);
-                Part::new(lo, params(lo, hi), &net.v_init()[lo..hi], slots, s, learning_on)
+                let axons = learning_on.then(|| axon_bounds[p]..axon_bounds[p + 1]);
+                Part::new(lo, params(lo, hi), &net.v_init()[lo..hi], slots, s, axons)
             })
             .collect();
         // A network of more than 2^24 neurons has more parts than threads
@@ -751,26 +754,31 @@ impl<'n> Simulator<'n> {
     /// the previous window and runs the neuron phases of the next; a last
     /// job routes the last window's spikes.
     pub fn run(&mut self, ticks: u32) {
-        // On several threads the whole run is one task of the pool: the
-        // thread that coordinates the parts is one of its workers, which
-        // wait for each other without going to sleep between jobs.
+        // On several threads the whole run is one scope of the pool: the
+        // thread that coordinates the parts is one of its workers, and the
+        // others stay with the run (`engine/crew.rs`).
         match self.pool.take() {
             Some(pool) => {
-                pool.install(|| self.run_windows(ticks));
+                let threads = self.threads;
+                pool.scope(|scope| {
+                    let crew = Crew::start(scope, threads);
+                    self.run_windows(ticks, Some(&crew));
+                });
                 self.pool = Some(pool);
             }
-            None => self.run_windows(ticks),
+            None => self.run_windows(ticks, None),
         }
     }
 
-    /// [`Simulator::run`] in the calling thread (or pool).
-    fn run_windows(&mut self, ticks: u32) {
+    /// [`Simulator::run`] in the calling thread and the `crew`'s.
+    fn run_windows(&mut self, ticks: u32, crew: Option<&Crew>) {
         let mut routed: Vec<RoutedTick> = Vec::new();
         let mut left = ticks;
         while left > 0 || !routed.is_empty() {
             let w = left.min(self.window);
             let (neuron_ticks, trace_dithers) = self.next_ticks(w);
-            self.job(&routed, &neuron_ticks);
+            let (routed_now, neuron_ticks) = self.job(routed, neuron_ticks, crew);
+            routed = routed_now;
             let fired = self.meet(neuron_ticks.len(), !routed.is_empty());
             for p in &mut self.parts {
                 for probe in &mut p.probes {
@@ -920,37 +928,48 @@ impl<'n> Simulator<'n> {
     }
 
     /// Every part routes `routed` and runs the neuron phases of `ticks`, on
-    /// the pool's threads and this one.
-    fn job(&mut self, routed: &[RoutedTick], ticks: &[NeuronTick]) {
+    /// this thread and the `crew`'s; hands both back. With learning, the
+    /// parts' next `x_pre` is then gathered into the whole network's.
+    fn job(
+        &mut self,
+        routed: Vec<RoutedTick>,
+        ticks: Vec<NeuronTick>,
+        crew: Option<&Crew>,
+    ) -> (Vec<RoutedTick>, Vec<NeuronTick>) {
         if routed.is_empty() && ticks.is_empty() {
-            return;
+            return (routed, ticks);
         }
-        let m = self.net.num_axons() as usize;
-        let (rule, x_pre, x_next): (_, &[u8], &mut [u8]) = match &mut self.learning {
-            Some(l) => (Some(&l.rule), &l.x_pre, &mut l.x_pre_next),
-            None => (None, &[], &mut []),
-        };
-        let shared = Shared {
-            axons: m,
-            rule,
-            cycle: LfsrCycle::get(),
-            x_pre,
+        let job = Job {
+            routed,
+            ticks,
+            axons: self.net.num_axons() as usize,
+            rule: self.learning.as_ref().map(|l| l.rule),
+            x_pre: self
+                .learning
+                .as_mut()
+                .map(|l| std::mem::take(&mut l.x_pre))
+                .unwrap_or_default(),
             skip_quiescent: self.opts.skip_quiescent,
         };
-        let outs = x_pre_outs(x_next, m, &self.axon_bounds, &self.bounds, self.layout.local());
-        // On one thread every part runs here, in turn (never on rayon's
-        // global pool); on several, run() has made this a task of the pool.
-        if self.threads == 1 {
-            for (p, o) in self.parts.iter_mut().zip(outs) {
-                p.job(routed, ticks, &shared, o);
+        let job = match crew {
+            Some(crew) => crew.run(&mut self.parts, job),
+            None => {
+                job.run(&mut self.parts);
+                job
             }
-        } else {
-            use rayon::prelude::*;
-            self.parts
-                .par_iter_mut()
-                .zip(outs)
-                .for_each(|(p, o)| p.job(routed, ticks, &shared, o));
+        };
+        if let Some(l) = &mut self.learning {
+            l.x_pre = job.x_pre;
+            if !job.routed.is_empty() {
+                let m = self.net.num_axons() as usize;
+                for p in &self.parts {
+                    let x = &p.x_pre_next;
+                    l.x_pre_next[x.axon_lo..x.axon_lo + x.axons.len()].copy_from_slice(&x.axons);
+                    l.x_pre_next[m + p.lo..m + p.lo + p.n].copy_from_slice(&x.neurons);
+                }
+            }
         }
+        (job.routed, job.ticks)
     }
 
     /// After a job has routed `routed`: the new traces, and the trace
@@ -1071,39 +1090,4 @@ impl<'n> Simulator<'n> {
             trace_dither,
         }
     }
-}
-
-/// Split the next `x_pre` (axons then neurons; empty without learning) into
-/// the slices each part writes, and keep those of the `local` parts.
-fn x_pre_outs<'a>(
-    x: &'a mut [u8],
-    axons: usize,
-    axon_bounds: &[usize],
-    bounds: &[usize],
-    local: std::ops::Range<usize>,
-) -> Vec<XPreOut<'a>> {
-    if x.is_empty() {
-        return local
-            .map(|_| XPreOut {
-                axon_lo: 0,
-                axons: &mut [],
-                neurons: &mut [],
-            })
-            .collect();
-    }
-    let (mut a, mut nrn) = x.split_at_mut(axons);
-    (0..local.end)
-        .map(|p| {
-            let (ah, at) = std::mem::take(&mut a).split_at_mut(axon_bounds[p + 1] - axon_bounds[p]);
-            a = at;
-            let (nh, nt) = std::mem::take(&mut nrn).split_at_mut(bounds[p + 1] - bounds[p]);
-            nrn = nt;
-            XPreOut {
-                axon_lo: axon_bounds[p],
-                axons: ah,
-                neurons: nh,
-            }
-        })
-        .skip(local.start)
-        .collect()
 }

@@ -92,15 +92,18 @@ pub(super) struct Shared<'a> {
     pub skip_quiescent: bool,
 }
 
-/// The slices of the next `x_pre` a part writes: a range of axons and its
-/// own neurons.
-pub(super) struct XPreOut<'a> {
+/// The next `x_pre` of the sources whose traces a part decays: a range of
+/// axons and its own neurons (empty without learning). The part writes it
+/// while routing a tick; the simulator then copies it into the next `x_pre`
+/// of the whole network.
+#[derive(Default)]
+pub(super) struct XPreNext {
     /// First axon of `axons`.
     pub axon_lo: usize,
     /// `x_pre` of axons `axon_lo..`.
-    pub axons: &'a mut [u8],
+    pub axons: Vec<u8>,
     /// `x_pre` of the part's neurons.
-    pub neurons: &'a mut [u8],
+    pub neurons: Vec<u8>,
 }
 
 /// A probe on one of the part's neurons of a variable the neuron phase sets.
@@ -137,6 +140,8 @@ pub(super) struct Part {
     pub syn: PartSynapses,
     /// `x_post` of each neuron (learning).
     pub x_post: Vec<u8>,
+    /// The next `x_pre` this part writes (learning).
+    pub x_pre_next: XPreNext,
     /// Probes on these neurons' u, v, θ and refractory counters.
     pub probes: Vec<PartProbe>,
     /// The neurons that fired (network indices, ascending) in each neuron
@@ -148,14 +153,16 @@ pub(super) struct Part {
 
 impl Part {
     /// Neurons `lo..lo + params.len()` at their reset state with initial
-    /// potentials `v_init`, a ring of `slots` ticks, and their synapses.
+    /// potentials `v_init`, a ring of `slots` ticks, and their synapses;
+    /// with learning, the part decays the `x_pre` of `axons` and of its
+    /// neurons.
     pub fn new(
         lo: usize,
         params: Vec<NeuronParams>,
         v_init: &[i16],
         slots: usize,
         syn: PartSynapses,
-        learning: bool,
+        learning: Option<std::ops::Range<usize>>,
     ) -> Self {
         let n = params.len();
         let words = n.div_ceil(BLOCK);
@@ -179,7 +186,15 @@ impl Part {
             active,
             ring: DelayRing::new(n, slots),
             syn,
-            x_post: if learning { vec![0; n] } else { Vec::new() },
+            x_post: if learning.is_some() { vec![0; n] } else { Vec::new() },
+            x_pre_next: match learning {
+                Some(axons) => XPreNext {
+                    axon_lo: axons.start,
+                    axons: vec![0; axons.len()],
+                    neurons: vec![0; n],
+                },
+                None => XPreNext::default(),
+            },
             probes: Vec::new(),
             fired: Vec::new(),
             updates: 0,
@@ -187,7 +202,7 @@ impl Part {
     }
 
     /// One job: route `routed` in order, then the neuron phases of `ticks`.
-    pub fn job(&mut self, routed: &[RoutedTick], ticks: &[NeuronTick], sh: &Shared, x_pre: XPreOut) {
+    pub fn job(&mut self, routed: &[RoutedTick], ticks: &[NeuronTick], sh: &Shared) {
         match (sh.rule, routed) {
             (None, _) => {
                 for r in routed {
@@ -197,7 +212,7 @@ impl Part {
                     }
                 }
             }
-            (Some(rule), [r]) => self.route_learning(r, rule, sh, x_pre),
+            (Some(rule), [r]) => self.route_learning(r, rule, sh),
             (Some(_), []) => {}
             (Some(_), _) => unreachable!("learning routes one tick per job"),
         }
@@ -314,8 +329,8 @@ impl Part {
 
     /// A tick's routing with learning on (spec §5.3, §6): deliver and depress
     /// in source order, potentiate the fan-in of this part's neurons that
-    /// fired, then the trace phase of this part's traces into `x_pre`.
-    fn route_learning(&mut self, r: &RoutedTick, rule: &StdpParams, sh: &Shared, x_pre: XPreOut) {
+    /// fired, then the trace phase of this part's traces into `x_pre_next`.
+    fn route_learning(&mut self, r: &RoutedTick, rule: &StdpParams, sh: &Shared) {
         let cycle = sh.cycle;
         for (j, (&src, &at)) in r.sources.iter().zip(&r.depress_at).enumerate() {
             self.prefetch(&r.sources, j);
@@ -366,6 +381,7 @@ impl Part {
         // The trace phase (spec §5.1): decay with the dither after the
         // tick's neuron phase, then bump this tick's spikers.
         let (pre, post, d) = (rule.pre_decay, rule.post_decay, r.trace_dither);
+        let x_pre = &mut self.x_pre_next;
         for (k, x) in x_pre.axons.iter_mut().enumerate() {
             let a = x_pre.axon_lo + k;
             *x = trace_decay(sh.x_pre[a], pre, d.trace_offsets(a as u32).axon);
