@@ -245,12 +245,13 @@ mod tests {
     use super::*;
     use spikefab_chip::board::{BOARDS, ICEBREAKER, ULX3S};
 
-    fn temp(name: &str, bytes: &[u8]) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("spikefab-flash-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join(name);
+    /// `bytes` in a file called `name`, in a folder of its own that is
+    /// removed when the returned guard is dropped.
+    fn temp(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::Builder::new().prefix("spikefab-flash-").tempdir().unwrap();
+        let p = dir.path().join(name);
         std::fs::write(&p, bytes).unwrap();
-        p
+        (dir, p)
     }
 
     #[test]
@@ -267,7 +268,7 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_a_bitstream_is_refused_by_name() {
-        let p = temp("net.toml", b"[simulation]\nticks = 3\n");
+        let (_dir, p) = temp("net.toml", b"[simulation]\nticks = 3\n");
         let e = plan(&ICEBREAKER, Some(&p), None, false).unwrap_err().to_string();
         assert!(e.contains("net.toml") && e.contains("not an iCE40 bitstream"), "{e}");
         let e = plan(&ICEBREAKER, Some(Path::new("/nonexistent/x.bin")), None, false)
@@ -278,7 +279,7 @@ mod tests {
 
     #[test]
     fn a_dry_run_names_the_tool_its_arguments_and_the_file() {
-        let p = temp("my board.bin", &[0xff, 0x00, 0x00, 0xff, 0x7e, 0xaa, 0x99, 0x7e, 0x51]);
+        let (_dir, p) = temp("my board.bin", &[0xff, 0x00, 0x00, 0xff, 0x7e, 0xaa, 0x99, 0x7e, 0x51]);
         let plan = plan(&ICEBREAKER, Some(&p), None, false).unwrap();
         assert_eq!(
             plan.command_line(),
@@ -294,7 +295,7 @@ mod tests {
 
     #[test]
     fn the_ulx3s_is_flashed_over_jtag_with_a_bit_file() {
-        let p = temp("ulx3s.bit", b"\xff\x00Part: LFE5U-85F\x00\xff\xff\xff\xbd\xb3\xff");
+        let (_dir, p) = temp("ulx3s.bit", b"\xff\x00Part: LFE5U-85F\x00\xff\xff\xff\xbd\xb3\xff");
         let plan = plan(&ULX3S, Some(&p), None, false).unwrap();
         assert_eq!(
             plan.command_line(),
@@ -306,7 +307,7 @@ mod tests {
             "{}",
             plan.command_line()
         );
-        let ice40 = temp(
+        let (_ice40_dir, ice40) = temp(
             "icebreaker.bin",
             &[0xff, 0x00, 0x00, 0xff, 0x7e, 0xaa, 0x99, 0x7e, 0x51],
         );

@@ -214,12 +214,16 @@ fn write(path: &Path, text: String) -> Result<(), SpikeFileError> {
 pub(crate) mod tests {
     use super::*;
 
-    fn temp(name: &str, text: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("spikefab-spike-files-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join(name);
+    /// `text` in a file called `name`, in a folder of its own that is
+    /// removed when the returned guard is dropped.
+    fn temp(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::Builder::new()
+            .prefix("spikefab-spike-files-")
+            .tempdir()
+            .unwrap();
+        let p = dir.path().join(name);
         std::fs::write(&p, text).unwrap();
-        p
+        (dir, p)
     }
 
     /// An STDP rule, for the tests' networks with plastic synapses.
@@ -256,7 +260,7 @@ neuron = { du = 4096, dv = 4096, threshold = 10 }
                 neuron: 5,
             },
         ];
-        let p = temp("out.csv", "");
+        let (_dir, p) = temp("out.csv", "");
         write_spikes(&p, &net, &spikes).unwrap();
         assert_eq!(
             std::fs::read_to_string(&p).unwrap(),
@@ -273,7 +277,7 @@ neuron = { du = 4096, dv = 4096, threshold = 10 }
     fn inputs_round_trip_in_both_formats() {
         let inputs = vec![InputSpike { tick: 0, axon: 3 }, InputSpike { tick: 7, axon: 1 }];
         for name in ["in.csv", "in.bin"] {
-            let p = temp(name, "");
+            let (_dir, p) = temp(name, "");
             write_inputs(&p, &inputs).unwrap();
             assert_eq!(read_inputs(&p).unwrap(), inputs);
         }
@@ -281,15 +285,15 @@ neuron = { du = 4096, dv = 4096, threshold = 10 }
 
     #[test]
     fn bad_rows_are_named_by_line() {
-        let p = temp("bad.csv", "tick,axon\n1,2\n3,x\n");
+        let (_dir, p) = temp("bad.csv", "tick,axon\n1,2\n3,x\n");
         assert_eq!(
             read_inputs(&p).unwrap_err().to_string(),
             format!("{}:3: axon `x` is not a whole number from 0 to 4294967295", p.display())
         );
-        let p = temp("short.csv", "tick,axon\n1,2\n3\n");
+        let (_dir, p) = temp("short.csv", "tick,axon\n1,2\n3\n");
         let e = read_inputs(&p).unwrap_err().to_string();
         assert!(e.starts_with(&format!("{}:3: ", p.display())), "{e}");
-        let p = temp("header.csv", "axon,tick\n1,2\n");
+        let (_dir, p) = temp("header.csv", "axon,tick\n1,2\n");
         assert_eq!(
             read_inputs(&p).unwrap_err().to_string(),
             format!(
@@ -297,7 +301,7 @@ neuron = { du = 4096, dv = 4096, threshold = 10 }
                 p.display()
             )
         );
-        let p = temp("spikes.bin", "");
+        let (_dir, p) = temp("spikes.bin", "");
         let net = spikefab_sim::config::parse_toml(TWO_POPULATIONS, None).unwrap().network;
         write_spikes(&p, &net, &[]).unwrap();
         let e = read_inputs(&p).unwrap_err().to_string();
@@ -313,11 +317,11 @@ neuron = { du = 4096, dv = 4096, threshold = 10 }
         let net = spikefab_sim::config::parse_toml(TWO_POPULATIONS, None).unwrap().network;
         let spikes = [spike(1, 2, 40), spike(1, 5, 55), spike(4, 0, 90)];
         for name in ["stamped.csv", "spikes.bin"] {
-            let p = temp(name, "");
+            let (_dir, p) = temp(name, "");
             write_spikes(&p, &net, &spikes).unwrap();
             assert_eq!(read_outputs(&p, &net).unwrap(), spikes, "{name}");
         }
-        let p = temp("unstamped.csv", "");
+        let (_dir, p) = temp("unstamped.csv", "");
         write_unstamped(&p, &net, &spikes).unwrap();
         let zero: Vec<SpikeEvent> = spikes.iter().map(|s| spike(s.tick, s.neuron, 0)).collect();
         assert_eq!(read_outputs(&p, &net).unwrap(), zero);

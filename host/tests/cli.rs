@@ -41,6 +41,7 @@ fn text(o: &Output) -> (String, String) {
 /// `quantize` writes the integer file, which runs as the original does.
 #[test]
 fn physical_units_are_quantized_inspected_and_written_out() {
+    let tmp = Scratch::new();
     let cuba = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/va_cuba.toml");
     let o = spikefab(&["inspect", cuba, "--ticks", "20"]);
     let (out, err) = text(&o);
@@ -50,7 +51,7 @@ fn physical_units_are_quantized_inspected_and_written_out() {
         out.contains("  exc: unit 0.000671 mV; du 742 dv 200 bias 800 threshold 14895"),
         "{out}"
     );
-    let ints = temp("va_ints.toml");
+    let ints = tmp.file("va_ints.toml");
     let o = spikefab(&["quantize", cuba, "-o", ints.to_str().unwrap()]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
@@ -63,7 +64,7 @@ fn physical_units_are_quantized_inspected_and_written_out() {
         "{written}"
     );
     let digest = |net: &str| {
-        let report = temp(&format!("report-{}.json", net.len()));
+        let report = tmp.file(&format!("report-{}.json", net.len()));
         let o = spikefab(&["sim", net, "--ticks", "50", "--report", report.to_str().unwrap()]);
         assert!(o.status.success(), "{}", text(&o).1);
         let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
@@ -93,9 +94,10 @@ fn net() -> String {
 /// writes it back as NIR.
 #[test]
 fn a_nir_graph_is_imported_run_and_checked_against_a_core() {
+    let tmp = Scratch::new();
     let graph = nir_files::graphs_dir().join("1.0.8/snntorch_like.nir");
     let graph = graph.to_str().unwrap();
-    let net = temp("imported.toml");
+    let net = tmp.file("imported.toml");
     let o = spikefab(&["import", graph, "-o", net.to_str().unwrap(), "--core", "up5k"]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
@@ -108,7 +110,7 @@ fn a_nir_graph_is_imported_run_and_checked_against_a_core() {
     let o = spikefab(&["sim", net.to_str().unwrap(), "--ticks", "50"]);
     assert!(o.status.success(), "{}", text(&o).1);
     // Exported back as NIR (the file's dt), and refused without a tick.
-    let graph_out = temp("exported.nir");
+    let graph_out = tmp.file("exported.nir");
     let o = spikefab(&["export", net.to_str().unwrap(), "-o", graph_out.to_str().unwrap()]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
@@ -139,17 +141,26 @@ fn a_nir_graph_is_imported_run_and_checked_against_a_core() {
     assert!(text(&o).1.contains("--dt: -1 s is not a tick length"), "{}", text(&o).1);
 }
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("spikefab-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// A fresh folder for one test's files, removed when the test ends.
+struct Scratch(tempfile::TempDir);
+
+impl Scratch {
+    fn new() -> Self {
+        Scratch(tempfile::Builder::new().prefix("spikefab-cli-").tempdir().unwrap())
+    }
+
+    /// `name` in the folder.
+    fn file(&self, name: &str) -> PathBuf {
+        self.0.path().join(name)
+    }
 }
 
 /// `verify` writes its spike file, raster and state; the spikes are the
 /// golden model's, whose file adds their busy cycles.
 #[test]
 fn verify_on_the_virtual_chip_writes_its_outputs() {
-    let (spikes, raster, state) = (temp("s.csv"), temp("r.svg"), temp("state.json"));
+    let tmp = Scratch::new();
+    let (spikes, raster, state) = (tmp.file("s.csv"), tmp.file("r.svg"), tmp.file("state.json"));
     let o = spikefab(&[
         "verify",
         &net(),
@@ -180,7 +191,7 @@ fn verify_on_the_virtual_chip_writes_its_outputs() {
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
     assert_eq!(json["ticks"], 80);
     // The golden model's spike file names the same spikes, with their cycles.
-    let model = temp("model.csv");
+    let model = tmp.file("model.csv");
     let o = spikefab(&[
         "sim",
         &net(),
@@ -220,7 +231,14 @@ fn sim_states_real_time_at_the_cores_board_clock() {
 
 #[test]
 fn a_spike_snapshot_is_refused_on_a_chip() {
-    let o = spikefab(&["run", &net(), "--virtual", "--spikes", temp("s.bin").to_str().unwrap()]);
+    let tmp = Scratch::new();
+    let o = spikefab(&[
+        "run",
+        &net(),
+        "--virtual",
+        "--spikes",
+        tmp.file("s.bin").to_str().unwrap(),
+    ]);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
     assert!(
@@ -292,16 +310,17 @@ fn a_chip_target_is_required_and_exclusive() {
 
 #[test]
 fn errors_name_the_problem_and_where() {
+    let tmp = Scratch::new();
     let cases: Vec<(Vec<String>, String)> =
         {
-            let bad_csv = temp("bad.csv");
+            let bad_csv = tmp.file("bad.csv");
             std::fs::write(&bad_csv, "tick,axon\n0,1\n2,-3\n").unwrap();
-            let far_axon = temp("far.csv");
+            let far_axon = tmp.file("far.csv");
             std::fs::write(&far_axon, "tick,axon\n0,1\n5,99\n").unwrap();
-            let not_a_tty = temp("plain-file");
+            let not_a_tty = tmp.file("plain-file");
             std::fs::write(&not_a_tty, "").unwrap();
             let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/stdp_homeostasis.toml");
-            let long_delay = temp("long_delay.toml");
+            let long_delay = tmp.file("long_delay.toml");
             std::fs::write(
                 &long_delay,
                 std::fs::read_to_string(net())
@@ -420,6 +439,7 @@ fn inspect_reports_fit_and_cycles() {
 
 #[test]
 fn flash_prints_its_command_and_names_what_is_missing() {
+    let tmp = Scratch::new();
     let o = spikefab(&["flash", "--board", "hx8k", "--dry-run"]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
@@ -449,7 +469,7 @@ fn flash_prints_its_command_and_names_what_is_missing() {
     assert!(err.contains("tiny_net.toml: not an iCE40 bitstream"), "{err}");
 
     // With no flashing tool on PATH, it says which it looked for and how to get them.
-    let empty = temp("no-tools");
+    let empty = tmp.file("no-tools");
     std::fs::create_dir_all(&empty).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_spikefab"))
         .args(["flash", "--board", "icebreaker"])
@@ -526,6 +546,7 @@ fn the_virtual_chip_runs_on_either_engine() {
 /// error names the tick reached.
 #[test]
 fn a_run_cut_short_keeps_its_spikes_and_names_the_tick() {
+    let tmp = Scratch::new();
     use spikefab_chip::config::CoreConfig;
     use spikefab_host::faults::{Fault, FaultPlan};
     use spikefab_host::virtual_chip::{ChipOptions, VirtualChip};
@@ -535,7 +556,7 @@ fn a_run_cut_short_keeps_its_spikes_and_names_the_tick() {
         ..ChipOptions::new(CoreConfig::TINY)
     })
     .unwrap();
-    let spikes = temp("cut.csv");
+    let spikes = tmp.file("cut.csv");
     let o = spikefab(&[
         "run",
         &net(),
@@ -698,8 +719,13 @@ fn stream_writes_spikes_before_its_input_ends() {
 /// in it beside the global id; `sim --state` writes the final state.
 #[test]
 fn sim_outputs_name_populations() {
-    let (spikes, probes, state) = (temp("sim_spikes.csv"), temp("sim_probes.csv"), temp("sim_state.json"));
-    let (rates, weights) = (temp("sim_rates.svg"), temp("sim_weights.svg"));
+    let tmp = Scratch::new();
+    let (spikes, probes, state) = (
+        tmp.file("sim_spikes.csv"),
+        tmp.file("sim_probes.csv"),
+        tmp.file("sim_state.json"),
+    );
+    let (rates, weights) = (tmp.file("sim_rates.svg"), tmp.file("sim_weights.svg"));
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/stdp_homeostasis.toml");
     let o = spikefab(&[
         "sim",
@@ -798,6 +824,7 @@ fn sim_outputs_name_populations() {
 /// shell loop), checked as the file is; a snapshot cannot take them.
 #[test]
 fn settings_change_one_run() {
+    let tmp = Scratch::new();
     let o = spikefab(&[
         "sim",
         &net(),
@@ -818,7 +845,7 @@ fn settings_change_one_run() {
         err.trim(),
         "error: population[0] (exc).neuron.threshold: -250 is out of range 0..=32767"
     );
-    let snapshot = temp("net.bin");
+    let snapshot = tmp.file("net.bin");
     assert!(spikefab(&["save", &net(), snapshot.to_str().unwrap()]).status.success());
     let o = spikefab(&["sim", snapshot.to_str().unwrap(), "--seed", "2"]);
     let (_, err) = text(&o);
@@ -835,6 +862,7 @@ fn settings_change_one_run() {
 /// the chosen synapses' weights every `every` ticks, named by their ends.
 #[test]
 fn recorded_weights_are_written_with_their_synapses() {
+    let tmp = Scratch::new();
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/stdp_homeostasis.toml");
     let record = |out: &PathBuf| {
         spikefab(&[
@@ -848,7 +876,7 @@ fn recorded_weights_are_written_with_their_synapses() {
             out.to_str().unwrap(),
         ])
     };
-    let csv = temp("weight_trace.csv");
+    let csv = tmp.file("weight_trace.csv");
     let o = record(&csv);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
@@ -863,7 +891,7 @@ fn recorded_weights_are_written_with_their_synapses() {
         "{written}"
     );
     // The same as a plot: a line per synapse, named by its ends.
-    let svg = temp("weight_trace.svg");
+    let svg = tmp.file("weight_trace.svg");
     let o = record(&svg);
     assert!(o.status.success(), "{}", text(&o).1);
     let drawn = std::fs::read_to_string(&svg).unwrap();
@@ -885,8 +913,13 @@ fn recorded_weights_are_written_with_their_synapses() {
 /// results snapshot; what a kind needs, a wrong file or format is named.
 #[test]
 fn plot_draws_saved_results() {
+    let tmp = Scratch::new();
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/stdp_homeostasis.toml");
-    let (spikes, state, results) = (temp("plot_s.csv"), temp("plot_state.json"), temp("plot_r.bin"));
+    let (spikes, state, results) = (
+        tmp.file("plot_s.csv"),
+        tmp.file("plot_state.json"),
+        tmp.file("plot_r.bin"),
+    );
     let s = |p: &std::path::PathBuf| p.to_str().unwrap().to_string();
     let o = spikefab(&[
         "sim",
@@ -907,7 +940,7 @@ fn plot_draws_saved_results() {
         ("weights", "--state", &state, "before (mean"),
         ("traces", "--results", &results, "exc[0]"),
     ] {
-        let out = temp(&format!("plot_{kind}.svg"));
+        let out = tmp.file(&format!("plot_{kind}.svg"));
         let o = spikefab(&["plot", example, "--kind", kind, "--out", &s(&out), from, &s(file)]);
         let (stdout, err) = text(&o);
         assert!(o.status.success(), "{kind}: {stdout}\n{err}");

@@ -4,7 +4,7 @@
 //! with several threads per rank; commands other than `sim` refuse to run as
 //! several ranks.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use spikefab_sim::mpi::local_mpirun;
@@ -15,12 +15,12 @@ fn example(name: &str) -> String {
     format!("{}/../examples/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A fresh directory for one run's files.
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("spikefab-mpi-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh directory for one run's files, removed when dropped.
+fn dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("spikefab-mpi-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 /// The output files `sim` is asked for, in `d`.
@@ -68,17 +68,19 @@ fn same_files(one: &Path, many: &Path, what: &str) {
 
 /// `net` (a file named `name`) on ranks against one process.
 fn agree(name: &str, net: &str, ticks: &str, weights: bool) {
-    let one = dir(&format!("{name}-one"));
+    let one_dir = dir(&format!("{name}-one"));
+    let one = one_dir.path();
     let mut args = vec!["sim".to_string(), net.to_string(), "--ticks".into(), ticks.into()];
-    args.extend(outputs(&one, weights));
+    args.extend(outputs(one, weights));
     let o = std::process::Command::new(BIN).args(&args).output().unwrap();
     check(&o, "one process");
     for (ranks, threads) in [(2, "1"), (4, "1"), (2, "2")] {
         let what = format!("{name} on {ranks} ranks of {threads} threads");
-        let many = dir(&format!("{name}-{ranks}-{threads}"));
+        let many_dir = dir(&format!("{name}-{ranks}-{threads}"));
+        let many = many_dir.path();
         let report = many.join("report.json");
         let mut args = vec!["sim".to_string(), net.to_string(), "--ticks".into(), ticks.into()];
-        args.extend(outputs(&many, weights));
+        args.extend(outputs(many, weights));
         args.extend([
             "--threads".into(),
             threads.into(),
@@ -91,13 +93,13 @@ fn agree(name: &str, net: &str, ticks: &str, weights: bool) {
         let out = String::from_utf8_lossy(&o.stdout);
         assert_eq!(
             out.matches("wrote").count(),
-            outputs(&many, weights).len() / 2,
+            outputs(many, weights).len() / 2,
             "{what}: {out}"
         );
         let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
         assert_eq!(report["ranks"], ranks, "{what}");
         std::fs::remove_file(many.join("report.json")).unwrap();
-        same_files(&one, &many, &what);
+        same_files(one, many, &what);
     }
 }
 
@@ -111,7 +113,8 @@ fn cuba_on_ranks_writes_what_one_process_writes() {
 /// every tick and exchange `x_pre`.
 #[test]
 fn learning_on_ranks_writes_what_one_process_writes() {
-    let net = dir("stdp-net").join("stdp.toml");
+    let net_dir = dir("stdp-net");
+    let net = net_dir.path().join("stdp.toml");
     let text = std::fs::read_to_string(example("stdp_homeostasis.toml")).unwrap();
     let record = "\n[[record.weights]]\nfrom = \"in\"\nto = \"exc\"\nevery = 7\n";
     std::fs::write(&net, text + record).unwrap();

@@ -133,8 +133,8 @@ fn a_waveform_of_chosen_ticks_is_written() {
     use spikefab_host::waveform::{write_vcd, WaveformError};
 
     let net = network(|t| t.to_string());
-    let dir = std::env::temp_dir().join(format!("spikefab-vcd-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::Builder::new().prefix("spikefab-vcd-").tempdir().unwrap();
+    let dir = tmp.path();
     let path = dir.join("ticks.vcd");
     let clocks = block_on(write_vcd(&net, CoreConfig::TINY, 10..12, 100, &path)).unwrap();
     // Two ticks of the tiny core: at least its neuron phase twice.
@@ -151,5 +151,4 @@ fn a_waveform_of_chosen_ticks_is_written() {
         e.to_string(),
         "tick range 90..120 is empty or ends after tick 100 (the ticks run)"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

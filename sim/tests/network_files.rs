@@ -394,8 +394,8 @@ weight = 300
 
 #[test]
 fn input_files_are_read_and_bad_rows_named() {
-    let dir = std::env::temp_dir().join(format!("spikefab-inputs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::Builder::new().prefix("spikefab-inputs-").tempdir().unwrap();
+    let dir = tmp.path();
     let net = dir.join("net.toml");
     std::fs::write(
         &net,
@@ -434,7 +434,7 @@ fn input_files_are_read_and_bad_rows_named() {
             dir.join("spikes.csv").display()
         )
     );
-    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
     assert!(matches!(
         config::load(&dir.join("none.toml")),
         Err(ConfigError::Read { .. })

@@ -123,8 +123,8 @@ fn currents_in_pa_go_through_the_capacitance() {
 
 #[test]
 fn the_report_names_each_choice() {
-    let dir = std::env::temp_dir().join(format!("spikefab-units-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::Builder::new().prefix("spikefab-units-").tempdir().unwrap();
+    let dir = tmp.path();
     let path = dir.join("cuba.toml");
     std::fs::write(&path, cuba()).unwrap();
     let report = config::quantization(&path).unwrap().expect("physical units");
@@ -164,7 +164,6 @@ fn the_report_names_each_choice() {
         .collect();
     assert_eq!(alone.len(), 1, "{text}");
     assert!(alone.iter().all(|e| (e + 0.0709).abs() < 0.0005), "{text}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A neuron driven by a constant current (v_rest above threshold) fires with
@@ -205,8 +204,8 @@ fn a_neurons_rate_is_the_closed_form_lif_rate_at_every_dt() {
 
 #[test]
 fn the_integer_form_is_written_back_and_loads_to_the_same_network() {
-    let dir = std::env::temp_dir().join(format!("spikefab-ints-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::Builder::new().prefix("spikefab-ints-").tempdir().unwrap();
+    let dir = tmp.path();
     let path = dir.join("cuba.toml");
     std::fs::write(&path, cuba()).unwrap();
     let (text, report) = config::integer_toml(&path).unwrap();
@@ -223,7 +222,6 @@ fn the_integer_form_is_written_back_and_loads_to_the_same_network() {
     let (again, report) = config::integer_toml(&path).unwrap();
     assert!(report.is_none());
     assert!(parse_toml(&again, None).unwrap().network == ints.network);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// `[stdp]` in physical units: the plastic weights share w_max's exponent,

@@ -37,6 +37,8 @@
 //!   without learning a window is the smallest delay (a spike cannot reach a
 //!   neuron before the next window starts), with learning one tick. So
 //!   spikes, cycles and the final state are bit-identical at any thread count.
+//!   A run's threads stay with it from window to window (`engine/crew.rs`):
+//!   each job moves the parts to them and back.
 //!
 //! Busy cycles are counted alongside from the cost model, so every output
 //! spike carries the cycle at which the chip will emit it.
