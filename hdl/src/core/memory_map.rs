@@ -61,20 +61,14 @@ pub struct MemoryMap<const NB: usize, const MB: usize, const DB: usize, const SB
     pub neuron_word: Signal<In, Bits<16>>,
     /// Ring word.
     pub ring_word: Signal<In, Bits<16>>,
-    /// Source table word.
-    pub source_word: Signal<In, Bits<16>>,
-    /// Fan-in table word.
-    pub fanin_word: Signal<In, Bits<16>>,
+    /// Source table word (18 bits: `source` reads bits 0-15, `source_hi` bits 16-17).
+    pub source_word: Signal<In, Bits<18>>,
+    /// Fan-in table word (18 bits: `fanin` reads bits 0-15, `fanin_hi` bits 16-17).
+    pub fanin_word: Signal<In, Bits<18>>,
     /// `x_pre` word.
     pub xpre_word: Signal<In, Bits<16>>,
-    /// Synapse memory word.
-    pub syn_word: Signal<In, Bits<16>>,
-    /// Bits 16-17 of the synapse memory word.
-    pub syn_hi_word: Signal<In, Bits<2>>,
-    /// Bits 16-17 of the source table word.
-    pub source_hi_word: Signal<In, Bits<2>>,
-    /// Bits 16-17 of the fan-in table word.
-    pub fanin_hi_word: Signal<In, Bits<2>>,
+    /// Synapse memory word (18 bits: `syn` reads bits 0-15, `syn_hi` bits 16-17).
+    pub syn_word: Signal<In, Bits<18>>,
     /// Control register word.
     pub ctrl_word: Signal<In, Bits<16>>,
     /// Host write to the synapse memory (for the port's owner).
@@ -130,9 +124,6 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
             fanin_word: Default::default(),
             xpre_word: Default::default(),
             syn_word: Default::default(),
-            syn_hi_word: Default::default(),
-            source_hi_word: Default::default(),
-            fanin_hi_word: Default::default(),
             ctrl_word: Default::default(),
             syn_host_write: Default::default(),
             number: Default::default(),
@@ -248,25 +239,25 @@ impl<const NB: usize, const MB: usize, const DB: usize, const SB: usize, const A
                 self.access.read_word.next = self.ring_word.val();
             }
             3 => {
-                self.access.read_word.next = self.source_word.val();
+                self.access.read_word.next = self.source_word.val().get_bits::<16>(0);
             }
             4 => {
-                self.access.read_word.next = self.fanin_word.val();
+                self.access.read_word.next = self.fanin_word.val().get_bits::<16>(0);
             }
             5 => {
                 self.access.read_word.next = self.xpre_word.val();
             }
             6 => {
-                self.access.read_word.next = self.syn_word.val();
+                self.access.read_word.next = self.syn_word.val().get_bits::<16>(0);
             }
             7 => {
-                self.access.read_word.next = bit_cast::<16, 2>(self.syn_hi_word.val());
+                self.access.read_word.next = bit_cast::<16, 2>(self.syn_word.val().get_bits::<2>(16));
             }
             8 => {
-                self.access.read_word.next = bit_cast::<16, 2>(self.source_hi_word.val());
+                self.access.read_word.next = bit_cast::<16, 2>(self.source_word.val().get_bits::<2>(16));
             }
             9 => {
-                self.access.read_word.next = bit_cast::<16, 2>(self.fanin_hi_word.val());
+                self.access.read_word.next = bit_cast::<16, 2>(self.fanin_word.val().get_bits::<2>(16));
             }
             _ => {
                 self.access.read_word.next = self.ctrl_word.val();
@@ -311,13 +302,13 @@ mod tests {
         uut.ctrl_word.next = words[0].to_bits();
         uut.neuron_word.next = words[1].to_bits();
         uut.ring_word.next = words[2].to_bits();
-        uut.source_word.next = words[3].to_bits();
-        uut.fanin_word.next = words[4].to_bits();
+        // An 18-bit memory word: the low space's word below the high
+        // space's two bits.
+        let wide_word = |lo: usize, hi: usize| (words[lo] as u32 | (words[hi] as u32 & 3) << 16).to_bits();
+        uut.source_word.next = wide_word(3, 8);
+        uut.fanin_word.next = wide_word(4, 9);
         uut.xpre_word.next = words[5].to_bits();
-        uut.syn_word.next = words[6].to_bits();
-        uut.syn_hi_word.next = (words[7] & 3).to_bits();
-        uut.source_hi_word.next = (words[8] & 3).to_bits();
-        uut.fanin_hi_word.next = (words[9] & 3).to_bits();
+        uut.syn_word.next = wide_word(6, 7);
         assert!(simulate(&mut uut, 100));
         let number = space & 0xFF;
         let first = ((space as u32) >> 8) << 16 | address as u32;

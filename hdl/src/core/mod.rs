@@ -204,13 +204,10 @@ impl<
         HostAccess::<AB>::join(&mut self.host.access, &mut self.map.access);
         self.map.neuron_word.next = self.neurons.read_word.val();
         self.map.ring_word.next = self.ring.old_value.val();
-        self.map.source_word.next = self.synapses.source_word.val().get_bits::<16>(0);
-        self.map.fanin_word.next = self.synapses.fanin_word.val().get_bits::<16>(0);
+        self.map.source_word.next = self.synapses.source_word.val();
+        self.map.fanin_word.next = self.synapses.fanin_word.val();
         self.map.xpre_word.next = self.synapses.xpre_word.val();
-        self.map.syn_word.next = self.synapses.syn_word.val().get_bits::<16>(0);
-        self.map.syn_hi_word.next = self.synapses.syn_word.val().get_bits::<2>(16);
-        self.map.source_hi_word.next = self.synapses.source_word.val().get_bits::<2>(16);
-        self.map.fanin_hi_word.next = self.synapses.fanin_word.val().get_bits::<2>(16);
+        self.map.syn_word.next = self.synapses.syn_word.val();
         self.map.ctrl_word.next = self.control.read_word.val();
 
         // The tick's phases.
