@@ -352,12 +352,12 @@ fn route_tick(
         }
         source_q = read_port(uut.source_own.val(), &image.source, uut.source_address.val().index());
         xpost_q = read_port(uut.neuron_own.val(), &x_post, uut.neuron_address.val().index());
-        let write = uut.syn_write.val().then(|| uut.syn_write_data.val().to_u16());
+        let write = uut.syn.write.val().then(|| uut.syn.data.val().to_u16());
         syn_port(
             &mut syn,
             &mut syn_q,
-            uut.syn_own.val(),
-            uut.syn_address.val().index(),
+            uut.syn.own.val(),
+            uut.syn.address.val().index(),
             write,
         );
         if uut.ring_add.val() {
@@ -508,12 +508,12 @@ fn learn_tick(
         fanin_q = read_port(uut.fanin_own.val(), &fanin, uut.fanin_address.val().index());
         xpre_q = read_port(uut.xpre_own.val(), &x_pre, uut.xpre_address.val().index());
         xpost_q = read_port(uut.neuron_own.val(), &x_post, uut.neuron_address.val().index());
-        let write = uut.syn_write.val().then(|| uut.syn_write_data.val().to_u16());
+        let write = uut.syn.write.val().then(|| uut.syn.data.val().to_u16());
         syn_port(
             &mut syn,
             &mut syn_q,
-            uut.syn_own.val(),
-            uut.syn_address.val().index(),
+            uut.syn.own.val(),
+            uut.syn.address.val().index(),
             write,
         );
         land_traces(&uut, &mut x_pre, &mut x_post);

@@ -24,7 +24,7 @@
 //! | [`answer::Answer`] | answer payloads | §10.2 | `spikefab_proto::message` |
 //! | [`step_port::StepPort`] | a STEP's inputs, tick, digest and spikes | §10.2, §10.4 | `spikefab_proto::stream` (`SpikeWords`, `stamp_digest`) |
 //! | [`memory_map::MemoryMap`] | spaces, ranges, host access ([`host_access`]) | §8.2 | `spikefab_proto::message::Space` |
-//! | [`synapse_memories::SynapseMemories`] | source, fan-in, `x_pre`, synapse words | §8.2 | `spikefab_chip::image::Image` |
+//! | [`synapse_memories::SynapseMemories`] | source, fan-in, `x_pre`, synapse words; the port claims ([`syn_claim`]) | §8.2 | `spikefab_chip::image::Image` |
 //! | [`sequencer::Sequencer`] | the phases of a tick, the neuron phase | §6, §7.2 | `Simulator::step_tick`, `neuron_phase` |
 //! | [`source_list::SourceList`] | the tick's inputs and spikers | §6 phase 2 | `step_tick`'s `inputs_now` and `spiked` |
 //! | [`router::Router`] | routing and depression | §6 phase 2, §8.3 | `Simulator::route` |
@@ -53,6 +53,7 @@ pub mod sequencer;
 pub mod source_list;
 pub mod spike_packer;
 pub mod step_port;
+pub mod syn_claim;
 pub mod synapse_memories;
 pub mod traces;
 
@@ -74,6 +75,7 @@ use router::Router;
 use sequencer::Sequencer;
 use source_list::SourceList;
 use spikefab_proto::message::ctrl;
+use syn_claim::SynClaim;
 use synapse_memories::SynapseMemories;
 
 /// The Spikefab core. See the module documentation.
@@ -338,10 +340,7 @@ impl<
         self.synapses.syn_hi_write.next = self.map.syn_hi_write.val();
         self.synapses.router_source_own.next = self.router.source_own.val();
         self.synapses.router_source_address.next = self.router.source_address.val();
-        self.synapses.router_syn_own.next = self.router.syn_own.val();
-        self.synapses.router_syn_address.next = self.router.syn_address.val();
-        self.synapses.router_syn_write.next = self.router.syn_write.val();
-        self.synapses.router_syn_data.next = self.router.syn_write_data.val();
+        SynClaim::<SB>::join(&mut self.router.syn, &mut self.synapses.router_syn);
         self.synapses.learn_fanin_own.next = self.plasticity.fanin_own.val();
         self.synapses.learn_fanin_address.next = self.plasticity.fanin_address.val();
         self.synapses.learn_xpre_own.next = self.plasticity.xpre_own.val();
@@ -349,10 +348,7 @@ impl<
         self.synapses.learn_trace_write.next = self.plasticity.trace_write.val();
         self.synapses.learn_trace_source.next = self.plasticity.trace_source.val();
         self.synapses.learn_trace.next = self.plasticity.xpre_next.val();
-        self.synapses.learn_syn_own.next = self.plasticity.syn_own.val();
-        self.synapses.learn_syn_address.next = self.plasticity.syn_address.val();
-        self.synapses.learn_syn_write.next = self.plasticity.syn_write.val();
-        self.synapses.learn_syn_data.next = self.plasticity.syn_write_data.val();
+        SynClaim::<SB>::join(&mut self.plasticity.syn, &mut self.synapses.learn_syn);
 
         // Control registers: host writes, and READ of the cell addressed the
         // clock before (like the memories).

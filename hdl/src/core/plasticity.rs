@@ -10,6 +10,8 @@
 
 use rust_hdl::prelude::*;
 
+use super::syn_claim::SynClaim;
+
 use super::potentiation::Potentiation;
 use super::traces::Traces;
 
@@ -82,14 +84,8 @@ pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const S
     pub fanin_own: Signal<Out, Bit>,
     /// Fan-in table address.
     pub fanin_address: Signal<Out, Bits<NB>>,
-    /// This block drives the synapse memory's port.
-    pub syn_own: Signal<Out, Bit>,
-    /// Synapse-memory address.
-    pub syn_address: Signal<Out, Bits<SB>>,
-    /// Write `syn_write_data` (a potentiated synapse).
-    pub syn_write: Signal<Out, Bit>,
-    /// The synapse word written.
-    pub syn_write_data: Signal<Out, Bits<16>>,
+    /// The synapse memory's port: the potentiation's claim, passed up.
+    pub syn: SynClaim<SB>,
     /// Read the `x_pre` table at `xpre_address`.
     pub xpre_own: Signal<Out, Bit>,
     /// `x_pre` read address.
@@ -175,10 +171,7 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Defau
             list_advance: Default::default(),
             fanin_own: Default::default(),
             fanin_address: Default::default(),
-            syn_own: Default::default(),
-            syn_address: Default::default(),
-            syn_write: Default::default(),
-            syn_write_data: Default::default(),
+            syn: Default::default(),
             xpre_own: Default::default(),
             xpre_address: Default::default(),
             trace_write: Default::default(),
@@ -246,10 +239,7 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
         self.list_advance.next = self.traces.list_advance.val();
         self.fanin_own.next = self.potentiation.fanin_own.val();
         self.fanin_address.next = self.potentiation.fanin_address.val();
-        self.syn_own.next = self.potentiation.syn_own.val();
-        self.syn_address.next = self.potentiation.syn_address.val();
-        self.syn_write.next = self.potentiation.syn_write.val();
-        self.syn_write_data.next = self.potentiation.syn_write_data.val();
+        SynClaim::<SB>::link(&mut self.syn, &mut self.potentiation.syn);
         self.lfsr_step.next = self.potentiation.lfsr_step.val();
         self.first_stage.next = self.potentiation.first_stage.val();
         self.weight.next = self.potentiation.weight.val();

@@ -14,6 +14,8 @@
 
 use rust_hdl::prelude::*;
 
+use super::syn_claim::SynClaim;
+
 #[derive(Copy, Clone, Debug, PartialEq, LogicState)]
 enum PotentiationState {
     Idle,
@@ -58,14 +60,8 @@ pub struct Potentiation<const NB: usize, const SB: usize, const SRCB: usize> {
     pub fanin_own: Signal<Out, Bit>,
     /// Fan-in table address.
     pub fanin_address: Signal<Out, Bits<NB>>,
-    /// This block drives the synapse memory's port.
-    pub syn_own: Signal<Out, Bit>,
-    /// Synapse-memory address.
-    pub syn_address: Signal<Out, Bits<SB>>,
-    /// Write `syn_write_data` (a potentiated synapse).
-    pub syn_write: Signal<Out, Bit>,
-    /// The synapse word written.
-    pub syn_write_data: Signal<Out, Bits<16>>,
+    /// The synapse memory's port: reads a spiker's fan-in synapses and writes back a potentiated one.
+    pub syn: SynClaim<SB>,
     /// Read the `x_pre` table at `xpre_address`.
     pub xpre_own: Signal<Out, Bit>,
     /// `x_pre` read address: the synapse's source.
@@ -101,10 +97,7 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Default for Potentiati
             list_advance_spike: Default::default(),
             fanin_own: Default::default(),
             fanin_address: Default::default(),
-            syn_own: Default::default(),
-            syn_address: Default::default(),
-            syn_write: Default::default(),
-            syn_write_data: Default::default(),
+            syn: Default::default(),
             xpre_own: Default::default(),
             xpre_address: Default::default(),
             lfsr_step: Default::default(),
@@ -125,9 +118,8 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Logic for Potentiation
     fn update(&mut self) {
         dff_setup!(self, clock, state, pointer, remaining, syn_at, syn_target);
         self.weight.next = bit_cast::<8, 18>(self.syn_data.val());
-        self.syn_address.next = bit_cast::<SB, 18>(self.pointer.q.val());
-        self.syn_write_data.next =
-            bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.w_next.val());
+        self.syn.address.next = bit_cast::<SB, 18>(self.pointer.q.val());
+        self.syn.data.next = bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.w_next.val());
         self.fanin_address.next = self.list_neuron.val();
         self.xpre_address.next = bit_cast::<SRCB, 18>(self.syn_data.val());
 
@@ -136,8 +128,8 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Logic for Potentiation
         self.list_rewind_spikes.next = false;
         self.list_advance_spike.next = false;
         self.fanin_own.next = false;
-        self.syn_own.next = false;
-        self.syn_write.next = false;
+        self.syn.own.next = false;
+        self.syn.write.next = false;
         self.xpre_own.next = false;
         self.lfsr_step.next = false;
         self.first_stage.next = false;
@@ -161,8 +153,8 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Logic for Potentiation
                 self.state.d.next = PotentiationState::PotFanin;
             }
             PotentiationState::PotFanin => {
-                self.syn_own.next = true;
-                self.syn_address.next = bit_cast::<SB, 18>(self.fanin_data.val());
+                self.syn.own.next = true;
+                self.syn.address.next = bit_cast::<SB, 18>(self.fanin_data.val());
                 self.pointer.d.next = self.fanin_data.val() + 1;
                 self.state.d.next = PotentiationState::PotHeader;
             }
@@ -175,20 +167,20 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Logic for Potentiation
                 }
             }
             PotentiationState::PotEntry => {
-                self.syn_own.next = true;
+                self.syn.own.next = true;
                 self.pointer.d.next = self.pointer.q.val() + 1;
                 self.state.d.next = PotentiationState::PotAddress;
             }
             PotentiationState::PotAddress => {
                 self.syn_at.d.next = self.syn_data.val();
-                self.syn_own.next = true;
+                self.syn.own.next = true;
                 self.pointer.d.next = self.pointer.q.val() + 1;
                 self.state.d.next = PotentiationState::PotSource;
             }
             PotentiationState::PotSource => {
                 self.xpre_own.next = true;
-                self.syn_own.next = true;
-                self.syn_address.next = bit_cast::<SB, 18>(self.syn_at.q.val());
+                self.syn.own.next = true;
+                self.syn.address.next = bit_cast::<SB, 18>(self.syn_at.q.val());
                 self.state.d.next = PotentiationState::PotCompute;
             }
             PotentiationState::PotCompute => {
@@ -199,9 +191,9 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Logic for Potentiation
                 self.state.d.next = PotentiationState::PotWrite;
             }
             PotentiationState::PotWrite => {
-                self.syn_own.next = true;
-                self.syn_address.next = bit_cast::<SB, 18>(self.syn_at.q.val());
-                self.syn_write.next = true;
+                self.syn.own.next = true;
+                self.syn.address.next = bit_cast::<SB, 18>(self.syn_at.q.val());
+                self.syn.write.next = true;
                 self.remaining.d.next = self.remaining.q.val() - 1;
                 if self.remaining.q.val() == 1 {
                     self.fanin_done.next = true;

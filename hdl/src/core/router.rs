@@ -20,6 +20,8 @@
 
 use rust_hdl::prelude::*;
 
+use super::syn_claim::SynClaim;
+
 #[derive(Copy, Clone, Debug, PartialEq, LogicState)]
 enum RouterState {
     Idle,
@@ -76,14 +78,8 @@ pub struct Router<const NB: usize, const DB: usize, const SB: usize, const SRCB:
     pub source_own: Signal<Out, Bit>,
     /// Source-table address.
     pub source_address: Signal<Out, Bits<SRCB>>,
-    /// The router drives the synapse memory's port.
-    pub syn_own: Signal<Out, Bit>,
-    /// Synapse-memory address.
-    pub syn_address: Signal<Out, Bits<SB>>,
-    /// Write `syn_write_data` (a depressed synapse).
-    pub syn_write: Signal<Out, Bit>,
-    /// The synapse word written.
-    pub syn_write_data: Signal<Out, Bits<16>>,
+    /// The synapse memory's port: the router reads a spiker's synapses and writes back a depressed one.
+    pub syn: SynClaim<SB>,
     /// Add `ring_value` into the ring cell `ring_address`.
     pub ring_add: Signal<Out, Bit>,
     /// Ring cell: slot × N + target.
@@ -142,10 +138,7 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
             stamp: Default::default(),
             source_own: Default::default(),
             source_address: Default::default(),
-            syn_own: Default::default(),
-            syn_address: Default::default(),
-            syn_write: Default::default(),
-            syn_write_data: Default::default(),
+            syn: Default::default(),
             ring_add: Default::default(),
             ring_address: Default::default(),
             ring_value: Default::default(),
@@ -200,9 +193,8 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
         self.ring_value.next = self.contribution.val();
         self.neuron_address.next = self.syn_data.val().get_bits::<NB>(8);
         self.source_address.next = self.source.q.val();
-        self.syn_address.next = bit_cast::<SB, 18>(self.pointer.q.val());
-        self.syn_write_data.next =
-            bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.w_next.val());
+        self.syn.address.next = bit_cast::<SB, 18>(self.pointer.q.val());
+        self.syn.data.next = bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.w_next.val());
 
         self.busy.next = true;
         self.done.next = false;
@@ -210,8 +202,8 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
         self.list_advance.next = false;
         self.stamp_valid.next = false;
         self.source_own.next = false;
-        self.syn_own.next = false;
-        self.syn_write.next = false;
+        self.syn.own.next = false;
+        self.syn.write.next = false;
         self.ring_add.next = false;
         self.neuron_own.next = false;
         self.lfsr_step.next = false;
@@ -242,8 +234,8 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
             RouterState::Head => {
                 // The source table's word: the first run header's address.
                 self.source_own.next = true;
-                self.syn_own.next = true;
-                self.syn_address.next = bit_cast::<SB, 18>(self.source_data.val());
+                self.syn.own.next = true;
+                self.syn.address.next = bit_cast::<SB, 18>(self.source_data.val());
                 self.pointer.d.next = self.source_data.val() + 1;
                 self.state.d.next = RouterState::RunHeader;
             }
@@ -252,7 +244,7 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
                 self.run_wexp.d.next = self.syn_data.val().get_bits::<3>(4);
                 self.run_last.d.next = self.syn_data.val().get_bit(8);
                 self.remaining.d.next = self.syn_data.val().get_bits::<7>(9);
-                self.syn_own.next = true;
+                self.syn.own.next = true;
                 self.pointer.d.next = self.pointer.q.val() + 1;
                 if self.syn_data.val().get_bits::<7>(9) == 0 {
                     // An empty run ends the source, whatever its `last` bit
@@ -268,7 +260,7 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
             RouterState::Synapse => {
                 // One synapse per clock: deliver, fetch the next word.
                 self.ring_add.next = true;
-                self.syn_own.next = true;
+                self.syn.own.next = true;
                 self.pointer.d.next = self.pointer.q.val() + 1;
                 self.remaining.d.next = self.remaining.q.val() - 1;
                 if self.remaining.q.val() == 1 {
@@ -295,13 +287,13 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
             }
             RouterState::DepressWrite => {
                 // Its second stage, straight into the write.
-                self.syn_own.next = true;
-                self.syn_address.next = bit_cast::<SB, 18>(self.syn_at.q.val());
-                self.syn_write.next = true;
+                self.syn.own.next = true;
+                self.syn.address.next = bit_cast::<SB, 18>(self.syn_at.q.val());
+                self.syn.write.next = true;
                 self.state.d.next = RouterState::DepressFetch;
             }
             RouterState::DepressFetch => {
-                self.syn_own.next = true;
+                self.syn.own.next = true;
                 self.pointer.d.next = self.pointer.q.val() + 1;
                 self.remaining.d.next = self.remaining.q.val() - 1;
                 if self.remaining.q.val() == 1 {

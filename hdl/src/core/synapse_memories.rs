@@ -14,6 +14,8 @@
 
 use rust_hdl::prelude::*;
 
+use super::syn_claim::SynPort;
+
 use crate::memory::{BlockRam, Bram, SinglePortRam};
 
 /// The synapse-side memories of a core with `2^NB` neurons, `2^MB` axons and
@@ -53,14 +55,8 @@ pub struct SynapseMemories<
     pub router_source_own: Signal<In, Bit>,
     /// At this source.
     pub router_source_address: Signal<In, Bits<SRCB>>,
-    /// The router has the synapse memory's port.
-    pub router_syn_own: Signal<In, Bit>,
-    /// At this word.
-    pub router_syn_address: Signal<In, Bits<SB>>,
-    /// It writes the word's low 16 bits (a depression).
-    pub router_syn_write: Signal<In, Bit>,
-    /// Those bits.
-    pub router_syn_data: Signal<In, Bits<16>>,
+    /// The router's claim on the synapse memory's port (a depression writes back).
+    pub router_syn: SynPort<SB>,
     /// The learning phases read the fan-in table.
     pub learn_fanin_own: Signal<In, Bit>,
     /// At this neuron.
@@ -75,14 +71,8 @@ pub struct SynapseMemories<
     pub learn_trace_source: Signal<In, Bits<SRCB>>,
     /// Its trace.
     pub learn_trace: Signal<In, Bits<16>>,
-    /// The learning phases have the synapse memory's port.
-    pub learn_syn_own: Signal<In, Bit>,
-    /// At this word.
-    pub learn_syn_address: Signal<In, Bits<SB>>,
-    /// They write the word's low 16 bits (a potentiation).
-    pub learn_syn_write: Signal<In, Bit>,
-    /// Those bits.
-    pub learn_syn_data: Signal<In, Bits<16>>,
+    /// The learning phases' claim on the synapse memory's port (a potentiation writes back).
+    pub learn_syn: SynPort<SB>,
     /// The source table's 18-bit word (read a clock ago).
     pub source_word: Signal<Out, Bits<18>>,
     /// The fan-in table's 18-bit word.
@@ -131,10 +121,7 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize, const
             syn_hi_write: Default::default(),
             router_source_own: Default::default(),
             router_source_address: Default::default(),
-            router_syn_own: Default::default(),
-            router_syn_address: Default::default(),
-            router_syn_write: Default::default(),
-            router_syn_data: Default::default(),
+            router_syn: Default::default(),
             learn_fanin_own: Default::default(),
             learn_fanin_address: Default::default(),
             learn_xpre_own: Default::default(),
@@ -142,10 +129,7 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize, const
             learn_trace_write: Default::default(),
             learn_trace_source: Default::default(),
             learn_trace: Default::default(),
-            learn_syn_own: Default::default(),
-            learn_syn_address: Default::default(),
-            learn_syn_write: Default::default(),
-            learn_syn_data: Default::default(),
+            learn_syn: Default::default(),
             source_word: Default::default(),
             fanin_word: Default::default(),
             xpre_word: Default::default(),
@@ -226,15 +210,15 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize, const
         if self.syn_write.val() {
             self.syn_address.next = bit_cast::<SB, AB>(self.write_cell.val());
         }
-        if self.router_syn_own.val() {
-            self.syn_address.next = self.router_syn_address.val();
-            self.syn.write_data.next = self.router_syn_data.val();
-            self.syn_writing.next = self.router_syn_write.val();
+        if self.router_syn.own.val() {
+            self.syn_address.next = self.router_syn.address.val();
+            self.syn.write_data.next = self.router_syn.data.val();
+            self.syn_writing.next = self.router_syn.write.val();
         }
-        if self.learn_syn_own.val() {
-            self.syn_address.next = self.learn_syn_address.val();
-            self.syn.write_data.next = self.learn_syn_data.val();
-            self.syn_writing.next = self.learn_syn_write.val();
+        if self.learn_syn.own.val() {
+            self.syn_address.next = self.learn_syn.address.val();
+            self.syn.write_data.next = self.learn_syn.data.val();
+            self.syn_writing.next = self.learn_syn.write.val();
         }
         self.syn.address.next = self.syn_address.val();
         self.syn.write_enable.next = self.syn_writing.val();
@@ -372,12 +356,12 @@ mod tests {
                 }
                 uut.router_source_own.next = source_at.is_some();
                 uut.router_source_address.next = source_at.unwrap_or(0).to_bits();
-                uut.router_syn_own.next = router;
-                uut.learn_syn_own.next = syn.is_some() && !router;
+                uut.router_syn.own.next = router;
+                uut.learn_syn.own.next = syn.is_some() && !router;
                 let (syn_at, syn_data) = syn.unwrap_or((0, None));
                 for (own_at, write, data) in [
-                    (&mut uut.router_syn_address, &mut uut.router_syn_write, &mut uut.router_syn_data),
-                    (&mut uut.learn_syn_address, &mut uut.learn_syn_write, &mut uut.learn_syn_data),
+                    (&mut uut.router_syn.address, &mut uut.router_syn.write, &mut uut.router_syn.data),
+                    (&mut uut.learn_syn.address, &mut uut.learn_syn.write, &mut uut.learn_syn.data),
                 ] {
                     own_at.next = syn_at.to_bits();
                     write.next = syn_data.is_some();
