@@ -10,9 +10,8 @@
 
 use rust_hdl::prelude::*;
 
-use super::syn_claim::SynClaim;
-
 use super::potentiation::Potentiation;
+use super::syn_claim::SynClaim;
 use super::traces::Traces;
 
 /// The learning phases. `NB`, `MB`, `SB`, `SRCB`: the core's widths.

@@ -15,7 +15,6 @@
 use rust_hdl::prelude::*;
 
 use super::syn_claim::SynPort;
-
 use crate::memory::{BlockRam, Bram, SinglePortRam};
 
 /// The synapse-side memories of a core with `2^NB` neurons, `2^MB` axons and
