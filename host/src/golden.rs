@@ -24,6 +24,10 @@ pub struct Options {
     /// Threads ([`SimOptions::threads`]: 0 for one per core; the results
     /// do not depend on it).
     pub threads: usize,
+    /// Keep the final weights in the run's state (an output needs them);
+    /// without, `state.weights` is empty
+    /// ([`Simulator::state_without_weights`]).
+    pub weights: bool,
 }
 
 impl Default for Options {
@@ -32,6 +36,7 @@ impl Default for Options {
             dense: false,
             core: None,
             threads: 1,
+            weights: true,
         }
     }
 }
@@ -53,6 +58,9 @@ pub struct GoldenRun {
     pub weight_traces: Vec<WeightTrace>,
     /// The state after the last tick.
     pub state: StateDump,
+    /// The plastic weights before the first tick and after the last, in
+    /// fan-in order ([`Simulator::plastic_weights`]; empty without learning).
+    pub plastic: [Vec<i8>; 2],
     /// Counts of spikes, events and updates.
     pub stats: RunStats,
     /// The core the cycles are predicted for.
@@ -88,7 +96,6 @@ impl GoldenRun {
     /// events, this process's peak resident set, and the final plastic
     /// weights as fractions of the learning rule's range.
     pub fn report(&self, net: &Network) -> serde_json::Value {
-        let weights = &self.state.weights;
         serde_json::json!({
             "threads": self.threads,
             "ranks": self.ranks,
@@ -105,10 +112,9 @@ impl GoldenRun {
             "peak_rss": peak_rss(),
             "plastic_weights": net.stdp().map(|rule| {
                 let span = (rule.w_max as f64 - rule.w_min as f64).max(1.0);
-                net.synapses()
-                    .fanin()
+                self.plastic[1]
                     .iter()
-                    .map(|&(i, _)| (weights[i as usize] as f64 - rule.w_min as f64) / span)
+                    .map(|&w| (w as f64 - rule.w_min as f64) / span)
                     .collect::<Vec<f64>>()
             }),
         })
@@ -172,6 +178,7 @@ pub fn simulate_on(
         sim.add_weight_record(w.synapses.clone(), w.every)?;
     }
     let build_time = build.elapsed();
+    let before = sim.plastic_weights();
     let start = Instant::now();
     let worst = step(&mut sim, ticks, progress);
     let run_time = start.elapsed();
@@ -181,7 +188,11 @@ pub fn simulate_on(
         core: sim.core(),
         probes: sim.probes().to_vec(),
         weight_traces: sim.weight_traces().to_vec(),
-        state: sim.state_dump(),
+        state: match options.weights {
+            true => sim.state_dump(),
+            false => sim.state_without_weights(),
+        },
+        plastic: [before, sim.plastic_weights()],
         spikes: sim.take_spikes(),
         worst_tick_cycles: worst,
         threads: sim.threads(),

@@ -82,13 +82,18 @@ pub fn model(path: &Path) -> Result<Model, LoadError> {
 
 /// Load `path` with `changes` applied.
 pub fn model_with(path: &Path, changes: &Changes) -> Result<Model, LoadError> {
-    let mut model = if changes.settings.is_empty() {
+    let model = if changes.settings.is_empty() {
         model(path)?
     } else if is_snapshot(path) {
         return Err(LoadError::SettingsOnSnapshot(path.to_path_buf()));
     } else {
         config::load_with(path, &changes.settings)?
     };
+    with_inputs(model, changes)
+}
+
+/// `model` with the input file of `changes`, if it names one.
+fn with_inputs(mut model: Model, changes: &Changes) -> Result<Model, LoadError> {
     if let Some(inputs) = &changes.inputs {
         let spikes = spike_files::read_inputs(inputs)?;
         model.network = model.network.with_inputs(spikes).map_err(|source| LoadError::Inputs {
@@ -97,6 +102,17 @@ pub fn model_with(path: &Path, changes: &Changes) -> Result<Model, LoadError> {
         })?;
     }
     Ok(model)
+}
+
+/// [`model_with`], keeping only the synapses onto the targets `keep` gives
+/// for the network's neuron count (one rank's share,
+/// [`config::load_keeping`]); a snapshot, or a file that records weights,
+/// is loaded whole ([`spikefab_sim::Network::share`] tells which).
+pub fn model_keeping(path: &Path, changes: &Changes, keep: config::Keep) -> Result<Model, LoadError> {
+    if is_snapshot(path) {
+        return model_with(path, changes);
+    }
+    with_inputs(config::load_keeping(path, &changes.settings, keep)?, changes)
 }
 
 /// The ticks to run: `asked`, else the file's; never zero.

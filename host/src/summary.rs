@@ -33,13 +33,22 @@ pub fn network(name: &str, net: &Network) -> String {
         if net.stdp().is_some() { "on" } else { "off" },
         net.rounding().describe()
     );
-    let per_synapse = match net.num_synapses() {
+    // Of one rank's share, what this rank holds.
+    let held = net.synapses().len();
+    let per_synapse = match held {
         0 => String::new(),
         n => format!(" ({:.2} bytes/synapse)", bytes as f64 / n as f64),
     };
+    let whose = match net.share() {
+        Some(share) => format!(
+            " on this rank ({held} synapses onto neurons {}..{})",
+            share.targets.start, share.targets.end
+        ),
+        None => String::new(),
+    };
     let _ = write!(
         s,
-        "  synapse storage {:.1} MiB{per_synapse}, input spikes scheduled {}",
+        "  synapse storage {:.1} MiB{whose}{per_synapse}, input spikes scheduled {}",
         bytes as f64 / (1 << 20) as f64,
         net.inputs().len()
     );
@@ -181,18 +190,16 @@ pub fn golden(net: &Network, run: &GoldenRun, dense: bool, tick_us: f64, clock_m
         ticks as f64 * tick_us * 1e-6 / wall
     );
     if net.num_plastic() > 0 {
-        let plastic: Vec<usize> = net.synapses().fanin().iter().map(|&(i, _)| i as usize).collect();
         let show = |w: &[i8]| {
-            let vals: Vec<i64> = plastic.iter().map(|&i| w[i] as i64).collect();
-            let mean = vals.iter().sum::<i64>() as f64 / vals.len() as f64;
-            let (min, max) = (vals.iter().min().unwrap_or(&0), vals.iter().max().unwrap_or(&0));
+            let mean = w.iter().map(|&x| x as i64).sum::<i64>() as f64 / w.len() as f64;
+            let (min, max) = (w.iter().min().unwrap_or(&0), w.iter().max().unwrap_or(&0));
             format!("mean {mean:.2} (min {min}, max {max})")
         };
         let _ = writeln!(
             s,
             "  plastic weights: before {}  after {}",
-            show(net.synapses().weights()),
-            show(&run.state.weights)
+            show(&run.plastic[0]),
+            show(&run.plastic[1])
         );
     }
     let core = run.core;

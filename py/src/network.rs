@@ -219,6 +219,7 @@ impl Network {
             dense,
             core: core.map(core_named).transpose()?.map(|c| c.shape()),
             threads: threads.unwrap_or(0),
+            weights: true,
         };
         let model = self.model.clone();
         // Ctrl-C is seen every few thousand ticks: the interpreter's lock is

@@ -4,6 +4,8 @@
 //! ticks) give every rank the same spikes with their cycles, probes, weight
 //! traces, counters and final state as one process, on 1, 2 and 4 ranks of
 //! 1 or 2 threads each, in two runs with an input scheduled between them.
+//! Half the networks are built per rank (each rank holds only the synapses
+//! onto its own neurons), half whole on every rank.
 //!
 //! Run by `cargo test --features mpi`: this program starts `mpirun` on
 //! itself once per rank count (`SPIKEFAB_MPI_RANKS`, default "1 2 4") and
@@ -20,7 +22,7 @@ use std::time::{Duration, Instant};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 
-use reference::generate::{build, cases_from, network, SIM_LIMITS};
+use reference::generate::{build, build_keeping, cases_from, network, SIM_LIMITS};
 use runs::{difference, outcome, shifted, WIDE};
 use spikefab_sim::mpi::{local_mpirun, Mpi};
 use spikefab_sim::{SimOptions, Simulator};
@@ -95,15 +97,24 @@ fn worker() -> ExitCode {
         let limits = if case % 10 == 9 { WIDE } else { SIM_LIMITS };
         let (r, ticks) = network(limits).new_tree(&mut runner).expect("a network").current();
         let shift = [0u8, 0, 1, 3, 4][case as usize % 5];
-        let net = build(&shifted(r, shift));
+        let r = shifted(r, shift);
+        let net = build(&r);
         let opts = SimOptions {
             threads: 1 + case as usize % 2,
             skip_quiescent: case % 3 != 0,
             ..SimOptions::default()
         };
-        let sim = Simulator::with_ranks(&net, opts, Box::new(mpi.ranks())).expect("a simulator");
+        // Half the networks are built per rank: each rank keeps the
+        // synapses onto its own neurons only.
+        let per_rank = matches!(case % 4, 1 | 2);
+        let share = per_rank.then(|| {
+            let targets = Simulator::rank_targets(net.num_neurons(), opts.threads, rank, size);
+            build_keeping(&r, Some(targets))
+        });
+        let mine = share.as_ref().unwrap_or(&net);
+        let sim = Simulator::with_ranks(mine, opts, Box::new(mpi.ranks())).expect("a simulator");
         assert_eq!(sim.ranks(), size);
-        let got = outcome(sim, &net, ticks);
+        let got = outcome(sim, mine, ticks);
         let want = outcome(
             Simulator::new(&net, SimOptions { threads: 1, ..opts }).unwrap(),
             &net,
@@ -111,10 +122,11 @@ fn worker() -> ExitCode {
         );
         if let Some(d) = difference(&got, &want) {
             panic!(
-                "network {case} ({} neurons, {} synapses, {} threads per rank): rank {rank} of {size} against one process: {d}",
+                "network {case} ({} neurons, {} synapses, {} threads per rank, {}): rank {rank} of {size} against one process: {d}",
                 net.num_neurons(),
                 net.num_synapses(),
-                opts.threads
+                opts.threads,
+                if per_rank { "built per rank" } else { "whole on every rank" }
             );
         }
     }

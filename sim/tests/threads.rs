@@ -14,7 +14,7 @@ mod runs;
 
 use proptest::prelude::*;
 
-use reference::generate::{build, cases_from, config, network, SIM_LIMITS};
+use reference::generate::{build, build_keeping, cases_from, config, network, SIM_LIMITS};
 use runs::{difference, outcome, shifted, Outcome, WIDE};
 use spikefab_sim::record::first_spike_divergence;
 use spikefab_sim::{Network, SimOptions, Simulator};
@@ -68,6 +68,12 @@ proptest! {
             }
         }
         check_threads(&net, ticks, skip)?;
+        // Built as the share of one process that holds every target: the
+        // whole rows come from the exchange of shares (of one).
+        let all = build_keeping(&r, Some(0..net.num_neurons()));
+        if let Some(d) = difference(&run(&all, ticks, 3, skip), &run(&net, ticks, 1, skip)) {
+            prop_assert!(false, "a share of every target vs the whole network: {d}");
+        }
     }
 }
 
@@ -80,6 +86,28 @@ proptest! {
         let net = build(&shifted(r, shift));
         check_threads(&net, ticks, true)?;
     }
+}
+
+/// A share of other targets than the process holds is refused, naming both.
+#[test]
+fn a_share_must_be_the_process_own() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let (r, _) = network(WIDE).new_tree(&mut runner).unwrap().current();
+    let n = build(&r).num_neurons();
+    let half = build_keeping(&r, Some(0..n / 2));
+    let err = Simulator::new(&half, SimOptions::default()).err().expect("refused");
+    assert!(
+        err.to_string().starts_with(&format!(
+            "the network holds the synapses onto neurons 0..{}, but this process simulates neurons 0..{n}",
+            n / 2
+        )),
+        "{err}"
+    );
+    let own = Simulator::rank_targets(n, 2, 1, 2);
+    assert_eq!(own.end, n);
+    assert!(own.start > 0 && own.start < n);
 }
 
 /// The thread count asked for is the one used, up to one per neuron; 0 takes

@@ -37,7 +37,23 @@ struct Placed {
     size: u32,
 }
 
+/// Which targets' synapses a build keeps, from the network's neuron count:
+/// one rank's share ([`crate::network::NetworkBuilder::keep_targets`]).
+pub type Keep<'a> = &'a dyn Fn(u32) -> std::ops::Range<u32>;
+
 pub(super) fn build(file: &NetworkFile, base: Option<&Path>, budget: Budget) -> Result<Model, ConfigError> {
+    build_keeping(file, base, budget, None)
+}
+
+/// [`build`], keeping only the synapses onto the targets `keep` gives, when
+/// given; a file that records weights (`[[record.weights]]`, whose
+/// selections need every synapse) is built whole all the same.
+pub(super) fn build_keeping(
+    file: &NetworkFile,
+    base: Option<&Path>,
+    budget: Budget,
+    keep: Option<Keep>,
+) -> Result<Model, ConfigError> {
     // Physical units become the integers they stand for, first.
     let lowered = super::physical::lower(file)?;
     let file: &NetworkFile = &lowered.file;
@@ -147,6 +163,9 @@ pub(super) fn build(file: &NetworkFile, base: Option<&Path>, budget: Budget) -> 
     // the same synapses): one counts and checks them, one writes them into
     // place, so that no list of whole synapses is held.
     let stdp = b.stdp().copied();
+    if let Some(keep) = keep.filter(|_| file.record.weights.is_empty()) {
+        b.keep_targets(keep(b.num_neurons()));
+    }
     let mut counter = match b.into_counter() {
         Ok(c) => c,
         Err(e) => {

@@ -18,6 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub use error::ConfigError;
+pub use expand::Keep;
 pub use overrides::Setting;
 pub use physical::{LifSection, Lowered, Report, StdpSection};
 pub use value::{FloatSpec, IntSampler, IntSpec};
@@ -425,6 +426,19 @@ pub fn load_with(path: &Path, settings: &[Setting]) -> Result<Model, ConfigError
         return load(path);
     }
     expand::build(&file_with(path, settings)?, path.parent(), Budget::default())
+}
+
+/// [`load_with`], keeping only the synapses onto the targets `keep` gives
+/// for the network's neuron count: one rank's share of a simulation spread
+/// over ranks (`Simulator::rank_targets`). A file that records weights
+/// (`[[record.weights]]`, whose selections need every synapse) is built
+/// whole all the same: [`crate::Network::share`] tells which it is.
+pub fn load_keeping(path: &Path, settings: &[Setting], keep: Keep) -> Result<Model, ConfigError> {
+    let file = match settings.is_empty() {
+        true => read_file(path)?,
+        false => file_with(path, settings)?,
+    };
+    expand::build_keeping(&file, path.parent(), Budget::default(), Some(keep))
 }
 
 /// The network file at `path` as written, with `settings` applied to its

@@ -48,9 +48,11 @@ mod delivery;
 mod part;
 mod partition;
 mod ranks;
+mod rows;
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
+use std::ops::Range;
 
 use priority_queue::PriorityQueue;
 
@@ -67,6 +69,7 @@ use part::{is_state_var, state_var, NeuronTick, Part, PartProbe, RoutedTick};
 use partition::{weight_of, PartSynapses};
 pub use ranks::Ranks;
 use ranks::{In, Layout, Out};
+use rows::{Bases, RowSize};
 
 /// How the engine runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,6 +158,15 @@ pub enum SimError {
         threads: usize,
         /// The system's answer.
         cause: String,
+    },
+    /// A network built for one rank ([`Network::share`]) whose targets are
+    /// not those this rank holds, or given to a simulation in one process.
+    #[error("the network holds the synapses onto neurons {held:?}, but this process simulates neurons {want:?} (build it with the same threads, rank and ranks: Simulator::rank_targets)")]
+    WrongShare {
+        /// The targets the network holds.
+        held: Range<u32>,
+        /// The neurons this process holds.
+        want: Range<u32>,
     },
     /// A probe on a neuron that does not exist.
     #[error("probe on neuron {neuron}: it does not exist ({neurons} neurons)")]
@@ -260,9 +272,28 @@ pub struct Simulator<'n> {
     spikes: Vec<SpikeEvent>,
     probes: Vec<ProbeTrace>,
     weight_traces: Vec<WeightTrace>,
-    /// Each weight trace's synapses as (part, index in the part if the part
-    /// is this rank's), when learning is on.
-    weight_at: Vec<Vec<(usize, Option<usize>)>>,
+    /// Where each weight trace's values come from.
+    weight_at: Vec<WeightAt>,
+    /// Of a network that holds one rank's share: where its synapses sit in
+    /// the whole rows.
+    bases: Option<Bases>,
+}
+
+/// Where a weight trace's values come from.
+enum WeightAt {
+    /// Learning: each synapse's part, and its word there if the part is
+    /// this rank's.
+    Parts(Vec<(usize, Option<usize>)>),
+    /// No learning: the weights never change.
+    Fixed(Vec<i8>),
+}
+
+/// Threads `threads` asks for: 0 is one per core.
+fn resolve_threads(threads: usize) -> usize {
+    match threads {
+        0 => std::thread::available_parallelism().map_or(1, |t| t.get()),
+        t => t,
+    }
 }
 
 impl<'n> Simulator<'n> {
@@ -281,8 +312,24 @@ impl<'n> Simulator<'n> {
     /// counters as one process would have, and `state_dump` gathers the
     /// state. Neurons of another rank cannot be read one by one
     /// ([`Simulator::neuron_state`]).
+    ///
+    /// Each rank may hold the whole network or only its share of the
+    /// synapses, built with [`crate::NetworkBuilder::keep_targets`] and
+    /// [`Simulator::rank_targets`] (then the ranks exchange what they need
+    /// of each other's synapses here, and memory per rank falls with the
+    /// rank count).
     pub fn with_ranks(net: &'n Network, opts: SimOptions, ranks: Box<dyn Ranks>) -> Result<Self, SimError> {
         Self::build(net, opts, Some(ranks))
+    }
+
+    /// The neurons rank `rank` of `ranks` holds in a simulation of a network
+    /// of `neurons` neurons on `threads` threads per rank (0: one per
+    /// core), as [`Simulator::with_ranks`] splits them: the targets whose
+    /// synapses that rank's share of the network holds.
+    pub fn rank_targets(neurons: u32, threads: usize, rank: usize, ranks: usize) -> Range<u32> {
+        let bounds = partition::bounds(neurons as usize, resolve_threads(threads) * ranks);
+        let local = Layout::new(rank, ranks, bounds.len() - 1).local();
+        bounds[local.start] as u32..bounds[local.end] as u32
     }
 
     fn build(net: &'n Network, opts: SimOptions, ranks: Option<Box<dyn Ranks>>) -> Result<Self, SimError> {
@@ -308,16 +355,30 @@ impl<'n> Simulator<'n> {
         let slots = net.max_delay() as usize;
         let syn = net.synapses();
         let learning_on = net.stdp().is_some();
-        let threads = match opts.threads {
-            0 => std::thread::available_parallelism().map_or(1, |t| t.get()),
-            t => t,
-        };
+        let threads = resolve_threads(opts.threads);
         let (rank, size) = ranks.as_ref().map_or((0, 1), |r| (r.rank(), r.size()));
         let bounds = partition::bounds(n, threads * size);
         let parts_n = bounds.len() - 1;
         let axon_bounds: Vec<usize> = (0..=parts_n).map(|p| p * m / parts_n).collect();
         let layout = Layout::new(rank, size, parts_n);
         let local = layout.local();
+        if let Some(share) = net.share() {
+            let want = bounds[local.start] as u32..bounds[local.end] as u32;
+            if share.targets != want {
+                return Err(SimError::WrongShare {
+                    held: share.targets.clone(),
+                    want,
+                });
+            }
+        }
+        // Each source's whole row; of a share, gathered from every rank.
+        let (rows, bases) = match net.share() {
+            Some(_) => {
+                let (rows, bases) = rows::gather(syn, ranks.as_deref(), rank);
+                (rows, Some(bases))
+            }
+            None => ((0..sources).map(|s| RowSize::of(syn, s)).collect(), None),
+        };
         let profiles = net.profiles();
         let params = |lo: usize, hi: usize| -> Vec<NeuronParams> {
             net.neuron_profiles()[lo..hi]
@@ -325,7 +386,7 @@ impl<'n> Simulator<'n> {
                 .map(|&p| profiles[p as usize])
                 .collect()
         };
-        let parts = PartSynapses::split(syn, &bounds, local.clone(), learning_on)
+        let parts = PartSynapses::split(syn, bases.as_ref(), &bounds, local.clone(), learning_on)
             .into_iter()
             .zip(local.clone())
             .map(|(s, p)| {
@@ -355,26 +416,23 @@ impl<'n> Simulator<'n> {
             x_pre: vec![0; sources],
             x_pre_next: vec![0; sources],
             lfsr_at: LfsrCycle::get().position(Lfsr16::new(rule.lfsr_seed).expect("validated non-zero seed")),
-            plastic: (0..sources).map(|s| syn.plastic_in_row(s) as u32).collect(),
+            plastic: rows.iter().map(|r| r.plastic as u32).collect(),
         });
-        let route = (0..sources)
-            .map(|s| {
-                let count = syn.row(s).len() as u64;
-                let plastic = learning.as_ref().map_or(0, |l| l.plastic[s] as u64);
+        let route = rows
+            .iter()
+            .map(|r| {
+                let plastic = if learning_on { r.plastic } else { 0 };
                 Route {
-                    cycles: opts.costs.route_cost(syn.run_headers(s), count, plastic, learning_on),
-                    events: count,
+                    cycles: opts.costs.route_cost(r.headers, r.synapses, plastic, learning_on),
+                    events: r.synapses,
                 }
             })
             .collect();
+        drop(rows);
         let window = if learning_on {
             1
         } else {
-            syn.kinds()
-                .iter()
-                .map(|k| k.delay)
-                .min()
-                .map_or(WINDOW_MAX, |d| (d as u32).min(WINDOW_MAX))
+            net.min_delay().map_or(WINDOW_MAX, |d| (d as u32).min(WINDOW_MAX))
         };
         Ok(Simulator {
             net,
@@ -408,6 +466,7 @@ impl<'n> Simulator<'n> {
             probes: Vec::new(),
             weight_traces: Vec::new(),
             weight_at: Vec::new(),
+            bases,
         })
     }
 
@@ -572,7 +631,9 @@ impl<'n> Simulator<'n> {
     }
 
     /// Record the weights of `synapses` (canonical indices) at the end of
-    /// every `every`-th tick from now on.
+    /// every `every`-th tick from now on. Collective when the network holds
+    /// one rank's share ([`Network::share`]): the ranks tell each other
+    /// which synapses they hold.
     pub fn add_weight_record(&mut self, synapses: Vec<u64>, every: u32) -> Result<(), SimError> {
         let syn = self.net.synapses();
         let count = self.net.num_synapses();
@@ -583,18 +644,22 @@ impl<'n> Simulator<'n> {
             });
         }
         // Only learning changes weights and moves them into the parts.
-        let at = match self.learning {
-            Some(_) => synapses
-                .iter()
-                .map(|&s| {
-                    let (p, _) = self.locate(syn.target(s as usize) as usize);
-                    let i = self
-                        .local_part(p)
-                        .map(|part| part.syn.local(s).expect("a synapse is in its target's part"));
-                    (p, i)
-                })
-                .collect(),
-            None => Vec::new(),
+        let at = match (&self.learning, &self.bases) {
+            (Some(_), None) => WeightAt::Parts(
+                synapses
+                    .iter()
+                    .map(|&s| {
+                        let (p, _) = self.locate(syn.target(s as usize) as usize);
+                        let i = self
+                            .local_part(p)
+                            .map(|part| part.syn.local(s).expect("a synapse is in its target's part"));
+                        (p, i)
+                    })
+                    .collect(),
+            ),
+            (Some(_), Some(_)) => WeightAt::Parts(self.shared_places(&synapses)),
+            (None, None) => WeightAt::Fixed(synapses.iter().map(|&s| syn.weight(s as usize)).collect()),
+            (None, Some(b)) => WeightAt::Fixed(self.shared_weights(b, &synapses)),
         };
         self.weight_at.push(at);
         self.weights_synced.push(0);
@@ -607,6 +672,66 @@ impl<'n> Simulator<'n> {
         Ok(())
     }
 
+    /// Of a share with learning: the part of each of `synapses` (canonical
+    /// indices), and its word there if the part is this rank's. Collective.
+    fn shared_places(&self, synapses: &[u64]) -> Vec<(usize, Option<usize>)> {
+        let first = self.layout.local().start;
+        let mut out = Out::default();
+        let mut at = vec![(usize::MAX, None); synapses.len()];
+        for (k, &s) in synapses.iter().enumerate() {
+            let held = self
+                .parts
+                .iter()
+                .enumerate()
+                .find_map(|(j, p)| p.syn.local(s).map(|i| (j, i)));
+            if let Some((j, i)) = held {
+                out.u32(k as u32);
+                out.u32((first + j) as u32);
+                at[k] = (first + j, Some(i));
+            }
+        }
+        for msg in self.all_gather(out) {
+            let mut m = In::new(&msg);
+            while !m.is_empty() {
+                let k = m.u32() as usize;
+                at[k].0 = m.u32() as usize;
+            }
+        }
+        assert!(
+            at.iter().all(|&(p, _)| p != usize::MAX),
+            "every synapse is held by one rank"
+        );
+        at
+    }
+
+    /// Of a share without learning: the weights of `synapses` (canonical
+    /// indices), from the ranks that hold them. Collective.
+    fn shared_weights(&self, bases: &Bases, synapses: &[u64]) -> Vec<i8> {
+        let syn = self.net.synapses();
+        let mut asked: Vec<(u64, usize)> = synapses.iter().enumerate().map(|(k, &s)| (s, k)).collect();
+        asked.sort_unstable();
+        let mut out = Out::default();
+        for s in 0..syn.num_sources() {
+            for (c, local) in bases.segments(syn, s) {
+                let end = c + local.len() as u64;
+                let from = asked.partition_point(|&(x, _)| x < c);
+                for &(x, k) in asked[from..].iter().take_while(|&&(x, _)| x < end) {
+                    out.u32(k as u32);
+                    out.byte(syn.weight(local.start + (x - c) as usize) as u8);
+                }
+            }
+        }
+        let mut values = vec![0; synapses.len()];
+        for msg in self.all_gather(out) {
+            let mut m = In::new(&msg);
+            while !m.is_empty() {
+                let k = m.u32() as usize;
+                values[k] = m.byte() as i8;
+            }
+        }
+        values
+    }
+
     /// Weight traces recorded so far.
     pub fn weight_traces(&self) -> &[WeightTrace] {
         &self.weight_traces
@@ -614,14 +739,30 @@ impl<'n> Simulator<'n> {
 
     /// Current weights, canonical order (the network's without learning;
     /// gathered from the parts with it, from every rank: collective when
-    /// the simulation is spread over several).
+    /// the simulation is spread over several). Of a network that holds one
+    /// rank's share, every rank's synapses are gathered.
     pub fn weights(&self) -> Cow<'_, [i8]> {
-        if self.learning.is_none() {
-            return Cow::Borrowed(self.net.synapses().weights());
+        let syn = self.net.synapses();
+        if self.learning.is_none() && self.bases.is_none() {
+            return Cow::Borrowed(syn.weights());
+        }
+        // A share: each rank's synapses, as runs of consecutive canonical indices.
+        let mut out = Out::default();
+        if let Some(b) = &self.bases {
+            let mut runs = Out::default();
+            let mut count = 0u64;
+            for s in 0..syn.num_sources() {
+                for (c, local) in b.segments(syn, s) {
+                    runs.u64(c);
+                    runs.i8s(&syn.weights()[local]);
+                    count += 1;
+                }
+            }
+            out.u64(count);
+            out.0.extend_from_slice(&runs.0);
         }
         // Only the plastic weights change: each rank sends its own.
-        let mut out = Out::default();
-        for p in &self.parts {
+        for p in self.parts.iter().filter(|_| self.learning.is_some()) {
             let canonical = p.syn.canonical.as_ref().expect("learning keeps canonical indices");
             for (_, run) in p.syn.all_runs().filter(|(_, r)| r.flags & FLAG_PLASTIC != 0) {
                 for j in run.words {
@@ -630,15 +771,55 @@ impl<'n> Simulator<'n> {
                 }
             }
         }
-        let mut w = self.net.synapses().weights().to_vec();
+        let mut w = match self.bases {
+            Some(_) => vec![0; self.net.num_synapses() as usize],
+            None => syn.weights().to_vec(),
+        };
         for msg in self.all_gather(out) {
             let mut m = In::new(&msg);
+            if self.bases.is_some() {
+                for _ in 0..m.u64() {
+                    let c = m.u64() as usize;
+                    let run = m.bytes();
+                    for (x, &b) in w[c..c + run.len()].iter_mut().zip(run) {
+                        *x = b as i8;
+                    }
+                }
+            }
             while !m.is_empty() {
                 let c = m.u32() as usize;
                 w[c] = m.byte() as i8;
             }
         }
         Cow::Owned(w)
+    }
+
+    /// The plastic weights now, neuron by neuron and each neuron's in
+    /// ascending canonical index (the order of [`crate::network::Synapses::fanin`]);
+    /// empty without learning. Gathered from every rank: collective when the
+    /// simulation is spread over several.
+    pub fn plastic_weights(&self) -> Vec<i8> {
+        if self.learning.is_none() {
+            return Vec::new();
+        }
+        let mut out = Out::default();
+        for p in &self.parts {
+            let w: Vec<i8> = p
+                .syn
+                .fanin
+                .iter()
+                .map(|&(j, _)| weight_of(p.syn.words[j as usize]))
+                .collect();
+            out.i8s(&w);
+        }
+        let mut all = Vec::new();
+        for msg in self.all_gather(out) {
+            let mut m = In::new(&msg);
+            while !m.is_empty() {
+                all.extend(m.bytes().iter().map(|&b| b as i8));
+            }
+        }
+        all
     }
 
     /// Every rank's `mine`, in rank order (this process's alone when it is
@@ -714,6 +895,18 @@ impl<'n> Simulator<'n> {
     /// the ring over the core's delay slots), gathered from every rank:
     /// collective when the simulation is spread over several.
     pub fn state_dump(&self) -> StateDump {
+        self.dump(true)
+    }
+
+    /// [`Simulator::state_dump`] without the weights (`weights` empty), for
+    /// a run whose outputs do not need them: gathering them takes a byte per
+    /// synapse of the whole network on every rank. Collective as
+    /// `state_dump` is.
+    pub fn state_without_weights(&self) -> StateDump {
+        self.dump(false)
+    }
+
+    fn dump(&self, weights: bool) -> StateDump {
         let mut out = Out::default();
         for p in &self.parts {
             out.i16s(&p.u);
@@ -741,7 +934,9 @@ impl<'n> Simulator<'n> {
             d.x_pre = l.x_pre.clone();
             d.lfsr = LfsrCycle::get().at(l.lfsr_at).state();
         }
-        d.weights = self.weights().into_owned();
+        if weights {
+            d.weights = self.weights().into_owned();
+        }
         d.ring = self.ring_ahead(self.core.delay_slots);
         d
     }
@@ -859,8 +1054,8 @@ impl<'n> Simulator<'n> {
                 out.i32s(&p.values[from..]);
             }
         }
-        if self.learning.is_some() {
-            for ((w, at), &from) in self.weight_traces.iter().zip(&self.weight_at).zip(&self.weights_synced) {
+        for ((w, at), &from) in self.weight_traces.iter().zip(&self.weight_at).zip(&self.weights_synced) {
+            if let WeightAt::Parts(at) = at {
                 for row in w.values.chunks_exact(at.len().max(1)).skip(from) {
                     for (&x, (_, i)) in row.iter().zip(at) {
                         if i.is_some() {
@@ -884,15 +1079,13 @@ impl<'n> Simulator<'n> {
             for (p, _) in self.probes.iter_mut().zip(&owners).filter(|(_, &o)| o == r) {
                 p.values.extend(m.i32s());
             }
-            if self.learning.is_none() {
-                continue;
-            }
             for ((w, at), &from) in self
                 .weight_traces
                 .iter_mut()
                 .zip(&self.weight_at)
                 .zip(&self.weights_synced)
             {
+                let WeightAt::Parts(at) = at else { continue };
                 for row in w.values.chunks_exact_mut(at.len().max(1)).skip(from) {
                     for (x, &(p, _)) in row.iter_mut().zip(at) {
                         if layout.rank_of(p) == r {
@@ -997,16 +1190,13 @@ impl<'n> Simulator<'n> {
             for (w, at) in self.weight_traces.iter_mut().zip(&self.weight_at) {
                 if end.is_multiple_of(w.every) {
                     w.ticks.push(end);
-                    match self.learning {
+                    match at {
                         // Another rank's synapses are filled in at the end of the run.
-                        Some(_) => w.values.extend(
+                        WeightAt::Parts(at) => w.values.extend(
                             at.iter()
                                 .map(|&(p, i)| i.map_or(0, |i| weight_of(self.parts[p - first].syn.words[i]))),
                         ),
-                        None => {
-                            let weights = self.net.synapses().weights();
-                            w.values.extend(w.synapses.iter().map(|&s| weights[s as usize]));
-                        }
+                        WeightAt::Fixed(values) => w.values.extend_from_slice(values),
                     }
                 }
             }
@@ -1043,7 +1233,6 @@ impl<'n> Simulator<'n> {
         let inputs = sources.len();
         sources.extend(fired.iter().map(|&n| m + n));
         let costs = self.opts.costs;
-        let syn = self.net.synapses();
         let mut cycle = self.cycle + costs.before_routing(&self.core);
         for (j, &s) in sources.iter().enumerate() {
             if j >= inputs && self.record_spikes {
@@ -1069,7 +1258,7 @@ impl<'n> Simulator<'n> {
             for &s in &sources[inputs..] {
                 let n = (s - m) as usize;
                 potentiate_at.push(l.lfsr_at);
-                let fanin = syn.fanin_of(n).len() as u64;
+                let fanin = self.net.plastic_fanin(n);
                 l.lfsr_at = step(l.lfsr_at, fanin);
                 self.stats.weight_updates += fanin;
                 cycle += costs.potentiation_cost(fanin);

@@ -14,6 +14,7 @@
 //! weight (8 bits). A spike reads one contiguous stream: 4 bytes per synapse,
 //! one cache miss where the row starts.
 
+use super::rows::Bases;
 use crate::lfsr::LFSR_PERIOD;
 use crate::network::{pack_flags, unpack_flags, Synapses, FLAG_PLASTIC};
 
@@ -140,7 +141,16 @@ impl PartSynapses {
     /// The synapses onto each range of `bounds` whose index is in `keep`
     /// (this process's parts), in that order (one pass to count, one to
     /// fill; the network's arrays are read, not copied whole).
-    pub fn split(syn: &Synapses, bounds: &[usize], keep: std::ops::Range<usize>, learning: bool) -> Vec<PartSynapses> {
+    ///
+    /// Of a network that holds one rank's share, `bases` give each kept
+    /// synapse's canonical index and STDP place in its whole row.
+    pub fn split(
+        syn: &Synapses,
+        bases: Option<&Bases>,
+        bounds: &[usize],
+        keep: std::ops::Range<usize>,
+        learning: bool,
+    ) -> Vec<PartSynapses> {
         let parts = bounds.len() - 1;
         let sources = syn.num_sources();
         let size = bounds.get(1).copied().unwrap_or(0).max(1);
@@ -198,14 +208,21 @@ impl PartSynapses {
         for s in 0..sources {
             last.fill(None);
             let mut plastic = 0u32;
+            let mut walk = bases.map(|b| b.walk(s));
             for i in syn.row(s) {
                 let (t, kind) = (syn.target(i), syn.kind(i));
                 let is_plastic = kind.plastic();
-                // Every part's plastic synapses count for a source's LFSR places.
-                let place = plastic as u16;
-                if is_plastic {
-                    plastic = if plastic + 1 == LFSR_PERIOD { 0 } else { plastic + 1 };
-                }
+                let (c, place) = match &mut walk {
+                    Some(w) => w.step(kind.delay, is_plastic),
+                    None => {
+                        // Every part's plastic synapses count for a source's LFSR places.
+                        let place = plastic as u16;
+                        if is_plastic {
+                            plastic = if plastic + 1 == LFSR_PERIOD { 0 } else { plastic + 1 };
+                        }
+                        (i as u64, place)
+                    }
+                };
                 let Some(p) = part_of(t) else { continue };
                 let key = (kind.delay, kind.flags);
                 let f = &mut out[p];
@@ -213,8 +230,8 @@ impl PartSynapses {
                     last[p] = Some(key);
                     open[p] = f.words.len();
                     f.words.push(run_header(key.0, key.1));
-                    if let Some(c) = &mut f.canonical {
-                        c.extend([i as u32; HEADER_WORDS]);
+                    if let Some(canonical) = &mut f.canonical {
+                        canonical.extend([c as u32; HEADER_WORDS]);
                     }
                     if let Some(r) = &mut f.rank {
                         r.extend([0; HEADER_WORDS]);
@@ -222,8 +239,8 @@ impl PartSynapses {
                 }
                 f.words[open[p]] += ONE_MORE;
                 f.words.push(word(t - bounds[keep.start + p] as u32, syn.weight(i)));
-                if let Some(c) = &mut f.canonical {
-                    c.push(i as u32);
+                if let Some(canonical) = &mut f.canonical {
+                    canonical.push(c as u32);
                 }
                 if let Some(r) = &mut f.rank {
                     r.push(if is_plastic { place } else { 0 });
@@ -436,7 +453,7 @@ mod tests {
             placer.add(&synapse(t)).unwrap();
         }
         let net = placer.build().unwrap();
-        let parts = PartSynapses::split(net.synapses(), &[0, n as usize], 0..1, false);
+        let parts = PartSynapses::split(net.synapses(), None, &[0, n as usize], 0..1, false);
         let runs: Vec<Run> = parts[0].runs(parts[0].row(0)).collect();
         assert_eq!(runs.len(), 2);
         assert_eq!(runs[0].words.len(), RUN_LEN_MAX as usize);

@@ -63,6 +63,12 @@ impl Out {
         }
     }
 
+    /// A length, then the values (read back by [`In::bytes`]).
+    pub fn i8s(&mut self, xs: &[i8]) {
+        self.u32(xs.len() as u32);
+        self.0.extend(xs.iter().map(|&x| x as u8));
+    }
+
     /// A length, then the bytes.
     pub fn bytes(&mut self, xs: &[u8]) {
         self.u32(xs.len() as u32);

@@ -8,6 +8,8 @@
 //! ([`NetworkBuilder::into_counter`]), so that no list of whole synapses is
 //! ever held.
 
+use std::ops::Range;
+
 use serde::{Deserialize, Serialize};
 
 use crate::cycles::CoreShape;
@@ -117,6 +119,26 @@ pub struct Network {
     inputs: Vec<InputSpike>,
     max_delay: u8,
     populations: Vec<Population>,
+    share: Option<Share>,
+}
+
+/// What a network built for one rank ([`NetworkBuilder::keep_targets`])
+/// knows of the whole network beyond the synapses it holds: every synapse
+/// was checked and counted in the first pass of its build, and only those
+/// onto its targets were placed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Share {
+    /// The target neurons whose synapses the network holds.
+    pub targets: Range<u32>,
+    /// Synapses of the whole network.
+    pub synapses: u64,
+    /// Plastic synapses of the whole network.
+    pub plastic: u64,
+    /// The smallest delay of the whole network, if it has synapses.
+    pub min_delay: Option<u8>,
+    /// Plastic synapses onto each neuron of the whole network (empty
+    /// without learning).
+    pub fanin: Vec<u32>,
 }
 
 /// Why a network could not be built.
@@ -193,6 +215,17 @@ pub enum BuildError {
     /// A stored network whose parts do not fit together (a damaged snapshot).
     #[error("stored network: {0}")]
     Record(String),
+    /// Targets to keep ([`NetworkBuilder::keep_targets`]) that are not
+    /// neurons of the network.
+    #[error("targets to keep {lo}..{hi} are not a range of the {neurons} neurons")]
+    KeepTargets {
+        /// First target.
+        lo: u32,
+        /// One past the last.
+        hi: u32,
+        /// Neurons of the network.
+        neurons: u32,
+    },
     /// More neurons, axons or synapses than the simulator indexes.
     #[error("too many {what}: {count} (at most {max})")]
     TooLarge {
@@ -283,6 +316,7 @@ pub struct NetworkBuilder {
     synapses: Vec<SynapseSpec>,
     inputs: Vec<InputSpike>,
     populations: Vec<Population>,
+    keep: Option<Range<u32>>,
 }
 
 impl NetworkBuilder {
@@ -360,6 +394,14 @@ impl NetworkBuilder {
         self.synapses.len() as u64
     }
 
+    /// Build only the synapses onto `targets` (one rank's neurons: see
+    /// `Simulator::rank_targets`): every synapse is still checked and
+    /// counted, so errors and the whole network's counts ([`Share`]) are
+    /// those of the whole build, but only these are placed and kept.
+    pub fn keep_targets(&mut self, targets: Range<u32>) {
+        self.keep = Some(targets);
+    }
+
     /// Reserve room for `n` more synapses.
     pub fn reserve_synapses(&mut self, n: usize) {
         self.synapses.reserve(n);
@@ -417,7 +459,27 @@ impl NetworkBuilder {
         if let Some(rule) = &self.stdp {
             rule.validate()?;
         }
+        if let Some(k) = &self.keep {
+            if k.start > k.end || k.end as u64 > n {
+                return Err(BuildError::KeepTargets {
+                    lo: k.start,
+                    hi: k.end,
+                    neurons: n as u32,
+                });
+            }
+        }
         let listed = std::mem::take(&mut self.synapses);
+        let whole = self.keep.clone().map(|targets| WholeCount {
+            targets,
+            synapses: 0,
+            plastic: 0,
+            min_delay: None,
+            max_delay: 1,
+            fanin: match self.stdp {
+                Some(_) => vec![0; n as usize],
+                None => Vec::new(),
+            },
+        });
         let mut counter = SynapseCounter {
             check: SynapseCheck {
                 num_neurons: n as u32,
@@ -427,6 +489,7 @@ impl NetworkBuilder {
             counts: RowCounts::new((n + m) as usize),
             builder: self,
             listed: Vec::new(),
+            whole,
         };
         for s in &listed {
             counter.add(s)?;
@@ -517,13 +580,29 @@ pub struct SynapseCounter {
     check: SynapseCheck,
     counts: RowCounts,
     listed: Vec<SynapseSpec>,
+    whole: Option<WholeCount>,
+}
+
+/// A build that keeps some targets only: the whole network's counts, taken
+/// in its first pass.
+#[derive(Debug)]
+struct WholeCount {
+    targets: Range<u32>,
+    synapses: u64,
+    plastic: u64,
+    min_delay: Option<u8>,
+    max_delay: u8,
+    fanin: Vec<u32>,
 }
 
 impl SynapseCounter {
     /// Check and count one synapse; an error names it by its place in the
     /// order given.
     pub fn add(&mut self, s: &SynapseSpec) -> Result<(), BuildError> {
-        let index = self.counts.total();
+        let index = match &self.whole {
+            Some(w) => w.synapses,
+            None => self.counts.total(),
+        };
         if index >= MAX_COUNT {
             return Err(BuildError::TooLarge {
                 what: "synapses",
@@ -532,13 +611,28 @@ impl SynapseCounter {
             });
         }
         let (src, kind) = self.check.check(index as usize, s)?;
+        if let Some(w) = &mut self.whole {
+            w.synapses += 1;
+            w.min_delay = Some(w.min_delay.map_or(s.delay, |d| d.min(s.delay)));
+            w.max_delay = w.max_delay.max(s.delay);
+            if s.plastic {
+                w.plastic += 1;
+                w.fanin[s.target as usize] += 1;
+            }
+            if !w.targets.contains(&s.target) {
+                return Ok(());
+            }
+        }
         self.counts.add(src, kind);
         Ok(())
     }
 
     /// Synapses counted so far.
     pub fn num_synapses(&self) -> u64 {
-        self.counts.total()
+        match &self.whole {
+            Some(w) => w.synapses,
+            None => self.counts.total(),
+        }
     }
 
     /// The second pass: storage for every synapse counted, the synapses
@@ -549,6 +643,7 @@ impl SynapseCounter {
             check: self.check,
             fill: self.counts.fill(),
             placed: 0,
+            whole: self.whole,
         };
         for s in &self.listed {
             placer.add(s)?;
@@ -564,6 +659,7 @@ pub struct SynapsePlacer {
     check: SynapseCheck,
     fill: RowFill,
     placed: u64,
+    whole: Option<WholeCount>,
 }
 
 /// How the second pass of a two-pass build differed from the first.
@@ -575,6 +671,14 @@ pub enum PassMismatch {
     /// A source whose synapses the first pass counted differently.
     #[error("source {0} has a different number of synapses than the first pass counted")]
     Row(usize),
+    /// Fewer or more synapses in all than the first pass counted.
+    #[error("{placed} synapses given, {counted} counted")]
+    Total {
+        /// Synapses the first pass counted.
+        counted: u64,
+        /// Synapses the second pass was given.
+        placed: u64,
+    },
 }
 
 impl SynapsePlacer {
@@ -583,13 +687,16 @@ impl SynapsePlacer {
     pub fn add(&mut self, s: &SynapseSpec) -> Result<(), BuildError> {
         let index = self.placed;
         let (src, kind) = self.check.check(index as usize, s)?;
+        self.placed += 1;
+        if self.whole.as_ref().is_some_and(|w| !w.targets.contains(&s.target)) {
+            return Ok(());
+        }
         self.fill.add(src, s.target, s.weight, kind).map_err(|Uncounted(row)| {
             BuildError::SecondPass(match row {
                 None => PassMismatch::Kind(index),
                 Some(row) => PassMismatch::Row(row),
             })
         })?;
-        self.placed += 1;
         Ok(())
     }
 
@@ -603,10 +710,26 @@ impl SynapsePlacer {
     pub fn build(self) -> Result<Network, BuildError> {
         let b = self.builder;
         let (num_neurons, num_axons) = (self.check.num_neurons, self.check.num_axons);
-        let (synapses, max_delay) = self
+        let (synapses, kept_max_delay) = self
             .fill
             .finish(num_neurons as usize)
             .map_err(|Uncounted(row)| BuildError::SecondPass(PassMismatch::Row(row.unwrap_or(0))))?;
+        if let Some(w) = &self.whole {
+            if self.placed != w.synapses {
+                return Err(BuildError::SecondPass(PassMismatch::Total {
+                    counted: w.synapses,
+                    placed: self.placed,
+                }));
+            }
+        }
+        let max_delay = self.whole.as_ref().map_or(kept_max_delay, |w| w.max_delay);
+        let share = self.whole.map(|w| Share {
+            targets: w.targets,
+            synapses: w.synapses,
+            plastic: w.plastic,
+            min_delay: w.min_delay,
+            fanin: w.fanin,
+        });
         let inputs = checked_inputs(b.inputs, num_axons)?;
         for p in &b.populations {
             let (count, kind) = match p.kind {
@@ -635,6 +758,7 @@ impl SynapsePlacer {
             inputs,
             max_delay,
             populations: b.populations,
+            share,
         })
     }
 }
@@ -679,7 +803,14 @@ pub struct NetworkRecord {
 }
 
 impl From<Network> for NetworkRecord {
+    /// # Panics
+    /// If the network holds one rank's share only ([`Network::share`]): a
+    /// record (a snapshot) is of a whole network.
     fn from(n: Network) -> Self {
+        assert!(
+            n.share.is_none(),
+            "a network built for one rank holds part of its synapses and cannot be stored"
+        );
         let delay = (0..n.synapses.len()).map(|i| n.synapses.delay(i)).collect();
         let flags = (0..n.synapses.len()).map(|i| n.synapses.flags(i)).collect();
         let (offsets, target, weight) = n.synapses.into_columns();
@@ -853,19 +984,50 @@ impl Network {
         }
     }
 
-    /// Number of synapses.
+    /// Number of synapses (of the whole network, also when it holds one
+    /// rank's share).
     pub fn num_synapses(&self) -> u64 {
-        self.synapses.len() as u64
+        match &self.share {
+            Some(s) => s.synapses,
+            None => self.synapses.len() as u64,
+        }
     }
 
-    /// Number of plastic synapses.
+    /// Number of plastic synapses (of the whole network).
     pub fn num_plastic(&self) -> u64 {
-        self.synapses.fanin().len() as u64
+        match &self.share {
+            Some(s) => s.plastic,
+            None => self.synapses.fanin().len() as u64,
+        }
     }
 
-    /// Largest synaptic delay (at least 1): the delay slots D the network needs.
+    /// Plastic synapses onto neuron `n` (of the whole network).
+    pub fn plastic_fanin(&self, n: usize) -> u64 {
+        match &self.share {
+            Some(s) => s.fanin.get(n).map_or(0, |&c| c as u64),
+            None => self.synapses.fanin_of(n).len() as u64,
+        }
+    }
+
+    /// Largest synaptic delay (at least 1): the delay slots D the network
+    /// needs (of the whole network).
     pub fn max_delay(&self) -> u8 {
         self.max_delay
+    }
+
+    /// Smallest synaptic delay of the whole network, if it has synapses.
+    pub fn min_delay(&self) -> Option<u8> {
+        match &self.share {
+            Some(s) => s.min_delay,
+            None => self.synapses.kinds().iter().map(|k| k.delay).min(),
+        }
+    }
+
+    /// What the network knows of the whole network when it holds the
+    /// synapses of some targets only ([`NetworkBuilder::keep_targets`]);
+    /// `None` for a whole network.
+    pub fn share(&self) -> Option<&Share> {
+        self.share.as_ref()
     }
 
     /// Neuron profiles.
@@ -893,7 +1055,10 @@ impl Network {
         self.rounding
     }
 
-    /// Synapse storage in canonical order.
+    /// Synapse storage in canonical order: of a network that holds one
+    /// rank's share ([`Network::share`]), the synapses onto its targets only
+    /// (each source's row holds those, in canonical order, and their
+    /// places here are not canonical indices).
     pub fn synapses(&self) -> &Synapses {
         &self.synapses
     }
@@ -1100,5 +1265,63 @@ mod tests {
             let back = Network::try_from(NetworkRecord::from(net.clone())).unwrap();
             prop_assert_eq!(back, net);
         }
+
+        /// A build that keeps some targets holds, of each row, the whole
+        /// row's synapses onto them in the same order, and the whole
+        /// network's counts.
+        #[test]
+        fn a_share_holds_the_rows_onto_its_targets(
+            list in prop::collection::vec(any_synapse(5, 3), 0..300),
+            lo in 0u32..=5,
+            len in 0u32..=5,
+        ) {
+            let hi = (lo + len).min(5);
+            let mut b = NetworkBuilder::new();
+            b.set_stdp(StdpParams { w_min: -20, w_max: 20, ..StdpParams::default() });
+            let p = b.add_profile(NeuronParams::default());
+            b.add_neurons(p, 5, |_| 0);
+            b.add_axons(3);
+            for s in &list {
+                b.add_synapse(*s);
+            }
+            let whole = b.clone().build().unwrap();
+            b.keep_targets(lo..hi);
+            let part = b.build().unwrap();
+            let share = part.share().unwrap();
+            prop_assert_eq!(share.targets.clone(), lo..hi);
+            prop_assert_eq!(part.num_synapses(), whole.num_synapses());
+            prop_assert_eq!(part.num_plastic(), whole.num_plastic());
+            prop_assert_eq!(part.max_delay(), whole.max_delay());
+            prop_assert_eq!(part.min_delay(), whole.min_delay());
+            prop_assert_eq!(part.core_shape(), whole.core_shape());
+            for n in 0..5 {
+                prop_assert_eq!(part.plastic_fanin(n), whole.plastic_fanin(n));
+            }
+            for s in 0..whole.num_sources() {
+                let src = whole.source_of(s);
+                let want: Vec<SynapseSpec> = whole
+                    .synapses_of(src)
+                    .map(|(_, x)| x)
+                    .filter(|x| (lo..hi).contains(&x.target))
+                    .collect();
+                let got: Vec<SynapseSpec> = part.synapses_of(src).map(|(_, x)| x).collect();
+                prop_assert_eq!(got, want);
+            }
+        }
+    }
+
+    #[test]
+    fn targets_to_keep_must_be_neurons() {
+        let mut b = NetworkBuilder::new();
+        let p = b.add_profile(NeuronParams::default());
+        b.add_neurons(p, 4, |_| 0);
+        #[allow(clippy::reversed_empty_ranges)]
+        for bad in [2..5, 3..2] {
+            let mut b = b.clone();
+            b.keep_targets(bad);
+            assert!(matches!(b.build(), Err(BuildError::KeepTargets { neurons: 4, .. })));
+        }
+        b.keep_targets(4..4);
+        assert_eq!(b.build().unwrap().share().unwrap().targets, 4..4);
     }
 }

@@ -191,7 +191,16 @@ prop_compose! {
 
 /// The network a [`RefNet`] describes.
 pub fn build(r: &RefNet) -> spikefab_sim::Network {
+    build_keeping(r, None)
+}
+
+/// [`build`], keeping only the synapses onto `keep` when given (one rank's
+/// share: `NetworkBuilder::keep_targets`).
+pub fn build_keeping(r: &RefNet, keep: Option<std::ops::Range<u32>>) -> spikefab_sim::Network {
     let mut b = NetworkBuilder::new();
+    if let Some(k) = keep {
+        b.keep_targets(k);
+    }
     for p in &r.profiles {
         b.add_profile(*p);
     }

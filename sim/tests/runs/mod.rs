@@ -25,6 +25,8 @@ pub struct Outcome {
     pub probes: Vec<ProbeTrace>,
     pub weights: Vec<WeightTrace>,
     pub stats: RunStats,
+    /// The plastic weights in fan-in order (`Simulator::plastic_weights`).
+    pub plastic: Vec<i8>,
 }
 
 /// `r` with every delay `shift` ticks longer (so the smallest delay, and the
@@ -58,12 +60,25 @@ pub fn outcome(mut sim: Simulator, net: &Network, ticks: u32) -> Outcome {
         let _ = sim.schedule_input(half + 1, net.num_axons() - 1);
     }
     sim.run(ticks - half);
+    let state = sim.state_dump();
+    let plastic = sim.plastic_weights();
+    if net.share().is_none() && net.stdp().is_some() {
+        // The fan-in order is the network's.
+        let want: Vec<i8> = net
+            .synapses()
+            .fanin()
+            .iter()
+            .map(|&(i, _)| state.weights[i as usize])
+            .collect();
+        assert_eq!(plastic, want, "plastic weights in fan-in order");
+    }
     Outcome {
         spikes: sim.spikes().to_vec(),
-        state: sim.state_dump(),
+        state,
         probes: sim.probes().to_vec(),
         weights: sim.weight_traces().to_vec(),
         stats: sim.stats(),
+        plastic,
     }
 }
 
@@ -83,6 +98,9 @@ pub fn difference(got: &Outcome, want: &Outcome) -> Option<String> {
     }
     if got.stats != want.stats {
         return Some(format!("counters: {:?} against {:?}", got.stats, want.stats));
+    }
+    if got.plastic != want.plastic {
+        return Some(format!("plastic weights: {:?} against {:?}", got.plastic, want.plastic));
     }
     None
 }

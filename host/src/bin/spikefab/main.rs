@@ -21,10 +21,11 @@ use spikefab_host::{
     capacity, flash, golden, live, load, nir, raster, rates, serial, spike_files, state_file, summary, verify,
 };
 
-use spikefab_sim::config::Model;
+use spikefab_sim::config::{Keep, Model};
 use spikefab_sim::dither::Rounding;
 use spikefab_sim::quantize::Discretization;
 use spikefab_sim::snapshot::{self, Kind, RunResult};
+use spikefab_sim::Simulator;
 
 use args::{ChipArgs, ChipRunArgs, Cli, Command, LineArgs, Network, Outputs, PlotArgs, PlotKind, SimArgs, StreamArgs};
 use args::{RoundingArg, Steps, Timing, VerifyArgs};
@@ -240,14 +241,32 @@ fn tokio_main(f: impl std::future::Future<Output = Result<ExitCode>>) -> Result<
 }
 
 /// The model with `--set`, `--seed` and `--inputs` applied, and its ticks;
-/// its description printed.
-fn prepare(args: &Network) -> Result<(Model, u32)> {
+/// its description printed when `show`. With `keep`, only the synapses onto
+/// the targets it gives are built ([`load::model_keeping`]).
+fn prepare(args: &Network, keep: Option<Keep>, show: bool) -> Result<(Model, u32)> {
     let mut changes = load::Changes::parse(&args.set, args.seed)?;
     changes.inputs = args.inputs.clone();
-    let model = load::model_with(&args.net, &changes)?;
+    let model = match keep {
+        Some(keep) => load::model_keeping(&args.net, &changes, keep)?,
+        None => load::model_with(&args.net, &changes)?,
+    };
     let ticks = load::ticks(&model, args.ticks)?;
-    println!("{}", summary::network(&args.net.display().to_string(), &model.network));
+    if show {
+        println!("{}", summary::network(&args.net.display().to_string(), &model.network));
+    }
     Ok((model, ticks))
+}
+
+/// Why each rank of `sim` must build the whole network, if an output asks
+/// for it: the outputs that name every synapse by its endpoints.
+fn whole_network_for(args: &SimArgs) -> Option<&'static str> {
+    [
+        (args.state.is_some(), "--state"),
+        (args.outputs.weights.is_some(), "--weights"),
+        (args.weight_trace.is_some(), "--weight-trace"),
+    ]
+    .into_iter()
+    .find_map(|(asked, flag)| asked.then_some(flag))
 }
 
 /// Write a final state as JSON (`sim --state`, `run --state`).
@@ -325,15 +344,36 @@ fn sim(args: SimArgs) -> Result<()> {
             (args.state.as_ref(), OutputKind::State),
         ])))?;
     }
-    let (model, ticks) = world.settle(prepare(&args.network))?;
+    let threads = args.threads.map_or_else(|| world.default_threads(), |t| t.get());
+    // Spread over ranks, each builds only the synapses onto its own neurons,
+    // unless an output names every synapse.
+    let (rank, size) = (world.rank(), world.size());
+    let whole_for = whole_network_for(&args);
+    let targets = move |n: u32| Simulator::rank_targets(n, threads, rank, size);
+    let keep = (size > 1 && whole_for.is_none()).then_some(&targets as Keep);
+    // Every rank runs the simulation; rank 0 shows it and writes the outputs.
+    let lead = rank == 0;
+    let (model, ticks) = world.settle(prepare(&args.network, keep, lead))?;
     let net = &model.network;
+    if size > 1 && lead {
+        let why = match (net.share(), whole_for) {
+            (Some(_), _) => None,
+            (None, Some(flag)) => Some(format!("{flag} names every synapse")),
+            (None, None) if load::is_snapshot(&args.network.net) => Some("a model snapshot is loaded whole".into()),
+            (None, None) => Some("[[record.weights]] selects synapses by their endpoints".into()),
+        };
+        match why {
+            None => println!("each of the {size} ranks builds the synapses onto its own neurons"),
+            Some(why) => println!("each of the {size} ranks builds the whole network: {why}"),
+        }
+    }
     let options = golden::Options {
         dense: args.dense,
         core: args.core.map(|c| c.shape()),
-        threads: args.threads.map_or_else(|| world.default_threads(), |t| t.get()),
+        threads,
+        // The outputs that hold or plot the final weights.
+        weights: args.results.is_some() || args.state.is_some() || args.outputs.weights.is_some(),
     };
-    // Every rank runs the simulation; rank 0 shows it and writes the outputs.
-    let lead = world.rank() == 0;
     let bar = if lead {
         progress_bar(ticks)
     } else {
@@ -532,7 +572,7 @@ async fn run(args: ChipRunArgs, verify_args: Option<VerifyArgs>) -> Result<ExitC
     if verify_args.as_ref().is_some_and(|v| v.check_every == Some(0)) {
         bail!("--check-every 0: the state is compared every N ticks, N at least 1");
     }
-    let (model, ticks) = prepare(&args.network)?;
+    let (model, ticks) = prepare(&args.network, None, true)?;
     let net = &model.network;
     if !model.run.probes.is_empty() || !model.run.weights.is_empty() {
         println!(

@@ -61,6 +61,15 @@ impl World {
         0
     }
 
+    /// Processes in the world (1 without MPI).
+    pub fn size(&self) -> usize {
+        #[cfg(feature = "mpi")]
+        if let Some(m) = &self.mpi {
+            return m.size();
+        }
+        1
+    }
+
     /// The ranks for one simulation, when there are several.
     pub fn ranks(&self) -> Option<Box<dyn Ranks>> {
         #[cfg(feature = "mpi")]
