@@ -1231,6 +1231,24 @@ mod tests {
             })
     }
 
+    /// A builder of 5 neurons, 3 axons, a learning rule with bounds ±20 and
+    /// `list`'s synapses.
+    fn five_neurons_three_axons(list: &[SynapseSpec]) -> NetworkBuilder {
+        let mut b = NetworkBuilder::new();
+        b.set_stdp(StdpParams {
+            w_min: -20,
+            w_max: 20,
+            ..StdpParams::default()
+        });
+        let p = b.add_profile(NeuronParams::default());
+        b.add_neurons(p, 5, |_| 0);
+        b.add_axons(3);
+        for s in list {
+            b.add_synapse(*s);
+        }
+        b
+    }
+
     proptest! {
         /// The two-pass build gives each source's synapses in the order of
         /// a stable sort by (delay, target), whatever order they came in,
@@ -1239,14 +1257,7 @@ mod tests {
         fn two_passes_give_the_canonical_order(
             list in prop::collection::vec(any_synapse(5, 3), 0..300),
         ) {
-            let mut b = NetworkBuilder::new();
-            b.set_stdp(StdpParams { w_min: -20, w_max: 20, ..StdpParams::default() });
-            let p = b.add_profile(NeuronParams::default());
-            b.add_neurons(p, 5, |_| 0);
-            b.add_axons(3);
-            for s in &list {
-                b.add_synapse(*s);
-            }
+            let b = five_neurons_three_axons(&list);
             let net = b.build().unwrap();
             let mut want = list.clone();
             want.sort_by_key(|s| (net.source_index(s.source), s.delay, s.target));
@@ -1276,14 +1287,7 @@ mod tests {
             len in 0u32..=5,
         ) {
             let hi = (lo + len).min(5);
-            let mut b = NetworkBuilder::new();
-            b.set_stdp(StdpParams { w_min: -20, w_max: 20, ..StdpParams::default() });
-            let p = b.add_profile(NeuronParams::default());
-            b.add_neurons(p, 5, |_| 0);
-            b.add_axons(3);
-            for s in &list {
-                b.add_synapse(*s);
-            }
+            let mut b = five_neurons_three_axons(&list);
             let whole = b.clone().build().unwrap();
             b.keep_targets(lo..hi);
             let part = b.build().unwrap();
