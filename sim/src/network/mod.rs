@@ -971,7 +971,9 @@ impl Network {
         }
     }
 
-    /// The source index whose synapse `i` (canonical index) is.
+    /// The source index whose synapse `i` (canonical index) is. Of a network
+    /// that holds one rank's share, `i` is a place in that share
+    /// ([`Network::synapses`]).
     pub fn source_of_synapse(&self, i: u64) -> u32 {
         self.synapses.offsets().partition_point(|&o| o <= i) as u32 - 1
     }
@@ -1079,7 +1081,9 @@ impl Network {
     }
 
     /// The synapses of one source, in canonical order, as
-    /// [`SynapseSpec`]s with their canonical indices.
+    /// [`SynapseSpec`]s with their canonical indices. Of a network that holds
+    /// one rank's share, those onto its targets, with their places in that
+    /// share ([`Network::synapses`]).
     pub fn synapses_of(&self, source: Source) -> impl Iterator<Item = (u64, SynapseSpec)> + '_ {
         let s = self.source_index(source) as usize;
         let syn = &self.synapses;
