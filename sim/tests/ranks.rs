@@ -5,7 +5,8 @@
 //! traces, counters and final state as one process, on 1, 2 and 4 ranks of
 //! 1 or 2 threads each, in two runs with an input scheduled between them.
 //! Half the networks are built per rank (each rank holds only the synapses
-//! onto its own neurons), half whole on every rank.
+//! onto its own neurons), half whole on every rank. Ranks that would split
+//! a network differently are refused on every rank.
 //!
 //! Run by `cargo test --features mpi`: this program starts `mpirun` on
 //! itself once per rank count (`SPIKEFAB_MPI_RANKS`, default "1 2 4") and
@@ -93,6 +94,9 @@ fn worker() -> ExitCode {
     let cases = cases_from("SPIKEFAB_RANK_CASES", 1000);
     // Every rank draws the same networks.
     let mut runner = TestRunner::deterministic();
+    if size > 1 {
+        ranks_that_disagree_are_refused(&mpi, rank);
+    }
     for case in 0..cases {
         let limits = if case % 10 == 9 { WIDE } else { SIM_LIMITS };
         let (r, ticks) = network(limits).new_tree(&mut runner).expect("a network").current();
@@ -134,4 +138,34 @@ fn worker() -> ExitCode {
         println!("{size} ranks: {cases} networks agree with one process");
     }
     ExitCode::SUCCESS
+}
+
+/// Ranks that split a network differently (other thread counts, some built
+/// per rank and some whole) are refused on every rank, naming the first
+/// difference, instead of hanging or computing garbage.
+fn ranks_that_disagree_are_refused(mpi: &Mpi, rank: usize) {
+    let mut runner = TestRunner::deterministic();
+    let (r, _) = network(WIDE).new_tree(&mut runner).expect("a network").current();
+    let net = build(&r);
+    let opts = |threads| SimOptions {
+        threads,
+        ..SimOptions::default()
+    };
+    let err = Simulator::with_ranks(&net, opts(1 + rank), Box::new(mpi.ranks()))
+        .err()
+        .expect("threads that differ are refused");
+    assert_eq!(
+        err.to_string(),
+        "rank 1 has 2 threads where rank 0 has 1: every rank must simulate the same network, built the same way, on the same number of threads"
+    );
+    let targets = Simulator::rank_targets(net.num_neurons(), 1, rank, mpi.size());
+    let share = build_keeping(&r, Some(targets));
+    let mine = if rank == 0 { &net } else { &share };
+    let err = Simulator::with_ranks(mine, opts(1), Box::new(mpi.ranks()))
+        .err()
+        .expect("a whole network beside shares is refused");
+    assert_eq!(
+        err.to_string(),
+        "rank 1 holds its share of the synapses, rank 0 the whole network: build every rank's network the same way"
+    );
 }

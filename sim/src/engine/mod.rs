@@ -168,6 +168,28 @@ pub enum SimError {
         /// The neurons this process holds.
         want: Range<u32>,
     },
+    /// The ranks of one simulation disagree on what they simulate or on
+    /// how many threads each runs (the split into parts depends on both).
+    #[error("rank {rank} has {theirs} {what} where rank 0 has {first}: every rank must simulate the same network, built the same way, on the same number of threads")]
+    RanksDisagree {
+        /// The first rank that differs from rank 0.
+        rank: usize,
+        /// What differs.
+        what: &'static str,
+        /// Its figure.
+        theirs: u64,
+        /// Rank 0's.
+        first: u64,
+    },
+    /// Some ranks hold their share of the synapses, others the whole
+    /// network.
+    #[error("rank {rank} holds {}, rank 0 {}: build every rank's network the same way", if *share { "its share of the synapses" } else { "the whole network" }, if *share { "the whole network" } else { "its share" })]
+    MixedBuilds {
+        /// The first rank that differs from rank 0.
+        rank: usize,
+        /// Whether that rank holds its share (and rank 0 the whole network).
+        share: bool,
+    },
     /// A probe on a neuron that does not exist.
     #[error("probe on neuron {neuron}: it does not exist ({neurons} neurons)")]
     NoSuchNeuron {
@@ -288,6 +310,56 @@ enum WeightAt {
     Fixed(Vec<i8>),
 }
 
+/// The figure of [`agree`] that says whether a network holds one rank's share.
+const SHARE: &str = "share";
+
+/// Check, collectively, that every rank simulates a network of the same
+/// size, built the same way, on as many threads as this one (`threads`):
+/// the split into parts depends on them. Every rank sees every rank's
+/// figures, so all return the same answer (none is left waiting).
+fn agree(ranks: &dyn Ranks, net: &Network, threads: usize) -> Result<(), SimError> {
+    let figures = |threads: u64, net: &Network| {
+        [
+            ("threads", threads),
+            ("neurons", net.num_neurons() as u64),
+            ("axons", net.num_axons() as u64),
+            ("synapses", net.num_synapses()),
+            (SHARE, net.share().is_some() as u64),
+        ]
+    };
+    let mut out = Out::default();
+    for (_, x) in figures(threads as u64, net) {
+        out.u64(x);
+    }
+    let all: Vec<Vec<u64>> = ranks
+        .all_gather(&out.0)
+        .iter()
+        .map(|msg| {
+            let mut m = In::new(msg);
+            figures(0, net).iter().map(|_| m.u64()).collect()
+        })
+        .collect();
+    for (rank, theirs) in all.iter().enumerate().skip(1) {
+        for (k, (what, _)) in figures(0, net).iter().enumerate() {
+            if theirs[k] != all[0][k] && *what == SHARE {
+                return Err(SimError::MixedBuilds {
+                    rank,
+                    share: theirs[k] == 1,
+                });
+            }
+            if theirs[k] != all[0][k] {
+                return Err(SimError::RanksDisagree {
+                    rank,
+                    what,
+                    theirs: theirs[k],
+                    first: all[0][k],
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Threads `threads` asks for: 0 is one per core.
 fn resolve_threads(threads: usize) -> usize {
     match threads {
@@ -333,6 +405,9 @@ impl<'n> Simulator<'n> {
     }
 
     fn build(net: &'n Network, opts: SimOptions, ranks: Option<Box<dyn Ranks>>) -> Result<Self, SimError> {
+        if let Some(r) = ranks.as_deref() {
+            agree(r, net, resolve_threads(opts.threads))?;
+        }
         let core = opts.core.unwrap_or_else(|| net.core_shape());
         let need = net.core_shape();
         for (what, needed, available) in [
