@@ -105,14 +105,19 @@ fn with_inputs(mut model: Model, changes: &Changes) -> Result<Model, LoadError> 
 }
 
 /// [`model_with`], keeping only the synapses onto the targets `keep` gives
-/// for the network's neuron count (one rank's share,
-/// [`config::load_keeping`]); a snapshot, or a file that records weights,
-/// is loaded whole ([`spikefab_sim::Network::share`] tells which).
+/// for the network's neuron count (one rank's share:
+/// [`config::load_keeping`], [`snapshot::load_model_keeping`]); a network
+/// file that records weights is loaded whole
+/// ([`spikefab_sim::Network::share`] tells which).
 pub fn model_keeping(path: &Path, changes: &Changes, keep: config::Keep) -> Result<Model, LoadError> {
-    if is_snapshot(path) {
-        return model_with(path, changes);
-    }
-    with_inputs(config::load_keeping(path, &changes.settings, keep)?, changes)
+    let model = if !is_snapshot(path) {
+        config::load_keeping(path, &changes.settings, keep)?
+    } else if changes.settings.is_empty() {
+        snapshot::load_model_keeping(path, keep)?
+    } else {
+        return Err(LoadError::SettingsOnSnapshot(path.to_path_buf()));
+    };
+    with_inputs(model, changes)
 }
 
 /// The ticks to run: `asked`, else the file's; never zero.

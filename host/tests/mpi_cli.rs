@@ -4,7 +4,7 @@
 //! with several threads per rank; commands other than `sim` refuse to run as
 //! several ranks. Without an output that names every synapse (`--state`,
 //! `--weight-trace`, `--weights`) each rank builds only the synapses onto
-//! its own neurons, and says so.
+//! its own neurons, from a network file or a model snapshot, and says so.
 
 use std::path::Path;
 use std::process::Output;
@@ -128,6 +128,15 @@ fn agree(name: &str, net: &str, ticks: &str, asked: Asked) {
 fn cuba_on_ranks_writes_what_one_process_writes() {
     agree("cuba", &example("va_cuba.toml"), "300", Asked::State);
     agree("cuba-shares", &example("va_cuba.toml"), "300", Asked::Shares);
+    // A model snapshot is built per rank too.
+    let snap_dir = dir("cuba-snapshot");
+    let snap = snap_dir.path().join("cuba.bin");
+    let o = std::process::Command::new(BIN)
+        .args(["save", &example("va_cuba.toml"), snap.to_str().unwrap()])
+        .output()
+        .unwrap();
+    check(&o, "spikefab save");
+    agree("cuba-snapshot", snap.to_str().unwrap(), "300", Asked::Shares);
 }
 
 /// STDP and homeostasis, with the plastic weights recorded: the ranks meet

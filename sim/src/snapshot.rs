@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::config::Model;
+use crate::config::{Keep, Model, StoredModel};
 use crate::cycles::CoreShape;
 use crate::record::{ProbeTrace, RunStats, SpikeEvent, StateDump};
 
@@ -187,4 +187,16 @@ pub fn save_model(path: &Path, model: &Model) -> Result<(), SnapshotError> {
 /// probes against its neurons).
 pub fn load_model(path: &Path) -> Result<Model, SnapshotError> {
     load(path, Kind::Network)
+}
+
+/// [`load_model`], keeping only the synapses onto the targets `keep` gives
+/// for the network's neuron count (one rank's share:
+/// [`crate::network::NetworkBuilder::keep_targets`]). Its weight records,
+/// canonical indices, hold as they are.
+pub fn load_model_keeping(path: &Path, keep: Keep) -> Result<Model, SnapshotError> {
+    let stored: StoredModel = load(path, Kind::Network)?;
+    stored.into_model(Some(keep)).map_err(|reason| SnapshotError::Decode {
+        path: path.to_path_buf(),
+        reason,
+    })
 }

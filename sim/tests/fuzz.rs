@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 mod support;
 
 use proptest::prelude::*;
-use spikefab_sim::config::{self, Budget, Model};
+use spikefab_sim::config::{self, Budget, Model, StoredModel};
 use spikefab_sim::network::InputSpike;
 use spikefab_sim::snapshot::{self, Kind, RunResult, VERSION};
 use spikefab_sim::{SimOptions, Simulator, SpikeEvent};
@@ -99,6 +99,10 @@ fn decode_any(kind: Kind, bytes: &[u8]) {
         Kind::Network => {
             if let Ok(m) = snapshot::decode::<Model>(kind, bytes, p) {
                 runs(&m);
+            }
+            // Rebuilt as one rank's share: an error or a network, never a panic.
+            if let Ok(stored) = snapshot::decode::<StoredModel>(kind, bytes, p) {
+                let _ = stored.into_model(Some(&|n: u32| n / 3..n));
             }
         }
         Kind::Inputs => {

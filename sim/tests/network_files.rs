@@ -452,6 +452,29 @@ fn snapshots_round_trip_and_refuse_damage() {
     let bytes = snapshot::encode(Kind::Network, &model);
     let back: config::Model = snapshot::decode(Kind::Network, &bytes, Path::new("m.bin")).unwrap();
     assert_eq!(back, model);
+    // One rank's share of the same snapshot: the whole network's counts, the
+    // synapses onto its targets.
+    let stored: config::StoredModel = snapshot::decode(Kind::Network, &bytes, Path::new("m.bin")).unwrap();
+    let half = |n: u32| 0..n / 2;
+    let share = stored.into_model(Some(&half)).unwrap();
+    let (whole, part) = (&model.network, &share.network);
+    assert_eq!(
+        part.share().map(|s| s.targets.clone()),
+        Some(0..whole.num_neurons() / 2)
+    );
+    assert_eq!(
+        (part.num_synapses(), part.num_plastic()),
+        (whole.num_synapses(), whole.num_plastic())
+    );
+    assert!(part.synapses().len() < whole.synapses().len());
+    for s in 0..whole.num_sources() {
+        let src = whole.source_of(s);
+        let onto = |x: &spikefab_sim::SynapseSpec| x.target < whole.num_neurons() / 2;
+        let want: Vec<_> = whole.synapses_of(src).map(|(_, x)| x).filter(onto).collect();
+        let got: Vec<_> = part.synapses_of(src).map(|(_, x)| x).collect();
+        assert_eq!(got, want, "source {s}");
+    }
+    assert_eq!(share.run, model.run);
     // Bytes per synapse of the snapshot stay compact (varint encoding).
     assert!((bytes.len() as f64) < 16.0 * model.network.num_synapses() as f64 + 40_000.0);
 

@@ -25,7 +25,7 @@ pub use value::{FloatSpec, IntSampler, IntSpec};
 
 use crate::dither::Rounding;
 use crate::learning::StdpFields;
-use crate::network::Network;
+use crate::network::{Network, NetworkRecord};
 use crate::neuron::NeuronFields;
 use crate::record::Var;
 
@@ -364,6 +364,24 @@ pub struct Model {
 struct ModelRecord {
     network: Network,
     run: RunSpec,
+}
+
+/// A [`Model`] as a snapshot stores it, its network not yet rebuilt: to
+/// rebuild it for one rank ([`StoredModel::into_model`]).
+#[derive(Deserialize)]
+pub struct StoredModel {
+    network: NetworkRecord,
+    run: RunSpec,
+}
+
+impl StoredModel {
+    /// The model, its network rebuilt (keeping only the synapses onto the
+    /// targets `keep` gives, when given: [`crate::network::NetworkBuilder::keep_targets`])
+    /// and its probes and weight records checked, as a snapshot's are.
+    pub fn into_model(self, keep: Option<Keep>) -> Result<Model, String> {
+        let network = Network::from_record(self.network, keep).map_err(|e| e.to_string())?;
+        Model::try_from(ModelRecord { network, run: self.run })
+    }
 }
 
 impl TryFrom<ModelRecord> for Model {

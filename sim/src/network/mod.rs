@@ -838,6 +838,16 @@ impl TryFrom<NetworkRecord> for Network {
     /// Rebuild a stored network with every check of [`NetworkBuilder::build`],
     /// after checking that its parts fit together.
     fn try_from(r: NetworkRecord) -> Result<Network, BuildError> {
+        Network::from_record(r, None)
+    }
+}
+
+impl Network {
+    /// A stored network rebuilt as `TryFrom<NetworkRecord>` rebuilds it;
+    /// with `keep`, keeping only the synapses onto the targets it gives for
+    /// the network's neuron count ([`NetworkBuilder::keep_targets`]: one
+    /// rank's share).
+    pub fn from_record(r: NetworkRecord, keep: Option<&dyn Fn(u32) -> Range<u32>>) -> Result<Network, BuildError> {
         let bad = |what: String| Err(BuildError::Record(what));
         if r.v_init.len() != r.neuron_profile.len() {
             return bad(format!(
@@ -889,6 +899,9 @@ impl TryFrom<NetworkRecord> for Network {
         };
         if let Some(i) = r.flags.iter().position(|f| f & !(FLAG_PLASTIC | FLAG_WEXP) != 0) {
             return bad(format!("synapse {i}: flags {:#04x} have unknown bits", r.flags[i]));
+        }
+        if let Some(keep) = keep {
+            b.keep_targets(keep(b.num_neurons()));
         }
         let mut counter = b.into_counter()?;
         for src in 0..sources as usize {

@@ -359,7 +359,6 @@ fn sim(args: SimArgs) -> Result<()> {
         let why = match (net.share(), whole_for) {
             (Some(_), _) => None,
             (None, Some(flag)) => Some(format!("{flag} names every synapse")),
-            (None, None) if load::is_snapshot(&args.network.net) => Some("a model snapshot is loaded whole".into()),
             (None, None) => Some("[[record.weights]] selects synapses by their endpoints".into()),
         };
         match why {
