@@ -310,25 +310,23 @@ enum WeightAt {
     Fixed(Vec<i8>),
 }
 
-/// The figure of [`agree`] that says whether a network holds one rank's share.
-const SHARE: &str = "share";
+/// What [`agree`] compares beside whether each rank's network is a share.
+const FIGURES: [&str; 4] = ["threads", "neurons", "axons", "synapses"];
 
 /// Check, collectively, that every rank simulates a network of the same
 /// size, built the same way, on as many threads as this one (`threads`):
 /// the split into parts depends on them. Every rank sees every rank's
 /// figures, so all return the same answer (none is left waiting).
 fn agree(ranks: &dyn Ranks, net: &Network, threads: usize) -> Result<(), SimError> {
-    let figures = |threads: u64, net: &Network| {
-        [
-            ("threads", threads),
-            ("neurons", net.num_neurons() as u64),
-            ("axons", net.num_axons() as u64),
-            ("synapses", net.num_synapses()),
-            (SHARE, net.share().is_some() as u64),
-        ]
-    };
+    let mine = [
+        threads as u64,
+        net.num_neurons() as u64,
+        net.num_axons() as u64,
+        net.num_synapses(),
+        net.share().is_some() as u64,
+    ];
     let mut out = Out::default();
-    for (_, x) in figures(threads as u64, net) {
+    for x in mine {
         out.u64(x);
     }
     let all: Vec<Vec<u64>> = ranks
@@ -336,25 +334,25 @@ fn agree(ranks: &dyn Ranks, net: &Network, threads: usize) -> Result<(), SimErro
         .iter()
         .map(|msg| {
             let mut m = In::new(msg);
-            figures(0, net).iter().map(|_| m.u64()).collect()
+            mine.iter().map(|_| m.u64()).collect()
         })
         .collect();
+    let first = &all[0];
     for (rank, theirs) in all.iter().enumerate().skip(1) {
-        for (k, (what, _)) in figures(0, net).iter().enumerate() {
-            if theirs[k] != all[0][k] && *what == SHARE {
-                return Err(SimError::MixedBuilds {
-                    rank,
-                    share: theirs[k] == 1,
-                });
-            }
-            if theirs[k] != all[0][k] {
-                return Err(SimError::RanksDisagree {
-                    rank,
-                    what,
-                    theirs: theirs[k],
-                    first: all[0][k],
-                });
-            }
+        if let Some(k) = (0..FIGURES.len()).find(|&k| theirs[k] != first[k]) {
+            return Err(SimError::RanksDisagree {
+                rank,
+                what: FIGURES[k],
+                theirs: theirs[k],
+                first: first[k],
+            });
+        }
+        let share = FIGURES.len();
+        if theirs[share] != first[share] {
+            return Err(SimError::MixedBuilds {
+                rank,
+                share: theirs[share] == 1,
+            });
         }
     }
     Ok(())

@@ -14,8 +14,10 @@
 //! the segments in (delay, rank) order gives the whole row's run headers (a
 //! run that spans ranks is counted once) and each segment's place.
 
+use std::ops::Range;
+
 use super::ranks::{In, Out, Ranks};
-use crate::cycles::RUN_MAX;
+use crate::cycles::{run_headers, RUN_MAX};
 use crate::lfsr::LFSR_PERIOD;
 use crate::network::Synapses;
 
@@ -34,14 +36,37 @@ pub(super) struct RowSize {
 }
 
 impl RowSize {
-    /// Source `s`'s row of a whole network.
+    /// Source `s`'s row of a whole network, in one pass over it.
     pub fn of(syn: &Synapses, s: usize) -> RowSize {
+        let mut plastic = 0;
+        let headers = run_headers(syn.row(s).map(|i| {
+            let k = syn.kind(i);
+            plastic += k.plastic() as u64;
+            (k.delay, k.flags)
+        }));
         RowSize {
             synapses: syn.row(s).len() as u64,
-            plastic: syn.plastic_in_row(s),
-            headers: syn.run_headers(s),
+            plastic,
+            headers,
         }
     }
+}
+
+/// Source `s`'s kept synapses of each delay in turn, as places in `syn`
+/// (ascending delay: one range per segment).
+fn by_delay(syn: &Synapses, s: usize) -> impl Iterator<Item = Range<usize>> + '_ {
+    let row = syn.row(s);
+    let mut at = row.start;
+    std::iter::from_fn(move || {
+        if at == row.end {
+            return None;
+        }
+        let (start, delay) = (at, syn.delay(at));
+        while at < row.end && syn.delay(at) == delay {
+            at += 1;
+        }
+        Some(start..at)
+    })
 }
 
 /// Where this rank's segments (each source's kept synapses of one delay)
@@ -75,27 +100,11 @@ impl Bases {
 
     /// Source `s`'s kept synapses as runs of consecutive canonical indices:
     /// (first canonical index, their places in `syn`).
-    pub fn segments<'a>(
-        &'a self,
-        syn: &'a Synapses,
-        s: usize,
-    ) -> impl Iterator<Item = (u64, std::ops::Range<usize>)> + 'a {
-        let row = syn.row(s);
-        let mut at = row.start;
-        let mut seg = self.seg_at[s] as usize;
-        std::iter::from_fn(move || {
-            if at == row.end {
-                return None;
-            }
-            let delay = syn.delay(at);
-            let start = at;
-            while at < row.end && syn.delay(at) == delay {
-                at += 1;
-            }
-            let first = self.row_start[s] + self.before[seg] as u64;
-            seg += 1;
-            Some((first, start..at))
-        })
+    pub fn segments<'a>(&'a self, syn: &'a Synapses, s: usize) -> impl Iterator<Item = (u64, Range<usize>)> + 'a {
+        let before = &self.before[self.seg_at[s] as usize..];
+        by_delay(syn, s)
+            .zip(before)
+            .map(move |(local, &b)| (self.row_start[s] + b as u64, local))
     }
 }
 
@@ -189,13 +198,11 @@ fn headers(len: u32) -> u64 {
 /// The segments of source `s`'s kept synapses, ascending delay.
 fn segments(syn: &Synapses, s: usize, runs: &mut Vec<(u8, u32)>, out: &mut Vec<Segment>) {
     out.clear();
-    let row = syn.row(s);
-    let mut i = row.start;
-    while i < row.end {
-        let delay = syn.delay(i);
+    for local in by_delay(syn, s) {
+        let delay = syn.delay(local.start);
         let (mut synapses, mut plastic) = (0u32, 0u32);
         runs.clear();
-        while i < row.end && syn.delay(i) == delay {
+        for i in local {
             let k = syn.kind(i);
             synapses += 1;
             plastic += k.plastic() as u32;
@@ -203,7 +210,6 @@ fn segments(syn: &Synapses, s: usize, runs: &mut Vec<(u8, u32)>, out: &mut Vec<S
                 Some((f, len)) if *f == k.flags => *len += 1,
                 _ => runs.push((k.flags, 1)),
             }
-            i += 1;
         }
         let inner = runs[1..runs.len().saturating_sub(1).max(1)]
             .iter()

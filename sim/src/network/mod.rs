@@ -470,15 +470,17 @@ impl NetworkBuilder {
         }
         let listed = std::mem::take(&mut self.synapses);
         let whole = self.keep.clone().map(|targets| WholeCount {
-            targets,
-            synapses: 0,
-            plastic: 0,
-            min_delay: None,
-            max_delay: 1,
-            fanin: match self.stdp {
-                Some(_) => vec![0; n as usize],
-                None => Vec::new(),
+            share: Share {
+                targets,
+                synapses: 0,
+                plastic: 0,
+                min_delay: None,
+                fanin: match self.stdp {
+                    Some(_) => vec![0; n as usize],
+                    None => Vec::new(),
+                },
             },
+            max_delay: 1,
         });
         let mut counter = SynapseCounter {
             check: SynapseCheck {
@@ -584,15 +586,11 @@ pub struct SynapseCounter {
 }
 
 /// A build that keeps some targets only: the whole network's counts, taken
-/// in its first pass.
+/// in its first pass, and its largest delay (the network's own).
 #[derive(Debug)]
 struct WholeCount {
-    targets: Range<u32>,
-    synapses: u64,
-    plastic: u64,
-    min_delay: Option<u8>,
+    share: Share,
     max_delay: u8,
-    fanin: Vec<u32>,
 }
 
 impl SynapseCounter {
@@ -600,7 +598,7 @@ impl SynapseCounter {
     /// order given.
     pub fn add(&mut self, s: &SynapseSpec) -> Result<(), BuildError> {
         let index = match &self.whole {
-            Some(w) => w.synapses,
+            Some(w) => w.share.synapses,
             None => self.counts.total(),
         };
         if index >= MAX_COUNT {
@@ -612,14 +610,15 @@ impl SynapseCounter {
         }
         let (src, kind) = self.check.check(index as usize, s)?;
         if let Some(w) = &mut self.whole {
-            w.synapses += 1;
-            w.min_delay = Some(w.min_delay.map_or(s.delay, |d| d.min(s.delay)));
+            let share = &mut w.share;
+            share.synapses += 1;
+            share.min_delay = Some(share.min_delay.map_or(s.delay, |d| d.min(s.delay)));
             w.max_delay = w.max_delay.max(s.delay);
             if s.plastic {
-                w.plastic += 1;
-                w.fanin[s.target as usize] += 1;
+                share.plastic += 1;
+                share.fanin[s.target as usize] += 1;
             }
-            if !w.targets.contains(&s.target) {
+            if !share.targets.contains(&s.target) {
                 return Ok(());
             }
         }
@@ -630,7 +629,7 @@ impl SynapseCounter {
     /// Synapses counted so far.
     pub fn num_synapses(&self) -> u64 {
         match &self.whole {
-            Some(w) => w.synapses,
+            Some(w) => w.share.synapses,
             None => self.counts.total(),
         }
     }
@@ -688,7 +687,11 @@ impl SynapsePlacer {
         let index = self.placed;
         let (src, kind) = self.check.check(index as usize, s)?;
         self.placed += 1;
-        if self.whole.as_ref().is_some_and(|w| !w.targets.contains(&s.target)) {
+        if self
+            .whole
+            .as_ref()
+            .is_some_and(|w| !w.share.targets.contains(&s.target))
+        {
             return Ok(());
         }
         self.fill.add(src, s.target, s.weight, kind).map_err(|Uncounted(row)| {
@@ -715,21 +718,15 @@ impl SynapsePlacer {
             .finish(num_neurons as usize)
             .map_err(|Uncounted(row)| BuildError::SecondPass(PassMismatch::Row(row.unwrap_or(0))))?;
         if let Some(w) = &self.whole {
-            if self.placed != w.synapses {
+            if self.placed != w.share.synapses {
                 return Err(BuildError::SecondPass(PassMismatch::Total {
-                    counted: w.synapses,
+                    counted: w.share.synapses,
                     placed: self.placed,
                 }));
             }
         }
         let max_delay = self.whole.as_ref().map_or(kept_max_delay, |w| w.max_delay);
-        let share = self.whole.map(|w| Share {
-            targets: w.targets,
-            synapses: w.synapses,
-            plastic: w.plastic,
-            min_delay: w.min_delay,
-            fanin: w.fanin,
-        });
+        let share = self.whole.map(|w| w.share);
         let inputs = checked_inputs(b.inputs, num_axons)?;
         for p in &b.populations {
             let (count, kind) = match p.kind {
