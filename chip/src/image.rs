@@ -258,7 +258,7 @@ impl Image {
             let p = profiles[net.neuron_profiles()[k] as usize];
             set(field::V, net.v_init()[k] as u16);
             set(field::THETA, p.theta_base as u16);
-            set(field::DU, p.du);
+            set(field::DU, p.du_word());
             set(field::DV, p.dv);
             set(field::BIAS, p.bias as u16);
             set(field::V_RESET, p.v_reset as u16);

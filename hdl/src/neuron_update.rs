@@ -44,7 +44,9 @@ pub struct NeuronUpdate {
     pub clock: Signal<In, Clock>,
     /// The inputs of this cycle are a neuron to update.
     pub in_valid: Signal<In, Bit>,
-    /// Parameter: current decay `du`, 0..=4096.
+    /// Parameter: the `du` word (spec §8.2): the current decay `du`,
+    /// 0..=4096, in bits 0..=12 and the current's fraction bits `u_shift`,
+    /// 0..=7, in bits 13..=15.
     pub du: Signal<In, Bits<16>>,
     /// Parameter: membrane decay `dv`, 0..=4096.
     pub dv: Signal<In, Bits<16>>,
@@ -72,7 +74,8 @@ pub struct NeuronUpdate {
     pub ring_in: Signal<In, Bits<16>>,
     /// The neuron's dither offset `a` (spec §3.1; 0 rounds toward zero): u's
     /// decay rounds with `a`, v's with `a` rotated by 6 bits, the threshold
-    /// excess's with `a` rotated by 3.
+    /// excess's with `a` rotated by 3, the current's term in v with the top
+    /// `u_shift` bits of `a` rotated by 9.
     pub offset: Signal<In, Bits<12>>,
     /// The outputs are the update of the neuron that entered three clocks ago.
     pub out_valid: Signal<Out, Bit>,
@@ -120,11 +123,16 @@ pub struct NeuronUpdate {
     sat_u: Saturate,
     sat_v: Saturate,
     // Stage 1: the multiply-adds' registers (u and v's before their
-    // clamps), and its valid bit.
+    // clamps), its valid bit, and the current term's shift and offset.
     s1_valid: DFF<Bit>,
-    // Stage 2: u clamped.
+    s1_shift: DFF<Bits<3>>,
+    s1_round: DFF<Bits<7>>,
+    // Stage 2: u clamped, and its term in v: u shifted down, and the carry
+    // that rounding adds to it.
     s2_valid: DFF<Bit>,
     s2_u: DFF<Bits<16>>,
+    s2_term: DFF<Bits<16>>,
+    s2_carry: DFF<Bit>,
     s2_v_decayed: DFF<Bits<17>>,
     s2_theta: DFF<Bits<16>>,
     // Stage 3: v' and the raised threshold.
@@ -135,6 +143,13 @@ pub struct NeuronUpdate {
     s3_theta_raised: DFF<Bits<16>>,
     theta_raised: Signal<Local, Bits<17>>,
     fires: Signal<Local, Bit>,
+    shift: Signal<Local, Bits<3>>,
+    rotated: Signal<Local, Bits<12>>,
+    u_low: Signal<Local, Bits<8>>,
+    u_carry: Signal<Local, Bits<8>>,
+    u_shifted: Signal<Local, Bits<16>>,
+    low_mask: Signal<Local, Bits<8>>,
+    ones: Constant<Bits<8>>,
     // Largest threshold, as a 17-bit value.
     max17: Constant<Bits<17>>,
 }
@@ -183,8 +198,12 @@ impl Default for NeuronUpdate {
             sat_u: Default::default(),
             sat_v: Default::default(),
             s1_valid: Default::default(),
+            s1_shift: Default::default(),
+            s1_round: Default::default(),
             s2_valid: Default::default(),
             s2_u: Default::default(),
+            s2_term: Default::default(),
+            s2_carry: Default::default(),
             s2_v_decayed: Default::default(),
             s2_theta: Default::default(),
             s3_valid: Default::default(),
@@ -194,6 +213,13 @@ impl Default for NeuronUpdate {
             s3_theta_raised: Default::default(),
             theta_raised: Default::default(),
             fires: Default::default(),
+            shift: Default::default(),
+            rotated: Default::default(),
+            u_low: Default::default(),
+            u_carry: Default::default(),
+            u_shifted: Default::default(),
+            low_mask: Default::default(),
+            ones: Constant::new(0xFFu32.to_bits()),
             max17: Constant::new(max.to_bits()),
         }
     }
@@ -206,8 +232,12 @@ impl Logic for NeuronUpdate {
             self,
             clock,
             s1_valid,
+            s1_shift,
+            s1_round,
             s2_valid,
             s2_u,
+            s2_term,
+            s2_carry,
             s2_v_decayed,
             s2_theta,
             s3_valid,
@@ -224,7 +254,7 @@ impl Logic for NeuronUpdate {
         self.decay_v.clock.next = self.clock.val();
         self.decay_theta.clock.next = self.clock.val();
         self.decay_u.x.next = self.u.val();
-        self.decay_u.d.next = self.du.val();
+        self.decay_u.d.next = bit_cast::<16, 13>(self.du.val().get_bits::<13>(0));
         self.decay_u.r.next = self.offset.val();
         self.decay_u.add.next = self.ring_in.val();
         self.decay_v.x.next = self.v.val();
@@ -248,19 +278,43 @@ impl Logic for NeuronUpdate {
         self.lent_pre.next = self.decay_u.y.val().get_bits::<16>(0);
         self.lent_post.next = self.decay_v.y.val().get_bits::<16>(0);
         self.s1_valid.d.next = self.in_valid.val();
+        // The current term's offset: the top `u_shift` bits of `a` rotated
+        // by 9 (a shift right by 12 - u_shift = 5 + (7 - u_shift), and
+        // 7 - u_shift is u_shift's complement).
+        self.shift.next = self.du.val().get_bits::<3>(13);
+        self.rotated.next = (self.offset.val() << 9) | (self.offset.val() >> 3);
+        self.s1_shift.d.next = self.shift.val();
+        self.s1_round.d.next = self.rotated.val().get_bits::<7>(5) >> !self.shift.val();
 
         // Stage 2: u <- sat16(decay(u) + I).
         self.sat_u.a.next = self.decay_u.y.val();
         self.sat_u.b.next = 0.into();
+        self.sat_u.carry.next = false;
         self.s2_valid.d.next = self.s1_valid.q.val();
         self.s2_u.d.next = self.sat_u.value.val();
         self.s2_theta.d.next = self.decay_theta.y.val().get_bits::<16>(0);
         self.s2_v_decayed.d.next = self.decay_v.y.val();
+        // u's term in v, (u + c) >> u_shift rounding down, as u >> u_shift
+        // (arithmetic: the complement of the complement's shift for a
+        // negative u) plus a carry, which stage 3's sum takes in: 1 when
+        // u's low u_shift bits and c reach 2^u_shift. The carry's sum is 8
+        // bits beside u's shift, not a 17-bit sum after it.
+        self.u_shifted.next = self.sat_u.value.val() >> self.s1_shift.q.val();
+        if self.sat_u.value.val().get_bit(15) {
+            self.u_shifted.next = !((!self.sat_u.value.val()) >> self.s1_shift.q.val());
+        }
+        self.s2_term.d.next = self.u_shifted.val();
+        self.low_mask.next = !(self.ones.val() << self.s1_shift.q.val());
+        self.u_low.next =
+            (bit_cast::<8, 16>(self.sat_u.value.val()) & self.low_mask.val()) + bit_cast::<8, 7>(self.s1_round.q.val());
+        self.u_carry.next = self.u_low.val() >> self.s1_shift.q.val();
+        self.s2_carry.d.next = self.u_carry.val().any();
 
-        // Stage 3: v' <- sat16(decay(v) + bias + u) with the new u; the
-        // threshold a spike would raise, saturated at 32767.
+        // Stage 3: v' <- sat16(decay(v) + bias + u's term) with the new u;
+        // the threshold a spike would raise, saturated at 32767.
         self.sat_v.a.next = self.s2_v_decayed.q.val();
-        self.sat_v.b.next = self.s2_u.q.val();
+        self.sat_v.b.next = self.s2_term.q.val();
+        self.sat_v.carry.next = self.s2_carry.q.val();
         self.theta_raised.next = bit_cast::<17, 16>(self.s2_theta.q.val()) + bit_cast::<17, 16>(self.theta_inc.val());
         if self.theta_raised.val() > self.max17.val() {
             self.theta_raised.next = self.max17.val();
@@ -299,13 +353,13 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use spikefab_sim::dither::{Offsets, OFFSET_MASK};
-    use spikefab_sim::fixed::{STATE_MAX, STATE_MIN};
+    use spikefab_sim::fixed::{STATE_MAX, STATE_MIN, U_SHIFT_MAX};
     use spikefab_sim::{NeuronParams, NeuronState};
 
     /// Drive the block with one neuron's profile, state and input; read back.
     fn run(uut: &mut NeuronUpdate, p: &NeuronParams, s: &NeuronState, input: i16, a: u16) -> (NeuronState, bool) {
         let w = |x: i16| (x as u16).to_bits::<16>();
-        uut.du.next = p.du.to_bits();
+        uut.du.next = p.du_word().to_bits();
         uut.dv.next = p.dv.to_bits();
         uut.bias.next = w(p.bias);
         uut.v_reset.next = w(p.v_reset);
@@ -367,8 +421,9 @@ mod tests {
             refractory in prop_oneof![Just(0u8), any::<u8>()],
             input in state_value(),
             a in prop_oneof![Just(0u16), Just(4095), 0u16..4096],
+            u_shift in prop_oneof![Just(0u8), Just(U_SHIFT_MAX), 0..=U_SHIFT_MAX],
         ) -> (NeuronParams, NeuronState, i16, u16) {
-            let p = NeuronParams { du, dv, bias, v_reset, theta_base, theta_inc, theta_decay, refractory: t_ref };
+            let p = NeuronParams { du, dv, bias, v_reset, theta_base, theta_inc, theta_decay, refractory: t_ref, u_shift };
             let theta = theta_base + excess.min(STATE_MAX - theta_base);
             (p, NeuronState { u, v, theta, refractory }, input, a)
         }
@@ -403,6 +458,7 @@ mod tests {
             theta_inc: 0,
             theta_decay: 0,
             refractory: 0,
+            u_shift: 0,
         };
         let check = |uut: &mut NeuronUpdate, p: NeuronParams, s: NeuronState, input: i16| {
             let mut want = s;

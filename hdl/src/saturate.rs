@@ -2,20 +2,23 @@
 //! value, clamped to the symmetric state range ±32767 (`docs/spec.md` §1,
 //! sat16), mirroring [`spikefab_sim::fixed::sat16`] of the exact sum. The
 //! 17-bit term is a decay with a term already added in its multiplier
-//! ([`crate::decay::Decay`]: the decayed v plus the bias); the other is u (0
-//! for u's own clamp). The sum is formed in 18 bits, wide enough for both, so
-//! it never wraps before the clamp.
+//! ([`crate::decay::Decay`]: the decayed v plus the bias); the other is u's
+//! term in v (0 for u's own clamp), and a carry in completes that term (see
+//! `NeuronUpdate`). The sum is formed in 18 bits, wide enough for all three,
+//! so it never wraps before the clamp.
 
 use rust_hdl::prelude::*;
 
-/// Combinational `sat16(a + b)`.
+/// Combinational `sat16(a + b + carry)`.
 #[derive(LogicBlock)]
 pub struct Saturate {
     /// First term (17-bit two's complement).
     pub a: Signal<In, Bits<17>>,
     /// Second term (16-bit two's complement; 0 when unused).
     pub b: Signal<In, Bits<16>>,
-    /// `sat16(a + b)`.
+    /// Carry in: 1 more.
+    pub carry: Signal<In, Bit>,
+    /// `sat16(a + b + carry)`.
     pub value: Signal<Out, Bits<16>>,
     a18: Signal<Local, Bits<18>>,
     b18: Signal<Local, Bits<18>>,
@@ -34,6 +37,7 @@ impl Default for Saturate {
         Saturate {
             a: Default::default(),
             b: Default::default(),
+            carry: Default::default(),
             value: Default::default(),
             a18: Default::default(),
             b18: Default::default(),
@@ -62,7 +66,7 @@ impl Logic for Saturate {
         if self.b.val().get_bit(15) {
             self.b18.next = self.b18.val() | self.b_ext.val();
         }
-        self.sum.next = self.a18.val() + self.b18.val();
+        self.sum.next = self.a18.val() + self.b18.val() + bit_cast::<18, 1>(self.carry.val().into());
         // Non-negative sums compare below max18 unsigned; negative sums
         // (bit 17 set) are at least 0x20000, and below -32767 exactly when
         // they are below its pattern.

@@ -34,8 +34,8 @@ pub struct WeightUpdate {
     pub clock: Signal<In, Clock>,
     /// Weight before (8-bit two's complement); first stage.
     pub w: Signal<In, Bits<8>>,
-    /// The trace: x_pre for potentiation, x_post for depression.
-    pub x: Signal<In, Bits<8>>,
+    /// The trace (12 bits): x_pre for potentiation, x_post for depression.
+    pub x: Signal<In, Bits<12>>,
     /// The gain: a_plus or a_minus.
     pub gain: Signal<In, Bits<8>>,
     /// Learning-rate shift, 0..=15, stable since the clock before (a control
@@ -52,8 +52,8 @@ pub struct WeightUpdate {
     /// Weight after.
     pub w_next: Signal<Out, Bits<8>>,
     product: Signal<Local, Bits<32>>,
-    mask: DFF<Bits<20>>,
-    rounded: Signal<Local, Bits<20>>,
+    mask: DFF<Bits<21>>,
+    rounded: Signal<Local, Bits<21>>,
     saturated: Signal<Local, Bits<9>>,
     magnitude: DFF<Bits<10>>,
     w_wide: DFF<Bits<10>>,
@@ -63,7 +63,7 @@ pub struct WeightUpdate {
     min_ordered: Signal<Local, Bits<10>>,
     max_ordered: Signal<Local, Bits<10>>,
     clamped: Signal<Local, Bits<10>>,
-    ones: Constant<Bits<20>>,
+    ones: Constant<Bits<21>>,
     limit: Constant<Bits<9>>,
     sign_ext: Constant<Bits<10>>,
     sign_bit: Constant<Bits<10>>,
@@ -94,7 +94,7 @@ impl Default for WeightUpdate {
             min_ordered: Default::default(),
             max_ordered: Default::default(),
             clamped: Default::default(),
-            ones: Constant::new(0xFFFFFu32.to_bits()),
+            ones: Constant::new(0x1FFFFFu32.to_bits()),
             limit: Constant::new(256u32.to_bits()),
             // Bits 8 and 9 set: sign extension of an 8-bit value to 10 bits.
             sign_ext: Constant::new(0x300u32.to_bits()),
@@ -108,20 +108,20 @@ impl Logic for WeightUpdate {
     fn update(&mut self) {
         dff_setup!(self, clock, mask, magnitude, w_wide, subtracting);
         // Stage 1: (x · gain + r) >> lr_shift, with r = noise & (2^lr_shift - 1);
-        // the sum needs 17 bits.
-        self.product.next = bit_cast::<16, 8>(self.x.val()) * bit_cast::<16, 8>(self.gain.val());
+        // the sum needs 21 bits (4095 · 255 + 32767).
+        self.product.next = bit_cast::<16, 12>(self.x.val()) * bit_cast::<16, 8>(self.gain.val());
         // 2^lr_shift - 1 as the complement of a shifted constant: each bit is
         // a function of lr_shift alone (one LUT), where the subtraction
         // was a carry chain in front of the adder; registered, since
         // lr_shift is a control register the host writes between ticks
         // (its LUT and flip-flop share a logic cell, off the long path).
         self.mask.d.next = !(self.ones.val() << self.lr_shift.val());
-        self.rounded.next = (bit_cast::<20, 32>(self.product.val())
-            + (bit_cast::<20, 16>(self.noise.val()) & self.mask.q.val()))
+        self.rounded.next = (bit_cast::<21, 32>(self.product.val())
+            + (bit_cast::<21, 16>(self.noise.val()) & self.mask.q.val()))
             >> self.lr_shift.val();
         // Saturated at 256 (see the module documentation).
-        self.saturated.next = bit_cast::<9, 20>(self.rounded.val());
-        if self.rounded.val().get_bits::<12>(8).any() {
+        self.saturated.next = bit_cast::<9, 21>(self.rounded.val());
+        if self.rounded.val().get_bits::<13>(8).any() {
             self.saturated.next = self.limit.val();
         }
         // Registered as the term stage 2 adds: the magnitude, or for a
@@ -168,6 +168,7 @@ impl Logic for WeightUpdate {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use spikefab_sim::fixed::TRACE_MAX;
     use spikefab_sim::learning::StdpParams;
     use spikefab_sim::lfsr::Lfsr16;
 
@@ -185,7 +186,7 @@ mod tests {
         #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
         #[test]
         fn matches_the_model(
-            w in any::<i8>(), x in any::<u8>(), gain in any::<u8>(), lr_shift in 0u8..=15,
+            w in any::<i8>(), x in prop_oneof![Just(0u16), Just(TRACE_MAX), 0..=TRACE_MAX], gain in any::<u8>(), lr_shift in 0u8..=15,
             a in any::<i8>(), b in any::<i8>(), seed in 1u16..=u16::MAX, potentiate in any::<bool>(),
         ) {
             let rule = StdpParams {
@@ -220,7 +221,11 @@ mod tests {
         let mut uut = WeightUpdate::default();
         uut.connect_all();
         for (w, x, gain, shift, noise, lo, hi, pot) in [
-            (127i8, 255u8, 255u8, 0u8, 1u16, -128i8, 127i8, true),
+            (127i8, 4095u16, 255u8, 0u8, 1u16, -128i8, 127i8, true),
+            (-128, 4095, 255, 0, 1, -128, 127, false),
+            (0, 4095, 255, 15, 0xFFFF, -128, 127, true),
+            (0, 4095, 255, 12, 0xFFFF, -128, 127, false),
+            (127, 255, 255, 0, 1, -128, 127, true),
             (-128, 255, 255, 0, 1, -128, 127, false),
             (0, 255, 255, 15, 0xFFFF, -128, 127, true),
             (5, 1, 1, 0, 0x8000, 5, 5, false),

@@ -12,7 +12,7 @@ use spikefab_chip::device::LOGIC_MULTIPLIERS;
 use spikefab_hdl::rungs::{VectorBench, NOT_CHECKED};
 use spikefab_hdl::{decay::Decay, neuron_update::NeuronUpdate, trace_update::TraceUpdate, weight_update::WeightUpdate};
 use spikefab_sim::dither::{Offsets, OFFSET_MASK};
-use spikefab_sim::fixed::{decay, trace_bump, trace_decay, STATE_MAX, STATE_MIN};
+use spikefab_sim::fixed::{decay, trace_bump, trace_decay, STATE_MAX, STATE_MIN, TRACE_MAX, U_SHIFT_MAX};
 use spikefab_sim::learning::StdpParams;
 use spikefab_sim::lfsr::Lfsr16;
 use spikefab_sim::{NeuronParams, NeuronState};
@@ -136,6 +136,7 @@ fn neuron_update_rungs() {
         theta_inc: 0,
         theta_decay: 0,
         refractory: 3,
+        u_shift: 0,
     };
     let rest = |theta| NeuronState {
         u: 0,
@@ -181,6 +182,7 @@ fn neuron_update_rungs() {
             theta_inc: rng.random_range(0..=STATE_MAX),
             theta_decay: rng.random_range(0..=4096),
             refractory: rng.random(),
+            u_shift: rng.random_range(0..=U_SHIFT_MAX),
         };
         let s = NeuronState {
             u: value(&mut rng),
@@ -215,7 +217,7 @@ fn neuron_update_rungs() {
             let (p3, s3, _, _) = late(i, 3);
             vec![
                 valid as u64,
-                p.du as u64,
+                p.du_word() as u64,
                 p.dv as u64,
                 w16(p.bias),
                 w16(p3.v_reset),
@@ -283,6 +285,7 @@ fn p_idle() -> NeuronParams {
         theta_inc: 0,
         theta_decay: 0,
         refractory: 0,
+        u_shift: 0,
     }
 }
 
@@ -291,7 +294,7 @@ fn weight_update_rungs() {
     let bench = VectorBench {
         inputs: vec![
             ("w", 8),
-            ("x", 8),
+            ("x", 12),
             ("gain", 8),
             ("lr_shift", 4),
             ("noise", 16),
@@ -319,10 +322,10 @@ fn weight_update_rungs() {
             w_max: a.max(b),
             ..StdpParams::default()
         };
-        let (w, x): (i8, u8) = if i < 8 {
-            ([127, -128][i % 2], 255)
+        let (w, x): (i8, u16) = if i < 8 {
+            ([127, -128][i % 2], TRACE_MAX)
         } else {
-            (rng.random(), rng.random())
+            (rng.random(), rng.random_range(0..=TRACE_MAX))
         };
         let noise: u16 = rng.random_range(1..=u16::MAX);
         let potentiate = rng.random_bool(0.5);
@@ -352,14 +355,17 @@ fn weight_update_rungs() {
 fn trace_update_rungs() {
     let bench = VectorBench {
         inputs: vec![("sum", 16)],
-        outputs: vec![("x_next", 8)],
+        outputs: vec![("x_next", 12)],
         ..VectorBench::default()
     };
     let mut inputs = Vec::new();
     let mut expected = Vec::new();
     for d in [0u16, 1, 26, 248, 2048, 4095, 4096] {
-        for x in (0u8..=255).step_by(3).chain([1, 2, 254, 255]) {
-            let spread = (x as u16).wrapping_mul(1697) & 4095;
+        for x in (0..=TRACE_MAX)
+            .step_by(37)
+            .chain([1, 2, 254, 255, 256, 4094, TRACE_MAX])
+        {
+            let spread = x.wrapping_mul(1697) & 4095;
             for r in [0u16, 4095, spread] {
                 // The decay pass: the lent multiply-add's decay.
                 let lent = spikefab_sim::fixed::decay(x as i16, d, r) as u16;
@@ -382,7 +388,7 @@ fn a_wrong_model_is_reported() {
     // The harness itself must be able to fail: one corrupted expectation.
     let bench = VectorBench {
         inputs: vec![("sum", 16)],
-        outputs: vec![("x_next", 8)],
+        outputs: vec![("x_next", 12)],
         ..VectorBench::default()
     };
     let inputs = vec![vec![75], vec![75]];
@@ -393,7 +399,7 @@ fn a_wrong_model_is_reported() {
         .unwrap();
     assert_eq!(
         found.as_deref(),
-        Some("emitted Verilog (Icarus): vector 1 (inputs [75]): got [4b], model [4c]")
+        Some("emitted Verilog (Icarus): vector 1 (inputs [75]): got [04b], model [04c]")
     );
 }
 

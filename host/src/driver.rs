@@ -539,10 +539,10 @@ impl<T: Transport> Chip<T> {
         let (x_pre, x_post, lfsr) = if net.stdp().is_some() {
             let all = self.read_space(Space::XPre, 0, self.config.sources()).await?;
             let x_pre = (0..net.num_sources())
-                .map(|s| all[image.core_source(s) as usize] as u8)
+                .map(|s| all[image.core_source(s) as usize])
                 .collect();
             let x_post = self.read_space(Space::Neuron, field::X_POST as u32 * n, nn).await?;
-            (x_pre, x_post.iter().map(|&x| x as u8).collect(), c[ctrl::LFSR as usize])
+            (x_pre, x_post, c[ctrl::LFSR as usize])
         } else {
             (Vec::new(), Vec::new(), 0)
         };

@@ -48,14 +48,14 @@ fn physical_units_are_quantized_inspected_and_written_out() {
     assert!(o.status.success(), "{err}");
     assert!(out.contains("physical units quantized (dt = 1 ms"), "{out}");
     assert!(
-        out.contains("  exc: unit 0.000671 mV; du 742 dv 200 bias 800 threshold 14895"),
+        out.contains("  exc: unit 0.000671 mV; du 742 dv 200 u_shift 3 bias 800 threshold 14895"),
         "{out}"
     );
     let ints = tmp.file("va_ints.toml");
     let o = spikefab(&["quantize", cuba, "-o", ints.to_str().unwrap()]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
-    assert!(out.contains("projection[2] (inh -> exc): wexp 4"), "{out}");
+    assert!(out.contains("projection[2] (inh -> exc): wexp 7"), "{out}");
     let written = std::fs::read_to_string(&ints).unwrap();
     assert!(
         written.contains("threshold = 14895")

@@ -117,9 +117,10 @@ impl Network {
     }
 
     /// Each population in physical units: `{name: {"unit_mV", "zero_mV",
-    /// "du", "dv", "bias", "threshold", "refractory"}}`; a voltage (`v`,
-    /// `theta`) of `x` units is `zero_mV + x * unit_mV` mV. Empty for a
-    /// network in the chip's integers.
+    /// "du", "dv", "u_shift", "bias", "threshold", "refractory"}}`; a
+    /// voltage (`v`, `theta`) of `x` units is `zero_mV + x * unit_mV` mV, and
+    /// a current `u` of `x` units moves `v` by `x * unit_mV / 2**u_shift` mV
+    /// a tick. Empty for a network in the chip's integers.
     #[getter]
     fn scales<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
@@ -129,6 +130,7 @@ impl Network {
             p.set_item("zero_mV", q.zero)?;
             p.set_item("du", q.du)?;
             p.set_item("dv", q.dv)?;
+            p.set_item("u_shift", q.u_shift)?;
             p.set_item("bias", q.bias)?;
             p.set_item("threshold", q.threshold)?;
             p.set_item("refractory", q.refractory)?;

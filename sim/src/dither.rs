@@ -83,6 +83,9 @@ pub struct Offsets {
     pub v: u16,
     /// For the decay of the threshold excess: `rotate(a, 3)`.
     pub theta: u16,
+    /// For the current's term in the membrane (its top `u_shift` bits,
+    /// [`crate::fixed::current_term`]): `rotate(a, 9)`.
+    pub current: u16,
 }
 
 /// The offset `a` of neuron (or axon) `n` in a tick of dither phase `phase`:
@@ -101,7 +104,12 @@ pub fn rotate(a: u16, k: u32) -> u16 {
 
 impl Offsets {
     /// Round toward zero.
-    pub const ZERO: Offsets = Offsets { u: 0, v: 0, theta: 0 };
+    pub const ZERO: Offsets = Offsets {
+        u: 0,
+        v: 0,
+        theta: 0,
+        current: 0,
+    };
 
     /// The offsets of neuron `n` in a tick of dither phase `phase`, masked by
     /// `mask` ([`Rounding::mask`]).
@@ -112,6 +120,7 @@ impl Offsets {
             u: a,
             v: rotate(a, 6),
             theta: rotate(a, 3),
+            current: rotate(a, CURRENT_ROTATION),
         }
     }
 }
@@ -194,6 +203,11 @@ impl TickDither {
         }
     }
 }
+
+/// Rotation of a neuron's offset for its current's term in the membrane: its
+/// top bits are `a`'s bits 2, 1, 0, which are not the top bits of the
+/// decays' offsets (`a`'s 11-9 for u, 5-3 for v, 8-6 for θ).
+pub const CURRENT_ROTATION: u32 = 9;
 
 /// Rotation of a neuron's offset for its pre-synaptic trace.
 pub const TRACE_PRE_ROTATION: u32 = 9;

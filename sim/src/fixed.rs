@@ -19,8 +19,14 @@ pub const DECAY_BITS: u32 = 12;
 /// A decay of `DECAY_ONE` clears the variable in one tick.
 pub const DECAY_ONE: u16 = 1 << DECAY_BITS;
 
-/// Largest value of an 8-bit STDP trace.
-pub const TRACE_MAX: u8 = 255;
+/// Bits of an STDP trace (spec §2.5): 12, so that a trace bumped by up to
+/// 255 per spike has room for many spikes' bumps above one.
+pub const TRACE_BITS: u32 = 12;
+/// Largest value of an STDP trace.
+pub const TRACE_MAX: u16 = (1 << TRACE_BITS) - 1;
+
+/// Largest `u_shift`, the current's fraction bits (spec §3.3).
+pub const U_SHIFT_MAX: u8 = 7;
 
 /// Largest weight exponent: a synapse contributes `weight << wexp`.
 pub const WEIGHT_EXP_MAX: u8 = 7;
@@ -72,25 +78,37 @@ pub fn decay_is_exact(x: i16, d: u16) -> bool {
     (x.unsigned_abs() as u32 * (DECAY_ONE - d) as u32) & (DECAY_ONE as u32 - 1) == 0
 }
 
-/// One tick of trace decay (spec §5.1): the decay of §3.1 on an 8-bit trace,
+/// The current's term in the membrane's update (spec §3.3):
+/// `(u + r_s) >> u_shift`, an arithmetic shift (rounding down) of the current
+/// held `u_shift` bits finer than the membrane, with `r_s` the top `u_shift`
+/// bits of the 12-bit offset `r` (0 rounds down; a uniform `r` rounds without
+/// bias). `u_shift = 0` is `u` itself.
+#[inline(always)]
+pub fn current_term(u: i16, u_shift: u8, r: u16) -> i32 {
+    debug_assert!(u_shift <= U_SHIFT_MAX && r < DECAY_ONE);
+    (u as i32 + (r >> (DECAY_BITS - u_shift as u32)) as i32) >> u_shift
+}
+
+/// One tick of trace decay (spec §5.1): the decay of §3.1 on a 12-bit trace,
 /// `(x × (4096 - d) + r) >> 12`.
 ///
 /// With `r = 0` (rounding toward zero) every non-zero trace loses at least 1
-/// per tick when `d > 0`, so any trace is 0 after at most 255 ticks; `d = 4096
+/// per tick when `d > 0`, so any trace is 0 after at most 4095 ticks; `d = 4096
 /// >> k` is `x - ceil(x / 2^k)`. With dithered offsets the trace loses on
 /// average exactly the fraction `d / 4096`.
 ///
 /// It is [`decay`] on the trace (never negative, and never larger after), as
 /// on the chip, whose trace phase uses the neurons' multipliers.
 #[inline(always)]
-pub fn trace_decay(x: u8, d: u16, r: u16) -> u8 {
-    decay(x as i16, d, r) as u8
+pub fn trace_decay(x: u16, d: u16, r: u16) -> u16 {
+    debug_assert!(x <= TRACE_MAX);
+    decay(x as i16, d, r) as u16
 }
 
-/// Trace after a spike's bump: `min(255, x + bump)`.
+/// Trace after a spike's bump: `min(4095, x + bump)`.
 #[inline(always)]
-pub fn trace_bump(x: u8, bump: u8) -> u8 {
-    x.saturating_add(bump)
+pub fn trace_bump(x: u16, bump: u8) -> u16 {
+    (x + bump as u16).min(TRACE_MAX)
 }
 
 /// The value a synapse adds to its target's ring accumulator: `weight * 2^wexp`,
@@ -196,10 +214,10 @@ mod tests {
     fn traces_rounded_toward_zero_reach_zero() {
         for d in [1u16, 25, 256, 4095, 4096] {
             let mut x = TRACE_MAX;
-            for _ in 0..255 {
+            for _ in 0..TRACE_MAX {
                 x = trace_decay(x, d, 0);
             }
-            assert_eq!(x, 0, "d={d}: every trace is 0 after 255 ticks");
+            assert_eq!(x, 0, "d={d}: every trace is 0 after 4095 ticks");
         }
     }
 
@@ -207,8 +225,8 @@ mod tests {
     fn trace_decay_is_the_state_decay_of_a_trace() {
         // The chip decays traces with the neurons' multipliers.
         for d in [0u16, 1, 26, 248, 1024, 4095, 4096] {
-            for x in 0..=255u8 {
-                for r in [0u16, 1, 2048, 4095, (x as u16).wrapping_mul(1697) & 4095] {
+            for x in 0..=TRACE_MAX {
+                for r in [0u16, 1, 2048, 4095, x.wrapping_mul(1697) & 4095] {
                     assert_eq!(trace_decay(x, d, r) as i16, decay(x as i16, d, r), "x={x} d={d} r={r}");
                 }
             }
@@ -218,8 +236,8 @@ mod tests {
     #[test]
     fn trace_decay_by_a_power_of_two_is_the_shift_decay() {
         for k in 0..=7u32 {
-            for x in 0..=255u8 {
-                let shifted = x - ((x as u16 + (1 << k) - 1) >> k) as u8;
+            for x in 0..=TRACE_MAX {
+                let shifted = x - ((x + (1 << k) - 1) >> k);
                 assert_eq!(trace_decay(x, 4096 >> k, 0), shifted, "x={x} k={k}");
             }
         }
@@ -230,6 +248,24 @@ mod tests {
         assert_eq!(contribution(127, 7), 16256);
         assert_eq!(contribution(-128, 7), -16384);
         assert_eq!(contribution(-3, 2), -12);
-        assert_eq!(trace_bump(250, 10), 255);
+        assert_eq!(trace_bump(250, 10), 260);
+        assert_eq!(trace_bump(4090, 10), TRACE_MAX);
+    }
+
+    #[test]
+    fn current_term_by_hand() {
+        // No fraction bits: the current itself, whatever the offset.
+        assert_eq!(current_term(-7, 0, 4095), -7);
+        // 3 bits: the offset's top 3 bits are added before the shift down.
+        assert_eq!(current_term(13, 3, 0), 1); // 13 / 8 = 1.625 -> 1
+        assert_eq!(current_term(13, 3, 0b011 << 9), 2); // (13 + 3) >> 3
+        assert_eq!(current_term(13, 3, 0b010 << 9 | 511), 1); // (13 + 2) >> 3
+        assert_eq!(current_term(-13, 3, 0), -2); // rounds down
+        assert_eq!(current_term(STATE_MAX, 7, 4095), (32767 + 127) >> 7);
+        // Over a uniform offset the term is exact on average, either sign.
+        for (u, k) in [(13i16, 3u8), (-13, 3), (1, 7), (-1, 7), (-32767, 5), (1001, 1)] {
+            let sum: i64 = (0..DECAY_ONE).map(|r| current_term(u, k, r) as i64).sum();
+            assert_eq!(sum, u as i64 * (DECAY_ONE as i64 >> k), "u={u} k={k}");
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! Pair-based STDP with 8-bit traces and stochastic rounding (`docs/spec.md` §5).
+//! Pair-based STDP with 12-bit traces and stochastic rounding (`docs/spec.md` §5).
 //!
 //! Mirrors the RTL's learning unit: the two weight updates (depression on a
 //! pre spike, potentiation on a post spike). The traces' decay is
@@ -19,9 +19,9 @@ pub struct StdpParams {
     pub pre_decay: u16,
     /// Decay of the postsynaptic trace x_post per tick, in 1/4096 (0..=4096).
     pub post_decay: u16,
-    /// Added (saturating at 255) to x_pre of a source on each of its spikes.
+    /// Added (saturating at 4095) to x_pre of a source on each of its spikes.
     pub pre_bump: u8,
-    /// Added (saturating at 255) to x_post of a neuron on each of its spikes.
+    /// Added (saturating at 4095) to x_post of a neuron on each of its spikes.
     pub post_bump: u8,
     /// Potentiation gain A+.
     pub a_plus: u8,
@@ -167,21 +167,21 @@ impl StdpParams {
 
     /// Weight change magnitude `(x · gain + r) >> lr_shift`.
     #[inline(always)]
-    fn magnitude(&self, x: u8, gain: u8, drawn: u16) -> i32 {
+    fn magnitude(&self, x: u16, gain: u8, drawn: u16) -> i32 {
         ((x as u32 * gain as u32 + self.noise(drawn)) >> self.lr_shift) as i32
     }
 
     /// Depression of one plastic synapse when its source spikes (spec §5.3):
     /// `clamp(w - ((x_post · A- + r) >> lr_shift), w_min, w_max)`.
     #[inline(always)]
-    pub fn depress(&self, w: i8, x_post: u8, lfsr: &mut Lfsr16) -> i8 {
+    pub fn depress(&self, w: i8, x_post: u16, lfsr: &mut Lfsr16) -> i8 {
         self.depress_drawn(w, x_post, lfsr.next_state())
     }
 
     /// [`StdpParams::depress`] with the LFSR's step already taken: `drawn`
     /// is its new state.
     #[inline(always)]
-    pub fn depress_drawn(&self, w: i8, x_post: u8, drawn: u16) -> i8 {
+    pub fn depress_drawn(&self, w: i8, x_post: u16, drawn: u16) -> i8 {
         let m = self.magnitude(x_post, self.a_minus, drawn);
         (w as i32 - m).clamp(self.w_min as i32, self.w_max as i32) as i8
     }
@@ -189,13 +189,13 @@ impl StdpParams {
     /// Potentiation of one plastic synapse when its target spikes (spec §5.3):
     /// `clamp(w + ((x_pre · A+ + r) >> lr_shift), w_min, w_max)`.
     #[inline(always)]
-    pub fn potentiate(&self, w: i8, x_pre: u8, lfsr: &mut Lfsr16) -> i8 {
+    pub fn potentiate(&self, w: i8, x_pre: u16, lfsr: &mut Lfsr16) -> i8 {
         self.potentiate_drawn(w, x_pre, lfsr.next_state())
     }
 
     /// [`StdpParams::potentiate`] with the LFSR's step already taken.
     #[inline(always)]
-    pub fn potentiate_drawn(&self, w: i8, x_pre: u8, drawn: u16) -> i8 {
+    pub fn potentiate_drawn(&self, w: i8, x_pre: u16, drawn: u16) -> i8 {
         let m = self.magnitude(x_pre, self.a_plus, drawn);
         (w as i32 + m).clamp(self.w_min as i32, self.w_max as i32) as i8
     }

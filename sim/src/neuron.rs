@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dither::Offsets;
-use crate::fixed::{add_sat16, decay, decay_is_exact, DECAY_ONE, STATE_MAX, STATE_MIN};
+use crate::fixed::{add_sat16, current_term, decay, decay_is_exact, DECAY_ONE, STATE_MAX, STATE_MIN, U_SHIFT_MAX};
 
 /// Parameters shared by the neurons of one profile (spec §3.1). On the chip a
 /// neuron holds a profile index; in `sim/` a population is one profile.
@@ -28,6 +28,11 @@ pub struct NeuronParams {
     pub theta_decay: u16,
     /// Refractory period in ticks, 0..=255.
     pub refractory: u8,
+    /// The current's fraction bits, 0..=7: the membrane integrates
+    /// `u / 2^u_shift` ([`current_term`]), so a current is held `u_shift` bits
+    /// finer than the membrane.
+    #[serde(default)]
+    pub u_shift: u8,
 }
 
 impl Default for NeuronParams {
@@ -42,6 +47,7 @@ impl Default for NeuronParams {
             theta_inc: 0,
             theta_decay: 0,
             refractory: 0,
+            u_shift: 0,
         }
     }
 }
@@ -111,6 +117,8 @@ pub struct NeuronFields {
     pub theta_decay: i64,
     /// See [`NeuronParams::refractory`].
     pub refractory: i64,
+    /// See [`NeuronParams::u_shift`].
+    pub u_shift: i64,
 }
 
 impl Default for NeuronFields {
@@ -130,6 +138,7 @@ impl From<NeuronParams> for NeuronFields {
             theta_inc: p.theta_inc as i64,
             theta_decay: p.theta_decay as i64,
             refractory: p.refractory as i64,
+            u_shift: p.u_shift as i64,
         }
     }
 }
@@ -149,11 +158,21 @@ impl NeuronFields {
             theta_inc: positive("theta_inc", self.theta_inc)?,
             theta_decay: fraction("theta_decay", self.theta_decay)?,
             refractory: check_range("refractory", self.refractory, 0, u8::MAX as i64)? as u8,
+            u_shift: check_range("u_shift", self.u_shift, 0, U_SHIFT_MAX as i64)? as u8,
         })
     }
 }
 
+/// The bit of a neuron's `du` word (spec §8.2) where `u_shift` begins: the
+/// word holds `du` (13 bits) below it.
+pub const U_SHIFT_AT: u32 = 13;
+
 impl NeuronParams {
+    /// The neuron space's `du` word (spec §8.2): `du | u_shift << 13`.
+    pub fn du_word(&self) -> u16 {
+        self.du | (self.u_shift as u16) << U_SHIFT_AT
+    }
+
     /// Check every field against its range (spec §3.1).
     pub fn validate(&self) -> Result<(), ParamError> {
         NeuronFields::from(*self).to_params().map(|_| ())
@@ -175,7 +194,8 @@ impl NeuronParams {
     ///
     /// Order: current decays and integrates; threshold excess decays; then
     /// either the refractory counter counts down (membrane held) or the
-    /// membrane decays and integrates current and bias, and fires when
+    /// membrane decays and integrates the current's term ([`current_term`])
+    /// and the bias, and fires when
     /// `v >= θ`, resetting v, starting the refractory period and raising θ.
     #[inline(always)]
     pub fn step(&self, s: &mut NeuronState, input: i16, r: Offsets) -> bool {
@@ -185,7 +205,8 @@ impl NeuronParams {
             s.refractory -= 1;
             return false;
         }
-        let v = add_sat16(decay(s.v, self.dv, r.v), s.u as i32 + self.bias as i32);
+        let current = current_term(s.u, self.u_shift, r.current);
+        let v = add_sat16(decay(s.v, self.dv, r.v), current + self.bias as i32);
         if v >= s.theta {
             s.v = self.v_reset;
             s.refractory = self.refractory;
@@ -197,7 +218,8 @@ impl NeuronParams {
         }
     }
 
-    /// Whether every decay of `s` is exact ([`decay_is_exact`]), so that a
+    /// Whether every decay of `s` is exact ([`decay_is_exact`]) and its
+    /// current's term has no fraction (`u = 0` or `u_shift = 0`), so that a
     /// step of `s` does not depend on the rounding offsets. A neuron that a
     /// step with no input leaves unchanged is then at rest for good; one whose
     /// decays are inexact may move on a later tick under dithered rounding.
@@ -206,6 +228,7 @@ impl NeuronParams {
         decay_is_exact(s.u, self.du)
             & decay_is_exact(s.v, self.dv)
             & decay_is_exact(s.theta - self.theta_base, self.theta_decay)
+            & ((s.u == 0) | (self.u_shift == 0))
     }
 }
 
@@ -223,6 +246,7 @@ mod tests {
             theta_inc: 0,
             theta_decay: 0,
             refractory: 2,
+            u_shift: 0,
         }
     }
 
@@ -266,6 +290,7 @@ mod tests {
             theta_inc: 200,
             theta_decay: 2048,
             refractory: 0,
+            u_shift: 0,
         };
         let mut s = p.reset_state(0);
         // Tick 0: v = 600 >= 500 -> spike, θ = 700.
@@ -313,6 +338,34 @@ mod tests {
     }
 
     #[test]
+    fn a_finer_current_enters_the_membrane_shifted() {
+        let p = NeuronParams {
+            du: 2048,
+            dv: 4096,
+            u_shift: 2,
+            ..params()
+        };
+        let mut s = p.reset_state(0);
+        // u = 0 + 90 = 90; v = 0 + 90 >> 2 = 22 (22.5 rounded down).
+        assert!(!p.step(&mut s, 90, Offsets::ZERO));
+        assert_eq!((s.u, s.v), (90, 22));
+        // u = 45; offset's top 2 bits 3: v = (45 + 3) >> 2 = 12.
+        let r = Offsets {
+            current: 0b11 << 10,
+            ..Offsets::ZERO
+        };
+        assert!(!p.step(&mut s, 0, r));
+        assert_eq!((s.u, s.v), (45, 12));
+        // A current that the shift rounds to nothing still keeps the neuron
+        // restless under dither.
+        let quiet = NeuronState {
+            u: 1,
+            ..p.reset_state(0)
+        };
+        assert!(!p.settles(&quiet) && NeuronParams { u_shift: 0, ..p }.settles(&NeuronState { u: 0, ..quiet }));
+    }
+
+    #[test]
     fn validation_names_the_field() {
         let bad = NeuronParams { dv: 5000, ..params() };
         assert_eq!(
@@ -334,6 +387,14 @@ mod tests {
         assert_eq!(
             bad.to_params().unwrap_err().to_string(),
             "bias = -32768 is out of range -32767..=32767"
+        );
+        let bad = NeuronFields {
+            u_shift: 8,
+            ..NeuronFields::default()
+        };
+        assert_eq!(
+            bad.to_params().unwrap_err().to_string(),
+            "u_shift = 8 is out of range 0..=7"
         );
     }
 }

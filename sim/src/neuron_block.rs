@@ -20,7 +20,7 @@
 
 use std::ops::Sub;
 
-use crate::dither::{rotate, TickDither, NEURON_STEP};
+use crate::dither::{rotate, TickDither, CURRENT_ROTATION, NEURON_STEP};
 use crate::fixed::{DECAY_BITS, DECAY_ONE, STATE_MAX, STATE_MIN};
 use crate::neuron::{NeuronParams, NeuronState};
 
@@ -213,6 +213,7 @@ fn step_full_wide(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK])
     let v_reset = p.v_reset as i32;
     let refr = p.refractory as i32;
     let inc = p.theta_inc as i32;
+    let (shift, drop) = (p.u_shift as u32, DECAY_BITS - p.u_shift as u32);
     let mut fired = [0i8; BLOCK];
     let mut busy = [0i8; BLOCK];
     let Arrays {
@@ -236,7 +237,8 @@ fn step_full_wide(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK])
         let (dv, fv) = decay32(v0, keep_v, rotate(ra as u16, 6) as i32);
         let u1 = (du + x).clamp(lo, hi);
         let t1 = base + dt;
-        let vc = (dv + u1 + bias).clamp(lo, hi);
+        let rs = (rotate(ra as u16, CURRENT_ROTATION) >> drop) as i32;
+        let vc = (dv + ((u1 + rs) >> shift) + bias).clamp(lo, hi);
         let held = r0 != 0;
         let fire = !held & (vc >= t1);
         let (v1, r1) = after_threshold(held, fire, v0, vc, v_reset, r0, refr);
@@ -245,7 +247,8 @@ fn step_full_wide(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK])
         v[i] = v1 as i16;
         theta[i] = t2 as i16;
         rc[i] = r1 as u8;
-        let restless = (fu | fv | ft) & mask != 0;
+        let fraction = (u0 != 0) & (shift != 0);
+        let restless = (mask != 0) & (((fu | fv | ft) != 0) | fraction);
         let changed = (x != 0) | (u1 != u0) | (v1 != v0) | (t2 != t0) | (r1 != r0) | restless;
         fired[i] = -(fire as i8);
         busy[i] = -((fire | changed) as i8);
@@ -261,6 +264,7 @@ fn step_full_narrow(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK
     let (du, dv) = (Decay16::new(p.du), Decay16::new(p.dv));
     let bias = p.bias as i32;
     let (v_reset, refr) = (p.v_reset, p.refractory as i16);
+    let (shift, drop) = (p.u_shift as u32, DECAY_BITS - p.u_shift as u32);
     let mut fired = [0i8; BLOCK];
     let mut busy = [0i8; BLOCK];
     let Arrays {
@@ -283,14 +287,17 @@ fn step_full_narrow(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK
         let (dv0, fv) = dv.apply(v0, rotate(ra, 6));
         // Both terms lie in ±32767, so a saturating add then the symmetric bound is exact.
         let u1 = du0.saturating_add(x).max(STATE_MIN);
-        let vc = (dv0 as i32 + u1 as i32 + bias).clamp(STATE_MIN as i32, STATE_MAX as i32) as i16;
+        let rs = (rotate(ra, CURRENT_ROTATION) >> drop) as i32;
+        let current = (u1 as i32 + rs) >> shift;
+        let vc = (dv0 as i32 + current + bias).clamp(STATE_MIN as i32, STATE_MAX as i32) as i16;
         let held = r0 != 0;
         let fire = !held & (vc >= t0);
         let (v1, r1) = after_threshold(held, fire, v0, vc, v_reset, r0, refr);
         u[i] = u1;
         v[i] = v1;
         rc[i] = r1 as u8;
-        let restless = (mask != 0) & ((fu | fv) != 0);
+        let fraction = (u0 != 0) & (shift != 0);
+        let restless = (mask != 0) & (((fu | fv) != 0) | fraction);
         let changed = (x != 0) | (u1 != u0) | (v1 != v0) | (r1 != r0) | restless;
         fired[i] = -(fire as i8);
         busy[i] = -((fire | changed) as i8);
@@ -366,6 +373,7 @@ impl Decay16 {
 mod tests {
     use super::*;
     use crate::dither::Rounding;
+    use crate::fixed::U_SHIFT_MAX;
     use proptest::prelude::*;
 
     fn edge_i16() -> impl Strategy<Value = i16> {
@@ -389,9 +397,10 @@ mod tests {
             prop_oneof![Just(0i16), Just(STATE_MAX), 0..=400i16],
             prop_oneof![Just(0u16), 0..=DECAY_ONE],
             prop_oneof![Just(0u8), Just(255), 0..=5u8],
+            prop_oneof![Just(0u8), Just(U_SHIFT_MAX), 0..=U_SHIFT_MAX],
         )
             .prop_map(
-                |(du, dv, bias, v_reset, theta_base, theta_inc, theta_decay, refractory)| NeuronParams {
+                |(du, dv, bias, v_reset, theta_base, theta_inc, theta_decay, refractory, u_shift)| NeuronParams {
                     du,
                     dv,
                     bias,
@@ -400,6 +409,7 @@ mod tests {
                     theta_inc,
                     theta_decay,
                     refractory,
+                    u_shift,
                 },
             )
     }

@@ -211,6 +211,8 @@ pub struct Lif {
     pub v_range: Option<(f64, f64)>,
     /// The voltage unit, mV; none: chosen ([`lif`]).
     pub unit: Option<f64>,
+    /// The current's fraction bits; none: chosen ([`u_shift`]).
+    pub u_shift: Option<u8>,
     /// How the time constants become decays.
     pub discretization: Discretization,
 }
@@ -237,6 +239,9 @@ pub struct LifInts {
     pub theta_inc: i16,
     /// Threshold decay.
     pub theta_decay: u16,
+    /// The current's fraction bits (spec §3.3): `u` is in units of
+    /// `unit / 2^u_shift`.
+    pub u_shift: u8,
     /// Initial membrane range.
     pub v_init: (i16, i16),
     /// How each parameter came through.
@@ -264,6 +269,7 @@ fn state(field: &str, mv: f64, unit: f64) -> Result<i16, QuantError> {
 ///    `(bias - ½ sign(rest)) 4096 / dv` units rounding toward zero.
 /// 3. `threshold`, `v_init`, `theta_inc` rounded in that unit;
 ///    `refractory = round(t_ref / dt)`.
+/// 4. The current's fraction bits ([`u_shift`]).
 pub fn lif(l: &Lif, dt: f64, rounding: Rounding) -> Result<LifInts, QuantError> {
     if !(dt.is_finite() && dt > 0.0) {
         return fail("dt", format!("{dt} ms is not a tick length (a positive number of ms)"));
@@ -338,6 +344,16 @@ pub fn lif(l: &Lif, dt: f64, rounding: Rounding) -> Result<LifInts, QuantError> 
     if theta_inc < 0 {
         return fail("theta_inc", "the threshold can only rise on a spike");
     }
+    let u_shift = match l.u_shift {
+        Some(s) if s > crate::fixed::U_SHIFT_MAX => {
+            return fail(
+                "u_shift",
+                format!("{s} is beyond the chip's {} fraction bits", crate::fixed::U_SHIFT_MAX),
+            )
+        }
+        Some(s) => s,
+        None => u_shift(du, dv, rounding),
+    };
     let refractory = (l.t_ref / dt).round();
     if !(0.0..=255.0).contains(&refractory) {
         return fail(
@@ -389,9 +405,29 @@ pub fn lif(l: &Lif, dt: f64, rounding: Rounding) -> Result<LifInts, QuantError> 
         refractory: refractory as u8,
         theta_inc,
         theta_decay,
+        u_shift,
         v_init,
         quality,
     })
+}
+
+/// The current's fraction bits for a population with decays `du`, `dv`
+/// (spec §3.3): the most, up to 7, that leave `u` room for twice the current
+/// that holds `v` at the top of its 16-bit range, `2^S × 32767 dv / 4096 × 2
+/// ≤ 32767`, so `2^S ≤ 2048 / dv`. A finer current makes small weights and
+/// their changes finer (at dt = 0.1 ms and a 20 ms membrane, S = 6: a weight
+/// has 64 times the steps). None where it cannot help: with delta synapses
+/// (`du = 4096`, `u` is one tick's input, already in the membrane's unit) and
+/// rounding toward zero (the term rounds down without the dither's offset,
+/// a bias of half a unit of `v` per tick).
+pub fn u_shift(du: u16, dv: u16, rounding: Rounding) -> u8 {
+    if du >= ONE as u16 || rounding == Rounding::TowardZero || dv == 0 {
+        return 0;
+    }
+    (0..=crate::fixed::U_SHIFT_MAX)
+        .rev()
+        .find(|&s| f64::from(1u16 << s) * f64::from(dv) <= ONE / 2.0)
+        .unwrap_or(0)
 }
 
 /// The bias whose fixed point is nearest `rest` mV, at `unit`, when each
@@ -411,11 +447,13 @@ fn bias_for(rest: f64, unit: f64, dv: u16, half: f64) -> i64 {
 /// `x 4096/du` to `v` in all, which the membrane's leak turns into
 /// `x (4096/du)(4096/dv)` unit·ticks, so `x = w tau_syn / (unit dt) ×
 /// (du/4096)(dv/4096)`. With delta synapses the weight moves `v` by itself:
-/// `x = w / unit`.
+/// `x = w / unit`. Both are `2^u_shift` times that in the units of `u`,
+/// which the membrane takes `u_shift` bits finer (spec §3.3).
 pub fn units_per_mv(post: &LifInts, tau_syn: Option<f64>, dt: f64) -> f64 {
+    let fine = f64::from(1u16 << post.u_shift);
     match tau_syn {
-        None => 1.0 / post.unit,
-        Some(tau) => tau / (post.unit * dt) * (post.du as f64 / ONE) * (post.dv as f64 / ONE),
+        None => fine / post.unit,
+        Some(tau) => fine * tau / (post.unit * dt) * (post.du as f64 / ONE) * (post.dv as f64 / ONE),
     }
 }
 
@@ -454,7 +492,7 @@ pub fn exponent_for(field: &str, values: &[f64]) -> Result<u8, QuantError> {
                     field,
                     format!(
                         "{largest:.1} units is beyond the largest weight, 127 × 2^7 = 16256 (use a coarser voltage \
-                         unit: a wider v_range)"
+                         unit: a wider v_range; or a coarser current: a smaller u_shift)"
                     ),
                 )
             },
@@ -567,6 +605,7 @@ mod tests {
             v_init: (-60.0, -50.0),
             v_range: None,
             unit: None,
+            u_shift: None,
             discretization: Discretization::Exact,
         }
     }
@@ -652,6 +691,47 @@ mod tests {
         let wexp = exponent_for("w", &[x, -18.0 * per]).unwrap();
         assert_eq!(wexp, 4);
         assert_eq!(mantissa(-18.0 * per, wexp), (-18.0 * per / 16.0).round() as i8);
+    }
+
+    #[test]
+    fn the_current_takes_the_fraction_bits_its_range_leaves() {
+        // 2^S <= 2048 / dv: a 20 ms membrane at 1 ms (dv 200) and 0.1 ms (20),
+        // a 10 ms one at 0.1 ms (41); none for voltage jumps or truncation.
+        assert_eq!(u_shift(742, 200, Rounding::Dither), 3);
+        assert_eq!(u_shift(81, 20, Rounding::Dither), 6);
+        assert_eq!(u_shift(81, 41, Rounding::Dither), 5);
+        assert_eq!(u_shift(81, 8, Rounding::Dither), 7);
+        assert_eq!(u_shift(742, 1100, Rounding::Dither), 0);
+        assert_eq!(u_shift(4096, 20, Rounding::Dither), 0);
+        assert_eq!(u_shift(81, 20, Rounding::TowardZero), 0);
+        // The weights follow: 2^S times the units of a current in v's unit.
+        let q = lif(&cuba(), 1.0, Rounding::Dither).unwrap();
+        assert_eq!(q.u_shift, 3);
+        let coarse = LifInts {
+            u_shift: 0,
+            ..q.clone()
+        };
+        assert_eq!(
+            units_per_mv(&q, Some(5.0), 1.0),
+            8.0 * units_per_mv(&coarse, Some(5.0), 1.0)
+        );
+        assert_eq!(units_per_mv(&q, None, 1.0), 8.0 / q.unit);
+        // Chosen by the file, within the chip's 3 bits.
+        let given = Lif {
+            u_shift: Some(1),
+            ..cuba()
+        };
+        assert_eq!(lif(&given, 1.0, Rounding::Dither).unwrap().u_shift, 1);
+        let e = lif(
+            &Lif {
+                u_shift: Some(8),
+                ..cuba()
+            },
+            1.0,
+            Rounding::Dither,
+        )
+        .unwrap_err();
+        assert_eq!(e.to_string(), "u_shift: 8 is beyond the chip's 7 fraction bits");
     }
 
     #[test]

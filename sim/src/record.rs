@@ -137,9 +137,9 @@ pub struct StateDump {
     /// Refractory counter of each neuron.
     pub refractory: Vec<u8>,
     /// x_pre of each source (axons, then neurons); empty when learning is off.
-    pub x_pre: Vec<u8>,
+    pub x_pre: Vec<u16>,
     /// x_post of each neuron; empty when learning is off.
-    pub x_post: Vec<u8>,
+    pub x_post: Vec<u16>,
     /// Weight of each synapse, canonical order.
     pub weights: Vec<i8>,
     /// Learning LFSR state (0 when learning is off).

@@ -512,7 +512,7 @@ fn snapshots_round_trip_and_refuse_damage() {
     let e = snapshot::decode::<config::Model>(Kind::Network, &old, p).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "m.bin: snapshot format version 1 (this build reads 5; save the network again with `spikefab save`)"
+        "m.bin: snapshot format version 1 (this build reads 6; save the network again with `spikefab save`)"
     );
 }
 
@@ -772,7 +772,7 @@ fn settings_change_the_file_before_it_is_read() {
         err(&["population.exc.neuron.treshold=3"]),
         format!(
             "{} (with --set): population[0].neuron.treshold: unknown field `treshold`, expected one of `du`, `dv`, \
-             `bias`, `v_reset`, `threshold`, `theta_inc`, `theta_decay`, `refractory`",
+             `bias`, `v_reset`, `threshold`, `theta_inc`, `theta_decay`, `refractory`, `u_shift`",
             path.display()
         )
     );

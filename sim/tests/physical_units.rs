@@ -66,7 +66,7 @@ fn what_the_chip_cannot_hold_is_refused_by_name() {
         (
             "weight_mV = -18.0",
             "weight_mV = -1800.0",
-            "projection[1] (inh -> exc).weight_mV: 118572.4 units is beyond the largest weight, 127 × 2^7 = 16256",
+            "projection[1] (inh -> exc).weight_mV: 948579.5 units is beyond the largest weight, 127 × 2^7 = 16256",
         ),
         (
             "v_th = -50.0, t_ref",
@@ -131,10 +131,10 @@ fn the_report_names_each_choice() {
     let text = report.to_string();
     println!("{text}");
     assert!(
-        text.contains("exc: unit 0.000671 mV; du 742 dv 200 bias 800 threshold 14895"),
+        text.contains("exc: unit 0.000671 mV; du 742 dv 200 u_shift 3 bias 800 threshold 14895"),
         "{text}"
     );
-    assert!(text.contains("projection[1] (inh -> exc): wexp 4"), "{text}");
+    assert!(text.contains("projection[1] (inh -> exc): wexp 7"), "{text}");
     // Dithered (the default), every parameter within 2%, and no PSP loses
     // charge to its current's rounding.
     assert!(report.qualities().all(|(_, q)| !q.warn()), "{text}");
@@ -150,7 +150,7 @@ fn the_report_names_each_choice() {
     let report = config::quantization(&path).unwrap().expect("physical units");
     let text = report.to_string();
     assert!(
-        text.contains("exc: unit 0.000672 mV; du 742 dv 200 bias 800 threshold 14885"),
+        text.contains("exc: unit 0.000672 mV; du 742 dv 200 u_shift 0 bias 800 threshold 14885"),
         "{text}"
     );
     assert!(
@@ -211,7 +211,7 @@ fn the_integer_form_is_written_back_and_loads_to_the_same_network() {
     let (text, report) = config::integer_toml(&path).unwrap();
     assert!(report.is_some());
     assert!(
-        !text.contains("weight_mV") && !text.contains("lif") && text.contains("wexp = 4"),
+        !text.contains("weight_mV") && !text.contains("lif") && text.contains("wexp = 7"),
         "{text}"
     );
     let ints = parse_toml(&text, None).unwrap();
@@ -259,11 +259,14 @@ plastic = true
         (rule.pre_decay, rule.post_decay, rule.pre_bump, rule.w_min),
         (248, 248, 128, 0)
     );
-    assert_eq!(rule.w_max, 50);
-    assert_eq!((rule.a_plus, rule.a_minus, rule.lr_shift), (128, 134, 15));
+    // 0.6 mV is 200 units of a current with 2 fraction bits (a 10 ms
+    // membrane at 1 ms: 2048 / 390 = 5.3): exponent 1, mantissa 100.
+    assert_eq!(model.network.profiles()[0].u_shift, 2);
+    assert_eq!(rule.w_max, 100);
+    assert_eq!((rule.a_plus, rule.a_minus, rule.lr_shift), (128, 134, 14));
     let w = model.network.synapses().weights();
     assert!(
-        w.iter().all(|&x| (0..=50).contains(&x)) && w.iter().any(|&x| x > 40),
+        w.iter().all(|&x| (0..=100).contains(&x)) && w.iter().any(|&x| x > 80),
         "{w:?}"
     );
     let e = error(&text.replace("weight_mV = { uniform = [0.0, 0.6], seed = 1 }", "weight = 3"));

@@ -25,7 +25,7 @@ use spikefab_chip::image::Image;
 use spikefab_hdl::core::plasticity::Plasticity;
 use spikefab_hdl::core::router::Router;
 use spikefab_sim::dither::{self, Rounding};
-use spikefab_sim::fixed::{add_sat16, decay};
+use spikefab_sim::fixed::{add_sat16, decay, TRACE_MAX};
 use spikefab_sim::lfsr::Lfsr16;
 use spikefab_sim::network::FLAG_PLASTIC;
 use spikefab_sim::{CycleCosts, Network, NetworkBuilder, NeuronParams, Source, StateDump, SynapseSpec};
@@ -119,6 +119,7 @@ fn learning_network(seed: u64, ticks: u32) -> Network {
         theta_inc: rng.random_range(0..=100),
         theta_decay: rng.random_range(0..=4096),
         refractory: rng.random_range(0..=3),
+        u_shift: rng.random_range(0..=3),
     });
     let rule = stdp(&mut rng);
     builder.set_stdp(rule);
@@ -271,9 +272,9 @@ impl Lists {
 fn core_traces(image: &Image, dump: &StateDump) -> (Vec<u16>, Vec<u16>) {
     let mut x_pre = vec![0u16; 1 << SRCB];
     for (s, &x) in dump.x_pre.iter().enumerate() {
-        x_pre[image.core_source(s as u32) as usize] = x as u16;
+        x_pre[image.core_source(s as u32) as usize] = x;
     }
-    let mut x_post: Vec<u16> = dump.x_post.iter().map(|&x| x as u16).collect();
+    let mut x_post = dump.x_post.clone();
     x_post.resize(C.neurons() as usize, 0);
     (x_pre, x_post)
 }
@@ -348,7 +349,7 @@ fn route_tick(
         if uut.lfsr_step.val() {
             // The weight update's first stage: x_post is out, the weight registered.
             let r = rule.expect("a depression with learning off");
-            w_next = r.depress(uut.weight.val().to_u8() as i8, xpost_q as u8, &mut lfsr) as u8;
+            w_next = r.depress(uut.weight.val().to_u8() as i8, xpost_q & TRACE_MAX, &mut lfsr) as u8;
         }
         source_q = read_port(uut.source_own.val(), &image.source, uut.source_address.val().index());
         xpost_q = read_port(uut.neuron_own.val(), &x_post, uut.neuron_address.val().index());
@@ -503,7 +504,7 @@ fn learn_tick(
             // The first stage: x_pre and the synapse word are out.
             prop_assert!(uut.first_stage.val());
             prop_assert_eq!(uut.weight.val().to_u8(), syn_q as u8, "the weight at the first stage");
-            w_next = rule.potentiate(syn_q as u8 as i8, xpre_q as u8, &mut lfsr) as u8;
+            w_next = rule.potentiate(syn_q as u8 as i8, xpre_q & TRACE_MAX, &mut lfsr) as u8;
         }
         fanin_q = read_port(uut.fanin_own.val(), &fanin, uut.fanin_address.val().index());
         xpre_q = read_port(uut.xpre_own.val(), &x_pre, uut.xpre_address.val().index());

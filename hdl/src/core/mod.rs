@@ -397,11 +397,11 @@ impl<
         self.weight.potentiate.next = self.plasticity.first_stage.val();
         if self.plasticity.first_stage.val() {
             self.weight.w.next = self.plasticity.weight.val();
-            self.weight.x.next = bit_cast::<8, 16>(self.synapses.xpre_word.val());
+            self.weight.x.next = self.synapses.xpre_word.val().get_bits::<12>(0);
             self.weight.gain.next = self.control.a_plus.val();
         } else {
             self.weight.w.next = self.router.weight.val();
-            self.weight.x.next = bit_cast::<8, 16>(self.neurons.x_post.val());
+            self.weight.x.next = self.neurons.x_post.val().get_bits::<12>(0);
             self.weight.gain.next = self.control.a_minus.val();
         }
 

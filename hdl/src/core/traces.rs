@@ -236,8 +236,8 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Logic for Traces<NB, M
         // adds the bump.
         self.bump.next = self.state.q.val() == TracesState::BumpWrite;
         self.lend.next = self.decay_valid.q.val() | self.bump.val();
-        self.lend_pre_x.next = bit_cast::<16, 8>(self.xpre_data.val().get_bits::<8>(0));
-        self.lend_post_x.next = bit_cast::<16, 8>(self.x_post.val().get_bits::<8>(0));
+        self.lend_pre_x.next = bit_cast::<16, 12>(self.xpre_data.val().get_bits::<12>(0));
+        self.lend_post_x.next = bit_cast::<16, 12>(self.x_post.val().get_bits::<12>(0));
         self.lend_pre_d.next = bit_cast::<16, 13>(self.pre_decay.val());
         self.lend_post_d.next = bit_cast::<16, 13>(self.post_decay.val());
         self.lend_pre_add.next = 0.into();
@@ -265,10 +265,10 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Logic for Traces<NB, M
         }
         self.trace_write.next = self.wb_valid.q.val();
         self.trace_source.next = self.wb_source.q.val();
-        self.xpre_next.next = bit_cast::<16, 8>(self.trace_pre.x_next.val());
+        self.xpre_next.next = bit_cast::<16, 12>(self.trace_pre.x_next.val());
         self.xpost_write.next = self.wb_valid.q.val() & (self.wb_source.q.val() >= self.axon_base.val());
         self.trace_neuron.next = bit_cast::<NB, SRCB>(self.wb_source.q.val() - self.axon_base.val());
-        self.xpost_next.next = bit_cast::<16, 8>(self.trace_post.x_next.val());
+        self.xpost_next.next = bit_cast::<16, 12>(self.trace_post.x_next.val());
 
         self.busy.next = true;
         self.done.next = false;

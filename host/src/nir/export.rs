@@ -125,7 +125,8 @@ pub fn export(net: &Network, dt: f64, ticks: u32) -> Result<Export, ExportError>
             left_out.push(format!("{}'s initial potentials (NIR's neurons start at 0)", p.name));
         }
         let (node, th) = neuron_node(p, &q, dt)?;
-        theta.insert(p.name.clone(), th);
+        // A weight lands in u, which the membrane takes u_shift bits finer.
+        theta.insert(p.name.clone(), th * f64::from(1u16 << q.u_shift));
         nodes.insert(name_of(p), node);
     }
     for p in pops.iter().filter(|p| p.kind == PopulationKind::Axons && !always_on(p)) {
@@ -140,7 +141,7 @@ pub fn export(net: &Network, dt: f64, ticks: u32) -> Result<Export, ExportError>
     }
 
     // The synapses, by (target, source, delay): summed weights in units of
-    // the target's threshold.
+    // the target's threshold (in u's units: times 2^u_shift).
     type Key = (String, String, u8);
     let mut matrices: BTreeMap<Key, Vec<f64>> = BTreeMap::new();
     let mut feeds = std::collections::HashSet::new();

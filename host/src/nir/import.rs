@@ -539,6 +539,7 @@ pub fn import(graph: &Graph, options: Options) -> Result<Import, ImportError> {
                 theta_inc: 0,
                 theta_decay: 0,
                 refractory: 0,
+                u_shift: q.u_shift.into(),
             }),
             lif: None,
             v_init: Some(IntSpec::Const(q.v_init.0.into())),
@@ -612,12 +613,12 @@ fn input_section(name: &str, size: usize, poisson: Option<PoissonSection>) -> In
     }
 }
 
-/// What a weight of 1 (times the gain) is in `ints`' units, before dividing
-/// by the unit: the area-keeping factor `(du/4096)(dv/4096)`, or the jump
-/// `du/4096` without a leak.
+/// What a weight of 1 (times the gain) is in `ints`' units of `u`, before
+/// dividing by the unit: the area-keeping factor `(du/4096)(dv/4096)`, or
+/// the jump `du/4096` without a leak, times `2^u_shift` (spec §3.3).
 fn factor(ints: &LifInts) -> f64 {
     let dv = if ints.dv == 0 { 1.0 } else { f64::from(ints.dv) / 4096.0 };
-    f64::from(ints.du) / 4096.0 * dv
+    f64::from(1u16 << ints.u_shift) * f64::from(ints.du) / 4096.0 * dv
 }
 
 /// What makes two neurons of a node one population: their time constants,
@@ -676,6 +677,11 @@ impl Pop {
             v_init: (start, start),
             v_range,
             unit: None,
+            // The current in v's unit, as the graph's equations have it: a
+            // trained graph's weights are large (thresholds, not fractions
+            // of a mV), and fraction bits would make them need a coarser
+            // voltage unit (docs/nir.md).
+            u_shift: Some(0),
             discretization,
         }
     }

@@ -47,6 +47,9 @@ pub struct LifSection {
     pub v_range: Option<[f64; 2]>,
     /// The voltage unit, mV (default: chosen for precision).
     pub unit: Option<f64>,
+    /// The current's fraction bits, 0..=7 (default: chosen,
+    /// [`quantize::u_shift`]).
+    pub u_shift: Option<u8>,
 }
 
 /// `[stdp]`: pair-based STDP in physical units (instead of `[learning]`).
@@ -120,8 +123,8 @@ impl std::fmt::Display for Report {
         for (name, q) in &self.populations {
             let _ = writeln!(
                 s,
-                "  {name}: unit {:.6} mV; du {} dv {} bias {} threshold {} refractory {} theta_inc {} theta_decay {}",
-                q.unit, q.du, q.dv, q.bias, q.threshold, q.refractory, q.theta_inc, q.theta_decay
+                "  {name}: unit {:.6} mV; du {} dv {} u_shift {} bias {} threshold {} refractory {} theta_inc {} theta_decay {}",
+                q.unit, q.du, q.dv, q.u_shift, q.bias, q.threshold, q.refractory, q.theta_inc, q.theta_decay
             );
             for x in &q.quality {
                 let _ = writeln!(s, "    {x}");
@@ -273,6 +276,7 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
             v_init: v_init.bounds(),
             v_range: l.v_range.map(|[a, b]| (a, b)),
             unit: l.unit,
+            u_shift: l.u_shift,
             discretization: quantize::Discretization::Exact,
         };
         let q = quantize::lif(&lif, dt, rounding).map_err(|e| invalid(&format!("{item}.lif"), e))?;
@@ -285,6 +289,7 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
             theta_inc: q.theta_inc.into(),
             theta_decay: q.theta_decay.into(),
             refractory: q.refractory.into(),
+            u_shift: q.u_shift.into(),
         });
         pop.v_init = Some(v_init.map(|mv| ((mv - l.v_reset) / q.unit).round() as i64));
         populations.push((pop.name.clone(), lif, q));

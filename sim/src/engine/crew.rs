@@ -44,7 +44,7 @@ pub(super) struct Job {
     pub rule: Option<StdpParams>,
     /// `x_pre` of every source as of the end of the last routed tick
     /// (empty without learning).
-    pub x_pre: Vec<u8>,
+    pub x_pre: Vec<u16>,
     /// Skip neurons at a fixed point.
     pub skip_quiescent: bool,
 }

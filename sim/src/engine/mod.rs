@@ -231,9 +231,9 @@ const WINDOW_MAX: u32 = 64;
 struct Learning {
     rule: StdpParams,
     /// `x_pre` of every source as of the end of the last tick routed.
-    x_pre: Vec<u8>,
+    x_pre: Vec<u16>,
     /// The next `x_pre`, which the parts write while routing a tick.
-    x_pre_next: Vec<u8>,
+    x_pre_next: Vec<u16>,
     /// The LFSR's position in its cycle after the last tick accounted.
     lfsr_at: u32,
     /// Plastic synapses of each source.
@@ -986,7 +986,7 @@ impl<'n> Simulator<'n> {
             out.i16s(&p.v);
             out.i16s(&p.theta);
             out.bytes(&p.refractory);
-            out.bytes(&p.x_post);
+            out.u16s(&p.x_post);
         }
         let mut d = StateDump {
             ticks: self.tick,
@@ -1000,7 +1000,7 @@ impl<'n> Simulator<'n> {
                 d.v.extend(m.i16s());
                 d.theta.extend(m.i16s());
                 d.refractory.extend(m.bytes());
-                d.x_post.extend(m.bytes());
+                d.x_post.extend(m.u16s());
             }
         }
         if let Some(l) = &self.learning {
@@ -1092,8 +1092,8 @@ impl<'n> Simulator<'n> {
         let mut learning = self.learning.as_mut().filter(|_| routed);
         if let Some(l) = &learning {
             let (axons, neurons) = slices(layout.rank);
-            out.bytes(&l.x_pre_next[axons]);
-            out.bytes(&l.x_pre_next[neurons]);
+            out.u16s(&l.x_pre_next[axons]);
+            out.u16s(&l.x_pre_next[neurons]);
         }
         self.exchange.bytes_sent += out.0.len() as u64;
         let msgs = ranks.all_gather(&out.0);
@@ -1106,8 +1106,8 @@ impl<'n> Simulator<'n> {
             }
             if let Some(l) = learning.as_deref_mut() {
                 let (axons, neurons) = slices(r);
-                l.x_pre_next[axons].copy_from_slice(m.bytes());
-                l.x_pre_next[neurons].copy_from_slice(m.bytes());
+                l.x_pre_next[axons].copy_from_slice(&m.u16s());
+                l.x_pre_next[neurons].copy_from_slice(&m.u16s());
             }
         }
         fired

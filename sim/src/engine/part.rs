@@ -87,7 +87,7 @@ pub(super) struct Shared<'a> {
     /// The LFSR's cycle, to draw at a position.
     pub cycle: &'static LfsrCycle,
     /// `x_pre` of every source as of the end of the last routed tick.
-    pub x_pre: &'a [u8],
+    pub x_pre: &'a [u16],
     /// Skip neurons at a fixed point.
     pub skip_quiescent: bool,
 }
@@ -101,9 +101,9 @@ pub(super) struct XPreNext {
     /// First axon of `axons`.
     pub axon_lo: usize,
     /// `x_pre` of axons `axon_lo..`.
-    pub axons: Vec<u8>,
+    pub axons: Vec<u16>,
     /// `x_pre` of the part's neurons.
-    pub neurons: Vec<u8>,
+    pub neurons: Vec<u16>,
 }
 
 /// A probe on one of the part's neurons of a variable the neuron phase sets.
@@ -139,7 +139,7 @@ pub(super) struct Part {
     /// The synapses onto these neurons.
     pub syn: PartSynapses,
     /// `x_post` of each neuron (learning).
-    pub x_post: Vec<u8>,
+    pub x_post: Vec<u16>,
     /// The next `x_pre` this part writes (learning).
     pub x_pre_next: XPreNext,
     /// Probes on these neurons' u, v, θ and refractory counters.

@@ -63,6 +63,14 @@ impl Out {
         }
     }
 
+    /// A length, then the values.
+    pub fn u16s(&mut self, xs: &[u16]) {
+        self.u32(xs.len() as u32);
+        for &x in xs {
+            self.0.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+
     /// A length, then the values (read back by [`In::bytes`]).
     pub fn i8s(&mut self, xs: &[i8]) {
         self.u32(xs.len() as u32);
@@ -120,6 +128,14 @@ impl<'a> In<'a> {
         self.take(2 * n)
             .chunks_exact(2)
             .map(|c| i16::from_le_bytes([c[0], c[1]]))
+            .collect()
+    }
+
+    pub fn u16s(&mut self) -> Vec<u16> {
+        let n = self.u32() as usize;
+        self.take(2 * n)
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
             .collect()
     }
 

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 
 use super::RefNet;
 use spikefab_sim::dither::Rounding;
-use spikefab_sim::fixed::{STATE_MAX, STATE_MIN};
+use spikefab_sim::fixed::{STATE_MAX, STATE_MIN, U_SHIFT_MAX};
 use spikefab_sim::learning::StdpParams;
 use spikefab_sim::network::{NetworkBuilder, Source, SynapseSpec};
 use spikefab_sim::NeuronParams;
@@ -30,9 +30,10 @@ fn neuron_params(homeostasis: bool, refractory: bool) -> impl Strategy<Value = N
         prop_oneof![0i16..=400, Just(STATE_MAX)],
         decay(),
         0u8..=6,
+        prop_oneof![2 => Just(0u8), 1 => 1u8..=U_SHIFT_MAX],
     )
         .prop_map(
-            move |(du, dv, bias, v_reset, theta_base, inc, theta_decay, r)| NeuronParams {
+            move |(du, dv, bias, v_reset, theta_base, inc, theta_decay, r, u_shift)| NeuronParams {
                 du,
                 dv,
                 bias,
@@ -41,6 +42,7 @@ fn neuron_params(homeostasis: bool, refractory: bool) -> impl Strategy<Value = N
                 theta_inc: if homeostasis { inc } else { 0 },
                 theta_decay,
                 refractory: if refractory { r } else { 0 },
+                u_shift,
             },
         )
 }

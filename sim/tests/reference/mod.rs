@@ -118,8 +118,9 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
         for k in 0..n {
             let pr = p(k);
             let input = due.remove(&(t, k)).unwrap_or(0);
-            // u, v and θ take a, a rotated by 6 and by 3.
-            let [ru, rv, rt] = offsets(net.rounding, dither, k, [0, 6, 3]);
+            // u, v and θ take a, a rotated by 6 and by 3; u's term in v the
+            // top u_shift bits of a rotated by 9.
+            let [ru, rv, rt, rc] = offsets(net.rounding, dither, k, [0, 6, 3, 9]);
             u[k] = clamp16(decay(u[k], pr.du, ru) + input);
             let base = pr.theta_base as i64;
             theta[k] = base + decay(theta[k] - base, pr.theta_decay, rt);
@@ -127,7 +128,9 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
                 refr[k] -= 1;
                 continue;
             }
-            let nv = clamp16(decay(v[k], pr.dv, rv) + u[k] + pr.bias as i64);
+            let scale = 1i64 << pr.u_shift;
+            let term = (u[k] + rc * scale / 4096).div_euclid(scale);
+            let nv = clamp16(decay(v[k], pr.dv, rv) + term + pr.bias as i64);
             if nv >= theta[k] {
                 v[k] = pr.v_reset as i64;
                 refr[k] = pr.refractory as i64;
@@ -216,11 +219,11 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
                 x_post[k] = trace_tick(x_post[k], r.post_decay, rq);
             }
             for &a in &axons {
-                x_pre[a] = (x_pre[a] + r.pre_bump as i64).min(255);
+                x_pre[a] = (x_pre[a] + r.pre_bump as i64).min(4095);
             }
             for &k in &fired {
-                x_pre[m + k] = (x_pre[m + k] + r.pre_bump as i64).min(255);
-                x_post[k] = (x_post[k] + r.post_bump as i64).min(255);
+                x_pre[m + k] = (x_pre[m + k] + r.pre_bump as i64).min(4095);
+                x_post[k] = (x_post[k] + r.post_bump as i64).min(4095);
             }
             cycle += costs.trace as u64 * (core.neurons as u64 + core.axons as u64) + costs.trace_fill as u64;
             cycle += costs.bump as u64 * (axons.len() + fired.len()) as u64;
@@ -230,6 +233,7 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
 
     let narrow16 = |x: &Vec<i64>| x.iter().map(|&y| y as i16).collect::<Vec<_>>();
     let narrow8 = |x: &Vec<i64>| x.iter().map(|&y| y as u8).collect::<Vec<_>>();
+    let traces = |x: &Vec<i64>| x.iter().map(|&y| y as u16).collect::<Vec<_>>();
     let state = StateDump {
         ticks,
         cycle,
@@ -237,8 +241,8 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
         v: narrow16(&v),
         theta: narrow16(&theta),
         refractory: narrow8(&refr),
-        x_pre: if learning { narrow8(&x_pre) } else { Vec::new() },
-        x_post: if learning { narrow8(&x_post) } else { Vec::new() },
+        x_pre: if learning { traces(&x_pre) } else { Vec::new() },
+        x_post: if learning { traces(&x_post) } else { Vec::new() },
         weights: w.iter().map(|&y| y as i8).collect(),
         lfsr,
         ring: (0..core.delay_slots)

@@ -78,6 +78,10 @@ fn profile(rng: &mut ChaCha8Rng, spec: &FilledSpec) -> NeuronParams {
         } else {
             rng.random_range(0..=4)
         },
+        u_shift: match rng.random_range(0..2) {
+            0 => 0,
+            _ => rng.random_range(1..=spikefab_sim::fixed::U_SHIFT_MAX),
+        },
     }
 }
 
