@@ -205,8 +205,8 @@ def test_units_say_what_the_quantizer_chose(net):
     assert net.units is None
     cuba = spikefab.load("examples/va_cuba.toml")
     assert cuba.units.startswith("physical units quantized (dt = 1 ms")
-    assert "exc: unit 0.000671 mV; du 742 dv 200 bias 800 threshold 14895" in cuba.units
-    assert "projection[2] (inh -> exc): wexp 4" in cuba.units
+    assert "exc: unit 0.000671 mV; du 742 dv 200 u_shift 3 bias 800 threshold 14895" in cuba.units
+    assert "projection[2] (inh -> exc): wexp 7" in cuba.units
     with pytest.raises(spikefab.ConfigError, match=r"lif\.tau_syn: 0\.5 ms is shorter than a tick"):
         spikefab.load("examples/va_cuba.toml", set={"population.exc.lif.tau_syn": 0.5})
 
