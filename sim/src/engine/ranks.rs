@@ -57,18 +57,13 @@ impl Out {
 
     /// A length, then the values.
     pub fn i16s(&mut self, xs: &[i16]) {
-        self.u32(xs.len() as u32);
-        for &x in xs {
-            self.0.extend_from_slice(&x.to_le_bytes());
-        }
+        self.u16s(&xs.iter().map(|&x| x as u16).collect::<Vec<_>>());
     }
 
     /// A length, then the values.
     pub fn u16s(&mut self, xs: &[u16]) {
         self.u32(xs.len() as u32);
-        for &x in xs {
-            self.0.extend_from_slice(&x.to_le_bytes());
-        }
+        self.0.extend(xs.iter().flat_map(|x| x.to_le_bytes()));
     }
 
     /// A length, then the values (read back by [`In::bytes`]).
@@ -123,20 +118,18 @@ impl<'a> In<'a> {
         (0..n).map(|_| self.u32() as i32).collect()
     }
 
-    pub fn i16s(&mut self) -> Vec<i16> {
+    /// A length, then that many 2-byte values read by `from`.
+    fn pairs<T>(&mut self, from: fn([u8; 2]) -> T) -> Vec<T> {
         let n = self.u32() as usize;
-        self.take(2 * n)
-            .chunks_exact(2)
-            .map(|c| i16::from_le_bytes([c[0], c[1]]))
-            .collect()
+        self.take(2 * n).chunks_exact(2).map(|c| from([c[0], c[1]])).collect()
+    }
+
+    pub fn i16s(&mut self) -> Vec<i16> {
+        self.pairs(i16::from_le_bytes)
     }
 
     pub fn u16s(&mut self) -> Vec<u16> {
-        let n = self.u32() as usize;
-        self.take(2 * n)
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect()
+        self.pairs(u16::from_le_bytes)
     }
 
     pub fn bytes(&mut self) -> &'a [u8] {
