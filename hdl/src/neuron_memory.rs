@@ -61,7 +61,8 @@ pub struct NeuronMemory<const NB: usize> {
     pub refractory: Signal<Out, Bits<16>>,
     /// Post-synaptic trace read.
     pub x_post: Signal<Out, Bits<16>>,
-    /// Current decay read.
+    /// The `du` word read: the current decay and, in bits 13-15, `u_shift`
+    /// (spec §8.2).
     pub du: Signal<Out, Bits<16>>,
     /// Membrane decay read.
     pub dv: Signal<Out, Bits<16>>,
