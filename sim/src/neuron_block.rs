@@ -21,7 +21,7 @@
 use std::ops::Sub;
 
 use crate::dither::{rotate, TickDither, CURRENT_ROTATION, NEURON_STEP};
-use crate::fixed::{DECAY_BITS, DECAY_ONE, STATE_MAX, STATE_MIN};
+use crate::fixed::{current_term, DECAY_BITS, DECAY_ONE, STATE_MAX, STATE_MIN};
 use crate::neuron::{NeuronParams, NeuronState};
 
 /// Most neurons in one block (one word of the engine's bitmaps).
@@ -213,7 +213,7 @@ fn step_full_wide(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK])
     let v_reset = p.v_reset as i32;
     let refr = p.refractory as i32;
     let inc = p.theta_inc as i32;
-    let (shift, drop) = (p.u_shift as u32, DECAY_BITS - p.u_shift as u32);
+    let shift = p.u_shift;
     let mut fired = [0i8; BLOCK];
     let mut busy = [0i8; BLOCK];
     let Arrays {
@@ -237,8 +237,9 @@ fn step_full_wide(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK])
         let (dv, fv) = decay32(v0, keep_v, rotate(ra as u16, 6) as i32);
         let u1 = (du + x).clamp(lo, hi);
         let t1 = base + dt;
-        let rs = (rotate(ra as u16, CURRENT_ROTATION) >> drop) as i32;
-        let vc = (dv + ((u1 + rs) >> shift) + bias).clamp(lo, hi);
+        // u1 lies in ±32767 (clamped just above).
+        let current = current_term(u1 as i16, shift, rotate(ra as u16, CURRENT_ROTATION));
+        let vc = (dv + current + bias).clamp(lo, hi);
         let held = r0 != 0;
         let fire = !held & (vc >= t1);
         let (v1, r1) = after_threshold(held, fire, v0, vc, v_reset, r0, refr);
@@ -264,7 +265,7 @@ fn step_full_narrow(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK
     let (du, dv) = (Decay16::new(p.du), Decay16::new(p.dv));
     let bias = p.bias as i32;
     let (v_reset, refr) = (p.v_reset, p.refractory as i16);
-    let (shift, drop) = (p.u_shift as u32, DECAY_BITS - p.u_shift as u32);
+    let shift = p.u_shift;
     let mut fired = [0i8; BLOCK];
     let mut busy = [0i8; BLOCK];
     let Arrays {
@@ -287,8 +288,7 @@ fn step_full_narrow(p: &NeuronParams, a: Arrays<'_>) -> ([i8; BLOCK], [i8; BLOCK
         let (dv0, fv) = dv.apply(v0, rotate(ra, 6));
         // Both terms lie in ±32767, so a saturating add then the symmetric bound is exact.
         let u1 = du0.saturating_add(x).max(STATE_MIN);
-        let rs = (rotate(ra, CURRENT_ROTATION) >> drop) as i32;
-        let current = (u1 as i32 + rs) >> shift;
+        let current = current_term(u1, shift, rotate(ra, CURRENT_ROTATION));
         let vc = (dv0 as i32 + current + bias).clamp(STATE_MIN as i32, STATE_MAX as i32) as i16;
         let held = r0 != 0;
         let fire = !held & (vc >= t0);
