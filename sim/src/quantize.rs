@@ -91,14 +91,17 @@ impl Quality {
 
 impl std::fmt::Display for Quality {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let unit = if self.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", self.unit)
+        };
         write!(
             f,
-            "{} {:.6} {} -> {:.6} {} ({:+.2}%){}",
+            "{} {:.6}{unit} -> {:.6}{unit} ({:+.2}%){}",
             self.name,
             self.wanted,
-            self.unit,
             self.got,
-            self.unit,
             100.0 * self.error(),
             if self.warn() { "  WARNING: beyond 2%" } else { "" }
         )
@@ -552,10 +555,8 @@ pub struct StdpInts {
 }
 
 /// Quantize `s` for plastic weights up to the mantissa `w_max`: trace
-/// decays as the neurons' ([`decay`]), bumps of 128 (one pair),
-/// and the finest learning-rate shift that keeps both gains within 8 bits:
-/// a pair changes a weight by `128 gain / 2^lr_shift`, which is
-/// `a w_max`.
+/// decays as the neurons' ([`decay`]), then the bump, the gains and the
+/// learning-rate shift of [`stdp_gains`].
 pub fn stdp(s: &Stdp, w_max: i8, dt: f64) -> Result<StdpInts, QuantError> {
     let (pre, post) = (decay("tau_plus", dt, s.tau_plus)?, decay("tau_minus", dt, s.tau_minus)?);
     for (field, a) in [("a_plus", s.a_plus), ("a_minus", s.a_minus)] {
@@ -564,27 +565,111 @@ pub fn stdp(s: &Stdp, w_max: i8, dt: f64) -> Result<StdpInts, QuantError> {
         }
     }
     let w = f64::from(w_max.max(1));
-    let gain = |a: f64, lr: u8| (a * w / 128.0 * f64::from(1u16 << lr)).round();
-    let lr = (0..=15u8)
-        .rev()
-        .find(|&lr| gain(s.a_plus, lr) <= 255.0 && gain(s.a_minus, lr) <= 255.0)
-        .unwrap_or(0);
-    let (a_plus, a_minus) = (gain(s.a_plus, lr), gain(s.a_minus, lr));
-    let per_pair = |g: f64| g * 128.0 / f64::from(1u16 << lr) / w;
+    let g = stdp_gains(s.a_plus * w, s.a_minus * w);
+    let per_pair = |gain: u8| f64::from(g.bump) * f64::from(gain) / f64::from(1u16 << g.lr_shift) / w;
+    let mut quality = vec![
+        Quality::new("tau_plus", s.tau_plus, effective_tau(dt, pre), "ms"),
+        Quality::new("tau_minus", s.tau_minus, effective_tau(dt, post), "ms"),
+        Quality::new("a_plus", s.a_plus, per_pair(g.a_plus), "of w_max"),
+        Quality::new("a_minus", s.a_minus, per_pair(g.a_minus), "of w_max"),
+    ];
+    if s.a_plus > 0.0 && s.a_minus > 0.0 {
+        // The balance that additive STDP's rates hang on.
+        let got = f64::from(g.a_minus) / f64::from(g.a_plus.max(1));
+        quality.push(Quality::new("a_minus / a_plus", s.a_minus / s.a_plus, got, ""));
+    }
     Ok(StdpInts {
         pre_decay: pre,
         post_decay: post,
-        bump: 128,
-        a_plus: a_plus.min(255.0) as u8,
-        a_minus: a_minus.min(255.0) as u8,
-        lr_shift: lr,
-        quality: vec![
-            Quality::new("tau_plus", s.tau_plus, effective_tau(dt, pre), "ms"),
-            Quality::new("tau_minus", s.tau_minus, effective_tau(dt, post), "ms"),
-            Quality::new("a_plus", s.a_plus, per_pair(a_plus), "of w_max"),
-            Quality::new("a_minus", s.a_minus, per_pair(a_minus), "of w_max"),
-        ],
+        bump: g.bump,
+        a_plus: g.a_plus,
+        a_minus: g.a_minus,
+        lr_shift: g.lr_shift,
+        quality,
     })
+}
+
+/// The bump, gains and learning-rate shift of one STDP rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StdpGains {
+    /// Bump of both traces (one spike).
+    pub bump: u8,
+    /// Potentiation gain.
+    pub a_plus: u8,
+    /// Depression gain.
+    pub a_minus: u8,
+    /// Learning-rate shift.
+    pub lr_shift: u8,
+}
+
+/// The bump `b`, gains `g` and shift `L` for changes of `plus` and `minus`
+/// mantissa steps per pair (spec §5.3: a pair moves a weight by
+/// `b g / 2^L`). Additive STDP's rates hang on the balance of depression
+/// against potentiation, so the choice weighs the error of the gains'
+/// ratio `minus / plus` ten times the error of either change (the cost is
+/// the ratio's relative error plus a tenth of the larger change's). The
+/// search runs over every shift and every bump from 64 to 255, so that a
+/// trace resolves a 64th of a spike's bump or finer; bumps below 64 only
+/// when none of those reaches a cost below 1%. The finest shift and then
+/// the largest bump win a tie.
+pub fn stdp_gains(plus: f64, minus: f64) -> StdpGains {
+    let cost = |g: &StdpGains| {
+        let scale = f64::from(g.bump) / f64::from(1u16 << g.lr_shift);
+        let error = |gain: u8, want: f64| {
+            if want == 0.0 {
+                f64::from(gain)
+            } else {
+                (f64::from(gain) * scale / want - 1.0).abs()
+            }
+        };
+        let (ep, em) = (error(g.a_plus, plus), error(g.a_minus, minus));
+        let ratio = if plus > 0.0 && minus > 0.0 {
+            if g.a_plus == 0 {
+                f64::INFINITY
+            } else {
+                (f64::from(g.a_minus) / f64::from(g.a_plus) / (minus / plus) - 1.0).abs()
+            }
+        } else {
+            0.0
+        };
+        ratio + 0.1 * ep.max(em)
+    };
+    let search = |bumps: std::ops::RangeInclusive<u8>| {
+        let mut best: Option<(f64, StdpGains)> = None;
+        for lr_shift in (0..=15u8).rev() {
+            for bump in bumps.clone().rev() {
+                let gain = |a: f64| (a * f64::from(1u16 << lr_shift) / f64::from(bump)).round();
+                let (p, m) = (gain(plus), gain(minus));
+                if p > 255.0 || m > 255.0 {
+                    continue;
+                }
+                let g = StdpGains {
+                    bump,
+                    a_plus: p as u8,
+                    a_minus: m as u8,
+                    lr_shift,
+                };
+                let c = cost(&g);
+                if best.is_none_or(|(b, _)| c < b) {
+                    best = Some((c, g));
+                }
+            }
+        }
+        best
+    };
+    let resolved = |(c, _): &(f64, StdpGains)| *c < 0.01;
+    match search(64..=255).filter(resolved) {
+        Some((_, g)) => g,
+        None => search(1..=255).map_or(
+            StdpGains {
+                bump: 255,
+                a_plus: 255,
+                a_minus: 255,
+                lr_shift: 0,
+            },
+            |(_, g)| g,
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -751,7 +836,7 @@ mod tests {
     }
 
     #[test]
-    fn stdp_takes_the_trace_decays_and_the_finest_rate() {
+    fn stdp_takes_the_trace_decays_and_keeps_the_balance() {
         let s = Stdp {
             tau_plus: 16.0,
             tau_minus: 16.0,
@@ -760,19 +845,22 @@ mod tests {
         };
         let q = stdp(&s, 100, 1.0).unwrap();
         // 4096 (1 - exp(-1/16)) = 248.2; at 0.1 ms 25.5 rounds to 26.
-        assert_eq!((q.pre_decay, q.post_decay, q.bump), (248, 248, 128));
+        assert_eq!((q.pre_decay, q.post_decay), (248, 248));
         assert_eq!(stdp(&s, 100, 0.1).unwrap().pre_decay, 26);
-        // a w_max / 128 · 2^lr within 255: 0.0105 · 100 / 128 · 2^14 = 134.
-        assert_eq!(q.lr_shift, 14);
-        assert_eq!((q.a_plus, q.a_minus), (128, 134));
-        // 248 gives 16.011 ms; the gains are within 0.3%.
+        // A pair moves a weight by a w_max = 1 and 1.05 steps: 234 × 140 / 2^15
+        // = 0.99976 and 234 × 147 / 2^15 = 1.04975, whose ratio is 1.05
+        // exactly (bumps of 128 and gains 128 and 134 were 1.0469).
+        assert_eq!((q.bump, q.a_plus, q.a_minus, q.lr_shift), (234, 140, 147, 15));
+        // 248 gives 16.011 ms; the changes are within 0.03%, the balance exact.
         let tau = &q.quality[0];
         assert!((tau.got - 16.0109).abs() < 1e-3 && !tau.warn(), "{tau}");
         assert!(
-            q.quality[2..].iter().all(|x| x.error().abs() < 0.003),
+            q.quality[2..4].iter().all(|x| x.error().abs() < 3e-4),
             "{:?}",
             q.quality
         );
+        assert_eq!(q.quality[4].name, "a_minus / a_plus");
+        assert_eq!(q.quality[4].error(), 0.0);
         assert!(stdp(
             &Stdp {
                 a_plus: 2.0,
@@ -792,5 +880,36 @@ mod tests {
             1.0,
         );
         assert!(short.unwrap_err().to_string().contains("tau_minus"));
+    }
+
+    #[test]
+    fn stdp_gains_keep_the_ratio_within_what_8_bits_allow() {
+        // Over a spread of changes per pair and balances, the ratio of the
+        // gains is within 0.1% of the wanted one and each change within 1%
+        // (0.5% from a quarter of a step per pair up): a fixed bump of 128
+        // left a 1.05 balance at 1.0469.
+        for plus in [0.05, 0.3, 1.0, 2.5, 7.0, 40.0] {
+            for ratio in [0.5, 1.0, 1.05, 1.1, std::f64::consts::E / 2.0, 3.0] {
+                let minus = plus * ratio;
+                let g = stdp_gains(plus, minus);
+                let scale = f64::from(g.bump) / f64::from(1u16 << g.lr_shift);
+                let got = f64::from(g.a_minus) / f64::from(g.a_plus);
+                assert!((got / ratio - 1.0).abs() < 1e-3, "{plus} {ratio}: {g:?}");
+                for (gain, want) in [(g.a_plus, plus), (g.a_minus, minus)] {
+                    let e = f64::from(gain) * scale / want - 1.0;
+                    let bound = if plus < 0.25 { 1e-2 } else { 5e-3 };
+                    assert!(e.abs() < bound, "{plus} {ratio}: {g:?} {e}");
+                }
+                assert!(g.bump >= 64, "{g:?}");
+            }
+        }
+        // Only depression: the potentiation gain is 0.
+        let g = stdp_gains(0.0, 1.0);
+        assert_eq!(g.a_plus, 0);
+        assert!((f64::from(g.bump) * f64::from(g.a_minus) / f64::from(1u16 << g.lr_shift) - 1.0).abs() < 5e-3);
+        // A change too small for a bump of 64 at the finest shift takes a
+        // smaller bump rather than a gain of 0.
+        let g = stdp_gains(0.001, 0.001);
+        assert!(g.a_plus > 0 && g.bump < 64, "{g:?}");
     }
 }

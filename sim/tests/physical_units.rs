@@ -257,13 +257,17 @@ plastic = true
     let rule = model.network.stdp().expect("a learning rule");
     assert_eq!(
         (rule.pre_decay, rule.post_decay, rule.pre_bump, rule.w_min),
-        (248, 248, 128, 0)
+        (248, 248, 234, 0)
     );
     // 0.6 mV is 200 units of a current with 2 fraction bits (a 10 ms
     // membrane at 1 ms: 2048 / 390 = 5.3): exponent 1, mantissa 100.
     assert_eq!(model.network.profiles()[0].u_shift, 2);
     assert_eq!(rule.w_max, 100);
-    assert_eq!((rule.a_plus, rule.a_minus, rule.lr_shift), (128, 134, 14));
+    // Bump and gains keep the balance 1.05 exactly (docs/units.md rule 7).
+    assert_eq!(
+        (rule.post_bump, rule.a_plus, rule.a_minus, rule.lr_shift),
+        (234, 140, 147, 15)
+    );
     let w = model.network.synapses().weights();
     assert!(
         w.iter().all(|&x| (0..=100).contains(&x)) && w.iter().any(|&x| x > 80),
