@@ -71,6 +71,21 @@ fn physical_units_are_quantized_inspected_and_written_out() {
         r["spike_digest"].as_str().unwrap().to_string()
     };
     assert_eq!(digest(cuba), digest(ints.to_str().unwrap()));
+    // A file named without a directory, from the directory it is in.
+    let here = tmp.file("here.toml");
+    std::fs::copy(cuba, &here).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_spikefab"))
+        .args(["quantize", "here.toml", "-o", "here_ints.toml"])
+        .current_dir(here.parent().unwrap())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    // The same integers; only the header line names the file as given.
+    let body = |t: &str| t.split_once('\n').unwrap().1.to_string();
+    assert_eq!(
+        body(&std::fs::read_to_string(tmp.file("here_ints.toml")).unwrap()),
+        body(&written)
+    );
     let o = spikefab(&["quantize", cuba, "-o", "ints.json"]);
     assert_eq!(text(&o).1.trim(), "error: --out ints.json: the file must end in .toml");
     // Rates in Hz take the file's tick unless --tick-us says otherwise.

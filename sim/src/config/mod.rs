@@ -507,7 +507,12 @@ pub fn integer_toml(path: &Path) -> Result<(String, Option<Report>), ConfigError
     let lowered = physical::lower(&parsed)?;
     let report = lowered.report;
     let mut file = lowered.file.into_owned();
-    let base = std::path::absolute(path.parent().unwrap_or(Path::new("."))).map_err(|cause| ConfigError::Read {
+    // A bare file name's parent is "", which has no absolute form: it is ".".
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let base = std::path::absolute(dir).map_err(|cause| ConfigError::Read {
         path: path.to_path_buf(),
         cause,
     })?;
