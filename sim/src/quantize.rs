@@ -25,6 +25,9 @@ const MANTISSA: f64 = 127.0;
 pub const MAX_WEXP: u8 = 7;
 /// A quantization error above this (relative) is flagged in reports.
 pub const WARN_ABOVE: f64 = 0.02;
+/// The STDP balance `a_minus / a_plus` is flagged beyond this: additive
+/// STDP's rate moves about 40 times its error (`docs/units.md` rule 7).
+pub const BALANCE_WARN_ABOVE: f64 = 0.005;
 
 /// Why a parameter has no integer form.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -62,15 +65,20 @@ pub struct Quality {
     pub got: f64,
     /// Its unit ("ms", "mV", ...).
     pub unit: &'static str,
+    /// The relative error above which it is flagged ([`WARN_ABOVE`] but for
+    /// the STDP balance).
+    pub bound: f64,
 }
 
 impl Quality {
-    fn new(name: impl Into<String>, wanted: f64, got: f64, unit: &'static str) -> Quality {
+    /// `wanted` came through as `got`, flagged beyond [`WARN_ABOVE`].
+    pub fn new(name: impl Into<String>, wanted: f64, got: f64, unit: &'static str) -> Quality {
         Quality {
             name: name.into(),
             wanted,
             got,
             unit,
+            bound: WARN_ABOVE,
         }
     }
 
@@ -83,9 +91,9 @@ impl Quality {
         }
     }
 
-    /// Whether the error passes [`WARN_ABOVE`].
+    /// Whether the error passes its bound.
     pub fn warn(&self) -> bool {
-        self.error().abs() > WARN_ABOVE
+        self.error().abs() > self.bound
     }
 }
 
@@ -103,7 +111,11 @@ impl std::fmt::Display for Quality {
             self.wanted,
             self.got,
             100.0 * self.error(),
-            if self.warn() { "  WARNING: beyond 2%" } else { "" }
+            if self.warn() {
+                format!("  WARNING: beyond {}%", 100.0 * self.bound)
+            } else {
+                String::new()
+            }
         )
     }
 }
@@ -576,7 +588,10 @@ pub fn stdp(s: &Stdp, w_max: i8, dt: f64) -> Result<StdpInts, QuantError> {
     if s.a_plus > 0.0 && s.a_minus > 0.0 {
         // The balance that additive STDP's rates hang on.
         let got = f64::from(g.a_minus) / f64::from(g.a_plus.max(1));
-        quality.push(Quality::new("a_minus / a_plus", s.a_minus / s.a_plus, got, ""));
+        quality.push(Quality {
+            bound: BALANCE_WARN_ABOVE,
+            ..Quality::new("a_minus / a_plus", s.a_minus / s.a_plus, got, "")
+        });
     }
     Ok(StdpInts {
         pre_decay: pre,
@@ -861,6 +876,13 @@ mod tests {
         );
         assert_eq!(q.quality[4].name, "a_minus / a_plus");
         assert_eq!(q.quality[4].error(), 0.0);
+        // The balance is flagged from 0.5%, the other parameters from 2%.
+        let off = Quality {
+            got: 1.06,
+            ..q.quality[4].clone()
+        };
+        assert!(off.warn() && off.to_string().ends_with("(+0.95%)  WARNING: beyond 0.5%"), "{off}");
+        assert!(!Quality::new("a_plus", 1.0, 1.0095, "").warn());
         assert!(stdp(
             &Stdp {
                 a_plus: 2.0,

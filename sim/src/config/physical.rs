@@ -115,10 +115,15 @@ impl std::fmt::Display for Report {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "physical units quantized (dt = {} ms, decays rounded {}; errors beyond {}% flagged):",
+            "physical units quantized (dt = {} ms, decays rounded {}; errors beyond {}% flagged{}):",
             self.dt,
             self.rounding.describe(),
-            quantize::WARN_ABOVE * 100.0
+            quantize::WARN_ABOVE * 100.0,
+            if self.stdp.is_some() {
+                format!(", STDP's balance beyond {}%", quantize::BALANCE_WARN_ABOVE * 100.0)
+            } else {
+                String::new()
+            }
         );
         for (name, q) in &self.populations {
             let _ = writeln!(
@@ -334,12 +339,12 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
         };
         q.quality.insert(
             0,
-            Quality {
-                name: format!("w_max ({w_max} steps of the mantissa)"),
+            Quality::new(
+                format!("w_max ({w_max} steps of the mantissa)"),
                 wanted,
-                got: f64::from(w_max) * f64::from(1u16 << wexp) / per,
+                f64::from(w_max) * f64::from(1u16 << wexp) / per,
                 unit,
-            },
+            ),
         );
         let defaults = StdpFields::from(StdpParams::default());
         out.learning = Some(StdpFields {
@@ -388,19 +393,19 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
                 .take(if lo == hi { 1 } else { 2 })
             {
                 let x = i64::from(quantize::mantissa(w * per, wexp)) << wexp;
-                quality.push(Quality {
-                    name: format!("{field}{end} (PSP area)"),
-                    wanted: w,
-                    got: x as f64 / per,
+                quality.push(Quality::new(
+                    format!("{field}{end} (PSP area)"),
+                    w,
+                    x as f64 / per,
                     unit,
-                });
+                ));
                 if x != 0 && du < 4096 && rounding == Rounding::TowardZero {
-                    quality.push(Quality {
-                        name: format!("{field}{end}, one PSP alone (its current's truncation)"),
-                        wanted: w,
-                        got: x as f64 * quantize::current_area(x, du, rounding) / per,
+                    quality.push(Quality::new(
+                        format!("{field}{end}, one PSP alone (its current's truncation)"),
+                        w,
+                        x as f64 * quantize::current_area(x, du, rounding) / per,
                         unit,
-                    });
+                    ));
                 }
             }
             proj.weight = Some(spec.map(|w| quantize::mantissa(w * per, wexp).into()));
@@ -422,12 +427,7 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
             }
             proj.delay = Some(spec.map(|ms| (ms / dt).round() as i64));
             let got = (lo / dt).round() * dt;
-            quality.push(Quality {
-                name: "delay_ms".into(),
-                wanted: lo,
-                got,
-                unit: "ms",
-            });
+            quality.push(Quality::new("delay_ms", lo, got, "ms"));
         }
         proj.weight_mv = None;
         proj.weight_pa = None;
