@@ -13,6 +13,9 @@ final plastic weights as fractions of their upper bound.
     python bench/build.py brian2 WORKLOAD [--neurons N] [--scratch DIR]  # run in Brian2, print JSON
     python bench/build.py nest WORKLOAD [--neurons N] [--threads T]      # run in NEST (T threads), print JSON
 
+`--seed S` replaces the workload's `seed` (every random choice derives from it:
+the weights, the inputs, the initial potentials).
+
 `--no-synapses` builds the same neurons and inputs without synapses and runs no
 time (the memory baseline; Spikefab's file keeps its ticks, so that its input
 spikes are generated, and run.py runs it with `--ticks 1`). `--neurons N`
@@ -432,6 +435,8 @@ def main(argv):
     neurons = int(argv[argv.index("--neurons") + 1]) if "--neurons" in argv else None
     dt = float(argv[argv.index("--dt") + 1]) if "--dt" in argv else None
     w = load(path, synapses="--no-synapses" not in argv, neurons=neurons, dt=dt)
+    if "--seed" in argv:
+        w["seed"] = int(argv[argv.index("--seed") + 1])
     w["threads"] = int(argv[argv.index("--threads") + 1]) if "--threads" in argv else 1
     if what == "spikefab-net":
         sys.stdout.write(spikefab_network(w))

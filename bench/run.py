@@ -11,8 +11,11 @@ thread only); a workload's `ranks` list adds rows for Spikefab spread over
 that many MPI ranks of one thread each (`mpirun -np R spikefab sim`, with
 Open MPI's `--oversubscribe`: more ranks than cores are timed too). `--repeats`
 timed runs (medians are reported; networks of a million neurons or more run
-once, see `--large`), then one run without synapses that simulates no time
-(its neurons and inputs are built as in the others): the difference of the
+once, see `--large`); a workload with `seeds = K` runs K - 1 more times in
+each simulator on one thread, with seeds `seed + 1` to `seed + K - 1`, and its
+rates are the means over the K seeds (the table gives their range); then one
+run without synapses that simulates no time (its neurons and inputs are built
+as in the others): the difference of the
 peak memories over the synapse count is the bytes per synapse. Peak memory is
 the VmHWM of the process that simulated: Brian2's compiled standalone program,
 NEST's Python process, the spikefab CLI. Prints Markdown.
@@ -48,6 +51,8 @@ def build_args(what, case, synapses):
         args += ["--dt", str(case["dt_ms"])]
     if what == "nest":
         args += ["--threads", str(case.get("threads", 1))]
+    if case.get("seed") is not None:
+        args += ["--seed", str(case["seed"])]
     return args + ([] if synapses else ["--no-synapses"])
 
 
@@ -96,9 +101,19 @@ def measure(sim, case, binary, repeats):
         }[sim]
         results = [go(True) for _ in range(repeats)]
         base_rss = go(False)["peak_rss"]
+        # The other seeds: rates only (untimed, one run each).
+        seed_spikes = [results[-1]["spikes"]]
+        for seed in case.get("other_seeds", []):
+            go = {
+                "spikefab": lambda: spikefab(binary, {**case, "seed": seed}, scratch),
+                "brian2": lambda: brian2({**case, "seed": seed}, scratch),
+                "nest": lambda: nest({**case, "seed": seed}),
+            }[sim]
+            seed_spikes.append(go()["spikes"])
     rss = statistics.median(r["peak_rss"] for r in results)
     last = results[-1]
     return {
+        "seed_spikes": seed_spikes,
         "run_s": statistics.median(r["run_s"] for r in results),
         "runs_s": [r["run_s"] for r in results],
         "spikes": last["spikes"],
@@ -127,13 +142,14 @@ def cases(paths):
             w = tomllib.load(f)
         sizes = w.get("scale", [None])
         variants = [(n, None) for n in sizes] + [(sizes[0], dt) for dt in w.get("dt_variants", [])]
+        other_seeds = [w["seed"] + k for k in range(1, w.get("seeds", 1))]
         for neurons, dt in variants:
             title = w["title"] if neurons is None else f"{w['title']}, N = {neurons:,}"
             label = w["name"] if neurons is None else f"{w['name']}\nN={neurons:,}"
             if dt is not None:
                 title, label = f"{title}, dt = {dt} ms", f"{label}\ndt={dt}"
             out.append({"path": path, "neurons": neurons, "dt_ms": dt, "title": title, "label": label,
-                        "duration_ms": w["duration_ms"], "threads": 1})
+                        "duration_ms": w["duration_ms"], "threads": 1, "other_seeds": other_seeds})
         # Every size again per thread count, then per rank count.
         for extra in [{"threads": t} for t in w.get("threads", [])] + [{"ranks": r} for r in w.get("ranks", [])]:
             what = f"{extra['threads']} threads" if "threads" in extra else f"{extra['ranks']} MPI ranks"
@@ -175,8 +191,22 @@ def per_synapse(r):
     return f"{r['bytes_per_synapse']:.1f}"
 
 
+def seed_rates(r, case):
+    """The rate (Hz per neuron) of each seed run: the workload's seed first."""
+    return [n / r["neurons"] / (case["duration_ms"] / 1000) for n in r.get("seed_spikes", [r["spikes"]])]
+
+
 def rate(r, case):
-    return r["spikes"] / r["neurons"] / (case["duration_ms"] / 1000)
+    """The rate, the mean over the seeds run."""
+    return statistics.mean(seed_rates(r, case))
+
+
+def rate_text(r, case):
+    """The rate, with the seeds' range when more than one ran."""
+    rates = seed_rates(r, case)
+    if len(rates) == 1:
+        return f"{rates[0]:.2f}"
+    return f"{statistics.mean(rates):.2f} ({len(rates)} seeds: {min(rates):.2f}-{max(rates):.2f})"
 
 
 def table(rows):
@@ -195,11 +225,17 @@ def table(rows):
                 continue
             speed = "" if sim == "spikefab" else f"{r['run_s'] / sf:.2f}x"
             out.append(
-                f"| {case['title']} | {sim} | {len(r['runs_s'])} | {rate(r, case):.2f} | {r['synapses']:,} "
+                f"| {case['title']} | {sim} | {len(r['runs_s'])} | {rate_text(r, case)} | {r['synapses']:,} "
                 f"| {r['synaptic_events']:,} | {r['run_s']:.3f} | {r['synaptic_events'] / r['run_s'] / 1e6:.1f} "
                 f"| {speed} | {r['peak_rss'] / 2**20:.0f} | {per_synapse(r)} |"
             )
     return "\n".join(out)
+
+
+def seeds_note(case):
+    """How many seeds a case's rates are the mean of, when more than one."""
+    k = 1 + len(case.get("other_seeds", []))
+    return f" (mean of {k} seeds)" if k > 1 else ""
 
 
 def summary(rows):
@@ -219,7 +255,8 @@ def summary(rows):
             return "not run" if r is None else f"{r['run_s'] / sf['run_s']:.2f}x"
 
         out.append(
-            f"| {case['title']} | {each(lambda r: f'{rate(r, case):.2f}')} | {speedup(b2)} | {speedup(ne)} "
+            f"| {case['title']} | {each(lambda r: f'{rate(r, case):.2f}')}{seeds_note(case)} | {speedup(b2)} "
+            f"| {speedup(ne)} "
             f"| {each(per_synapse)} |"
         )
     out.append("")
