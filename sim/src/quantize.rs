@@ -881,7 +881,10 @@ mod tests {
             got: 1.06,
             ..q.quality[4].clone()
         };
-        assert!(off.warn() && off.to_string().ends_with("(+0.95%)  WARNING: beyond 0.5%"), "{off}");
+        assert!(
+            off.warn() && off.to_string().ends_with("(+0.95%)  WARNING: beyond 0.5%"),
+            "{off}"
+        );
         assert!(!Quality::new("a_plus", 1.0, 1.0095, "").warn());
         assert!(stdp(
             &Stdp {
