@@ -554,7 +554,8 @@ pub struct StdpInts {
     pub pre_decay: u16,
     /// Decay of the post-synaptic trace, in 1/4096.
     pub post_decay: u16,
-    /// Bumps (128: one pair).
+    /// Bump of both traces on a spike (chosen with the gains:
+    /// [`stdp_gains`]).
     pub bump: u8,
     /// Gains.
     pub a_plus: u8,
@@ -626,7 +627,9 @@ pub struct StdpGains {
 /// search runs over every shift and every bump from 64 to 255, so that a
 /// trace resolves a 64th of a spike's bump or finer; bumps below 64 only
 /// when none of those reaches a cost below 1%. The finest shift and then
-/// the largest bump win a tie.
+/// the largest bump win a tie. Changes beyond what a bump and a gain of 255
+/// make at `lr_shift = 0` (no rule in fractions of `w_max` asks for one)
+/// get those. `plus` and `minus` are not negative.
 pub fn stdp_gains(plus: f64, minus: f64) -> StdpGains {
     let cost = |g: &StdpGains| {
         let scale = f64::from(g.bump) / f64::from(1u16 << g.lr_shift);
