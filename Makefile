@@ -199,7 +199,8 @@ lint:
 	$(CARGO) clippy -p spikefab-host --no-default-features --lib --bins --profile $(PROFILE) -- -D warnings
 
 # Benchmarks; regenerates docs/benchmarks.md and docs/benchmarks.svg (a few
-# minutes). First Spikefab, Brian2 (C++ standalone) and NEST side by side on
+# minutes), with the dated measurements made by hand (bench/measurements.md)
+# at its top. First Spikefab, Brian2 (C++ standalone) and NEST side by side on
 # bench/workloads/, one thread each (and the workloads' thread and MPI rank
 # counts), in a local venv; then Spikefab's speed-up on 2 threads and 2 ranks,
 # interleaved; then the engine's own benchmarks (the last builds a
@@ -224,6 +225,7 @@ bench: setup
 	  echo "Made by \`make bench\` on $$(date -u +%Y-%m-%d), $$(nproc) cores, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"; \
 	  echo "$$(rustc --version), $$($(BENCH_VENV)/bin/pip list 2>/dev/null | grep -i -E '^(brian2|nest-simulator) ' | tr -s ' ' | paste -sd, -)."; \
 	  echo "One thread unless a row says otherwise."; echo; \
+	  sed '1,/^## /{/^## /!d}' bench/measurements.md; echo; \
 	  cat bench/README.md; echo; echo "## Results"; echo; cat out/compare.md; echo; \
 	  echo '![wall time, events/s, peak memory, speed-up](benchmarks.svg)'; echo; \
 	  echo '![final plastic weights of the STDP workloads](benchmarks-stdp.svg)'; \
