@@ -95,21 +95,15 @@ def nest(case, synapses=True):
 def measure(sim, case, binary, repeats):
     with tempfile.TemporaryDirectory() as scratch:
         go = {
-            "spikefab": lambda syn: spikefab(binary, case, scratch, syn),
-            "brian2": lambda syn: brian2(case, scratch, syn),
-            "nest": lambda syn: nest(case, syn),
+            "spikefab": lambda c, syn=True: spikefab(binary, c, scratch, syn),
+            "brian2": lambda c, syn=True: brian2(c, scratch, syn),
+            "nest": lambda c, syn=True: nest(c, syn),
         }[sim]
-        results = [go(True) for _ in range(repeats)]
-        base_rss = go(False)["peak_rss"]
+        results = [go(case) for _ in range(repeats)]
+        base_rss = go(case, False)["peak_rss"]
         # The other seeds: rates only (untimed, one run each).
         seed_spikes = [results[-1]["spikes"]]
-        for seed in case.get("other_seeds", []):
-            go = {
-                "spikefab": lambda: spikefab(binary, {**case, "seed": seed}, scratch),
-                "brian2": lambda: brian2({**case, "seed": seed}, scratch),
-                "nest": lambda: nest({**case, "seed": seed}),
-            }[sim]
-            seed_spikes.append(go()["spikes"])
+        seed_spikes += [go({**case, "seed": seed})["spikes"] for seed in case.get("other_seeds", [])]
     rss = statistics.median(r["peak_rss"] for r in results)
     last = results[-1]
     return {

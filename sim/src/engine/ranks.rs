@@ -57,13 +57,18 @@ impl Out {
 
     /// A length, then the values.
     pub fn i16s(&mut self, xs: &[i16]) {
-        self.u16s(&xs.iter().map(|&x| x as u16).collect::<Vec<_>>());
+        self.pairs(xs.len(), xs.iter().map(|x| x.to_le_bytes()));
     }
 
     /// A length, then the values.
     pub fn u16s(&mut self, xs: &[u16]) {
-        self.u32(xs.len() as u32);
-        self.0.extend(xs.iter().flat_map(|x| x.to_le_bytes()));
+        self.pairs(xs.len(), xs.iter().map(|x| x.to_le_bytes()));
+    }
+
+    /// A length `n`, then `n` 2-byte values (read back by [`In::pairs`]).
+    fn pairs(&mut self, n: usize, values: impl Iterator<Item = [u8; 2]>) {
+        self.u32(n as u32);
+        self.0.extend(values.flatten());
     }
 
     /// A length, then the values (read back by [`In::bytes`]).
