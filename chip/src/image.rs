@@ -281,6 +281,7 @@ impl Image {
             ctrl[ctrl::W_MIN as usize] = r.w_min as u8 as u16;
             ctrl[ctrl::W_MAX as usize] = r.w_max as u8 as u16;
             ctrl[ctrl::LFSR as usize] = r.lfsr_seed;
+            ctrl[ctrl::POST_DELAY as usize] = r.post_delay as u16;
         } else {
             // Any non-zero state; the LFSR only steps with learning on.
             ctrl[ctrl::LFSR as usize] = 1;

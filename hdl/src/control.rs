@@ -1,5 +1,5 @@
 //! `ControlRegisters`: the control space (`docs/spec.md` §8.2, space 0):
-//! learning on or off and the STDP rule's parameters, written by the host,
+//! learning on or off and the STDP rule's parameters (its post delay too), written by the host,
 //! and the host's READ of every register including the LFSR and the
 //! read-only tick and busy-cycle counters (which the core keeps), and the
 //! real-time pacing's period and counters (the `Pacer` keeps those). The twin
@@ -41,7 +41,8 @@ const _: () = assert!(
         && ctrl::OVERRUNS == 20
         && ctrl::ROUNDING == 21
         && ctrl::DITHER == 22
-        && ctrl::COUNT == 23
+        && ctrl::POST_DELAY == 23
+        && ctrl::COUNT == 24
 );
 
 /// The control registers.
@@ -103,6 +104,8 @@ pub struct ControlRegisters {
     pub w_min: Signal<Out, Bits<8>>,
     /// Upper weight bound.
     pub w_max: Signal<Out, Bits<8>>,
+    /// Ticks after a spike that it meets its plastic synapses.
+    pub post_delay: Signal<Out, Bits<4>>,
     r_learn: DFF<Bit>,
     r_rounding: DFF<Bit>,
     r_pre_decay: DFF<Bits<13>>,
@@ -115,6 +118,7 @@ pub struct ControlRegisters {
     r_w_min: DFF<Bits<8>>,
     r_w_max: DFF<Bits<8>>,
     r_period: DFF<Bits<24>>,
+    r_post_delay: DFF<Bits<4>>,
 }
 
 impl Logic for ControlRegisters {
@@ -136,7 +140,8 @@ impl Logic for ControlRegisters {
             r_lr_shift,
             r_w_min,
             r_w_max,
-            r_period
+            r_period,
+            r_post_delay
         );
         // Host writes.
         self.lfsr_load.next = false;
@@ -193,6 +198,9 @@ impl Logic for ControlRegisters {
                 22 => {
                     self.dither_load.next = true;
                 }
+                23 => {
+                    self.r_post_delay.d.next = bit_cast::<4, 16>(self.data.val());
+                }
                 _ => {}
             }
         }
@@ -208,6 +216,7 @@ impl Logic for ControlRegisters {
         self.w_min.next = self.r_w_min.q.val();
         self.w_max.next = self.r_w_max.q.val();
         self.period.next = self.r_period.q.val();
+        self.post_delay.next = self.r_post_delay.q.val();
 
         // Host reads: each register's word ORed in where its number is
         // read (0 past the last register). A sum of products, not a chain
@@ -282,6 +291,9 @@ impl Logic for ControlRegisters {
         if self.read_address.val() == 22 {
             self.read_word.next = self.read_word.val() | self.dither_state.val();
         }
+        if self.read_address.val() == 23 {
+            self.read_word.next = self.read_word.val() | bit_cast::<16, 4>(self.r_post_delay.q.val());
+        }
     }
 }
 
@@ -324,7 +336,7 @@ mod tests {
             learn: bool, pre in 0u16..=4096, post in 0u16..=4096, bump_pre: u8, bump_post: u8,
             a_plus: u8, a_minus: u8, lr in 0u8..16, w_a: i8, w_b: i8, lfsr: u16, tick: u32, cycles: u64,
             junk: u16, period in 0u32..1 << 24, period_junk: u8, late: u16, overruns: u16,
-            dither: bool, phase: u16,
+            dither: bool, phase: u16, post_delay in 0u8..=spikefab_sim::learning::POST_DELAY_MAX,
         ) {
             let rule = StdpParams {
                 pre_decay: pre,
@@ -336,6 +348,7 @@ mod tests {
                 lr_shift: lr,
                 w_min: w_a.min(w_b),
                 w_max: w_a.max(w_b),
+                post_delay,
                 ..StdpParams::default()
             };
             let mut uut = ControlRegisters::default();
@@ -352,6 +365,7 @@ mod tests {
                 (ctrl::W_MIN, rule.w_min as u8 as u16),
                 (ctrl::W_MAX, rule.w_max as u8 as u16),
                 (ctrl::ROUNDING, dither as u16),
+                (ctrl::POST_DELAY, rule.post_delay as u16),
             ];
             for (write_address, word) in words {
                 write(&mut uut, write_address, word);
@@ -396,6 +410,7 @@ mod tests {
             prop_assert_eq!(uut.lr_shift.val().to_u8(), rule.lr_shift);
             prop_assert_eq!(uut.w_min.val().to_u8() as i8, rule.w_min);
             prop_assert_eq!(uut.w_max.val().to_u8() as i8, rule.w_max);
+            prop_assert_eq!(uut.post_delay.val().to_u8(), rule.post_delay);
 
             uut.lfsr_state.next = lfsr.to_bits();
             uut.tick.next = tick.to_bits();

@@ -13,6 +13,7 @@
 //! | [`neuron_update::NeuronUpdate`] | §3.3 | `spikefab_sim::NeuronParams::step` |
 //! | [`control::ControlRegisters`] | §8.2 | `spikefab_sim::learning::StdpParams` and the learning flag |
 //! | [`neuron_memory::NeuronMemory`] | §8.2 | the neuron state and parameters (`field × N + n`) |
+//! | [`post_history::PostHistory`] | §5.3 | the engine's spike history (`StateDump::post_history`) |
 //! | [`delay_ring::DelayRing`] | §4.3 | the engine's ring with `spikefab_sim::fixed::add_sat16` |
 //! | [`trace_update::TraceUpdate`] | §5.1 | `spikefab_sim::fixed::{trace_decay, trace_bump}` |
 //! | [`lfsr::Lfsr`] | §5.2 | `spikefab_sim::lfsr::Lfsr16` |
@@ -59,6 +60,7 @@ pub mod lfsr;
 pub mod memory;
 pub mod neuron_memory;
 pub mod neuron_update;
+pub mod post_history;
 pub mod report;
 pub mod rungs;
 pub mod saturate;

@@ -2,7 +2,8 @@
 //! one block RAM per field, behind the ports its users need: the host's
 //! WRITE and READ by field, the neuron pipeline's reads (every field of a
 //! neuron at once, the late fields at their own addresses) and its
-//! write-back of the state, and the post-synaptic trace's write-back. The
+//! write-back of the state (with the post-spike history in the `ref` and
+//! `x_post` words), and the post-synaptic trace's write-back. The
 //! twin in `spikefab-sim` is the neuron state and parameters of
 //! [`spikefab_sim::NeuronParams`] and the engine's state arrays; the field
 //! numbers are `spikefab_proto::message::field`'s (checked at compile time
@@ -44,12 +45,13 @@ pub struct NeuronMemory<const NB: usize> {
     /// The neuron every field is read at (the word appears after the edge).
     pub address: Signal<In, Bits<NB>>,
     /// The neuron phase: `theta_inc` is read at `address2`, `v_reset`,
-    /// `t_ref` and `refractory` at `address3` (the pipeline's late inputs,
-    /// see `NeuronUpdate`).
+    /// `t_ref`, `refractory` and `x_post` at `address3` (the pipeline's late
+    /// inputs, see `NeuronUpdate`, and the post-spike history's words at the
+    /// write-back, `crate::post_history`).
     pub late: Signal<In, Bit>,
     /// The late address of `theta_inc`.
     pub address2: Signal<In, Bits<NB>>,
-    /// The late address of `v_reset`, `t_ref` and `refractory`.
+    /// The late address of `v_reset`, `t_ref`, `refractory` and `x_post`.
     pub address3: Signal<In, Bits<NB>>,
     /// Synaptic current read.
     pub u: Signal<Out, Bits<16>>,
@@ -102,8 +104,11 @@ pub struct NeuronMemory<const NB: usize> {
     pub v_held: Signal<In, Bit>,
     /// New threshold.
     pub theta_next: Signal<In, Bits<16>>,
-    /// New refractory counter.
+    /// New `REF` word (refractory counter and history bits 0-7).
     pub refractory_next: Signal<In, Bits<16>>,
+    /// The `X_POST` word with the new history bits 8-11, written with the
+    /// state (the trace is the word read: the late read of `x_post`).
+    pub x_post_state: Signal<In, Bits<16>>,
     /// The trace pass writes `x_post_next` for neuron `x_post_address`.
     pub x_post_write: Signal<In, Bit>,
     /// Its neuron.
@@ -152,6 +157,7 @@ impl<const NB: usize> Logic for NeuronMemory<NB> {
             self.m_vreset.read_address.next = self.address3.val();
             self.m_tref.read_address.next = self.address3.val();
             self.m_ref.read_address.next = self.address3.val();
+            self.m_xpost.read_address.next = self.address3.val();
         }
         self.u.next = self.m_u.read_data.val();
         self.v.next = self.m_v.read_data.val();
@@ -257,14 +263,17 @@ impl<const NB: usize> Logic for NeuronMemory<NB> {
             self.m_v.write_address.next = self.state_address.val();
             self.m_theta.write_address.next = self.state_address.val();
             self.m_ref.write_address.next = self.state_address.val();
+            self.m_xpost.write_address.next = self.state_address.val();
             self.m_u.write_data.next = self.u_next.val();
             self.m_v.write_data.next = self.v_next.val();
             self.m_theta.write_data.next = self.theta_next.val();
             self.m_ref.write_data.next = self.refractory_next.val();
+            self.m_xpost.write_data.next = self.x_post_state.val();
             self.m_u.write_enable.next = true;
             self.m_v.write_enable.next = !self.v_held.val();
             self.m_theta.write_enable.next = true;
             self.m_ref.write_enable.next = true;
+            self.m_xpost.write_enable.next = true;
         }
 
         // The trace pass's write-back of x_post.
@@ -323,7 +332,7 @@ mod tests {
         /// write-backs, reads of every field and the READ's word by field.
         #[test]
         fn matches_a_model_of_the_space(ops in prop::collection::vec(
-            (0u8..4, 0u16..13, 0u16..8, any::<u16>(), any::<[u16; 4]>()), 1..60)
+            (0u8..4, 0u16..13, 0u16..8, any::<u16>(), any::<[u16; 5]>()), 1..60)
         ) {
             let mut uut = NeuronMemory::<NB>::default();
             uut.connect_all();
@@ -345,10 +354,11 @@ mod tests {
                         uut.v_next.next = state[1].to_bits();
                         uut.theta_next.next = state[2].to_bits();
                         uut.refractory_next.next = state[3].to_bits();
+                        uut.x_post_state.next = state[4].to_bits();
                         // A refractory neuron's v is held (not written).
                         let held = data & 1 == 1;
                         uut.v_held.next = held;
-                        for (i, s) in [field::U, field::V, field::THETA, field::REF].into_iter().zip(state) {
+                        for (i, s) in [field::U, field::V, field::THETA, field::REF, field::X_POST].into_iter().zip(state) {
                             if !(held && i == field::V) {
                                 words[i as usize][n as usize] = s;
                             }
@@ -377,7 +387,7 @@ mod tests {
                     let i16 = i as u16;
                     let at = if late && i16 == field::THETA_INC {
                         (n + 1) % 8
-                    } else if late && [field::V_RESET, field::REFRACTORY, field::REF].contains(&i16) {
+                    } else if late && [field::V_RESET, field::REFRACTORY, field::REF, field::X_POST].contains(&i16) {
                         (n + 2) % 8
                     } else {
                         n

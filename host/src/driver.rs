@@ -536,15 +536,22 @@ impl<T: Transport> Chip<T> {
             fields.push(self.read_space(Space::Neuron, f as u32 * n, nn).await?);
         }
         let c = self.read_space(Space::Ctrl, 0, ctrl::COUNT).await?;
-        let (x_pre, x_post, lfsr) = if net.stdp().is_some() {
+        let [u, v, theta, refractory] = <[Vec<u16>; 4]>::try_from(fields).expect("four fields read");
+        let (x_pre, x_post, post_history, lfsr) = if net.stdp().is_some() {
             let all = self.read_space(Space::XPre, 0, self.config.sources()).await?;
             let x_pre = (0..net.num_sources())
                 .map(|s| all[image.core_source(s) as usize])
                 .collect();
-            let x_post = self.read_space(Space::Neuron, field::X_POST as u32 * n, nn).await?;
-            (x_pre, x_post, c[ctrl::LFSR as usize])
+            let words = self.read_space(Space::Neuron, field::X_POST as u32 * n, nn).await?;
+            let x_post = words.iter().map(|&w| w & field::X_POST_TRACE_MASK).collect();
+            let history = refractory
+                .iter()
+                .zip(&words)
+                .map(|(&r, &x)| field::post_history(r, x))
+                .collect();
+            (x_pre, x_post, history, c[ctrl::LFSR as usize])
         } else {
-            (Vec::new(), Vec::new(), 0)
+            (Vec::new(), Vec::new(), Vec::new(), 0)
         };
         let mut weights = Vec::with_capacity(image.weight_address.len());
         if !image.weight_address.is_empty() {
@@ -564,7 +571,6 @@ impl<T: Transport> Chip<T> {
                 slots[slot..slot + nn as usize].iter().map(|&x| x as i16)
             })
             .collect();
-        let [u, v, theta, refractory] = <[Vec<u16>; 4]>::try_from(fields).expect("four fields read");
         Ok(StateDump {
             ticks: raw_ticks + self.offset.tick,
             cycle: (0..4).map(|k| word(ctrl::CYCLES + k) << (16 * k)).sum::<u64>() + self.offset.cycles,
@@ -574,6 +580,7 @@ impl<T: Transport> Chip<T> {
             refractory: refractory.iter().map(|&x| x as u8).collect(),
             x_pre,
             x_post,
+            post_history,
             weights,
             lfsr,
             ring,

@@ -169,8 +169,11 @@ pub mod ctrl {
     /// offset of neuron 0 in the next tick); it takes 16 LFSR steps after each
     /// tick's neuron phase while dithering is on.
     pub const DITHER: u16 = 22;
+    /// Ticks after a neuron fires that its spike meets its plastic synapses
+    /// (0..=11, 4 bits; `docs/spec.md` §5.3).
+    pub const POST_DELAY: u16 = 23;
     /// Number of registers.
-    pub const COUNT: u32 = 23;
+    pub const COUNT: u32 = 24;
     /// Bits of a register's number: the fewest that hold `COUNT - 1`. A
     /// command's range is checked against `COUNT` before it runs, so the
     /// core decodes only these bits.
@@ -187,9 +190,11 @@ pub mod field {
     pub const V: u16 = 1;
     /// Threshold.
     pub const THETA: u16 = 2;
-    /// Refractory counter.
+    /// Refractory counter (bits 0-7) and the low 8 bits of the post-spike
+    /// history (bits 8-15; [`post_history`]).
     pub const REF: u16 = 3;
-    /// Post-synaptic trace.
+    /// Post-synaptic trace (bits 0-11) and the post-spike history's bits
+    /// 8-11 (bits 12-15).
     pub const X_POST: u16 = 4;
     /// Current decay.
     pub const DU: u16 = 5;
@@ -213,6 +218,23 @@ pub mod field {
     /// command's range is checked against the space's end before it runs,
     /// so the core decodes only these bits.
     pub const ADDRESS_BITS: usize = (u32::BITS - (COUNT - 1).leading_zeros()) as usize;
+
+    /// Where the `REF` word holds the post-spike history's low bits.
+    pub const REF_HISTORY_SHIFT: u32 = 8;
+    /// Where the `X_POST` word holds the history's high bits (above the
+    /// 12-bit trace).
+    pub const X_POST_HISTORY_SHIFT: u32 = 12;
+    /// The history's bits held in the `REF` word.
+    pub const REF_HISTORY_BITS: u32 = 16 - REF_HISTORY_SHIFT;
+    /// The trace's bits of the `X_POST` word.
+    pub const X_POST_TRACE_MASK: u16 = (1 << X_POST_HISTORY_SHIFT) - 1;
+
+    /// A neuron's post-spike history (spec §5.3, 12 bits: bit `i` set when
+    /// it fired `i + 1` ticks before the next tick) from its `REF` and
+    /// `X_POST` words.
+    pub fn post_history(ref_word: u16, x_post_word: u16) -> u16 {
+        ref_word >> REF_HISTORY_SHIFT | (x_post_word >> X_POST_HISTORY_SHIFT) << REF_HISTORY_BITS
+    }
 }
 
 /// NAK codes (§10.2).

@@ -143,7 +143,8 @@ pub fn weights<'py>(py: Python<'py>, net: &Network, weights: &[i8]) -> PyResult<
 }
 
 /// The state after a run: per-neuron arrays `u`, `v`, `theta`,
-/// `refractory`, `x_post` (with `population` and `index`), per-source
+/// `refractory`, `x_post`, `post_history` (with `population` and `index`;
+/// the traces and history empty without learning), per-source
 /// `x_pre` (axons, then neurons), and `tick`, `cycle`, `lfsr`, `ring`.
 pub fn state<'py>(
     py: Python<'py>,
@@ -159,6 +160,7 @@ pub fn state<'py>(
     d.set_item("theta", array(py, s.theta.clone()))?;
     d.set_item("refractory", array(py, s.refractory.clone()))?;
     d.set_item("x_post", array(py, s.x_post.clone()))?;
+    d.set_item("post_history", array(py, s.post_history.clone()))?;
     d.set_item("x_pre", array(py, s.x_pre.clone()))?;
     d.set_item("ring", array(py, s.ring.clone()))?;
     if let Some(report) = units {

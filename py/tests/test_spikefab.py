@@ -134,7 +134,7 @@ def test_the_virtual_chip_runs_and_verifies(net):
     columns_equal(chip.spikes, golden.spikes, ["tick", "neuron", "population", "index"])
     assert "cycle" not in chip.spikes
     columns_equal(chip.weights, golden.weights, ["weight"])
-    for var in ("u", "v", "theta", "refractory", "x_pre", "x_post"):
+    for var in ("u", "v", "theta", "refractory", "x_pre", "x_post", "post_history"):
         assert np.array_equal(chip.state[var], golden.state[var]), var
     assert chip.cycles == golden.cycles and chip.source.startswith("chip on /dev/")
     v = net.verify(ticks=200, check_every=50)

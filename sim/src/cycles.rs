@@ -29,6 +29,10 @@ pub struct CycleCosts {
     pub fanin: u32,
     /// Per plastic fan-in synapse of a spiking neuron, learning on.
     pub potentiate: u32,
+    /// Per spiking neuron whose spike does not meet its synapses in the
+    /// tick (a post delay, spec §5.3), learning on: its spike-list entry
+    /// read and passed over.
+    pub skip: u32,
     /// Per source (M + N) in the trace phase, learning on: the decay pass.
     pub trace: u32,
     /// Once per tick, learning on: the decay pass's pipeline drain.
@@ -73,6 +77,7 @@ impl CycleCosts {
         depress: 3,
         fanin: 4,
         potentiate: 5,
+        skip: 2,
         trace: 1,
         trace_fill: 1,
         bump: 3,
@@ -93,10 +98,18 @@ impl CycleCosts {
         self.route as u64 + self.run as u64 * headers + self.synapse as u64 * synapses + depress
     }
 
-    /// Cycles of potentiation for one spiking neuron with `fanin` plastic inputs.
+    /// Cycles of potentiation for one arriving neuron (spec §5.3) with
+    /// `fanin` plastic inputs.
     #[inline]
     pub fn potentiation_cost(&self, fanin: u64) -> u64 {
         self.fanin as u64 + self.potentiate as u64 * fanin
+    }
+
+    /// Cycles the potentiation phase spends passing over `skipped` spiking
+    /// neurons whose spikes do not arrive in the tick.
+    #[inline]
+    pub fn skip_cost(&self, skipped: u64) -> u64 {
+        self.skip as u64 * skipped
     }
 
     /// Cycles of the trace phase (with `spikers` spiking sources: input axons
@@ -152,6 +165,7 @@ mod tests {
         assert_eq!(c.route_cost(2, 10, 4, true), 3 + 2 + 10 + 12);
         assert_eq!(c.route_cost(2, 10, 4, false), 3 + 2 + 10);
         assert_eq!(c.potentiation_cost(5), 4 + 25);
+        assert_eq!(c.skip_cost(3), 6);
         assert_eq!(c.after_learning(&core, true, 3), 512 + 1 + 9 + 2);
         assert_eq!(c.after_learning(&core, false, 3), 2);
     }

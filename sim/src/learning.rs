@@ -35,7 +35,19 @@ pub struct StdpParams {
     pub w_max: i8,
     /// Seed of the rounding-noise LFSR (non-zero).
     pub lfsr_seed: u16,
+    /// Ticks after a neuron fires that its spike meets its plastic synapses
+    /// (0..=[`POST_DELAY_MAX`]): then it potentiates its fan-in and bumps its
+    /// x_post. 0 is the same tick; NEST's convention, a post spike one
+    /// dendritic delay late and its neuron a step later than the chip's, is
+    /// the delay in ticks plus 1.
+    pub post_delay: u8,
 }
+
+/// The longest [`StdpParams::post_delay`]: the spike history a neuron keeps
+/// is [`POST_HISTORY_TICKS`] ticks.
+pub const POST_DELAY_MAX: u8 = 11;
+/// Ticks of its own spikes a neuron keeps while learning is on.
+pub const POST_HISTORY_TICKS: usize = POST_DELAY_MAX as usize + 1;
 
 impl Default for StdpParams {
     fn default() -> Self {
@@ -50,6 +62,7 @@ impl Default for StdpParams {
             w_min: 0,
             w_max: 127,
             lfsr_seed: LFSR_DEFAULT_SEED,
+            post_delay: 0,
         }
     }
 }
@@ -96,6 +109,8 @@ pub struct StdpFields {
     pub w_max: i64,
     /// See [`StdpParams::lfsr_seed`].
     pub lfsr_seed: i64,
+    /// See [`StdpParams::post_delay`].
+    pub post_delay: i64,
 }
 
 impl Default for StdpFields {
@@ -117,6 +132,7 @@ impl From<StdpParams> for StdpFields {
             w_min: p.w_min as i64,
             w_max: p.w_max as i64,
             lfsr_seed: p.lfsr_seed as i64,
+            post_delay: p.post_delay as i64,
         }
     }
 }
@@ -139,6 +155,7 @@ impl StdpFields {
             w_max: weight("w_max", self.w_max)?,
             // The all-zero state would lock the LFSR.
             lfsr_seed: check_range("lfsr_seed", self.lfsr_seed, 1, u16::MAX as i64)? as u16,
+            post_delay: check_range("post_delay", self.post_delay, 0, POST_DELAY_MAX as i64)? as u8,
         };
         if p.w_min > p.w_max {
             return Err(StdpError::Bounds {

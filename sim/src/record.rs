@@ -140,6 +140,9 @@ pub struct StateDump {
     pub x_pre: Vec<u16>,
     /// x_post of each neuron; empty when learning is off.
     pub x_post: Vec<u16>,
+    /// Each neuron's spikes of the last 12 ticks (spec §5.3): bit `i` set
+    /// when it fired in tick `ticks - 1 - i`; empty when learning is off.
+    pub post_history: Vec<u16>,
     /// Weight of each synapse, canonical order.
     pub weights: Vec<i8>,
     /// Learning LFSR state (0 when learning is off).
@@ -208,7 +211,7 @@ pub fn first_spike_divergence(left: &[SpikeEvent], right: &[SpikeEvent]) -> Opti
 
 impl StateDump {
     /// The first field that differs from `other`, in the order ticks, cycle,
-    /// u, v, theta, refractory, x_pre, x_post, weights, lfsr, ring. A ring
+    /// u, v, theta, refractory, x_pre, x_post, post_history, weights, lfsr, ring. A ring
     /// cell's index is `j × N + n` (input due to neuron `n` in `j` ticks).
     pub fn first_divergence(&self, other: &StateDump) -> Option<Divergence> {
         let at = |field, index: u64, left: String, right: String| Divergence {
@@ -236,13 +239,14 @@ impl StateDump {
         if self.cycle != other.cycle {
             return Some(at("cycle", 0, self.cycle.to_string(), other.cycle.to_string()));
         }
-        let fields: [(&'static str, Diff); 9] = [
+        let fields: [(&'static str, Diff); 10] = [
             ("u", vec_diff(&self.u, &other.u)),
             ("v", vec_diff(&self.v, &other.v)),
             ("theta", vec_diff(&self.theta, &other.theta)),
             ("refractory", vec_diff(&self.refractory, &other.refractory)),
             ("x_pre", vec_diff(&self.x_pre, &other.x_pre)),
             ("x_post", vec_diff(&self.x_post, &other.x_post)),
+            ("post_history", vec_diff(&self.post_history, &other.post_history)),
             ("weight", vec_diff(&self.weights, &other.weights)),
             (
                 "lfsr",

@@ -74,6 +74,12 @@ fn ring_accumulator_saturates_in_routing_order() {
 /// Pre spike on axon 0 at `t_pre`, a teacher (axon 1) makes neuron 0 fire at
 /// `t_post`; returns the plastic weight after both.
 fn pair(t_pre: u32, t_post: u32) -> i8 {
+    pair_late(t_pre, t_post, 0)
+}
+
+/// [`pair`] with the post spike meeting the synapse `post_delay` ticks
+/// after it fires.
+fn pair_late(t_pre: u32, t_post: u32, post_delay: u8) -> i8 {
     let rule = StdpParams {
         pre_decay: 1024,
         post_decay: 1024,
@@ -85,6 +91,7 @@ fn pair(t_pre: u32, t_post: u32) -> i8 {
         w_min: -128,
         w_max: 127,
         lfsr_seed: 1,
+        post_delay,
     };
     let mut b = NetworkBuilder::new();
     b.set_stdp(rule);
@@ -100,7 +107,7 @@ fn pair(t_pre: u32, t_post: u32) -> i8 {
     b.add_input(t_post - 1, 1);
     let net = b.build().unwrap();
     let mut sim = Simulator::new(&net, SimOptions::default()).unwrap();
-    sim.run(t_pre.max(t_post) + 2);
+    sim.run(t_pre.max(t_post) + post_delay as u32 + 2);
     let fired: Vec<u32> = sim.spikes().iter().map(|s| s.tick).collect();
     assert_eq!(fired, [t_post]);
     sim.weights()[0]
@@ -123,6 +130,23 @@ fn stdp_pair_at_several_delta_t() {
     assert_eq!(pair(10, 10), 0, "Δt = 0");
     // Far apart: the trace has decayed to 0 (at most 255 ticks).
     assert_eq!(pair(10, 300), 0);
+}
+
+#[test]
+fn a_post_delay_moves_the_pairing_window() {
+    // The post spike meets the synapse 3 ticks after it fires: a pair is
+    // timed from there, so a pre spike 1 or 2 ticks after the post spike
+    // comes before it (potentiation) and one 3 ticks after meets it in the
+    // same tick (no pair).
+    let traces = [100i8, 75, 56, 42, 31, 23];
+    for (i, &x) in traces.iter().enumerate() {
+        let dt = i as u32 + 1;
+        // Post dt ticks before its meeting with the synapse.
+        assert_eq!(pair_late(10 + 3 - dt, 10, 3), x, "meets {dt} ticks after the pre spike");
+        // Pre dt ticks after the meeting: depression.
+        assert_eq!(pair_late(10 + 3 + dt, 10, 3), -x, "pre {dt} ticks after the meeting");
+    }
+    assert_eq!(pair_late(13, 10, 3), 0, "pre in the tick of the meeting");
 }
 
 #[test]

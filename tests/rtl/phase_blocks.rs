@@ -24,6 +24,7 @@ use spikefab_chip::config::{source_bits, CoreConfig};
 use spikefab_chip::image::Image;
 use spikefab_hdl::core::plasticity::Plasticity;
 use spikefab_hdl::core::router::Router;
+use spikefab_proto::message::field;
 use spikefab_sim::dither::{self, Rounding};
 use spikefab_sim::fixed::{add_sat16, decay, TRACE_MAX};
 use spikefab_sim::lfsr::Lfsr16;
@@ -177,14 +178,21 @@ fn busy_tick(net: &Network, ticks: u32, pick: u32) -> Option<u32> {
 
 /// The source lists as the core's `SourceList` serves them: the tick's input
 /// axons, then its spikers; each list's word one clock after its index.
+/// Potentiation's walk goes on past the spikers into the arrivals that did
+/// not fire (spec §5.3), each entry with its arrival flag.
 struct Lists {
     inputs: Vec<u32>,
     spikers: Vec<u32>,
+    /// Whether each spiker arrives too.
+    spiker_arrives: Vec<bool>,
+    /// The arrivals that did not fire, ascending.
+    arrivals_only: Vec<u32>,
     input_index: usize,
     spike_index: usize,
     chosen_neuron: bool,
     input_q: u32,
     spike_q: u32,
+    arrives_q: bool,
 }
 
 /// The list commands a block gives in one clock.
@@ -198,22 +206,51 @@ struct ListCommands {
 }
 
 impl Lists {
-    /// Tick `t`'s lists, both walks at their start.
-    fn new(net: &Network, image: &Image, t: u32, spikes: &[(u32, u64)]) -> Self {
+    /// Tick `t`'s lists, both walks at their start; `after` is the state
+    /// after the tick (whose history says who arrives).
+    fn new(net: &Network, image: &Image, t: u32, spikes: &[(u32, u64)], after: &StateDump) -> Self {
+        let spikers: Vec<u32> = spikes.iter().map(|s| s.0).collect();
+        let arrives = |n: u32| arrives(net, after, n as usize);
         Lists {
+            spiker_arrives: spikers.iter().map(|&n| arrives(n)).collect(),
+            arrivals_only: (0..net.num_neurons())
+                .filter(|&n| arrives(n) && !spikers.contains(&n))
+                .collect(),
             inputs: net
                 .inputs()
                 .iter()
                 .filter(|i| i.tick == t)
                 .map(|i| image.core_source(i.axon))
                 .collect(),
-            spikers: spikes.iter().map(|s| s.0).collect(),
+            spikers,
             input_index: 0,
             spike_index: 0,
             chosen_neuron: false,
             input_q: GARBAGE as u32,
             spike_q: GARBAGE as u32,
+            arrives_q: false,
         }
+    }
+    /// The arrivals in potentiation's order (the walk's entries that arrive).
+    fn arrivals(&self) -> Vec<u32> {
+        let both = self.spikers.iter().zip(&self.spiker_arrives).filter(|(_, &a)| a);
+        both.map(|(&n, _)| n)
+            .chain(self.arrivals_only.iter().copied())
+            .collect()
+    }
+    /// Entry `i` of potentiation's walk: its neuron and arrival flag.
+    fn entry(&self, i: usize) -> (u32, bool) {
+        match (
+            self.spikers.get(i),
+            self.arrivals_only.get(i.wrapping_sub(self.spikers.len())),
+        ) {
+            (Some(&n), _) => (n, self.spiker_arrives[i]),
+            (None, Some(&n)) => (n, true),
+            (None, None) => (GARBAGE as u32, false),
+        }
+    }
+    fn more_arrivals(&self) -> bool {
+        self.spike_index < self.spikers.len() + self.arrivals_only.len()
     }
     fn word(list: &[u32], i: usize) -> u32 {
         list.get(i).copied().unwrap_or(GARBAGE as u32)
@@ -244,7 +281,7 @@ impl Lists {
     /// A clock edge: this clock's indices are read, then the commands apply.
     fn clock(&mut self, c: ListCommands) {
         self.input_q = Lists::word(&self.inputs, self.input_index);
-        self.spike_q = Lists::word(&self.spikers, self.spike_index);
+        (self.spike_q, self.arrives_q) = self.entry(self.spike_index);
         if c.choose {
             self.chosen_neuron = self.input_index >= self.inputs.len();
         }
@@ -267,14 +304,25 @@ impl Lists {
     }
 }
 
+/// Whether neuron `n`'s spike meets its synapses in the tick that left
+/// `after` (spec §5.3: bit `post_delay` of its history then).
+fn arrives(net: &Network, after: &StateDump, n: usize) -> bool {
+    let delay = net.stdp().map_or(0, |r| r.post_delay);
+    after.post_history.get(n).is_some_and(|h| h >> delay & 1 == 1)
+}
+
 /// The traces in the core's layout: x_pre by core source index, x_post by
-/// neuron (the core's N words).
-fn core_traces(image: &Image, dump: &StateDump) -> (Vec<u16>, Vec<u16>) {
+/// neuron (the core's N words, each with the top bits of the history in
+/// `history`, as the neuron memory holds them).
+fn core_traces(image: &Image, dump: &StateDump, history: &StateDump) -> (Vec<u16>, Vec<u16>) {
     let mut x_pre = vec![0u16; 1 << SRCB];
     for (s, &x) in dump.x_pre.iter().enumerate() {
         x_pre[image.core_source(s as u32) as usize] = x;
     }
     let mut x_post = dump.x_post.clone();
+    for (x, &h) in x_post.iter_mut().zip(&history.post_history) {
+        *x |= (h >> field::REF_HISTORY_BITS) << field::X_POST_HISTORY_SHIFT;
+    }
     x_post.resize(C.neurons() as usize, 0);
     (x_pre, x_post)
 }
@@ -299,7 +347,7 @@ fn route_tick(
     let learn = net.stdp().is_some();
     let costs = CycleCosts::CORE_V1;
 
-    let mut lists = Lists::new(net, image, t, spikes);
+    let mut lists = Lists::new(net, image, t, spikes, after);
     let syn_of = net.synapses();
     // Each source's cost, by its index in the network (axons, then neurons).
     let net_sources = lists
@@ -321,7 +369,7 @@ fn route_tick(
     let slot = t as usize % d;
     ring[slot * C.neurons() as usize..(slot + 1) * C.neurons() as usize].fill(0);
     let mut syn = syn_words(image, before);
-    let (_, x_post) = core_traces(image, before);
+    let (_, x_post) = core_traces(image, before, before);
     let rule = net.stdp().copied();
     let mut lfsr = Lfsr16::new(before.lfsr.max(1)).unwrap();
 
@@ -395,9 +443,10 @@ fn route_tick(
     prop_assert_eq!(cycles - start_cycle, expected_cycles, "busy cycles");
     prop_assert_eq!(ring, ring_cells(after, net_neurons, t + 1), "ring");
     // Depression's weights (potentiation, later in the tick, changes the
-    // fan-in of the tick's spikers: those are left to the plasticity test).
+    // fan-in of the tick's arrivals: those are left to the plasticity test).
+    let arrivals = lists.arrivals();
     for (i, &a) in image.weight_address.iter().enumerate() {
-        if !lists.spikers.contains(&syn_of.target(i)) {
+        if !arrivals.contains(&syn_of.target(i)) {
             prop_assert_eq!(syn[a as usize] as u8 as i8, after.weights[i], "weight of synapse {}", i);
         }
     }
@@ -433,15 +482,18 @@ fn learn_tick(
     } = routed;
     let mut fanin = image.fanin.clone();
     fanin.resize(C.neurons() as usize, 0);
-    let (mut x_pre, mut x_post) = core_traces(image, before);
+    // The history is the tick's (after its neuron phase) all along.
+    let (mut x_pre, mut x_post) = core_traces(image, before, after);
     let syn_of = net.synapses();
     let fanin_of = |n: u32| syn_of.fanin_of(n as usize).len() as u64;
     let spikers = (lists.inputs.len() + lists.spikers.len()) as u64;
-    let expected_cycles = lists
-        .spikers
+    let arrivals = lists.arrivals();
+    let skipped = lists.spiker_arrives.iter().filter(|&&a| !a).count() as u64;
+    let expected_cycles = arrivals
         .iter()
         .map(|&n| costs.potentiation_cost(fanin_of(n)))
         .sum::<u64>()
+        + costs.skip_cost(skipped)
         + costs.after_learning(&C.shape(), true, spikers)
         - costs.tick_end as u64;
 
@@ -460,21 +512,24 @@ fn learn_tick(
     uut.pre_bump.next = rule.pre_bump.to_bits();
     uut.post_bump.next = rule.post_bump.to_bits();
     let (mut fanin_q, mut syn_q, mut xpre_q, mut xpost_q) = (GARBAGE as u32, GARBAGE as u32, GARBAGE, GARBAGE);
+    let mut xpost_arrives = false;
     let mut w_next = 0u8;
     let (mut cycles, mut clocks) = (0u64, 0u32);
-    uut.start_potentiation.next = !lists.spikers.is_empty();
-    uut.start_decay.next = lists.spikers.is_empty();
+    let potentiate = !lists.spikers.is_empty() || !lists.arrivals_only.is_empty();
+    uut.start_potentiation.next = potentiate;
+    uut.start_decay.next = !potentiate;
     loop {
-        uut.list_is_neuron.next = lists.chosen_neuron;
         uut.list_source.next = lists.source().to_bits();
         uut.list_neuron.next = lists.neuron().to_bits();
+        uut.list_arrives.next = lists.arrives_q;
         uut.list_more.next = lists.more();
-        uut.list_more_spikes.next = lists.more_spikes();
+        uut.list_more_arrivals.next = lists.more_arrivals();
         uut.list_any.next = spikers > 0;
         uut.fanin_data.next = fanin_q.to_bits();
         uut.syn_data.next = syn_q.to_bits();
         uut.xpre_data.next = xpre_q.to_bits();
         uut.x_post.next = xpost_q.to_bits();
+        uut.x_post_arrives.next = xpost_arrives;
         uut.w_next.next = w_next.to_bits();
         assert!(simulate(&mut uut, 1000));
         // The neuron pipeline's lent multiply-adds (`NeuronUpdate::lend`),
@@ -509,6 +564,8 @@ fn learn_tick(
         fanin_q = read_port(uut.fanin_own.val(), &fanin, uut.fanin_address.val().index());
         xpre_q = read_port(uut.xpre_own.val(), &x_pre, uut.xpre_address.val().index());
         xpost_q = read_port(uut.neuron_own.val(), &x_post, uut.neuron_address.val().index());
+        // `PostHistory` on the words read: the neuron's arrival.
+        xpost_arrives = uut.neuron_own.val() && arrives(net, after, uut.neuron_address.val().index());
         let write = uut.syn.write.val().then(|| uut.syn.data.val().to_u16());
         syn_port(
             &mut syn,
@@ -547,7 +604,7 @@ fn learn_tick(
         prop_assert_eq!(syn[a as usize] as u8 as i8, after.weights[i], "weight of synapse {}", i);
     }
     prop_assert_eq!(lfsr.state(), after.lfsr, "LFSR");
-    let (want_pre, want_post) = core_traces(image, after);
+    let (want_pre, want_post) = core_traces(image, after, after);
     prop_assert_eq!(x_pre, want_pre, "x_pre");
     prop_assert_eq!(x_post, want_post, "x_post");
     Ok(())

@@ -29,7 +29,7 @@
 //! | [`source_list::SourceList`] | the tick's inputs and spikers | §6 phase 2 | `step_tick`'s `inputs_now` and `spiked` |
 //! | [`router::Router`] | routing and depression | §6 phase 2, §8.3 | `Simulator::route` |
 //! | [`plasticity::Plasticity`] | the learning phases, one after the other: | §6 phases 3-4, §5 | |
-//! | [`potentiation::Potentiation`] | potentiation | §6 phase 3, §5.2 | `Simulator::potentiation_phase` |
+//! | [`potentiation::Potentiation`] | potentiation of the arrivals | §6 phase 3, §5.3 | the potentiations of `Simulator::account` and `Part` |
 //! | [`traces::Traces`] | trace decay and bumps | §6 phase 4, §5.1 | `Learning::trace_phase` |
 //!
 //! One phase block runs at a time; a block that ends raises `done` in its
@@ -65,6 +65,7 @@ use crate::dither::Dither;
 use crate::lfsr::Lfsr;
 use crate::neuron_memory::NeuronMemory;
 use crate::neuron_update::NeuronUpdate;
+use crate::post_history::PostHistory;
 use crate::weight_update::WeightUpdate;
 use host_access::HostAccess;
 use host_port::HostPort;
@@ -123,6 +124,7 @@ pub struct Core<
     synapses: SynapseMemories<NB, MB, SB, SRCB, AB, XB>,
     // Datapath.
     neuron: NeuronUpdate,
+    history: PostHistory,
     weight: WeightUpdate,
     lfsr: Lfsr,
     dither: Dither,
@@ -218,10 +220,12 @@ impl<
         self.sequencer.learn.next = self.control.learn.val();
         self.sequencer.list_any.next = self.list.any.val();
         self.sequencer.list_any_spikes.next = self.list.any_spikes.val();
+        self.sequencer.list_any_arrivals.next = self.list.any_arrivals.val();
         self.sequencer.router_done.next = self.router.done.val();
         self.sequencer.plasticity_done.next = self.plasticity.done.val();
         self.sequencer.neuron_valid.next = self.neuron.out_valid.val();
         self.sequencer.neuron_spike.next = self.neuron.spike.val();
+        self.sequencer.neuron_arrives.next = self.history.arrives.val() & self.control.learn.val();
         self.list.input_write.next = self.host.step.input_write.val();
         self.list.input_offset.next = self.host.step.input_offset.val();
         self.list.input_data.next = self.host.step.input_data.val();
@@ -229,6 +233,8 @@ impl<
         self.list.inputs_clear.next = self.sequencer.tick_end.val() | self.host.reset.val();
         self.list.spike_write.next = self.sequencer.spike_write.val();
         self.list.spike_neuron.next = self.sequencer.address4.val();
+        self.list.spike_arrives.next = self.history.arrives.val() & self.control.learn.val();
+        self.list.arrival_write.next = self.sequencer.arrival_write.val();
         self.list.new_tick.next = self.sequencer.new_tick.val();
         self.list.rewind.next = self.plasticity.list_rewind.val();
         self.list.rewind_spikes.next = self.plasticity.list_rewind_spikes.val() | self.host.list.rewind.val();
@@ -247,16 +253,17 @@ impl<
         self.router.w_next.next = self.weight.w_next.val();
         self.plasticity.start_potentiation.next = self.sequencer.potentiation_start.val();
         self.plasticity.start_decay.next = self.sequencer.decay_start.val();
-        self.plasticity.list_is_neuron.next = self.list.is_neuron.val();
         self.plasticity.list_source.next = self.list.source.val();
         self.plasticity.list_neuron.next = self.list.neuron.val();
         self.plasticity.list_more.next = self.list.more.val();
-        self.plasticity.list_more_spikes.next = self.list.more_spikes.val();
+        self.plasticity.list_arrives.next = self.list.arrives.val();
+        self.plasticity.list_more_arrivals.next = self.list.more_arrivals.val();
         self.plasticity.list_any.next = self.list.any.val();
         self.plasticity.fanin_data.next = self.synapses.fanin_word.val();
         self.plasticity.syn_data.next = self.synapses.syn_word.val();
         self.plasticity.xpre_data.next = self.synapses.xpre_word.val();
         self.plasticity.x_post.next = self.neurons.x_post.val();
+        self.plasticity.x_post_arrives.next = self.history.arrives.val();
         self.plasticity.w_next.next = self.weight.w_next.val();
         self.plasticity.pre_decay.next = self.control.pre_decay.val();
         self.plasticity.post_decay.next = self.control.post_decay.val();
@@ -302,7 +309,9 @@ impl<
         self.neurons.v_next.next = self.neuron.v_next.val();
         self.neurons.v_held.next = self.neuron.v_held.val();
         self.neurons.theta_next.next = self.neuron.theta_next.val();
-        self.neurons.refractory_next.next = bit_cast::<16, 8>(self.neuron.refractory_next.val());
+        self.neurons.refractory_next.next =
+            bit_cast::<16, 8>(self.history.ref_high.val()) << 8 | bit_cast::<16, 8>(self.neuron.refractory_next.val());
+        self.neurons.x_post_state.next = self.history.x_post_next.val();
         self.neurons.x_post_write.next = self.plasticity.xpost_write.val();
         self.neurons.x_post_address.next = self.plasticity.trace_neuron.val();
         self.neurons.x_post_next.next = self.plasticity.xpost_next.val();
@@ -362,6 +371,16 @@ impl<
         self.control.late.next = self.pacer.late.val();
         self.control.overruns.next = self.pacer.overruns.val();
         self.control.dither_state.next = self.dither.state.val();
+
+        // A neuron's post-spike history (spec §5.3), in its `ref` and `x_post`
+        // words: moved on at the pipeline's write-back, when the late reads
+        // give the written-back neuron's words (learning on), and read as
+        // stored in the trace phase.
+        self.history.ref_word.next = self.neurons.refractory.val();
+        self.history.x_post_word.next = self.neurons.x_post.val();
+        self.history.shift.next = self.neuron.out_valid.val() & self.control.learn.val();
+        self.history.spike.next = self.neuron.spike.val();
+        self.history.post_delay.next = self.control.post_delay.val();
 
         // The neuron pipeline: inputs straight from the memories, one clock
         // after the issue; results written back four clocks after it.

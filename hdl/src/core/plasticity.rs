@@ -1,10 +1,12 @@
 //! `Plasticity`: the learning phases of a tick (`docs/spec.md` §6 phases 3
 //! and 4, §5), two blocks run one after the other: [`Potentiation`] (the
-//! potentiation of each spiker's plastic fan-in; twin
-//! `Simulator::potentiation_phase`) and then [`Traces`] (every trace's decay,
-//! then the bump of the tick's sources; twin `Learning::trace_phase`). The
+//! potentiation of each arriving neuron's plastic fan-in, spec §5.3; twin
+//! the engine's potentiations in `account` and `Part`) and then [`Traces`]
+//! (every trace's decay, an arriving neuron's `x_post` bumped with it, then
+//! the bump of the tick's sources' `x_pre`; twin `Part`'s trace phase). The
 //! trace phase starts in the clock the potentiation ends, or at once when
-//! the tick has no spiker (`start_decay`); `done` is high in its last clock.
+//! the tick has no spiker or arrival (`start_decay`); `done` is high in its
+//! last clock.
 //! The memory ports each claims are merged here: only the `x_pre` table's
 //! read port is claimed by both (by one at a time).
 
@@ -23,16 +25,16 @@ pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const S
     pub start_potentiation: Signal<In, Bit>,
     /// Start with the trace decay (no spiker to potentiate).
     pub start_decay: Signal<In, Bit>,
-    /// The source list's chosen source is a neuron.
-    pub list_is_neuron: Signal<In, Bit>,
     /// The source list's chosen source.
     pub list_source: Signal<In, Bits<SRCB>>,
     /// The spike list's current neuron.
     pub list_neuron: Signal<In, Bits<NB>>,
     /// The source list has more sources.
     pub list_more: Signal<In, Bit>,
-    /// The spike list has more spikers.
-    pub list_more_spikes: Signal<In, Bit>,
+    /// The spike list's current entry arrives (potentiates) this tick.
+    pub list_arrives: Signal<In, Bit>,
+    /// Potentiation's walk has more entries (spikers, then arrivals).
+    pub list_more_arrivals: Signal<In, Bit>,
     /// The tick has a source.
     pub list_any: Signal<In, Bit>,
     /// The fan-in table's word (read the clock before; 18 bits, the high
@@ -44,6 +46,9 @@ pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const S
     pub xpre_data: Signal<In, Bits<16>>,
     /// The neuron memory's `x_post` word.
     pub x_post: Signal<In, Bits<16>>,
+    /// The neuron whose `x_post` word is out arrives this tick
+    /// (`PostHistory::arrives` on its stored history).
+    pub x_post_arrives: Signal<In, Bit>,
     /// The weight update's result.
     pub w_next: Signal<In, Bits<8>>,
     /// Pre-trace decay, in 1/4096.
@@ -142,16 +147,17 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Defau
             clock: Default::default(),
             start_potentiation: Default::default(),
             start_decay: Default::default(),
-            list_is_neuron: Default::default(),
             list_source: Default::default(),
             list_neuron: Default::default(),
             list_more: Default::default(),
-            list_more_spikes: Default::default(),
+            list_arrives: Default::default(),
+            list_more_arrivals: Default::default(),
             list_any: Default::default(),
             fanin_data: Default::default(),
             syn_data: Default::default(),
             xpre_data: Default::default(),
             x_post: Default::default(),
+            x_post_arrives: Default::default(),
             w_next: Default::default(),
             pre_decay: Default::default(),
             post_decay: Default::default(),
@@ -205,21 +211,21 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
         self.potentiation.clock.next = self.clock.val();
         self.potentiation.start.next = self.start_potentiation.val();
         self.potentiation.list_neuron.next = self.list_neuron.val();
-        self.potentiation.list_more_spikes.next = self.list_more_spikes.val();
+        self.potentiation.list_arrives.next = self.list_arrives.val();
+        self.potentiation.list_more_arrivals.next = self.list_more_arrivals.val();
         self.potentiation.fanin_data.next = self.fanin_data.val();
         self.potentiation.syn_data.next = self.syn_data.val();
         self.potentiation.w_next.next = self.w_next.val();
 
-        // The trace phase follows the last spiker's potentiation.
+        // The trace phase follows potentiation's last entry.
         self.traces.clock.next = self.clock.val();
         self.traces.start.next = self.start_decay.val() | self.potentiation.done.val();
-        self.traces.list_is_neuron.next = self.list_is_neuron.val();
         self.traces.list_source.next = self.list_source.val();
-        self.traces.list_neuron.next = self.list_neuron.val();
         self.traces.list_more.next = self.list_more.val();
         self.traces.list_any.next = self.list_any.val();
         self.traces.xpre_data.next = self.xpre_data.val();
         self.traces.x_post.next = self.x_post.val();
+        self.traces.arrives.next = self.x_post_arrives.val();
         self.traces.pre_decay.next = self.pre_decay.val();
         self.traces.post_decay.next = self.post_decay.val();
         self.traces.dither_phase.next = self.dither_phase.val();

@@ -3,14 +3,17 @@
 //! `spikefab-sim` is `Simulator::potentiation_phase` (with
 //! `StdpParams::potentiate`); its cycles are `CycleCosts::potentiation_cost`.
 //!
-//! Per spiker (`C_fanin` = 4): `PotNeuron` waits for the spike list's word,
-//! `PotSpike` reads the fan-in table, `PotFanin` the fan-in header,
-//! `PotHeader` takes its count. Then per plastic fan-in synapse (`C_pot` =
-//! 5): `PotEntry` and `PotAddress` read the entry's two words, `PotSource`
-//! reads the synapse word and `x_pre`, `PotCompute` is the weight update's
-//! first stage, `PotWrite` its second into the synapse memory. `done` is
-//! high in the clock that ends the last spiker's fan-in; the trace phase
-//! ([`super::traces::Traces`]) starts in it.
+//! The phase walks the spike list's entries (`SourceList`): the spikers,
+//! then the arrivals that did not fire (spec §5.3). Per entry,
+//! `PotNeuron` waits for the list's word (and moves the walk on), and
+//! `PotSpike` sees whether the neuron arrives: if not, that is all
+//! (`C_skip` = 2). If it does (`C_fanin` = 4), `PotSpike` reads the fan-in
+//! table, `PotFanin` the fan-in header, `PotHeader` takes its count. Then
+//! per plastic fan-in synapse (`C_pot` = 5): `PotEntry` and `PotAddress`
+//! read the entry's two words, `PotSource` reads the synapse word and
+//! `x_pre`, `PotCompute` is the weight update's first stage, `PotWrite` its
+//! second into the synapse memory. `done` is high in the clock that ends
+//! the last entry; the trace phase ([`super::traces::Traces`]) starts in it.
 
 use rust_hdl::prelude::*;
 
@@ -35,12 +38,14 @@ enum PotentiationState {
 pub struct Potentiation<const NB: usize, const SB: usize, const SRCB: usize> {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Start with the tick's first spiker (there is one).
+    /// Start with the tick's first entry (there is one).
     pub start: Signal<In, Bit>,
     /// The spike list's current neuron.
     pub list_neuron: Signal<In, Bits<NB>>,
-    /// The spike list has more spikers.
-    pub list_more_spikes: Signal<In, Bit>,
+    /// It arrives (potentiates) this tick.
+    pub list_arrives: Signal<In, Bit>,
+    /// The walk has more entries (spikers or arrivals).
+    pub list_more_arrivals: Signal<In, Bit>,
     /// The fan-in table's word (read the clock before; 18 bits, the high
     /// two 0 on a narrow core).
     pub fanin_data: Signal<In, Bits<18>>,
@@ -54,7 +59,7 @@ pub struct Potentiation<const NB: usize, const SB: usize, const SRCB: usize> {
     pub done: Signal<Out, Bit>,
     /// Rewind the spike list's walk.
     pub list_rewind_spikes: Signal<Out, Bit>,
-    /// Move past the spiker.
+    /// Move past the entry.
     pub list_advance_spike: Signal<Out, Bit>,
     /// Read the fan-in table at `fanin_address`.
     pub fanin_own: Signal<Out, Bit>,
@@ -87,7 +92,8 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Default for Potentiati
             clock: Default::default(),
             start: Default::default(),
             list_neuron: Default::default(),
-            list_more_spikes: Default::default(),
+            list_arrives: Default::default(),
+            list_more_arrivals: Default::default(),
             fanin_data: Default::default(),
             syn_data: Default::default(),
             w_next: Default::default(),
@@ -144,13 +150,18 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Logic for Potentiation
                 }
             }
             PotentiationState::PotNeuron => {
-                // The spike list's word is on its way.
+                // The entry's word is on its way; the walk moves on (so
+                // `list_more_arrivals` is about the entries after it).
+                self.list_advance_spike.next = true;
                 self.state.d.next = PotentiationState::PotSpike;
             }
             PotentiationState::PotSpike => {
-                self.fanin_own.next = true;
-                self.list_advance_spike.next = true;
-                self.state.d.next = PotentiationState::PotFanin;
+                if self.list_arrives.val() {
+                    self.fanin_own.next = true;
+                    self.state.d.next = PotentiationState::PotFanin;
+                } else {
+                    self.fanin_done.next = true;
+                }
             }
             PotentiationState::PotFanin => {
                 self.syn.own.next = true;
@@ -206,10 +217,9 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Logic for Potentiation
             }
         }
 
-        // What follows a spiker's last plastic fan-in synapse: the next
-        // spiker, else the end of the phase.
+        // What follows an entry: the next, else the end of the phase.
         if self.fanin_done.val() {
-            if self.list_more_spikes.val() {
+            if self.list_more_arrivals.val() {
                 self.state.d.next = PotentiationState::PotNeuron;
             } else {
                 self.done.next = true;

@@ -44,6 +44,9 @@ pub struct Sequencer<const NB: usize, const DB: usize, const RB: usize> {
     pub list_any: Signal<In, Bit>,
     /// The spike list is not empty.
     pub list_any_spikes: Signal<In, Bit>,
+    /// The tick has an arrival that did not fire (spec §5.3; including one
+    /// written this clock).
+    pub list_any_arrivals: Signal<In, Bit>,
     /// The routing phase ends this clock.
     pub router_done: Signal<In, Bit>,
     /// The learning phases end this clock.
@@ -52,6 +55,9 @@ pub struct Sequencer<const NB: usize, const DB: usize, const RB: usize> {
     pub neuron_valid: Signal<In, Bit>,
     /// And it fired.
     pub neuron_spike: Signal<In, Bit>,
+    /// And its spike meets its plastic synapses now (`PostHistory::arrives`,
+    /// learning on).
+    pub neuron_arrives: Signal<In, Bit>,
     /// A busy cycle of the sequencer's own states.
     pub busy: Signal<Out, Bit>,
     /// The tick ends this clock.
@@ -86,6 +92,8 @@ pub struct Sequencer<const NB: usize, const DB: usize, const RB: usize> {
     pub late: Signal<Out, Bit>,
     /// Append `address4` to the spike list.
     pub spike_write: Signal<Out, Bit>,
+    /// Add `address4`, which arrives but did not fire, to the arrivals.
+    pub arrival_write: Signal<Out, Bit>,
     state: DFF<SequencerState>,
     counter: DFF<Bits<NB>>,
     issued: DFF<Bit>,
@@ -111,10 +119,12 @@ impl<const NB: usize, const DB: usize, const RB: usize> Default for Sequencer<NB
             learn: Default::default(),
             list_any: Default::default(),
             list_any_spikes: Default::default(),
+            list_any_arrivals: Default::default(),
             router_done: Default::default(),
             plasticity_done: Default::default(),
             neuron_valid: Default::default(),
             neuron_spike: Default::default(),
+            neuron_arrives: Default::default(),
             busy: Default::default(),
             done: Default::default(),
             new_tick: Default::default(),
@@ -132,6 +142,7 @@ impl<const NB: usize, const DB: usize, const RB: usize> Default for Sequencer<NB
             address4: Default::default(),
             late: Default::default(),
             spike_write: Default::default(),
+            arrival_write: Default::default(),
             state: Default::default(),
             counter: Default::default(),
             issued: Default::default(),
@@ -161,6 +172,7 @@ impl<const NB: usize, const DB: usize, const RB: usize> Logic for Sequencer<NB, 
         self.address3.next = self.idx3.q.val();
         self.address4.next = self.idx4.q.val();
         self.spike_write.next = self.neuron_valid.val() & self.neuron_spike.val();
+        self.arrival_write.next = self.neuron_valid.val() & !self.neuron_spike.val() & self.neuron_arrives.val();
         self.neuron_address.next = self.counter.q.val();
         self.ring_address.next =
             bit_cast::<RB, DB>(self.slot.val()) << self.neuron_shift.val() | bit_cast::<RB, NB>(self.counter.q.val());
@@ -207,11 +219,14 @@ impl<const NB: usize, const DB: usize, const RB: usize> Logic for Sequencer<NB, 
             SequencerState::NeuronDrain => {
                 self.counter.d.next = self.counter.q.val() + 1;
                 if self.counter.q.val() == self.drain_last.val() {
-                    // Routing if the tick has a source, else learning's trace
-                    // phase, else the end.
+                    // Routing if the tick has a source, else potentiation of
+                    // the arrivals, else learning's trace phase, else the end.
                     if self.list_any.val() {
                         self.router_start.next = true;
                         self.state.d.next = SequencerState::Routing;
+                    } else if self.learn.val() & self.list_any_arrivals.val() {
+                        self.potentiation_start.next = true;
+                        self.state.d.next = SequencerState::Learning;
                     } else if self.learn.val() {
                         self.decay_start.next = true;
                         self.state.d.next = SequencerState::Learning;
@@ -222,10 +237,10 @@ impl<const NB: usize, const DB: usize, const RB: usize> Logic for Sequencer<NB, 
             }
             SequencerState::Routing => {
                 self.busy.next = false;
-                // After routing: potentiation of the spikers, else the trace
-                // decay, else the end of the tick.
+                // After routing: potentiation's walk of the spikers and
+                // arrivals, else the trace decay, else the end of the tick.
                 if self.router_done.val() {
-                    if self.learn.val() & self.list_any_spikes.val() {
+                    if self.learn.val() & (self.list_any_spikes.val() | self.list_any_arrivals.val()) {
                         self.potentiation_start.next = true;
                         self.state.d.next = SequencerState::Learning;
                     } else if self.learn.val() {
@@ -271,26 +286,34 @@ mod tests {
     struct Tick {
         any: bool,
         spikes: bool,
+        arrivals: bool,
         route_clocks: u32,
         learn_clocks: u32,
         fired: Vec<bool>,
+        arrives: Vec<bool>,
     }
 
     fn tick() -> impl Strategy<Value = Tick> {
         (
             any::<bool>(),
             any::<bool>(),
+            any::<bool>(),
             1u32..20,
             1u32..20,
             prop::collection::vec(any::<bool>(), N as usize),
+            prop::collection::vec(any::<bool>(), N as usize),
         )
-            .prop_map(|(any, spikes, route_clocks, learn_clocks, fired)| Tick {
-                any: any || spikes,
-                spikes,
-                route_clocks,
-                learn_clocks,
-                fired,
-            })
+            .prop_map(
+                |(any, spikes, arrivals, route_clocks, learn_clocks, fired, arrives)| Tick {
+                    any: any || spikes,
+                    spikes,
+                    arrivals,
+                    route_clocks,
+                    learn_clocks,
+                    fired,
+                    arrives,
+                },
+            )
     }
 
     proptest! {
@@ -298,7 +321,8 @@ mod tests {
         /// phase issues every neuron once, in order, clearing its ring
         /// cell in the tick's slot and appending the spikers in order;
         /// routing runs if the tick has a source; with learning,
-        /// potentiation if a neuron spiked, then the traces; the busy cycles
+        /// potentiation if a neuron spiked or arrives, then the traces; the
+        /// arrivals that did not fire are written as arrivals; the busy cycles
         /// of its own states are `CycleCosts`' fixed costs, and `done` comes
         /// in the tick's last clock. Ticks started back to back.
         #[test]
@@ -312,6 +336,7 @@ mod tests {
             uut.start.next = true;
             let mut pipeline = [None::<u32>; NEURON_LATENCY + 1];
             let (mut k, mut own_busy, mut issued, mut cleared, mut appended) = (0usize, 0u64, vec![], vec![], vec![]);
+            let mut arrived = vec![];
             let (mut routing, mut learning) = (None::<u32>, None::<u32>);
             let mut phases: Vec<&str> = vec![];
             let (mut clocks, mut issued_before) = (0, None::<u32>);
@@ -321,8 +346,10 @@ mod tests {
                 let out = pipeline[NEURON_LATENCY];
                 uut.neuron_valid.next = out.is_some();
                 uut.neuron_spike.next = out.is_some_and(|n| t.fired[n as usize]);
+                uut.neuron_arrives.next = out.is_some_and(|n| t.arrives[n as usize]);
                 uut.list_any.next = t.any;
                 uut.list_any_spikes.next = t.spikes;
+                uut.list_any_arrivals.next = t.arrivals;
                 uut.router_done.next = routing == Some(1);
                 uut.plasticity_done.next = learning == Some(1);
                 assert!(simulate(&mut uut, 100));
@@ -339,6 +366,9 @@ mod tests {
                 }
                 if uut.spike_write.val() {
                     appended.push(uut.address4.val().index() as u32);
+                }
+                if uut.arrival_write.val() {
+                    arrived.push(uut.address4.val().index() as u32);
                 }
                 if let Some(n) = out {
                     prop_assert_eq!(uut.address4.val().index() as u32, n, "the neuron written back");
@@ -384,7 +414,7 @@ mod tests {
                     if t.any {
                         want.push("route");
                     }
-                    if learn && t.any && t.spikes {
+                    if learn && (t.spikes || t.arrivals) {
                         want.push("potentiate");
                     } else if learn {
                         want.push("traces");
@@ -396,6 +426,9 @@ mod tests {
                     prop_assert_eq!(&cleared, &(0..N).map(|n| (slot as u32) << 3 | n).collect::<Vec<_>>());
                     let fired: Vec<u32> = (0..N).filter(|&n| t.fired[n as usize]).collect();
                     prop_assert_eq!(&appended, &fired);
+                    let only: Vec<u32> = (0..N).filter(|&n| t.arrives[n as usize] && !t.fired[n as usize]).collect();
+                    prop_assert_eq!(&arrived, &only);
+                    arrived.clear();
                     prop_assert!(done, "done in the tick's last clock");
                     (own_busy, issued, cleared, appended, phases) = (0, vec![], vec![], vec![], vec![]);
                     k += 1;

@@ -11,6 +11,16 @@
 //! of the next source (the input list until it is used up), and one clock
 //! later, when the list word is out of its memory, `source`, `neuron` and
 //! `is_neuron` name it and `advance` moves past it.
+//!
+//! The spike list's memory also holds the tick's arrivals (spec §5.3: the
+//! neurons whose spikes meet their plastic synapses now, with a post delay
+//! those that fired then): each spiker's entry, from the bottom, has bit 15
+//! set when it arrives too, and the arrivals that did not fire fill it from
+//! the top (entry N - 1 down), bit 15 set. A neuron is in one entry at most,
+//! so the two never meet, and the neuron phase writes one entry a clock.
+//! Potentiation's walk (`advance_spike`, `more_arrivals`) goes on past the
+//! spikers into the top entries, in the order written: `arrives` says
+//! whether the entry's neuron potentiates.
 
 use rust_hdl::prelude::*;
 
@@ -34,8 +44,12 @@ pub struct SourceList<const NB: usize, const MB: usize, const SRCB: usize> {
     pub inputs_clear: Signal<In, Bit>,
     /// Append `spike_neuron` to the spike list.
     pub spike_write: Signal<In, Bit>,
-    /// The neuron that fired.
+    /// The neuron that fired (or, with `arrival_write`, arrives).
     pub spike_neuron: Signal<In, Bits<NB>>,
+    /// The spiker written arrives too.
+    pub spike_arrives: Signal<In, Bit>,
+    /// Add `spike_neuron`, which did not fire, to the arrivals at the top.
+    pub arrival_write: Signal<In, Bit>,
     /// A new tick: empty spike list, both walks at their start.
     pub new_tick: Signal<In, Bit>,
     /// Both walks back to their start.
@@ -54,10 +68,17 @@ pub struct SourceList<const NB: usize, const MB: usize, const SRCB: usize> {
     pub source: Signal<Out, Bits<SRCB>>,
     /// The spike list's current neuron.
     pub neuron: Signal<Out, Bits<NB>>,
+    /// Its spike meets its plastic synapses this tick.
+    pub arrives: Signal<Out, Bit>,
     /// A source is left in either list.
     pub more: Signal<Out, Bit>,
     /// A spiker is left in the spike list.
     pub more_spikes: Signal<Out, Bit>,
+    /// An entry is left for potentiation's walk (spikers, then arrivals).
+    pub more_arrivals: Signal<Out, Bit>,
+    /// The tick has an arrival that did not fire (including one written
+    /// this clock).
+    pub any_arrivals: Signal<Out, Bit>,
     /// The tick has a source: an input pending or a spike (including one
     /// appended this clock).
     pub any: Signal<Out, Bit>,
@@ -72,9 +93,11 @@ pub struct SourceList<const NB: usize, const MB: usize, const SRCB: usize> {
     // Counts up to M or N: a source index's width (SRCB), one bit more than either.
     pending: DFF<Bits<SRCB>>,
     spike_count: DFF<Bits<SRCB>>,
+    arrival_count: DFF<Bits<SRCB>>,
     input_index: DFF<Bits<SRCB>>,
     spike_index: DFF<Bits<SRCB>>,
     offset: Signal<Local, Bits<SRCB>>,
+    past_spikers: Signal<Local, Bits<SRCB>>,
     chosen_neuron: DFF<Bit>,
     axon_base: Constant<Bits<SRCB>>,
 }
@@ -90,6 +113,8 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Default for SourceList
             inputs_clear: Default::default(),
             spike_write: Default::default(),
             spike_neuron: Default::default(),
+            spike_arrives: Default::default(),
+            arrival_write: Default::default(),
             new_tick: Default::default(),
             rewind: Default::default(),
             rewind_spikes: Default::default(),
@@ -99,8 +124,11 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Default for SourceList
             is_neuron: Default::default(),
             source: Default::default(),
             neuron: Default::default(),
+            arrives: Default::default(),
             more: Default::default(),
             more_spikes: Default::default(),
+            more_arrivals: Default::default(),
+            any_arrivals: Default::default(),
             any: Default::default(),
             any_spikes: Default::default(),
             any_pending: Default::default(),
@@ -109,10 +137,12 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Default for SourceList
             spikes: Default::default(),
             pending: Default::default(),
             spike_count: Default::default(),
+            arrival_count: Default::default(),
             input_index: Default::default(),
             spike_index: Default::default(),
             chosen_neuron: Default::default(),
             offset: Default::default(),
+            past_spikers: Default::default(),
             axon_base: Constant::new((1u32 << MB).to_bits()),
         }
     }
@@ -126,6 +156,7 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Logic for SourceList<N
             clock,
             pending,
             spike_count,
+            arrival_count,
             input_index,
             spike_index,
             chosen_neuron
@@ -148,12 +179,26 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Logic for SourceList<N
             self.pending.d.next = 0.into();
         }
 
+        // Potentiation's walk goes on past the spikers into the top entries.
+        self.past_spikers.next = self.spike_index.q.val() - self.spike_count.q.val();
         self.spikes.read_address.next = bit_cast::<NB, SRCB>(self.spike_index.q.val());
+        if self.spike_index.q.val() >= self.spike_count.q.val() {
+            self.spikes.read_address.next = !bit_cast::<NB, SRCB>(self.past_spikers.val());
+        }
         self.spikes.write_address.next = bit_cast::<NB, SRCB>(self.spike_count.q.val());
         self.spikes.write_data.next = bit_cast::<16, NB>(self.spike_neuron.val());
+        if self.spike_arrives.val() {
+            self.spikes.write_data.next = bit_cast::<16, NB>(self.spike_neuron.val()) | 0x8000;
+        }
         self.spikes.write_enable.next = self.spike_write.val();
         if self.spike_write.val() {
             self.spike_count.d.next = self.spike_count.q.val() + 1;
+        }
+        if self.arrival_write.val() {
+            self.spikes.write_address.next = !bit_cast::<NB, SRCB>(self.arrival_count.q.val());
+            self.spikes.write_data.next = bit_cast::<16, NB>(self.spike_neuron.val()) | 0x8000;
+            self.spikes.write_enable.next = true;
+            self.arrival_count.d.next = self.arrival_count.q.val() + 1;
         }
 
         if self.choose.val() {
@@ -177,16 +222,20 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Logic for SourceList<N
         }
         if self.new_tick.val() {
             self.spike_count.d.next = 0.into();
+            self.arrival_count.d.next = 0.into();
         }
 
         self.is_neuron.next = self.chosen_neuron.q.val();
         self.neuron.next = bit_cast::<NB, 16>(self.spikes.read_data.val());
+        self.arrives.next = self.spikes.read_data.val().get_bit(15);
         self.source.next = bit_cast::<SRCB, MB>(bit_cast::<MB, 16>(self.inputs.read_data.val()));
         if self.chosen_neuron.q.val() {
             self.source.next =
                 self.axon_base.val() + bit_cast::<SRCB, NB>(bit_cast::<NB, 16>(self.spikes.read_data.val()));
         }
         self.more_spikes.next = self.spike_index.q.val() < self.spike_count.q.val();
+        self.more_arrivals.next = self.spike_index.q.val() < self.spike_count.q.val() + self.arrival_count.q.val();
+        self.any_arrivals.next = self.arrival_count.q.val().any() | self.arrival_write.val();
         self.more.next = (self.input_index.q.val() < self.pending.q.val()) | self.more_spikes.val();
         self.any_pending.next = self.pending.q.val().any();
         self.any_spikes.next = self.spike_count.q.val().any();
@@ -214,6 +263,8 @@ mod tests {
         uut.input_commit.next = false;
         uut.inputs_clear.next = false;
         uut.spike_write.next = false;
+        uut.spike_arrives.next = false;
+        uut.arrival_write.next = false;
         uut.new_tick.next = false;
         uut.rewind.next = false;
         uut.rewind_spikes.next = false;
@@ -249,12 +300,16 @@ mod tests {
         /// A tick's sources come out as `Simulator::step_tick` routes them:
         /// the axons of every INPUT command in the order sent (ascending, as
         /// the host port checks), then the spikers in firing order; a rewind
-        /// walks them again, and the next tick starts empty.
+        /// walks them again, and the next tick starts empty. Potentiation's
+        /// walk gives the spikers with their arrival flags, then the
+        /// arrivals that did not fire, ascending (the engine's
+        /// `potentiation_order`).
         #[test]
         fn sources_come_in_routing_order(
             commands in prop::collection::vec(prop::collection::btree_set(0u16..16, 1..5), 0..4),
-            spikers in prop::collection::btree_set(0u16..16, 0..16),
+            neurons in prop::collection::vec((any::<bool>(), any::<bool>()), 16),
         ) {
+            let spikers: Vec<u16> = (0..16).filter(|&n| neurons[n as usize].0).collect();
             let mut uut = List::default();
             uut.connect_all();
             idle(&mut uut);
@@ -280,11 +335,15 @@ mod tests {
             idle(&mut uut);
             assert!(simulate(&mut uut, 100));
             prop_assert_eq!(uut.any_pending.val(), !axons.is_empty());
-            for &n in &spikers {
-                uut.spike_write.next = true;
+            for (n, &(spike, arrive)) in neurons.iter().enumerate() {
+                idle(&mut uut);
+                uut.spike_write.next = spike;
+                uut.spike_arrives.next = spike && arrive;
+                uut.arrival_write.next = !spike && arrive;
                 uut.spike_neuron.next = (n as u8).to_bits();
                 assert!(simulate(&mut uut, 100));
-                prop_assert!(uut.any.val());
+                prop_assert!(uut.any.val() || !spike);
+                prop_assert!(uut.any_arrivals.val() || spike || !arrive);
                 clock(&mut uut);
             }
             idle(&mut uut);
@@ -296,21 +355,25 @@ mod tests {
             uut.rewind.next = true;
             clock(&mut uut);
             prop_assert_eq!(walk(&mut uut), expected);
-            // The spikers alone (potentiation's walk), after the whole walk.
+            // Potentiation's walk, after the whole walk: the spikers with
+            // their flags, then the arrivals that did not fire.
             uut.rewind_spikes.next = true;
             clock(&mut uut);
             idle(&mut uut);
             assert!(simulate(&mut uut, 100));
             let mut walked = Vec::new();
-            while uut.more_spikes.val() {
+            while uut.more_arrivals.val() {
                 clock(&mut uut);
-                walked.push(uut.neuron.val().index() as u16);
+                walked.push((uut.neuron.val().index() as u16, uut.arrives.val()));
                 uut.advance_spike.next = true;
                 clock(&mut uut);
                 idle(&mut uut);
                 assert!(simulate(&mut uut, 100));
             }
-            prop_assert_eq!(walked, spikers.iter().copied().collect::<Vec<_>>());
+            let mut order: Vec<(u16, bool)> = spikers.iter().map(|&n| (n, neurons[n as usize].1)).collect();
+            order.extend((0..16).filter(|&n| !neurons[n as usize].0 && neurons[n as usize].1).map(|n| (n, true)));
+            prop_assert_eq!(walked, order);
+            prop_assert_eq!(uut.any_arrivals.val(), neurons.iter().any(|&(s, a)| a && !s));
             uut.inputs_clear.next = true;
             uut.new_tick.next = true;
             clock(&mut uut);

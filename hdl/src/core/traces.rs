@@ -1,15 +1,19 @@
 //! `Traces`: the tick's fourth phase when learning is on (`docs/spec.md` §6
 //! phase 4, §5.1): every trace's decay, then the bump of the tick's
-//! sources' traces. The twin in `spikefab-sim` is `Learning::trace_phase`
-//! (`trace_decay`, with the offsets of `TickDither::trace_offsets`, then
-//! `trace_bump`); its cycles are the learning part of
-//! `CycleCosts::after_learning`.
+//! sources' `x_pre` and of the arriving neurons' `x_post`. The twin in
+//! `spikefab-sim` is `Part`'s trace phase (`trace_decay`, with the offsets
+//! of `TickDither::trace_offsets`, then `trace_bump`); its cycles are the
+//! learning part of `CycleCosts::after_learning`.
 //!
 //! The decay pass reads one trace per clock (`TraceDecay`, one per source,
 //! `x_pre` and a neuron's `x_post` together; `offset` steps the dither
 //! offset `a` along, from the phase again at the first neuron) and writes it
-//! two clocks later; `TraceDrain` lets the last one land before the bump
-//! pass reads traces one source at a time (`BumpList`, `BumpSource`,
+//! two clocks later. An arriving neuron's `x_post` (`arrives`, from the
+//! history in its words) takes its bump in the same multiply-add, as the
+//! added term: `min(4095, decay(x) + post_bump)` is the decay and then the
+//! bump. The `x_post` word's history bits are written back as read.
+//! `TraceDrain` lets the last one land before the bump pass reads the
+//! tick's sources' `x_pre` one at a time (`BumpList`, `BumpSource`,
 //! `BumpWrite`). Both passes compute in the neuron pipeline's multiply-adds,
 //! borrowed through `lend` (the bump pass with no decay and the bump as the
 //! added term), and write back what their registers hold, clamped by
@@ -38,13 +42,8 @@ pub struct Traces<const NB: usize, const MB: usize, const SRCB: usize> {
     pub clock: Signal<In, Clock>,
     /// Start the decay pass.
     pub start: Signal<In, Bit>,
-    /// The source list's chosen source is a neuron.
-    pub list_is_neuron: Signal<In, Bit>,
     /// The source list's chosen source.
     pub list_source: Signal<In, Bits<SRCB>>,
-    /// The spike list's current neuron (the chosen source, when it is a
-    /// neuron).
-    pub list_neuron: Signal<In, Bits<NB>>,
     /// The source list has more sources.
     pub list_more: Signal<In, Bit>,
     /// The tick has a source.
@@ -53,6 +52,8 @@ pub struct Traces<const NB: usize, const MB: usize, const SRCB: usize> {
     pub xpre_data: Signal<In, Bits<16>>,
     /// The neuron memory's `x_post` word.
     pub x_post: Signal<In, Bits<16>>,
+    /// That neuron's spike arrives this tick: its `x_post` is bumped.
+    pub arrives: Signal<In, Bit>,
     /// Pre-trace decay, in 1/4096.
     pub pre_decay: Signal<In, Bits<13>>,
     /// Post-trace decay, in 1/4096.
@@ -96,7 +97,8 @@ pub struct Traces<const NB: usize, const MB: usize, const SRCB: usize> {
     pub trace_source: Signal<Out, Bits<SRCB>>,
     /// Its new `x_pre`.
     pub xpre_next: Signal<Out, Bits<16>>,
-    /// Write `x_post` of `trace_neuron` too (the source is a neuron).
+    /// Write `x_post` of `trace_neuron` too (the decay pass's source is a
+    /// neuron).
     pub xpost_write: Signal<Out, Bit>,
     /// The neuron whose `x_post` is written.
     pub trace_neuron: Signal<Out, Bits<NB>>,
@@ -133,6 +135,8 @@ pub struct Traces<const NB: usize, const MB: usize, const SRCB: usize> {
     decay_offset: DFF<Bits<12>>,
     wb_valid: DFF<Bit>,
     wb_source: DFF<Bits<SRCB>>,
+    wb_decay: DFF<Bit>,
+    wb_history: DFF<Bits<4>>,
     bump: Signal<Local, Bit>,
     decay_neuron: Signal<Local, Bit>,
     axon_base: Constant<Bits<SRCB>>,
@@ -147,13 +151,12 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Default for Traces<NB,
         Traces {
             clock: Default::default(),
             start: Default::default(),
-            list_is_neuron: Default::default(),
             list_source: Default::default(),
-            list_neuron: Default::default(),
             list_more: Default::default(),
             list_any: Default::default(),
             xpre_data: Default::default(),
             x_post: Default::default(),
+            arrives: Default::default(),
             pre_decay: Default::default(),
             post_decay: Default::default(),
             dither_phase: Default::default(),
@@ -197,6 +200,8 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Default for Traces<NB,
             decay_offset: Default::default(),
             wb_valid: Default::default(),
             wb_source: Default::default(),
+            wb_decay: Default::default(),
+            wb_history: Default::default(),
             bump: Default::default(),
             decay_neuron: Default::default(),
             axon_base: Constant::new(m.to_bits()),
@@ -221,10 +226,12 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Logic for Traces<NB, M
             offset,
             decay_offset,
             wb_valid,
-            wb_source
+            wb_source,
+            wb_decay,
+            wb_history
         );
         self.xpre_address.next = self.list_source.val();
-        self.neuron_address.next = self.list_neuron.val();
+        self.neuron_address.next = bit_cast::<NB, SRCB>(self.counter.q.val() - self.axon_base.val());
 
         // The decay pass computes one clock after its read (the bump pass in
         // `BumpWrite`) in the neuron pipeline's multiply-adds, whose
@@ -232,7 +239,8 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Logic for Traces<NB, M
         // whatever the state. The decays take the offsets of the source
         // being computed (spec §5.1): an axon's x_pre takes `a`, a neuron's
         // x_pre `a` rotated by 9 bits, its x_post `a` rotated by 1 (wiring).
-        // A bump decays by 0 (which keeps a trace whatever the offset) and
+        // An arriving neuron's x_post adds its bump to the decay. A bump of
+        // x_pre decays by 0 (which keeps a trace whatever the offset) and
         // adds the bump.
         self.bump.next = self.state.q.val() == TracesState::BumpWrite;
         self.lend.next = self.decay_valid.q.val() | self.bump.val();
@@ -242,13 +250,14 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Logic for Traces<NB, M
         self.lend_post_d.next = bit_cast::<16, 13>(self.post_decay.val());
         self.lend_pre_add.next = 0.into();
         self.lend_post_add.next = 0.into();
-        if self.bump.val() {
-            self.lend_pre_d.next = 0.into();
-            self.lend_post_d.next = 0.into();
-            self.lend_pre_add.next = self.pre_bump.val();
+        self.decay_neuron.next = self.decay_source.q.val() >= self.axon_base.val();
+        if self.decay_neuron.val() & self.arrives.val() {
             self.lend_post_add.next = self.post_bump.val();
         }
-        self.decay_neuron.next = self.decay_source.q.val() >= self.axon_base.val();
+        if self.bump.val() {
+            self.lend_pre_d.next = 0.into();
+            self.lend_pre_add.next = self.pre_bump.val();
+        }
         self.lend_pre_r.next = self.decay_offset.q.val();
         if self.decay_neuron.val() {
             self.lend_pre_r.next = (self.decay_offset.q.val() << 9) | (self.decay_offset.q.val() >> 3);
@@ -258,7 +267,9 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Logic for Traces<NB, M
         self.trace_post.sum.next = self.lent_post.val();
         self.decay_valid.d.next = false;
         self.wb_valid.d.next = self.decay_valid.q.val();
+        self.wb_decay.d.next = self.decay_valid.q.val();
         self.wb_source.d.next = self.decay_source.q.val();
+        self.wb_history.d.next = self.x_post.val().get_bits::<4>(12);
         if self.bump.val() {
             self.wb_valid.d.next = true;
             self.wb_source.d.next = self.source.q.val();
@@ -266,9 +277,10 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Logic for Traces<NB, M
         self.trace_write.next = self.wb_valid.q.val();
         self.trace_source.next = self.wb_source.q.val();
         self.xpre_next.next = bit_cast::<16, 12>(self.trace_pre.x_next.val());
-        self.xpost_write.next = self.wb_valid.q.val() & (self.wb_source.q.val() >= self.axon_base.val());
+        self.xpost_write.next = self.wb_decay.q.val() & (self.wb_source.q.val() >= self.axon_base.val());
         self.trace_neuron.next = bit_cast::<NB, SRCB>(self.wb_source.q.val() - self.axon_base.val());
-        self.xpost_next.next = bit_cast::<16, 12>(self.trace_post.x_next.val());
+        self.xpost_next.next =
+            bit_cast::<16, 4>(self.wb_history.q.val()) << 12 | bit_cast::<16, 12>(self.trace_post.x_next.val());
 
         self.busy.next = true;
         self.done.next = false;
@@ -292,7 +304,6 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Logic for Traces<NB, M
                 self.xpre_own.next = true;
                 self.xpre_address.next = self.counter.q.val();
                 self.neuron_own.next = true;
-                self.neuron_address.next = bit_cast::<NB, SRCB>(self.counter.q.val() - self.axon_base.val());
                 self.decay_valid.d.next = true;
                 self.decay_source.d.next = self.counter.q.val();
                 self.decay_offset.d.next = 0.into();
@@ -328,7 +339,6 @@ impl<const NB: usize, const MB: usize, const SRCB: usize> Logic for Traces<NB, M
                 self.list_advance.next = true;
                 self.source.d.next = self.list_source.val();
                 self.xpre_own.next = true;
-                self.neuron_own.next = self.list_is_neuron.val();
                 self.state.d.next = TracesState::BumpWrite;
             }
             TracesState::BumpWrite => {

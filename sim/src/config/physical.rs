@@ -74,6 +74,49 @@ pub struct StdpSection {
     pub lfsr_seed: Option<i64>,
 }
 
+/// NEST's pairing on the chip's clock (`docs/units.md` rule 7): a post
+/// spike meets its plastic synapses one delay and one tick after it fires
+/// (its neuron answers an input a tick later than the chip's), so
+/// `post_delay` is the plastic projections' delay in ticks plus 1. They
+/// must share one delay.
+fn nest_post_delay(file: &NetworkFile, dt: f64) -> Result<u8, ConfigError> {
+    let mut ticks: Option<i64> = None;
+    for (i, p) in file.projections.iter().enumerate().filter(|(_, p)| p.plastic) {
+        let (field, (lo, hi)) = match (&p.delay_ms, &p.delay) {
+            (Some(ms), _) => {
+                let (a, b) = ms.bounds();
+                ("delay_ms", ((a / dt).round() as i64, (b / dt).round() as i64))
+            }
+            (None, Some(t)) => ("delay", t.bounds()),
+            (None, None) => ("delay", (1, 1)),
+        };
+        if lo != hi || ticks.is_some_and(|t| t != lo) {
+            return Err(ConfigError::invalid(
+                p.item(i),
+                field,
+                "[stdp] pairs a post spike one delay late, as NEST does, so the plastic projections need one \
+                 delay, the same for all",
+            ));
+        }
+        ticks = Some(lo);
+    }
+    let post_delay = ticks.unwrap_or(1) + 1;
+    if post_delay > i64::from(crate::learning::POST_DELAY_MAX) {
+        return Err(ConfigError::invalid(
+            "stdp",
+            "",
+            format!(
+                "the plastic synapses' delay of {} ticks pairs post spikes {post_delay} ticks late; the chip keeps \
+                 {} ticks of them",
+                post_delay - 1,
+                crate::learning::POST_DELAY_MAX
+            ),
+        ));
+    }
+    // A delay below one tick is its projection's own error, named later.
+    Ok(post_delay.max(1) as u8)
+}
+
 /// What the quantizer chose for a file in physical units, and how well
 /// each parameter came through.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,8 +130,19 @@ pub struct Report {
     /// Each projection with physical values: its name, weight exponent and
     /// the quality of its weights and delays.
     pub projections: Vec<(String, u8, Vec<Quality>)>,
-    /// The STDP rule, with the plastic weights' largest mantissa.
-    pub stdp: Option<(i8, StdpInts)>,
+    /// The STDP rule.
+    pub stdp: Option<StdpReport>,
+}
+
+/// What the quantizer chose for a `[stdp]` section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StdpReport {
+    /// The plastic weights' largest mantissa.
+    pub w_max: i8,
+    /// Ticks after a spike that it meets its synapses (docs/units.md rule 7).
+    pub post_delay: u8,
+    /// The traces, gains and shift, with their quality.
+    pub ints: StdpInts,
 }
 
 impl Report {
@@ -105,7 +159,7 @@ impl Report {
         let stdp = self
             .stdp
             .iter()
-            .flat_map(|(_, s)| s.quality.iter().map(|x| ("stdp", x)));
+            .flat_map(|s| s.ints.quality.iter().map(|x| ("stdp", x)));
         pops.chain(projs).chain(stdp)
     }
 }
@@ -141,10 +195,15 @@ impl std::fmt::Display for Report {
                 let _ = writeln!(s, "    {x}");
             }
         }
-        if let Some((w_max, q)) = &self.stdp {
+        if let Some(StdpReport {
+            w_max,
+            post_delay,
+            ints: q,
+        }) = &self.stdp
+        {
             let _ = writeln!(
                 s,
-                "  stdp: w_max {w_max}; trace decays {} {}, bumps {}, gains {} {}, lr_shift {}",
+                "  stdp: w_max {w_max}; trace decays {} {}, bumps {}, gains {} {}, lr_shift {}, post_delay {post_delay}",
                 q.pre_decay, q.post_decay, q.bump, q.a_plus, q.a_minus, q.lr_shift
             );
             for x in &q.quality {
@@ -347,6 +406,7 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
             ),
         );
         let defaults = StdpFields::from(StdpParams::default());
+        let post_delay = nest_post_delay(file, dt)?;
         out.learning = Some(StdpFields {
             pre_decay: q.pre_decay.into(),
             post_decay: q.post_decay.into(),
@@ -358,10 +418,15 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
             w_min: 0,
             w_max: w_max.into(),
             lfsr_seed: s.lfsr_seed.unwrap_or(defaults.lfsr_seed),
+            post_delay: post_delay.into(),
         });
         out.stdp = None;
         plastic_wexp = Some(wexp);
-        stdp_report = Some((w_max, q));
+        stdp_report = Some(StdpReport {
+            w_max,
+            post_delay,
+            ints: q,
+        });
     }
 
     // Projections.

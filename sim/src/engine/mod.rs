@@ -52,13 +52,14 @@ mod rows;
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
+use std::collections::VecDeque;
 use std::ops::Range;
 
 use priority_queue::PriorityQueue;
 
 use crate::cycles::{CoreShape, CycleCosts};
 use crate::dither::{self, Rounding, TickDither};
-use crate::learning::StdpParams;
+use crate::learning::{StdpParams, POST_HISTORY_TICKS};
 use crate::lfsr::{Lfsr16, LfsrCycle, LFSR_PERIOD};
 use crate::network::{InputSpike, Network, FLAG_PLASTIC};
 use crate::neuron::{NeuronParams, NeuronState};
@@ -238,6 +239,30 @@ struct Learning {
     lfsr_at: u32,
     /// Plastic synapses of each source.
     plastic: Vec<u32>,
+    /// The neurons that fired in each of the last ticks accounted (up to
+    /// [`POST_HISTORY_TICKS`], the newest last): whose spikes meet their
+    /// synapses `post_delay` ticks later.
+    fired_history: VecDeque<Vec<u32>>,
+}
+
+/// The neurons whose spikes meet their plastic synapses in the tick whose
+/// spikers are `fired` (spec §5.3), in potentiation order: those of
+/// `arrived` (the spikers of `post_delay` ticks before) that also fired in
+/// it, ascending, then the others, ascending (the order the core's spike
+/// list holds them in); and how many of `fired` do not arrive (the entries
+/// the potentiation passes over).
+fn potentiation_order(fired: &[u32], arrived: &[u32]) -> (Vec<u32>, usize) {
+    let (mut both, mut only) = (Vec::new(), Vec::new());
+    for &n in arrived {
+        if fired.binary_search(&n).is_ok() {
+            both.push(n);
+        } else {
+            only.push(n);
+        }
+    }
+    let skipped = fired.len() - both.len();
+    both.extend(only);
+    (both, skipped)
 }
 
 /// A simulation of one network. Create it with [`Simulator::new`], then
@@ -488,6 +513,7 @@ impl<'n> Simulator<'n> {
             rule: *rule,
             x_pre: vec![0; sources],
             x_pre_next: vec![0; sources],
+            fired_history: VecDeque::with_capacity(POST_HISTORY_TICKS + 1),
             lfsr_at: LfsrCycle::get().position(Lfsr16::new(rule.lfsr_seed).expect("validated non-zero seed")),
             plastic: rows.iter().map(|r| r.plastic as u32).collect(),
         });
@@ -1006,6 +1032,12 @@ impl<'n> Simulator<'n> {
         if let Some(l) = &self.learning {
             d.x_pre = l.x_pre.clone();
             d.lfsr = LfsrCycle::get().at(l.lfsr_at).state();
+            d.post_history = vec![0; self.n];
+            for (i, fired) in l.fired_history.iter().rev().enumerate() {
+                for &n in fired {
+                    d.post_history[n as usize] |= 1 << i;
+                }
+            }
         }
         if weights {
             d.weights = self.weights().into_owned();
@@ -1320,6 +1352,7 @@ impl<'n> Simulator<'n> {
             self.stats.synaptic_events += route.events;
         }
         let (mut depress_at, mut potentiate_at) = (Vec::new(), Vec::new());
+        let mut arrivals = Vec::new();
         if let Some(l) = &mut self.learning {
             let step = |at: u32, draws: u64| ((at as u64 + draws) % LFSR_PERIOD as u64) as u32;
             for &s in &sources {
@@ -1328,7 +1361,19 @@ impl<'n> Simulator<'n> {
                 l.lfsr_at = step(l.lfsr_at, plastic);
                 self.stats.weight_updates += plastic;
             }
-            for &s in &sources[inputs..] {
+            l.fired_history.push_back(fired.to_vec());
+            if l.fired_history.len() > POST_HISTORY_TICKS {
+                l.fired_history.pop_front();
+            }
+            let delay = l.rule.post_delay as usize;
+            let (order, skipped) = match l.fired_history.len().checked_sub(delay + 1) {
+                Some(_) if delay == 0 => (fired.to_vec(), 0),
+                Some(at) => potentiation_order(fired, &l.fired_history[at]),
+                None => (Vec::new(), fired.len()),
+            };
+            cycle += costs.skip_cost(skipped as u64);
+            arrivals = order.into_iter().map(|n| m + n).collect();
+            for &s in &arrivals {
                 let n = (s - m) as usize;
                 potentiate_at.push(l.lfsr_at);
                 let fanin = self.net.plastic_fanin(n);
@@ -1351,6 +1396,7 @@ impl<'n> Simulator<'n> {
             inputs,
             depress_at,
             potentiate_at,
+            arrivals,
             trace_dither,
         }
     }

@@ -71,11 +71,15 @@ pub(super) struct RoutedTick {
     pub inputs: usize,
     /// Learning: the LFSR's position before each source's depressions.
     pub depress_at: Vec<u32>,
-    /// Learning: the LFSR's position before each spiking neuron's
-    /// potentiations (one per source after the inputs).
+    /// Learning: the LFSR's position before each arriving neuron's
+    /// potentiations (one per entry of `arrivals`).
     pub potentiate_at: Vec<u32>,
     /// The dither of the tick's trace phase.
     pub trace_dither: TickDither,
+    /// Learning: the neurons (source indices) whose spikes meet their
+    /// plastic synapses this tick, in potentiation order (spec §5.3): the
+    /// spikers of `post_delay` ticks before.
+    pub arrivals: Vec<u32>,
 }
 
 /// What every part reads during a job.
@@ -362,13 +366,14 @@ impl Part {
                 }
             }
         }
-        // This part's neurons among the tick's spikers.
+        // This part's neurons among the tick's spikers and arrivals.
         let spiked = &r.sources[r.inputs..];
         let (lo, hi) = ((sh.axons + self.lo) as u32, (sh.axons + self.lo + self.n) as u32);
         let first = spiked.partition_point(|&s| s < lo);
         let last = spiked.partition_point(|&s| s < hi);
+        let mine = |s: &&u32| (lo..hi).contains(*s);
         let words = &mut self.syn.words;
-        for (&s, &at) in spiked[first..last].iter().zip(&r.potentiate_at[first..last]) {
+        for (&s, &at) in r.arrivals.iter().zip(&r.potentiate_at).filter(|(s, _)| mine(s)) {
             let nrn = (s - lo) as usize;
             let fanin = &self.syn.fanin[self.syn.fanin_offsets[nrn] as usize..self.syn.fanin_offsets[nrn + 1] as usize];
             // A neuron's potentiations are consecutive draws.
@@ -403,6 +408,9 @@ impl Part {
         for &s in &spiked[first..last] {
             let i = (s - lo) as usize;
             x_pre.neurons[i] = trace_bump(x_pre.neurons[i], rule.pre_bump);
+        }
+        for &s in r.arrivals.iter().filter(mine) {
+            let i = (s - lo) as usize;
             self.x_post[i] = trace_bump(self.x_post[i], rule.post_bump);
         }
     }

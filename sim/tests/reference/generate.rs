@@ -59,8 +59,9 @@ fn stdp() -> impl Strategy<Value = StdpParams> {
         any::<i8>(),
         any::<i8>(),
         1u16..=u16::MAX,
+        prop_oneof![1 => Just(0u8), 2 => 1u8..=spikefab_sim::learning::POST_DELAY_MAX],
     )
-        .prop_map(|(ps, qs, pb, qb, ap, am, lr, a, b, seed)| StdpParams {
+        .prop_map(|(ps, qs, pb, qb, ap, am, lr, a, b, seed, post_delay)| StdpParams {
             pre_decay: ps,
             post_decay: qs,
             pre_bump: pb,
@@ -71,6 +72,7 @@ fn stdp() -> impl Strategy<Value = StdpParams> {
             w_min: a.min(b),
             w_max: a.max(b),
             lfsr_seed: seed,
+            post_delay,
         })
 }
 

@@ -103,6 +103,8 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
     let mut refr = vec![0i64; n];
     let mut x_pre = vec![0i64; m + n];
     let mut x_post = vec![0i64; n];
+    // Bit j: the neuron fired j + 1 ticks ago (the chip's spike history).
+    let mut history = vec![0u16; n];
     let mut lfsr = net.stdp.map_or(0, |r| r.lfsr_seed);
     let mut dither: u16 = 0x5EED;
     let mut due: BTreeMap<(u32, usize), i64> = BTreeMap::new();
@@ -193,8 +195,22 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
         }
 
         if let Some(r) = &net.stdp {
-            // Phase 3: potentiation, ascending neuron, fan-in in canonical order.
-            for &k in &fired {
+            // The neurons whose spikes meet their synapses now: those that
+            // fired post_delay ticks ago; those that fired now too first.
+            let did_fire = |k: usize| fired.contains(&k);
+            let arrives = |k: usize| match r.post_delay {
+                0 => did_fire(k),
+                d => history[k] >> (d - 1) & 1 == 1,
+            };
+            let mut arrived: Vec<usize> = (0..n).filter(|&k| arrives(k) && did_fire(k)).collect();
+            arrived.extend((0..n).filter(|&k| arrives(k) && !did_fire(k)));
+            // The spikers that do not arrive are passed over.
+            cycle += costs.skip as u64 * fired.iter().filter(|&&k| !arrives(k)).count() as u64;
+            for (k, h) in history.iter_mut().enumerate() {
+                *h = ((*h << 1) | did_fire(k) as u16) & 0xFFF;
+            }
+            // Phase 3: potentiation of the arrivals, fan-in in canonical order.
+            for &k in &arrived {
                 let mut count = 0u64;
                 for (i, s) in syn.iter().enumerate() {
                     if s.plastic && s.target as usize == k {
@@ -223,6 +239,8 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
             }
             for &k in &fired {
                 x_pre[m + k] = (x_pre[m + k] + r.pre_bump as i64).min(4095);
+            }
+            for &k in &arrived {
                 x_post[k] = (x_post[k] + r.post_bump as i64).min(4095);
             }
             cycle += costs.trace as u64 * (core.neurons as u64 + core.axons as u64) + costs.trace_fill as u64;
@@ -243,6 +261,7 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
         refractory: narrow8(&refr),
         x_pre: if learning { traces(&x_pre) } else { Vec::new() },
         x_post: if learning { traces(&x_post) } else { Vec::new() },
+        post_history: if learning { history } else { Vec::new() },
         weights: w.iter().map(|&y| y as i8).collect(),
         lfsr,
         ring: (0..core.delay_slots)

@@ -99,6 +99,12 @@ pub fn stdp(rng: &mut ChaCha8Rng) -> StdpParams {
         w_min: a.min(b),
         w_max: a.max(b),
         lfsr_seed: rng.random_range(1..=u16::MAX),
+        // Half the rules pair at once (core v1's pairing), half late.
+        post_delay: if rng.random_bool(0.5) {
+            0
+        } else {
+            rng.random_range(1..=spikefab_sim::learning::POST_DELAY_MAX)
+        },
     }
 }
 
