@@ -127,7 +127,8 @@ def measure(sim, case, binary, repeats):
 
 def cases(paths):
     """Every workload, every size of a workload with a `scale` list, its
-    smallest size again at each tick length of its `dt_variants` list, and
+    smallest size (or each size of its `dt_variant_scale` list) again at each
+    tick length of its `dt_variants` list, and
     every size again at each thread count of its `threads` list and each rank
     count of its `ranks` list."""
     out = []
@@ -135,7 +136,8 @@ def cases(paths):
         with open(path, "rb") as f:
             w = tomllib.load(f)
         sizes = w.get("scale", [None])
-        variants = [(n, None) for n in sizes] + [(sizes[0], dt) for dt in w.get("dt_variants", [])]
+        variant_sizes = w.get("dt_variant_scale", sizes[:1])
+        variants = [(n, None) for n in sizes] + [(n, dt) for dt in w.get("dt_variants", []) for n in variant_sizes]
         other_seeds = [w["seed"] + k for k in range(1, w.get("seeds", 1))]
         for neurons, dt in variants:
             title = w["title"] if neurons is None else f"{w['title']}, N = {neurons:,}"

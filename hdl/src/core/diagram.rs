@@ -85,16 +85,16 @@ pub const BLOCKS: &[BlockRow] = &[
         twin: "sim: Simulator::step_tick, CycleCosts",
     },
     BlockRow {
-        block: "NeuronUpdate, NeuronMemory, Dither",
-        file: "neuron_update.rs, neuron_memory.rs, dither.rs",
-        role: "phase 1: one neuron per clock",
-        spec: "§3, §8.2",
+        block: "NeuronUpdate, NeuronMemory, Dither, PostHistory",
+        file: "neuron_update.rs, neuron_memory.rs, ...",
+        role: "phase 1: one neuron per clock, its spike history",
+        spec: "§3, §5.3, §8.2",
         twin: "sim: NeuronParams::step, dither",
     },
     BlockRow {
         block: "SourceList",
         file: "core/source_list.rs",
-        role: "the tick's inputs, then its spikers",
+        role: "the tick's inputs, then its spikers; arrivals",
         spec: "§6",
         twin: "sim: step_tick's inputs_now, spiked",
     },
@@ -115,8 +115,8 @@ pub const BLOCKS: &[BlockRow] = &[
     BlockRow {
         block: "Potentiation, WeightUpdate, Lfsr",
         file: "core/potentiation.rs, weight_update.rs, ...",
-        role: "phase 3: potentiation",
-        spec: "§5.2, §6",
+        role: "phase 3: potentiation of the arrivals",
+        spec: "§5.2, §5.3, §6",
         twin: "sim: potentiation_phase, StdpParams, Lfsr16",
     },
     BlockRow {
