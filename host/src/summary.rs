@@ -30,7 +30,11 @@ pub fn network(name: &str, net: &Network) -> String {
         net.num_synapses(),
         net.num_plastic(),
         net.max_delay(),
-        if net.stdp().is_some() { "on" } else { "off" },
+        match net.stdp() {
+            Some(r) if r.post_delay > 0 => format!("on (post spikes paired {} ticks late)", r.post_delay),
+            Some(_) => "on".to_string(),
+            None => "off".to_string(),
+        },
         net.rounding().describe()
     );
     // Of one rank's share, what this rank holds.
