@@ -119,7 +119,8 @@ impl Results {
     }
 
     /// The final state: per-neuron `u`, `v`, `theta`, `refractory`,
-    /// `x_post` (with `neuron`, `population`, `index`), per-source `x_pre`,
+    /// `x_post`, `post_history` (with `neuron`, `population`, `index`),
+    /// per-source `x_pre`,
     /// the delay `ring`, and `tick`, `cycle`, `lfsr`; for a network in
     /// physical units also `v_mV` and `theta_mV` (NaN for a population in
     /// integers).
