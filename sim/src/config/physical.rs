@@ -78,22 +78,16 @@ pub struct StdpSection {
 /// spike meets its plastic synapses one delay and one tick after it fires
 /// (its neuron answers an input a tick later than the chip's), so
 /// `post_delay` is the plastic projections' delay in ticks plus 1. They
-/// must share one delay.
-fn nest_post_delay(file: &NetworkFile, dt: f64) -> Result<u8, ConfigError> {
+/// must share one delay. `projections` have their delays in ticks (those
+/// given in ms converted, as `in_ms` marks).
+fn nest_post_delay(projections: &[ProjectionSection], in_ms: &[bool]) -> Result<u8, ConfigError> {
     let mut ticks: Option<i64> = None;
-    for (i, p) in file.projections.iter().enumerate().filter(|(_, p)| p.plastic) {
-        let (field, (lo, hi)) = match (&p.delay_ms, &p.delay) {
-            (Some(ms), _) => {
-                let (a, b) = ms.bounds();
-                ("delay_ms", ((a / dt).round() as i64, (b / dt).round() as i64))
-            }
-            (None, Some(t)) => ("delay", t.bounds()),
-            (None, None) => ("delay", (1, 1)),
-        };
+    for (i, p) in projections.iter().enumerate().filter(|(_, p)| p.plastic) {
+        let (lo, hi) = p.delay.map_or((1, 1), |t| t.bounds());
         if lo != hi || ticks.is_some_and(|t| t != lo) {
             return Err(ConfigError::invalid(
                 p.item(i),
-                field,
+                if in_ms[i] { "delay_ms" } else { "delay" },
                 "[stdp] pairs a post spike one delay late, as NEST does, so the plastic projections need one \
                  delay, the same for all",
             ));
@@ -406,7 +400,6 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
             ),
         );
         let defaults = StdpFields::from(StdpParams::default());
-        let post_delay = nest_post_delay(file, dt)?;
         out.learning = Some(StdpFields {
             pre_decay: q.pre_decay.into(),
             post_decay: q.post_decay.into(),
@@ -418,19 +411,21 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
             w_min: 0,
             w_max: w_max.into(),
             lfsr_seed: s.lfsr_seed.unwrap_or(defaults.lfsr_seed),
-            post_delay: post_delay.into(),
+            // Set from the plastic delays once they are in ticks (below).
+            post_delay: defaults.post_delay,
         });
         out.stdp = None;
         plastic_wexp = Some(wexp);
         stdp_report = Some(StdpReport {
             w_max,
-            post_delay,
+            post_delay: 0,
             ints: q,
         });
     }
 
     // Projections.
     let mut projections = Vec::new();
+    let mut delay_in_ms = vec![false; out.projections.len()];
     for (i, proj) in out.projections.iter_mut().enumerate() {
         if !has_physical(proj) {
             continue;
@@ -491,12 +486,19 @@ pub fn lower(file: &NetworkFile) -> Result<Lowered<'_>, ConfigError> {
                 quantize::delay("delay_ms", ms, dt).map_err(|e| invalid(&item, e))?;
             }
             proj.delay = Some(spec.map(|ms| (ms / dt).round() as i64));
+            delay_in_ms[i] = true;
             let got = (lo / dt).round() * dt;
             quality.push(Quality::new("delay_ms", lo, got, "ms"));
         }
         proj.weight_mv = None;
         proj.weight_pa = None;
         projections.push((item, wexp_used, quality));
+    }
+    if let Some(report) = &mut stdp_report {
+        report.post_delay = nest_post_delay(&out.projections, &delay_in_ms)?;
+        if let Some(learning) = &mut out.learning {
+            learning.post_delay = report.post_delay.into();
+        }
     }
     Ok(Lowered {
         file: Cow::Owned(out),
