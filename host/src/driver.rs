@@ -582,6 +582,9 @@ impl<T: Transport> Chip<T> {
             x_post,
             post_history,
             weights,
+            // WIP (branch weight-fraction-sim): the chip keeps no fraction
+            // words yet, so a learning network's dump differs here.
+            weight_fractions: Vec::new(),
             lfsr,
             ring,
         })

@@ -211,7 +211,10 @@ impl StdpParams {
     /// A fine weight kept within `w_min..=w_max` (in mantissa steps).
     #[inline(always)]
     fn bound(&self, w: i32) -> i16 {
-        w.clamp((self.w_min as i32) << WEIGHT_FRACTION_BITS, (self.w_max as i32) << WEIGHT_FRACTION_BITS) as i16
+        w.clamp(
+            (self.w_min as i32) << WEIGHT_FRACTION_BITS,
+            (self.w_max as i32) << WEIGHT_FRACTION_BITS,
+        ) as i16
     }
 
     /// Depression of one plastic synapse's fine weight ([`join_weight`])

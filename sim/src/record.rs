@@ -252,7 +252,10 @@ impl StateDump {
             ("x_post", vec_diff(&self.x_post, &other.x_post)),
             ("post_history", vec_diff(&self.post_history, &other.post_history)),
             ("weight", vec_diff(&self.weights, &other.weights)),
-            ("weight_fraction", vec_diff(&self.weight_fractions, &other.weight_fractions)),
+            (
+                "weight_fraction",
+                vec_diff(&self.weight_fractions, &other.weight_fractions),
+            ),
             (
                 "lfsr",
                 (self.lfsr != other.lfsr).then(|| (0, format!("{:#06x}", self.lfsr), format!("{:#06x}", other.lfsr))),

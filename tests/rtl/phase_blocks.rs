@@ -27,6 +27,7 @@ use spikefab_hdl::core::router::Router;
 use spikefab_proto::message::field;
 use spikefab_sim::dither::{self, Rounding};
 use spikefab_sim::fixed::{add_sat16, decay, TRACE_MAX};
+use spikefab_sim::learning::{join_weight, split_weight};
 use spikefab_sim::lfsr::Lfsr16;
 use spikefab_sim::network::FLAG_PLASTIC;
 use spikefab_sim::{CycleCosts, Network, NetworkBuilder, NeuronParams, Source, StateDump, SynapseSpec};
@@ -397,7 +398,9 @@ fn route_tick(
         if uut.lfsr_step.val() {
             // The weight update's first stage: x_post is out, the weight registered.
             let r = rule.expect("a depression with learning off");
-            w_next = r.depress(uut.weight.val().to_u8() as i8, xpost_q & TRACE_MAX, &mut lfsr) as u8;
+            // WIP (branch weight-fraction-sim): the core keeps no fraction yet.
+            let fine = join_weight(uut.weight.val().to_u8() as i8, 0);
+            w_next = split_weight(r.depress(fine, xpost_q & TRACE_MAX, &mut lfsr)).0 as u8;
         }
         source_q = read_port(uut.source_own.val(), &image.source, uut.source_address.val().index());
         xpost_q = read_port(uut.neuron_own.val(), &x_post, uut.neuron_address.val().index());
@@ -559,7 +562,8 @@ fn learn_tick(
             // The first stage: x_pre and the synapse word are out.
             prop_assert!(uut.first_stage.val());
             prop_assert_eq!(uut.weight.val().to_u8(), syn_q as u8, "the weight at the first stage");
-            w_next = rule.potentiate(syn_q as u8 as i8, xpre_q & TRACE_MAX, &mut lfsr) as u8;
+            let fine = join_weight(syn_q as u8 as i8, 0);
+            w_next = split_weight(rule.potentiate(fine, xpre_q & TRACE_MAX, &mut lfsr)).0 as u8;
         }
         fanin_q = read_port(uut.fanin_own.val(), &fanin, uut.fanin_address.val().index());
         xpre_q = read_port(uut.xpre_own.val(), &x_pre, uut.xpre_address.val().index());
