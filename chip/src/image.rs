@@ -32,6 +32,17 @@ pub fn synapse_word(target: u32, weight: i8) -> u32 {
     target << 8 | weight as u8 as u32
 }
 
+/// Fraction word (§8.3), after each plastic synapse's word: its weight's
+/// `fraction` (§5.3) in bits 0-7, two's complement.
+pub fn fraction_word(fraction: i8) -> u32 {
+    fraction as u8 as u32
+}
+
+/// The fraction in a fraction word (its low byte).
+pub fn fraction_of(word: u32) -> i8 {
+    word as u8 as i8
+}
+
 /// Why a network does not fit a core.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FitError {
@@ -68,8 +79,8 @@ pub enum FitError {
     },
     /// The synapse memory is too small.
     #[error(
-        "the network needs {needed} synapse-memory words ({synapses} synapses, {headers} run headers, \
-         {fanin} fan-in words, {RESERVED_WORDS} reserved), the {core} core has {available}"
+        "the network needs {needed} synapse-memory words ({synapses} synapses, {fractions} fraction words, \
+         {headers} run headers, {fanin} fan-in words, {RESERVED_WORDS} reserved), the {core} core has {available}"
     )]
     SynapseMemory {
         /// Core name.
@@ -78,6 +89,8 @@ pub enum FitError {
         needed: u64,
         /// Synapses.
         synapses: u64,
+        /// Fraction words: one per plastic synapse.
+        fractions: u64,
         /// Run headers.
         headers: u64,
         /// Fan-in headers and entries.
@@ -115,7 +128,8 @@ pub struct Image {
     /// The used words of space `syn`, from address 0 (whole words: bits
     /// 16-17 go to `syn_hi` on a wide core).
     pub syn: Vec<u32>,
-    /// `syn` address of each synapse, by canonical index.
+    /// `syn` address of each synapse, by canonical index (a plastic
+    /// synapse's fraction word is the next).
     pub weight_address: Vec<u32>,
     /// Run headers of each network source, by source index of the network.
     pub headers: Vec<u32>,
@@ -206,9 +220,13 @@ impl Image {
                     (j - i) as u32,
                 ) as u32);
                 count += 1;
+                let plastic = flags & FLAG_PLASTIC != 0;
                 for (k, address) in weight_address.iter_mut().enumerate().take(j).skip(i) {
                     *address = words.len() as u32;
                     words.push(synapse_word(syn.target(k), syn.weight(k)));
+                    if plastic {
+                        words.push(fraction_word(0));
+                    }
                 }
                 i = j;
                 if overflow(&words) {
@@ -235,10 +253,12 @@ impl Image {
         }
         if overflow(&words) {
             let synapses = syn.len() as u64;
+            let fractions = (0..syn.len()).filter(|&i| syn.plastic(i)).count() as u64;
             return Err(FitError::SynapseMemory {
                 core: config.name,
-                needed: RESERVED_WORDS as u64 + synapses + total_headers + fanin_words,
+                needed: RESERVED_WORDS as u64 + synapses + fractions + total_headers + fanin_words,
                 synapses,
+                fractions,
                 headers: total_headers,
                 fanin: fanin_words,
                 available: config.syn_words() as u64,

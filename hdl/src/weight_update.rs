@@ -21,6 +21,11 @@
 //! sum in "ordered" space (the sign bit flipped: signed order as unsigned).
 //! When `w_min > w_max` (registers the host may write, never a valid
 //! network) the upper bound wins.
+//!
+//! The caller writes the result back in two words of a one-port memory,
+//! one clock apart: `fraction_next` is the fraction of the clock before
+//! (`w_next`'s low byte less 128, two's complement, as the fraction word
+//! stores it: spec §8.3).
 
 use rust_hdl::prelude::*;
 
@@ -48,6 +53,9 @@ pub struct WeightUpdate {
     pub potentiate: Signal<In, Bit>,
     /// `V` after.
     pub w_next: Signal<Out, Bits<16>>,
+    /// The fraction of the clock before's `w_next`, as stored.
+    pub fraction_next: Signal<Out, Bits<8>>,
+    fraction_q: DFF<Bits<8>>,
     product: Signal<Local, Bits<32>>,
     mask: DFF<Bits<16>>,
     noise_kept: Signal<Local, Bits<16>>,
@@ -83,6 +91,8 @@ impl Default for WeightUpdate {
             w_max: Default::default(),
             potentiate: Default::default(),
             w_next: Default::default(),
+            fraction_next: Default::default(),
+            fraction_q: Default::default(),
             product: Default::default(),
             mask: Default::default(),
             noise_kept: Default::default(),
@@ -112,7 +122,7 @@ impl Default for WeightUpdate {
 impl Logic for WeightUpdate {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, mask, magnitude, w_wide, subtracting);
+        dff_setup!(self, clock, mask, magnitude, w_wide, subtracting, fraction_q);
         // Stage 1: ((x · gain + (r >> 8)) << 8 | (r & 255)) >> lr_shift, with
         // r = noise & (2^lr_shift - 1).
         self.product.next = bit_cast::<16, 12>(self.x.val()) * bit_cast::<16, 8>(self.gain.val());
@@ -160,6 +170,9 @@ impl Logic for WeightUpdate {
             self.clamped.next = self.max_ordered.val() ^ self.sign_bit.val();
         }
         self.w_next.next = bit_cast::<16, 18>(self.clamped.val());
+        // Less 128 is the top bit flipped.
+        self.fraction_q.d.next = bit_cast::<8, 18>(self.clamped.val()) ^ bit_cast::<8, 18>(self.half.val());
+        self.fraction_next.next = self.fraction_q.q.val();
     }
 }
 

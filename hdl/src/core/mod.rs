@@ -250,9 +250,8 @@ impl<
         self.router.list_more.next = self.list.more.val();
         self.router.source_data.next = self.synapses.source_word.val();
         self.router.syn_data.next = self.synapses.syn_word.val();
-        // WIP (branch weight-fraction-sim): no fraction word is stored yet,
-        // so the update starts from a fraction of 0 and keeps the weight byte.
-        self.router.w_next.next = self.weight.w_next.val().get_bits::<8>(8);
+        self.router.w_next.next = self.weight.w_next.val();
+        self.router.fraction_next.next = self.weight.fraction_next.val();
         self.plasticity.start_potentiation.next = self.sequencer.potentiation_start.val();
         self.plasticity.start_decay.next = self.sequencer.decay_start.val();
         self.plasticity.list_source.next = self.list.source.val();
@@ -266,7 +265,8 @@ impl<
         self.plasticity.xpre_data.next = self.synapses.xpre_word.val();
         self.plasticity.x_post.next = self.neurons.x_post.val();
         self.plasticity.x_post_arrives.next = self.history.arrives.val();
-        self.plasticity.w_next.next = self.weight.w_next.val().get_bits::<8>(8);
+        self.plasticity.w_next.next = self.weight.w_next.val();
+        self.plasticity.fraction_next.next = self.weight.fraction_next.val();
         self.plasticity.pre_decay.next = self.control.pre_decay.val();
         self.plasticity.post_decay.next = self.control.post_decay.val();
         self.plasticity.dither_phase.next = self.dither.phase.val();
@@ -417,11 +417,11 @@ impl<
         self.weight.w_max.next = self.control.w_max.val();
         self.weight.potentiate.next = self.plasticity.first_stage.val();
         if self.plasticity.first_stage.val() {
-            self.weight.w.next = bit_cast::<16, 8>(self.plasticity.weight.val()) << 8 | 0x80;
+            self.weight.w.next = self.plasticity.weight.val();
             self.weight.x.next = self.synapses.xpre_word.val().get_bits::<12>(0);
             self.weight.gain.next = self.control.a_plus.val();
         } else {
-            self.weight.w.next = bit_cast::<16, 8>(self.router.weight.val()) << 8 | 0x80;
+            self.weight.w.next = self.router.weight.val();
             self.weight.x.next = self.neurons.x_post.val().get_bits::<12>(0);
             self.weight.gain.next = self.control.a_minus.val();
         }
