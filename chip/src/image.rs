@@ -254,12 +254,18 @@ impl Image {
         if overflow(&words) {
             let synapses = syn.len() as u64;
             let fractions = (0..syn.len()).filter(|&i| syn.plastic(i)).count() as u64;
+            // Every source's runs (the layout above stops a source's at the
+            // overflow).
+            let headers: u64 = (0..syn.num_sources())
+                .filter(|&s| !syn.row(s).is_empty())
+                .map(|s| syn.run_headers(s))
+                .sum();
             return Err(FitError::SynapseMemory {
                 core: config.name,
-                needed: RESERVED_WORDS as u64 + synapses + fractions + total_headers + fanin_words,
+                needed: RESERVED_WORDS as u64 + synapses + fractions + headers + fanin_words,
                 synapses,
                 fractions,
-                headers: total_headers,
+                headers,
                 fanin: fanin_words,
                 available: config.syn_words() as u64,
             });
@@ -513,6 +519,29 @@ mod tests {
         let narrow = Image::new(&packed(CoreConfig::TINY, 100), CoreConfig::TINY).unwrap();
         assert!(!narrow.is_wide());
         assert_eq!(narrow.spaces().len(), 7);
+    }
+
+    /// A network too big for a core is told the words it needs: as many as
+    /// its image takes on a core it fits (plastic synapses with their
+    /// fraction words and fan-in lists, every run header).
+    #[test]
+    fn the_words_a_network_needs_are_those_of_its_image() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+        let net = spikefab_sim::config::load(&dir.join("stdp_homeostasis.toml"))
+            .unwrap()
+            .network;
+        let fits = Image::new(&net, CoreConfig::UP5K).unwrap();
+        let plastic = (0..net.num_synapses() as usize)
+            .filter(|&i| net.synapses().plastic(i))
+            .count() as u64;
+        assert!(plastic > 0);
+        match Image::new(&net, CoreConfig::HX8K) {
+            Err(FitError::SynapseMemory { needed, fractions, .. }) => {
+                assert_eq!(needed, fits.syn.len() as u64);
+                assert_eq!(fractions, plastic);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -16,11 +16,18 @@
 //! `((x · gain + (r >> 8)) << 8 | (r & 255)) >> lr_shift`, which is
 //! `(x · gain · 256 + r) >> lr_shift` with a 20-bit adder, saturated at
 //! 2^16: `V` spans less than 2^16, so a larger magnitude is clamped to the
-//! same bound. The second adds or subtracts it (one adder, the complement
-//! taken in front of the register, the 1 a carry in) and clamps the 18-bit
-//! sum in "ordered" space (the sign bit flipped: signed order as unsigned).
-//! When `w_min > w_max` (registers the host may write, never a valid
-//! network) the upper bound wins.
+//! same bound. The first stage also registers the room to the bound the
+//! update moves towards (`256 w_max + 128 - V` for a potentiation, `V -
+//! 256 w_min - 128` for a depression) and that bound. The second adds or
+//! subtracts the magnitude (one adder, the complement taken in front of the
+//! register, the 1 a carry in) and, beside it, compares the magnitude with
+//! the room (a second carry chain): where it is larger, the result is the
+//! bound. So the second stage is two carry chains side by side and a
+//! multiplexer, not an adder followed by two comparisons: its result feeds
+//! the synapse memory's write port, the core's longest path on the UP5K.
+//! This is the spec's clamp for a weight within its bounds (a potentiation
+//! can only pass the upper one, a depression the lower): learning keeps a
+//! plastic weight there, and the loader refuses one outside them.
 //!
 //! The caller writes the result back in two words of a one-port memory,
 //! one clock apart: `fraction_next` is the fraction of the clock before
@@ -45,9 +52,9 @@ pub struct WeightUpdate {
     pub lr_shift: Signal<In, Bits<4>>,
     /// The LFSR's state after this update's step.
     pub noise: Signal<In, Bits<16>>,
-    /// Lower weight bound (two's complement); second stage.
+    /// Lower weight bound (two's complement); first stage.
     pub w_min: Signal<In, Bits<8>>,
-    /// Upper weight bound (two's complement); second stage.
+    /// Upper weight bound (two's complement); first stage.
     pub w_max: Signal<In, Bits<8>>,
     /// Potentiate (add) rather than depress (subtract); first stage.
     pub potentiate: Signal<In, Bit>,
@@ -66,15 +73,18 @@ pub struct WeightUpdate {
     magnitude: DFF<Bits<18>>,
     w_wide: DFF<Bits<18>>,
     subtracting: DFF<Bit>,
+    v_wide: Signal<Local, Bits<18>>,
+    lo_v: Signal<Local, Bits<18>>,
+    hi_v: Signal<Local, Bits<18>>,
+    room: DFF<Bits<18>>,
+    bound: DFF<Bits<16>>,
+    magnitude_plain: DFF<Bits<18>>,
     sum: Signal<Local, Bits<18>>,
-    sum_ordered: Signal<Local, Bits<18>>,
-    min_ordered: Signal<Local, Bits<18>>,
-    max_ordered: Signal<Local, Bits<18>>,
-    clamped: Signal<Local, Bits<18>>,
+    beyond: Signal<Local, Bits<18>>,
+    clamped: Signal<Local, Bits<16>>,
     ones: Constant<Bits<16>>,
     limit: Constant<Bits<17>>,
     sign_ext: Constant<Bits<18>>,
-    sign_bit: Constant<Bits<18>>,
     half: Constant<Bits<18>>,
 }
 
@@ -103,16 +113,19 @@ impl Default for WeightUpdate {
             magnitude: Default::default(),
             w_wide: Default::default(),
             subtracting: Default::default(),
+            v_wide: Default::default(),
+            lo_v: Default::default(),
+            hi_v: Default::default(),
+            room: Default::default(),
+            bound: Default::default(),
+            magnitude_plain: Default::default(),
             sum: Default::default(),
-            sum_ordered: Default::default(),
-            min_ordered: Default::default(),
-            max_ordered: Default::default(),
+            beyond: Default::default(),
             clamped: Default::default(),
             ones: Constant::new(0xFFFFu32.to_bits()),
             limit: Constant::new(0x10000u32.to_bits()),
             // Bits 16 and 17 set: sign extension of a 16-bit value to 18 bits.
             sign_ext: Constant::new(0x30000u32.to_bits()),
-            sign_bit: Constant::new(0x20000u32.to_bits()),
             // The bounds' low byte: a fraction of 0, offset by 128.
             half: Constant::new(0x80u32.to_bits()),
         }
@@ -122,7 +135,18 @@ impl Default for WeightUpdate {
 impl Logic for WeightUpdate {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, mask, magnitude, w_wide, subtracting, fraction_q);
+        dff_setup!(
+            self,
+            clock,
+            mask,
+            magnitude,
+            w_wide,
+            subtracting,
+            fraction_q,
+            room,
+            bound,
+            magnitude_plain
+        );
         // Stage 1: ((x · gain + (r >> 8)) << 8 | (r & 255)) >> lr_shift, with
         // r = noise & (2^lr_shift - 1).
         self.product.next = bit_cast::<16, 12>(self.x.val()) * bit_cast::<16, 8>(self.gain.val());
@@ -142,36 +166,41 @@ impl Logic for WeightUpdate {
         if !self.potentiate.val() {
             self.magnitude.d.next = !bit_cast::<18, 17>(self.saturated.val());
         }
-        self.w_wide.d.next = bit_cast::<18, 16>(self.w.val());
+        self.v_wide.next = bit_cast::<18, 16>(self.w.val());
         if self.w.val().get_bit(15) {
-            self.w_wide.d.next = bit_cast::<18, 16>(self.w.val()) | self.sign_ext.val();
+            self.v_wide.next = bit_cast::<18, 16>(self.w.val()) | self.sign_ext.val();
         }
+        self.w_wide.d.next = self.v_wide.val();
         self.subtracting.d.next = !self.potentiate.val();
+        self.magnitude_plain.d.next = bit_cast::<18, 17>(self.saturated.val());
+        // The bounds as V, and the room to the one this update moves to.
+        self.lo_v.next = bit_cast::<18, 8>(self.w_min.val()) << 8 | self.half.val();
+        if self.w_min.val().get_bit(7) {
+            self.lo_v.next = bit_cast::<18, 8>(self.w_min.val()) << 8 | self.half.val() | self.sign_ext.val();
+        }
+        self.hi_v.next = bit_cast::<18, 8>(self.w_max.val()) << 8 | self.half.val();
+        if self.w_max.val().get_bit(7) {
+            self.hi_v.next = bit_cast::<18, 8>(self.w_max.val()) << 8 | self.half.val() | self.sign_ext.val();
+        }
+        self.room.d.next = self.v_wide.val() - self.lo_v.val();
+        self.bound.d.next = bit_cast::<16, 18>(self.lo_v.val());
+        if self.potentiate.val() {
+            self.room.d.next = self.hi_v.val() - self.v_wide.val();
+            self.bound.d.next = bit_cast::<16, 18>(self.hi_v.val());
+        }
 
-        // Stage 2: V ± magnitude, clamped.
+        // Stage 2: V ± magnitude, or the bound where the magnitude is beyond
+        // the room (room - magnitude < 0: both within 18 signed bits).
         self.sum.next =
             self.w_wide.q.val() + self.magnitude.q.val() + bit_cast::<18, 1>(self.subtracting.q.val().into());
-        self.sum_ordered.next = self.sum.val() ^ self.sign_bit.val();
-        self.min_ordered.next = (bit_cast::<18, 8>(self.w_min.val()) << 8 | self.half.val()) ^ self.sign_bit.val();
-        if self.w_min.val().get_bit(7) {
-            self.min_ordered.next = (bit_cast::<18, 8>(self.w_min.val()) << 8 | self.half.val() | self.sign_ext.val())
-                ^ self.sign_bit.val();
+        self.beyond.next = self.room.q.val() - self.magnitude_plain.q.val();
+        self.clamped.next = bit_cast::<16, 18>(self.sum.val());
+        if self.beyond.val().get_bit(17) {
+            self.clamped.next = self.bound.q.val();
         }
-        self.max_ordered.next = (bit_cast::<18, 8>(self.w_max.val()) << 8 | self.half.val()) ^ self.sign_bit.val();
-        if self.w_max.val().get_bit(7) {
-            self.max_ordered.next = (bit_cast::<18, 8>(self.w_max.val()) << 8 | self.half.val() | self.sign_ext.val())
-                ^ self.sign_bit.val();
-        }
-        self.clamped.next = self.sum.val();
-        if self.sum_ordered.val() < self.min_ordered.val() {
-            self.clamped.next = self.min_ordered.val() ^ self.sign_bit.val();
-        }
-        if self.sum_ordered.val() > self.max_ordered.val() {
-            self.clamped.next = self.max_ordered.val() ^ self.sign_bit.val();
-        }
-        self.w_next.next = bit_cast::<16, 18>(self.clamped.val());
+        self.w_next.next = self.clamped.val();
         // Less 128 is the top bit flipped.
-        self.fraction_q.d.next = bit_cast::<8, 18>(self.clamped.val()) ^ bit_cast::<8, 18>(self.half.val());
+        self.fraction_q.d.next = bit_cast::<8, 16>(self.clamped.val()) ^ bit_cast::<8, 18>(self.half.val());
         self.fraction_next.next = self.fraction_q.q.val();
     }
 }

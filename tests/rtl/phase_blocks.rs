@@ -123,7 +123,12 @@ fn check_weights(
         }
         prop_assert_eq!(syn[a as usize] as u8 as i8, dump.weights[i], "weight of synapse {}", i);
         if synapses.plastic(i) {
-            prop_assert_eq!(fraction_of(syn[a as usize + 1]), dump.weight_fractions[i], "fraction of synapse {}", i);
+            prop_assert_eq!(
+                fraction_of(syn[a as usize + 1]),
+                dump.weight_fractions[i],
+                "fraction of synapse {}",
+                i
+            );
         }
     }
     Ok(())

@@ -95,6 +95,7 @@ pub struct Potentiation<const NB: usize, const SB: usize, const SRCB: usize> {
     source: DFF<Bits<SRCB>>,
     syn_target: DFF<Bits<8>>,
     syn_weight: DFF<Bits<8>>,
+    computing: DFF<Bit>,
     fanin_done: Signal<Local, Bit>,
     offset: Constant<Bits<8>>,
 }
@@ -131,6 +132,7 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Default for Potentiati
             source: Default::default(),
             syn_target: Default::default(),
             syn_weight: Default::default(),
+            computing: Default::default(),
             fanin_done: Default::default(),
             offset: Constant::new(0x80u8.to_bits()),
         }
@@ -150,7 +152,8 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Logic for Potentiation
             fraction_at,
             source,
             syn_target,
-            syn_weight
+            syn_weight,
+            computing
         );
         // In `PotCompute` the fraction word is on `syn_data`.
         self.weight.next = bit_cast::<16, 8>(self.syn_weight.q.val()) << 8
@@ -170,7 +173,10 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Logic for Potentiation
         self.syn.write.next = false;
         self.xpre_own.next = false;
         self.lfsr_step.next = false;
-        self.first_stage.next = false;
+        // `PotCompute`, from a register of its own: it selects the weight
+        // update's operands, the start of the core's longest path.
+        self.first_stage.next = self.computing.q.val();
+        self.computing.d.next = false;
         self.fanin_done.next = false;
 
         match self.state.q.val() {
@@ -238,12 +244,12 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Logic for Potentiation
                 self.xpre_own.next = true;
                 self.syn.own.next = true;
                 self.syn.address.next = self.fraction_at.q.val();
+                self.computing.d.next = true;
                 self.state.d.next = PotentiationState::PotCompute;
             }
             PotentiationState::PotCompute => {
                 // x_pre and the fraction word are here: the first stage.
                 self.lfsr_step.next = true;
-                self.first_stage.next = true;
                 self.state.d.next = PotentiationState::PotWrite;
             }
             PotentiationState::PotWrite => {
