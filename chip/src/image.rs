@@ -193,7 +193,6 @@ impl Image {
         let mut source = vec![0u32; config.sources() as usize];
         let mut weight_address = vec![0u32; syn.len()];
         let mut headers = Vec::with_capacity(net.num_sources() as usize);
-        let mut total_headers = 0u64;
         let overflow = |words: &Vec<u32>| words.len() as u64 > config.syn_words() as u64;
         for s in 0..net.num_sources() {
             let row = syn.row(s as usize);
@@ -234,7 +233,6 @@ impl Image {
                 }
             }
             headers.push(count);
-            total_headers += count as u64;
         }
         let mut fanin = vec![1u32; n];
         let mut fanin_words = 0u64;
