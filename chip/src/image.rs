@@ -32,6 +32,17 @@ pub fn synapse_word(target: u32, weight: i8) -> u32 {
     target << 8 | weight as u8 as u32
 }
 
+/// Fraction word (§8.3), after each plastic synapse's word: its weight's
+/// `fraction` (§5.3) in bits 0-7, two's complement.
+pub fn fraction_word(fraction: i8) -> u32 {
+    fraction as u8 as u32
+}
+
+/// The fraction in a fraction word (its low byte).
+pub fn fraction_of(word: u32) -> i8 {
+    word as u8 as i8
+}
+
 /// Why a network does not fit a core.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FitError {
@@ -68,8 +79,8 @@ pub enum FitError {
     },
     /// The synapse memory is too small.
     #[error(
-        "the network needs {needed} synapse-memory words ({synapses} synapses, {headers} run headers, \
-         {fanin} fan-in words, {RESERVED_WORDS} reserved), the {core} core has {available}"
+        "the network needs {needed} synapse-memory words ({synapses} synapses, {fractions} fraction words, \
+         {headers} run headers, {fanin} fan-in words, {RESERVED_WORDS} reserved), the {core} core has {available}"
     )]
     SynapseMemory {
         /// Core name.
@@ -78,6 +89,8 @@ pub enum FitError {
         needed: u64,
         /// Synapses.
         synapses: u64,
+        /// Fraction words: one per plastic synapse.
+        fractions: u64,
         /// Run headers.
         headers: u64,
         /// Fan-in headers and entries.
@@ -115,7 +128,8 @@ pub struct Image {
     /// The used words of space `syn`, from address 0 (whole words: bits
     /// 16-17 go to `syn_hi` on a wide core).
     pub syn: Vec<u32>,
-    /// `syn` address of each synapse, by canonical index.
+    /// `syn` address of each synapse, by canonical index (a plastic
+    /// synapse's fraction word is the next).
     pub weight_address: Vec<u32>,
     /// Run headers of each network source, by source index of the network.
     pub headers: Vec<u32>,
@@ -179,7 +193,6 @@ impl Image {
         let mut source = vec![0u32; config.sources() as usize];
         let mut weight_address = vec![0u32; syn.len()];
         let mut headers = Vec::with_capacity(net.num_sources() as usize);
-        let mut total_headers = 0u64;
         let overflow = |words: &Vec<u32>| words.len() as u64 > config.syn_words() as u64;
         for s in 0..net.num_sources() {
             let row = syn.row(s as usize);
@@ -206,9 +219,13 @@ impl Image {
                     (j - i) as u32,
                 ) as u32);
                 count += 1;
+                let plastic = flags & FLAG_PLASTIC != 0;
                 for (k, address) in weight_address.iter_mut().enumerate().take(j).skip(i) {
                     *address = words.len() as u32;
                     words.push(synapse_word(syn.target(k), syn.weight(k)));
+                    if plastic {
+                        words.push(fraction_word(0));
+                    }
                 }
                 i = j;
                 if overflow(&words) {
@@ -216,7 +233,6 @@ impl Image {
                 }
             }
             headers.push(count);
-            total_headers += count as u64;
         }
         let mut fanin = vec![1u32; n];
         let mut fanin_words = 0u64;
@@ -235,11 +251,19 @@ impl Image {
         }
         if overflow(&words) {
             let synapses = syn.len() as u64;
+            let fractions = (0..syn.len()).filter(|&i| syn.plastic(i)).count() as u64;
+            // Every source's runs (the layout above stops a source's at the
+            // overflow).
+            let headers: u64 = (0..syn.num_sources())
+                .filter(|&s| !syn.row(s).is_empty())
+                .map(|s| syn.run_headers(s))
+                .sum();
             return Err(FitError::SynapseMemory {
                 core: config.name,
-                needed: RESERVED_WORDS as u64 + synapses + total_headers + fanin_words,
+                needed: RESERVED_WORDS as u64 + synapses + fractions + headers + fanin_words,
                 synapses,
-                headers: total_headers,
+                fractions,
+                headers,
                 fanin: fanin_words,
                 available: config.syn_words() as u64,
             });
@@ -493,6 +517,29 @@ mod tests {
         let narrow = Image::new(&packed(CoreConfig::TINY, 100), CoreConfig::TINY).unwrap();
         assert!(!narrow.is_wide());
         assert_eq!(narrow.spaces().len(), 7);
+    }
+
+    /// A network too big for a core is told the words it needs: as many as
+    /// its image takes on a core it fits (plastic synapses with their
+    /// fraction words and fan-in lists, every run header).
+    #[test]
+    fn the_words_a_network_needs_are_those_of_its_image() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+        let net = spikefab_sim::config::load(&dir.join("stdp_homeostasis.toml"))
+            .unwrap()
+            .network;
+        let fits = Image::new(&net, CoreConfig::UP5K).unwrap();
+        let plastic = (0..net.num_synapses() as usize)
+            .filter(|&i| net.synapses().plastic(i))
+            .count() as u64;
+        assert!(plastic > 0);
+        match Image::new(&net, CoreConfig::HX8K) {
+            Err(FitError::SynapseMemory { needed, fractions, .. }) => {
+                assert_eq!(needed, fits.syn.len() as u64);
+                assert_eq!(fractions, plastic);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

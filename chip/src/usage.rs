@@ -21,7 +21,7 @@ pub struct ProjectionUsage {
     pub post: String,
     /// Synapses (one word each).
     pub synapses: u64,
-    /// Of which plastic.
+    /// Of which plastic (each with a fraction word too).
     pub plastic: u64,
     /// Run headers counted to it: each run's, to the projection of the
     /// run's first synapse.
@@ -44,7 +44,13 @@ impl ProjectionUsage {
 
     /// Synapse-memory words in all.
     pub fn words(&self) -> u64 {
-        self.synapses + self.headers + self.fanin
+        self.synapses + self.plastic + self.headers + self.fanin
+    }
+
+    /// The words it would need fewer if its synapses were fixed: their
+    /// fraction words and fan-in lists.
+    pub fn plastic_words(&self) -> u64 {
+        self.plastic + self.fanin
     }
 
     /// Routing clocks of one presynaptic spike that reaches all of this

@@ -1,39 +1,48 @@
-//! `WeightUpdate`: one STDP weight update (`docs/spec.md` §5.3), mirroring
+//! `WeightUpdate`: one STDP weight update (`docs/spec.md` §5.3) on a plastic
+//! synapse's fine weight, mirroring
 //! [`spikefab_sim::learning::StdpParams::depress`] and `potentiate`:
 //!
-//! `w ← clamp(w ± ((x · gain + r) >> lr_shift), w_min, w_max)` with `r` the
-//! low `lr_shift` bits of the LFSR's new state.
+//! `W ← clamp(W ± ((x · gain · 256 + r) >> lr_shift), 256 w_min, 256 w_max)`
+//! with `r` the low `lr_shift` bits of the LFSR's new state.
 //!
-//! Two stages, one clock apart: the magnitude `(x · gain + r) >> lr_shift`
-//! from `x`, `gain`, `lr_shift` and `noise` is registered on the clock edge
-//! (the multiplier and the shifter, the long path) with the weight `w` and
-//! the direction `potentiate`; in the next cycle the registered operands and
-//! the bounds give `w_next` combinationally (the add and the clamp, in front
-//! of the synapse memory's write), with no input of the caller's on that
-//! path.
+//! The block works on `V = W + 128`, the weight byte and the fraction byte
+//! stored offset by 128 side by side (`V = 256 × weight + (fraction +
+//! 128)`), so that the caller joins and splits them with no adder: the
+//! bounds are `256 w_min + 128` and `256 w_max + 128`, and `w_next`'s high
+//! byte is the new weight (`W` rounded to the nearest step, halves up), its
+//! low byte the new fraction + 128.
 //!
-//! The second stage ends at the synapse memory's data input (the SPRAM's on
-//! the UP5K, one of the core's long paths), so it is kept narrow: the magnitude is registered
-//! saturated at 256. That changes no result: a weight is 8-bit, so with a
-//! magnitude of 256 or more the sum passes every 8-bit bound (w + m ≥ 128 >
-//! w_max, w − m ≤ −129 < w_min) and is clamped to the same bound as with the
-//! exact magnitude. The sum then fits 10 bits (−384..=383).
+//! Two stages, one clock apart. The first registers the magnitude
+//! `((x · gain + (r >> 8)) << 8 | (r & 255)) >> lr_shift`, which is
+//! `(x · gain · 256 + r) >> lr_shift` with a 20-bit adder, saturated at
+//! 2^16: `V` spans less than 2^16, so a larger magnitude is clamped to the
+//! same bound. The first stage also registers the room to the bound the
+//! update moves towards (`256 w_max + 128 - V` for a potentiation, `V -
+//! 256 w_min - 128` for a depression) and that bound. The second adds or
+//! subtracts the magnitude (one adder, the complement taken in front of the
+//! register, the 1 a carry in) and, beside it, compares the magnitude with
+//! the room (a second carry chain): where it is larger, the result is the
+//! bound. So the second stage is two carry chains side by side and a
+//! multiplexer, not an adder followed by two comparisons: its result feeds
+//! the synapse memory's write port, the core's longest path on the UP5K.
+//! This is the spec's clamp for a weight within its bounds (a potentiation
+//! can only pass the upper one, a depression the lower): learning keeps a
+//! plastic weight there, and the loader refuses one outside them.
 //!
-//! Signed values are compared without signed types (see `decay.rs`): the
-//! 10-bit two's-complement result has its sign bit flipped, which maps signed
-//! order onto unsigned order, and the bounds are mapped the same way. When
-//! `w_min > w_max` (registers the host may write, never a valid network) the
-//! upper bound wins, as it always has.
+//! The caller writes the result back in two words of a one-port memory,
+//! one clock apart: `fraction_next` is the fraction of the clock before
+//! (`w_next`'s low byte less 128, two's complement, as the fraction word
+//! stores it: spec §8.3).
 
 use rust_hdl::prelude::*;
 
-/// Combinational weight update.
+/// The weight update. See the module documentation.
 #[derive(LogicBlock)]
 pub struct WeightUpdate {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Weight before (8-bit two's complement); first stage.
-    pub w: Signal<In, Bits<8>>,
+    /// `V` before: the weight byte, then the fraction + 128; first stage.
+    pub w: Signal<In, Bits<16>>,
     /// The trace (12 bits): x_pre for potentiation, x_post for depression.
     pub x: Signal<In, Bits<12>>,
     /// The gain: a_plus or a_minus.
@@ -43,35 +52,46 @@ pub struct WeightUpdate {
     pub lr_shift: Signal<In, Bits<4>>,
     /// The LFSR's state after this update's step.
     pub noise: Signal<In, Bits<16>>,
-    /// Lower weight bound (two's complement); second stage.
+    /// Lower weight bound (two's complement); first stage.
     pub w_min: Signal<In, Bits<8>>,
-    /// Upper weight bound (two's complement); second stage.
+    /// Upper weight bound (two's complement); first stage.
     pub w_max: Signal<In, Bits<8>>,
     /// Potentiate (add) rather than depress (subtract); first stage.
     pub potentiate: Signal<In, Bit>,
-    /// Weight after.
-    pub w_next: Signal<Out, Bits<8>>,
+    /// `V` after.
+    pub w_next: Signal<Out, Bits<16>>,
+    /// The fraction of the clock before's `w_next`, as stored.
+    pub fraction_next: Signal<Out, Bits<8>>,
+    fraction_q: DFF<Bits<8>>,
     product: Signal<Local, Bits<32>>,
-    mask: DFF<Bits<21>>,
-    rounded: Signal<Local, Bits<21>>,
-    saturated: Signal<Local, Bits<9>>,
-    magnitude: DFF<Bits<10>>,
-    w_wide: DFF<Bits<10>>,
+    mask: DFF<Bits<16>>,
+    noise_kept: Signal<Local, Bits<16>>,
+    high_sum: Signal<Local, Bits<21>>,
+    widened: Signal<Local, Bits<29>>,
+    rounded: Signal<Local, Bits<29>>,
+    saturated: Signal<Local, Bits<17>>,
+    magnitude: DFF<Bits<18>>,
+    w_wide: DFF<Bits<18>>,
     subtracting: DFF<Bit>,
-    sum: Signal<Local, Bits<10>>,
-    sum_ordered: Signal<Local, Bits<10>>,
-    min_ordered: Signal<Local, Bits<10>>,
-    max_ordered: Signal<Local, Bits<10>>,
-    clamped: Signal<Local, Bits<10>>,
-    ones: Constant<Bits<21>>,
-    limit: Constant<Bits<9>>,
-    sign_ext: Constant<Bits<10>>,
-    sign_bit: Constant<Bits<10>>,
+    v_wide: Signal<Local, Bits<18>>,
+    lo_v: Signal<Local, Bits<18>>,
+    hi_v: Signal<Local, Bits<18>>,
+    room: DFF<Bits<18>>,
+    bound: DFF<Bits<16>>,
+    magnitude_plain: DFF<Bits<18>>,
+    sum: Signal<Local, Bits<18>>,
+    beyond: Signal<Local, Bits<18>>,
+    clamped: Signal<Local, Bits<16>>,
+    ones: Constant<Bits<16>>,
+    limit: Constant<Bits<17>>,
+    sign_ext: Constant<Bits<18>>,
+    half: Constant<Bits<18>>,
 }
 
 impl Default for WeightUpdate {
     fn default() -> Self {
         WeightUpdate {
+            clock: Default::default(),
             w: Default::default(),
             x: Default::default(),
             gain: Default::default(),
@@ -81,24 +101,33 @@ impl Default for WeightUpdate {
             w_max: Default::default(),
             potentiate: Default::default(),
             w_next: Default::default(),
+            fraction_next: Default::default(),
+            fraction_q: Default::default(),
             product: Default::default(),
             mask: Default::default(),
+            noise_kept: Default::default(),
+            high_sum: Default::default(),
+            widened: Default::default(),
             rounded: Default::default(),
             saturated: Default::default(),
             magnitude: Default::default(),
-            clock: Default::default(),
             w_wide: Default::default(),
             subtracting: Default::default(),
+            v_wide: Default::default(),
+            lo_v: Default::default(),
+            hi_v: Default::default(),
+            room: Default::default(),
+            bound: Default::default(),
+            magnitude_plain: Default::default(),
             sum: Default::default(),
-            sum_ordered: Default::default(),
-            min_ordered: Default::default(),
-            max_ordered: Default::default(),
+            beyond: Default::default(),
             clamped: Default::default(),
-            ones: Constant::new(0x1FFFFFu32.to_bits()),
-            limit: Constant::new(256u32.to_bits()),
-            // Bits 8 and 9 set: sign extension of an 8-bit value to 10 bits.
-            sign_ext: Constant::new(0x300u32.to_bits()),
-            sign_bit: Constant::new(0x200u32.to_bits()),
+            ones: Constant::new(0xFFFFu32.to_bits()),
+            limit: Constant::new(0x10000u32.to_bits()),
+            // Bits 16 and 17 set: sign extension of a 16-bit value to 18 bits.
+            sign_ext: Constant::new(0x30000u32.to_bits()),
+            // The bounds' low byte: a fraction of 0, offset by 128.
+            half: Constant::new(0x80u32.to_bits()),
         }
     }
 }
@@ -106,61 +135,73 @@ impl Default for WeightUpdate {
 impl Logic for WeightUpdate {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, mask, magnitude, w_wide, subtracting);
-        // Stage 1: (x · gain + r) >> lr_shift, with r = noise & (2^lr_shift - 1);
-        // the sum needs 21 bits (4095 · 255 + 32767).
+        dff_setup!(
+            self,
+            clock,
+            mask,
+            magnitude,
+            w_wide,
+            subtracting,
+            fraction_q,
+            room,
+            bound,
+            magnitude_plain
+        );
+        // Stage 1: ((x · gain + (r >> 8)) << 8 | (r & 255)) >> lr_shift, with
+        // r = noise & (2^lr_shift - 1).
         self.product.next = bit_cast::<16, 12>(self.x.val()) * bit_cast::<16, 8>(self.gain.val());
-        // 2^lr_shift - 1 as the complement of a shifted constant: each bit is
-        // a function of lr_shift alone (one LUT), where the subtraction
-        // was a carry chain in front of the adder; registered, since
-        // lr_shift is a control register the host writes between ticks
-        // (its LUT and flip-flop share a logic cell, off the long path).
+        // 2^lr_shift - 1, registered: lr_shift is a control register.
         self.mask.d.next = !(self.ones.val() << self.lr_shift.val());
-        self.rounded.next = (bit_cast::<21, 32>(self.product.val())
-            + (bit_cast::<21, 16>(self.noise.val()) & self.mask.q.val()))
-            >> self.lr_shift.val();
-        // Saturated at 256 (see the module documentation).
-        self.saturated.next = bit_cast::<9, 21>(self.rounded.val());
-        if self.rounded.val().get_bits::<13>(8).any() {
+        self.noise_kept.next = self.noise.val() & self.mask.q.val();
+        self.high_sum.next =
+            bit_cast::<21, 32>(self.product.val()) + bit_cast::<21, 8>(self.noise_kept.val().get_bits::<8>(8));
+        self.widened.next =
+            bit_cast::<29, 21>(self.high_sum.val()) << 8 | bit_cast::<29, 8>(bit_cast::<8, 16>(self.noise_kept.val()));
+        self.rounded.next = self.widened.val() >> self.lr_shift.val();
+        self.saturated.next = bit_cast::<17, 29>(self.rounded.val());
+        if self.rounded.val().get_bits::<13>(16).any() {
             self.saturated.next = self.limit.val();
         }
-        // Registered as the term stage 2 adds: the magnitude, or for a
-        // depression its complement (w - m = w + !m + 1, the 1 a carry in),
-        // so that one adder serves both directions and the complement costs
-        // no logic cell of its own (it is taken in front of the flip-flops).
-        self.magnitude.d.next = bit_cast::<10, 9>(self.saturated.val());
+        self.magnitude.d.next = bit_cast::<18, 17>(self.saturated.val());
         if !self.potentiate.val() {
-            self.magnitude.d.next = !bit_cast::<10, 9>(self.saturated.val());
+            self.magnitude.d.next = !bit_cast::<18, 17>(self.saturated.val());
         }
-        // w in 10-bit two's complement, and the direction.
-        self.w_wide.d.next = bit_cast::<10, 8>(self.w.val());
-        if self.w.val().get_bit(7) {
-            self.w_wide.d.next = bit_cast::<10, 8>(self.w.val()) | self.sign_ext.val();
+        self.v_wide.next = bit_cast::<18, 16>(self.w.val());
+        if self.w.val().get_bit(15) {
+            self.v_wide.next = bit_cast::<18, 16>(self.w.val()) | self.sign_ext.val();
         }
+        self.w_wide.d.next = self.v_wide.val();
         self.subtracting.d.next = !self.potentiate.val();
-
-        // Stage 2: w ± magnitude.
-        self.sum.next =
-            self.w_wide.q.val() + self.magnitude.q.val() + bit_cast::<10, 1>(self.subtracting.q.val().into());
-
-        // Clamp in "ordered" space (sign bit flipped: signed order = unsigned order).
-        self.sum_ordered.next = self.sum.val() ^ self.sign_bit.val();
-        self.min_ordered.next = bit_cast::<10, 8>(self.w_min.val()) ^ self.sign_bit.val();
+        self.magnitude_plain.d.next = bit_cast::<18, 17>(self.saturated.val());
+        // The bounds as V, and the room to the one this update moves to.
+        self.lo_v.next = bit_cast::<18, 8>(self.w_min.val()) << 8 | self.half.val();
         if self.w_min.val().get_bit(7) {
-            self.min_ordered.next = (bit_cast::<10, 8>(self.w_min.val()) | self.sign_ext.val()) ^ self.sign_bit.val();
+            self.lo_v.next = bit_cast::<18, 8>(self.w_min.val()) << 8 | self.half.val() | self.sign_ext.val();
         }
-        self.max_ordered.next = bit_cast::<10, 8>(self.w_max.val()) ^ self.sign_bit.val();
+        self.hi_v.next = bit_cast::<18, 8>(self.w_max.val()) << 8 | self.half.val();
         if self.w_max.val().get_bit(7) {
-            self.max_ordered.next = (bit_cast::<10, 8>(self.w_max.val()) | self.sign_ext.val()) ^ self.sign_bit.val();
+            self.hi_v.next = bit_cast::<18, 8>(self.w_max.val()) << 8 | self.half.val() | self.sign_ext.val();
         }
-        self.clamped.next = self.sum.val();
-        if self.sum_ordered.val() < self.min_ordered.val() {
-            self.clamped.next = self.min_ordered.val() ^ self.sign_bit.val();
+        self.room.d.next = self.v_wide.val() - self.lo_v.val();
+        self.bound.d.next = bit_cast::<16, 18>(self.lo_v.val());
+        if self.potentiate.val() {
+            self.room.d.next = self.hi_v.val() - self.v_wide.val();
+            self.bound.d.next = bit_cast::<16, 18>(self.hi_v.val());
         }
-        if self.sum_ordered.val() > self.max_ordered.val() {
-            self.clamped.next = self.max_ordered.val() ^ self.sign_bit.val();
+
+        // Stage 2: V ± magnitude, or the bound where the magnitude is beyond
+        // the room (room - magnitude < 0: both within 18 signed bits).
+        self.sum.next =
+            self.w_wide.q.val() + self.magnitude.q.val() + bit_cast::<18, 1>(self.subtracting.q.val().into());
+        self.beyond.next = self.room.q.val() - self.magnitude_plain.q.val();
+        self.clamped.next = bit_cast::<16, 18>(self.sum.val());
+        if self.beyond.val().get_bit(17) {
+            self.clamped.next = self.bound.q.val();
         }
-        self.w_next.next = self.clamped.val().get_bits::<8>(0);
+        self.w_next.next = self.clamped.val();
+        // Less 128 is the top bit flipped.
+        self.fraction_q.d.next = bit_cast::<8, 16>(self.clamped.val()) ^ bit_cast::<8, 18>(self.half.val());
+        self.fraction_next.next = self.fraction_q.q.val();
     }
 }
 
@@ -169,7 +210,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use spikefab_sim::fixed::TRACE_MAX;
-    use spikefab_sim::learning::StdpParams;
+    use spikefab_sim::learning::{join_weight, StdpParams};
     use spikefab_sim::lfsr::Lfsr16;
 
     /// Settle, clock the magnitude register, settle: the inputs held across
@@ -182,12 +223,51 @@ mod tests {
         ok & simulate(uut, 50)
     }
 
+    /// `V = W + 128` of a fine weight.
+    fn offset(w: i16) -> u16 {
+        (w as i32 + 128) as u16
+    }
+
+    /// One update on the block, as `V` in and out; the model's `W` after.
+    #[allow(clippy::too_many_arguments)]
+    fn update(
+        uut: &mut WeightUpdate,
+        rule: &StdpParams,
+        w: i16,
+        x: u16,
+        gain: u8,
+        noise: u16,
+        potentiate: bool,
+    ) -> (u16, i16) {
+        let mut lfsr = Lfsr16::new(noise).unwrap().previous();
+        let want = if potentiate {
+            rule.potentiate(w, x, &mut lfsr)
+        } else {
+            rule.depress(w, x, &mut lfsr)
+        };
+        uut.w.next = offset(w).to_bits();
+        uut.x.next = x.to_bits();
+        uut.gain.next = gain.to_bits();
+        uut.lr_shift.next = rule.lr_shift.to_bits();
+        uut.noise.next = noise.to_bits();
+        uut.w_min.next = (rule.w_min as u8).to_bits();
+        uut.w_max.next = (rule.w_max as u8).to_bits();
+        uut.potentiate.next = potentiate;
+        // lr_shift is a control register: stable a clock ahead.
+        assert!(clock(uut));
+        assert!(clock(uut));
+        (uut.w_next.val().to_u16(), want)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
+        /// Against `StdpParams::{potentiate, depress}` on fine weights in
+        /// the bounds (a plastic synapse's are), every shift, gain and trace.
         #[test]
         fn matches_the_model(
-            w in any::<i8>(), x in prop_oneof![Just(0u16), Just(TRACE_MAX), 0..=TRACE_MAX], gain in any::<u8>(), lr_shift in 0u8..=15,
-            a in any::<i8>(), b in any::<i8>(), seed in 1u16..=u16::MAX, potentiate in any::<bool>(),
+            fine in i16::MIN..=(127 << 8),
+            x in prop_oneof![Just(0u16), Just(TRACE_MAX), 0..=TRACE_MAX], gain in any::<u8>(), lr_shift in 0u8..=15,
+            a in any::<i8>(), b in any::<i8>(), noise in 1u16..=u16::MAX, potentiate in any::<bool>(),
         ) {
             let rule = StdpParams {
                 a_plus: gain,
@@ -197,22 +277,13 @@ mod tests {
                 w_max: a.max(b),
                 ..StdpParams::default()
             };
-            let mut lfsr = Lfsr16::new(seed).unwrap();
-            let want = if potentiate { rule.potentiate(w, x, &mut lfsr) } else { rule.depress(w, x, &mut lfsr) };
+            let lo = join_weight(rule.w_min, 0);
+            let hi = join_weight(rule.w_max, 0);
+            let w = fine.clamp(lo, hi);
             let mut uut = WeightUpdate::default();
             uut.connect_all();
-            uut.w.next = (w as u8).to_bits();
-            uut.x.next = x.to_bits();
-            uut.gain.next = gain.to_bits();
-            uut.lr_shift.next = lr_shift.to_bits();
-            uut.noise.next = lfsr.state().to_bits();
-            uut.w_min.next = (rule.w_min as u8).to_bits();
-            uut.w_max.next = (rule.w_max as u8).to_bits();
-            uut.potentiate.next = potentiate;
-            // lr_shift is a control register: stable a clock ahead.
-            prop_assert!(clock(&mut uut));
-            prop_assert!(clock(&mut uut));
-            prop_assert_eq!(uut.w_next.val().to_u8() as i8, want);
+            let (got, want) = update(&mut uut, &rule, w, x, gain, noise, potentiate);
+            prop_assert_eq!(got, offset(want));
         }
     }
 
@@ -220,17 +291,18 @@ mod tests {
     fn extremes() {
         let mut uut = WeightUpdate::default();
         uut.connect_all();
-        for (w, x, gain, shift, noise, lo, hi, pot) in [
-            (127i8, 4095u16, 255u8, 0u8, 1u16, -128i8, 127i8, true),
-            (-128, 4095, 255, 0, 1, -128, 127, false),
-            (0, 4095, 255, 15, 0xFFFF, -128, 127, true),
-            (0, 4095, 255, 12, 0xFFFF, -128, 127, false),
-            (127, 255, 255, 0, 1, -128, 127, true),
-            (-128, 255, 255, 0, 1, -128, 127, false),
-            (0, 255, 255, 15, 0xFFFF, -128, 127, true),
-            (5, 1, 1, 0, 0x8000, 5, 5, false),
-            (-3, 0, 0, 15, 0x7FFF, -10, -1, true),
-            (-100, 200, 200, 8, 0x00FF, -120, 120, false),
+        let w = |weight: i8, fraction: i8| join_weight(weight, fraction);
+        for (fine, x, gain, shift, noise, lo, hi, pot) in [
+            (w(127, 0), 4095u16, 255u8, 0u8, 1u16, -128i8, 127i8, true),
+            (w(-128, 0), 4095, 255, 0, 1, -128, 127, false),
+            (w(0, 0), 4095, 255, 15, 0xFFFF, -128, 127, true),
+            (w(0, 0), 4095, 255, 12, 0xFFFF, -128, 127, false),
+            (w(126, 127), 1, 1, 15, 0xFFFF, -128, 127, true),
+            (w(-128, 0), 1, 1, 15, 0xFFFF, -128, 127, false),
+            (w(5, -3), 1, 1, 0, 0x8000, 5, 5, false),
+            (w(-3, 100), 0, 0, 15, 0x7FFF, -10, -1, true),
+            (w(-100, -128), 200, 200, 8, 0x00FF, -120, 120, false),
+            (w(40, 0), 4095, 255, 8, 0x1234, 0, 100, true),
         ] {
             let rule = StdpParams {
                 a_plus: gain,
@@ -240,27 +312,8 @@ mod tests {
                 w_max: hi,
                 ..StdpParams::default()
             };
-            let mut lfsr = Lfsr16::new(noise).unwrap().previous();
-            let want = if pot {
-                rule.potentiate(w, x, &mut lfsr)
-            } else {
-                rule.depress(w, x, &mut lfsr)
-            };
-            uut.w.next = (w as u8).to_bits();
-            uut.x.next = x.to_bits();
-            uut.gain.next = gain.to_bits();
-            uut.lr_shift.next = shift.to_bits();
-            uut.noise.next = noise.to_bits();
-            uut.w_min.next = (lo as u8).to_bits();
-            uut.w_max.next = (hi as u8).to_bits();
-            uut.potentiate.next = pot;
-            assert!(clock(&mut uut));
-            assert!(clock(&mut uut));
-            assert_eq!(
-                uut.w_next.val().to_u8() as i8,
-                want,
-                "w {w} x {x} gain {gain} shift {shift}"
-            );
+            let (got, want) = update(&mut uut, &rule, fine, x, gain, noise, pot);
+            assert_eq!(got, offset(want), "W {fine} x {x} gain {gain} shift {shift}");
         }
     }
 

@@ -293,7 +293,7 @@ fn p_idle() -> NeuronParams {
 fn weight_update_rungs() {
     let bench = VectorBench {
         inputs: vec![
-            ("w", 8),
+            ("w", 16),
             ("x", 12),
             ("gain", 8),
             ("lr_shift", 4),
@@ -302,7 +302,7 @@ fn weight_update_rungs() {
             ("w_max", 8),
             ("potentiate", 1),
         ],
-        outputs: vec![("w_next", 8)],
+        outputs: vec![("w_next", 16)],
         clock: Some("clock"),
         // Two clocks per vector: the rounding mask is registered from
         // lr_shift (a control register, stable a clock ahead in the core).
@@ -322,10 +322,12 @@ fn weight_update_rungs() {
             w_max: a.max(b),
             ..StdpParams::default()
         };
-        let (w, x): (i8, u16) = if i < 8 {
-            ([127, -128][i % 2], TRACE_MAX)
+        // Fine weights (spec §5.3) within the bounds, as a plastic synapse's are.
+        let (lo, hi) = ((rule.w_min as i16) << 8, (rule.w_max as i16) << 8);
+        let (w, x): (i16, u16) = if i < 8 {
+            ([hi, lo][i % 2], TRACE_MAX)
         } else {
-            (rng.random(), rng.random_range(0..=TRACE_MAX))
+            (rng.random_range(lo..=hi), rng.random_range(0..=TRACE_MAX))
         };
         let noise: u16 = rng.random_range(1..=u16::MAX);
         let potentiate = rng.random_bool(0.5);
@@ -337,7 +339,8 @@ fn weight_update_rungs() {
         };
         assert_eq!(lfsr.state(), noise);
         inputs.push(vec![
-            w as u8 as u64,
+            // The block takes and gives V = W + 128 (weight and offset fraction bytes).
+            (w as i32 + 128) as u16 as u64,
             x as u64,
             gain as u64,
             rule.lr_shift as u64,
@@ -346,7 +349,7 @@ fn weight_update_rungs() {
             rule.w_max as u8 as u64,
             potentiate as u64,
         ]);
-        expected.push(vec![got as u8 as u64]);
+        expected.push(vec![(got as i32 + 128) as u16 as u64]);
     }
     check(&bench, &verilog_of(WeightUpdate::default()), &inputs, &expected);
 }

@@ -60,13 +60,15 @@ pub fn report(net: &Network, how: Inspect) -> Result<String, SimError> {
         let clocks = spikes * p.clocks_per_spike(size_of(pre), &costs, learning);
         let _ = writeln!(
             s,
-            "  {}: {} synapses ({} plastic) = {} words ({} synapse, {} run-header, {} fan-in); routing {:.1} spikes/tick \
+            "  {}: {} synapses ({} plastic) = {} words ({} synapse, {} fraction, {} run-header, {} fan-in); routing {:.1} \
+             spikes/tick \
              of {pre} through it: ~{:.0} clocks/tick",
             p.name(),
             p.synapses,
             p.plastic,
             p.words(),
             p.synapses,
+            p.plastic,
             p.headers,
             p.fanin,
             spikes,
@@ -177,7 +179,7 @@ pub fn advice(net: &Network, usage: &[ProjectionUsage], e: &FitError) -> String 
                     p.words()
                 );
                 if p.plastic > 0 {
-                    let _ = write!(a, " (made static, it would need {} words fewer)", p.fanin);
+                    let _ = write!(a, " (made static, it would need {} words fewer)", p.plastic_words());
                 }
             }
             a

@@ -25,7 +25,7 @@
 use std::future::Future;
 
 use spikefab_chip::config::CoreConfig;
-use spikefab_chip::image::Image;
+use spikefab_chip::image::{fraction_of, Image};
 #[cfg(feature = "virtual-chip")]
 use spikefab_hdl::cosim::{Cosim, CosimError};
 use spikefab_proto::frame::MAX_WORDS;
@@ -554,9 +554,21 @@ impl<T: Transport> Chip<T> {
             (Vec::new(), Vec::new(), Vec::new(), 0)
         };
         let mut weights = Vec::with_capacity(image.weight_address.len());
+        let mut weight_fractions = Vec::new();
         if !image.weight_address.is_empty() {
             let syn = self.read_space(Space::Syn, 0, image.syn.len() as u32).await?;
             weights.extend(image.weight_address.iter().map(|&a| syn[a as usize] as u8 as i8));
+            if net.stdp().is_some() {
+                // A plastic synapse's fraction word follows its synapse word
+                // (spec §8.3); a fixed synapse's fraction is 0.
+                let synapses = net.synapses();
+                weight_fractions = (image.weight_address.iter().enumerate())
+                    .map(|(i, &a)| match synapses.plastic(i) {
+                        true => fraction_of(syn[a as usize + 1] as u32),
+                        false => 0,
+                    })
+                    .collect();
+            }
         }
         let word = |i: u16| c[i as usize] as u64;
         // The chip's own tick count (from its last RESET).
@@ -582,6 +594,7 @@ impl<T: Transport> Chip<T> {
             x_post,
             post_history,
             weights,
+            weight_fractions,
             lfsr,
             ring,
         })

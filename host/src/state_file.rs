@@ -88,6 +88,7 @@ struct StateFile<'a> {
     x_post: &'a [u16],
     post_history: &'a [u16],
     weights: Vec<SynapseRow<'a>>,
+    weight_fractions: &'a [i8],
     lfsr: u16,
     ring: &'a [i16],
 }
@@ -259,6 +260,7 @@ pub fn write(path: &Path, net: &Network, state: &StateDump) -> Result<(), StateF
         x_post: &state.x_post,
         post_history: &state.post_history,
         weights: synapse_rows(net, &state.weights)?,
+        weight_fractions: &state.weight_fractions,
         lfsr: state.lfsr,
         ring: &state.ring,
     };

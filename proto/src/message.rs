@@ -5,7 +5,7 @@ use crate::frame::{Frame, MAX_WORDS};
 use crate::stream::SpikeWords;
 
 /// Protocol version reported by INFO.
-pub const VERSION: u16 = 5;
+pub const VERSION: u16 = 6;
 
 /// Frame types.
 pub mod kind {

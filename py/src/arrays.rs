@@ -127,8 +127,10 @@ fn ends(py: Python<'_>, d: &Bound<'_, PyDict>, rows: &[SynapseRow<'_>]) -> PyRes
 
 /// Every synapse of `net` as columns: `synapse` (canonical index),
 /// `projection`, `pre`, `pre_index`, `post`, `post_index`, `delay`,
-/// `plastic`, `initial` (the network's weight) and `weight` (`weights`).
-pub fn weights<'py>(py: Python<'py>, net: &Network, weights: &[i8]) -> PyResult<Bound<'py, PyDict>> {
+/// `plastic`, `initial` (the network's weight), `weight` (`weights`) and
+/// `fraction` (`fractions`, spec §5.3: 0 for a fixed synapse and without
+/// learning).
+pub fn weights<'py>(py: Python<'py>, net: &Network, weights: &[i8], fractions: &[i8]) -> PyResult<Bound<'py, PyDict>> {
     let rows = state_file::synapse_rows(net, weights).or_raise()?;
     let d = PyDict::new(py);
     d.set_item("synapse", array(py, (0..rows.len() as u64).collect()))?;
@@ -139,6 +141,11 @@ pub fn weights<'py>(py: Python<'py>, net: &Network, weights: &[i8]) -> PyResult<
     d.set_item("plastic", array(py, rows.iter().map(|r| r.plastic).collect()))?;
     d.set_item("initial", array(py, net.synapses().weights().to_vec()))?;
     d.set_item("weight", array(py, rows.iter().map(|r| r.weight).collect()))?;
+    let fraction = match fractions.len() == rows.len() {
+        true => fractions.to_vec(),
+        false => vec![0; rows.len()],
+    };
+    d.set_item("fraction", array(py, fraction))?;
     Ok(d)
 }
 

@@ -112,10 +112,16 @@ impl Results {
 
     /// Every synapse after the run: `{"synapse", "projection", "pre",
     /// "pre_index", "post", "post_index", "delay", "plastic", "initial",
-    /// "weight"}` arrays, canonical order.
+    /// "weight", "fraction"}` arrays, canonical order (`fraction`: a plastic
+    /// weight's 1/256 steps, spec §5.3).
     #[getter]
     fn weights<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        arrays::weights(py, &self.model.network, &self.state.weights)
+        arrays::weights(
+            py,
+            &self.model.network,
+            &self.state.weights,
+            &self.state.weight_fractions,
+        )
     }
 
     /// The final state: per-neuron `u`, `v`, `theta`, `refractory`,

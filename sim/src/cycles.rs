@@ -74,9 +74,9 @@ impl CycleCosts {
         route: 3,
         run: 1,
         synapse: 1,
-        depress: 3,
+        depress: 4,
         fanin: 4,
-        potentiate: 5,
+        potentiate: 7,
         skip: 2,
         trace: 1,
         trace_fill: 1,
@@ -162,9 +162,9 @@ mod tests {
             synapses: 65536,
         };
         assert_eq!(c.before_routing(&core), 2 + 4 + 256);
-        assert_eq!(c.route_cost(2, 10, 4, true), 3 + 2 + 10 + 12);
+        assert_eq!(c.route_cost(2, 10, 4, true), 3 + 2 + 10 + 16);
         assert_eq!(c.route_cost(2, 10, 4, false), 3 + 2 + 10);
-        assert_eq!(c.potentiation_cost(5), 4 + 25);
+        assert_eq!(c.potentiation_cost(5), 4 + 35);
         assert_eq!(c.skip_cost(3), 6);
         assert_eq!(c.after_learning(&core, true, 3), 512 + 1 + 9 + 2);
         assert_eq!(c.after_learning(&core, false, 3), 2);

@@ -43,6 +43,25 @@ pub struct StdpParams {
     pub post_delay: u8,
 }
 
+/// Bits a plastic weight keeps below its 8-bit mantissa (spec §5.3): its
+/// fine weight is `256 × weight + fraction`.
+pub const WEIGHT_FRACTION_BITS: u32 = 8;
+
+/// A plastic synapse's fine weight from its mantissa (the weight it
+/// delivers) and its fraction (-128..=127).
+#[inline(always)]
+pub fn join_weight(weight: i8, fraction: i8) -> i16 {
+    ((weight as i16) << WEIGHT_FRACTION_BITS) + fraction as i16
+}
+
+/// A fine weight's mantissa, the nearest whole step (halves up), and the
+/// fraction left (-128..=127).
+#[inline(always)]
+pub fn split_weight(w: i16) -> (i8, i8) {
+    let weight = ((w as i32 + 128) >> WEIGHT_FRACTION_BITS) as i8;
+    (weight, (w as i32 - ((weight as i32) << WEIGHT_FRACTION_BITS)) as i8)
+}
+
 /// The longest [`StdpParams::post_delay`]: the spike history a neuron keeps
 /// is [`POST_HISTORY_TICKS`] ticks.
 pub const POST_DELAY_MAX: u8 = 11;
@@ -182,39 +201,49 @@ impl StdpParams {
         drawn as u32 & mask
     }
 
-    /// Weight change magnitude `(x · gain + r) >> lr_shift`.
+    /// Weight change magnitude in 1/256 of a mantissa step:
+    /// `(x · gain · 256 + r) >> lr_shift`.
     #[inline(always)]
     fn magnitude(&self, x: u16, gain: u8, drawn: u16) -> i32 {
-        ((x as u32 * gain as u32 + self.noise(drawn)) >> self.lr_shift) as i32
+        ((((x as u32 * gain as u32) << WEIGHT_FRACTION_BITS) + self.noise(drawn)) >> self.lr_shift) as i32
     }
 
-    /// Depression of one plastic synapse when its source spikes (spec §5.3):
-    /// `clamp(w - ((x_post · A- + r) >> lr_shift), w_min, w_max)`.
+    /// A fine weight kept within `w_min..=w_max` (in mantissa steps).
     #[inline(always)]
-    pub fn depress(&self, w: i8, x_post: u16, lfsr: &mut Lfsr16) -> i8 {
+    fn bound(&self, w: i32) -> i16 {
+        w.clamp(
+            (self.w_min as i32) << WEIGHT_FRACTION_BITS,
+            (self.w_max as i32) << WEIGHT_FRACTION_BITS,
+        ) as i16
+    }
+
+    /// Depression of one plastic synapse's fine weight ([`join_weight`])
+    /// when its source spikes (spec §5.3): `clamp(w - ((x_post · A- · 256 +
+    /// r) >> lr_shift), 256 w_min, 256 w_max)`.
+    #[inline(always)]
+    pub fn depress(&self, w: i16, x_post: u16, lfsr: &mut Lfsr16) -> i16 {
         self.depress_drawn(w, x_post, lfsr.next_state())
     }
 
     /// [`StdpParams::depress`] with the LFSR's step already taken: `drawn`
     /// is its new state.
     #[inline(always)]
-    pub fn depress_drawn(&self, w: i8, x_post: u16, drawn: u16) -> i8 {
-        let m = self.magnitude(x_post, self.a_minus, drawn);
-        (w as i32 - m).clamp(self.w_min as i32, self.w_max as i32) as i8
+    pub fn depress_drawn(&self, w: i16, x_post: u16, drawn: u16) -> i16 {
+        self.bound(w as i32 - self.magnitude(x_post, self.a_minus, drawn))
     }
 
-    /// Potentiation of one plastic synapse when its target spikes (spec §5.3):
-    /// `clamp(w + ((x_pre · A+ + r) >> lr_shift), w_min, w_max)`.
+    /// Potentiation of one plastic synapse's fine weight when its target's
+    /// spike arrives (spec §5.3): `clamp(w + ((x_pre · A+ · 256 + r) >>
+    /// lr_shift), 256 w_min, 256 w_max)`.
     #[inline(always)]
-    pub fn potentiate(&self, w: i8, x_pre: u16, lfsr: &mut Lfsr16) -> i8 {
+    pub fn potentiate(&self, w: i16, x_pre: u16, lfsr: &mut Lfsr16) -> i16 {
         self.potentiate_drawn(w, x_pre, lfsr.next_state())
     }
 
     /// [`StdpParams::potentiate`] with the LFSR's step already taken.
     #[inline(always)]
-    pub fn potentiate_drawn(&self, w: i8, x_pre: u16, drawn: u16) -> i8 {
-        let m = self.magnitude(x_pre, self.a_plus, drawn);
-        (w as i32 + m).clamp(self.w_min as i32, self.w_max as i32) as i8
+    pub fn potentiate_drawn(&self, w: i16, x_pre: u16, drawn: u16) -> i16 {
+        self.bound(w as i32 + self.magnitude(x_pre, self.a_plus, drawn))
     }
 }
 
@@ -234,15 +263,35 @@ mod tests {
         };
         // Seed 0xACE1: next states 0xE270 (low 4 bits 0), 0x7138 (8), 0x389C (12).
         let mut l = Lfsr16::new(0xACE1).unwrap();
-        // (64*10 + 0) >> 4 = 40: 5 + 40 = 45.
-        assert_eq!(p.potentiate(5, 64, &mut l), 45);
-        // (64*12 + 8) >> 4 = 776 >> 4 = 48: 5 - 48 -> clamp -20.
-        assert_eq!(p.depress(5, 64, &mut l), -20);
-        // (3*10 + 12) >> 4 = 42 >> 4 = 2: 49 + 2 -> clamp 50.
-        assert_eq!(p.potentiate(49, 3, &mut l), 50);
+        let w = |weight: i8| join_weight(weight, 0);
+        // (64*10*256 + 0) >> 4 = 10240: 5 + 40 steps = 45.
+        assert_eq!(p.potentiate(w(5), 64, &mut l), w(45));
+        // (64*12*256 + 8) >> 4 = 12288: 5 - 48 -> clamp -20.
+        assert_eq!(p.depress(w(5), 64, &mut l), w(-20));
+        // (3*10*256 + 12) >> 4 = 480, 1.875 steps: 49 + 1.875 -> clamp 50.
+        assert_eq!(p.potentiate(w(49), 3, &mut l), w(50));
         // lr_shift 0: no noise, exact product.
         let q = StdpParams { lr_shift: 0, ..p };
-        assert_eq!(q.depress(0, 1, &mut l), -12);
+        assert_eq!(q.depress(0, 1, &mut l), w(-12));
+        // lr_shift 8, next state 0x0E27 (low 8 bits 39): (10*256 + 39) >> 8
+        // = 10, a fraction of a step the mantissa does not show yet.
+        let f = StdpParams { lr_shift: 8, ..p };
+        assert_eq!(split_weight(f.potentiate(0, 1, &mut l)), (0, 10));
+    }
+
+    #[test]
+    fn fine_weights_split_to_the_nearest_step() {
+        assert_eq!(split_weight(0), (0, 0));
+        assert_eq!(split_weight(127), (0, 127));
+        assert_eq!(split_weight(128), (1, -128));
+        assert_eq!(split_weight(-128), (0, -128));
+        assert_eq!(split_weight(-129), (-1, 127));
+        assert_eq!(split_weight(join_weight(127, 0)), (127, 0));
+        assert_eq!(split_weight(join_weight(-128, 0)), (-128, 0));
+        for w in i16::MIN..=(127 << 8) {
+            let (m, f) = split_weight(w);
+            assert_eq!(join_weight(m, f), w);
+        }
     }
 
     #[test]

@@ -145,6 +145,10 @@ pub struct StateDump {
     pub post_history: Vec<u16>,
     /// Weight of each synapse, canonical order.
     pub weights: Vec<i8>,
+    /// Weight fraction of each synapse, canonical order (spec §5.3: a
+    /// plastic synapse's fine weight is `256 × weight + fraction`; 0 for a
+    /// fixed one); empty when learning is off or without the weights.
+    pub weight_fractions: Vec<i8>,
     /// Learning LFSR state (0 when learning is off).
     pub lfsr: u16,
     /// The delay ring (spec §4.3) in time order: `ring[j × N + n]` is the
@@ -211,7 +215,7 @@ pub fn first_spike_divergence(left: &[SpikeEvent], right: &[SpikeEvent]) -> Opti
 
 impl StateDump {
     /// The first field that differs from `other`, in the order ticks, cycle,
-    /// u, v, theta, refractory, x_pre, x_post, post_history, weights, lfsr, ring. A ring
+    /// u, v, theta, refractory, x_pre, x_post, post_history, weights, weight fractions, lfsr, ring. A ring
     /// cell's index is `j × N + n` (input due to neuron `n` in `j` ticks).
     pub fn first_divergence(&self, other: &StateDump) -> Option<Divergence> {
         let at = |field, index: u64, left: String, right: String| Divergence {
@@ -239,7 +243,7 @@ impl StateDump {
         if self.cycle != other.cycle {
             return Some(at("cycle", 0, self.cycle.to_string(), other.cycle.to_string()));
         }
-        let fields: [(&'static str, Diff); 10] = [
+        let fields: [(&'static str, Diff); 11] = [
             ("u", vec_diff(&self.u, &other.u)),
             ("v", vec_diff(&self.v, &other.v)),
             ("theta", vec_diff(&self.theta, &other.theta)),
@@ -248,6 +252,10 @@ impl StateDump {
             ("x_post", vec_diff(&self.x_post, &other.x_post)),
             ("post_history", vec_diff(&self.post_history, &other.post_history)),
             ("weight", vec_diff(&self.weights, &other.weights)),
+            (
+                "weight_fraction",
+                vec_diff(&self.weight_fractions, &other.weight_fractions),
+            ),
             (
                 "lfsr",
                 (self.lfsr != other.lfsr).then(|| (0, format!("{:#06x}", self.lfsr), format!("{:#06x}", other.lfsr))),

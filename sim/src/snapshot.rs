@@ -19,7 +19,7 @@ use crate::record::{ProbeTrace, RunStats, SpikeEvent, StateDump};
 
 const MAGIC: &[u8; 8] = b"SPIKEFAB";
 /// The format version this build writes and reads.
-pub const VERSION: u8 = 7;
+pub const VERSION: u8 = 8;
 /// Bytes before the payload: magic, kind, version, length, CRC.
 const HEADER: usize = 8 + 1 + 1 + 8 + 4;
 /// The payload's checksum.

@@ -512,7 +512,7 @@ fn snapshots_round_trip_and_refuse_damage() {
     let e = snapshot::decode::<config::Model>(Kind::Network, &old, p).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "m.bin: snapshot format version 1 (this build reads 7; save the network again with `spikefab save`)"
+        "m.bin: snapshot format version 1 (this build reads 8; save the network again with `spikefab save`)"
     );
 }
 

@@ -21,7 +21,7 @@ use rust_hdl::prelude::*;
 
 use common::filled::{filled_network, filled_spec, stdp};
 use spikefab_chip::config::{source_bits, CoreConfig};
-use spikefab_chip::image::Image;
+use spikefab_chip::image::{fraction_of, fraction_word, Image};
 use spikefab_hdl::core::plasticity::Plasticity;
 use spikefab_hdl::core::router::Router;
 use spikefab_proto::message::field;
@@ -94,14 +94,68 @@ fn ring_cells(dump: &StateDump, net_neurons: usize, t: u32) -> Vec<i16> {
     cells
 }
 
-/// The synapse memory of `image` with the weights of `dump`.
-fn syn_words(image: &Image, dump: &StateDump) -> Vec<u32> {
+/// The synapse memory of `image` with the weights and fractions of `dump`.
+fn syn_words(net: &Network, image: &Image, dump: &StateDump) -> Vec<u32> {
     let mut syn = image.syn.clone();
     syn.resize(C.syn_words() as usize, 0);
-    for (&a, &w) in image.weight_address.iter().zip(&dump.weights) {
+    for (i, (&a, &w)) in image.weight_address.iter().zip(&dump.weights).enumerate() {
         syn[a as usize] = (syn[a as usize] & !0xFF) | w as u8 as u32;
+        if net.synapses().plastic(i) {
+            syn[a as usize + 1] = fraction_word(dump.weight_fractions[i]);
+        }
     }
     syn
+}
+
+/// Every weight and plastic synapse's fraction in `syn` against `dump`'s,
+/// but those of `skip`'s targets.
+fn check_weights(
+    net: &Network,
+    image: &Image,
+    syn: &[u32],
+    dump: &StateDump,
+    skip: &[u32],
+) -> Result<(), TestCaseError> {
+    let synapses = net.synapses();
+    for (i, &a) in image.weight_address.iter().enumerate() {
+        if skip.contains(&synapses.target(i)) {
+            continue;
+        }
+        prop_assert_eq!(syn[a as usize] as u8 as i8, dump.weights[i], "weight of synapse {}", i);
+        if synapses.plastic(i) {
+            prop_assert_eq!(
+                fraction_of(syn[a as usize + 1]),
+                dump.weight_fractions[i],
+                "fraction of synapse {}",
+                i
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `WeightUpdate` as the phase blocks see it: `w_next` (`V`) from the clock
+/// after a first stage, `fraction_next` one clock later.
+#[derive(Default)]
+struct WeightModel {
+    w_next: u16,
+    fraction_next: u8,
+}
+
+impl WeightModel {
+    /// The clock edge, with the new fine weight `W` if a first stage was
+    /// this clock.
+    fn edge(&mut self, first_stage: Option<i16>) {
+        self.fraction_next = self.w_next as u8 ^ 0x80;
+        if let Some(w) = first_stage {
+            self.w_next = (w as i32 + 128) as u16;
+        }
+    }
+}
+
+/// The fine weight `W` of a block's `V` output.
+fn fine_of(v: u16) -> i16 {
+    (v as i16).wrapping_sub(128)
 }
 
 /// A network that learns on every tick: the tiny core's neurons driven to
@@ -368,7 +422,7 @@ fn route_tick(
     let d = C.delay_slots() as usize;
     let slot = t as usize % d;
     ring[slot * C.neurons() as usize..(slot + 1) * C.neurons() as usize].fill(0);
-    let mut syn = syn_words(image, before);
+    let mut syn = syn_words(net, image, before);
     let (_, x_post) = core_traces(image, before, before);
     let rule = net.stdp().copied();
     let mut lfsr = Lfsr16::new(before.lfsr.max(1)).unwrap();
@@ -377,7 +431,8 @@ fn route_tick(
     uut.connect_all();
     let start_cycle = before.cycle + costs.before_routing(&C.shape());
     let mut cycles = start_cycle;
-    let (mut source_q, mut syn_q, mut xpost_q, mut w_next) = (GARBAGE as u32, GARBAGE as u32, GARBAGE, 0u8);
+    let (mut source_q, mut syn_q, mut xpost_q) = (GARBAGE as u32, GARBAGE as u32, GARBAGE);
+    let mut weight = WeightModel::default();
     let mut stamps = Vec::new();
     uut.start.next = true;
     let mut clocks = 0;
@@ -390,15 +445,17 @@ fn route_tick(
         uut.list_more.next = lists.more();
         uut.source_data.next = source_q.to_bits();
         uut.syn_data.next = syn_q.to_bits();
-        uut.w_next.next = w_next.to_bits();
+        uut.w_next.next = weight.w_next.to_bits();
+        uut.fraction_next.next = weight.fraction_next.to_bits();
         assert!(simulate(&mut uut, 1000));
         let done = uut.done.val();
         // The clock edge: the memories, the list, the link.
-        if uut.lfsr_step.val() {
-            // The weight update's first stage: x_post is out, the weight registered.
+        let first_stage = uut.lfsr_step.val().then(|| {
+            // The weight update's first stage: x_post and the fraction word are out.
             let r = rule.expect("a depression with learning off");
-            w_next = r.depress(uut.weight.val().to_u8() as i8, xpost_q & TRACE_MAX, &mut lfsr) as u8;
-        }
+            r.depress(fine_of(uut.weight.val().to_u16()), xpost_q & TRACE_MAX, &mut lfsr)
+        });
+        weight.edge(first_stage);
         source_q = read_port(uut.source_own.val(), &image.source, uut.source_address.val().index());
         xpost_q = read_port(uut.neuron_own.val(), &x_post, uut.neuron_address.val().index());
         let write = uut.syn.write.val().then(|| uut.syn.data.val().to_u16());
@@ -444,12 +501,7 @@ fn route_tick(
     prop_assert_eq!(ring, ring_cells(after, net_neurons, t + 1), "ring");
     // Depression's weights (potentiation, later in the tick, changes the
     // fan-in of the tick's arrivals: those are left to the plasticity test).
-    let arrivals = lists.arrivals();
-    for (i, &a) in image.weight_address.iter().enumerate() {
-        if !arrivals.contains(&syn_of.target(i)) {
-            prop_assert_eq!(syn[a as usize] as u8 as i8, after.weights[i], "weight of synapse {}", i);
-        }
-    }
+    check_weights(net, image, &syn, after, &lists.arrivals())?;
     Ok(Routed { syn, lfsr, lists })
 }
 
@@ -513,7 +565,7 @@ fn learn_tick(
     uut.post_bump.next = rule.post_bump.to_bits();
     let (mut fanin_q, mut syn_q, mut xpre_q, mut xpost_q) = (GARBAGE as u32, GARBAGE as u32, GARBAGE, GARBAGE);
     let mut xpost_arrives = false;
-    let mut w_next = 0u8;
+    let mut weight = WeightModel::default();
     let (mut cycles, mut clocks) = (0u64, 0u32);
     let potentiate = !lists.spikers.is_empty() || !lists.arrivals_only.is_empty();
     uut.start_potentiation.next = potentiate;
@@ -530,7 +582,8 @@ fn learn_tick(
         uut.xpre_data.next = xpre_q.to_bits();
         uut.x_post.next = xpost_q.to_bits();
         uut.x_post_arrives.next = xpost_arrives;
-        uut.w_next.next = w_next.to_bits();
+        uut.w_next.next = weight.w_next.to_bits();
+        uut.fraction_next.next = weight.fraction_next.to_bits();
         assert!(simulate(&mut uut, 1000));
         // The neuron pipeline's lent multiply-adds (`NeuronUpdate::lend`),
         // registered: what they compute now is `lent_*` after the edge (and
@@ -555,12 +608,13 @@ fn learn_tick(
             uut.lend_post_add.val().into(),
         );
         let done = uut.done.val();
-        if uut.lfsr_step.val() {
-            // The first stage: x_pre and the synapse word are out.
-            prop_assert!(uut.first_stage.val());
-            prop_assert_eq!(uut.weight.val().to_u8(), syn_q as u8, "the weight at the first stage");
-            w_next = rule.potentiate(syn_q as u8 as i8, xpre_q & TRACE_MAX, &mut lfsr) as u8;
-        }
+        prop_assert_eq!(uut.lfsr_step.val(), uut.first_stage.val());
+        // The first stage: x_pre and the fraction word are out.
+        let first_stage = uut
+            .lfsr_step
+            .val()
+            .then(|| rule.potentiate(fine_of(uut.weight.val().to_u16()), xpre_q & TRACE_MAX, &mut lfsr));
+        weight.edge(first_stage);
         fanin_q = read_port(uut.fanin_own.val(), &fanin, uut.fanin_address.val().index());
         xpre_q = read_port(uut.xpre_own.val(), &x_pre, uut.xpre_address.val().index());
         xpost_q = read_port(uut.neuron_own.val(), &x_post, uut.neuron_address.val().index());
@@ -600,9 +654,7 @@ fn learn_tick(
     assert!(simulate(&mut uut, 1000));
     land_traces(&uut, &mut x_pre, &mut x_post);
     prop_assert_eq!(cycles, expected_cycles, "busy cycles");
-    for (i, &a) in image.weight_address.iter().enumerate() {
-        prop_assert_eq!(syn[a as usize] as u8 as i8, after.weights[i], "weight of synapse {}", i);
-    }
+    check_weights(net, image, &syn, after, &[])?;
     prop_assert_eq!(lfsr.state(), after.lfsr, "LFSR");
     let (want_pre, want_post) = core_traces(image, after, after);
     prop_assert_eq!(x_pre, want_pre, "x_pre");

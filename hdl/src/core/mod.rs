@@ -251,6 +251,7 @@ impl<
         self.router.source_data.next = self.synapses.source_word.val();
         self.router.syn_data.next = self.synapses.syn_word.val();
         self.router.w_next.next = self.weight.w_next.val();
+        self.router.fraction_next.next = self.weight.fraction_next.val();
         self.plasticity.start_potentiation.next = self.sequencer.potentiation_start.val();
         self.plasticity.start_decay.next = self.sequencer.decay_start.val();
         self.plasticity.list_source.next = self.list.source.val();
@@ -265,6 +266,7 @@ impl<
         self.plasticity.x_post.next = self.neurons.x_post.val();
         self.plasticity.x_post_arrives.next = self.history.arrives.val();
         self.plasticity.w_next.next = self.weight.w_next.val();
+        self.plasticity.fraction_next.next = self.weight.fraction_next.val();
         self.plasticity.pre_decay.next = self.control.pre_decay.val();
         self.plasticity.post_decay.next = self.control.post_decay.val();
         self.plasticity.dither_phase.next = self.dither.phase.val();

@@ -49,8 +49,10 @@ pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const S
     /// The neuron whose `x_post` word is out arrives this tick
     /// (`PostHistory::arrives` on its stored history).
     pub x_post_arrives: Signal<In, Bit>,
-    /// The weight update's result.
-    pub w_next: Signal<In, Bits<8>>,
+    /// The weight update's result (`V`).
+    pub w_next: Signal<In, Bits<16>>,
+    /// The weight update's fraction of the clock before, as stored.
+    pub fraction_next: Signal<In, Bits<8>>,
     /// Pre-trace decay, in 1/4096.
     pub pre_decay: Signal<In, Bits<13>>,
     /// Post-trace decay, in 1/4096.
@@ -115,8 +117,8 @@ pub struct Plasticity<const NB: usize, const MB: usize, const SB: usize, const S
     /// The weight update's first stage is a potentiation's (x_pre, a_plus,
     /// `weight`); its result is written in the next clock.
     pub first_stage: Signal<Out, Bit>,
-    /// The weight being potentiated (the synapse word's, at the first stage).
-    pub weight: Signal<Out, Bits<8>>,
+    /// The fine weight being potentiated (`V`, at the first stage).
+    pub weight: Signal<Out, Bits<16>>,
     /// Borrow the neuron pipeline's multipliers (`NeuronUpdate::lend`): the
     /// clock a decay or a bump computes.
     pub lend: Signal<Out, Bit>,
@@ -159,6 +161,7 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Defau
             x_post: Default::default(),
             x_post_arrives: Default::default(),
             w_next: Default::default(),
+            fraction_next: Default::default(),
             pre_decay: Default::default(),
             post_decay: Default::default(),
             dither_phase: Default::default(),
@@ -216,6 +219,7 @@ impl<const NB: usize, const MB: usize, const SB: usize, const SRCB: usize> Logic
         self.potentiation.fanin_data.next = self.fanin_data.val();
         self.potentiation.syn_data.next = self.syn_data.val();
         self.potentiation.w_next.next = self.w_next.val();
+        self.potentiation.fraction_next.next = self.fraction_next.val();
 
         // The trace phase follows potentiation's last entry.
         self.traces.clock.next = self.clock.val();

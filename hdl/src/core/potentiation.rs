@@ -9,10 +9,11 @@
 //! `PotSpike` sees whether the neuron arrives: if not, that is all
 //! (`C_skip` = 2). If it does (`C_fanin` = 4), `PotSpike` reads the fan-in
 //! table, `PotFanin` the fan-in header, `PotHeader` takes its count. Then
-//! per plastic fan-in synapse (`C_pot` = 5): `PotEntry` and `PotAddress`
-//! read the entry's two words, `PotSource` reads the synapse word and
-//! `x_pre`, `PotCompute` is the weight update's first stage, `PotWrite` its
-//! second into the synapse memory. `done` is high in the clock that ends
+//! per plastic fan-in synapse (`C_pot` = 7): `PotEntry` and `PotAddress`
+//! read the entry's two words, `PotSource` reads the synapse word,
+//! `PotWeight` its fraction word (the next) and `x_pre`, `PotCompute` is the
+//! weight update's first stage, `PotWrite` its second into the synapse word,
+//! `PotFraction` writes the fraction word. `done` is high in the clock that ends
 //! the last entry; the trace phase ([`super::traces::Traces`]) starts in it.
 
 use rust_hdl::prelude::*;
@@ -29,8 +30,10 @@ enum PotentiationState {
     PotEntry,
     PotAddress,
     PotSource,
+    PotWeight,
     PotCompute,
     PotWrite,
+    PotFraction,
 }
 
 /// The potentiation phase. `NB`, `SB`, `SRCB`: the core's widths.
@@ -51,8 +54,12 @@ pub struct Potentiation<const NB: usize, const SB: usize, const SRCB: usize> {
     pub fanin_data: Signal<In, Bits<18>>,
     /// The synapse memory's word (as `fanin_data`).
     pub syn_data: Signal<In, Bits<18>>,
-    /// The weight update's result.
-    pub w_next: Signal<In, Bits<8>>,
+    /// The weight update's result (`V`: the weight byte, then the fraction
+    /// + 128).
+    pub w_next: Signal<In, Bits<16>>,
+    /// The weight update's fraction of the clock before, as stored (two's
+    /// complement).
+    pub fraction_next: Signal<In, Bits<8>>,
     /// A busy cycle.
     pub busy: Signal<Out, Bit>,
     /// The last spiker's fan-in ends this clock.
@@ -76,14 +83,21 @@ pub struct Potentiation<const NB: usize, const SB: usize, const SRCB: usize> {
     /// The weight update's first stage is a potentiation's (x_pre, a_plus,
     /// `weight`); its result is written in the next clock.
     pub first_stage: Signal<Out, Bit>,
-    /// The weight being potentiated (the synapse word's, at the first stage).
-    pub weight: Signal<Out, Bits<8>>,
+    /// The fine weight being potentiated (the weight update's `V`: the
+    /// synapse word's weight byte, then the fraction word's byte + 128), at
+    /// the first stage.
+    pub weight: Signal<Out, Bits<16>>,
     state: DFF<PotentiationState>,
     pointer: DFF<Bits<18>>,
     remaining: DFF<Bits<16>>,
     syn_at: DFF<Bits<18>>,
+    fraction_at: DFF<Bits<SB>>,
+    source: DFF<Bits<SRCB>>,
     syn_target: DFF<Bits<8>>,
+    syn_weight: DFF<Bits<8>>,
+    computing: DFF<Bit>,
     fanin_done: Signal<Local, Bit>,
+    offset: Constant<Bits<8>>,
 }
 
 impl<const NB: usize, const SB: usize, const SRCB: usize> Default for Potentiation<NB, SB, SRCB> {
@@ -97,6 +111,7 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Default for Potentiati
             fanin_data: Default::default(),
             syn_data: Default::default(),
             w_next: Default::default(),
+            fraction_next: Default::default(),
             busy: Default::default(),
             done: Default::default(),
             list_rewind_spikes: Default::default(),
@@ -113,8 +128,13 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Default for Potentiati
             pointer: Default::default(),
             remaining: Default::default(),
             syn_at: Default::default(),
+            fraction_at: Default::default(),
+            source: Default::default(),
             syn_target: Default::default(),
+            syn_weight: Default::default(),
+            computing: Default::default(),
             fanin_done: Default::default(),
+            offset: Constant::new(0x80u8.to_bits()),
         }
     }
 }
@@ -122,12 +142,27 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Default for Potentiati
 impl<const NB: usize, const SB: usize, const SRCB: usize> Logic for Potentiation<NB, SB, SRCB> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, state, pointer, remaining, syn_at, syn_target);
-        self.weight.next = bit_cast::<8, 18>(self.syn_data.val());
+        dff_setup!(
+            self,
+            clock,
+            state,
+            pointer,
+            remaining,
+            syn_at,
+            fraction_at,
+            source,
+            syn_target,
+            syn_weight,
+            computing
+        );
+        // In `PotCompute` the fraction word is on `syn_data`.
+        self.weight.next = bit_cast::<16, 8>(self.syn_weight.q.val()) << 8
+            | bit_cast::<16, 8>(bit_cast::<8, 18>(self.syn_data.val()) ^ self.offset.val());
         self.syn.address.next = bit_cast::<SB, 18>(self.pointer.q.val());
-        self.syn.data.next = bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.w_next.val());
+        self.syn.data.next =
+            bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.w_next.val().get_bits::<8>(8));
         self.fanin_address.next = self.list_neuron.val();
-        self.xpre_address.next = bit_cast::<SRCB, 18>(self.syn_data.val());
+        self.xpre_address.next = self.source.q.val();
 
         self.busy.next = true;
         self.done.next = false;
@@ -138,7 +173,10 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Logic for Potentiation
         self.syn.write.next = false;
         self.xpre_own.next = false;
         self.lfsr_step.next = false;
-        self.first_stage.next = false;
+        // `PotCompute`, from a register of its own: it selects the weight
+        // update's operands, the start of the core's longest path.
+        self.first_stage.next = self.computing.q.val();
+        self.computing.d.next = false;
         self.fanin_done.next = false;
 
         match self.state.q.val() {
@@ -184,26 +222,46 @@ impl<const NB: usize, const SB: usize, const SRCB: usize> Logic for Potentiation
             }
             PotentiationState::PotAddress => {
                 self.syn_at.d.next = self.syn_data.val();
+                // From the address's own bits: a narrow core's bits 16-17
+                // are never written (X in a 4-state simulator, and an adder
+                // would spread them).
+                self.fraction_at.d.next = bit_cast::<SB, 18>(self.syn_data.val()) + 1;
                 self.syn.own.next = true;
                 self.pointer.d.next = self.pointer.q.val() + 1;
                 self.state.d.next = PotentiationState::PotSource;
             }
             PotentiationState::PotSource => {
-                self.xpre_own.next = true;
+                // The entry's source is here; read the synapse word.
+                self.source.d.next = bit_cast::<SRCB, 18>(self.syn_data.val());
                 self.syn.own.next = true;
                 self.syn.address.next = bit_cast::<SB, 18>(self.syn_at.q.val());
+                self.state.d.next = PotentiationState::PotWeight;
+            }
+            PotentiationState::PotWeight => {
+                // The synapse word is here; read its fraction word and x_pre.
+                self.syn_target.d.next = self.syn_data.val().get_bits::<8>(8);
+                self.syn_weight.d.next = bit_cast::<8, 18>(self.syn_data.val());
+                self.xpre_own.next = true;
+                self.syn.own.next = true;
+                self.syn.address.next = self.fraction_at.q.val();
+                self.computing.d.next = true;
                 self.state.d.next = PotentiationState::PotCompute;
             }
             PotentiationState::PotCompute => {
-                // x_pre and the synapse word are here: the first stage.
+                // x_pre and the fraction word are here: the first stage.
                 self.lfsr_step.next = true;
-                self.first_stage.next = true;
-                self.syn_target.d.next = self.syn_data.val().get_bits::<8>(8);
                 self.state.d.next = PotentiationState::PotWrite;
             }
             PotentiationState::PotWrite => {
                 self.syn.own.next = true;
                 self.syn.address.next = bit_cast::<SB, 18>(self.syn_at.q.val());
+                self.syn.write.next = true;
+                self.state.d.next = PotentiationState::PotFraction;
+            }
+            PotentiationState::PotFraction => {
+                self.syn.own.next = true;
+                self.syn.address.next = self.fraction_at.q.val();
+                self.syn.data.next = bit_cast::<16, 8>(self.fraction_next.val());
                 self.syn.write.next = true;
                 self.remaining.d.next = self.remaining.q.val() - 1;
                 if self.remaining.q.val() == 1 {

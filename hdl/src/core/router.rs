@@ -8,10 +8,13 @@
 //! A source costs `C_route` = 3 clocks (`Next`: choose the list; `Source`:
 //! the list word is out, look up the source table; `Head`: the table word is
 //! out, read the first run header), then one clock per run header and per
-//! synapse, and 3 more per plastic synapse with learning on (`DepressData`
-//! delivers and reads `x_post`, `DepressCompute` is the weight update's first
-//! stage, `DepressWrite` its second into the synapse memory, `DepressFetch`
-//! reads the next word). A neuron's stamp, the busy cycle its routing
+//! synapse, and 4 more per plastic synapse with learning on (`DepressData`
+//! delivers and reads `x_post` and the synapse's fraction word,
+//! `DepressCompute` is the weight update's first stage, `DepressWrite` its
+//! second into the synapse word, `DepressFraction` writes the fraction word,
+//! `DepressFetch` reads the next word). With learning off the walk steps over
+//! a plastic run's fraction words: the address moves on by 2 per synapse,
+//! in the same clock. A neuron's stamp, the busy cycle its routing
 //! started (§7.3), is offered to the host port in `Source` (`stamp_valid`),
 //! which folds it into the STEP's digest in that clock (§10.4).
 //!
@@ -33,6 +36,7 @@ enum RouterState {
     DepressData,
     DepressCompute,
     DepressWrite,
+    DepressFraction,
     DepressFetch,
 }
 
@@ -60,8 +64,12 @@ pub struct Router<const NB: usize, const DB: usize, const SB: usize, const SRCB:
     pub source_data: Signal<In, Bits<18>>,
     /// The synapse memory's word (read the clock before; as `source_data`).
     pub syn_data: Signal<In, Bits<18>>,
-    /// The weight update's result.
-    pub w_next: Signal<In, Bits<8>>,
+    /// The weight update's result (`V`: the weight byte, then the fraction
+    /// + 128).
+    pub w_next: Signal<In, Bits<16>>,
+    /// The weight update's fraction of the clock before, as stored (two's
+    /// complement).
+    pub fraction_next: Signal<In, Bits<8>>,
     /// A busy cycle.
     pub busy: Signal<Out, Bit>,
     /// The last source's routing ends this clock.
@@ -92,26 +100,30 @@ pub struct Router<const NB: usize, const DB: usize, const SB: usize, const SRCB:
     pub neuron_address: Signal<Out, Bits<NB>>,
     /// Step the LFSR (a depression's first stage).
     pub lfsr_step: Signal<Out, Bit>,
-    /// The weight being depressed (the weight update's `w`).
-    pub weight: Signal<Out, Bits<8>>,
+    /// The fine weight being depressed (the weight update's `V`: the weight
+    /// byte, then the fraction word's byte + 128), in `DepressCompute`.
+    pub weight: Signal<Out, Bits<16>>,
     state: DFF<RouterState>,
     source: DFF<Bits<SRCB>>,
     pointer: DFF<Bits<18>>,
     run_delay: DFF<Bits<4>>,
     run_wexp: DFF<Bits<3>>,
     run_last: DFF<Bit>,
+    run_skip: DFF<Bit>,
     remaining: DFF<Bits<7>>,
     syn_target: DFF<Bits<8>>,
     syn_weight: DFF<Bits<8>>,
     syn_at: DFF<Bits<18>>,
     stamp_q: DFF<Bits<16>>,
     source_done: Signal<Local, Bit>,
+    header_skip: Signal<Local, Bit>,
     weight_wide: Signal<Local, Bits<16>>,
     contribution: Signal<Local, Bits<16>>,
     target_slot: Signal<Local, Bits<DB>>,
     target_cell: Signal<Local, Bits<RB>>,
     sign_ext: Constant<Bits<16>>,
     neuron_shift: Constant<Bits<8>>,
+    offset: Constant<Bits<8>>,
 }
 
 impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const RB: usize> Default
@@ -130,6 +142,7 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
             source_data: Default::default(),
             syn_data: Default::default(),
             w_next: Default::default(),
+            fraction_next: Default::default(),
             busy: Default::default(),
             done: Default::default(),
             list_choose: Default::default(),
@@ -152,18 +165,21 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
             run_delay: Default::default(),
             run_wexp: Default::default(),
             run_last: Default::default(),
+            run_skip: Default::default(),
             remaining: Default::default(),
             syn_target: Default::default(),
             syn_weight: Default::default(),
             syn_at: Default::default(),
             stamp_q: Default::default(),
             source_done: Default::default(),
+            header_skip: Default::default(),
             weight_wide: Default::default(),
             contribution: Default::default(),
             target_slot: Default::default(),
             target_cell: Default::default(),
             sign_ext: Constant::new(0xFF00u16.to_bits()),
             neuron_shift: Constant::new((NB as u8).to_bits()),
+            offset: Constant::new(0x80u8.to_bits()),
         }
     }
 }
@@ -174,11 +190,13 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, source, pointer, run_delay, run_wexp, run_last, remaining, syn_target, syn_weight,
-            syn_at, stamp_q
+            self, clock, state, source, pointer, run_delay, run_wexp, run_last, run_skip, remaining, syn_target,
+            syn_weight, syn_at, stamp_q
         );
         self.stamp.next = self.stamp_q.q.val();
-        self.weight.next = self.syn_weight.q.val();
+        // In `DepressCompute` the fraction word is on `syn_data`.
+        self.weight.next = bit_cast::<16, 8>(self.syn_weight.q.val()) << 8
+            | bit_cast::<16, 8>(bit_cast::<8, 18>(self.syn_data.val()) ^ self.offset.val());
         // The synapse word on `syn_data`: its contribution and its ring cell.
         self.weight_wide.next = bit_cast::<16, 8>(bit_cast::<8, 18>(self.syn_data.val()));
         if self.syn_data.val().get_bit(7) {
@@ -194,7 +212,10 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
         self.neuron_address.next = self.syn_data.val().get_bits::<NB>(8);
         self.source_address.next = self.source.q.val();
         self.syn.address.next = bit_cast::<SB, 18>(self.pointer.q.val());
-        self.syn.data.next = bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.w_next.val());
+        self.syn.data.next =
+            bit_cast::<16, 8>(self.syn_target.q.val()) << 8 | bit_cast::<16, 8>(self.w_next.val().get_bits::<8>(8));
+        // A plastic run with learning off: its fraction words are stepped over.
+        self.header_skip.next = self.syn_data.val().get_bit(7) & !self.learn.val();
 
         self.busy.next = true;
         self.done.next = false;
@@ -243,9 +264,10 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
                 self.run_delay.d.next = bit_cast::<4, 18>(self.syn_data.val());
                 self.run_wexp.d.next = self.syn_data.val().get_bits::<3>(4);
                 self.run_last.d.next = self.syn_data.val().get_bit(8);
+                self.run_skip.d.next = self.header_skip.val();
                 self.remaining.d.next = self.syn_data.val().get_bits::<7>(9);
                 self.syn.own.next = true;
-                self.pointer.d.next = self.pointer.q.val() + 1;
+                self.pointer.d.next = self.pointer.q.val() + 1 + bit_cast::<18, 1>(self.header_skip.val().into());
                 if self.syn_data.val().get_bits::<7>(9) == 0 {
                     // An empty run ends the source, whatever its `last` bit
                     // (spec §8.3): a memory of zeros (a TICK before any load)
@@ -261,7 +283,7 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
                 // One synapse per clock: deliver, fetch the next word.
                 self.ring_add.next = true;
                 self.syn.own.next = true;
-                self.pointer.d.next = self.pointer.q.val() + 1;
+                self.pointer.d.next = self.pointer.q.val() + 1 + bit_cast::<18, 1>(self.run_skip.q.val().into());
                 self.remaining.d.next = self.remaining.q.val() - 1;
                 if self.remaining.q.val() == 1 {
                     if !self.run_last.q.val() {
@@ -272,16 +294,19 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
                 }
             }
             RouterState::DepressData => {
-                // Deliver with the weight as read, then depress it.
+                // Deliver with the weight as read, then depress it; read its
+                // fraction word (at `pointer`, which stays there).
                 self.ring_add.next = true;
                 self.neuron_own.next = true;
+                self.syn.own.next = true;
                 self.syn_target.d.next = self.syn_data.val().get_bits::<8>(8);
                 self.syn_weight.d.next = bit_cast::<8, 18>(self.syn_data.val());
                 self.syn_at.d.next = self.pointer.q.val() - 1;
                 self.state.d.next = RouterState::DepressCompute;
             }
             RouterState::DepressCompute => {
-                // x_post is here: the weight update's first stage.
+                // x_post and the fraction are here: the weight update's first
+                // stage.
                 self.lfsr_step.next = true;
                 self.state.d.next = RouterState::DepressWrite;
             }
@@ -290,6 +315,14 @@ impl<const NB: usize, const DB: usize, const SB: usize, const SRCB: usize, const
                 self.syn.own.next = true;
                 self.syn.address.next = bit_cast::<SB, 18>(self.syn_at.q.val());
                 self.syn.write.next = true;
+                self.state.d.next = RouterState::DepressFraction;
+            }
+            RouterState::DepressFraction => {
+                // The fraction word, at `pointer`.
+                self.syn.own.next = true;
+                self.syn.data.next = bit_cast::<16, 8>(self.fraction_next.val());
+                self.syn.write.next = true;
+                self.pointer.d.next = self.pointer.q.val() + 1;
                 self.state.d.next = RouterState::DepressFetch;
             }
             RouterState::DepressFetch => {

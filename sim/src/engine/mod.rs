@@ -893,6 +893,34 @@ impl<'n> Simulator<'n> {
         Cow::Owned(w)
     }
 
+    /// Each synapse's weight fraction now (spec §5.3), canonical order (0
+    /// for a fixed synapse); empty without learning. Gathered from every
+    /// rank: collective when the simulation is spread over several.
+    pub fn weight_fractions(&self) -> Vec<i8> {
+        if self.learning.is_none() {
+            return Vec::new();
+        }
+        let mut out = Out::default();
+        for p in &self.parts {
+            let canonical = p.syn.canonical.as_ref().expect("learning keeps canonical indices");
+            for (_, run) in p.syn.all_runs().filter(|(_, r)| r.flags & FLAG_PLASTIC != 0) {
+                for j in run.words {
+                    out.u32(canonical[j]);
+                    out.byte(p.syn.fractions[j] as u8);
+                }
+            }
+        }
+        let mut f = vec![0; self.net.num_synapses() as usize];
+        for msg in self.all_gather(out) {
+            let mut m = In::new(&msg);
+            while !m.is_empty() {
+                let c = m.u32() as usize;
+                f[c] = m.byte() as i8;
+            }
+        }
+        f
+    }
+
     /// The plastic weights now, neuron by neuron and each neuron's in
     /// ascending canonical index (the order of [`crate::network::Synapses::fanin`]);
     /// empty without learning. Gathered from every rank: collective when the
@@ -1041,6 +1069,7 @@ impl<'n> Simulator<'n> {
         }
         if weights {
             d.weights = self.weights().into_owned();
+            d.weight_fractions = self.weight_fractions();
         }
         d.ring = self.ring_ahead(self.core.delay_slots);
         d

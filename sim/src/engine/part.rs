@@ -10,7 +10,7 @@
 
 use crate::dither::TickDither;
 use crate::fixed::{trace_bump, trace_decay};
-use crate::learning::StdpParams;
+use crate::learning::{join_weight, split_weight, StdpParams};
 use crate::lfsr::LfsrCycle;
 use crate::network::FLAG_PLASTIC;
 use crate::neuron::{NeuronParams, NeuronState};
@@ -362,7 +362,10 @@ impl Part {
                         None => lfsr.next_state(),
                     };
                     // x_post as of the end of the previous tick (spec §5.3).
-                    syn.words[j] = with_weight(x, rule.depress_drawn(w, self.x_post[target as usize], drawn));
+                    let fine = join_weight(w, syn.fractions[j]);
+                    let (w, f) = split_weight(rule.depress_drawn(fine, self.x_post[target as usize], drawn));
+                    syn.words[j] = with_weight(x, w);
+                    syn.fractions[j] = f;
                 }
             }
         }
@@ -372,15 +375,18 @@ impl Part {
         let first = spiked.partition_point(|&s| s < lo);
         let last = spiked.partition_point(|&s| s < hi);
         let mine = |s: &&u32| (lo..hi).contains(*s);
-        let words = &mut self.syn.words;
+        let (words, fractions) = (&mut self.syn.words, &mut self.syn.fractions);
         for (&s, &at) in r.arrivals.iter().zip(&r.potentiate_at).filter(|(s, _)| mine(s)) {
             let nrn = (s - lo) as usize;
             let fanin = &self.syn.fanin[self.syn.fanin_offsets[nrn] as usize..self.syn.fanin_offsets[nrn + 1] as usize];
             // A neuron's potentiations are consecutive draws.
             let mut lfsr = cycle.at(at);
             for &(j, src) in fanin {
-                let x = &mut words[j as usize];
-                *x = with_weight(*x, rule.potentiate(weight_of(*x), sh.x_pre[src as usize], &mut lfsr));
+                let (x, f) = (&mut words[j as usize], &mut fractions[j as usize]);
+                let fine = join_weight(weight_of(*x), *f);
+                let (w, frac) = split_weight(rule.potentiate(fine, sh.x_pre[src as usize], &mut lfsr));
+                *x = with_weight(*x, w);
+                *f = frac;
             }
         }
         // The trace phase (spec §5.1): decay with the dither after the

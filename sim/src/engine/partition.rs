@@ -132,6 +132,9 @@ pub(super) struct PartSynapses {
     pub fanin_offsets: Vec<u64>,
     /// Plastic synapses onto each neuron, ascending: (word, source).
     pub fanin: Vec<(u64, u32)>,
+    /// Learning: each word's weight fraction (spec §5.3; a plastic
+    /// synapse's, 0 for the others); empty without learning.
+    pub fractions: Vec<i8>,
 }
 
 /// The key a run is cut on: delay and flags.
@@ -200,6 +203,7 @@ impl PartSynapses {
                     rank: (learning && parts > 1).then(|| Vec::with_capacity(len)),
                     fanin_offsets: vec![0; n + 1],
                     fanin: Vec::new(),
+                    fractions: Vec::new(),
                 }
             })
             .collect();
@@ -250,6 +254,7 @@ impl PartSynapses {
         if learning {
             for f in &mut out {
                 f.fill_fanin();
+                f.fractions = vec![0; f.words.len()];
             }
         }
         out

@@ -94,7 +94,10 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
         (src_index(s.source), s.delay, s.target, i)
     });
     let syn: Vec<SynapseSpec> = order.iter().map(|&i| net.synapses[i]).collect();
-    let mut w: Vec<i64> = syn.iter().map(|s| s.weight as i64).collect();
+    // Fine weights: 256 × the mantissa plus the fraction (spec §5.3); a
+    // synapse delivers the nearest whole step, halves up.
+    let mut w: Vec<i64> = syn.iter().map(|s| (s.weight as i64) << 8).collect();
+    let mantissa = |fine: i64| (fine + 128) >> 8;
 
     let p = |k: usize| &net.profiles[net.neuron_profile[k]];
     let mut u = vec![0i64; n];
@@ -177,14 +180,14 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
                 };
                 visited += 1;
                 let cell = due.entry((t + s.delay as u32, s.target as usize)).or_insert(0);
-                *cell = clamp16(*cell + w[i] * (1 << s.wexp));
+                *cell = clamp16(*cell + mantissa(w[i]) * (1 << s.wexp));
                 if s.plastic {
                     if let Some(r) = &net.stdp {
                         plastic += 1;
                         lfsr = lfsr_step(lfsr);
                         let noise = lfsr as i64 & ((1 << r.lr_shift) - 1);
-                        let dw = (x_post[s.target as usize] * r.a_minus as i64 + noise) >> r.lr_shift;
-                        w[i] = (w[i] - dw).clamp(r.w_min as i64, r.w_max as i64);
+                        let dw = ((x_post[s.target as usize] * r.a_minus as i64) * 256 + noise) >> r.lr_shift;
+                        w[i] = (w[i] - dw).clamp(r.w_min as i64 * 256, r.w_max as i64 * 256);
                     }
                 }
             }
@@ -217,8 +220,8 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
                         count += 1;
                         lfsr = lfsr_step(lfsr);
                         let noise = lfsr as i64 & ((1 << r.lr_shift) - 1);
-                        let dw = (x_pre[src_index(s.source)] * r.a_plus as i64 + noise) >> r.lr_shift;
-                        w[i] = (w[i] + dw).clamp(r.w_min as i64, r.w_max as i64);
+                        let dw = ((x_pre[src_index(s.source)] * r.a_plus as i64) * 256 + noise) >> r.lr_shift;
+                        w[i] = (w[i] + dw).clamp(r.w_min as i64 * 256, r.w_max as i64 * 256);
                     }
                 }
                 cycle += costs.fanin as u64 + costs.potentiate as u64 * count;
@@ -262,7 +265,12 @@ pub fn run(net: &RefNet, ticks: u32, costs: &CycleCosts, core: &CoreShape) -> Re
         x_pre: if learning { traces(&x_pre) } else { Vec::new() },
         x_post: if learning { traces(&x_post) } else { Vec::new() },
         post_history: if learning { history } else { Vec::new() },
-        weights: w.iter().map(|&y| y as i8).collect(),
+        weights: w.iter().map(|&y| mantissa(y) as i8).collect(),
+        weight_fractions: if learning {
+            w.iter().map(|&y| (y - (mantissa(y) << 8)) as i8).collect()
+        } else {
+            Vec::new()
+        },
         lfsr,
         ring: (0..core.delay_slots)
             .flat_map(|j| (0..n).map(move |k| (ticks + j, k)))
