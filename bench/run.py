@@ -11,8 +11,8 @@ thread only); a workload's `ranks` list adds rows for Spikefab spread over
 that many MPI ranks of one thread each (`mpirun -np R spikefab sim`, with
 Open MPI's `--oversubscribe`: more ranks than cores are timed too). `--repeats`
 timed runs (medians are reported; networks of a million neurons or more run
-once, see `--large`); a workload with `seeds = K` runs K - 1 more times in
-each simulator on one thread, with seeds `seed + 1` to `seed + K - 1`, and its
+once, see `--large`); a workload with `seeds = K` (or, for its size N,
+`seeds_by_size = { "N" = K }`) runs K - 1 more times in each simulator on one thread, with seeds `seed + 1` to `seed + K - 1`, and its
 rates are the means over the K seeds (the table gives their range); then one
 run without synapses that simulates no time (its neurons and inputs are built
 as in the others): the difference of the
@@ -138,8 +138,10 @@ def cases(paths):
         sizes = w.get("scale", [None])
         variant_sizes = w.get("dt_variant_scale", sizes[:1])
         variants = [(n, None) for n in sizes] + [(n, dt) for dt in w.get("dt_variants", []) for n in variant_sizes]
-        other_seeds = [w["seed"] + k for k in range(1, w.get("seeds", 1))]
+        by_size = w.get("seeds_by_size", {})
         for neurons, dt in variants:
+            seeds = by_size.get(str(neurons), w.get("seeds", 1))
+            other_seeds = [w["seed"] + k for k in range(1, seeds)]
             title = w["title"] if neurons is None else f"{w['title']}, N = {neurons:,}"
             label = w["name"] if neurons is None else f"{w['name']}\nN={neurons:,}"
             if dt is not None:
